@@ -1,0 +1,117 @@
+"""Base classes of every public event and command, and the registry that names them (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications")
+
+EVENTS: dict[str, type[Event]] = {}
+"""Every public event class by its CloudEvents type (`union.<context>.<aggregate>.<event>.v<N>`)."""
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+"""Pure functions lifting a stored body from version N of an event to N+1, by (type without version, N)."""
+
+
+class Event(BaseModel):
+    """A fact that happened, in the past tense; frozen, and tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", use_enum_values=False)
+
+    context: ClassVar[str]
+    aggregate: ClassVar[str]
+    event_name: ClassVar[str]
+    version: ClassVar[int] = 1
+    subject_field: ClassVar[str]
+    org_field: ClassVar[str | None] = "org_id"
+
+    def __init_subclass__(
+        cls,
+        *,
+        context: str | None = None,
+        aggregate: str | None = None,
+        name: str | None = None,
+        version: int = 1,
+        subject_field: str = "org_id",
+        org_field: str | None = "org_id",
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if context is None:
+            return
+        if context not in CONTEXTS:
+            raise ValueError(f"unknown context {context!r}")
+        cls.context, cls.aggregate, cls.event_name, cls.version = context, aggregate or "", name or "", version
+        cls.subject_field, cls.org_field = subject_field, org_field
+        if cls.ce_type() in EVENTS:
+            raise ValueError(f"{cls.ce_type()} is declared twice")
+        EVENTS[cls.ce_type()] = cls
+
+    @classmethod
+    def ce_type(cls) -> str:
+        """The CloudEvents type, e.g. `union.registry.org.registered.v1`."""
+        return f"{cls.base_type()}.v{cls.version}"
+
+    @classmethod
+    def base_type(cls) -> str:
+        """The type without its version."""
+        return f"union.{cls.context}.{cls.aggregate}.{cls.event_name}"
+
+    @classmethod
+    def nats_subject(cls) -> str:
+        """The subject it is published on: `<context>.<aggregate>.<event>`; never an id."""
+        return f"{cls.context}.{cls.aggregate}.{cls.event_name}"
+
+    @property
+    def ce_subject(self) -> str:
+        """The opaque id of the aggregate this event is about (CloudEvents `subject`)."""
+        return str(getattr(self, self.subject_field))
+
+    @property
+    def ce_org_id(self) -> str | None:
+        """The org the event is about, if any."""
+        return None if self.org_field is None else getattr(self, self.org_field)
+
+
+class Payload(BaseModel):
+    """A command or query body: frozen, and unknown fields are refused so typos never pass silently."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def upcaster(base_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Registers a pure function lifting a stored body of `base_type` from `from_version` to the next."""
+
+    def register(fn: Upcaster) -> Upcaster:
+        UPCASTERS[(base_type, from_version)] = fn
+        return fn
+
+    return register
+
+
+def split_type(ce_type: str) -> tuple[str, int]:
+    """`union.registry.org.registered.v2` -> (`union.registry.org.registered`, 2)."""
+    base, _, version = ce_type.rpartition(".v")
+    return base, int(version)
+
+
+def decode_event(ce_type: str, data: dict[str, Any]) -> Event:
+    """Builds the current event class from a stored body of any version, upcasting on the way."""
+    base, version = split_type(ce_type)
+    current = latest_version(base)
+    while version < current:
+        data = UPCASTERS[(base, version)](data)
+        version += 1
+    return EVENTS[f"{base}.v{version}"].model_validate(data)
+
+
+def latest_version(base_type: str) -> int:
+    """The newest version of an event type that this code knows."""
+    versions = [cls.version for cls in EVENTS.values() if cls.base_type() == base_type]
+    if not versions:
+        raise KeyError(f"unknown event type {base_type}")
+    return max(versions)

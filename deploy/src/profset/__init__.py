@@ -1,0 +1,1 @@
+"""profset: the operator's command line for a Profset stack."""

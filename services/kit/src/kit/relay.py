@@ -1,0 +1,237 @@
+"""The relay: publishes the ledger to the context's JetStream stream in position order, and rebuilds it.
+
+One relay is active per service (a session advisory lock). It publishes each event with
+`Nats-Msg-Id` = event id and `Nats-Expected-Last-Sequence` chained message to message, so the
+server refuses anything out of order and a stream that lost messages is noticed at once. The
+stream's own tail (the `ce-sequence` of its last message) is where publishing resumes, so a
+restart, a deleted stream or a stream behind the ledger all heal the same way: republish from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.js.api import StorageType, StreamConfig
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.envelope import STREAMS, Header
+
+from . import logs, metrics
+from .store.tables import Ledger
+
+log = logs.get("relay")
+
+
+def stream_config(context: str, replicas: int = 1) -> StreamConfig:
+    """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes."""
+    return StreamConfig(
+        name=STREAMS[context],
+        subjects=[f"{context}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=120.0,
+        num_replicas=replicas,
+        allow_direct=True,
+    )
+
+
+def headers_of(row: Any, context: str) -> dict[str, str]:
+    """The CloudEvents binary-mode headers of a ledger row."""
+    headers = {
+        Header.ID: str(row.event_id),
+        Header.TYPE: row.type,
+        Header.SOURCE: f"/profset/{context}",
+        Header.SPECVERSION: "1.0",
+        Header.TIME: row.recorded_at.isoformat(),
+        Header.SUBJECT: row.aggregate_id,
+        Header.SEQUENCE: str(row.position),
+        Header.CONTENT_TYPE: "application/json",
+        Header.MSG_ID: str(row.event_id),
+    }
+    for name, value in ((Header.ORG_ID, row.org_id), (Header.CORRELATION_ID, row.correlation_id), (Header.CAUSATION_ID, row.causation_id)):
+        if value:
+            headers[name] = value
+    return headers
+
+
+class StreamBehind(Exception):
+    """The stream does not hold what the relay published last: it was deleted, purged or lost a tail."""
+
+
+class Relay:
+    """Publishes one service's committed events to its stream, in order, exactly once per stream."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        ledger: Ledger,
+        context: str,
+        nc: Client,
+        *,
+        batch: int = 500,
+        idle_check: float = 5.0,
+        replicas: int = 1,
+    ) -> None:
+        self.engine, self.ledger, self.context, self.nc = engine, ledger, context, nc
+        self.js = nc.jetstream(timeout=10)
+        self.stream = STREAMS[context]
+        self.batch, self.idle_check, self.replicas = batch, idle_check, replicas
+        self.wake = asyncio.Event()
+        self.active = False
+        self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
+        self._lock_key = int.from_bytes(hashlib.sha256(f"relay:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True)
+
+    def notify(self) -> None:
+        """Called after a local append commits, so publishing starts without waiting for the poll."""
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Holds the relay lock (or waits for it) and publishes until `stop` is set."""
+        while not stop.is_set():
+            try:
+                async with self.engine.connect() as conn:
+                    if not await self._take_lock(conn):
+                        self.active = False
+                        await _wait(stop, 2.0)
+                        continue
+                    self.active = True
+                    log.info("relay active", stream=self.stream)
+                    await self._publish_while_held(conn, stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a lost server is survived: reconnect, resync, carry on
+                log.warning("relay interrupted", error=repr(e))
+                self.active, self._tail = False, None
+                await _wait(stop, 1.0)
+
+    async def _take_lock(self, conn: AsyncConnection) -> bool:
+        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._lock_key})).scalar_one()
+        await conn.commit()
+        return bool(got)
+
+    async def _publish_while_held(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
+        since_check = 0.0
+        while not stop.is_set():
+            if self._tail is None:
+                await self.sync(conn)
+            try:
+                sent = await self.publish_batch(conn)
+            except StreamBehind as e:
+                log.warning("stream behind the ledger; republishing", stream=self.stream, why=str(e))
+                metrics.RELAY_REPAIRS.labels(self.context, "behind").inc()
+                self._tail = None
+                continue
+            if sent:
+                since_check = 0.0
+                continue
+            self.wake.clear()
+            waited = await _wait(self.wake, 0.2)
+            since_check += 0.0 if waited else 0.2
+            if since_check >= self.idle_check:
+                since_check = 0.0
+                await self._check_stream(conn)
+
+    async def sync(self, conn: AsyncConnection) -> None:
+        """Finds where the stream ends (creating it if missing) and resumes after that position."""
+        try:
+            info = await self.js.stream_info(self.stream)
+        except nats.js.errors.NotFoundError:
+            log.warning("stream missing; creating it and republishing the ledger", stream=self.stream)
+            metrics.RELAY_REPAIRS.labels(self.context, "missing").inc()
+            await self.js.add_stream(stream_config(self.context, self.replicas))
+            info = await self.js.stream_info(self.stream)
+        last_seq = info.state.last_seq
+        position = 0
+        if info.state.messages:
+            last = await self.js.get_msg(self.stream, last_seq)
+            position = int((last.headers or {}).get(Header.SEQUENCE, 0))
+        recorded = await self._recorded(conn)
+        if recorded is not None and position < recorded[0]:
+            log.warning("stream lost events; republishing", stream=self.stream, stream_has=position, published=recorded[0])
+            metrics.RELAY_REPAIRS.labels(self.context, "behind").inc()
+        self._tail = (position, last_seq)
+        metrics.RELAY_POSITION.labels(self.context).set(position)
+
+    async def publish_batch(self, conn: AsyncConnection) -> int:
+        """Publishes the next committed events after the stream's tail; returns how many."""
+        assert self._tail is not None
+        position, seq = self._tail
+        events = self.ledger.events
+        rows = (
+            await conn.execute(select(events).where(events.c.position > position).order_by(events.c.position).limit(self.batch))
+        ).all()
+        await conn.commit()
+        if not rows:
+            return 0
+        futures = []
+        for i, row in enumerate(rows):
+            headers = headers_of(row, self.context)
+            headers["Nats-Expected-Last-Sequence"] = str(seq + i)
+            body = json.dumps(row.data, separators=(",", ":"), ensure_ascii=False).encode()
+            futures.append(await self.js.publish_async(row.subject, body, headers=headers, wait_stall=10))
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)
+        except TimeoutError:
+            for future in futures:
+                future.cancel()  # frees their slots in the client's window of pending publishes
+            raise
+        done = 0
+        failure: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result
+                break
+            position, seq, done = row.position, result.seq, done + 1
+        if done:
+            self._tail = (position, seq)
+            await self._record(conn, position, seq)
+            metrics.RELAYED.labels(self.context).inc(done)
+            metrics.RELAY_POSITION.labels(self.context).set(position)
+        if isinstance(failure, nats.js.errors.NoStreamResponseError | nats.errors.NoRespondersError):
+            raise StreamBehind("no stream answers")
+        if isinstance(failure, nats.js.errors.APIError):
+            raise StreamBehind(str(failure))
+        if failure is not None:
+            raise failure
+        return done
+
+    async def _check_stream(self, conn: AsyncConnection) -> None:
+        """While idle, notices a stream that was deleted or lost messages since the last publish."""
+        try:
+            info = await self.js.stream_info(self.stream)
+            intact = self._tail is not None and info.state.last_seq == self._tail[1]
+        except nats.js.errors.NotFoundError:
+            intact = False
+        if not intact:
+            self._tail = None
+
+    async def _recorded(self, conn: AsyncConnection) -> tuple[int, int] | None:
+        relay = self.ledger.relay
+        row = (await conn.execute(select(relay.c.position, relay.c.stream_seq).where(relay.c.stream == self.stream))).first()
+        await conn.commit()
+        return None if row is None else (row.position, row.stream_seq)
+
+    async def _record(self, conn: AsyncConnection, position: int, seq: int) -> None:
+        relay = self.ledger.relay
+        stmt = pg_insert(relay).values(stream=self.stream, position=position, stream_seq=seq)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[relay.c.stream], set_={"position": position, "stream_seq": seq, "updated_at": text("now()")}
+        )
+        await conn.execute(stmt)
+        await conn.commit()
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Waits for the event at most `seconds`; True if it was set."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+        return True
+    except TimeoutError:
+        return False

@@ -1,0 +1,180 @@
+"""Request/reply on `svc.<service>.<verb>`: decode, authenticate, deduplicate, run, and answer in one shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import nats.errors
+from nats.aio.client import Client
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from contracts.base import Payload
+from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHeader, service_subject
+
+from . import clock, logs, metrics
+from .errors import Refused, conflict, invalid, unavailable
+from .store.eventstore import Committed, EventStore, Meta, fingerprint
+from .tokens import Actor, Verifier
+
+log = logs.get("rpc")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a handler may know about the request besides its payload."""
+
+    actor: Actor
+    meta: Meta
+    today: date
+    now: datetime
+    tz: ZoneInfo
+
+
+Handler = Callable[[Any, Context], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One request/reply verb: its payload model, its handler, and whether it writes."""
+
+    payload: type[Payload]
+    handler: Handler
+    command: bool
+
+
+PositionsWaiter = Callable[[Mapping[str, int], float], Awaitable[bool]]
+
+
+class Dispatcher:
+    """Answers the requests of one service."""
+
+    def __init__(
+        self,
+        service: str,
+        verbs: Mapping[str, Verb],
+        store: EventStore,
+        verifier: Verifier,
+        tz: ZoneInfo,
+        wait_for: PositionsWaiter,
+        read_wait: float = 5.0,
+    ) -> None:
+        self.service, self.verbs, self.store, self.verifier, self.tz = service, verbs, store, verifier, tz
+        self.wait_for, self.read_wait = wait_for, read_wait
+
+    async def handle(self, subject: str, headers: Mapping[str, str], body: bytes) -> bytes:
+        """The reply to one request, as bytes; never raises."""
+        verb_name = subject.rsplit(".", 1)[-1]
+        started = time.perf_counter()
+        try:
+            reply = await self._handle(verb_name, headers, body)
+            outcome = "ok"
+        except Refused as e:
+            reply, outcome = _refusal(e.as_error()), e.code.value
+        except (OperationalError, InterfaceError, DBAPIError, OSError, nats.errors.Error) as e:
+            log.warning("dependency unavailable", verb=verb_name, error=repr(e))
+            reply, outcome = _refusal(unavailable("a server this service needs is not answering; retry").as_error()), "unavailable"
+        except Exception:
+            log.exception("request failed", verb=verb_name)
+            reply, outcome = _refusal(unavailable("the service failed to answer; it has been logged").as_error()), "error"
+        metrics.REQUESTS.labels(self.service, verb_name, outcome).inc()
+        metrics.REQUEST_SECONDS.labels(self.service, verb_name).observe(time.perf_counter() - started)
+        return json.dumps(reply, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+    async def _handle(self, verb_name: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        verb = self.verbs.get(verb_name)
+        if verb is None:
+            raise invalid("verb", f"{self.service} has no verb {verb_name!r}", rule="exists")
+        now = clock.now()
+        actor = self.verifier.verify(headers.get(RequestHeader.ACTOR), now)
+        payload = _parse(verb.payload, body)
+        command_id = headers.get(RequestHeader.COMMAND_ID) if verb.command else None
+        meta = Meta(
+            command_id=command_id,
+            fingerprint=fingerprint(self.service, verb_name, actor.username, body.decode(errors="replace")),
+            correlation_id=headers.get(RequestHeader.CORRELATION_ID),
+            causation_id=command_id,
+            actor=actor.username,
+        )
+        if command_id is not None and (stored := await self.store.stored_reply(command_id)) is not None:
+            if stored[0] != meta.fingerprint:
+                raise conflict("this Idempotency-Key was already used for a different request")
+            return stored[1]
+        if not verb.command:
+            wanted = _min_positions(headers.get(RequestHeader.MIN_POSITIONS))
+            if wanted and not await self.wait_for(wanted, self.read_wait):
+                raise unavailable("read models have not caught up with min_positions yet; retry")
+        context = Context(actor=actor, meta=meta, today=now.astimezone(self.tz).date(), now=now, tz=self.tz)
+        result = await verb.handler(payload, context)
+        if isinstance(result, Committed):
+            return result.reply
+        return Reply(ok=True, data=result).model_dump(mode="json", exclude_none=True)
+
+
+def _parse(model: type[Payload], body: bytes) -> Payload:
+    try:
+        raw = json.loads(body or b"{}")
+    except json.JSONDecodeError:
+        raise invalid("body", "the body is not JSON", rule="json") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as e:
+        details = [
+            ErrorDetail(field=".".join(str(p) for p in err["loc"]) or "body", rule=err["type"], message=err["msg"])
+            for err in e.errors(include_url=False, include_input=False)
+        ]
+        raise Refused(ErrorCode.INVALID, "the request has invalid fields", details) from None
+
+
+def _min_positions(raw: str | None) -> dict[str, int]:
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+        return {str(k): int(v) for k, v in parsed.items()}
+    except (ValueError, AttributeError, TypeError):
+        raise invalid("min_positions", 'min_positions must be JSON like {"registry": 812}', rule="json") from None
+
+
+def _refusal(error: Error) -> dict[str, Any]:
+    return Reply(ok=False, error=error).model_dump(mode="json", exclude_none=True)
+
+
+class RequestClient:
+    """Sends requests to services on behalf of an actor token (the gateway, or a service itself)."""
+
+    def __init__(self, nc: Client, timeout: float = 10.0) -> None:
+        self.nc, self.timeout = nc, timeout
+
+    async def request(
+        self,
+        service: str,
+        verb: str,
+        payload: Mapping[str, Any] | Payload,
+        *,
+        token: str,
+        command_id: str | None = None,
+        correlation_id: str | None = None,
+        min_positions: Mapping[str, int] | None = None,
+    ) -> Reply:
+        """The service's reply; a timeout or a missing service is `unavailable`, never an exception."""
+        body = payload.model_dump_json(exclude_none=True) if isinstance(payload, Payload) else json.dumps(payload, default=str)
+        headers = {RequestHeader.ACTOR: token}
+        if command_id:
+            headers[RequestHeader.COMMAND_ID] = command_id
+        if correlation_id:
+            headers[RequestHeader.CORRELATION_ID] = correlation_id
+        if min_positions:
+            headers[RequestHeader.MIN_POSITIONS] = json.dumps(dict(min_positions))
+        try:
+            msg = await self.nc.request(service_subject(service, verb), body.encode(), timeout=self.timeout, headers=headers)
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError, asyncio.TimeoutError, nats.errors.ConnectionClosedError):
+            return Reply(ok=False, error=unavailable(f"the {service} service did not answer; retry").as_error())
+        return Reply.model_validate_json(msg.data)

@@ -1,0 +1,196 @@
+"""The runtime of one service: a FastStream app answering its verbs, its relay and projectors, and probes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import uvicorn
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
+from nats.aio.client import Client
+from prometheus_client import make_asgi_app
+from sqlalchemy import MetaData, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from . import logs
+from .crypto import KeyRing
+from .db import make_engine
+from .projector import Projection, Projector
+from .relay import Relay
+from .rpc import Dispatcher, RequestClient, Verb
+from .settings import ServiceSettings
+from .store.eventstore import EventStore, InlineProjection
+from .store.tables import Ledger
+from .tokens import Verifier
+
+log = logs.get("service")
+
+
+@dataclass
+class Runtime:
+    """What a service's wiring may use: built at startup, never at import."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    ledger: Ledger
+    nc: Client
+    keyring: KeyRing | None
+    requests: RequestClient
+    store: EventStore = field(init=False)
+
+
+@dataclass
+class Wiring:
+    """A service's verbs, the read models its appends update inline, and what it consumes."""
+
+    verbs: Mapping[str, Verb]
+    inline: Sequence[InlineProjection] = ()
+    projections: Sequence[Projection] = ()
+
+
+Wire = Callable[[Runtime], Wiring]
+
+
+class Service:
+    """Starts and stops one service's parts; `asgi()` is what uvicorn serves."""
+
+    def __init__(self, settings: ServiceSettings, metadata: MetaData, ledger: Ledger, wire: Wire, *, publishes: bool = True) -> None:
+        self.settings, self.metadata, self.ledger, self.wire, self.publishes = settings, metadata, ledger, wire, publishes
+        self.name = settings.service
+        self.broker = NatsBroker(
+            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, logger=None
+        )
+        self.runtime: Runtime | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.relay: Relay | None = None
+        self.projectors: list[Projector] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+        @self.broker.subscriber(f"svc.{self.name}.*", queue=self.name, max_workers=settings.request_workers)
+        async def on_request(msg: NatsMessage) -> bytes:
+            if self.dispatcher is None:
+                return b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}'
+            return await self.dispatcher.handle(msg.raw_message.subject, msg.headers, msg.body)
+
+    async def start(self) -> None:
+        """Connects to Postgres and NATS, wires the service, and starts the relay and projectors."""
+        logs.configure(self.settings.log_format, self.settings.log_level)
+        settings = self.settings
+        engine = make_engine(settings.database_url)
+        nc = await nats.connect(
+            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, name=self.name
+        )
+        keyring = KeyRing(self.ledger, settings.master_key) if settings.master_key else None
+        runtime = Runtime(settings, engine, self.ledger, nc, keyring, RequestClient(nc))
+        store = EventStore(engine, self.ledger, self.name)
+        runtime.store = store
+        wiring = self.wire(runtime)
+        store.inline = list(wiring.inline)
+        self.runtime = runtime
+        self.projectors = [
+            Projector(engine, self.ledger, self.name, p, nc, max_deliver=settings.max_deliver, batch=settings.projector_batch)
+            for p in wiring.projections
+        ]
+        if self.publishes:
+            self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch)
+            store.on_commit.append(self.relay.notify)
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
+        self.dispatcher = Dispatcher(
+            self.name, wiring.verbs, store, Verifier(settings.token_public_key), settings.tz, self.wait_for, settings.read_wait_seconds
+        )
+        log.info("service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors])
+
+    async def stop(self) -> None:
+        """Stops the relay and projectors and closes connections."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.runtime is not None:
+            await self.runtime.nc.drain()
+            await self.runtime.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Service]:
+        """Runs the whole service in this event loop (tests, benchmarks, the operator CLI)."""
+        await self.start()
+        await self.broker.start()
+        try:
+            yield self
+        finally:
+            await self.broker.stop()
+            await self.stop()
+
+    async def wait_for(self, wanted: Mapping[str, int], timeout: float) -> bool:
+        """Waits, bounded, until this service's read models have applied the given positions."""
+        assert self.runtime is not None
+        checkpoints = self.ledger.checkpoints
+        deadline = asyncio.get_running_loop().time() + timeout
+        for context, position in wanted.items():
+            consumers = [p.consumer for p in self.projectors if p.projection.source == context]
+            if context == self.name or not consumers:
+                continue  # own read models are written with the append; unknown contexts are not ours to wait for
+            while True:
+                async with self.runtime.engine.connect() as conn:
+                    row = (
+                        await conn.execute(
+                            select(func.min(checkpoints.c.position), func.count()).where(
+                                checkpoints.c.consumer.in_(consumers), checkpoints.c.source == context
+                            )
+                        )
+                    ).one()
+                if row[1] == len(consumers) and row[0] >= position:
+                    break
+                if asyncio.get_running_loop().time() > deadline:
+                    return False
+                await asyncio.sleep(0.05)
+        return True
+
+    async def readiness(self) -> dict[str, Any]:
+        """What /readyz checks: NATS, Postgres, the relay and every consumer bound."""
+        checks: dict[str, Any] = {"nats": False, "postgres": False, "broker": await self.broker.ping(1.0)}
+        if self.runtime is not None:
+            checks["nats"] = self.runtime.nc.is_connected
+            try:
+                async with self.runtime.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                checks["postgres"] = True
+            except Exception:  # noqa: BLE001 - any failure means not ready
+                checks["postgres"] = False
+        checks["consumers"] = {p.consumer: p.bound for p in self.projectors}
+        checks["relay"] = None if self.relay is None else ("active" if self.relay.active else "standby")
+        checks["ready"] = bool(checks["nats"] and checks["postgres"] and checks["broker"] and all(checks["consumers"].values()))
+        return checks
+
+    def asgi(self) -> AsgiFastStream:
+        """The ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
+
+        @get(include_in_schema=False)
+        async def healthz(scope: Any) -> AsgiResponse:
+            return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+
+        @get(include_in_schema=False)
+        async def readyz(scope: Any) -> AsgiResponse:
+            checks = await self.readiness()
+            return AsgiResponse(json.dumps(checks).encode(), 200 if checks["ready"] else 503, headers={"content-type": "application/json"})
+
+        return AsgiFastStream(
+            self.broker,
+            asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app())],
+            on_startup=[self.start],
+            on_shutdown=[self.stop],
+        )
+
+    def serve(self) -> None:
+        """Runs the service under uvicorn until it is told to stop."""
+        logs.configure(self.settings.log_format, self.settings.log_level)
+        uvicorn.run(self.asgi(), host=self.settings.http_host, port=self.settings.http_port, log_level="warning", lifespan="on")

@@ -1,0 +1,75 @@
+"""Settings every service shares, from the environment (pydantic-settings); no client is built here."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+SHARED = {
+    "database_url",
+    "nats_url",
+    "token_public_key",
+    "master_key",
+    "union_tz",
+    "log_format",
+    "log_level",
+}
+"""Keys a whole stack shares: `DATABASE_URL` serves every service unless `<NAME>_DATABASE_URL` overrides it."""
+
+
+class _SharedEnv(EnvSettingsSource):
+    """The unprefixed fallback for the shared keys only."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls, env_prefix="")
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in super().__call__().items() if k in SHARED}
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads; subclasses set `env_prefix` to `<NAME>_` and add their own keys."""
+
+    model_config = SettingsConfigDict(env_prefix="KIT_", extra="ignore")
+    service: ClassVar[str] = "kit"
+
+    database_url: str = Field("postgresql://postgres:@localhost/postgres", description="Any libpq URI")
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(0, description="/healthz, /readyz and /metrics; 0 picks a free port")
+    token_public_key: str = Field("", description="Base64 Ed25519 public key that verifies actor tokens")
+    master_key: str = Field("", description="Base64 32-byte key wrapping the per-person keys")
+    union_tz: str = "Europe/Moscow"
+    log_format: str = Field("console", pattern="^(console|json)$")
+    log_level: str = "INFO"
+    request_workers: int = Field(16, ge=1, description="Requests handled at once")
+    relay_batch: int = Field(500, ge=1)
+    projector_batch: int = Field(200, ge=1)
+    max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
+    read_wait_seconds: float = Field(5.0, description="How long a query waits for min_positions")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _SharedEnv(settings_cls), dotenv_settings, file_secret_settings
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The union's time zone, which decides what "today" is."""
+        return ZoneInfo(self.union_tz)
+
+    @property
+    def schema(self) -> str:
+        """The service's own Postgres schema."""
+        return self.service

@@ -1,0 +1,91 @@
+"""Actor tokens: who is asking, signed by the gateway (Ed25519) and verified by every service."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+from contracts.envelope import ErrorCode
+
+from .errors import Refused
+
+
+class Role(StrEnum):
+    """A user's role (DESIGN.md §5); `service` is a service acting on its own account."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    AUDITOR = "auditor"
+    VIEWER = "viewer"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a user bound to the root of their subtree."""
+
+    username: str
+    role: Role
+    org_id: str | None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def generate_keypair() -> tuple[str, str]:
+    """A new (private, public) key pair, each base64 of the raw 32 bytes."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(private).decode(), base64.b64encode(public).decode()
+
+
+class Signer:
+    """Signs actor tokens; only the gateway holds the private key."""
+
+    def __init__(self, private_key_b64: str) -> None:
+        self._key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key_b64))
+
+    def sign(self, actor: Actor, now: datetime, ttl_seconds: int) -> str:
+        """A token for the actor, valid for `ttl_seconds` from `now`."""
+        claims = {"sub": actor.username, "role": actor.role.value, "org": actor.org_id, "iat": int(now.timestamp())}
+        claims["exp"] = claims["iat"] + ttl_seconds
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"v1.{payload}.{_b64(self._key.sign(payload.encode()))}"
+
+
+class Verifier:
+    """Verifies actor tokens with the gateway's public key."""
+
+    def __init__(self, public_key_b64: str) -> None:
+        self._key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+
+    def verify(self, token: str | None, now: datetime) -> Actor:
+        """The actor a valid, unexpired token names; refuses anything else as `unauthenticated`."""
+        if not token:
+            raise Refused(ErrorCode.UNAUTHENTICATED, "no actor token")
+        try:
+            version, payload, signature = token.split(".")
+            if version != "v1":
+                raise ValueError(version)
+            self._key.verify(_unb64(signature), payload.encode())
+            claims = json.loads(_unb64(payload))
+            actor = Actor(username=claims["sub"], role=Role(claims["role"]), org_id=claims.get("org"))
+            expires = int(claims["exp"])
+        except (ValueError, KeyError, InvalidSignature, json.JSONDecodeError):
+            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
+        if now.timestamp() >= expires:
+            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
+        return actor

@@ -1,0 +1,105 @@
+"""The event store against a real PostgreSQL: atomic, ordered, idempotent appends."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from contracts.envelope import ErrorCode
+from kit.errors import Refused
+from kit.store import EventStore, Fold
+from kit.store.eventstore import Meta, VersionConflict, retrying
+
+from kit_helpers import LEDGER, headcount, times_seen
+
+TOTAL = Fold(0, lambda total, e: total + e.members)  # type: ignore[attr-defined]
+
+
+async def test_appended_events_fold_back_into_state(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1), headcount("a", 2)], expected_version=0)
+    await store.append("s", [headcount("a", 4)], expected_version=2)
+    assert await store.load("s", TOTAL) == (7, 3)
+
+
+async def test_a_stale_expected_version_is_refused_and_nothing_is_written(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    with pytest.raises(VersionConflict):
+        await store.append("s", [headcount("a", 2)], expected_version=0)
+    assert await store.load("s", TOTAL) == (1, 1)
+
+
+async def test_retrying_gives_up_with_a_conflict_refusal(store: EventStore) -> None:
+    async def always_stale() -> None:
+        await store.append("s", [headcount("a", 1)], expected_version=99)
+
+    with pytest.raises(Refused) as refused:
+        await retrying(always_stale, tries=2)
+    assert refused.value.code is ErrorCode.CONFLICT
+
+
+async def test_a_repeated_command_id_gets_the_original_reply_and_appends_nothing(store: EventStore) -> None:
+    meta = Meta(command_id="cmd-1", fingerprint="f")
+    first = await store.append("s", [headcount("a", 1)], expected_version=None, meta=meta, data={"id": "x"})
+    again = await store.append("s", [headcount("a", 1)], expected_version=None, meta=meta, data={"id": "y"})
+    assert again.repeated and again.reply == first.reply == {"ok": True, "data": {"id": "x"}, "positions": {"registry": 1}}
+    assert await store.load("s", TOTAL) == (1, 1)
+
+
+async def test_concurrent_repeats_of_one_command_append_once(store: EventStore) -> None:
+    meta = Meta(command_id="cmd-2", fingerprint="f")
+    replies = await asyncio.gather(
+        *(store.append(f"s{i}", [headcount("a", 1)], expected_version=None, meta=meta, data={"n": i}) for i in range(8))
+    )
+    assert len({str(r.reply) for r in replies}) == 1
+    assert sum(not r.repeated for r in replies) == 1
+    assert len(await times_seen(store.engine)) == 1
+
+
+async def test_a_reused_key_with_another_request_is_a_conflict(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1)], expected_version=None, meta=Meta(command_id="k", fingerprint="one"))
+    with pytest.raises(Refused) as refused:
+        await store.append("s", [headcount("a", 1)], expected_version=None, meta=Meta(command_id="k", fingerprint="two"))
+    assert refused.value.code is ErrorCode.CONFLICT
+
+
+async def test_inline_read_models_commit_with_the_append_or_not_at_all(store: EventStore) -> None:
+    committed = await store.append("s", [headcount("a", 1)], expected_version=0)
+    assert await times_seen(store.engine) == {(await store.read_stream("s"))[0].event_id: 1}
+
+    async def broken(conn, recorded):  # type: ignore[no-untyped-def]
+        raise RuntimeError("read model refused")
+
+    store.inline.append(broken)
+    with pytest.raises(RuntimeError):
+        await store.append("s", [headcount("a", 2)], expected_version=1, meta=Meta(command_id="c", fingerprint="f"))
+    assert await store.load("s", TOTAL) == (1, 1)
+    assert len(await times_seen(store.engine)) == 1
+    assert await store.stored_reply("c") is None, "a failed command leaves no reply behind, so a retry runs again"
+    assert committed.positions == (1,)
+
+
+async def test_positions_ascend_in_commit_order_across_concurrent_writers(store: EventStore) -> None:
+    await asyncio.gather(*(store.append(f"s{i}", [headcount("a", 1), headcount("a", 2)], expected_version=0) for i in range(20)))
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(LEDGER.events.c.position, LEDGER.events.c.stream_id, LEDGER.events.c.version).order_by(LEDGER.events.c.position))).all()
+    assert len(rows) == 40
+    by_stream: dict[str, list[int]] = {}
+    for row in rows:
+        by_stream.setdefault(row.stream_id, []).append(row.version)
+    assert all(v == [1, 2] for v in by_stream.values()), "each append's events are contiguous and in order"
+
+
+async def test_a_snapshot_is_taken_and_used(engine) -> None:  # type: ignore[no-untyped-def]
+    fold = Fold(0, lambda t, e: t + e.members, encode=lambda t: {"t": t}, decode=lambda d: d["t"], snapshot_every=3)  # type: ignore[attr-defined]
+    store = EventStore(engine, LEDGER, "registry")
+    for i in range(5):
+        await store.append("s", [headcount("a", 1)], expected_version=i)
+    assert await store.load("s", fold) == (5, 5)
+    async with engine.connect() as conn:
+        snap = (await conn.execute(select(LEDGER.snapshots.c.version, LEDGER.snapshots.c.state))).one()
+    assert snap.version == 5 and snap.state == {"t": 5}
+    fresh = EventStore(engine, LEDGER, "registry")
+    await fresh.append("s", [headcount("a", 10)], expected_version=5)
+    assert await fresh.load("s", fold) == (15, 6)

@@ -1,0 +1,1 @@
+"""Profset's registry: the union's tree of orgs over valid time, membership, people and officers."""

@@ -1,0 +1,96 @@
+"""The registry's command handlers: load the tree, check access, decide, append."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.registry import ChangeOrg, DissolveOrg, RegisterOrg, ReportHeadcount
+from kit.access import require
+from kit.errors import invalid, not_found
+from kit.ids import new_id
+from kit.rpc import Context
+from kit.store import Committed, EventStore, Fold
+from kit.store.eventstore import retrying
+
+from .domain import headcount, tree
+from .domain.tree import Tree
+
+TREE = "union-tree"
+"""Every change to the tree's shape goes to this one stream, so H1 is checked against one consistent tree."""
+
+TREE_FOLD = Fold(tree.EMPTY, tree.evolve, tree.encode, tree.decode, snapshot_every=500, cached=True)
+
+
+def lineage(t: Tree, org_id: str, day: date) -> list[str]:
+    """The org and its ancestors on a day (from its registration, if the day is earlier); 404 if unknown."""
+    org = t.get(org_id)
+    if org is None:
+        raise not_found("org", field="org_id")
+    return t.lineage(org_id, max(day, org.registered_on))
+
+
+class Handlers:
+    """Commands of the registry."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def register_org(self, c: RegisterOrg, ctx: Context) -> Committed:
+        """Registers an org under a parent (H1), from `registered_on` (default today)."""
+        org_id, day = new_id(), c.registered_on or ctx.today
+
+        async def attempt() -> Committed:
+            t, version = await self.store.load(TREE, TREE_FOLD)
+            if c.parent_id is not None and t.get(c.parent_id) is None:
+                raise not_found("parent org", field="parent_id")
+            above = lineage(t, c.parent_id, day) if c.parent_id else []
+            require(ctx.actor, "shape_tree", [org_id, *above])
+            events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
+            data = {"id": org_id, "name": c.name, "level": c.level.value, "parent_id": c.parent_id, "registered_on": day.isoformat()}
+            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+
+        return await retrying(attempt)
+
+    async def change_org(self, c: ChangeOrg, ctx: Context) -> Committed:
+        """Renames and/or moves an org from `effective_on` (default today); both or neither are recorded."""
+        if c.name is None and c.parent_id is None:
+            raise invalid("name", "give a new name or a new parent_id", rule="required")
+        day = c.effective_on or ctx.today
+
+        async def attempt() -> Committed:
+            t, version = await self.store.load(TREE, TREE_FOLD)
+            events = []
+            if c.name is not None:
+                require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+                events += tree.decide_rename(t, c.org_id, c.name, day)
+            if c.parent_id is not None:
+                require(ctx.actor, "shape_tree", lineage(t, c.org_id, day))
+                if t.get(c.parent_id) is None:
+                    raise not_found("parent org", field="parent_id")
+                require(ctx.actor, "report_facts", lineage(t, c.parent_id, day))
+                events += tree.decide_move(t, c.org_id, c.parent_id, day)
+            data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
+            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+
+        return await retrying(attempt)
+
+    async def dissolve_org(self, c: DissolveOrg, ctx: Context) -> Committed:
+        """Dissolves an org with nothing under it, from `effective_on`."""
+
+        async def attempt() -> Committed:
+            t, version = await self.store.load(TREE, TREE_FOLD)
+            require(ctx.actor, "shape_tree", lineage(t, c.org_id, c.effective_on))
+            events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
+            data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
+            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+
+        return await retrying(attempt)
+
+    async def report_headcount(self, c: ReportHeadcount, ctx: Context) -> Committed:
+        """Records a primary org's membership as of a date (default today)."""
+        day = c.as_of or ctx.today
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        events = headcount.decide_report(t, c.org_id, c.members, day)
+        data = {"org_id": c.org_id, "members": c.members, "as_of": day.isoformat()}
+        return await self.store.append(f"headcount-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)

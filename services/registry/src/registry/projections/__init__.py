@@ -1,0 +1,1 @@
+"""The registry's read models, updated inline with each append."""

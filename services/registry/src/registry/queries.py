@@ -1,0 +1,182 @@
+"""Read-model queries of the registry: the tree and its figures as of a valid date, as known on a recording date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
+from kit.access import require
+from kit.clock import end_of_day
+from kit.errors import not_found
+from kit.rpc import Context
+
+from .tables import headcounts, org_names, org_parents, orgs
+
+LEVEL_ORDER = {Level.CENTRAL.value: 0, Level.TERRITORIAL.value: 1, Level.PRIMARY.value: 2}
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An org as it stood on the day asked about."""
+
+    org_id: str
+    name: str
+    level: str
+    parent_id: str | None
+    registered_on: date
+
+
+@dataclass
+class TreeOn:
+    """The whole tree on one day, as known by one recording instant."""
+
+    day: date
+    orgs: dict[str, Placed]
+    reported: dict[str, tuple[int, date]]
+    children: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for org in sorted(self.orgs.values(), key=lambda o: (o.name, o.org_id)):
+            if org.parent_id in self.orgs:
+                self.children.setdefault(org.parent_id, []).append(org.org_id)
+
+    def lineage(self, org_id: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = org_id
+        while current is not None and current in self.orgs and current not in chain:
+            chain.append(current)
+            current = self.orgs[current].parent_id
+        return chain
+
+    def subtree(self, org_id: str) -> list[str]:
+        order, queue = [], [org_id]
+        while queue:
+            current = queue.pop(0)
+            order.append(current)
+            queue.extend(self.children.get(current, []))
+        return order
+
+    def members(self, org_id: str) -> tuple[int | None, int, int]:
+        """(members, primary orgs reporting, primary orgs): a sum over the primary orgs under it that day."""
+        primaries = [o for o in self.subtree(org_id) if self.orgs[o].level == Level.PRIMARY.value]
+        figures = [self.reported[o][0] for o in primaries if o in self.reported]
+        return (sum(figures) if figures else None), len(figures), len(primaries)
+
+    def view(self, org_id: str) -> dict[str, Any]:
+        """An org as the API shows it."""
+        org = self.orgs[org_id]
+        members, reporting, primaries = self.members(org_id)
+        shown: dict[str, Any] = {
+            "id": org.org_id,
+            "name": org.name,
+            "level": org.level,
+            "parent_id": org.parent_id,
+            "registered_on": org.registered_on.isoformat(),
+            "as_of": self.day.isoformat(),
+            "members": members,
+            "children": len(self.children.get(org_id, [])),
+        }
+        if org.level == Level.PRIMARY.value:
+            shown["headcount_as_of"] = self.reported[org_id][1].isoformat() if org_id in self.reported else None
+        else:
+            shown["primary_orgs"], shown["primary_orgs_reporting"] = primaries, reporting
+        return shown
+
+
+async def tree_on(conn: AsyncConnection, day: date, known_before: datetime | None) -> TreeOn:
+    """Every org that exists on `day`, with its name, parent and reported headcount that day."""
+    known = known_before or FAR_FUTURE
+    parents = _latest(org_parents, org_parents.c.parent_id, day, known)
+    names = _latest(org_names, org_names.c.name, day, known)
+    dissolved = and_(orgs.c.dissolved_on <= day, orgs.c.dissolution_recorded_at < known)
+    rows = await conn.execute(
+        select(orgs.c.org_id, orgs.c.level, orgs.c.registered_on, names.c.value.label("name"), parents.c.value.label("parent_id"))
+        .join(names, names.c.org_id == orgs.c.org_id)
+        .join(parents, parents.c.org_id == orgs.c.org_id)
+        .where(orgs.c.registered_on <= day, orgs.c.recorded_at < known, or_(orgs.c.dissolved_on.is_(None), ~dissolved))
+    )
+    placed = {r.org_id: Placed(r.org_id, r.name, r.level, r.parent_id, r.registered_on) for r in rows}
+    latest = (
+        select(headcounts.c.org_id, headcounts.c.members, headcounts.c.as_of)
+        .where(headcounts.c.as_of <= day, headcounts.c.recorded_at < known)
+        .order_by(headcounts.c.org_id, headcounts.c.as_of.desc(), headcounts.c.position.desc())
+        .distinct(headcounts.c.org_id)
+    )
+    reported = {r.org_id: (r.members, r.as_of) for r in await conn.execute(latest) if r.org_id in placed}
+    return TreeOn(day, placed, reported)
+
+
+def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
+    """Per org, the timeline's value on `day`: latest effective date first, then the later recorded."""
+    return (
+        select(table.c.org_id, column.label("value"))
+        .where(table.c.effective_on <= day, table.c.recorded_at < known)
+        .order_by(table.c.org_id, table.c.effective_on.desc(), table.c.position.desc())
+        .distinct(table.c.org_id)
+        .subquery()
+    )
+
+
+class Queries:
+    """The registry's query verbs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
+        known = end_of_day(known_on, ctx.tz) if known_on else None
+        async with self.engine.connect() as conn:
+            return await tree_on(conn, as_of or ctx.today, known)
+
+    def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
+        if org_id not in tree.orgs:
+            raise not_found(f"org on {tree.day.isoformat()}", field=field)
+        require(ctx.actor, "read_orgs", tree.lineage(org_id))
+
+    async def get_org(self, q: GetOrg, ctx: Context) -> dict[str, Any]:
+        """One org as of a date."""
+        tree = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, q.org_id, ctx)
+        return tree.view(q.org_id)
+
+    async def list_children(self, q: ListChildren, ctx: Context) -> list[dict[str, Any]]:
+        """The orgs directly under an org as of a date."""
+        tree = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, q.org_id, ctx)
+        return [tree.view(c) for c in tree.children.get(q.org_id, [])]
+
+    async def get_subtree(self, q: GetSubtree, ctx: Context) -> list[dict[str, Any]]:
+        """An org and everything under it as of a date, parents first."""
+        tree = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, q.org_id, ctx)
+        return [tree.view(o) for o in tree.subtree(q.org_id)]
+
+    async def list_orgs(self, q: ListOrgs, ctx: Context) -> list[dict[str, Any]]:
+        """Orgs in the caller's subtree as of a date, filtered, sorted by level and name."""
+        tree = await self._tree(q.as_of, q.known_on, ctx)
+        chosen = _in_reach(tree, ctx)
+        if q.level is not None:
+            chosen = [o for o in chosen if tree.orgs[o].level == q.level.value]
+        if q.parent_id is not None:
+            chosen = [o for o in chosen if tree.orgs[o].parent_id == q.parent_id]
+        if q.q:
+            needle = q.q.casefold()
+            chosen = [o for o in chosen if needle in tree.orgs[o].name.casefold()]
+        chosen.sort(key=lambda o: (LEVEL_ORDER[tree.orgs[o].level], tree.orgs[o].name.casefold(), o))
+        if q.cursor is not None and q.cursor in chosen:
+            chosen = chosen[chosen.index(q.cursor) + 1 :]
+        return [tree.view(o) for o in chosen[: q.limit]]
+
+
+def _in_reach(tree: TreeOn, ctx: Context) -> list[str]:
+    if ctx.actor.role.value in ("admin", "service"):
+        return list(tree.orgs)
+    root = ctx.actor.org_id
+    return tree.subtree(root) if root in tree.orgs else []
+
