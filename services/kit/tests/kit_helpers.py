@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,3 +48,40 @@ async def times_seen(engine: AsyncEngine) -> dict[str, int]:
 
 def headcount(org: str, members: int) -> HeadcountReported:
     return HeadcountReported(org_id=org, members=members, as_of=date(2020, 1, 1))
+
+
+async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:
+    """Every message a stream holds, in stream order."""
+    import nats.js.errors
+
+    try:
+        info = await js.stream_info(stream)
+    except nats.js.errors.NotFoundError:
+        return []
+    found: list[tuple[dict[str, str], bytes]] = []
+    if not info.state.messages:
+        return found
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        try:
+            msg = await js.get_msg(stream, seq)
+        except nats.js.errors.NotFoundError:
+            continue
+        found.append((dict(msg.headers or {}), msg.data))
+    return found
+
+
+def positions(messages: list[tuple[dict[str, str], bytes]]) -> list[int]:
+    """The ledger positions (ce-sequence) of messages, in stream order."""
+    return [int(h["ce-sequence"]) for h, _ in messages]
+
+
+@contextlib.asynccontextmanager
+async def running(component: Any) -> AsyncIterator[Any]:
+    """Runs a relay or projector in the background for the block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(component.run(stop))
+    try:
+        yield component
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
