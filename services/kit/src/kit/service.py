@@ -14,6 +14,7 @@ import uvicorn
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
+from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import make_asgi_app
 from sqlalchemy import MetaData, func, select, text
@@ -64,9 +65,8 @@ class Service:
     def __init__(self, settings: ServiceSettings, metadata: MetaData, ledger: Ledger, wire: Wire, *, publishes: bool = True) -> None:
         self.settings, self.metadata, self.ledger, self.wire, self.publishes = settings, metadata, ledger, wire, publishes
         self.name = settings.service
-        self.broker = NatsBroker(
-            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, logger=None
-        )
+        security = SASLPlaintext(settings.nats_user, settings.nats_password or "") if settings.nats_user else None
+        self.broker = NatsBroker(settings.nats_url, security=security, max_reconnect_attempts=-1, logger=None)
         self.runtime: Runtime | None = None
         self.dispatcher: Dispatcher | None = None
         self.relay: Relay | None = None

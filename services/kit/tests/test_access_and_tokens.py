@@ -1,0 +1,67 @@
+"""Actor tokens and the access model of DESIGN.md §5, without IO."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contracts.envelope import ErrorCode
+from kit.access import GRANTABLE, permits, require
+from kit.errors import Refused
+from kit.tokens import Actor, Role, Signer, Verifier, generate_keypair
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+# a primary org "p" under territorial "t" under the CC "cc"; "q" is under another territorial "u"
+P, T, Q = ["p", "t", "cc"], ["t", "cc"], ["q", "u", "cc"]
+
+
+def test_a_token_round_trips_and_expires() -> None:
+    private, public = generate_keypair()
+    actor = Actor("ann", Role.STAFF, "t")
+    token = Signer(private).sign(actor, NOW, 60)
+    assert Verifier(public).verify(token, NOW + timedelta(seconds=59)) == actor
+    with pytest.raises(Refused, match="expired"):
+        Verifier(public).verify(token, NOW + timedelta(seconds=60))
+
+
+def test_a_token_signed_by_another_key_or_altered_is_refused() -> None:
+    private, _ = generate_keypair()
+    _, public = generate_keypair()
+    token = Signer(private).sign(Actor("ann", Role.ADMIN, None), NOW, 60)
+    for bad in (token, token.replace("v1.", "v2."), "garbage", ""):
+        with pytest.raises(Refused) as refused:
+            Verifier(public).verify(bad, NOW)
+        assert refused.value.code is ErrorCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    ("role", "root", "action", "lineage", "allowed"),
+    [
+        (Role.ADMIN, None, "shape_tree", T, True),
+        (Role.STAFF, "t", "read_orgs", P, True),
+        (Role.STAFF, "t", "read_orgs", Q, False),
+        (Role.STAFF, "t", "report_facts", T, True),
+        (Role.STAFF, "t", "shape_tree", P, True),
+        (Role.STAFF, "t", "shape_tree", T, False),  # never its own root's parent or level
+        (Role.STAFF, "t", "moderate", T, False),
+        (Role.STAFF, "t", "moderate", P, True),
+        (Role.AUDITOR, "t", "audit", P, True),
+        (Role.AUDITOR, "t", "read_personal_data", P, False),
+        (Role.VIEWER, "t", "read_orgs", P, True),
+        (Role.VIEWER, "t", "report_facts", P, False),
+        (Role.STAFF, "cc", "audit", P, False),
+    ],
+)
+def test_the_access_table(role: Role, root: str | None, action: str, lineage: list[str], allowed: bool) -> None:
+    assert permits(Actor("u", role, root), action, lineage) is allowed
+
+
+def test_a_refusal_is_forbidden_and_says_what() -> None:
+    with pytest.raises(Refused) as refused:
+        require(Actor("v", Role.VIEWER, "t"), "report_facts", P)
+    assert refused.value.code is ErrorCode.FORBIDDEN and "report facts" in refused.value.message
+
+
+def test_staff_hand_out_only_lesser_roles() -> None:
+    assert Role.ADMIN not in GRANTABLE[Role.STAFF] and Role.VIEWER in GRANTABLE[Role.STAFF]

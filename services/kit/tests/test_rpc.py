@@ -1,0 +1,98 @@
+"""Request/reply through a real service runtime: one reply shape, errors naming fields, idempotent commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import pytest
+from kit_helpers import LEDGER, headcount, metadata
+
+from contracts.registry import ReportHeadcount
+from kit.projector import Projection
+from kit.rpc import Context, RequestClient, Verb
+from kit.service import Runtime, Service, Wiring
+from kit.settings import ServiceSettings
+from kit.store import EventStore, Fold
+from kit.tokens import Role
+from profset.testing import Keys
+
+
+class Settings(ServiceSettings):
+    service: ClassVar[str] = "registry"
+
+
+def wire(rt: Runtime) -> Wiring:
+    store: EventStore = rt.store
+    total = Fold(0, lambda t, e: t + e.members)  # type: ignore[attr-defined]
+
+    async def record(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
+        return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=None, meta=ctx.meta, data={"ok": 1})
+
+    async def get_total(c: ReportHeadcount, ctx: Context) -> dict[str, int]:
+        return {"total": (await store.load(c.org_id, total))[0], "by": ctx.actor.username}  # type: ignore[dict-item]
+
+    async def ignore(conn, d) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    return Wiring(
+        verbs={"record": Verb(ReportHeadcount, record, command=True), "total": Verb(ReportHeadcount, get_total, command=False)},
+        projections=[Projection("contacts_feed", "contacts", ignore)],
+    )
+
+
+@pytest.fixture
+async def service(engine, nats_server, keys: Keys, database_url: str) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=database_url, nats_url=nats_server.url, token_public_key=keys.public, read_wait_seconds=0.5)
+    async with Service(settings, metadata, LEDGER, wire).running() as svc:
+        yield svc
+
+
+async def test_a_command_answers_ok_with_its_positions_and_a_repeat_gets_the_same(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client = RequestClient(nc)
+    body = {"org_id": "o1", "members": 5}
+    first = await client.request("registry", "record", body, token=keys.token(), command_id="k1")
+    again = await client.request("registry", "record", body, token=keys.token(), command_id="k1")
+    assert first.ok and first.positions == {"registry": 1} and again == first
+    total = await client.request("registry", "total", body, token=keys.token(username="ann"), min_positions=first.positions)
+    assert total.data == {"total": 5, "by": "ann"}
+
+
+async def test_without_a_valid_token_the_request_is_unauthenticated(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client = RequestClient(nc)
+    for token in ("", "v1.e30.AAAA", keys.token()[:-4] + "AAAA"):
+        reply = await client.request("registry", "total", {"org_id": "o1", "members": 1}, token=token)
+        assert not reply.ok and reply.error is not None and reply.error.code == "unauthenticated"
+
+
+async def test_bad_fields_are_named_with_the_rule_they_break(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    reply = await RequestClient(nc).request("registry", "record", {"org_id": "o1", "members": -1, "extra": 1}, token=keys.token())
+    assert reply.error is not None and reply.error.code == "invalid"
+    assert {(d.field, d.rule) for d in reply.error.details} == {("members", "greater_than_equal"), ("extra", "extra_forbidden")}
+
+
+async def test_an_unknown_verb_is_invalid_and_garbage_is_not_json(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    reply = await RequestClient(nc).request("registry", "nope", {}, token=keys.token())
+    assert reply.error is not None and reply.error.details[0].field == "verb"
+    raw = await nc.request("svc.registry.record", b"{not json", headers={"ps-actor": keys.token()}, timeout=5)
+    assert json.loads(raw.data)["error"]["details"][0]["field"] == "body"
+
+
+async def test_a_read_waits_for_min_positions_then_answers_unavailable(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    reply = await RequestClient(nc).request(
+        "registry", "total", {"org_id": "o1", "members": 1}, token=keys.token(Role.VIEWER, "x"), min_positions={"contacts": 5}
+    )
+    assert reply.error is not None and reply.error.code == "unavailable"
+
+
+async def test_a_service_without_its_database_answers_unavailable(nats_server, nc, keys: Keys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=f"postgresql://postgres@/postgres?host={tmp_path}", nats_url=nats_server.url, token_public_key=keys.public)
+    async with Service(settings, metadata, LEDGER, wire, publishes=False).running():
+        reply = await RequestClient(nc).request("registry", "record", {"org_id": "o", "members": 1}, token=keys.token(), command_id="c")
+    assert reply.error is not None and reply.error.code == "unavailable"
+
+
+async def test_no_service_listening_is_unavailable_not_an_exception(nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    reply = await RequestClient(nc, timeout=0.5).request("registry", "total", {}, token=keys.token())
+    assert reply.error is not None and reply.error.code == "unavailable"
