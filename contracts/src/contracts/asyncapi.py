@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .base import EVENTS
+from .base import EVENTS, INTERNAL
 from .envelope import STREAMS, Header, Reply, RequestHeader
 from .services import SERVICES
 
@@ -59,6 +59,8 @@ def document() -> dict[str, Any]:
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for ce_type, cls in sorted(EVENTS.items()):
+        if cls.context in INTERNAL:
+            continue
         key = ce_type.replace(".", "_")
         schemas[cls.__name__] = _hoist(_schema(cls), schemas)
         messages[key] = {

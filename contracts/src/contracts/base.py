@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications")
+CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "gateway")
+INTERNAL = ("gateway",)
+"""Contexts whose events stay in their own ledger and are never published."""
 
 EVENTS: dict[str, type[Event]] = {}
 """Every public event class by its CloudEvents type (`union.<context>.<aggregate>.<event>.v<N>`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Event, Payload
 
@@ -79,29 +79,44 @@ class RegisterOrg(Payload):
     registered_on: date | None = Field(None, description="Defaults to today in the union's time zone")
 
 
-class ChangeOrg(Payload):
-    """Rename and/or move an org from `effective_on`."""
+class OrgChanges(Payload):
+    """A rename and/or a move, from `effective_on` (the body of `PATCH /orgs/{id}`)."""
 
-    org_id: str = ORG_ID
-    name: str | None = Field(None, min_length=1, max_length=300)
-    parent_id: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=300, description="The new name")
+    parent_id: str | None = Field(None, description="The new parent")
     effective_on: date | None = Field(None, description="Defaults to today in the union's time zone")
 
 
-class DissolveOrg(Payload):
+class ChangeOrg(OrgChanges):
+    """Rename and/or move an org from `effective_on`."""
+
+    org_id: str = ORG_ID
+
+
+class Dissolution(Payload):
+    """When and why an org ends (the body of `POST /orgs/{id}/dissolution`)."""
+
+    effective_on: date = Field(description="First day the org no longer exists")
+    reason: str = Field(min_length=1, max_length=1000, description="Why, for the record")
+
+
+class DissolveOrg(Dissolution):
     """Dissolve an org that has no orgs under it from `effective_on` on."""
 
     org_id: str = ORG_ID
-    effective_on: date
-    reason: str = Field(min_length=1, max_length=1000)
 
 
-class ReportHeadcount(Payload):
+class Headcount(Payload):
+    """A primary org's reported membership (the body of `POST /orgs/{id}/headcount`)."""
+
+    members: int = Field(ge=0, le=10_000_000, description="Members on the date", examples=[553])
+    as_of: date | None = Field(None, description="Defaults to today in the union's time zone")
+
+
+class ReportHeadcount(Headcount):
     """Report a primary org's membership as of a date."""
 
     org_id: str = ORG_ID
-    members: int = Field(ge=0, le=10_000_000)
-    as_of: date | None = Field(None, description="Defaults to today in the union's time zone")
 
 
 # --- queries ------------------------------------------------------------------------------------
@@ -153,3 +168,25 @@ VERBS: dict[str, type[Payload]] = {
     "get_subtree": GetSubtree,
 }
 """What `svc.registry.<verb>` accepts."""
+
+
+class OrgView(BaseModel):
+    """An org as it stood on `as_of`: the reply of `get_org` and of each row of the org lists."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = ORG_ID
+    name: str
+    level: Level
+    parent_id: str | None
+    registered_on: date
+    as_of: date = Field(description="The valid date this view is of")
+    members: int | None = Field(
+        description="A primary org's reported headcount; a territorial org's and the CC's sum over their primary orgs; "
+        "null when nothing was reported",
+        examples=[553],
+    )
+    children: int = Field(description="Orgs directly under it that day")
+    headcount_as_of: date | None = Field(None, description="Primary orgs: date of the figure used")
+    primary_orgs: int | None = Field(None, description="Territorial orgs and the CC: primary orgs under it that day")
+    primary_orgs_reporting: int | None = Field(None, description="…of which reported a headcount")

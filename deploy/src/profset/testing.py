@@ -107,3 +107,52 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[Any]:
     client = await nats.connect(nats_server.url)
     yield client
     await client.close()
+
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+@dataclass
+class Stack:
+    """Every service of the stack running in this event loop, and an HTTP client of the gateway."""
+
+    http: Any
+    keys: Keys
+    services: dict[str, Any]
+    nats_url: str
+    database_url: str
+
+    async def login(self, username: str, password: str) -> dict[str, str]:
+        """Authorization headers of a signed-in user."""
+        reply = await self.http.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert reply.status_code == 200, reply.text
+        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, Any]:
+    """The settings every service of a test stack shares."""
+    return {"database_url": database_url, "nats_url": nats_url, "token_public_key": keys.public, "master_key": keys.master}
+
+
+@pytest.fixture
+async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> AsyncIterator[Stack]:
+    """The registry and the gateway against real servers; the gateway is reached in-process over ASGI."""
+    import contextlib
+
+    import httpx
+
+    from gateway.app import create_app
+    from gateway.config import GatewaySettings
+    from registry.config import RegistrySettings
+    from registry.main import create_service
+
+    shared = service_settings(database_url, nats_server.url, keys)
+    registry = create_service(RegistrySettings(**shared))
+    app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
+    async with contextlib.AsyncExitStack() as running:
+        await running.enter_async_context(registry.running())
+        await running.enter_async_context(app.router.lifespan_context(app))
+        http = await running.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
+        )
+        yield Stack(http, keys, {"registry": registry}, nats_server.url, database_url)

@@ -1,0 +1,1 @@
+"""Profset's gateway: staff login and roles, the public HTTP API, and the thin staff UI."""

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
@@ -106,7 +107,7 @@ async def tree_on(conn: AsyncConnection, day: date, known_before: datetime | Non
         select(headcounts.c.org_id, headcounts.c.members, headcounts.c.as_of)
         .where(headcounts.c.as_of <= day, headcounts.c.recorded_at < known)
         .order_by(headcounts.c.org_id, headcounts.c.as_of.desc(), headcounts.c.position.desc())
-        .distinct(headcounts.c.org_id)
+        .ext(distinct_on(headcounts.c.org_id))
     )
     reported = {r.org_id: (r.members, r.as_of) for r in await conn.execute(latest) if r.org_id in placed}
     return TreeOn(day, placed, reported)
@@ -118,7 +119,7 @@ def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
         select(table.c.org_id, column.label("value"))
         .where(table.c.effective_on <= day, table.c.recorded_at < known)
         .order_by(table.c.org_id, table.c.effective_on.desc(), table.c.position.desc())
-        .distinct(table.c.org_id)
+        .ext(distinct_on(table.c.org_id))
         .subquery()
     )
 

@@ -1,0 +1,98 @@
+"""Accounts: create (an event, with the read model inline), authenticate, look up."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.gateway import UserCreated
+from kit.store import Committed, EventStore, Fold, Recorded
+from kit.store.eventstore import Meta
+from kit.tokens import Actor, Role
+
+from .domain.users import decide_create
+from .tables import users
+
+HASHER = PasswordHasher()
+SYSTEM = Actor("system", Role.ADMIN, None)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the gateway keeps it."""
+
+    username: str
+    role: Role
+    org_id: str | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role, self.org_id)
+
+
+async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+    """Keeps the accounts table in the append's transaction."""
+    for r in recorded:
+        if isinstance(r.event, UserCreated):
+            e = r.event
+            await conn.execute(
+                pg_insert(users)
+                .values(username=e.username, role=e.role, org_id=e.org_id, password_hash=e.password_hash,
+                        created_by=e.created_by, created_at=r.recorded_at)
+                .on_conflict_do_nothing()
+            )
+
+
+class Accounts:
+    """The gateway's accounts."""
+
+    def __init__(self, store: EventStore, engine: AsyncEngine) -> None:
+        self.store, self.engine = store, engine
+
+    async def create(self, actor: Actor, username: str, password: str, role: Role, org_id: str | None, meta: Meta) -> Committed:
+        """Creates an account; the password is kept only as an argon2id hash."""
+        hashed = await asyncio.to_thread(HASHER.hash, password)
+        stream = f"user-{username}"
+        _, version = await self.store.load(stream, _EXISTS)
+        events = decide_create(version > 0, actor, username, role, org_id, hashed)
+        data = {"username": username, "role": role.value, "org_id": org_id}
+        return await self.store.append(stream, events, expected_version=0, meta=meta, data=data)
+
+    async def get(self, username: str) -> Account | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(users.c.username, users.c.role, users.c.org_id).where(users.c.username == username))).first()
+        return None if row is None else Account(row.username, Role(row.role), row.org_id)
+
+    async def authenticate(self, username: str, password: str) -> Account | None:
+        """The account if the password matches; the same slow check runs for unknown names too."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        hashed = row.password_hash if row is not None else _decoy()
+        try:
+            await asyncio.to_thread(HASHER.verify, hashed, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return None if row is None else Account(row.username, Role(row.role), row.org_id)
+
+    async def ensure_admin(self, password: str) -> bool:
+        """Creates `admin` on first start; an existing admin keeps the password it has."""
+        if not password or await self.get("admin") is not None:
+            return False
+        await self.create(SYSTEM, "admin", password, Role.ADMIN, None, Meta(command_id="bootstrap-admin", fingerprint="admin", actor="system"))
+        return True
+
+
+@functools.cache
+def _decoy() -> str:
+    return HASHER.hash("a decoy, so an unknown name takes as long as a wrong password")
+
+
+_EXISTS = Fold(0, lambda n, _e: n + 1)

@@ -1,0 +1,1 @@
+"""The public HTTP API (`/api/v1`), DESIGN.md §7."""

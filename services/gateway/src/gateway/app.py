@@ -1,0 +1,86 @@
+"""The gateway app: FastAPI over NATS request/reply; accounts in its own schema; no domain logic of others."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+from sqlalchemy import text
+
+from kit import logs
+from kit.db import make_engine
+from kit.rpc import RequestClient
+from kit.store import EventStore
+from kit.tokens import Signer, Verifier
+
+from . import accounts
+from .api import auth, orgs
+from .config import GatewaySettings
+from .deps import Gateway
+from .errors import install
+from .tables import ledger
+
+log = logs.get("gateway")
+
+DESCRIPTION = """Profset's public API: the union's org tree, membership, materials, audits and indicators.
+
+Sign in at `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. Every write honours an
+`Idempotency-Key` header. Errors are `{"error": {"code", "message", "details": [{"field", "rule", "message"}]}}`.
+A write answers a `Profset-Positions` header; send it back as `Profset-Min-Positions` to read your own writes.
+"""
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway, built lazily: connections are made when it starts, not at import."""
+    settings = settings or GatewaySettings()
+    logs.configure(settings.log_format, settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        nc = await nats.connect(settings.nats_url, user=settings.nats_user, password=settings.nats_password,
+                                max_reconnect_attempts=-1, name="gateway")
+        store = EventStore(engine, ledger, "gateway", inline=[accounts.project])
+        gw = Gateway(
+            settings=settings,
+            engine=engine,
+            nc=nc,
+            store=store,
+            accounts=accounts.Accounts(store, engine),
+            client=RequestClient(nc, timeout=settings.request_timeout),
+            signer=Signer(settings.token_private_key),
+            verifier=Verifier(settings.token_public_key),
+        )
+        if await gw.accounts.ensure_admin(settings.admin_password):
+            log.info("created the admin account")
+        app.state.gateway = gw
+        yield
+        await nc.drain()
+        await engine.dispose()
+
+    app = FastAPI(title="Profset", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    install(app)
+    app.include_router(auth.router)
+    app.include_router(orgs.router)
+    app.mount("/metrics", make_asgi_app())
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Any:
+        gw: Gateway = app.state.gateway
+        checks = {"nats": gw.nc.is_connected, "postgres": False}
+        with contextlib.suppress(Exception):
+            async with gw.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["postgres"] = True
+        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
+
+    return app

@@ -1,0 +1,137 @@
+"""What every route depends on: the gateway's parts, the caller, and calls to services."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from nats.aio.client import Client
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.base import Payload
+from contracts.envelope import ErrorCode, Reply
+from kit import clock
+from kit.errors import Refused
+from kit.ids import new_id
+from kit.rpc import RequestClient
+from kit.store import EventStore
+from kit.tokens import Actor, Signer, Verifier
+
+from .accounts import Accounts
+from .config import GatewaySettings
+from .errors import ApiError
+
+POSITIONS = "Profset-Positions"
+MIN_POSITIONS = "Profset-Min-Positions"
+
+
+@dataclass
+class Gateway:
+    """The gateway's parts, built once at startup."""
+
+    settings: GatewaySettings
+    engine: AsyncEngine
+    nc: Client
+    store: EventStore
+    accounts: Accounts
+    client: RequestClient
+    signer: Signer
+    verifier: Verifier
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request and the token forwarded on their behalf."""
+
+    actor: Actor
+    token: str
+    idempotency_key: str | None
+    min_positions: dict[str, int]
+
+    def command_id(self) -> str:
+        """The command id of a write: the client's Idempotency-Key (scoped to the user), else a new one."""
+        if self.idempotency_key is None:
+            return new_id()
+        return hashlib.sha256(f"{self.actor.username}\x1f{self.idempotency_key}".encode()).hexdigest()
+
+
+def get_gateway(request: Request) -> Gateway:
+    return request.app.state.gateway  # type: ignore[no-any-return]
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+def caller(
+    request: Request,
+    gw: GatewayDep,
+    authorization: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    profset_min_positions: Annotated[str | None, Header()] = None,
+) -> Caller:
+    """The caller named by `Authorization: Bearer <token>` (or the UI's session cookie)."""
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    token = token or request.cookies.get("profset_session")
+    try:
+        actor = gw.verifier.verify(token, clock.now())
+    except Refused as e:
+        raise ApiError(e.as_error()) from None
+    positions: dict[str, int] = {}
+    if profset_min_positions:
+        try:
+            positions = {str(k): int(v) for k, v in json.loads(profset_min_positions).items()}
+        except (ValueError, AttributeError, TypeError):
+            raise ApiError.of(ErrorCode.INVALID, 'write it as JSON, e.g. {"registry": 812}', MIN_POSITIONS, "json") from None
+    assert token is not None
+    return Caller(actor, token, idempotency_key, positions)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+async def ask(
+    gw: Gateway,
+    who: Caller,
+    service: str,
+    verb: str,
+    payload: Payload | dict[str, Any],
+    *,
+    response: Response | None = None,
+    command: bool = False,
+    min_positions: dict[str, int] | None = None,
+) -> Any:
+    """A service's answer to the caller's request; a refusal becomes the HTTP error it maps to."""
+    reply = await ask_reply(gw, who, service, verb, payload, command=command, min_positions=min_positions)
+    if response is not None and reply.positions:
+        response.headers[POSITIONS] = json.dumps(reply.positions)
+    return reply.data
+
+
+async def ask_reply(
+    gw: Gateway,
+    who: Caller,
+    service: str,
+    verb: str,
+    payload: Payload | dict[str, Any],
+    *,
+    command: bool = False,
+    min_positions: dict[str, int] | None = None,
+) -> Reply:
+    """The whole reply (data and positions) of a request that succeeded."""
+    reply = await gw.client.request(
+        service,
+        verb,
+        payload,
+        token=who.token,
+        command_id=who.command_id() if command else None,
+        min_positions=min_positions or who.min_positions,
+    )
+    if not reply.ok:
+        assert reply.error is not None
+        raise ApiError(reply.error)
+    return reply

@@ -1,0 +1,1 @@
+"""The gateway's pure domain: who may create which accounts."""

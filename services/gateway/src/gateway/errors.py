@@ -1,0 +1,63 @@
+"""Errors as DESIGN.md §1 maps them: a JSON body naming the field and the rule; never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from contracts.envelope import HTTP_STATUS, Error, ErrorCode, ErrorDetail
+from kit import logs
+
+log = logs.get("gateway")
+
+
+class ApiError(Exception):
+    """A refusal to send back as it is."""
+
+    def __init__(self, error: Error) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+    @classmethod
+    def of(cls, code: ErrorCode, message: str, field: str | None = None, rule: str | None = None) -> ApiError:
+        details = [ErrorDetail(field=field, rule=rule, message=message)] if field or rule else []
+        return cls(Error(code=code, message=message, details=details))
+
+
+def response(error: Error, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The HTTP answer to a refusal."""
+    return JSONResponse({"error": error.model_dump(mode="json", exclude_none=True)}, status_code=HTTP_STATUS[error.code], headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Registers the handlers that turn every failure into DESIGN.md's error shape."""
+
+    @app.exception_handler(ApiError)
+    async def refused(_: Request, e: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if e.error.code is ErrorCode.UNAUTHENTICATED else None
+        return response(e.error, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        details = [ErrorDetail(field=_location(err["loc"]), rule=err["type"], message=err["msg"]) for err in e.errors()]
+        return response(Error(code=ErrorCode.INVALID, message="the request has invalid fields", details=details))
+
+    @app.exception_handler(HTTPException)
+    async def http(_: Request, e: HTTPException) -> JSONResponse:
+        code = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE,
+                429: ErrorCode.RATE_LIMITED}.get(e.status_code, ErrorCode.INVALID)
+        return JSONResponse({"error": {"code": code.value, "message": str(e.detail), "details": []}}, status_code=e.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, e: Exception) -> JSONResponse:
+        log.exception("request failed", error=repr(e))
+        return response(Error(code=ErrorCode.UNAVAILABLE, message="the gateway failed to answer; it has been logged"))
