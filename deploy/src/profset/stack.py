@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .servers import NatsServer, PostgresServer, free_port
+
 SERVICES = ("registry",)
 """Services with a schema, a ledger and a process of their own, in start order."""
 
 MIGRATED = (*SERVICES, "gateway")
+
+DEV_ADMIN_PASSWORD = "profset-admin"
 
 
 def migrate_all(database_url: str) -> None:
@@ -13,8 +28,219 @@ def migrate_all(database_url: str) -> None:
     from kit.migrate import upgrade
 
     for package in MIGRATED:
-        try:
-            __import__(f"{package}.migrations")
-        except ModuleNotFoundError:
-            continue
         upgrade(package, database_url)
+
+
+def data_dir() -> Path:
+    """Where a local stack keeps its servers' data, secrets and logs (`PROFSET_DATA`, default `.data/`)."""
+    return Path(os.environ.get("PROFSET_DATA", ".data")).resolve()
+
+
+def secrets(folder: Path) -> dict[str, str]:
+    """The stack's keys, generated on first start and kept beside the data (mode 600)."""
+    from kit.crypto import generate_master_key
+    from kit.tokens import generate_keypair
+
+    path = folder / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+    private, public = generate_keypair()
+    keys = {"TOKEN_PRIVATE_KEY": private, "TOKEN_PUBLIC_KEY": public, "MASTER_KEY": generate_master_key()}
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
+
+
+@dataclass
+class Stack:
+    """A running local stack: the servers it started and the service processes."""
+
+    folder: Path
+    gateway_port: int
+    database_url: str = ""
+    nats_url: str = ""
+    nats: NatsServer | None = None
+    postgres: PostgresServer | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start_servers(self) -> None:
+        """Starts NATS and PostgreSQL under the data folder, unless NATS_URL / DATABASE_URL name servers to use."""
+        self.nats_url = os.environ.get("NATS_URL", "")
+        if not self.nats_url:
+            self.nats = NatsServer(self.folder / "nats", port=int(os.environ.get("NATS_PORT", "0")))
+            self.nats_url = self.nats.start()
+        self.database_url = os.environ.get("DATABASE_URL", "")
+        if not self.database_url:
+            self.postgres = PostgresServer(self.folder / "pg")
+            self.database_url = self.postgres.start()
+
+    def environment(self, keys: dict[str, str]) -> dict[str, str]:
+        """What every service process is told."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "NATS_URL": self.nats_url,
+            "TOKEN_PUBLIC_KEY": keys["TOKEN_PUBLIC_KEY"],
+            "MASTER_KEY": keys["MASTER_KEY"],
+            "GATEWAY_PORT": str(self.gateway_port),
+            "GATEWAY_TOKEN_PRIVATE_KEY": keys["TOKEN_PRIVATE_KEY"],
+            "PROFSET_ADMIN_PASSWORD": os.environ.get("PROFSET_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
+        }
+
+    def start_services(self, env: dict[str, str]) -> None:
+        """Starts every service and then the gateway, each a process logging to `logs/<name>.log`."""
+        logs = self.folder / "logs"
+        logs.mkdir(exist_ok=True)
+        for name in (*SERVICES, "gateway"):
+            port = self.gateway_port if name == "gateway" else free_port()
+            self.ports[name] = port
+            child_env = {**env, f"{name.upper()}_HTTP_PORT": str(port)}
+            with open(logs / f"{name}.log", "ab") as log:
+                self.processes[name] = subprocess.Popen([sys.executable, "-m", name], env=child_env, stdout=log, stderr=log)
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Blocks until every service answers /readyz."""
+        deadline = time.monotonic() + timeout
+        pending = dict(self.ports)
+        while pending:
+            for name, port in list(pending.items()):
+                self.check_alive()
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready: {', '.join(pending)}; see {self.folder / 'logs'}")
+            time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        """Raises if a service process has exited."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                tail = (self.folder / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        """Stops the services, then the servers this stack started."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.nats is not None:
+            self.nats.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def up(background: bool = False) -> int:
+    """`make run` (foreground, Ctrl-C stops it) and `make run-bg` (returns once the gateway answers)."""
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if background:
+        return _up_in_background(folder)
+    from .seed import banner, seed_if_empty
+
+    stack = Stack(folder, gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")))
+    (folder / "stack.pid").write_text(str(os.getpid()))
+    (folder / "stack.ready").unlink(missing_ok=True)
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print("Starting NATS and PostgreSQL…", flush=True)
+        stack.start_servers()
+        print("Migrating…", flush=True)
+        migrate_all(stack.database_url)
+        keys = secrets(folder)
+        env = stack.environment(keys)
+        print("Starting services…", flush=True)
+        stack.start_services(env)
+        stack.wait_ready()
+        seeded = seed_if_empty(stack.url, env["PROFSET_ADMIN_PASSWORD"])
+        text = banner(stack.url, env["PROFSET_ADMIN_PASSWORD"], seeded, folder)
+        (folder / "stack.ready").write_text(text)
+        print(text, flush=True)
+        while True:
+            stack.check_alive()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    except Exception as e:  # noqa: BLE001 - shown to the operator, then everything is stopped
+        print(f"The stack failed: {e}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+        (folder / "stack.pid").unlink(missing_ok=True)
+        (folder / "stack.ready").unlink(missing_ok=True)
+
+
+def _up_in_background(folder: Path) -> int:
+    pidfile = folder / "stack.pid"
+    if pidfile.exists() and _alive(int(pidfile.read_text())):
+        print(f"A stack is already running (pid {pidfile.read_text()}); `make stop` stops it.")
+        return 1
+    (folder / "stack.ready").unlink(missing_ok=True)
+    with open(folder / "stack.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "profset", "stack", "up"], stdout=log, stderr=log, start_new_session=True, env=os.environ
+        )
+    deadline = time.monotonic() + 180
+    while not (folder / "stack.ready").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            print((folder / "stack.log").read_text(errors="replace")[-4000:], file=sys.stderr)
+            return 1
+        time.sleep(0.3)
+    print((folder / "stack.ready").read_text())
+    return 0
+
+
+def down() -> int:
+    """`make stop`: stops a stack started by `make run` or `make run-bg`, servers included."""
+    folder = data_dir()
+    pidfile = folder / "stack.pid"
+    if pidfile.exists():
+        pid = int(pidfile.read_text())
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        pidfile.unlink(missing_ok=True)
+    # servers left behind by a stack that was killed
+    PostgresServer(folder / "pg").stop()
+    nats_pid = folder / "nats" / "nats.pid"
+    if nats_pid.exists() and _alive(int(nats_pid.read_text())):
+        os.kill(int(nats_pid.read_text()), signal.SIGTERM)
+    print("Stopped.")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a zombie child of ours counts as gone
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return True
