@@ -35,7 +35,9 @@ async def test_the_demo_walkthrough_of_the_foundation_issue(stack: Stack) -> Non
     assert (await stack.http.get(f"/api/v1/orgs/{t['id']}", params={"as_of": "2021-01-01"}, headers=h)).json()["members"] == 553
 
     t2 = await register(stack, h, name="Дальневосточная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
-    moved = await stack.http.patch(f"/api/v1/orgs/{p['id']}", json={"parent_id": t2["id"], "effective_on": "2018-07-01"}, headers=h)
+    moved = await stack.http.patch(
+        f"/api/v1/orgs/{p['id']}", json={"parent_id": t2["id"], "effective_on": "2018-07-01"}, headers=h
+    )
     assert moved.status_code == 200 and moved.json()["parent_id"] == t2["id"]
     before = (await stack.http.get(f"/api/v1/orgs/{p['id']}", params={"as_of": "2018-06-30"}, headers=h)).json()
     after = (await stack.http.get(f"/api/v1/orgs/{p['id']}", params={"as_of": "2018-07-01"}, headers=h)).json()
@@ -46,7 +48,7 @@ async def test_the_demo_walkthrough_of_the_foundation_issue(stack: Stack) -> Non
 
 
 async def test_known_on_answers_what_was_known_then(stack: Stack) -> None:
-    h, _, t, p = await union(stack)
+    h, _, _, p = await union(stack)
     await stack.http.post(f"/api/v1/orgs/{p['id']}/headcount", json={"members": 100, "as_of": "2020-01-01"}, headers=h)
     today = (await stack.http.get(f"/api/v1/orgs/{p['id']}", headers=h)).json()["as_of"]
     known = await stack.http.get(f"/api/v1/orgs/{p['id']}", params={"as_of": "2021-01-01", "known_on": "2000-01-01"}, headers=h)
@@ -56,18 +58,22 @@ async def test_known_on_answers_what_was_known_then(stack: Stack) -> None:
 
 
 async def test_bad_input_names_the_field_and_the_rule(stack: Stack) -> None:
-    h, cc, t, p = await union(stack)
+    h, _, t, _ = await union(stack)
     reply = await stack.http.post("/api/v1/orgs", json={"name": "", "level": "regional"}, headers=h)
     assert reply.status_code == 422
     assert {d["field"] for d in reply.json()["error"]["details"]} == {"name", "level"}
     reply = await stack.http.post("/api/v1/orgs", json={"name": "x", "level": "territorial", "parent_id": t["id"]}, headers=h)
     assert reply.status_code == 422
     assert reply.json()["error"]["details"][0] == {
-        "field": "parent_id", "rule": "H1", "message": "a territorial org sits under a central org, not a territorial one"
+        "field": "parent_id",
+        "rule": "H1",
+        "message": "a territorial org sits under a central org, not a territorial one",
     }
     reply = await stack.http.post(f"/api/v1/orgs/{t['id']}/headcount", json={"members": 5}, headers=h)
     assert reply.status_code == 422 and reply.json()["error"]["details"][0]["rule"] == "counting"
-    reply = await stack.http.post(f"/api/v1/orgs/{t['id']}/dissolution", json={"effective_on": "2020-01-01", "reason": "x"}, headers=h)
+    reply = await stack.http.post(
+        f"/api/v1/orgs/{t['id']}/dissolution", json={"effective_on": "2020-01-01", "reason": "x"}, headers=h
+    )
     assert reply.status_code == 422 and "still sit under it" in reply.json()["error"]["message"]
     assert (await stack.http.get("/api/v1/orgs/nope", headers=h)).status_code == 404
     garbage = await stack.http.post("/api/v1/orgs", content=b"{nope", headers={**h, "content-type": "application/json"})
@@ -86,9 +92,9 @@ async def test_a_retried_write_with_the_same_idempotency_key_creates_one_org(sta
 
 async def test_two_concurrent_registrations_of_a_central_committee_are_refused_once(stack: Stack) -> None:
     h = await admin(stack)
-    replies = await asyncio.gather(*(
-        stack.http.post("/api/v1/orgs", json={"name": f"ЦК {i}", "level": "central"}, headers=h) for i in range(2)
-    ))
+    replies = await asyncio.gather(
+        *(stack.http.post("/api/v1/orgs", json={"name": f"ЦК {i}", "level": "central"}, headers=h) for i in range(2))
+    )
     assert sorted(r.status_code for r in replies) == [201, 422]
 
 
@@ -96,7 +102,11 @@ async def test_roles_and_subtrees_limit_what_a_user_sees_and_does(stack: Stack) 
     h, cc, t, p = await union(stack)
     other = await register(stack, h, name="Южная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
     for username, role in (("staff.t", "staff"), ("viewer.t", "viewer")):
-        created = await stack.http.post("/api/v1/users", json={"username": username, "password": "a long password", "role": role, "org_id": t["id"]}, headers=h)
+        created = await stack.http.post(
+            "/api/v1/users",
+            json={"username": username, "password": "a long password", "role": role, "org_id": t["id"]},
+            headers=h,
+        )
         assert created.status_code == 201, created.text
     staff, viewer = await stack.login("staff.t", "a long password"), await stack.login("viewer.t", "a long password")
     me = (await stack.http.get("/api/v1/me", headers=staff)).json()
@@ -110,9 +120,15 @@ async def test_roles_and_subtrees_limit_what_a_user_sees_and_does(stack: Stack) 
     assert (await stack.http.patch(f"/api/v1/orgs/{t['id']}", json={"parent_id": other["id"]}, headers=staff)).status_code == 403
     moved = await stack.http.patch(f"/api/v1/orgs/{p['id']}", json={"parent_id": other["id"]}, headers=staff)
     assert moved.status_code == 403, "staff may not move an org out of their subtree"
-    escalate = await stack.http.post("/api/v1/users", json={"username": "boss", "password": "a long password", "role": "admin"}, headers=staff)
+    escalate = await stack.http.post(
+        "/api/v1/users", json={"username": "boss", "password": "a long password", "role": "admin"}, headers=staff
+    )
     assert escalate.status_code == 403
-    outside = await stack.http.post("/api/v1/users", json={"username": "spy", "password": "a long password", "role": "viewer", "org_id": other["id"]}, headers=staff)
+    outside = await stack.http.post(
+        "/api/v1/users",
+        json={"username": "spy", "password": "a long password", "role": "viewer", "org_id": other["id"]},
+        headers=staff,
+    )
     assert outside.status_code == 403
 
 
@@ -124,6 +140,14 @@ async def test_without_a_token_nothing_is_served(stack: Stack) -> None:
 
 async def test_the_openapi_document_describes_the_fixed_core(stack: Stack) -> None:
     paths = (await stack.http.get("/openapi.json")).json()["paths"]
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/users", "/api/v1/orgs", "/api/v1/orgs/{org_id}",
-                 "/api/v1/orgs/{org_id}/children", "/api/v1/orgs/{org_id}/dissolution", "/api/v1/orgs/{org_id}/headcount"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{org_id}",
+        "/api/v1/orgs/{org_id}/children",
+        "/api/v1/orgs/{org_id}/dissolution",
+        "/api/v1/orgs/{org_id}/headcount",
+    ):
         assert path in paths

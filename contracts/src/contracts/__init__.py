@@ -4,4 +4,16 @@ from . import gateway, registry
 from .base import EVENTS, Event, Payload, decode_event
 from .envelope import STREAMS, ErrorCode, Header, Reply, RequestHeader
 
-__all__ = ["EVENTS", "gateway", "STREAMS", "ErrorCode", "Event", "Header", "Payload", "Reply", "RequestHeader", "decode_event", "registry"]
+__all__ = [
+    "EVENTS",
+    "STREAMS",
+    "ErrorCode",
+    "Event",
+    "Header",
+    "Payload",
+    "Reply",
+    "RequestHeader",
+    "decode_event",
+    "gateway",
+    "registry",
+]

@@ -84,7 +84,9 @@ class ErrorDetail(BaseModel):
 
     field: str | None = Field(None, description="Dotted path of the field at fault", examples=["parent_id"])
     rule: str | None = Field(None, description="RULES.md rule id or validation rule", examples=["H1"])
-    message: str = Field(description="What is wrong, in English", examples=["a primary org sits under a territorial org or the CC"])
+    message: str = Field(
+        description="What is wrong, in English", examples=["a primary org sits under a territorial org or the CC"]
+    )
 
 
 class Error(BaseModel):

@@ -45,11 +45,15 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
         if os.environ.get("PROFSET_DEMO", "1") == "0" or _get(http, "/api/v1/orgs", h):
             return False
         cc = _post(http, "/api/v1/orgs", h, "cc", name=CENTRAL[0], level="central", registered_on=CENTRAL[1])
-        parents = {None: cc["id"]}
+        parents: dict[str | None, str] = {None: cc["id"]}
         for key, (name, day) in TERRITORIAL.items():
-            parents[key] = _post(http, "/api/v1/orgs", h, key, name=name, level="territorial", parent_id=cc["id"], registered_on=day)["id"]
+            parents[key] = _post(
+                http, "/api/v1/orgs", h, key, name=name, level="territorial", parent_id=cc["id"], registered_on=day
+            )["id"]
         for i, (parent, name, day, members) in enumerate(PRIMARY):
-            org = _post(http, "/api/v1/orgs", h, f"p{i}", name=name, level="primary", parent_id=parents[parent], registered_on=day)
+            org = _post(
+                http, "/api/v1/orgs", h, f"p{i}", name=name, level="primary", parent_id=parents[parent], registered_on=day
+            )
             _post(http, f"/api/v1/orgs/{org['id']}/headcount", h, f"h{i}", members=members, as_of="2026-01-01")
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)

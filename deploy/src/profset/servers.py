@@ -164,7 +164,19 @@ class PostgresServer:
         if not self.durable:
             options += " -c fsync=off -c full_page_writes=off"
         subprocess.run(
-            [_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(self.data_dir / "log"), "-o", options, "start"],
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.data_dir / "log"),
+                "-o",
+                options,
+                "start",
+            ],
             check=True,
             capture_output=True,
             **run_as,  # type: ignore[call-overload]

@@ -155,7 +155,7 @@ def up(background: bool = False) -> int:
     (folder / "stack.ready").unlink(missing_ok=True)
     stopping = False
 
-    def on_signal(signum: int, _frame: object) -> None:
+    def on_signal(_signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
             stopping = True

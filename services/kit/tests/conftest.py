@@ -19,7 +19,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     async with engine.begin() as conn:
         await conn.exec_driver_sql("CREATE SCHEMA kit_test")
         await conn.run_sync(lambda sync: create_ledger(sync, "kit_test"))
-        await conn.run_sync(lambda sync: seen.create(sync))
+        await conn.run_sync(seen.create)
     yield engine
     await engine.dispose()
 

@@ -28,7 +28,6 @@ seen = Table(
 """A read model that counts how often each event was applied, so a duplicate shows as 2 (never hidden by an upsert)."""
 
 
-
 async def count(conn: AsyncConnection, event_id: str, org_id: str, position: int) -> None:
     """Counts one application of an event."""
     stmt = pg_insert(seen).values(event_id=event_id, org_id=org_id, position=position, times=1)
@@ -38,7 +37,6 @@ async def count(conn: AsyncConnection, event_id: str, org_id: str, position: int
 async def count_inline(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     for r in recorded:
         await count(conn, r.event_id, r.event.ce_org_id or "", r.position)
-
 
 
 async def times_seen(engine: AsyncEngine) -> dict[str, int]:

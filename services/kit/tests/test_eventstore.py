@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from kit_helpers import LEDGER, headcount, times_seen
 from sqlalchemy import select
 
 from contracts.envelope import ErrorCode
 from kit.errors import Refused
 from kit.store import EventStore, Fold
 from kit.store.eventstore import Meta, VersionConflict, retrying
-
-from kit_helpers import LEDGER, headcount, times_seen
 
 TOTAL = Fold(0, lambda total, e: total + e.members)  # type: ignore[attr-defined]
 
@@ -83,7 +82,13 @@ async def test_inline_read_models_commit_with_the_append_or_not_at_all(store: Ev
 async def test_positions_ascend_in_commit_order_across_concurrent_writers(store: EventStore) -> None:
     await asyncio.gather(*(store.append(f"s{i}", [headcount("a", 1), headcount("a", 2)], expected_version=0) for i in range(20)))
     async with store.engine.connect() as conn:
-        rows = (await conn.execute(select(LEDGER.events.c.position, LEDGER.events.c.stream_id, LEDGER.events.c.version).order_by(LEDGER.events.c.position))).all()
+        rows = (
+            await conn.execute(
+                select(LEDGER.events.c.position, LEDGER.events.c.stream_id, LEDGER.events.c.version).order_by(
+                    LEDGER.events.c.position
+                )
+            )
+        ).all()
     assert len(rows) == 40
     by_stream: dict[str, list[int]] = {}
     for row in rows:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import nats.js.errors
-
 from kit_helpers import LEDGER, count, headcount, running, stream_messages, times_seen
 from prometheus_client import REGISTRY
 

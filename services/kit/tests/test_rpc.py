@@ -28,7 +28,9 @@ def wire(rt: Runtime) -> Wiring:
     total = Fold(0, lambda t, e: t + e.members)  # type: ignore[attr-defined]
 
     async def record(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
-        return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=None, meta=ctx.meta, data={"ok": 1})
+        return await store.append(
+            c.org_id, [headcount(c.org_id, c.members)], expected_version=None, meta=ctx.meta, data={"ok": 1}
+        )
 
     async def get_total(c: ReportHeadcount, ctx: Context) -> dict[str, int]:
         return {"total": (await store.load(c.org_id, total))[0], "by": ctx.actor.username}  # type: ignore[dict-item]
@@ -87,9 +89,13 @@ async def test_a_read_waits_for_min_positions_then_answers_unavailable(service, 
 
 
 async def test_a_service_without_its_database_answers_unavailable(nats_server, nc, keys: Keys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(database_url=f"postgresql://postgres@/postgres?host={tmp_path}", nats_url=nats_server.url, token_public_key=keys.public)
+    settings = Settings(
+        database_url=f"postgresql://postgres@/postgres?host={tmp_path}", nats_url=nats_server.url, token_public_key=keys.public
+    )
     async with Service(settings, metadata, LEDGER, wire, publishes=False).running():
-        reply = await RequestClient(nc).request("registry", "record", {"org_id": "o", "members": 1}, token=keys.token(), command_id="c")
+        reply = await RequestClient(nc).request(
+            "registry", "record", {"org_id": "o", "members": 1}, token=keys.token(), command_id="c"
+        )
     assert reply.error is not None and reply.error.code == "unavailable"
 
 

@@ -83,7 +83,12 @@ def test_a_retroactive_move_changes_the_parent_from_its_date_until_the_next_move
     t = apply(union(), decide_move(union(), "p1", "t2", D("2010-01-01")))
     t = apply(t, decide_move(t, "p1", "cc", D("2020-01-01")))
     t = apply(t, decide_move(t, "p1", "t1", D("2015-06-01")))  # recorded last, effective in between
-    assert [t.orgs["p1"].parent_on(D(d)) for d in ("2009-12-31", "2012-01-01", "2016-01-01", "2021-01-01")] == ["t1", "t2", "t1", "cc"]
+    assert [t.orgs["p1"].parent_on(D(d)) for d in ("2009-12-31", "2012-01-01", "2016-01-01", "2021-01-01")] == [
+        "t1",
+        "t2",
+        "t1",
+        "cc",
+    ]
 
 
 def test_of_two_moves_effective_the_same_day_the_later_recorded_wins() -> None:

@@ -45,8 +45,14 @@ async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
             e = r.event
             await conn.execute(
                 pg_insert(users)
-                .values(username=e.username, role=e.role, org_id=e.org_id, password_hash=e.password_hash,
-                        created_by=e.created_by, created_at=r.recorded_at)
+                .values(
+                    username=e.username,
+                    role=e.role,
+                    org_id=e.org_id,
+                    password_hash=e.password_hash,
+                    created_by=e.created_by,
+                    created_at=r.recorded_at,
+                )
                 .on_conflict_do_nothing()
             )
 
@@ -68,7 +74,9 @@ class Accounts:
 
     async def get(self, username: str) -> Account | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(users.c.username, users.c.role, users.c.org_id).where(users.c.username == username))).first()
+            row = (
+                await conn.execute(select(users.c.username, users.c.role, users.c.org_id).where(users.c.username == username))
+            ).first()
         return None if row is None else Account(row.username, Role(row.role), row.org_id)
 
     async def authenticate(self, username: str, password: str) -> Account | None:
@@ -86,7 +94,9 @@ class Accounts:
         """Creates `admin` on first start; an existing admin keeps the password it has."""
         if not password or await self.get("admin") is not None:
             return False
-        await self.create(SYSTEM, "admin", password, Role.ADMIN, None, Meta(command_id="bootstrap-admin", fingerprint="admin", actor="system"))
+        await self.create(
+            SYSTEM, "admin", password, Role.ADMIN, None, Meta(command_id="bootstrap-admin", fingerprint="admin", actor="system")
+        )
         return True
 
 

@@ -43,8 +43,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        nc = await nats.connect(settings.nats_url, user=settings.nats_user, password=settings.nats_password,
-                                max_reconnect_attempts=-1, name="gateway")
+        nc = await nats.connect(
+            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, name="gateway"
+        )
         store = EventStore(engine, ledger, "gateway", inline=[accounts.project])
         gw = Gateway(
             settings=settings,

@@ -50,6 +50,7 @@ class Caller:
     token: str
     idempotency_key: str | None
     min_positions: dict[str, int]
+    correlation_id: str
 
     def command_id(self) -> str:
         """The command id of a write: the client's Idempotency-Key (scoped to the user), else a new one."""
@@ -71,6 +72,7 @@ def caller(
     authorization: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     profset_min_positions: Annotated[str | None, Header()] = None,
+    x_request_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> Caller:
     """The caller named by `Authorization: Bearer <token>` (or the UI's session cookie)."""
     token = None
@@ -88,7 +90,7 @@ def caller(
         except (ValueError, AttributeError, TypeError):
             raise ApiError.of(ErrorCode.INVALID, 'write it as JSON, e.g. {"registry": 812}', MIN_POSITIONS, "json") from None
     assert token is not None
-    return Caller(actor, token, idempotency_key, positions)
+    return Caller(actor, token, idempotency_key, positions, x_request_id or new_id())
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
@@ -129,6 +131,7 @@ async def ask_reply(
         payload,
         token=who.token,
         command_id=who.command_id() if command else None,
+        correlation_id=who.correlation_id,
         min_positions=min_positions or who.min_positions,
     )
     if not reply.ok:

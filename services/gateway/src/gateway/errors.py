@@ -30,7 +30,9 @@ class ApiError(Exception):
 
 def response(error: Error, headers: dict[str, str] | None = None) -> JSONResponse:
     """The HTTP answer to a refusal."""
-    return JSONResponse({"error": error.model_dump(mode="json", exclude_none=True)}, status_code=HTTP_STATUS[error.code], headers=headers)
+    return JSONResponse(
+        {"error": error.model_dump(mode="json", exclude_none=True)}, status_code=HTTP_STATUS[error.code], headers=headers
+    )
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -53,8 +55,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(_: Request, e: HTTPException) -> JSONResponse:
-        code = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE,
-                429: ErrorCode.RATE_LIMITED}.get(e.status_code, ErrorCode.INVALID)
+        code = {
+            401: ErrorCode.UNAUTHENTICATED,
+            403: ErrorCode.FORBIDDEN,
+            404: ErrorCode.NOT_FOUND,
+            413: ErrorCode.TOO_LARGE,
+            429: ErrorCode.RATE_LIMITED,
+        }.get(e.status_code, ErrorCode.INVALID)
         return JSONResponse({"error": {"code": code.value, "message": str(e.detail), "details": []}}, status_code=e.status_code)
 
     @app.exception_handler(Exception)

@@ -72,7 +72,9 @@ class KeyRing:
 
     async def _key(self, conn: AsyncConnection, person_id: str, create: bool) -> bytes | None:
         row = (
-            await conn.execute(select(self.table.c.wrapped_key, self.table.c.destroyed_at).where(self.table.c.person_id == person_id))
+            await conn.execute(
+                select(self.table.c.wrapped_key, self.table.c.destroyed_at).where(self.table.c.person_id == person_id)
+            )
         ).first()
         if row is not None:
             return None if row.wrapped_key is None else self._unwrap(person_id, row.wrapped_key)
@@ -97,4 +99,3 @@ def open_field(key: bytes | None, person_id: str, token: str) -> str | None:
         return AESGCM(key).decrypt(raw[:12], raw[12:], person_id.encode()).decode()
     except InvalidTag:
         return None
-

@@ -32,7 +32,9 @@ def invalid(field: str, message: str, rule: str = "valid") -> Refused:
 
 def not_found(what: str, field: str | None = None) -> Refused:
     """Nothing by that id (on that date)."""
-    return Refused(ErrorCode.NOT_FOUND, f"{what} not found", [ErrorDetail(field=field, rule="exists", message=f"{what} not found")])
+    return Refused(
+        ErrorCode.NOT_FOUND, f"{what} not found", [ErrorDetail(field=field, rule="exists", message=f"{what} not found")]
+    )
 
 
 def forbidden(message: str) -> Refused:

@@ -17,7 +17,7 @@ def run_env(metadata: MetaData) -> None:
     """The body of a service's `migrations/env.py`: migrate its own schema only, one migrator at a time."""
     schema = metadata.schema
     assert schema, "a service's MetaData names its schema"
-    url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+    url = str(context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url"))
     engine = create_engine(sqlalchemy_url(url))
     lock = int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True)
     with engine.begin() as conn:

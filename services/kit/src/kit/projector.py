@@ -10,6 +10,7 @@ once the cause is fixed. One projector per consumer is active at a time (an advi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -105,7 +106,9 @@ class Projector:
         self.stream = STREAMS[projection.source]
         self.max_deliver, self.batch, self.retry_base = max_deliver, batch, retry_base
         self.bound = False
-        self._lock_key = int.from_bytes(hashlib.sha256(f"projector:{ledger.metadata.schema}:{self.consumer}".encode()).digest()[:8], "big", signed=True)
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"projector:{ledger.metadata.schema}:{self.consumer}".encode()).digest()[:8], "big", signed=True
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Holds the consumer's lock (or waits for it) and applies events until `stop` is set."""
@@ -124,7 +127,7 @@ class Projector:
                     await self._consume(conn, sub, stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as e:  # a lost server or a deleted consumer: bind again and carry on
+            except Exception as e:  # noqa: BLE001 - a lost server or a deleted consumer: bind again and carry on
                 log.warning("projector interrupted", consumer=self.consumer, error=repr(e))
                 self.bound = False
                 await _sleep(stop, 1.0)
@@ -208,7 +211,7 @@ class Projector:
         try:
             async with conn.begin_nested():
                 await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, body))
-        except Exception as e:  # the message is at fault, or the read model: retried, then dead-lettered
+        except Exception as e:  # noqa: BLE001 - the message is at fault, or the read model: retried, then dead-lettered
             metrics.PROJECTED.labels(self.service, self.consumer, "failed").inc()
             log.warning("event failed to apply", consumer=self.consumer, position=headers.get(Header.SEQUENCE), error=repr(e))
             return repr(e)[:2000]
@@ -299,7 +302,9 @@ class Projector:
     async def _forget(self, conn: AsyncConnection, positions: list[int]) -> None:
         pending = self.ledger.pending
         await conn.execute(
-            delete(pending).where(pending.c.consumer == self.consumer, pending.c.source == self.projection.source, pending.c.position.in_(positions))
+            delete(pending).where(
+                pending.c.consumer == self.consumer, pending.c.source == self.projection.source, pending.c.position.in_(positions)
+            )
         )
 
     def _row(self, position: int) -> tuple[Any, ...]:
@@ -341,7 +346,5 @@ def _position(headers: dict[str, str]) -> int:
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

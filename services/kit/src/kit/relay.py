@@ -55,7 +55,11 @@ def headers_of(row: Any, context: str) -> dict[str, str]:
         Header.CONTENT_TYPE: "application/json",
         Header.MSG_ID: str(row.event_id),
     }
-    for name, value in ((Header.ORG_ID, row.org_id), (Header.CORRELATION_ID, row.correlation_id), (Header.CAUSATION_ID, row.causation_id)):
+    for name, value in (
+        (Header.ORG_ID, row.org_id),
+        (Header.CORRELATION_ID, row.correlation_id),
+        (Header.CAUSATION_ID, row.causation_id),
+    ):
         if value:
             headers[name] = value
     return headers
@@ -86,7 +90,9 @@ class Relay:
         self.wake = asyncio.Event()
         self.active = False
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
-        self._lock_key = int.from_bytes(hashlib.sha256(f"relay:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True)
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"relay:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True
+        )
 
     def notify(self) -> None:
         """Called after a local append commits, so publishing starts without waiting for the poll."""
@@ -106,7 +112,7 @@ class Relay:
                     await self._publish_while_held(conn, stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as e:  # a lost server is survived: reconnect, resync, carry on
+            except Exception as e:  # noqa: BLE001 - a lost server is survived: reconnect, resync, carry on
                 log.warning("relay interrupted", error=repr(e))
                 self.active, self._tail = False, None
                 await _wait(stop, 1.0)
@@ -136,7 +142,7 @@ class Relay:
             since_check += 0.0 if waited else 0.2
             if since_check >= self.idle_check:
                 since_check = 0.0
-                await self._check_stream(conn)
+                await self._check_stream()
 
     async def sync(self, conn: AsyncConnection) -> None:
         """Finds where the stream ends (creating it if missing) and resumes after that position."""
@@ -202,7 +208,7 @@ class Relay:
             raise failure
         return done
 
-    async def _check_stream(self, conn: AsyncConnection) -> None:
+    async def _check_stream(self) -> None:
         """While idle, notices a stream that was deleted or lost messages since the last publish."""
         try:
             info = await self.js.stream_info(self.stream)

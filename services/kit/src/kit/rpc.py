@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -80,7 +79,10 @@ class Dispatcher:
             reply, outcome = _refusal(e.as_error()), e.code.value
         except (OperationalError, InterfaceError, DBAPIError, OSError, nats.errors.Error) as e:
             log.warning("dependency unavailable", verb=verb_name, error=repr(e))
-            reply, outcome = _refusal(unavailable("a server this service needs is not answering; retry").as_error()), "unavailable"
+            reply, outcome = (
+                _refusal(unavailable("a server this service needs is not answering; retry").as_error()),
+                "unavailable",
+            )
         except Exception:
             log.exception("request failed", verb=verb_name)
             reply, outcome = _refusal(unavailable("the service failed to answer; it has been logged").as_error()), "error"
@@ -175,6 +177,6 @@ class RequestClient:
             headers[RequestHeader.MIN_POSITIONS] = json.dumps(dict(min_positions))
         try:
             msg = await self.nc.request(service_subject(service, verb), body.encode(), timeout=self.timeout, headers=headers)
-        except (nats.errors.NoRespondersError, nats.errors.TimeoutError, asyncio.TimeoutError, nats.errors.ConnectionClosedError):
+        except (TimeoutError, nats.errors.NoRespondersError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
             return Reply(ok=False, error=unavailable(f"the {service} service did not answer; retry").as_error())
         return Reply.model_validate_json(msg.data)

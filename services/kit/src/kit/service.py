@@ -62,7 +62,9 @@ Wire = Callable[[Runtime], Wiring]
 class Service:
     """Starts and stops one service's parts; `asgi()` is what uvicorn serves."""
 
-    def __init__(self, settings: ServiceSettings, metadata: MetaData, ledger: Ledger, wire: Wire, *, publishes: bool = True) -> None:
+    def __init__(
+        self, settings: ServiceSettings, metadata: MetaData, ledger: Ledger, wire: Wire, *, publishes: bool = True
+    ) -> None:
         self.settings, self.metadata, self.ledger, self.wire, self.publishes = settings, metadata, ledger, wire, publishes
         self.name = settings.service
         security = SASLPlaintext(settings.nats_user, settings.nats_password or "") if settings.nats_user else None
@@ -105,9 +107,17 @@ class Service:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
         self.dispatcher = Dispatcher(
-            self.name, wiring.verbs, store, Verifier(settings.token_public_key), settings.tz, self.wait_for, settings.read_wait_seconds
+            self.name,
+            wiring.verbs,
+            store,
+            Verifier(settings.token_public_key),
+            settings.tz,
+            self.wait_for,
+            settings.read_wait_seconds,
         )
-        log.info("service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors])
+        log.info(
+            "service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors]
+        )
 
     async def stop(self) -> None:
         """Stops the relay and projectors and closes connections."""
@@ -175,13 +185,15 @@ class Service:
         """The ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
 
         @get(include_in_schema=False)
-        async def healthz(scope: Any) -> AsgiResponse:
+        async def healthz(_scope: Any) -> AsgiResponse:
             return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
 
         @get(include_in_schema=False)
-        async def readyz(scope: Any) -> AsgiResponse:
+        async def readyz(_scope: Any) -> AsgiResponse:
             checks = await self.readiness()
-            return AsgiResponse(json.dumps(checks).encode(), 200 if checks["ready"] else 503, headers={"content-type": "application/json"})
+            return AsgiResponse(
+                json.dumps(checks).encode(), 200 if checks["ready"] else 503, headers={"content-type": "application/json"}
+            )
 
         return AsgiFastStream(
             self.broker,

@@ -68,8 +68,3 @@ class ServiceSettings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The union's time zone, which decides what "today" is."""
         return ZoneInfo(self.union_tz)
-
-    @property
-    def schema(self) -> str:
-        """The service's own Postgres schema."""
-        return self.service

@@ -60,8 +60,14 @@ class Signer:
 
     def sign(self, actor: Actor, now: datetime, ttl_seconds: int) -> str:
         """A token for the actor, valid for `ttl_seconds` from `now`."""
-        claims = {"sub": actor.username, "role": actor.role.value, "org": actor.org_id, "iat": int(now.timestamp())}
-        claims["exp"] = claims["iat"] + ttl_seconds
+        issued = int(now.timestamp())
+        claims = {
+            "sub": actor.username,
+            "role": actor.role.value,
+            "org": actor.org_id,
+            "iat": issued,
+            "exp": issued + ttl_seconds,
+        }
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"v1.{payload}.{_b64(self._key.sign(payload.encode()))}"
 

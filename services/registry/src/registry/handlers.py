@@ -46,7 +46,13 @@ class Handlers:
             above = lineage(t, c.parent_id, day) if c.parent_id else []
             require(ctx.actor, "shape_tree", [org_id, *above])
             events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
-            data = {"id": org_id, "name": c.name, "level": c.level.value, "parent_id": c.parent_id, "registered_on": day.isoformat()}
+            data = {
+                "id": org_id,
+                "name": c.name,
+                "level": c.level.value,
+                "parent_id": c.parent_id,
+                "registered_on": day.isoformat(),
+            }
             return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
 
         return await retrying(attempt)

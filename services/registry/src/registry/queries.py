@@ -180,4 +180,3 @@ def _in_reach(tree: TreeOn, ctx: Context) -> list[str]:
         return list(tree.orgs)
     root = ctx.actor.org_id
     return tree.subtree(root) if root in tree.orgs else []
-

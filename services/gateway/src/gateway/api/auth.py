@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 class Token(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
 
 
@@ -33,7 +33,9 @@ class Me(BaseModel):
 
 
 @router.post("/auth/token", response_model=Token, summary="Sign in with a username and password")
-async def token(gw: GatewayDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=200)]) -> Token:
+async def token(
+    gw: GatewayDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=200)]
+) -> Token:
     account = await gw.accounts.authenticate(username, password)
     if account is None:
         raise ApiError.of(ErrorCode.UNAUTHENTICATED, "wrong username or password", field="password", rule="credentials")

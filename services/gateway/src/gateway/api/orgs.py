@@ -30,7 +30,15 @@ async def list_orgs(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     cursor: str | None = None,
 ) -> Any:
-    query = {"as_of": as_of, "known_on": known_on, "level": level, "parent_id": parent_id, "q": q, "limit": limit, "cursor": cursor}
+    query = {
+        "as_of": as_of,
+        "known_on": known_on,
+        "level": level,
+        "parent_id": parent_id,
+        "q": q,
+        "limit": limit,
+        "cursor": cursor,
+    }
     rows = await ask(gw, who, "registry", "list_orgs", {k: v for k, v in query.items() if v is not None})
     if len(rows) == limit:
         response.headers["Link"] = f'</api/v1/orgs?limit={limit}&cursor={rows[-1]["id"]}>; rel="next"'
@@ -42,8 +50,15 @@ async def register_org(gw: GatewayDep, who: CallerDep, body: RegisterOrg, respon
     reply = await ask_reply(gw, who, "registry", "register_org", body, command=True)
     org = reply.data
     response.headers["Location"] = f"/api/v1/orgs/{org['id']}"
-    return await ask(gw, who, "registry", "get_org", {"org_id": org["id"], "as_of": org["registered_on"]},
-                     response=response, min_positions=reply.positions)
+    return await ask(
+        gw,
+        who,
+        "registry",
+        "get_org",
+        {"org_id": org["id"], "as_of": org["registered_on"]},
+        response=response,
+        min_positions=reply.positions,
+    )
 
 
 @router.get("/{org_id}", response_model=OrgView, summary="An org as of a date")
@@ -63,9 +78,18 @@ async def get_subtree(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf =
 
 @router.patch("/{org_id}", response_model=OrgView, summary="Rename and/or move an org from a date")
 async def change_org(gw: GatewayDep, who: CallerDep, org_id: str, body: OrgChanges, response: Response) -> Any:
-    reply = await ask_reply(gw, who, "registry", "change_org", {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}, command=True)
-    return await ask(gw, who, "registry", "get_org", {"org_id": org_id, "as_of": reply.data["effective_on"]},
-                     response=response, min_positions=reply.positions)
+    reply = await ask_reply(
+        gw, who, "registry", "change_org", {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}, command=True
+    )
+    return await ask(
+        gw,
+        who,
+        "registry",
+        "get_org",
+        {"org_id": org_id, "as_of": reply.data["effective_on"]},
+        response=response,
+        min_positions=reply.positions,
+    )
 
 
 @router.post("/{org_id}/dissolution", status_code=status.HTTP_202_ACCEPTED, summary="Dissolve an org from a date")

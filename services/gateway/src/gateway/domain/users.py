@@ -17,4 +17,6 @@ def decide_create(exists: bool, actor: Actor, username: str, role: Role, org_id:
         raise forbidden(f"a {actor.role} may not create a {role} account")
     if role is not Role.ADMIN and org_id is None:
         raise invalid("org_id", "every account but an admin's is bound to an org", rule="required")
-    return [UserCreated(username=username, role=role.value, org_id=org_id, password_hash=password_hash, created_by=actor.username)]
+    return [
+        UserCreated(username=username, role=role.value, org_id=org_id, password_hash=password_hash, created_by=actor.username)
+    ]

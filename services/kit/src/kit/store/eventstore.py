@@ -105,7 +105,9 @@ class EventStore:
         self._cache_size = cache_size
         self._snapshotted: dict[str, int] = {}
         # one lock key per schema: appends of a service are serialised, so commit order is position order
-        self._lock_key = int.from_bytes(hashlib.sha256(f"append:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True)
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"append:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True
+        )
 
     async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
@@ -187,7 +189,9 @@ class EventStore:
                     raise _Repeated
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             current = (
-                await conn.execute(select(func.coalesce(func.max(ledger.events.c.version), 0)).where(ledger.events.c.stream_id == stream_id))
+                await conn.execute(
+                    select(func.coalesce(func.max(ledger.events.c.version), 0)).where(ledger.events.c.stream_id == stream_id)
+                )
             ).scalar_one()
             if expected_version is not None and current != expected_version:
                 raise VersionConflict(f"{stream_id} is at version {current}, not {expected_version}")

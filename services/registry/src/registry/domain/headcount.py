@@ -20,4 +20,3 @@ def decide_report(tree: Tree, org_id: str, members: int, as_of: date) -> list[Ev
             "counting", "only a primary org reports its headcount; a territorial org's and the CC's are summed", field="org_id"
         )
     return [HeadcountReported(org_id=org_id, members=members, as_of=as_of)]
-

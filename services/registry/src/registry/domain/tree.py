@@ -15,7 +15,6 @@ from typing import Any
 
 from contracts.base import Event
 from contracts.registry import Level, OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
-
 from kit.errors import RuleBroken
 
 PARENT_LEVELS: dict[Level, frozenset[Level]] = {
@@ -171,7 +170,9 @@ def decide_dissolve(tree: Tree, org_id: str, effective_on: date, reason: str) ->
         raise RuleBroken("H1", "an org is dissolved after the day it was registered", field="effective_on")
     for other in tree.orgs.values():
         if other.org_id != org_id and _sits_under_from(other, org_id, effective_on):
-            raise RuleBroken("H1", "orgs still sit under it on or after that date: move or dissolve them first", field="effective_on")
+            raise RuleBroken(
+                "H1", "orgs still sit under it on or after that date: move or dissolve them first", field="effective_on"
+            )
     return [OrgDissolved(org_id=org_id, effective_on=effective_on, reason=reason)]
 
 
@@ -221,8 +222,14 @@ def encode(tree: Tree) -> dict[str, Any]:
     return {
         "seq": tree.seq,
         "orgs": [
-            [o.org_id, o.level.value, o.registered_on.isoformat(), timeline(o.names), timeline(o.parents),
-             o.dissolved_on.isoformat() if o.dissolved_on else None]
+            [
+                o.org_id,
+                o.level.value,
+                o.registered_on.isoformat(),
+                timeline(o.names),
+                timeline(o.parents),
+                o.dissolved_on.isoformat() if o.dissolved_on else None,
+            ]
             for o in tree.orgs.values()
         ],
     }
@@ -235,8 +242,14 @@ def decode(data: dict[str, Any]) -> Tree:
         return tuple(Change(date.fromisoformat(d), v, s) for d, v, s in rows)
 
     orgs = {
-        oid: Org(oid, Level(level), date.fromisoformat(reg), timeline(names), timeline(parents),
-                 date.fromisoformat(dis) if dis else None)
+        oid: Org(
+            oid,
+            Level(level),
+            date.fromisoformat(reg),
+            timeline(names),
+            timeline(parents),
+            date.fromisoformat(dis) if dis else None,
+        )
         for oid, level, reg, names, parents, dis in data["orgs"]
     }
     return Tree(orgs=orgs, seq=data["seq"])

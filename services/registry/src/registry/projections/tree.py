@@ -26,11 +26,15 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
                     .on_conflict_do_nothing()
                 )
                 await conn.execute(insert(org_names).values(org_id=e.org_id, effective_on=e.registered_on, name=e.name, **at))
-                await conn.execute(insert(org_parents).values(org_id=e.org_id, effective_on=e.registered_on, parent_id=e.parent_id, **at))
+                await conn.execute(
+                    insert(org_parents).values(org_id=e.org_id, effective_on=e.registered_on, parent_id=e.parent_id, **at)
+                )
             case OrgRenamed() as e:
                 await conn.execute(insert(org_names).values(org_id=e.org_id, effective_on=e.effective_on, name=e.name, **at))
             case OrgMoved() as e:
-                await conn.execute(insert(org_parents).values(org_id=e.org_id, effective_on=e.effective_on, parent_id=e.parent_id, **at))
+                await conn.execute(
+                    insert(org_parents).values(org_id=e.org_id, effective_on=e.effective_on, parent_id=e.parent_id, **at)
+                )
             case OrgDissolved() as e:
                 await conn.execute(
                     update(orgs)

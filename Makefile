@@ -1,0 +1,54 @@
+# Profset — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PACKAGES := contracts services/kit services/registry services/gateway deploy
+UV_VERSION := 0.13.9
+
+.PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean
+
+$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the locked dependencies and our packages
+
+run: install ## start the whole system with demo data; Ctrl-C stops it
+	$(BIN)/profset stack up
+
+run-bg: install ## the same, in the background; returns once the gateway answers
+	$(BIN)/profset stack up --background
+
+stop: ## stop a stack started by run or run-bg, servers included
+	@test -x $(BIN)/profset && $(BIN)/profset stack down || true
+
+test: install lint ## lint, type-check and run the whole suite against real servers
+	$(BIN)/pytest
+
+unit: install ## the fast tests only (no servers)
+	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/kit/tests/test_access_and_tokens.py
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+asyncapi: install ## write asyncapi.json, the AsyncAPI 3 document of every event and subject
+	$(BIN)/profset asyncapi asyncapi.json
+
+schemas: install ## rewrite the contract snapshots after an intended change
+	$(BIN)/python -m contracts.asyncapi --snapshots contracts/schemas
+
+lock: ## recompile requirements.lock from requirements.in
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: stop
+	rm -rf $(VENV) .data
