@@ -101,7 +101,10 @@ class Stack:
             self.ports[name] = port
             child_env = {**env, f"{name.upper()}_HTTP_PORT": str(port)}
             with open(logs / f"{name}.log", "ab") as log:
-                self.processes[name] = subprocess.Popen([sys.executable, "-m", name], env=child_env, stdout=log, stderr=log)
+                # a session of their own: Ctrl-C reaches the stack, which stops them in order
+                self.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", name], env=child_env, stdout=log, stderr=log, start_new_session=True
+                )
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Blocks until every service answers /readyz."""
