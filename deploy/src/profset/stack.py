@@ -165,6 +165,7 @@ def up(background: bool = False) -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started from a shell that ignores it
     try:
         print("Starting NATS and PostgreSQL…", flush=True)
         stack.start_servers()
