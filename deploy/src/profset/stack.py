@@ -178,6 +178,7 @@ def up(background: bool = False) -> int:
         stack.wait_ready()
         seeded = seed_if_empty(stack.url, env["PROFSET_ADMIN_PASSWORD"])
         text = banner(stack.url, env["PROFSET_ADMIN_PASSWORD"], seeded, folder)
+        (folder / "ports.json").write_text(json.dumps(stack.ports))
         (folder / "stack.ready").write_text(text)
         print(text, flush=True)
         while True:

@@ -1,0 +1,60 @@
+"""`make run-bg` / `make stop` as an operator uses them: real processes, the demo union, probes, metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from profset.servers import free_port
+
+
+def profset(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "profset", *args], env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+
+
+def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PROFSET_DATA": str(tmp_path / "data"),
+        "GATEWAY_PORT": str(port),
+        "PROFSET_ADMIN_PASSWORD": "a-test-admin-pw",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("NATS_URL", None)
+    started = profset("stack", "up", "--background", env=env)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert f"http://127.0.0.1:{port}" in started.stdout and "viewer.north" in started.stdout
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": "a-test-admin-pw"}).json()[
+            "access_token"
+        ]
+        orgs = httpx.get(f"{base}/api/v1/orgs", headers={"Authorization": f"Bearer {token}"}).json()
+        assert [o["level"] for o in orgs].count("territorial") == 3 and len(orgs) == 15
+        cc = next(o for o in orgs if o["level"] == "central")
+        assert cc["members"] == sum(o["members"] for o in orgs if o["level"] == "primary")
+        assert httpx.get(f"{base}/readyz").status_code == 200
+        registry = f"http://127.0.0.1:{json.loads((tmp_path / 'data' / 'ports.json').read_text())['registry']}"
+        assert httpx.get(f"{registry}/readyz").json()["ready"] is True
+        assert 'profset_requests_total{outcome="ok",service="registry",verb="list_orgs"}' in httpx.get(f"{registry}/metrics").text
+        logs = (tmp_path / "data" / "logs" / "registry.log").read_text()
+        assert "service started" in logs
+        again = profset("stack", "up", "--background", env=env)
+        assert again.returncode == 1 and "already running" in again.stdout
+    finally:
+        stopped = profset("stack", "down", env=env)
+    assert stopped.returncode == 0
+    assert not (tmp_path / "data" / "stack.pid").exists()
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        raise AssertionError("the gateway still answers after `stack down`")
+    except httpx.HTTPError:
+        pass
