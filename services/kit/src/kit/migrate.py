@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, text
 
 from .db import sqlalchemy_url
+from .locks import lock_key
 
 
 def run_env(metadata: MetaData) -> None:
@@ -19,7 +19,7 @@ def run_env(metadata: MetaData) -> None:
     assert schema, "a service's MetaData names its schema"
     url = str(context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url"))
     engine = create_engine(sqlalchemy_url(url))
-    lock = int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True)
+    lock = lock_key("migrate", schema)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

@@ -10,8 +10,6 @@ once the cause is fixed. One projector per consumer is active at a time (an advi
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,14 +21,14 @@ import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from sqlalchemy import delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.base import Event, decode_event
 from contracts.envelope import DEAD_LETTER_STREAM, STREAMS, Header
 
 from . import logs, metrics
+from .backlog import Backlog
+from .locks import lock_key, pause, try_lock
 from .store.tables import Ledger
 
 log = logs.get("projector")
@@ -106,19 +104,16 @@ class Projector:
         self.stream = STREAMS[projection.source]
         self.max_deliver, self.batch, self.retry_base = max_deliver, batch, retry_base
         self.bound = False
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"projector:{ledger.metadata.schema}:{self.consumer}".encode()).digest()[:8], "big", signed=True
-        )
+        self.backlog = Backlog(ledger, self.consumer, projection.source)
+        self._lock_key = lock_key("projector", str(ledger.metadata.schema), self.consumer)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Holds the consumer's lock (or waits for it) and applies events until `stop` is set."""
         while not stop.is_set():
             try:
                 async with self.engine.connect() as conn:
-                    got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._lock_key})).scalar_one()
-                    await conn.commit()
-                    if not got:
-                        await _sleep(stop, 2.0)
+                    if not await try_lock(conn, self._lock_key):
+                        await pause(stop, 2.0)
                         continue
                     sub = await self._subscribe(stop)
                     if sub is None:
@@ -130,13 +125,13 @@ class Projector:
             except Exception as e:  # noqa: BLE001 - a lost server or a deleted consumer: bind again and carry on
                 log.warning("projector interrupted", consumer=self.consumer, error=repr(e))
                 self.bound = False
-                await _sleep(stop, 1.0)
+                await pause(stop, 1.0)
 
     async def _subscribe(self, stop: asyncio.Event) -> Any:
         try:
             await self.js.stream_info(self.stream)
         except nats.js.errors.NotFoundError:
-            await _sleep(stop, 1.0)  # the source service has not published yet
+            await pause(stop, 1.0)  # the source service has not published yet
             return None
         config = ConsumerConfig(
             durable_name=self.consumer,
@@ -163,17 +158,10 @@ class Projector:
 
     async def handle(self, conn: AsyncConnection, msgs: Sequence[Msg]) -> _Outcome:
         """Applies a batch in one transaction with the checkpoint; says which messages to ack, retry or bury."""
-        outcome = _Outcome()
-        source, pending = self.projection.source, self.ledger.pending
+        outcome, backlog = _Outcome(), self.backlog
         async with conn.begin():
-            checkpoint = await self._checkpoint(conn)
-            rows = (
-                await conn.execute(
-                    select(pending.c.position, pending.c.aggregate_id, pending.c.status).where(
-                        pending.c.consumer == self.consumer, pending.c.source == source
-                    )
-                )
-            ).all()
+            checkpoint = await backlog.checkpoint(conn)
+            rows = await backlog.open_rows(conn)
             retrying = {r.position for r in rows if r.status == "failing"}
             blocked = {r.aggregate_id for r in rows if r.status in ("failing", "dead")}
             highest = checkpoint
@@ -195,7 +183,7 @@ class Projector:
                     if error is None:
                         outcome.acks.append(msg)
                         if position in retrying:
-                            await self._forget(conn, [position])
+                            await backlog.forget(conn, position)
                             if await self._unpark(conn, aggregate):
                                 blocked.discard(aggregate)
                         continue
@@ -203,7 +191,7 @@ class Projector:
                     dead = msg.metadata.num_delivered >= self.max_deliver
                     await self._keep(conn, position, aggregate, "dead" if dead else "failing", msg, error)
                     (outcome.dead.append((msg, error)) if dead else outcome.naks.append(msg))
-            await self._advance(conn, highest)
+            await backlog.advance(conn, highest)
         metrics.PROJECTION_POSITION.labels(self.service, self.consumer).set(highest)
         return outcome
 
@@ -220,21 +208,13 @@ class Projector:
 
     async def _unpark(self, conn: AsyncConnection, aggregate: str) -> bool:
         """Applies, in order, what was parked behind a message that has now gone through; False if one failed."""
-        pending = self.ledger.pending
-        parked = (
-            await conn.execute(
-                select(pending)
-                .where(pending.c.consumer == self.consumer, pending.c.aggregate_id == aggregate, pending.c.status == "parked")
-                .order_by(pending.c.position)
-            )
-        ).all()
-        for row in parked:
+        for row in await self.backlog.parked(conn, aggregate):
             error = await self._try_apply(conn, row.headers, row.body)
             if error is not None:  # already acked upstream: it can only be buried and replayed later
-                await conn.execute(update(pending).where(*self._row(row.position)).values(status="dead", error=error))
+                await self.backlog.bury(conn, row.position, error)
                 await self._bury(row.headers, row.body, error)
                 return False
-            await self._forget(conn, [row.position])
+            await self.backlog.forget(conn, row.position)
         return True
 
     async def _settle(self, outcome: _Outcome) -> None:
@@ -258,81 +238,24 @@ class Projector:
         await self.js.publish(f"deadletter.{self.service}.{self.projection.name}", body, headers=kept)
         log.error("event dead-lettered", consumer=self.consumer, position=headers.get(Header.SEQUENCE))
 
-    async def _checkpoint(self, conn: AsyncConnection) -> int:
-        checkpoints = self.ledger.checkpoints
-        row = (
-            await conn.execute(
-                select(checkpoints.c.position)
-                .where(checkpoints.c.consumer == self.consumer, checkpoints.c.source == self.projection.source)
-                .with_for_update()
-            )
-        ).first()
-        return 0 if row is None else int(row.position)
-
-    async def _advance(self, conn: AsyncConnection, position: int) -> None:
-        checkpoints = self.ledger.checkpoints
-        stmt = pg_insert(checkpoints).values(consumer=self.consumer, source=self.projection.source, position=position)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[checkpoints.c.consumer, checkpoints.c.source],
-            set_={"position": stmt.excluded.position, "updated_at": text("now()")},
-        )
-        await conn.execute(stmt)
-
     async def _keep(self, conn: AsyncConnection, position: int, aggregate: str, status: str, msg: Msg, error: str | None) -> None:
-        pending = self.ledger.pending
-        values = {
-            "consumer": self.consumer,
-            "source": self.projection.source,
-            "position": position,
-            "aggregate_id": aggregate,
-            "status": status,
-            "attempts": msg.metadata.num_delivered,
-            "error": error,
-            "headers": dict(msg.headers or {}),
-            "body": msg.data,
-        }
-        stmt = pg_insert(pending).values(**values)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[pending.c.consumer, pending.c.source, pending.c.position],
-                set_={"status": status, "attempts": values["attempts"], "error": error},
-            )
-        )
-
-    async def _forget(self, conn: AsyncConnection, positions: list[int]) -> None:
-        pending = self.ledger.pending
-        await conn.execute(
-            delete(pending).where(
-                pending.c.consumer == self.consumer, pending.c.source == self.projection.source, pending.c.position.in_(positions)
-            )
-        )
-
-    def _row(self, position: int) -> tuple[Any, ...]:
-        pending = self.ledger.pending
-        return (pending.c.consumer == self.consumer, pending.c.source == self.projection.source, pending.c.position == position)
+        attempts = msg.metadata.num_delivered
+        await self.backlog.keep(conn, position, aggregate, status, attempts, error, dict(msg.headers or {}), msg.data)
 
     async def replay(self) -> tuple[int, int]:
         """Applies dead and parked events again, in order per aggregate; returns (applied, still failing)."""
-        pending = self.ledger.pending
         applied = failed = 0
         async with self.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(pending)
-                    .where(pending.c.consumer == self.consumer, pending.c.status.in_(("dead", "parked")))
-                    .order_by(pending.c.aggregate_id, pending.c.position)
-                )
-            ).all()
             stuck: set[str] = set()
-            for row in rows:
+            for row in await self.backlog.replayable(conn):
                 if row.aggregate_id in stuck:
                     continue
                 error = await self._try_apply(conn, row.headers, row.body)
                 if error is None:
-                    await self._forget(conn, [row.position])
+                    await self.backlog.forget(conn, row.position)
                     applied += 1
                 else:
-                    await conn.execute(update(pending).where(*self._row(row.position)).values(status="dead", error=error))
+                    await self.backlog.bury(conn, row.position, error)
                     stuck.add(row.aggregate_id)
                     failed += 1
         return applied, failed
@@ -343,8 +266,3 @@ def _position(headers: dict[str, str]) -> int:
         return int(headers[Header.SEQUENCE])
     except (KeyError, ValueError):
         return 0
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -10,7 +10,6 @@ restart, a deleted stream or a stream behind the ledger all heal the same way: r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
+from .locks import lock_key, pause, try_lock
 from .store.tables import Ledger
 
 log = logs.get("relay")
@@ -90,9 +90,7 @@ class Relay:
         self.wake = asyncio.Event()
         self.active = False
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"relay:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True
-        )
+        self._lock_key = lock_key("relay", str(ledger.metadata.schema))
 
     def notify(self) -> None:
         """Called after a local append commits, so publishing starts without waiting for the poll."""
@@ -103,9 +101,9 @@ class Relay:
         while not stop.is_set():
             try:
                 async with self.engine.connect() as conn:
-                    if not await self._take_lock(conn):
+                    if not await try_lock(conn, self._lock_key):
                         self.active = False
-                        await _wait(stop, 2.0)
+                        await pause(stop, 2.0)
                         continue
                     self.active = True
                     log.info("relay active", stream=self.stream)
@@ -115,12 +113,7 @@ class Relay:
             except Exception as e:  # noqa: BLE001 - a lost server is survived: reconnect, resync, carry on
                 log.warning("relay interrupted", error=repr(e))
                 self.active, self._tail = False, None
-                await _wait(stop, 1.0)
-
-    async def _take_lock(self, conn: AsyncConnection) -> bool:
-        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._lock_key})).scalar_one()
-        await conn.commit()
-        return bool(got)
+                await pause(stop, 1.0)
 
     async def _publish_while_held(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
         since_check = 0.0
@@ -138,7 +131,7 @@ class Relay:
                 since_check = 0.0
                 continue
             self.wake.clear()
-            waited = await _wait(self.wake, 0.2)
+            waited = await pause(self.wake, 0.2)
             since_check += 0.0 if waited else 0.2
             if since_check >= self.idle_check:
                 since_check = 0.0
@@ -232,12 +225,3 @@ class Relay:
         )
         await conn.execute(stmt)
         await conn.commit()
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> bool:
-    """Waits for the event at most `seconds`; True if it was set."""
-    try:
-        await asyncio.wait_for(event.wait(), seconds)
-        return True
-    except TimeoutError:
-        return False

@@ -18,6 +18,7 @@ from contracts.envelope import Reply
 
 from .. import ids, metrics
 from ..errors import conflict
+from ..locks import lock_key
 from .tables import Ledger
 
 S = TypeVar("S")
@@ -105,9 +106,7 @@ class EventStore:
         self._cache_size = cache_size
         self._snapshotted: dict[str, int] = {}
         # one lock key per schema: appends of a service are serialised, so commit order is position order
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"append:{ledger.metadata.schema}".encode()).digest()[:8], "big", signed=True
-        )
+        self._lock_key = lock_key("append", str(ledger.metadata.schema))
 
     async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
