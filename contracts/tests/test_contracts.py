@@ -72,3 +72,11 @@ def test_the_asyncapi_document_lists_every_event_without_ids_in_addresses() -> N
 def test_fields_have_descriptions_for_the_document(name: str) -> None:
     schema = document()["components"]["schemas"][name]
     assert schema["description"]
+
+
+def test_every_field_of_every_contract_is_described() -> None:
+    from contracts.services import SERVICES
+
+    models = [*EVENTS.values(), *(p for verbs in SERVICES.values() for p in verbs.values())]
+    undescribed = [f"{m.__name__}.{name}" for m in models for name, field in m.model_fields.items() if not field.description]
+    assert undescribed == []

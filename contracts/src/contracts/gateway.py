@@ -10,11 +10,11 @@ from .base import Event, Payload
 class UserCreated(Event, context="gateway", aggregate="user", name="created", subject_field="username"):
     """A staff account was created with a role bound to an org (DESIGN.md §5)."""
 
-    username: str
+    username: str = Field(description="The login", examples=["staff.spb"])
     role: str = Field(description="admin, staff, auditor or viewer")
     org_id: str | None = Field(description="Root of the user's subtree; null for an admin of the whole union")
     password_hash: str = Field(description="argon2id hash; the password itself is never kept")
-    created_by: str
+    created_by: str = Field(description="Username of the account's creator")
 
 
 class NewUser(Payload):

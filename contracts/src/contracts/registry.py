@@ -74,7 +74,7 @@ class RegisterOrg(Payload):
     """Register an org under a parent its level allows (H1)."""
 
     name: str = NAME
-    level: Level
+    level: Level = Field(description="Its level in the hierarchy (H1)", examples=["primary"])
     parent_id: str | None = Field(None, description="Required for every level below the CC")
     registered_on: date | None = Field(None, description="Defaults to today in the union's time zone")
 
@@ -138,10 +138,10 @@ class GetOrg(AsOf):
 class ListOrgs(AsOf):
     """Orgs in the caller's subtree on `as_of`, filtered."""
 
-    level: Level | None = None
-    parent_id: str | None = None
+    level: Level | None = Field(None, description="Only orgs of this level")
+    parent_id: str | None = Field(None, description="Only orgs directly under this one")
     q: str | None = Field(None, max_length=200, description="Case-insensitive part of the name")
-    limit: int = Field(1000, ge=1, le=10000)
+    limit: int = Field(1000, ge=1, le=10000, description="Page size")
     cursor: str | None = Field(None, description="Org id after which the page starts")
 
 
