@@ -151,3 +151,10 @@ async def test_the_openapi_document_describes_the_fixed_core(stack: Stack) -> No
         "/api/v1/orgs/{org_id}/headcount",
     ):
         assert path in paths
+
+
+async def test_one_username_is_taken_once_even_when_created_at_the_same_time(stack: Stack) -> None:
+    h = await admin(stack)
+    body = {"username": "twin", "password": "a long password", "role": "admin"}
+    replies = await asyncio.gather(*(stack.http.post("/api/v1/users", json=body, headers=h) for _ in range(3)))
+    assert sorted(r.status_code for r in replies) == [201, 409, 409]

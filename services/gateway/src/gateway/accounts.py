@@ -14,8 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.gateway import UserCreated
+from kit.errors import conflict
 from kit.store import Committed, EventStore, Fold, Recorded
-from kit.store.eventstore import Meta
+from kit.store.eventstore import Meta, VersionConflict
 from kit.tokens import Actor, Role
 
 from .domain.users import decide_create
@@ -70,7 +71,10 @@ class Accounts:
         _, version = await self.store.load(stream, _EXISTS)
         events = decide_create(version > 0, actor, username, role, org_id, hashed)
         data = {"username": username, "role": role.value, "org_id": org_id}
-        return await self.store.append(stream, events, expected_version=0, meta=meta, data=data)
+        try:
+            return await self.store.append(stream, events, expected_version=0, meta=meta, data=data)
+        except VersionConflict:
+            raise conflict(f"the username {username!r} is taken") from None
 
     async def get(self, username: str) -> Account | None:
         async with self.engine.connect() as conn:
