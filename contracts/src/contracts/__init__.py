@@ -1,6 +1,6 @@
 """Profset's public contracts: every event, command and query body, and the envelope they travel in."""
 
-from . import gateway, registry
+from . import gateway, officers, org_facts, people, registry
 from .base import EVENTS, Event, Payload, decode_event
 from .envelope import STREAMS, ErrorCode, Header, Reply, RequestHeader
 
@@ -15,5 +15,8 @@ __all__ = [
     "RequestHeader",
     "decode_event",
     "gateway",
+    "officers",
+    "org_facts",
+    "people",
     "registry",
 ]

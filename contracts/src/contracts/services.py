@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import registry
+from . import officers, org_facts, people, registry
 from .base import Payload
 
 SERVICES: dict[str, dict[str, type[Payload]]] = {
-    "registry": registry.VERBS,
+    "registry": {**registry.VERBS, **people.VERBS, **officers.VERBS, **org_facts.VERBS},
 }

@@ -7,8 +7,11 @@ Destroying a key makes every copy of the person's fields, in events and tables a
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,15 +39,48 @@ class KeyRing:
             raise ValueError("a master key is required to keep personal data")
         self.table = ledger.person_keys
         self._master = AESGCM(base64.b64decode(master_key_b64))
+        self._blind_key = hmac.new(base64.b64decode(master_key_b64), b"profset blind index", hashlib.sha256).digest()
+
+    async def seal_many(
+        self, conn: AsyncConnection, people: Mapping[str, Mapping[str, str | None]]
+    ) -> dict[str, dict[str, str | None]]:
+        """Encrypts several people's fields at once, each with that person's key (created on first use)."""
+        keys = await self._keys_for(conn, list(people))
+        return {
+            pid: {name: None if value is None else seal(keys[pid], pid, value) for name, value in fields.items()}
+            for pid, fields in people.items()
+        }
+
+    async def _keys_for(self, conn: AsyncConnection, person_ids: list[str]) -> dict[str, bytes]:
+        rows = await conn.execute(
+            select(self.table.c.person_id, self.table.c.wrapped_key).where(self.table.c.person_id.in_(person_ids))
+        )
+        known = {r.person_id: r.wrapped_key for r in rows}
+        if erased := [p for p, wrapped in known.items() if wrapped is None]:
+            raise ValueError(f"the data of {len(erased)} person(s) was erased; nothing new may be kept")
+        fresh = [p for p in person_ids if p not in known]
+        if fresh:
+            new = [{"person_id": p, "wrapped_key": self._wrap(p, AESGCM.generate_key(bit_length=256))} for p in fresh]
+            await conn.execute(pg_insert(self.table).on_conflict_do_nothing(), new)
+            return await self.keys(conn, person_ids)
+        return {p: self._unwrap(p, wrapped) for p, wrapped in known.items()}
+
+    def blind(self, text: str) -> list[str]:
+        """Keyed digests of every word prefix (2+ letters), so names can be searched without keeping them."""
+        tokens = {w[:n] for w in re.findall(r"\w+", text.casefold().replace("ё", "е")) for n in range(2, len(w) + 1)}
+        return sorted(hmac.new(self._blind_key, t.encode(), hashlib.sha256).hexdigest()[:32] for t in tokens)
+
+    def blind_query(self, text: str) -> list[str]:
+        """The digests a search must all match: one per word of the query, as typed."""
+        words = re.findall(r"\w+", text.casefold().replace("ё", "е"))
+        return sorted({hmac.new(self._blind_key, w.encode(), hashlib.sha256).hexdigest()[:32] for w in words if len(w) >= 2})
 
     async def encrypt(self, conn: AsyncConnection, person_id: str, plaintext: str) -> str:
         """Encrypts a field with the person's key, creating the key on first use."""
         key = await self._key(conn, person_id, create=True)
         if key is None:
             raise ValueError("this person's data was erased; nothing new may be kept")
-        nonce = os.urandom(12)
-        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), person_id.encode())
-        return PREFIX + base64.b64encode(nonce + sealed).decode()
+        return seal(key, person_id, plaintext)
 
     async def decrypt(self, conn: AsyncConnection, person_id: str, token: str | None) -> str | None:
         """The plaintext, or None if the person was erased (or the field is empty)."""
@@ -80,14 +116,22 @@ class KeyRing:
             return None if row.wrapped_key is None else self._unwrap(person_id, row.wrapped_key)
         if not create:
             return None
-        key = AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(12)
-        wrapped = nonce + self._master.encrypt(nonce, key, person_id.encode())
+        wrapped = self._wrap(person_id, AESGCM.generate_key(bit_length=256))
         await conn.execute(pg_insert(self.table).values(person_id=person_id, wrapped_key=wrapped).on_conflict_do_nothing())
         return await self._key(conn, person_id, create=False)
 
+    def _wrap(self, person_id: str, key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, key, person_id.encode())
+
     def _unwrap(self, person_id: str, wrapped: bytes) -> bytes:
         return self._master.decrypt(wrapped[:12], wrapped[12:], person_id.encode())
+
+
+def seal(key: bytes, person_id: str, plaintext: str) -> str:
+    """Encrypts one field with a key already fetched, bound to the person's id."""
+    nonce = os.urandom(12)
+    return PREFIX + base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), person_id.encode())).decode()
 
 
 def open_field(key: bytes | None, person_id: str, token: str) -> str | None:

@@ -72,6 +72,15 @@ class Committed:
     repeated: bool = False
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Events for one stream, appended only if the stream is still at `expected_version` (None: anywhere)."""
+
+    stream_id: str
+    events: Sequence[Event]
+    expected_version: int | None = None
+
+
 class VersionConflict(Exception):
     """The stream moved on since it was read; the handler may load and decide again."""
 
@@ -141,6 +150,22 @@ class EventStore:
             )
             return [_recorded(r) for r in rows]
 
+    async def rebuild(self, reset: Callable[[AsyncConnection], Awaitable[None]], chunk: int = 2000) -> int:
+        """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction."""
+        events = self.ledger.events
+        applied = 0
+        async with self.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
+            await reset(conn)
+            rows = await conn.stream(select(events).order_by(events.c.position))
+            async for part in rows.partitions(chunk):
+                recorded = [_recorded(r) for r in part]
+                for project in self.inline:
+                    await project(conn, recorded)
+                applied += len(recorded)
+        self._cache.clear()
+        return applied
+
     async def stored_reply(self, command_id: str) -> tuple[str, dict[str, Any]] | None:
         """The fingerprint and reply of a command already done, if it was."""
         commands = self.ledger.commands
@@ -164,8 +189,19 @@ class EventStore:
         The command id is stored with the reply, so a repeat answers the same; the service's inline
         read models are updated in the same transaction, so the service always reads its own writes.
         """
+        return await self.append_batch([Batch(stream_id, events, expected_version)], meta=meta, data=data)
+
+    async def append_batch(
+        self,
+        batches: Sequence[Batch],
+        *,
+        meta: Meta = Meta(),
+        data: Any = None,
+        also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+    ) -> Committed:
+        """Appends to several streams in one transaction, each at its expected version; `also` runs inside it."""
         try:
-            return await self._append(stream_id, events, expected_version, meta, data)
+            return await self._append(batches, meta, data, also)
         except _Repeated:
             stored = await self.stored_reply(meta.command_id or "")
             if stored is None or stored[0] != meta.fingerprint:
@@ -173,7 +209,11 @@ class EventStore:
             return Committed(reply=stored[1], repeated=True)
 
     async def _append(
-        self, stream_id: str, events: Sequence[Event], expected_version: int | None, meta: Meta, data: Any
+        self,
+        batches: Sequence[Batch],
+        meta: Meta,
+        data: Any,
+        also: Callable[[AsyncConnection], Awaitable[None]] | None,
     ) -> Committed:
         ledger = self.ledger
         async with self.engine.begin() as conn:
@@ -187,16 +227,15 @@ class EventStore:
                 if claimed.first() is None:
                     raise _Repeated
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
-            current = (
-                await conn.execute(
-                    select(func.coalesce(func.max(ledger.events.c.version), 0)).where(ledger.events.c.stream_id == stream_id)
-                )
-            ).scalar_one()
-            if expected_version is not None and current != expected_version:
-                raise VersionConflict(f"{stream_id} is at version {current}, not {expected_version}")
-            recorded = await self._insert(conn, stream_id, current, events, meta) if events else []
+            current = await self._versions(conn, [b.stream_id for b in batches])
+            for b in batches:
+                if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:
+                    raise VersionConflict(f"{b.stream_id} is at version {current.get(b.stream_id, 0)}, not {b.expected_version}")
+            recorded = await self._insert(conn, batches, current, meta)
             for project in self.inline:
                 await project(conn, recorded)
+            if also is not None:
+                await also(conn)
             positions = tuple(r.position for r in recorded)
             reply = Reply(ok=True, data=data, positions={self.context: positions[-1]} if positions else {})
             body = reply.model_dump(mode="json", exclude_none=True)
@@ -207,28 +246,48 @@ class EventStore:
         metrics.APPENDED.labels(self.context).inc(len(recorded))
         for notify in self.on_commit:
             notify()
-        return Committed(reply=body, positions=positions, version=current + len(events))
+        last = batches[-1] if batches else None
+        version = current.get(last.stream_id, 0) + len(last.events) if last else 0
+        return Committed(reply=body, positions=positions, version=version)
+
+    async def _versions(self, conn: AsyncConnection, stream_ids: list[str]) -> dict[str, int]:
+        events = self.ledger.events
+        rows = await conn.execute(
+            select(events.c.stream_id, func.max(events.c.version))
+            .where(events.c.stream_id.in_(sorted(set(stream_ids))))
+            .group_by(events.c.stream_id)
+        )
+        return {r[0]: r[1] for r in rows}
 
     async def _insert(
-        self, conn: AsyncConnection, stream_id: str, current: int, events: Sequence[Event], meta: Meta
+        self, conn: AsyncConnection, batches: Sequence[Batch], current: dict[str, int], meta: Meta
     ) -> list[Recorded]:
+        count = sum(len(b.events) for b in batches)
+        if not count:
+            return []
         # positions are drawn under the lock, so they ascend in commit order
         drawn = await conn.execute(
             text("SELECT nextval(:seq) AS pos, clock_timestamp() AS at FROM generate_series(1, :n)"),
-            {"seq": f"{self.ledger.metadata.schema}.events_position_seq", "n": len(events)},
+            {"seq": f"{self.ledger.metadata.schema}.events_position_seq", "n": count},
         )
-        slots = sorted((r.pos, r.at) for r in drawn)
-        recorded = [
-            Recorded(p, ids.new_id(), stream_id, current + i + 1, e, t, meta.correlation_id, meta.causation_id)
-            for i, (e, (p, t)) in enumerate(zip(events, slots, strict=True))
-        ]
+        slots = iter(sorted((r.pos, r.at) for r in drawn))
+        recorded = []
+        for b in batches:
+            version = current.get(b.stream_id, 0)
+            for e in b.events:
+                position, at = next(slots)
+                version += 1
+                recorded.append(
+                    Recorded(position, ids.new_id(), b.stream_id, version, e, at, meta.correlation_id, meta.causation_id)
+                )
+            current[b.stream_id] = version
         await conn.execute(
             insert(self.ledger.events),
             [
                 {
                     "position": r.position,
                     "event_id": r.event_id,
-                    "stream_id": stream_id,
+                    "stream_id": r.stream_id,
                     "version": r.version,
                     "type": r.event.ce_type(),
                     "subject": r.event.nats_subject(),
