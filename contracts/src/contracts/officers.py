@@ -72,9 +72,7 @@ class YouthCouncilFormed(Event, context="registry", aggregate="youth_council", n
     formed_on: date = Field(description="Valid date it was formed", examples=["2019-04-01"])
 
 
-class YouthCouncilDisbanded(
-    Event, context="registry", aggregate="youth_council", name="disbanded", subject_field="council_id"
-):
+class YouthCouncilDisbanded(Event, context="registry", aggregate="youth_council", name="disbanded", subject_field="council_id"):
     """A youth council ceased on `effective_on`."""
 
     council_id: str = Field(description="Opaque id of the youth council")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -13,7 +14,7 @@ from .base import Event, Payload
 from .registry import ORG_ID, AsOf
 
 YEAR = Field(ge=1900, le=2200, description="Calendar year", examples=[2026])
-MONEY = {"ge": 0, "le": Decimal("1e15"), "max_digits": 17, "decimal_places": 2}
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=17, decimal_places=2)]
 
 
 class Clause(IntEnum):
@@ -49,8 +50,8 @@ class AgreementClausesRecorded(Event, context="registry", aggregate="agreement",
 class Budget(Payload):
     """A year's budget (the body of `PUT /orgs/{id}/budgets/{year}`); money as decimal strings."""
 
-    total: Decimal = Field(description="The year's total budget", examples=["1250000.00"], **MONEY)
-    information: Decimal = Field(description="Of which information work (M1: as a rule at least 5 %)", examples=["75000.00"], **MONEY)
+    total: Money = Field(description="The year's total budget", examples=["1250000.00"])
+    information: Money = Field(description="Of which information work (M1: as a rule at least 5 %)", examples=["75000.00"])
 
     @model_validator(mode="after")
     def _information_within_total(self) -> Budget:

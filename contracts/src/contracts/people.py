@@ -15,16 +15,16 @@ from .registry import ORG_ID, AsOf
 
 PERSON_ID = Field(description="Opaque id of the person", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a20"])
 SEALED = "Encrypted with the person's key (`pd1:` + base64 of AES-GCM); unreadable once the person is erased"
-FULL_NAME = Field(min_length=1, max_length=300, description="Full name (surname, name, patronymic)", examples=["Иванов Иван Иванович"])
+FULL_NAME = Field(
+    min_length=1, max_length=300, description="Full name (surname, name, patronymic)", examples=["Иванов Иван Иванович"]
+)
 POSITION = Field(None, min_length=1, max_length=300, description="Job position at the workplace", examples=["сварщик"])
 
 
 # --- events -------------------------------------------------------------------------------------
 
 
-class PersonRegistered(
-    Event, context="registry", aggregate="person", name="registered", subject_field="person_id"
-):
+class PersonRegistered(Event, context="registry", aggregate="person", name="registered", subject_field="person_id"):
     """A person became known to the union, with their identifying fields sealed."""
 
     person_id: str = PERSON_ID
@@ -65,7 +65,9 @@ class PersonErased(Event, context="registry", aggregate="person", name="erased",
 
     person_id: str = PERSON_ID
     org_id: str | None = Field(description="The org the person last belonged to, if any")
-    basis: str = Field(min_length=1, max_length=500, description="On what basis", examples=["заявление члена профсоюза от 12.03.2026"])
+    basis: str = Field(
+        min_length=1, max_length=500, description="On what basis", examples=["заявление члена профсоюза от 12.03.2026"]
+    )
     requested_by: str = Field(description="The user who recorded the request", examples=["staff.spb"])
     requested_on: date = Field(description="Date the erasure was recorded", examples=["2026-03-12"])
 

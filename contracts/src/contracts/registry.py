@@ -190,3 +190,7 @@ class OrgView(BaseModel):
     headcount_as_of: date | None = Field(None, description="Primary orgs: date of the figure used")
     primary_orgs: int | None = Field(None, description="Territorial orgs and the CC: primary orgs under it that day")
     primary_orgs_reporting: int | None = Field(None, description="…of which reported a headcount")
+    member_records: int | None = Field(
+        None, description="Personal membership records held that day (beside the reported figure); null when none are kept"
+    )
+    released_officials: int = Field(0, description="Released (full-time) officials in post in the org that day (T1)")

@@ -138,3 +138,9 @@ async def ask_reply(
         assert reply.error is not None
         raise ApiError(reply.error)
     return reply
+
+
+def link_next(response: Response, path: str, rows: list[dict[str, Any]], limit: int) -> None:
+    """A `Link: rel="next"` header when a page came back full (lists are never wrapped, DESIGN.md §7)."""
+    if len(rows) == limit:
+        response.headers["Link"] = f'<{path}?limit={limit}&cursor={rows[-1]["id"]}>; rel="next"'

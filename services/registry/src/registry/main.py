@@ -2,33 +2,69 @@
 
 from __future__ import annotations
 
+from contracts import officers as o
+from contracts import org_facts as f
+from contracts import people as p
 from contracts import registry as c
-from kit.rpc import Verb
+from contracts.base import Payload
+from kit.rpc import Handler, Verb
 from kit.service import Runtime, Service, Wiring
 
 from .config import RegistrySettings
-from .handlers import Handlers
+from .handlers.org_facts import FactHandlers
+from .handlers.people import PeopleHandlers
+from .handlers.tree import Handlers
+from .projections import org_facts as facts_projection
 from .projections import tree as tree_projection
-from .queries import Queries
+from .projections.people import PeopleProjection
+from .queries.org_facts import FactQueries
+from .queries.people import PeopleQueries
+from .queries.tree import Queries
 from .tables import ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
     """The registry's verbs and inline read models."""
-    handlers, queries = Handlers(rt.store), Queries(rt.engine)
-    return Wiring(
-        verbs={
-            "register_org": Verb(c.RegisterOrg, handlers.register_org, command=True),
-            "change_org": Verb(c.ChangeOrg, handlers.change_org, command=True),
-            "dissolve_org": Verb(c.DissolveOrg, handlers.dissolve_org, command=True),
-            "report_headcount": Verb(c.ReportHeadcount, handlers.report_headcount, command=True),
-            "get_org": Verb(c.GetOrg, queries.get_org, command=False),
-            "list_orgs": Verb(c.ListOrgs, queries.list_orgs, command=False),
-            "list_children": Verb(c.ListChildren, queries.list_children, command=False),
-            "get_subtree": Verb(c.GetSubtree, queries.get_subtree, command=False),
-        },
-        inline=[tree_projection.apply],
-    )
+    if rt.keyring is None:
+        raise RuntimeError("the registry keeps personal data: set MASTER_KEY")
+    tree, queries = Handlers(rt.store), Queries(rt.engine)
+    persons, person_queries = PeopleHandlers(rt.store, rt.keyring), PeopleQueries(rt.store, rt.keyring)
+    facts, fact_queries = FactHandlers(rt.store), FactQueries(rt.store)
+    commands: dict[str, tuple[type[Payload], Handler]] = {
+        "register_org": (c.RegisterOrg, tree.register_org),
+        "change_org": (c.ChangeOrg, tree.change_org),
+        "dissolve_org": (c.DissolveOrg, tree.dissolve_org),
+        "report_headcount": (c.ReportHeadcount, tree.report_headcount),
+        "admit_member": (p.AdmitMember, persons.admit_member),
+        "transfer_member": (p.TransferMember, persons.transfer_member),
+        "record_leaving": (p.RecordLeaving, persons.record_leaving),
+        "erase_person": (p.ErasePerson, persons.erase_person),
+        "assign_officer": (o.AssignOfficer, persons.assign_officer),
+        "relieve_officer": (o.RelieveOfficer, persons.relieve_officer),
+        "record_training": (o.RecordTraining, persons.record_training),
+        "form_youth_council": (o.FormYouthCouncil, facts.form_youth_council),
+        "disband_youth_council": (o.DisbandYouthCouncil, facts.disband_youth_council),
+        "adopt_budget": (f.AdoptBudget, facts.adopt_budget),
+        "record_clauses": (f.RecordClauses, facts.record_clauses),
+    }
+    reads: dict[str, tuple[type[Payload], Handler]] = {
+        "get_org": (c.GetOrg, queries.get_org),
+        "list_orgs": (c.ListOrgs, queries.list_orgs),
+        "list_children": (c.ListChildren, queries.list_children),
+        "get_subtree": (c.GetSubtree, queries.get_subtree),
+        "get_member": (p.GetMember, person_queries.get_member),
+        "list_members": (p.ListMembers, person_queries.list_members),
+        "list_officers": (o.ListOfficers, person_queries.list_officers),
+        "get_officer": (o.GetOfficer, person_queries.get_officer),
+        "list_youth_councils": (o.ListYouthCouncils, fact_queries.list_youth_councils),
+        "get_budget": (f.GetBudget, fact_queries.get_budget),
+        "list_budgets": (f.ListBudgets, fact_queries.list_budgets),
+        "get_clauses": (f.GetClauses, fact_queries.get_clauses),
+        "list_headcounts": (f.ListHeadcounts, fact_queries.list_headcounts),
+    }
+    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
+    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
+    return Wiring(verbs=verbs, inline=[tree_projection.apply, PeopleProjection(rt.keyring).apply, facts_projection.apply])
 
 
 def create_service(settings: RegistrySettings | None = None) -> Service:

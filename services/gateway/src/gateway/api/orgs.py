@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from contracts.registry import Dissolution, Headcount, Level, OrgChanges, OrgView, RegisterOrg
 
-from ..deps import CallerDep, GatewayDep, ask, ask_reply
+from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
@@ -40,8 +40,7 @@ async def list_orgs(
         "cursor": cursor,
     }
     rows = await ask(gw, who, "registry", "list_orgs", {k: v for k, v in query.items() if v is not None})
-    if len(rows) == limit:
-        response.headers["Link"] = f'</api/v1/orgs?limit={limit}&cursor={rows[-1]["id"]}>; rel="next"'
+    link_next(response, "/api/v1/orgs", rows, limit)
     return rows
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
 from kit.access import require
-from kit.clock import end_of_day
 from kit.errors import not_found
 from kit.rpc import Context
 
-from .tables import headcounts, org_names, org_parents, orgs
+from ..tables import headcounts, org_names, org_parents, orgs
+from .timelines import FAR_FUTURE, known_by, records_per_org, released_per_org
 
 LEVEL_ORDER = {Level.CENTRAL.value: 0, Level.TERRITORIAL.value: 1, Level.PRIMARY.value: 2}
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ class TreeOn:
     day: date
     orgs: dict[str, Placed]
     reported: dict[str, tuple[int, date]]
+    records: dict[str, int] = field(default_factory=dict)
+    released: dict[str, int] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,9 +66,17 @@ class TreeOn:
 
     def members(self, org_id: str) -> tuple[int | None, int, int]:
         """(members, primary orgs reporting, primary orgs): a sum over the primary orgs under it that day."""
-        primaries = [o for o in self.subtree(org_id) if self.orgs[o].level == Level.PRIMARY.value]
+        primaries = self.primaries(org_id)
         figures = [self.reported[o][0] for o in primaries if o in self.reported]
         return (sum(figures) if figures else None), len(figures), len(primaries)
+
+    def primaries(self, org_id: str) -> list[str]:
+        return [o for o in self.subtree(org_id) if self.orgs[o].level == Level.PRIMARY.value]
+
+    def member_records(self, org_id: str) -> int | None:
+        """Personal membership records held that day by the primary orgs under (or being) the org; None if none."""
+        held = [self.records[o] for o in self.primaries(org_id) if o in self.records]
+        return sum(held) if held else None
 
     def view(self, org_id: str) -> dict[str, Any]:
         """An org as the API shows it."""
@@ -82,6 +91,8 @@ class TreeOn:
             "as_of": self.day.isoformat(),
             "members": members,
             "children": len(self.children.get(org_id, [])),
+            "member_records": self.member_records(org_id),
+            "released_officials": self.released.get(org_id, 0),
         }
         if org.level == Level.PRIMARY.value:
             shown["headcount_as_of"] = self.reported[org_id][1].isoformat() if org_id in self.reported else None
@@ -110,7 +121,9 @@ async def tree_on(conn: AsyncConnection, day: date, known_before: datetime | Non
         .ext(distinct_on(headcounts.c.org_id))
     )
     reported = {r.org_id: (r.members, r.as_of) for r in await conn.execute(latest) if r.org_id in placed}
-    return TreeOn(day, placed, reported)
+    records = {r.org_id: r.records for r in await conn.execute(records_per_org(day, known))}
+    released = {r.org_id: r.released for r in await conn.execute(released_per_org(day, known))}
+    return TreeOn(day, placed, reported, records, released)
 
 
 def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
@@ -131,9 +144,8 @@ class Queries:
         self.engine = engine
 
     async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
-        known = end_of_day(known_on, ctx.tz) if known_on else None
         async with self.engine.connect() as conn:
-            return await tree_on(conn, as_of or ctx.today, known)
+            return await tree_on(conn, as_of or ctx.today, known_by(known_on, ctx) if known_on else None)
 
     def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
         if org_id not in tree.orgs:

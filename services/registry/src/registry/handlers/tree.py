@@ -12,8 +12,8 @@ from kit.rpc import Context
 from kit.store import Committed, EventStore, Fold
 from kit.store.eventstore import retrying
 
-from .domain import headcount, tree
-from .domain.tree import Tree
+from ..domain import headcount, tree
+from ..domain.tree import Tree
 
 TREE = "union-tree"
 """Every change to the tree's shape goes to this one stream, so H1 is checked against one consistent tree."""

@@ -1,0 +1,1 @@
+"""The registry's command handlers: load, check access, decide, append."""

@@ -1,0 +1,189 @@
+"""Commands about people: admission, transfer, leaving, erasure (D3, PD1), officers and their training (P9)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from contracts.officers import AssignOfficer, OfficerTrained, RecordTraining, RelieveOfficer
+from contracts.people import AdmitMember, ErasePerson, RecordLeaving, TransferMember
+from kit.access import require
+from kit.crypto import KeyRing
+from kit.errors import invalid, not_found
+from kit.ids import new_id
+from kit.rpc import Context
+from kit.store import Committed, EventStore, Fold
+from kit.store.eventstore import retrying
+
+from ..domain import people
+from ..domain.org_facts import check_post_in_council
+from ..domain.people import Person, Post
+from ..tables import officers
+from .org_facts import COUNCIL_FOLD, council_stream
+from .tree import TREE, TREE_FOLD, lineage
+
+PERSON_FOLD = Fold(people.NOBODY, people.evolve)
+
+
+def person_stream(person_id: str) -> str:
+    return f"person-{person_id}"
+
+
+class PeopleHandlers:
+    """Commands about people and officers."""
+
+    def __init__(self, store: EventStore, keyring: KeyRing) -> None:
+        self.store, self.keyring = store, keyring
+
+    async def _seal(self, person_id: str, fields: dict[str, str | None]) -> dict[str, str | None]:
+        async with self.store.engine.begin() as conn:
+            return (await self.keyring.seal_many(conn, {person_id: fields}))[person_id]
+
+    async def _person(self, person_id: str) -> tuple[Person, int]:
+        person, version = await self.store.load(person_stream(person_id), PERSON_FOLD)
+        if not person.person_id:
+            raise not_found("person", field="person_id")
+        return person, version
+
+    async def admit_member(self, c: AdmitMember, ctx: Context) -> Committed:
+        """Admits a new member to a primary org from `since` (default today)."""
+        day, person_id = c.since or ctx.today, new_id()
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        people.decide_admit(t, person_id, c.org_id, {"full_name": "-"}, day)  # refuse before any key exists
+        fields = {
+            "full_name": c.full_name,
+            "birth_date": c.birth_date.isoformat() if c.birth_date else None,
+            "position": c.position,
+        }
+        events = people.decide_admit(t, person_id, c.org_id, await self._seal(person_id, fields), day)
+        data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
+        return await self.store.append(person_stream(person_id), events, expected_version=0, meta=ctx.meta, data=data)
+
+    async def transfer_member(self, c: TransferMember, ctx: Context) -> Committed:
+        """Moves a member's record to another primary org from `effective_on` (default today)."""
+        day = c.effective_on or ctx.today
+
+        async def attempt() -> Committed:
+            person, version = await self._person(c.person_id)
+            t, _ = await self.store.load(TREE, TREE_FOLD)
+            require(ctx.actor, "report_facts", lineage(t, person.member_of(day) or person.last_org(), day))
+            if t.get(c.org_id) is not None:
+                require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+            events = people.decide_transfer(t, person, c.org_id, day)
+            data = {"id": c.person_id, "org_id": c.org_id, "effective_on": day.isoformat()}
+            expected = version if c.expected_version is None else c.expected_version
+            return await self.store.append(
+                person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
+            )
+
+        return await (attempt() if c.expected_version is not None else retrying(attempt))
+
+    async def record_leaving(self, c: RecordLeaving, ctx: Context) -> Committed:
+        """Records that a member left from `effective_on` (default today)."""
+        day = c.effective_on or ctx.today
+
+        async def attempt() -> Committed:
+            person, version = await self._person(c.person_id)
+            t, _ = await self.store.load(TREE, TREE_FOLD)
+            require(ctx.actor, "report_facts", lineage(t, person.member_of(day) or person.last_org(), day))
+            events = people.decide_leave(person, day, c.reason)
+            data = {"id": c.person_id, "effective_on": day.isoformat()}
+            expected = version if c.expected_version is None else c.expected_version
+            return await self.store.append(
+                person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
+            )
+
+        return await (attempt() if c.expected_version is not None else retrying(attempt))
+
+    async def erase_person(self, c: ErasePerson, ctx: Context) -> Committed:
+        """Erases a person's data (PD1); the key goes in the same transaction as the event."""
+
+        async def attempt() -> Committed:
+            person, version = await self._person(c.person_id)
+            t, _ = await self.store.load(TREE, TREE_FOLD)
+            chain = lineage(t, person.last_org(), ctx.today)
+            require(ctx.actor, "read_personal_data", chain)
+            require(ctx.actor, "report_facts", chain)
+            events = people.decide_erase(person, c.basis, ctx.actor.username, ctx.today)
+            data = {"id": c.person_id, "erased_on": ctx.today.isoformat()}
+            return await self.store.append(person_stream(c.person_id), events, expected_version=version, meta=ctx.meta, data=data)
+
+        return await retrying(attempt)
+
+    async def assign_officer(self, c: AssignOfficer, ctx: Context) -> Committed:
+        """Puts a new or known person in a post of an org (or of its youth council) from `since`."""
+        if (c.full_name is None) == (c.person_id is None):
+            raise invalid("full_name", "give either full_name (a new person) or person_id (a known one)", rule="one_of")
+        day, officer_id = c.since or ctx.today, new_id()
+        person_id = c.person_id or new_id()
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        if c.council_id is not None:
+            council, _ = await self.store.load(council_stream(c.council_id), COUNCIL_FOLD)
+            check_post_in_council(council, c.org_id, day)
+        post = Post(officer_id, c.org_id, c.council_id, c.role, day, c.released)
+        trained = OfficerTrained(training_id=new_id(), officer_id=officer_id, person_id=person_id, org_id=c.org_id, on=day)
+        trained_or_not = trained if c.trained else None
+
+        async def attempt() -> Committed:
+            person, version = (people.NOBODY, 0)
+            if c.person_id is not None:
+                person, version = await self._person(c.person_id)
+                require(ctx.actor, "read_personal_data", lineage(t, person.last_org(), day))
+            sealed = None
+            if c.full_name is not None:
+                people.decide_assign(t, person_id, person, post, {"full_name": "-"}, None)  # refuse before any key exists
+                sealed = await self._seal(person_id, {"full_name": c.full_name, "position": c.position})
+            events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not)
+            data = {"id": officer_id, "person_id": person_id}
+            return await self.store.append(person_stream(person_id), events, expected_version=version, meta=ctx.meta, data=data)
+
+        return await retrying(attempt)
+
+    async def relieve_officer(self, c: RelieveOfficer, ctx: Context) -> Committed:
+        """Ends a post from `until` (default today)."""
+        day = c.until or ctx.today
+
+        async def attempt() -> Committed:
+            person, version, post = await self._officer(c.officer_id, ctx, day)
+            events = people.decide_relieve(person, c.officer_id, day, c.reason)
+            data = {"id": c.officer_id, "until": day.isoformat(), "org_id": post["org_id"]}
+            return await self.store.append(
+                person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
+            )
+
+        return await retrying(attempt)
+
+    async def record_training(self, c: RecordTraining, ctx: Context) -> Committed:
+        """Records a course an officer completed (P9, K9)."""
+        training_id = new_id()
+
+        async def attempt() -> Committed:
+            person, version, post = await self._officer(c.officer_id, ctx, c.on)
+            training = OfficerTrained(
+                training_id=training_id,
+                officer_id=c.officer_id,
+                person_id=person.person_id,
+                org_id=post["org_id"],
+                **c.model_dump(include={"course", "provider", "on", "hours"}),
+            )
+            events = people.decide_train(person, training)
+            data = {"id": training_id, "officer_id": c.officer_id}
+            return await self.store.append(
+                person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
+            )
+
+        return await retrying(attempt)
+
+    async def _officer(self, officer_id: str, ctx: Context, day: date) -> tuple[Person, int, dict[str, Any]]:
+        async with self.store.engine.connect() as conn:
+            row = (await conn.execute(select(officers).where(officers.c.officer_id == officer_id))).mappings().first()
+        if row is None:
+            raise not_found("officer", field="officer_id")
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", lineage(t, row["org_id"], day))
+        person, version = await self._person(row["person_id"])
+        return person, version, dict(row)

@@ -1,0 +1,1 @@
+"""The registry's read-model queries: every answer as of a valid date and as known on a recording date."""
