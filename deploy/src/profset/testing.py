@@ -156,3 +156,23 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
         )
         yield Stack(http, keys, {"registry": registry}, nats_server.url, database_url)
+
+
+async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:
+    """Every message a stream holds, in stream order."""
+    import nats.js.errors
+
+    try:
+        info = await js.stream_info(stream)
+    except nats.js.errors.NotFoundError:
+        return []
+    found: list[tuple[dict[str, str], bytes]] = []
+    if not info.state.messages:
+        return found
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        try:
+            msg = await js.get_msg(stream, seq)
+        except nats.js.errors.NotFoundError:
+            continue
+        found.append((dict(msg.headers or {}), msg.data))
+    return found

@@ -48,26 +48,6 @@ def headcount(org: str, members: int) -> HeadcountReported:
     return HeadcountReported(org_id=org, members=members, as_of=date(2020, 1, 1))
 
 
-async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:
-    """Every message a stream holds, in stream order."""
-    import nats.js.errors
-
-    try:
-        info = await js.stream_info(stream)
-    except nats.js.errors.NotFoundError:
-        return []
-    found: list[tuple[dict[str, str], bytes]] = []
-    if not info.state.messages:
-        return found
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        try:
-            msg = await js.get_msg(stream, seq)
-        except nats.js.errors.NotFoundError:
-            continue
-        found.append((dict(msg.headers or {}), msg.data))
-    return found
-
-
 def positions(messages: list[tuple[dict[str, str], bytes]]) -> list[int]:
     """The ledger positions (ce-sequence) of messages, in stream order."""
     return [int(h["ce-sequence"]) for h, _ in messages]

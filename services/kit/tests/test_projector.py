@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import nats.js.errors
-from kit_helpers import LEDGER, count, headcount, running, stream_messages, times_seen
+from kit_helpers import LEDGER, count, headcount, running, times_seen
 from prometheus_client import REGISTRY
 
 from kit.projector import Delivered, Projection, Projector
 from kit.relay import Relay
 from kit.store import EventStore
-from profset.testing import eventually
+from profset.testing import eventually, stream_messages
 
 
 def pipeline(store: EventStore, nc, apply, **kw):  # type: ignore[no-untyped-def]

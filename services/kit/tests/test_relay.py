@@ -6,12 +6,12 @@ import asyncio
 import json
 
 import pytest
-from kit_helpers import LEDGER, headcount, positions, running, stream_messages
+from kit_helpers import LEDGER, headcount, positions, running
 from sqlalchemy import select
 
 from kit.relay import Relay, stream_config
 from kit.store import EventStore
-from profset.testing import eventually
+from profset.testing import eventually, stream_messages
 
 
 def relay_for(store: EventStore, nc, **kw) -> Relay:  # type: ignore[no-untyped-def]

@@ -17,8 +17,8 @@ from faststream.nats.annotations import NatsMessage
 from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import make_asgi_app
-from sqlalchemy import MetaData, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import logs
 from .crypto import KeyRing
@@ -54,6 +54,8 @@ class Wiring:
     verbs: Mapping[str, Verb]
     inline: Sequence[InlineProjection] = ()
     projections: Sequence[Projection] = ()
+    read_models: Sequence[Table] = ()
+    """The tables the inline projections build, emptied by a rebuild."""
 
 
 Wire = Callable[[Runtime], Wiring]
@@ -73,6 +75,7 @@ class Service:
         self.dispatcher: Dispatcher | None = None
         self.relay: Relay | None = None
         self.projectors: list[Projector] = []
+        self.read_models: list[Table] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -96,6 +99,7 @@ class Service:
         runtime.store = store
         wiring = self.wire(runtime)
         store.inline = list(wiring.inline)
+        self.read_models = list(wiring.read_models)
         self.runtime = runtime
         self.projectors = [
             Projector(engine, self.ledger, self.name, p, nc, max_deliver=settings.max_deliver, batch=settings.projector_batch)
@@ -118,6 +122,17 @@ class Service:
         log.info(
             "service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors]
         )
+
+    async def rebuild(self) -> int:
+        """Empties the inline read models and applies the whole ledger again; returns how many events."""
+        assert self.runtime is not None, "start the service first"
+        names = ", ".join(f'"{t.schema}"."{t.name}"' for t in self.read_models)
+
+        async def reset(conn: AsyncConnection) -> None:
+            if names:
+                await conn.execute(text(f"TRUNCATE {names}"))
+
+        return await self.runtime.store.rebuild(reset)
 
     async def stop(self) -> None:
         """Stops the relay and projectors and closes connections."""

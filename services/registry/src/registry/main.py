@@ -20,7 +20,7 @@ from .projections.people import PeopleProjection
 from .queries.org_facts import FactQueries
 from .queries.people import PeopleQueries
 from .queries.tree import Queries
-from .tables import ledger, metadata
+from .tables import READ_MODELS, ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
@@ -64,7 +64,8 @@ def wire(rt: Runtime) -> Wiring:
     }
     verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
     verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
-    return Wiring(verbs=verbs, inline=[tree_projection.apply, PeopleProjection(rt.keyring).apply, facts_projection.apply])
+    inline = [tree_projection.apply, PeopleProjection(rt.keyring).apply, facts_projection.apply]
+    return Wiring(verbs=verbs, inline=inline, read_models=READ_MODELS)
 
 
 def create_service(settings: RegistrySettings | None = None) -> Service:

@@ -79,7 +79,7 @@ class PeopleHandlers:
                 person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
             )
 
-        return await (attempt() if c.expected_version is not None else retrying(attempt))
+        return await retrying(attempt, tries=1 if c.expected_version is not None else 8)
 
     async def record_leaving(self, c: RecordLeaving, ctx: Context) -> Committed:
         """Records that a member left from `effective_on` (default today)."""
@@ -96,7 +96,7 @@ class PeopleHandlers:
                 person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
             )
 
-        return await (attempt() if c.expected_version is not None else retrying(attempt))
+        return await retrying(attempt, tries=1 if c.expected_version is not None else 8)
 
     async def erase_person(self, c: ErasePerson, ctx: Context) -> Committed:
         """Erases a person's data (PD1); the key goes in the same transaction as the event."""
