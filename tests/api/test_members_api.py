@@ -88,7 +88,7 @@ async def test_member_counts_follow_moves_and_dissolutions_of_their_org(stack: S
 
 
 async def test_a_concurrent_edit_of_the_same_record_is_answered_conflict(stack: Stack) -> None:
-    h, cc, t, p = await union(stack)
+    h, _cc, t, p = await union(stack)
     p2 = await register(stack, h, name="ППО-2", level="primary", parent_id=t["id"], registered_on="1996-01-01")
     p3 = await register(stack, h, name="ППО-3", level="primary", parent_id=t["id"], registered_on="1996-01-01")
     person = await admit(stack, h, p["id"], full_name="Кузнецова Мария", since="2010-01-01")
@@ -107,7 +107,7 @@ async def test_a_concurrent_edit_of_the_same_record_is_answered_conflict(stack: 
 
 
 async def test_bad_input_about_members_names_the_field_and_the_rule(stack: Stack) -> None:
-    h, cc, t, p = await union(stack)
+    h, _cc, t, p = await union(stack)
 
     async def refused(path: str, body: dict, status: int = 422) -> dict:
         reply = await stack.http.post(path, json=body, headers=h)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -176,3 +177,15 @@ async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[
             continue
         found.append((dict(msg.headers or {}), msg.data))
     return found
+
+
+@contextlib.asynccontextmanager
+async def running(component: Any) -> AsyncIterator[Any]:
+    """Runs a relay or projector in the background for the block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(component.run(stop))
+    try:
+        yield component
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import HeadcountReported
 from kit.store import Ledger, Recorded
+from profset.testing import running  # noqa: F401  (re-exported for the kit tests)
 
 metadata = MetaData(schema="kit_test")
 LEDGER = Ledger(metadata)
@@ -51,15 +49,3 @@ def headcount(org: str, members: int) -> HeadcountReported:
 def positions(messages: list[tuple[dict[str, str], bytes]]) -> list[int]:
     """The ledger positions (ce-sequence) of messages, in stream order."""
     return [int(h["ce-sequence"]) for h, _ in messages]
-
-
-@contextlib.asynccontextmanager
-async def running(component: Any) -> AsyncIterator[Any]:
-    """Runs a relay or projector in the background for the block."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(component.run(stop))
-    try:
-        yield component
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
