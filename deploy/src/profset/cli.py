@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     stack.add_parser("down", help="stop a running stack and its servers")
     migrate = sub.add_parser("migrate", help="bring every schema to its newest migration")
     migrate.add_argument("--database-url", help="default: DATABASE_URL")
+    load = sub.add_parser("import", help="load a union from CSV files (orgs, headcounts, officers, members)")
+    load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
+    rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from its ledger")
+    rebuild.add_argument("service", choices=["registry"])
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI 3 document")
     asyncapi.add_argument("out", nargs="?", default="asyncapi.json")
     args = parser.parse_args(argv)
@@ -37,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         migrate_all(url)
         print("migrated")
         return 0
+    if args.command == "import":
+        from .operator import import_union
+
+        return import_union(args.folder)
+    if args.command == "rebuild":
+        from .operator import rebuild_registry
+
+        return rebuild_registry()
     if args.command == "asyncapi":
         from contracts.asyncapi import document
 

@@ -51,6 +51,17 @@ def secrets(folder: Path) -> dict[str, str]:
     return keys
 
 
+def operator_environment() -> dict[str, str]:
+    """What an operator's command needs (DATABASE_URL, NATS_URL, MASTER_KEY): the environment's, else the
+    local stack's, so `profset import` and `profset rebuild` work beside `make run` with no setup."""
+    folder, found = data_dir(), {}
+    for name in ("servers.json", "secrets.json"):
+        if (folder / name).exists():
+            found.update(json.loads((folder / name).read_text()))
+    wanted = ("DATABASE_URL", "NATS_URL", "MASTER_KEY")
+    return {k: os.environ.get(k) or found.get(k, "") for k in wanted if os.environ.get(k) or found.get(k)}
+
+
 @dataclass
 class Stack:
     """A running local stack: the servers it started and the service processes."""
@@ -179,6 +190,9 @@ def up(background: bool = False) -> int:
         seeded = seed_if_empty(stack.url, env["PROFSET_ADMIN_PASSWORD"])
         text = banner(stack.url, env["PROFSET_ADMIN_PASSWORD"], seeded, folder)
         (folder / "ports.json").write_text(json.dumps(stack.ports))
+        servers = folder / "servers.json"
+        servers.write_text(json.dumps({"DATABASE_URL": stack.database_url, "NATS_URL": stack.nats_url}))
+        servers.chmod(0o600)
         (folder / "stack.ready").write_text(text)
         print(text, flush=True)
         while True:

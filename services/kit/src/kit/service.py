@@ -18,7 +18,7 @@ from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import make_asgi_app
 from sqlalchemy import MetaData, Table, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import logs
 from .crypto import KeyRing
@@ -27,7 +27,7 @@ from .projector import Projection, Projector
 from .relay import Relay
 from .rpc import Dispatcher, RequestClient, Verb
 from .settings import ServiceSettings
-from .store.eventstore import EventStore, InlineProjection
+from .store.eventstore import EventStore, InlineProjection, truncating
 from .store.tables import Ledger
 from .tokens import Verifier
 
@@ -126,13 +126,7 @@ class Service:
     async def rebuild(self) -> int:
         """Empties the inline read models and applies the whole ledger again; returns how many events."""
         assert self.runtime is not None, "start the service first"
-        names = ", ".join(f'"{t.schema}"."{t.name}"' for t in self.read_models)
-
-        async def reset(conn: AsyncConnection) -> None:
-            if names:
-                await conn.execute(text(f"TRUNCATE {names}"))
-
-        return await self.runtime.store.rebuild(reset)
+        return await self.runtime.store.rebuild(truncating(self.read_models))
 
     async def stop(self) -> None:
         """Stops the relay and projectors and closes connections."""

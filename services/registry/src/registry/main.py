@@ -7,8 +7,10 @@ from contracts import org_facts as f
 from contracts import people as p
 from contracts import registry as c
 from contracts.base import Payload
+from kit.crypto import KeyRing
 from kit.rpc import Handler, Verb
 from kit.service import Runtime, Service, Wiring
+from kit.store.eventstore import InlineProjection
 
 from .config import RegistrySettings
 from .handlers.org_facts import FactHandlers
@@ -64,8 +66,12 @@ def wire(rt: Runtime) -> Wiring:
     }
     verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
     verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
-    inline = [tree_projection.apply, PeopleProjection(rt.keyring).apply, facts_projection.apply]
-    return Wiring(verbs=verbs, inline=inline, read_models=READ_MODELS)
+    return Wiring(verbs=verbs, inline=inline_projections(rt.keyring), read_models=READ_MODELS)
+
+
+def inline_projections(keyring: KeyRing) -> list[InlineProjection]:
+    """The registry's read models, updated in each append's transaction."""
+    return [tree_projection.apply, PeopleProjection(keyring).apply, facts_projection.apply]
 
 
 def create_service(settings: RegistrySettings | None = None) -> Service:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Numeric, Table, Text
+from sqlalchemy import ARRAY, BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Numeric, Table, Text, func
 
 from kit.store import Ledger
 
@@ -155,3 +155,13 @@ agreement_clauses = Table(
 READ_MODELS: tuple[Table, ...] = (orgs, org_names, org_parents, headcounts, people, person_search, memberships)
 READ_MODELS += (officers, trainings, youth_councils, budgets, agreement_clauses)
 """Every table the registry's events build; a rebuild empties these and replays the ledger."""
+
+import_refs = Table(
+    "import_refs",
+    metadata,
+    Column("kind", Text, primary_key=True, comment="orgs, headcounts, officers or members"),
+    Column("ref", Text, primary_key=True, comment="The row's key in the source system"),
+    Column("id", Text, nullable=False, comment="What it became here"),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Which source rows an import already brought in, written with their events, so a re-run skips them."""

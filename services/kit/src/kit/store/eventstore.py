@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -331,6 +331,17 @@ class EventStore:
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def truncating(tables: Sequence[Table]) -> Callable[[AsyncConnection], Awaitable[None]]:
+    """A `rebuild` reset that empties the given read-model tables."""
+    names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
+
+    async def reset(conn: AsyncConnection) -> None:
+        if names:
+            await conn.execute(text(f"TRUNCATE {names}"))
+
+    return reset
 
 
 def _recorded(row: Any) -> Recorded:

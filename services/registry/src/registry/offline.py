@@ -1,0 +1,37 @@
+"""The registry's ledger opened by an operator's command (import, rebuild) rather than by the running service.
+
+Whatever is appended here is published by the running service's relay, which polls the ledger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from kit.crypto import KeyRing
+from kit.db import make_engine
+from kit.store import EventStore
+from kit.store.eventstore import truncating
+
+from .config import RegistrySettings
+from .main import inline_projections
+from .tables import READ_MODELS, ledger
+
+
+@contextlib.asynccontextmanager
+async def opened(settings: RegistrySettings) -> AsyncIterator[tuple[EventStore, KeyRing]]:
+    """The event store with the registry's inline read models, and its key ring."""
+    if not settings.master_key:
+        raise ValueError("the registry keeps personal data: set MASTER_KEY")
+    engine = make_engine(settings.database_url)
+    keyring = KeyRing(ledger, settings.master_key)
+    try:
+        yield EventStore(engine, ledger, "registry", inline=inline_projections(keyring)), keyring
+    finally:
+        await engine.dispose()
+
+
+async def rebuild(settings: RegistrySettings) -> int:
+    """Empties the registry's read models and applies its whole ledger again; returns how many events."""
+    async with opened(settings) as (store, _):
+        return await store.rebuild(truncating(READ_MODELS))

@@ -1,0 +1,130 @@
+"""`profset import`: a whole union from CSV, checked row by row before anything is written, idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from kit.db import make_engine
+from profset import cli
+from profset.testing import ADMIN_PASSWORD, Stack
+from registry.tables import ledger
+
+SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"]
+NAMES = ["Иван", "Пётр", "Сергей", "Андрей", "Олег", "Николай", "Дмитрий", "Алексей"]
+
+
+def write(folder: Path, name: str, header: list[str], rows: list[list[Any]]) -> None:
+    with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        out.writerows(rows)
+
+
+def union_files(folder: Path, territorial: int = 20, primary: int = 979, members: int = 50_000) -> None:
+    """A CC, `territorial` territorial orgs and `primary` primary orgs; headcounts, two officers each, members."""
+    orgs = [["cc", "ЦК", "central", "", "1990-01-01"]]
+    orgs += [[f"t{i}", f"Территориальная {i}", "territorial", "cc", "1991-01-01"] for i in range(territorial)]
+    orgs += [[f"p{i}", f"ППО {i}", "primary", f"t{i % territorial}", "1995-01-01"] for i in range(primary)]
+    write(folder, "orgs", ["ref", "name", "level", "parent_ref", "registered_on"], list(reversed(orgs)))
+    write(folder, "headcounts", ["org_ref", "members", "as_of"], [[f"p{i}", 100 + i, "2025-01-01"] for i in range(primary)])
+    officers = [[f"o{i}", f"p{i}", f"Председатель {i}", "chair", "2020-01-01", "", "true", ""] for i in range(primary)]
+    officers += [[f"w{i}", f"p{i}", f"Информработник {i}", "info_worker", "2021-01-01", "", "", "true"] for i in range(primary)]
+    write(folder, "officers", ["ref", "org_ref", "full_name", "role", "since", "until", "released", "trained"], officers)
+    names = itertools.cycle(itertools.product(SURNAMES, NAMES))
+    rows = []
+    for i in range(members):
+        surname, name = next(names)
+        rows.append(
+            [f"m{i}", f"p{i % primary}", f"{surname} {name} №{i}", "1980-01-01" if i % 2 else "", "слесарь", "2010-01-01"]
+        )
+    write(folder, "members", ["ref", "org_ref", "full_name", "birth_date", "position", "since"], rows)
+
+
+async def profset(*argv: str) -> int:
+    return await asyncio.to_thread(cli.main, list(argv))
+
+
+async def ledger_size(database_url: str) -> int:
+    engine = make_engine(database_url)
+    async with engine.connect() as conn:
+        size = (await conn.execute(select(func.count()).select_from(ledger.events))).scalar_one()
+    await engine.dispose()
+    return int(size)
+
+
+@pytest.fixture
+def operator_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", stack.database_url)
+    monkeypatch.setenv("MASTER_KEY", stack.keys.master)
+
+
+@pytest.mark.usefixtures("operator_env")
+async def test_a_union_of_1000_orgs_and_50000_members_imports_once(stack: Stack, tmp_path: Path, capsys: Any) -> None:
+    union_files(tmp_path)
+    assert await profset("import", str(tmp_path)) == 0
+    assert "members     imported 50000" in capsys.readouterr().out
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    orgs = (await stack.http.get("/api/v1/orgs", params={"limit": 5000}, headers=h)).json()
+    assert len(orgs) == 1000
+    cc = next(o for o in orgs if o["level"] == "central")
+    assert cc["member_records"] == 50_000 and cc["members"] == sum(100 + i for i in range(979))
+    assert cc["primary_orgs"] == 979 and cc["children"] == 20
+    p7 = next(o for o in orgs if o["name"] == "ППО 7")
+    officers = (await stack.http.get(f"/api/v1/orgs/{p7['id']}/officers", headers=h)).json()
+    assert [(o["role"], o["full_name"], o["released"], o["trained"]) for o in officers] == [
+        ("chair", "Председатель 7", True, False),
+        ("info_worker", "Информработник 7", False, True),
+    ]
+    found = (await stack.http.get("/api/v1/members", params={"q": "попов олег", "limit": 10000}, headers=h)).json()
+    assert len(found) == 50_000 // 80 and all(m["full_name"].startswith("Попов Олег") for m in found)
+
+    before = await ledger_size(stack.database_url)
+    assert await profset("import", str(tmp_path)) == 0
+    assert "members     imported 0, already there 50000" in capsys.readouterr().out
+    assert await ledger_size(stack.database_url) == before, "a re-run of the same files changes nothing"
+
+
+@pytest.mark.usefixtures("operator_env")
+async def test_every_bad_row_is_reported_by_file_and_line_and_nothing_is_written(
+    stack: Stack, tmp_path: Path, capsys: Any
+) -> None:
+    write(
+        tmp_path,
+        "orgs",
+        ["ref", "name", "level", "parent_ref", "registered_on"],
+        [
+            ["cc", "ЦК", "central", "", "1990-01-01"],
+            ["t1", "Т", "territorial", "cc", "1989-01-01"],
+            ["p1", "П", "primary", "nowhere", "1995-01-01"],
+            ["p2", "П2", "regional", "cc", "1995-01-01"],
+            ["p3", "П3", "primary", "cc", "1995-01-01"],
+        ],
+    )
+    write(
+        tmp_path,
+        "members",
+        ["ref", "org_ref", "full_name", "since"],
+        [["m1", "cc", "X", "2000-01-01"], ["m2", "p3", "", "2000-01-01"]],
+    )
+    write(tmp_path, "headcounts", ["org_ref", "members", "as_of"], [["p3", "-5", "2020-01-01"], ["p3", "10", "1994-01-01"]])
+    before = await ledger_size(stack.database_url)
+    assert await profset("import", str(tmp_path)) == 1
+    report = capsys.readouterr().err.splitlines()
+    assert report[:-1] == [
+        "headcounts.csv:2: members: Input should be greater than or equal to 0",
+        "headcounts.csv:3: org_ref: H1: no such org on 1994-01-01",
+        "members.csv:2: org_ref: D3: members are recorded in a primary org",
+        "members.csv:3: full_name: Field required",
+        "orgs.csv:3: parent_ref: H1: the parent does not exist on every day from 1989-01-01",
+        "orgs.csv:4: parent_ref: no org 'nowhere' in the files or the union",
+        "orgs.csv:5: level: Input should be 'central', 'territorial' or 'primary'",
+    ]
+    assert report[-1] == "7 problem(s); nothing was imported"
+    assert await ledger_size(stack.database_url) == before
