@@ -76,7 +76,8 @@ def _remember(refs: list[dict[str, str]]) -> Any:
 
 
 def _id(kind: str, ids: dict[str, str]) -> str:
-    return {"orgs": ids["org_id"], "headcounts": ids["org_id"], "officers": ids["officer_id"]}.get(kind, ids["person_id"])
+    key = {"orgs": "org_id", "headcounts": "org_id", "officers": "officer_id"}.get(kind, "person_id")
+    return ids[key]
 
 
 def _registered(line: Line, ids: dict[str, str]) -> Event:
