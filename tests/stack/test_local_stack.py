@@ -41,6 +41,18 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
         assert [o["level"] for o in orgs].count("territorial") == 3 and len(orgs) == 15
         cc = next(o for o in orgs if o["level"] == "central")
         assert cc["members"] == sum(o["members"] for o in orgs if o["level"] == "primary")
+        assert (cc["member_records"], cc["released_officials"]) == (5, 2), "the demo has members and officers"
+        folder = tmp_path / "union"
+        folder.mkdir()
+        (folder / "orgs.csv").write_text(
+            f"ref,name,level,parent_ref,registered_on\nnew,ППО новая,primary,{cc['id']},2001-01-01\n"
+        )
+        imported = profset("import", str(folder), env=env)
+        assert imported.returncode == 0 and "orgs        imported 1" in imported.stdout, imported.stdout + imported.stderr
+        rebuilt = profset("rebuild", "registry", env=env)
+        assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout, rebuilt.stderr
+        after = httpx.get(f"{base}/api/v1/orgs/{cc['id']}", headers={"Authorization": f"Bearer {token}"}).json()
+        assert (after["children"], after["member_records"]) == (cc["children"] + 1, 5)
         assert httpx.get(f"{base}/readyz").status_code == 200
         registry = f"http://127.0.0.1:{json.loads((tmp_path / 'data' / 'ports.json').read_text())['registry']}"
         assert httpx.get(f"{registry}/readyz").json()["ready"] is True

@@ -28,6 +28,31 @@ PRIMARY = [
     ("east", "ППО ООО «Приморская судостроительная компания»", "2016-02-01", 1200),
     (None, "ППО ФГУП «Центральный научный институт морской техники»", "1994-01-10", 1500),
 ]
+OFFICERS = [
+    # (org key, full name, role, since, released, trained)
+    ("cc", "Морозова Елена Викторовна", "info_worker", "2018-03-01", True, True),
+    ("cc", "Белов Андрей Николаевич", "chair", "2021-05-20", True, False),
+    ("spb", "Громов Сергей Павлович", "chair", "2019-11-01", True, False),
+    ("spb", "Лебедева Ольга Игоревна", "press_secretary", "2022-02-01", False, True),
+    ("north", "Орлов Виктор Степанович", "info_activist", "2023-09-15", False, False),
+    ("p0", "Зайцева Марина Олеговна", "info_worker", "2020-01-10", False, True),
+    ("p1", "Котов Игорь Борисович", "chair", "2017-06-01", True, False),
+]
+BUDGETS = [
+    # (org key, year, total, information) — roubles
+    ("cc", 2025, "48000000.00", "2600000.00"),
+    ("spb", 2025, "9500000.00", "380000.00"),
+    ("p0", 2025, "3100000.00", "165000.00"),
+    ("p1", 2025, "5200000.00", "210000.00"),
+]
+MEMBERS = [
+    # (org key, full name, position, since)
+    ("p0", "Соколов Дмитрий Андреевич", "сварщик", "2012-04-01"),
+    ("p0", "Никитина Анна Сергеевна", "инженер-технолог", "2015-09-01"),
+    ("p0", "Фролов Павел Ильич", "слесарь-сборщик", "2019-02-15"),
+    ("p1", "Егорова Татьяна Юрьевна", "маляр", "2010-06-01"),
+    ("p1", "Воробьёв Алексей Петрович", "такелажник", "2021-03-01"),
+]
 USERS = [
     # (username, role, where, default password)
     ("staff.spb", "staff", "spb", "profset-staff"),
@@ -50,14 +75,34 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
             parents[key] = _post(
                 http, "/api/v1/orgs", h, key, name=name, level="territorial", parent_id=cc["id"], registered_on=day
             )["id"]
+        orgs = {"cc": cc["id"], **{k: v for k, v in parents.items() if k}}
         for i, (parent, name, day, members) in enumerate(PRIMARY):
             org = _post(
                 http, "/api/v1/orgs", h, f"p{i}", name=name, level="primary", parent_id=parents[parent], registered_on=day
             )
+            orgs[f"p{i}"] = org["id"]
             _post(http, f"/api/v1/orgs/{org['id']}/headcount", h, f"h{i}", members=members, as_of="2026-01-01")
+        _people_and_money(http, h, orgs)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
         return True
+
+
+def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:
+    """Officers, budgets, a youth council, agreement clauses and a few personal membership records."""
+    for i, (key, name, role, since, released, trained) in enumerate(OFFICERS):
+        body = {"full_name": name, "role": role, "since": since, "released": released, "trained": trained}
+        _post(http, f"/api/v1/orgs/{orgs[key]}/officers", h, f"o{i}", **body)
+    for key, year, total, information in BUDGETS:
+        reply = http.put(f"/api/v1/orgs/{orgs[key]}/budgets/{year}", json={"total": total, "information": information}, headers=h)
+        reply.raise_for_status()
+    for i, (key, name, position, since) in enumerate(MEMBERS):
+        _post(http, f"/api/v1/orgs/{orgs[key]}/members", h, f"m{i}", full_name=name, position=position, since=since)
+    _post(http, f"/api/v1/orgs/{orgs['cc']}/youth-councils", h, "y0", name="Молодёжный совет Судпрофа", formed_on="2019-04-01")
+    clauses = http.put(
+        f"/api/v1/orgs/{orgs['p0']}/agreement-clauses", json={"clauses": [1, 3, 7], "effective_on": "2025-01-01"}, headers=h
+    )
+    clauses.raise_for_status()
 
 
 def banner(url: str, admin_password: str, seeded: bool, folder: Path) -> str:

@@ -49,6 +49,10 @@ async def plan(folder: Path, store: EventStore) -> Plan:
     result = Plan(t, version, problems=problems)
     orgs = dict(known["orgs"])
 
+    def resolve(ref: str) -> str | None:
+        """An org by its key in the files or an earlier import, or by its id here."""
+        return orgs.get(ref) or (ref if result.tree.get(ref) is not None else None)
+
     def check(kind: str, line: Line, decide: Callable[[], Any]) -> Any:
         """What `decide` returns, or None after noting its refusal as a problem of this row."""
         try:
@@ -64,7 +68,7 @@ async def plan(folder: Path, store: EventStore) -> Plan:
         if r.ref in known["orgs"]:
             result.skipped["orgs"] += 1
             continue
-        parent = orgs.get(r.parent_ref) if r.parent_ref else None
+        parent = resolve(r.parent_ref) if r.parent_ref else None
         if r.parent_ref and parent is None:
             problems.append(Problem("orgs.csv", line.line, "parent_ref", f"no org {r.parent_ref!r} in the files or the union"))
             continue
@@ -79,7 +83,7 @@ async def plan(folder: Path, store: EventStore) -> Plan:
             r = line.row
             if r.ref in known[kind]:
                 result.skipped[kind] += 1
-            elif (org := orgs.get(r.org_ref)) is None:
+            elif (org := resolve(r.org_ref)) is None:
                 problems.append(Problem(f"{kind}.csv", line.line, "org_ref", f"no org {r.org_ref!r} in the files or the union"))
             elif check(kind, line, partial(_check_row, result.tree, kind, r, org)):
                 result.rows[kind].append((line, {"org_id": org, "person_id": new_id(), "officer_id": new_id()}))

@@ -1,5 +1,7 @@
 """The CSV files an import reads, one pydantic model per row; empty cells are absent values.
 
+A `parent_ref` or `org_ref` names an org by its `ref` in these files (or an earlier import), or by its id.
+
 orgs.csv        ref, name, level, parent_ref, registered_on
 headcounts.csv  org_ref, members, as_of
 officers.csv    ref, org_ref, full_name, role, since, until, released, trained
