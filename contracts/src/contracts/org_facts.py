@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .base import Event, Payload
 from .registry import ORG_ID, AsOf
@@ -53,11 +54,13 @@ class Budget(Payload):
     total: Money = Field(description="The year's total budget", examples=["1250000.00"])
     information: Money = Field(description="Of which information work (M1: as a rule at least 5 %)", examples=["75000.00"])
 
-    @model_validator(mode="after")
-    def _information_within_total(self) -> Budget:
-        if self.information > self.total:
-            raise ValueError("information spending cannot exceed the total budget")
-        return self
+    @field_validator("information")
+    @classmethod
+    def _within_total(cls, information: Decimal, info: ValidationInfo) -> Decimal:
+        total = info.data.get("total")
+        if total is not None and information > total:
+            raise PydanticCustomError("M1", "information spending cannot exceed the total budget")
+        return information
 
 
 class AdoptBudget(Budget):
