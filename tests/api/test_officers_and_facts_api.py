@@ -51,6 +51,9 @@ async def test_officers_are_assigned_trained_and_relieved_with_dates(stack: Stac
     assert roles(now) == [("info_worker", "Волкова Ирина", True)] and len(now[0]["trainings"]) == 2
     assert (await get(stack, h, f"/api/v1/orgs/{p['id']}", as_of="2016-01-01"))["released_officials"] == 1
     assert (await get(stack, h, f"/api/v1/orgs/{p['id']}", as_of="2023-01-01"))["released_officials"] == 0
+    with_released = await get(stack, h, "/api/v1/orgs", as_of="2016-01-01", released_officials="true")
+    assert [o["id"] for o in with_released] == [p["id"]]
+    assert p["id"] not in [o["id"] for o in await get(stack, h, "/api/v1/orgs", released_officials="true")]
 
     body = {"username": "viewer.p", "password": "long-enough-pw", "role": "viewer", "org_id": t["id"]}
     assert (await stack.http.post("/api/v1/users", json=body, headers=h)).status_code == 201

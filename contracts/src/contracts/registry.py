@@ -141,6 +141,7 @@ class ListOrgs(AsOf):
     level: Level | None = Field(None, description="Only orgs of this level")
     parent_id: str | None = Field(None, description="Only orgs directly under this one")
     q: str | None = Field(None, max_length=200, description="Case-insensitive part of the name")
+    released_officials: bool | None = Field(None, description="Only orgs with (true) or without (false) released officials (T1)")
     limit: int = Field(1000, ge=1, le=10000, description="Page size")
     cursor: str | None = Field(None, description="Org id after which the page starts")
 

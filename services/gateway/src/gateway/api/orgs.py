@@ -27,6 +27,7 @@ async def list_orgs(
     level: Level | None = None,
     parent_id: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    released_officials: Annotated[bool | None, Query(description="Only orgs with (or without) released officials, T1")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     cursor: str | None = None,
 ) -> Any:
@@ -36,6 +37,7 @@ async def list_orgs(
         "level": level,
         "parent_id": parent_id,
         "q": q,
+        "released_officials": released_officials,
         "limit": limit,
         "cursor": cursor,
     }

@@ -178,6 +178,8 @@ class Queries:
             chosen = [o for o in chosen if tree.orgs[o].level == q.level.value]
         if q.parent_id is not None:
             chosen = [o for o in chosen if tree.orgs[o].parent_id == q.parent_id]
+        if q.released_officials is not None:
+            chosen = [o for o in chosen if (tree.released.get(o, 0) > 0) == q.released_officials]
         if q.q:
             needle = q.q.casefold()
             chosen = [o for o in chosen if needle in tree.orgs[o].name.casefold()]
