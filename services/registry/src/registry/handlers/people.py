@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from contracts.base import Event
 from contracts.officers import AssignOfficer, OfficerTrained, RecordTraining, RelieveOfficer
 from contracts.people import AdmitMember, ErasePerson, RecordLeaving, TransferMember
 from kit.access import require
@@ -20,6 +22,7 @@ from kit.store.eventstore import retrying
 from ..domain import people
 from ..domain.org_facts import check_post_in_council
 from ..domain.people import Person, Post
+from ..domain.tree import Tree
 from ..tables import officers
 from .org_facts import COUNCIL_FOLD, council_stream
 from .tree import TREE, TREE_FOLD, lineage
@@ -66,37 +69,43 @@ class PeopleHandlers:
         """Moves a member's record to another primary org from `effective_on` (default today)."""
         day = c.effective_on or ctx.today
 
-        async def attempt() -> Committed:
-            person, version = await self._person(c.person_id)
-            t, _ = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "report_facts", lineage(t, person.member_of(day) or person.last_org(), day))
+        def decide(t: Tree, person: Person) -> list[Event]:
             if t.get(c.org_id) is not None:
                 require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
-            events = people.decide_transfer(t, person, c.org_id, day)
-            data = {"id": c.person_id, "org_id": c.org_id, "effective_on": day.isoformat()}
-            expected = version if c.expected_version is None else c.expected_version
-            return await self.store.append(
-                person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
-            )
+            return people.decide_transfer(t, person, c.org_id, day)
 
-        return await retrying(attempt, tries=1 if c.expected_version is not None else 8)
+        data = {"id": c.person_id, "org_id": c.org_id, "effective_on": day.isoformat()}
+        return await self._edit(c.person_id, c.expected_version, day, ctx, decide, data)
 
     async def record_leaving(self, c: RecordLeaving, ctx: Context) -> Committed:
         """Records that a member left from `effective_on` (default today)."""
         day = c.effective_on or ctx.today
+        data = {"id": c.person_id, "effective_on": day.isoformat()}
+        return await self._edit(
+            c.person_id, c.expected_version, day, ctx, lambda _, p: people.decide_leave(p, day, c.reason), data
+        )
+
+    async def _edit(
+        self,
+        person_id: str,
+        expected_version: int | None,
+        day: date,
+        ctx: Context,
+        decide: Callable[[Tree, Person], list[Event]],
+        data: dict[str, Any],
+    ) -> Committed:
+        """Load, check access to the member's org that day, decide, append: at `expected_version` if given
+        (a stale one is `conflict`), else retried on the latest record."""
 
         async def attempt() -> Committed:
-            person, version = await self._person(c.person_id)
+            person, version = await self._person(person_id)
             t, _ = await self.store.load(TREE, TREE_FOLD)
             require(ctx.actor, "report_facts", lineage(t, person.member_of(day) or person.last_org(), day))
-            events = people.decide_leave(person, day, c.reason)
-            data = {"id": c.person_id, "effective_on": day.isoformat()}
-            expected = version if c.expected_version is None else c.expected_version
-            return await self.store.append(
-                person_stream(c.person_id), events, expected_version=expected, meta=ctx.meta, data=data
-            )
+            expected = version if expected_version is None else expected_version
+            stream = person_stream(person_id)
+            return await self.store.append(stream, decide(t, person), expected_version=expected, meta=ctx.meta, data=data)
 
-        return await retrying(attempt, tries=1 if c.expected_version is not None else 8)
+        return await retrying(attempt, tries=1 if expected_version is not None else 8)
 
     async def erase_person(self, c: ErasePerson, ctx: Context) -> Committed:
         """Erases a person's data (PD1); the key goes in the same transaction as the event."""
