@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import officers, org_facts, people, registry
+from . import contacts, officers, org_facts, people, registry
 from .base import Payload
 
 SERVICES: dict[str, dict[str, type[Payload]]] = {
     "registry": {**registry.VERBS, **people.VERBS, **officers.VERBS, **org_facts.VERBS},
+    "contacts": contacts.VERBS,
 }

@@ -1,0 +1,427 @@
+"""The contacts service's public events, commands and queries: people's contact points with consent (T4,
+PD1), the orgs' information resources (P1, P3–P5, K4), subscriptions (P11) and contact-base submissions
+(P10, T7). Contact values travel sealed, each with its own key, so one address can be erased alone."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from .base import Event, Payload
+from .people import PERSON_ID
+from .registry import NAME, ORG_ID, AsOf
+
+CONTACT_ID = Field(description="Opaque id of the contact point", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a40"])
+CHANNEL_ID = Field(description="Opaque id of the information resource", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a50"])
+SEALED = "Encrypted with the contact point's own key (`pd1:` + base64 of AES-GCM); unreadable once erased"
+PERIOD = Field(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description="A year, quarter or month", examples=["2026-Q3"])
+
+
+class ContactKind(StrEnum):
+    """A way to reach a person (DESIGN.md §7)."""
+
+    WORK_EMAIL = "work_email"
+    PERSONAL_EMAIL = "personal_email"
+    MOBILE = "mobile"
+    MESSENGER = "messenger"
+
+
+PERSONAL_KINDS = frozenset({ContactKind.PERSONAL_EMAIL, ContactKind.MOBILE, ContactKind.MESSENGER})
+"""Personal addresses: usable only with the owner's recorded consent (T4, PD1)."""
+
+
+class ConsentMethod(StrEnum):
+    """How consent was given."""
+
+    WRITTEN = "written"
+    ELECTRONIC = "electronic"
+    ORAL_RECORDED = "oral_recorded"
+
+
+class ChannelKind(StrEnum):
+    """An information resource of an org (RULES.md vocabulary)."""
+
+    MAILING_LIST = "mailing_list"
+    CHAT = "chat"
+    SOCIAL_PAGE = "social_page"
+    WEBSITE = "website"
+    NOTICE_BOARD = "notice_board"
+    PRINT = "print"
+    FEEDBACK_FORM = "feedback_form"
+    HOTLINE = "hotline"
+
+
+ELECTRONIC = frozenset({ChannelKind.MAILING_LIST, ChannelKind.CHAT})
+"""Electronic channels with members at minimum (P3, T4): what reach (K6) counts."""
+
+
+class Audience(StrEnum):
+    """Whom a channel is for (T3, T4, C2)."""
+
+    MEMBERS = "members"
+    ACTIVISTS = "activists"
+    CHAIRS = "chairs"
+    PUBLIC = "public"
+
+
+class Publication(StrEnum):
+    """Editions an org subscribes to (P11)."""
+
+    SOLIDARNOST = "solidarnost"
+    PROFSOYUZNY_ZHURNAL = "profsoyuzny_zhurnal"
+    BRANCH = "branch"
+    REGIONAL = "regional"
+
+
+class Format(StrEnum):
+    """Print or electronic copies."""
+
+    PRINT = "print"
+    ELECTRONIC = "electronic"
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class ContactAdded(Event, context="contacts", aggregate="contact", name="added", subject_field="contact_id"):
+    """A contact point of a person was recorded in an org's contact base."""
+
+    contact_id: str = CONTACT_ID
+    person_id: str = PERSON_ID
+    org_id: str = Field(description="The org whose base holds it (the person's org when recorded)")
+    kind: ContactKind = Field(description="What kind of address", examples=["work_email"])
+    value: str = Field(description=f"The normalised address. {SEALED}", examples=["pd1:q83vEjRWeJASNFZ4kBI0Vg=="])
+
+
+class ConsentGranted(Event, context="contacts", aggregate="consent", name="granted", subject_field="contact_id"):
+    """The owner consented to the use of a personal address (T4, PD1)."""
+
+    contact_id: str = CONTACT_ID
+    person_id: str = PERSON_ID
+    org_id: str = ORG_ID
+    given_at: date = Field(description="When consent was given", examples=["2026-02-01"])
+    method: ConsentMethod = Field(description="How it was given", examples=["written"])
+    recorded_by: str = Field(description="The user who recorded it", examples=["staff.spb"])
+
+
+class ConsentWithdrawn(Event, context="contacts", aggregate="consent", name="withdrawn", subject_field="contact_id"):
+    """The owner withdrew consent: the address is unusable for the very next send and is erased later."""
+
+    contact_id: str = CONTACT_ID
+    person_id: str = PERSON_ID
+    org_id: str = ORG_ID
+    at: date = Field(description="When it was withdrawn", examples=["2026-05-01"])
+    recorded_by: str = Field(description="The user who recorded it")
+
+
+class ContactMerged(Event, context="contacts", aggregate="contact", name="merged", subject_field="contact_id"):
+    """A duplicate contact point was merged into another holding the same normalised address."""
+
+    contact_id: str = Field(description="The duplicate, retired by the merge")
+    into_contact_id: str = Field(description="The contact point that stays")
+    person_id: str = PERSON_ID
+    org_id: str = ORG_ID
+    recorded_by: str = Field(description="The user who merged them")
+
+
+class ContactErased(Event, context="contacts", aggregate="contact", name="erased", subject_field="contact_id"):
+    """A contact point's value was destroyed (its key): consent withdrawn and no other basis (PD1)."""
+
+    contact_id: str = CONTACT_ID
+    person_id: str = PERSON_ID
+    org_id: str = ORG_ID
+    reason: str = Field(description="Why", examples=["consent withdrawn on 2026-05-01; no other basis"])
+
+
+class ChannelOpened(Event, context="contacts", aggregate="channel", name="opened", subject_field="channel_id"):
+    """An org opened an information resource from `since`."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = ORG_ID
+    kind: ChannelKind = Field(description="What kind of resource", examples=["notice_board"])
+    name: str = NAME
+    url: str | None = Field(None, max_length=500, description="Where it lives, if online", examples=["https://t.me/sudprof"])
+    audience: Audience = Field(Audience.MEMBERS, description="Whom it is for")
+    since: date = Field(description="Valid date it opened", examples=["2020-09-01"])
+
+
+class ChannelClosed(Event, context="contacts", aggregate="channel", name="closed", subject_field="channel_id"):
+    """An information resource closed on `effective_on` (gone from that day)."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = ORG_ID
+    effective_on: date = Field(description="First day it no longer runs")
+    reason: str | None = Field(None, max_length=500, description="Why")
+
+
+class ChannelRefreshed(Event, context="contacts", aggregate="channel", name="refreshed", subject_field="channel_id"):
+    """A resource (e.g. a notice board, P1) was refreshed on `at`."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = ORG_ID
+    at: date = Field(description="When", examples=["2026-11-20"])
+
+
+class ChannelStatsReported(Event, context="contacts", aggregate="channel", name="stats_reported", subject_field="channel_id"):
+    """Audience figures of a resource for a period (K4); a later report for the same period restates it."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = ORG_ID
+    period: str = PERIOD
+    subscribers: int | None = Field(None, ge=0, description="Subscribers or members of the list/chat at the period's end")
+    visits: int | None = Field(None, ge=0, description="Visits or views in the period")
+    engagement: int | None = Field(None, ge=0, description="Reactions, comments and shares in the period")
+
+
+class SubscriptionReported(Event, context="contacts", aggregate="subscription", name="reported", subject_field="org_id"):
+    """An org's subscription to an edition for a calendar year (P11); a later report restates it."""
+
+    org_id: str = ORG_ID
+    year: int = Field(ge=1900, le=2200, description="Calendar year", examples=[2026])
+    publication: Publication = Field(description="The edition", examples=["solidarnost"])
+    copies: int = Field(ge=1, le=1_000_000, description="Copies subscribed", examples=[6])
+    format: Format = Field(Format.PRINT, description="Print or electronic")
+
+
+class BaseEntry(Payload):
+    """One line of a frozen contact base: a post holder and one of their contact points (no value)."""
+
+    person_id: str = PERSON_ID
+    role: str = Field(description="Their post (chair, info_worker, info_activist, press_secretary)")
+    contact_id: str = CONTACT_ID
+    kind: ContactKind = Field(description="What kind of address")
+
+
+class ContactBaseSubmitted(Event, context="contacts", aggregate="contact_base", name="submitted", subject_field="submission_id"):
+    """An org's contact base as of `at`, frozen for its parent (P10, T7); the parent gains access to its channels."""
+
+    submission_id: str = Field(description="Opaque id of the submission")
+    org_id: str = ORG_ID
+    parent_id: str | None = Field(description="The parent it goes to; null for the CC")
+    at: date = Field(description="The date the copy is of", examples=["2026-01-15"])
+    entries: list[BaseEntry] = Field(description="Who and which contact points; values stay sealed in their own events")
+
+
+# --- commands and queries -----------------------------------------------------------------------
+
+
+class Consent(Payload):
+    """When and how the owner consented."""
+
+    given_at: date = Field(description="When consent was given")
+    method: ConsentMethod = Field(description="How it was given")
+
+
+class ContactPoint(Payload):
+    """A contact point (the body of `POST /people/{id}/contact-points`)."""
+
+    kind: ContactKind = Field(description="What kind of address", examples=["work_email"])
+    value: str = Field(min_length=3, max_length=200, description="E-mail, phone or messenger handle", examples=["ivanov@verf.ru"])
+    consent: Consent | None = Field(None, description="Required before a personal address is used (T4)")
+
+
+class AddContactPoint(ContactPoint):
+    """Record a contact point of a person."""
+
+    person_id: str = PERSON_ID
+
+
+class GrantConsent(Consent):
+    """Record the owner's consent to use a personal address."""
+
+    contact_id: str = CONTACT_ID
+
+
+class Withdrawal(Payload):
+    """When consent was withdrawn (the body of `POST /contact-points/{id}/consent-withdrawal`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class WithdrawConsent(Withdrawal):
+    """Record that the owner withdrew consent."""
+
+    contact_id: str = CONTACT_ID
+
+
+class Merge(Payload):
+    """Which contact point a duplicate merges into (the body of `POST /contact-points/{id}/merge`)."""
+
+    into_contact_id: str = Field(description="The contact point that stays")
+
+
+class MergeContacts(Merge):
+    """Merge a duplicate contact point into another with the same normalised address."""
+
+    contact_id: str = CONTACT_ID
+
+
+class EraseWithdrawn(Payload):
+    """Erase every address whose consent was withdrawn more than the grace period ago (PD1: within 30 days)."""
+
+    today: date | None = Field(None, description="The day to count from; defaults to today")
+
+
+class ListContactPoints(Payload):
+    """A person's contact points."""
+
+    person_id: str = PERSON_ID
+
+
+class UsableAddresses(Payload):
+    """A person's addresses usable right now (consent honoured): the one way plaintext leaves contacts."""
+
+    person_id: str = PERSON_ID
+    kinds: list[ContactKind] | None = Field(None, description="Only these kinds")
+
+
+class FindDuplicates(Payload):
+    """Contact points with the same normalised address within an org's subtree."""
+
+    org_id: str = ORG_ID
+
+
+class Channel(Payload):
+    """An information resource to open (the body of `POST /orgs/{id}/channels`)."""
+
+    kind: ChannelKind = Field(description="What kind of resource")
+    name: str = NAME
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$", description="Where it lives, if online")
+    audience: Audience = Field(Audience.MEMBERS, description="Whom it is for")
+    since: date | None = Field(None, description="Defaults to today")
+
+
+class OpenChannel(Channel):
+    """Open an information resource of an org."""
+
+    org_id: str = ORG_ID
+
+
+class Closure(Payload):
+    """When a resource closes (the body of `POST /channels/{id}/closure`)."""
+
+    effective_on: date | None = Field(None, description="First day it no longer runs; defaults to today")
+    reason: str | None = Field(None, max_length=500, description="Why")
+
+
+class CloseChannel(Closure):
+    """Close an information resource."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class Update(Payload):
+    """When a resource was refreshed (the body of `POST /channels/{id}/updates`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class RefreshChannel(Update):
+    """Record a refresh of a resource (P1)."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class Stats(Payload):
+    """Audience figures for a period (the body of `POST /channels/{id}/stats`)."""
+
+    period: str = PERIOD
+    subscribers: int | None = Field(None, ge=0, le=100_000_000, description="Subscribers at the period's end")
+    visits: int | None = Field(None, ge=0, le=10_000_000_000, description="Visits or views in the period")
+    engagement: int | None = Field(None, ge=0, le=10_000_000_000, description="Reactions, comments, shares")
+
+
+class ReportChannelStats(Stats):
+    """Report a resource's audience figures (K4)."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class ListChannels(AsOf):
+    """An org's information resources running on `as_of`, with their last refresh and figures."""
+
+    org_id: str = ORG_ID
+
+
+class Subscription(Payload):
+    """A year's subscription (the body of `POST /orgs/{id}/subscriptions`)."""
+
+    publication: Publication = Field(description="The edition", examples=["solidarnost"])
+    copies: int = Field(ge=1, le=1_000_000, description="Copies", examples=[6])
+    year: int = Field(ge=1900, le=2200, description="Calendar year", examples=[2026])
+    format: Format = Field(Format.PRINT, description="Print or electronic")
+
+
+class ReportSubscription(Subscription):
+    """Report an org's subscription for a year (P11)."""
+
+    org_id: str = ORG_ID
+
+
+class ListSubscriptions(AsOf):
+    """An org's subscriptions for the year of `as_of`."""
+
+    org_id: str = ORG_ID
+
+
+class Submission(Payload):
+    """The date of the copy (the body of `POST /orgs/{id}/contact-base/submissions`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class SubmitContactBase(Submission):
+    """Freeze an org's contact base for its parent (P10, T7)."""
+
+    org_id: str = ORG_ID
+
+
+class ListSubmissions(Payload):
+    """An org's submissions, newest first."""
+
+    org_id: str = ORG_ID
+
+
+class GetSubmission(Payload):
+    """A frozen contact base with its entries; values only for readers of personal data, consent honoured."""
+
+    submission_id: str = Field(description="Opaque id of the submission")
+
+
+class GetContactBase(AsOf):
+    """An org's contact base as it stands on `as_of` (live, not frozen)."""
+
+    org_id: str = ORG_ID
+
+
+class GetReach(AsOf):
+    """How many of an org's members its electronic channels cover (K6), as of a date."""
+
+    org_id: str = ORG_ID
+
+
+VERBS: dict[str, type[Payload]] = {
+    "add_contact_point": AddContactPoint,
+    "grant_consent": GrantConsent,
+    "withdraw_consent": WithdrawConsent,
+    "merge_contacts": MergeContacts,
+    "erase_withdrawn": EraseWithdrawn,
+    "list_contact_points": ListContactPoints,
+    "usable_addresses": UsableAddresses,
+    "find_duplicates": FindDuplicates,
+    "open_channel": OpenChannel,
+    "close_channel": CloseChannel,
+    "refresh_channel": RefreshChannel,
+    "report_channel_stats": ReportChannelStats,
+    "list_channels": ListChannels,
+    "report_subscription": ReportSubscription,
+    "list_subscriptions": ListSubscriptions,
+    "submit_contact_base": SubmitContactBase,
+    "list_submissions": ListSubmissions,
+    "get_submission": GetSubmission,
+    "get_contact_base": GetContactBase,
+    "get_reach": GetReach,
+}
+"""What `svc.contacts.<verb>` accepts."""
