@@ -137,26 +137,30 @@ def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, 
 
 @pytest.fixture
 async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> AsyncIterator[Stack]:
-    """The registry and the gateway against real servers; the gateway is reached in-process over ASGI."""
+    """Every service and the gateway against real servers; the gateway is reached in-process over ASGI."""
     import contextlib
 
     import httpx
 
     from gateway.app import create_app
     from gateway.config import GatewaySettings
+    from contacts.config import ContactsSettings
+    from contacts.main import create_service as create_contacts
     from registry.config import RegistrySettings
     from registry.main import create_service
 
     shared = service_settings(database_url, nats_server.url, keys)
     registry = create_service(RegistrySettings(**shared))
+    contacts = create_contacts(ContactsSettings(**shared))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
+        await running.enter_async_context(contacts.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
         )
-        yield Stack(http, keys, {"registry": registry}, nats_server.url, database_url)
+        yield Stack(http, keys, {"registry": registry, "contacts": contacts}, nats_server.url, database_url)
 
 
 async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:

@@ -70,6 +70,10 @@ class KeyRing:
         tokens = {w[:n] for w in re.findall(r"\w+", text.casefold().replace("ё", "е")) for n in range(2, len(w) + 1)}
         return sorted(hmac.new(self._blind_key, t.encode(), hashlib.sha256).hexdigest()[:32] for t in tokens)
 
+    def blind_value(self, text: str) -> str:
+        """A keyed digest of a whole value, so equal values can be found without keeping them."""
+        return hmac.new(self._blind_key, text.encode(), hashlib.sha256).hexdigest()
+
     def blind_query(self, text: str) -> list[str]:
         """The digests a search must all match: one per word of the query, as typed."""
         words = re.findall(r"\w+", text.casefold().replace("ё", "е"))

@@ -109,10 +109,10 @@ class Dispatcher:
             if stored[0] != meta.fingerprint:
                 raise conflict("this Idempotency-Key was already used for a different request")
             return stored[1]
-        if not verb.command:
-            wanted = _min_positions(headers.get(RequestHeader.MIN_POSITIONS))
-            if wanted and not await self.wait_for(wanted, self.read_wait):
-                raise unavailable("read models have not caught up with min_positions yet; retry")
+        # commands wait too: a command may be decided on another context's facts the caller just wrote
+        wanted = _min_positions(headers.get(RequestHeader.MIN_POSITIONS))
+        if wanted and not await self.wait_for(wanted, self.read_wait):
+            raise unavailable("read models have not caught up with min_positions yet; retry")
         context = Context(actor=actor, meta=meta, today=now.astimezone(self.tz).date(), now=now, tz=self.tz)
         result = await verb.handler(payload, context)
         if isinstance(result, Committed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,8 @@ class Wiring:
     projections: Sequence[Projection] = ()
     read_models: Sequence[Table] = ()
     """The tables the inline projections build, emptied by a rebuild."""
+    tasks: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    """Background jobs (e.g. a periodic sweep), each running until the event is set."""
 
 
 Wire = Callable[[Runtime], Wiring]
@@ -110,6 +112,7 @@ class Service:
             store.on_commit.append(self.relay.notify)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
+        self._tasks += [asyncio.create_task(task(self._stop)) for task in wiring.tasks]
         self.dispatcher = Dispatcher(
             self.name,
             wiring.verbs,

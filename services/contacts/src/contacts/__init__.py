@@ -1,0 +1,1 @@
+"""The contacts service: contact points with consent, information resources, contact-base submissions."""

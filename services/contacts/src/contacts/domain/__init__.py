@@ -1,0 +1,1 @@
+"""Pure rules of contact points and information resources: no IO, no clock."""

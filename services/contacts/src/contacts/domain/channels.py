@@ -1,0 +1,118 @@
+"""An org's information resources over valid time (P1, P3–P5, K4), its subscriptions (P11), and the
+frozen contact base it submits to its parent (P10, T7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from contracts.base import Event
+from contracts.contacts import (
+    Audience,
+    BaseEntry,
+    ChannelClosed,
+    ChannelKind,
+    ChannelOpened,
+    ChannelRefreshed,
+    ChannelStatsReported,
+    ContactBaseSubmitted,
+    Format,
+    Publication,
+    SubscriptionReported,
+)
+from kit.errors import RuleBroken, invalid
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One information resource; `channel_id` is empty until opened."""
+
+    channel_id: str = ""
+    org_id: str = ""
+    since: date | None = None
+    closed_on: date | None = None
+
+    def runs_on(self, day: date) -> bool:
+        return self.since is not None and self.since <= day and (self.closed_on is None or day < self.closed_on)
+
+
+NONE = Resource()
+
+
+def decide_open(
+    org_exists: bool, channel_id: str, org_id: str, kind: ChannelKind, name: str, url: str | None, audience: Audience, since: date
+) -> list[Event]:
+    """Opens a resource of an org that exists that day."""
+    if not org_exists:
+        raise RuleBroken("H1", f"no such org on {since.isoformat()}", field="org_id")
+    return [ChannelOpened(channel_id=channel_id, org_id=org_id, kind=kind, name=name, url=url, audience=audience, since=since)]
+
+
+def _opened(resource: Resource) -> None:
+    if not resource.channel_id:
+        raise invalid("channel_id", "no such information resource", rule="exists")
+
+
+def decide_close(resource: Resource, effective_on: date, reason: str | None) -> list[Event]:
+    """Closes a resource from a day after it opened."""
+    _opened(resource)
+    if resource.closed_on is not None:
+        raise invalid("channel_id", f"already closed on {resource.closed_on.isoformat()}", rule="changed")
+    if resource.since is not None and effective_on <= resource.since:
+        raise invalid("effective_on", "must be after the resource opened", rule="after_since")
+    return [ChannelClosed(channel_id=resource.channel_id, org_id=resource.org_id, effective_on=effective_on, reason=reason)]
+
+
+def decide_refresh(resource: Resource, at: date) -> list[Event]:
+    """P1: a refresh on a day the resource runs."""
+    _opened(resource)
+    if not resource.runs_on(at):
+        raise invalid("at", "the resource was not running that day", rule="runs")
+    return [ChannelRefreshed(channel_id=resource.channel_id, org_id=resource.org_id, at=at)]
+
+
+def decide_stats(
+    resource: Resource, period: str, subscribers: int | None, visits: int | None, engagement: int | None
+) -> list[Event]:
+    """K4: audience figures for a period, at least one of them."""
+    _opened(resource)
+    if subscribers is None and visits is None and engagement is None:
+        raise invalid("subscribers", "give at least one of subscribers, visits, engagement", rule="required")
+    return [
+        ChannelStatsReported(
+            channel_id=resource.channel_id,
+            org_id=resource.org_id,
+            period=period,
+            subscribers=subscribers,
+            visits=visits,
+            engagement=engagement,
+        )
+    ]
+
+
+def decide_subscription(
+    org_exists_in_year: bool, org_id: str, year: int, publication: Publication, copies: int, fmt: Format
+) -> list[Event]:
+    """P11: a year's subscription of an org that exists that year."""
+    if not org_exists_in_year:
+        raise RuleBroken("H1", f"the org does not exist in {year}", field="year")
+    return [SubscriptionReported(org_id=org_id, year=year, publication=publication, copies=copies, format=fmt)]
+
+
+def decide_submit(
+    org_exists: bool, submission_id: str, org_id: str, parent_id: str | None, at: date, entries: list[BaseEntry]
+) -> list[Event]:
+    """P10, T7: freezes the base as of `at` for the parent."""
+    if not org_exists:
+        raise RuleBroken("H1", f"no such org on {at.isoformat()}", field="org_id")
+    return [ContactBaseSubmitted(submission_id=submission_id, org_id=org_id, parent_id=parent_id, at=at, entries=entries)]
+
+
+def evolve(resource: Resource, event: Event) -> Resource:
+    """The resource after one more of its events."""
+    match event:
+        case ChannelOpened():
+            return Resource(event.channel_id, event.org_id, event.since)
+        case ChannelClosed():
+            return replace(resource, closed_on=event.effective_on)
+    return resource

@@ -1,0 +1,1 @@
+"""The contacts service's command handlers."""

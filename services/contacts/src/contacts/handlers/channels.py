@@ -1,0 +1,144 @@
+"""Commands about an org's information resources, subscriptions and contact-base submissions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.contacts import (
+    BaseEntry,
+    CloseChannel,
+    OpenChannel,
+    RefreshChannel,
+    ReportChannelStats,
+    ReportSubscription,
+    SubmitContactBase,
+)
+from kit.access import require
+from kit.clock import end_of_day
+from kit.errors import not_found
+from kit.ids import new_id
+from kit.rpc import Context
+from kit.store import Committed, EventStore, Fold
+from kit.store.eventstore import retrying
+
+from ..domain import channels
+from ..domain.channels import Resource
+from ..queries.mirror import exists_in_year, orgs_on
+from ..tables import contact_points, posts
+
+CHANNEL_FOLD = Fold(channels.NONE, channels.evolve)
+
+
+def channel_stream(channel_id: str) -> str:
+    return f"channel-{channel_id}"
+
+
+class ChannelHandlers:
+    """Commands about resources, subscriptions and submissions."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def _allowed(self, org_id: str, day: date, ctx: Context) -> bool:
+        """Whether the org exists that day; refuses unless the caller may report its facts."""
+        async with self.store.engine.connect() as conn:
+            tree = await orgs_on(conn, day)
+            if tree.exists(org_id):
+                require(ctx.actor, "report_facts", tree.lineage(org_id))
+                return True
+            now = await orgs_on(conn, ctx.today)
+            now.require(ctx.actor, "report_facts", org_id)
+            return False
+
+    async def open_channel(self, c: OpenChannel, ctx: Context) -> Committed:
+        """Opens an information resource of an org from `since` (default today)."""
+        since, channel_id = c.since or ctx.today, new_id()
+        exists = await self._allowed(c.org_id, since, ctx)
+        events = channels.decide_open(exists, channel_id, c.org_id, c.kind, c.name, c.url, c.audience, since)
+        data = {"id": channel_id, "org_id": c.org_id, "since": since.isoformat()}
+        return await self.store.append(channel_stream(channel_id), events, expected_version=0, meta=ctx.meta, data=data)
+
+    async def _resource(self, channel_id: str, ctx: Context) -> tuple[Resource, int]:
+        resource, version = await self.store.load(channel_stream(channel_id), CHANNEL_FOLD)
+        if not resource.channel_id:
+            raise not_found("information resource", field="channel_id")
+        await self._allowed(resource.org_id, ctx.today, ctx)
+        return resource, version
+
+    async def close_channel(self, c: CloseChannel, ctx: Context) -> Committed:
+        """Closes a resource from `effective_on` (default today)."""
+        day = c.effective_on or ctx.today
+
+        async def attempt() -> Committed:
+            resource, version = await self._resource(c.channel_id, ctx)
+            events = channels.decide_close(resource, day, c.reason)
+            data = {"id": c.channel_id, "closed_on": day.isoformat()}
+            return await self.store.append(
+                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
+            )
+
+        return await retrying(attempt)
+
+    async def refresh_channel(self, c: RefreshChannel, ctx: Context) -> Committed:
+        """Records that a resource was refreshed on `at` (default today), e.g. a notice board (P1)."""
+        resource, _ = await self._resource(c.channel_id, ctx)
+        at = c.at or ctx.today
+        events = channels.decide_refresh(resource, at)
+        data = {"id": c.channel_id, "at": at.isoformat()}
+        return await self.store.append(channel_stream(c.channel_id), events, expected_version=None, meta=ctx.meta, data=data)
+
+    async def report_channel_stats(self, c: ReportChannelStats, ctx: Context) -> Committed:
+        """Records a resource's audience figures for a period (K4)."""
+        resource, _ = await self._resource(c.channel_id, ctx)
+        events = channels.decide_stats(resource, c.period, c.subscribers, c.visits, c.engagement)
+        data = {"id": c.channel_id, "period": c.period}
+        return await self.store.append(channel_stream(c.channel_id), events, expected_version=None, meta=ctx.meta, data=data)
+
+    async def report_subscription(self, c: ReportSubscription, ctx: Context) -> Committed:
+        """Records an org's subscription to an edition for a year (P11)."""
+        await self._allowed(c.org_id, ctx.today, ctx)
+        async with self.store.engine.connect() as conn:
+            exists = await exists_in_year(conn, c.org_id, c.year)
+        events = channels.decide_subscription(exists, c.org_id, c.year, c.publication, c.copies, c.format)
+        data = {"org_id": c.org_id, "year": c.year, "publication": c.publication.value, "copies": c.copies}
+        return await self.store.append(f"subscriptions-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)
+
+    async def submit_contact_base(self, c: SubmitContactBase, ctx: Context) -> Committed:
+        """Freezes the org's contact base as of `at` (default today) for its parent (P10, T7)."""
+        at, submission_id = c.at or ctx.today, new_id()
+        exists = await self._allowed(c.org_id, at, ctx)
+        async with self.store.engine.connect() as conn:
+            parent = (await orgs_on(conn, at)).parents.get(c.org_id) if exists else None
+            entries = await _base(conn, c.org_id, at, ctx)
+        events = channels.decide_submit(exists, submission_id, c.org_id, parent, at, entries)
+        data = {"id": submission_id, "org_id": c.org_id, "parent_id": parent, "at": at.isoformat(), "entries": len(entries)}
+        return await self.store.append(f"contact-base-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)
+
+
+async def _base(conn: AsyncConnection, org_id: str, at: date, ctx: Context) -> list[BaseEntry]:
+    """The org's post holders on `at` and their live contact points recorded by the end of that day."""
+    held = await conn.execute(
+        select(posts.c.person_id, posts.c.role)
+        .where(posts.c.org_id == org_id, posts.c.since <= at, (posts.c.until.is_(None)) | (posts.c.until > at))
+        .order_by(posts.c.role)
+    )
+    roles: dict[str, list[str]] = {}
+    for row in held:
+        roles.setdefault(row.person_id, []).append(row.role)
+    cp = contact_points.c
+    points = await conn.execute(
+        select(cp.contact_id, cp.person_id, cp.kind)
+        .where(
+            cp.person_id.in_(list(roles)),
+            cp.recorded_at < end_of_day(at, ctx.tz),
+            cp.erased_at.is_(None),
+            cp.merged_into.is_(None),
+        )
+        .order_by(cp.person_id, cp.kind, cp.contact_id)
+    )
+    return [
+        BaseEntry(person_id=p.person_id, role=",".join(roles[p.person_id]), contact_id=p.contact_id, kind=p.kind) for p in points
+    ]

@@ -1,0 +1,77 @@
+"""The contacts service: contact points with consent, information resources, contact-base submissions."""
+
+from __future__ import annotations
+
+import asyncio
+
+from contracts import contacts as c
+from contracts.base import Payload
+from kit.rpc import Handler, Verb
+from kit.service import Runtime, Service, Wiring
+
+from .config import ContactsSettings
+from .handlers.channels import ChannelHandlers
+from .handlers.contacts import ContactHandlers
+from .projections.own import OwnProjection
+from .projections.registry import RegistryMirror
+from .queries.channels import ChannelQueries
+from .queries.contacts import ContactQueries
+from .tables import READ_MODELS, ledger, metadata
+
+
+def wire(rt: Runtime) -> Wiring:
+    """The contacts service's verbs, read models, registry consumer and erasure sweep."""
+    if rt.keyring is None:
+        raise RuntimeError("contacts keeps personal data: set MASTER_KEY")
+    settings = rt.settings
+    assert isinstance(settings, ContactsSettings)
+    people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
+    resources = ChannelHandlers(rt.store)
+    about_people, about_resources = ContactQueries(rt.engine, rt.keyring), ChannelQueries(rt.engine)
+    commands: dict[str, tuple[type[Payload], Handler]] = {
+        "add_contact_point": (c.AddContactPoint, people.add_contact_point),
+        "grant_consent": (c.GrantConsent, people.grant_consent),
+        "withdraw_consent": (c.WithdrawConsent, people.withdraw_consent),
+        "merge_contacts": (c.MergeContacts, people.merge_contacts),
+        "erase_withdrawn": (c.EraseWithdrawn, people.erase_withdrawn),
+        "open_channel": (c.OpenChannel, resources.open_channel),
+        "close_channel": (c.CloseChannel, resources.close_channel),
+        "refresh_channel": (c.RefreshChannel, resources.refresh_channel),
+        "report_channel_stats": (c.ReportChannelStats, resources.report_channel_stats),
+        "report_subscription": (c.ReportSubscription, resources.report_subscription),
+        "submit_contact_base": (c.SubmitContactBase, resources.submit_contact_base),
+    }
+    reads: dict[str, tuple[type[Payload], Handler]] = {
+        "list_contact_points": (c.ListContactPoints, about_people.list_contact_points),
+        "usable_addresses": (c.UsableAddresses, about_people.usable_addresses),
+        "find_duplicates": (c.FindDuplicates, about_people.find_duplicates),
+        "get_contact_base": (c.GetContactBase, about_people.get_contact_base),
+        "list_submissions": (c.ListSubmissions, about_people.list_submissions),
+        "get_submission": (c.GetSubmission, about_people.get_submission),
+        "list_channels": (c.ListChannels, about_resources.list_channels),
+        "list_subscriptions": (c.ListSubscriptions, about_resources.list_subscriptions),
+        "get_reach": (c.GetReach, about_resources.get_reach),
+    }
+    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
+    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
+
+    async def sweep(stop: asyncio.Event) -> None:
+        await people.sweep_now_and_then(stop, settings.sweep_every_seconds, settings.tz)
+
+    return Wiring(
+        verbs=verbs,
+        inline=[OwnProjection(rt.keyring).apply],
+        projections=[RegistryMirror(rt.keyring).projection()],
+        read_models=READ_MODELS,
+        tasks=[sweep],
+    )
+
+
+def create_service(settings: ContactsSettings | None = None) -> Service:
+    """The contacts service, ready to start."""
+    return Service(settings or ContactsSettings(), metadata, ledger, wire)
+
+
+def main() -> None:
+    """`python -m contacts`."""
+    create_service().serve()

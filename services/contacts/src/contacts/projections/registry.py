@@ -1,0 +1,82 @@
+"""The contacts service's copy of the registry: orgs and their parents over time, people and their org,
+memberships, posts and headcounts — and the erasure of a person, which destroys their addresses' keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.officers import OfficerAssigned, OfficerRelieved
+from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
+from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered
+from kit.crypto import KeyRing
+from kit.projector import Delivered, Projection
+
+from ..tables import contact_points, headcounts, member_orgs, org_parents, orgs, people, posts
+
+
+class RegistryMirror:
+    """Applies the registry's events that contacts needs; every write is idempotent by source position."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+
+    def projection(self) -> Projection:
+        return Projection("registry-mirror", "registry", self.apply)
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        at = {"position": d.position}
+        match d.event:
+            case OrgRegistered() as e:
+                row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on}
+                await conn.execute(insert(orgs).values(row).on_conflict_do_nothing())
+                await conn.execute(
+                    insert(org_parents).values(org_id=e.org_id, effective_on=e.registered_on, parent_id=e.parent_id, **at)
+                )
+            case OrgMoved() as e:
+                await conn.execute(
+                    insert(org_parents).values(org_id=e.org_id, effective_on=e.effective_on, parent_id=e.parent_id, **at)
+                )
+            case OrgDissolved() as e:
+                await conn.execute(update(orgs).where(orgs.c.org_id == e.org_id).values(dissolved_on=e.effective_on))
+            case HeadcountReported() as e:
+                await conn.execute(insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at))
+            case PersonRegistered() as e:
+                await conn.execute(insert(people).values(person_id=e.person_id, org_id=e.org_id).on_conflict_do_nothing())
+            case MemberAdmitted() as e:
+                await self._membership(conn, e.person_id, e.since, e.org_id, d.position)
+            case MemberTransferred() as e:
+                await self._membership(conn, e.person_id, e.effective_on, e.org_id, d.position)
+            case MemberLeft() as e:
+                await self._membership(conn, e.person_id, e.effective_on, None, d.position)
+            case OfficerAssigned() as e:
+                row = {
+                    "officer_id": e.officer_id,
+                    "person_id": e.person_id,
+                    "org_id": e.org_id,
+                    "role": e.role.value,
+                    "since": e.since,
+                }
+                await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
+            case OfficerRelieved() as e:
+                await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
+            case PersonErased() as e:
+                await self._erase(conn, e.person_id, d)
+
+    async def _membership(self, conn: AsyncConnection, person_id: str, day: object, org_id: str | None, position: int) -> None:
+        await conn.execute(insert(member_orgs).values(person_id=person_id, effective_on=day, org_id=org_id, position=position))
+        if org_id is not None:
+            await conn.execute(update(people).where(people.c.person_id == person_id).values(org_id=org_id))
+
+    async def _erase(self, conn: AsyncConnection, person_id: str, d: Delivered) -> None:
+        """DESIGN.md §4: every owner destroys the person's keys; the addresses stay as erased rows."""
+        owned = await conn.execute(select(contact_points.c.contact_id).where(contact_points.c.person_id == person_id))
+        for (contact_id,) in owned:
+            await self.keyring.destroy(conn, contact_id)
+        await conn.execute(
+            update(contact_points)
+            .where(contact_points.c.person_id == person_id)
+            .values(value=None, digest=None, erased_at=d.recorded_at)
+        )
+        await conn.execute(update(people).where(people.c.person_id == person_id).values(erased_at=d.recorded_at))

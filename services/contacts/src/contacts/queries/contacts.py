@@ -1,0 +1,188 @@
+"""Queries about contact points and contact bases: values only for readers of personal data (§5), and a
+personal address only while its owner's consent stands — the one place plaintext leaves this service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.contacts import (
+    PERSONAL_KINDS,
+    ContactKind,
+    FindDuplicates,
+    GetContactBase,
+    GetSubmission,
+    ListContactPoints,
+    ListSubmissions,
+    UsableAddresses,
+)
+from kit.access import permits
+from kit.crypto import KeyRing, open_field
+from kit.errors import forbidden, not_found
+from kit.rpc import Context
+from kit.tokens import Role
+
+from ..tables import contact_points, people, posts, submission_entries, submissions
+from .mirror import orgs_on
+
+
+def usable(row: Any) -> bool:
+    """Live, and consented to if personal (T4)."""
+    live = row.erased_at is None and row.merged_into is None and row.value is not None
+    return live and (ContactKind(row.kind) not in PERSONAL_KINDS or row.consent_since is not None)
+
+
+class ContactQueries:
+    """The query verbs about contact points and bases."""
+
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing) -> None:
+        self.engine, self.keyring = engine, keyring
+
+    async def _values(self, conn: AsyncConnection, rows: Iterable[Any], shown: bool) -> dict[str, str | None]:
+        """Plaintext of the usable ones among `rows`, when the caller may see personal data at all."""
+        wanted = [r for r in rows if shown and usable(r)]
+        keys = await self.keyring.keys(conn, [r.contact_id for r in wanted])
+        return {r.contact_id: open_field(keys.get(r.contact_id), r.contact_id, r.value) for r in wanted}
+
+    async def _person_org(self, conn: AsyncConnection, person_id: str) -> str:
+        org = (await conn.execute(select(people.c.org_id).where(people.c.person_id == person_id))).scalar()
+        if org is None:
+            raise not_found("person", field="person_id")
+        return str(org)
+
+    async def list_contact_points(self, q: ListContactPoints, ctx: Context) -> list[dict[str, Any]]:
+        """A person's contact points with their consent state; values of usable ones."""
+        async with self.engine.connect() as conn:
+            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_personal_data", await self._person_org(conn, q.person_id))
+            rows = (
+                await conn.execute(
+                    select(contact_points).where(contact_points.c.person_id == q.person_id).order_by(contact_points.c.recorded_at)
+                )
+            ).all()
+            values = await self._values(conn, rows, True)
+        return [_point(r, values.get(r.contact_id)) for r in rows]
+
+    async def usable_addresses(self, q: UsableAddresses, ctx: Context) -> list[dict[str, Any]]:
+        """The addresses a sender may use now; asked at the moment of sending, never kept."""
+        if ctx.actor.role not in (Role.SERVICE, Role.ADMIN):
+            raise forbidden("usable addresses are given to sending services only")
+        kinds = [k.value for k in q.kinds] if q.kinds else [k.value for k in ContactKind]
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(contact_points).where(contact_points.c.person_id == q.person_id, contact_points.c.kind.in_(kinds))
+                )
+            ).all()
+            values = await self._values(conn, rows, True)
+        return [
+            {"contact_id": c, "kind": r.kind, "value": values[c]} for r in rows if (c := r.contact_id) in values and values[c]
+        ]
+
+    async def find_duplicates(self, q: FindDuplicates, ctx: Context) -> list[dict[str, Any]]:
+        """Groups of live contact points holding the same normalised address, among the org's subtree."""
+        async with self.engine.connect() as conn:
+            tree = await orgs_on(conn, ctx.today)
+            tree.require(ctx.actor, "read_personal_data", q.org_id)
+            cp = contact_points.c
+            scope = select(people.c.person_id).where(people.c.org_id.in_(tree.subtree(q.org_id)))
+            live = (cp.merged_into.is_(None), cp.erased_at.is_(None), cp.person_id.in_(scope))
+            twice = select(cp.digest).where(*live).group_by(cp.digest).having(func.count() > 1)
+            rows = (
+                await conn.execute(select(contact_points).where(*live, cp.digest.in_(twice)).order_by(cp.digest, cp.recorded_at))
+            ).all()
+            values = await self._values(conn, rows, True)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            groups.setdefault(r.digest, []).append(_point(r, values.get(r.contact_id)))
+        return [{"contacts": group} for group in groups.values()]
+
+    async def get_contact_base(self, q: GetContactBase, ctx: Context) -> list[dict[str, Any]]:
+        """The org's post holders on `as_of` and their live contact points, as it stands now."""
+        day = q.as_of or ctx.today
+        async with self.engine.connect() as conn:
+            tree = await orgs_on(conn, day)
+            tree.require(ctx.actor, "read_orgs", q.org_id)
+            shown = permits(ctx.actor, "read_personal_data", tree.lineage(q.org_id))
+            holders = select(posts.c.person_id).where(
+                posts.c.org_id == q.org_id, posts.c.since <= day, (posts.c.until.is_(None)) | (posts.c.until > day)
+            )
+            cp = contact_points.c
+            rows = (
+                await conn.execute(
+                    select(contact_points, posts.c.role)
+                    .join(posts, posts.c.person_id == cp.person_id)
+                    .where(
+                        cp.person_id.in_(holders), posts.c.org_id == q.org_id, cp.merged_into.is_(None), cp.erased_at.is_(None)
+                    )
+                    .order_by(posts.c.role, cp.person_id, cp.kind)
+                )
+            ).all()
+            values = await self._values(conn, rows, shown)
+        return [{**_point(r, values.get(r.contact_id)), "role": r.role} for r in rows]
+
+    async def list_submissions(self, q: ListSubmissions, ctx: Context) -> list[dict[str, Any]]:
+        """An org's submissions, newest first."""
+        async with self.engine.connect() as conn:
+            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            s = submissions.c
+            count = select(func.count()).where(submission_entries.c.submission_id == s.submission_id).scalar_subquery()
+            rows = await conn.execute(
+                select(submissions, count.label("entries")).where(s.org_id == q.org_id).order_by(s.at.desc())
+            )
+            return [_submission(r) for r in rows]
+
+    async def get_submission(self, q: GetSubmission, ctx: Context) -> dict[str, Any]:
+        """A frozen base: readable by the org and everyone above it, not by a sibling; consent honoured now."""
+        async with self.engine.connect() as conn:
+            head = (await conn.execute(select(submissions).where(submissions.c.submission_id == q.submission_id))).first()
+            if head is None:
+                raise not_found("submission", field="submission_id")
+            tree = await orgs_on(conn, ctx.today)
+            chain = (
+                tree.lineage(head.org_id)
+                if tree.exists(head.org_id)
+                else [head.org_id, *([head.parent_id] if head.parent_id else [])]
+            )
+            if not permits(ctx.actor, "read_orgs", chain):
+                raise forbidden("this contact base is for the org and the orgs above it")
+            e = submission_entries.c
+            rows = (
+                await conn.execute(
+                    select(e.role, contact_points)
+                    .join(contact_points, contact_points.c.contact_id == e.contact_id)
+                    .where(e.submission_id == q.submission_id)
+                    .order_by(e.role, e.person_id, e.kind, e.contact_id)
+                )
+            ).all()
+            values = await self._values(conn, rows, permits(ctx.actor, "read_personal_data", chain))
+        entries = [{**_point(r, values.get(r.contact_id)), "role": r.role} for r in rows]
+        return {**_submission(head, len(entries)), "entries": entries}
+
+
+def _point(r: Any, value: str | None) -> dict[str, Any]:
+    return {
+        "id": r.contact_id,
+        "person_id": r.person_id,
+        "kind": r.kind,
+        "value": value,
+        "usable": usable(r),
+        "consent_since": r.consent_since.isoformat() if r.consent_since else None,
+        "consent_method": r.consent_method,
+        "withdrawn_on": r.withdrawn_on.isoformat() if r.withdrawn_on else None,
+        "merged_into": r.merged_into,
+        "erased": r.erased_at is not None,
+    }
+
+
+def _submission(r: Any, entries: int | None = None) -> dict[str, Any]:
+    return {
+        "id": r.submission_id,
+        "org_id": r.org_id,
+        "parent_id": r.parent_id,
+        "at": r.at.isoformat(),
+        "recorded_at": r.recorded_at.isoformat(),
+        "entries": r.entries if entries is None else entries,
+    }

@@ -1,0 +1,161 @@
+"""The contacts schema: its ledger, its own read models, and its copy of what the registry publishes."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
+
+from kit.store import Ledger
+
+metadata = MetaData(schema="contacts")
+ledger = Ledger(metadata)
+
+# --- the registry, as this service knows it (from the REGISTRY stream) ---------------------------
+
+orgs = Table(
+    "orgs",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("level", Text, nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("dissolved_on", Date),
+)
+
+org_parents = Table(
+    "org_parents",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Registry ledger position"),
+    Column("effective_on", Date, nullable=False),
+    Column("parent_id", Text),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False, comment="The org whose base the person belongs to"),
+    Column("erased_at", DateTime(timezone=True)),
+)
+
+member_orgs = Table(
+    "member_orgs",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("effective_on", Date, nullable=False),
+    Column("org_id", Text),
+    Index("member_orgs_by_org", "org_id"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("officer_id", Text, primary_key=True),
+    Column("person_id", Text, nullable=False, index=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("role", Text, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("until", Date),
+)
+
+headcounts = Table(
+    "headcounts",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("members", Integer, nullable=False),
+)
+
+MIRROR = (orgs, org_parents, people, member_orgs, posts, headcounts)
+
+# --- its own read models (inline) ----------------------------------------------------------------
+
+contact_points = Table(
+    "contact_points",
+    metadata,
+    Column("contact_id", Text, primary_key=True),
+    Column("person_id", Text, nullable=False, index=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("value", Text, comment="Sealed with the contact point's own key; null once erased"),
+    Column("digest", Text, index=True, comment="Keyed digest of the normalised value, to find duplicates"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("consent_since", Date),
+    Column("consent_method", Text),
+    Column("withdrawn_on", Date),
+    Column("merged_into", Text),
+    Column("erased_at", DateTime(timezone=True)),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("url", Text),
+    Column("audience", Text, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("closed_on", Date),
+    Column("closure_reason", Text),
+    Column("closed_recorded_at", DateTime(timezone=True)),
+)
+
+refreshes = Table(
+    "refreshes",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("at", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+channel_stats = Table(
+    "channel_stats",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("period", Text, nullable=False),
+    Column("subscribers", BigInteger),
+    Column("visits", BigInteger),
+    Column("engagement", BigInteger),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("publication", Text, nullable=False),
+    Column("copies", Integer, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("submission_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("parent_id", Text),
+    Column("at", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+submission_entries = Table(
+    "submission_entries",
+    metadata,
+    Column("submission_id", Text, primary_key=True),
+    Column("contact_id", Text, primary_key=True),
+    Column("person_id", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+)
+
+READ_MODELS = (contact_points, channels, refreshes, channel_stats, subscriptions, submissions, submission_entries)
+"""What the contacts service's own events build; a rebuild empties these and replays its ledger."""

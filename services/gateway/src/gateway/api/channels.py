@@ -1,0 +1,59 @@
+"""An org's information resources (P1, P3–P5, K4), subscriptions (P11) and reach (K6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from contracts.contacts import Channel, Closure, Stats, Subscription, Update
+
+from ..deps import CallerDep, GatewayDep, ask
+from .orgs import AsOf, KnownOn
+
+router = APIRouter(prefix="/api/v1", tags=["channels"])
+
+
+@router.post("/orgs/{org_id}/channels", status_code=status.HTTP_201_CREATED, summary="Open an information resource")
+async def open_channel(gw: GatewayDep, who: CallerDep, org_id: str, body: Channel, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await ask(gw, who, "contacts", "open_channel", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/channels", summary="An org's resources running on a date")
+async def list_channels(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "contacts", "list_channels", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
+
+
+@router.post("/channels/{channel_id}/closure", summary="Close an information resource from a date")
+async def close_channel(gw: GatewayDep, who: CallerDep, channel_id: str, body: Closure, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "channel_id": channel_id}
+    return await ask(gw, who, "contacts", "close_channel", payload, response=response, command=True)
+
+
+@router.post("/channels/{channel_id}/updates", status_code=status.HTTP_201_CREATED, summary="Record a refresh (P1)")
+async def refresh_channel(gw: GatewayDep, who: CallerDep, channel_id: str, body: Update, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "channel_id": channel_id}
+    return await ask(gw, who, "contacts", "refresh_channel", payload, response=response, command=True)
+
+
+@router.post("/channels/{channel_id}/stats", status_code=status.HTTP_201_CREATED, summary="Report audience figures (K4)")
+async def report_channel_stats(gw: GatewayDep, who: CallerDep, channel_id: str, body: Stats, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "channel_id": channel_id}
+    return await ask(gw, who, "contacts", "report_channel_stats", payload, response=response, command=True)
+
+
+@router.post("/orgs/{org_id}/subscriptions", status_code=status.HTTP_201_CREATED, summary="Report a year's subscription (P11)")
+async def report_subscription(gw: GatewayDep, who: CallerDep, org_id: str, body: Subscription, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "org_id": org_id}
+    return await ask(gw, who, "contacts", "report_subscription", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/subscriptions", summary="An org's subscriptions for the year of a date")
+async def list_subscriptions(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "contacts", "list_subscriptions", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
+
+
+@router.get("/orgs/{org_id}/reach", summary="How many members the org's electronic channels cover (K6)")
+async def get_reach(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "contacts", "get_reach", {"org_id": org_id, "as_of": as_of})
