@@ -43,9 +43,11 @@ async def plaintext_in_tables(database_url: str, needles: list[str]) -> list[str
     return found
 
 
-async def plaintext_on_streams(nc: Any, needles: list[str]) -> list[str]:
+async def plaintext_on_streams(
+    nc: Any, needles: list[str], streams: tuple[str, ...] = ("REGISTRY", DEAD_LETTER_STREAM)
+) -> list[str]:
     found = []
-    for stream in ("REGISTRY", DEAD_LETTER_STREAM):
+    for stream in streams:
         for headers, body in await stream_messages(nc.jetstream(), stream):
             text = body.decode() + json.dumps(headers)
             if any(n in text or n in text.lower() for n in needles):

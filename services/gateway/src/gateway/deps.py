@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -40,6 +40,23 @@ class Gateway:
     client: RequestClient
     signer: Signer
     verifier: Verifier
+    written: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per user, the newest ledger positions their writes through this gateway reached: each later request
+    waits for them, so a user reads their own writes (clients of several replicas send the header instead)."""
+
+    def remember(self, username: str, positions: dict[str, int]) -> None:
+        """Notes the positions a user's write reached."""
+        seen = self.written.setdefault(username, {})
+        for context, position in positions.items():
+            seen[context] = max(seen.get(context, 0), position)
+
+    def owed(self, who: Caller, extra: dict[str, int] | None) -> dict[str, int]:
+        """What a request must wait for: the user's own writes, the header's and the route's positions."""
+        wanted = dict(self.written.get(who.actor.username, {}))
+        for source in (who.min_positions, extra or {}):
+            for context, position in source.items():
+                wanted[context] = max(wanted.get(context, 0), position)
+        return wanted
 
 
 @dataclass(frozen=True)
@@ -132,8 +149,10 @@ async def ask_reply(
         token=who.token,
         command_id=who.command_id() if command else None,
         correlation_id=who.correlation_id,
-        min_positions=min_positions or who.min_positions,
+        min_positions=gw.owed(who, min_positions),
     )
+    if reply.ok and reply.positions:
+        gw.remember(who.actor.username, reply.positions)
     if not reply.ok:
         assert reply.error is not None
         raise ApiError(reply.error)

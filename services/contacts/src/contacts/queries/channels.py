@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.contacts import ELECTRONIC, PERSONAL_KINDS, Audience, GetReach, ListChannels, ListSubscriptions
@@ -123,7 +124,7 @@ async def _records_reached(conn: Any, org_id: str, day: date) -> tuple[int, int]
         select(m.person_id, m.org_id)
         .where(m.effective_on <= day)
         .order_by(m.person_id, m.effective_on.desc(), m.position.desc())
-        .distinct(m.person_id)
+        .ext(distinct_on(m.person_id))
         .subquery()
     )
     held = select(on.c.person_id).where(on.c.org_id == org_id)
