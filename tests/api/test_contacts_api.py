@@ -82,6 +82,19 @@ async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdr
     assert await plaintext_in_tables(stack.database_url, forms("9123456789")) == []
 
 
+async def test_an_outside_person_such_as_an_editor_has_contact_points_too(stack: Stack, nc: Any) -> None:
+    h, _, t, _ = await union(stack)
+    editor = await post(
+        stack, h, f"/api/v1/orgs/{t['id']}/people", {"full_name": "Редакторова Ирина", "position": "редактор «Вестей»"}
+    )
+    record = await get(stack, h, f"/api/v1/members/{editor['id']}")
+    assert (record["full_name"], record["position"], record["member"]) == ("Редакторова Ирина", "редактор «Вестей»", False)
+    await post(stack, h, f"/api/v1/people/{editor['id']}/contact-points", {"kind": "work_email", "value": "editor@vesti.ru"})
+    assert [a["value"] for a in await as_service(stack, nc, "usable_addresses", {"person_id": editor["id"]})] == [
+        "editor@vesti.ru"
+    ]
+
+
 async def test_duplicates_are_found_after_normalisation_and_merged_with_history(stack: Stack) -> None:
     h, _, _, p = await union(stack)
     a, ha = await person(stack, h, p["id"], "Петров Пётр")

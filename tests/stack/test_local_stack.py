@@ -42,6 +42,11 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
         cc = next(o for o in orgs if o["level"] == "central")
         assert cc["members"] == sum(o["members"] for o in orgs if o["level"] == "primary")
         assert (cc["member_records"], cc["released_officials"]) == (5, 2), "the demo has members and officers"
+        auth = {"Authorization": f"Bearer {token}"}
+        spb = next(o for o in orgs if o["name"].startswith("Санкт-Петербургская"))
+        [submission] = httpx.get(f"{base}/api/v1/orgs/{spb['id']}/contact-base/submissions", headers=auth).json()
+        assert submission["entries"] == 4, "the demo's contact base went up to the CC"
+        assert len(httpx.get(f"{base}/api/v1/orgs/{spb['id']}/channels", headers=auth).json()) == 2
         folder = tmp_path / "union"
         folder.mkdir()
         (folder / "orgs.csv").write_text(

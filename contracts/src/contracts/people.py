@@ -90,6 +90,21 @@ class AdmitMember(Admission):
     org_id: str = ORG_ID
 
 
+class Outsider(Payload):
+    """A person outside the membership an org keeps in touch with, e.g. an editor (the body of `POST /orgs/{id}/people`)."""
+
+    full_name: str = FULL_NAME
+    position: str | None = Field(
+        None, min_length=1, max_length=300, description="Who they are", examples=["редактор газеты «Вести»"]
+    )
+
+
+class RegisterPerson(Outsider):
+    """Record a person who is not (yet) a member, so contact points can be kept for them."""
+
+    org_id: str = ORG_ID
+
+
 class Transfer(Payload):
     """Where a member goes (the body of `POST /members/{id}/transfer`)."""
 
@@ -148,6 +163,7 @@ class ListMembers(AsOf):
 
 VERBS: dict[str, type[Payload]] = {
     "admit_member": AdmitMember,
+    "register_person": RegisterPerson,
     "transfer_member": TransferMember,
     "record_leaving": RecordLeaving,
     "erase_person": ErasePerson,

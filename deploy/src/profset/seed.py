@@ -53,6 +53,29 @@ MEMBERS = [
     ("p1", "Егорова Татьяна Юрьевна", "маляр", "2010-06-01"),
     ("p1", "Воробьёв Алексей Петрович", "такелажник", "2021-03-01"),
 ]
+CHANNELS = [
+    # (org key, kind, name, url, since)
+    ("cc", "website", "Сайт Судпрофа", "https://sudprof.example", "2005-01-01"),
+    ("cc", "social_page", "Судпроф ВКонтакте", "https://vk.example/sudprof", "2014-06-01"),
+    ("spb", "mailing_list", "Рассылка председателям ППО", None, "2018-01-01"),
+    ("spb", "chat", "Чат информактива Петербурга", "https://t.me/sudprof_spb_example", "2021-03-01"),
+    ("p0", "notice_board", "Стенд у проходной", None, "2010-01-01"),
+    ("p0", "chat", "Чат ППО «Невская верфь»", "https://t.me/nevskaya_ppo_example", "2022-09-01"),
+    ("p1", "notice_board", "Стенд в цехе №3", None, "2012-01-01"),
+]
+REFRESHED_ON = "2026-11-16"
+SUBSCRIPTIONS = [("p0", 21), ("p1", 30), ("spb", 5)]
+CONTACTS = [
+    # (index into OFFICERS, kind, value, consent given)
+    (0, "work_email", "morozova@sudprof.example", False),
+    (0, "mobile", "+7 921 000-00-01", True),
+    (2, "work_email", "gromov@sudprof-spb.example", False),
+    (2, "personal_email", "gromov.s@mail.example", False),
+    (3, "work_email", "lebedeva@sudprof-spb.example", False),
+    (3, "mobile", "8 921 000-00-02", True),
+    (5, "work_email", "zaitseva@nevskaya.example", False),
+    (5, "messenger", "@zaitseva_ppo", True),
+]
 USERS = [
     # (username, role, where, default password)
     ("staff.spb", "staff", "spb", "profset-staff"),
@@ -82,17 +105,19 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
             )
             orgs[f"p{i}"] = org["id"]
             _post(http, f"/api/v1/orgs/{org['id']}/headcount", h, f"h{i}", members=members, as_of="2026-01-01")
-        _people_and_money(http, h, orgs)
+        officers = _people_and_money(http, h, orgs)
+        _channels_and_contacts(http, h, orgs, officers)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
         return True
 
 
-def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:
+def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> list[str]:
     """Officers, budgets, a youth council, agreement clauses and a few personal membership records."""
+    officers = []
     for i, (key, name, role, since, released, trained) in enumerate(OFFICERS):
         body = {"full_name": name, "role": role, "since": since, "released": released, "trained": trained}
-        _post(http, f"/api/v1/orgs/{orgs[key]}/officers", h, f"o{i}", **body)
+        officers.append(_post(http, f"/api/v1/orgs/{orgs[key]}/officers", h, f"o{i}", **body)["person_id"])
     for key, year, total, information in BUDGETS:
         reply = http.put(f"/api/v1/orgs/{orgs[key]}/budgets/{year}", json={"total": total, "information": information}, headers=h)
         reply.raise_for_status()
@@ -103,6 +128,25 @@ def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str
         f"/api/v1/orgs/{orgs['p0']}/agreement-clauses", json={"clauses": [1, 3, 7], "effective_on": "2025-01-01"}, headers=h
     )
     clauses.raise_for_status()
+    return officers
+
+
+def _channels_and_contacts(http: httpx.Client, h: dict[str, str], orgs: dict[str, str], officers: list[str]) -> None:
+    """Resources with refreshes and figures, subscriptions, contact points with and without consent, submissions."""
+    for i, (key, kind, name, url, since) in enumerate(CHANNELS):
+        channel = _post(http, f"/api/v1/orgs/{orgs[key]}/channels", h, f"c{i}", kind=kind, name=name, url=url, since=since)
+        if kind == "notice_board":
+            _post(http, f"/api/v1/channels/{channel['id']}/updates", h, f"u{i}", at=REFRESHED_ON)
+        if kind in ("chat", "mailing_list", "social_page"):
+            _post(http, f"/api/v1/channels/{channel['id']}/stats", h, f"s{i}", period="2026-Q3", subscribers=120 + 37 * i)
+    for i, (key, copies) in enumerate(SUBSCRIPTIONS):
+        _post(http, f"/api/v1/orgs/{orgs[key]}/subscriptions", h, f"sub{i}", publication="solidarnost", copies=copies, year=2026)
+    for i, (officer, kind, value, consented) in enumerate(CONTACTS):
+        consent = {"given_at": "2026-02-01", "method": "written"} if consented else None
+        body = {"kind": kind, "value": value, **({"consent": consent} if consent else {})}
+        _post(http, f"/api/v1/people/{officers[officer]}/contact-points", h, f"cp{i}", **body)
+    for key in ("spb", "p0"):
+        _post(http, f"/api/v1/orgs/{orgs[key]}/contact-base/submissions", h, f"base-{key}")
 
 
 def banner(url: str, admin_password: str, seeded: bool, folder: Path) -> str:

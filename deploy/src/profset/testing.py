@@ -141,11 +141,11 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
     import contextlib
 
     import httpx
+    from contacts.config import ContactsSettings
+    from contacts.main import create_service as create_contacts
 
     from gateway.app import create_app
     from gateway.config import GatewaySettings
-    from contacts.config import ContactsSettings
-    from contacts.main import create_service as create_contacts
     from registry.config import RegistrySettings
     from registry.main import create_service
 

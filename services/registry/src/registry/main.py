@@ -38,6 +38,7 @@ def wire(rt: Runtime) -> Wiring:
         "dissolve_org": (c.DissolveOrg, tree.dissolve_org),
         "report_headcount": (c.ReportHeadcount, tree.report_headcount),
         "admit_member": (p.AdmitMember, persons.admit_member),
+        "register_person": (p.RegisterPerson, persons.register_person),
         "transfer_member": (p.TransferMember, persons.transfer_member),
         "record_leaving": (p.RecordLeaving, persons.record_leaving),
         "erase_person": (p.ErasePerson, persons.erase_person),

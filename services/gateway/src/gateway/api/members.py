@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from contracts.people import Admission, ErasureRequest, Leaving, Transfer
+from contracts.people import Admission, ErasureRequest, Leaving, Outsider, Transfer
 
 from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
 from .orgs import AsOf, KnownOn
@@ -22,6 +22,14 @@ IfMatch = Annotated[str | None, Header(description="The record's version (its ET
 async def admit_member(gw: GatewayDep, who: CallerDep, org_id: str, body: Admission, response: Response) -> Any:
     payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
     data = await ask(gw, who, "registry", "admit_member", payload, response=response, command=True)
+    response.headers["Location"] = f"/api/v1/members/{data['id']}"
+    return data
+
+
+@router.post("/orgs/{org_id}/people", status_code=status.HTTP_201_CREATED, summary="Record an outside person (e.g. an editor)")
+async def register_person(gw: GatewayDep, who: CallerDep, org_id: str, body: Outsider, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    data = await ask(gw, who, "registry", "register_person", payload, response=response, command=True)
     response.headers["Location"] = f"/api/v1/members/{data['id']}"
     return data
 

@@ -84,6 +84,12 @@ def decide_admit(tree: Tree, person_id: str, org_id: str, sealed: dict[str, str 
     ]
 
 
+def decide_register(tree: Tree, person_id: str, org_id: str, sealed: dict[str, str | None], today: date) -> list[Event]:
+    """Records a person outside the membership (an editor, a partner) in an org's books."""
+    tree.existing(org_id, today, "org_id")
+    return [PersonRegistered(person_id=person_id, org_id=org_id, **sealed)]
+
+
 def decide_transfer(tree: Tree, person: Person, org_id: str, day: date) -> list[Event]:
     """Moves a member's record to another primary org from `day`."""
     _recorded(person)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from contracts.base import Event
 from contracts.officers import AssignOfficer, OfficerTrained, RecordTraining, RelieveOfficer
-from contracts.people import AdmitMember, ErasePerson, RecordLeaving, TransferMember
+from contracts.people import AdmitMember, ErasePerson, RecordLeaving, RegisterPerson, TransferMember
 from kit.access import require
 from kit.crypto import KeyRing
 from kit.errors import invalid, not_found
@@ -63,6 +63,17 @@ class PeopleHandlers:
         }
         events = people.decide_admit(t, person_id, c.org_id, await self._seal(person_id, fields), day)
         data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
+        return await self.store.append(person_stream(person_id), events, expected_version=0, meta=ctx.meta, data=data)
+
+    async def register_person(self, c: RegisterPerson, ctx: Context) -> Committed:
+        """Records a person who is not a member (e.g. an editor) so other services can keep their contacts."""
+        person_id = new_id()
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
+        people.decide_register(t, person_id, c.org_id, {"full_name": "-"}, ctx.today)  # refuse before any key exists
+        sealed = await self._seal(person_id, {"full_name": c.full_name, "position": c.position})
+        events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
+        data = {"id": person_id, "org_id": c.org_id}
         return await self.store.append(person_stream(person_id), events, expected_version=0, meta=ctx.meta, data=data)
 
     async def transfer_member(self, c: TransferMember, ctx: Context) -> Committed:
