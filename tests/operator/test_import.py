@@ -69,7 +69,7 @@ def operator_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_union_of_1000_orgs_and_50000_members_imports_once(stack: Stack, tmp_path: Path, capsys: Any) -> None:
     union_files(tmp_path)
     assert await profset("import", str(tmp_path)) == 0
-    assert "members     imported 50000" in capsys.readouterr().out
+    assert "members        imported 50000" in capsys.readouterr().out
     h = await stack.login("admin", ADMIN_PASSWORD)
     orgs = (await stack.http.get("/api/v1/orgs", params={"limit": 5000}, headers=h)).json()
     assert len(orgs) == 1000
@@ -87,7 +87,7 @@ async def test_a_union_of_1000_orgs_and_50000_members_imports_once(stack: Stack,
 
     before = await ledger_size(stack.database_url)
     assert await profset("import", str(tmp_path)) == 0
-    assert "members     imported 0, already there 50000" in capsys.readouterr().out
+    assert "members        imported 0, already there 50000" in capsys.readouterr().out
     assert await ledger_size(stack.database_url) == before, "a re-run of the same files changes nothing"
 
 
@@ -126,5 +126,52 @@ async def test_every_bad_row_is_reported_by_file_and_line_and_nothing_is_written
         "orgs.csv:4: parent_ref: no org 'nowhere' in the files or the union",
         "orgs.csv:5: level: Input should be 'central', 'territorial' or 'primary'",
     ]
-    assert report[-1] == "7 problem(s); nothing was imported"
+    assert report[-1] == "7 problem(s); nothing more was imported (the registry files)"
     assert await ledger_size(stack.database_url) == before
+
+
+@pytest.mark.usefixtures("operator_env")
+async def test_channels_and_contact_points_import_after_the_people_they_belong_to(
+    stack: Stack, tmp_path: Path, capsys: Any
+) -> None:
+    union_files(tmp_path, territorial=2, primary=3, members=4)
+    write(
+        tmp_path,
+        "channels",
+        ["ref", "org_ref", "kind", "name", "url", "audience", "since"],
+        [
+            ["ch1", "p0", "notice_board", "Стенд", "", "", "2020-01-01"],
+            ["ch2", "t0", "chat", "Чат председателей", "https://t.me/x_chairs", "chairs", "2021-01-01"],
+        ],
+    )
+    contacts = [
+        ["m0", "work_email", "M0@Verf.ru", "", ""],
+        ["m1", "mobile", "8 912 000-00-01", "2026-01-01", "written"],
+        ["w2", "personal_email", "w2@mail.ru", "", ""],
+    ]
+    write(tmp_path, "contact_points", ["person_ref", "kind", "value", "consent_given_at", "consent_method"], contacts)
+    assert await profset("import", str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "channels       imported 2" in out and "contact_points imported 3" in out
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    orgs = {o["name"]: o for o in (await stack.http.get("/api/v1/orgs", headers=h)).json()}
+    boards = (await stack.http.get(f"/api/v1/orgs/{orgs['ППО 0']['id']}/channels", headers=h)).json()
+    assert [(c["kind"], c["name"]) for c in boards] == [("notice_board", "Стенд")]
+    base = (await stack.http.get(f"/api/v1/orgs/{orgs['ППО 2']['id']}/contact-base", headers=h)).json()
+    assert [(e["role"], e["kind"], e["usable"]) for e in base] == [("info_worker", "personal_email", False)], "no consent"
+    before = await ledger_size(stack.database_url)
+    assert await profset("import", str(tmp_path)) == 0
+    assert "contact_points imported 0, already there 3" in capsys.readouterr().out
+    assert await ledger_size(stack.database_url) == before
+
+    write(
+        tmp_path,
+        "contact_points",
+        ["person_ref", "kind", "value", "consent_given_at", "consent_method"],
+        [["m2", "mobile", "123", "", ""], ["ghost", "work_email", "g@x.ru", "", ""]],
+    )
+    assert await profset("import", str(tmp_path)) == 1
+    assert capsys.readouterr().err.splitlines()[:2] == [
+        "contact_points.csv:2: value: write the number with its country code (+7 912 345-67-89)",
+        "contact_points.csv:3: person_ref: no person 'ghost' (or erased)",
+    ]

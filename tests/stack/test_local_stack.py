@@ -53,7 +53,7 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
             f"ref,name,level,parent_ref,registered_on\nnew,ППО новая,primary,{cc['id']},2001-01-01\n"
         )
         imported = profset("import", str(folder), env=env)
-        assert imported.returncode == 0 and "orgs        imported 1" in imported.stdout, imported.stdout + imported.stderr
+        assert imported.returncode == 0 and "orgs           imported 1" in imported.stdout, imported.stdout + imported.stderr
         rebuilt = profset("rebuild", "registry", env=env)
         assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout, rebuilt.stderr
         after = httpx.get(f"{base}/api/v1/orgs/{cc['id']}", headers={"Authorization": f"Bearer {token}"}).json()

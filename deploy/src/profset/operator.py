@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,24 +25,32 @@ def _registry_settings() -> RegistrySettings:
 
 
 def import_union(folder: Path) -> int:
-    """`profset import FOLDER`: 0 when imported (or nothing new), 1 when any row is refused."""
-    from registry.importer.run import run
+    """`profset import FOLDER`: the registry's files, then the contacts' (which learn the registry's people
+    first); 0 when imported (or nothing new), 1 when any row is refused."""
+    from contacts.config import ContactsSettings
+    from contacts.importer import run as import_contacts
+
+    from registry.importer.run import run as import_registry
 
     if not folder.is_dir():
         print(f"{folder} is not a folder", file=sys.stderr)
         return 2
-    outcome = asyncio.run(run(folder, _registry_settings()))
-    if outcome.problems:
-        for problem in outcome.problems[:200]:
-            print(problem, file=sys.stderr)
-        more = len(outcome.problems) - 200
-        print(
-            f"{len(outcome.problems)} problem(s){f', {more} not shown' if more > 0 else ''}; nothing was imported",
-            file=sys.stderr,
-        )
-        return 1
-    for kind, count in outcome.written.items():
-        print(f"{kind:<11} imported {count}, already there {outcome.skipped.get(kind, 0)}")
+    settings = _registry_settings()
+    contacts = ContactsSettings(database_url=settings.database_url, master_key=settings.master_key)
+    for name, step in (
+        ("registry", partial(import_registry, folder, settings)),
+        ("contacts", partial(import_contacts, folder, contacts)),
+    ):
+        outcome = asyncio.run(step())
+        if outcome.problems:
+            for problem in outcome.problems[:200]:
+                print(problem, file=sys.stderr)
+            more = len(outcome.problems) - 200
+            shown = f", {more} not shown" if more > 0 else ""
+            print(f"{len(outcome.problems)} problem(s){shown}; nothing more was imported (the {name} files)", file=sys.stderr)
+            return 1
+        for kind, count in outcome.written.items():
+            print(f"{kind:<14} imported {count}, already there {outcome.skipped.get(kind, 0)}")
     return 0
 
 

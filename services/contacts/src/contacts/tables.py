@@ -157,5 +157,14 @@ submission_entries = Table(
     Column("kind", Text, nullable=False),
 )
 
+import_refs = Table(
+    "import_refs",
+    metadata,
+    Column("kind", Text, primary_key=True, comment="channels or contact_points"),
+    Column("ref", Text, primary_key=True, comment="The row's key in the source system"),
+    Column("id", Text, nullable=False, comment="What it became here"),
+)
+"""Which source rows an import already brought in, written with their events, so a re-run skips them."""
+
 READ_MODELS = (contact_points, channels, refreshes, channel_stats, subscriptions, submissions, submission_entries)
 """What the contacts service's own events build; a rebuild empties these and replays its ledger."""

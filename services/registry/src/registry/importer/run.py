@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from kit.csvimport import Outcome, Progress
 
 from ..config import RegistrySettings
 from ..offline import opened
 from .plan import plan
-from .rows import Problem
-from .write import Progress, write
-
-
-@dataclass
-class Outcome:
-    """What an import did: rows written and skipped per kind, or the problems that stopped it."""
-
-    written: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+from .write import write
 
 
 async def run(folder: Path, settings: RegistrySettings, progress: Progress | None = None) -> Outcome:

@@ -3,9 +3,8 @@ transaction, so an interrupted import resumes where it stopped and a re-run of t
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +14,7 @@ from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.people import MemberAdmitted, PersonRegistered
 from contracts.registry import HeadcountReported, OrgRegistered
 from kit.crypto import KeyRing
+from kit.csvimport import Line, Progress
 from kit.ids import new_id
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta
@@ -23,26 +23,9 @@ from ..handlers.people import person_stream
 from ..handlers.tree import TREE
 from ..tables import import_refs
 from .plan import Plan
-from .rows import Line
 
 CHUNK = {"orgs": 500, "headcounts": 2000, "officers": 500, "members": 1000}
 Planned = tuple[Line, dict[str, str]]
-
-
-class Progress:
-    """A one-line progress bar per kind of row, on a terminal or any text stream."""
-
-    def __init__(self, out: TextIO | None = sys.stderr) -> None:
-        self.out = out
-
-    def show(self, kind: str, done: int, total: int) -> None:
-        if self.out is None or not total:
-            return
-        filled = 30 * done // total
-        self.out.write(f"\r{kind:<11} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-        if done == total:
-            self.out.write("\n")
-        self.out.flush()
 
 
 async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Progress) -> dict[str, int]:

@@ -1,0 +1,213 @@
+"""`profset import` for contacts: information resources and contact points from CSV, every row checked first.
+
+channels.csv        ref, org_ref, kind, name, url, audience, since
+contact_points.csv  person_ref, kind, value, consent_given_at, consent_method
+
+An `org_ref`/`person_ref` is a key of an earlier registry import (orgs; members or officers) or an id.
+People and orgs are learnt from the registry's stream, so the import first waits until this service has
+caught up with the registry's ledger (the running stack does that within seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.contacts import Audience, ChannelKind, ConsentMethod, ContactKind
+from kit.crypto import KeyRing
+from kit.csvimport import Line, Outcome, Problem, Progress, Row, read_rows
+from kit.db import make_engine
+from kit.errors import Refused
+from kit.ids import new_id
+from kit.store import Batch, EventStore
+from kit.store.eventstore import Meta
+
+from .config import ContactsSettings
+from .domain import channels, contacts
+from .domain.addresses import normalise
+from .handlers.channels import channel_stream
+from .handlers.contacts import contact_stream
+from .projections.own import OwnProjection
+from .queries.mirror import orgs_on
+from .tables import import_refs, ledger, people, posts
+
+REF = Field(min_length=1, max_length=100)
+CHUNK = 1000
+
+
+class ChannelRow(Row):
+    ref: str = REF
+    org_ref: str = REF
+    kind: ChannelKind
+    name: str = Field(min_length=1, max_length=300)
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
+    audience: Audience = Audience.MEMBERS
+    since: date
+
+
+class ContactRow(Row):
+    person_ref: str = REF
+    kind: ContactKind
+    value: str = Field(min_length=3, max_length=200)
+    consent_given_at: date | None = None
+    consent_method: ConsentMethod | None = None
+
+
+async def run(folder: Path, settings: ContactsSettings, progress: Progress | None = None, wait: float = 300) -> Outcome:
+    """Imports `channels.csv` and `contact_points.csv` from `folder`; writes nothing unless every row passes."""
+    problems: list[Problem] = []
+    rows = {
+        "channels": read_rows(folder / "channels.csv", ChannelRow, problems),
+        "contact_points": read_rows(folder / "contact_points.csv", ContactRow, problems),
+    }
+    if not any(rows.values()) and not problems:
+        return Outcome()
+    engine = make_engine(settings.database_url)
+    keyring = KeyRing(ledger, settings.master_key)
+    store = EventStore(engine, ledger, "contacts", inline=[OwnProjection(keyring).apply])
+    try:
+        if not await _caught_up(store, wait):
+            gone = Problem("-", 0, "contacts", "the contacts service has not caught up with the registry; is the stack running?")
+            return Outcome(problems=[gone])
+        async with engine.connect() as conn:
+            planned, skipped = await _plan(conn, rows, problems)
+        if problems:
+            return Outcome(problems=sorted(problems, key=lambda p: (p.file, p.line)))
+        written = await _write(store, keyring, planned, progress or Progress())
+        return Outcome(written=written, skipped=skipped)
+    finally:
+        await engine.dispose()
+
+
+async def _caught_up(store: EventStore, wait: float) -> bool:
+    """Waits until the registry mirror has applied every event the registry's ledger holds now."""
+    async with store.engine.connect() as conn:
+        if (await conn.execute(text("SELECT to_regclass('registry.events')"))).scalar() is None:
+            return True
+        target = (await conn.execute(text("SELECT coalesce(max(position), 0) FROM registry.events"))).scalar_one()
+    checkpoints = ledger.checkpoints.c
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        async with store.engine.connect() as conn:
+            applied = (
+                await conn.execute(
+                    select(func.coalesce(func.max(checkpoints.position), 0)).where(checkpoints.source == "registry")
+                )
+            ).scalar_one()
+        if applied >= target:
+            return True
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+
+
+async def _refs(conn: AsyncConnection) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {"orgs": {}, "members": {}, "officers": {}, "channels": {}, "contact_points": {}}
+    if (await conn.execute(text("SELECT to_regclass('registry.import_refs')"))).scalar() is not None:
+        for kind, ref, id_ in await conn.execute(
+            text("SELECT kind, ref, id FROM registry.import_refs WHERE kind <> 'headcounts'")
+        ):
+            found[kind][ref] = id_
+    for row in await conn.execute(select(import_refs)):
+        found[row.kind][row.ref] = row.id
+    return found
+
+
+async def _plan(
+    conn: AsyncConnection, rows: dict[str, list[Line]], problems: list[Problem]
+) -> tuple[dict[str, list[tuple[str, Line, dict[str, Any]]]], dict[str, int]]:
+    refs = await _refs(conn)
+    planned: dict[str, list[tuple[str, Line, dict[str, Any]]]] = {"channels": [], "contact_points": []}
+    skipped = {"channels": 0, "contact_points": 0}
+    for line in rows["channels"]:
+        r = line.row
+        if r.ref in refs["channels"]:
+            skipped["channels"] += 1
+            continue
+        org_id = refs["orgs"].get(r.org_ref, r.org_ref)
+        try:
+            channels.decide_open(
+                (await orgs_on(conn, r.since)).exists(org_id), "-", org_id, r.kind, r.name, r.url, r.audience, r.since
+            )
+        except Refused as e:
+            problems.append(Problem("channels.csv", line.line, "org_ref", e.message))
+            continue
+        planned["channels"].append((r.ref, line, {"id": new_id(), "org_id": org_id}))
+    officers = {o.officer_id: o.person_id for o in await conn.execute(select(posts.c.officer_id, posts.c.person_id))}
+    known = {p.person_id: p for p in await conn.execute(select(people))}
+    seen: set[str] = set()
+    for line in rows["contact_points"]:
+        r = line.row
+        try:
+            value = normalise(r.kind, r.value)
+        except Refused as e:
+            problems.append(Problem("contact_points.csv", line.line, "value", e.message))
+            continue
+        key = f"{r.person_ref}|{r.kind.value}|{value}"
+        if key in refs["contact_points"] or key in seen:
+            skipped["contact_points"] += 1
+            continue
+        seen.add(key)
+        person_id = refs["members"].get(r.person_ref) or officers.get(refs["officers"].get(r.person_ref, "")) or r.person_ref
+        person = known.get(person_id)
+        if person is None or person.erased_at is not None:
+            problems.append(Problem("contact_points.csv", line.line, "person_ref", f"no person {r.person_ref!r} (or erased)"))
+        elif (r.consent_given_at is None) != (r.consent_method is None):
+            problems.append(
+                Problem("contact_points.csv", line.line, "consent_method", "give both consent_given_at and consent_method")
+            )
+        else:
+            planned["contact_points"].append(
+                (key, line, {"id": new_id(), "person_id": person_id, "org_id": person.org_id, "value": value})
+            )
+    return planned, skipped
+
+
+async def _write(
+    store: EventStore, keyring: KeyRing, planned: dict[str, list[tuple[str, Line, dict[str, Any]]]], progress: Progress
+) -> dict[str, int]:
+    meta = Meta(correlation_id=new_id(), actor="import")
+    written = {}
+    for kind, items in planned.items():
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start : start + CHUNK]
+            batches = await (_contact_batches(store, keyring, chunk) if kind == "contact_points" else _channel_batches(chunk))
+            refs = [{"kind": kind, "ref": ref, "id": ids["id"]} for ref, _, ids in chunk]
+
+            async def remember(conn: AsyncConnection, refs: list[dict[str, str]] = refs) -> None:
+                await conn.execute(pg_insert(import_refs).on_conflict_do_nothing(), refs)
+
+            await store.append_batch(batches, meta=meta, also=remember)
+            progress.show(kind, start + len(chunk), len(items))
+        written[kind] = len(items)
+    return written
+
+
+async def _channel_batches(chunk: list[tuple[str, Line, dict[str, Any]]]) -> list[Batch]:
+    batches = []
+    for _, line, ids in chunk:
+        r = line.row
+        events = channels.decide_open(True, ids["id"], ids["org_id"], r.kind, r.name, r.url, r.audience, r.since)
+        batches.append(Batch(channel_stream(ids["id"]), events, expected_version=0))
+    return batches
+
+
+async def _contact_batches(store: EventStore, keyring: KeyRing, chunk: list[tuple[str, Line, dict[str, Any]]]) -> list[Batch]:
+    async with store.engine.begin() as conn:
+        sealed = await keyring.seal_many(conn, {ids["id"]: {"value": ids["value"]} for _, _, ids in chunk})
+    batches = []
+    for _, line, ids in chunk:
+        r = line.row
+        consent = (r.consent_given_at, r.consent_method) if r.consent_given_at else None
+        value = sealed[ids["id"]]["value"]
+        assert value is not None
+        events = contacts.decide_add(ids["id"], ids["person_id"], ids["org_id"], r.kind, value, consent, "import")
+        batches.append(Batch(contact_stream(ids["id"]), events, expected_version=0))
+    return batches
