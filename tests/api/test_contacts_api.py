@@ -158,7 +158,7 @@ async def test_a_submission_is_frozen_and_read_by_the_parent_but_not_a_sibling(s
 
 
 async def test_channels_refreshes_and_subscriptions_answer_as_of_a_date(stack: Stack) -> None:
-    h, _, _, p = await union(stack)
+    h, _, t, p = await union(stack)
     board = await post(
         stack, h, f"/api/v1/orgs/{p['id']}/channels", {"kind": "notice_board", "name": "Стенд цеха 5", "since": "2020-01-01"}
     )
@@ -195,6 +195,8 @@ async def test_channels_refreshes_and_subscriptions_answer_as_of_a_date(stack: S
     await post(stack, h, f"/api/v1/orgs/{p['id']}/headcount", {"members": 500, "as_of": "2024-01-01"})
     reach = await get(stack, h, f"/api/v1/orgs/{p['id']}/reach", as_of="2024-06-01")
     assert (reach["members"], reach["channel_subscribers"], reach["share"]) == (500, 410, 0.82)
+    territorial = await get(stack, h, f"/api/v1/orgs/{t['id']}/reach", as_of="2024-06-01")
+    assert (territorial["members"], territorial["share"]) == (500, 0.0), "a territorial org's members are its primaries'"
 
     for copies in (5, 6):
         await post(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.contacts import ELECTRONIC, PERSONAL_KINDS, Audience, GetReach, ListChannels, ListSubscriptions
 from kit.rpc import Context
 
-from ..tables import channel_stats, channels, contact_points, headcounts, member_orgs, refreshes, submissions, subscriptions
+from ..tables import channel_stats, channels, contact_points, headcounts, member_orgs, orgs, refreshes, submissions, subscriptions
 from .mirror import orgs_on
 from .timelines import FAR_FUTURE, known_by
 
@@ -78,19 +78,15 @@ class ChannelQueries:
         ]
 
     async def get_reach(self, q: GetReach, ctx: Context) -> dict[str, Any]:
-        """K6: members covered by the org's electronic channels and by usable addresses, as of a date."""
+        """K6: members covered by the org's electronic channels and by usable addresses, as of a date.
+        A territorial org's and the CC's members are the sum over the primary orgs under them that day."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, day)).require(ctx.actor, "read_orgs", q.org_id)
-            members = (
-                await conn.execute(
-                    select(headcounts.c.members)
-                    .where(headcounts.c.org_id == q.org_id, headcounts.c.as_of <= day)
-                    .order_by(headcounts.c.as_of.desc(), headcounts.c.position.desc())
-                    .limit(1)
-                )
-            ).scalar()
-            records, reached = await _records_reached(conn, q.org_id, day)
+            tree = await orgs_on(conn, day)
+            tree.require(ctx.actor, "read_orgs", q.org_id)
+            under = tree.subtree(q.org_id)
+            members = await _members(conn, under, day)
+            records, reached = await _records_reached(conn, under, day)
             subscribers = await _subscribers(conn, q.org_id, day)
         share = None if not members else min(1.0, subscribers / members)
         return {
@@ -102,6 +98,21 @@ class ChannelQueries:
             "member_records": records,
             "records_reachable": reached,
         }
+
+
+async def _members(conn: Any, org_ids: list[str], day: date) -> int | None:
+    """The reported headcounts on `day` summed over the primary orgs among `org_ids`; None if none reported."""
+    h = headcounts.c
+    latest = (
+        select(h.org_id, h.members)
+        .join(orgs, orgs.c.org_id == h.org_id)
+        .where(h.org_id.in_(org_ids), h.as_of <= day, orgs.c.level == "primary")
+        .order_by(h.org_id, h.as_of.desc(), h.position.desc())
+        .ext(distinct_on(h.org_id))
+        .subquery()
+    )
+    total, reporting = (await conn.execute(select(func.sum(latest.c.members), func.count()))).one()
+    return int(total) if reporting else None
 
 
 async def _latest_stats(conn: Any, ids: list[str], day: date, known: datetime) -> dict[str, Any]:
@@ -117,8 +128,8 @@ async def _latest_stats(conn: Any, ids: list[str], day: date, known: datetime) -
     return latest
 
 
-async def _records_reached(conn: Any, org_id: str, day: date) -> tuple[int, int]:
-    """Personal membership records of the org on `day`, and how many of them have a usable address."""
+async def _records_reached(conn: Any, org_ids: list[str], day: date) -> tuple[int, int]:
+    """Personal membership records held by the orgs on `day`, and how many of them have a usable address."""
     m = member_orgs.c
     on = (
         select(m.person_id, m.org_id)
@@ -127,7 +138,7 @@ async def _records_reached(conn: Any, org_id: str, day: date) -> tuple[int, int]
         .ext(distinct_on(m.person_id))
         .subquery()
     )
-    held = select(on.c.person_id).where(on.c.org_id == org_id)
+    held = select(on.c.person_id).where(on.c.org_id.in_(org_ids))
     records = (await conn.execute(select(func.count()).select_from(held.subquery()))).scalar_one()
     cp = contact_points.c
     personal = [k.value for k in PERSONAL_KINDS]
