@@ -5,29 +5,15 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
+from kit.treemirror import tree_tables
 
 metadata = MetaData(schema="contacts")
 ledger = Ledger(metadata)
 
 # --- the registry, as this service knows it (from the REGISTRY stream) ---------------------------
 
-orgs = Table(
-    "orgs",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("level", Text, nullable=False),
-    Column("registered_on", Date, nullable=False),
-    Column("dissolved_on", Date),
-)
-
-org_parents = Table(
-    "org_parents",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment="Registry ledger position"),
-    Column("effective_on", Date, nullable=False),
-    Column("parent_id", Text),
-)
+TREE = tree_tables(metadata)
+orgs, org_parents = TREE.orgs, TREE.parents
 
 people = Table(
     "people",

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.officers import OfficerAssigned, OfficerRelieved
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
-from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered
+from contracts.registry import HeadcountReported
 from kit.crypto import KeyRing
 from kit.projector import Delivered, Projection
+from kit.treemirror import apply_tree
 
-from ..tables import contact_points, headcounts, member_orgs, org_parents, orgs, people, posts
+from ..tables import TREE, contact_points, headcounts, member_orgs, people, posts
 
 
 class RegistryMirror:
@@ -27,19 +28,9 @@ class RegistryMirror:
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         at = {"position": d.position}
+        if await apply_tree(conn, TREE, d):
+            return
         match d.event:
-            case OrgRegistered() as e:
-                row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on}
-                await conn.execute(insert(orgs).values(row).on_conflict_do_nothing())
-                await conn.execute(
-                    insert(org_parents).values(org_id=e.org_id, effective_on=e.registered_on, parent_id=e.parent_id, **at)
-                )
-            case OrgMoved() as e:
-                await conn.execute(
-                    insert(org_parents).values(org_id=e.org_id, effective_on=e.effective_on, parent_id=e.parent_id, **at)
-                )
-            case OrgDissolved() as e:
-                await conn.execute(update(orgs).where(orgs.c.org_id == e.org_id).values(dissolved_on=e.effective_on))
             case HeadcountReported() as e:
                 await conn.execute(insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at))
             case PersonRegistered() as e:

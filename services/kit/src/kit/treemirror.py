@@ -1,0 +1,142 @@
+"""The registry's org tree as another service keeps it: two tables fed from the REGISTRY stream, and the
+tree on any day read back from them. Integration plumbing every consumer of the tree shares; the rules
+of the tree (H1) stay in the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered
+
+from .access import require
+from .errors import not_found
+from .projector import Delivered
+from .tokens import Actor
+
+
+@dataclass(frozen=True)
+class TreeTables:
+    """The mirror's tables in a service's schema."""
+
+    orgs: Table
+    parents: Table
+
+
+def tree_tables(metadata: MetaData) -> TreeTables:
+    """Declares `orgs` and `org_parents` in the service's schema."""
+    orgs = Table(
+        "orgs",
+        metadata,
+        Column("org_id", Text, primary_key=True),
+        Column("level", Text, nullable=False),
+        Column("registered_on", Date, nullable=False),
+        Column("dissolved_on", Date),
+    )
+    parents = Table(
+        "org_parents",
+        metadata,
+        Column("org_id", Text, primary_key=True),
+        Column("position", BigInteger, primary_key=True, comment="Registry ledger position"),
+        Column("effective_on", Date, nullable=False),
+        Column("parent_id", Text),
+    )
+    return TreeTables(orgs, parents)
+
+
+async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) -> bool:
+    """Applies a tree event (idempotently); False for any other event."""
+    match d.event:
+        case OrgRegistered() as e:
+            row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on}
+            await conn.execute(insert(tables.orgs).values(row).on_conflict_do_nothing())
+            parent = {"org_id": e.org_id, "effective_on": e.registered_on, "parent_id": e.parent_id, "position": d.position}
+            await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
+        case OrgMoved() as e:
+            parent = {"org_id": e.org_id, "effective_on": e.effective_on, "parent_id": e.parent_id, "position": d.position}
+            await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
+        case OrgDissolved() as e:
+            await conn.execute(update(tables.orgs).where(tables.orgs.c.org_id == e.org_id).values(dissolved_on=e.effective_on))
+        case _:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Orgs:
+    """Every org that exists on one day, with its level and its parent that day."""
+
+    day: date
+    parents: dict[str, str | None]
+    levels: dict[str, str]
+
+    def exists(self, org_id: str) -> bool:
+        return org_id in self.parents
+
+    def lineage(self, org_id: str) -> list[str]:
+        """The org and its ancestors that day, nearest first."""
+        chain: list[str] = []
+        current: str | None = org_id
+        while current is not None and current in self.parents and current not in chain:
+            chain.append(current)
+            current = self.parents[current]
+        return chain
+
+    def children(self, org_id: str) -> list[str]:
+        return sorted(o for o, parent in self.parents.items() if parent == org_id)
+
+    def subtree(self, org_id: str) -> list[str]:
+        """The org and every org under it that day, parents before children."""
+        below: dict[str, list[str]] = {}
+        for child, parent in sorted(self.parents.items()):
+            if parent is not None:
+                below.setdefault(parent, []).append(child)
+        found, queue = [], [org_id]
+        while queue:
+            current = queue.pop(0)
+            found.append(current)
+            queue.extend(below.get(current, []))
+        return found
+
+    def central(self) -> str | None:
+        return next((o for o, level in self.levels.items() if level == "central"), None)
+
+    def require(self, actor: Actor, action: str, org_id: str, field: str = "org_id") -> None:
+        """404 unless the org exists that day; 403 unless §5 allows the action there."""
+        if not self.exists(org_id):
+            raise not_found(f"org on {self.day.isoformat()}", field=field)
+        require(actor, action, self.lineage(org_id))
+
+
+async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date) -> Orgs:
+    """The tree on a day (an org dissolved on D is gone on D)."""
+    p, o = tables.parents.c, tables.orgs.c
+    latest = (
+        select(p.org_id, p.parent_id)
+        .where(p.effective_on <= day)
+        .order_by(p.org_id, p.effective_on.desc(), p.position.desc())
+        .ext(distinct_on(p.org_id))
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(latest.c.org_id, latest.c.parent_id, o.level)
+        .join(tables.orgs, o.org_id == latest.c.org_id)
+        .where(o.registered_on <= day, or_(o.dissolved_on.is_(None), and_(o.dissolved_on > day)))
+    )
+    parents, levels = {}, {}
+    for r in rows:
+        parents[r.org_id], levels[r.org_id] = r.parent_id, r.level
+    return Orgs(day, parents, levels)
+
+
+async def exists_in_year(conn: AsyncConnection, tables: TreeTables, org_id: str, year: int) -> bool:
+    """Whether the org exists on at least one day of the year."""
+    o = tables.orgs.c
+    row = (await conn.execute(select(o.registered_on, o.dissolved_on).where(o.org_id == org_id))).first()
+    if row is None:
+        return False
+    return bool(row.registered_on <= date(year, 12, 31) and (row.dissolved_on is None or row.dissolved_on > date(year, 1, 1)))
