@@ -1,6 +1,6 @@
 """Profset's public contracts: every event, command and query body, and the envelope they travel in."""
 
-from . import contacts, gateway, officers, org_facts, people, registry
+from . import contacts, exchange, gateway, officers, org_facts, people, registry
 from .base import EVENTS, Event, Payload, decode_event
 from .envelope import STREAMS, ErrorCode, Header, Reply, RequestHeader
 
@@ -15,6 +15,7 @@ __all__ = [
     "RequestHeader",
     "contacts",
     "decode_event",
+    "exchange",
     "gateway",
     "officers",
     "org_facts",
