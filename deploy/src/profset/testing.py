@@ -143,6 +143,8 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
     import httpx
     from contacts.config import ContactsSettings
     from contacts.main import create_service as create_contacts
+    from exchange.config import ExchangeSettings
+    from exchange.main import create_service as create_exchange
 
     from gateway.app import create_app
     from gateway.config import GatewaySettings
@@ -152,15 +154,17 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
     shared = service_settings(database_url, nats_server.url, keys)
     registry = create_service(RegistrySettings(**shared))
     contacts = create_contacts(ContactsSettings(**shared))
+    exchange = create_exchange(ExchangeSettings(**shared))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
         await running.enter_async_context(contacts.running())
+        await running.enter_async_context(exchange.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
         )
-        yield Stack(http, keys, {"registry": registry, "contacts": contacts}, nats_server.url, database_url)
+        yield Stack(http, keys, {"registry": registry, "contacts": contacts, "exchange": exchange}, nats_server.url, database_url)
 
 
 async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:

@@ -1,0 +1,1 @@
+"""Pure rules of materials, routing and moderation: no IO, no clock."""

@@ -1,0 +1,110 @@
+"""A material's life: drafted (or received), edited while a draft, sent, moderated for publication (H2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from contracts.base import Event
+from contracts.exchange import (
+    CascadeReleased,
+    Content,
+    MaterialApproved,
+    MaterialCascaded,
+    MaterialDrafted,
+    MaterialEdited,
+    MaterialRejected,
+    MaterialSentUp,
+    PublicationRequested,
+)
+from kit.errors import RuleBroken, invalid
+
+
+@dataclass(frozen=True)
+class Material:
+    """What decisions about a material need; `material_id` is empty until drafted."""
+
+    material_id: str = ""
+    org_id: str = ""
+    content: Content | None = None
+    sent: bool = False
+    moderation: str = "none"
+    cascades: frozenset[str] = frozenset()
+    released: frozenset[tuple[str, str]] = frozenset()
+
+
+NOTHING = Material()
+
+
+def exists(m: Material) -> Content:
+    if not m.material_id or m.content is None:
+        raise invalid("material_id", "no such material", rule="exists")
+    return m.content
+
+
+def decide_edit(m: Material, content: Content) -> list[Event]:
+    """A draft may change until it is sent or submitted for publication."""
+    exists(m)
+    if m.sent or m.moderation in ("pending", "approved"):
+        raise invalid("material_id", "only a draft can be edited; this one was sent or submitted", rule="draft")
+    return [MaterialEdited(material_id=m.material_id, org_id=m.org_id, content=content)]
+
+
+def decide_publication(m: Material, moderator: str | None) -> list[Event]:
+    """H2: a material for the org's public resources goes to the parent for approval (if the parent moderates)."""
+    content = exists(m)
+    if not content.for_publication:
+        raise invalid("material_id", "the material is not meant for publication (for_publication is false)", rule="H2")
+    if m.moderation in ("pending", "approved"):
+        raise invalid("material_id", f"already {m.moderation}", rule="H2")
+    if moderator is None:
+        return [MaterialApproved(material_id=m.material_id, org_id=m.org_id, moderator_id=None, decided_by="policy")]
+    return [PublicationRequested(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator)]
+
+
+def decide_moderation(m: Material, moderator: str, approve: bool, reason: str | None, by: str) -> list[Event]:
+    """Approves or rejects (with a reason) a material awaiting approval."""
+    exists(m)
+    if m.moderation != "pending":
+        raise invalid("material_id", "the material is not awaiting moderation", rule="H2")
+    if approve:
+        return [MaterialApproved(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, decided_by=by)]
+    if not reason:
+        raise invalid("reason", "say why the material is rejected", rule="H2")
+    return [MaterialRejected(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, reason=reason, decided_by=by)]
+
+
+def decide_release(m: Material, cascade_id: str, holder: str) -> list[Event]:
+    """An org holding a cascade releases it to its part of the subtree, once."""
+    exists(m)
+    if cascade_id not in m.cascades:
+        raise invalid("material_id", "the material was not cascaded", rule="X1")
+    if (cascade_id, holder) in m.released:
+        raise invalid("org_id", "this org already released the cascade", rule="X1")
+    return [CascadeReleased(material_id=m.material_id, org_id=holder, cascade_id=cascade_id)]
+
+
+def check_campaign(m: Material) -> None:
+    if not exists(m).campaign:
+        raise RuleBroken("K8", "participation is reported for campaign materials only", field="material_id")
+
+
+def evolve(m: Material, event: Event) -> Material:
+    """The material after one more of its events."""
+    match event:
+        case MaterialDrafted():
+            return Material(event.material_id, event.org_id, event.content)
+        case MaterialEdited():
+            return replace(m, content=event.content, moderation="none" if m.moderation == "rejected" else m.moderation)
+        case MaterialSentUp():
+            return replace(m, sent=True)
+        case MaterialCascaded():
+            return replace(m, sent=True, cascades=m.cascades | {event.cascade_id})
+        case CascadeReleased():
+            return replace(m, released=m.released | {(event.cascade_id, event.org_id)})
+        case PublicationRequested():
+            return replace(m, moderation="pending")
+        case MaterialApproved():
+            return replace(m, moderation="approved")
+        case MaterialRejected():
+            return replace(m, moderation="rejected")
+    return m

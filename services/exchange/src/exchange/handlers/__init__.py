@@ -1,0 +1,1 @@
+"""The exchange service's command handlers and the cascade runner."""

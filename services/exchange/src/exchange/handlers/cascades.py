@@ -1,0 +1,114 @@
+"""The cascade runner: delivers each pending cascade to every org it is for, a chunk per transaction.
+
+Each delivery is the first event of its own stream (`delivery-<material>:<org>`), appended at version 0,
+so a delivery can never be made twice: a runner that died midway, or two runners at once, only ever find
+the remaining orgs. Orgs below one that holds for review wait for its release (a run of their own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select, update
+
+from contracts.exchange import DeliveryDelivered, Route
+from kit import clock, logs
+from kit.locks import lock_key, pause, try_lock
+from kit.store import Batch, EventStore
+from kit.store.eventstore import Meta, VersionConflict
+
+from ..domain import routing
+from ..tables import cascade_runs, deliveries
+from .common import delivery_id, holders, orgs_on, routing_tree
+
+log = logs.get("cascades")
+
+
+class CascadeRunner:
+    """Finishes every pending cascade run; one active per service (an advisory lock)."""
+
+    def __init__(self, store: EventStore, chunk: int) -> None:
+        self.store, self.chunk = store, chunk
+        self.wake = asyncio.Event()
+        self.store.on_commit.append(self.wake.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs until stopped: takes the lock, drains pending runs, waits for more."""
+        while not stop.is_set():
+            try:
+                async with self.store.engine.connect() as lock_conn:
+                    if not await try_lock(lock_conn, lock_key("cascades", "exchange")):
+                        await pause(stop, 1.0)
+                        continue
+                    while not stop.is_set():
+                        await self.drain()
+                        self.wake.clear()
+                        await pause(self.wake, 1.0)
+            except Exception:
+                log.exception("the cascade runner failed; it starts again")
+                await pause(stop, 1.0)
+
+    async def drain(self) -> int:
+        """Delivers every pending run; returns how many deliveries it made."""
+        async with self.store.engine.connect() as conn:
+            pending = (
+                await conn.execute(
+                    select(cascade_runs).where(cascade_runs.c.finished_at.is_(None)).order_by(cascade_runs.c.created_at)
+                )
+            ).all()
+        made = 0
+        for run in pending:
+            made += await self._finish(run)
+        return made
+
+    async def _finish(self, r: Any) -> int:
+        """Delivers one run (a row of cascade_runs) to every org it still owes, then marks it finished."""
+        async with self.store.engine.connect() as conn:
+            orgs = await orgs_on(conn, r.on)
+            holding = await holders(conn)
+        tree = routing_tree(orgs)
+        sender = r.from_org_id
+        targets = routing.cascade_targets(tree, sender, r.to) if r.to else tree.below(sender)
+        now, waiting = routing.deliver_now(tree, sender, targets, holding)
+        made = 0
+        while True:
+            async with self.store.engine.connect() as conn:
+                done = {
+                    row.org_id
+                    for row in await conn.execute(select(deliveries.c.org_id).where(deliveries.c.material_id == r.material_id))
+                }
+            left = [t for t in now if t not in done]
+            if not left:
+                break
+            chunk = left[: self.chunk]
+            batches = [
+                Batch(
+                    f"delivery-{delivery_id(r.material_id, org)}",
+                    [
+                        DeliveryDelivered(
+                            delivery_id=delivery_id(r.material_id, org),
+                            material_id=r.material_id,
+                            org_id=org,
+                            from_org_id=sender,
+                            route=Route.X1,
+                            cascade_id=r.cascade_id,
+                            held=org in holding,
+                        )
+                    ],
+                    expected_version=0,
+                )
+                for org in chunk
+            ]
+            try:
+                await self.store.append_batch(batches, meta=Meta(actor="exchange", causation_id=r.cascade_id))
+                made += len(chunk)
+            except VersionConflict:
+                continue  # another runner delivered some of them; look again
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                update(cascade_runs)
+                .where(cascade_runs.c.run_id == r.run_id)
+                .values(finished_at=clock.now(), targets=len(targets), waiting=waiting)
+            )
+        return made

@@ -1,0 +1,83 @@
+"""The exchange service: materials up and down the chain, moderation, deliveries; entry point and wiring."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts import exchange as x
+from contracts.base import Payload
+from kit.projector import Delivered, Projection
+from kit.rpc import Handler, Verb
+from kit.service import Runtime, Service, Wiring
+from kit.treemirror import apply_tree
+
+from .config import ExchangeSettings
+from .handlers.cascades import CascadeRunner
+from .handlers.deliveries import DeliveryHandlers
+from .handlers.materials import MaterialHandlers
+from .projections import own
+from .queries.materials import MaterialQueries
+from .tables import READ_MODELS, TREE, ledger, metadata
+
+
+async def mirror(conn: AsyncConnection, d: Delivered) -> None:
+    """The registry's tree, which routing reads."""
+    await apply_tree(conn, TREE, d)
+
+
+def wire(rt: Runtime) -> Wiring:
+    """The exchange's verbs, read models, tree consumer and cascade runner."""
+    settings = rt.settings
+    assert isinstance(settings, ExchangeSettings)
+    materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
+    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
+    runner = CascadeRunner(rt.store, settings.cascade_chunk)
+    commands: dict[str, tuple[type[Payload], Handler]] = {
+        "draft_material": (x.DraftMaterial, materials.draft_material),
+        "edit_material": (x.EditMaterial, materials.edit_material),
+        "receive_material": (x.ReceiveMaterial, materials.receive_material),
+        "add_attachment": (x.AddAttachment, materials.add_attachment),
+        "send_up": (x.SendUp, materials.send_up),
+        "cascade": (x.CascadeMaterial, materials.cascade),
+        "release_cascade": (x.ReleaseCascade, materials.release_cascade),
+        "request_publication": (x.RequestPublication, materials.request_publication),
+        "moderate": (x.Moderate, materials.moderate),
+        "acknowledge": (x.AcknowledgeDelivery, deliveries.acknowledge),
+        "set_policy": (x.SetPolicy, deliveries.set_policy),
+        "register_party": (x.RegisterParty, deliveries.register_party),
+        "report_participation": (x.ReportParticipation, deliveries.report_participation),
+    }
+    reads: dict[str, tuple[type[Payload], Handler]] = {
+        "get_material": (x.GetMaterial, queries.get_material),
+        "list_deliveries": (x.ListDeliveries, queries.list_deliveries),
+        "inbox": (x.Inbox, queries.inbox),
+        "list_materials": (x.ListMaterials, queries.list_materials),
+        "list_parties": (x.ListParties, queries.list_parties),
+        "get_attachment": (x.GetAttachment, queries.get_attachment),
+        "list_participation": (x.ListParticipation, queries.list_participation),
+    }
+    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
+    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
+
+    async def deliver(stop: asyncio.Event) -> None:
+        await runner.run(stop)
+
+    return Wiring(
+        verbs=verbs,
+        inline=[own.apply],
+        projections=[Projection("tree", "registry", mirror, ("registry.org.>",))],
+        read_models=READ_MODELS,
+        tasks=[deliver],
+    )
+
+
+def create_service(settings: ExchangeSettings | None = None) -> Service:
+    """The exchange, ready to start."""
+    return Service(settings or ExchangeSettings(), metadata, ledger, wire)
+
+
+def main() -> None:
+    """`python -m exchange`."""
+    create_service().serve()

@@ -1,0 +1,1 @@
+"""Read models: own events inline, the registry's tree from JetStream."""

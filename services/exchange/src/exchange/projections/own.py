@@ -1,0 +1,123 @@
+"""Materials, decisions, deliveries, cascade runs, policies, parties and participation, applied inline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.exchange import (
+    CascadeReleased,
+    Content,
+    DeliveryAcknowledged,
+    DeliveryDelivered,
+    MaterialApproved,
+    MaterialCascaded,
+    MaterialDrafted,
+    MaterialEdited,
+    MaterialRejected,
+    MaterialSentUp,
+    ParticipationReported,
+    PartyRegistered,
+    PolicySet,
+    PublicationRequested,
+)
+from kit.store import Recorded
+from kit.store.inserts import Inserts
+
+from ..tables import cascade_runs, decisions, deliveries, materials, participation, parties, policies
+
+
+def _content(c: Content) -> dict[str, Any]:
+    return {
+        **c.model_dump(include={"title", "body", "newsworthy", "for_publication", "campaign"}),
+        "kind": c.kind.value,
+        "topics": [t.value for t in c.topics],
+        "needs_support": c.needs_support.value if c.needs_support else None,
+    }
+
+
+async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+    """Applies the exchange's own events in the append's transaction."""
+    rows = Inserts()
+    for r in recorded:
+        e = r.event
+        if isinstance(e, DeliveryDelivered):
+            rows.add(
+                deliveries,
+                **e.model_dump(
+                    include={"delivery_id", "material_id", "org_id", "recipient_kind", "from_org_id", "cascade_id", "held"}
+                ),
+                route=e.route.value,
+                delivered_at=r.recorded_at,
+            )
+            continue
+        await rows.flush(conn)
+        await _one(conn, r)
+    await rows.flush(conn)
+
+
+async def _one(conn: AsyncConnection, r: Recorded) -> None:
+    m = materials.c
+    at = r.recorded_at
+    match r.event:
+        case MaterialDrafted() as e:
+            row = {"material_id": e.material_id, "org_id": e.org_id, "received_from": e.received_from, "moderation": "none"}
+            await conn.execute(insert(materials).values(**row, **_content(e.content), drafted_at=at, updated_at=at))
+        case MaterialEdited() as e:
+            await conn.execute(
+                update(materials).where(m.material_id == e.material_id).values(**_content(e.content), updated_at=at)
+            )
+        case MaterialSentUp() as e:
+            await conn.execute(update(materials).where(m.material_id == e.material_id, m.sent_at.is_(None)).values(sent_at=at))
+        case MaterialCascaded() as e:
+            await conn.execute(update(materials).where(m.material_id == e.material_id, m.sent_at.is_(None)).values(sent_at=at))
+            run = {"run_id": e.cascade_id, "cascade_id": e.cascade_id, "from_org_id": e.org_id, "to": e.to}
+            await conn.execute(
+                insert(cascade_runs).values(**run, material_id=e.material_id, on=e.on, created_at=at).on_conflict_do_nothing()
+            )
+        case CascadeReleased() as e:
+            day = (await conn.execute(cascade_runs.select().where(cascade_runs.c.run_id == e.cascade_id))).first()
+            run = {"run_id": f"{e.cascade_id}@{e.org_id}", "cascade_id": e.cascade_id, "from_org_id": e.org_id, "to": None}
+            on = day.on if day else at.date()
+            await conn.execute(
+                insert(cascade_runs).values(**run, material_id=e.material_id, on=on, created_at=at).on_conflict_do_nothing()
+            )
+        case PublicationRequested() as e:
+            await _decision(conn, r, e.material_id, "requested", e.moderator_id, None, None)
+            await conn.execute(
+                update(materials).where(m.material_id == e.material_id).values(moderation="pending", moderator_id=e.moderator_id)
+            )
+        case MaterialApproved() as e:
+            await _decision(conn, r, e.material_id, "approved", e.moderator_id, None, e.decided_by)
+            await conn.execute(update(materials).where(m.material_id == e.material_id).values(moderation="approved"))
+        case MaterialRejected() as e:
+            await _decision(conn, r, e.material_id, "rejected", e.moderator_id, e.reason, e.decided_by)
+            await conn.execute(update(materials).where(m.material_id == e.material_id).values(moderation="rejected"))
+        case DeliveryAcknowledged() as e:
+            values = {"acknowledged_at": at, "acknowledged_by": e.by}
+            await conn.execute(update(deliveries).where(deliveries.c.delivery_id == e.delivery_id).values(values))
+        case PolicySet() as e:
+            values = {"hold_for_review": e.hold_for_review, "moderates_publications": e.moderates_publications}
+            stmt = insert(policies).values(org_id=e.org_id, **values)
+            await conn.execute(stmt.on_conflict_do_update(index_elements=[policies.c.org_id], set_=values))
+        case PartyRegistered() as e:
+            await conn.execute(
+                insert(parties).values(**e.model_dump(include={"party_id", "name", "email", "org_id"}), kind=e.kind.value)
+            )
+        case ParticipationReported() as e:
+            values = {"on_site": e.on_site, "online": e.online, "reported_at": at}
+            stmt = insert(participation).values(material_id=e.material_id, org_id=e.org_id, **values)
+            await conn.execute(
+                stmt.on_conflict_do_update(index_elements=[participation.c.material_id, participation.c.org_id], set_=values)
+            )
+
+
+async def _decision(
+    conn: AsyncConnection, r: Recorded, material_id: str, decision: str, moderator: str | None, reason: str | None, by: str | None
+) -> None:
+    row = {"material_id": material_id, "position": r.position, "decision": decision, "moderator_id": moderator}
+    await conn.execute(insert(decisions).values(**row, reason=reason, decided_by=by, at=r.recorded_at))

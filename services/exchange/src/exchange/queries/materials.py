@@ -1,0 +1,215 @@
+"""Queries about materials, deliveries (X6), inboxes, parties, attachments and campaign participation."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.exchange import GetAttachment, GetMaterial, Inbox, ListDeliveries, ListMaterials, ListParticipation, ListParties
+from kit.access import permits
+from kit.errors import forbidden, not_found
+from kit.rpc import Context
+from kit.store import EventStore
+
+from ..handlers.common import load, may_read, orgs_on
+from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties
+
+
+class MaterialQueries:
+    """The exchange's query verbs."""
+
+    def __init__(self, store: EventStore, engine: AsyncEngine, acknowledge_within_days: int) -> None:
+        self.store, self.engine, self.within = store, engine, timedelta(days=acknowledge_within_days)
+
+    async def _readable(self, material_id: str, ctx: Context) -> Any:
+        m, version = await load(self.store, material_id)
+        async with self.engine.connect() as conn:
+            await may_read(conn, ctx.actor, m, await orgs_on(conn, ctx.today))
+        return m, version
+
+    async def get_material(self, q: GetMaterial, ctx: Context) -> dict[str, Any]:
+        """A material with its state, attachments and moderation history."""
+        _, version = await self._readable(q.material_id, ctx)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(materials).where(materials.c.material_id == q.material_id))).first()
+            files = (
+                await conn.execute(
+                    select(
+                        attachments.c.attachment_id, attachments.c.filename, attachments.c.content_type, attachments.c.size
+                    ).where(attachments.c.material_id == q.material_id)
+                )
+            ).all()
+            history = (
+                await conn.execute(
+                    select(decisions).where(decisions.c.material_id == q.material_id).order_by(decisions.c.position)
+                )
+            ).all()
+        if row is None:
+            raise not_found("material", field="material_id")
+        return {
+            **_material(row),
+            "version": version,
+            "attachments": [
+                {"id": f.attachment_id, "filename": f.filename, "content_type": f.content_type, "size": f.size} for f in files
+            ],
+            "moderation_history": [
+                {
+                    "decision": d.decision,
+                    "moderator_id": d.moderator_id,
+                    "reason": d.reason,
+                    "by": d.decided_by,
+                    "at": d.at.isoformat(),
+                }
+                for d in history
+            ],
+        }
+
+    async def list_materials(self, q: ListMaterials, ctx: Context) -> list[dict[str, Any]]:
+        """Materials an org authored, newest first."""
+        async with self.engine.connect() as conn:
+            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
+            rows = await conn.execute(
+                select(materials).where(materials.c.org_id == q.org_id).order_by(materials.c.drafted_at.desc())
+            )
+            return [_material(r) for r in rows]
+
+    async def list_deliveries(self, q: ListDeliveries, ctx: Context) -> dict[str, Any]:
+        """One row per recipient with delivered and acknowledged times, and how far the material got (X6)."""
+        m, _ = await self._readable(q.material_id, ctx)
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(deliveries).where(deliveries.c.material_id == q.material_id).order_by(deliveries.c.delivered_at)
+                )
+            ).all()
+            runs = (
+                await conn.execute(
+                    select(cascade_runs).where(
+                        cascade_runs.c.material_id == q.material_id, cascade_runs.c.run_id == cascade_runs.c.cascade_id
+                    )
+                )
+            ).all()
+            sent = (await conn.execute(select(materials.c.sent_at).where(materials.c.material_id == q.material_id))).scalar()
+        orgs = [r for r in rows if r.recipient_kind == "org"]
+        expected = max(len(orgs), sum(r.targets or 0 for r in runs) + sum(1 for r in orgs if r.cascade_id is None))
+        last = max((r.delivered_at for r in orgs), default=None)
+        return {
+            "material_id": m.material_id,
+            "recipients": [_delivery(r) for r in rows],
+            "orgs_expected": expected,
+            "orgs_reached": len(orgs),
+            "orgs_acknowledged": sum(1 for r in orgs if r.acknowledged_at),
+            "share_reached": None if not expected else len(orgs) / expected,
+            "seconds_to_last": None if last is None or sent is None else (last - sent).total_seconds(),
+            "not_acknowledged": sorted(r.org_id for r in orgs if r.acknowledged_at is None),
+        }
+
+    async def inbox(self, q: Inbox, ctx: Context) -> list[dict[str, Any]]:
+        """What reached an org, newest first; `overdue`: not acknowledged within the allowed days."""
+        async with self.engine.connect() as conn:
+            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
+            d = deliveries.c
+            stmt = (
+                select(d.material_id, materials.c.title, d.from_org_id, d.route, d.held, d.delivered_at, d.acknowledged_at)
+                .join(materials, materials.c.material_id == d.material_id)
+                .where(d.org_id == q.org_id)
+                .order_by(d.delivered_at.desc())
+            )
+            if q.overdue:
+                stmt = stmt.where(d.acknowledged_at.is_(None), d.delivered_at < ctx.now - self.within)
+            rows = await conn.execute(stmt)
+            return [
+                {
+                    "material_id": r.material_id,
+                    "title": r.title,
+                    "from_org_id": r.from_org_id,
+                    "route": r.route,
+                    "held_for_review": r.held,
+                    "delivered_at": r.delivered_at.isoformat(),
+                    "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+                }
+                for r in rows
+            ]
+
+    async def list_parties(self, _q: ListParties, _ctx: Context) -> list[dict[str, Any]]:
+        """The register of outside parties."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(parties).order_by(parties.c.kind, parties.c.name))
+            return [{"id": r.party_id, "kind": r.kind, "name": r.name, "email": r.email, "org_id": r.org_id} for r in rows]
+
+    async def get_attachment(self, q: GetAttachment, ctx: Context) -> dict[str, Any]:
+        """One attachment's bytes (base64), for a reader of its material."""
+        await self._readable(q.material_id, ctx)
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(attachments).where(
+                        attachments.c.attachment_id == q.attachment_id, attachments.c.material_id == q.material_id
+                    )
+                )
+            ).first()
+        if row is None:
+            raise not_found("attachment", field="attachment_id")
+        return {
+            "filename": row.filename,
+            "content_type": row.content_type,
+            "data_base64": base64.b64encode(row.data).decode(),
+            "sha256": row.sha256,
+        }
+
+    async def list_participation(self, q: ListParticipation, ctx: Context) -> dict[str, Any]:
+        """Participation in a campaign per org, and the totals (K8)."""
+        await self._readable(q.material_id, ctx)
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(participation).where(participation.c.material_id == q.material_id).order_by(participation.c.org_id)
+                )
+            ).all()
+            orgs = await orgs_on(conn, ctx.today)
+        shown = [r for r in rows if permits(ctx.actor, "read_orgs", orgs.lineage(r.org_id))]
+        if rows and not shown:
+            raise forbidden("no org of your part of the union reported on this campaign")
+        return {
+            "material_id": q.material_id,
+            "orgs": [{"org_id": r.org_id, "on_site": r.on_site, "online": r.online} for r in shown],
+            "on_site": sum(r.on_site for r in shown),
+            "online": sum(r.online for r in shown),
+        }
+
+
+def _material(r: Any) -> dict[str, Any]:
+    status = "draft" if r.sent_at is None else "sent"
+    return {
+        "id": r.material_id,
+        "org_id": r.org_id,
+        "title": r.title,
+        "body": r.body,
+        "kind": r.kind,
+        "topics": r.topics,
+        "newsworthy": r.newsworthy,
+        "needs_support": r.needs_support,
+        "for_publication": r.for_publication,
+        "campaign": r.campaign,
+        "received_from": r.received_from,
+        "status": status,
+        "moderation": r.moderation,
+        "moderator_id": r.moderator_id,
+        "drafted_at": r.drafted_at.isoformat(),
+        "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+    }
+
+
+def _delivery(r: Any) -> dict[str, Any]:
+    return {
+        "recipient": r.org_id,
+        "recipient_kind": r.recipient_kind,
+        "route": r.route,
+        "held_for_review": r.held,
+        "delivered_at": r.delivered_at.isoformat(),
+        "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+    }
