@@ -264,11 +264,16 @@ class AddAttachment(Payload):
     data_base64: str = Field(description="The file, base64")
 
 
-class SendUp(Payload):
+class Sender(Payload):
+    """Who sends a material up (the body of `POST /materials/{id}/send-up`)."""
+
+    org_id: str | None = Field(None, description="The org sending it: the author by default, or a recipient forwarding it")
+
+
+class SendUp(Sender):
     """Send a material up the chain; `org_id` forwards a received one further up."""
 
     material_id: str = MATERIAL_ID
-    org_id: str | None = Field(None, description="The org sending it: the author by default, or a recipient forwarding it")
 
 
 class Cascade(Payload):

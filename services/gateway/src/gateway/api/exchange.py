@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile, status
 
 from contracts.envelope import ErrorCode
-from contracts.exchange import Acknowledge, Cascade, Content, Decision, Draft, Participation, Party, Policy, Reception, Release
+from contracts.exchange import (
+    Acknowledge,
+    Cascade,
+    Content,
+    Decision,
+    Draft,
+    Participation,
+    Party,
+    Policy,
+    Reception,
+    Release,
+    Sender,
+)
 
 from ..deps import CallerDep, GatewayDep, ask
 from ..errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 UPLOAD_LIMIT = 6 * 1024 * 1024
+
+
+def disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the real one in RFC 5987 form (names are often Cyrillic)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.post("/materials", status_code=status.HTTP_201_CREATED, summary="Draft a material")
@@ -54,7 +73,7 @@ async def add_attachment(
 @router.get("/materials/{material_id}/attachments/{attachment_id}", summary="Download an attachment")
 async def get_attachment(gw: GatewayDep, who: CallerDep, material_id: str, attachment_id: str) -> Response:
     found = await ask(gw, who, "exchange", "get_attachment", {"material_id": material_id, "attachment_id": attachment_id})
-    headers = {"Content-Disposition": f'attachment; filename="{found["filename"]}"', "ETag": f'"{found["sha256"]}"'}
+    headers = {"Content-Disposition": disposition(found["filename"]), "ETag": f'"{found["sha256"]}"'}
     return Response(base64.b64decode(found["data_base64"]), media_type=found["content_type"], headers=headers)
 
 
@@ -69,8 +88,8 @@ async def receive_material(gw: GatewayDep, who: CallerDep, org_id: str, body: Re
 
 
 @router.post("/materials/{material_id}/send-up", status_code=status.HTTP_202_ACCEPTED, summary="Route a material up (X2, X3)")
-async def send_up(gw: GatewayDep, who: CallerDep, material_id: str, response: Response, body: Release | None = None) -> Any:
-    payload = {"material_id": material_id, **({"org_id": body.org_id} if body else {})}
+async def send_up(gw: GatewayDep, who: CallerDep, material_id: str, response: Response, body: Sender | None = None) -> Any:
+    payload = {**(body.model_dump(exclude_none=True) if body else {}), "material_id": material_id}
     return await ask(gw, who, "exchange", "send_up", payload, response=response, command=True)
 
 
