@@ -1,0 +1,146 @@
+"""A cascade over 1,000 primary orgs reaches each exactly once, even when the exchange is killed midway."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from contracts.exchange import DeliveryDelivered
+from kit import clock
+from kit.db import make_engine
+from kit.rpc import RequestClient
+from kit.tokens import Actor, Role, Signer
+from profset import cli
+from profset.servers import free_port
+from profset.testing import Keys, eventually, stream_messages
+from registry.config import RegistrySettings
+from registry.main import create_service as create_registry
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "operator"))
+from test_import import union_files
+
+
+def start_exchange(database_url: str, nats_url: str, keys: Keys, log: Path) -> subprocess.Popen[bytes]:
+    """The exchange as its own process, delivering in small chunks so there is a 'midway' to kill it in."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "TOKEN_PUBLIC_KEY": keys.public,
+        "EXCHANGE_HTTP_PORT": str(free_port()),
+        "EXCHANGE_CASCADE_CHUNK": "5",
+    }
+    return subprocess.Popen([sys.executable, "-m", "exchange"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill(
+    database_url: str, nats_server: Any, keys: Keys, nc: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    settings = {
+        "database_url": database_url,
+        "nats_url": nats_server.url,
+        "token_public_key": keys.public,
+        "master_key": keys.master,
+    }
+    engine = make_engine(database_url)
+    async with create_registry(RegistrySettings(**settings)).running():
+        folder = tmp_path / "union"
+        folder.mkdir()
+        union_files(folder, territorial=10, primary=1000, members=0)
+        (folder / "officers.csv").unlink()
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("MASTER_KEY", keys.master)
+        assert await asyncio.to_thread(cli.main, ["import", str(folder)]) == 0
+        async with engine.connect() as conn:
+            tree_end = (await conn.execute(select(func.max(_registry_events().c.position)))).scalar_one()
+
+        first = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
+        try:
+            await eventually(lambda: _tree_caught_up(engine, tree_end), timeout=60)
+            token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
+            cc = await _central(engine)
+            requests = RequestClient(nc)
+            material = await requests.request(
+                "exchange",
+                "draft_material",
+                {"org_id": cc, "title": "Всем ППО", "body": "Текст", "kind": "announcement"},
+                token=token,
+            )
+            assert material.ok, material.error
+            material_id = material.data["id"]
+            cascade = await requests.request(
+                "exchange", "cascade", {"material_id": material_id}, token=token, command_id="cascade-1"
+            )
+            assert cascade.ok and cascade.data["targets"] == 1010, cascade
+            await eventually(lambda: _delivered_at_least(engine, 50), timeout=60, interval=0.01)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        midway = await _delivered(engine)
+        assert 50 <= midway < 1010, f"killed midway, after {midway} deliveries"
+
+        second = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
+        try:
+            await eventually(lambda: _delivered_is(engine, 1010), timeout=120)
+            await asyncio.sleep(1.0)
+            assert await _delivered(engine) == 1010
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(20)
+    async with engine.connect() as conn:
+        per_org = (await conn.execute(select(_deliveries().c.org_id, func.count()).group_by(_deliveries().c.org_id))).all()
+    await engine.dispose()
+    assert len(per_org) == 1010 and {n for _, n in per_org} == {1}, "every org exactly once"
+    published = [
+        h for h, _ in await stream_messages(nc.jetstream(), "EXCHANGE") if h.get("ce-type") == DeliveryDelivered.ce_type()
+    ]
+    assert len(published) == 1010, "and once on the bus"
+
+
+def _registry_events() -> Any:
+    from registry.tables import ledger
+
+    return ledger.events
+
+
+def _deliveries() -> Any:
+    from exchange.tables import deliveries
+
+    return deliveries
+
+
+async def _tree_caught_up(engine: Any, position: int) -> bool:
+    from exchange.tables import ledger
+
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(select(ledger.checkpoints.c.position).where(ledger.checkpoints.c.source == "registry"))
+        ).scalar()
+    return found is not None and found >= position
+
+
+async def _central(engine: Any) -> str:
+    from exchange.tables import TREE
+
+    async with engine.connect() as conn:
+        return str((await conn.execute(select(TREE.orgs.c.org_id).where(TREE.orgs.c.level == "central"))).scalar_one())
+
+
+async def _delivered(engine: Any) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(_deliveries()))).scalar_one())
+
+
+async def _delivered_at_least(engine: Any, n: int) -> bool:
+    return await _delivered(engine) >= n
+
+
+async def _delivered_is(engine: Any, n: int) -> bool:
+    return await _delivered(engine) == n
