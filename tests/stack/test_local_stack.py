@@ -47,6 +47,13 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
         [submission] = httpx.get(f"{base}/api/v1/orgs/{spb['id']}/contact-base/submissions", headers=auth).json()
         assert submission["entries"] == 4, "the demo's contact base went up to the CC"
         assert len(httpx.get(f"{base}/api/v1/orgs/{spb['id']}/channels", headers=auth).json()) == 2
+        states = {
+            (m["status"], m["moderation"]) for m in httpx.get(f"{base}/api/v1/orgs/{cc['id']}/materials", headers=auth).json()
+        }
+        assert states == {("sent", "none")}, "the CC's demo materials went down and up"
+        north = next(o for o in orgs if o["name"].startswith("Северная"))
+        [held] = httpx.get(f"{base}/api/v1/orgs/{north['id']}/inbox", headers=auth).json()[:1]
+        assert held["held_for_review"] is True, "the northern org holds cascades for review"
         folder = tmp_path / "union"
         folder.mkdir()
         (folder / "orgs.csv").write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,13 @@ CONTACTS = [
     (5, "work_email", "zaitseva@nevskaya.example", False),
     (5, "messenger", "@zaitseva_ppo", True),
 ]
+PARTIES = [
+    # (key, kind, name, the territorial org an association serves)
+    ("fnpr", "fnpr", "Федерация независимых профсоюзов России", None),
+    ("solidarnost", "solidarnost", "Газета «Солидарность»", None),
+    ("media", "media", "Информагентство «Судостроение»", None),
+    ("assoc-spb", "territorial_association", "Ленинградская федерация профсоюзов", "spb"),
+]
 USERS = [
     # (username, role, where, default password)
     ("staff.spb", "staff", "spb", "profset-staff"),
@@ -107,6 +115,7 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
             _post(http, f"/api/v1/orgs/{org['id']}/headcount", h, f"h{i}", members=members, as_of="2026-01-01")
         officers = _people_and_money(http, h, orgs)
         _channels_and_contacts(http, h, orgs, officers)
+        _materials(http, h, orgs)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
         return True
@@ -147,6 +156,68 @@ def _channels_and_contacts(http: httpx.Client, h: dict[str, str], orgs: dict[str
         _post(http, f"/api/v1/people/{officers[officer]}/contact-points", h, f"cp{i}", **body)
     for key in ("spb", "p0"):
         _post(http, f"/api/v1/orgs/{orgs[key]}/contact-base/submissions", h, f"base-{key}")
+
+
+def _materials(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:
+    """Outside parties and materials in every state: draft, sent up by X2 and X3, cascaded, held for review,
+    awaiting moderation, approved, rejected, received from FNPR, a campaign with participation."""
+    parties = {}
+    for key, kind, name, org in PARTIES:
+        body = {"kind": kind, "name": name, "email": f"{key}@parties.example", **({"org_id": orgs[org]} if org else {})}
+        parties[key] = _post(http, "/api/v1/parties", h, f"party-{key}", **body)["id"]
+    _put(http, f"/api/v1/orgs/{orgs['north']}/exchange-policy", h, hold_for_review=True, moderates_publications=True)
+
+    def material(key: str, org: str, title: str, **flags: Any) -> str:
+        body = {
+            "org_id": orgs[org],
+            "title": title,
+            "body": f"{title}. Подробности у председателя профкома.",
+            "kind": "news",
+            **flags,
+        }
+        return str(_post(http, "/api/v1/materials", h, f"mat-{key}", **body)["id"])
+
+    material("draft", "p0", "Черновик: итоги смотра стендов", topics=["other"])
+    up = material("x2", "p0", "На верфи подписан коллективный договор", topics=["collective_agreement"], newsworthy=True)
+    _post(http, f"/api/v1/materials/{up}/send-up", h, "up-x2")
+    help_ = material("x3", "p1", "Задержка зарплаты: нужна поддержка", topics=["wages"], needs_support="conflict")
+    _post(http, f"/api/v1/materials/{help_}/send-up", h, "up-x3")
+    down = material("x1", "cc", "Разъяснение об индексации зарплаты", topics=["wages", "employment"])
+    _post(http, f"/api/v1/materials/{down}/cascade", h, "down-x1")
+    pending = material("pub-pending", "p0", "Фотоотчёт с профсоюзного собрания", for_publication=True)
+    _post(http, f"/api/v1/materials/{pending}/publication", h, "pub-1")
+    for key, approve in (("pub-ok", True), ("pub-no", False)):
+        mid = material(key, "p1", "Статья для сайта ППО", for_publication=True)
+        _post(http, f"/api/v1/materials/{mid}/publication", h, f"{key}-req")
+        decision = {"approve": approve, **({} if approve else {"reason": "нужны точные цифры"})}
+        _post(http, f"/api/v1/materials/{mid}/moderation", h, f"{key}-dec", **decision)
+    body = {
+        "party_id": parties["fnpr"],
+        "title": "ФНПР: Всероссийская акция профсоюзов",
+        "body": "Акция 7 октября.",
+        "kind": "announcement",
+    }
+    received = _post(
+        http, f"/api/v1/orgs/{orgs['cc']}/received-materials", h, "fnpr-1", **body, topics=["actions"], campaign=True
+    )
+    _wait_delivered(http, h, received["id"], orgs["p0"])
+    _post(http, f"/api/v1/materials/{received['id']}/participation", h, "part-p0", org_id=orgs["p0"], on_site=180, online=420)
+
+
+def _wait_delivered(http: httpx.Client, h: dict[str, str], material_id: str, org_id: str, timeout: float = 60) -> None:
+    """Cascades are delivered in the background; waits until this org has it."""
+    deadline = time.monotonic() + timeout
+    while org_id not in {d["recipient"] for d in _get(http, f"/api/v1/materials/{material_id}/deliveries", h)}:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the cascade of {material_id} did not reach {org_id}")
+        time.sleep(0.2)
+
+
+def _put(http: httpx.Client, path: str, headers: dict[str, str], **body: Any) -> Any:
+    reply = http.put(path, json=body, headers=headers)
+    if reply.status_code >= 400:
+        raise RuntimeError(f"seeding {path} failed: {reply.status_code} {reply.text}")
+    return reply.json()
 
 
 def banner(url: str, admin_password: str, seeded: bool, folder: Path) -> str:

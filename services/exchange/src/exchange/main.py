@@ -67,7 +67,7 @@ def wire(rt: Runtime) -> Wiring:
     return Wiring(
         verbs=verbs,
         inline=[own.apply],
-        projections=[Projection("tree", "registry", mirror, ("registry.org.>",))],
+        projections=[Projection("tree", "registry", mirror)],
         read_models=READ_MODELS,
         tasks=[deliver],
     )

@@ -158,7 +158,8 @@ class Service:
         checkpoints = self.ledger.checkpoints
         deadline = asyncio.get_running_loop().time() + timeout
         for context, position in wanted.items():
-            consumers = [p.consumer for p in self.projectors if p.projection.source == context]
+            # a filtered consumer's checkpoint moves only with the events it takes, so it cannot vouch for a position
+            consumers = [p.consumer for p in self.projectors if p.projection.source == context and not p.projection.subjects]
             if context == self.name or not consumers:
                 continue  # own read models are written with the append; unknown contexts are not ours to wait for
             while True:
