@@ -138,7 +138,7 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.runtime is not None:
-            await self.runtime.nc.drain()
+            await self.runtime.nc.close()  # the tasks are done; a drain would wait out pull subscriptions
             await self.runtime.engine.dispose()
 
     @contextlib.asynccontextmanager
