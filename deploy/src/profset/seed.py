@@ -226,6 +226,7 @@ def banner(url: str, admin_password: str, seeded: bool, folder: Path) -> str:
         "",
         f"Profset is running: {url}   (API docs: {url}/docs)",
         f"Data, logs and keys: {folder}",
+        *([] if os.environ.get("NOTIFICATIONS_SMTP_HOST") else [f"Letters the system sends are kept in {folder / 'mail'}"]),
         "",
         "Logins:",
         f"  admin         / {admin_password}",

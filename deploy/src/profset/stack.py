@@ -15,7 +15,7 @@ import httpx
 
 from .servers import NatsServer, PostgresServer, free_port
 
-SERVICES = ("registry", "contacts", "exchange")
+SERVICES = ("registry", "contacts", "exchange", "notifications")
 """Services with a schema, a ledger and a process of their own, in start order."""
 
 MIGRATED = (*SERVICES, "gateway")
@@ -73,6 +73,7 @@ class Stack:
     nats: NatsServer | None = None
     postgres: PostgresServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    mail: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -90,6 +91,21 @@ class Stack:
             self.postgres = PostgresServer(self.folder / "pg")
             self.database_url = self.postgres.start()
 
+    def start_mail_sink(self) -> None:
+        """Unless NOTIFICATIONS_SMTP_HOST names a mail server, letters go to a local one that keeps them in `mail/`."""
+        if os.environ.get("NOTIFICATIONS_SMTP_HOST"):
+            return
+        port = free_port()
+        (self.folder / "logs").mkdir(exist_ok=True)
+        with open(self.folder / "logs" / "mailsink.log", "ab") as log:
+            self.processes["mailsink"] = subprocess.Popen(
+                [sys.executable, "-m", "profset.mailsink", "--port", str(port), "--folder", str(self.folder / "mail")],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        self.mail = {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(port)}
+
     def environment(self, keys: dict[str, str]) -> dict[str, str]:
         """What every service process is told."""
         return {
@@ -101,6 +117,8 @@ class Stack:
             "GATEWAY_PORT": str(self.gateway_port),
             "GATEWAY_TOKEN_PRIVATE_KEY": keys["TOKEN_PRIVATE_KEY"],
             "PROFSET_ADMIN_PASSWORD": os.environ.get("PROFSET_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
+            "NOTIFICATIONS_TOKEN_PRIVATE_KEY": keys["TOKEN_PRIVATE_KEY"],
+            **self.mail,
         }
 
     def start_services(self, env: dict[str, str]) -> None:
@@ -183,6 +201,7 @@ def up(background: bool = False) -> int:
         print("Migrating…", flush=True)
         migrate_all(stack.database_url)
         keys = secrets(folder)
+        stack.start_mail_sink()
         env = stack.environment(keys)
         print("Starting services…", flush=True)
         stack.start_services(env)

@@ -136,7 +136,19 @@ def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, 
 
 
 @pytest.fixture
-async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> AsyncIterator[Stack]:
+def smtp() -> Iterator[Any]:
+    """A real SMTP server on a free port that keeps every letter it accepts (`.letters`, `.port`)."""
+    from .mailsink import start
+    from .servers import free_port
+
+    port = free_port()
+    controller, sink = start(port)
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any) -> AsyncIterator[Stack]:
     """Every service and the gateway against real servers; the gateway is reached in-process over ASGI."""
     import contextlib
 
@@ -145,6 +157,8 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
     from contacts.main import create_service as create_contacts
     from exchange.config import ExchangeSettings
     from exchange.main import create_service as create_exchange
+    from notifications.config import NotificationsSettings
+    from notifications.main import create_service as create_notifications
 
     from gateway.app import create_app
     from gateway.config import GatewaySettings
@@ -155,16 +169,25 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys) -> Async
     registry = create_service(RegistrySettings(**shared))
     contacts = create_contacts(ContactsSettings(**shared))
     exchange = create_exchange(ExchangeSettings(**shared))
+    mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2}
+    notifications = create_notifications(NotificationsSettings(**shared, **mail))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
         await running.enter_async_context(contacts.running())
         await running.enter_async_context(exchange.running())
+        await running.enter_async_context(notifications.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
         )
-        yield Stack(http, keys, {"registry": registry, "contacts": contacts, "exchange": exchange}, nats_server.url, database_url)
+        yield Stack(
+            http,
+            keys,
+            {"registry": registry, "contacts": contacts, "exchange": exchange, "notifications": notifications},
+            nats_server.url,
+            database_url,
+        )
 
 
 async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:

@@ -182,3 +182,8 @@ async def report_participation(gw: GatewayDep, who: CallerDep, material_id: str,
 @router.get("/materials/{material_id}/participation", summary="Participation in a campaign, per org and in total")
 async def list_participation(gw: GatewayDep, who: CallerDep, material_id: str) -> Any:
     return await ask(gw, who, "exchange", "list_participation", {"material_id": material_id})
+
+
+@router.get("/orgs/{org_id}/notifications", summary="Receipts of the notifications about an org")
+async def list_notifications(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
+    return await ask(gw, who, "notifications", "list_notifications", {"org_id": org_id})

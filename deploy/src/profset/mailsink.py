@@ -1,0 +1,65 @@
+"""A local mail server for `make run` and the tests: accepts every letter over real SMTP and keeps it,
+as an `.eml` file in a folder (the local stack) or in memory (tests)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import default
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Sink:
+    """An SMTP handler that keeps what it receives; `refuse` makes it answer a code for chosen recipients."""
+
+    folder: Path | None = None
+    letters: list[Message] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+
+    async def handle_RCPT(self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        letter = message_from_bytes(envelope.content, policy=default)
+        self.letters.append(letter)
+        if self.folder is not None:
+            name = (letter["Message-ID"] or str(len(self.letters))).strip("<>").replace("/", "_")
+            (self.folder / f"{len(self.letters):06d}-{name}.eml").write_bytes(envelope.content)
+        return "250 Message accepted"
+
+
+def start(port: int, folder: Path | None = None) -> tuple[Controller, Sink]:
+    """Starts a sink on 127.0.0.1:`port` in a thread of its own."""
+    sink = Sink(folder, port=port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, sink
+
+
+def main() -> None:
+    """`python -m profset.mailsink --port P --folder DIR`: runs until killed."""
+    parser = argparse.ArgumentParser(description="Keep every letter sent to this SMTP server as an .eml file.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--folder", type=Path, required=True)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    controller, _ = start(args.port, args.folder)
+    try:
+        asyncio.run(asyncio.Event().wait())
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()

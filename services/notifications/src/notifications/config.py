@@ -1,0 +1,29 @@
+"""The notifications service's settings: the shared keys and the mail server, with the `NOTIFICATIONS_` prefix."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from kit.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    """Settings of the notifications service."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    service: ClassVar[str] = "notifications"
+    smtp_host: str = Field("127.0.0.1", description="Mail server")
+    smtp_port: int = Field(25, description="Its port")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS")
+    smtp_tls: bool = Field(False, description="Connect with TLS from the start (port 465)")
+    smtp_username: str = Field("", description="Login, if the server wants one")
+    smtp_password: str = Field("", description="Password, if the server wants one")
+    mail_from: str = Field("profset@localhost", description="The From address")
+    rate_per_second: float = Field(20.0, gt=0, description="At most this many messages per second to the mail server")
+    retry_base_seconds: float = Field(30.0, gt=0, description="First retry after this; each next one twice as late")
+    max_attempts: int = Field(8, ge=1, le=50, description="After this many temporary failures a notification is given up")
+    batch: int = Field(50, ge=1, le=1000, description="Notifications taken per round")
+    token_private_key: str = Field("", description="Signs this service's own tokens when it asks contacts for addresses")

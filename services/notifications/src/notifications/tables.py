@@ -1,0 +1,60 @@
+"""The notifications schema: its ledger, the outbox of what is to be sent, and what it learns from others."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, Table, Text
+
+from kit.store import Ledger
+from kit.treemirror import tree_tables
+
+metadata = MetaData(schema="notifications")
+ledger = Ledger(metadata)
+TREE = tree_tables(metadata)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("officer_id", Text, primary_key=True),
+    Column("person_id", Text, nullable=False),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("role", Text, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("until", Date),
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("party_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False, comment="An organisation's address, not a person's"),
+)
+
+materials = Table(
+    "materials",
+    metadata,
+    Column("material_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("notification_id", Text, primary_key=True),
+    Column("trigger", Text, nullable=False),
+    Column("recipient_id", Text, nullable=False),
+    Column("recipient_kind", Text, nullable=False),
+    Column("org_id", Text),
+    Column("material_id", Text),
+    Column("status", Text, nullable=False, comment="pending, sent or failed"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("outbox_due", "status", "next_attempt_at"),
+    Index("outbox_by_org", "org_id", "created_at"),
+)
