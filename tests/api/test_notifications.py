@@ -40,7 +40,11 @@ async def test_a_delivery_mails_the_orgs_post_holders_with_consent_and_the_parti
     await eventually(lambda: _has(smtp, {"chair@verf.ru", "act@mail.ru"}), timeout=20)
     letter = next(m for m in smtp.letters if m["To"] == "chair@verf.ru")
     assert "Индексация зарплаты" in str(letter["Subject"]) and letter["Message-ID"].endswith("@profset>")
-    receipts = await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/notifications")
+    async def settled() -> list[dict]:
+        rows = await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/notifications")
+        return rows if all(r["status"] != "pending" for r in rows) else []
+
+    receipts = await eventually(settled, timeout=20)
     assert sorted(r["status"] for r in receipts) == ["failed", "sent", "sent"]
     [refused] = [r for r in receipts if r["status"] == "failed"]
     assert refused["recipient_id"] == worker and "no usable e-mail" in refused["last_error"], "no consent: no mail"

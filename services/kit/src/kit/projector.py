@@ -152,6 +152,8 @@ class Projector:
                 msgs = await sub.fetch(self.batch, timeout=1.0)
             except nats.errors.TimeoutError:
                 continue
+            if not msgs:
+                continue  # an expired pull may come back empty rather than time out
             outcome = await self.handle(conn, msgs)
             await self._settle(outcome)
             metrics.PROJECTION_LAG.labels(self.service, self.consumer).set(msgs[-1].metadata.num_pending)

@@ -26,4 +26,10 @@ class NotificationsSettings(ServiceSettings):
     retry_base_seconds: float = Field(30.0, gt=0, description="First retry after this; each next one twice as late")
     max_attempts: int = Field(8, ge=1, le=50, description="After this many temporary failures a notification is given up")
     batch: int = Field(50, ge=1, le=1000, description="Notifications taken per round")
+    chat_base_url: str = Field(
+        "", description="A Telegram-Bot-API-compatible base, e.g. https://api.telegram.org/bot<token>; empty: no chats"
+    )
+    remind_every_seconds: float = Field(300, gt=0, description="How often reminders are looked for")
+    moderation_within_days: int = Field(3, ge=1, description="A material waiting for moderation longer is reminded of (H2)")
+    acknowledge_within_days: int = Field(3, ge=1, description="A delivery not acknowledged within this is reminded of (X6)")
     token_private_key: str = Field("", description="Signs this service's own tokens when it asks contacts for addresses")

@@ -9,6 +9,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from .config import NotificationsSettings
+from .domain.plan import permanent
 
 KINDS = {
     "news": "новость",
@@ -21,25 +22,27 @@ KINDS = {
 
 
 class Refusal(Exception):
-    """The mail server refused or could not be reached; `code` is its SMTP code when it answered."""
+    """The server refused or could not be reached; `permanent` refusals are not tried again."""
 
-    def __init__(self, reason: str, code: int | None) -> None:
+    def __init__(self, reason: str, permanent: bool) -> None:
         super().__init__(reason)
-        self.reason, self.code = reason, code
+        self.reason, self.permanent = reason, permanent
 
 
-def letter(sender: str, to: str, message_id: str, title: str, kind: str, body: str) -> EmailMessage:
-    """The notification about a material, in Russian, as plain text with an HTML alternative."""
+def about_material(title: str, kind: str, body: str) -> tuple[str, str]:
+    """Subject and text telling an org that a material reached it."""
+    excerpt = body if len(body) <= 2000 else body[:2000] + "…"
+    return f"Профсеть: {KINDS.get(kind, 'материал')} «{title}»", f"В вашу организацию поступил материал «{title}».\n\n{excerpt}"
+
+
+def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> EmailMessage:
+    """A letter in Russian, as plain text with an HTML alternative."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Message-ID"], msg["Date"] = sender, to, message_id, formatdate(localtime=True)
-    msg["Subject"] = f"Профсеть: {KINDS.get(kind, 'материал')} «{title}»"
-    excerpt = body if len(body) <= 2000 else body[:2000] + "…"
-    msg.set_content(f"Здравствуйте!\n\nВ вашу организацию поступил материал «{title}».\n\n{excerpt}\n\n— Профсеть\n")
-    msg.add_alternative(
-        f"<p>Здравствуйте!</p><p>В вашу организацию поступил материал «<b>{html.escape(title)}</b>».</p>"
-        f"<blockquote>{html.escape(excerpt)}</blockquote><p>— Профсеть</p>",
-        subtype="html",
-    )
+    msg["Subject"] = subject
+    msg.set_content(f"Здравствуйте!\n\n{text}\n\n— Профсеть\n")
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
+    msg.add_alternative(f"<p>Здравствуйте!</p>{paragraphs}<p>— Профсеть</p>", subtype="html")
     return msg
 
 
@@ -58,8 +61,8 @@ async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
         )
     except aiosmtplib.SMTPRecipientsRefused as e:
         first = e.recipients[0]
-        raise Refusal(f"{first.code} {first.message}", first.code) from None
+        raise Refusal(f"{first.code} {first.message}", permanent(first.code)) from None
     except aiosmtplib.SMTPResponseException as e:
-        raise Refusal(f"{e.code} {e.message}", e.code) from None
+        raise Refusal(f"{e.code} {e.message}", permanent(e.code)) from None
     except (aiosmtplib.SMTPException, OSError) as e:
-        raise Refusal(f"mail server unreachable: {e}", None) from None
+        raise Refusal(f"mail server unreachable: {e}", False) from None

@@ -13,6 +13,7 @@ from .config import NotificationsSettings
 from .projections import sources
 from .projections.receipts import Receipts
 from .queries import Queries
+from .reminders import Planner
 from .sender import Sender
 from .tables import ledger, metadata
 
@@ -22,18 +23,24 @@ def wire(rt: Runtime) -> Wiring:
     settings = rt.settings
     assert isinstance(settings, NotificationsSettings)
     sender = Sender(rt.store, settings, rt.requests)
+    channels_in_use = ("email", "chat") if settings.chat_base_url else ("email",)
+    planner = Planner(rt.engine, settings, channels_in_use)
 
     async def send(stop: asyncio.Event) -> None:
         await sender.run(stop)
+
+    async def remind(stop: asyncio.Event) -> None:
+        await planner.run(stop)
 
     return Wiring(
         verbs={"list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False)},
         inline=[Receipts(settings.retry_base_seconds, settings.max_attempts).apply],
         projections=[
             Projection("registry", "registry", sources.from_registry),
-            Projection("exchange", "exchange", sources.from_exchange),
+            Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use).apply),
+            Projection("contacts", "contacts", sources.from_contacts),
         ],
-        tasks=[send],
+        tasks=[send, remind],
     )
 
 

@@ -20,9 +20,9 @@ from kit.store import EventStore
 from kit.store.eventstore import Meta
 from kit.tokens import Actor, Role, Signer
 
-from . import mail
+from . import chat, mail
 from .config import NotificationsSettings
-from .domain.plan import message_id, permanent, pick_address
+from .domain.plan import message_id, pick_address
 from .tables import materials, outbox, parties
 
 log = logs.get("sender")
@@ -75,17 +75,18 @@ class Sender:
         try:
             address = await self._address(row)
             if address is None:
-                await self._failed(
-                    row, "no usable e-mail address (none recorded, or no consent to a personal one)", True, attempt
-                )
+                what = "messenger handle" if row.channel == "chat" else "e-mail address"
+                await self._failed(row, f"no usable {what} (none recorded, or no consent to a personal one)", True, attempt)
                 return
-            async with self.store.engine.connect() as conn:
-                m = (await conn.execute(select(materials).where(materials.c.material_id == row.material_id))).first()
-            title, kind, body = (m.title, m.kind, m.body) if m else ("материал", "news", "")
-            letter = mail.letter(self.settings.mail_from, address, message_id(row.notification_id), title, kind, body)
-            await mail.send(self.settings, letter)
+            subject, text = await self._words(row)
+            if row.channel == "chat":
+                await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
+            else:
+                await mail.send(
+                    self.settings, mail.letter(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
+                )
         except mail.Refusal as e:
-            await self._failed(row, e.reason, permanent(e.code), attempt)
+            await self._failed(row, e.reason, e.permanent, attempt)
             return
         except _Unavailable as e:
             await self._failed(row, str(e), False, attempt)
@@ -96,12 +97,24 @@ class Sender:
             recipient_id=row.recipient_id,
             recipient_kind=row.recipient_kind,
             org_id=row.org_id,
-            channel=Channel.EMAIL,
+            channel=Channel(row.channel),
             message_id=message_id(row.notification_id),
             attempt=attempt,
         )
         await self.store.append(
             f"notification-{row.notification_id}", [sent], expected_version=None, meta=Meta(actor="notifications")
+        )
+
+    async def _words(self, row: Any) -> tuple[str, str]:
+        """A reminder's own subject and text, or those made from the material."""
+        if row.subject:
+            return str(row.subject), str(row.text or "")
+        async with self.store.engine.connect() as conn:
+            m = (await conn.execute(select(materials).where(materials.c.material_id == row.material_id))).first()
+        return (
+            mail.about_material(m.title, m.kind, m.body)
+            if m
+            else ("Профсеть: новый материал", "В вашу организацию поступил материал.")
         )
 
     async def _address(self, row: Any) -> str | None:
@@ -110,12 +123,10 @@ class Sender:
                 return (await conn.execute(select(parties.c.email).where(parties.c.party_id == row.recipient_id))).scalar()
         if self.signer is None:
             raise _Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
+        kinds = ["messenger"] if row.channel == "chat" else ["work_email", "personal_email"]
         token = self.signer.sign(ME, clock.now(), 120)
         reply = await self.requests.request(
-            "contacts",
-            "usable_addresses",
-            {"person_id": row.recipient_id, "kinds": ["work_email", "personal_email"]},
-            token=token,
+            "contacts", "usable_addresses", {"person_id": row.recipient_id, "kinds": kinds}, token=token
         )
         if not reply.ok:
             if reply.error is not None and reply.error.code.value == "not_found":

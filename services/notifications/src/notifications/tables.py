@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
 from kit.treemirror import tree_tables
@@ -40,6 +40,45 @@ materials = Table(
     Column("body", Text, nullable=False),
 )
 
+channels = Table(
+    "channels",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("last_refreshed", Date),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("last_at", Date, nullable=False, comment="The newest contact-base submission's date"),
+)
+
+moderation = Table(
+    "moderation",
+    metadata,
+    Column("material_id", Text, primary_key=True),
+    Column("moderator_id", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided", Boolean, nullable=False, server_default="false"),
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("material_id", Text, nullable=False),
+    Column("org_id", Text, nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    Column("acknowledged", Boolean, nullable=False, server_default="false"),
+    Index("acknowledgements_open", "acknowledged", "delivered_at"),
+)
+
 outbox = Table(
     "outbox",
     metadata,
@@ -47,8 +86,11 @@ outbox = Table(
     Column("trigger", Text, nullable=False),
     Column("recipient_id", Text, nullable=False),
     Column("recipient_kind", Text, nullable=False),
+    Column("channel", Text, nullable=False, server_default="email", comment="email or chat"),
     Column("org_id", Text),
     Column("material_id", Text),
+    Column("subject", Text, comment="A reminder's subject (a material's letter is made from the material)"),
+    Column("text", Text, comment="A reminder's text"),
     Column("status", Text, nullable=False, comment="pending, sent or failed"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),

@@ -26,8 +26,8 @@ def post_holders(posts: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def pick_address(addresses: list[dict[str, str]]) -> str | None:
-    """A work address first, else a personal one (contacts gives only those consent allows)."""
-    for kind in ("work_email", "personal_email"):
+    """A work address first, else a personal one, else a messenger handle (contacts gives only usable ones)."""
+    for kind in ("work_email", "personal_email", "messenger"):
         for a in addresses:
             if a["kind"] == kind:
                 return a["value"]

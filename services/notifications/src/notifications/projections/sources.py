@@ -1,20 +1,35 @@
 """What notifications learns from others: the tree and its post holders (REGISTRY), outside parties,
-materials and deliveries (EXCHANGE). A delivery becomes outbox rows — one per person to tell — in the
-consumer's own transaction, so a redelivered event plans nothing twice."""
+materials, deliveries and moderation (EXCHANGE), notice boards and submissions (CONTACTS). A delivery
+becomes outbox rows — one per person and channel — in the consumer's own transaction, so a redelivered
+event plans nothing twice."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.exchange import DeliveryDelivered, MaterialDrafted, MaterialEdited, PartyRegistered
+from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted
+from contracts.exchange import (
+    DeliveryAcknowledged,
+    DeliveryDelivered,
+    MaterialApproved,
+    MaterialDrafted,
+    MaterialEdited,
+    MaterialRejected,
+    PartyRegistered,
+    PublicationRequested,
+)
 from contracts.officers import OfficerAssigned, OfficerRelieved
 from kit.projector import Delivered
 from kit.treemirror import apply_tree
 
 from ..domain.plan import notification_id, post_holders
-from ..tables import TREE, materials, outbox, parties, posts
+from ..tables import TREE, acknowledgements, channels, materials, moderation, outbox, parties, posts, submissions
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -35,46 +50,109 @@ async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
             await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
 
 
-async def from_exchange(conn: AsyncConnection, d: Delivered) -> None:
-    """Parties, materials, and the outbox rows a delivery asks for."""
+async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
+    """Notice boards and their refreshes (P1), contact-base submissions (P10, T7)."""
+    c = channels.c
     match d.event:
-        case PartyRegistered() as e:
-            await conn.execute(insert(parties).values(party_id=e.party_id, name=e.name, email=e.email).on_conflict_do_nothing())
-        case MaterialDrafted() | MaterialEdited() as e:
-            c = e.content
-            row = {"material_id": e.material_id, "org_id": e.org_id, "title": c.title, "kind": c.kind.value, "body": c.body}
-            stmt = insert(materials).values(row)
-            await conn.execute(stmt.on_conflict_do_update(index_elements=[materials.c.material_id], set_=row))
-        case DeliveryDelivered() as e:
-            await _plan(conn, e, d)
+        case ChannelOpened() as e:
+            row = {"channel_id": e.channel_id, "org_id": e.org_id, "kind": e.kind.value, "name": e.name, "since": e.since}
+            await conn.execute(insert(channels).values(row).on_conflict_do_nothing())
+        case ChannelClosed() as e:
+            await conn.execute(update(channels).where(c.channel_id == e.channel_id).values(closed_on=e.effective_on))
+        case ChannelRefreshed() as e:
+            newest = func.greatest(func.coalesce(c.last_refreshed, e.at), e.at)
+            await conn.execute(update(channels).where(c.channel_id == e.channel_id).values(last_refreshed=newest))
+        case ContactBaseSubmitted() as e:
+            stmt = insert(submissions).values(org_id=e.org_id, last_at=e.at)
+            newest = func.greatest(submissions.c.last_at, stmt.excluded.last_at)
+            await conn.execute(stmt.on_conflict_do_update(index_elements=[submissions.c.org_id], set_={"last_at": newest}))
 
 
-async def _plan(conn: AsyncConnection, e: DeliveryDelivered, d: Delivered) -> None:
-    trigger = f"delivery:{e.delivery_id}"
-    if e.recipient_kind == "party":
-        recipients = [(e.org_id, "party")]
-    else:
-        day = d.recorded_at.date()
-        held = await conn.execute(
-            select(posts.c.person_id, posts.c.role).where(
-                posts.c.org_id == e.org_id, posts.c.since <= day, or_(posts.c.until.is_(None), posts.c.until > day)
-            )
+class ExchangeSource:
+    """Parties, materials, deliveries and moderation; deliveries become outbox rows on every channel in use."""
+
+    def __init__(self, channels_in_use: Sequence[str]) -> None:
+        self.channels = tuple(channels_in_use)
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        match d.event:
+            case PartyRegistered() as e:
+                await conn.execute(
+                    insert(parties).values(party_id=e.party_id, name=e.name, email=e.email).on_conflict_do_nothing()
+                )
+            case MaterialDrafted() | MaterialEdited() as e:
+                c = e.content
+                row = {"material_id": e.material_id, "org_id": e.org_id, "title": c.title, "kind": c.kind.value, "body": c.body}
+                stmt = insert(materials).values(row)
+                await conn.execute(stmt.on_conflict_do_update(index_elements=[materials.c.material_id], set_=row))
+            case PublicationRequested() as e:
+                asked: dict[str, Any] = {"moderator_id": e.moderator_id, "requested_at": d.recorded_at, "decided": False}
+                stmt = insert(moderation).values(material_id=e.material_id, **asked)
+                await conn.execute(stmt.on_conflict_do_update(index_elements=[moderation.c.material_id], set_=asked))
+            case MaterialApproved() | MaterialRejected() as e:
+                await conn.execute(update(moderation).where(moderation.c.material_id == e.material_id).values(decided=True))
+            case DeliveryAcknowledged() as e:
+                done = acknowledgements.c.delivery_id == e.delivery_id
+                await conn.execute(update(acknowledgements).where(done).values(acknowledged=True))
+            case DeliveryDelivered() as e:
+                if e.recipient_kind == "org":
+                    delivered = insert(acknowledgements).values(
+                        delivery_id=e.delivery_id, material_id=e.material_id, org_id=e.org_id, delivered_at=d.recorded_at
+                    )
+                    await conn.execute(delivered.on_conflict_do_nothing())
+                await self._plan(conn, e, d)
+
+    async def _plan(self, conn: AsyncConnection, e: DeliveryDelivered, d: Delivered) -> None:
+        trigger = f"delivery:{e.delivery_id}"
+        if e.recipient_kind == "party":
+            await plan(conn, trigger, [(e.org_id, "party", "email")], None, d.recorded_at, material_id=e.material_id)
+            return
+        people = await holders(conn, e.org_id, d.recorded_at)
+        rows = [(p, "person", channel) for p in people for channel in self.channels]
+        await plan(conn, trigger, rows, e.org_id, d.recorded_at, material_id=e.material_id)
+
+
+async def holders(conn: AsyncConnection, org_id: str, at: datetime) -> list[str]:
+    """The people holding a notified post in the org that day."""
+    day = at.date()
+    held = await conn.execute(
+        select(posts.c.person_id, posts.c.role).where(
+            posts.c.org_id == org_id, posts.c.since <= day, or_(posts.c.until.is_(None), posts.c.until > day)
         )
-        recipients = [(person, "person") for person in post_holders((r.person_id, r.role) for r in held)]
-    org = None if e.recipient_kind == "party" else e.org_id
+    )
+    return post_holders((r.person_id, r.role) for r in held)
+
+
+async def plan(
+    conn: AsyncConnection,
+    trigger: str,
+    recipients: list[tuple[str, str, str]],
+    org_id: str | None,
+    at: datetime,
+    *,
+    material_id: str | None = None,
+    subject: str | None = None,
+    text: str | None = None,
+) -> int:
+    """Outbox rows for (recipient, kind, channel); one per trigger, recipient and channel, ever."""
     rows = [
         {
-            "notification_id": notification_id(trigger, recipient),
+            "notification_id": notification_id(trigger, recipient if channel == "email" else f"{recipient}#{channel}"),
             "trigger": trigger,
             "recipient_id": recipient,
             "recipient_kind": kind,
-            "org_id": org,
-            "material_id": e.material_id,
+            "channel": channel,
+            "org_id": org_id,
+            "material_id": material_id,
+            "subject": subject,
+            "text": text,
             "status": "pending",
-            "next_attempt_at": d.recorded_at,
-            "created_at": d.recorded_at,
+            "next_attempt_at": at,
+            "created_at": at,
         }
-        for recipient, kind in recipients
+        for recipient, kind, channel in recipients
     ]
-    if rows:
-        await conn.execute(insert(outbox).on_conflict_do_nothing(), rows)
+    if not rows:
+        return 0
+    added = await conn.execute(insert(outbox).on_conflict_do_nothing().returning(outbox.c.notification_id), rows)
+    return len(added.all())

@@ -1,0 +1,100 @@
+"""Reminders of the policy's deadlines, computed from facts on a day (RULES.md counting conventions).
+
+Each reminder has a key naming the deadline it is about, so it is sent once: a notice board stale since
+its last refresh (P1), a yearly contact-base submission due (P10, T7), a material waiting for moderation
+(H2) or for acknowledgement (X6) longer than allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+WEEK = timedelta(days=7)
+YEAR = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to an org's post holders."""
+
+    key: str
+    org_id: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Board:
+    channel_id: str
+    org_id: str
+    name: str
+    since: date
+    last_refreshed: date | None
+
+
+def stale_boards(boards: list[Board], today: date) -> list[Reminder]:
+    """P1: a notice board not refreshed in the 7 days before today (counted from its opening if never)."""
+    found = []
+    for b in boards:
+        last = b.last_refreshed or b.since
+        if today - last > WEEK:
+            found.append(
+                Reminder(
+                    f"P1:{b.channel_id}:{last.isoformat()}",
+                    b.org_id,
+                    f"Напоминание: обновите стенд «{b.name}»",
+                    f"Стенд «{b.name}» не обновлялся с {last:%d.%m.%Y}. По концепции (П1) его обновляют не реже раза в неделю.",
+                )
+            )
+    return found
+
+
+def submissions_due(orgs: dict[str, tuple[date, date | None]], today: date) -> list[Reminder]:
+    """P10, T7: a yearly contact-base submission is due when the last is 365 days old (or never, for an org
+    registered more than 365 days ago); the key names the year it is due, so it is sent once a year."""
+    found = []
+    for org_id, (registered_on, last) in orgs.items():
+        start = last or registered_on
+        if today - start >= YEAR:
+            due = (start + YEAR).year
+            found.append(
+                Reminder(
+                    f"P10:{org_id}:{due}",
+                    org_id,
+                    "Напоминание: направьте базу контактов вышестоящей организации",
+                    "Пора направить актуальную базу контактов актива вышестоящей организации (П10, Т7): "
+                    + (f"последняя отправлена {last:%d.%m.%Y}." if last else "она ещё не отправлялась."),
+                )
+            )
+    return found
+
+
+def waiting_moderation(pending: list[tuple[str, str, datetime]], now: datetime, allowed: timedelta) -> list[Reminder]:
+    """H2: a material awaiting the moderator's decision longer than allowed."""
+    return [
+        Reminder(
+            f"H2:{material}:{requested.isoformat()}",
+            moderator,
+            "Напоминание: материал ждёт модерации",
+            f"Материал ждёт вашего решения с {requested:%d.%m.%Y}.",
+        )
+        for material, moderator, requested in pending
+        if now - requested > allowed
+    ]
+
+
+def waiting_acknowledgement(
+    open_deliveries: list[tuple[str, str, datetime]], now: datetime, allowed: timedelta
+) -> list[Reminder]:
+    """X6: a delivery not acknowledged within the allowed time."""
+    return [
+        Reminder(
+            f"X6:{delivery}",
+            org_id,
+            "Напоминание: подтвердите получение материала",
+            f"Материал поступил {delivered:%d.%m.%Y} и ещё не отмечен как прочитанный.",
+        )
+        for delivery, org_id, delivered in open_deliveries
+        if now - delivered > allowed
+    ]
