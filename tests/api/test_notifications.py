@@ -40,8 +40,9 @@ async def test_a_delivery_mails_the_orgs_post_holders_with_consent_and_the_parti
     await eventually(lambda: _has(smtp, {"chair@verf.ru", "act@mail.ru"}), timeout=20)
     letter = next(m for m in smtp.letters if m["To"] == "chair@verf.ru")
     assert "Индексация зарплаты" in str(letter["Subject"]) and letter["Message-ID"].endswith("@profset>")
+
     async def settled() -> list[dict]:
-        rows = await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/notifications")
+        rows = [r for r in await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/notifications") if r["channel"] == "email"]
         return rows if all(r["status"] != "pending" for r in rows) else []
 
     receipts = await eventually(settled, timeout=20)

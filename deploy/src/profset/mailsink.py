@@ -7,8 +7,8 @@ import argparse
 import asyncio
 from dataclasses import dataclass, field
 from email import message_from_bytes
-from email.policy import default
 from email.message import Message
+from email.policy import default
 from pathlib import Path
 from typing import Any
 

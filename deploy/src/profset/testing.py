@@ -147,8 +147,45 @@ def smtp() -> Iterator[Any]:
     controller.stop()
 
 
+@dataclass
+class ChatApi:
+    """A local stand-in for a Telegram-Bot-API-compatible server: records every `sendMessage` call."""
+
+    url: str
+    calls: list[dict[str, Any]]
+
+
 @pytest.fixture
-async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any) -> AsyncIterator[Stack]:
+def chat() -> Iterator[ChatApi]:
+    """A real HTTP server on a free port that answers `sendMessage` like the Bot API and records the calls."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            calls.append({"path": self.path, **body})
+            answer = json.dumps({"ok": True, "result": {"message_id": len(calls)}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield ChatApi(f"http://127.0.0.1:{server.server_address[1]}/botTEST", calls)
+    server.shutdown()
+
+
+@pytest.fixture
+async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any, chat: ChatApi) -> AsyncIterator[Stack]:
     """Every service and the gateway against real servers; the gateway is reached in-process over ASGI."""
     import contextlib
 
@@ -169,7 +206,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     registry = create_service(RegistrySettings(**shared))
     contacts = create_contacts(ContactsSettings(**shared))
     exchange = create_exchange(ExchangeSettings(**shared))
-    mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2}
+    mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
     notifications = create_notifications(NotificationsSettings(**shared, **mail))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:

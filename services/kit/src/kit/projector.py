@@ -122,7 +122,7 @@ class Projector:
                     await self._consume(conn, sub, stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as e:  # noqa: BLE001 - a lost server or a deleted consumer: bind again and carry on
+            except Exception as e:
                 log.warning("projector interrupted", consumer=self.consumer, error=repr(e), exc_info=True)
                 self.bound = False
                 await pause(stop, 1.0)

@@ -31,6 +31,7 @@ class Queries:
                     "id": r.notification_id,
                     "trigger": r.trigger,
                     "recipient_id": r.recipient_id,
+                    "channel": r.channel,
                     "status": r.status,
                     "attempts": r.attempts,
                     "last_error": r.last_error,

@@ -43,7 +43,11 @@ class Planner:
                     continue
                 people = await holders(conn, r.org_id, now)
                 rows = [(p, "person", channel) for p in people for channel in self.channels]
-                added += await plan(conn, f"reminder:{r.key}", rows, r.org_id, now, subject=r.subject, text=r.text)
+                # due at `now` on the planner's clock, sent as soon as the sender's clock allows
+                send_from = min(now, clock.now())
+                added += await plan(
+                    conn, f"reminder:{r.key}", rows, r.org_id, now, subject=r.subject, text=r.text, send_from=send_from
+                )
         return added
 
     async def _due(self, conn: AsyncConnection, tree: treemirror.Orgs, now: datetime) -> list[reminders.Reminder]:

@@ -133,6 +133,7 @@ async def plan(
     material_id: str | None = None,
     subject: str | None = None,
     text: str | None = None,
+    send_from: datetime | None = None,
 ) -> int:
     """Outbox rows for (recipient, kind, channel); one per trigger, recipient and channel, ever."""
     rows = [
@@ -147,7 +148,7 @@ async def plan(
             "subject": subject,
             "text": text,
             "status": "pending",
-            "next_attempt_at": at,
+            "next_attempt_at": send_from or at,
             "created_at": at,
         }
         for recipient, kind, channel in recipients
