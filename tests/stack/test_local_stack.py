@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -54,6 +55,11 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
         north = next(o for o in orgs if o["name"].startswith("Северная"))
         [held] = httpx.get(f"{base}/api/v1/orgs/{north['id']}/inbox", headers=auth).json()[:1]
         assert held["held_for_review"] is True, "the northern org holds cascades for review"
+        mail = tmp_path / "data" / "mail"
+        deadline = time.monotonic() + 30
+        while not list(mail.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert any("sudprof-spb.example" in p.read_text(errors="replace") for p in mail.glob("*.eml")), "officers hear by mail"
         folder = tmp_path / "union"
         folder.mkdir()
         (folder / "orgs.csv").write_text(
