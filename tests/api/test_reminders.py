@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from notifications.reminders import Planner
+from notifications.sender import Sender
 from notifications.tables import channels, outbox, submissions
 from sqlalchemy import select
 from test_contacts_api import person
@@ -13,6 +14,7 @@ from test_exchange_api import NEWS, chain
 from test_officers_and_facts_api import post
 
 from kit import clock
+from kit.rpc import RequestClient
 from profset.testing import ChatApi, Stack, eventually
 
 
@@ -86,3 +88,35 @@ async def _subject_seen(smtp: Any, words: str) -> bool:
 
 async def _chat_seen(chat: ChatApi, handle: str) -> bool:
     return any(call["chat_id"] == handle and call["path"].endswith("/sendMessage") for call in chat.calls)
+
+
+async def test_a_daily_digest_gathers_the_days_materials_into_one_letter(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    chair, hc = await person(stack, h, o["p1"]["id"], "Председатель", role="chair")
+    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "digest@verf.ru"})
+    chosen = await stack.http.put(
+        f"/api/v1/people/{chair}/notification-preference", json={"mode": "daily_digest", "digest_hour": 8}, headers=hc
+    )
+    assert chosen.status_code == 200, chosen.text
+    for title in ("Первый", "Второй"):
+        material = (await post(stack, h, "/api/v1/materials", {**NEWS, "title": title, "org_id": o["cc"]["id"]}))["id"]
+        await post(stack, h, f"/api/v1/materials/{material}/cascade", {"to": [o["t1"]["id"]]}, 202)
+    service = stack.services["notifications"]
+    await eventually(lambda: _planned_for(service, chair, 2), timeout=20)
+    assert "digest@verf.ru" not in {str(m["To"]) for m in smtp.letters}, "nothing before the digest hour"
+
+    tomorrow = datetime.combine(clock.today(service.settings.tz) + timedelta(days=1), time(8, 5), service.settings.tz)
+    sender = Sender(service.runtime.store, service.settings, RequestClient(service.runtime.nc), now=lambda: tomorrow)
+    assert await sender.round() == 4, "two materials, by mail and by chat"
+    [letter] = [m for m in smtp.letters if str(m["To"]) == "digest@verf.ru"]
+    text = letter.get_body(preferencelist=("plain",)).get_content()
+    assert "Первый" in text and "Второй" in text and "2" in str(letter["Subject"])
+    assert await sender.round() == 0, "each material is in one digest"
+
+
+async def _planned_for(service: Any, person_id: str, n: int) -> bool:
+    async with service.runtime.engine.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.notification_id).where(outbox.c.recipient_id == person_id, outbox.c.channel == "email")
+        )
+        return len(rows.all()) >= n

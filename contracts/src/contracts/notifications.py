@@ -46,6 +46,34 @@ class NotificationFailed(
     attempt: int = Field(ge=1, description="Which attempt this was")
 
 
+class Mode(StrEnum):
+    """How a person wants to hear of what reaches their org."""
+
+    INSTANT = "instant"
+    DAILY_DIGEST = "daily_digest"
+
+
+class PreferenceSet(Event, context="notifications", aggregate="preference", name="set", subject_field="person_id", org_field=None):
+    """A person chose instant notifications or one daily digest."""
+
+    person_id: str = Field(description="The person")
+    mode: Mode = Field(description="Instant, or one digest a day")
+    digest_hour: int = Field(8, ge=0, le=23, description="The hour (union time) the digest goes out")
+
+
+class Preference(Payload):
+    """A person's choice (the body of `PUT /people/{id}/notification-preference`)."""
+
+    mode: Mode = Field(description="Instant, or one digest a day")
+    digest_hour: int = Field(8, ge=0, le=23, description="The hour (union time) the digest goes out")
+
+
+class SetPreference(Preference):
+    """Set how a person hears of what reaches their org."""
+
+    person_id: str = Field(description="The person")
+
+
 class ListNotifications(Payload):
     """Receipts of the notifications about an org, newest first."""
 
@@ -53,5 +81,5 @@ class ListNotifications(Payload):
     limit: int = Field(200, ge=1, le=5000, description="How many")
 
 
-VERBS: dict[str, type[Payload]] = {"list_notifications": ListNotifications}
+VERBS: dict[str, type[Payload]] = {"list_notifications": ListNotifications, "set_preference": SetPreference}
 """What `svc.notifications.<verb>` accepts."""

@@ -47,18 +47,20 @@ def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> Em
 
 
 async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
-    """Hands the letter to the mail server; raises `Refusal` with the server's reason."""
+    """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
+    accepted the letter, a failure to say goodbye is not a failure: retrying then would send it twice."""
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=settings.smtp_tls,
+        start_tls=settings.smtp_starttls,
+        timeout=30,
+    )
     try:
-        await aiosmtplib.send(
-            msg,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            start_tls=settings.smtp_starttls,
-            use_tls=settings.smtp_tls,
-            username=settings.smtp_username or None,
-            password=settings.smtp_password or None,
-            timeout=30,
-        )
+        await client.connect()
+        if settings.smtp_username:
+            await client.login(settings.smtp_username, settings.smtp_password)
+        await client.send_message(msg)
     except aiosmtplib.SMTPRecipientsRefused as e:
         first = e.recipients[0]
         raise Refusal(f"{first.code} {first.message}", permanent(first.code)) from None
@@ -66,3 +68,7 @@ async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
         raise Refusal(f"{e.code} {e.message}", permanent(e.code)) from None
     except (aiosmtplib.SMTPException, OSError) as e:
         raise Refusal(f"mail server unreachable: {e}", False) from None
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()

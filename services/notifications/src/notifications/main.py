@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from contracts.notifications import ListNotifications
+from contracts.notifications import ListNotifications, SetPreference
 from kit.projector import Projection
 from kit.rpc import Verb
 from kit.service import Runtime, Service, Wiring
 
 from .config import NotificationsSettings
+from .preferences import Preferences
 from .projections import sources
 from .projections.receipts import Receipts
 from .queries import Queries
@@ -33,11 +34,14 @@ def wire(rt: Runtime) -> Wiring:
         await planner.run(stop)
 
     return Wiring(
-        verbs={"list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False)},
+        verbs={
+            "list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False),
+            "set_preference": Verb(SetPreference, Preferences(rt.store).set_preference, command=True),
+        },
         inline=[Receipts(settings.retry_base_seconds, settings.max_attempts).apply],
         projections=[
             Projection("registry", "registry", sources.from_registry),
-            Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use).apply),
+            Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply),
             Projection("contacts", "contacts", sources.from_contacts),
         ],
         tasks=[send, remind],

@@ -45,9 +45,8 @@ class Planner:
                 rows = [(p, "person", channel) for p in people for channel in self.channels]
                 # due at `now` on the planner's clock, sent as soon as the sender's clock allows
                 send_from = min(now, clock.now())
-                added += await plan(
-                    conn, f"reminder:{r.key}", rows, r.org_id, now, subject=r.subject, text=r.text, send_from=send_from
-                )
+                trigger, tz = f"reminder:{r.key}", self.settings.tz
+                added += await plan(conn, trigger, rows, r.org_id, now, tz, subject=r.subject, text=r.text, send_from=send_from)
         return added
 
     async def _due(self, conn: AsyncConnection, tree: treemirror.Orgs, now: datetime) -> list[reminders.Reminder]:

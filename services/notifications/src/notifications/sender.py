@@ -8,22 +8,25 @@ the two can resend only that message, with the same Message-ID.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.notifications import Channel, NotificationFailed, NotificationSent
 from kit import clock, logs
 from kit.locks import lock_key, pause, try_lock
 from kit.rpc import RequestClient
-from kit.store import EventStore
+from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta
 from kit.tokens import Actor, Role, Signer
 
 from . import chat, mail
 from .config import NotificationsSettings
-from .domain.plan import message_id, pick_address
-from .tables import materials, outbox, parties
+from .domain.plan import message_id, notification_id, pick_address
+from .tables import materials, outbox, parties, preferences
 
 log = logs.get("sender")
 ME = Actor("notifications", Role.SERVICE, None)
@@ -32,8 +35,10 @@ ME = Actor("notifications", Role.SERVICE, None)
 class Sender:
     """Sends what is due, at most `rate_per_second` messages a second."""
 
-    def __init__(self, store: EventStore, settings: NotificationsSettings, requests: RequestClient) -> None:
-        self.store, self.settings, self.requests = store, settings, requests
+    def __init__(
+        self, store: EventStore, settings: NotificationsSettings, requests: RequestClient, now: Callable[[], datetime] = clock.now
+    ) -> None:
+        self.store, self.settings, self.requests, self.now = store, settings, requests, now
         self.signer = Signer(settings.token_private_key) if settings.token_private_key else None
         self.wake = asyncio.Event()
 
@@ -59,15 +64,73 @@ class Sender:
             due = (
                 await conn.execute(
                     select(outbox)
-                    .where(o.status == "pending", o.next_attempt_at <= clock.now())
+                    .where(o.status == "pending", o.next_attempt_at <= self.now())
                     .order_by(o.next_attempt_at, o.notification_id)
                     .limit(self.settings.batch)
                 )
             ).all()
+        async with self.store.engine.connect() as conn:
+            digests = {
+                r.person_id
+                for r in await conn.execute(select(preferences.c.person_id).where(preferences.c.mode == "daily_digest"))
+            }
+        handled: set[str] = set()
         for row in due:
-            await self.attempt(row)
+            if row.notification_id in handled:
+                continue
+            if row.recipient_id in digests and not row.subject:
+                handled |= await self.digest([r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel])
+            else:
+                await self.attempt(row)
             await asyncio.sleep(1 / self.settings.rate_per_second)
         return len(due)
+
+    async def digest(self, rows: list[Any]) -> set[str]:
+        """One letter listing every material due for a person on one channel; a receipt for each."""
+        first = rows[0]
+        ids = sorted(r.notification_id for r in rows)
+        mid = message_id(notification_id("digest", ",".join(ids)))
+        titles = []
+        async with self.store.engine.connect() as conn:
+            for r in rows:
+                m = (await conn.execute(select(materials.c.title).where(materials.c.material_id == r.material_id))).scalar()
+                titles.append(f"• {m or 'материал'}")
+        subject, text = (
+            f"Профсеть: поступило материалов — {len(rows)}",
+            "В вашу организацию поступили материалы:\n\n" + "\n".join(titles),
+        )
+        try:
+            address = await self._address(first)
+            if address is None:
+                for r in rows:
+                    await self._failed(
+                        r, "no usable address (none recorded, or no consent to a personal one)", True, r.attempts + 1
+                    )
+                return set(ids)
+            if first.channel == "chat":
+                await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
+            else:
+                await mail.send(self.settings, mail.letter(self.settings.mail_from, address, mid, subject, text))
+        except (mail.Refusal, _Unavailable) as e:
+            final = isinstance(e, mail.Refusal) and e.permanent
+            for r in rows:
+                await self._failed(r, getattr(e, "reason", str(e)), final, r.attempts + 1)
+            return set(ids)
+        receipts = [
+            NotificationSent(
+                notification_id=r.notification_id,
+                trigger=r.trigger,
+                recipient_id=r.recipient_id,
+                recipient_kind=r.recipient_kind,
+                org_id=r.org_id,
+                channel=Channel(r.channel),
+                message_id=mid,
+                attempt=r.attempts + 1,
+            )
+            for r in rows
+        ]
+        await self._record(receipts)
+        return set(ids)
 
     async def attempt(self, row: Any) -> None:
         """One try at one notification, ending in a receipt."""
@@ -101,9 +164,7 @@ class Sender:
             message_id=message_id(row.notification_id),
             attempt=attempt,
         )
-        await self.store.append(
-            f"notification-{row.notification_id}", [sent], expected_version=None, meta=Meta(actor="notifications")
-        )
+        await self._record([sent])
 
     async def _words(self, row: Any) -> tuple[str, str]:
         """A reminder's own subject and text, or those made from the material."""
@@ -145,9 +206,19 @@ class Sender:
             permanent=final,
             attempt=attempt,
         )
-        await self.store.append(
-            f"notification-{row.notification_id}", [failed], expected_version=None, meta=Meta(actor="notifications")
-        )
+        await self._record([failed])
+
+    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed]) -> None:
+        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice."""
+        batches = [Batch(f"notification-{e.notification_id}", [e]) for e in receipts]
+        for wait in (0.2, 1.0, 5.0, 15.0):
+            try:
+                await self.store.append_batch(batches, meta=Meta(actor="notifications"))
+                return
+            except (OperationalError, InterfaceError, OSError):
+                log.warning("could not record receipts yet; trying again", count=len(batches))
+                await asyncio.sleep(wait)
+        await self.store.append_batch(batches, meta=Meta(actor="notifications"))
 
 
 class _Unavailable(Exception):

@@ -79,6 +79,14 @@ acknowledgements = Table(
     Index("acknowledgements_open", "acknowledged", "delivered_at"),
 )
 
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("mode", Text, nullable=False),
+    Column("digest_hour", Integer, nullable=False),
+)
+
 outbox = Table(
     "outbox",
     metadata,

@@ -22,6 +22,7 @@ from contracts.exchange import (
     Release,
     Sender,
 )
+from contracts.notifications import Preference
 
 from ..deps import CallerDep, GatewayDep, ask
 from ..errors import ApiError
@@ -187,3 +188,9 @@ async def list_participation(gw: GatewayDep, who: CallerDep, material_id: str) -
 @router.get("/orgs/{org_id}/notifications", summary="Receipts of the notifications about an org")
 async def list_notifications(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
     return await ask(gw, who, "notifications", "list_notifications", {"org_id": org_id})
+
+
+@router.put("/people/{person_id}/notification-preference", summary="Instant notifications or a daily digest")
+async def set_preference(gw: GatewayDep, who: CallerDep, person_id: str, body: Preference, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "person_id": person_id}
+    return await ask(gw, who, "notifications", "set_preference", payload, response=response, command=True)

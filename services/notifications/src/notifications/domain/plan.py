@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 NOTIFIED_POSTS = ("chair", "info_worker", "info_activist", "press_secretary")
 """H3, P8: the chair and the information people of an org hear what reaches it."""
@@ -42,3 +43,10 @@ def permanent(code: int | None) -> bool:
 def next_attempt(failed_at: datetime, attempt: int, base_seconds: float) -> datetime:
     """Exponential backoff: base, 2·base, 4·base … after the `attempt`-th failure."""
     return failed_at + timedelta(seconds=base_seconds * 2 ** (attempt - 1))
+
+
+def next_digest(at: datetime, hour: int, tz: ZoneInfo) -> datetime:
+    """When a daily digest next goes out after `at`: the coming `hour`:00 in the union's time zone."""
+    local = at.astimezone(tz)
+    due = datetime.combine(local.date(), time(hour), tz)
+    return due if due > local else due + timedelta(days=1)

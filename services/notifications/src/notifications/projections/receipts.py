@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.notifications import NotificationFailed, NotificationSent
+from contracts.notifications import NotificationFailed, NotificationSent, PreferenceSet
 from kit.store import Recorded
 
 from ..domain.plan import next_attempt
-from ..tables import outbox
+from ..tables import outbox, preferences
 
 
 class Receipts:
-    """Applies `notification.sent` / `notification.failed` to the outbox."""
+    """Applies receipts to the outbox, and people's preferences."""
 
     def __init__(self, retry_base_seconds: float, max_attempts: int) -> None:
         self.base, self.max_attempts = retry_base_seconds, max_attempts
@@ -27,6 +28,10 @@ class Receipts:
                 case NotificationSent() as e:
                     values = {"status": "sent", "attempts": e.attempt, "sent_at": r.recorded_at, "last_error": None}
                     await conn.execute(update(outbox).where(o.notification_id == e.notification_id).values(values))
+                case PreferenceSet() as e:
+                    chosen = {"mode": e.mode.value, "digest_hour": e.digest_hour}
+                    stmt = insert(preferences).values(person_id=e.person_id, **chosen)
+                    await conn.execute(stmt.on_conflict_do_update(index_elements=[preferences.c.person_id], set_=chosen))
                 case NotificationFailed() as e:
                     done = e.permanent or e.attempt >= self.max_attempts
                     values = {

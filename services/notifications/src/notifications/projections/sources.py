@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -28,8 +29,8 @@ from contracts.officers import OfficerAssigned, OfficerRelieved
 from kit.projector import Delivered
 from kit.treemirror import apply_tree
 
-from ..domain.plan import notification_id, post_holders
-from ..tables import TREE, acknowledgements, channels, materials, moderation, outbox, parties, posts, submissions
+from ..domain.plan import next_digest, notification_id, post_holders
+from ..tables import TREE, acknowledgements, channels, materials, moderation, outbox, parties, posts, preferences, submissions
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -71,8 +72,8 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
 class ExchangeSource:
     """Parties, materials, deliveries and moderation; deliveries become outbox rows on every channel in use."""
 
-    def __init__(self, channels_in_use: Sequence[str]) -> None:
-        self.channels = tuple(channels_in_use)
+    def __init__(self, channels_in_use: Sequence[str], tz: ZoneInfo) -> None:
+        self.channels, self.tz = tuple(channels_in_use), tz
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         match d.event:
@@ -105,11 +106,11 @@ class ExchangeSource:
     async def _plan(self, conn: AsyncConnection, e: DeliveryDelivered, d: Delivered) -> None:
         trigger = f"delivery:{e.delivery_id}"
         if e.recipient_kind == "party":
-            await plan(conn, trigger, [(e.org_id, "party", "email")], None, d.recorded_at, material_id=e.material_id)
+            await plan(conn, trigger, [(e.org_id, "party", "email")], None, d.recorded_at, self.tz, material_id=e.material_id)
             return
         people = await holders(conn, e.org_id, d.recorded_at)
         rows = [(p, "person", channel) for p in people for channel in self.channels]
-        await plan(conn, trigger, rows, e.org_id, d.recorded_at, material_id=e.material_id)
+        await plan(conn, trigger, rows, e.org_id, d.recorded_at, self.tz, material_id=e.material_id)
 
 
 async def holders(conn: AsyncConnection, org_id: str, at: datetime) -> list[str]:
@@ -129,13 +130,19 @@ async def plan(
     recipients: list[tuple[str, str, str]],
     org_id: str | None,
     at: datetime,
+    tz: ZoneInfo,
     *,
     material_id: str | None = None,
     subject: str | None = None,
     text: str | None = None,
     send_from: datetime | None = None,
 ) -> int:
-    """Outbox rows for (recipient, kind, channel); one per trigger, recipient and channel, ever."""
+    """Outbox rows for (recipient, kind, channel); one per trigger, recipient and channel, ever. A person who
+    chose a daily digest gets theirs at the digest hour."""
+    chosen = await conn.execute(
+        select(preferences).where(preferences.c.person_id.in_([r for r, kind, _ in recipients if kind == "person"]))
+    )
+    digest = {p.person_id: p.digest_hour for p in chosen if p.mode == "daily_digest"}
     rows = [
         {
             "notification_id": notification_id(trigger, recipient if channel == "email" else f"{recipient}#{channel}"),
@@ -148,7 +155,7 @@ async def plan(
             "subject": subject,
             "text": text,
             "status": "pending",
-            "next_attempt_at": send_from or at,
+            "next_attempt_at": next_digest(at, digest[recipient], tz) if recipient in digest else send_from or at,
             "created_at": at,
         }
         for recipient, kind, channel in recipients
