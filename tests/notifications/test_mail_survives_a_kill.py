@@ -86,7 +86,7 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
-        midway = len(smtp.letters)
+        midway = sum("Всем ППО" in str(letter["Subject"]) for letter in smtp.letters)
         assert 40 <= midway < 200, f"killed midway, after {midway} letters"
 
         second = start_notifications(shared, keys, smtp.port, tmp_path / "notifications.log")
@@ -96,7 +96,9 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
             second.send_signal(signal.SIGTERM)
             second.wait(20)
     await engine.dispose()
-    by_address = Counter(str(letter["To"]) for letter in smtp.letters)
+    # the chairs may also hear of deadlines (P10 reminders); this counts the letters about the material
+    about = [letter for letter in smtp.letters if "Всем ППО" in str(letter["Subject"])]
+    by_address = Counter(str(letter["To"]) for letter in about)
     assert set(by_address) == {f"chair{i}@verf.ru" for i in range(200)}, "every consenting recipient, and nobody else"
     repeated = {a: n for a, n in by_address.items() if n > 1}
     assert sum(repeated.values()) - len(repeated) <= 1, f"at most the letter in flight at the kill again: {repeated}"
@@ -132,7 +134,7 @@ async def _central(engine: Any) -> str:
 
 
 async def _letters_at_least(smtp: Any, n: int) -> bool:
-    return len(smtp.letters) >= n
+    return sum("Всем ППО" in str(letter["Subject"]) for letter in smtp.letters) >= n
 
 
 async def _settled(engine: Any, n: int) -> bool:

@@ -207,6 +207,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     contacts = create_contacts(ContactsSettings(**shared))
     exchange = create_exchange(ExchangeSettings(**shared))
     mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
+    mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
     notifications = create_notifications(NotificationsSettings(**shared, **mail))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
