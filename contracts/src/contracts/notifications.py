@@ -53,7 +53,9 @@ class Mode(StrEnum):
     DAILY_DIGEST = "daily_digest"
 
 
-class PreferenceSet(Event, context="notifications", aggregate="preference", name="set", subject_field="person_id", org_field=None):
+class PreferenceSet(
+    Event, context="notifications", aggregate="preference", name="set", subject_field="person_id", org_field=None
+):
     """A person chose instant notifications or one daily digest."""
 
     person_id: str = Field(description="The person")
