@@ -30,7 +30,7 @@ def _email(value: str) -> str:
 
 
 def phone(value: str) -> str:
-    """E.164: Russian numbers written 8…, 7…, +7… or as ten digits become +7XXXXXXXXXX."""
+    """E.164: a Russian number written 8…, 7…, +7… or as ten digits becomes +7 and its ten digits."""
     digits = re.sub(r"[\s()\-.]", "", value.strip())
     if digits.startswith("+"):
         body = digits[1:]

@@ -1,0 +1,232 @@
+"""Commands and queries of the contacts service (`svc.contacts.<verb>`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from ..base import Payload
+from ..people import PERSON_ID
+from ..registry import NAME, ORG_ID, AsOf
+from .events import CHANNEL_ID, CONTACT_ID, PERIOD, Audience, ChannelKind, ConsentMethod, ContactKind, Format, Publication
+
+
+class Consent(Payload):
+    """When and how the owner consented."""
+
+    given_at: date = Field(description="When consent was given")
+    method: ConsentMethod = Field(description="How it was given")
+
+
+class ContactPoint(Payload):
+    """A contact point (the body of `POST /people/{id}/contact-points`)."""
+
+    kind: ContactKind = Field(description="What kind of address", examples=["work_email"])
+    value: str = Field(min_length=3, max_length=200, description="E-mail, phone or messenger handle", examples=["ivanov@verf.ru"])
+    consent: Consent | None = Field(None, description="Required before a personal address is used (T4)")
+
+
+class AddContactPoint(ContactPoint):
+    """Record a contact point of a person."""
+
+    person_id: str = PERSON_ID
+
+
+class GrantConsent(Consent):
+    """Record the owner's consent to use a personal address."""
+
+    contact_id: str = CONTACT_ID
+
+
+class Withdrawal(Payload):
+    """When consent was withdrawn (the body of `POST /contact-points/{id}/consent-withdrawal`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class WithdrawConsent(Withdrawal):
+    """Record that the owner withdrew consent."""
+
+    contact_id: str = CONTACT_ID
+
+
+class Merge(Payload):
+    """Which contact point a duplicate merges into (the body of `POST /contact-points/{id}/merge`)."""
+
+    into_contact_id: str = Field(description="The contact point that stays")
+
+
+class MergeContacts(Merge):
+    """Merge a duplicate contact point into another with the same normalised address."""
+
+    contact_id: str = CONTACT_ID
+
+
+class EraseWithdrawn(Payload):
+    """Erase every address whose consent was withdrawn more than the grace period ago (PD1: within 30 days)."""
+
+    today: date | None = Field(None, description="The day to count from; defaults to today")
+
+
+class ListContactPoints(Payload):
+    """A person's contact points."""
+
+    person_id: str = PERSON_ID
+
+
+class UsableAddresses(Payload):
+    """A person's addresses usable right now (consent honoured): the one way plaintext leaves contacts."""
+
+    person_id: str = PERSON_ID
+    kinds: list[ContactKind] | None = Field(None, description="Only these kinds")
+
+
+class FindDuplicates(Payload):
+    """Contact points with the same normalised address within an org's subtree."""
+
+    org_id: str = ORG_ID
+
+
+class Channel(Payload):
+    """An information resource to open (the body of `POST /orgs/{id}/channels`)."""
+
+    kind: ChannelKind = Field(description="What kind of resource")
+    name: str = NAME
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$", description="Where it lives, if online")
+    audience: Audience = Field(Audience.MEMBERS, description="Whom it is for")
+    since: date | None = Field(None, description="Defaults to today")
+
+
+class OpenChannel(Channel):
+    """Open an information resource of an org."""
+
+    org_id: str = ORG_ID
+
+
+class Closure(Payload):
+    """When a resource closes (the body of `POST /channels/{id}/closure`)."""
+
+    effective_on: date | None = Field(None, description="First day it no longer runs; defaults to today")
+    reason: str | None = Field(None, max_length=500, description="Why")
+
+
+class CloseChannel(Closure):
+    """Close an information resource."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class Update(Payload):
+    """When a resource was refreshed (the body of `POST /channels/{id}/updates`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class RefreshChannel(Update):
+    """Record a refresh of a resource (P1)."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class Stats(Payload):
+    """Audience figures for a period (the body of `POST /channels/{id}/stats`)."""
+
+    period: str = PERIOD
+    subscribers: int | None = Field(None, ge=0, le=100_000_000, description="Subscribers at the period's end")
+    visits: int | None = Field(None, ge=0, le=10_000_000_000, description="Visits or views in the period")
+    engagement: int | None = Field(None, ge=0, le=10_000_000_000, description="Reactions, comments, shares")
+
+
+class ReportChannelStats(Stats):
+    """Report a resource's audience figures (K4)."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class ListChannels(AsOf):
+    """An org's information resources running on `as_of`, with their last refresh and figures."""
+
+    org_id: str = ORG_ID
+
+
+class Subscription(Payload):
+    """A year's subscription (the body of `POST /orgs/{id}/subscriptions`)."""
+
+    publication: Publication = Field(description="The edition", examples=["solidarnost"])
+    copies: int = Field(ge=1, le=1_000_000, description="Copies", examples=[6])
+    year: int = Field(ge=1900, le=2200, description="Calendar year", examples=[2026])
+    format: Format = Field(Format.PRINT, description="Print or electronic")
+
+
+class ReportSubscription(Subscription):
+    """Report an org's subscription for a year (P11)."""
+
+    org_id: str = ORG_ID
+
+
+class ListSubscriptions(AsOf):
+    """An org's subscriptions for the year of `as_of`."""
+
+    org_id: str = ORG_ID
+
+
+class Submission(Payload):
+    """The date of the copy (the body of `POST /orgs/{id}/contact-base/submissions`)."""
+
+    at: date | None = Field(None, description="Defaults to today")
+
+
+class SubmitContactBase(Submission):
+    """Freeze an org's contact base for its parent (P10, T7)."""
+
+    org_id: str = ORG_ID
+
+
+class ListSubmissions(Payload):
+    """An org's submissions, newest first."""
+
+    org_id: str = ORG_ID
+
+
+class GetSubmission(Payload):
+    """A frozen contact base with its entries; values only for readers of personal data, consent honoured."""
+
+    submission_id: str = Field(description="Opaque id of the submission")
+
+
+class GetContactBase(AsOf):
+    """An org's contact base as it stands on `as_of` (live, not frozen)."""
+
+    org_id: str = ORG_ID
+
+
+class GetReach(AsOf):
+    """How many of an org's members its electronic channels cover (K6), as of a date."""
+
+    org_id: str = ORG_ID
+
+
+VERBS: dict[str, type[Payload]] = {
+    "add_contact_point": AddContactPoint,
+    "grant_consent": GrantConsent,
+    "withdraw_consent": WithdrawConsent,
+    "merge_contacts": MergeContacts,
+    "erase_withdrawn": EraseWithdrawn,
+    "list_contact_points": ListContactPoints,
+    "usable_addresses": UsableAddresses,
+    "find_duplicates": FindDuplicates,
+    "open_channel": OpenChannel,
+    "close_channel": CloseChannel,
+    "refresh_channel": RefreshChannel,
+    "report_channel_stats": ReportChannelStats,
+    "list_channels": ListChannels,
+    "report_subscription": ReportSubscription,
+    "list_subscriptions": ListSubscriptions,
+    "submit_contact_base": SubmitContactBase,
+    "list_submissions": ListSubmissions,
+    "get_submission": GetSubmission,
+    "get_contact_base": GetContactBase,
+    "get_reach": GetReach,
+}
+"""What `svc.contacts.<verb>` accepts."""

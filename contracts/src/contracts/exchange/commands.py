@@ -1,0 +1,221 @@
+"""Commands and queries of the exchange service (`svc.exchange.<verb>`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..base import Payload
+from ..registry import ORG_ID
+from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind
+
+
+class Draft(Content):
+    """A new material (the body of `POST /materials`)."""
+
+    org_id: str = ORG_ID
+
+
+class DraftMaterial(Draft):
+    """Draft a material."""
+
+
+class EditMaterial(Content):
+    """Replace a draft's content."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Reception(Content):
+    """A material that came from an outside party (the body of `POST /orgs/{id}/received-materials`)."""
+
+    party_id: str = PARTY_ID
+
+
+class ReceiveMaterial(Reception):
+    """Record a material received from an outside party (X1)."""
+
+    org_id: str = ORG_ID
+
+
+class AddAttachment(Payload):
+    """Attach a file (sent base64-encoded over request/reply)."""
+
+    material_id: str = MATERIAL_ID
+    filename: str = Field(min_length=1, max_length=255, description="The file's name")
+    content_type: str = Field(min_length=1, max_length=100, description="Its media type")
+    data_base64: str = Field(description="The file, base64")
+
+
+class Sender(Payload):
+    """Who sends a material up (the body of `POST /materials/{id}/send-up`)."""
+
+    org_id: str | None = Field(None, description="The org sending it: the author by default, or a recipient forwarding it")
+
+
+class SendUp(Sender):
+    """Send a material up the chain; `org_id` forwards a received one further up."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Cascade(Payload):
+    """Whom to send down to (the body of `POST /materials/{id}/cascade`)."""
+
+    to: list[str] | None = Field(None, description="Chosen children; the whole subtree when absent")
+    org_id: str | None = Field(None, description="The org cascading: the author by default, or a recipient passing it on")
+
+
+class CascadeMaterial(Cascade):
+    """Send a material down the subtree (X1)."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Release(Payload):
+    """Which holding org releases a cascade (the body of `POST /materials/{id}/release`)."""
+
+    org_id: str = ORG_ID
+
+
+class ReleaseCascade(Release):
+    """Release a held cascade to the holder's subtree."""
+
+    material_id: str = MATERIAL_ID
+
+
+class RequestPublication(Payload):
+    """Ask for a material to be published on the org's public resources (H2)."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Decision(Payload):
+    """A moderation decision (the body of `POST /materials/{id}/moderation`)."""
+
+    approve: bool = Field(description="Approve (true) or reject (false)")
+    reason: str | None = Field(None, max_length=2000, description="Required when rejecting")
+
+
+class Moderate(Decision):
+    """Approve or reject a material for publication."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Acknowledge(Payload):
+    """Which org has read it (the body of `POST /materials/{id}/acknowledge`)."""
+
+    org_id: str = ORG_ID
+
+
+class AcknowledgeDelivery(Acknowledge):
+    """Acknowledge a delivery."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Policy(Payload):
+    """An org's policy (the body of `PUT /orgs/{id}/exchange-policy`)."""
+
+    hold_for_review: bool = Field(False, description="Hold cascades for review before its subtree gets them")
+    moderates_publications: bool = Field(True, description="Approve its children's materials for publication (H2)")
+
+
+class SetPolicy(Policy):
+    """Set an org's forwarding and moderation policy."""
+
+    org_id: str = ORG_ID
+
+
+class Party(Payload):
+    """An outside party (the body of `POST /parties`)."""
+
+    kind: PartyKind = Field(description="What it is")
+    name: str = Field(min_length=1, max_length=300, description="Its name")
+    email: str = Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Where its materials go")
+    org_id: str | None = Field(None, description="For a territorial association: the territorial org it serves")
+
+
+class RegisterParty(Party):
+    """Add an outside party to the register."""
+
+
+class Participation(Payload):
+    """Participants of a campaign at one org (the body of `POST /materials/{id}/participation`)."""
+
+    org_id: str = ORG_ID
+    on_site: int = Field(0, ge=0, le=10_000_000, description="Participants on site")
+    online: int = Field(0, ge=0, le=10_000_000, description="Participants online")
+
+
+class ReportParticipation(Participation):
+    """Report participation in a campaign (K8)."""
+
+    material_id: str = MATERIAL_ID
+
+
+class GetMaterial(Payload):
+    """One material with its state."""
+
+    material_id: str = MATERIAL_ID
+
+
+class ListDeliveries(Payload):
+    """A material's deliveries, one row per recipient, and how far it got (X6)."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Inbox(Payload):
+    """What reached an org, newest first."""
+
+    org_id: str = ORG_ID
+    overdue: bool = Field(False, description="Only deliveries not acknowledged within the allowed days")
+
+
+class ListMaterials(Payload):
+    """Materials authored by an org, newest first."""
+
+    org_id: str = ORG_ID
+
+
+class ListParties(Payload):
+    """The register of outside parties."""
+
+
+class GetAttachment(Payload):
+    """One attachment's bytes."""
+
+    material_id: str = MATERIAL_ID
+    attachment_id: str = Field(description="Opaque id of the file")
+
+
+class ListParticipation(Payload):
+    """Participation reported for a campaign."""
+
+    material_id: str = MATERIAL_ID
+
+
+VERBS: dict[str, type[Payload]] = {
+    "draft_material": DraftMaterial,
+    "edit_material": EditMaterial,
+    "receive_material": ReceiveMaterial,
+    "add_attachment": AddAttachment,
+    "send_up": SendUp,
+    "cascade": CascadeMaterial,
+    "release_cascade": ReleaseCascade,
+    "request_publication": RequestPublication,
+    "moderate": Moderate,
+    "acknowledge": AcknowledgeDelivery,
+    "set_policy": SetPolicy,
+    "register_party": RegisterParty,
+    "report_participation": ReportParticipation,
+    "get_material": GetMaterial,
+    "list_deliveries": ListDeliveries,
+    "inbox": Inbox,
+    "list_materials": ListMaterials,
+    "list_parties": ListParties,
+    "get_attachment": GetAttachment,
+    "list_participation": ListParticipation,
+}
+"""What `svc.exchange.<verb>` accepts."""
