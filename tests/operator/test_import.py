@@ -164,6 +164,13 @@ async def test_channels_and_contact_points_import_after_the_people_they_belong_t
     assert "contact_points imported 0, already there 3" in capsys.readouterr().out
     assert await ledger_size(stack.database_url) == before
 
+    renamed = (tmp_path / "orgs.csv").read_text().replace("ППО 1,primary", "ППО номер один,primary")
+    (tmp_path / "orgs.csv").write_text(renamed)
+    assert await profset("import", str(tmp_path)) == 0
+    warned = [w for w in capsys.readouterr().err.splitlines() if "(warning)" in w]
+    assert len(warned) == 1 and warned[0].startswith("orgs.csv:") and "changed since it was imported" in warned[0]
+    assert await ledger_size(stack.database_url) == before, "a changed row is reported, not applied"
+
     write(
         tmp_path,
         "contact_points",
@@ -171,7 +178,7 @@ async def test_channels_and_contact_points_import_after_the_people_they_belong_t
         [["m2", "mobile", "123", "", ""], ["ghost", "work_email", "g@x.ru", "", ""]],
     )
     assert await profset("import", str(tmp_path)) == 1
-    assert capsys.readouterr().err.splitlines()[:2] == [
+    assert [line for line in capsys.readouterr().err.splitlines() if "(warning)" not in line][:2] == [
         "contact_points.csv:2: value: write the number with its country code (+7 912 345-67-89)",
         "contact_points.csv:3: person_ref: no person 'ghost' (or erased)",
     ]

@@ -49,6 +49,8 @@ def import_union(folder: Path) -> int:
             shown = f", {more} not shown" if more > 0 else ""
             print(f"{len(outcome.problems)} problem(s){shown}; nothing more was imported (the {name} files)", file=sys.stderr)
             return 1
+        for problem in outcome.changed:
+            print(f"{problem} (warning)", file=sys.stderr)
         for kind, count in outcome.written.items():
             print(f"{kind:<14} imported {count}, already there {outcome.skipped.get(kind, 0)}")
     return 0

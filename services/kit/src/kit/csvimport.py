@@ -39,6 +39,8 @@ class Outcome:
     written: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    changed: list[Problem] = field(default_factory=list)
+    """Known rows that differ from what was imported: not applied, reported."""
 
 
 @dataclass(frozen=True)

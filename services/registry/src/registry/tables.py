@@ -162,6 +162,7 @@ import_refs = Table(
     Column("kind", Text, primary_key=True, comment="orgs, headcounts, officers or members"),
     Column("ref", Text, primary_key=True, comment="The row's key in the source system"),
     Column("id", Text, nullable=False, comment="What it became here"),
+    Column("digest", Text, comment="Digest of an org or headcount row as imported (people's rows keep none)"),
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 """Which source rows an import already brought in, written with their events, so a re-run skips them."""

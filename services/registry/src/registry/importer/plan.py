@@ -20,7 +20,7 @@ from ..domain import headcount, people, tree
 from ..domain.tree import Tree
 from ..handlers.tree import TREE, TREE_FOLD
 from ..tables import import_refs
-from .rows import FILES, Line, Problem, read
+from .rows import FILES, Line, Problem, digest, read
 
 LEVELS = {Level.CENTRAL: 0, Level.TERRITORIAL: 1, Level.PRIMARY: 2}
 COLUMNS = {"org_id": "org_ref", "parent_id": "parent_ref", "as_of": "as_of", "since": "since"}
@@ -35,6 +35,8 @@ class Plan:
     rows: dict[str, list[tuple[Line, dict[str, str]]]] = field(default_factory=lambda: {k: [] for k in FILES})
     skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
     problems: list[Problem] = field(default_factory=list)
+    changed: list[Problem] = field(default_factory=list)
+    """Known rows whose content differs from what was imported: left as they are, and reported."""
 
     def total(self) -> int:
         return sum(len(v) for v in self.rows.values())
@@ -45,7 +47,7 @@ async def plan(folder: Path, store: EventStore) -> Plan:
     problems: list[Problem] = []
     lines = {kind: read(folder, kind, problems) for kind in FILES}
     t, version = await store.load(TREE, TREE_FOLD)
-    known = await _known(store)
+    known, known_digests = await _known(store)
     result = Plan(t, version, problems=problems)
     orgs = dict(known["orgs"])
 
@@ -67,6 +69,7 @@ async def plan(folder: Path, store: EventStore) -> Plan:
         r = line.row
         if r.ref in known["orgs"]:
             result.skipped["orgs"] += 1
+            _compare(result, "orgs", line, known_digests)
             continue
         parent = resolve(r.parent_ref) if r.parent_ref else None
         if r.parent_ref and parent is None:
@@ -83,6 +86,7 @@ async def plan(folder: Path, store: EventStore) -> Plan:
             r = line.row
             if r.ref in known[kind]:
                 result.skipped[kind] += 1
+                _compare(result, kind, line, known_digests)
             elif (org := resolve(r.org_ref)) is None:
                 problems.append(Problem(f"{kind}.csv", line.line, "org_ref", f"no org {r.org_ref!r} in the files or the union"))
             elif check(kind, line, partial(_check_row, result.tree, kind, r, org)):
@@ -108,9 +112,20 @@ def _evolve(t: Tree, events: list[Any]) -> Tree:
     return t
 
 
-async def _known(store: EventStore) -> dict[str, dict[str, str]]:
+async def _known(store: EventStore) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
     known: dict[str, dict[str, str]] = {k: {} for k in FILES}
+    digests: dict[tuple[str, str], str] = {}
     async with store.engine.connect() as conn:
-        for row in await conn.execute(select(import_refs.c.kind, import_refs.c.ref, import_refs.c.id)):
+        for row in await conn.execute(select(import_refs.c.kind, import_refs.c.ref, import_refs.c.id, import_refs.c.digest)):
             known[row.kind][row.ref] = row.id
-    return known
+            if row.digest:
+                digests[(row.kind, row.ref)] = row.digest
+    return known, digests
+
+
+def _compare(result: Plan, kind: str, line: Line, digests: dict[tuple[str, str], str]) -> None:
+    """A known row that changed since it was imported is reported, not applied: changes go through the API."""
+    before = digests.get((kind, line.row.ref))
+    if before is not None and before != digest(kind, line.row):
+        message = "changed since it was imported; left as it is (a rename, a move or a new figure goes through the API)"
+        result.changed.append(Problem(f"{kind}.csv", line.line, "row", message))

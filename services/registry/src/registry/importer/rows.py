@@ -10,6 +10,7 @@ members.csv     ref, org_ref, full_name, birth_date, position, since
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +63,15 @@ class MemberRow(Row):
 
 FILES: dict[str, type[Row]] = {"orgs": OrgRow, "headcounts": HeadcountRow, "officers": OfficerRow, "members": MemberRow}
 """Each kind of row and its file, `<kind>.csv`, in the order they are imported."""
+
+
+UNCHANGED = ("orgs", "headcounts")
+"""Kinds whose rows are checked for changes on a re-run; people's rows keep no digest of their data."""
+
+
+def digest(kind: str, row: Row) -> str | None:
+    """What a re-run compares for the kinds in UNCHANGED."""
+    return hashlib.sha256(row.model_dump_json().encode()).hexdigest() if kind in UNCHANGED else None
 
 
 def read(folder: Path, kind: str, problems: list[Problem]) -> list[Line]:

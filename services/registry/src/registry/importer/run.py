@@ -19,4 +19,4 @@ async def run(folder: Path, settings: RegistrySettings, progress: Progress | Non
         if planned.problems:
             return Outcome(problems=sorted(planned.problems, key=lambda p: (p.file, p.line)))
         written = await write(planned, store, keyring, progress or Progress())
-        return Outcome(written=written, skipped=planned.skipped)
+        return Outcome(written=written, skipped=planned.skipped, changed=planned.changed)

@@ -23,6 +23,7 @@ from ..handlers.people import person_stream
 from ..handlers.tree import TREE
 from ..tables import import_refs
 from .plan import Plan
+from .rows import digest
 
 CHUNK = {"orgs": 500, "headcounts": 2000, "officers": 500, "members": 1000}
 Planned = tuple[Line, dict[str, str]]
@@ -44,7 +45,9 @@ async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Progr
                 batches = [Batch(f"headcount-{ids['org_id']}", [_reported(line, ids)]) for line, ids in chunk]
             else:
                 batches = await _people(kind, chunk, store, keyring)
-            refs = [{"kind": kind, "ref": line.row.ref, "id": _id(kind, ids)} for line, ids in chunk]
+            refs = [
+                {"kind": kind, "ref": line.row.ref, "id": _id(kind, ids), "digest": digest(kind, line.row)} for line, ids in chunk
+            ]
             await store.append_batch(batches, meta=meta, also=_remember(refs))
             written[kind] += len(chunk)
             progress.show(kind, written[kind], len(rows))

@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.Text(), nullable=False, comment='orgs, headcounts, officers or members'),
     sa.Column('ref', sa.Text(), nullable=False, comment="The row's key in the source system"),
     sa.Column('id', sa.Text(), nullable=False, comment='What it became here'),
+    sa.Column('digest', sa.Text(), nullable=True, comment="Digest of an org or headcount row as imported (people's rows keep none)"),
     sa.Column('imported_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'ref'),
     schema='registry'
