@@ -182,3 +182,21 @@ async def test_channels_and_contact_points_import_after_the_people_they_belong_t
         "contact_points.csv:2: value: write the number with its country code (+7 912 345-67-89)",
         "contact_points.csv:3: person_ref: no person 'ghost' (or erased)",
     ]
+
+
+@pytest.mark.usefixtures("operator_env")
+async def test_an_operator_erases_a_person_with_the_basis_recorded(stack: Stack, capsys: Any) -> None:
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    cc = (
+        await stack.http.post("/api/v1/orgs", json={"name": "ЦК", "level": "central", "registered_on": "1990-01-01"}, headers=h)
+    ).json()
+    ppo = {"name": "ППО", "level": "primary", "parent_id": cc["id"], "registered_on": "1995-01-01"}
+    p = (await stack.http.post("/api/v1/orgs", json=ppo, headers=h)).json()
+    person = (await stack.http.post(f"/api/v1/orgs/{p['id']}/members", json={"full_name": "Стираемый Сергей"}, headers=h)).json()[
+        "id"
+    ]
+    assert await profset("erase", person, "--basis", "заявление от 01.11.2026") == 0
+    assert "erased" in capsys.readouterr().out
+    record = (await stack.http.get(f"/api/v1/members/{person}", headers=h)).json()
+    assert record["erased"] and record["full_name"] is None and record["erasure_basis"] == "заявление от 01.11.2026"
+    assert await profset("erase", person, "--basis", "again") == 1, "an erased record stays closed"

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
     rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from its ledger")
     rebuild.add_argument("service", choices=["registry"])
+    erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
+    erase.add_argument("person_id")
+    erase.add_argument("--basis", required=True, help="on what basis, for the record")
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI 3 document")
     asyncapi.add_argument("out", nargs="?", default="asyncapi.json")
     args = parser.parse_args(argv)
@@ -49,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         from .operator import rebuild_registry
 
         return rebuild_registry()
+    if args.command == "erase":
+        from .operator import erase_person
+
+        return erase_person(args.person_id, args.basis)
     if args.command == "asyncapi":
         from contracts.asyncapi import document
 

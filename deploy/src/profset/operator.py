@@ -62,3 +62,19 @@ def rebuild_registry() -> int:
 
     print(f"rebuilt the registry's read models from {asyncio.run(rebuild(_registry_settings()))} events")
     return 0
+
+
+def erase_person(person_id: str, basis: str) -> int:
+    """`profset erase PERSON_ID --basis …`: PD1 erasure on the operator's authority."""
+    import getpass
+
+    from kit.errors import Refused
+    from registry.offline import erase
+
+    try:
+        done = asyncio.run(erase(_registry_settings(), person_id, basis, getpass.getuser()))
+    except Refused as e:
+        print(f"refused: {e.message}", file=sys.stderr)
+        return 1
+    print(f"erased {done.get('id', person_id)} on {done.get('erased_on', '')}")
+    return 0

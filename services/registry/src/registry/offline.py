@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from contracts.people import ErasePerson
+from kit import clock
 from kit.crypto import KeyRing
 from kit.db import make_engine
+from kit.rpc import Context
 from kit.store import EventStore
-from kit.store.eventstore import truncating
+from kit.store.eventstore import Meta, truncating
+from kit.tokens import Actor, Role
 
 from .config import RegistrySettings
+from .handlers.people import PeopleHandlers
 from .main import inline_projections
 from .tables import READ_MODELS, ledger
 
@@ -35,3 +41,15 @@ async def rebuild(settings: RegistrySettings) -> int:
     """Empties the registry's read models and applies its whole ledger again; returns how many events."""
     async with opened(settings) as (store, _):
         return await store.rebuild(truncating(READ_MODELS))
+
+
+async def erase(settings: RegistrySettings, person_id: str, basis: str, operator: str) -> dict[str, Any]:
+    """Erases a person's data (PD1) on an operator's authority, recorded as `operator:<name>`."""
+    async with opened(settings) as (store, keyring):
+        now = clock.now()
+        actor = Actor(f"operator:{operator}", Role.ADMIN, None)
+        ctx = Context(
+            actor=actor, meta=Meta(actor=actor.username), today=now.astimezone(settings.tz).date(), now=now, tz=settings.tz
+        )
+        committed = await PeopleHandlers(store, keyring).erase_person(ErasePerson(person_id=person_id, basis=basis), ctx)
+        return dict(committed.reply.get("data") or {})
