@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from contracts import contacts as c
-from contracts.base import Payload
-from kit.rpc import Handler, Verb
+from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 
 from .config import ContactsSettings
@@ -28,7 +27,7 @@ def wire(rt: Runtime) -> Wiring:
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
     resources = ChannelHandlers(rt.store)
     about_people, about_resources = ContactQueries(rt.engine, rt.keyring), ChannelQueries(rt.engine)
-    commands: dict[str, tuple[type[Payload], Handler]] = {
+    commands: VerbTable = {
         "add_contact_point": (c.AddContactPoint, people.add_contact_point),
         "grant_consent": (c.GrantConsent, people.grant_consent),
         "withdraw_consent": (c.WithdrawConsent, people.withdraw_consent),
@@ -41,7 +40,7 @@ def wire(rt: Runtime) -> Wiring:
         "report_subscription": (c.ReportSubscription, resources.report_subscription),
         "submit_contact_base": (c.SubmitContactBase, resources.submit_contact_base),
     }
-    reads: dict[str, tuple[type[Payload], Handler]] = {
+    reads: VerbTable = {
         "list_contact_points": (c.ListContactPoints, about_people.list_contact_points),
         "usable_addresses": (c.UsableAddresses, about_people.usable_addresses),
         "find_duplicates": (c.FindDuplicates, about_people.find_duplicates),
@@ -52,14 +51,12 @@ def wire(rt: Runtime) -> Wiring:
         "list_subscriptions": (c.ListSubscriptions, about_resources.list_subscriptions),
         "get_reach": (c.GetReach, about_resources.get_reach),
     }
-    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
-    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
 
     async def sweep(stop: asyncio.Event) -> None:
         await people.sweep_now_and_then(stop, settings.sweep_every_seconds, settings.tz)
 
     return Wiring(
-        verbs=verbs,
+        verbs=verbs(commands, reads),
         inline=[OwnProjection(rt.keyring).apply],
         projections=[RegistryMirror(rt.keyring).projection()],
         read_models=READ_MODELS,

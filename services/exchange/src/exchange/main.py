@@ -7,9 +7,8 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import exchange as x
-from contracts.base import Payload
 from kit.projector import Delivered, Projection
-from kit.rpc import Handler, Verb
+from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 from kit.treemirror import apply_tree
 
@@ -34,7 +33,7 @@ def wire(rt: Runtime) -> Wiring:
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
     queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
-    commands: dict[str, tuple[type[Payload], Handler]] = {
+    commands: VerbTable = {
         "draft_material": (x.DraftMaterial, materials.draft_material),
         "edit_material": (x.EditMaterial, materials.edit_material),
         "receive_material": (x.ReceiveMaterial, materials.receive_material),
@@ -49,7 +48,7 @@ def wire(rt: Runtime) -> Wiring:
         "register_party": (x.RegisterParty, deliveries.register_party),
         "report_participation": (x.ReportParticipation, deliveries.report_participation),
     }
-    reads: dict[str, tuple[type[Payload], Handler]] = {
+    reads: VerbTable = {
         "get_material": (x.GetMaterial, queries.get_material),
         "list_deliveries": (x.ListDeliveries, queries.list_deliveries),
         "inbox": (x.Inbox, queries.inbox),
@@ -58,14 +57,12 @@ def wire(rt: Runtime) -> Wiring:
         "get_attachment": (x.GetAttachment, queries.get_attachment),
         "list_participation": (x.ListParticipation, queries.list_participation),
     }
-    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
-    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
 
     async def deliver(stop: asyncio.Event) -> None:
         await runner.run(stop)
 
     return Wiring(
-        verbs=verbs,
+        verbs=verbs(commands, reads),
         inline=[own.apply],
         projections=[Projection("tree", "registry", mirror)],
         read_models=READ_MODELS,

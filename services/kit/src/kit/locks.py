@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from . import logs
+
+log = logs.get("locks")
 
 
 def lock_key(*parts: str) -> int:
@@ -28,3 +33,18 @@ async def pause(event: asyncio.Event, seconds: float) -> bool:
         await asyncio.wait_for(event.wait(), seconds)
         return True
     return False
+
+
+async def run_singly(engine: AsyncEngine, key: int, stop: asyncio.Event, work: Callable[[], Awaitable[None]], name: str) -> None:
+    """Runs `work` (which loops until `stop`) only while this process holds the lock; one active anywhere.
+    A failure is logged and the lock taken again, so a passing fault never stops the job for good."""
+    while not stop.is_set():
+        try:
+            async with engine.connect() as conn:
+                if not await try_lock(conn, key):
+                    await pause(stop, 1.0)
+                    continue
+                await work()
+        except Exception:
+            log.exception("a singly run job failed; it starts again", job=name)
+            await pause(stop, 1.0)

@@ -49,6 +49,15 @@ class Verb:
     command: bool
 
 
+VerbTable = Mapping[str, tuple[type[Payload], Handler]]
+
+
+def verbs(commands: VerbTable, queries: VerbTable) -> dict[str, Verb]:
+    """A service's verbs from its commands (which write) and its queries (which read)."""
+    found = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
+    return found | {name: Verb(model, handler, command=False) for name, (model, handler) in queries.items()}
+
+
 PositionsWaiter = Callable[[Mapping[str, int], float], Awaitable[bool]]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.notifications import Channel, NotificationFailed, NotificationSent
 from kit import clock, logs
-from kit.locks import lock_key, pause, try_lock
+from kit.locks import lock_key, pause, run_singly
 from kit.rpc import RequestClient
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta
@@ -44,18 +44,13 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
-        while not stop.is_set():
-            try:
-                async with self.store.engine.connect() as lock_conn:
-                    if not await try_lock(lock_conn, lock_key("sender", "notifications")):
-                        await pause(stop, 1.0)
-                        continue
-                    while not stop.is_set():
-                        if not await self.round():
-                            await pause(stop, 0.5)
-            except Exception:
-                log.exception("the sender failed; it starts again")
-                await pause(stop, 1.0)
+
+        async def send() -> None:
+            while not stop.is_set():
+                if not await self.round():
+                    await pause(stop, 0.5)
+
+        await run_singly(self.store.engine, lock_key("sender", "notifications"), stop, send, "sender")
 
     async def round(self) -> int:
         """Attempts every notification due now (up to a batch); returns how many it attempted."""

@@ -6,9 +6,8 @@ from contracts import officers as o
 from contracts import org_facts as f
 from contracts import people as p
 from contracts import registry as c
-from contracts.base import Payload
 from kit.crypto import KeyRing
-from kit.rpc import Handler, Verb
+from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 from kit.store.eventstore import InlineProjection
 
@@ -32,7 +31,7 @@ def wire(rt: Runtime) -> Wiring:
     tree, queries = Handlers(rt.store), Queries(rt.engine)
     persons, person_queries = PeopleHandlers(rt.store, rt.keyring), PeopleQueries(rt.store, rt.keyring)
     facts, fact_queries = FactHandlers(rt.store), FactQueries(rt.store)
-    commands: dict[str, tuple[type[Payload], Handler]] = {
+    commands: VerbTable = {
         "register_org": (c.RegisterOrg, tree.register_org),
         "change_org": (c.ChangeOrg, tree.change_org),
         "dissolve_org": (c.DissolveOrg, tree.dissolve_org),
@@ -50,7 +49,7 @@ def wire(rt: Runtime) -> Wiring:
         "adopt_budget": (f.AdoptBudget, facts.adopt_budget),
         "record_clauses": (f.RecordClauses, facts.record_clauses),
     }
-    reads: dict[str, tuple[type[Payload], Handler]] = {
+    reads: VerbTable = {
         "get_org": (c.GetOrg, queries.get_org),
         "list_orgs": (c.ListOrgs, queries.list_orgs),
         "list_children": (c.ListChildren, queries.list_children),
@@ -65,9 +64,7 @@ def wire(rt: Runtime) -> Wiring:
         "get_clauses": (f.GetClauses, fact_queries.get_clauses),
         "list_headcounts": (f.ListHeadcounts, fact_queries.list_headcounts),
     }
-    verbs = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
-    verbs |= {name: Verb(model, handler, command=False) for name, (model, handler) in reads.items()}
-    return Wiring(verbs=verbs, inline=inline_projections(rt.keyring), read_models=READ_MODELS)
+    return Wiring(verbs=verbs(commands, reads), inline=inline_projections(rt.keyring), read_models=READ_MODELS)
 
 
 def inline_projections(keyring: KeyRing) -> list[InlineProjection]:

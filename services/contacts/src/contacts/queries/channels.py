@@ -10,11 +10,11 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.contacts import ELECTRONIC, PERSONAL_KINDS, Audience, GetReach, ListChannels, ListSubscriptions
+from kit.clock import FAR_FUTURE, known_by
 from kit.rpc import Context
 
 from ..tables import channel_stats, channels, contact_points, headcounts, member_orgs, orgs, refreshes, submissions, subscriptions
 from .mirror import orgs_on
-from .timelines import FAR_FUTURE, known_by
 
 WEEK = timedelta(days=7)
 """P1, "once a week": the last refresh is at most 7 days before the date asked about."""
@@ -28,7 +28,7 @@ class ChannelQueries:
 
     async def list_channels(self, q: ListChannels, ctx: Context) -> list[dict[str, Any]]:
         """The org's resources running on `as_of`, each with its last refresh and latest figures by then."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
             (await orgs_on(conn, day)).require(ctx.actor, "read_orgs", q.org_id)
             ch = channels.c
@@ -62,7 +62,7 @@ class ChannelQueries:
 
     async def list_subscriptions(self, q: ListSubscriptions, ctx: Context) -> list[dict[str, Any]]:
         """The org's subscriptions for the year of `as_of`, the latest report per edition."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             s = subscriptions.c

@@ -13,16 +13,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from contracts.exchange import DeliveryDelivered, Route
-from kit import clock, logs
-from kit.locks import lock_key, pause, try_lock
+from kit import clock
+from kit.locks import lock_key, pause, run_singly
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta, VersionConflict
 
 from ..domain import routing
 from ..tables import cascade_runs, deliveries
 from .common import delivery_id, holders, orgs_on, routing_tree
-
-log = logs.get("cascades")
 
 
 class CascadeRunner:
@@ -35,19 +33,14 @@ class CascadeRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, drains pending runs, waits for more."""
-        while not stop.is_set():
-            try:
-                async with self.store.engine.connect() as lock_conn:
-                    if not await try_lock(lock_conn, lock_key("cascades", "exchange")):
-                        await pause(stop, 1.0)
-                        continue
-                    while not stop.is_set():
-                        await self.drain()
-                        self.wake.clear()
-                        await pause(self.wake, 1.0)
-            except Exception:
-                log.exception("the cascade runner failed; it starts again")
-                await pause(stop, 1.0)
+
+        async def deliver() -> None:
+            while not stop.is_set():
+                await self.drain()
+                self.wake.clear()
+                await pause(self.wake, 1.0)
+
+        await run_singly(self.store.engine, lock_key("cascades", "exchange"), stop, deliver, "cascades")
 
     async def drain(self) -> int:
         """Delivers every pending run; returns how many deliveries it made."""

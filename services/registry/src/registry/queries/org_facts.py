@@ -10,13 +10,13 @@ from sqlalchemy import and_, or_, select
 from contracts.officers import ListYouthCouncils
 from contracts.org_facts import Clause, GetBudget, GetClauses, ListBudgets, ListHeadcounts
 from kit.access import require
+from kit.clock import known_by
 from kit.errors import not_found
 from kit.rpc import Context
 from kit.store import EventStore
 
 from ..handlers.tree import TREE, TREE_FOLD, lineage
 from ..tables import agreement_clauses, budgets, headcounts, youth_councils
-from .timelines import known_by
 
 
 class FactQueries:
@@ -35,7 +35,7 @@ class FactQueries:
 
     async def list_youth_councils(self, q: ListYouthCouncils, ctx: Context) -> list[dict[str, Any]]:
         """An org's youth councils existing on a date."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         await self._readable(q.org_id, day, ctx)
         y = youth_councils.c
         gone = and_(y.disbanded_on <= day, y.disbanded_recorded_at < known)
@@ -51,7 +51,7 @@ class FactQueries:
     async def get_budget(self, q: GetBudget, ctx: Context) -> dict[str, Any]:
         """An org's budget for a year, the latest adoption known on `known_on`."""
         await self._readable(q.org_id, date(q.year, 12, 31), ctx)
-        found = [b for b in await self._budgets(q.org_id, q.year, q.year, known_by(q.known_on, ctx))]
+        found = [b for b in await self._budgets(q.org_id, q.year, q.year, known_by(q.known_on, ctx.tz))]
         if not found:
             raise not_found(f"budget for {q.year}", field="year")
         return found[0]
@@ -60,7 +60,7 @@ class FactQueries:
         """An org's budgets for every year up to `as_of`'s, oldest first."""
         day = q.as_of or ctx.today
         await self._readable(q.org_id, day, ctx)
-        return await self._budgets(q.org_id, 1900, day.year, known_by(q.known_on, ctx))
+        return await self._budgets(q.org_id, 1900, day.year, known_by(q.known_on, ctx.tz))
 
     async def _budgets(self, org_id: str, first: int, last: int, known: datetime) -> list[dict[str, Any]]:
         b = budgets.c
@@ -85,7 +85,7 @@ class FactQueries:
 
     async def get_clauses(self, q: GetClauses, ctx: Context) -> dict[str, Any]:
         """Which of the eight clauses (S1) the org's agreement holds on a date."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         await self._readable(q.org_id, day, ctx)
         a = agreement_clauses.c
         rows = await self._rows(
@@ -105,7 +105,7 @@ class FactQueries:
 
     async def list_headcounts(self, q: ListHeadcounts, ctx: Context) -> list[dict[str, Any]]:
         """A primary org's reported figures up to `as_of`, oldest first; of two for one date, the later recorded."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         await self._readable(q.org_id, day, ctx)
         h = headcounts.c
         rows = await self._rows(

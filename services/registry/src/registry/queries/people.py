@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.officers import GetOfficer, ListOfficers
 from contracts.people import GetMember, ListMembers
 from kit.access import permits, require
+from kit.clock import FAR_FUTURE, known_by
 from kit.crypto import KeyRing, open_field
 from kit.errors import not_found
 from kit.rpc import Context
@@ -20,7 +21,7 @@ from kit.store import EventStore
 
 from ..handlers.tree import TREE, TREE_FOLD, lineage
 from ..tables import memberships, officers, people, person_search, trainings
-from .timelines import FAR_FUTURE, known_by, membership_on
+from .timelines import membership_on
 from .tree import tree_on
 
 PERSONAL = ("full_name", "birth_date", "position")
@@ -47,7 +48,7 @@ class PeopleQueries:
 
     async def get_member(self, q: GetMember, ctx: Context) -> dict[str, Any]:
         """One person's record as of a date: identity, membership then, and its history."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.store.engine.connect() as conn:
             row = (
                 await conn.execute(select(people).where(people.c.person_id == q.person_id, people.c.recorded_at < known))
@@ -88,7 +89,7 @@ class PeopleQueries:
 
     async def list_members(self, q: ListMembers, ctx: Context) -> list[dict[str, Any]]:
         """Members of an org (or its subtree) on a date, by name, optionally searched by name."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         org_id = q.org_id or ctx.actor.org_id
         async with self.store.engine.connect() as conn:
             tree = await tree_on(conn, day, None if q.known_on is None else known)
@@ -117,7 +118,7 @@ class PeopleQueries:
 
     async def list_officers(self, q: ListOfficers, ctx: Context) -> list[dict[str, Any]]:
         """The posts of an org (and of its youth councils) held on a date, with their trainings."""
-        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx)
+        day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         chain = await self._lineage(q.org_id, day)
         require(ctx.actor, "read_orgs", chain)
         o = officers.c

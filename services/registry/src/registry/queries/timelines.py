@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
-from kit.clock import end_of_day
-from kit.rpc import Context
-
 from ..tables import memberships, officers
-
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def known_by(known_on: date | None, ctx: Context) -> datetime:
-    """The instant before which a fact must have been recorded to count: the end of `known_on`, or ever."""
-    return end_of_day(known_on, ctx.tz) if known_on else FAR_FUTURE
 
 
 def membership_on(day: date, known: datetime, org_ids: Iterable[str] | None = None) -> Any:

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
 from kit.access import require
+from kit.clock import FAR_FUTURE, known_by
 from kit.errors import not_found
 from kit.rpc import Context
 
 from ..tables import headcounts, org_names, org_parents, orgs
-from .timelines import FAR_FUTURE, known_by, records_per_org, released_per_org
+from .timelines import records_per_org, released_per_org
 
 LEVEL_ORDER = {Level.CENTRAL.value: 0, Level.TERRITORIAL.value: 1, Level.PRIMARY.value: 2}
 
@@ -145,7 +146,7 @@ class Queries:
 
     async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
         async with self.engine.connect() as conn:
-            return await tree_on(conn, as_of or ctx.today, known_by(known_on, ctx) if known_on else None)
+            return await tree_on(conn, as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None)
 
     def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
         if org_id not in tree.orgs:
