@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import contacts, exchange, notifications, officers, org_facts, people, registry
+from . import audits, contacts, exchange, notifications, officers, org_facts, people, registry
 from .base import Payload
 
 SERVICES: dict[str, dict[str, type[Payload]]] = {
@@ -10,4 +10,5 @@ SERVICES: dict[str, dict[str, type[Payload]]] = {
     "contacts": contacts.VERBS,
     "exchange": exchange.VERBS,
     "notifications": notifications.VERBS,
+    "audits": audits.VERBS,
 }

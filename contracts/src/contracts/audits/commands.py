@@ -1,0 +1,214 @@
+"""Commands and queries of the audits service (`svc.audits.<verb>`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from ..base import Payload
+from ..officers import OfficerRole
+from ..registry import ORG_ID, Level
+from .events import AUDIT_ID, NOTE, QUARTER, RULE, Severity
+
+PERIOD = Field(pattern=r"^\d{4}(-Q[1-4])?$", description="A year or a quarter", examples=["2026"])
+
+
+class OnDate(Payload):
+    """An org on a valid date (default today)."""
+
+    org_id: str = ORG_ID
+    as_of: date | None = Field(None, description="Valid date; defaults to today")
+
+
+class GetCompliance(OnDate):
+    """Every rule of the org's level, decided from the facts valid on `as_of`."""
+
+
+class SummariseCompliance(OnDate):
+    """How many orgs of the subtree meet, breach … each rule on `as_of`."""
+
+
+class Scheduling(Payload):
+    """An audit for the yearly plan (the body of `POST /orgs/{id}/audits`)."""
+
+    by_org_id: str | None = Field(None, description="The auditing org; defaults to the audited org's parent")
+    planned_on: date = Field(description="The planned date")
+
+
+class ScheduleAudit(Scheduling):
+    """Put an org's audit into the auditing org's plan."""
+
+    org_id: str = ORG_ID
+
+
+class Start(Payload):
+    """When the audit begins (the body of `POST /audits/{id}/start`)."""
+
+    started_on: date | None = Field(None, description="Defaults to today")
+
+
+class StartAudit(Start):
+    """Begin an audit; its checklist is pre-filled from compliance on that day."""
+
+    audit_id: str = AUDIT_ID
+
+
+class Finding(Payload):
+    """A finding (the body of `POST /audits/{id}/findings`)."""
+
+    rule: str = RULE
+    severity: Severity = Field(description="How much it weighs")
+    note: str = NOTE
+
+
+class RecordFinding(Finding):
+    """Record a finding in an audit under way."""
+
+    audit_id: str = AUDIT_ID
+
+
+class Completion(Payload):
+    """How the audit ends (the body of `POST /audits/{id}/completion`)."""
+
+    completed_on: date | None = Field(None, description="Defaults to today")
+    score: int | None = Field(None, ge=0, le=100, description="0–100; default: the checklist's share met, less weighted findings")
+
+
+class CompleteAudit(Completion):
+    """End an audit under way."""
+
+    audit_id: str = AUDIT_ID
+
+
+class Remediation(Payload):
+    """A remediation item (the body of `POST /audits/{id}/remediation`)."""
+
+    action: str = NOTE
+    owner_role: OfficerRole = Field(description="The post responsible")
+    due_on: date = Field(description="Deadline")
+    finding_id: str | None = Field(None, description="The finding it answers")
+
+
+class AssignRemediation(Remediation):
+    """Assign an item to put right after an audit."""
+
+    audit_id: str = AUDIT_ID
+
+
+class Closing(Payload):
+    """How an item was put right (the body of `POST /audits/{id}/remediation/{item}/closure`)."""
+
+    closed_on: date | None = Field(None, description="Defaults to today")
+    note: str | None = Field(None, max_length=2000, description="How")
+
+
+class CloseRemediation(Closing):
+    """Close a remediation item."""
+
+    audit_id: str = AUDIT_ID
+    item_id: str = Field(description="The item")
+
+
+class GetAudit(Payload):
+    """One audit with its checklist, findings and remediation."""
+
+    audit_id: str = AUDIT_ID
+
+
+class ListAudits(OnDate):
+    """Audits of the org's subtree (as auditor or audited), newest first."""
+
+    year: int | None = Field(None, ge=1900, le=2200, description="Only those planned or done in this year")
+
+
+class GetAuditPlan(OnDate):
+    """The auditing org's yearly plan, and its children not audited in the 365 days before `as_of`."""
+
+    year: int | None = Field(None, ge=1900, le=2200, description="Defaults to the year of `as_of`")
+
+
+class ListRemediation(OnDate):
+    """Remediation items of the subtree; `overdue` keeps those past their deadline on `as_of`."""
+
+    overdue: bool = Field(False, description="Only open items past their deadline")
+
+
+class PlanBody(Payload):
+    """A quarter's plan (the body of `PUT /orgs/{id}/plans/{quarter}`)."""
+
+    items: list[str] = Field(min_length=1, max_length=200, description="What is planned")
+    submitted_on: date | None = Field(None, description="Defaults to today")
+
+
+class SubmitPlan(PlanBody):
+    """Adopt an org's information-work plan for a quarter (P8)."""
+
+    org_id: str = ORG_ID
+    quarter: str = QUARTER
+
+
+class PlanReport(Payload):
+    """A report on a quarter's plan (the body of `POST /orgs/{id}/plans/{quarter}/report`)."""
+
+    summary: str = NOTE
+    reported_on: date | None = Field(None, description="Defaults to today")
+
+
+class ReportOnPlan(PlanReport):
+    """Report on an org's plan for a quarter (P8)."""
+
+    org_id: str = ORG_ID
+    quarter: str = QUARTER
+
+
+class ListPlans(Payload):
+    """An org's plans and reports, newest quarter first."""
+
+    org_id: str = ORG_ID
+
+
+class ListMissingPlans(Payload):
+    """Primary orgs of the subtree without a plan for the quarter (P8)."""
+
+    org_id: str = ORG_ID
+    quarter: str = QUARTER
+
+
+class Category(StrEnum):
+    """A contest's category (T2, C4)."""
+
+    INFORMATION_WORK = "information_work"
+    NOTICE_BOARDS = "notice_boards"
+
+
+class RankContest(Payload):
+    """A level's orgs of the subtree ranked for a period (T2, C4)."""
+
+    org_id: str = ORG_ID
+    period: str = PERIOD
+    level: Level = Field(Level.PRIMARY, description="Which level's orgs compete")
+    category: Category = Field(Category.INFORMATION_WORK, description="Information work, or notice boards")
+
+
+VERBS: dict[str, type[Payload]] = {
+    "get_compliance": GetCompliance,
+    "summarise_compliance": SummariseCompliance,
+    "schedule_audit": ScheduleAudit,
+    "start_audit": StartAudit,
+    "record_finding": RecordFinding,
+    "complete_audit": CompleteAudit,
+    "assign_remediation": AssignRemediation,
+    "close_remediation": CloseRemediation,
+    "get_audit": GetAudit,
+    "list_audits": ListAudits,
+    "get_audit_plan": GetAuditPlan,
+    "list_remediation": ListRemediation,
+    "submit_plan": SubmitPlan,
+    "report_on_plan": ReportOnPlan,
+    "list_plans": ListPlans,
+    "list_missing_plans": ListMissingPlans,
+    "rank_contest": RankContest,
+}
+"""What `svc.audits.<verb>` accepts."""

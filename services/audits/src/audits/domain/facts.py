@@ -1,0 +1,101 @@
+"""What the rules read about one org on one date: plain values gathered from the history, no IO."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An information resource running on the date (channel kind, audience, last refresh by then)."""
+
+    kind: str
+    audience: str
+    since: date
+    last_refresh: date | None = None
+
+    @property
+    def fresh_on(self) -> date:
+        """The last day it was put up or refreshed."""
+        return max(self.since, self.last_refresh or self.since)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post held on the date, and the last training of its holder in it by then."""
+
+    role: str
+    since: date
+    trained_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Members:
+    """The org's members on the date: reported (primary) or summed over the primary orgs under it.
+
+    `missing` counts primary orgs that never reported a headcount by then; `known` sums the rest.
+    """
+
+    known: int
+    missing: int = 0
+    reported: bool = True
+
+    def above(self, threshold: int) -> bool | None:
+        """Strictly more than the threshold; None when missing headcounts could decide it."""
+        if self.known > threshold:
+            return True
+        return None if (self.missing or not self.reported) else False
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The calendar year's budget and its information spending."""
+
+    total: Decimal
+    information: Decimal
+
+
+@dataclass(frozen=True)
+class Child:
+    """An org directly under this one on the date, and the last audit this org completed of it by then."""
+
+    org_id: str
+    level: str
+    registered_on: date
+    last_audit: date | None = None
+
+
+@dataclass(frozen=True)
+class Plans:
+    """P8: whether the date's quarter has a plan, and whether the previous quarter's plan was reported on."""
+
+    current: bool = False
+    previous_planned: bool = False
+    previous_reported: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the catalogue reads about one org on one date."""
+
+    org_id: str
+    level: str
+    day: date
+    registered_on: date
+    members: Members
+    resources: tuple[Resource, ...] = ()
+    posts: tuple[Post, ...] = ()
+    budget: Budget | None = None
+    solidarnost_copies: int = 0
+    last_submission: date | None = None
+    plans: Plans = field(default_factory=Plans)
+    children: tuple[Child, ...] = ()
+
+    def days_registered(self) -> int:
+        return (self.day - self.registered_on).days
+
+    def running(self, kind: str, *audiences: str) -> list[Resource]:
+        """Resources of a kind running on the date, for one of the audiences if any are named."""
+        return [r for r in self.resources if r.kind == kind and (not audiences or r.audience in audiences)]

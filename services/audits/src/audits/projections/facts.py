@@ -1,0 +1,73 @@
+"""The facts the rules read, kept from the registry's and contacts' events with their valid dates.
+
+Every write is keyed by the source's id or ledger position, so a redelivered event changes nothing; the
+two streams may arrive in any relative order, as the rows only name orgs and never require them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted, SubscriptionReported
+from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
+from contracts.org_facts import BudgetAdopted
+from contracts.registry import HeadcountReported
+from kit.projector import Delivered, Projection
+from kit.treemirror import apply_tree
+
+from ..tables import TREE, budgets, headcounts, posts, refreshes, resources, submissions, subscriptions, trainings
+
+
+async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
+    """The tree, headcounts, posts and their training, budgets."""
+    if await apply_tree(conn, TREE, d):
+        return
+    at, row = {"position": d.position}, dict[str, object]()
+    match d.event:
+        case HeadcountReported() as e:
+            await conn.execute(
+                insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at).on_conflict_do_nothing()
+            )
+        case OfficerAssigned() as e if e.council_id is None:
+            row = {"officer_id": e.officer_id, "org_id": e.org_id, "role": e.role.value, "since": e.since}
+            await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
+        case OfficerRelieved() as e:
+            await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
+        case OfficerTrained() as e:
+            row = {"training_id": e.training_id, "officer_id": e.officer_id, "on": e.on}
+            await conn.execute(insert(trainings).values(row).on_conflict_do_nothing())
+        case BudgetAdopted() as e:
+            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, **at}
+            await conn.execute(insert(budgets).values(row).on_conflict_do_nothing())
+
+
+async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
+    """Information resources and their refreshes, subscriptions, contact-base submissions."""
+    at, row = {"position": d.position}, dict[str, object]()
+    match d.event:
+        case ChannelOpened() as e:
+            row = {
+                "channel_id": e.channel_id,
+                "org_id": e.org_id,
+                "kind": e.kind.value,
+                "audience": e.audience.value,
+                "since": e.since,
+            }
+            await conn.execute(insert(resources).values(row).on_conflict_do_nothing())
+        case ChannelClosed() as e:
+            await conn.execute(update(resources).where(resources.c.channel_id == e.channel_id).values(closed_on=e.effective_on))
+        case ChannelRefreshed() as e:
+            await conn.execute(
+                insert(refreshes).values(channel_id=e.channel_id, org_id=e.org_id, at=e.at, **at).on_conflict_do_nothing()
+            )
+        case SubscriptionReported() as e:
+            row = {"org_id": e.org_id, "year": e.year, "publication": e.publication.value, "copies": e.copies, **at}
+            await conn.execute(insert(subscriptions).values(row).on_conflict_do_nothing())
+        case ContactBaseSubmitted() as e:
+            row = {"submission_id": e.submission_id, "org_id": e.org_id, "at": e.at}
+            await conn.execute(insert(submissions).values(row).on_conflict_do_nothing())
+
+
+PROJECTIONS = (Projection("registry-facts", "registry", from_registry), Projection("contacts-facts", "contacts", from_contacts))

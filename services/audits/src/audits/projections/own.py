@@ -1,0 +1,64 @@
+"""Audits, findings, remediation and plans, applied in the append's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Update, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.audits import (
+    AuditCompleted,
+    AuditScheduled,
+    AuditStarted,
+    FindingRecorded,
+    PlanReported,
+    PlanSubmitted,
+    RemediationAssigned,
+    RemediationClosed,
+)
+from kit.store import Recorded
+
+from ..tables import audits, findings, plans, remediation
+
+
+async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+    """Applies the audits service's own events."""
+    for r in recorded:
+        match r.event:
+            case AuditScheduled() as e:
+                row = {"audit_id": e.audit_id, "org_id": e.org_id, "by_org_id": e.by_org_id, "planned_on": e.planned_on}
+                await conn.execute(insert(audits).values(row))
+            case AuditStarted() as e:
+                checklist = [i.model_dump(mode="json") for i in e.checklist]
+                await conn.execute(_audit(e.audit_id).values(started_on=e.started_on, checklist=checklist))
+            case FindingRecorded() as e:
+                row = {
+                    "finding_id": e.finding_id,
+                    "audit_id": e.audit_id,
+                    "rule": e.rule,
+                    "severity": e.severity.value,
+                    "note": e.note,
+                }
+                await conn.execute(insert(findings).values(row))
+            case AuditCompleted() as e:
+                await conn.execute(_audit(e.audit_id).values(completed_on=e.completed_on, score=e.score))
+            case RemediationAssigned() as e:
+                row = e.model_dump(include={"item_id", "audit_id", "org_id", "finding_id", "action", "due_on"})
+                await conn.execute(insert(remediation).values(**row, owner_role=e.owner_role.value))
+            case RemediationClosed() as e:
+                item = remediation.c.item_id == e.item_id
+                await conn.execute(update(remediation).where(item).values(closed_on=e.closed_on, note=e.note))
+            case PlanSubmitted() as e:
+                row = {"org_id": e.org_id, "quarter": e.quarter, "submitted_on": e.submitted_on, "items": e.items}
+                await conn.execute(
+                    insert(plans).values(row).on_conflict_do_update(index_elements=["org_id", "quarter"], set_=row)
+                )
+            case PlanReported() as e:
+                key = (plans.c.org_id == e.org_id) & (plans.c.quarter == e.quarter)
+                await conn.execute(update(plans).where(key).values(reported_on=e.reported_on, summary=e.summary))
+
+
+def _audit(audit_id: str) -> Update:
+    return update(audits).where(audits.c.audit_id == audit_id)

@@ -1,0 +1,136 @@
+"""Audits, yearly audit plans with the overdue children (C1, T1), and remediation items."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import extract, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.audits import GetAudit, GetAuditPlan, ListAudits, ListRemediation
+from kit.access import permits
+from kit.errors import forbidden, not_found
+from kit.rpc import Context
+from kit.treemirror import orgs_on
+
+from ..domain.verdicts import YEAR_DAYS
+from ..tables import TREE, audits, findings, remediation
+from .compliance import tree_for
+
+
+def _status(row: Any) -> str:
+    return "completed" if row.completed_on else "started" if row.started_on else "scheduled"
+
+
+def _audit(row: Any) -> dict[str, Any]:
+    dates = {k: (getattr(row, k).isoformat() if getattr(row, k) else None) for k in ("planned_on", "started_on", "completed_on")}
+    return {
+        "id": row.audit_id,
+        "org_id": row.org_id,
+        "by_org_id": row.by_org_id,
+        **dates,
+        "score": row.score,
+        "status": _status(row),
+    }
+
+
+def _item(row: Any, day: date) -> dict[str, Any]:
+    return {
+        "id": row.item_id,
+        "audit_id": row.audit_id,
+        "org_id": row.org_id,
+        "finding_id": row.finding_id,
+        "action": row.action,
+        "owner_role": row.owner_role,
+        "due_on": row.due_on.isoformat(),
+        "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+        "note": row.note,
+        "overdue": row.closed_on is None and row.due_on < day,
+    }
+
+
+class AuditQueries:
+    """The read side of audits."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get_audit(self, q: GetAudit, ctx: Context) -> dict[str, Any]:
+        """One audit with its checklist, findings and remediation items."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(audits).where(audits.c.audit_id == q.audit_id))).first()
+            if row is None:
+                raise not_found("audit", field="audit_id")
+            tree = await orgs_on(conn, TREE, ctx.today)
+            if not any(permits(ctx.actor, "audit", tree.lineage(o)) for o in (row.by_org_id, row.org_id)):
+                raise forbidden("only auditors of the auditing or the audited org may read the audit")
+            found = await conn.execute(select(findings).where(findings.c.audit_id == q.audit_id).order_by(findings.c.rule))
+            items = await conn.execute(
+                select(remediation).where(remediation.c.audit_id == q.audit_id).order_by(remediation.c.due_on)
+            )
+            return {
+                **_audit(row),
+                "checklist": row.checklist or [],
+                "findings": [{"id": f.finding_id, "rule": f.rule, "severity": f.severity, "note": f.note} for f in found],
+                "remediation": [_item(i, ctx.today) for i in items],
+            }
+
+    async def list_audits(self, q: ListAudits, ctx: Context) -> list[dict[str, Any]]:
+        """Audits in which an org of the subtree audits or is audited, newest plan first."""
+        day = q.as_of or ctx.today
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
+            subtree = tree.subtree(q.org_id)
+            a = audits.c
+            query = select(audits).where(or_(a.org_id.in_(subtree), a.by_org_id.in_(subtree))).order_by(a.planned_on.desc())
+            if q.year is not None:
+                query = query.where(extract("year", func.coalesce(a.completed_on, a.planned_on)) == q.year)
+            return [_audit(r) for r in await conn.execute(query)]
+
+    async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
+        """The org's audits planned for the year, and its children not audited in the 365 days before `as_of`."""
+        day = q.as_of or ctx.today
+        year = q.year or day.year
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
+            a = audits.c
+            planned = await conn.execute(
+                select(audits).where(a.by_org_id == q.org_id, extract("year", a.planned_on) == year).order_by(a.planned_on)
+            )
+            last = dict(
+                (
+                    await conn.execute(
+                        select(a.org_id, func.max(a.completed_on))
+                        .where(a.by_org_id == q.org_id, a.completed_on <= day)
+                        .group_by(a.org_id)
+                    )
+                ).all()
+            )
+            o = TREE.orgs.c
+            registered = dict(
+                (await conn.execute(select(o.org_id, o.registered_on).where(o.org_id.in_(tree.children(q.org_id))))).all()
+            )
+        overdue = [
+            {"org_id": c, "level": tree.levels[c], "last_audit": last[c].isoformat() if c in last else None}
+            for c in tree.children(q.org_id)
+            if (day - registered[c]).days >= YEAR_DAYS and (c not in last or (day - last[c]).days > YEAR_DAYS)
+        ]
+        return {
+            "org_id": q.org_id,
+            "year": year,
+            "as_of": day.isoformat(),
+            "planned": [_audit(r) for r in planned],
+            "overdue": overdue,
+        }
+
+    async def list_remediation(self, q: ListRemediation, ctx: Context) -> list[dict[str, Any]]:
+        """Remediation items of the subtree's orgs; `overdue`: open ones past their deadline on `as_of`."""
+        day = q.as_of or ctx.today
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
+            r = remediation.c
+            query = select(remediation).where(r.org_id.in_(tree.subtree(q.org_id))).order_by(r.due_on)
+            if q.overdue:
+                query = query.where(r.closed_on.is_(None), r.due_on < day)
+            return [_item(i, day) for i in await conn.execute(query)]

@@ -1,0 +1,81 @@
+"""Compliance of an org, or a summary over its subtree, as of any date — computed from the facts' history."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.audits import GetCompliance, Status, SummariseCompliance
+from kit.rpc import Context
+from kit.tokens import Actor
+from kit.treemirror import Orgs, orgs_on
+
+from ..domain.catalogue import BY_ID, assess
+from ..domain.verdicts import Verdict
+from ..tables import TREE
+from .facts import gather
+
+
+def verdict_row(v: Verdict) -> dict[str, Any]:
+    rule = BY_ID[v.rule]
+    return {
+        "rule": v.rule,
+        "title": rule.title,
+        "title_ru": rule.title_ru,
+        "status": v.status.value,
+        "detail": v.detail,
+        "detail_ru": v.detail_ru,
+        "norm": v.norm,
+        "reads": list(rule.reads),
+    }
+
+
+async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs") -> Orgs:
+    """The tree on `day`, once the actor may do `action` at the org (404 if it does not exist then)."""
+    tree = await orgs_on(conn, TREE, day)
+    tree.require(actor, action, org_id)
+    return tree
+
+
+async def verdicts_of(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[str, list[Verdict]]:
+    """Each org's verdicts on the tree's day."""
+    return {o: assess(f) for o, f in (await gather(conn, tree, org_ids)).items()}
+
+
+class ComplianceQueries:
+    """`get_compliance` and `summarise_compliance`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get_compliance(self, q: GetCompliance, ctx: Context) -> list[dict[str, Any]]:
+        """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, ctx.actor, q.org_id, q.as_of or ctx.today)
+            verdicts = (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]
+        return [verdict_row(v) for v in verdicts]
+
+    async def summarise_compliance(self, q: SummariseCompliance, ctx: Context) -> dict[str, Any]:
+        """Per rule, how many orgs of the subtree have each verdict, and which breach it."""
+        day = q.as_of or ctx.today
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, ctx.actor, q.org_id, day)
+            subtree = tree.subtree(q.org_id)
+            verdicts = await verdicts_of(conn, tree, subtree)
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        breaching: dict[str, list[str]] = defaultdict(list)
+        for org_id, found in verdicts.items():
+            for v in found:
+                counts[v.rule][v.status.value] += 1
+                if v.status is Status.BREACHED:
+                    breaching[v.rule].append(org_id)
+        rules = {
+            rule: {**{s.value: counts[rule][s.value] for s in Status}, "breaching": sorted(breaching[rule])}
+            for rule in BY_ID
+            if rule in counts
+        }
+        levels = Counter(tree.levels[o] for o in subtree)
+        return {"org_id": q.org_id, "as_of": day.isoformat(), "orgs": len(subtree), "levels": dict(levels), "rules": rules}

@@ -1,0 +1,131 @@
+"""Compliance of any org on any date, yearly audits with findings and remediation (C1, T1), P8 plans, contests."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from contracts.audits import Category, Closing, Completion, Finding, PlanBody, PlanReport, Remediation, Scheduling, Start
+from contracts.registry import Level
+
+from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply
+from .orgs import AsOf
+
+router = APIRouter(prefix="/api/v1", tags=["audits"])
+
+Quarter = Annotated[str, Path(pattern=r"^\d{4}-Q[1-4]$", description="A calendar quarter, e.g. 2026-Q3")]
+Period = Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$", description="A year (2026) or a quarter (2026-Q3)")]
+Year = Annotated[int | None, Query(ge=1900, le=2200, description="Calendar year")]
+
+
+@router.get("/orgs/{org_id}/compliance", summary="Every rule of the org's level on a date: met, breached, n/a, unknown")
+async def get_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "audits", "get_compliance", {"org_id": org_id, "as_of": as_of})
+
+
+@router.get("/orgs/{org_id}/compliance/summary", summary="How many orgs of the subtree meet or breach each rule")
+async def summarise_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of})
+
+
+async def _audit_after(gw: Gateway, who: Caller, verb: str, payload: dict[str, Any], response: Response) -> Any:
+    """Runs an audit command and answers the audit as it now stands."""
+    reply = await ask_reply(gw, who, "audits", verb, payload, command=True)
+    return await ask(
+        gw, who, "audits", "get_audit", {"audit_id": reply.data["id"]}, response=response, min_positions=reply.positions
+    )
+
+
+@router.post("/orgs/{org_id}/audits", status_code=status.HTTP_201_CREATED, summary="Plan an org's audit (C1, T1)")
+async def schedule_audit(gw: GatewayDep, who: CallerDep, org_id: str, body: Scheduling, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await _audit_after(gw, who, "schedule_audit", payload, response)
+
+
+@router.get("/orgs/{org_id}/audits", summary="Audits in which an org of the subtree audits or is audited")
+async def list_audits(gw: GatewayDep, who: CallerDep, org_id: str, year: Year = None, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "audits", "list_audits", {"org_id": org_id, "year": year, "as_of": as_of})
+
+
+@router.get("/orgs/{org_id}/audit-plan", summary="The org's yearly audit plan and its children overdue for an audit")
+async def get_audit_plan(gw: GatewayDep, who: CallerDep, org_id: str, year: Year = None, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "audits", "get_audit_plan", {"org_id": org_id, "year": year, "as_of": as_of})
+
+
+@router.get("/audits/{audit_id}", summary="An audit with its checklist, findings and remediation")
+async def get_audit(gw: GatewayDep, who: CallerDep, audit_id: str) -> Any:
+    return await ask(gw, who, "audits", "get_audit", {"audit_id": audit_id})
+
+
+@router.post("/audits/{audit_id}/start", summary="Begin an audit; its checklist is compliance on that day")
+async def start_audit(gw: GatewayDep, who: CallerDep, audit_id: str, body: Start, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "audit_id": audit_id}
+    return await _audit_after(gw, who, "start_audit", payload, response)
+
+
+@router.post("/audits/{audit_id}/findings", status_code=status.HTTP_201_CREATED, summary="Record a finding")
+async def record_finding(gw: GatewayDep, who: CallerDep, audit_id: str, body: Finding, response: Response) -> Any:
+    return await _audit_after(gw, who, "record_finding", {**body.model_dump(mode="json"), "audit_id": audit_id}, response)
+
+
+@router.post("/audits/{audit_id}/completion", summary="Complete an audit with a score")
+async def complete_audit(gw: GatewayDep, who: CallerDep, audit_id: str, body: Completion, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "audit_id": audit_id}
+    return await _audit_after(gw, who, "complete_audit", payload, response)
+
+
+@router.post("/audits/{audit_id}/remediation", status_code=status.HTTP_201_CREATED, summary="Assign a remediation item")
+async def assign_remediation(gw: GatewayDep, who: CallerDep, audit_id: str, body: Remediation, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "audit_id": audit_id}
+    return await _audit_after(gw, who, "assign_remediation", payload, response)
+
+
+@router.post("/audits/{audit_id}/remediation/{item_id}/closure", summary="Close a remediation item")
+async def close_remediation(
+    gw: GatewayDep, who: CallerDep, audit_id: str, item_id: str, body: Closing, response: Response
+) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "audit_id": audit_id, "item_id": item_id}
+    return await _audit_after(gw, who, "close_remediation", payload, response)
+
+
+@router.get("/orgs/{org_id}/remediation", summary="Remediation items of the subtree; `overdue=true`: past deadline")
+async def list_remediation(gw: GatewayDep, who: CallerDep, org_id: str, overdue: bool = False, as_of: AsOf = None) -> Any:
+    return await ask(gw, who, "audits", "list_remediation", {"org_id": org_id, "overdue": overdue, "as_of": as_of})
+
+
+@router.put("/orgs/{org_id}/plans/{quarter}", summary="Adopt the org's information-work plan for a quarter (P8)")
+async def submit_plan(gw: GatewayDep, who: CallerDep, org_id: str, quarter: Quarter, body: PlanBody, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id, "quarter": quarter}
+    return await ask(gw, who, "audits", "submit_plan", payload, response=response, command=True)
+
+
+@router.post("/orgs/{org_id}/plans/{quarter}/report", status_code=status.HTTP_201_CREATED, summary="Report on a plan (P8)")
+async def report_on_plan(
+    gw: GatewayDep, who: CallerDep, org_id: str, quarter: Quarter, body: PlanReport, response: Response
+) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id, "quarter": quarter}
+    return await ask(gw, who, "audits", "report_on_plan", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/plans", summary="The org's quarterly plans and reports")
+async def list_plans(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
+    return await ask(gw, who, "audits", "list_plans", {"org_id": org_id})
+
+
+@router.get("/orgs/{org_id}/plans-missing/{quarter}", summary="Primary orgs of the subtree with no plan for the quarter")
+async def list_missing_plans(gw: GatewayDep, who: CallerDep, org_id: str, quarter: Quarter) -> Any:
+    return await ask(gw, who, "audits", "list_missing_plans", {"org_id": org_id, "quarter": quarter})
+
+
+@router.get("/orgs/{org_id}/contests/{period}", summary="A level's orgs of the subtree ranked for a period (T2, C4)")
+async def rank_contest(
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    period: Period,
+    level: Level = Level.PRIMARY,
+    category: Category = Category.INFORMATION_WORK,
+) -> Any:
+    query = {"org_id": org_id, "period": period, "level": level, "category": category}
+    return await ask(gw, who, "audits", "rank_contest", query)
