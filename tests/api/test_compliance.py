@@ -47,7 +47,7 @@ async def channel(
 
 
 async def test_social_pages_and_websites_are_required_strictly_above_their_sizes(stack: Stack) -> None:
-    h, cc, t = await union(stack)
+    h, _, t = await union(stack)
     p500, p501, p5000, p5001, unreported = [await primary(stack, h, t, m) for m in (500, 501, 5000, 5001, None)]
     p553 = await primary(stack, h, t, 553)
     await channel(stack, h, p553, "social_page", audience="public")
