@@ -25,7 +25,7 @@ async def audit_step(stack: Stack, h: dict[str, str], path: str, body: dict[str,
 
 
 async def test_an_audit_runs_its_course_and_the_parent_meets_t1_once_every_child_is_checked(stack: Stack) -> None:
-    h, cc, t = await union(stack)
+    h, _, t = await union(stack)
     first, second = await primary(stack, h, t, 300), await primary(stack, h, t, 700)
     young = await primary(stack, h, t, 50, registered_on="2025-11-27")
     await post(

@@ -150,7 +150,7 @@ class Projector:
             try:
                 # fetches carry an expiry and are re-issued, so a server restart cannot silence them (nats.py #504)
                 msgs = await sub.fetch(self.batch, timeout=1.0)
-            except asyncio.TimeoutError:  # nats.errors.TimeoutError, or the bare one a batch fetch may raise
+            except TimeoutError:  # nats.errors.TimeoutError, or the bare one a batch fetch may raise
                 continue
             if not msgs:
                 continue  # an expired pull may come back empty rather than time out
