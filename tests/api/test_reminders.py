@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from notifications.domain.reminders import quarter_of
 from notifications.reminders import Planner
 from notifications.sender import Sender
-from notifications.tables import channels, outbox, submissions
+from notifications.tables import audited, channels, outbox, quarter_plans, submissions
 from sqlalchemy import select
 from test_contacts_api import person
 from test_exchange_api import NEWS, chain
@@ -36,6 +37,7 @@ async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_e
     await post(stack, h, f"/api/v1/channels/{board['id']}/updates", {"at": refreshed.isoformat()})
 
     await post(stack, h, f"/api/v1/orgs/{o['p1']['id']}/contact-base/submissions", {})  # so P10 is not due meanwhile
+    await plan_quarters(stack, h, o["p1"]["id"], today, refreshed + timedelta(days=20))  # and P8 neither
     service = stack.services["notifications"]
     planner = Planner(service.runtime.engine, service.settings, ("email", "chat"))
     tz = service.settings.tz
@@ -63,6 +65,77 @@ async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_e
     await eventually(lambda: _outbox_has(planner, "reminder:H2:", plan_at=now + timedelta(days=4)), timeout=20)
     assert await planner.plan(now + timedelta(days=5)) == 0, "the moderator is reminded once"
     await eventually(lambda: _subject_seen(smtp, "ждёт модерации"), timeout=20)
+
+
+async def plan_quarters(stack: Stack, h: dict[str, str], org_id: str, first: date, last: date) -> None:
+    """Plans and reports every quarter from `first` to `last`, so P8 is not due then."""
+    quarters = sorted({quarter_of(first + timedelta(days=n)) for n in range((last - first).days + 1)})
+    for q in quarters:
+        put = await stack.http.put(
+            f"/api/v1/orgs/{org_id}/plans/{q}", json={"items": ["Стенд"], "submitted_on": first.isoformat()}, headers=h
+        )
+        assert put.status_code == 200, put.text
+        await post(stack, h, f"/api/v1/orgs/{org_id}/plans/{q}/report", {"summary": "Выполнен", "reported_on": first.isoformat()})
+    service = stack.services["notifications"]
+    await eventually(lambda: _plans_known(service, org_id, len(quarters)), timeout=20)
+
+
+async def _plans_known(service: Any, org_id: str, n: int) -> bool:
+    async with service.runtime.engine.connect() as conn:
+        q = quarter_plans.c
+        return len((await conn.execute(select(q.quarter).where(q.org_id == org_id, q.reported))).all()) == n
+
+
+async def _triggers(planner: Planner, prefix: str) -> set[str]:
+    async with planner.engine.connect() as conn:
+        return set((await conn.execute(select(outbox.c.trigger).where(outbox.c.trigger.startswith(prefix)))).scalars())
+
+
+async def test_a_quarter_without_a_plan_and_a_child_due_for_its_audit_are_reminded_once(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    p1, t1 = o["p1"]["id"], o["t1"]["id"]
+    for org, address in ((p1, "chair@verf.ru"), (t1, "chair@to.ru")):
+        chair, hc = await person(stack, h, org, "Председатель", role="chair")
+        await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": address})
+    service = stack.services["notifications"]
+    planner = Planner(service.runtime.engine, service.settings, ("email",))
+    tz = service.settings.tz
+    today = clock.today(tz)
+
+    def noon(day: date) -> datetime:
+        return datetime.combine(day, time(12), tz)
+
+    quarter, later = quarter_of(today), quarter_of(today + timedelta(days=92))
+    await eventually(lambda: _outbox_has(planner, f"reminder:P8:{p1}:{quarter}", plan_at=noon(today)), timeout=20)
+    await eventually(lambda: _outbox_has(planner, f"reminder:T1:{t1}:{p1}:", plan_at=noon(today)), timeout=20)
+    assert await _triggers(planner, f"reminder:T1:{t1}:{p1}:") == {f"reminder:T1:{t1}:{p1}:1996"}, "registered in 1995"
+    await eventually(lambda: _subject_seen(smtp, f"примите план информационной работы на {quarter}"), timeout=20)
+    await eventually(lambda: _subject_seen(smtp, "пора провести ежегодную проверку"), timeout=20)
+
+    await plan_quarters(stack, h, p1, today, today)
+    await planner.plan(noon(today + timedelta(days=92)))
+    assert await _triggers(planner, f"reminder:P8-report:{p1}:") == set(), "the last quarter's plan was reported on"
+    assert f"reminder:P8:{p1}:{later}" in await _triggers(planner, f"reminder:P8:{p1}:"), "a new quarter, a new plan"
+
+    body = {"username": "auditor.t1", "password": "a long password", "role": "auditor", "org_id": t1}
+    assert (await stack.http.post("/api/v1/users", json=body, headers=h)).status_code == 201
+    auditor = await stack.login("auditor.t1", "a long password")
+    audit = await post(stack, auditor, f"/api/v1/orgs/{p1}/audits", {"planned_on": today.isoformat()})
+    await post(stack, auditor, f"/api/v1/audits/{audit['id']}/start", {"started_on": today.isoformat()}, 200)
+    await post(stack, auditor, f"/api/v1/audits/{audit['id']}/completion", {"completed_on": today.isoformat()}, 200)
+    await eventually(lambda: _audited(service, t1, p1), timeout=20)
+    await planner.plan(noon(today + timedelta(days=364)))
+    assert len(await _triggers(planner, f"reminder:T1:{t1}:{p1}:")) == 1, "audited within the year: nothing new"
+    await planner.plan(noon(today + timedelta(days=365)))
+    await planner.plan(noon(today + timedelta(days=366)))
+    due = (today + timedelta(days=365)).year
+    assert await _triggers(planner, f"reminder:T1:{t1}:{p1}:") == {f"reminder:T1:{t1}:{p1}:1996", f"reminder:T1:{t1}:{p1}:{due}"}
+
+
+async def _audited(service: Any, by_org_id: str, org_id: str) -> bool:
+    async with service.runtime.engine.connect() as conn:
+        a = audited.c
+        return (await conn.execute(select(a.last_on).where(a.by_org_id == by_org_id, a.org_id == org_id))).first() is not None
 
 
 async def _board_refreshed(planner: Planner, board_id: str, day: Any) -> bool:

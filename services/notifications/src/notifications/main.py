@@ -43,6 +43,7 @@ def wire(rt: Runtime) -> Wiring:
             Projection("registry", "registry", sources.from_registry),
             Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply),
             Projection("contacts", "contacts", sources.from_contacts),
+            Projection("audits", "audits", sources.from_audits),
         ],
         tasks=[send, remind],
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,7 +20,7 @@ from kit.locks import pause
 from .config import NotificationsSettings
 from .domain import reminders
 from .projections.sources import holders, plan
-from .tables import TREE, acknowledgements, channels, moderation, submissions
+from .tables import TREE, acknowledgements, audited, channels, moderation, quarter_plans, submissions
 
 log = logs.get("reminders")
 
@@ -41,7 +41,7 @@ class Planner:
             for r in due:
                 if not tree.exists(r.org_id):
                     continue
-                people = await holders(conn, r.org_id, now)
+                people = await holders(conn, r.org_id, now, self.settings.tz)
                 rows = [(p, "person", channel) for p in people for channel in self.channels]
                 # due at `now` on the planner's clock, sent as soon as the sender's clock allows
                 send_from = min(now, clock.now())
@@ -78,9 +78,31 @@ class Planner:
         return [
             *reminders.stale_boards(boards, today),
             *reminders.submissions_due(below_cc, today),
+            *await self._plans_due(conn, tree),
+            *reminders.audits_due(await self._audited(conn, tree, registered), today),
             *reminders.waiting_moderation(pending, now, timedelta(days=self.settings.moderation_within_days)),
             *reminders.waiting_acknowledgement(unread, now, timedelta(days=self.settings.acknowledge_within_days)),
         ]
+
+    async def _plans_due(self, conn: AsyncConnection, tree: treemirror.Orgs) -> list[reminders.Reminder]:
+        """P8 for every primary org on the day."""
+        plans: dict[str, dict[str, bool]] = {o: {} for o, level in tree.levels.items() if level == "primary"}
+        for row in await conn.execute(select(quarter_plans).where(quarter_plans.c.org_id.in_(list(plans)))):
+            plans[row.org_id][row.quarter] = row.reported
+        return reminders.plans_due(plans, tree.day)
+
+    async def _audited(
+        self, conn: AsyncConnection, tree: treemirror.Orgs, registered: dict[str, date]
+    ) -> list[reminders.Audited]:
+        """T1: a territorial org's primary orgs; C1: the orgs directly under the CC."""
+        last = {(r.by_org_id, r.org_id): r.last_on for r in await conn.execute(select(audited))}
+        children = []
+        for org_id, level in tree.levels.items():
+            parent = tree.parents[org_id]
+            if parent is None or org_id not in registered or (level != "primary" and tree.levels[parent] != "central"):
+                continue
+            children.append(reminders.Audited(parent, org_id, registered[org_id], last.get((parent, org_id))))
+        return children
 
     async def run(self, stop: asyncio.Event, now: Callable[[], datetime] = clock.now) -> None:
         """Plans on every tick until stopped."""

@@ -59,6 +59,24 @@ submissions = Table(
     Column("last_at", Date, nullable=False, comment="The newest contact-base submission's date"),
 )
 
+audited = Table(
+    "audited",
+    metadata,
+    Column("by_org_id", Text, primary_key=True, comment="The auditing org"),
+    Column("org_id", Text, primary_key=True, comment="The audited org"),
+    Column("last_on", Date, nullable=False, comment="The newest completed audit's date"),
+)
+"""From AUDITS: when each org last audited each of its children (T1, C1)."""
+
+quarter_plans = Table(
+    "quarter_plans",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("quarter", Text, primary_key=True),
+    Column("reported", Boolean, nullable=False, server_default="false"),
+)
+"""From AUDITS: which quarters each org has planned and reported on (P8)."""
+
 moderation = Table(
     "moderation",
     metadata,

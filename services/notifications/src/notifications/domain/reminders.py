@@ -1,8 +1,9 @@
 """Reminders of the policy's deadlines, computed from facts on a day (RULES.md counting conventions).
 
 Each reminder has a key naming the deadline it is about, so it is sent once: a notice board stale since
-its last refresh (P1), a yearly contact-base submission due (P10, T7), a material waiting for moderation
-(H2) or for acknowledgement (X6) longer than allowed.
+its last refresh (P1), a yearly contact-base submission due (P10, T7), a quarter without a plan or a past
+quarter's plan without a report (P8), a child org due for its yearly audit (T1, C1), a material waiting for
+moderation (H2) or for acknowledgement (X6) longer than allowed.
 """
 
 from __future__ import annotations
@@ -98,3 +99,68 @@ def waiting_acknowledgement(
         for delivery, org_id, delivered in open_deliveries
         if now - delivered > allowed
     ]
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def plans_due(plans: dict[str, dict[str, bool]], today: date) -> list[Reminder]:
+    """P8: a primary org (key) with no plan for today's quarter, or no report on the last quarter's plan.
+
+    `plans` maps each org to its planned quarters and whether each was reported on.
+    """
+    current = quarter_of(today)
+    first = date(today.year, 3 * int(current[-1]) - 2, 1)
+    previous = quarter_of(first - timedelta(days=1))
+    found = []
+    for org_id, quarters in plans.items():
+        if current not in quarters:
+            found.append(
+                Reminder(
+                    f"P8:{org_id}:{current}",
+                    org_id,
+                    f"Напоминание: примите план информационной работы на {current}",
+                    f"План информационной работы на {current} ещё не принят. По концепции (П8) работу планируют ежеквартально.",
+                )
+            )
+        if quarters.get(previous) is False:
+            found.append(
+                Reminder(
+                    f"P8-report:{org_id}:{previous}",
+                    org_id,
+                    f"Напоминание: отчитайтесь о плане на {previous}",
+                    f"Отчёт о выполнении плана информационной работы на {previous} ещё не представлен (П8).",
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Audited:
+    """A child org its auditor must check yearly: when it was registered and last audited by that auditor."""
+
+    by_org_id: str
+    org_id: str
+    registered_on: date
+    last_on: date | None
+
+
+def audits_due(children: list[Audited], today: date) -> list[Reminder]:
+    """T1, C1: the auditing org is reminded when a child's last audit (or its registration) is 365 days old;
+    the key names the year the audit fell due, so it is sent once for each lapse."""
+    found = []
+    for c in children:
+        start = c.last_on or c.registered_on
+        if today - start >= YEAR:
+            due = (start + YEAR).year
+            since = f"последняя проверка {c.last_on:%d.%m.%Y}." if c.last_on else "она ещё не проверялась."
+            found.append(
+                Reminder(
+                    f"T1:{c.by_org_id}:{c.org_id}:{due}",
+                    c.by_org_id,
+                    "Напоминание: пора провести ежегодную проверку организации",
+                    f"Подведомственную организацию проверяют не реже раза в год (Т1, Ц1): {since}",
+                )
+            )
+    return found

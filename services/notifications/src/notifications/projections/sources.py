@@ -1,5 +1,6 @@
 """What notifications learns from others: the tree and its post holders (REGISTRY), outside parties,
-materials, deliveries and moderation (EXCHANGE), notice boards and submissions (CONTACTS). A delivery
+materials, deliveries and moderation (EXCHANGE), notice boards and submissions (CONTACTS), audits and
+quarterly plans (AUDITS). A delivery
 becomes outbox rows — one per person and channel — in the consumer's own transaction, so a redelivered
 event plans nothing twice."""
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.audits import AuditCompleted, PlanReported, PlanSubmitted
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted
 from contracts.exchange import (
     DeliveryAcknowledged,
@@ -30,7 +32,20 @@ from kit.projector import Delivered
 from kit.treemirror import apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
-from ..tables import TREE, acknowledgements, channels, materials, moderation, outbox, parties, posts, preferences, submissions
+from ..tables import (
+    TREE,
+    acknowledgements,
+    audited,
+    channels,
+    materials,
+    moderation,
+    outbox,
+    parties,
+    posts,
+    preferences,
+    quarter_plans,
+    submissions,
+)
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -67,6 +82,20 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
             stmt = insert(submissions).values(org_id=e.org_id, last_at=e.at)
             newest = func.greatest(submissions.c.last_at, stmt.excluded.last_at)
             await conn.execute(stmt.on_conflict_do_update(index_elements=[submissions.c.org_id], set_={"last_at": newest}))
+
+
+async def from_audits(conn: AsyncConnection, d: Delivered) -> None:
+    """Completed audits (T1, C1) and quarterly plans with their reports (P8)."""
+    match d.event:
+        case AuditCompleted() as e:
+            stmt = insert(audited).values(by_org_id=e.by_org_id, org_id=e.org_id, last_on=e.completed_on)
+            newest = func.greatest(audited.c.last_on, stmt.excluded.last_on)
+            await conn.execute(stmt.on_conflict_do_update(index_elements=["by_org_id", "org_id"], set_={"last_on": newest}))
+        case PlanSubmitted() as e:
+            await conn.execute(insert(quarter_plans).values(org_id=e.org_id, quarter=e.quarter).on_conflict_do_nothing())
+        case PlanReported() as e:
+            key = (quarter_plans.c.org_id == e.org_id) & (quarter_plans.c.quarter == e.quarter)
+            await conn.execute(update(quarter_plans).where(key).values(reported=True))
 
 
 class ExchangeSource:
@@ -108,14 +137,14 @@ class ExchangeSource:
         if e.recipient_kind == "party":
             await plan(conn, trigger, [(e.org_id, "party", "email")], None, d.recorded_at, self.tz, material_id=e.material_id)
             return
-        people = await holders(conn, e.org_id, d.recorded_at)
+        people = await holders(conn, e.org_id, d.recorded_at, self.tz)
         rows = [(p, "person", channel) for p in people for channel in self.channels]
         await plan(conn, trigger, rows, e.org_id, d.recorded_at, self.tz, material_id=e.material_id)
 
 
-async def holders(conn: AsyncConnection, org_id: str, at: datetime) -> list[str]:
-    """The people holding a notified post in the org that day."""
-    day = at.date()
+async def holders(conn: AsyncConnection, org_id: str, at: datetime, tz: ZoneInfo) -> list[str]:
+    """The people holding a notified post in the org that day (the union's day: posts are dated in its time zone)."""
+    day = at.astimezone(tz).date()
     held = await conn.execute(
         select(posts.c.person_id, posts.c.role).where(
             posts.c.org_id == org_id, posts.c.since <= day, or_(posts.c.until.is_(None), posts.c.until > day)
