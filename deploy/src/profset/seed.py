@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from .seed_audits import seed_audits
 
 CENTRAL = ("Центральный комитет Судпроф", "1990-10-01")
 TERRITORIAL = {
@@ -45,6 +48,10 @@ BUDGETS = [
     ("spb", 2025, "9500000.00", "380000.00"),
     ("p0", 2025, "3100000.00", "165000.00"),
     ("p1", 2025, "5200000.00", "210000.00"),
+    ("cc", 2026, "51000000.00", "2700000.00"),
+    ("spb", 2026, "9900000.00", "494000.00"),
+    ("p0", 2026, "3300000.00", "170000.00"),
+    ("p1", 2026, "5400000.00", "260000.00"),
 ]
 MEMBERS = [
     # (org key, full name, position, since)
@@ -55,16 +62,15 @@ MEMBERS = [
     ("p1", "Воробьёв Алексей Петрович", "такелажник", "2021-03-01"),
 ]
 CHANNELS = [
-    # (org key, kind, name, url, since)
-    ("cc", "website", "Сайт Судпрофа", "https://sudprof.example", "2005-01-01"),
-    ("cc", "social_page", "Судпроф ВКонтакте", "https://vk.example/sudprof", "2014-06-01"),
-    ("spb", "mailing_list", "Рассылка председателям ППО", None, "2018-01-01"),
-    ("spb", "chat", "Чат информактива Петербурга", "https://t.me/sudprof_spb_example", "2021-03-01"),
-    ("p0", "notice_board", "Стенд у проходной", None, "2010-01-01"),
-    ("p0", "chat", "Чат ППО «Невская верфь»", "https://t.me/nevskaya_ppo_example", "2022-09-01"),
-    ("p1", "notice_board", "Стенд в цехе №3", None, "2012-01-01"),
+    # (org key, kind, name, url, since, audience)
+    ("cc", "website", "Сайт Судпрофа", "https://sudprof.example", "2005-01-01", "public"),
+    ("cc", "social_page", "Судпроф ВКонтакте", "https://vk.example/sudprof", "2014-06-01", "public"),
+    ("spb", "mailing_list", "Рассылка председателям ППО", None, "2018-01-01", "chairs"),
+    ("spb", "chat", "Чат информактива Петербурга", "https://t.me/sudprof_spb_example", "2021-03-01", "activists"),
+    ("p0", "notice_board", "Стенд у проходной", None, "2010-01-01", "members"),
+    ("p0", "chat", "Чат ППО «Невская верфь»", "https://t.me/nevskaya_ppo_example", "2022-09-01", "members"),
+    ("p1", "notice_board", "Стенд в цехе №3", None, "2012-01-01", "members"),
 ]
-REFRESHED_ON = "2026-11-16"
 SUBSCRIPTIONS = [("p0", 21), ("p1", 30), ("spb", 5)]
 CONTACTS = [
     # (index into OFFICERS, kind, value, consent given)
@@ -116,6 +122,7 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
         officers = _people_and_money(http, h, orgs)
         _channels_and_contacts(http, h, orgs, officers)
         _materials(http, h, orgs)
+        seed_audits(http, h, orgs, _post)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
         return True
@@ -142,10 +149,12 @@ def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str
 
 def _channels_and_contacts(http: httpx.Client, h: dict[str, str], orgs: dict[str, str], officers: list[str]) -> None:
     """Resources with refreshes and figures, subscriptions, contact points with and without consent, submissions."""
-    for i, (key, kind, name, url, since) in enumerate(CHANNELS):
-        channel = _post(http, f"/api/v1/orgs/{orgs[key]}/channels", h, f"c{i}", kind=kind, name=name, url=url, since=since)
+    refreshed_on = (date.today() - timedelta(days=3)).isoformat()  # a demo board looks cared for whenever it is seeded
+    for i, (key, kind, name, url, since, audience) in enumerate(CHANNELS):
+        body: dict[str, Any] = {"kind": kind, "name": name, "url": url, "since": since, "audience": audience}
+        channel = _post(http, f"/api/v1/orgs/{orgs[key]}/channels", h, f"c{i}", **body)
         if kind == "notice_board":
-            _post(http, f"/api/v1/channels/{channel['id']}/updates", h, f"u{i}", at=REFRESHED_ON)
+            _post(http, f"/api/v1/channels/{channel['id']}/updates", h, f"u{i}", at=refreshed_on)
         if kind in ("chat", "mailing_list", "social_page"):
             _post(http, f"/api/v1/channels/{channel['id']}/stats", h, f"s{i}", period="2026-Q3", subscribers=120 + 37 * i)
     for i, (key, copies) in enumerate(SUBSCRIPTIONS):

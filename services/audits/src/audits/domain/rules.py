@@ -26,6 +26,8 @@ from .verdicts import (
 INFORMATION_ROLES = ("info_worker", "info_activist", "press_secretary")
 """Posts that make an information structure (M2) and a person responsible for information work (P8, T8)."""
 KINDS_RU = {"social_page": "страница в соцсетях", "website": "сайт", "mailing_list": "e-mail-рассылка", "chat": "чат"}
+REQUIRED_RU = {"social_page": ("обязательна", "не заведена"), "website": ("обязателен", "не заведён")}
+"""The Russian predicate agrees with the resource's gender."""
 M1_SHARE = Decimal("0.05")
 
 
@@ -72,9 +74,10 @@ def above_size(f: Facts, threshold: int, kind: str) -> Said:
             f"{m.known} members > {threshold}: {what} required, {count} registered",
             f"{members_ru(m.known)} > {threshold}: {what_ru} есть",
         )
+    required, missing = REQUIRED_RU[kind]
     return breached(
         f"{m.known} members > {threshold}: {what} required, none registered",
-        f"{members_ru(m.known)} > {threshold}: {what_ru} обязателен(а), не зарегистрирован(а)",
+        f"{members_ru(m.known)} > {threshold}: {what_ru} {required}, но {missing}",
     )
 
 
