@@ -176,6 +176,10 @@ class ListMissingPlans(Payload):
     quarter: str = QUARTER
 
 
+class ListRules(Payload):
+    """The rule catalogue: each rule's id, title, levels, the facts it reads, and whether it is a norm."""
+
+
 class Category(StrEnum):
     """A contest's category (T2, C4)."""
 
@@ -210,5 +214,6 @@ VERBS: dict[str, type[Payload]] = {
     "list_plans": ListPlans,
     "list_missing_plans": ListMissingPlans,
     "rank_contest": RankContest,
+    "list_rules": ListRules,
 }
 """What `svc.audits.<verb>` accepts."""

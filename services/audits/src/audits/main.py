@@ -47,6 +47,7 @@ def wire(rt: Runtime) -> Wiring:
         "list_plans": (a.ListPlans, plans.list_plans),
         "list_missing_plans": (a.ListMissingPlans, plans.list_missing_plans),
         "rank_contest": (a.RankContest, contests.rank_contest),
+        "list_rules": (a.ListRules, compliance.list_rules),
     }
     return Wiring(verbs=verbs(commands, reads), inline=[own.apply], projections=PROJECTIONS, read_models=READ_MODELS)
 

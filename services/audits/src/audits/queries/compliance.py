@@ -8,18 +8,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.audits import GetCompliance, Status, SummariseCompliance
+from contracts.audits import GetCompliance, ListRules, Status, SummariseCompliance
 from kit.rpc import Context
 from kit.tokens import Actor
 from kit.treemirror import Orgs, orgs_on
 
-from ..domain.catalogue import BY_ID, assess
+from ..domain.catalogue import BY_ID, CATALOGUE, assess
 from ..domain.verdicts import Verdict
 from ..tables import TREE
 from .facts import gather
 
 
 def verdict_row(v: Verdict) -> dict[str, Any]:
+    """A verdict with its rule's titles, as the API answers it."""
     rule = BY_ID[v.rule]
     return {
         "rule": v.rule,
@@ -45,6 +46,14 @@ async def verdicts_of(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> 
     return {o: assess(f) for o, f in (await gather(conn, tree, org_ids)).items()}
 
 
+def list_rules() -> list[dict[str, Any]]:
+    """The catalogue as data, for the UI and for integrators."""
+    return [
+        {"rule": r.id, "title": r.title, "title_ru": r.title_ru, "levels": list(r.levels), "reads": list(r.reads), "norm": r.norm}
+        for r in CATALOGUE
+    ]
+
+
 class ComplianceQueries:
     """`get_compliance` and `summarise_compliance`."""
 
@@ -57,6 +66,10 @@ class ComplianceQueries:
             tree = await tree_for(conn, ctx.actor, q.org_id, q.as_of or ctx.today)
             verdicts = (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]
         return [verdict_row(v) for v in verdicts]
+
+    async def list_rules(self, _q: ListRules, _ctx: Context) -> list[dict[str, Any]]:
+        """The rule catalogue."""
+        return list_rules()
 
     async def summarise_compliance(self, q: SummariseCompliance, ctx: Context) -> dict[str, Any]:
         """Per rule, how many orgs of the subtree have each verdict, and which breach it."""

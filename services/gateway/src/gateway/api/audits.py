@@ -19,6 +19,11 @@ Period = Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$", description="A year (
 Year = Annotated[int | None, Query(ge=1900, le=2200, description="Calendar year")]
 
 
+@router.get("/rules", summary="The rule catalogue: id, titles, levels, the facts each rule reads, norms")
+async def list_rules(gw: GatewayDep, who: CallerDep) -> Any:
+    return await ask(gw, who, "audits", "list_rules", {})
+
+
 @router.get("/orgs/{org_id}/compliance", summary="Every rule of the org's level on a date: met, breached, n/a, unknown")
 async def get_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
     return await ask(gw, who, "audits", "get_compliance", {"org_id": org_id, "as_of": as_of})
