@@ -71,7 +71,7 @@ async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdr
 
     too_soon = await as_service(stack, nc, "erase_withdrawn", {})
     assert too_soon == {"erased": []}, "erased only after the grace period"
-    later = (clock.now() + timedelta(days=30)).date().isoformat()
+    later = (clock.today(stack.services["contacts"].settings.tz) + timedelta(days=30)).isoformat()  # the union's day, not UTC's
     assert await as_service(stack, nc, "erase_withdrawn", {"today": later}) == {"erased": [mobile["id"]]}
     points = await get(stack, h, f"/api/v1/people/{pid}/contact-points")
     assert [(c["kind"], c["erased"], c["value"]) for c in points] == [
