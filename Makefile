@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/gateway deploy
+PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/kpi services/gateway deploy
 UV_VERSION := 0.13.9
 
 .PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean

@@ -194,6 +194,8 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     from contacts.main import create_service as create_contacts
     from exchange.config import ExchangeSettings
     from exchange.main import create_service as create_exchange
+    from kpi.config import KpiSettings
+    from kpi.main import create_service as create_kpi
     from notifications.config import NotificationsSettings
     from notifications.main import create_service as create_notifications
 
@@ -209,12 +211,14 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
     notifications = create_notifications(NotificationsSettings(**shared, **mail))
+    kpi = create_kpi(KpiSettings(**shared))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
         await running.enter_async_context(contacts.running())
         await running.enter_async_context(exchange.running())
         await running.enter_async_context(notifications.running())
+        await running.enter_async_context(kpi.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
@@ -222,7 +226,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
         yield Stack(
             http,
             keys,
-            {"registry": registry, "contacts": contacts, "exchange": exchange, "notifications": notifications},
+            {"registry": registry, "contacts": contacts, "exchange": exchange, "notifications": notifications, "kpi": kpi},
             nats_server.url,
             database_url,
         )
