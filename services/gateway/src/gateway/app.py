@@ -19,7 +19,7 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts
-from .api import auth, channels, contacts, exchange, members, officers, org_facts, orgs
+from .api import auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
 from .config import GatewaySettings
 from .deps import Gateway
 from .errors import install
@@ -74,6 +74,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(contacts.router)
     app.include_router(channels.router)
     app.include_router(exchange.router)
+    app.include_router(kpi.router)
     app.mount("/metrics", make_asgi_app())
 
     @app.get("/healthz", include_in_schema=False)
