@@ -6,9 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
-from contracts.kpi import SetTargets
-from kit.errors import Refused, RuleBroken
 from kpi.domain import periodbook
 from kpi.domain.facts import (
     Act,
@@ -26,6 +23,9 @@ from kpi.domain.facts import (
 from kpi.domain.indicators import FORMULAS
 from kpi.domain.periods import parse_period, series
 from kpi.domain.rollup import Scope, own_figures, rollup
+
+from contracts.kpi import SetTargets
+from kit.errors import Refused, RuleBroken
 
 Q3 = parse_period("2026-Q3")
 
