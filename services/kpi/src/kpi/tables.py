@@ -146,3 +146,10 @@ participation = Table(
     Column("online", Integer, nullable=False),
     Column("position", BigInteger, nullable=False, comment=POSITION),
 )
+
+LEARNT = {
+    "registry": [TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets],
+    "contacts": [channels, channel_stats],
+    "exchange": [acts, participation],
+}
+"""The facts learnt from each context, by the name of the consumer (`kpi_<context>`) that learns them."""
