@@ -19,6 +19,11 @@ Y = TODAY.year
 """Exchange facts are dated the day they happen, so the whole-figure test measures the current year."""
 
 
+def day(month_day: str) -> str:
+    """A day of Y, but never after today: a fact is recorded once it has happened."""
+    return min(date.fromisoformat(f"{Y}-{month_day}"), TODAY).isoformat()
+
+
 def weeks_in(year: int) -> int:
     """Calendar weeks (Monday–Sunday) overlapping the year: 53 for 2026, which starts and ends on a Thursday."""
     first, last = date(year, 1, 1), date(year, 12, 31)
@@ -41,7 +46,7 @@ async def officer(stack: Stack, h: dict[str, str], org: dict, role: str, since: 
 
 
 async def channel(stack: Stack, h: dict[str, str], org: dict, kind: str, audience: str = "members") -> str:
-    body = {"kind": kind, "name": f"{kind} {org['name']}", "audience": audience, "since": f"{Y}-01-01"}
+    body = {"kind": kind, "name": f"{kind} {org['name']}", "audience": audience, "since": day("01-01")}
     return str((await post(stack, h, f"/api/v1/orgs/{org['id']}/channels", body))["id"])
 
 
@@ -51,10 +56,10 @@ async def small_union(stack: Stack) -> tuple[dict[str, str], dict[str, dict]]:
     p2 = await register(stack, h, name="ППО-2", level="primary", parent_id=t["id"], registered_on="1996-01-01")
     for org, members in ((p1, 300), (p2, 100)):
         await post(stack, h, f"/api/v1/orgs/{org['id']}/headcount", {"members": members, "as_of": f"{Y}-01-01"})
-    await officer(stack, h, p1, "info_worker", f"{Y}-01-10", trained=True)
-    await officer(stack, h, p1, "info_activist", f"{Y}-02-01")
-    await officer(stack, h, p2, "chair", f"{Y}-01-01", trained=True)
-    await officer(stack, h, t, "press_secretary", f"{Y}-01-01", trained=True)
+    await officer(stack, h, p1, "info_worker", day("01-10"), trained=True)
+    await officer(stack, h, p1, "info_activist", day("02-01"))
+    await officer(stack, h, p2, "chair", day("01-01"), trained=True)
+    await officer(stack, h, t, "press_secretary", day("01-01"), trained=True)
     for org, total, information in ((p1, "1000000.00", "60000.00"), (p2, "200000.00", "4000.00"), (t, "500000.00", "50000.00")):
         await put(stack, h, f"/api/v1/orgs/{org['id']}/budgets/{Y}", {"total": total, "information": information})
     site, page = await channel(stack, h, p1, "website", "public"), await channel(stack, h, p1, "social_page", "public")
@@ -71,14 +76,14 @@ async def small_union(stack: Stack) -> tuple[dict[str, str], dict[str, dict]]:
         await post(stack, h, f"/api/v1/channels/{channel_id}/stats", {"period": period, **figures})
     await put(stack, h, f"/api/v1/orgs/{p1['id']}/feedback-times/{Y}-Q1", {"answered": 10, "average_hours": 20})
     await put(stack, h, f"/api/v1/orgs/{p1['id']}/feedback-times/{Y}-Q2", {"answered": 10, "average_hours": 60})
-    for org, day, tone, cites in (
+    for org, month_day, tone, cites in (
         (p1, "03-01", "positive", False),
         (p1, "04-01", "neutral", True),
         (p1, "05-01", "negative", False),
     ):
-        body = {"on": f"{Y}-{day}", "outlet": "Балтийский курьер", "medium": "print", "tone": tone, "cites_leader": cites}
+        body = {"on": day(month_day), "outlet": "Балтийский курьер", "medium": "print", "tone": tone, "cites_leader": cites}
         await post(stack, h, f"/api/v1/orgs/{org['id']}/media-mentions", body)
-    body = {"on": f"{Y}-06-01", "outlet": "ТВ", "medium": "electronic", "tone": "positive", "cites_leader": True}
+    body = {"on": day("06-01"), "outlet": "ТВ", "medium": "electronic", "tone": "positive", "cites_leader": True}
     await post(stack, h, f"/api/v1/orgs/{t['id']}/media-mentions", body)
     return h, {"cc": cc, "t": t, "p1": p1, "p2": p2}
 
