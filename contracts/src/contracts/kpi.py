@@ -166,7 +166,7 @@ class GetTargets(Payload):
     period: str = PERIOD
 
 
-class RankOrgs(Payload):
+class ListRanking(Payload):
     """A level's orgs (under `org_id`, else the caller's subtree) ranked by one indicator's roll-up."""
 
     period: str = PERIOD
@@ -198,7 +198,7 @@ VERBS: dict[str, type[Payload]] = {
     "report_feedback_times": ReportFeedbackTimes,
     "get_kpi": GetKpi,
     "get_targets": GetTargets,
-    "rank_orgs": RankOrgs,
+    "list_ranking": ListRanking,
     "get_series": GetSeries,
     "list_media_mentions": ListMediaMentions,
 }

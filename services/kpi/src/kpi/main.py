@@ -28,7 +28,7 @@ def wire(rt: Runtime) -> Wiring:
     reads: VerbTable = {
         "get_kpi": (k.GetKpi, queries.get_kpi),
         "get_targets": (k.GetTargets, queries.get_targets),
-        "rank_orgs": (k.RankOrgs, queries.rank_orgs),
+        "list_ranking": (k.ListRanking, queries.list_ranking),
         "get_series": (k.GetSeries, queries.get_series),
         "list_media_mentions": (k.ListMediaMentions, queries.list_media_mentions),
     }

@@ -61,11 +61,11 @@ async def get_series(gw: GatewayDep, who: CallerDep, org_id: str, indicator: str
 
 
 @router.get("/kpi/rankings", summary="A level's orgs ranked by an indicator's roll-up (contests, T2, C4)")
-async def rank_orgs(
+async def list_ranking(
     gw: GatewayDep, who: CallerDep, period: Period, indicator: Indicator, level: Level, org_id: str | None = None
 ) -> Any:
     payload = {"period": period, "indicator": indicator, "level": level.value, "org_id": org_id}
-    return await ask(gw, who, "kpi", "rank_orgs", payload)
+    return await ask(gw, who, "kpi", "list_ranking", payload)
 
 
 @router.post("/orgs/{org_id}/media-mentions", status_code=status.HTTP_201_CREATED, summary="Report a media mention (K5)")

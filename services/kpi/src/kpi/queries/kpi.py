@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, RankOrgs
+from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
 from kit.errors import not_found
 from kit.rpc import Context
 
@@ -42,7 +42,7 @@ class KpiQueries:
         set_ = row.targets if row else {}
         return {"org_id": q.org_id, "period": q.period, "targets": {k: float(v) for k, v in set_.items()}}
 
-    async def rank_orgs(self, q: RankOrgs, ctx: Context) -> list[dict[str, Any]]:
+    async def list_ranking(self, q: ListRanking, ctx: Context) -> list[dict[str, Any]]:
         """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
