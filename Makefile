@@ -30,7 +30,7 @@ test: install lint ## lint, type-check and run the whole suite against real serv
 	$(BIN)/pytest
 
 unit: install ## the fast tests only (no servers)
-	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kit/tests/test_access_and_tokens.py
+	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .

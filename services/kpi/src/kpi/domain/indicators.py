@@ -43,7 +43,7 @@ def information_spending(f: OrgFacts, p: Period) -> Figure:
     budget = f.budgets.get(p.first.year)
     if budget is None:
         return Figure(None, {"total": None, "information": None})
-    share = None if not budget.total else _ratio(budget.information / budget.total)
+    share = None if not budget.total else fraction(budget.information / budget.total)
     return Figure(share, {"total": str(budget.total), "information": str(budget.information)})
 
 
@@ -54,12 +54,12 @@ def exchange_regularity(f: OrgFacts, p: Period) -> Figure:
     active = {week_of(a.on) for a in inside}
     materials = {a.material_id for a in inside if a.kind in ("sent_up", "cascaded")}
     return Figure(
-        _ratio(len(active) / len(weeks)),
+        fraction(len(active) / len(weeks)),
         {
             "active_weeks": len(active),
             "weeks": len(weeks),
             "materials": len(materials),
-            "materials_per_week": _ratio(len(materials) / len(weeks)),
+            "materials_per_week": fraction(len(materials) / len(weeks)),
         },
     )
 
@@ -103,7 +103,7 @@ def reach(f: OrgFacts, p: Period) -> Figure:
         if c.kind in REACH_KINDS and c.audience == "members" and c.runs_on(p.last):
             covered += _subscribers_by(f, c.channel_id, p.last)
     members = f.members
-    value = None if not members else _ratio(min(1.0, covered / members))
+    value = None if not members else fraction(min(1.0, covered / members))
     return Figure(value, {"covered": covered, "members": members})
 
 
@@ -194,5 +194,6 @@ def _average_hours(f: OrgFacts, p: Period) -> Decimal | None:
     return round(total / answered, 2)
 
 
-def _ratio(x: float | Decimal) -> float:
+def fraction(x: float | Decimal) -> float:
+    """A ratio as the answers show it: a fraction rounded to 4 decimal places."""
     return round(float(x), 4)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from .facts import OrgFacts
-from .indicators import FORMULAS, RATIOS, Figure, Value, _ratio
+from .indicators import FORMULAS, RATIOS, Figure, Value, fraction
 from .periods import Period
 
 
@@ -66,4 +66,4 @@ def rollup(
     weight = sum(m for _, m in weighted)
     if not weight:
         return None
-    return _ratio(sum(v * m for v, m in weighted) / weight)
+    return fraction(sum(v * m for v, m in weighted) / weight)
