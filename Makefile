@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/gateway deploy
+PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/gateway deploy
 UV_VERSION := 0.13.9
 
 .PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean
@@ -30,7 +30,7 @@ test: install lint ## lint, type-check and run the whole suite against real serv
 	$(BIN)/pytest
 
 unit: install ## the fast tests only (no servers)
-	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kit/tests/test_access_and_tokens.py
+	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .
