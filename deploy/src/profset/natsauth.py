@@ -1,0 +1,152 @@
+"""Who may say what on the bus: each service's NATS user and permissions, derived from the contracts.
+
+One table (`TALKS`) says which contexts a service consumes and which services it asks; everything else
+follows from the contracts: a service publishes its own context's subjects (unless the context is
+internal) and serves `svc.<service>.*` when it has verbs. The same permissions are written into the local
+stack's nats-server, the test fixtures' servers, docker-compose's and the Helm values (`profset nats-config`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.base import INTERNAL
+from contracts.envelope import DEAD_LETTER_STREAM, STREAMS
+from contracts.services import SERVICES
+
+OPERATOR = "profset"
+"""The operator's user: every subject (migrations need none, but republish and repairs do)."""
+
+READER = "reader"
+"""Outside subscribers: read-only access to the public streams."""
+
+
+@dataclass(frozen=True)
+class Talk:
+    """What a service consumes (source contexts) and whom it asks (services whose verbs it calls)."""
+
+    consumes: tuple[str, ...] = ()
+    asks: tuple[str, ...] = ()
+
+
+TALKS: dict[str, Talk] = {
+    "registry": Talk(),
+    "contacts": Talk(consumes=("registry",)),
+    "exchange": Talk(consumes=("registry",)),
+    "notifications": Talk(consumes=("registry", "exchange", "contacts"), asks=("contacts",)),
+    "gateway": Talk(asks=tuple(SERVICES)),
+    # a new service is one line here, e.g. "audits": Talk(consumes=("registry", "contacts", "exchange")),
+}
+"""Every process that connects to NATS as a service, in start order (the gateway last)."""
+
+PUBLIC_STREAMS = tuple(STREAMS[c] for c in STREAMS if c not in INTERNAL)
+
+
+def inbox(user: str) -> str:
+    """The user's own inbox prefix, so nobody else can subscribe to the replies it is sent."""
+    return f"_INBOX.{user}"
+
+
+def _reading(stream: str) -> list[str]:
+    """JetStream API subjects a durable pull consumer of a stream needs."""
+    return [
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.INFO.{stream}.>",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
+        f"$JS.ACK.{stream}.>",
+    ]
+
+
+def service_permissions(service: str) -> dict[str, Any]:
+    """The publish and subscribe permissions of one service's user."""
+    talk = TALKS[service]
+    publish: list[str] = []
+    if service in STREAMS and service not in INTERNAL:  # the relay: its context's subjects and its stream only
+        stream = STREAMS[service]
+        publish += [f"{service}.>", f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
+        publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}"]
+    for source in talk.consumes:
+        publish += _reading(STREAMS[source])
+    if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name
+        publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}"]
+        publish += [f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}"]
+    publish += [f"svc.{other}.*" for other in talk.asks]
+    subscribe = [f"{inbox(service)}.>"]
+    if service in SERVICES:
+        subscribe.append(f"svc.{service}.*")
+    # replies go to the asker's inbox, which this user may answer but never listen to
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}, "allow_responses": True}
+
+
+def reader_permissions() -> dict[str, Any]:
+    """Read-only access to every public stream: consumers of their own, fetches, acks, nothing published."""
+    publish = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
+    for stream in PUBLIC_STREAMS:
+        publish += _reading(stream)
+        publish += [f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.DELETE.{stream}.>"]
+        publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}}
+
+
+def users() -> tuple[str, ...]:
+    """Every user the server knows: the services, the operator and the outside reader."""
+    return (*TALKS, OPERATOR, READER)
+
+
+def permissions(user: str) -> dict[str, Any] | None:
+    """A user's permissions; None for the operator, who may do anything."""
+    if user == OPERATOR:
+        return None
+    if user == READER:
+        return reader_permissions()
+    return service_permissions(user)
+
+
+def generate_passwords() -> dict[str, str]:
+    """A fresh random password per user."""
+    return {user: secrets.token_urlsafe(24) for user in users()}
+
+
+def env_name(user: str) -> str:
+    """The environment variable that holds a user's password: `<USER>_NATS_PASSWORD` (the services' own key)."""
+    return f"{user.upper()}_NATS_PASSWORD"
+
+
+def authorization(passwords: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The server's `authorization` block; without passwords, each is read from `$<USER>_NATS_PASSWORD` at start."""
+    entries = []
+    for user in users():
+        password = passwords[user] if passwords is not None else f"${env_name(user)}"
+        entry: dict[str, Any] = {"user": user, "password": password}
+        allowed = permissions(user)
+        if allowed is not None:
+            entry["permissions"] = allowed
+        entries.append(entry)
+    return {"users": entries}
+
+
+def render(block: Mapping[str, Any], name: str = "authorization") -> str:
+    """NATS configuration text; `$NAME` values stay unquoted, so the server reads them from its environment."""
+    return f"{name} {_value(block, 0)}\n"
+
+
+def _value(value: Any, depth: int) -> str:
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, Mapping):
+        lines = [f"{inner}{key}: {_value(item, depth + 1)}" for key, item in value.items()]
+        return "{\n" + "\n".join(lines) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if all(not isinstance(item, Mapping) for item in value):
+            return "[" + ", ".join(_value(item, depth + 1) for item in value) + "]"
+        return "[\n" + "\n".join(f"{inner}{_value(item, depth + 1)}" for item in value) + f"\n{pad}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith("$") and value[1:].replace("_", "").isalnum() and value[1:].isupper():
+        return value
+    return json.dumps(value)
