@@ -117,7 +117,7 @@ class Service:
             for p in wiring.projections
         ]
         if self.publishes:
-            self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch)
+            self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch, replicas=settings.stream_replicas)
             store.on_commit.append(self.relay.notify)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
