@@ -44,6 +44,9 @@ def parser() -> argparse.ArgumentParser:
         "nats-config", help="print the NATS users and permissions (passwords from $<USER>_NATS_PASSWORD)"
     )
     nats_config.add_argument("out", nargs="?", default="-")
+    seed = sub.add_parser("seed", help="load the demo union through the gateway, unless it holds orgs already")
+    seed.add_argument("url", help="the gateway, e.g. http://gateway:8000; PROFSET_ADMIN_PASSWORD signs in")
+    sub.add_parser("secrets", help="print a fresh .env block: keys, passwords and NATS passwords")
     erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
     erase.add_argument("person_id")
     erase.add_argument("--basis", required=True, help="on what basis, for the record")
@@ -99,6 +102,20 @@ def run(args: argparse.Namespace) -> int:
 
         text = render(authorization())
         sys.stdout.write(text) if args.out == "-" else Path(args.out).write_text(text)
+        return OK
+    if args.command == "seed":
+        from .seed import seed_if_empty
+
+        password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
+        if not password:
+            print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
+            return USAGE
+        print("seeded the demo union" if seed_if_empty(args.url, password) else "the union holds orgs already; left alone")
+        return OK
+    if args.command == "secrets":
+        from .natsauth import fresh_environment
+
+        print("\n".join(f"{key}={value}" for key, value in fresh_environment().items()))
         return OK
     if args.command == "erase":
         from .operator import erase_person

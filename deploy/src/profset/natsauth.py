@@ -150,3 +150,20 @@ def _value(value: Any, depth: int) -> str:
     if isinstance(value, str) and value.startswith("$") and value[1:].replace("_", "").isalnum() and value[1:].isupper():
         return value
     return json.dumps(value)
+
+
+def fresh_environment() -> dict[str, str]:
+    """Every secret of a deployment, new: token keys, the master key, passwords (for `.env` or a Secret)."""
+    from kit.crypto import generate_master_key
+    from kit.tokens import generate_keypair
+
+    private, public = generate_keypair()
+    found = {
+        "TOKEN_PUBLIC_KEY": public,
+        "GATEWAY_TOKEN_PRIVATE_KEY": private,
+        "NOTIFICATIONS_TOKEN_PRIVATE_KEY": private,
+        "MASTER_KEY": generate_master_key(),
+        "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+    }
+    return found | {env_name(user): password for user, password in generate_passwords().items()}
