@@ -44,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
         "nats-config", help="print the NATS users and permissions (passwords from $<USER>_NATS_PASSWORD)"
     )
     nats_config.add_argument("out", nargs="?", default="-")
+    manifests = sub.add_parser("manifests", help="rewrite the generated k8s/ and NATS files after a change to natsauth")
+    manifests.add_argument("root", nargs="?", type=Path, default=Path("."), help="the repository (default: here)")
     seed = sub.add_parser("seed", help="load the demo union through the gateway, unless it holds orgs already")
     seed.add_argument("url", help="the gateway, e.g. http://gateway:8000; PROFSET_ADMIN_PASSWORD signs in")
     sub.add_parser("secrets", help="print a fresh .env block: keys, passwords and NATS passwords")
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return UNAVAILABLE
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per command
     """Runs one parsed command; an exit code."""
     if args.command == "stack":
         from . import stack as local
@@ -102,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
 
         text = render(authorization())
         sys.stdout.write(text) if args.out == "-" else Path(args.out).write_text(text)
+        return OK
+    if args.command == "manifests":
+        from .manifests import write
+
+        for path in write(args.root):
+            print(f"wrote {path}")
         return OK
     if args.command == "seed":
         from .seed import seed_if_empty
