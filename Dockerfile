@@ -15,8 +15,8 @@ RUN python -m venv /opt/profset \
 COPY contracts ./contracts
 COPY services ./services
 COPY deploy ./deploy
-RUN /opt/profset/bin/pip install --no-cache-dir --no-deps ./contracts ./services/kit ./services/registry \
-       ./services/contacts ./services/exchange ./services/notifications ./services/gateway ./deploy \
+# every package under services/ (the kit and each service), so a new service needs no change here
+RUN /opt/profset/bin/pip install --no-cache-dir --no-deps ./contracts ./services/* ./deploy \
     && /opt/profset/bin/python -m compileall -q /opt/profset
 
 FROM ${PYTHON_IMAGE}
