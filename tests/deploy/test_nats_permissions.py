@@ -109,3 +109,36 @@ def test_every_service_with_a_stream_publishes_only_its_own_context() -> None:
         allowed = service_permissions(service)["publish"]["allow"]
         events = [s for s in allowed if not s.startswith(("$JS", "svc.", "deadletter.", "_INBOX"))]
         assert events in ([], [f"{service}.>"]), (service, events)
+
+
+async def test_a_consumer_is_used_only_by_the_service_it_belongs_to(nats_server: NatsServer, nc: Any) -> None:
+    from nats.js.api import ConsumerConfig
+
+    js = await _registry_stream(nc)
+    await js.publish("registry.org.registered", b"{}")
+    await js.add_consumer("REGISTRY", ConsumerConfig(durable_name="contacts_registry-mirror"))
+    errors: list[str] = []
+    for user in ("exchange", READER):
+        other = await _connect(nats_server, user, errors)
+        try:
+            sub = await other.jetstream(timeout=1).pull_subscribe_bind("contacts_registry-mirror", "REGISTRY")
+            with pytest.raises(nats.errors.TimeoutError):
+                await sub.fetch(1, timeout=1)
+        finally:
+            await other.close()
+    info = await js.consumer_info("REGISTRY", "contacts_registry-mirror")
+    assert (info.num_pending, info.num_ack_pending) == (1, 0), "nobody else took the contacts' message"
+
+
+async def test_the_reader_keeps_a_durable_consumer_of_its_own(nats_server: NatsServer, nc: Any) -> None:
+    js = await _registry_stream(nc)
+    await js.publish("registry.org.registered", b'{"n": 1}')
+    reader = await _connect(nats_server, READER, [])
+    try:
+        sub = await reader.jetstream(timeout=5).pull_subscribe("registry.>", durable="reader", stream="REGISTRY")
+        [msg] = await sub.fetch(1, timeout=5)
+        await msg.ack_sync()
+    finally:
+        await reader.close()
+    assert msg.data == b'{"n": 1}'
+    assert (await js.consumer_info("REGISTRY", "reader")).num_ack_pending == 0

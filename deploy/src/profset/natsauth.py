@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.base import INTERNAL
@@ -27,23 +27,29 @@ READER = "reader"
 
 @dataclass(frozen=True)
 class Talk:
-    """What a service consumes (source contexts) and whom it asks (services whose verbs it calls)."""
+    """What a service consumes (source context -> its projections there) and whom it asks (services whose verbs
+    it calls). A projection `p` of service `s` is the durable consumer `s_p`; only `s` may use it."""
 
-    consumes: tuple[str, ...] = ()
+    consumes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     asks: tuple[str, ...] = ()
 
 
 TALKS: dict[str, Talk] = {
     "registry": Talk(),
-    "contacts": Talk(consumes=("registry",)),
-    "exchange": Talk(consumes=("registry",)),
-    "notifications": Talk(consumes=("registry", "exchange", "contacts"), asks=("contacts",)),
+    "contacts": Talk(consumes={"registry": ("registry-mirror",)}),
+    "exchange": Talk(consumes={"registry": ("tree",)}),
+    "notifications": Talk(
+        consumes={"registry": ("registry",), "exchange": ("exchange",), "contacts": ("contacts",)}, asks=("contacts",)
+    ),
     "gateway": Talk(asks=tuple(SERVICES)),
-    # a new service is one line here, e.g. "audits": Talk(consumes=("registry", "contacts", "exchange")),
+    # a new service is one line here, e.g. "audits": Talk(consumes={"registry": ("tree",), "exchange": ("materials",)}),
 }
 """Every process that connects to NATS as a service, in start order (the gateway last)."""
 
 PUBLIC_STREAMS = tuple(STREAMS[c] for c in STREAMS if c not in INTERNAL)
+
+READER_CONSUMER = "reader"
+"""The one durable consumer per public stream that outside subscribers may use; ephemeral ones are free."""
 
 
 def inbox(user: str) -> str:
@@ -51,15 +57,15 @@ def inbox(user: str) -> str:
     return f"_INBOX.{user}"
 
 
-def _reading(stream: str) -> list[str]:
-    """JetStream API subjects a durable pull consumer of a stream needs."""
+def _consuming(stream: str, consumer: str) -> list[str]:
+    """JetStream API subjects one durable pull consumer needs: its own, never another's."""
     return [
-        f"$JS.API.STREAM.INFO.{stream}",
-        f"$JS.API.CONSUMER.CREATE.{stream}.>",
-        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.>",
-        f"$JS.API.CONSUMER.INFO.{stream}.>",
-        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
-        f"$JS.ACK.{stream}.>",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.INFO.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+        f"$JS.ACK.{stream}.{consumer}.>",
     ]
 
 
@@ -71,8 +77,10 @@ def service_permissions(service: str) -> dict[str, Any]:
         stream = STREAMS[service]
         publish += [f"{service}.>", f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}"]
-    for source in talk.consumes:
-        publish += _reading(STREAMS[source])
+    for source, projections in talk.consumes.items():
+        publish.append(f"$JS.API.STREAM.INFO.{STREAMS[source]}")
+        for projection in projections:
+            publish += _consuming(STREAMS[source], f"{service}_{projection}")
     if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name
         publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}"]
         publish += [f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}"]
@@ -85,13 +93,14 @@ def service_permissions(service: str) -> dict[str, Any]:
 
 
 def reader_permissions() -> dict[str, Any]:
-    """Read-only access to every public stream: consumers of their own, fetches, acks, nothing published."""
+    """Read-only access to the public streams: ephemeral consumers, its own durable `reader`, nothing published."""
     publish = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
     for stream in PUBLIC_STREAMS:
-        publish += _reading(stream)
-        publish += [f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.DELETE.{stream}.>"]
+        publish += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
-    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}}
+        publish += _consuming(stream, READER_CONSUMER)
+    # flow control and heartbeats of its push consumers are answered on their reply subjects
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}, "allow_responses": True}
 
 
 def users() -> tuple[str, ...]:
