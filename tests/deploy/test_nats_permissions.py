@@ -142,3 +142,16 @@ async def test_the_reader_keeps_a_durable_consumer_of_its_own(nats_server: NatsS
         await reader.close()
     assert msg.data == b'{"n": 1}'
     assert (await js.consumer_info("REGISTRY", "reader")).num_ack_pending == 0
+
+
+async def test_the_table_names_exactly_the_consumers_each_service_wires(monkeypatch: pytest.MonkeyPatch, keys: Any) -> None:
+    from profset.rebuild import wired
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")  # wiring connects to nothing
+    monkeypatch.setenv("MASTER_KEY", keys.master)
+    for service, talk in TALKS.items():
+        if service == "gateway":
+            continue
+        async with wired(service) as (_, _, wiring):
+            found = {(p.source, p.name) for p in wiring.projections}
+        assert found == {(source, name) for source, names in talk.consumes.items() for name in names}, service
