@@ -72,3 +72,19 @@ async def test_rebuild_and_replay_report_their_work_and_missing_settings_exit_2(
     assert replayed.returncode == 0 and "notifications_registry: applied 0, still failing 0" in replayed.stdout
     assert unset.returncode == 2 and "DATABASE_URL" in unset.stderr
     assert unknown.returncode == 2
+
+
+async def test_status_shows_each_ledger_its_relay_and_the_consumers(stack: Stack, tmp_path: Path) -> None:
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    assert (await stack.http.post("/api/v1/orgs", json={"name": "ЦК", "level": "central"}, headers=h)).status_code == 201
+
+    async def relayed() -> str:
+        shown = await asyncio.to_thread(profset, "status", env=operator_env(stack, tmp_path))
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout if "relay behind" not in shown.stdout and "contacts_registry-mirror" in shown.stdout else ""
+
+    shown = await eventually(relayed, timeout=30)
+
+    registry = next(line.split() for line in shown.splitlines() if line.startswith("registry"))
+    assert registry[1] == "ledger" and int(registry[2]) >= 1 and registry[4] == registry[2]
+    assert "notifications_registry" in shown and "exchange_tree" in shown

@@ -40,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
     replay = sub.add_parser("replay", help="apply a service's dead-lettered and parked events again")
     replay.add_argument("service", choices=CONSUMERS)
+    sub.add_parser("status", help="each ledger's newest position, what its relay published, each consumer's place")
     nats_config = sub.add_parser(
         "nats-config", help="print the NATS users and permissions (passwords from $<USER>_NATS_PASSWORD)"
     )
@@ -99,6 +100,10 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
         from .rebuild import replay as replay_service
 
         return asyncio.run(replay_service(args.service))
+    if args.command == "status":
+        from .status import status
+
+        return asyncio.run(status())
     if args.command == "nats-config":
         from .natsauth import authorization, render
 
