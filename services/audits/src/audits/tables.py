@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Numeric, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from kit.factmirror import fact_tables
 from kit.store import Ledger
 from kit.treemirror import tree_tables
 
@@ -15,43 +16,8 @@ ledger = Ledger(metadata)
 
 TREE = tree_tables(metadata)
 
-headcounts = Table(
-    "headcounts",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment="Registry ledger position: the later recorded wins"),
-    Column("as_of", Date, nullable=False),
-    Column("members", Integer, nullable=False),
-)
-
-posts = Table(
-    "posts",
-    metadata,
-    Column("officer_id", Text, primary_key=True),
-    Column("org_id", Text, nullable=False, index=True),
-    Column("role", Text, nullable=False),
-    Column("since", Date, nullable=False),
-    Column("until", Date),
-)
-"""An org's own posts (a youth council's are not the org's information structure)."""
-
-trainings = Table(
-    "trainings",
-    metadata,
-    Column("training_id", Text, primary_key=True),
-    Column("officer_id", Text, nullable=False, index=True),
-    Column("on", Date, nullable=False),
-)
-
-budgets = Table(
-    "budgets",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True),
-    Column("year", Integer, nullable=False),
-    Column("total", Numeric(17, 2), nullable=False),
-    Column("information", Numeric(17, 2), nullable=False),
-)
+FACTS = fact_tables(metadata)
+headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
 # --- facts from contacts (CONTACTS stream) ----------------------------------------------------------
 

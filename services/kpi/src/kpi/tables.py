@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, MetaData, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from kit.factmirror import POSITION, fact_tables
 from kit.store import Ledger
 from kit.treemirror import tree_tables
 
 metadata = MetaData(schema="kpi")
 ledger = Ledger(metadata)
 TREE = tree_tables(metadata)
-POSITION = "Source ledger position: the later one wins"
 
 # --- own facts, updated inline with each append --------------------------------------------------
 
@@ -61,44 +61,8 @@ READ_MODELS = [targets, closed_periods, media_mentions, feedback_times]
 
 # --- facts learnt from the registry -------------------------------------------------------------
 
-headcounts = Table(
-    "headcounts",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment=POSITION),
-    Column("as_of", Date, nullable=False),
-    Column("members", Integer, nullable=False),
-)
-
-posts = Table(
-    "posts",
-    metadata,
-    Column("officer_id", Text, primary_key=True),
-    Column("person_id", Text),
-    Column("org_id", Text, index=True),
-    Column("role", Text),
-    Column("since", Date),
-    Column("until", Date),
-)
-
-trainings = Table(
-    "trainings",
-    metadata,
-    Column("training_id", Text, primary_key=True),
-    Column("person_id", Text, nullable=False),
-    Column("org_id", Text, nullable=False, index=True),
-    Column("on", Date, nullable=False),
-)
-
-budgets = Table(
-    "budgets",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("total", Numeric(17, 2), nullable=False),
-    Column("information", Numeric(17, 2), nullable=False),
-    Column("position", BigInteger, nullable=False, comment=POSITION),
-)
+FACTS = fact_tables(metadata)
+headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
 # --- facts learnt from contacts -----------------------------------------------------------------
 

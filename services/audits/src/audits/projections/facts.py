@@ -11,36 +11,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted, SubscriptionReported
-from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
-from contracts.org_facts import BudgetAdopted
-from contracts.registry import HeadcountReported
+from kit.factmirror import apply_facts
 from kit.projector import Delivered, Projection
 from kit.treemirror import apply_tree
 
-from ..tables import TREE, budgets, headcounts, posts, refreshes, resources, submissions, subscriptions, trainings
+from ..tables import FACTS, TREE, refreshes, resources, submissions, subscriptions
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
     """The tree, headcounts, posts and their training, budgets."""
-    if await apply_tree(conn, TREE, d):
-        return
-    at, row = {"position": d.position}, dict[str, object]()
-    match d.event:
-        case HeadcountReported() as e:
-            await conn.execute(
-                insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at).on_conflict_do_nothing()
-            )
-        case OfficerAssigned() as e if e.council_id is None:
-            row = {"officer_id": e.officer_id, "org_id": e.org_id, "role": e.role.value, "since": e.since}
-            await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
-        case OfficerRelieved() as e:
-            await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
-        case OfficerTrained() as e:
-            row = {"training_id": e.training_id, "officer_id": e.officer_id, "on": e.on}
-            await conn.execute(insert(trainings).values(row).on_conflict_do_nothing())
-        case BudgetAdopted() as e:
-            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, **at}
-            await conn.execute(insert(budgets).values(row).on_conflict_do_nothing())
+    if not await apply_tree(conn, TREE, d):
+        await apply_facts(conn, FACTS, d)
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:

@@ -99,10 +99,11 @@ async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[st
 
 async def _posts(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, list[Post]]:
     p, t = posts.c, trainings.c
-    last_training = select(t.officer_id, func.max(t.on).label("on")).where(t.on <= day).group_by(t.officer_id).subquery()
+    # a holder counts as trained by their latest course in that org by the day
+    last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(t.on <= day).group_by(t.person_id, t.org_id).subquery()
     rows = await conn.execute(
-        select(p.org_id, p.role, p.since, last_training.c.on)
-        .outerjoin(last_training, last_training.c.officer_id == p.officer_id)
+        select(p.org_id, p.role, p.since, last.c.on)
+        .outerjoin(last, (last.c.person_id == p.person_id) & (last.c.org_id == p.org_id))
         .where(p.org_id.in_(ids), p.since <= day, or_(p.until.is_(None), p.until > day))
     )
     held: dict[str, list[Post]] = defaultdict(list)

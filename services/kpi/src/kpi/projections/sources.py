@@ -8,54 +8,23 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
-from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
-from contracts.org_facts import BudgetAdopted
-from contracts.registry import HeadcountReported
+from kit.factmirror import apply_facts, upsert
 from kit.projector import Delivered, Projection
 from kit.treemirror import apply_tree
 
-from ..tables import TREE, acts, budgets, channel_stats, channels, headcounts, participation, posts, trainings
-
-
-def _upsert(table: Table, keys: list[str], row: dict[str, Any], newer_only: bool = False) -> Insert:
-    """An insert that updates the other columns on a repeat; with `newer_only`, only from a later position."""
-    stmt = insert(table).values(row)
-    changed = {k: stmt.excluded[k] for k in row if k not in keys}
-    where = table.c.position < stmt.excluded.position if newer_only else None
-    return stmt.on_conflict_do_update(index_elements=keys, set_=changed, where=where)
+from ..tables import FACTS, TREE, acts, channel_stats, channels, participation
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
     """The tree, primary orgs' headcounts, information posts with their trainings, and budgets."""
-    if await apply_tree(conn, TREE, d):
-        return
-    match d.event:
-        case HeadcountReported() as e:
-            row = {"org_id": e.org_id, "position": d.position, "as_of": e.as_of, "members": e.members}
-            await conn.execute(insert(headcounts).values(row).on_conflict_do_nothing())
-        case OfficerAssigned() as e if e.council_id is None:
-            row = {
-                "officer_id": e.officer_id,
-                "person_id": e.person_id,
-                "org_id": e.org_id,
-                "role": e.role.value,
-                "since": e.since,
-            }
-            await conn.execute(_upsert(posts, ["officer_id"], row))
-        case OfficerRelieved() as e:
-            await conn.execute(_upsert(posts, ["officer_id"], {"officer_id": e.officer_id, "until": e.until}))
-        case OfficerTrained() as e:
-            row = {"training_id": e.training_id, "person_id": e.person_id, "org_id": e.org_id, "on": e.on}
-            await conn.execute(insert(trainings).values(row).on_conflict_do_nothing())
-        case BudgetAdopted() as e:
-            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, "position": d.position}
-            await conn.execute(_upsert(budgets, ["org_id", "year"], row, newer_only=True))
+    if not await apply_tree(conn, TREE, d):
+        await apply_facts(conn, FACTS, d)
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
@@ -64,10 +33,10 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
     match d.event:
         case ChannelOpened() as e:
             row = {"channel_id": e.channel_id, "org_id": e.org_id, "kind": e.kind.value, "audience": e.audience.value}
-            await conn.execute(_upsert(channels, ["channel_id"], {**row, "since": e.since}))
+            await conn.execute(upsert(channels, ["channel_id"], {**row, "since": e.since}))
         case ChannelClosed() as e:
             row = {"channel_id": e.channel_id, "closed_on": e.effective_on}
-            await conn.execute(_upsert(channels, ["channel_id"], row))
+            await conn.execute(upsert(channels, ["channel_id"], row))
         case ChannelStatsReported() as e:
             row = {
                 "channel_id": e.channel_id,
@@ -78,7 +47,7 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
                 "engagement": e.engagement,
                 "position": d.position,
             }
-            await conn.execute(_upsert(channel_stats, ["channel_id", "period"], row, newer_only=True))
+            await conn.execute(upsert(channel_stats, ["channel_id", "period"], row, newer_only=True))
 
 
 class ExchangeSource:

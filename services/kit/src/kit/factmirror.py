@@ -1,0 +1,111 @@
+"""The registry's org facts as another service keeps them — headcounts, information posts, trainings and
+budgets — fed from the REGISTRY stream. Integration plumbing shared by the consumers that judge orgs
+(audits, kpi); what the facts mean stays in those services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, Numeric, Table, Text
+from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
+from contracts.org_facts import BudgetAdopted
+from contracts.registry import HeadcountReported
+
+from .projector import Delivered
+
+POSITION = "Source ledger position: the later one wins"
+
+
+@dataclass(frozen=True)
+class FactTables:
+    """The mirror's tables in a service's schema."""
+
+    headcounts: Table
+    posts: Table
+    trainings: Table
+    budgets: Table
+
+
+def fact_tables(metadata: MetaData) -> FactTables:
+    """Declares `headcounts`, `posts`, `trainings` and `budgets` in the service's schema."""
+    headcounts = Table(
+        "headcounts",
+        metadata,
+        Column("org_id", Text, primary_key=True),
+        Column("position", BigInteger, primary_key=True, comment=POSITION),
+        Column("as_of", Date, nullable=False),
+        Column("members", Integer, nullable=False),
+    )
+    posts = Table(
+        "posts",
+        metadata,
+        Column("officer_id", Text, primary_key=True),
+        Column("person_id", Text),
+        Column("org_id", Text, index=True),
+        Column("role", Text),
+        Column("since", Date),
+        Column("until", Date),
+    )
+    trainings = Table(
+        "trainings",
+        metadata,
+        Column("training_id", Text, primary_key=True),
+        Column("person_id", Text, nullable=False),
+        Column("org_id", Text, nullable=False, index=True),
+        Column("on", Date, nullable=False),
+    )
+    budgets = Table(
+        "budgets",
+        metadata,
+        Column("org_id", Text, primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("total", Numeric(17, 2), nullable=False),
+        Column("information", Numeric(17, 2), nullable=False),
+        Column("position", BigInteger, nullable=False, comment=POSITION),
+    )
+    return FactTables(headcounts, posts, trainings, budgets)
+
+
+def upsert(table: Table, keys: list[str], row: dict[str, Any], newer_only: bool = False) -> Insert:
+    """An insert that updates the other columns on a repeat; with `newer_only`, only from a later position."""
+    stmt = insert(table).values(row)
+    changed = {k: stmt.excluded[k] for k in row if k not in keys}
+    where = table.c.position < stmt.excluded.position if newer_only else None
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changed, where=where)
+
+
+async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -> bool:
+    """Applies an org-fact event (idempotently, in any order within an officer's events); False for others.
+
+    A youth council's posts are not the org's own, so they are left out.
+    """
+    match d.event:
+        case HeadcountReported() as e:
+            row: dict[str, Any] = {"org_id": e.org_id, "position": d.position, "as_of": e.as_of, "members": e.members}
+            await conn.execute(insert(tables.headcounts).values(row).on_conflict_do_nothing())
+        case OfficerAssigned() as e if e.council_id is None:
+            row = {
+                "officer_id": e.officer_id,
+                "person_id": e.person_id,
+                "org_id": e.org_id,
+                "role": e.role.value,
+                "since": e.since,
+            }
+            await conn.execute(upsert(tables.posts, ["officer_id"], row))
+        case OfficerRelieved() as e:
+            await conn.execute(upsert(tables.posts, ["officer_id"], {"officer_id": e.officer_id, "until": e.until}))
+        case OfficerTrained() as e:
+            row = {"training_id": e.training_id, "person_id": e.person_id, "org_id": e.org_id, "on": e.on}
+            await conn.execute(insert(tables.trainings).values(row).on_conflict_do_nothing())
+        case BudgetAdopted() as e:
+            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, "position": d.position}
+            await conn.execute(upsert(tables.budgets, ["org_id", "year"], row, newer_only=True))
+        case OfficerAssigned():
+            pass
+        case _:
+            return False
+    return True
