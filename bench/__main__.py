@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -85,6 +86,8 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
 
 def main(argv: list[str]) -> int:
     """Runs the bench at full or quick size and writes BENCHMARKS.md."""
+    # a SIGTERM unwinds like Ctrl-C, so the servers and services this run started are stopped
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     mode = "quick" if "--quick" in argv else "full"
     sizes = QUICK if mode == "quick" else FULL
     folder = Path(tempfile.mkdtemp(prefix="profset-bench-"))

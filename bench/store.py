@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -24,7 +24,7 @@ EVENTS_PER_AGGREGATE = 10
 
 
 def _reports(org_id: str, n: int = EVENTS_PER_AGGREGATE) -> list[HeadcountReported]:
-    return [HeadcountReported(org_id=org_id, members=100 + k, as_of=date(2020, 1, 1 + k)) for k in range(n)]
+    return [HeadcountReported(org_id=org_id, members=100 + k, as_of=date(2020, 1, 1) + timedelta(days=k)) for k in range(n)]
 
 
 def _store(url: str, master_key: str) -> EventStore:
@@ -106,7 +106,7 @@ async def event_store(url: str, peer_url: str, master_key: str, aggregates: int)
     ]
 
 
-async def fill(url: str, master_key: str, events: int, per_batch: int = 1000) -> int:
+async def fill(url: str, master_key: str, events: int, per_batch: int = 5000) -> int:
     """Tops the ledger up to `events` with headcount reports of 100 orgs, appended in batches."""
     store = _store(url, master_key)
     async with store.engine.connect() as conn:
