@@ -63,11 +63,12 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
         asyncio.run(store.fill(store_db, master, sizes.rebuild_events))
         emit(asyncio.run(store.rebuild(store_db, master)), figures)
 
+        # the services run first: the contacts import waits until contacts has learnt the registry's people
+        world.start_services({"NOTIFICATIONS_RATE_PER_SECOND": "100000", "NOTIFICATIONS_REMIND_EVERY_SECONDS": "86400"})
         began = time.perf_counter()
         union_files(folder / "union", sizes)
         import_union(folder / "union", world.database_url, master)
         print(f"# union imported in {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
-        world.start_services({"NOTIFICATIONS_RATE_PER_SECOND": "100000", "NOTIFICATIONS_REMIND_EVERY_SECONDS": "86400"})
         orgs = 1 + sizes.territorial + sizes.primary
         asyncio.run(bus.until(lambda: caught_up(world.database_url, orgs), 900, 0.5))
         token, db, nats_url = world.token(), world.database_url, world.stack.nats_url
