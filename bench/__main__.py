@@ -37,16 +37,16 @@ def emit(found: list[Figure], into: list[Figure]) -> None:
 
 
 async def caught_up(db: str, orgs: int) -> bool:
-    """Whether the exchange knows the whole tree and notifications have applied registry and contacts."""
+    """Whether the exchange knows the whole tree, notifications have applied contacts, and no consumer has moved
+    for two seconds (a consumer's checkpoint only moves on the events it takes, so it need not reach the end)."""
     known = await bus.scalar(db, "SELECT count(*) FROM exchange.orgs")
-    if int(known) < orgs:
+    end = await bus.scalar(db, "SELECT coalesce(max(position), 0) FROM contacts.events")
+    seen = await bus.scalar(db, "SELECT min(position) FROM notifications.checkpoints WHERE source = 'contacts'")
+    if int(known) < orgs or seen is None or int(seen) < int(end):
         return False
-    for source in ("registry", "contacts"):
-        end = await bus.scalar(db, f"SELECT coalesce(max(position), 0) FROM {source}.events")
-        seen = await bus.scalar(db, "SELECT min(position) FROM notifications.checkpoints WHERE source = %s", source)
-        if seen is None or int(seen) < int(end):
-            return False
-    return True
+    before = await bus.column(db, "SELECT position FROM notifications.checkpoints ORDER BY consumer")
+    await asyncio.sleep(2)
+    return before == await bus.column(db, "SELECT position FROM notifications.checkpoints ORDER BY consumer")
 
 
 def run(sizes: Sizes, folder: Path) -> list[Figure]:
