@@ -42,13 +42,14 @@ class Target:
     on_value: bool = False
 
     def met(self, figures: dict[str, Figure]) -> bool | None:
-        f = figures.get(self.figure)
-        if f is None:
+        # a figure name ending in "*" asks it of every figure with that prefix (each service's memory)
+        found = [
+            f for n, f in figures.items() if n == self.figure or (self.figure.endswith("*") and n.startswith(self.figure[:-1]))
+        ]
+        seen = [f.value if self.on_value else f.ratio for f in found]
+        if not seen or None in seen:
             return None
-        seen = f.value if self.on_value else f.ratio
-        if seen is None:
-            return None
-        return seen <= self.bound if self.at_most else seen >= self.bound
+        return all((x is not None) and (x <= self.bound if self.at_most else x >= self.bound) for x in seen)
 
 
 def machine() -> dict[str, Any]:
