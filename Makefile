@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/gateway deploy
 UV_VERSION := 0.13.9
 
-.PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean
+.PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean bench bench-quick
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: install lint ## lint, type-check and run the whole suite against real serv
 
 unit: install ## the fast tests only (no servers)
 	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py
+
+bench: install ## every benchmark at full size on servers of its own; JSON lines, then BENCHMARKS.md
+	$(BIN)/python -m bench
+
+bench-quick: install ## the same at a small size, in under two minutes
+	$(BIN)/python -m bench --quick
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .

@@ -218,15 +218,20 @@ class EventStore:
         ledger = self.ledger
         async with self.engine.begin() as conn:
             if meta.command_id is not None:
-                claimed = await conn.execute(
+                # the claim and the append lock in one round trip; the versions are read by the next statement,
+                # whose snapshot is taken after the lock is held
+                claim = (
                     pg_insert(ledger.commands)
                     .values(command_id=meta.command_id, fingerprint=meta.fingerprint)
                     .on_conflict_do_nothing()
                     .returning(ledger.commands.c.command_id)
+                    .cte("claim")
                 )
-                if claimed.first() is None:
+                locked = select(select(claim.c.command_id).scalar_subquery(), func.pg_advisory_xact_lock(self._lock_key))
+                if (await conn.execute(locked)).scalar() is None:
                     raise _Repeated
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
+            else:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             current = await self._versions(conn, [b.stream_id for b in batches])
             for b in batches:
                 if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:

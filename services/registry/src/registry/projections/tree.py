@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,31 +16,40 @@ from ..tables import headcounts, org_names, org_parents, orgs
 
 
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-    """Applies the registry's own events in the append's transaction."""
+    """Applies the registry's own events in the append's transaction, one multi-row insert per table."""
+    # rows wait per table and go in one executemany each: a round trip per table, not per event
+    rows: dict[str, list[dict[str, Any]]] = {"orgs": [], "names": [], "parents": [], "headcounts": []}
     for r in recorded:
         at = {"position": r.position, "recorded_at": r.recorded_at}
         match r.event:
             case OrgRegistered() as e:
-                await conn.execute(
-                    pg_insert(orgs)
-                    .values(org_id=e.org_id, level=e.level.value, registered_on=e.registered_on, recorded_at=r.recorded_at)
-                    .on_conflict_do_nothing()
+                rows["orgs"].append(
+                    {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on, "recorded_at": r.recorded_at}
                 )
-                await conn.execute(insert(org_names).values(org_id=e.org_id, effective_on=e.registered_on, name=e.name, **at))
-                await conn.execute(
-                    insert(org_parents).values(org_id=e.org_id, effective_on=e.registered_on, parent_id=e.parent_id, **at)
-                )
+                rows["names"].append({"org_id": e.org_id, "effective_on": e.registered_on, "name": e.name, **at})
+                rows["parents"].append({"org_id": e.org_id, "effective_on": e.registered_on, "parent_id": e.parent_id, **at})
             case OrgRenamed() as e:
-                await conn.execute(insert(org_names).values(org_id=e.org_id, effective_on=e.effective_on, name=e.name, **at))
+                rows["names"].append({"org_id": e.org_id, "effective_on": e.effective_on, "name": e.name, **at})
             case OrgMoved() as e:
-                await conn.execute(
-                    insert(org_parents).values(org_id=e.org_id, effective_on=e.effective_on, parent_id=e.parent_id, **at)
-                )
+                rows["parents"].append({"org_id": e.org_id, "effective_on": e.effective_on, "parent_id": e.parent_id, **at})
             case OrgDissolved() as e:
+                await _flush(conn, rows)  # the org it dissolves may be one registered earlier in this batch
                 await conn.execute(
                     update(orgs)
                     .where(orgs.c.org_id == e.org_id)
                     .values(dissolved_on=e.effective_on, dissolution_reason=e.reason, dissolution_recorded_at=r.recorded_at)
                 )
             case HeadcountReported() as e:
-                await conn.execute(insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at))
+                rows["headcounts"].append({"org_id": e.org_id, "as_of": e.as_of, "members": e.members, **at})
+    await _flush(conn, rows)
+
+
+async def _flush(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
+    # orgs first: the timelines refer to them
+    if rows["orgs"]:
+        await conn.execute(pg_insert(orgs).on_conflict_do_nothing(), rows["orgs"])
+    for key, table in (("names", org_names), ("parents", org_parents), ("headcounts", headcounts)):
+        if rows[key]:
+            await conn.execute(insert(table), rows[key])
+    for pending in rows.values():
+        pending.clear()

@@ -1,0 +1,76 @@
+"""Scenarios 6 and 7: gateway reads at a steady rate, and the resident memory of every service."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from pathlib import Path
+
+import httpx
+
+from .bus import column, percentile, scalar
+from .report import Figure
+
+
+async def gateway(base: str, db: str, password: str, seconds: float, rate: float) -> list[Figure]:
+    """An org page, a compliance view and a KPI view, requested at `rate` per second for `seconds`."""
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=httpx.Limits(max_connections=400)) as http:
+        login = await http.post("/api/v1/auth/token", data={"username": "admin", "password": password})
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        orgs = await column(db, "SELECT org_id FROM registry.orgs WHERE level = 'primary' ORDER BY org_id LIMIT 300")
+        year = time.gmtime().tm_year
+        paths = itertools.cycle(
+            p for o in orgs for p in (f"/api/v1/orgs/{o}", f"/api/v1/orgs/{o}/compliance", f"/api/v1/orgs/{o}/kpi/{year}")
+        )
+        latencies: list[float] = []
+        errors = 0
+
+        async def one(path: str) -> None:
+            nonlocal errors
+            began = time.perf_counter()
+            try:
+                reply = await http.get(path, headers=headers)
+                errors += reply.status_code != 200
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append(time.perf_counter() - began)
+
+        tasks = []
+        started = time.perf_counter()
+        for i in range(int(seconds * rate)):
+            # an open loop: requests leave on schedule whether or not earlier ones have answered
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(next(paths))))
+        await asyncio.gather(*tasks)
+        cc = await scalar(db, "SELECT org_id FROM registry.orgs WHERE level = 'central'")
+        subtree = int(await scalar(db, "SELECT count(*) FROM registry.orgs"))
+        summary = []
+        for _ in range(5):
+            began = time.perf_counter()
+            reply = await http.get(f"/api/v1/orgs/{cc}/compliance/summary", headers=headers)
+            assert reply.status_code == 200, reply.text
+            summary.append(time.perf_counter() - began)
+    sent = f"{len(latencies)} requests at {rate:g}/s"
+    return [
+        Figure("gateway.p50", percentile(latencies, 0.5) * 1000, f"ms ({sent})"),
+        Figure("gateway.p99", percentile(latencies, 0.99) * 1000, f"ms ({sent})"),
+        Figure("gateway.errors", errors, f"errors ({sent})"),
+        Figure("gateway.compliance_summary", percentile(summary, 0.5) * 1000, f"ms, p50 of 5, subtree of {subtree} orgs"),
+    ]
+
+
+def resident(pid: int) -> float:
+    """A process's resident memory in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory(pids: dict[str, int], members: int, orgs: int) -> list[Figure]:
+    """Scenario 7: resident memory of each service process with the union loaded and every scenario run."""
+    return [
+        Figure(f"memory.{name}", resident(pid), f"MB resident ({members} members, {orgs} orgs)") for name, pid in pids.items()
+    ]
