@@ -1,0 +1,88 @@
+"""What each role sees: a viewer stays in their subtree, admins walk every page; compliance and KPI charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Union, shot, sign_in
+
+from profset.testing import ADMIN_PASSWORD, Stack
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_viewer_cannot_reach_another_subtree_and_is_offered_no_writes(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    o = union.orgs
+    page = await sign_in(browser, site, "viewer.t2")
+    assert page.url.endswith(f"/ui/orgs/{o['t2']['id']}")
+    assert await page.get_by_role("link", name="Новый материал").count() == 0, "a viewer drafts nothing"
+    assert await page.get_by_role("link", name="Пользователи").count() == 0
+
+    await page.goto("/ui/tree")
+    tree = await page.locator("main").inner_text()
+    assert o["p3"]["name"] in tree and o["p1"]["name"] not in tree and o["cc"]["name"] not in tree
+
+    for path in (f"/ui/orgs/{o['p1']['id']}", f"/ui/orgs/{o['t1']['id']}/inbox", f"/ui/orgs/{o['cc']['id']}/compliance"):
+        answer = await page.goto(path)
+        assert answer is not None and answer.status == 403, path
+        await page.get_by_role("heading", name="Нет доступа").wait_for()
+    await shot(page, "viewer-refused")
+    answer = await page.goto(f"/ui/orgs/{o['p1']['id']}/materials/new")
+    assert answer is not None and answer.status == 403
+
+
+async def test_compliance_shows_traffic_lights_with_the_rules_detail_and_kpi_draws_charts(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    o = union.orgs
+    page = await sign_in(browser, site, "admin", ADMIN_PASSWORD)
+    await page.goto(f"/ui/orgs/{o['p1']['id']}/compliance")
+    p4 = page.locator("#rule-P4")
+    assert "red" in (await p4.get_attribute("class") or ""), "2100 members and no social page: P4 is breached"
+    assert "нарушено" in await p4.inner_text()
+    assert "2100" in (await p4.locator(".detail").inner_text()).replace("\u00a0", "").replace(" ", "")
+    await shot(page, "compliance")
+
+    await page.get_by_role("link", name="English").click()
+    assert await page.locator("#rule-P4 .status").inner_text() == "breached"
+    await page.get_by_role("link", name="Русский").click()
+
+    await page.goto(f"/ui/orgs/{o['cc']['id']}/kpi?period=2026&indicator=K6")
+    await page.locator("#series svg.chart").wait_for()
+    await page.locator("#ranking svg.chart").wait_for()
+    assert await page.locator("#ranking svg.chart rect").count() == 2, "the two territorial orgs are ranked"
+    await shot(page, "kpi")
+
+
+async def test_every_page_answers_an_admin_without_an_error(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    o = union.orgs
+    page = await sign_in(browser, site, "admin", ADMIN_PASSWORD)
+    pages = {
+        "tree": "/ui/tree",
+        "tree-search": "/ui/tree?q=верфи",
+        "org-cc": f"/ui/orgs/{o['cc']['id']}",
+        "materials": f"/ui/orgs/{o['p1']['id']}/materials",
+        "moderation": f"/ui/orgs/{o['t1']['id']}/moderation",
+        "audits": f"/ui/orgs/{o['t1']['id']}/audits",
+        "contacts": f"/ui/orgs/{o['p1']['id']}/contacts",
+        "users": "/ui/users",
+    }
+    for name, path in pages.items():
+        answer = await page.goto(path)
+        assert answer is not None and answer.status == 200, (path, answer and answer.status)
+        assert await page.locator("meta[charset='utf-8']").count() == 1
+        await shot(page, f"page-{name}")
+    await page.goto("/ui/tree?q=Амурской")
+    assert await page.get_by_role("link", name=o["p3"]["name"]).count() == 1
+
+
+async def test_a_phone_sized_screen_keeps_the_org_page_usable(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    page = await sign_in(browser, site, "staff.p1", viewport={"width": 390, "height": 844}, is_mobile=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"no sideways scrolling on a phone ({width}px wide)"
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "К содержанию", "the first Tab offers a skip link"
+    await shot(page, "org-page-phone")
