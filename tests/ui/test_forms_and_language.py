@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import PASSWORD, Union
 
-from gateway.ui.forms import GENERIC, FORBIDDEN, RULE_TEXT
+from gateway.ui.forms import FORBIDDEN, GENERIC, RULE_TEXT
 from gateway.ui.i18n import Formats, translations
 from gateway.ui.words import INDICATORS, LABELS
 from profset.testing import Stack
@@ -66,7 +66,9 @@ async def test_a_wrong_password_is_shown_beside_the_field_and_a_form_without_its
     stack: Stack, union: Union
 ) -> None:
     wrong = await stack.http.post("/ui/login", data={"username": "staff.p1", "password": "not-the-password"})
-    assert wrong.status_code == 401 and 'id="password-error"' in wrong.text and "Неверное имя пользователя или пароль." in wrong.text
+    assert (
+        wrong.status_code == 401 and 'id="password-error"' in wrong.text and "Неверное имя пользователя или пароль." in wrong.text
+    )
     session = await _signed_in(stack, "staff.p1")
     p1 = union.orgs["p1"]["id"]
     form = {"title": "Подделка", "body": "…", "kind": "news"}
