@@ -97,6 +97,7 @@ async def browser(site: str) -> AsyncIterator[Any]:
 
 async def sign_in(browser: Any, site: str, username: str, password: str = PASSWORD, **options: Any) -> Any:
     """A new browser context (its own cookies) signed in as the user; answers its page."""
+    options = {"locale": "ru-RU", "timezone_id": "Europe/Moscow", **options}
     context = await browser.new_context(base_url=site, **options)
     page = await context.new_page()
     await page.goto("/ui/login")
