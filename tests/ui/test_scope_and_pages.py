@@ -69,6 +69,8 @@ async def test_every_page_answers_an_admin_without_an_error(stack: Stack, union:
         "audits": f"/ui/orgs/{o['t1']['id']}/audits",
         "contacts": f"/ui/orgs/{o['p1']['id']}/contacts",
         "users": "/ui/users",
+        "compliance-cc": f"/ui/orgs/{o['cc']['id']}/compliance",
+        "my-inbox": "/ui/my/inbox",
     }
     for name, path in pages.items():
         answer = await page.goto(path)

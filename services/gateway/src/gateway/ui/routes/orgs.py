@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -54,6 +54,13 @@ async def tree(ui: UiDep, q: str | None = None) -> Response:
         return ui.page("tree.html", found=found, q=q, root=None, children={})
     orgs = await ui.ask("registry", "get_subtree", {"org_id": root_id}) if root_id else []
     return ui.page("tree.html", found=None, q="", root=orgs[0] if orgs else None, children=nest(orgs))
+
+
+@router.get("/my/{section}")
+async def my_section(ui: UiDep, section: Literal["inbox", "materials", "moderation", "audits", "kpi", "contacts"]) -> Response:
+    """A menu item: the section at the root of the user's part of the union (the CC for an admin)."""
+    root = await tree_root(ui)
+    return ui.back(f"/ui/orgs/{root}/{section}" if root else "/ui/tree")
 
 
 @router.get("/orgs/{org_id}")
