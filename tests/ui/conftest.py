@@ -15,7 +15,14 @@ from profset.servers import free_port
 from profset.testing import ADMIN_PASSWORD, Stack
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--lang=ru-RU",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
 PASSWORD = "long-enough-password"
 
@@ -56,7 +63,12 @@ async def union(stack: Stack) -> Union:
             f"/api/v1/orgs/{orgs[key]['id']}/headcount", json={"members": members, "as_of": "2020-01-01"}, headers=h
         )
         assert reply.status_code == 201, reply.text
-    for username, role, org in (("staff.p1", "staff", "p1"), ("staff.cc", "staff", "cc"), ("viewer.t2", "viewer", "t2")):
+    for username, role, org in (
+        ("staff.p1", "staff", "p1"),
+        ("staff.t1", "staff", "t1"),
+        ("staff.cc", "staff", "cc"),
+        ("viewer.t2", "viewer", "t2"),
+    ):
         body = {"username": username, "password": PASSWORD, "role": role, "org_id": orgs[org]["id"]}
         reply = await stack.http.post("/api/v1/users", json=body, headers=h)
         assert reply.status_code == 201, reply.text

@@ -11,6 +11,7 @@ from contracts.contacts import Consent, ConsentMethod, Withdrawal
 
 from ..forms import parse
 from ..page import PageRoute, Ui, UiDep
+from .orgs import lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 
@@ -22,6 +23,7 @@ async def _context(ui: Ui, org_id: str) -> dict[str, Any]:
     people = {o["person_id"]: o["full_name"] for o in officers or [] if o.get("full_name")}
     submissions, _ = await ui.maybe("contacts", "list_submissions", {"org_id": org_id})
     return {
+        "may_record": ui.can("report_facts", org_id, [o["id"] for o in await lineage(ui, org)]),
         "org": org,
         "points": points,
         "people": people,
