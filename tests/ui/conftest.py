@@ -68,6 +68,7 @@ async def union(stack: Stack) -> Union:
         ("staff.t1", "staff", "t1"),
         ("staff.cc", "staff", "cc"),
         ("viewer.t2", "viewer", "t2"),
+        ("auditor.cc", "auditor", "cc"),
     ):
         body = {"username": username, "password": PASSWORD, "role": role, "org_id": orgs[org]["id"]}
         reply = await stack.http.post("/api/v1/users", json=body, headers=h)
@@ -116,7 +117,11 @@ async def sign_in(browser: Any, site: str, username: str, password: str = PASSWO
     await page.get_by_label("Имя пользователя").fill(username)
     await page.get_by_label("Пароль").fill(password)
     await page.get_by_role("button", name="Вход").click()
-    await page.wait_for_url(lambda url: "/ui/login" not in url)
+    try:
+        await page.wait_for_url(lambda url: "/ui/login" not in url)
+    except Exception:
+        await shot(page, f"failed-sign-in-{username}")
+        raise
     return page
 
 

@@ -77,6 +77,9 @@ LABELS = {
     "completed": "completed",
     "open": "open",
     "closed": "closed",
+    "minor": "minor",
+    "major": "major",
+    "critical": "critical",
 }
 
 INDICATORS = {

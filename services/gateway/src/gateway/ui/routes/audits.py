@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.audits import Closing, Completion, Scheduling, Start
+from contracts.audits import Closing, Completion, Finding, Remediation, Scheduling, Severity, Start
+from contracts.officers import OfficerRole
 
 from ..forms import parse
 from ..names import org_names
@@ -70,7 +71,8 @@ async def schedule(ui: UiDep, org_id: str) -> Response:
 async def _audit_context(ui: Ui, audit_id: str) -> dict[str, Any]:
     audit = await ui.ask("audits", "get_audit", {"audit_id": audit_id})
     names = await org_names(ui, [audit["org_id"], audit["by_org_id"]])
-    return {"audit": audit, "names": names, "lights": LIGHTS, "errors": {}}
+    choices = {"severities": list(Severity), "posts": list(OfficerRole)}
+    return {"audit": audit, "names": names, "lights": LIGHTS, "errors": {}, **choices}
 
 
 @router.get("/audits/{audit_id}")
@@ -104,3 +106,15 @@ async def complete(ui: UiDep, audit_id: str) -> Response:
 async def close_item(ui: UiDep, audit_id: str, item_id: str) -> Response:
     values = {"note": ui.form.get("note") or None}
     return await _step(ui, audit_id, "close_remediation", Closing, values, {"audit_id": audit_id, "item_id": item_id})
+
+
+@router.post("/audits/{audit_id}/findings")
+async def record_finding(ui: UiDep, audit_id: str) -> Response:
+    values = {k: str(ui.form.get(k) or "").strip() or None for k in ("rule", "severity", "note")}
+    return await _step(ui, audit_id, "record_finding", Finding, values, {"audit_id": audit_id})
+
+
+@router.post("/audits/{audit_id}/remediation")
+async def assign_remediation(ui: UiDep, audit_id: str) -> Response:
+    values = {k: str(ui.form.get(k) or "").strip() or None for k in ("action", "owner_role", "due_on", "finding_id")}
+    return await _step(ui, audit_id, "assign_remediation", Remediation, values, {"audit_id": audit_id})
