@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 import pytest
 from conftest import Union, shot, sign_in
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset.testing import ADMIN_PASSWORD, Stack, eventually
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +52,23 @@ async def test_compliance_shows_traffic_lights_with_the_rules_detail_and_kpi_dra
     assert await page.locator("#rule-P4 .status").inner_text() == "breached"
     await page.get_by_role("link", name="Русский").click()
 
-    await page.goto(f"/ui/orgs/{o['cc']['id']}/kpi?period=2026&indicator=K6")
-    await page.locator("#series svg.chart").wait_for()
-    await page.locator("#ranking svg.chart").wait_for()
+    for org, name in (("t1", "Лебедева Ольга Игоревна"), ("p1", "Зайцева Марина Олеговна")):
+        body = {"full_name": name, "role": "info_worker", "since": "2020-01-10"}
+        reply = await stack.http.post(f"/api/v1/orgs/{o[org]['id']}/officers", json=body, headers=union.admin)
+        assert reply.status_code == 201, reply.text
+    year = str(date.today().year)
+    targets = await stack.http.put(f"/api/v1/orgs/{o['cc']['id']}/targets/{year}", json={"K1": 3}, headers=union.admin)
+    assert targets.status_code == 200, targets.text
+
+    async def counted() -> bool:
+        await page.goto(f"/ui/orgs/{o['cc']['id']}/kpi?period={year}&indicator=K1")
+        return await page.locator("#ranking svg.chart rect[width='0.0']").count() == 1
+
+    await eventually(counted, timeout=20)
     assert await page.locator("#ranking svg.chart rect").count() == 2, "the two territorial orgs are ranked"
+    assert await page.locator("#series svg.chart polyline[data-series='value']").count() == 1
+    k1 = page.get_by_role("row", name=re.compile("^K1"))
+    assert await k1.locator("td").nth(2).inner_text() == "3", "the target the CC set"
     await shot(page, "kpi")
 
 

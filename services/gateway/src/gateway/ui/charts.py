@@ -19,7 +19,7 @@ def _num(v: object) -> float | None:
 
 def series_chart(points: Sequence[dict[str, object]], title: str, fmt: Number, width: int = 640, height: int = 240) -> Markup:
     """A line of values over periods with the targets dashed; gaps where a period has no value."""
-    left, right, top, bottom = 56, 12, 20, 34
+    left, right, top, bottom = 56, 36, 20, 34
     values = [_num(p.get("rollup", p.get("value"))) for p in points]
     targets = [_num(p.get("target")) for p in points]
     top_value = max([v for v in values + targets if v is not None] or [1.0]) or 1.0

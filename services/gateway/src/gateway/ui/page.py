@@ -24,13 +24,13 @@ from ..errors import ApiError
 from .forms import messages
 from .i18n import Formats, pick
 from .session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
-from .words import INDICATORS, label
+from .words import INDICATORS, RATIOS, label
 
 log = logs.get("gateway")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]), enable_async=False
 )
-TEMPLATES.globals.update(quote=quote, label=label, INDICATORS=INDICATORS)
+TEMPLATES.globals.update(quote=quote, label=label, INDICATORS=INDICATORS, RATIOS=RATIOS)
 
 
 class LoginNeeded(Exception):

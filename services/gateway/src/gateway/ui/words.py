@@ -94,6 +94,9 @@ INDICATORS = {
     "K9": "Trained information workers and activists",
 }
 
+RATIOS = frozenset({"K2", "K3", "K6"})
+"""Indicators that are shares (0.05 is 5 %); the others are counts or an index (docs/kpi.md)."""
+
 
 def label(code: object) -> str:
     """The source label of a code (the code itself when none is known)."""

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from ..charts import ranking_chart, series_chart
 from ..names import org_names
 from ..page import PageRoute, UiDep
-from ..words import INDICATORS
+from ..words import INDICATORS, RATIOS
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 PERIOD = re.compile(r"^\d{4}(-Q[1-4])?$")
@@ -31,7 +31,7 @@ async def dashboard(ui: UiDep, org_id: str, period: str | None = None, indicator
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     report, error = await ui.maybe("kpi", "get_kpi", {"org_id": org_id, "period": period})
     fmt = ui.fmt
-    number = fmt.number
+    number = fmt.percent if indicator in RATIOS else fmt.number
     ranking_svg = series_svg = None
     level = BELOW.get(org["level"])
     if report is not None:
