@@ -95,6 +95,20 @@ async def test_every_page_answers_an_admin_without_an_error(stack: Stack, union:
     await page.goto("/ui/tree?q=Амурской")
     assert await page.get_by_role("link", name=o["p3"]["name"]).count() == 1
 
+    await page.goto(f"/ui/orgs/{o['p2']['id']}")
+    await page.get_by_label("Новая вышестоящая организация").select_option(o["t2"]["id"])
+    await page.get_by_role("button", name="Перевести").click()
+    await page.get_by_role("navigation", name="Место в структуре").get_by_text(o["t2"]["name"]).wait_for()
+    await page.goto("/ui/tree")
+    t2 = page.locator("details", has=page.locator("summary > a", has_text=o["t2"]["name"])).last
+    assert o["p2"]["name"] in (await t2.text_content() or ""), "the moved org sits under its new parent in the tree"
+
+
+async def test_a_viewer_gets_no_composer_in_their_own_subtree(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    page = await sign_in(browser, site, "viewer.t2")
+    answer = await page.goto(f"/ui/orgs/{union.orgs['p3']['id']}/materials/new")
+    assert answer is not None and answer.status == 403
+
 
 async def test_a_phone_sized_screen_keeps_the_org_page_usable(stack: Stack, union: Union, site: str, browser: Any) -> None:
     page = await sign_in(browser, site, "staff.p1", viewport={"width": 390, "height": 844}, is_mobile=True)

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
+from contracts.envelope import Error, ErrorCode
 from contracts.exchange import Draft, Kind, Support, Topic
 
+from ...errors import ApiError
 from ..forms import flag, listed, parse
 from ..live import deliveries_events
 from ..names import children_of, org_names
@@ -39,6 +41,8 @@ async def materials(ui: UiDep, org_id: str) -> Response:
 @router.get("/orgs/{org_id}/materials/new")
 async def composer(ui: UiDep, org_id: str) -> Response:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
+    if not ui.can("write_materials", org_id, [o["id"] for o in await lineage(ui, org)]):
+        raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="your role drafts no materials here"))
     return ui.page("compose.html", org=org, values={"kind": "news", "topics": []}, errors={}, **CHOICES)
 
 
