@@ -117,3 +117,26 @@ async def test_a_phone_sized_screen_keeps_the_org_page_usable(stack: Stack, unio
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.textContent") == "К содержанию", "the first Tab offers a skip link"
     await shot(page, "org-page-phone")
+
+
+async def test_staff_create_a_viewer_of_their_subtree_and_a_short_password_is_refused_beside_it(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    page = await sign_in(browser, site, "staff.t1")
+    await page.get_by_role("link", name="Пользователи").click()
+    options = await page.get_by_label("Роль").locator("option").all_inner_texts()
+    assert "администратор" not in options, "staff grant no admin role"
+    await page.get_by_label("Имя пользователя").fill("viewer.p2")
+    await page.get_by_label("Пароль (не короче 10 символов)").fill("short")
+    await page.get_by_label("Роль").select_option("viewer")
+    await page.get_by_label("Организация (вершина доступной пользователю части)").select_option(union.orgs["p2"]["id"])
+    await page.get_by_role("button", name="Создать").click()
+    assert await page.locator("#password-error").inner_text() == "Слишком коротко."
+    assert await page.get_by_label("Имя пользователя").input_value() == "viewer.p2"
+
+    await page.get_by_label("Пароль (не короче 10 символов)").fill("long-enough-password")
+    await page.get_by_role("button", name="Создать").click()
+    await page.get_by_role("cell", name="viewer.p2").wait_for()
+    assert await page.get_by_role("cell", name="staff.cc").count() == 0, "accounts above the subtree are not listed"
+    viewer = await sign_in(browser, site, "viewer.p2", "long-enough-password")
+    assert viewer.url.endswith(f"/ui/orgs/{union.orgs['p2']['id']}")

@@ -19,4 +19,5 @@ def install(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
+        """The site's root is the UI."""
         return RedirectResponse("/ui/", status_code=303)

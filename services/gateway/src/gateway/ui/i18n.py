@@ -47,13 +47,16 @@ class Formats:
         self.t = translations(lang)
 
     def gettext(self, source: str, /, **values: object) -> str:
+        """A text in this language, with its %(named)s values filled in."""
         text = self.t.gettext(source)
         return text % values if values else text
 
     def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
+        """The plural form for n (Russian has three), with n written as a number of this language."""
         return self.t.ngettext(singular, plural, n) % {"num": self.number(n), **values}
 
     def date(self, value: date | str | None, form: str = "medium") -> str:
+        """A day, e.g. «8 марта 2026 г.» (long) or «8 мар. 2026 г.» (medium)."""
         if not value:
             return "—"
         day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
@@ -67,6 +70,7 @@ class Formats:
         return dates.format_datetime(at, format="short", tzinfo=UNION_ZONE, locale=self.lang)
 
     def number(self, value: float | int | Decimal | str | None, digits: int = 2) -> str:
+        """A number with this language's separators (1 234,5); a dash when there is none."""
         try:
             return numbers.format_decimal(Decimal(str(value)), format=f"#,##0.{'#' * digits}", locale=self.lang)
         except (InvalidOperation, ValueError):  # None, an empty cell, a missing figure

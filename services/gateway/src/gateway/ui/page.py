@@ -71,6 +71,7 @@ class PageRoute(APIRoute):
     """A route whose refusals become pages in the user's language instead of JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, wrapped so that a refusal renders a page."""
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
@@ -111,6 +112,7 @@ class Ui:
 
     @property
     def fmt(self) -> Formats:
+        """The reader's language and formats."""
         return Formats(pick(self.request.cookies.get(LANG_COOKIE)))
 
     def errors(self, problems: list[dict[str, Any]] | Error) -> dict[str, str]:
@@ -129,6 +131,7 @@ class Ui:
         return permits(self.who.actor, action, lineage or [org_id])
 
     def page(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        """A template rendered for this user."""
         return render(self.request, self.gw, self.who, template, status, ui=self, **ctx)
 
     def back(self, url: str) -> RedirectResponse:
