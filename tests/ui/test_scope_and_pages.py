@@ -124,11 +124,11 @@ async def test_staff_create_a_viewer_of_their_subtree_and_a_short_password_is_re
 ) -> None:
     page = await sign_in(browser, site, "staff.t1")
     await page.get_by_role("link", name="Пользователи").click()
-    options = await page.get_by_label("Роль").locator("option").all_inner_texts()
+    options = await page.get_by_label("Роль", exact=True).locator("option").all_inner_texts()
     assert "администратор" not in options, "staff grant no admin role"
     await page.get_by_label("Имя пользователя").fill("viewer.p2")
     await page.get_by_label("Пароль (не короче 10 символов)").fill("short")
-    await page.get_by_label("Роль").select_option("viewer")
+    await page.get_by_label("Роль", exact=True).select_option("viewer")
     await page.get_by_label("Организация (вершина доступной пользователю части)").select_option(union.orgs["p2"]["id"])
     await page.get_by_role("button", name="Создать").click()
     assert await page.locator("#password-error").inner_text() == "Слишком коротко."
