@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from conftest import PASSWORD, Union
 
@@ -52,9 +53,20 @@ def test_russian_plural_forms_dates_and_numbers() -> None:
     assert en.ngettext("%(num)s member", "%(num)s members", 1) == "1 member" and en.number("1234.5") == "1,234.5"
 
 
+async def _login(stack: Stack, username: str, password: str, token: str | None = None) -> Any:
+    """Posts the sign-in form as a browser would, with the token its page handed out (None: the page's own)."""
+    page = await stack.http.get("/ui/login")
+    found = re.search(r'name="login_token" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    sent = found.group(1) if token is None else token
+    form = {"username": username, "password": password, "next": "/ui/tree", "login_token": sent}
+    stack.http.cookies.clear()  # cookies go as a header: the test client, on plain http, would not send Secure ones
+    return await stack.http.post("/ui/login", data=form, headers={"Cookie": f"profset_login={found.group(1)}"})
+
+
 async def _signed_in(stack: Stack, username: str) -> dict[str, str]:
-    """The session cookie as a header (the test client, on plain http, would not send a Secure cookie itself)."""
-    answer = await stack.http.post("/ui/login", data={"username": username, "password": PASSWORD, "next": "/ui/tree"})
+    """The session cookie as a header."""
+    answer = await _login(stack, username, PASSWORD)
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/tree", answer.text
     cookie = answer.headers["set-cookie"]
     assert all(flag in cookie.lower() for flag in ("httponly", "secure", "samesite=lax")), cookie
@@ -65,7 +77,12 @@ async def _signed_in(stack: Stack, username: str) -> dict[str, str]:
 async def test_a_wrong_password_is_shown_beside_the_field_and_a_form_without_its_token_is_refused(
     stack: Stack, union: Union
 ) -> None:
-    wrong = await stack.http.post("/ui/login", data={"username": "staff.p1", "password": "not-the-password"})
+    forged = await _login(stack, "staff.p1", PASSWORD, token="made-up-elsewhere")
+    assert forged.status_code == 403 and "profset_session" not in forged.headers.get("set-cookie", ""), (
+        "no sign-in from elsewhere"
+    )
+    assert "Форма устарела" in forged.text
+    wrong = await _login(stack, "staff.p1", "not-the-password")
     assert (
         wrong.status_code == 401 and 'id="password-error"' in wrong.text and "Неверное имя пользователя или пароль." in wrong.text
     )
@@ -88,6 +105,7 @@ async def test_bad_addresses_and_missing_things_answer_pages_never_500(stack: St
         (f"/ui/orgs/{p1}/kpi?period=garbage&indicator=K99", 200),
         ("/ui/audits/no-such-audit", 404),
         ("/ui/users", 200),
+        ("/ui/no/such/page", 404),
     ):
         answer = await stack.http.get(path, headers=session)
         assert answer.status_code == status, (path, answer.status_code, answer.text[:300])

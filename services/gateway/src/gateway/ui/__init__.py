@@ -13,9 +13,10 @@ from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, or
 
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
+    app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
     for module in (auth, orgs, exchange, moderation, audits, kpi, contacts, admin):
         app.include_router(module.router)
-    app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
+    app.include_router(auth.missing)  # last: any other /ui address is a page that says so
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

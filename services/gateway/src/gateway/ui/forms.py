@@ -33,6 +33,7 @@ RULE_TEXT = {
     "format": "The value is not written correctly.",
     "taken": "This name is taken.",
     "required": "Fill this in.",
+    "stale": "The form has expired; please try again.",
     "conflict": "This already exists or has changed meanwhile.",
     "pattern_mismatch": "The value is not written correctly.",
 }
