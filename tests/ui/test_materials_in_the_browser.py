@@ -46,6 +46,8 @@ async def test_a_primary_org_sends_up_and_the_cc_cascades_with_live_deliveries(
     cc = await sign_in(browser, site, "staff.cc")
     events: list[str] = []
     cc.on("response", lambda r: events.append(r.headers.get("content-type", "")) if r.url.endswith("/events") else None)
+    polled: list[str] = []
+    cc.on("request", lambda r: polled.append(r.url) if r.resource_type in ("xhr", "fetch") else None)
     await compose(cc, "Позиция ЦК по индексации")
     material_id = cc.url.rsplit("/", 1)[1]
     await cc.get_by_role("button", name="Направить вниз").click()
@@ -63,6 +65,7 @@ async def test_a_primary_org_sends_up_and_the_cc_cascades_with_live_deliveries(
     assert int(await box.get_attribute("data-updates") or "0") > before, "the table was replaced by an event"
     assert await cc.evaluate("window.__stayed === true"), "the page was not reloaded"
     assert any(kind.startswith("text/event-stream") for kind in events), events
+    assert polled == [], "the page never polls"
     await shot(cc, "deliveries-live")
 
     inbox = await sign_in(browser, site, "staff.p1")
