@@ -112,3 +112,14 @@ async def test_bad_addresses_and_missing_things_answer_pages_never_500(stack: St
         assert '<meta charset="utf-8">' in answer.text
     answer = await stack.http.get(f"/ui/orgs/{p1}")
     assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login?next=")
+
+
+def test_charts_are_plain_svg_with_every_name_escaped_and_gaps_for_missing_values() -> None:
+    from gateway.ui.charts import ranking_chart, series_chart
+
+    rows = [{"org_id": "a", "value": 2, "met": True}, {"org_id": "b", "value": None, "met": None}]
+    svg = str(ranking_chart(rows, {"a": "<script>alert(1)</script>", "b": "ППО «Б»"}, "K1", Formats("ru").number))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and svg.startswith("<svg") and svg.count("<rect") == 2
+    points = [{"period": "2026-Q1", "value": 1, "target": 2}, {"period": "2026-Q2", "value": None, "target": 2}]
+    line = str(series_chart(points, "K1", Formats("ru").number))
+    assert line.count("<circle") == 1 and 'data-series="target"' in line
