@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/gateway deploy
+PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/gateway deploy
 UV_VERSION := 0.13.9
 CHROMIUM := /usr/bin/chromium
 
@@ -35,7 +35,7 @@ $(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to d
 	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 unit: install ## the fast tests only (no servers)
-	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kit/tests/test_access_and_tokens.py
+	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .

@@ -71,6 +71,10 @@ def test_the_stack_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
         assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout, rebuilt.stderr
         after = httpx.get(f"{base}/api/v1/orgs/{cc['id']}", headers={"Authorization": f"Bearer {token}"}).json()
         assert (after["children"], after["member_records"]) == (cc["children"] + 1, 5)
+        kpi = httpx.get(f"{base}/api/v1/orgs/{spb['id']}/kpi/2026", headers=auth).json()["indicators"]
+        assert (kpi["K5"]["value"], kpi["K5"]["target"]) == (1, 6), "the demo's targets and media mentions reach kpi"
+        rebuilt = profset("rebuild", "kpi", env=env)
+        assert rebuilt.returncode == 0 and "rebuilt kpi" in rebuilt.stdout, rebuilt.stderr
         assert httpx.get(f"{base}/readyz").status_code == 200
         registry = f"http://127.0.0.1:{json.loads((tmp_path / 'data' / 'ports.json').read_text())['registry']}"
         assert httpx.get(f"{registry}/readyz").json()["ready"] is True

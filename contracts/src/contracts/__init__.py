@@ -1,6 +1,6 @@
 """Profset's public contracts: every event, command and query body, and the envelope they travel in."""
 
-from . import audits, contacts, exchange, gateway, notifications, officers, org_facts, people, registry
+from . import audits, contacts, exchange, gateway, kpi, notifications, officers, org_facts, people, registry
 from .base import EVENTS, Event, Payload, decode_event
 from .envelope import STREAMS, ErrorCode, Header, Reply, RequestHeader
 
@@ -18,6 +18,7 @@ __all__ = [
     "decode_event",
     "exchange",
     "gateway",
+    "kpi",
     "notifications",
     "officers",
     "org_facts",

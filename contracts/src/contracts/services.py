@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import audits, contacts, exchange, notifications, officers, org_facts, people, registry
+from . import audits, contacts, exchange, kpi, notifications, officers, org_facts, people, registry
 from .base import Payload
 
 SERVICES: dict[str, dict[str, type[Payload]]] = {
     "registry": {**registry.VERBS, **people.VERBS, **officers.VERBS, **org_facts.VERBS},
     "contacts": contacts.VERBS,
     "exchange": exchange.VERBS,
+    "kpi": kpi.VERBS,
     "notifications": notifications.VERBS,
     "audits": audits.VERBS,
 }

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("import", help="load a union from CSV files (orgs, headcounts, officers, members)")
     load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
     rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from its ledger")
-    rebuild.add_argument("service", choices=["registry"])
+    rebuild.add_argument("service", choices=["registry", "kpi"])
     erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
     erase.add_argument("person_id")
     erase.add_argument("--basis", required=True, help="on what basis, for the record")
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_union(args.folder)
     if args.command == "rebuild":
-        from .operator import rebuild_registry
+        from .operator import rebuild_kpi, rebuild_registry
 
-        return rebuild_registry()
+        return rebuild_kpi() if args.service == "kpi" else rebuild_registry()
     if args.command == "erase":
         from .operator import erase_person
 

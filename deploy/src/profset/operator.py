@@ -64,6 +64,23 @@ def rebuild_registry() -> int:
     return 0
 
 
+def rebuild_kpi() -> int:
+    """`profset rebuild kpi`: applies kpi's ledger again and resets its idle consumers to replay the other
+    contexts' streams, so every figure is computed again from history."""
+    from kpi.config import KpiSettings
+    from kpi.offline import rebuild
+
+    env = operator_environment()
+    if "DATABASE_URL" not in env or "NATS_URL" not in env:
+        print("set DATABASE_URL and NATS_URL, or start the local stack (`make run`)", file=sys.stderr)
+        return 2
+    done = asyncio.run(rebuild(KpiSettings(database_url=env["DATABASE_URL"], nats_url=env["NATS_URL"])))
+    print(f"rebuilt kpi's own read models from {done.own_events} events; consumers reset: {', '.join(done.reset) or 'none'}")
+    if done.busy:
+        print(f"running, left alone (stop the kpi service to replay them): {', '.join(done.busy)}", file=sys.stderr)
+    return 0
+
+
 def erase_person(person_id: str, basis: str) -> int:
     """`profset erase PERSON_ID --basis …`: PD1 erasure on the operator's authority."""
     import getpass

@@ -53,6 +53,20 @@ BUDGETS = [
     ("p0", 2026, "3300000.00", "170000.00"),
     ("p1", 2026, "5400000.00", "260000.00"),
 ]
+TARGETS = [
+    # (org key, period, targets of the elected body: ratios as fractions, counts as numbers) — docs/kpi.md
+    ("cc", "2026", {"K1": 12, "K2": 0.05, "K3": 0.8, "K6": 0.5, "K7": 60, "K9": 10}),
+    ("spb", "2026", {"K1": 4, "K2": 0.05, "K5": 6, "K6": 0.4, "K8": 1500, "K9": 3}),
+    ("north", "2026", {"K1": 3, "K2": 0.05, "K5": 4, "K6": 0.3, "K9": 2}),
+    ("east", "2026", {"K1": 3, "K2": 0.04, "K6": 0.3, "K9": 2}),
+    ("p0", "2026-Q4", {"K3": 0.5, "K4": 5000, "K7": 50}),
+]
+MEDIA_MENTIONS = [
+    # (org key, date, outlet, medium, tone, quotes a leader)
+    ("spb", "2026-09-12", "Вечерний Петербург", "print", "positive", True),
+    ("p0", "2026-10-03", "Фонтанка.ру", "internet", "neutral", True),
+    ("north", "2026-08-21", "Правда Севера", "print", "positive", False),
+]
 MEMBERS = [
     # (org key, full name, position, since)
     ("p0", "Соколов Дмитрий Андреевич", "сварщик", "2012-04-01"),
@@ -122,6 +136,7 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
         officers = _people_and_money(http, h, orgs)
         _channels_and_contacts(http, h, orgs, officers)
         _materials(http, h, orgs)
+        _kpi(http, h, orgs)
         seed_audits(http, h, orgs, _post)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
@@ -211,6 +226,16 @@ def _materials(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> N
     )
     _wait_delivered(http, h, received["id"], orgs["p0"])
     _post(http, f"/api/v1/materials/{received['id']}/participation", h, "part-p0", org_id=orgs["p0"], on_site=180, online=420)
+
+
+def _kpi(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:
+    """Targets of the CC and the territorial orgs, media mentions (K5) and feedback times (K7)."""
+    for key, period, targets in TARGETS:
+        _put(http, f"/api/v1/orgs/{orgs[key]}/targets/{period}", h, **targets)
+    for i, (key, on, outlet, medium, tone, quotes) in enumerate(MEDIA_MENTIONS):
+        body = {"on": on, "outlet": outlet, "medium": medium, "tone": tone, "cites_leader": quotes}
+        _post(http, f"/api/v1/orgs/{orgs[key]}/media-mentions", h, f"mention{i}", **body)
+    _put(http, f"/api/v1/orgs/{orgs['p0']}/feedback-times/2026-Q4", h, answered=14, average_hours="20.5")
 
 
 def _wait_delivered(http: httpx.Client, h: dict[str, str], material_id: str, org_id: str, timeout: float = 60) -> None:

@@ -15,7 +15,7 @@ import httpx
 
 from .servers import NatsServer, PostgresServer, free_port
 
-SERVICES = ("registry", "contacts", "exchange", "notifications", "audits")
+SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
 """Services with a schema, a ledger and a process of their own, in start order."""
 
 MIGRATED = (*SERVICES, "gateway")

@@ -198,6 +198,8 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     from contacts.main import create_service as create_contacts
     from exchange.config import ExchangeSettings
     from exchange.main import create_service as create_exchange
+    from kpi.config import KpiSettings
+    from kpi.main import create_service as create_kpi
     from notifications.config import NotificationsSettings
     from notifications.main import create_service as create_notifications
 
@@ -214,6 +216,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
     notifications = create_notifications(NotificationsSettings(**shared, **mail))
     audits = create_audits(AuditsSettings(**shared))
+    kpi = create_kpi(KpiSettings(**shared))
     app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
@@ -221,6 +224,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
         await running.enter_async_context(exchange.running())
         await running.enter_async_context(notifications.running())
         await running.enter_async_context(audits.running())
+        await running.enter_async_context(kpi.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
@@ -228,7 +232,14 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
         yield Stack(
             http,
             keys,
-            {"registry": registry, "contacts": contacts, "exchange": exchange, "notifications": notifications, "audits": audits},
+            {
+                "registry": registry,
+                "contacts": contacts,
+                "exchange": exchange,
+                "notifications": notifications,
+                "audits": audits,
+                "kpi": kpi,
+            },
             nats_server.url,
             database_url,
             app,

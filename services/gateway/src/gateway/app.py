@@ -19,7 +19,7 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
-from .api import audits, auth, channels, contacts, exchange, members, officers, org_facts, orgs
+from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
 from .config import GatewaySettings
 from .deps import Gateway
 from .errors import install
@@ -75,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(exchange.router)
     app.include_router(audits.router)
+    app.include_router(kpi.router)
     ui.install(app)
     app.mount("/metrics", make_asgi_app())
 

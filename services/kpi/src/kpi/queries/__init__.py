@@ -1,0 +1,1 @@
+"""Read-model queries of the kpi service."""

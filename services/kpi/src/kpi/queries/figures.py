@@ -1,0 +1,78 @@
+"""An org's K1–K9 for a period as the read models stand: own value, target, met and the subtree's roll-up —
+or, for a closed period, the frozen figures with any restatement beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.kpi import INDICATORS
+from kit.treemirror import Orgs, orgs_on
+
+from ..domain import periodbook
+from ..domain.indicators import Figure
+from ..domain.periods import Period
+from ..domain.rollup import Scope, own_figures, rollup
+from ..tables import TREE, closed_periods, targets
+from .facts import load_scope
+
+
+@dataclass(frozen=True)
+class Computed:
+    """Every org's own figures in a scope for one period, with members and targets."""
+
+    period: Period
+    scope: Scope
+    own: dict[str, dict[str, Figure]]
+    members: dict[str, int | None]
+    targets: dict[str, dict[str, Decimal]]
+    closed: dict[str, dict[str, Any]]
+
+    def lines(self, org_id: str) -> dict[str, dict[str, Any]]:
+        """The org's K1–K9 as they stand now: own value, target, met and roll-up over its subtree."""
+        under = self.scope.under(org_id)
+        set_ = self.targets.get(org_id, {})
+        return {
+            k: periodbook.line(self.own[org_id][k], periodbook.target_of(set_, k), rollup(k, under, self.own, self.members))
+            for k in INDICATORS
+        }
+
+    def report(self, org_id: str) -> dict[str, Any]:
+        """The answer of `GET /orgs/{id}/kpi/{period}`: frozen with restatements if the period is closed."""
+        current = self.lines(org_id)
+        closed = self.closed.get(org_id)
+        indicators: dict[str, Any] = current
+        if closed is not None:
+            frozen = closed["figures"]
+            indicators = {k: periodbook.with_restatement(frozen.get(k, {}), current[k]) for k in INDICATORS}
+        return {
+            "org_id": org_id,
+            "period": self.period.name,
+            "from": self.period.first.isoformat(),
+            "to": self.period.last.isoformat(),
+            "members": self.members.get(org_id),
+            "closed_on": None if closed is None else closed["closed_on"].isoformat(),
+            "indicators": periodbook.figures_of(indicators),
+        }
+
+
+async def tree_for(conn: AsyncConnection, period: Period) -> Orgs:
+    """The tree on the period's last day: the orgs its figures are of."""
+    return await orgs_on(conn, TREE, period.last)
+
+
+async def compute(conn: AsyncConnection, tree: Orgs, root: str, period: Period) -> Computed:
+    """Every org's own figures in the root's subtree for the period."""
+    scope = await load_scope(conn, tree, root)
+    own, members = own_figures(scope, period)
+    org_ids = list(scope.facts)
+    t, c = targets.c, closed_periods.c
+    set_rows = await conn.execute(select(targets).where(t.period == period.name, t.org_id.in_(org_ids)))
+    closed_rows = await conn.execute(select(closed_periods).where(c.period == period.name, c.org_id.in_(org_ids)))
+    set_ = {r.org_id: {k: Decimal(v) for k, v in r.targets.items()} for r in set_rows}
+    closed = {r.org_id: {"closed_on": r.closed_on, "figures": r.figures} for r in closed_rows}
+    return Computed(period, scope, own, members, set_, closed)

@@ -1,0 +1,101 @@
+"""The query verbs: an org's KPI for a period, its targets, rankings of a level's orgs, series over periods,
+and the media mentions behind K5. Each checks §5's `read_orgs` on the org's lineage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
+from kit.errors import not_found
+from kit.rpc import Context
+
+from ..domain.periods import parse_period, series
+from ..tables import media_mentions, targets
+from .figures import compute, tree_for
+
+
+class KpiQueries:
+    """Answers the kpi service's queries from its read models."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get_kpi(self, q: GetKpi, ctx: Context) -> dict[str, Any]:
+        """K1–K9 of the org for the period (DESIGN.md §7)."""
+        period = parse_period(q.period)
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, period)
+            tree.require(ctx.actor, "read_orgs", q.org_id)
+            return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+
+    async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
+        """The targets set for the org's period, and the norms standing in for those not set."""
+        period = parse_period(q.period)
+        async with self.engine.connect() as conn:
+            (await tree_for(conn, period)).require(ctx.actor, "read_orgs", q.org_id)
+            row = (
+                await conn.execute(select(targets.c.targets).where(targets.c.org_id == q.org_id, targets.c.period == q.period))
+            ).first()
+        set_ = row.targets if row else {}
+        return {"org_id": q.org_id, "period": q.period, "targets": {k: float(v) for k, v in set_.items()}}
+
+    async def list_ranking(self, q: ListRanking, ctx: Context) -> list[dict[str, Any]]:
+        """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first."""
+        period = parse_period(q.period)
+        async with self.engine.connect() as conn:
+            tree = await tree_for(conn, period)
+            root = q.org_id or ctx.actor.org_id or tree.central()
+            if root is None:
+                raise not_found(f"org on {period.last.isoformat()}", field="org_id")
+            tree.require(ctx.actor, "read_orgs", root)
+            computed = await compute(conn, tree, root, period)
+        rows = []
+        for org_id in computed.scope.under(root):
+            if computed.scope.facts[org_id].level != q.level.value:
+                continue
+            line = computed.report(org_id)["indicators"][q.indicator]
+            rows.append({"org_id": org_id, "value": line["rollup"], "own": line["value"], "met": line["met"]})
+        return _ranked(rows)
+
+    async def get_series(self, q: GetSeries, ctx: Context) -> list[dict[str, Any]]:
+        """One indicator of the org over consecutive periods, each as the kpi query answers it."""
+        periods = series(parse_period(q.start, "start"), parse_period(q.end, "end"))
+        found = []
+        async with self.engine.connect() as conn:
+            (await tree_for(conn, periods[-1])).require(ctx.actor, "read_orgs", q.org_id)
+            for period in periods:
+                tree = await tree_for(conn, period)
+                if not tree.exists(q.org_id):
+                    found.append({"period": period.name, "value": None, "target": None, "met": None, "rollup": None})
+                    continue
+                report = (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+                line = report["indicators"][q.indicator]
+                found.append({"period": period.name, "closed_on": report["closed_on"], **line})
+        return found
+
+    async def list_media_mentions(self, q: ListMediaMentions, ctx: Context) -> list[dict[str, Any]]:
+        """The publications reported for the org in the period (K5), oldest first."""
+        period = parse_period(q.period)
+        async with self.engine.connect() as conn:
+            (await tree_for(conn, period)).require(ctx.actor, "read_orgs", q.org_id)
+            m = media_mentions.c
+            rows = await conn.execute(
+                select(media_mentions)
+                .where(m.org_id == q.org_id, m.on >= period.first, m.on <= period.last)
+                .order_by(m.on, m.mention_id)
+            )
+            return [{**r._asdict(), "id": r.mention_id, "on": r.on.isoformat()} for r in rows]
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Best first, orgs without a value last; equal values share a rank (1, 2, 2, 4)."""
+    rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["org_id"]))
+    rank, previous = 0, object()
+    for i, row in enumerate(rows, start=1):
+        if row["value"] != previous:
+            rank, previous = i, row["value"]
+        row["rank"] = None if row["value"] is None else rank
+    return rows
