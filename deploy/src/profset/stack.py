@@ -13,10 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
 
-SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
-"""Services with a schema, a ledger and a process of their own, in start order."""
+SERVICES = tuple(name for name in TALKS if name != "gateway")
+"""Services with a schema, a ledger and a process of their own, in start order (natsauth.TALKS)."""
 
 MIGRATED = (*SERVICES, "gateway")
 
@@ -49,6 +50,18 @@ def secrets(folder: Path) -> dict[str, str]:
     path.write_text(json.dumps(keys))
     path.chmod(0o600)
     return keys
+
+
+def nats_passwords(folder: Path) -> dict[str, str]:
+    """The local NATS users' passwords, generated on first start (mode 600); a user added since gets one too."""
+    path = folder / "nats-users.json"
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    fresh = generate_passwords()
+    passwords = {user: known.get(user) or fresh[user] for user in fresh}
+    if passwords != known:
+        path.write_text(json.dumps(passwords))
+        path.chmod(0o600)
+    return passwords
 
 
 def operator_environment() -> dict[str, str]:
@@ -84,8 +97,10 @@ class Stack:
         """Starts NATS and PostgreSQL under the data folder, unless NATS_URL / DATABASE_URL name servers to use."""
         self.nats_url = os.environ.get("NATS_URL", "")
         if not self.nats_url:
-            self.nats = NatsServer(self.folder / "nats", port=int(os.environ.get("NATS_PORT", "0")))
-            self.nats_url = self.nats.start()
+            port = int(os.environ.get("NATS_PORT", "0"))
+            self.nats = NatsServer(self.folder / "nats", port=port, passwords=nats_passwords(self.folder))
+            self.nats.start()
+            self.nats_url = self.nats.url  # the operator's; each service is given its own user below
         self.database_url = os.environ.get("DATABASE_URL", "")
         if not self.database_url:
             self.postgres = PostgresServer(self.folder / "pg")
@@ -129,6 +144,11 @@ class Stack:
             port = self.gateway_port if name == "gateway" else free_port()
             self.ports[name] = port
             child_env = {**env, f"{name.upper()}_HTTP_PORT": str(port)}
+            if self.nats is not None:  # a server we started: the service logs in as itself, held to its permissions
+                login = self.nats.login(name)
+                child_env["NATS_URL"] = login["nats_url"]
+                child_env[f"{name.upper()}_NATS_USER"] = login["nats_user"]
+                child_env[f"{name.upper()}_NATS_PASSWORD"] = login["nats_password"]
             with open(logs / f"{name}.log", "ab") as log:
                 # a session of their own: Ctrl-C reaches the stack, which stops them in order
                 self.processes[name] = subprocess.Popen(

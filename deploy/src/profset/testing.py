@@ -17,6 +17,7 @@ import pytest
 from kit.crypto import generate_master_key
 from kit.tokens import Actor, Role, Signer, generate_keypair
 
+from .natsauth import generate_passwords
 from .servers import NatsServer, PostgresServer
 
 T = TypeVar("T")
@@ -71,8 +72,9 @@ def database_url(postgres: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A fresh nats-server with JetStream for one test."""
-    server = NatsServer(tmp_path / "nats")
+    """A fresh nats-server with JetStream for one test, with every user and permission of the real system:
+    `url` logs in as the operator, `login(service)` gives a service its own user."""
+    server = NatsServer(tmp_path / "nats", passwords=generate_passwords())
     server.start()
     yield server
     server.stop()
@@ -209,15 +211,17 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     from registry.main import create_service
 
     shared = service_settings(database_url, nats_server.url, keys)
-    registry = create_service(RegistrySettings(**shared))
-    contacts = create_contacts(ContactsSettings(**shared))
-    exchange = create_exchange(ExchangeSettings(**shared))
+    login = nats_server.login  # each service as its own NATS user, held to its permissions
+    registry = create_service(RegistrySettings(**shared | login("registry")))
+    contacts = create_contacts(ContactsSettings(**shared | login("contacts")))
+    exchange = create_exchange(ExchangeSettings(**shared | login("exchange")))
     mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
-    notifications = create_notifications(NotificationsSettings(**shared, **mail))
-    audits = create_audits(AuditsSettings(**shared))
-    kpi = create_kpi(KpiSettings(**shared))
-    app = create_app(GatewaySettings(**shared, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
+    notifications = create_notifications(NotificationsSettings(**shared | login("notifications"), **mail))
+    audits = create_audits(AuditsSettings(**shared | login("audits")))
+    kpi = create_kpi(KpiSettings(**shared | login("kpi")))
+    gateway = shared | login("gateway")
+    app = create_app(GatewaySettings(**gateway, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(registry.running())
         await running.enter_async_context(contacts.running())

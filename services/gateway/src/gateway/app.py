@@ -44,7 +44,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         nc = await nats.connect(
-            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, name="gateway"
+            settings.nats_url,
+            user=settings.nats_user,
+            password=settings.nats_password,
+            max_reconnect_attempts=-1,
+            name="gateway",
+            inbox_prefix="_INBOX.gateway",  # its own inbox: NATS permissions let no other user read its replies
         )
         store = EventStore(engine, ledger, "gateway", inline=[accounts.project])
         gw = Gateway(

@@ -72,7 +72,11 @@ class Service:
         self.settings, self.metadata, self.ledger, self.wire, self.publishes = settings, metadata, ledger, wire, publishes
         self.name = settings.service
         security = SASLPlaintext(settings.nats_user, settings.nats_password or "") if settings.nats_user else None
-        self.broker = NatsBroker(settings.nats_url, security=security, max_reconnect_attempts=-1, logger=None)
+        # replies come to an inbox of the service's own, which NATS permissions let no other user read
+        self.inbox = f"_INBOX.{self.name}"
+        self.broker = NatsBroker(
+            settings.nats_url, security=security, max_reconnect_attempts=-1, logger=None, inbox_prefix=self.inbox
+        )
         self.runtime: Runtime | None = None
         self.dispatcher: Dispatcher | None = None
         self.relay: Relay | None = None
@@ -93,7 +97,12 @@ class Service:
         settings = self.settings
         engine = make_engine(settings.database_url)
         nc = await nats.connect(
-            settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=-1, name=self.name
+            settings.nats_url,
+            user=settings.nats_user,
+            password=settings.nats_password,
+            max_reconnect_attempts=-1,
+            name=self.name,
+            inbox_prefix=self.inbox,
         )
         keyring = KeyRing(self.ledger, settings.master_key) if settings.master_key else None
         runtime = Runtime(settings, engine, self.ledger, nc, keyring, RequestClient(nc))
@@ -108,7 +117,7 @@ class Service:
             for p in wiring.projections
         ]
         if self.publishes:
-            self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch)
+            self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch, replicas=settings.stream_replicas)
             store.on_commit.append(self.relay.notify)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]

@@ -16,6 +16,7 @@ SHARED = {
     "union_tz",
     "log_format",
     "log_level",
+    "stream_replicas",
 }
 """Keys a whole stack shares: `DATABASE_URL` serves every service unless `<NAME>_DATABASE_URL` overrides it."""
 
@@ -51,6 +52,7 @@ class ServiceSettings(BaseSettings):
     relay_batch: int = Field(500, ge=1)
     projector_batch: int = Field(200, ge=1)
     max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
+    stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the stream the relay creates (3 on a NATS cluster)")
     read_wait_seconds: float = Field(5.0, description="How long a query waits for min_positions")
 
     @classmethod

@@ -1,0 +1,180 @@
+"""Who may say what on the bus: each service's NATS user and permissions, derived from the contracts.
+
+One table (`TALKS`) says which contexts a service consumes and which services it asks; everything else
+follows from the contracts: a service publishes its own context's subjects (unless the context is
+internal) and serves `svc.<service>.*` when it has verbs. The same permissions are written into the local
+stack's nats-server, the test fixtures' servers, docker-compose's and the Helm values (`profset nats-config`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.base import INTERNAL
+from contracts.envelope import DEAD_LETTER_STREAM, STREAMS
+from contracts.services import SERVICES
+
+OPERATOR = "profset"
+"""The operator's user: every subject (migrations need none, but republish and repairs do)."""
+
+READER = "reader"
+"""Outside subscribers: read-only access to the public streams."""
+
+
+@dataclass(frozen=True)
+class Talk:
+    """What a service consumes (source context -> its projections there) and whom it asks (services whose verbs
+    it calls). A projection `p` of service `s` is the durable consumer `s_p`; only `s` may use it."""
+
+    consumes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    asks: tuple[str, ...] = ()
+
+
+TALKS: dict[str, Talk] = {
+    "registry": Talk(),
+    "contacts": Talk(consumes={"registry": ("registry-mirror",)}),
+    "exchange": Talk(consumes={"registry": ("tree",)}),
+    "notifications": Talk(
+        consumes={"registry": ("registry",), "exchange": ("exchange",), "contacts": ("contacts",), "audits": ("audits",)},
+        asks=("contacts",),
+    ),
+    "audits": Talk(consumes={"registry": ("registry-facts",), "contacts": ("contacts-facts",)}),
+    "kpi": Talk(consumes={"registry": ("registry",), "contacts": ("contacts",), "exchange": ("exchange",)}),
+    "gateway": Talk(asks=tuple(SERVICES)),
+}
+"""Every process that connects to NATS as a service, in start order (the gateway last)."""
+
+PUBLIC_STREAMS = tuple(STREAMS[c] for c in STREAMS if c not in INTERNAL)
+
+READER_CONSUMER = "reader"
+"""The one durable consumer per public stream that outside subscribers may use; ephemeral ones are free."""
+
+
+def inbox(user: str) -> str:
+    """The user's own inbox prefix, so nobody else can subscribe to the replies it is sent."""
+    return f"_INBOX.{user}"
+
+
+def _consuming(stream: str, consumer: str) -> list[str]:
+    """JetStream API subjects one durable pull consumer needs: its own, never another's."""
+    return [
+        f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.INFO.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+        f"$JS.ACK.{stream}.{consumer}.>",
+    ]
+
+
+def service_permissions(service: str) -> dict[str, Any]:
+    """The publish and subscribe permissions of one service's user."""
+    talk = TALKS[service]
+    publish: list[str] = []
+    if service in STREAMS and service not in INTERNAL:  # the relay: its context's subjects and its stream only
+        stream = STREAMS[service]
+        publish += [f"{service}.>", f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
+        publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}"]
+    for source, projections in talk.consumes.items():
+        publish.append(f"$JS.API.STREAM.INFO.{STREAMS[source]}")
+        for projection in projections:
+            publish += _consuming(STREAMS[source], f"{service}_{projection}")
+    if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name
+        publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}"]
+        publish += [f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}"]
+    publish += [f"svc.{other}.*" for other in talk.asks]
+    subscribe = [f"{inbox(service)}.>"]
+    if service in SERVICES:
+        subscribe.append(f"svc.{service}.*")
+    # replies go to the asker's inbox, which this user may answer but never listen to
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}, "allow_responses": True}
+
+
+def reader_permissions() -> dict[str, Any]:
+    """Read-only access to the public streams: ephemeral consumers, its own durable `reader`, nothing published."""
+    publish = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
+    for stream in PUBLIC_STREAMS:
+        publish += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}"]
+        publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
+        publish += _consuming(stream, READER_CONSUMER)
+    # flow control and heartbeats of its push consumers are answered on their reply subjects
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}, "allow_responses": True}
+
+
+def users() -> tuple[str, ...]:
+    """Every user the server knows: the services, the operator and the outside reader."""
+    return (*TALKS, OPERATOR, READER)
+
+
+def permissions(user: str) -> dict[str, Any] | None:
+    """A user's permissions; None for the operator, who may do anything."""
+    if user == OPERATOR:
+        return None
+    if user == READER:
+        return reader_permissions()
+    return service_permissions(user)
+
+
+def generate_passwords() -> dict[str, str]:
+    """A fresh random password per user."""
+    return {user: secrets.token_urlsafe(24) for user in users()}
+
+
+def env_name(user: str) -> str:
+    """The environment variable that holds a user's password: `<USER>_NATS_PASSWORD` (the services' own key)."""
+    return f"{user.upper()}_NATS_PASSWORD"
+
+
+def authorization(passwords: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The server's `authorization` block; without passwords, each is read from `$<USER>_NATS_PASSWORD` at start."""
+    entries = []
+    for user in users():
+        password = passwords[user] if passwords is not None else f"${env_name(user)}"
+        entry: dict[str, Any] = {"user": user, "password": password}
+        allowed = permissions(user)
+        if allowed is not None:
+            entry["permissions"] = allowed
+        entries.append(entry)
+    return {"users": entries}
+
+
+def render(block: Mapping[str, Any], name: str = "authorization") -> str:
+    """NATS configuration text; `$NAME` values stay unquoted, so the server reads them from its environment."""
+    return f"{name} {_value(block, 0)}\n"
+
+
+def _value(value: Any, depth: int) -> str:
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, Mapping):
+        lines = [f"{inner}{key}: {_value(item, depth + 1)}" for key, item in value.items()]
+        return "{\n" + "\n".join(lines) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if all(not isinstance(item, Mapping) for item in value):
+            return "[" + ", ".join(_value(item, depth + 1) for item in value) + "]"
+        return "[\n" + "\n".join(f"{inner}{_value(item, depth + 1)}" for item in value) + f"\n{pad}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith("$") and value[1:].replace("_", "").isalnum() and value[1:].isupper():
+        return value
+    return json.dumps(value)
+
+
+def fresh_environment() -> dict[str, str]:
+    """Every secret of a deployment, new: token keys, the master key, passwords (for `.env` or a Secret)."""
+    from kit.crypto import generate_master_key
+    from kit.tokens import generate_keypair
+
+    private, public = generate_keypair()
+    found = {
+        "TOKEN_PUBLIC_KEY": public,
+        "GATEWAY_TOKEN_PRIVATE_KEY": private,
+        "NOTIFICATIONS_TOKEN_PRIVATE_KEY": private,
+        "MASTER_KEY": generate_master_key(),
+        "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+    }
+    return found | {env_name(user): password for user, password in generate_passwords().items()}

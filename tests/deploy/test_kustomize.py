@@ -1,0 +1,76 @@
+"""The Kustomize subset renderer does what kustomize does for the fields k8s/ uses, and refuses the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from profset.kustomize import KustomizeError, merge, render
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 1,
+        "template": {"spec": {"containers": [{"name": "web", "image": "profset", "env": [{"name": "A", "value": "1"}]}]}},
+    },
+}
+
+
+def write(folder: Path, name: str, *docs: object) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(yaml.safe_dump_all(docs))
+
+
+def test_an_overlay_patches_retags_scales_and_namespaces_its_base(tmp_path: Path) -> None:
+    write(tmp_path / "base", "web.yaml", DEPLOYMENT, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
+    write(tmp_path / "base", "kustomization.yaml", {"resources": ["web.yaml"]})
+    patch = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    patch["spec"] = {"template": {"spec": {"containers": [{"name": "web", "env": [{"name": "B", "value": "2"}]}]}}}
+    write(tmp_path / "prod", "patch.yaml", patch)
+    overlay = {"namespace": "ns", "resources": ["../base"], "patches": [{"path": "patch.yaml"}]}
+    overlay |= {"images": [{"name": "profset", "newName": "reg.example:5000/profset", "newTag": "2"}]}
+    write(tmp_path / "prod", "kustomization.yaml", overlay | {"replicas": [{"name": "web", "count": 3}]})
+
+    web, namespace = render(tmp_path / "prod")
+
+    container = web["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "reg.example:5000/profset:2"
+    assert container["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "named items merge by name"
+    assert web["spec"]["replicas"] == 3 and web["metadata"]["namespace"] == "ns"
+    assert "namespace" not in namespace["metadata"], "a Namespace is cluster-scoped"
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "message"),
+    [
+        ({"resources": ["web.yaml"], "commonLabels": {"a": "b"}}, "unsupported fields"),
+        ({"resources": ["gone.yaml"]}, "missing"),
+        ({"resources": ["web.yaml"], "replicas": [{"name": "db", "count": 2}]}, "not there"),
+        ({"resources": ["web.yaml", "web.yaml"]}, "declared twice"),
+        ({"resources": ["web.yaml"], "patches": [{"patch": "x"}]}, "only patches with a path"),
+    ],
+)
+def test_what_the_subset_does_not_cover_is_an_error(tmp_path: Path, kustomization: dict, message: str) -> None:
+    write(tmp_path, "web.yaml", DEPLOYMENT)
+    write(tmp_path, "kustomization.yaml", kustomization)
+    with pytest.raises(KustomizeError, match=message):
+        render(tmp_path)
+
+
+def test_a_patch_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "web.yaml", DEPLOYMENT)
+    write(tmp_path, "patch.yaml", {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}})
+    write(tmp_path, "kustomization.yaml", {"resources": ["web.yaml"], "patches": [{"path": "patch.yaml"}]})
+    with pytest.raises(KustomizeError, match="matches 0 objects"):
+        render(tmp_path)
+
+
+def test_lists_without_names_are_replaced_not_merged() -> None:
+    assert merge({"command": ["a", "b"], "x": {"y": 1}}, {"command": ["c"], "x": {"z": 2}}) == {
+        "command": ["c"],
+        "x": {"y": 1, "z": 2},
+    }
