@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := contracts services/kit services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/gateway deploy
 UV_VERSION := 0.13.9
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean bench bench-quick
 
@@ -26,8 +27,12 @@ run-bg: install ## the same, in the background; returns once the gateway answers
 stop: ## stop a stack started by run or run-bg, servers included
 	@test -x $(BIN)/profset && $(BIN)/profset stack down || true
 
-test: install lint ## lint, type-check and run the whole suite against real servers
+test: install lint $(CHROMIUM) ## lint, type-check and run the whole suite against real servers
 	$(BIN)/pytest
+
+$(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to do once it is there
+	@echo "installing Debian's chromium for the browser tests"
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 unit: install ## the fast tests only (no servers)
 	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py

@@ -258,7 +258,7 @@ def banner(url: str, admin_password: str, seeded: bool, folder: Path) -> str:
     """What `make run` prints once the stack answers."""
     lines = [
         "",
-        f"Profset is running: {url}   (API docs: {url}/docs)",
+        f"Profset is running: {url}/ui/   (API docs: {url}/docs)",
         f"Data, logs and keys: {folder}",
         *([] if os.environ.get("NOTIFICATIONS_SMTP_HOST") else [f"Letters the system sends are kept in {folder / 'mail'}"]),
         "",

@@ -124,6 +124,8 @@ class Stack:
     services: dict[str, Any]
     nats_url: str
     database_url: str
+    app: Any = None
+    """The gateway's ASGI app (already started), e.g. to serve it on a real port for a browser."""
 
     async def login(self, username: str, password: str) -> dict[str, str]:
         """Authorization headers of a signed-in user."""
@@ -244,6 +246,7 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
             },
             nats_server.url,
             database_url,
+            app,
         )
 
 

@@ -83,6 +83,12 @@ class Accounts:
             ).first()
         return None if row is None else Account(row.username, Role(row.role), row.org_id)
 
+    async def list_accounts(self) -> list[Account]:
+        """Every account, by name (the UI narrows them to the caller's subtree)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(users.c.username, users.c.role, users.c.org_id).order_by(users.c.username))
+            return [Account(r.username, Role(r.role), r.org_id) for r in rows]
+
     async def authenticate(self, username: str, password: str) -> Account | None:
         """The account if the password matches; the same slow check runs for unknown names too."""
         async with self.engine.connect() as conn:

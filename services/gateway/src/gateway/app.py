@@ -18,7 +18,7 @@ from kit.rpc import RequestClient
 from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
-from . import accounts
+from . import accounts, ui
 from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
 from .config import GatewaySettings
 from .deps import Gateway
@@ -81,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(exchange.router)
     app.include_router(audits.router)
     app.include_router(kpi.router)
+    ui.install(app)
     app.mount("/metrics", make_asgi_app())
 
     @app.get("/healthz", include_in_schema=False)

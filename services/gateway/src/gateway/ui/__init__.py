@@ -1,0 +1,24 @@
+"""The staff web UI: server-rendered pages in Russian (English on request) over the same service calls as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs
+
+
+def install(app: FastAPI) -> None:
+    """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
+    app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
+    for module in (auth, orgs, exchange, moderation, audits, kpi, contacts, admin):
+        app.include_router(module.router)
+    app.include_router(auth.missing)  # last: any other /ui address is a page that says so
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        """The site's root is the UI."""
+        return RedirectResponse("/ui/", status_code=303)

@@ -1,0 +1,1 @@
+"""The staff UI's pages, one module per area of work."""

@@ -1,0 +1,120 @@
+"""Compliance as traffic lights with each rule's detail; audits, their plan and remediation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from contracts.audits import Closing, Completion, Finding, Remediation, Scheduling, Severity, Start
+from contracts.officers import OfficerRole
+
+from ..forms import parse
+from ..names import org_names
+from ..page import PageRoute, Ui, UiDep
+from .orgs import LIGHTS
+
+router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/orgs/{org_id}/compliance")
+async def compliance(ui: UiDep, org_id: str, as_of: date | None = None) -> Response:
+    org = await ui.ask("registry", "get_org", {"org_id": org_id, "as_of": as_of})
+    verdicts = await ui.ask("audits", "get_compliance", {"org_id": org_id, "as_of": as_of})
+    summary = None
+    if org["level"] != "primary":
+        summary, _ = await ui.maybe("audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of})
+    return ui.page("compliance.html", org=org, verdicts=verdicts, lights=LIGHTS, as_of=as_of, summary=summary)
+
+
+async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:
+    org = await ui.ask("registry", "get_org", {"org_id": org_id})
+    plan, plan_error = await ui.maybe("audits", "get_audit_plan", {"org_id": org_id})
+    audits, _ = await ui.maybe("audits", "list_audits", {"org_id": org_id})
+    items, _ = await ui.maybe("audits", "list_remediation", {"org_id": org_id})
+    children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
+    wanted = [a["org_id"] for a in audits or []] + [i["org_id"] for i in items or []]
+    return {
+        "org": org,
+        "plan": plan,
+        "refused": plan_error is not None,
+        "audits": audits or [],
+        "items": items or [],
+        "children": children or [],
+        "names": await org_names(ui, wanted),
+        "errors": {},
+    }
+
+
+@router.get("/orgs/{org_id}/audits")
+async def audits_page(ui: UiDep, org_id: str) -> Response:
+    return ui.page("audits.html", **await _audits_context(ui, org_id))
+
+
+@router.post("/orgs/{org_id}/audits")
+async def schedule(ui: UiDep, org_id: str) -> Response:
+    """Plans the audit of a child org (the form is on the parent's audits page)."""
+    child = str(ui.form.get("org_id") or "")
+    body, problems = parse(Scheduling, {"planned_on": ui.form.get("planned_on") or None, "by_org_id": org_id})
+    errors = ui.errors(problems) if problems else {}
+    if not child:
+        errors["org_id"] = ui.errors([{"field": "org_id", "rule": "missing"}])["org_id"]
+    if body is not None and not errors:
+        _, errors = await ui.attempt("audits", "schedule_audit", {**body.model_dump(mode="json"), "org_id": child})
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}/audits")
+    return ui.page("audits.html", 422, **{**await _audits_context(ui, org_id), "errors": errors})
+
+
+async def _audit_context(ui: Ui, audit_id: str) -> dict[str, Any]:
+    audit = await ui.ask("audits", "get_audit", {"audit_id": audit_id})
+    names = await org_names(ui, [audit["org_id"], audit["by_org_id"]])
+    choices = {"severities": list(Severity), "posts": list(OfficerRole)}
+    return {"audit": audit, "names": names, "lights": LIGHTS, "errors": {}, **choices}
+
+
+@router.get("/audits/{audit_id}")
+async def audit_page(ui: UiDep, audit_id: str) -> Response:
+    return ui.page("audit.html", **await _audit_context(ui, audit_id))
+
+
+async def _step(ui: Ui, audit_id: str, verb: str, model: Any, values: dict[str, Any], extra: dict[str, Any]) -> Response:
+    """One step of an audit from a form; problems are shown beside the form's fields."""
+    body, problems = parse(model, values)
+    errors = ui.errors(problems) if problems else {}
+    if body is not None:
+        _, errors = await ui.attempt("audits", verb, {**body.model_dump(mode="json", exclude_none=True), **extra})
+    if not errors:
+        return ui.back(f"/ui/audits/{audit_id}")
+    return ui.page("audit.html", 422, **{**await _audit_context(ui, audit_id), "errors": errors})
+
+
+@router.post("/audits/{audit_id}/start")
+async def start(ui: UiDep, audit_id: str) -> Response:
+    return await _step(ui, audit_id, "start_audit", Start, {}, {"audit_id": audit_id})
+
+
+@router.post("/audits/{audit_id}/completion")
+async def complete(ui: UiDep, audit_id: str) -> Response:
+    values = {"score": ui.form.get("score") or None}
+    return await _step(ui, audit_id, "complete_audit", Completion, values, {"audit_id": audit_id})
+
+
+@router.post("/audits/{audit_id}/remediation/{item_id}/closure")
+async def close_item(ui: UiDep, audit_id: str, item_id: str) -> Response:
+    values = {"note": ui.form.get("note") or None}
+    return await _step(ui, audit_id, "close_remediation", Closing, values, {"audit_id": audit_id, "item_id": item_id})
+
+
+@router.post("/audits/{audit_id}/findings")
+async def record_finding(ui: UiDep, audit_id: str) -> Response:
+    values = {k: str(ui.form.get(k) or "").strip() or None for k in ("rule", "severity", "note")}
+    return await _step(ui, audit_id, "record_finding", Finding, values, {"audit_id": audit_id})
+
+
+@router.post("/audits/{audit_id}/remediation")
+async def assign_remediation(ui: UiDep, audit_id: str) -> Response:
+    values = {k: str(ui.form.get(k) or "").strip() or None for k in ("action", "owner_role", "due_on", "finding_id")}
+    return await _step(ui, audit_id, "assign_remediation", Remediation, values, {"audit_id": audit_id})

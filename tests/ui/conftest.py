@@ -1,0 +1,130 @@
+"""Browser tests' fixtures: the test stack's gateway served on a real port, Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from profset.servers import free_port
+from profset.testing import ADMIN_PASSWORD, Stack
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--lang=ru-RU",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
+PASSWORD = "long-enough-password"
+
+
+@dataclass
+class Union:
+    """A small union: the CC; T1 with primary orgs P1, P2; T2 with P3; and a user per role to sign in as."""
+
+    admin: dict[str, str]
+    orgs: dict[str, dict[str, Any]]
+
+
+async def _register(stack: Stack, h: dict[str, str], **body: Any) -> dict[str, Any]:
+    reply = await stack.http.post("/api/v1/orgs", json=body, headers=h)
+    assert reply.status_code == 201, reply.text
+    return dict(reply.json())
+
+
+@pytest.fixture
+async def union(stack: Stack) -> Union:
+    """The orgs, headcounts and users the browser tests work with."""
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    cc = await _register(stack, h, name="ЦК Судпроф", level="central", registered_on="1990-01-01")
+    orgs = {"cc": cc}
+    for key, name, parent in (("t1", "Северо-Западная организация", "cc"), ("t2", "Дальневосточная организация", "cc")):
+        orgs[key] = await _register(
+            stack, h, name=name, level="territorial", parent_id=orgs[parent]["id"], registered_on="1991-01-01"
+        )
+    for key, name, parent, members in (
+        ("p1", "ППО Невской верфи", "t1", 2100),
+        ("p2", "ППО Ладожского завода", "t1", 480),
+        ("p3", "ППО Амурской верфи", "t2", 951),
+    ):
+        orgs[key] = await _register(
+            stack, h, name=name, level="primary", parent_id=orgs[parent]["id"], registered_on="1995-01-01"
+        )
+        reply = await stack.http.post(
+            f"/api/v1/orgs/{orgs[key]['id']}/headcount", json={"members": members, "as_of": "2020-01-01"}, headers=h
+        )
+        assert reply.status_code == 201, reply.text
+    for username, role, org in (
+        ("staff.p1", "staff", "p1"),
+        ("staff.t1", "staff", "t1"),
+        ("staff.cc", "staff", "cc"),
+        ("viewer.t2", "viewer", "t2"),
+        ("auditor.cc", "auditor", "cc"),
+    ):
+        body = {"username": username, "password": PASSWORD, "role": role, "org_id": orgs[org]["id"]}
+        reply = await stack.http.post("/api/v1/users", json=body, headers=h)
+        assert reply.status_code == 201, reply.text
+    return Union(h, orgs)
+
+
+@pytest.fixture
+async def site(stack: Stack) -> AsyncIterator[str]:
+    """The stack's gateway (already started) on a real TCP port of this machine, in this event loop."""
+    port = free_port()
+    config = uvicorn.Config(
+        stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "the gateway did not start listening"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def browser(site: str) -> AsyncIterator[Any]:
+    """Headless Debian Chromium (make test installs it); closed before the site stops."""
+    from playwright.async_api import async_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: `make test` installs it (apt-get install chromium)"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        await launched.close()
+
+
+async def sign_in(browser: Any, site: str, username: str, password: str = PASSWORD, **options: Any) -> Any:
+    """A new browser context (its own cookies) signed in as the user; answers its page."""
+    options = {"locale": "ru-RU", "timezone_id": "Europe/Moscow", **options}
+    context = await browser.new_context(base_url=site, **options)
+    page = await context.new_page()
+    await page.goto("/ui/login")
+    await page.get_by_label("Имя пользователя").fill(username)
+    await page.get_by_label("Пароль").fill(password)
+    await page.get_by_role("button", name="Вход").click()
+    try:
+        await page.wait_for_url(lambda url: "/ui/login" not in url)
+    except Exception:
+        await shot(page, f"failed-sign-in-{username}")
+        raise
+    return page
+
+
+async def shot(page: Any, name: str) -> None:
+    """Saves a full-page screenshot under test-artifacts/ui."""
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
