@@ -1,0 +1,33 @@
+"""Fixtures of the fault tests: a PostgreSQL of the test's own, which it may stop and crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from profset.servers import PostgresServer
+from profset.stack import migrate_all
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Iterator[PostgresServer]:
+    """A migrated PostgreSQL cluster for one test only: stopping or killing it harms no other test."""
+    server = PostgresServer(tmp_path / "pg", durable=False)
+    server.start()
+    migrate_all(server.url)
+    yield server
+    server.stop("immediate")
+
+
+async def restart(server: PostgresServer) -> None:
+    """Starts the cluster again; after a kill -9 its backends take a moment to notice and let go of shared memory."""
+    for _ in range(100):
+        try:
+            await asyncio.to_thread(server.start)
+            return
+        except Exception:
+            await asyncio.sleep(0.1)
+    await asyncio.to_thread(server.start)
