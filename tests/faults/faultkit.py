@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +21,8 @@ from sqlalchemy import select
 
 from kit.db import make_engine
 from profset.testing import ADMIN_PASSWORD, Keys, service_settings, stream_messages
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))  # the kit's counting read model
 
 RESULTS = Path(os.environ.get("RELIABILITY_RESULTS", Path(__file__).parents[2] / ".data" / "reliability.jsonl"))
 
@@ -157,3 +160,35 @@ async def audit(database_url: str, nc: Any, command_ids: set[str], context: str 
 def clean(figures: dict[str, int]) -> bool:
     """Nothing lost, nothing doubled, nothing on the stream that the ledger does not hold."""
     return not any(v for k, v in figures.items() if k.startswith(("lost", "duplicated", "strangers")))
+
+
+async def counting_schema(database_url: str) -> Any:
+    """The kit tests' counting read model (`kit_test.seen`: how often each event was applied) in this database."""
+    from kit_helpers import seen
+
+    from kit.store.tables import create_ledger
+
+    engine = make_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS kit_test")
+        await conn.run_sync(lambda sync: create_ledger(sync, "kit_test"))
+        await conn.run_sync(lambda sync: seen.create(sync, checkfirst=True))
+    return engine
+
+
+async def applied(engine: Any) -> dict[str, int]:
+    """event id -> times the counting read model applied it."""
+    from kit_helpers import times_seen
+
+    return await times_seen(engine)
+
+
+async def ledger_ids(database_url: str) -> set[str]:
+    """Every event id of the registry's ledger."""
+    from registry.tables import ledger
+
+    engine = make_engine(database_url)
+    async with engine.connect() as conn:
+        found = {str(r[0]) for r in await conn.execute(select(ledger.events.c.event_id))}
+    await engine.dispose()
+    return found
