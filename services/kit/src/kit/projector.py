@@ -158,7 +158,7 @@ class Projector:
         async with conn.begin():
             checkpoint = await self.backlog.checkpoint(conn)
             failing = [r.position for r in await self.backlog.open_rows(conn) if r.status == "failing" and r.position > 0]
-        return min([checkpoint, *(p - 1 for p in failing)])
+        return int(min([checkpoint, *(p - 1 for p in failing)]))
 
     async def _first_sequence_after(self, position: int) -> int:
         """The first stream sequence above a ledger position (the relay publishes in position order)."""
