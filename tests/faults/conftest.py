@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +19,3 @@ def own_postgres(tmp_path: Path) -> Iterator[PostgresServer]:
     migrate_all(server.url)
     yield server
     server.stop("immediate")
-
-
-async def restart(server: PostgresServer) -> None:
-    """Starts the cluster again; after a kill -9 its backends take a moment to notice and let go of shared memory."""
-    for _ in range(100):
-        try:
-            await asyncio.to_thread(server.start)
-            return
-        except Exception:
-            await asyncio.sleep(0.1)
-    await asyncio.to_thread(server.start)

@@ -192,3 +192,14 @@ async def ledger_ids(database_url: str) -> set[str]:
         found = {str(r[0]) for r in await conn.execute(select(ledger.events.c.event_id))}
     await engine.dispose()
     return found
+
+
+async def restart(server: Any) -> None:
+    """Starts PostgreSQL again; after a kill -9 its backends take a moment to notice and let go of shared memory."""
+    for _ in range(100):
+        try:
+            await asyncio.to_thread(server.start)
+            return
+        except Exception:
+            await asyncio.sleep(0.1)
+    await asyncio.to_thread(server.start)

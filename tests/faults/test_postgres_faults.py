@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import restart
-from faultkit import Burst, audit, clean, mini_stack, primary_org, record
+from faultkit import Burst, audit, clean, mini_stack, primary_org, record, restart
 
 from profset.testing import Keys, eventually
 
