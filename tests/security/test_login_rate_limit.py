@@ -25,3 +25,16 @@ async def test_guessing_a_password_is_stopped_with_429(database_url: str, nats_s
     assert right.status_code == 429 and right.json()["error"]["details"][0]["field"] == "username"
     assert ADMIN_PASSWORD not in right.text and "guess" not in right.text
     assert other.status_code == 401, "another username is not held back by this one's failures"
+
+
+async def test_every_answer_carries_the_security_headers(database_url: str, nats_server: Any, keys: Keys) -> None:
+    async with mini_stack(database_url, nats_server, keys) as mini:
+        answers = [
+            await mini.http.get("/healthz"),
+            await mini.http.get("/api/v1/me", headers=mini.headers),
+            await mini.http.get("/api/v1/me"),  # a refusal too
+            await mini.http.get("/api/v1/no-such-route"),
+        ]
+    for reply in answers:
+        assert reply.headers["X-Content-Type-Options"] == "nosniff", reply.url
+        assert reply.headers["X-Frame-Options"] == "DENY" and reply.headers["Referrer-Policy"] == "no-referrer"
