@@ -66,6 +66,7 @@ def _consuming(stream: str, consumer: str) -> list[str]:
         f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}.>",
         f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}",
         f"$JS.API.CONSUMER.INFO.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}",
         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
         f"$JS.ACK.{stream}.{consumer}.>",
     ]
@@ -81,6 +82,8 @@ def service_permissions(service: str) -> dict[str, Any]:
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}"]
     for source, projections in talk.consumes.items():
         publish.append(f"$JS.API.STREAM.INFO.{STREAMS[source]}")
+        # a projector finds where its checkpoint sits in the stream when it (re)creates its consumer
+        publish += [f"$JS.API.STREAM.MSG.GET.{STREAMS[source]}", f"$JS.API.DIRECT.GET.{STREAMS[source]}"]
         for projection in projections:
             publish += _consuming(STREAMS[source], f"{service}_{projection}")
     if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from sqlalchemy import text
@@ -26,6 +26,14 @@ from .errors import install
 from .tables import ledger
 
 log = logs.get("gateway")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+"""Set on every answer unless a route set its own (the UI may add a Content-Security-Policy of its own)."""
 
 DESCRIPTION = """Profset's public API: the union's org tree, membership, materials, audits and indicators.
 
@@ -70,6 +78,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = FastAPI(title="Profset", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     install(app)
     app.include_router(auth.router)
     app.include_router(orgs.router)

@@ -47,6 +47,11 @@ def conflict(message: str) -> Refused:
     return Refused(ErrorCode.CONFLICT, message, [ErrorDetail(rule="concurrency", message=message)])
 
 
+def too_large(field: str, message: str) -> Refused:
+    """A body or file over its size limit (the gateway answers 413)."""
+    return Refused(ErrorCode.TOO_LARGE, message, [ErrorDetail(field=field, rule="size", message=message)])
+
+
 def unavailable(message: str) -> Refused:
     """A dependency (Postgres, NATS, a read model still catching up) is not there now; retry."""
     return Refused(ErrorCode.UNAVAILABLE, message)

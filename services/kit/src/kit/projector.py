@@ -10,6 +10,7 @@ once the cause is fixed. One projector per consumer is active at a time (an advi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ class Projector:
                     if not await try_lock(conn, self._lock_key):
                         await pause(stop, 2.0)
                         continue
-                    sub = await self._subscribe(stop)
+                    sub = await self._subscribe(conn, stop)
                     if sub is None:
                         continue
                     self.bound = True
@@ -127,15 +128,22 @@ class Projector:
                 self.bound = False
                 await pause(stop, 1.0)
 
-    async def _subscribe(self, stop: asyncio.Event) -> Any:
+    async def _subscribe(self, conn: AsyncConnection, stop: asyncio.Event) -> Any:
         try:
             await self.js.stream_info(self.stream)
         except nats.js.errors.NotFoundError:
             await pause(stop, 1.0)  # the source service has not published yet
             return None
+        # The consumer is made afresh from our own checkpoint: a crashed holder leaves messages fetched but never
+        # applied, which JetStream would redeliver only after ack_wait, behind newer ones that would move the
+        # checkpoint past them (and they would then be skipped as duplicates, i.e. lost).
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await self.js.delete_consumer(self.stream, self.consumer)
+        start = await self._first_sequence_after(await self._resume_after(conn))
         config = ConsumerConfig(
             durable_name=self.consumer,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=60,
             max_deliver=self.max_deliver,
@@ -144,6 +152,29 @@ class Projector:
         )
         await self.js.add_consumer(self.stream, config)
         return await self.js.pull_subscribe_bind(self.consumer, self.stream)
+
+    async def _resume_after(self, conn: AsyncConnection) -> int:
+        """The ledger position delivery resumes after: the checkpoint, or just before the oldest retry."""
+        async with conn.begin():
+            checkpoint = await self.backlog.checkpoint(conn)
+            failing = [r.position for r in await self.backlog.open_rows(conn) if r.status == "failing" and r.position > 0]
+        return int(min([checkpoint, *(p - 1 for p in failing)]))
+
+    async def _first_sequence_after(self, position: int) -> int:
+        """The first stream sequence above a ledger position (the relay publishes in position order)."""
+        state = (await self.js.stream_info(self.stream)).state
+        low, high = state.first_seq, state.last_seq + 1
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                msg = await self.js.get_msg(self.stream, middle)
+            except nats.js.errors.NotFoundError:
+                return state.first_seq  # a hole: start from the beginning, the checkpoint skips what was applied
+            if _position(dict(msg.headers or {})) > position:
+                high = middle
+            else:
+                low = middle + 1
+        return max(low, 1)
 
     async def _consume(self, conn: AsyncConnection, sub: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -30,7 +30,7 @@ from contracts.exchange import (
     SendUp,
 )
 from kit.access import require
-from kit.errors import RuleBroken, invalid, not_found
+from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore
@@ -101,7 +101,7 @@ class MaterialHandlers:
         except (binascii.Error, ValueError):
             raise invalid("data_base64", "not base64", rule="base64") from None
         if len(data) > self.settings.max_attachment_bytes:
-            raise invalid("file", f"larger than {self.settings.max_attachment_bytes} bytes", rule="size")
+            raise too_large("file", f"larger than {self.settings.max_attachment_bytes} bytes")
         attachment_id, digest = new_id(), hashlib.sha256(data).hexdigest()
 
         async def attempt() -> Committed:

@@ -36,9 +36,13 @@ class Me(BaseModel):
 async def token(
     gw: GatewayDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=200)]
 ) -> Token:
+    if gw.login_limiter.blocked(username):
+        raise ApiError.of(ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again later", field="username", rule="rate")
     account = await gw.accounts.authenticate(username, password)
     if account is None:
+        gw.login_limiter.failed(username)
         raise ApiError.of(ErrorCode.UNAUTHENTICATED, "wrong username or password", field="password", rule="credentials")
+    gw.login_limiter.succeeded(username)
     ttl = gw.settings.token_ttl_seconds
     return Token(access_token=gw.signer.sign(account.actor, clock.now(), ttl), expires_in=ttl)
 

@@ -28,7 +28,7 @@ from ..deps import CallerDep, GatewayDep, ask
 from ..errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
-UPLOAD_LIMIT = 6 * 1024 * 1024
+UPLOAD_LIMIT = 6_000_000  # base64 makes it 8,000,000: it must fit a NATS message (max_payload 8 MiB) with the JSON around it
 
 
 def disposition(filename: str) -> str:
@@ -61,7 +61,7 @@ async def add_attachment(
 ) -> Any:
     data = await file.read(UPLOAD_LIMIT + 1)
     if len(data) > UPLOAD_LIMIT:
-        raise ApiError.of(ErrorCode.INVALID, f"the file is larger than {UPLOAD_LIMIT} bytes", "file", "size")
+        raise ApiError.of(ErrorCode.TOO_LARGE, f"the file is larger than {UPLOAD_LIMIT} bytes", "file", "size")
     payload = {
         "material_id": material_id,
         "filename": file.filename or "file",

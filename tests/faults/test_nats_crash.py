@@ -1,0 +1,34 @@
+"""kill -9 nats-server in the middle of a command burst: every command answered ok is in the ledger and on the stream once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faultkit import Burst, audit, clean, mini_stack, primary_org, record
+
+from profset.testing import Keys, eventually
+
+COMMANDS = 300
+
+
+async def test_a_nats_crash_mid_burst_loses_and_doubles_nothing(database_url: str, nats_server: Any, keys: Keys, nc: Any) -> None:
+    async with mini_stack(database_url, nats_server, keys) as mini:
+        burst = Burst(mini, await primary_org(mini))
+
+        async def crash() -> None:
+            nats_server.kill()
+            nats_server.start()  # same port, same store: as a supervisor would restart it
+
+        await burst.run(COMMANDS, midway=crash, at=COMMANDS // 3)
+        refused = COMMANDS - len(burst.ok())
+        await eventually(lambda: burst.retry_failed(COMMANDS), timeout=60, interval=0.2)
+        figures: dict[str, int] = {}
+
+        async def settled() -> bool:
+            figures.update(await audit(database_url, nc, burst.command_ids()))
+            assert clean(figures), figures
+            return True
+
+        await eventually(settled, timeout=60, interval=0.3)
+    record("nats_killed_mid_burst", commands=COMMANDS, unanswered_during_fault=refused, **figures)
+    assert figures["commands_ok"] == COMMANDS and figures["events_checked"] >= COMMANDS

@@ -1,0 +1,98 @@
+"""Gateway routes × role × inside/outside the user's subtree; every expected answer is read off DESIGN.md §5."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from faultkit import record
+from test_orgs_api import admin, register
+
+from profset.testing import Stack, eventually
+
+ROLES = ("admin", "staff", "auditor", "viewer")
+OK, REFUSED = "ok", "refused"
+
+# DESIGN.md §5, row by row: who may, for an org inside the user's subtree and for one outside it.
+# "all" = admin everywhere; "subtree" = inside only; "—" = never.
+TABLE: dict[str, dict[str, str]] = {
+    "read orgs, facts, compliance, KPI": {"admin": "all", "staff": "subtree", "auditor": "subtree", "viewer": "subtree"},
+    "read members' personal data": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "report facts": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "draft materials": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "set targets": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "create users": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+}
+
+
+def expected(action: str, role: str, inside: bool) -> str:
+    rule = TABLE[action][role]
+    return OK if rule == "all" or (rule == "subtree" and inside) else REFUSED
+
+
+def routes(org: str, member: str, n: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """(action, method, path, body) of every route checked, aimed at one org (and one of its members)."""
+    read = "read orgs, facts, compliance, KPI"
+    return [
+        (read, "GET", f"/api/v1/orgs/{org}", None),
+        (read, "GET", f"/api/v1/orgs/{org}/children", None),
+        (read, "GET", f"/api/v1/orgs/{org}/compliance", None),
+        (read, "GET", f"/api/v1/orgs/{org}/kpi/2026", None),
+        (read, "GET", f"/api/v1/orgs/{org}/inbox", None),
+        ("read members' personal data", "GET", f"/api/v1/members/{member}", None),
+        ("report facts", "POST", f"/api/v1/orgs/{org}/headcount", {"members": 10 + n, "as_of": f"2020-01-{n % 28 + 1:02d}"}),
+        ("report facts", "POST", f"/api/v1/orgs/{org}/members", {"full_name": f"Иванов {n}"}),
+        ("report facts", "POST", f"/api/v1/orgs/{org}/channels", {"kind": "website", "name": f"Сайт {n}"}),
+        ("draft materials", "POST", "/api/v1/materials", {"org_id": org, "title": "T", "body": "B", "kind": "news"}),
+        ("set targets", "PUT", f"/api/v1/orgs/{org}/targets/2026", {"K2": 0.05}),
+        (
+            "create users",
+            "POST",
+            "/api/v1/users",
+            {"username": f"user{n}", "password": "long-enough-pw", "role": "viewer", "org_id": org},
+        ),
+    ]
+
+
+async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> None:
+    h = await admin(stack)
+    cc = await register(stack, h, name="ЦК", level="central", registered_on="1990-01-01")
+    mine = await register(stack, h, name="Своя", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
+    other = await register(stack, h, name="Чужая", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
+    inside = await register(stack, h, name="ППО своя", level="primary", parent_id=mine["id"], registered_on="1990-01-01")
+    outside = await register(stack, h, name="ППО чужая", level="primary", parent_id=other["id"], registered_on="1990-01-01")
+    members = {}
+    for org in (inside, outside):
+        reply = await stack.http.post(f"/api/v1/orgs/{org['id']}/members", json={"full_name": "Петрова Анна"}, headers=h)
+        members[org["id"]] = reply.json()["id"]
+    headers = {"admin": h}
+    for role in ROLES[1:]:
+        body = {"username": role, "password": "a-long-password", "role": role, "org_id": mine["id"]}
+        assert (await stack.http.post("/api/v1/users", json=body, headers=h)).status_code == 201
+        headers[role] = await stack.login(role, "a-long-password")
+
+    wrong, n, cells = [], 0, 0
+    for role in ROLES:
+        for where, org in (("inside", inside), ("outside", outside)):
+            for action, method, path, body in routes(org["id"], members[org["id"]], n := n + 1):
+                cells += 1
+                reply = await _answered(stack, method, path, body, headers[role])
+                assert reply.status_code < 500, (role, path, reply.text)
+                got = OK if reply.status_code < 300 else REFUSED if reply.status_code in (403, 404) else reply.text
+                if got != expected(action, role, where == "inside"):
+                    wrong.append((role, where, method, path, reply.status_code))
+    record("access_table", cells=cells, wrong=len(wrong))
+    assert wrong == [], "\n".join(map(str, wrong))
+
+
+async def _answered(stack: Stack, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+    """The reply once the services have caught up with each other (a 503 here only means "not yet")."""
+
+    async def attempt() -> Any:
+        reply = await stack.http.request(method, path, json=body, headers=headers)
+        return None if reply.status_code == 503 else reply
+
+    return await eventually(attempt, timeout=30, interval=0.2)

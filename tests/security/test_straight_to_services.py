@@ -1,0 +1,59 @@
+"""A request sent straight to a service over NATS, past the gateway, is held to the same rules (DESIGN.md §1, §5)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
+from faultkit import record
+
+from kit import clock
+from kit.rpc import RequestClient
+from kit.tokens import Actor, Role, Signer, generate_keypair
+from profset.testing import Stack
+
+
+async def test_no_token_a_forged_or_expired_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:
+    client = RequestClient(nc)
+    admin = stack.keys.token()
+    orgs = []
+    parent = None
+    for level in ("central", "territorial", "primary", "territorial"):
+        body = {"name": f"Орг {len(orgs)}", "level": level, "registered_on": "1990-01-01"}
+        body["parent_id"] = orgs[0] if level == "territorial" else parent
+        reply = await client.request("registry", "register_org", body, token=admin)
+        assert reply.ok, reply.error
+        parent = reply.data["id"]
+        orgs.append(parent)
+    _cc, mine, primary, other = orgs
+    forged = Signer(generate_keypair()[0]).sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600)
+    expired = Signer(stack.keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now() - timedelta(hours=2), 60)
+    cases = {
+        "no token": ("", "unauthenticated"),
+        "garbage": ("v1.not.atoken", "unauthenticated"),
+        "forged": (forged, "unauthenticated"),
+        "expired": (expired, "unauthenticated"),
+        "viewer reporting": (stack.keys.token(Role.VIEWER, mine), "forbidden"),
+        "staff of another subtree": (stack.keys.token(Role.STAFF, other), "forbidden"),
+        "auditor reporting": (stack.keys.token(Role.AUDITOR, mine), "forbidden"),
+    }
+    seen = {}
+    for name, (token, _) in cases.items():
+        reply = await client.request(
+            "registry", "report_headcount", {"org_id": primary, "members": 5, "as_of": "2020-01-01"}, token=token
+        )
+        seen[name] = "ok" if reply.ok else reply.error.code.value  # type: ignore[union-attr]
+        personal = await client.request("registry", "list_members", {"org_id": primary}, token=token)
+        assert not personal.ok, name
+    allowed = await client.request(
+        "registry",
+        "report_headcount",
+        {"org_id": primary, "members": 5, "as_of": "2020-01-01"},
+        token=stack.keys.token(Role.STAFF, mine),
+    )
+    record("straight_to_services", cases=len(cases) * 2 + 1, wrong=sum(seen[n] != want for n, (_, want) in cases.items()))
+    assert seen == {name: want for name, (_, want) in cases.items()}
+    assert allowed.ok, "and the same request from staff of that subtree goes through"
