@@ -163,7 +163,9 @@ class Projector:
     async def _first_sequence_after(self, position: int) -> int:
         """The first stream sequence above a ledger position (the relay publishes in position order)."""
         state = (await self.js.stream_info(self.stream)).state
-        low, high = state.first_seq, state.last_seq + 1
+        if not state.messages:  # an empty stream: whatever comes next is new (sequence 0 is no message)
+            return int(state.last_seq) + 1
+        low, high = max(state.first_seq, 1), state.last_seq + 1
         while low < high:
             middle = (low + high) // 2
             try:
