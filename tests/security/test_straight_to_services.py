@@ -16,7 +16,7 @@ from kit.tokens import Actor, Role, Signer, generate_keypair
 from profset.testing import Stack
 
 
-async def test_no_token_a_forged_or_expired_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:
+async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:
     client = RequestClient(nc)
     admin = stack.keys.token()
     orgs = []
@@ -31,11 +31,14 @@ async def test_no_token_a_forged_or_expired_one_and_an_out_of_scope_actor_are_re
     _cc, mine, primary, other = orgs
     forged = Signer(generate_keypair()[0]).sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600)
     expired = Signer(stack.keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now() - timedelta(hours=2), 60)
+    # our own key, but minted for another deployment's audience
+    elsewhere = Signer(stack.keys.private, "another-union").sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600)
     cases = {
         "no token": ("", "unauthenticated"),
         "garbage": ("v1.not.atoken", "unauthenticated"),
         "forged": (forged, "unauthenticated"),
         "expired": (expired, "unauthenticated"),
+        "another audience": (elsewhere, "unauthenticated"),
         "viewer reporting": (stack.keys.token(Role.VIEWER, mine), "forbidden"),
         "staff of another subtree": (stack.keys.token(Role.STAFF, other), "forbidden"),
         "auditor reporting": (stack.keys.token(Role.AUDITOR, mine), "forbidden"),
@@ -57,3 +60,17 @@ async def test_no_token_a_forged_or_expired_one_and_an_out_of_scope_actor_are_re
     record("straight_to_services", cases=len(cases) * 2 + 1, wrong=sum(seen[n] != want for n, (_, want) in cases.items()))
     assert seen == {name: want for name, (_, want) in cases.items()}
     assert allowed.ok, "and the same request from staff of that subtree goes through"
+
+
+async def test_the_gateway_refuses_a_token_for_another_audience_and_an_expired_one(stack: Stack) -> None:
+    actor = Actor("admin", Role.ADMIN, None)
+    good = Signer(stack.keys.private).sign(actor, clock.now(), 3600)
+    elsewhere = Signer(stack.keys.private, "another-union").sign(actor, clock.now(), 3600)
+    expired = Signer(stack.keys.private).sign(actor, clock.now() - timedelta(hours=2), 60)
+    answers = {}
+    for name, token in (("good", good), ("another audience", elsewhere), ("expired", expired)):
+        reply = await stack.http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        answers[name] = reply.status_code
+        if reply.status_code == 401:
+            assert reply.json()["error"]["code"] == "unauthenticated", reply.text
+    assert answers == {"good": 200, "another audience": 401, "expired": 401}

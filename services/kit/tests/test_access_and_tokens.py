@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import ErrorCode
 from kit.access import GRANTABLE, permits, require
 from kit.errors import Refused
-from kit.tokens import Actor, Role, Signer, Verifier, generate_keypair
+from kit.tokens import Actor, Role, Signer, Verifier, _b64, generate_keypair
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 # a primary org "p" under territorial "t" under the CC "cc"; "q" is under another territorial "u"
@@ -33,6 +36,25 @@ def test_a_token_signed_by_another_key_or_altered_is_refused() -> None:
         with pytest.raises(Refused) as refused:
             Verifier(public).verify(bad, NOW)
         assert refused.value.code is ErrorCode.UNAUTHENTICATED
+
+
+def test_a_token_for_another_audience_or_for_none_is_refused() -> None:
+    private, public = generate_keypair()
+    actor = Actor("ann", Role.ADMIN, None)
+    ours = Verifier(public, "union-a")
+    assert ours.verify(Signer(private, "union-a").sign(actor, NOW, 60), NOW) == actor
+    with pytest.raises(Refused, match="audience") as refused:
+        ours.verify(Signer(private, "union-b").sign(actor, NOW, 60), NOW)
+    assert refused.value.code is ErrorCode.UNAUTHENTICATED
+    # the same key's signature over claims with no `aud` at all, as a token minted before audiences were
+    claims = {"sub": "ann", "role": "admin", "org": None, "iat": 0, "exp": int(NOW.timestamp()) + 60}
+    payload = _b64(json.dumps(claims).encode())
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private))
+    unaddressed = f"v1.{payload}.{_b64(key.sign(payload.encode()))}"
+    with pytest.raises(Refused, match="audience"):
+        ours.verify(unaddressed, NOW)
+    with pytest.raises(Refused, match="audience"):
+        Verifier(public).verify(unaddressed, NOW)
 
 
 @pytest.mark.parametrize(

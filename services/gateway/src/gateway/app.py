@@ -67,8 +67,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             store=store,
             accounts=accounts.Accounts(store, engine),
             client=RequestClient(nc, timeout=settings.request_timeout),
-            signer=Signer(settings.token_private_key),
-            verifier=Verifier(settings.token_public_key),
+            signer=Signer(settings.token_private_key, settings.token_audience),
+            verifier=Verifier(settings.token_public_key, settings.token_audience),
         )
         if await gw.accounts.ensure_admin(settings.admin_password):
             log.info("created the admin account")

@@ -126,7 +126,7 @@ class Service:
             self.name,
             wiring.verbs,
             store,
-            Verifier(settings.token_public_key),
+            Verifier(settings.token_public_key, settings.token_audience),
             settings.tz,
             self.wait_for,
             settings.read_wait_seconds,

@@ -12,6 +12,7 @@ SHARED = {
     "database_url",
     "nats_url",
     "token_public_key",
+    "token_audience",
     "master_key",
     "union_tz",
     "log_format",
@@ -44,6 +45,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(0, description="/healthz, /readyz and /metrics; 0 picks a free port")
     token_public_key: str = Field("", description="Base64 Ed25519 public key that verifies actor tokens")
+    token_audience: str = Field(
+        "profset", min_length=1, description="The `aud` claim every actor token must carry: one value per deployment"
+    )
     master_key: str = Field("", description="Base64 32-byte key wrapping the per-person keys")
     union_tz: str = "Europe/Moscow"
     log_format: str = Field("console", pattern="^(console|json)$")

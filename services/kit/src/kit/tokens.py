@@ -16,6 +16,9 @@ from contracts.envelope import ErrorCode
 
 from .errors import Refused
 
+DEFAULT_AUDIENCE = "profset"
+"""The `aud` claim a stack's tokens carry unless `TOKEN_AUDIENCE` names another (one per deployment)."""
+
 
 class Role(StrEnum):
     """A user's role (DESIGN.md §5); `service` is a service acting on its own account."""
@@ -53,10 +56,11 @@ def generate_keypair() -> tuple[str, str]:
 
 
 class Signer:
-    """Signs actor tokens; only the gateway holds the private key."""
+    """Signs actor tokens for one audience (the deployment); only the gateway holds the private key."""
 
-    def __init__(self, private_key_b64: str) -> None:
+    def __init__(self, private_key_b64: str, audience: str = DEFAULT_AUDIENCE) -> None:
         self._key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key_b64))
+        self.audience = audience
 
     def sign(self, actor: Actor, now: datetime, ttl_seconds: int) -> str:
         """A token for the actor, valid for `ttl_seconds` from `now`."""
@@ -65,6 +69,7 @@ class Signer:
             "sub": actor.username,
             "role": actor.role.value,
             "org": actor.org_id,
+            "aud": self.audience,
             "iat": issued,
             "exp": issued + ttl_seconds,
         }
@@ -73,13 +78,14 @@ class Signer:
 
 
 class Verifier:
-    """Verifies actor tokens with the gateway's public key."""
+    """Verifies actor tokens with the gateway's public key, for one audience only."""
 
-    def __init__(self, public_key_b64: str) -> None:
+    def __init__(self, public_key_b64: str, audience: str = DEFAULT_AUDIENCE) -> None:
         self._key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+        self.audience = audience
 
     def verify(self, token: str | None, now: datetime) -> Actor:
-        """The actor a valid, unexpired token names; refuses anything else as `unauthenticated`."""
+        """The actor a valid, unexpired token for this audience names; refuses anything else as `unauthenticated`."""
         if not token:
             raise Refused(ErrorCode.UNAUTHENTICATED, "no actor token")
         try:
@@ -90,8 +96,11 @@ class Verifier:
             claims = json.loads(_unb64(payload))
             actor = Actor(username=claims["sub"], role=Role(claims["role"]), org_id=claims.get("org"))
             expires = int(claims["exp"])
-        except (ValueError, KeyError, InvalidSignature, json.JSONDecodeError):
+            audience = claims.get("aud")
+        except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature, json.JSONDecodeError):
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
+        if audience != self.audience:  # a token of another deployment (or of none) signed with a shared key
+            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is for another audience")
         if now.timestamp() >= expires:
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
         return actor
