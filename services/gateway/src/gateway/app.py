@@ -20,6 +20,7 @@ from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
 from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
+from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .deps import Gateway
 from .errors import install
@@ -87,6 +88,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return response
 
     install(app)
+    app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, upload_limit=exchange.UPLOAD_LIMIT)
     app.include_router(auth.router)
     app.include_router(orgs.router)
     app.include_router(org_facts.router)

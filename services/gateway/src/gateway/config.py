@@ -22,4 +22,7 @@ class GatewaySettings(ServiceSettings):
     admin_password: str = Field(
         "", validation_alias=AliasChoices("GATEWAY_ADMIN_PASSWORD", "PROFSET_ADMIN_PASSWORD"), description="Password of `admin`"
     )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="The largest request body but an attachment upload; a larger one answers 413"
+    )
     request_timeout: float = Field(10.0, description="Seconds to wait for a service's reply")
