@@ -62,7 +62,13 @@ def install(app: FastAPI) -> None:
             413: ErrorCode.TOO_LARGE,
             429: ErrorCode.RATE_LIMITED,
         }.get(e.status_code, ErrorCode.INVALID)
-        return JSONResponse({"error": {"code": code.value, "message": str(e.detail), "details": []}}, status_code=e.status_code)
+        # name what is at fault even here: a body that does not parse, a path or a method with no route
+        at_fault = {400: "body", 404: "path", 405: "method"}.get(e.status_code)
+        rule = "malformed" if e.status_code == 400 else code.value
+        details = [ErrorDetail(field=at_fault, rule=rule, message=str(e.detail))]
+        error = Error(code=code, message=str(e.detail), details=details)
+        body = {"error": error.model_dump(mode="json", exclude_none=True)}
+        return JSONResponse(body, status_code=e.status_code, headers=dict(e.headers) if e.headers else None)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, e: Exception) -> JSONResponse:

@@ -14,8 +14,9 @@ from .orgs import AsOf
 
 router = APIRouter(prefix="/api/v1", tags=["audits"])
 
-Quarter = Annotated[str, Path(pattern=r"^\d{4}-Q[1-4]$", description="A calendar quarter, e.g. 2026-Q3")]
-Period = Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$", description="A year (2026) or a quarter (2026-Q3)")]
+YEAR = r"(19|20|21)\d\d"  # 1900-2199, as a year elsewhere: "0000" has no calendar
+Quarter = Annotated[str, Path(pattern=rf"^{YEAR}-Q[1-4]$", description="A calendar quarter, e.g. 2026-Q3")]
+Period = Annotated[str, Path(pattern=rf"^{YEAR}(-Q[1-4])?$", description="A year (2026) or a quarter (2026-Q3)")]
 Year = Annotated[int | None, Query(ge=1900, le=2200, description="Calendar year")]
 
 
