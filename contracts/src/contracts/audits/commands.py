@@ -10,9 +10,11 @@ from pydantic import Field
 from ..base import Payload
 from ..officers import OfficerRole
 from ..registry import ORG_ID, Level
-from .events import AUDIT_ID, NOTE, QUARTER, RULE, Severity
+from .events import AUDIT_ID, NOTE, RULE, Severity
 
-PERIOD = Field(pattern=r"^\d{4}(-Q[1-4])?$", description="A year or a quarter", examples=["2026"])
+PERIOD = Field(pattern=r"^(19|20|21)\d\d(-Q[1-4])?$", description="A year or a quarter", examples=["2026"])
+# a command or query names a calendar year (1900-2199); events keep the looser pattern they were stored under
+QUARTER = Field(pattern=r"^(19|20|21)\d\d-Q[1-4]$", description="A calendar quarter", examples=["2026-Q3"])
 
 
 class OnDate(Payload):
