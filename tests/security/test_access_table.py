@@ -1,4 +1,5 @@
-"""Gateway routes × role × inside/outside the user's subtree; every expected answer is read off DESIGN.md §5."""
+"""Gateway routes × role × inside/outside the user's subtree; every expected answer is read off DESIGN.md §5 —
+every row of it but materials' reading, acknowledging and moderation, which tests/exchange cover per delivery."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ TABLE: dict[str, dict[str, str]] = {
     "read members' personal data": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "report facts": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "draft materials": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
-    "set targets": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "set targets, close periods": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "audits, findings, remediation": {"admin": "all", "staff": "—", "auditor": "subtree", "viewer": "—"},
     "create users": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
 }
 
@@ -33,13 +35,16 @@ def expected(action: str, role: str, inside: bool) -> str:
     return OK if rule == "all" or (rule == "subtree" and inside) else REFUSED
 
 
-def routes(org: str, member: str, n: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
-    """(action, method, path, body) of every route checked, aimed at one org (and one of its members)."""
+def routes(org: str, member: str, audit: str, n: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """(action, method, path, body) of every route checked, aimed at one org (one of its members, one of its audits)."""
     read = "read orgs, facts, compliance, KPI"
+    audits = "audits, findings, remediation"
+    day = f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d}"
     return [
         (read, "GET", f"/api/v1/orgs/{org}", None),
         (read, "GET", f"/api/v1/orgs/{org}/children", None),
         (read, "GET", f"/api/v1/orgs/{org}/compliance", None),
+        (read, "GET", f"/api/v1/orgs/{org}/compliance/summary", None),
         (read, "GET", f"/api/v1/orgs/{org}/kpi/2026", None),
         (read, "GET", f"/api/v1/orgs/{org}/inbox", None),
         ("read members' personal data", "GET", f"/api/v1/members/{member}", None),
@@ -47,7 +52,20 @@ def routes(org: str, member: str, n: int) -> list[tuple[str, str, str, dict[str,
         ("report facts", "POST", f"/api/v1/orgs/{org}/members", {"full_name": f"Иванов {n}"}),
         ("report facts", "POST", f"/api/v1/orgs/{org}/channels", {"kind": "website", "name": f"Сайт {n}"}),
         ("draft materials", "POST", "/api/v1/materials", {"org_id": org, "title": "T", "body": "B", "kind": "news"}),
-        ("set targets", "PUT", f"/api/v1/orgs/{org}/targets/2026", {"K2": 0.05}),
+        ("set targets, close periods", "PUT", f"/api/v1/orgs/{org}/targets/2026", {"K2": 0.05}),
+        ("set targets, close periods", "POST", f"/api/v1/orgs/{org}/kpi/{1990 + n}/close", None),
+        (audits, "POST", f"/api/v1/orgs/{org}/audits", {"planned_on": day}),
+        (audits, "GET", f"/api/v1/orgs/{org}/audits", None),
+        (audits, "GET", f"/api/v1/orgs/{org}/audit-plan", None),
+        (audits, "GET", f"/api/v1/audits/{audit}", None),
+        (audits, "POST", f"/api/v1/audits/{audit}/findings", {"rule": "P4", "severity": "minor", "note": f"Замечание {n}"}),
+        (
+            audits,
+            "POST",
+            f"/api/v1/audits/{audit}/remediation",
+            {"action": f"Исправить {n}", "owner_role": "chair", "due_on": "2027-01-01"},
+        ),
+        (audits, "GET", f"/api/v1/orgs/{org}/remediation", None),
         (
             "create users",
             "POST",
@@ -64,10 +82,16 @@ async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> 
     other = await register(stack, h, name="Чужая", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
     inside = await register(stack, h, name="ППО своя", level="primary", parent_id=mine["id"], registered_on="1990-01-01")
     outside = await register(stack, h, name="ППО чужая", level="primary", parent_id=other["id"], registered_on="1990-01-01")
-    members = {}
+    members, audits = {}, {}
     for org in (inside, outside):
         reply = await stack.http.post(f"/api/v1/orgs/{org['id']}/members", json={"full_name": "Петрова Анна"}, headers=h)
         members[org["id"]] = reply.json()["id"]
+        # an audit under way of each org, by its parent (C1), for the findings and remediation cells
+        reply = await stack.http.post(f"/api/v1/orgs/{org['id']}/audits", json={"planned_on": "2026-06-01"}, headers=h)
+        assert reply.status_code == 201, reply.text
+        audits[org["id"]] = reply.json()["id"]
+        started = await stack.http.post(f"/api/v1/audits/{audits[org['id']]}/start", json={}, headers=h)
+        assert started.status_code == 200, started.text
     headers = {"admin": h}
     for role in ROLES[1:]:
         body = {"username": role, "password": "a-long-password", "role": role, "org_id": mine["id"]}
@@ -77,7 +101,7 @@ async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> 
     wrong, n, cells = [], 0, 0
     for role in ROLES:
         for where, org in (("inside", inside), ("outside", outside)):
-            for action, method, path, body in routes(org["id"], members[org["id"]], n := n + 1):
+            for action, method, path, body in routes(org["id"], members[org["id"]], audits[org["id"]], n := n + 1):
                 cells += 1
                 reply = await _answered(stack, method, path, body, headers[role])
                 assert reply.status_code < 500, (role, path, reply.text)
