@@ -23,6 +23,7 @@ TABLE: dict[str, dict[str, str]] = {
     "read orgs, facts, compliance, KPI": {"admin": "all", "staff": "subtree", "auditor": "subtree", "viewer": "subtree"},
     "read members' personal data": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "report facts": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
+    "read a material": {"admin": "all", "staff": "subtree", "auditor": "subtree", "viewer": "subtree"},
     "draft materials": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "set targets, close periods": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "audits, findings, remediation": {"admin": "all", "staff": "—", "auditor": "subtree", "viewer": "—"},
@@ -35,8 +36,8 @@ def expected(action: str, role: str, inside: bool) -> str:
     return OK if rule == "all" or (rule == "subtree" and inside) else REFUSED
 
 
-def routes(org: str, member: str, audit: str, n: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
-    """(action, method, path, body) of every route checked, aimed at one org (one of its members, one of its audits)."""
+def routes(org: str, member: str, audit: str, material: str, n: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """(action, method, path, body) of every route checked, aimed at one org (one of its members, audits, materials)."""
     read = "read orgs, facts, compliance, KPI"
     audits = "audits, findings, remediation"
     day = f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d}"
@@ -49,8 +50,10 @@ def routes(org: str, member: str, audit: str, n: int) -> list[tuple[str, str, st
         (read, "GET", f"/api/v1/orgs/{org}/inbox", None),
         ("read members' personal data", "GET", f"/api/v1/members/{member}", None),
         ("report facts", "POST", f"/api/v1/orgs/{org}/headcount", {"members": 10 + n, "as_of": f"2020-01-{n % 28 + 1:02d}"}),
+        ("report facts", "PATCH", f"/api/v1/orgs/{org}", {"name": f"ППО {n}"}),  # a rename (kit.access: report_facts)
         ("report facts", "POST", f"/api/v1/orgs/{org}/members", {"full_name": f"Иванов {n}"}),
         ("report facts", "POST", f"/api/v1/orgs/{org}/channels", {"kind": "website", "name": f"Сайт {n}"}),
+        ("read a material", "GET", f"/api/v1/materials/{material}", None),  # authored there, delivered nowhere
         ("draft materials", "POST", "/api/v1/materials", {"org_id": org, "title": "T", "body": "B", "kind": "news"}),
         ("set targets, close periods", "PUT", f"/api/v1/orgs/{org}/targets/2026", {"K2": 0.05}),
         ("set targets, close periods", "POST", f"/api/v1/orgs/{org}/kpi/{1990 + n}/close", None),
@@ -82,7 +85,7 @@ async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> 
     other = await register(stack, h, name="Чужая", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
     inside = await register(stack, h, name="ППО своя", level="primary", parent_id=mine["id"], registered_on="1990-01-01")
     outside = await register(stack, h, name="ППО чужая", level="primary", parent_id=other["id"], registered_on="1990-01-01")
-    members, audits = {}, {}
+    members, audits, materials = {}, {}, {}
     for org in (inside, outside):
         reply = await stack.http.post(f"/api/v1/orgs/{org['id']}/members", json={"full_name": "Петрова Анна"}, headers=h)
         members[org["id"]] = reply.json()["id"]
@@ -90,6 +93,10 @@ async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> 
         reply = await stack.http.post(f"/api/v1/orgs/{org['id']}/audits", json={"planned_on": "2026-06-01"}, headers=h)
         assert reply.status_code == 201, reply.text
         audits[org["id"]] = reply.json()["id"]
+        draft = {"org_id": org["id"], "title": "Черновик", "body": "Текст", "kind": "news"}
+        reply = await stack.http.post("/api/v1/materials", json=draft, headers=h)
+        assert reply.status_code == 201, reply.text
+        materials[org["id"]] = reply.json()["id"]
         started = await stack.http.post(f"/api/v1/audits/{audits[org['id']]}/start", json={}, headers=h)
         assert started.status_code == 200, started.text
     headers = {"admin": h}
@@ -101,7 +108,9 @@ async def test_every_route_answers_each_role_as_section_5_says(stack: Stack) -> 
     wrong, n, cells = [], 0, 0
     for role in ROLES:
         for where, org in (("inside", inside), ("outside", outside)):
-            for action, method, path, body in routes(org["id"], members[org["id"]], audits[org["id"]], n := n + 1):
+            for action, method, path, body in routes(
+                org["id"], members[org["id"]], audits[org["id"]], materials[org["id"]], n := n + 1
+            ):
                 cells += 1
                 reply = await _answered(stack, method, path, body, headers[role])
                 assert reply.status_code < 500, (role, path, reply.text)
