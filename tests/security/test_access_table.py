@@ -1,5 +1,6 @@
 """Gateway routes × role × inside/outside the user's subtree; every expected answer is read off DESIGN.md §5 —
-every row of it but materials' reading, acknowledging and moderation, which tests/exchange cover per delivery."""
+every row of it but acknowledging and moderating materials, reading delivered ones and shaping the tree,
+which tests/exchange and tests/api cover route by route."""
 
 from __future__ import annotations
 
