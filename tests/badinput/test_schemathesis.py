@@ -127,7 +127,7 @@ class _Run:
     def examples(self, operation: Any, mode: GenerationMode, aimed: dict[str, str], who: dict[str, dict[str, str]]) -> None:
         """EXAMPLES cases of one operation in one mode, each sent as every role (generated once: it is half the time)."""
 
-        # every other header is fuzzed; min positions far ahead would only make each read wait out its bound
+        # every other header is fuzzed; min positions far ahead make a read wait out its bound, then 503 "retry" (§1)
         fixed = {"profset-min-positions": "{}"} if any(p.name == "profset-min-positions" for p in operation.headers) else None
         strategy = operation.as_strategy(generation_mode=mode, path_parameters=aimed or None, headers=fixed)
 
