@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -280,3 +281,44 @@ async def running(component: Any) -> AsyncIterator[Any]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def forms(text: str) -> list[str]:
+    """Ways a string can sit in a table, a message or a log: as is, JSON-escaped (`\\u0428…`), and as bytea hex."""
+    escaped = json.dumps(text)[1:-1]
+    return [text, escaped, escaped.upper().replace("\\U", "\\u"), text.encode().hex()]
+
+
+def holds(text: str, needles: list[str]) -> bool:
+    """Whether any needle is in the text, in any letter case."""
+    lowered = text.lower()
+    return any(n in text or n.lower() in lowered for n in needles)
+
+
+async def plaintext_in_tables(database_url: str, needles: list[str]) -> list[str]:
+    """Every `schema.table` of the database holding any needle in any column of any row (text, JSON and bytea alike)."""
+    found = []
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        tables = await (
+            await conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"
+            )
+        ).fetchall()
+        for schema, table in tables:
+            rows = await (await conn.execute(f'SELECT t::text FROM "{schema}"."{table}" t')).fetchall()
+            if any(holds(row[0], needles) for row in rows):
+                found.append(f"{schema}.{table}")
+    return found
+
+
+async def plaintext_on_streams(nc: Any, needles: list[str]) -> tuple[list[str], int]:
+    """The streams (every stream of the server, dead letters included) with a message holding any needle in its
+    headers or body, and how many messages were read."""
+    js, found, read = nc.jetstream(), [], 0
+    for info in await js.streams_info():
+        for headers, body in await stream_messages(js, info.config.name):
+            read += 1
+            if holds(body.decode(errors="replace") + json.dumps(headers, ensure_ascii=False), needles):
+                found.append(info.config.name)
+    return sorted(set(found)), read
