@@ -17,6 +17,7 @@ from .access import require
 from .errors import not_found
 from .projector import Delivered
 from .tokens import Actor
+from .tree import subtree
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,7 @@ class Orgs:
 
     def subtree(self, org_id: str) -> list[str]:
         """The org and every org under it that day, parents before children."""
-        below: dict[str, list[str]] = {}
-        for child, parent in sorted(self.parents.items()):
-            if parent is not None:
-                below.setdefault(parent, []).append(child)
-        found, queue = [], [org_id]
-        while queue:
-            current = queue.pop(0)
-            found.append(current)
-            queue.extend(below.get(current, []))
-        return found
+        return subtree(self.parents, org_id)
 
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)
