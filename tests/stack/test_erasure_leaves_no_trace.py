@@ -158,7 +158,9 @@ async def _keys_gone(database_url: str, person: str) -> bool:
         ).fetchall()
         for (schema,) in schemas:
             kept = await (
-                await conn.execute(f'SELECT count(*) FROM "{schema}".person_keys WHERE person_id = %s AND wrapped_key IS NOT NULL', (person,))
+                await conn.execute(
+                    f'SELECT count(*) FROM "{schema}".person_keys WHERE person_id = %s AND wrapped_key IS NOT NULL', (person,)
+                )
             ).fetchone()
             assert kept == (0,), f"{schema} still keeps a key of the person"
     return True
