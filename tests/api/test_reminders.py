@@ -110,7 +110,7 @@ async def test_a_quarter_without_a_plan_and_a_child_due_for_its_audit_are_remind
     await eventually(lambda: _outbox_has(planner, f"reminder:T1:{t1}:{p1}:", plan_at=noon(today)), timeout=20)
     assert await _triggers(planner, f"reminder:T1:{t1}:{p1}:") == {f"reminder:T1:{t1}:{p1}:1996"}, "registered in 1995"
     await eventually(lambda: _subject_seen(smtp, f"примите план информационной работы на {quarter}"), timeout=20)
-    await eventually(lambda: _subject_seen(smtp, "пора провести ежегодную проверку"), timeout=20)
+    await eventually(lambda: _subject_seen(smtp, "пора провести ежегодную проверку: «ППО верфи»"), timeout=20)
 
     await plan_quarters(stack, h, p1, today, today)
     await planner.plan(noon(today + timedelta(days=92)))
@@ -126,8 +126,11 @@ async def test_a_quarter_without_a_plan_and_a_child_due_for_its_audit_are_remind
     await eventually(lambda: _audited(service, t1, p1), timeout=20)
     await planner.plan(noon(today + timedelta(days=364)))
     assert len(await _triggers(planner, f"reminder:T1:{t1}:{p1}:")) == 1, "audited within the year: nothing new"
+    renamed = {"name": "ППО верфи имени Петра", "effective_on": today.isoformat()}
+    assert (await stack.http.patch(f"/api/v1/orgs/{p1}", json=renamed, headers=h)).status_code == 200
     await planner.plan(noon(today + timedelta(days=365)))
     await planner.plan(noon(today + timedelta(days=366)))
+    await eventually(lambda: _subject_seen(smtp, "ежегодную проверку: «ППО верфи имени Петра»"), timeout=20)
     due = (today + timedelta(days=365)).year
     assert await _triggers(planner, f"reminder:T1:{t1}:{p1}:") == {f"reminder:T1:{t1}:{p1}:1996", f"reminder:T1:{t1}:{p1}:{due}"}
 

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import select
 
 from kit.db import make_engine
-from profset.testing import ADMIN_PASSWORD, Keys, service_settings, stream_messages
+from profset.testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_messages
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))  # the kit's counting read model
 
@@ -155,6 +155,21 @@ async def audit(database_url: str, nc: Any, command_ids: set[str], context: str 
         "duplicated_on_stream": sum(n - 1 for n in on_stream.values()),
         "strangers_on_stream": sum(1 for e in on_stream if e not in ledger_ids),
     }
+
+
+async def recovered(burst: Burst, n: int, database_url: str, nc: Any) -> dict[str, int]:
+    """After the fault: sends every command not answered ok again (same keys) until all are, then waits until the
+    ledger and the stream are clean; the audit's figures."""
+    await eventually(lambda: burst.retry_failed(n), timeout=60, interval=0.2)
+    figures: dict[str, int] = {}
+
+    async def settled() -> bool:
+        figures.update(await audit(database_url, nc, burst.command_ids()))
+        assert clean(figures), figures
+        return True
+
+    await eventually(settled, timeout=60, interval=0.3)
+    return figures
 
 
 def clean(figures: dict[str, int]) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faultkit import Burst, audit, clean, mini_stack, primary_org, record
+from faultkit import Burst, mini_stack, primary_org, record, recovered
 
-from profset.testing import Keys, eventually
+from profset.testing import Keys
 
 COMMANDS = 300
 
@@ -21,14 +21,6 @@ async def test_a_nats_crash_mid_burst_loses_and_doubles_nothing(database_url: st
 
         await burst.run(COMMANDS, midway=crash, at=COMMANDS // 3)
         refused = COMMANDS - len(burst.ok())
-        await eventually(lambda: burst.retry_failed(COMMANDS), timeout=60, interval=0.2)
-        figures: dict[str, int] = {}
-
-        async def settled() -> bool:
-            figures.update(await audit(database_url, nc, burst.command_ids()))
-            assert clean(figures), figures
-            return True
-
-        await eventually(settled, timeout=60, interval=0.3)
+        figures = await recovered(burst, COMMANDS, database_url, nc)
     record("nats_killed_mid_burst", commands=COMMANDS, unanswered_during_fault=refused, **figures)
     assert figures["commands_ok"] == COMMANDS and figures["events_checked"] >= COMMANDS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faultkit import Burst, audit, clean, mini_stack, primary_org, record, restart
+from faultkit import Burst, mini_stack, primary_org, record, recovered, restart
 
 from profset.testing import Keys, eventually
 
@@ -29,15 +29,7 @@ async def _burst_through(fault: str, own_postgres: Any, nats_server: Any, keys: 
 
         await burst.run(COMMANDS, midway=outage, at=COMMANDS // 3)
         unavailable = sum(1 for s in burst.answers.values() if s != 201)
-        await eventually(lambda: burst.retry_failed(COMMANDS), timeout=60, interval=0.2)
-        figures: dict[str, int] = {}
-
-        async def settled() -> bool:
-            figures.update(await audit(database_url, nc, burst.command_ids()))
-            assert clean(figures), figures
-            return True
-
-        await eventually(settled, timeout=60, interval=0.3)
+        figures = await recovered(burst, COMMANDS, database_url, nc)
     record(f"postgres_{fault}_mid_burst", commands=COMMANDS, answered_503=unavailable, **figures)
     assert unavailable >= 10 and figures["commands_ok"] == COMMANDS
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import psycopg
 import pytest
 
@@ -126,6 +128,8 @@ class Stack:
     database_url: str
     app: Any = None
     """The gateway's ASGI app (already started), e.g. to serve it on a real port for a browser."""
+    replicas: list[Any] = field(default_factory=list)
+    """Further instances of the services, when the stack runs more than one of each."""
 
     async def login(self, username: str, password: str) -> dict[str, str]:
         """Authorization headers of a signed-in user."""
@@ -188,12 +192,25 @@ def chat() -> Iterator[ChatApi]:
     server.shutdown()
 
 
-@pytest.fixture
-async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any, chat: ChatApi) -> AsyncIterator[Stack]:
-    """Every service and the gateway against real servers; the gateway is reached in-process over ASGI."""
-    import contextlib
+class RoundRobin(httpx.AsyncBaseTransport):
+    """An httpx transport that hands requests to several gateway apps in turn, as a load balancer would."""
 
-    import httpx
+    def __init__(self, apps: list[Any]) -> None:
+        self.transports = [httpx.ASGITransport(app=app) for app in apps]
+        self.turn = itertools.cycle(self.transports)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await next(self.turn).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in self.transports:
+            await transport.aclose()
+
+
+def _services(
+    shared: dict[str, Any], login: Callable[[str], dict[str, str]], keys: Keys, smtp: Any, chat: ChatApi
+) -> dict[str, Any]:
+    """One instance of every service of the stack, not yet started."""
     from audits.config import AuditsSettings
     from audits.main import create_service as create_audits
     from contacts.config import ContactsSettings
@@ -205,49 +222,54 @@ async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: An
     from notifications.config import NotificationsSettings
     from notifications.main import create_service as create_notifications
 
-    from gateway.app import create_app
-    from gateway.config import GatewaySettings
     from registry.config import RegistrySettings
     from registry.main import create_service
 
-    shared = service_settings(database_url, nats_server.url, keys)
-    login = nats_server.login  # each service as its own NATS user, held to its permissions
-    registry = create_service(RegistrySettings(**shared | login("registry")))
-    contacts = create_contacts(ContactsSettings(**shared | login("contacts")))
-    exchange = create_exchange(ExchangeSettings(**shared | login("exchange")))
     mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
-    notifications = create_notifications(NotificationsSettings(**shared | login("notifications"), **mail))
-    audits = create_audits(AuditsSettings(**shared | login("audits")))
-    kpi = create_kpi(KpiSettings(**shared | login("kpi")))
-    gateway = shared | login("gateway")
-    app = create_app(GatewaySettings(**gateway, token_private_key=keys.private, admin_password=ADMIN_PASSWORD))
+    return {
+        "registry": create_service(RegistrySettings(**shared | login("registry"))),
+        "contacts": create_contacts(ContactsSettings(**shared | login("contacts"))),
+        "exchange": create_exchange(ExchangeSettings(**shared | login("exchange"))),
+        "notifications": create_notifications(NotificationsSettings(**shared | login("notifications"), **mail)),
+        "audits": create_audits(AuditsSettings(**shared | login("audits"))),
+        "kpi": create_kpi(KpiSettings(**shared | login("kpi"))),
+    }
+
+
+@contextlib.asynccontextmanager
+async def start_stack(
+    database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any, chat: ChatApi, instances: int = 1
+) -> AsyncIterator[Stack]:
+    """Every service and the gateway, `instances` of each, against real servers; the gateways are reached in-process
+    over ASGI, in turn. `Stack.services` holds the first instance of each, `Stack.replicas` the others."""
+    from gateway.app import create_app
+    from gateway.config import GatewaySettings
+
+    shared = service_settings(database_url, nats_server.url, keys)
+    login = nats_server.login  # each service as its own NATS user, held to its permissions
+    copies = [_services(shared, login, keys, smtp, chat) for _ in range(instances)]
+    gateway = GatewaySettings(**shared | login("gateway"), token_private_key=keys.private, admin_password=ADMIN_PASSWORD)
+    apps = [create_app(gateway) for _ in range(instances)]
     async with contextlib.AsyncExitStack() as running:
-        await running.enter_async_context(registry.running())
-        await running.enter_async_context(contacts.running())
-        await running.enter_async_context(exchange.running())
-        await running.enter_async_context(notifications.running())
-        await running.enter_async_context(audits.running())
-        await running.enter_async_context(kpi.running())
-        await running.enter_async_context(app.router.lifespan_context(app))
+        for copy in copies:
+            for service in copy.values():
+                await running.enter_async_context(service.running())
+        for app in apps:
+            await running.enter_async_context(app.router.lifespan_context(app))
+        transport = httpx.ASGITransport(app=apps[0]) if instances == 1 else RoundRobin(apps)
         http = await running.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", timeout=30)
+            httpx.AsyncClient(transport=transport, base_url="http://gateway.test", timeout=30)
         )
-        yield Stack(
-            http,
-            keys,
-            {
-                "registry": registry,
-                "contacts": contacts,
-                "exchange": exchange,
-                "notifications": notifications,
-                "audits": audits,
-                "kpi": kpi,
-            },
-            nats_server.url,
-            database_url,
-            app,
-        )
+        replicas = [service for copy in copies[1:] for service in copy.values()]
+        yield Stack(http, keys, copies[0], nats_server.url, database_url, apps[0], replicas)
+
+
+@pytest.fixture
+async def stack(database_url: str, nats_server: NatsServer, keys: Keys, smtp: Any, chat: ChatApi) -> AsyncIterator[Stack]:
+    """Every service and the gateway against real servers; the gateway is reached in-process over ASGI."""
+    async with start_stack(database_url, nats_server, keys, smtp, chat) as started:
+        yield started
 
 
 async def stream_messages(js: Any, stream: str = "REGISTRY") -> list[tuple[dict[str, str], bytes]]:
@@ -280,3 +302,44 @@ async def running(component: Any) -> AsyncIterator[Any]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def forms(text: str) -> list[str]:
+    """Ways a string can sit in a table, a message or a log: as is, JSON-escaped (`\\u0428…`), and as bytea hex."""
+    escaped = json.dumps(text)[1:-1]
+    return [text, escaped, escaped.upper().replace("\\U", "\\u"), text.encode().hex()]
+
+
+def holds(text: str, needles: list[str]) -> bool:
+    """Whether any needle is in the text, in any letter case."""
+    lowered = text.lower()
+    return any(n in text or n.lower() in lowered for n in needles)
+
+
+async def plaintext_in_tables(database_url: str, needles: list[str]) -> list[str]:
+    """Every `schema.table` of the database holding any needle in any column of any row (text, JSON and bytea alike)."""
+    found = []
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        tables = await (
+            await conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"
+            )
+        ).fetchall()
+        for schema, table in tables:
+            rows = await (await conn.execute(f'SELECT t::text FROM "{schema}"."{table}" t')).fetchall()
+            if any(holds(row[0], needles) for row in rows):
+                found.append(f"{schema}.{table}")
+    return found
+
+
+async def plaintext_on_streams(nc: Any, needles: list[str]) -> tuple[list[str], int]:
+    """The streams (every stream of the server, dead letters included) with a message holding any needle in its
+    headers or body, and how many messages were read."""
+    js, found, read = nc.jetstream(), [], 0
+    for info in await js.streams_info():
+        for headers, body in await stream_messages(js, info.config.name):
+            read += 1
+            if holds(body.decode(errors="replace") + json.dumps(headers, ensure_ascii=False), needles):
+                found.append(info.config.name)
+    return sorted(set(found)), read

@@ -11,12 +11,13 @@ from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, or
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered
+from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 
 from .access import require
 from .errors import not_found
 from .projector import Delivered
 from .tokens import Actor
+from .tree import subtree
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ def tree_tables(metadata: MetaData) -> TreeTables:
         Column("level", Text, nullable=False),
         Column("registered_on", Date, nullable=False),
         Column("dissolved_on", Date),
+        Column("name", Text, comment="The name in force from `named_on`, the latest one known (for letters and views)"),
+        Column("named_on", Date),
     )
     parents = Table(
         "org_parents",
@@ -53,9 +56,16 @@ async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) ->
     match d.event:
         case OrgRegistered() as e:
             row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on}
-            await conn.execute(insert(tables.orgs).values(row).on_conflict_do_nothing())
+            named = {"name": e.name, "named_on": e.registered_on}
+            await conn.execute(insert(tables.orgs).values(row | named).on_conflict_do_nothing())
             parent = {"org_id": e.org_id, "effective_on": e.registered_on, "parent_id": e.parent_id, "position": d.position}
             await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
+        case OrgRenamed() as e:
+            o = tables.orgs.c
+            newest = or_(o.named_on.is_(None), o.named_on <= e.effective_on)
+            await conn.execute(
+                update(tables.orgs).where(o.org_id == e.org_id, newest).values(name=e.name, named_on=e.effective_on)
+            )
         case OrgMoved() as e:
             parent = {"org_id": e.org_id, "effective_on": e.effective_on, "parent_id": e.parent_id, "position": d.position}
             await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
@@ -91,16 +101,7 @@ class Orgs:
 
     def subtree(self, org_id: str) -> list[str]:
         """The org and every org under it that day, parents before children."""
-        below: dict[str, list[str]] = {}
-        for child, parent in sorted(self.parents.items()):
-            if parent is not None:
-                below.setdefault(parent, []).append(child)
-        found, queue = [], [org_id]
-        while queue:
-            current = queue.pop(0)
-            found.append(current)
-            queue.extend(below.get(current, []))
-        return found
+        return subtree(self.parents, org_id)
 
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)
@@ -131,6 +132,13 @@ async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date) -> Orgs:
     for r in rows:
         parents[r.org_id], levels[r.org_id] = r.parent_id, r.level
     return Orgs(day, parents, levels)
+
+
+async def names(conn: AsyncConnection, tables: TreeTables, org_ids: list[str]) -> dict[str, str]:
+    """The orgs' latest known names (an org the mirror has no name for is left out)."""
+    o = tables.orgs.c
+    rows = await conn.execute(select(o.org_id, o.name).where(o.org_id.in_(org_ids), o.name.is_not(None)))
+    return {r.org_id: r.name for r in rows}
 
 
 async def exists_in_year(conn: AsyncConnection, tables: TreeTables, org_id: str, year: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -102,7 +103,8 @@ class Planner:
             if parent is None or org_id not in registered or (level != "primary" and tree.levels[parent] != "central"):
                 continue
             children.append(reminders.Audited(parent, org_id, registered[org_id], last.get((parent, org_id))))
-        return children
+        named = await treemirror.names(conn, TREE, [c.org_id for c in children])
+        return [replace(c, name=named.get(c.org_id)) for c in children]
 
     async def run(self, stop: asyncio.Event, now: Callable[[], datetime] = clock.now) -> None:
         """Plans on every tick until stopped."""

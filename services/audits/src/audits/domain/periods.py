@@ -1,23 +1,21 @@
-"""Calendar quarters and years as the union counts them: `2026-Q3`, `2026`."""
+"""Calendar quarters and years as audits name them (`2026-Q3`, `2026`), over `contracts.periods`."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+
+from contracts.periods import Period
 
 
 def quarter_of(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return Period.quarter_of(day).name
 
 
 def bounds(period: str) -> tuple[date, date]:
     """First and last day of a year (`2026`) or a quarter (`2026-Q3`)."""
-    year, _, q = period.partition("-Q")
-    if not q:
-        return date(int(year), 1, 1), date(int(year), 12, 31)
-    first = date(int(year), 3 * int(q) - 2, 1)
-    after = date(int(year) + 1, 1, 1) if q == "4" else date(int(year), 3 * int(q) + 1, 1)
-    return first, after - timedelta(days=1)
+    span = Period.of(period)
+    return span.first, span.last
 
 
 def previous_quarter(quarter: str) -> str:
-    return quarter_of(bounds(quarter)[0] - timedelta(days=1))
+    return Period.of(quarter).previous().name

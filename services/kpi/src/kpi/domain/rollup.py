@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from kit.tree import subtree
+
 from .facts import OrgFacts
 from .indicators import FORMULAS, RATIOS, Figure, Value, fraction
 from .periods import Period
@@ -21,17 +23,7 @@ class Scope:
 
     def under(self, org_id: str) -> list[str]:
         """The org and every org below it, parents before children."""
-        below: dict[str, list[str]] = {}
-        for child, parent in sorted(self.parents.items()):
-            if parent is not None:
-                below.setdefault(parent, []).append(child)
-        found, queue = [], [org_id]
-        while queue:
-            current = queue.pop(0)
-            if current in self.facts and current not in found:
-                found.append(current)
-                queue.extend(below.get(current, []))
-        return found
+        return [o for o in subtree(self.parents, org_id) if o in self.facts]
 
     def members(self, org_id: str, day: date) -> int | None:
         """A primary org's reported headcount; a territorial org's and the CC's: the sum over the primary orgs

@@ -144,6 +144,7 @@ class Audited:
     org_id: str
     registered_on: date
     last_on: date | None
+    name: str | None = None
 
 
 def audits_due(children: list[Audited], today: date) -> list[Reminder]:
@@ -155,12 +156,13 @@ def audits_due(children: list[Audited], today: date) -> list[Reminder]:
         if today - start >= YEAR:
             due = (start + YEAR).year
             since = f"последняя проверка {c.last_on:%d.%m.%Y}." if c.last_on else "она ещё не проверялась."
+            who = f"«{c.name}»" if c.name else "организацию"
             found.append(
                 Reminder(
                     f"T1:{c.by_org_id}:{c.org_id}:{due}",
                     c.by_org_id,
-                    "Напоминание: пора провести ежегодную проверку организации",
-                    f"Подведомственную организацию проверяют не реже раза в год (Т1, Ц1): {since}",
+                    f"Напоминание: пора провести ежегодную проверку: {who}",
+                    f"Подведомственную организацию {who} проверяют не реже раза в год (Т1, Ц1): {since}",
                 )
             )
     return found

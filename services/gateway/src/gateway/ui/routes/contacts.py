@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.contacts import Consent, ConsentMethod, Withdrawal
+from contracts.contacts import Consent, ConsentMethod, ContactKind, ContactPoint, Withdrawal
 
 from ..forms import parse
 from ..page import PageRoute, Ui, UiDep
@@ -29,6 +29,7 @@ async def _context(ui: Ui, org_id: str) -> dict[str, Any]:
         "people": people,
         "submissions": submissions or [],
         "methods": list(ConsentMethod),
+        "kinds": list(ContactKind),
         "errors": {},
     }
 
@@ -61,3 +62,22 @@ async def grant(ui: UiDep, contact_id: str) -> Response:
 @router.post("/contact-points/{contact_id}/consent-withdrawal")
 async def withdraw(ui: UiDep, contact_id: str) -> Response:
     return await _consent(ui, contact_id, "withdraw_consent", Withdrawal, {"at": ui.form.get("at") or None})
+
+
+@router.post("/orgs/{org_id}/contact-points")
+async def add_point(ui: UiDep, org_id: str) -> Response:
+    """A post holder's new address; a personal one may carry the consent given with it (T4)."""
+    form = ui.form
+    consent = {"given_at": form.get("given_at"), "method": form.get("method")} if form.get("given_at") else None
+    values = {"kind": form.get("kind") or None, "value": form.get("value") or None, "consent": consent}
+    person = str(form.get("person_id") or "")
+    point, problems = parse(ContactPoint, values)
+    errors = ui.errors(problems) if problems else {}
+    if not person:
+        errors = {**errors, **ui.errors([{"field": "person_id", "rule": "missing"}])}
+    if point is not None and not errors:
+        payload = {**point.model_dump(mode="json", exclude_none=True), "person_id": person}
+        _, errors = await ui.attempt("contacts", "add_contact_point", payload)
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}/contacts")
+    return ui.page("contacts.html", 422, **{**await _context(ui, org_id), "errors": {f"new-{k}": v for k, v in errors.items()}})

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.registry import OrgChanges
+from contracts.registry import Headcount, OrgChanges
 
 from ..forms import parse
 from ..page import PageRoute, Ui, UiDep
@@ -127,3 +127,16 @@ async def move_org(ui: UiDep, org_id: str) -> Response:
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}")
     return ui.page("org.html", 422, **await org_context(ui, org_id), errors=errors)
+
+
+@router.post("/orgs/{org_id}/headcount")
+async def report_headcount(ui: UiDep, org_id: str) -> Response:
+    values = {"members": ui.form.get("members") or None, "as_of": ui.form.get("as_of") or None}
+    headcount, problems = parse(Headcount, values)
+    errors = ui.errors(problems) if problems else {}
+    if headcount is not None:
+        payload = {**headcount.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+        _, errors = await ui.attempt("registry", "report_headcount", payload)
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}")
+    return ui.page("org.html", 422, **await org_context(ui, org_id), errors={f"hc-{k}": v for k, v in errors.items()})

@@ -1,4 +1,4 @@
-"""A cascade over 1,000 primary orgs reaches each exactly once, even when the exchange is killed midway."""
+"""A cascade over 1,000 primary orgs reaches each exactly once, even when the exchange or nats-server is killed midway."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+from faultkit import record
 from sqlalchemy import func, select
 
 from contracts.exchange import DeliveryDelivered
@@ -40,8 +43,9 @@ def start_exchange(database_url: str, nats_url: str, keys: Keys, log: Path) -> s
     return subprocess.Popen([sys.executable, "-m", "exchange"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+@pytest.mark.parametrize("victim", ["exchange", "nats-server"])
 async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill(
-    database_url: str, nats_server: Any, keys: Keys, nc: Any, tmp_path: Path, monkeypatch: Any
+    victim: str, database_url: str, nats_server: Any, keys: Keys, nc: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     settings = {
         "database_url": database_url,
@@ -61,7 +65,7 @@ async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill
         async with engine.connect() as conn:
             tree_end = (await conn.execute(select(func.max(_registry_events().c.position)))).scalar_one()
 
-        first = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
+        exchange = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
         try:
             await eventually(lambda: _tree_caught_up(engine, tree_end), timeout=60)
             token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
@@ -80,28 +84,50 @@ async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill
             )
             assert cascade.ok and cascade.data["targets"] == 1010, cascade
             await eventually(lambda: _delivered_at_least(engine, 50), timeout=60, interval=0.01)
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-        midway = await _delivered(engine)
-        assert 50 <= midway < 1010, f"killed midway, after {midway} deliveries"
-
-        second = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
-        try:
+            if victim == "exchange":
+                exchange.send_signal(signal.SIGKILL)
+                exchange.wait(10)
+            else:
+                nats_server.kill()  # -9: the exchange, the registry and this test all lose their connection
+            midway = await _delivered(engine)
+            assert 50 <= midway < 1010, f"killed midway, after {midway} deliveries"
+            if victim == "exchange":
+                exchange = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
+            else:
+                nats_server.start()  # same port, same store: as a supervisor would restart it
             await eventually(lambda: _delivered_is(engine, 1010), timeout=120)
             await asyncio.sleep(1.0)
             assert await _delivered(engine) == 1010
+            await eventually(lambda: _published_is(nc, 1010), timeout=60)
         finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(20)
-    async with engine.connect() as conn:
-        per_org = (await conn.execute(select(_deliveries().c.org_id, func.count()).group_by(_deliveries().c.org_id))).all()
+            exchange.send_signal(signal.SIGTERM)
+            exchange.wait(20)
+        record(f"{victim}_killed_mid_cascade", orgs=1010, delivered_before_kill=midway, **await _figures(engine, nc))
+    figures = await _figures(engine, nc)
     await engine.dispose()
-    assert len(per_org) == 1010 and {n for _, n in per_org} == {1}, "every org exactly once"
-    published = [
-        h for h, _ in await stream_messages(nc.jetstream(), "EXCHANGE") if h.get("ce-type") == DeliveryDelivered.ce_type()
-    ]
-    assert len(published) == 1010, "and once on the bus"
+    assert figures == {"orgs_reached": 1010, "lost": 0, "duplicated": 0, "published": 1010, "duplicated_on_stream": 0}
+
+
+async def _figures(engine: Any, nc: Any) -> dict[str, int]:
+    """Deliveries in the read model and on the bus: every org exactly once."""
+    async with engine.connect() as conn:
+        per_org = dict((await conn.execute(select(_deliveries().c.org_id, func.count()).group_by(_deliveries().c.org_id))).all())
+    published = Counter(h["ce-id"] for h in await _published(nc))
+    return {
+        "orgs_reached": len(per_org),
+        "lost": 1010 - len(per_org),
+        "duplicated": sum(n - 1 for n in per_org.values()),
+        "published": len(published),
+        "duplicated_on_stream": sum(n - 1 for n in published.values()),
+    }
+
+
+async def _published(nc: Any) -> list[dict[str, str]]:
+    return [h for h, _ in await stream_messages(nc.jetstream(), "EXCHANGE") if h.get("ce-type") == DeliveryDelivered.ce_type()]
+
+
+async def _published_is(nc: Any, n: int) -> bool:
+    return len(await _published(nc)) == n
 
 
 def _registry_events() -> Any:

@@ -1,0 +1,71 @@
+"""Staff of a primary org report its headcount and add a post holder's address with consent, from the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Union, shot, sign_in
+
+from profset.testing import Stack, eventually
+
+pytestmark = pytest.mark.browser
+
+
+async def test_staff_report_the_headcount_and_a_wrong_figure_is_refused_beside_the_field(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{union.orgs['p1']['id']}")
+    form = page.locator("section", has=page.get_by_role("heading", name="Сообщить численность"))
+    await form.get_by_label("Члены профсоюза").fill("20000000")  # the browser lets it through; the contract does not
+    await form.get_by_role("button", name="Сообщить").click()
+    await form.get_by_text("Слишком большое число.").wait_for()
+    await shot(page, "headcount-refused")
+
+    await form.get_by_label("Члены профсоюза").fill("2222")
+    await form.get_by_role("button", name="Сообщить").click()
+    await page.get_by_text("2\u00a0222 члена профсоюза").wait_for()
+
+    viewer = await sign_in(browser, site, "viewer.t2")
+    await viewer.goto(f"/ui/orgs/{union.orgs['p3']['id']}")
+    assert await viewer.get_by_role("heading", name="Сообщить численность").count() == 0, "a viewer reports nothing"
+
+
+async def test_staff_add_a_chairs_personal_address_with_the_consent_given(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    p1, h = union.orgs["p1"]["id"], union.admin
+    chair = await stack.http.post(
+        f"/api/v1/orgs/{p1}/officers", json={"full_name": "Лебедева Анна Сергеевна", "role": "chair"}, headers=h
+    )
+    assert chair.status_code == 201, chair.text
+    person = chair.json()["person_id"]
+
+    async def known() -> bool:
+        reply = await stack.http.get(f"/api/v1/people/{person}/contact-points", headers=h)
+        return reply.status_code == 200
+
+    await eventually(known)
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}/contacts")
+    form = page.locator("section", has=page.get_by_role("heading", name="Добавить контакт"))
+    await form.get_by_label("Человек").select_option(label="Лебедева Анна Сергеевна")
+    await form.get_by_label("Вид").select_option(label="личная почта")
+    await form.get_by_label("Адрес").fill("ab")
+    await form.get_by_role("button", name="Добавить").click()
+    await form.get_by_text("Слишком коротко.").wait_for()
+
+    await form.get_by_label("Человек").select_option(label="Лебедева Анна Сергеевна")
+    await form.get_by_label("Вид").select_option(label="личная почта")
+    await form.get_by_label("Адрес").fill("lebedeva.a@mail.ru")
+    await form.get_by_label("Дата согласия").fill("2026-02-01")
+    await form.get_by_role("button", name="Добавить").click()
+    row = page.get_by_role("row", name="Лебедева Анна Сергеевна")
+    await row.get_by_text("lebedeva.a@mail.ru").wait_for()
+    await row.get_by_text("дано ", exact=False).wait_for()
+    await shot(page, "contact-point-added")
+    points = (await stack.http.get(f"/api/v1/people/{person}/contact-points", headers=h)).json()
+    assert [(p["kind"], p["value"], p["consent_since"], p["usable"]) for p in points] == [
+        ("personal_email", "lebedeva.a@mail.ru", "2026-02-01", True)
+    ]
