@@ -35,6 +35,10 @@ async def test_every_answer_carries_the_security_headers(database_url: str, nats
             await mini.http.get("/api/v1/me"),  # a refusal too
             await mini.http.get("/api/v1/no-such-route"),
         ]
+        login = await mini.http.get("/ui/login")
+    policy = login.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert all("Content-Security-Policy" not in reply.headers for reply in answers), "the API's own pages keep theirs"
     for reply in answers:
         assert reply.headers["X-Content-Type-Options"] == "nosniff", reply.url
         assert reply.headers["X-Frame-Options"] == "DENY" and reply.headers["Referrer-Policy"] == "no-referrer"
