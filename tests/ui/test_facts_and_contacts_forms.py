@@ -69,3 +69,31 @@ async def test_staff_add_a_chairs_personal_address_with_the_consent_given(
     assert [(p["kind"], p["value"], p["consent_since"], p["usable"]) for p in points] == [
         ("personal_email", "lebedeva.a@mail.ru", "2026-02-01", True)
     ]
+
+
+async def test_staff_appoint_an_information_worker_and_relieve_them(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{union.orgs['p1']['id']}")
+    form = page.get_by_role("form", name="Назначить на должность")
+    await form.get_by_role("button", name="Назначить").click()
+    await form.get_by_text("Заполните это поле.").wait_for()
+
+    await form.get_by_label("ФИО").fill("Соколов Пётр Ильич")
+    await form.get_by_label("Должность").select_option(label="информационный работник")
+    await form.get_by_label("освобождённый").check()
+    await form.get_by_label("С даты").fill("2025-09-01")
+    await form.get_by_role("button", name="Назначить").click()
+    officer = page.get_by_role("listitem").filter(has_text="Соколов Пётр Ильич")
+    await officer.get_by_text("информационный работник").wait_for()
+    await shot(page, "officer-appointed")
+    officers = (await stack.http.get(f"/api/v1/orgs/{union.orgs['p1']['id']}/officers", headers=union.admin)).json()
+    assert [(o["full_name"], o["role"], o["released"]) for o in officers] == [("Соколов Пётр Ильич", "info_worker", True)]
+
+    await page.get_by_role("button", name="Освободить от должности: Соколов Пётр Ильич").click()
+    await page.get_by_text("Соколов Пётр Ильич").wait_for(state="detached")
+    [relieved] = (
+        await stack.http.get(
+            f"/api/v1/orgs/{union.orgs['p1']['id']}/officers", headers=union.admin, params={"as_of": "2025-10-01"}
+        )
+    ).json()
+    assert relieved["full_name"] == "Соколов Пётр Ильич", "history keeps the post held until today"

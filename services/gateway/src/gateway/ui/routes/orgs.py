@@ -8,9 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from contracts.officers import Appointment, OfficerRole, Relief
 from contracts.registry import Headcount, OrgChanges
 
-from ..forms import parse
+from ..forms import flag, parse
 from ..page import PageRoute, Ui, UiDep
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -98,6 +99,7 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "kpi_error": kpi_error,
         "period": period,
         "parents": await _parents(ui, org, ids),
+        "roles": list(OfficerRole),
     }
 
 
@@ -137,6 +139,45 @@ async def report_headcount(ui: UiDep, org_id: str) -> Response:
     if headcount is not None:
         payload = {**headcount.model_dump(mode="json", exclude_none=True), "org_id": org_id}
         _, errors = await ui.attempt("registry", "report_headcount", payload)
+    return await _after(ui, org_id, "hc", errors)
+
+
+@router.post("/orgs/{org_id}/officers")
+async def appoint(ui: UiDep, org_id: str) -> Response:
+    """A new person takes a post (H3, M2): a chair, an information worker or activist, a press secretary."""
+    form = ui.form
+    values = {
+        "full_name": (form.get("full_name") or "").strip() or None,
+        "role": form.get("role") or None,
+        "since": form.get("since") or None,
+        "released": flag(form, "released"),
+        "trained": flag(form, "trained"),
+    }
+    appointment, problems = parse(Appointment, values)
+    errors = ui.errors(problems) if problems else {}
+    if appointment is not None and not appointment.full_name:
+        errors = ui.errors([{"field": "full_name", "rule": "missing"}])
+    if appointment is not None and not errors:
+        payload = {**appointment.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+        _, errors = await ui.attempt("registry", "assign_officer", payload)
+    return await _after(ui, org_id, "of", errors)
+
+
+@router.post("/officers/{officer_id}/relief")
+async def relieve(ui: UiDep, officer_id: str) -> Response:
+    """An officer leaves the post from a date (today unless given)."""
+    org_id = str(ui.form.get("org_id") or "")
+    relief, problems = parse(Relief, {"until": ui.form.get("until") or None})
+    errors = ui.errors(problems) if problems else {}
+    if relief is not None:
+        payload = {**relief.model_dump(mode="json", exclude_none=True), "officer_id": officer_id}
+        _, errors = await ui.attempt("registry", "relieve_officer", payload)
+    return await _after(ui, org_id, "of", errors)
+
+
+async def _after(ui: Ui, org_id: str, prefix: str, errors: dict[str, str]) -> Response:
+    """Back to the org page, or the page again with the refusal beside the form's fields."""
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}")
-    return ui.page("org.html", 422, **await org_context(ui, org_id), errors={f"hc-{k}": v for k, v in errors.items()})
+    shown = {f"{prefix}-{k}": v for k, v in errors.items()}
+    return ui.page("org.html", 422, **await org_context(ui, org_id), errors=shown)
