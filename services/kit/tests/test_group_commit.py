@@ -114,3 +114,18 @@ async def test_a_caller_that_stops_waiting_before_its_turn_writes_nothing(store:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert await store.read_stream("gone") == [] and len(await store.read_stream("kept")) == 1
+
+
+async def test_a_group_written_one_by_one_after_a_failure_is_committed(store: EventStore, engine) -> None:  # type: ignore[no-untyped-def]
+    async def refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if any(r.event.ce_org_id == "b" for r in recorded):
+            raise RuntimeError("read model refused")
+
+    store.inline.append(refuses_org_b)
+    await asyncio.gather(
+        store.append("good", [headcount("a", 1)], expected_version=0),
+        store.append("bad", [headcount("b", 1)], expected_version=0),
+        return_exceptions=True,
+    )
+    other = EventStore(engine, LEDGER, "registry")  # another writer sees the good append: it was committed
+    assert len(await other.read_stream("good")) == 1 and await other.read_stream("bad") == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -19,15 +20,30 @@ def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
     return f"postgresql+{driver}://{rest}"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine over psycopg 3; connections are checked before use so a restarted server is survived."""
-    return create_async_engine(
-        sqlalchemy_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-    )
+def make_engine(url: str, *, pool_size: int = 20, rested: float = 1.0) -> AsyncEngine:
+    """An async engine over psycopg 3. A connection that rested in the pool is checked before use, so a restarted
+    server is survived; one in steady use is not, which saves a BEGIN and a SELECT 1 round trip per checkout."""
+    engine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800)
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _rests(_dbapi: Any, record: Any) -> None:
+        record.info["rests_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping_if_rested(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("rests_since")
+        if since is None or time.monotonic() - since < rested:
+            return
+        try:
+            cursor = dbapi.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi.rollback()
+        except Exception as e:
+            raise DisconnectionError() from e
+
+    return engine
 
 
 class Direct:

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -254,14 +254,23 @@ class EventStore:
                     await conn.close()
 
     async def _commit_group(self, conn: AsyncConnection | None, group: list[_Pending]) -> AsyncConnection | None:
-        """Writes a group in one transaction; returns the connection to keep (None if it was lost)."""
+        """Writes a group in one transaction; returns the connection to keep (None if it was lost).
+
+        The group is checked in one round trip, its read models are updated in one pass and its events written in
+        one statement, pipelined with the COMMIT. Should a write fail, the group is written again one append at a
+        time, each in a savepoint, so that only the failing append fails."""
         try:
-            conn, first = await self._locked(conn, group[0] if len(group) == 1 else None)
-            if first is not None:  # alone: the commit goes out with its writes
-                outcomes: list[Committed | Exception] = [await self._append(conn, group[0], first, then="COMMIT")]
-            else:
-                outcomes = [await self._in_savepoint(conn, p) for p in group]
-            await conn.commit()
+            conn, checked = await self._locked(conn, group)
+            try:
+                outcomes = await self._write(conn, group, checked, then="COMMIT")
+            except (OperationalError, InterfaceError):
+                raise  # the connection is gone, and the whole group with it
+            except Exception:
+                if len(group) == 1:
+                    raise
+                await conn.rollback()
+                outcomes = await self._one_by_one(conn, group)
+            await conn.commit()  # nothing left to do when the pipeline committed; it ends SQLAlchemy's transaction
         except BaseException as e:
             # the transaction is lost (a lone append failed, the server went away, the commit failed): none was written
             for p in group:
@@ -280,78 +289,98 @@ class EventStore:
             _settle(p.done, outcome)
         return conn
 
-    async def _locked(self, conn: AsyncConnection | None, lone: _Pending | None) -> tuple[AsyncConnection, _Checked | None]:
-        """The connection in a transaction that holds the append lock (and a lone append's checks, made in the same
-        round trip). A kept connection that died since its last group is replaced: the lock is its first statement,
-        so nothing was written on it, as with a ping."""
+    async def _locked(self, conn: AsyncConnection | None, group: list[_Pending]) -> tuple[AsyncConnection, _Checked]:
+        """The connection in a transaction that holds the append lock, and the group's checks. A kept connection
+        that died since its last group is replaced: nothing was written on it yet, as with a ping."""
         if conn is not None:
             try:
-                return conn, await self._check(conn, lone, first="lock")
+                return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
             except (OperationalError, InterfaceError):
                 await _discard(conn, keep=False)
         conn = await self.engine.connect()
         try:
-            return conn, await self._check(conn, lone, first="lock")
+            return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
         except BaseException:
             await _discard(conn, keep=False)
             raise
 
-    async def _in_savepoint(self, conn: AsyncConnection, pending: _Pending) -> Committed | Exception:
-        """One append of a group, in a savepoint, so its failure undoes only its own writes."""
-        try:
-            checked = await self._check(conn, pending, first="savepoint")
-            return await self._append(conn, pending, checked, then="RELEASE SAVEPOINT append")
-        except (OperationalError, InterfaceError):
-            raise  # the connection is gone, and the whole group with it
-        except Exception as e:  # noqa: BLE001 - the append's own failure is its caller's to see, not the group's
-            await self._raw(conn, ["ROLLBACK TO SAVEPOINT append"])
-            return e
+    async def _one_by_one(self, conn: AsyncConnection, group: list[_Pending]) -> list[Committed | Exception]:
+        """The group again, each append in a savepoint, so a failure undoes only its own writes."""
+        await conn.begin()  # so that the caller's commit commits (SQLAlchemy ignores a commit outside its transaction)
+        await self._raw(conn, [(self._sql.lock, (self._lock_key,))])
+        outcomes: list[Committed | Exception] = []
+        for p in group:
+            try:
+                checked = await self._check(conn, [p], first=("SAVEPOINT append", None))
+                outcomes += await self._write(conn, [p], checked, then="RELEASE SAVEPOINT append")
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as e:  # noqa: BLE001 - the append's own failure is its caller's to see, not the group's
+                await self._raw(conn, ["ROLLBACK TO SAVEPOINT append"])
+                outcomes.append(e)
+        return outcomes
 
-    async def _check(self, conn: AsyncConnection, pending: _Pending | None, *, first: str) -> _Checked | None:
-        """Whether the command was done, where its streams stand and positions for its events, in one round trip
+    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: tuple[str, Any]) -> _Checked:
+        """Which command ids were done, where the streams stand and positions for every event, in one round trip
         with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
         a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
         if not conn.in_transaction():
             await conn.begin()  # psycopg sends the BEGIN itself, with the first statement
-        before = (self._sql.lock, (self._lock_key,)) if first == "lock" else ("SAVEPOINT append", None)
-        if pending is None:
-            await self._raw(conn, [before])
-            return None
-        batches = pending.batches
         params = {
-            "cid": pending.meta.command_id,
-            "streams": sorted({b.stream_id for b in batches}),
-            "n": sum(len(b.events) for b in batches),
+            "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
+            "streams": sorted({b.stream_id for p in group for b in p.batches}),
+            "n": sum(len(b.events) for p in group for b in p.batches),
         }
-        row = await self._raw(conn, [before, (self._sql.check, params)])
+        row = await self._raw(conn, [first, (self._sql.check, params)])
         assert row is not None
-        return _Checked(*row)
+        return _Checked(set(row[0]), dict(row[1]), sorted(row[2] or ()), row[3])
 
-    async def _append(self, conn: AsyncConnection, pending: _Pending, checked: _Checked | None, then: str) -> Committed:
-        """Writes the checked append's inline read models, then its events and reply with `then` in one round trip.
-        No read model reads the ledger, so the events may follow them inside the transaction."""
-        assert checked is not None
+    async def _write(
+        self, conn: AsyncConnection, group: Sequence[_Pending], checked: _Checked, then: str
+    ) -> list[Committed | Exception]:
+        """Decides each append (a repeat? a stale version?), updates the read models for those that stand in one pass,
+        then writes their events and replies with `then` in one round trip. No read model reads the ledger, so the
+        events may follow them inside the transaction."""
+        outcomes: list[Committed | Exception] = []
+        written: list[tuple[_Pending, list[Recorded], dict[str, Any]]] = []
+        slots = iter(checked.positions)
+        for p in group:
+            try:
+                recorded, committed = self._decide(p, checked, slots)
+            except (_Repeated, VersionConflict) as e:
+                outcomes.append(e)
+                continue
+            written.append((p, recorded, committed.reply))
+            outcomes.append(committed)
+        everything = [r for _, recorded, _ in written for r in recorded]
+        for project in self.inline:
+            await project(conn, everything)
+        for p, _, _ in written:
+            if p.also is not None:
+                await p.also(conn)
+        statements: list[tuple[str, Any]] = [(then, None)]
+        if written:
+            statements.insert(0, (self._sql.insert, _insert_params(written)))
+        await self._raw(conn, statements)
+        return outcomes
+
+    def _decide(self, pending: _Pending, checked: _Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
+        """One append's events with positions and versions, and its reply; a repeat or a stale version raises."""
         batches, meta = pending.batches, pending.meta
-        if checked.repeated:
+        if meta.command_id is not None and meta.command_id in checked.done:
             raise _Repeated
-        current: dict[str, int] = dict(checked.versions)
+        current = checked.versions
         for b in batches:
             if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:
                 raise VersionConflict(f"{b.stream_id} is at version {current.get(b.stream_id, 0)}, not {b.expected_version}")
-        recorded = _stamp(batches, current, sorted(checked.positions or ()), checked.at, meta)
-        version = current.get(batches[-1].stream_id, 0) if batches else 0
+        if meta.command_id is not None:
+            checked.done.add(meta.command_id)  # a later append of the group with the same id repeats this one
+        recorded = _stamp(batches, current, slots, checked.at, meta)
         positions = tuple(r.position for r in recorded)
         reply = Reply(ok=True, data=pending.data, positions={self.context: positions[-1]} if positions else {})
         body = reply.model_dump(mode="json", exclude_none=True)
-        for project in self.inline:
-            await project(conn, recorded)
-        if pending.also is not None:
-            await pending.also(conn)
-        writes: list[tuple[str, Any]] = [(then, None)]
-        if recorded or meta.command_id is not None:
-            writes.insert(0, (self._sql.insert, _insert_params(recorded, meta, body)))
-        await self._raw(conn, writes)
-        return Committed(reply=body, positions=positions, version=version)
+        version = current.get(batches[-1].stream_id, 0) if batches else 0
+        return recorded, Committed(reply=body, positions=positions, version=version)
 
     async def _raw(self, conn: AsyncConnection, statements: Sequence[tuple[str, Any]] | Sequence[str]) -> Any:
         """Runs statements on the transaction's psycopg connection in one pipeline; the last one's first row."""
@@ -404,20 +433,21 @@ class _Sql:
         self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
-        # one statement for the events (column arrays unnested) and the command's reply
+        # one statement for the events and the commands' replies, each column an array unnested
         self.insert = (
             f"WITH command AS (INSERT INTO {s}.commands (command_id, fingerprint, reply) "
-            "SELECT %(cid)s::text, %(fp)s::text, %(reply)s::jsonb WHERE %(cid)s::text IS NOT NULL) "
+            "SELECT * FROM unnest(%(cids)s::text[], %(fps)s::text[], %(replies)s::jsonb[])) "
             f"INSERT INTO {s}.events (position, event_id, stream_id, version, type, subject, aggregate_id, org_id, data, "
             "recorded_at, command_id, correlation_id, causation_id, actor) "
-            "SELECT u.*, %(at)s::timestamptz, %(cid)s::text, %(corr)s::text, %(cause)s::text, %(actor)s::text "
-            "FROM unnest(%(positions)s::bigint[], %(event_ids)s::uuid[], %(streams)s::text[], %(versions)s::int[], "
-            "%(types)s::text[], %(subjects)s::text[], %(aggregates)s::text[], %(orgs)s::text[], %(datas)s::jsonb[]) AS u"
+            "SELECT * FROM unnest(%(positions)s::bigint[], %(event_ids)s::uuid[], %(streams)s::text[], %(versions)s::int[], "
+            "%(types)s::text[], %(subjects)s::text[], %(aggregates)s::text[], %(orgs)s::text[], %(datas)s::jsonb[], "
+            "%(ats)s::timestamptz[], %(commands)s::text[], %(corrs)s::text[], %(causes)s::text[], %(actors)s::text[])"
         )
         self.check = (
-            f"SELECT EXISTS (SELECT 1 FROM {s}.commands WHERE command_id = %(cid)s), "
-            f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM "
-            f"(SELECT stream_id, max(version) AS v FROM {s}.events WHERE stream_id = ANY(%(streams)s) GROUP BY stream_id) m), "
+            f"SELECT (SELECT coalesce(array_agg(command_id), '{{}}') FROM {s}.commands "
+            "WHERE command_id = ANY(%(cids)s::text[])), "
+            f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM (SELECT stream_id, max(version) AS v "
+            f"FROM {s}.events WHERE stream_id = ANY(%(streams)s::text[]) GROUP BY stream_id) m), "
             f"(SELECT array_agg(nextval('{schema}.events_position_seq')) FROM generate_series(1, %(n)s::int)), "
             "clock_timestamp()"
         )
@@ -425,19 +455,17 @@ class _Sql:
 
 @dataclass(frozen=True)
 class _Checked:
-    """What an append found under the lock: a repeat?, its streams' versions, its positions and their time."""
+    """What a group found under the lock: the command ids done, the streams' versions, positions and their time.
+    Deciding the group's appends in order moves the versions and adds their command ids."""
 
-    repeated: bool
+    done: set[str]
     versions: dict[str, int]
-    positions: list[int] | None
+    positions: list[int]
     at: datetime
 
 
-def _stamp(
-    batches: Sequence[Batch], current: dict[str, int], positions: Sequence[int], at: datetime, meta: Meta
-) -> list[Recorded]:
+def _stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int], at: datetime, meta: Meta) -> list[Recorded]:
     """The events with their positions and stream versions, in order."""
-    slots = iter(positions)
     recorded = []
     for b in batches:
         version = current.get(b.stream_id, 0)
@@ -449,25 +477,28 @@ def _stamp(
     return recorded
 
 
-def _insert_params(recorded: Sequence[Recorded], meta: Meta, reply: dict[str, Any]) -> dict[str, Any]:
-    """The insert's parameters: a list per event column, and the command's."""
+def _insert_params(written: Sequence[tuple[_Pending, list[Recorded], dict[str, Any]]]) -> dict[str, Any]:
+    """The insert's parameters: a list per column of the events, and of the commands."""
+    commands = [(p.meta, reply) for p, _, reply in written if p.meta.command_id is not None]
+    events = [(r, p.meta) for p, recorded, _ in written for r in recorded]
     return {
-        "cid": meta.command_id,
-        "fp": meta.fingerprint,
-        "reply": json.dumps(reply, separators=(",", ":"), ensure_ascii=False),
-        "at": recorded[0].recorded_at if recorded else None,
-        "corr": meta.correlation_id,
-        "cause": meta.causation_id,
-        "actor": meta.actor,
-        "positions": [r.position for r in recorded],
-        "event_ids": [r.event_id for r in recorded],
-        "streams": [r.stream_id for r in recorded],
-        "versions": [r.version for r in recorded],
-        "types": [r.event.ce_type() for r in recorded],
-        "subjects": [r.event.nats_subject() for r in recorded],
-        "aggregates": [r.event.ce_subject for r in recorded],
-        "orgs": [r.event.ce_org_id for r in recorded],
-        "datas": [r.event.model_dump_json() for r in recorded],
+        "cids": [m.command_id for m, _ in commands],
+        "fps": [m.fingerprint for m, _ in commands],
+        "replies": [json.dumps(reply, separators=(",", ":"), ensure_ascii=False) for _, reply in commands],
+        "positions": [r.position for r, _ in events],
+        "event_ids": [r.event_id for r, _ in events],
+        "streams": [r.stream_id for r, _ in events],
+        "versions": [r.version for r, _ in events],
+        "types": [r.event.ce_type() for r, _ in events],
+        "subjects": [r.event.nats_subject() for r, _ in events],
+        "aggregates": [r.event.ce_subject for r, _ in events],
+        "orgs": [r.event.ce_org_id for r, _ in events],
+        "datas": [r.event.model_dump_json() for r, _ in events],
+        "ats": [r.recorded_at for r, _ in events],
+        "commands": [m.command_id for _, m in events],
+        "corrs": [m.correlation_id for _, m in events],
+        "causes": [m.causation_id for _, m in events],
+        "actors": [m.actor for _, m in events],
     }
 
 
@@ -478,6 +509,9 @@ async def _discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnecti
     if keep:
         with contextlib.suppress(Exception):
             await conn.rollback()
+            raw = (await conn.get_raw_connection()).driver_connection
+            if raw is not None:
+                await raw.rollback()  # the pipelined statements may have begun a transaction SQLAlchemy never saw
             return conn
     with contextlib.suppress(Exception):
         await conn.invalidate()  # a connection that failed mid-group is not handed to anyone else
