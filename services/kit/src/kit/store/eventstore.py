@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import psycopg
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -96,6 +96,8 @@ class _Repeated(Exception):
 
 
 InlineProjection = Callable[[AsyncConnection, Sequence[Recorded]], Awaitable[None]]
+"""Updates read models in the append's transaction; it may be given the events of several appends at once (a
+group commit, a rebuild), in position order, and must not read the ledger, whose rows are written after it."""
 Also = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -170,19 +172,22 @@ class EventStore:
         rows = await self.direct.fetch(self._sql.read, (stream_id, after_version))
         return [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
 
-    async def rebuild(self, reset: Callable[[AsyncConnection], Awaitable[None]], chunk: int = 2000) -> int:
-        """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction."""
-        events = self.ledger.events
+    async def rebuild(self, reset: Callable[[AsyncConnection], Awaitable[None]], chunk: int = 5000) -> int:
+        """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction.
+        The ledger is read through a server-side cursor of the same transaction, only the columns a projection sees."""
         applied = 0
         async with self.engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             await reset(conn)
-            rows = await conn.stream(select(events).order_by(events.c.position))
-            async for part in rows.partitions(chunk):
-                recorded = [_recorded(r) for r in part]
-                for project in self.inline:
-                    await project(conn, recorded)
-                applied += len(recorded)
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.cursor(name="rebuild") as cur:
+                await cur.execute(self._sql.everything)
+                while rows := await cur.fetchmany(chunk):
+                    recorded = [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
+                    for project in self.inline:
+                        await project(conn, recorded)
+                    applied += len(recorded)
         self._cache.clear()
         return applied
 
@@ -430,6 +435,7 @@ class _Sql:
             "SELECT position, event_id, stream_id, version, type, data, recorded_at, correlation_id, causation_id "
             f"FROM {s}.events WHERE stream_id = %s AND version > %s ORDER BY version"
         )
+        self.everything = self.read.split(" WHERE ")[0] + " ORDER BY position"
         self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
@@ -540,19 +546,6 @@ def truncating(tables: Sequence[Table]) -> Callable[[AsyncConnection], Awaitable
             await conn.execute(text(f"TRUNCATE {names}"))
 
     return reset
-
-
-def _recorded(row: Any) -> Recorded:
-    return Recorded(
-        position=row.position,
-        event_id=str(row.event_id),
-        stream_id=row.stream_id,
-        version=row.version,
-        event=decode_event(row.type, row.data),
-        recorded_at=row.recorded_at,
-        correlation_id=row.correlation_id,
-        causation_id=row.causation_id,
-    )
 
 
 async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 8) -> T:

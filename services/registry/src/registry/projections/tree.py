@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 from kit.store import Recorded
+from kit.store.inserts import insert_many
 
 from ..tables import headcounts, org_names, org_parents, orgs
 
@@ -49,7 +50,6 @@ async def _flush(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
     if rows["orgs"]:
         await conn.execute(pg_insert(orgs).on_conflict_do_nothing(), rows["orgs"])
     for key, table in (("names", org_names), ("parents", org_parents), ("headcounts", headcounts)):
-        if rows[key]:
-            await conn.execute(insert(table), rows[key])
+        await insert_many(conn, table, rows[key])
     for pending in rows.values():
         pending.clear()
