@@ -94,6 +94,13 @@ CHANGES = [
     "Seen, not yet changed: a command's events are projected by five other services, each in its own transaction "
     "with a savepoint per message; under load that CPU, not the append lock, now bounds the command rate. The "
     "registry seals a new member's fields in a transaction of its own (a second durable commit per command).",
+    "Seen, not yet changed (gateway): the gateway itself is not the bottleneck (well under a core at 200 requests/s; "
+    "one request to one service per read, no per-request connections). The services' read handlers wait on the "
+    "database: a compliance view runs about a dozen queries one after another and loads the whole tree mirror, a KPI "
+    "view several, so with 16 request workers per service the compliance and KPI services saturate well below "
+    "200 requests/s and requests queue. Batching those queries (or caching the tree mirror) is the next step.",
+    "Seen, not yet changed (event store append): one append still costs three round trips (BEGIN, lock and checks; "
+    "the inline read models; events, replies and COMMIT) where the peer pipelines its whole write into one.",
 ]
 
 

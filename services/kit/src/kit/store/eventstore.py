@@ -359,14 +359,17 @@ class EventStore:
             outcomes.append(committed)
         everything = [r for _, recorded, _ in written for r in recorded]
         for project in self.inline:
-            await project(conn, everything)
+            if not getattr(project, "writes_only", False):
+                await project(conn, everything)
         for p, _, _ in written:
             if p.also is not None:
                 await p.also(conn)
         statements: list[tuple[str, Any]] = [(then, None)]
         if written:
             statements.insert(0, (self._sql.insert, _insert_params(written)))
-        await self._raw(conn, statements)
+        # read models that only write go out in the same round trip as the events and the COMMIT
+        deferred = [project for project in self.inline if getattr(project, "writes_only", False)]
+        await self._raw(conn, statements, before=lambda: _project_all(deferred, conn, everything))
         return outcomes
 
     def _decide(self, pending: _Pending, checked: _Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
@@ -387,13 +390,21 @@ class EventStore:
         version = current.get(batches[-1].stream_id, 0) if batches else 0
         return recorded, Committed(reply=body, positions=positions, version=version)
 
-    async def _raw(self, conn: AsyncConnection, statements: Sequence[tuple[str, Any]] | Sequence[str]) -> Any:
-        """Runs statements on the transaction's psycopg connection in one pipeline; the last one's first row."""
+    async def _raw(
+        self,
+        conn: AsyncConnection,
+        statements: Sequence[tuple[str, Any]] | Sequence[str],
+        before: Callable[[], Awaitable[None]] | None = None,
+    ) -> Any:
+        """Runs statements on the transaction's psycopg connection in one pipeline (after whatever `before` sends
+        through the same connection); the last one's first row."""
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
         cur, sql = None, ""
         try:
             async with raw.pipeline():
+                if before is not None:
+                    await before()
                 for statement in statements:
                     sql, params = (statement, None) if isinstance(statement, str) else statement
                     cur = await raw.execute(sql, params, prepare=params is not None)
@@ -506,6 +517,18 @@ def _insert_params(written: Sequence[tuple[_Pending, list[Recorded], dict[str, A
         "causes": [m.causation_id for _, m in events],
         "actors": [m.actor for _, m in events],
     }
+
+
+def writes_only(project: InlineProjection) -> InlineProjection:
+    """Marks an inline projection that only writes (never reads a result, not even a row count): the store may
+    pipeline its statements with the append's own, saving a round trip per append."""
+    project.writes_only = True  # type: ignore[attr-defined]
+    return project
+
+
+async def _project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
+    for project in projections:
+        await project(conn, recorded)
 
 
 async def _discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnection | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, TextClause, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import ARRAY, JSON, Enum, LargeBinary, PickleType, TypeDecorator
 
@@ -39,8 +39,18 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
     if len(rows) == 1 or any(set(r) != set(names) for r in rows) or any(isinstance(c.type, _ROW_BY_ROW) for c in columns):
         await conn.execute(insert(table), rows)
         return
-    arrays = ", ".join(f"CAST(:c{i} AS {c.type.compile(dialect=conn.dialect)}[])" for i, c in enumerate(columns))
-    quoted = ", ".join(f'"{n}"' for n in names)
-    target = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
-    sql = f"INSERT INTO {target} ({quoted}) SELECT * FROM unnest({arrays})"
-    await conn.execute(text(sql), {f"c{i}": [r[n] for r in rows] for i, n in enumerate(names)})
+    await conn.execute(_statement(conn, table, tuple(names)), {f"c{i}": [r[n] for r in rows] for i, n in enumerate(names)})
+
+
+_STATEMENTS: dict[tuple[Table, tuple[str, ...], str], TextClause] = {}
+
+
+def _statement(conn: AsyncConnection, table: Table, names: tuple[str, ...]) -> TextClause:
+    """The unnesting insert of these columns, built once per table and columns (SQLAlchemy then caches it compiled)."""
+    key = (table, names, conn.dialect.name)
+    if key not in _STATEMENTS:
+        arrays = ", ".join(f"CAST(:c{i} AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for i, n in enumerate(names))
+        quoted = ", ".join(f'"{n}"' for n in names)
+        target = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+        _STATEMENTS[key] = text(f"INSERT INTO {target} ({quoted}) SELECT * FROM unnest({arrays})")
+    return _STATEMENTS[key]
