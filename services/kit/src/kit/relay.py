@@ -120,6 +120,8 @@ class Relay:
         while not stop.is_set():
             if self._tail is None:
                 await self.sync(conn)
+            # cleared before the read, so an append that commits while it runs wakes the next one at once
+            self.wake.clear()
             try:
                 sent = await self.publish_batch(conn)
             except StreamBehind as e:
@@ -130,7 +132,6 @@ class Relay:
             if sent:
                 since_check = 0.0
                 continue
-            self.wake.clear()
             waited = await pause(self.wake, 0.2)
             since_check += 0.0 if waited else 0.2
             if since_check >= self.idle_check:
@@ -219,6 +220,9 @@ class Relay:
 
     async def _record(self, conn: AsyncConnection, position: int, seq: int) -> None:
         relay = self.ledger.relay
+        # only a hint for noticing a stream that lost its tail (the stream itself says where publishing resumes),
+        # so it need not wait for the disk: one flush fewer per batch published
+        await conn.execute(text("SET LOCAL synchronous_commit = off"))
         stmt = pg_insert(relay).values(stream=self.stream, position=position, stream_seq=seq)
         stmt = stmt.on_conflict_do_update(
             index_elements=[relay.c.stream], set_={"position": position, "stream_seq": seq, "updated_at": text("now()")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -47,28 +48,73 @@ def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> Em
 
 
 async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
-    """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
-    accepted the letter, a failure to say goodbye is not a failure: retrying then would send it twice."""
-    client = aiosmtplib.SMTP(
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        use_tls=settings.smtp_tls,
-        start_tls=settings.smtp_starttls,
-        timeout=30,
-    )
+    """Hands one letter to the mail server on a connection of its own; raises `Refusal` with the server's reason."""
+    mailer = Mailer(settings)
     try:
+        await mailer.send(msg)
+    finally:
+        await mailer.close()
+
+
+class Mailer:
+    """Sends letters one after another over one kept connection, saving a connect, a greeting and a goodbye per
+    letter. A connection that fails is dropped, and the next letter opens a new one."""
+
+    def __init__(self, settings: NotificationsSettings, idle_check: float = 10.0) -> None:
+        self.settings, self.idle_check = settings, idle_check
+        self.client: aiosmtplib.SMTP | None = None
+        self._used = 0.0
+
+    async def send(self, msg: EmailMessage) -> None:
+        """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
+        accepted the letter, nothing here fails it: retrying then would send it twice."""
+        try:
+            client = await self._connected()
+            await client.send_message(msg)
+        except aiosmtplib.SMTPRecipientsRefused as e:
+            await self.close()
+            first = e.recipients[0]
+            raise Refusal(f"{first.code} {first.message}", permanent(first.code)) from None
+        except aiosmtplib.SMTPResponseException as e:
+            await self.close()
+            raise Refusal(f"{e.code} {e.message}", permanent(e.code)) from None
+        except (aiosmtplib.SMTPException, OSError) as e:
+            await self.close()
+            raise Refusal(f"mail server unreachable: {e}", False) from None
+        self._used = time.monotonic()
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        client = self.client
+        if client is not None and client.is_connected and time.monotonic() - self._used > self.idle_check:
+            try:
+                await client.noop()  # a server may drop a connection left idle; find out before a letter depends on it
+            except (aiosmtplib.SMTPException, OSError):
+                await self.close()
+                client = None
+        if client is not None and client.is_connected:
+            return client
+        await self.close()
+        settings = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            use_tls=settings.smtp_tls,
+            start_tls=settings.smtp_starttls,
+            timeout=30,
+        )
         await client.connect()
+        self.client = client
         if settings.smtp_username:
             await client.login(settings.smtp_username, settings.smtp_password)
-        await client.send_message(msg)
-    except aiosmtplib.SMTPRecipientsRefused as e:
-        first = e.recipients[0]
-        raise Refusal(f"{first.code} {first.message}", permanent(first.code)) from None
-    except aiosmtplib.SMTPResponseException as e:
-        raise Refusal(f"{e.code} {e.message}", permanent(e.code)) from None
-    except (aiosmtplib.SMTPException, OSError) as e:
-        raise Refusal(f"mail server unreachable: {e}", False) from None
-    try:
-        await client.quit()
-    except (aiosmtplib.SMTPException, OSError):
-        client.close()
+        return client
+
+    async def close(self) -> None:
+        """Says goodbye, or just drops the connection if the server is not listening any more."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            if client.is_connected:
+                await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()

@@ -33,22 +33,27 @@ ME = Actor("notifications", Role.SERVICE, None)
 
 
 class Sender:
-    """Sends what is due, at most `rate_per_second` messages a second."""
+    """Sends what is due, at most `rate_per_second` messages a second, one letter in flight at a time."""
 
     def __init__(
         self, store: EventStore, settings: NotificationsSettings, requests: RequestClient, now: Callable[[], datetime] = clock.now
     ) -> None:
         self.store, self.settings, self.requests, self.now = store, settings, requests, now
         self.signer = Signer(settings.token_private_key) if settings.token_private_key else None
+        self.mailer = mail.Mailer(settings)
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
 
         async def send() -> None:
-            while not stop.is_set():
-                if not await self.round():
-                    await pause(stop, 0.5)
+            try:
+                while not stop.is_set():
+                    if not await self.round():
+                        await self.mailer.close()  # nothing due: no connection kept open while resting
+                        await pause(stop, 0.5)
+            finally:
+                await self.mailer.close()
 
         await run_singly(self.store.engine, lock_key("sender", "notifications"), stop, send, "sender")
 
@@ -64,11 +69,14 @@ class Sender:
                     .limit(self.settings.batch)
                 )
             ).all()
-        async with self.store.engine.connect() as conn:
             digests = {
                 r.person_id
                 for r in await conn.execute(select(preferences.c.person_id).where(preferences.c.mode == "daily_digest"))
             }
+        singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
+        # what each letter needs is asked for the whole round at once; the letters then go one at a time
+        addresses = await self._addresses(singles)
+        words = await self._words(singles)
         handled: set[str] = set()
         for row in due:
             if row.notification_id in handled:
@@ -76,7 +84,7 @@ class Sender:
             if row.recipient_id in digests and not row.subject:
                 handled |= await self.digest([r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel])
             else:
-                await self.attempt(row)
+                await self.attempt(row, addresses[row.notification_id], words[row.notification_id])
             await asyncio.sleep(1 / self.settings.rate_per_second)
         return len(due)
 
@@ -85,11 +93,17 @@ class Sender:
         first = rows[0]
         ids = sorted(r.notification_id for r in rows)
         mid = message_id(notification_id("digest", ",".join(ids)))
-        titles = []
         async with self.store.engine.connect() as conn:
-            for r in rows:
-                m = (await conn.execute(select(materials.c.title).where(materials.c.material_id == r.material_id))).scalar()
-                titles.append(f"• {m or 'материал'}")
+            found = dict(
+                (
+                    await conn.execute(
+                        select(materials.c.material_id, materials.c.title).where(
+                            materials.c.material_id.in_({r.material_id for r in rows})
+                        )
+                    )
+                ).all()
+            )
+        titles = [f"• {found.get(r.material_id) or 'материал'}" for r in rows]
         subject, text = (
             f"Профсеть: поступило материалов — {len(rows)}",
             "В вашу организацию поступили материалы:\n\n" + "\n".join(titles),
@@ -105,7 +119,7 @@ class Sender:
             if first.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             else:
-                await mail.send(self.settings, mail.letter(self.settings.mail_from, address, mid, subject, text))
+                await self.mailer.send(mail.letter(self.settings.mail_from, address, mid, subject, text))
         except (mail.Refusal, _Unavailable) as e:
             final = isinstance(e, mail.Refusal) and e.permanent
             for r in rows:
@@ -127,27 +141,26 @@ class Sender:
         await self._record(receipts)
         return set(ids)
 
-    async def attempt(self, row: Any) -> None:
-        """One try at one notification, ending in a receipt."""
+    async def attempt(self, row: Any, address: str | _Unavailable | None, words: tuple[str, str]) -> None:
+        """One try at one notification, ending in a receipt: recorded right after the server took the letter,
+        before the next one goes, so a kill can repeat at most the letter in flight."""
         attempt = row.attempts + 1
+        if isinstance(address, _Unavailable):
+            await self._failed(row, str(address), False, attempt)
+            return
+        if address is None:
+            what = "messenger handle" if row.channel == "chat" else "e-mail address"
+            await self._failed(row, f"no usable {what} (none recorded, or no consent to a personal one)", True, attempt)
+            return
+        subject, text = words
         try:
-            address = await self._address(row)
-            if address is None:
-                what = "messenger handle" if row.channel == "chat" else "e-mail address"
-                await self._failed(row, f"no usable {what} (none recorded, or no consent to a personal one)", True, attempt)
-                return
-            subject, text = await self._words(row)
             if row.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             else:
-                await mail.send(
-                    self.settings, mail.letter(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
-                )
+                letter = mail.letter(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
+                await self.mailer.send(letter)
         except mail.Refusal as e:
             await self._failed(row, e.reason, e.permanent, attempt)
-            return
-        except _Unavailable as e:
-            await self._failed(row, str(e), False, attempt)
             return
         sent = NotificationSent(
             notification_id=row.notification_id,
@@ -161,17 +174,39 @@ class Sender:
         )
         await self._record([sent])
 
-    async def _words(self, row: Any) -> tuple[str, str]:
-        """A reminder's own subject and text, or those made from the material."""
-        if row.subject:
-            return str(row.subject), str(row.text or "")
-        async with self.store.engine.connect() as conn:
-            m = (await conn.execute(select(materials).where(materials.c.material_id == row.material_id))).first()
-        return (
-            mail.about_material(m.title, m.kind, m.body)
-            if m
-            else ("Профсеть: новый материал", "В вашу организацию поступил материал.")
-        )
+    async def _words(self, rows: Sequence[Any]) -> dict[str, tuple[str, str]]:
+        """Each notification's subject and text: a reminder's own, or those made from its material (one query)."""
+        wanted = {r.material_id for r in rows if not r.subject and r.material_id}
+        found: dict[str, Any] = {}
+        if wanted:
+            async with self.store.engine.connect() as conn:
+                found = {
+                    m.material_id: m for m in await conn.execute(select(materials).where(materials.c.material_id.in_(wanted)))
+                }
+        words = {}
+        for r in rows:
+            m = found.get(r.material_id)
+            if r.subject:
+                words[r.notification_id] = (str(r.subject), str(r.text or ""))
+            elif m is not None:
+                words[r.notification_id] = mail.about_material(m.title, m.kind, m.body)
+            else:
+                words[r.notification_id] = ("Профсеть: новый материал", "В вашу организацию поступил материал.")
+        return words
+
+    async def _addresses(self, rows: Sequence[Any], at_once: int = 8) -> dict[str, str | _Unavailable | None]:
+        """Each notification's usable address, asked of contacts a few at a time; never kept past the round."""
+        gate = asyncio.Semaphore(at_once)
+
+        async def one(row: Any) -> str | _Unavailable | None:
+            async with gate:
+                try:
+                    return await self._address(row)
+                except _Unavailable as e:
+                    return e
+
+        found = await asyncio.gather(*(one(r) for r in rows))
+        return {r.notification_id: a for r, a in zip(rows, found, strict=True)}
 
     async def _address(self, row: Any) -> str | None:
         if row.recipient_kind == "party":

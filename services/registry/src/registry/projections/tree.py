@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 from kit.store import Recorded
+from kit.store.eventstore import writes_only
+from kit.store.inserts import insert_many
 
 from ..tables import headcounts, org_names, org_parents, orgs
 
 
+@writes_only  # inserts and updates, never a result read: the event store pipelines them with its own writes
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     """Applies the registry's own events in the append's transaction, one multi-row insert per table."""
     # rows wait per table and go in one executemany each: a round trip per table, not per event
@@ -49,7 +52,6 @@ async def _flush(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
     if rows["orgs"]:
         await conn.execute(pg_insert(orgs).on_conflict_do_nothing(), rows["orgs"])
     for key, table in (("names", org_names), ("parents", org_parents), ("headcounts", headcounts)):
-        if rows[key]:
-            await conn.execute(insert(table), rows[key])
+        await insert_many(conn, table, rows[key])
     for pending in rows.values():
         pending.clear()
