@@ -8,6 +8,7 @@ import nats.js.errors
 from kit_helpers import LEDGER, count, headcount, running, times_seen
 from prometheus_client import REGISTRY
 
+from kit import metrics
 from kit.projector import Delivered, Projection, Projector
 from kit.relay import Relay
 from kit.store import EventStore
@@ -64,6 +65,8 @@ async def test_a_poison_message_is_dead_lettered_and_its_aggregate_parked_while_
         await eventually(lambda: _applied(engine, 2))
         await asyncio.sleep(0.5)
         assert order == [("b", 1), ("b", 2)], "the other aggregate flowed; the poisoned one waits"
+        parked = metrics.PARKED.labels(projector.service, projector.consumer)._value.get()
+        assert parked == 1, "the gauge shows the event waiting behind the poisoned one"
         headers, _ = (await stream_messages(nc.jetstream(), "DEADLETTER"))[0]
         assert headers["ce-sequence"] == "1" and "cannot apply" in headers["ps-error"]
         assert await projector.replay() == (0, 1), "still broken: nothing applied out of order"

@@ -98,12 +98,14 @@ class Projector:
         max_deliver: int = 5,
         batch: int = 200,
         retry_base: float = 0.5,
+        replicas: int = 1,
     ) -> None:
         self.engine, self.ledger, self.service, self.projection, self.nc = engine, ledger, service, projection, nc
         self.js = nc.jetstream(timeout=10)
         self.consumer = f"{service}_{projection.name}"
         self.stream = STREAMS[projection.source]
         self.max_deliver, self.batch, self.retry_base = max_deliver, batch, retry_base
+        self.replicas = replicas  # of the dead-letter stream, should this projector be the first to need it
         self.bound = False
         self.backlog = Backlog(ledger, self.consumer, projection.source)
         self._lock_key = lock_key("projector", str(ledger.metadata.schema), self.consumer)
@@ -227,6 +229,9 @@ class Projector:
                     await self._keep(conn, position, aggregate, "dead" if dead else "failing", msg, error)
                     (outcome.dead.append((msg, error)) if dead else outcome.naks.append(msg))
             await backlog.advance(conn, highest)
+            if rows or blocked:  # the backlog may have changed: count what waits behind a failing event
+                parked = sum(1 for r in await backlog.open_rows(conn) if r.status == "parked")
+                metrics.PARKED.labels(self.service, self.consumer).set(parked)
         metrics.PROJECTION_POSITION.labels(self.service, self.consumer).set(highest)
         return outcome
 
@@ -267,7 +272,10 @@ class Projector:
         try:
             await self.js.stream_info(DEAD_LETTER_STREAM)
         except nats.js.errors.NotFoundError:
-            await self.js.add_stream(StreamConfig(name=DEAD_LETTER_STREAM, subjects=["deadletter.>"], storage=StorageType.FILE))
+            config = StreamConfig(
+                name=DEAD_LETTER_STREAM, subjects=["deadletter.>"], storage=StorageType.FILE, num_replicas=self.replicas
+            )
+            await self.js.add_stream(config)
         kept = {k: v for k, v in headers.items() if not k.startswith("Nats-")}
         kept.update({"ps-consumer": self.consumer, "ps-error": error[:500]})
         await self.js.publish(f"deadletter.{self.service}.{self.projection.name}", body, headers=kept)

@@ -95,8 +95,12 @@ class Dispatcher:
         except Exception:
             log.exception("request failed", verb=verb_name)
             reply, outcome = _refusal(unavailable("the service failed to answer; it has been logged").as_error()), "error"
+        elapsed = time.perf_counter() - started
         metrics.REQUESTS.labels(self.service, verb_name, outcome).inc()
-        metrics.REQUEST_SECONDS.labels(self.service, verb_name).observe(time.perf_counter() - started)
+        metrics.REQUEST_SECONDS.labels(self.service, verb_name).observe(elapsed)
+        # names and rules only, never values or messages: a refusal's message may quote what was sent (PD1)
+        refused = [(d.get("field"), d.get("rule")) for d in reply.get("error", {}).get("details", [])] if outcome != "ok" else []
+        log.debug("request", verb=verb_name, outcome=outcome, ms=round(elapsed * 1000, 1), refused=refused)
         return json.dumps(reply, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
     async def _handle(self, verb_name: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:

@@ -113,7 +113,16 @@ class Service:
         self.read_models = list(wiring.read_models)
         self.runtime = runtime
         self.projectors = [
-            Projector(engine, self.ledger, self.name, p, nc, max_deliver=settings.max_deliver, batch=settings.projector_batch)
+            Projector(
+                engine,
+                self.ledger,
+                self.name,
+                p,
+                nc,
+                max_deliver=settings.max_deliver,
+                batch=settings.projector_batch,
+                replicas=settings.stream_replicas,
+            )
             for p in wiring.projections
         ]
         if self.publishes:

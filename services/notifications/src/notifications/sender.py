@@ -39,7 +39,7 @@ class Sender:
         self, store: EventStore, settings: NotificationsSettings, requests: RequestClient, now: Callable[[], datetime] = clock.now
     ) -> None:
         self.store, self.settings, self.requests, self.now = store, settings, requests, now
-        self.signer = Signer(settings.token_private_key) if settings.token_private_key else None
+        self.signer = Signer(settings.token_private_key, settings.token_audience) if settings.token_private_key else None
         self.mailer = mail.Mailer(settings)
         self.wake = asyncio.Event()
 
