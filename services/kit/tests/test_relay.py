@@ -125,3 +125,15 @@ async def _at_least(nc, n: int):  # type: ignore[no-untyped-def]
 
 async def _one_active(*relays: Relay) -> bool:
     return sum(r.active for r in relays) == 1
+
+
+async def test_a_publish_the_stream_refuses_comes_back_as_a_refusal_not_a_timeout(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+    from kit.relay import StreamBehind
+
+    relay = relay_for(store, nc)
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    async with store.engine.connect() as conn:
+        await relay.sync(conn)  # the stream is made, empty: the relay expects to write its first message
+        await nc.jetstream().publish("registry.org.headcount_reported", b"{}")  # a stranger takes sequence 1
+        with pytest.raises(StreamBehind, match="wrong last sequence"):
+            await relay.publish_batch(conn)  # refused at once (nats-py alone would leave it pending for 30 s)

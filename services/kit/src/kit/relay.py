@@ -30,6 +30,24 @@ from .store.tables import Ledger
 log = logs.get("relay")
 
 
+def refusals_resolved(js: Any) -> Any:
+    """nats-py (2.16) raises inside its publish-ack callback when the stream refuses a message (a wrong expected
+    sequence, say), so the publish's future never resolves and the relay would wait out its timeout; here such a
+    future gets the refusal at once. Must run before the context's first `publish_async`, which binds the callback."""
+    handle = js._handle_async_reply
+
+    async def resolving(msg: Any) -> None:
+        try:
+            await handle(msg)
+        except nats.js.errors.APIError as e:
+            future = js._publish_async_futures.get(msg.subject[len(js._async_reply_prefix or b"") :])
+            if future is not None and not future.done():
+                future.set_exception(e)
+
+    js._handle_async_reply = resolving
+    return js
+
+
 def stream_config(context: str, replicas: int = 1) -> StreamConfig:
     """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes."""
     return StreamConfig(
@@ -84,7 +102,7 @@ class Relay:
         replicas: int = 1,
     ) -> None:
         self.engine, self.ledger, self.context, self.nc = engine, ledger, context, nc
-        self.js = nc.jetstream(timeout=10)
+        self.js = refusals_resolved(nc.jetstream(timeout=10))
         self.stream = STREAMS[context]
         self.batch, self.idle_check, self.replicas = batch, idle_check, replicas
         self.wake = asyncio.Event()
