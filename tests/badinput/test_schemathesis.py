@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
@@ -25,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import record
 from test_orgs_api import union
 
-from profset.servers import free_port
-from profset.testing import Stack
+from profset.testing import Stack, serving
 
 EXAMPLES = 4
 """Examples per operation, mode and id source, each sent as every role; derandomised: every run sends the same."""
@@ -38,18 +36,8 @@ DUMP = os.environ.get("SCHEMATHESIS_DUMP")
 @pytest.fixture
 async def site(stack: Stack) -> AsyncIterator[str]:
     """The stack's gateway on a real port of this machine, served from this event loop."""
-    port = free_port()
-    config = uvicorn.Config(stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "the gateway did not start listening"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
+    async with serving(stack.app) as url:
+        yield url
 
 
 async def _known_ids(stack: Stack, h: dict[str, str], primary: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset.servers import free_port
-from profset.testing import Keys, eventually, stream_messages
+from profset.testing import Keys, eventually, service_settings, stream_messages
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 
@@ -47,12 +47,7 @@ def start_exchange(database_url: str, nats_url: str, keys: Keys, log: Path) -> s
 async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill(
     victim: str, database_url: str, nats_server: Any, keys: Keys, nc: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    settings = {
-        "database_url": database_url,
-        "nats_url": nats_server.url,
-        "token_public_key": keys.public,
-        "master_key": keys.master,
-    }
+    settings = service_settings(database_url, nats_server.url, keys)
     engine = make_engine(database_url)
     async with create_registry(RegistrySettings(**settings)).running():
         folder = tmp_path / "union"

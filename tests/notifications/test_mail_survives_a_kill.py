@@ -25,7 +25,7 @@ from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset.servers import free_port
-from profset.testing import Keys, eventually
+from profset.testing import Keys, eventually, service_settings
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 
@@ -50,12 +50,7 @@ def start_notifications(shared: dict[str, str], keys: Keys, smtp_port: int, log:
 async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_across_a_kill(
     database_url: str, nats_server: Any, keys: Keys, nc: Any, smtp: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    shared = {
-        "database_url": database_url,
-        "nats_url": nats_server.url,
-        "token_public_key": keys.public,
-        "master_key": keys.master,
-    }
+    shared = service_settings(database_url, nats_server.url, keys)
     engine = make_engine(database_url)
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(create_registry(RegistrySettings(**shared)).running())

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from profset.servers import free_port
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset.testing import ADMIN_PASSWORD, Stack, serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -79,20 +76,8 @@ async def union(stack: Stack) -> Union:
 @pytest.fixture
 async def site(stack: Stack) -> AsyncIterator[str]:
     """The stack's gateway (already started) on a real TCP port of this machine, in this event loop."""
-    port = free_port()
-    config = uvicorn.Config(
-        stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "the gateway did not start listening"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
+    async with serving(stack.app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from contracts.base import Payload
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
 from kit import logs
 from kit.access import permits
@@ -21,7 +22,7 @@ from kit.ids import new_id
 
 from ..deps import Caller, Gateway, ask, get_gateway
 from ..errors import ApiError
-from .forms import messages
+from .forms import messages, parse
 from .i18n import Formats, pick
 from .session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
 from .words import INDICATORS, RATIOS, label
@@ -125,6 +126,26 @@ class Ui:
             return await self.ask(service, verb, payload, command=True), {}
         except ApiError as e:
             return None, self.errors(e.error)
+
+    async def submit(
+        self,
+        model: type[Payload],
+        values: dict[str, Any],
+        service: str,
+        verb: str,
+        ids: dict[str, str],
+        required: tuple[str, ...] = (),
+    ) -> dict[str, str]:
+        """A form sent as a command: the messages of its problems or of the refusal, by field; empty once done.
+        `required` names fields the contract may leave out but this form may not."""
+        body, problems = parse(model, values)
+        if body is None:
+            return self.errors(problems)
+        missing = [{"field": f, "rule": "missing"} for f in required if not getattr(body, f)]
+        if missing:
+            return self.errors(missing)
+        _, errors = await self.attempt(service, verb, {**body.model_dump(mode="json", exclude_none=True), **ids})
+        return errors
 
     def can(self, action: str, org_id: str, lineage: list[str] | None = None) -> bool:
         """Whether §5 lets this user do `action` at an org (lineage: the org, then up towards the user's root)."""

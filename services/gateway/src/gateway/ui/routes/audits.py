@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from contracts.audits import Closing, Completion, Finding, Remediation, Scheduling, Severity, Start
 from contracts.officers import OfficerRole
 
-from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 from .orgs import LIGHTS
@@ -57,12 +56,11 @@ async def audits_page(ui: UiDep, org_id: str) -> Response:
 async def schedule(ui: UiDep, org_id: str) -> Response:
     """Plans the audit of a child org (the form is on the parent's audits page)."""
     child = str(ui.form.get("org_id") or "")
-    body, problems = parse(Scheduling, {"planned_on": ui.form.get("planned_on") or None, "by_org_id": org_id})
-    errors = ui.errors(problems) if problems else {}
-    if not child:
-        errors["org_id"] = ui.errors([{"field": "org_id", "rule": "missing"}])["org_id"]
-    if body is not None and not errors:
-        _, errors = await ui.attempt("audits", "schedule_audit", {**body.model_dump(mode="json"), "org_id": child})
+    values = {"planned_on": ui.form.get("planned_on") or None, "by_org_id": org_id}
+    if child:
+        errors = await ui.submit(Scheduling, values, "audits", "schedule_audit", {"org_id": child})
+    else:
+        errors = ui.errors([{"field": "org_id", "rule": "missing"}])
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}/audits")
     return ui.page("audits.html", 422, **{**await _audits_context(ui, org_id), "errors": errors})
@@ -82,10 +80,7 @@ async def audit_page(ui: UiDep, audit_id: str) -> Response:
 
 async def _step(ui: Ui, audit_id: str, verb: str, model: Any, values: dict[str, Any], extra: dict[str, Any]) -> Response:
     """One step of an audit from a form; problems are shown beside the form's fields."""
-    body, problems = parse(model, values)
-    errors = ui.errors(problems) if problems else {}
-    if body is not None:
-        _, errors = await ui.attempt("audits", verb, {**body.model_dump(mode="json", exclude_none=True), **extra})
+    errors = await ui.submit(model, values, "audits", verb, extra)
     if not errors:
         return ui.back(f"/ui/audits/{audit_id}")
     return ui.page("audit.html", 422, **{**await _audit_context(ui, audit_id), "errors": errors})

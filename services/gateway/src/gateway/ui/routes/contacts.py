@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from contracts.contacts import Consent, ConsentMethod, ContactKind, ContactPoint, Withdrawal
 
-from ..forms import parse
 from ..page import PageRoute, Ui, UiDep
 from .orgs import lineage
 
@@ -41,12 +40,7 @@ async def contact_base(ui: UiDep, org_id: str) -> Response:
 
 async def _consent(ui: Ui, contact_id: str, verb: str, model: Any, values: dict[str, Any]) -> Response:
     org_id = str(ui.form.get("org_id") or "")
-    body, problems = parse(model, values)
-    errors = ui.errors(problems) if problems else {}
-    if body is not None:
-        _, errors = await ui.attempt(
-            "contacts", verb, {**body.model_dump(mode="json", exclude_none=True), "contact_id": contact_id}
-        )
+    errors = await ui.submit(model, values, "contacts", verb, {"contact_id": contact_id})
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}/contacts")
     shown = {f"{contact_id}-{k}": v for k, v in errors.items()}
@@ -71,13 +65,10 @@ async def add_point(ui: UiDep, org_id: str) -> Response:
     consent = {"given_at": form.get("given_at"), "method": form.get("method")} if form.get("given_at") else None
     values = {"kind": form.get("kind") or None, "value": form.get("value") or None, "consent": consent}
     person = str(form.get("person_id") or "")
-    point, problems = parse(ContactPoint, values)
-    errors = ui.errors(problems) if problems else {}
-    if not person:
-        errors = {**errors, **ui.errors([{"field": "person_id", "rule": "missing"}])}
-    if point is not None and not errors:
-        payload = {**point.model_dump(mode="json", exclude_none=True), "person_id": person}
-        _, errors = await ui.attempt("contacts", "add_contact_point", payload)
+    if person:
+        errors = await ui.submit(ContactPoint, values, "contacts", "add_contact_point", {"person_id": person})
+    else:
+        errors = ui.errors([{"field": "person_id", "rule": "missing"}])
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}/contacts")
     return ui.page("contacts.html", 422, **{**await _context(ui, org_id), "errors": {f"new-{k}": v for k, v in errors.items()}})

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from contracts.officers import Appointment, OfficerRole, Relief
 from contracts.registry import Headcount, OrgChanges
 
-from ..forms import flag, parse
+from ..forms import flag
 from ..page import PageRoute, Ui, UiDep
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -119,13 +119,7 @@ async def _parents(ui: Ui, org: dict[str, Any], ids: list[str]) -> list[dict[str
 @router.post("/orgs/{org_id}/move")
 async def move_org(ui: UiDep, org_id: str) -> Response:
     values = {"parent_id": ui.form.get("parent_id") or None, "effective_on": ui.form.get("effective_on") or None}
-    changes, problems = parse(OrgChanges, values)
-    errors = ui.errors(problems) if problems else {}
-    if changes is not None and not changes.parent_id:
-        errors = ui.errors([{"field": "parent_id", "rule": "missing"}])
-    if not errors and changes is not None:
-        payload = {**changes.model_dump(mode="json", exclude_none=True), "org_id": org_id}
-        _, errors = await ui.attempt("registry", "change_org", payload)
+    errors = await ui.submit(OrgChanges, values, "registry", "change_org", {"org_id": org_id}, required=("parent_id",))
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}")
     return ui.page("org.html", 422, **await org_context(ui, org_id), errors=errors)
@@ -134,11 +128,7 @@ async def move_org(ui: UiDep, org_id: str) -> Response:
 @router.post("/orgs/{org_id}/headcount")
 async def report_headcount(ui: UiDep, org_id: str) -> Response:
     values = {"members": ui.form.get("members") or None, "as_of": ui.form.get("as_of") or None}
-    headcount, problems = parse(Headcount, values)
-    errors = ui.errors(problems) if problems else {}
-    if headcount is not None:
-        payload = {**headcount.model_dump(mode="json", exclude_none=True), "org_id": org_id}
-        _, errors = await ui.attempt("registry", "report_headcount", payload)
+    errors = await ui.submit(Headcount, values, "registry", "report_headcount", {"org_id": org_id})
     return await _after(ui, org_id, "hc", errors)
 
 
@@ -153,26 +143,16 @@ async def appoint(ui: UiDep, org_id: str) -> Response:
         "released": flag(form, "released"),
         "trained": flag(form, "trained"),
     }
-    appointment, problems = parse(Appointment, values)
-    errors = ui.errors(problems) if problems else {}
-    if appointment is not None and not appointment.full_name:
-        errors = ui.errors([{"field": "full_name", "rule": "missing"}])
-    if appointment is not None and not errors:
-        payload = {**appointment.model_dump(mode="json", exclude_none=True), "org_id": org_id}
-        _, errors = await ui.attempt("registry", "assign_officer", payload)
+    errors = await ui.submit(Appointment, values, "registry", "assign_officer", {"org_id": org_id}, required=("full_name",))
     return await _after(ui, org_id, "of", errors)
 
 
 @router.post("/officers/{officer_id}/relief")
 async def relieve(ui: UiDep, officer_id: str) -> Response:
     """An officer leaves the post from a date (today unless given)."""
-    org_id = str(ui.form.get("org_id") or "")
-    relief, problems = parse(Relief, {"until": ui.form.get("until") or None})
-    errors = ui.errors(problems) if problems else {}
-    if relief is not None:
-        payload = {**relief.model_dump(mode="json", exclude_none=True), "officer_id": officer_id}
-        _, errors = await ui.attempt("registry", "relieve_officer", payload)
-    return await _after(ui, org_id, "of", errors)
+    values = {"until": ui.form.get("until") or None}
+    errors = await ui.submit(Relief, values, "registry", "relieve_officer", {"officer_id": officer_id})
+    return await _after(ui, str(ui.form.get("org_id") or ""), "of", errors)
 
 
 async def _after(ui: Ui, org_id: str, prefix: str, errors: dict[str, str]) -> Response:
