@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import Union, shot, sign_in
 
-from profset.testing import Stack
+from profset.testing import Stack, eventually
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +86,30 @@ async def test_a_draft_without_a_title_is_refused_beside_the_field_in_russian_an
     await page.get_by_role("button", name="Save the draft").click()
     assert await page.locator("#title-error").inner_text() == "Fill this in."
     assert await page.locator("html").get_attribute("lang") == "en"
+
+
+async def test_a_territorial_org_sends_on_a_cascade_it_held_for_review(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    h, t1, p1 = union.admin, union.orgs["t1"]["id"], union.orgs["p1"]["id"]
+    policy = await stack.http.put(f"/api/v1/orgs/{t1}/exchange-policy", json={"hold_for_review": True}, headers=h)
+    assert policy.status_code == 200, policy.text
+    news = {"org_id": union.orgs["cc"]["id"], "title": "Итоги пленума ЦК", "body": "Текст", "kind": "news"}
+    material = (await stack.http.post("/api/v1/materials", json=news, headers=h)).json()["id"]
+    sent = await stack.http.post(f"/api/v1/materials/{material}/cascade", json={"to": [t1]}, headers=h)
+    assert sent.status_code == 202, sent.text
+
+    page = await sign_in(browser, site, "staff.t1")
+    await page.goto(f"/ui/orgs/{t1}/inbox")
+    row = page.get_by_role("row", name="Итоги пленума ЦК")
+    await row.get_by_text("задержано для проверки").wait_for()
+    assert await _reached(stack, h, material, p1) is False, "held: the primary org has nothing yet"
+    await row.get_by_role("button", name="Разослать нижестоящим").click()
+    await page.get_by_role("row", name="Итоги пленума ЦК").get_by_text("разослано ниже").wait_for()
+    await shot(page, "cascade-released")
+    await eventually(lambda: _reached(stack, h, material, p1))
+
+
+async def _reached(stack: Stack, h: dict[str, str], material: str, org: str) -> bool:
+    rows = (await stack.http.get(f"/api/v1/materials/{material}/deliveries", headers=h)).json()
+    return org in {r["recipient"] for r in rows}

@@ -6,7 +6,7 @@ import base64
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.exchange import GetAttachment, GetMaterial, Inbox, ListDeliveries, ListMaterials, ListParticipation, ListParties
@@ -112,10 +112,21 @@ class MaterialQueries:
         """What reached an org, newest first; `overdue`: not acknowledged within the allowed days."""
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
-            d = deliveries.c
+            d, release = deliveries.c, cascade_runs.alias("release")
             stmt = (
-                select(d.material_id, materials.c.title, d.from_org_id, d.route, d.held, d.delivered_at, d.acknowledged_at)
+                select(
+                    d.material_id,
+                    materials.c.title,
+                    d.from_org_id,
+                    d.route,
+                    d.held,
+                    d.delivered_at,
+                    d.acknowledged_at,
+                    release.c.created_at.label("released_at"),
+                )
                 .join(materials, materials.c.material_id == d.material_id)
+                # a held cascade, once released, runs on as `<cascade>@<the holding org>`
+                .outerjoin(release, release.c.run_id == func.concat(d.cascade_id, "@", d.org_id))
                 .where(d.org_id == q.org_id)
                 .order_by(d.delivered_at.desc())
             )
@@ -129,6 +140,7 @@ class MaterialQueries:
                     "from_org_id": r.from_org_id,
                     "route": r.route,
                     "held_for_review": r.held,
+                    "released_at": r.released_at.isoformat() if r.released_at else None,
                     "delivered_at": r.delivered_at.isoformat(),
                     "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
                 }

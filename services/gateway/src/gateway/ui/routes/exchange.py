@@ -27,7 +27,8 @@ async def inbox(ui: UiDep, org_id: str) -> Response:
     rows = await ui.ask("exchange", "inbox", {"org_id": org_id})
     names = await org_names(ui, [r["from_org_id"] for r in rows])
     ids = [o["id"] for o in await lineage(ui, org)]
-    return ui.page("inbox.html", org=org, rows=rows, names=names, may_ack=ui.can("acknowledge", org_id, ids))
+    may = {"may_ack": ui.can("acknowledge", org_id, ids), "may_release": ui.can("write_materials", org_id, ids)}
+    return ui.page("inbox.html", org=org, rows=rows, names=names, **may)
 
 
 @router.get("/orgs/{org_id}/materials")
@@ -130,6 +131,16 @@ async def request_publication(ui: UiDep, material_id: str) -> Response:
 async def acknowledge(ui: UiDep, material_id: str) -> Response:
     org_id = str(ui.form.get("org_id") or "")
     _, errors = await ui.attempt("exchange", "acknowledge", {"material_id": material_id, "org_id": org_id})
+    if errors:
+        return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
+    return ui.back(f"/ui/orgs/{org_id}/inbox")
+
+
+@router.post("/materials/{material_id}/release")
+async def release(ui: UiDep, material_id: str) -> Response:
+    """An org that holds cascades for review sends this one on to the orgs under it (X1)."""
+    org_id = str(ui.form.get("org_id") or "")
+    _, errors = await ui.attempt("exchange", "release_cascade", {"material_id": material_id, "org_id": org_id})
     if errors:
         return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
     return ui.back(f"/ui/orgs/{org_id}/inbox")
