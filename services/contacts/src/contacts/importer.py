@@ -60,7 +60,7 @@ class ContactRow(Row):
     consent_method: ConsentMethod | None = None
 
 
-async def run(folder: Path, settings: ContactsSettings, progress: Progress | None = None, wait: float = 300) -> Outcome:
+async def run(folder: Path, settings: ContactsSettings, progress: Progress | None = None, wait: float = 120) -> Outcome:
     """Imports `channels.csv` and `contact_points.csv` from `folder`; writes nothing unless every row passes."""
     problems: list[Problem] = []
     rows = {
@@ -87,13 +87,16 @@ async def run(folder: Path, settings: ContactsSettings, progress: Progress | Non
 
 
 async def _caught_up(store: EventStore, wait: float) -> bool:
-    """Waits until the registry mirror has applied every event the registry's ledger holds now."""
+    """Waits until the registry mirror has applied every event the registry's ledger holds now, for as long as it
+    moves: false only once it has not moved for `wait` seconds (a big union's registry import takes a while to
+    mirror; a mirror that does not move means the contacts service is not running)."""
     async with store.engine.connect() as conn:
         if (await conn.execute(text("SELECT to_regclass('registry.events')"))).scalar() is None:
             return True
         target = (await conn.execute(text("SELECT coalesce(max(position), 0) FROM registry.events"))).scalar_one()
     checkpoints = ledger.checkpoints.c
-    deadline = asyncio.get_running_loop().time() + wait
+    clock, last = asyncio.get_running_loop().time, -1
+    deadline = clock() + wait
     while True:
         async with store.engine.connect() as conn:
             applied = (
@@ -103,7 +106,9 @@ async def _caught_up(store: EventStore, wait: float) -> bool:
             ).scalar_one()
         if applied >= target:
             return True
-        if asyncio.get_running_loop().time() > deadline:
+        if applied > last:
+            last, deadline = applied, clock() + wait
+        elif clock() > deadline:
             return False
         await asyncio.sleep(0.5)
 
