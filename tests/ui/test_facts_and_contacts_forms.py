@@ -97,3 +97,32 @@ async def test_staff_appoint_an_information_worker_and_relieve_them(stack: Stack
         )
     ).json()
     assert relieved["full_name"] == "Соколов Пётр Ильич", "history keeps the post held until today"
+
+
+async def test_a_primary_org_adopts_its_quarterly_plan_and_reports_on_it(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    p1 = union.orgs["p1"]["id"]
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}")
+    await page.get_by_role("link", name="Квартальные планы").click()
+    await page.get_by_text("Планы пока не приняты.").wait_for()
+    form = page.locator("section", has=page.get_by_role("heading", name="Принять план"))
+    await form.get_by_role("button", name="Принять").click()
+    await form.locator(".error").first.wait_for()  # no items: refused beside the field
+
+    quarter = await form.get_by_label("Квартал").input_value()
+    await form.get_by_label("Что запланировано, по пункту в строке").fill("Обновлять стенд еженедельно\n\nВыпустить листовку")
+    await form.get_by_role("button", name="Принять").click()
+    plan = page.locator("section", has=page.get_by_role("heading", name=quarter))
+    await plan.get_by_text("Выпустить листовку").wait_for()
+    await plan.get_by_label("Как выполнен план").fill("Стенд обновлялся, листовка вышла.")
+    await plan.get_by_role("button", name="Отчитаться").click()
+    await page.get_by_text("Стенд обновлялся, листовка вышла.").wait_for()
+    await shot(page, "quarterly-plan")
+    [kept] = (await stack.http.get(f"/api/v1/orgs/{p1}/plans", headers=union.admin)).json()
+    assert (kept["quarter"], kept["items"], kept["summary"]) == (
+        quarter,
+        ["Обновлять стенд еженедельно", "Выпустить листовку"],
+        "Стенд обновлялся, листовка вышла.",
+    )
