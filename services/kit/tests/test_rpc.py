@@ -102,3 +102,24 @@ async def test_a_service_without_its_database_answers_unavailable(nats_server, n
 async def test_no_service_listening_is_unavailable_not_an_exception(nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     reply = await RequestClient(nc, timeout=0.5).request("registry", "total", {}, token=keys.token())
     assert reply.error is not None and reply.error.code == "unavailable"
+
+
+async def test_a_request_sent_before_its_service_subscribes_is_answered_once_it_does(nc) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    client = RequestClient(nc)
+
+    async def starts_late() -> None:
+        await asyncio.sleep(0.3)
+
+        async def answer(msg) -> None:  # type: ignore[no-untyped-def]
+            await msg.respond(b'{"ok":true,"data":1}')
+
+        await nc.subscribe("svc.late.ping", cb=answer)
+
+    starting = asyncio.create_task(starts_late())
+    reply = await client.request("late", "ping", {}, token="t")
+    await starting
+    assert reply.ok and reply.data == 1, "no responders at first: sent again until the service answers"
+    missing = await client.request("nobody", "ping", {}, token="t")
+    assert not missing.ok and missing.error is not None and missing.error.code.value == "unavailable"

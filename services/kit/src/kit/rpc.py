@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -162,6 +163,10 @@ def _refusal(error: Error) -> dict[str, Any]:
     return Reply(ok=False, error=error).model_dump(mode="json", exclude_none=True)
 
 
+NO_RESPONDERS_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8, 0)
+"""Waits between sends of a request nobody is subscribed to yet (about 1.5 s in all), the last try answering."""
+
+
 class RequestClient:
     """Sends requests to services on behalf of an actor token (the gateway, or a service itself)."""
 
@@ -188,8 +193,14 @@ class RequestClient:
             headers[RequestHeader.CORRELATION_ID] = correlation_id
         if min_positions:
             headers[RequestHeader.MIN_POSITIONS] = json.dumps(dict(min_positions))
-        try:
-            msg = await self.nc.request(service_subject(service, verb), body.encode(), timeout=self.timeout, headers=headers)
-        except (TimeoutError, nats.errors.NoRespondersError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
-            return Reply(ok=False, error=unavailable(f"the {service} service did not answer; retry").as_error())
-        return Reply.model_validate_json(msg.data)
+        subject = service_subject(service, verb)
+        for pause in NO_RESPONDERS_PAUSES:
+            try:
+                msg = await self.nc.request(subject, body.encode(), timeout=self.timeout, headers=headers)
+                return Reply.model_validate_json(msg.data)
+            except nats.errors.NoRespondersError:
+                # nobody got it (a service starting, or restarting in a rollout): safe to send again, even a command
+                await asyncio.sleep(pause)
+            except (TimeoutError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
+                break
+        return Reply(ok=False, error=unavailable(f"the {service} service did not answer; retry").as_error())
