@@ -1,16 +1,16 @@
-"""The event store: atomic, ordered, idempotent appends and stream reads over one service's ledger."""
+"""The event store: atomic, ordered, idempotent appends and stream reads over one service's ledger (its values
+live in `records`, re-exported here)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import Table, func, text
@@ -25,70 +25,14 @@ from .. import ids, metrics
 from ..db import Direct, wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
+from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
 from .tables import Ledger
 
 S = TypeVar("S")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Fold(Generic[S]):
-    """How a stream's events fold into a state, and whether to cache and snapshot that state."""
-
-    initial: S
-    evolve: Callable[[S, Event], S]
-    encode: Callable[[S], Any] | None = None
-    decode: Callable[[Any], S] | None = None
-    snapshot_every: int = 200
-    cached: bool = False
-
-
-@dataclass(frozen=True)
-class Meta:
-    """Who asked and which command this is; travels with every append."""
-
-    command_id: str | None = None
-    fingerprint: str = ""
-    correlation_id: str | None = None
-    causation_id: str | None = None
-    actor: str | None = None
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """An event as the ledger holds it."""
-
-    position: int
-    event_id: str
-    stream_id: str
-    version: int
-    event: Event
-    recorded_at: datetime
-    correlation_id: str | None = None
-    causation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Committed:
-    """What an append (or the first run of a repeated command) answered."""
-
-    reply: dict[str, Any]
-    positions: tuple[int, ...] = ()
-    version: int = 0
-    repeated: bool = False
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Events for one stream, appended only if the stream is still at `expected_version` (None: anywhere)."""
-
-    stream_id: str
-    events: Sequence[Event]
-    expected_version: int | None = None
-
-
-class VersionConflict(Exception):
-    """The stream moved on since it was read; the handler may load and decide again."""
+NO_META = Meta()
+"""An append's metadata when the caller gives none (frozen, so one serves every call)."""
+__all__ = ["Batch", "Committed", "EventStore", "Fold", "Meta", "Recorded", "VersionConflict", "fingerprint"]
 
 
 class _Repeated(Exception):
@@ -110,11 +54,6 @@ class _Pending:
     data: Any
     also: Also | None
     done: asyncio.Future[Committed] = field(repr=False)
-
-
-def fingerprint(*parts: object) -> str:
-    """A digest of a request, so a reused idempotency key with another request is refused."""
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
 class EventStore:
@@ -202,7 +141,7 @@ class EventStore:
         events: Sequence[Event],
         *,
         expected_version: int | None,
-        meta: Meta = Meta(),
+        meta: Meta = NO_META,
         data: Any = None,
     ) -> Committed:
         """Appends the events at `expected_version` (None: wherever the stream is) in one transaction.
@@ -216,7 +155,7 @@ class EventStore:
         self,
         batches: Sequence[Batch],
         *,
-        meta: Meta = Meta(),
+        meta: Meta = NO_META,
         data: Any = None,
         also: Also | None = None,
     ) -> Committed:
