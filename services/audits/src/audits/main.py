@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts import audits as a
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 
@@ -22,7 +23,7 @@ def wire(rt: Runtime) -> Wiring:
     """The audits service's verbs, read models and consumers of registry and contacts facts."""
     audit, plan = AuditHandlers(rt.store), PlanHandlers(rt.store)
     compliance, audits, plans, contests = (
-        ComplianceQueries(rt.engine),
+        ComplianceQueries(rt.engine, ReadCache(rt.ledger, "audits")),
         AuditQueries(rt.engine),
         PlanQueries(rt.engine),
         ContestQueries(rt.engine),

@@ -15,3 +15,4 @@ PROJECTION_LAG = Gauge("profset_projection_lag_messages", "Messages not yet deli
 PROJECTION_POSITION = Gauge("profset_projection_position", "Source position last applied", ["service", "consumer"])
 DEAD_LETTERED = Counter("profset_dead_lettered_total", "Messages given up on", ["service", "consumer"])
 PARKED = Gauge("profset_parked_events", "Events parked behind a failing one", ["service", "consumer"])
+READ_CACHE = Counter("profset_read_cache_total", "Answers asked of a read cache, by hit or miss", ["cache", "outcome"])

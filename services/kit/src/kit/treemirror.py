@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
@@ -17,7 +18,7 @@ from .access import require
 from .errors import not_found
 from .projector import Delivered
 from .tokens import Actor
-from .tree import subtree
+from .tree import children_index, walk
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,17 @@ class Orgs:
             current = self.parents[current]
         return chain
 
+    @cached_property
+    def below(self) -> dict[str, list[str]]:
+        """Each org's children that day, in id order: built once per tree, as a cached tree serves many reads."""
+        return children_index(self.parents)
+
     def children(self, org_id: str) -> list[str]:
-        return sorted(o for o, parent in self.parents.items() if parent == org_id)
+        return list(self.below.get(org_id, ()))
 
     def subtree(self, org_id: str) -> list[str]:
         """The org and every org under it that day, parents before children."""
-        return subtree(self.parents, org_id)
+        return walk(self.below, org_id)
 
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contracts import kpi as k
 from kit.projector import Projection
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 
@@ -18,7 +19,7 @@ from .tables import READ_MODELS, ledger, metadata
 
 def wire(rt: Runtime) -> Wiring:
     """The kpi service's verbs, own read models and consumers of the registry, contacts and exchange."""
-    handlers, queries = KpiHandlers(rt.store), KpiQueries(rt.engine)
+    handlers, queries = KpiHandlers(rt.store), KpiQueries(rt.engine, ReadCache(rt.ledger, "kpi"))
     commands: VerbTable = {
         "set_targets": (k.SetTargets, handlers.set_targets),
         "close_period": (k.ClosePeriod, handlers.close_period),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.audits import GetCompliance, ListRules, Status, SummariseCompliance
+from kit.readcache import ReadCache
 from kit.rpc import Context
 from kit.tokens import Actor
 from kit.treemirror import Orgs, orgs_on
@@ -34,9 +35,12 @@ def verdict_row(v: Verdict) -> dict[str, Any]:
     }
 
 
-async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs") -> Orgs:
-    """The tree on `day`, once the actor may do `action` at the org (404 if it does not exist then)."""
-    tree = await orgs_on(conn, TREE, day)
+async def tree_for(
+    conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs", cache: ReadCache | None = None
+) -> Orgs:
+    """The tree on `day` (kept in the cache if given), once the actor may do `action` at the org (404 if it does
+    not exist then)."""
+    tree = await (orgs_on(conn, TREE, day) if cache is None else cache.get(conn, ("tree", day), lambda: orgs_on(conn, TREE, day)))
     tree.require(actor, action, org_id)
     return tree
 
@@ -57,15 +61,19 @@ def list_rules() -> list[dict[str, Any]]:
 class ComplianceQueries:
     """`get_compliance` and `summarise_compliance`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, cache: ReadCache) -> None:
+        self.engine, self.cache = engine, cache
 
     async def get_compliance(self, q: GetCompliance, ctx: Context) -> list[dict[str, Any]]:
         """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
+        day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, q.as_of or ctx.today)
-            verdicts = (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]
-        return [verdict_row(v) for v in verdicts]
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, cache=self.cache)
+
+            async def verdicts() -> list[dict[str, Any]]:
+                return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
+
+            return await self.cache.get(conn, ("compliance", q.org_id, day), verdicts)
 
     async def list_rules(self, _q: ListRules, _ctx: Context) -> list[dict[str, Any]]:
         """The rule catalogue."""
@@ -75,20 +83,27 @@ class ComplianceQueries:
         """Per rule, how many orgs of the subtree have each verdict, and which breach it."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day)
-            subtree = tree.subtree(q.org_id)
-            verdicts = await verdicts_of(conn, tree, subtree)
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        breaching: dict[str, list[str]] = defaultdict(list)
-        for org_id, found in verdicts.items():
-            for v in found:
-                counts[v.rule][v.status.value] += 1
-                if v.status is Status.BREACHED:
-                    breaching[v.rule].append(org_id)
-        rules = {
-            rule: {**{s.value: counts[rule][s.value] for s in Status}, "breaching": sorted(breaching[rule])}
-            for rule in BY_ID
-            if rule in counts
-        }
-        levels = Counter(tree.levels[o] for o in subtree)
-        return {"org_id": q.org_id, "as_of": day.isoformat(), "orgs": len(subtree), "levels": dict(levels), "rules": rules}
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, cache=self.cache)
+
+            async def summary() -> dict[str, Any]:
+                return summarise(q.org_id, tree, await verdicts_of(conn, tree, tree.subtree(q.org_id)))
+
+            return await self.cache.get(conn, ("summary", q.org_id, day), summary)
+
+
+def summarise(org_id: str, tree: Orgs, verdicts: dict[str, list[Verdict]]) -> dict[str, Any]:
+    """Counts a subtree's verdicts per rule and status, with the orgs breaching each rule."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    breaching: dict[str, list[str]] = defaultdict(list)
+    for found_org, found in verdicts.items():
+        for v in found:
+            counts[v.rule][v.status.value] += 1
+            if v.status is Status.BREACHED:
+                breaching[v.rule].append(found_org)
+    rules = {
+        rule: {**{s.value: counts[rule][s.value] for s in Status}, "breaching": sorted(breaching[rule])}
+        for rule in BY_ID
+        if rule in counts
+    }
+    levels = Counter(tree.levels[o] for o in verdicts)
+    return {"org_id": org_id, "as_of": tree.day.isoformat(), "orgs": len(verdicts), "levels": dict(levels), "rules": rules}

@@ -20,11 +20,7 @@ from ..tables import TREE, audits, budgets, headcounts, plans, posts, refreshes,
 async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[str, Facts]:
     """The facts of each org (existing in `tree`) on the tree's day."""
     day, ids = tree.day, [o for o in org_ids if tree.exists(o)]
-    below: dict[str, list[str]] = defaultdict(list)  # one pass over the tree, not one per org: a subtree may hold thousands
-    for org_id, parent in sorted(tree.parents.items()):
-        if parent is not None:
-            below[parent].append(org_id)
-    children = {o: below[o] for o in ids}
+    children = {o: tree.children(o) for o in ids}
     known = sorted({*ids, *(c for cs in children.values() for c in cs)})
     registered = dict(
         (await conn.execute(select(TREE.orgs.c.org_id, TREE.orgs.c.registered_on).where(TREE.orgs.c.org_id.in_(known)))).all()
@@ -72,11 +68,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
 
 async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[str, Members]:
     """A primary org's reported headcount; above it, the sum over the primary orgs under it that day."""
-    wanted, under = set(ids), {o: list[str]() for o in ids}
-    for p in (o for o, level in tree.levels.items() if level == "primary"):
-        for above in tree.lineage(p):
-            if above in wanted:
-                under[above].append(p)
+    under = {o: [p for p in tree.subtree(o) if tree.levels[p] == "primary"] for o in ids}
     primaries = sorted({p for ps in under.values() for p in ps})
     h = headcounts.c
     rows = await conn.execute(

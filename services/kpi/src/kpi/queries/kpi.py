@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
 from kit.errors import not_found
+from kit.readcache import ReadCache
 from kit.rpc import Context
 
 from ..domain.periods import parse_period, series
@@ -20,16 +21,20 @@ from .figures import compute, tree_for
 class KpiQueries:
     """Answers the kpi service's queries from its read models."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, cache: ReadCache) -> None:
+        self.engine, self.cache = engine, cache
 
     async def get_kpi(self, q: GetKpi, ctx: Context) -> dict[str, Any]:
         """K1–K9 of the org for the period (DESIGN.md §7)."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, period)
+            tree = await self.cache.get(conn, ("tree", period.last), lambda: tree_for(conn, period))
             tree.require(ctx.actor, "read_orgs", q.org_id)
-            return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+
+            async def report() -> dict[str, Any]:
+                return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+
+            return await self.cache.get(conn, ("kpi", q.org_id, period.name), report)
 
     async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
         """The targets set for the org's period, and the norms standing in for those not set."""
