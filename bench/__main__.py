@@ -117,8 +117,8 @@ def main(argv: list[str]) -> int:
         "saturated stack shows as latency, not as a lower request rate.",
         "Quick sizes shrink the union, the commands, the cascade and the mail; the rebuild reads 100,000 events "
         "(full: 1,000,000), as the issue asks.",
-        "On this shared machine the ratios move between runs by tens of percent with the other engineers' load; a "
-        "target is read as met only from this run's figures.",
+        "The ratios move between runs by tens of percent on two cores (more when anything else runs); a target is "
+        "read as met only from this run's figures.",
     ]
     write_markdown(Path("BENCHMARKS.md"), figures, TARGETS, mode, before, after, notes)
     return 0

@@ -47,7 +47,7 @@ async def gateway(base: str, db: str, password: str, seconds: float, rate: float
         cc = await scalar(db, "SELECT org_id FROM registry.orgs WHERE level = 'central'")
         subtree = int(await scalar(db, "SELECT count(*) FROM registry.orgs"))
         summary = []
-        for _ in range(5):
+        for _ in range(5):  # the first is computed; the rest find it kept, as nothing was written in between
             began = time.perf_counter()
             reply = await http.get(f"/api/v1/orgs/{cc}/compliance/summary", headers=headers)
             assert reply.status_code == 200, reply.text
@@ -57,7 +57,8 @@ async def gateway(base: str, db: str, password: str, seconds: float, rate: float
         Figure("gateway.p50", percentile(latencies, 0.5) * 1000, f"ms ({sent})"),
         Figure("gateway.p99", percentile(latencies, 0.99) * 1000, f"ms ({sent})"),
         Figure("gateway.errors", errors, f"errors ({sent})"),
-        Figure("gateway.compliance_summary", percentile(summary, 0.5) * 1000, f"ms, p50 of 5, subtree of {subtree} orgs"),
+        Figure("gateway.compliance_summary", summary[0] * 1000, f"ms, computed, subtree of {subtree} orgs"),
+        Figure("gateway.compliance_summary_kept", percentile(summary[1:], 0.5) * 1000, "ms, p50 of 4 asked again"),
     ]
 
 

@@ -82,10 +82,15 @@ def get_gateway(request: Request) -> Gateway:
     return request.app.state.gateway  # type: ignore[no-any-return]
 
 
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+async def _gateway(request: Request) -> Gateway:
+    # async, so FastAPI runs it on the loop: a plain def would cost every request a hop to its thread pool
+    return get_gateway(request)
 
 
-def caller(
+GatewayDep = Annotated[Gateway, Depends(_gateway)]
+
+
+async def caller(
     request: Request,
     gw: GatewayDep,
     authorization: Annotated[str | None, Header()] = None,

@@ -7,6 +7,7 @@ from contracts import org_facts as f
 from contracts import people as p
 from contracts import registry as c
 from kit.crypto import KeyRing
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 from kit.store.eventstore import InlineProjection
@@ -28,7 +29,7 @@ def wire(rt: Runtime) -> Wiring:
     """The registry's verbs and inline read models."""
     if rt.keyring is None:
         raise RuntimeError("the registry keeps personal data: set MASTER_KEY")
-    tree, queries = Handlers(rt.store), Queries(rt.engine)
+    tree, queries = Handlers(rt.store), Queries(rt.engine, ReadCache(rt.ledger, "registry"))
     persons, person_queries = PeopleHandlers(rt.store, rt.keyring), PeopleQueries(rt.store, rt.keyring)
     facts, fact_queries = FactHandlers(rt.store), FactQueries(rt.store)
     commands: VerbTable = {

@@ -14,6 +14,7 @@ from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
 from kit.access import require
 from kit.clock import FAR_FUTURE, known_by
 from kit.errors import not_found
+from kit.readcache import ReadCache
 from kit.rpc import Context
 
 from ..tables import headcounts, org_names, org_parents, orgs
@@ -141,12 +142,14 @@ def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
 class Queries:
     """The registry's query verbs."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, cache: ReadCache) -> None:
+        self.engine, self.cache = engine, cache
 
     async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
+        """The tree on the day as known then; kept while the ledger stands still, as every org page reads it whole."""
+        day, known = as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None
         async with self.engine.connect() as conn:
-            return await tree_on(conn, as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None)
+            return await self.cache.get(conn, ("tree", day, known), lambda: tree_on(conn, day, known))
 
     def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
         if org_id not in tree.orgs:
