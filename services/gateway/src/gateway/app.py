@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from sqlalchemy import text
@@ -24,24 +24,10 @@ from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .deps import Gateway
 from .errors import install
+from .headers import SecurityHeaders
 from .tables import ledger
 
 log = logs.get("gateway")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
-"""Set on every answer unless a route set its own."""
-
-UI_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-"""The staff UI's Content-Security-Policy: its own scripts, styles and forms only, so injected markup cannot run.
-Not on /docs, whose Swagger page loads its scripts from a CDN and runs one inline."""
 
 DESCRIPTION = """Profset's public API: the union's org tree, membership, materials, audits and indicators.
 
@@ -87,17 +73,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Profset", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/ui"):
-            response.headers.setdefault("Content-Security-Policy", UI_POLICY)
-        return response
-
     install(app)
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, upload_limit=exchange.UPLOAD_LIMIT)
+    app.add_middleware(SecurityHeaders)
     app.include_router(auth.router)
     app.include_router(orgs.router)
     app.include_router(org_facts.router)
