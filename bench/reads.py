@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from .bus import column, percentile, scalar
+from .http import Getter
 from .report import Figure
 
 
@@ -26,14 +27,15 @@ async def gateway(base: str, db: str, password: str, seconds: float, rate: float
         )
         latencies: list[float] = []
         errors = 0
+        getter = Getter(base, headers)
 
         async def one(path: str) -> None:
             nonlocal errors
             began = time.perf_counter()
             try:
-                reply = await http.get(path, headers=headers)
-                errors += reply.status_code != 200
-            except httpx.HTTPError:
+                status, _ = await asyncio.wait_for(getter.get(path), 10)  # a timeout is an error, as httpx had it
+                errors += status != 200
+            except (OSError, asyncio.IncompleteReadError, ValueError):
                 errors += 1
             latencies.append(time.perf_counter() - began)
 
@@ -44,6 +46,7 @@ async def gateway(base: str, db: str, password: str, seconds: float, rate: float
             await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
             tasks.append(asyncio.create_task(one(next(paths))))
         await asyncio.gather(*tasks)
+        getter.close()
         cc = await scalar(db, "SELECT org_id FROM registry.orgs WHERE level = 'central'")
         subtree = int(await scalar(db, "SELECT count(*) FROM registry.orgs"))
         summary = []

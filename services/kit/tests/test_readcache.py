@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 from kit_helpers import LEDGER, headcount
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.backlog import Backlog
 from kit.readcache import ReadCache
@@ -20,67 +19,62 @@ class Counting:
     def __init__(self, pause: float = 0.0) -> None:
         self.runs, self.pause = 0, pause
 
-    async def __call__(self) -> int:
+    async def __call__(self, _conn: AsyncConnection) -> int:
         self.runs += 1
         await asyncio.sleep(self.pause)
         return self.runs
 
 
-async def ask(engine: AsyncEngine, cache: ReadCache, question: str, compute: Callable[[], Awaitable[int]]) -> int:
-    async with engine.connect() as conn:
-        return await cache.get(conn, question, compute)
-
-
 async def test_an_answer_is_kept_until_the_ledger_moves(engine: AsyncEngine, store: EventStore) -> None:
-    cache, compute = ReadCache(LEDGER, "test"), Counting()
-    assert [await ask(engine, cache, "q", compute) for _ in range(3)] == [1, 1, 1]
+    cache, compute = ReadCache(engine, LEDGER, "test"), Counting()
+    assert [await cache.get("q", compute) for _ in range(3)] == [1, 1, 1]
     await store.append("s", [headcount("a", 1)], expected_version=0)
-    assert await ask(engine, cache, "q", compute) == 2
-    assert await ask(engine, cache, "other", compute) == 3  # each question is its own
+    assert await cache.get("q", compute) == 2
+    assert await cache.get("other", compute) == 3  # each question is its own
 
 
 async def test_a_projector_batch_or_a_retried_event_changes_the_state(engine: AsyncEngine) -> None:
-    cache, compute, backlog = ReadCache(LEDGER, "test"), Counting(), Backlog(LEDGER, "c", "registry")
-    assert await ask(engine, cache, "q", compute) == 1
+    cache, compute, backlog = ReadCache(engine, LEDGER, "test"), Counting(), Backlog(LEDGER, "c", "registry")
+    assert await cache.get("q", compute) == 1
     async with engine.begin() as conn:
         await backlog.advance(conn, 5)
-    assert await ask(engine, cache, "q", compute) == 2
+    assert await cache.get("q", compute) == 2
     async with engine.begin() as conn:  # a batch that applied only a retry still stamps its checkpoint row
         await backlog.advance(conn, 5)
-    assert await ask(engine, cache, "q", compute) == 3
+    assert await cache.get("q", compute) == 3
     async with engine.begin() as conn:
         await backlog.keep(conn, 3, "agg", "failing", 1, "boom", {}, b"")
-    assert await ask(engine, cache, "q", compute) == 4
+    assert await cache.get("q", compute) == 4
     async with engine.begin() as conn:  # an operator's replay applies it and forgets it, moving no checkpoint
         await backlog.forget(conn, 3)
-    assert await ask(engine, cache, "q", compute) == 5
+    assert await cache.get("q", compute) == 5
 
 
 async def test_concurrent_askers_share_one_computation(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(LEDGER, "test"), Counting(pause=0.2)
-    answers = await asyncio.gather(*(ask(engine, cache, "q", compute) for _ in range(5)))
+    cache, compute = ReadCache(engine, LEDGER, "test"), Counting(pause=0.2)
+    answers = await asyncio.gather(*(cache.get("q", compute) for _ in range(5)))
     assert answers == [1] * 5 and compute.runs == 1
 
 
 async def test_a_failed_computation_is_not_kept_and_its_waiters_compute_for_themselves(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(LEDGER, "test"), Counting()
+    cache, compute = ReadCache(engine, LEDGER, "test"), Counting()
 
-    async def failing() -> int:
+    async def failing(_conn: AsyncConnection) -> int:
         await asyncio.sleep(0.2)
         raise RuntimeError("the database went away")
 
-    first = asyncio.create_task(ask(engine, cache, "q", failing))
+    first = asyncio.create_task(cache.get("q", failing))
     await asyncio.sleep(0.05)
-    waiter = asyncio.create_task(ask(engine, cache, "q", compute))
+    waiter = asyncio.create_task(cache.get("q", compute))
     with pytest.raises(RuntimeError):
         await first
     assert await waiter == 1
-    assert await ask(engine, cache, "q", compute) == 1
+    assert await cache.get("q", compute) == 1
 
 
 async def test_the_cache_keeps_at_most_its_size(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(LEDGER, "test", size=2), Counting()
+    cache, compute = ReadCache(engine, LEDGER, "test", size=2), Counting()
     for question in ("a", "b", "c"):
-        await ask(engine, cache, question, compute)
-    assert await ask(engine, cache, "b", compute) == 2  # kept
-    assert await ask(engine, cache, "a", compute) == 4  # the oldest was let go
+        await cache.get(question, compute)
+    assert await cache.get("b", compute) == 2  # kept
+    assert await cache.get("a", compute) == 4  # the oldest was let go

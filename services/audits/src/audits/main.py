@@ -23,7 +23,7 @@ def wire(rt: Runtime) -> Wiring:
     """The audits service's verbs, read models and consumers of registry and contacts facts."""
     audit, plan = AuditHandlers(rt.store), PlanHandlers(rt.store)
     compliance, audits, plans, contests = (
-        ComplianceQueries(rt.engine, ReadCache(rt.ledger, "audits")),
+        ComplianceQueries(ReadCache(rt.engine, rt.ledger, "audits")),
         AuditQueries(rt.engine),
         PlanQueries(rt.engine),
         ContestQueries(rt.engine),

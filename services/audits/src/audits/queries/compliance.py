@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.audits import GetCompliance, ListRules, Status, SummariseCompliance
-from kit.readcache import ReadCache
+from kit.readcache import ReadCache, Reading
 from kit.rpc import Context
 from kit.tokens import Actor
 from kit.treemirror import Orgs, orgs_on
@@ -35,13 +35,17 @@ def verdict_row(v: Verdict) -> dict[str, Any]:
     }
 
 
-async def tree_for(
-    conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs", cache: ReadCache | None = None
-) -> Orgs:
-    """The tree on `day` (kept in the cache if given), once the actor may do `action` at the org (404 if it does
-    not exist then)."""
-    tree = await (orgs_on(conn, TREE, day) if cache is None else cache.get(conn, ("tree", day), lambda: orgs_on(conn, TREE, day)))
+async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs") -> Orgs:
+    """The tree on `day`, once the actor may do `action` at the org (404 if it does not exist then)."""
+    tree = await orgs_on(conn, TREE, day)
     tree.require(actor, action, org_id)
+    return tree
+
+
+async def kept_tree_for(reading: Reading, actor: Actor, org_id: str, day: date) -> Orgs:
+    """The same, the tree kept in the read cache (every compliance view reads it whole)."""
+    tree = await reading.get(("tree", day), lambda conn: orgs_on(conn, TREE, day))
+    tree.require(actor, "read_orgs", org_id)
     return tree
 
 
@@ -61,19 +65,18 @@ def list_rules() -> list[dict[str, Any]]:
 class ComplianceQueries:
     """`get_compliance` and `summarise_compliance`."""
 
-    def __init__(self, engine: AsyncEngine, cache: ReadCache) -> None:
-        self.engine, self.cache = engine, cache
+    def __init__(self, cache: ReadCache) -> None:
+        self.cache = cache
 
     async def get_compliance(self, q: GetCompliance, ctx: Context) -> list[dict[str, Any]]:
         """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
-        day = q.as_of or ctx.today
-        async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, cache=self.cache)
+        reading = await self.cache.reading()
+        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
 
-            async def verdicts() -> list[dict[str, Any]]:
-                return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
+        async def rows(conn: AsyncConnection) -> list[dict[str, Any]]:
+            return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
 
-            return await self.cache.get(conn, ("compliance", q.org_id, day), verdicts)
+        return await reading.get(("compliance", q.org_id, tree.day), rows)
 
     async def list_rules(self, _q: ListRules, _ctx: Context) -> list[dict[str, Any]]:
         """The rule catalogue."""
@@ -81,14 +84,13 @@ class ComplianceQueries:
 
     async def summarise_compliance(self, q: SummariseCompliance, ctx: Context) -> dict[str, Any]:
         """Per rule, how many orgs of the subtree have each verdict, and which breach it."""
-        day = q.as_of or ctx.today
-        async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, cache=self.cache)
+        reading = await self.cache.reading()
+        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
 
-            async def summary() -> dict[str, Any]:
-                return summarise(q.org_id, tree, await verdicts_of(conn, tree, tree.subtree(q.org_id)))
+        async def summary(conn: AsyncConnection) -> dict[str, Any]:
+            return summarise(q.org_id, tree, await verdicts_of(conn, tree, tree.subtree(q.org_id)))
 
-            return await self.cache.get(conn, ("summary", q.org_id, day), summary)
+        return await reading.get(("summary", q.org_id, tree.day), summary)
 
 
 def summarise(org_id: str, tree: Orgs, verdicts: dict[str, list[Verdict]]) -> dict[str, Any]:

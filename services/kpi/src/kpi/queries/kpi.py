@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
 from kit.errors import not_found
@@ -27,14 +27,14 @@ class KpiQueries:
     async def get_kpi(self, q: GetKpi, ctx: Context) -> dict[str, Any]:
         """K1–K9 of the org for the period (DESIGN.md §7)."""
         period = parse_period(q.period)
-        async with self.engine.connect() as conn:
-            tree = await self.cache.get(conn, ("tree", period.last), lambda: tree_for(conn, period))
-            tree.require(ctx.actor, "read_orgs", q.org_id)
+        reading = await self.cache.reading()
+        tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period))
+        tree.require(ctx.actor, "read_orgs", q.org_id)
 
-            async def report() -> dict[str, Any]:
-                return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+        async def report(conn: AsyncConnection) -> dict[str, Any]:
+            return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
 
-            return await self.cache.get(conn, ("kpi", q.org_id, period.name), report)
+        return await reading.get(("kpi", q.org_id, period.name), report)
 
     async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
         """The targets set for the org's period, and the norms standing in for those not set."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
 from kit.access import require
@@ -142,14 +142,13 @@ def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
 class Queries:
     """The registry's query verbs."""
 
-    def __init__(self, engine: AsyncEngine, cache: ReadCache) -> None:
-        self.engine, self.cache = engine, cache
+    def __init__(self, cache: ReadCache) -> None:
+        self.cache = cache
 
     async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
         """The tree on the day as known then; kept while the ledger stands still, as every org page reads it whole."""
         day, known = as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None
-        async with self.engine.connect() as conn:
-            return await self.cache.get(conn, ("tree", day, known), lambda: tree_on(conn, day, known))
+        return await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known))
 
     def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
         if org_id not in tree.orgs:
