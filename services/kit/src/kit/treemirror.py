@@ -84,6 +84,7 @@ class Orgs:
     day: date
     parents: dict[str, str | None]
     levels: dict[str, str]
+    registered: dict[str, date]
 
     def exists(self, org_id: str) -> bool:
         return org_id in self.parents
@@ -130,14 +131,14 @@ async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date) -> Orgs:
         .subquery()
     )
     rows = await conn.execute(
-        select(latest.c.org_id, latest.c.parent_id, o.level)
+        select(latest.c.org_id, latest.c.parent_id, o.level, o.registered_on)
         .join(tables.orgs, o.org_id == latest.c.org_id)
         .where(o.registered_on <= day, or_(o.dissolved_on.is_(None), and_(o.dissolved_on > day)))
     )
-    parents, levels = {}, {}
+    parents, levels, registered = {}, {}, {}
     for r in rows:
-        parents[r.org_id], levels[r.org_id] = r.parent_id, r.level
-    return Orgs(day, parents, levels)
+        parents[r.org_id], levels[r.org_id], registered[r.org_id] = r.parent_id, r.level, r.registered_on
+    return Orgs(day, parents, levels, registered)
 
 
 async def names(conn: AsyncConnection, tables: TreeTables, org_ids: list[str]) -> dict[str, str]:

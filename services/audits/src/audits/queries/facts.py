@@ -14,17 +14,13 @@ from kit.treemirror import Orgs
 
 from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Resource
 from ..domain.periods import previous_quarter, quarter_of
-from ..tables import TREE, audits, budgets, headcounts, plans, posts, refreshes, resources, submissions, subscriptions, trainings
+from ..tables import audits, budgets, headcounts, plans, posts, refreshes, resources, submissions, subscriptions, trainings
 
 
 async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[str, Facts]:
     """The facts of each org (existing in `tree`) on the tree's day."""
     day, ids = tree.day, [o for o in org_ids if tree.exists(o)]
-    children = {o: tree.children(o) for o in ids}
-    known = sorted({*ids, *(c for cs in children.values() for c in cs)})
-    registered = dict(
-        (await conn.execute(select(TREE.orgs.c.org_id, TREE.orgs.c.registered_on).where(TREE.orgs.c.org_id.in_(known)))).all()
-    )
+    children, registered = {o: tree.children(o) for o in ids}, tree.registered
     members = await _members(conn, tree, ids)
     held = await _posts(conn, ids, day)
     running = await _resources(conn, ids, day)
