@@ -7,13 +7,14 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import nats
 import uvicorn
+from faststream._internal.context.context_type import Context  # the class behind faststream.Context()
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsMessage
 from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import make_asgi_app
@@ -30,6 +31,18 @@ from .settings import ServiceSettings
 from .store.eventstore import EventStore, InlineProjection, truncating
 from .store.tables import Ledger
 from .tokens import Verifier
+
+
+class _OnTheLoop(Context):
+    """FastStream's `Context`, resolved on the event loop: its own `use` is a plain function, which fast_depends
+    runs in a worker thread, a thread hop for every request."""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        resolved: dict[str, Any] = super().use(**kwargs)
+        return resolved
+
+
+Request = Annotated[NatsMessage, _OnTheLoop("message")]
 
 log = logs.get("service")
 
@@ -86,7 +99,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
 
         @self.broker.subscriber(f"svc.{self.name}.*", queue=self.name, max_workers=settings.request_workers)
-        async def on_request(msg: NatsMessage) -> bytes:
+        async def on_request(msg: Request) -> bytes:
             if self.dispatcher is None:
                 return b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}'
             return await self.dispatcher.handle(msg.raw_message.subject, msg.headers, msg.body)
