@@ -78,3 +78,13 @@ async def test_the_cache_keeps_at_most_its_size(engine: AsyncEngine) -> None:
         await cache.get(question, compute)
     assert await cache.get("b", compute) == 2  # kept
     assert await cache.get("a", compute) == 4  # the oldest was let go
+
+
+async def test_a_heavy_answer_lets_lighter_ones_go(engine: AsyncEngine) -> None:
+    cache, compute = ReadCache(engine, LEDGER, "test", size=4), Counting()
+    for question in ("a", "b", "c"):
+        await cache.get(question, compute)
+    assert await cache.get("tree", compute, weight=3) == 4
+    assert await cache.get("c", compute) == 3  # the newest light one still fits beside the tree
+    assert await cache.get("a", compute) == 5  # the older ones were let go to make room
+    assert await cache.get("tree", compute, weight=3) == 6  # and now the tree, the least recently asked

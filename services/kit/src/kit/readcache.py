@@ -23,6 +23,10 @@ from .db import Direct
 from .store.tables import Ledger
 
 T = TypeVar("T")
+
+WHOLE_TREE = 256
+"""The weight of an answer as big as a whole tree: a cache of 2,048 keeps at most eight of them (a client asking
+for many days must not fill the memory with trees)."""
 Compute = Callable[[AsyncConnection], Awaitable[T]]
 
 _STATE = """SELECT (SELECT coalesce(max(position), 0) FROM {s}.events),
@@ -40,16 +44,17 @@ class ReadCache:
         # the state is read on every request: one prepared statement on an autocommit connection, no checkout
         self.direct = Direct(engine, size=4)
         self._sql = _STATE.format(s=f'"{ledger.metadata.schema}"')
-        self._answers: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._answers: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
+        self._weight = 0
         self._running: dict[tuple[Hashable, Hashable], asyncio.Future[Any]] = {}
 
     async def reading(self) -> Reading:
         """The read models' present state, for the questions of one request (one round trip)."""
         return Reading(self, tuple((await self.direct.fetch(self._sql, ()))[0]))
 
-    async def get(self, question: Hashable, compute: Compute[T]) -> T:
+    async def get(self, question: Hashable, compute: Compute[T], weight: int = 1) -> T:
         """The answer to one question at the present state."""
-        return await (await self.reading()).get(question, compute)
+        return await (await self.reading()).get(question, compute, weight)
 
     def _kept(self, question: Hashable, state: Hashable) -> tuple[bool, Any]:
         kept = self._answers.get(question)
@@ -58,11 +63,13 @@ class ReadCache:
         self._answers.move_to_end(question)
         return True, kept[1]
 
-    def _keep(self, question: Hashable, state: Hashable, answer: Any) -> None:
-        self._answers[question] = (state, answer)
-        self._answers.move_to_end(question)
-        while len(self._answers) > self.size:
-            self._answers.popitem(last=False)
+    def _keep(self, question: Hashable, state: Hashable, answer: Any, weight: int) -> None:
+        """Keeps the answer, letting the least recently asked go while the kept weigh more than the size."""
+        replaced = self._answers.pop(question, None)
+        self._weight += weight - (replaced[2] if replaced else 0)
+        self._answers[question] = (state, answer, weight)
+        while self._weight > self.size and len(self._answers) > 1:
+            self._weight -= self._answers.popitem(last=False)[1][2]
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,9 @@ class Reading:
     cache: ReadCache
     state: Hashable
 
-    async def get(self, question: Hashable, compute: Compute[T]) -> T:
-        """The answer kept for the question at this state, or `compute`'s on a connection of its own, then kept."""
+    async def get(self, question: Hashable, compute: Compute[T], weight: int = 1) -> T:
+        """The answer kept for the question at this state, or `compute`'s on a connection of its own, then kept
+        (`weight`: how many ordinary answers it counts as, WHOLE_TREE for a tree)."""
         cache, state = self.cache, self.state
         found, answer = cache._kept(question, state)
         if found:
@@ -98,5 +106,5 @@ class Reading:
         finally:
             cache._running.pop((question, state), None)
         shared.set_result(answer)
-        cache._keep(question, state, answer)
+        cache._keep(question, state, answer, weight)
         return answer

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.audits import GetCompliance, ListRules, Status, SummariseCompliance
-from kit.readcache import ReadCache, Reading
+from kit.readcache import WHOLE_TREE, ReadCache, Reading
 from kit.rpc import Context
 from kit.tokens import Actor
 from kit.treemirror import Orgs, orgs_on
@@ -44,7 +44,7 @@ async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, 
 
 async def kept_tree_for(reading: Reading, actor: Actor, org_id: str, day: date) -> Orgs:
     """The same, the tree kept in the read cache (every compliance view reads it whole)."""
-    tree = await reading.get(("tree", day), lambda conn: orgs_on(conn, TREE, day))
+    tree = await reading.get(("tree", day), lambda conn: orgs_on(conn, TREE, day), WHOLE_TREE)
     tree.require(actor, "read_orgs", org_id)
     return tree
 
@@ -90,7 +90,7 @@ class ComplianceQueries:
         async def summary(conn: AsyncConnection) -> dict[str, Any]:
             return summarise(q.org_id, tree, await verdicts_of(conn, tree, tree.subtree(q.org_id)))
 
-        return await reading.get(("summary", q.org_id, tree.day), summary)
+        return await reading.get(("summary", q.org_id, tree.day), summary, WHOLE_TREE)
 
 
 def summarise(org_id: str, tree: Orgs, verdicts: dict[str, list[Verdict]]) -> dict[str, Any]:

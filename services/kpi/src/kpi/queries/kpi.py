@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
 from kit.errors import not_found
-from kit.readcache import ReadCache
+from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 
 from ..domain.periods import parse_period, series
@@ -28,7 +28,7 @@ class KpiQueries:
         """K1–K9 of the org for the period (DESIGN.md §7)."""
         period = parse_period(q.period)
         reading = await self.cache.reading()
-        tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period))
+        tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
         async def report(conn: AsyncConnection) -> dict[str, Any]:

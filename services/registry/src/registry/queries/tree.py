@@ -14,7 +14,7 @@ from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
 from kit.access import require
 from kit.clock import FAR_FUTURE, known_by
 from kit.errors import not_found
-from kit.readcache import ReadCache
+from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 
 from ..tables import headcounts, org_names, org_parents, orgs
@@ -148,7 +148,7 @@ class Queries:
     async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
         """The tree on the day as known then; kept while the ledger stands still, as every org page reads it whole."""
         day, known = as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None
-        return await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known))
+        return await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known), WHOLE_TREE)
 
     def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
         if org_id not in tree.orgs:
