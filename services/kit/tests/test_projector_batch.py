@@ -102,6 +102,9 @@ async def test_a_poison_message_sends_the_batch_message_by_message_and_only_it_i
     seen = await times_seen(engine)
     assert len(seen) == 4 and set(seen.values()) == {1}, "the others applied exactly once"
     assert await _pending(engine, projector) == [(1, "a", "dead"), (3, "a", "parked")]
+    async with engine.begin() as conn:  # as the projector reads them: in one round trip with the checkpoint
+        checkpoint, rows = await projector.backlog.state(conn)
+    assert checkpoint == 6 and sorted((r.position, r.aggregate_id, r.status) for r in rows) == await _pending(engine, projector)
     headers, _ = (await stream_messages(nc.jetstream(), "DEADLETTER"))[0]
     assert headers["ce-sequence"] == "1" and "cannot apply" in headers["ps-error"]
     assert await _checkpoint(engine, projector) == 6

@@ -170,8 +170,8 @@ class Projector:
     async def _resume_after(self, conn: AsyncConnection) -> int:
         """The ledger position delivery resumes after: the checkpoint, or just before the oldest retry."""
         async with conn.begin():
-            checkpoint = await self.backlog.checkpoint(conn)
-            failing = [r.position for r in await self.backlog.open_rows(conn) if r.status == "failing" and r.position > 0]
+            checkpoint, rows = await self.backlog.state(conn)
+            failing = [r.position for r in rows if r.status == "failing" and r.position > 0]
         return int(min([checkpoint, *(p - 1 for p in failing)]))
 
     async def _first_sequence_after(self, position: int) -> int:
@@ -220,8 +220,7 @@ class Projector:
         """One pass over the batch; `whole` applies it without savepoints and raises `_BatchFailed` if a message fails."""
         outcome, backlog = _Outcome(), self.backlog
         async with conn.begin():
-            checkpoint = await backlog.checkpoint(conn)
-            rows = await backlog.open_rows(conn)
+            checkpoint, rows = await backlog.state(conn)
             retrying = {r.position for r in rows if r.status == "failing"}
             blocked = {r.aggregate_id for r in rows if r.status in ("failing", "dead")}
             # a retried message that goes through unparks others, and one of those failing is buried at once
