@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from kit_helpers import LEDGER
 
-from kit.crypto import KeyRing, generate_master_key
+from kit.crypto import KeyRing, generate_master_key, open_field
 
 
 async def test_a_field_is_readable_until_its_owner_is_erased(engine) -> None:  # type: ignore[no-untyped-def]
@@ -31,3 +33,27 @@ async def test_keys_are_useless_without_the_master_key(engine) -> None:  # type:
     async with engine.begin() as conn:
         with pytest.raises(Exception):  # noqa: B017 - the wrapped key does not open under another master key
             await KeyRing(LEDGER, generate_master_key()).decrypt(conn, "p", sealed)
+
+
+async def test_sealing_several_people_keeps_the_key_first_made_when_two_race_for_it(engine) -> None:  # type: ignore[no-untyped-def]
+    ring = KeyRing(LEDGER, generate_master_key())
+    async with engine.begin() as conn:
+        known = await ring.seal_many(conn, {"p1": {"name": "Первый"}, "p3": {"name": "Третий"}, "p4": {"name": "Четвёртый"}})
+    async with engine.connect() as first, engine.connect() as second:
+        await first.begin()
+        await second.begin()
+        won = await ring.seal_many(first, {"p1": {"name": "Первый"}, "p2": {"name": "Второй", "post": None}})
+        # the second sees no key for p2 either, and waits on the first's row until it commits
+        racing = asyncio.create_task(ring.seal_many(second, {"p2": {"name": "Второй"}}))
+        await asyncio.sleep(0.3)
+        await first.commit()
+        lost = await racing
+        await second.commit()
+    assert won["p2"]["post"] is None
+    async with engine.begin() as conn:
+        keys = await ring.keys(conn, ["p1", "p2"])
+        assert open_field((await ring.keys(conn, ["p4"]))["p4"], "p4", known["p4"]["name"] or "") == "Четвёртый"
+    assert open_field(keys["p1"], "p1", known["p1"]["name"] or "") == "Первый"
+    assert open_field(keys["p1"], "p1", won["p1"]["name"] or "") == "Первый", "a known key is used again"
+    assert open_field(keys["p2"], "p2", won["p2"]["name"] or "") == "Второй"
+    assert open_field(keys["p2"], "p2", lost["p2"]["name"] or "") == "Второй", "the race's loser sealed with the kept key"

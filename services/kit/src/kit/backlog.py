@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,31 +19,49 @@ class Backlog:
     def __init__(self, ledger: Ledger, consumer: str, source: str) -> None:
         self.checkpoints, self.pending = ledger.checkpoints, ledger.pending
         self.consumer, self.source = consumer, source
+        # built once: a statement rebuilt per batch costs more CPU to construct and key than to run
+        self._me = {"of_consumer": consumer, "of_source": source}
+        c, p = self.checkpoints.c, self.pending.c
+        ours = (c.consumer == bindparam("of_consumer"), c.source == bindparam("of_source"))
+        self._checkpoint = select(c.position).where(*ours).with_for_update()
+        on_ours = (p.consumer == c.consumer) & (p.source == c.source)
+        joined = self.checkpoints.outerjoin(self.pending, on_ours)
+        self._state = (
+            select(c.position.label("checkpoint"), p.position, p.aggregate_id, p.status)
+            .select_from(joined)
+            .where(*ours)
+            .with_for_update(of=self.checkpoints)
+        )
+        self._open = select(p.position, p.aggregate_id, p.status).where(*self._mine())
+        upsert = pg_insert(self.checkpoints).values(
+            consumer=bindparam("consumer"), source=bindparam("source"), position=bindparam("position")
+        )
+        self._advance = upsert.on_conflict_do_update(
+            index_elements=[c.consumer, c.source], set_={"position": upsert.excluded.position, "updated_at": text("now()")}
+        )
+        self._forget = delete(self.pending).where(*self._mine(), p.position == bindparam("at"))
 
     def _mine(self) -> tuple[Any, ...]:
-        return (self.pending.c.consumer == self.consumer, self.pending.c.source == self.source)
+        return (self.pending.c.consumer == bindparam("of_consumer"), self.pending.c.source == bindparam("of_source"))
 
     async def checkpoint(self, conn: AsyncConnection) -> int:
         """The highest source position accounted for; the row is locked for the transaction."""
-        c = self.checkpoints.c
-        row = (
-            await conn.execute(select(c.position).where(c.consumer == self.consumer, c.source == self.source).with_for_update())
-        ).first()
+        row = (await conn.execute(self._checkpoint, self._me)).first()
         return 0 if row is None else int(row.position)
 
+    async def state(self, conn: AsyncConnection) -> tuple[int, Sequence[Any]]:
+        """The checkpoint (its row locked for the transaction) and the open rows, in one round trip."""
+        found = (await conn.execute(self._state, self._me)).all()
+        if not found:  # no checkpoint yet (and so nothing kept either, as both are written together)
+            return 0, await self.open_rows(conn)
+        return int(found[0].checkpoint), [r for r in found if r.position is not None]
+
     async def advance(self, conn: AsyncConnection, position: int) -> None:
-        stmt = pg_insert(self.checkpoints).values(consumer=self.consumer, source=self.source, position=position)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[self.checkpoints.c.consumer, self.checkpoints.c.source],
-                set_={"position": stmt.excluded.position, "updated_at": text("now()")},
-            )
-        )
+        await conn.execute(self._advance, {"consumer": self.consumer, "source": self.source, "position": position})
 
     async def open_rows(self, conn: AsyncConnection) -> Sequence[Any]:
         """(position, aggregate_id, status) of everything not applied yet."""
-        p = self.pending.c
-        return (await conn.execute(select(p.position, p.aggregate_id, p.status).where(*self._mine()))).all()
+        return (await conn.execute(self._open, self._me)).all()
 
     async def keep(
         self,
@@ -78,22 +96,23 @@ class Backlog:
 
     async def forget(self, conn: AsyncConnection, position: int) -> None:
         """An event now applied."""
-        await conn.execute(delete(self.pending).where(*self._mine(), self.pending.c.position == position))
+        await conn.execute(self._forget, {**self._me, "at": position})
 
     async def bury(self, conn: AsyncConnection, position: int, error: str) -> None:
         """An event given up on until an operator replays it."""
         await conn.execute(
-            update(self.pending).where(*self._mine(), self.pending.c.position == position).values(status="dead", error=error)
+            update(self.pending).where(*self._mine(), self.pending.c.position == position).values(status="dead", error=error),
+            self._me,
         )
 
     async def parked(self, conn: AsyncConnection, aggregate: str) -> Sequence[Any]:
         """What waits behind a failing event of an aggregate, in order."""
         p = self.pending.c
         query = select(self.pending).where(*self._mine(), p.aggregate_id == aggregate, p.status == "parked").order_by(p.position)
-        return (await conn.execute(query)).all()
+        return (await conn.execute(query, self._me)).all()
 
     async def replayable(self, conn: AsyncConnection) -> Sequence[Any]:
         """Dead and parked events, in order per aggregate."""
         p = self.pending.c
         query = select(self.pending).where(*self._mine(), p.status.in_(("dead", "parked"))).order_by(p.aggregate_id, p.position)
-        return (await conn.execute(query)).all()
+        return (await conn.execute(query, self._me)).all()

@@ -58,12 +58,16 @@ class KeyRing:
         known = {r.person_id: r.wrapped_key for r in rows}
         if erased := [p for p, wrapped in known.items() if wrapped is None]:
             raise ValueError(f"the data of {len(erased)} person(s) was erased; nothing new may be kept")
-        fresh = [p for p in person_ids if p not in known]
-        if fresh:
-            new = [{"person_id": p, "wrapped_key": self._wrap(p, AESGCM.generate_key(bit_length=256))} for p in fresh]
-            await conn.execute(pg_insert(self.table).on_conflict_do_nothing(), new)
-            return await self.keys(conn, person_ids)
-        return {p: self._unwrap(p, wrapped) for p, wrapped in known.items()}
+        keys = {p: self._unwrap(p, wrapped) for p, wrapped in known.items()}
+        made = {p: AESGCM.generate_key(bit_length=256) for p in person_ids if p not in known}
+        if made:
+            new = [{"person_id": p, "wrapped_key": self._wrap(p, key)} for p, key in made.items()]
+            stmt = pg_insert(self.table).on_conflict_do_nothing().returning(self.table.c.person_id)
+            kept = {r.person_id for r in await conn.execute(stmt, new)}
+            if kept != set(made):  # another transaction made some of these keys first: theirs are the ones kept
+                return await self.keys(conn, person_ids)
+            keys.update(made)
+        return keys
 
     def blind(self, text: str) -> list[str]:
         """Keyed digests of every word prefix (2+ letters), so names can be searched without keeping them."""

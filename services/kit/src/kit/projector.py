@@ -1,7 +1,8 @@
 """The projector: a durable pull consumer that applies another context's events to a read model.
 
 Each batch is applied in one transaction together with the checkpoint (the source's ledger position),
-so a crash never applies an event twice. A message that fails is retried by JetStream; after
+so a crash never applies an event twice: whole, or, should one of its messages fail, again with a savepoint
+per message so that only that one is held back. A message that fails is retried by JetStream; after
 `max_deliver` attempts it goes to the dead-letter stream, and the later events of its aggregate are
 parked behind it (never applied out of order) while other aggregates flow on. `replay` applies them
 once the cause is fixed. One projector per consumer is active at a time (an advisory lock).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +84,16 @@ class _Outcome:
     acks: list[Msg] = field(default_factory=list)
     naks: list[Msg] = field(default_factory=list)
     dead: list[tuple[Msg, str]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    """Messages by what became of them, counted once the batch has committed."""
+
+
+class _BatchFailed(Exception):
+    """A message failed while the batch was applied whole."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Projector:
@@ -158,8 +170,8 @@ class Projector:
     async def _resume_after(self, conn: AsyncConnection) -> int:
         """The ledger position delivery resumes after: the checkpoint, or just before the oldest retry."""
         async with conn.begin():
-            checkpoint = await self.backlog.checkpoint(conn)
-            failing = [r.position for r in await self.backlog.open_rows(conn) if r.status == "failing" and r.position > 0]
+            checkpoint, rows = await self.backlog.state(conn)
+            failing = [r.position for r in rows if r.status == "failing" and r.position > 0]
         return int(min([checkpoint, *(p - 1 for p in failing)]))
 
     async def _first_sequence_after(self, position: int) -> int:
@@ -195,12 +207,24 @@ class Projector:
 
     async def handle(self, conn: AsyncConnection, msgs: Sequence[Msg]) -> _Outcome:
         """Applies a batch in one transaction with the checkpoint; says which messages to ack, retry or bury."""
+        try:
+            outcome = await self._handle(conn, msgs, whole=True)
+        except _BatchFailed as e:
+            # rolled back: applied again one savepoint per message, so only the failing one is held back
+            log.info("batch failed whole; applying it message by message", consumer=self.consumer, error=e.error)
+            outcome = await self._handle(conn, msgs, whole=False)
+        self._count(outcome.counts)
+        return outcome
+
+    async def _handle(self, conn: AsyncConnection, msgs: Sequence[Msg], *, whole: bool) -> _Outcome:
+        """One pass over the batch; `whole` applies it without savepoints and raises `_BatchFailed` if a message fails."""
         outcome, backlog = _Outcome(), self.backlog
         async with conn.begin():
-            checkpoint = await backlog.checkpoint(conn)
-            rows = await backlog.open_rows(conn)
+            checkpoint, rows = await backlog.state(conn)
             retrying = {r.position for r in rows if r.status == "failing"}
             blocked = {r.aggregate_id for r in rows if r.status in ("failing", "dead")}
+            # a retried message that goes through unparks others, and one of those failing is buried at once
+            whole = whole and not retrying
             highest = checkpoint
             for msg in msgs:
                 headers = dict(msg.headers or {})
@@ -210,18 +234,22 @@ class Projector:
                 highest = max(highest, position)
                 if 0 < position <= checkpoint and position not in retrying:
                     outcome.acks.append(msg)
-                    metrics.PROJECTED.labels(self.service, self.consumer, "duplicate").inc()
+                    outcome.counts["duplicate"] += 1
                 elif aggregate in blocked and position not in retrying:
                     await self._keep(conn, position, aggregate, "parked", msg, None)
                     outcome.acks.append(msg)
-                    metrics.PROJECTED.labels(self.service, self.consumer, "parked").inc()
+                    outcome.counts["parked"] += 1
+                elif whole:
+                    await self._apply_whole(conn, headers, msg.data)
+                    outcome.acks.append(msg)
+                    outcome.counts["applied"] += 1
                 else:
-                    error = await self._try_apply(conn, headers, msg.data)
+                    error = await self._try_apply(conn, headers, msg.data, outcome.counts)
                     if error is None:
                         outcome.acks.append(msg)
                         if position in retrying:
                             await backlog.forget(conn, position)
-                            if await self._unpark(conn, aggregate):
+                            if await self._unpark(conn, aggregate, outcome.counts):
                                 blocked.discard(aggregate)
                         continue
                     blocked.add(aggregate)
@@ -235,21 +263,27 @@ class Projector:
         metrics.PROJECTION_POSITION.labels(self.service, self.consumer).set(highest)
         return outcome
 
-    async def _try_apply(self, conn: AsyncConnection, headers: dict[str, str], body: bytes) -> str | None:
+    async def _apply_whole(self, conn: AsyncConnection, headers: dict[str, str], body: bytes) -> None:
+        try:
+            await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, body))
+        except Exception as e:  # the batch is rolled back and applied again message by message
+            raise _BatchFailed(repr(e)[:500]) from e
+
+    async def _try_apply(self, conn: AsyncConnection, headers: dict[str, str], body: bytes, counts: Counter[str]) -> str | None:
         try:
             async with conn.begin_nested():
                 await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, body))
         except Exception as e:  # noqa: BLE001 - the message is at fault, or the read model: retried, then dead-lettered
-            metrics.PROJECTED.labels(self.service, self.consumer, "failed").inc()
+            counts["failed"] += 1
             log.warning("event failed to apply", consumer=self.consumer, position=headers.get(Header.SEQUENCE), error=repr(e))
             return repr(e)[:2000]
-        metrics.PROJECTED.labels(self.service, self.consumer, "applied").inc()
+        counts["applied"] += 1
         return None
 
-    async def _unpark(self, conn: AsyncConnection, aggregate: str) -> bool:
+    async def _unpark(self, conn: AsyncConnection, aggregate: str, counts: Counter[str]) -> bool:
         """Applies, in order, what was parked behind a message that has now gone through; False if one failed."""
         for row in await self.backlog.parked(conn, aggregate):
-            error = await self._try_apply(conn, row.headers, row.body)
+            error = await self._try_apply(conn, row.headers, row.body, counts)
             if error is not None:  # already acked upstream: it can only be buried and replayed later
                 await self.backlog.bury(conn, row.position, error)
                 await self._bury(row.headers, row.body, error)
@@ -287,21 +321,24 @@ class Projector:
 
     async def replay(self) -> tuple[int, int]:
         """Applies dead and parked events again, in order per aggregate; returns (applied, still failing)."""
-        applied = failed = 0
+        counts: Counter[str] = Counter()
         async with self.engine.begin() as conn:
             stuck: set[str] = set()
             for row in await self.backlog.replayable(conn):
                 if row.aggregate_id in stuck:
                     continue
-                error = await self._try_apply(conn, row.headers, row.body)
+                error = await self._try_apply(conn, row.headers, row.body, counts)
                 if error is None:
                     await self.backlog.forget(conn, row.position)
-                    applied += 1
                 else:
                     await self.backlog.bury(conn, row.position, error)
                     stuck.add(row.aggregate_id)
-                    failed += 1
-        return applied, failed
+        self._count(counts)
+        return counts["applied"], counts["failed"]
+
+    def _count(self, counts: Counter[str]) -> None:
+        for result, n in counts.items():
+            metrics.PROJECTED.labels(self.service, self.consumer, result).inc(n)
 
 
 def _position(headers: dict[str, str]) -> int:
