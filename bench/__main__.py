@@ -80,6 +80,7 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
         port = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"])
         emit(asyncio.run(bus.mail_fanout(db, material, sizes.primary * sizes.recipients, port)), figures)
         password = world.stack.environment(world.keys)["PROFSET_ADMIN_PASSWORD"]
+        asyncio.run(bus.until(lambda: reads.settled(db), 600, 0.5))  # reads are measured on a settled stack
         emit(asyncio.run(reads.gateway(world.stack.url, db, password, sizes.gateway_seconds, sizes.gateway_rate)), figures)
         emit(reads.memory(world.pids(), sizes.members + sizes.commands, orgs), figures)
     finally:

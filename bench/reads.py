@@ -13,6 +13,20 @@ from .bus import column, percentile, scalar
 from .http import Getter
 from .report import Figure
 
+SCHEMAS = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
+
+
+async def settled(db: str) -> bool:
+    """Whether no service appended or projected anything for two seconds: the earlier scenarios' work is done."""
+    ends = " || ' ' || ".join(
+        f"(SELECT coalesce(max(position), 0) FROM {s}.events) || ':' || "
+        f"(SELECT coalesce(string_agg(position::text, ',' ORDER BY consumer, source), '') FROM {s}.checkpoints)"
+        for s in SCHEMAS
+    )
+    before = await scalar(db, f"SELECT {ends}")
+    await asyncio.sleep(2)
+    return bool(before == await scalar(db, f"SELECT {ends}"))
+
 
 async def gateway(base: str, db: str, password: str, seconds: float, rate: float) -> list[Figure]:
     """An org page, a compliance view and a KPI view, requested at `rate` per second for `seconds`."""
