@@ -27,3 +27,7 @@ def test_an_org_with_children_or_with_siblings_that_have_children_goes_alone() -
     assert TREE.batch("t1") == Batch("t1", ("t1",))
     assert TREE.batch("p0") == Batch("p0", ("p0",)), "its parent's subtree is the whole tree"
     assert TREE.batch("cc") == Batch("cc", ("cc",))
+
+
+def test_an_org_asked_not_to_go_together_goes_alone() -> None:
+    assert TREE.batch("p2", together=False) == Batch("p2", ("p2",))

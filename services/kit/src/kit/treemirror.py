@@ -118,13 +118,13 @@ class Orgs:
         """The org and every org under it that day, parents before children."""
         return walk(self.below, org_id)
 
-    def batch(self, org_id: str) -> Batch:
+    def batch(self, org_id: str, together: bool = True) -> Batch:
         """The orgs whose views are cheapest computed together with this one's: when its parent's children all
         have none of their own (primary orgs under a territorial), all of them, whose parent's subtree is just
         them (its staff open them one after another, and one pass over many orgs costs about what one org
-        does); otherwise the org alone."""
+        does); otherwise, or unless `together`, the org alone."""
         parent = self.parents.get(org_id)
-        if parent is not None:
+        if parent is not None and together:
             siblings = self.below[parent]  # the org is among them
             if not any(self.below.get(o) for o in siblings):
                 return Batch(parent, tuple(siblings))

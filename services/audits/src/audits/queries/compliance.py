@@ -73,7 +73,7 @@ class ComplianceQueries:
         reading = await self.cache.reading()
         tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
 
-        batch = tree.batch(q.org_id)
+        batch = tree.batch(q.org_id, together=reading.steady)
 
         async def rows(conn: AsyncConnection) -> dict[str, list[dict[str, Any]]]:
             found = await verdicts_of(conn, tree, list(batch.orgs))

@@ -31,7 +31,7 @@ class KpiQueries:
         tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
-        batch = tree.batch(q.org_id)
+        batch = tree.batch(q.org_id, together=reading.steady)
 
         async def reports(conn: AsyncConnection) -> dict[str, dict[str, Any]]:
             computed = await compute(conn, tree, batch.root, period)  # one pass over the subtree holding them all
