@@ -39,6 +39,7 @@ class _Repeated(Exception):
     """The command id was already used; the first run's reply stands."""
 
 
+_Statement = tuple[str, Any] | str
 InlineProjection = Callable[[AsyncConnection, Sequence[Recorded]], Awaitable[None]]
 """Updates read models in the append's transaction; it may be given the events of several appends at once (a
 group commit, a rebuild), in position order, and must not read the ledger, whose rows are written after it."""
@@ -236,14 +237,15 @@ class EventStore:
     async def _locked(self, conn: AsyncConnection | None, group: list[_Pending]) -> tuple[AsyncConnection, _Checked]:
         """The connection in a transaction that holds the append lock, and the group's checks. A kept connection
         that died since its last group is replaced: nothing was written on it yet, as with a ping."""
+        first: list[_Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
         if conn is not None:
             try:
-                return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
+                return conn, await self._check(conn, group, first=first)
             except (OperationalError, InterfaceError):
                 await _discard(conn, keep=False)
-        conn = await self.engine.connect()
+        conn = await _connect(self.engine)
         try:
-            return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
+            return conn, await self._check(conn, group, first=first)
         except BaseException:
             await _discard(conn, keep=False)
             raise
@@ -251,11 +253,11 @@ class EventStore:
     async def _one_by_one(self, conn: AsyncConnection, group: list[_Pending]) -> list[Committed | Exception]:
         """The group again, each append in a savepoint, so a failure undoes only its own writes."""
         await conn.begin()  # so that the caller's commit commits (SQLAlchemy ignores a commit outside its transaction)
-        await self._raw(conn, [(self._sql.lock, (self._lock_key,))])
+        await self._raw(conn, ["BEGIN", (self._sql.lock, (self._lock_key,))])
         outcomes: list[Committed | Exception] = []
         for p in group:
             try:
-                checked = await self._check(conn, [p], first=("SAVEPOINT append", None))
+                checked = await self._check(conn, [p], first=["SAVEPOINT append"])
                 outcomes += await self._write(conn, [p], checked, then="RELEASE SAVEPOINT append")
             except (OperationalError, InterfaceError):
                 raise
@@ -264,18 +266,18 @@ class EventStore:
                 outcomes.append(e)
         return outcomes
 
-    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: tuple[str, Any]) -> _Checked:
+    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: Sequence[_Statement]) -> _Checked:
         """Which command ids were done, where the streams stand and positions for every event, in one round trip
         with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
         a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
         if not conn.in_transaction():
-            await conn.begin()  # psycopg sends the BEGIN itself, with the first statement
+            await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         params = {
             "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
             "streams": sorted({b.stream_id for p in group for b in p.batches}),
             "n": sum(len(b.events) for p in group for b in p.batches),
         }
-        row = await self._raw(conn, [first, (self._sql.check, params)])
+        row = await self._raw(conn, [*first, (self._sql.check, params)])
         assert row is not None
         return _Checked(set(row[0]), dict(row[1]), sorted(row[2] or ()), row[3])
 
@@ -332,7 +334,7 @@ class EventStore:
     async def _raw(
         self,
         conn: AsyncConnection,
-        statements: Sequence[tuple[str, Any]] | Sequence[str],
+        statements: Sequence[_Statement],
         before: Callable[[], Awaitable[None]] | None = None,
     ) -> Any:
         """Runs statements on the transaction's psycopg connection in one pipeline (after whatever `before` sends
@@ -468,6 +470,18 @@ def writes_only(project: InlineProjection) -> InlineProjection:
 async def _project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
     for project in projections:
         await project(conn, recorded)
+
+
+async def _connect(engine: AsyncEngine) -> AsyncConnection:
+    """A connection for the writer, in autocommit so that psycopg sends no BEGIN of its own: it would wait for
+    that BEGIN's answer before anything else, a round trip; the writer sends BEGIN in its first pipeline instead.
+    SQLAlchemy puts the connection back out of autocommit when it returns to the pool."""
+    conn = await engine.connect()
+    try:
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
+    except BaseException:
+        await _discard(conn, keep=False)
+        raise
 
 
 async def _discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnection | None:
