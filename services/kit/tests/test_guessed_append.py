@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from kit_helpers import LEDGER, headcount, times_seen
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.store import EventStore, Recorded
@@ -98,3 +99,39 @@ async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(s
     after = await store.append("good", [headcount("a", 2)], expected_version=1)
     assert after.version == 2
     assert len(await times_seen(engine)) == 4
+
+
+async def test_a_connection_lost_before_its_guess_committed_is_written_again_once(store: EventStore, engine: AsyncEngine) -> None:
+    killed = []
+
+    @writes_only
+    async def drops_the_connection_once(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if not killed and any(r.stream_id == "lost" for r in recorded):
+            killed.append(True)
+            await conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    store.inline.append(drops_the_connection_once)
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    appended = await store.append("lost", [headcount("a", 1)], expected_version=0)
+    assert killed and appended.version == 1
+    assert len(await store.read_stream("lost")) == 1 and len(await times_seen(engine)) == 2
+
+
+async def test_a_connection_lost_after_its_guess_committed_answers_what_was_written(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    raw, lost = store._raw, []
+
+    async def losing_the_answer(conn, statements, between=None, tail=()):  # type: ignore[no-untyped-def]
+        row = await raw(conn, statements, between, tail)
+        if not lost and any(s == (store._sql.guard, s[1]) for s in statements if isinstance(s, tuple)):
+            lost.append(True)
+            raise OperationalError("COMMIT", {}, Exception("the server closed the connection"))
+        return row
+
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    store._raw = losing_the_answer  # type: ignore[method-assign]
+    appended = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    assert lost and appended.version == 1 and not appended.repeated
+    assert len(await store.read_stream("s")) == 1 and len(await times_seen(engine)) == 2
+    assert await store.stored_reply("once") == ("f", appended.reply)

@@ -347,8 +347,12 @@ class EventStore:
 
     async def _landed(self, plan: _Plan) -> bool:
         """Whether a group whose connection was lost with its COMMIT in flight committed anyway (if the ledger cannot
-        be asked, the group fails: writing it again might write it twice)."""
-        return bool(await self.direct.fetch(self._sql.landed, (plan.everything[0].event_id,)))
+        be asked, the group fails: writing it again might write it twice). The append lock is taken first, so a
+        transaction of the lost connection still finishing is waited for."""
+        async with self.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
+            found = await conn.execute(text(self._sql.landed), {"event_id": plan.everything[0].event_id})
+            return found.first() is not None
 
     async def _one_by_one(
         self, conn: AsyncConnection, group: list[_Pending], learnt: dict[str, int]

@@ -53,7 +53,7 @@ class Sql:
             f"SELECT 1 / coalesce({versions} = %(versions)s::jsonb AND "
             f"(SELECT coalesce(array_agg(p ORDER BY p), '{{}}') FROM ({drawn}) d) = %(positions)s::bigint[], false)::int"
         )
-        self.landed = f"SELECT 1 FROM {s}.events WHERE event_id = %s"
+        self.landed = f"SELECT 1 FROM {s}.events WHERE event_id = CAST(:event_id AS uuid)"
 
 
 def stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int], at: datetime, meta: Meta) -> list[Recorded]:
