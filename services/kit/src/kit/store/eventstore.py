@@ -338,7 +338,9 @@ class EventStore:
             await self._send(conn, plan, then="COMMIT", first=[*first, (self._sql.guard, params)])
         except BaseException as e:
             self._forecast.forget()
-            if isinstance(e, OperationalError | InterfaceError):
+            # psycopg reports statements skipped after a failed one as an OperationalError too: only a broken
+            # connection means the COMMIT's fate is unknown
+            if isinstance(e, OperationalError | InterfaceError) and await _broken(conn):
                 raise _GuessLost(plan, e) from e
             raise
         self._forecast.drew(guess.checked)
@@ -526,6 +528,15 @@ def _deferrable(project: InlineProjection, recorded: Sequence[Recorded]) -> bool
 async def _project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
     for project in projections:
         await project(conn, recorded)
+
+
+async def _broken(conn: AsyncConnection) -> bool:
+    """Whether the connection to the server is lost."""
+    try:
+        raw = (await conn.get_raw_connection()).driver_connection
+    except Exception:  # noqa: BLE001 - SQLAlchemy already let it go
+        return True
+    return raw is None or bool(raw.broken or raw.closed)
 
 
 async def _connect(engine: AsyncEngine) -> AsyncConnection:
