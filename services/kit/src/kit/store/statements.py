@@ -25,15 +25,16 @@ class Sql:
         self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
-        # one statement for the events and the commands' replies, each column an array unnested
+        # one statement for the events and the commands' replies, each column an array unnested; the arrays go in
+        # binary (%b), which spares psycopg escaping every element of text arrays
         self.insert = (
             f"WITH command AS (INSERT INTO {s}.commands (command_id, fingerprint, reply) "
-            "SELECT * FROM unnest(%(cids)s::text[], %(fps)s::text[], %(replies)s::jsonb[])) "
+            "SELECT * FROM unnest(%(cids)b::text[], %(fps)b::text[], %(replies)b::jsonb[])) "
             f"INSERT INTO {s}.events (position, event_id, stream_id, version, type, subject, aggregate_id, org_id, data, "
             "recorded_at, command_id, correlation_id, causation_id, actor) "
-            "SELECT * FROM unnest(%(positions)s::bigint[], %(event_ids)s::uuid[], %(streams)s::text[], %(versions)s::int[], "
-            "%(types)s::text[], %(subjects)s::text[], %(aggregates)s::text[], %(orgs)s::text[], %(datas)s::jsonb[], "
-            "%(ats)s::timestamptz[], %(commands)s::text[], %(corrs)s::text[], %(causes)s::text[], %(actors)s::text[])"
+            "SELECT * FROM unnest(%(positions)b::bigint[], %(event_ids)b::uuid[], %(streams)b::text[], %(versions)b::int[], "
+            "%(types)b::text[], %(subjects)b::text[], %(aggregates)b::text[], %(orgs)b::text[], %(datas)b::jsonb[], "
+            "%(ats)b::timestamptz[], %(commands)b::text[], %(corrs)b::text[], %(causes)b::text[], %(actors)b::text[])"
         )
         versions = (
             f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM (SELECT stream_id, max(version) AS v "
