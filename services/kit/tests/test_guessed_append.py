@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.store import EventStore, Recorded
-from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only
+from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
 
 
 def round_trips(store: EventStore) -> list[int]:
@@ -136,3 +136,20 @@ async def test_a_connection_lost_after_its_guess_committed_answers_what_was_writ
     assert lost and appended.version == 1 and not appended.repeated
     assert len(await store.read_stream("s")) == 1 and len(await times_seen(engine)) == 2
     assert await store.stored_reply("once") == ("f", appended.reply)
+
+
+async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(store: EventStore) -> None:
+    counts: list[int] = []
+
+    @writes_only_unless(lambda recorded: any(r.event.ce_org_id == "reads" for r in recorded))
+    async def reads_for_some(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if any(r.event.ce_org_id == "reads" for r in recorded):
+            counts.append(int((await conn.execute(text("SELECT count(*) FROM kit_test.seen"))).scalar_one()))
+
+    store.inline.append(reads_for_some)
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    await store.append("s", [headcount("a", 2)], expected_version=1)
+    assert trips[0] == 1, "pipelined while it only writes"
+    await store.append("s", [headcount("reads", 3)], expected_version=2)
+    assert counts == [2] and trips[0] == 3, "run on its own, before the events, when it reads"
