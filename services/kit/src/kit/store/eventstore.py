@@ -24,17 +24,30 @@ from .. import metrics
 from ..db import Direct, wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
+from .connections import broken, connect, discard
 from .forecast import Checked, Forecast, Guess
+from .inline import InlineProjection, deferrable, project_all, writes_only, writes_only_unless
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
 from .statements import Sql, insert_params, stamp
 from .tables import Ledger
 
 S = TypeVar("S")
 T = TypeVar("T")
-P = TypeVar("P", bound=Callable[..., Any])
 NO_META = Meta()
 """An append's metadata when the caller gives none (frozen, so one serves every call)."""
-__all__ = ["Batch", "Committed", "EventStore", "Fold", "Meta", "Recorded", "VersionConflict", "fingerprint"]
+__all__ = [
+    "Batch",
+    "Committed",
+    "EventStore",
+    "Fold",
+    "InlineProjection",
+    "Meta",
+    "Recorded",
+    "VersionConflict",
+    "fingerprint",
+    "writes_only",
+    "writes_only_unless",
+]
 
 
 class _Repeated(Exception):
@@ -50,9 +63,6 @@ class _GuessLost(Exception):
 
 
 _Statement = tuple[str, Any] | str
-InlineProjection = Callable[[AsyncConnection, Sequence[Recorded]], Awaitable[None]]
-"""Updates read models in the append's transaction; it may be given the events of several appends at once (a
-group commit, a rebuild), in position order, and must not read the ledger, whose rows are written after it."""
 Also = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -234,7 +244,7 @@ class EventStore:
             for p in group:
                 _settle(p.done, e)
             lost = not isinstance(e, Exception) or isinstance(e, OperationalError | InterfaceError)
-            conn = await _discard(held[0], keep=not lost)
+            conn = await discard(held[0], keep=not lost)
             if not isinstance(e, Exception):
                 raise
             return conn
@@ -259,11 +269,11 @@ class EventStore:
             try:
                 return await self._write_group(held[0], group, learnt)
             except _GuessLost as e:
-                held[0] = await _discard(held[0], keep=False)
+                held[0] = await discard(held[0], keep=False)
                 landed = e.plan if await self._landed(e.plan) else None
             except (OperationalError, InterfaceError):
-                held[0] = await _discard(held[0], keep=False)
-        held[0] = fresh = await _connect(self.engine)
+                held[0] = await discard(held[0], keep=False)
+        held[0] = fresh = await connect(self.engine)
         if landed is not None:
             learnt.update(landed.versions)
             return landed.outcomes
@@ -315,7 +325,7 @@ class EventStore:
             plan = self._plan(group, guess.checked, strict=True)
         except (_Repeated, VersionConflict):
             return None
-        if not plan.everything or not all(_deferrable(project, plan.everything) for project in self.inline):
+        if not plan.everything or not all(deferrable(project, plan.everything) for project in self.inline):
             return None
         plan.guess = guess
         return plan
@@ -340,7 +350,7 @@ class EventStore:
             self._forecast.forget()
             # psycopg reports statements skipped after a failed one as an OperationalError too: only a broken
             # connection means the COMMIT's fate is unknown
-            if isinstance(e, OperationalError | InterfaceError) and await _broken(conn):
+            if isinstance(e, OperationalError | InterfaceError) and await broken(conn):
                 raise _GuessLost(plan, e) from e
             raise
         self._forecast.drew(guess.checked)
@@ -420,7 +430,7 @@ class EventStore:
         if not conn.in_transaction():
             await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         everything = plan.everything
-        deferred = [project for project in self.inline if _deferrable(project, everything)]
+        deferred = [project for project in self.inline if deferrable(project, everything)]
         for project in self.inline:
             if project not in deferred:
                 await project(conn, everything)
@@ -430,7 +440,7 @@ class EventStore:
         statements: list[_Statement] = [(then, None)]
         if plan.written:
             statements.insert(0, (self._sql.insert, insert_params(plan.written)))
-        await self._raw(conn, first, between=lambda: _project_all(deferred, conn, everything), tail=statements)
+        await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=statements)
 
     def _decide(self, pending: _Pending, checked: Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
         """One append's events with positions and versions, and its reply; a repeat or a stale version raises."""
@@ -498,75 +508,6 @@ class EventStore:
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-
-
-def writes_only(project: P) -> P:
-    """Marks an inline projection that only writes (never reads a result, not even a row count): the store may
-    pipeline its statements with the append's own, saving a round trip per append."""
-    project.writes_only = True  # type: ignore[attr-defined]
-    return project
-
-
-def writes_only_unless(reads_if: Callable[[Sequence[Recorded]], bool]) -> Callable[[P], P]:
-    """Marks an inline projection that only writes, except for the events `reads_if` picks out."""
-
-    def mark(project: P) -> P:
-        project.reads_if = reads_if  # type: ignore[attr-defined]
-        return writes_only(project)
-
-    return mark
-
-
-def _deferrable(project: InlineProjection, recorded: Sequence[Recorded]) -> bool:
-    """Whether a projection may go out in the pipeline for these events."""
-    if not getattr(project, "writes_only", False):
-        return False
-    reads_if = getattr(project, "reads_if", None)
-    return reads_if is None or not reads_if(recorded)
-
-
-async def _project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
-    for project in projections:
-        await project(conn, recorded)
-
-
-async def _broken(conn: AsyncConnection) -> bool:
-    """Whether the connection to the server is lost."""
-    try:
-        raw = (await conn.get_raw_connection()).driver_connection
-    except Exception:  # noqa: BLE001 - SQLAlchemy already let it go
-        return True
-    return raw is None or bool(raw.broken or raw.closed)
-
-
-async def _connect(engine: AsyncEngine) -> AsyncConnection:
-    """A connection for the writer, in autocommit so that psycopg sends no BEGIN of its own: it would wait for
-    that BEGIN's answer before anything else, a round trip; the writer sends BEGIN in its first pipeline instead.
-    SQLAlchemy puts the connection back out of autocommit when it returns to the pool."""
-    conn = await engine.connect()
-    try:
-        return await conn.execution_options(isolation_level="AUTOCOMMIT")
-    except BaseException:
-        await _discard(conn, keep=False)
-        raise
-
-
-async def _discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnection | None:
-    """After a failed group: rolls back and keeps the connection if asked and it still works, else drops it."""
-    if conn is None:
-        return None
-    if keep:
-        with contextlib.suppress(Exception):
-            await conn.rollback()
-            raw = (await conn.get_raw_connection()).driver_connection
-            if raw is not None:
-                await raw.rollback()  # the pipelined statements may have begun a transaction SQLAlchemy never saw
-            return conn
-    with contextlib.suppress(Exception):
-        await conn.invalidate()  # a connection that failed mid-group is not handed to anyone else
-    with contextlib.suppress(Exception):
-        await conn.close()
-    return None
 
 
 def _settle(done: asyncio.Future[Committed], outcome: Committed | BaseException) -> None:
