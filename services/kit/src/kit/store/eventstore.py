@@ -9,7 +9,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -21,27 +20,49 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contracts.base import Event, decode_event
 from contracts.envelope import Reply
 
-from .. import ids, metrics
+from .. import metrics
 from ..db import Direct, wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
+from .connections import broken, connect, discard
+from .forecast import Checked, Forecast, Guess
+from .inline import InlineProjection, deferrable, project_all, writes_only, writes_only_unless
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
+from .statements import Sql, insert_params, stamp
 from .tables import Ledger
 
 S = TypeVar("S")
 T = TypeVar("T")
 NO_META = Meta()
 """An append's metadata when the caller gives none (frozen, so one serves every call)."""
-__all__ = ["Batch", "Committed", "EventStore", "Fold", "Meta", "Recorded", "VersionConflict", "fingerprint"]
+__all__ = [
+    "Batch",
+    "Committed",
+    "EventStore",
+    "Fold",
+    "InlineProjection",
+    "Meta",
+    "Recorded",
+    "VersionConflict",
+    "fingerprint",
+    "writes_only",
+    "writes_only_unless",
+]
 
 
 class _Repeated(Exception):
     """The command id was already used; the first run's reply stands."""
 
 
-InlineProjection = Callable[[AsyncConnection, Sequence[Recorded]], Awaitable[None]]
-"""Updates read models in the append's transaction; it may be given the events of several appends at once (a
-group commit, a rebuild), in position order, and must not read the ledger, whose rows are written after it."""
+class _GuessLost(Exception):
+    """The connection was lost while a guessed group, COMMIT and all, was in flight."""
+
+    def __init__(self, plan: _Plan, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.plan, self.cause = plan, cause
+
+
+_Statement = tuple[str, Any] | str
 Also = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -54,6 +75,18 @@ class _Pending:
     data: Any
     also: Also | None
     done: asyncio.Future[Committed] = field(repr=False)
+
+
+@dataclass
+class _Plan:
+    """A group decided: each append's outcome, the appends to write with their events and replies, every event in
+    position order, the streams' versions after it, and the guess it stands on, if any."""
+
+    outcomes: list[Committed | Exception] = field(default_factory=list)
+    written: list[tuple[_Pending, list[Recorded], dict[str, Any]]] = field(default_factory=list)
+    everything: list[Recorded] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)
+    guess: Guess | None = None
 
 
 class EventStore:
@@ -87,7 +120,8 @@ class EventStore:
         schema = str(ledger.metadata.schema)
         # one lock key per schema: appends of a service are serialised, so commit order is position order
         self._lock_key = lock_key("append", schema)
-        self._sql = _Sql(schema)
+        self._sql = Sql(schema)
+        self._forecast = Forecast()
 
     async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
@@ -198,32 +232,23 @@ class EventStore:
                     await conn.close()
 
     async def _commit_group(self, conn: AsyncConnection | None, group: list[_Pending]) -> AsyncConnection | None:
-        """Writes a group in one transaction; returns the connection to keep (None if it was lost).
-
-        The group is checked in one round trip, its read models are updated in one pass and its events written in
-        one statement, pipelined with the COMMIT. Should a write fail, the group is written again one append at a
-        time, each in a savepoint, so that only the failing append fails."""
+        """Writes a group in one transaction; returns the connection to keep (None if it was lost)."""
+        learnt: dict[str, int] = {}
+        held = [conn]
         try:
-            conn, checked = await self._locked(conn, group)
-            try:
-                outcomes = await self._write(conn, group, checked, then="COMMIT")
-            except (OperationalError, InterfaceError):
-                raise  # the connection is gone, and the whole group with it
-            except Exception:
-                if len(group) == 1:
-                    raise
-                await conn.rollback()
-                outcomes = await self._one_by_one(conn, group)
-            await conn.commit()  # nothing left to do when the pipeline committed; it ends SQLAlchemy's transaction
+            outcomes = await self._on_connection(held, group, learnt)
+            assert held[0] is not None
+            await held[0].commit()  # nothing left to do when the pipeline committed; it ends SQLAlchemy's transaction
         except BaseException as e:
             # the transaction is lost (a lone append failed, the server went away, the commit failed): none was written
             for p in group:
                 _settle(p.done, e)
             lost = not isinstance(e, Exception) or isinstance(e, OperationalError | InterfaceError)
-            conn = await _discard(conn, keep=not lost)
+            conn = await discard(held[0], keep=not lost)
             if not isinstance(e, Exception):
                 raise
             return conn
+        self._forecast.wrote(learnt)
         appended = sum(len(o.positions) for o in outcomes if isinstance(o, Committed))
         metrics.APPENDED.labels(self.context).inc(appended)
         if any(isinstance(o, Committed) for o in outcomes):
@@ -231,32 +256,130 @@ class EventStore:
                 notify()
         for p, outcome in zip(group, outcomes, strict=True):
             _settle(p.done, outcome)
-        return conn
+        return held[0]
 
-    async def _locked(self, conn: AsyncConnection | None, group: list[_Pending]) -> tuple[AsyncConnection, _Checked]:
-        """The connection in a transaction that holds the append lock, and the group's checks. A kept connection
-        that died since its last group is replaced: nothing was written on it yet, as with a ping."""
-        if conn is not None:
+    async def _on_connection(
+        self, held: list[AsyncConnection | None], group: list[_Pending], learnt: dict[str, int]
+    ) -> list[Committed | Exception]:
+        """The group written on the kept connection (`held`), or on a new one, put in `held`, if the kept one died
+        since its last group: nothing was written on it yet, as with a ping; or, if it died on a guess (whose
+        pipeline ends in COMMIT), the ledger tells whether the guess committed."""
+        landed: _Plan | None = None
+        if held[0] is not None:
             try:
-                return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
+                return await self._write_group(held[0], group, learnt)
+            except _GuessLost as e:
+                held[0] = await discard(held[0], keep=False)
+                landed = e.plan if await self._landed(e.plan) else None
             except (OperationalError, InterfaceError):
-                await _discard(conn, keep=False)
-        conn = await self.engine.connect()
+                held[0] = await discard(held[0], keep=False)
+        held[0] = fresh = await connect(self.engine)
+        if landed is not None:
+            learnt.update(landed.versions)
+            return landed.outcomes
         try:
-            return conn, await self._check(conn, group, first=(self._sql.lock, (self._lock_key,)))
-        except BaseException:
-            await _discard(conn, keep=False)
-            raise
+            return await self._write_group(fresh, group, learnt)
+        except _GuessLost as e:
+            raise e.cause from None  # a new connection that fails at once is the server's failure, not a rest's
 
-    async def _one_by_one(self, conn: AsyncConnection, group: list[_Pending]) -> list[Committed | Exception]:
+    async def _write_group(
+        self, conn: AsyncConnection, group: list[_Pending], learnt: dict[str, int]
+    ) -> list[Committed | Exception]:
+        """The group in one round trip when the writer can foresee the checks (see `_guessed`); else checked in one
+        round trip and written, with the COMMIT, in a second. Should that write fail, the group is written again one
+        append at a time, each in a savepoint, so that only the failing append fails."""
+        first: list[_Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
+        foreseen = self._foresee(group)
+        if foreseen is not None:
+            try:
+                return await self._guessed(conn, foreseen, first, learnt)
+            except _GuessLost:
+                raise
+            except Exception:  # noqa: BLE001 - a wrong guess, or an append that fails: the checks below tell which
+                first = ["ROLLBACK", *first]
+        checked = await self._check(conn, group, first=first)
+        if foreseen is not None and foreseen.guess is not None:
+            self._forecast.missed(foreseen.guess, checked)
+        try:
+            plan = self._plan(group, checked)
+            await self._send(conn, plan, then="COMMIT")
+        except (OperationalError, InterfaceError):
+            raise  # the connection is gone, and the whole group with it
+        except Exception:
+            if len(group) == 1:
+                raise
+            await conn.rollback()
+            return await self._one_by_one(conn, group, learnt)
+        learnt.update(plan.versions)
+        return plan.outcomes
+
+    def _foresee(self, group: list[_Pending]) -> _Plan | None:
+        """The group's plan on the writer's forecast, if it has one and every append stands on it, with events,
+        read models that only write and nothing else to run in the transaction."""
+        if any(p.also is not None for p in group):
+            return None
+        guess = self._forecast.guess(b for p in group for b in p.batches)
+        if guess is None:
+            return None
+        try:
+            plan = self._plan(group, guess.checked, strict=True)
+        except (_Repeated, VersionConflict):
+            return None
+        if not plan.everything or not all(deferrable(project, plan.everything) for project in self.inline):
+            return None
+        plan.guess = guess
+        return plan
+
+    async def _guessed(
+        self, conn: AsyncConnection, plan: _Plan, first: list[_Statement], learnt: dict[str, int]
+    ) -> list[Committed | Exception]:
+        """Writes a foreseen group in one round trip: BEGIN, the lock, a guard that fails unless the server finds what
+        the writer foresaw (the streams' versions, the next positions), the read models, events, replies and COMMIT.
+        A stale version the guard misses, or a command id already used, fails the insert; either way nothing stays."""
+        guess = plan.guess
+        assert guess is not None
+        params = {
+            "n": len(guess.checked.positions),
+            "positions": guess.checked.positions,
+            "streams": guess.streams,
+            "versions": json.dumps(guess.versions),
+        }
+        try:
+            await self._send(conn, plan, then="COMMIT", first=[*first, (self._sql.guard, params)])
+        except BaseException as e:
+            self._forecast.forget()
+            # psycopg reports statements skipped after a failed one as an OperationalError too: only a broken
+            # connection means the COMMIT's fate is unknown
+            if isinstance(e, OperationalError | InterfaceError) and await broken(conn):
+                raise _GuessLost(plan, e) from e
+            raise
+        self._forecast.drew(guess.checked)
+        learnt.update(plan.versions)
+        return plan.outcomes
+
+    async def _landed(self, plan: _Plan) -> bool:
+        """Whether a group whose connection was lost with its COMMIT in flight committed anyway (if the ledger cannot
+        be asked, the group fails: writing it again might write it twice). The append lock is taken first, so a
+        transaction of the lost connection still finishing is waited for."""
+        async with self.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
+            found = await conn.execute(text(self._sql.landed), {"event_id": plan.everything[0].event_id})
+            return found.first() is not None
+
+    async def _one_by_one(
+        self, conn: AsyncConnection, group: list[_Pending], learnt: dict[str, int]
+    ) -> list[Committed | Exception]:
         """The group again, each append in a savepoint, so a failure undoes only its own writes."""
         await conn.begin()  # so that the caller's commit commits (SQLAlchemy ignores a commit outside its transaction)
-        await self._raw(conn, [(self._sql.lock, (self._lock_key,))])
+        await self._raw(conn, ["BEGIN", (self._sql.lock, (self._lock_key,))])
         outcomes: list[Committed | Exception] = []
         for p in group:
             try:
-                checked = await self._check(conn, [p], first=("SAVEPOINT append", None))
-                outcomes += await self._write(conn, [p], checked, then="RELEASE SAVEPOINT append")
+                checked = await self._check(conn, [p], first=["SAVEPOINT append"])
+                plan = self._plan([p], checked)
+                await self._send(conn, plan, then="RELEASE SAVEPOINT append")
+                outcomes += plan.outcomes
+                learnt.update(plan.versions)
             except (OperationalError, InterfaceError):
                 raise
             except Exception as e:  # noqa: BLE001 - the append's own failure is its caller's to see, not the group's
@@ -264,54 +387,62 @@ class EventStore:
                 outcomes.append(e)
         return outcomes
 
-    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: tuple[str, Any]) -> _Checked:
+    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: Sequence[_Statement]) -> Checked:
         """Which command ids were done, where the streams stand and positions for every event, in one round trip
         with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
         a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
         if not conn.in_transaction():
-            await conn.begin()  # psycopg sends the BEGIN itself, with the first statement
+            await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         params = {
             "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
             "streams": sorted({b.stream_id for p in group for b in p.batches}),
             "n": sum(len(b.events) for p in group for b in p.batches),
         }
-        row = await self._raw(conn, [first, (self._sql.check, params)])
+        row = await self._raw(conn, [*first, (self._sql.check, params)])
         assert row is not None
-        return _Checked(set(row[0]), dict(row[1]), sorted(row[2] or ()), row[3])
+        checked = Checked(set(row[0]), dict(row[1]), sorted(row[2] or ()), row[3])
+        self._forecast.drew(checked)
+        return checked
 
-    async def _write(
-        self, conn: AsyncConnection, group: Sequence[_Pending], checked: _Checked, then: str
-    ) -> list[Committed | Exception]:
-        """Decides each append (a repeat? a stale version?), updates the read models for those that stand in one pass,
-        then writes their events and replies with `then` in one round trip. No read model reads the ledger, so the
-        events may follow them inside the transaction."""
-        outcomes: list[Committed | Exception] = []
-        written: list[tuple[_Pending, list[Recorded], dict[str, Any]]] = []
+    def _plan(self, group: Sequence[_Pending], checked: Checked, *, strict: bool = False) -> _Plan:
+        """Decides each append (a repeat? a stale version?) and stamps the events of those that stand; `strict`
+        raises at the first that does not."""
+        plan = _Plan()
         slots = iter(checked.positions)
         for p in group:
             try:
                 recorded, committed = self._decide(p, checked, slots)
             except (_Repeated, VersionConflict) as e:
-                outcomes.append(e)
+                if strict:
+                    raise
+                plan.outcomes.append(e)
                 continue
-            written.append((p, recorded, committed.reply))
-            outcomes.append(committed)
-        everything = [r for _, recorded, _ in written for r in recorded]
+            plan.written.append((p, recorded, committed.reply))
+            plan.everything += recorded
+            plan.outcomes.append(committed)
+        plan.versions = dict(checked.versions)
+        return plan
+
+    async def _send(self, conn: AsyncConnection, plan: _Plan, then: str, first: Sequence[_Statement] = ()) -> None:
+        """Updates the read models in one pass, then writes the events and replies with `then`. Read models that
+        only write go out in the pipeline with the events; the others run first, as must `also`. No read model reads
+        the ledger, so the events may follow them inside the transaction."""
+        if not conn.in_transaction():
+            await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
+        everything = plan.everything
+        deferred = [project for project in self.inline if deferrable(project, everything)]
         for project in self.inline:
-            if not getattr(project, "writes_only", False):
+            if project not in deferred:
                 await project(conn, everything)
-        for p, _, _ in written:
+        for p, _, _ in plan.written:
             if p.also is not None:
                 await p.also(conn)
-        statements: list[tuple[str, Any]] = [(then, None)]
-        if written:
-            statements.insert(0, (self._sql.insert, _insert_params(written)))
-        # read models that only write go out in the same round trip as the events and the COMMIT
-        deferred = [project for project in self.inline if getattr(project, "writes_only", False)]
-        await self._raw(conn, statements, before=lambda: _project_all(deferred, conn, everything))
-        return outcomes
+        statements: list[_Statement] = [(then, None)]
+        if plan.written:
+            statements.insert(0, (self._sql.insert, insert_params(plan.written)))
+        await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=statements)
 
-    def _decide(self, pending: _Pending, checked: _Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
+    def _decide(self, pending: _Pending, checked: Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
         """One append's events with positions and versions, and its reply; a repeat or a stale version raises."""
         batches, meta = pending.batches, pending.meta
         if meta.command_id is not None and meta.command_id in checked.done:
@@ -322,7 +453,7 @@ class EventStore:
                 raise VersionConflict(f"{b.stream_id} is at version {current.get(b.stream_id, 0)}, not {b.expected_version}")
         if meta.command_id is not None:
             checked.done.add(meta.command_id)  # a later append of the group with the same id repeats this one
-        recorded = _stamp(batches, current, slots, checked.at, meta)
+        recorded = stamp(batches, current, slots, checked.at, meta)
         positions = tuple(r.position for r in recorded)
         reply = Reply(ok=True, data=pending.data, positions={self.context: positions[-1]} if positions else {})
         body = reply.model_dump(mode="json", exclude_none=True)
@@ -332,19 +463,23 @@ class EventStore:
     async def _raw(
         self,
         conn: AsyncConnection,
-        statements: Sequence[tuple[str, Any]] | Sequence[str],
-        before: Callable[[], Awaitable[None]] | None = None,
+        statements: Sequence[_Statement],
+        between: Callable[[], Awaitable[None]] | None = None,
+        tail: Sequence[_Statement] = (),
     ) -> Any:
-        """Runs statements on the transaction's psycopg connection in one pipeline (after whatever `before` sends
-        through the same connection); the last one's first row."""
+        """Runs statements on the transaction's psycopg connection in one pipeline, with whatever `between` sends
+        through the same connection before the `tail`; the last statement's first row."""
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
         cur, sql = None, ""
         try:
             async with raw.pipeline():
-                if before is not None:
-                    await before()
                 for statement in statements:
+                    sql, params = (statement, None) if isinstance(statement, str) else statement
+                    cur = await raw.execute(sql, params, prepare=params is not None)
+                if between is not None:
+                    await between()
+                for statement in tail:
                     sql, params = (statement, None) if isinstance(statement, str) else statement
                     cur = await raw.execute(sql, params, prepare=params is not None)
             return await cur.fetchone() if cur is not None and cur.description else None
@@ -373,119 +508,6 @@ class EventStore:
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-
-
-class _Sql:
-    """The store's hot statements as plain SQL, so the reads skip the ORM layer and are prepared once."""
-
-    def __init__(self, schema: str) -> None:
-        s = f'"{schema}"'
-        self.fold = f"SELECT version, type, data FROM {s}.events WHERE stream_id = %s AND version > %s ORDER BY version"
-        self.read = (
-            "SELECT position, event_id, stream_id, version, type, data, recorded_at, correlation_id, causation_id "
-            f"FROM {s}.events WHERE stream_id = %s AND version > %s ORDER BY version"
-        )
-        self.everything = self.read.split(" WHERE ")[0] + " ORDER BY position"
-        self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
-        self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
-        self.lock = "SELECT pg_advisory_xact_lock(%s)"
-        # one statement for the events and the commands' replies, each column an array unnested
-        self.insert = (
-            f"WITH command AS (INSERT INTO {s}.commands (command_id, fingerprint, reply) "
-            "SELECT * FROM unnest(%(cids)s::text[], %(fps)s::text[], %(replies)s::jsonb[])) "
-            f"INSERT INTO {s}.events (position, event_id, stream_id, version, type, subject, aggregate_id, org_id, data, "
-            "recorded_at, command_id, correlation_id, causation_id, actor) "
-            "SELECT * FROM unnest(%(positions)s::bigint[], %(event_ids)s::uuid[], %(streams)s::text[], %(versions)s::int[], "
-            "%(types)s::text[], %(subjects)s::text[], %(aggregates)s::text[], %(orgs)s::text[], %(datas)s::jsonb[], "
-            "%(ats)s::timestamptz[], %(commands)s::text[], %(corrs)s::text[], %(causes)s::text[], %(actors)s::text[])"
-        )
-        self.check = (
-            f"SELECT (SELECT coalesce(array_agg(command_id), '{{}}') FROM {s}.commands "
-            "WHERE command_id = ANY(%(cids)s::text[])), "
-            f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM (SELECT stream_id, max(version) AS v "
-            f"FROM {s}.events WHERE stream_id = ANY(%(streams)s::text[]) GROUP BY stream_id) m), "
-            f"(SELECT array_agg(nextval('{schema}.events_position_seq')) FROM generate_series(1, %(n)s::int)), "
-            "clock_timestamp()"
-        )
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """What a group found under the lock: the command ids done, the streams' versions, positions and their time.
-    Deciding the group's appends in order moves the versions and adds their command ids."""
-
-    done: set[str]
-    versions: dict[str, int]
-    positions: list[int]
-    at: datetime
-
-
-def _stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int], at: datetime, meta: Meta) -> list[Recorded]:
-    """The events with their positions and stream versions, in order."""
-    recorded = []
-    for b in batches:
-        version = current.get(b.stream_id, 0)
-        for e in b.events:
-            version += 1
-            position = next(slots)
-            recorded.append(Recorded(position, ids.new_id(), b.stream_id, version, e, at, meta.correlation_id, meta.causation_id))
-        current[b.stream_id] = version
-    return recorded
-
-
-def _insert_params(written: Sequence[tuple[_Pending, list[Recorded], dict[str, Any]]]) -> dict[str, Any]:
-    """The insert's parameters: a list per column of the events, and of the commands."""
-    commands = [(p.meta, reply) for p, _, reply in written if p.meta.command_id is not None]
-    events = [(r, p.meta) for p, recorded, _ in written for r in recorded]
-    return {
-        "cids": [m.command_id for m, _ in commands],
-        "fps": [m.fingerprint for m, _ in commands],
-        "replies": [json.dumps(reply, separators=(",", ":"), ensure_ascii=False) for _, reply in commands],
-        "positions": [r.position for r, _ in events],
-        "event_ids": [r.event_id for r, _ in events],
-        "streams": [r.stream_id for r, _ in events],
-        "versions": [r.version for r, _ in events],
-        "types": [r.event.ce_type() for r, _ in events],
-        "subjects": [r.event.nats_subject() for r, _ in events],
-        "aggregates": [r.event.ce_subject for r, _ in events],
-        "orgs": [r.event.ce_org_id for r, _ in events],
-        "datas": [r.event.model_dump_json() for r, _ in events],
-        "ats": [r.recorded_at for r, _ in events],
-        "commands": [m.command_id for _, m in events],
-        "corrs": [m.correlation_id for _, m in events],
-        "causes": [m.causation_id for _, m in events],
-        "actors": [m.actor for _, m in events],
-    }
-
-
-def writes_only(project: InlineProjection) -> InlineProjection:
-    """Marks an inline projection that only writes (never reads a result, not even a row count): the store may
-    pipeline its statements with the append's own, saving a round trip per append."""
-    project.writes_only = True  # type: ignore[attr-defined]
-    return project
-
-
-async def _project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
-    for project in projections:
-        await project(conn, recorded)
-
-
-async def _discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnection | None:
-    """After a failed group: rolls back and keeps the connection if asked and it still works, else drops it."""
-    if conn is None:
-        return None
-    if keep:
-        with contextlib.suppress(Exception):
-            await conn.rollback()
-            raw = (await conn.get_raw_connection()).driver_connection
-            if raw is not None:
-                await raw.rollback()  # the pipelined statements may have begun a transaction SQLAlchemy never saw
-            return conn
-    with contextlib.suppress(Exception):
-        await conn.invalidate()  # a connection that failed mid-group is not handed to anyone else
-    with contextlib.suppress(Exception):
-        await conn.close()
-    return None
 
 
 def _settle(done: asyncio.Future[Committed], outcome: Committed | BaseException) -> None:

@@ -17,6 +17,7 @@ from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
 from kit.crypto import KeyRing, open_field
 from kit.store import Recorded
+from kit.store.eventstore import writes_only_unless
 from kit.store.inserts import Inserts
 
 from ..tables import memberships, officers, people, person_search, trainings
@@ -28,6 +29,8 @@ class PeopleProjection:
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
 
+    # reads only the keys of people it registers: otherwise the event store pipelines it with its own writes
+    @writes_only_unless(lambda recorded: any(isinstance(r.event, PersonRegistered) for r in recorded))
     async def apply(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         """Applies a batch of the registry's own events (others are ignored)."""
         registered = [r.event.person_id for r in recorded if isinstance(r.event, PersonRegistered)]

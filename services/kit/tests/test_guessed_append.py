@@ -1,0 +1,155 @@
+"""Appends in one round trip: the writer foresees what the checks will find, and the server refuses any foresight
+that no longer holds (another writer appended), so every guarantee stands whichever way the group was written."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from kit_helpers import LEDGER, headcount, times_seen
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kit.store import EventStore, Recorded
+from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
+
+
+def round_trips(store: EventStore) -> list[int]:
+    """Counts the pipelines the store syncs (each one round trip)."""
+    counted = [0]
+    raw = store._raw
+
+    async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted[0] += 1
+        return await raw(*args, **kwargs)
+
+    store._raw = counting  # type: ignore[method-assign]
+    return counted
+
+
+async def test_an_append_after_the_first_takes_one_round_trip(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    second = await store.append("s", [headcount("a", 2)], expected_version=1, meta=Meta("c", "f"))
+    third = await store.append("s", [headcount("a", 3)], expected_version=None)
+    assert trips[0] == 2, "one pipeline per append"
+    assert (second.version, third.version) == (2, 3) and third.positions[0] == second.positions[-1] + 1
+    assert await store.stored_reply("c") == ("f", second.reply)
+    assert [r.version for r in await store.read_stream("s")] == [1, 2, 3]
+
+
+async def test_another_writer_between_two_appends_is_noticed(store: EventStore, engine: AsyncEngine) -> None:
+    other = EventStore(engine, LEDGER, "registry", inline=store.inline)
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    moved = await other.append("s", [headcount("a", 2)], expected_version=1)
+    try:
+        await store.append("s", [headcount("a", 3)], expected_version=1)
+        raise AssertionError("a stale version was taken")
+    except VersionConflict:
+        pass
+    anywhere = await store.append("s", [headcount("a", 3)], expected_version=None)
+    assert anywhere.version == 3 and anywhere.positions[0] > moved.positions[-1]
+    recorded = await store.read_stream("s")
+    assert [r.version for r in recorded] == [1, 2, 3]
+    assert [r.position for r in recorded] == sorted(r.position for r in recorded)
+    assert len(await times_seen(engine)) == 3
+
+
+async def test_a_version_ahead_of_the_stream_is_a_conflict(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    try:
+        await store.append("s", [headcount("a", 2)], expected_version=5)
+        raise AssertionError("a version the stream never reached was taken")
+    except VersionConflict:
+        pass
+    assert len(await store.read_stream("s")) == 1
+
+
+async def test_a_command_done_by_another_writer_answers_its_reply(store: EventStore, engine: AsyncEngine) -> None:
+    other = EventStore(engine, LEDGER, "registry")
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    first = await other.append("t", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    await other.append("u", [headcount("a", 1)], expected_version=0)
+    store._forecast.position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
+    again = await store.append("v", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    assert again.repeated and again.reply == first.reply
+    assert await store.read_stream("v") == []
+
+
+async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(store: EventStore, engine: AsyncEngine) -> None:
+    @writes_only
+    async def refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if any(r.event.ce_org_id == "b" for r in recorded):
+            await conn.execute(text("SELECT 1 / 0"))  # the server refuses it, inside the pipeline
+
+    store.inline.append(refuses_org_b)
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    results = await asyncio.gather(
+        store.append("good", [headcount("a", 1)], expected_version=0, meta=Meta("good", "f")),
+        store.append("bad", [headcount("b", 1)], expected_version=0, meta=Meta("bad", "f")),
+        store.append("good2", [headcount("a", 1)], expected_version=0),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], Committed) and isinstance(results[2], Committed)
+    assert not isinstance(results[1], Committed)
+    lone = await asyncio.gather(store.append("bad", [headcount("b", 2)], expected_version=0), return_exceptions=True)
+    assert not isinstance(lone[0], Committed)
+    assert await store.read_stream("bad") == [] and await store.stored_reply("bad") is None
+    after = await store.append("good", [headcount("a", 2)], expected_version=1)
+    assert after.version == 2
+    assert len(await times_seen(engine)) == 4
+
+
+async def test_a_connection_lost_before_its_guess_committed_is_written_again_once(store: EventStore, engine: AsyncEngine) -> None:
+    killed = []
+
+    @writes_only
+    async def drops_the_connection_once(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if not killed and any(r.stream_id == "lost" for r in recorded):
+            killed.append(True)
+            await conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    store.inline.append(drops_the_connection_once)
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    appended = await store.append("lost", [headcount("a", 1)], expected_version=0)
+    assert killed and appended.version == 1
+    assert len(await store.read_stream("lost")) == 1 and len(await times_seen(engine)) == 2
+
+
+async def test_a_connection_lost_after_its_guess_committed_answers_what_was_written(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    raw, lost = store._raw, []
+
+    async def losing_the_answer(conn, statements, between=None, tail=()):  # type: ignore[no-untyped-def]
+        row = await raw(conn, statements, between, tail)
+        if not lost and any(s == (store._sql.guard, s[1]) for s in statements if isinstance(s, tuple)):
+            lost.append(True)
+            await (await conn.get_raw_connection()).driver_connection.close()  # the answer never comes
+            raise OperationalError("COMMIT", {}, Exception("the server closed the connection"))
+        return row
+
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    store._raw = losing_the_answer  # type: ignore[method-assign]
+    appended = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    assert lost and appended.version == 1 and not appended.repeated
+    assert len(await store.read_stream("s")) == 1 and len(await times_seen(engine)) == 2
+    assert await store.stored_reply("once") == ("f", appended.reply)
+
+
+async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(store: EventStore) -> None:
+    counts: list[int] = []
+
+    @writes_only_unless(lambda recorded: any(r.event.ce_org_id == "reads" for r in recorded))
+    async def reads_for_some(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        if any(r.event.ce_org_id == "reads" for r in recorded):
+            counts.append(int((await conn.execute(text("SELECT count(*) FROM kit_test.seen"))).scalar_one()))
+
+    store.inline.append(reads_for_some)
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    await store.append("s", [headcount("a", 2)], expected_version=1)
+    assert trips[0] == 1, "pipelined while it only writes"
+    await store.append("s", [headcount("reads", 3)], expected_version=2)
+    assert counts == [2] and trips[0] == 3, "run on its own, before the events, when it reads"
