@@ -23,6 +23,7 @@ from .db import Direct
 from .store.tables import Ledger
 
 T = TypeVar("T")
+Compute = Callable[[AsyncConnection], Awaitable[T]]
 
 STEADY_SECONDS = 1.0
 """How long the read models must have stood still before answers are worth computing ahead (for siblings): while
@@ -31,7 +32,6 @@ events keep coming, whatever is computed ahead is thrown away with the next one.
 WHOLE_TREE = 256
 """The weight of an answer as big as a whole tree: a cache of 2,048 keeps at most eight of them (a client asking
 for many days must not fill the memory with trees)."""
-Compute = Callable[[AsyncConnection], Awaitable[T]]
 
 _STATE = """SELECT (SELECT coalesce(max(position), 0) FROM {s}.events),
   (SELECT coalesce(string_agg(concat_ws(':', consumer, source, position, updated_at), ',' ORDER BY consumer, source), '')

@@ -72,7 +72,6 @@ class ComplianceQueries:
         """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
         reading = await self.cache.reading()
         tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
-
         batch = tree.batch(q.org_id, together=reading.steady)
 
         async def rows(conn: AsyncConnection) -> dict[str, list[dict[str, Any]]]:
