@@ -24,7 +24,10 @@ TARGETS = [
     Target("cascade.seconds", "cascade under 10 s", 10.0, at_most=True, on_value=True),
     Target("cascade.seconds", "cascade under 3× its raw baseline (aim)", 3.0, at_most=True),
     Target("mail.rate", "mail ≥ 0.5 of raw (aim 0.8)", 0.5),
-    Target("gateway.p99", "gateway p99 under 100 ms at 200 requests/s (aim 25 ms)", 100.0, at_most=True, on_value=True),
+    Target(
+        "gateway.p99", "gateway p99 under 100 ms at 200 requests/s (aim 25 ms), from cold", 100.0, at_most=True, on_value=True
+    ),
+    Target("gateway.p99_kept", "the same once the views are kept", 100.0, at_most=True, on_value=True),
     Target("gateway.errors", "gateway: no errors", 0.0, at_most=True, on_value=True),
     Target("memory.*", "every service under 150 MB resident", 150.0, at_most=True, on_value=True),
     Target("memory.*", "every service under 100 MB resident (aim)", 100.0, at_most=True, on_value=True),
@@ -116,9 +119,10 @@ def main(argv: list[str]) -> int:
         "PostgreSQL runs durable (fsync on), as `make run` starts it: every commit waits for the disk.",
         "Gateway reads are an open loop: requests leave on schedule whether or not earlier ones have answered, so a "
         "saturated stack shows as latency, not as a lower request rate. They begin once the stack has settled (no "
-        "append or projection for 2 s) and each service has answered one warm-up request; nothing is written while "
-        "they run, so the read caches keep every view after its first computation (a primary org's view is computed "
-        "with its siblings'), and the figures are those of a union being read, not written.",
+        "append or projection for 2 s) and each service has answered one warm-up request. The run is made twice: "
+        "from cold, where each view is computed when first asked (a primary org's with its siblings'), and again at once, where the read caches "
+        "still keep them all, as nothing is written in between: the figures are those of a union being read, not "
+        "written.",
         "Quick sizes shrink the union, the commands, the cascade and the mail; the rebuild reads 100,000 events "
         "(full: 1,000,000), as the issue asks.",
         "The ratios move between runs by tens of percent on two cores (more when anything else runs); a target is "
