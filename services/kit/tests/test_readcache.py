@@ -9,7 +9,7 @@ from kit_helpers import LEDGER, headcount
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.backlog import Backlog
-from kit.readcache import STEADY_SECONDS, ReadCache
+from kit.readcache import ReadCache
 from kit.store import EventStore
 
 
@@ -88,15 +88,3 @@ async def test_a_heavy_answer_lets_lighter_ones_go(engine: AsyncEngine) -> None:
     assert await cache.get("c", compute) == 3  # the newest light one still fits beside the tree
     assert await cache.get("a", compute) == 5  # the older ones were let go to make room
     assert await cache.get("tree", compute, weight=3) == 6  # and now the tree, the least recently asked
-
-
-async def test_the_state_is_steady_once_it_has_stood_still_for_a_while(engine: AsyncEngine, store: EventStore) -> None:
-    cache = ReadCache(engine, LEDGER, "test")
-    assert (await cache.reading()).steady, "nothing ever happened"
-    await store.append("s", [headcount("a", 1)], expected_version=0)
-    assert not (await cache.reading()).steady
-    await asyncio.sleep(STEADY_SECONDS)
-    assert (await cache.reading()).steady
-    async with engine.begin() as conn:
-        await Backlog(LEDGER, "c", "registry").advance(conn, 5)
-    assert not (await cache.reading()).steady, "a projected batch starts the wait again"

@@ -25,10 +25,6 @@ from .store.tables import Ledger
 T = TypeVar("T")
 Compute = Callable[[AsyncConnection], Awaitable[T]]
 
-STEADY_SECONDS = 1.0
-"""How long the read models must have stood still before answers are worth computing ahead (for siblings): while
-events keep coming, whatever is computed ahead is thrown away with the next one."""
-
 WHOLE_TREE = 256
 """The weight of an answer as big as a whole tree: a cache of 2,048 keeps at most eight of them (a client asking
 for many days must not fill the memory with trees)."""
@@ -36,9 +32,7 @@ for many days must not fill the memory with trees)."""
 _STATE = """SELECT (SELECT coalesce(max(position), 0) FROM {s}.events),
   (SELECT coalesce(string_agg(concat_ws(':', consumer, source, position, updated_at), ',' ORDER BY consumer, source), '')
      FROM {s}.checkpoints),
-  (SELECT count(*) FROM {s}.pending), (SELECT coalesce(sum(position), 0) FROM {s}.pending),
-  extract(epoch FROM now() - greatest((SELECT max(updated_at) FROM {s}.checkpoints),
-    (SELECT recorded_at FROM {s}.events ORDER BY position DESC LIMIT 1)))"""
+  (SELECT count(*) FROM {s}.pending), (SELECT coalesce(sum(position), 0) FROM {s}.pending)"""
 
 
 class ReadCache:
@@ -56,8 +50,7 @@ class ReadCache:
 
     async def reading(self) -> Reading:
         """The read models' present state, for the questions of one request (one round trip)."""
-        *state, still = (await self.direct.fetch(self._sql, ()))[0]
-        return Reading(self, tuple(state), still is None or still >= STEADY_SECONDS)
+        return Reading(self, tuple((await self.direct.fetch(self._sql, ()))[0]))
 
     async def get(self, question: Hashable, compute: Compute[T], weight: int = 1) -> T:
         """The answer to one question at the present state."""
@@ -85,8 +78,6 @@ class Reading:
 
     cache: ReadCache
     state: Hashable
-    steady: bool
-    """Whether the read models have stood still for a while (STEADY_SECONDS), so computing ahead pays."""
 
     async def get(self, question: Hashable, compute: Compute[T], weight: int = 1) -> T:
         """The answer kept for the question at this state, or `compute`'s on a connection of its own, then kept

@@ -78,14 +78,6 @@ async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) ->
 
 
 @dataclass(frozen=True)
-class Batch:
-    """Orgs whose views are computed together, and the org whose subtree holds them all."""
-
-    root: str
-    orgs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Orgs:
     """Every org that exists on one day, with its level and its parent that day."""
 
@@ -117,18 +109,6 @@ class Orgs:
     def subtree(self, org_id: str) -> list[str]:
         """The org and every org under it that day, parents before children."""
         return walk(self.below, org_id)
-
-    def batch(self, org_id: str, together: bool = True) -> Batch:
-        """The orgs whose views are cheapest computed together with this one's: when its parent's children all
-        have none of their own (primary orgs under a territorial), all of them, whose parent's subtree is just
-        them (its staff open them one after another, and one pass over many orgs costs about what one org
-        does); otherwise, or unless `together`, the org alone."""
-        parent = self.parents.get(org_id)
-        if parent is not None and together:
-            siblings = self.below[parent]  # the org is among them
-            if not any(self.below.get(o) for o in siblings):
-                return Batch(parent, tuple(siblings))
-        return Batch(org_id, (org_id,))
 
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)

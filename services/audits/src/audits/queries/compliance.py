@@ -72,13 +72,11 @@ class ComplianceQueries:
         """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
         reading = await self.cache.reading()
         tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
-        batch = tree.batch(q.org_id, together=reading.steady)
 
-        async def rows(conn: AsyncConnection) -> dict[str, list[dict[str, Any]]]:
-            found = await verdicts_of(conn, tree, list(batch.orgs))
-            return {o: [verdict_row(v) for v in verdicts] for o, verdicts in found.items()}
+        async def rows(conn: AsyncConnection) -> list[dict[str, Any]]:
+            return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
 
-        return (await reading.get(("compliance", batch, tree.day), rows, len(batch.orgs)))[q.org_id]
+        return await reading.get(("compliance", q.org_id, tree.day), rows)
 
     async def list_rules(self, _q: ListRules, _ctx: Context) -> list[dict[str, Any]]:
         """The rule catalogue."""

@@ -31,13 +31,10 @@ class KpiQueries:
         tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
-        batch = tree.batch(q.org_id, together=reading.steady)
+        async def report(conn: AsyncConnection) -> dict[str, Any]:
+            return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
 
-        async def reports(conn: AsyncConnection) -> dict[str, dict[str, Any]]:
-            computed = await compute(conn, tree, batch.root, period)  # one pass over the subtree holding them all
-            return {o: computed.report(o) for o in batch.orgs}
-
-        return (await reading.get(("kpi", batch, period.name), reports, len(batch.orgs)))[q.org_id]
+        return await reading.get(("kpi", q.org_id, period.name), report)
 
     async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
         """The targets set for the org's period, and the norms standing in for those not set."""
