@@ -129,18 +129,19 @@ async def request_publication(ui: UiDep, material_id: str) -> Response:
 
 @router.post("/materials/{material_id}/acknowledge")
 async def acknowledge(ui: UiDep, material_id: str) -> Response:
-    org_id = str(ui.form.get("org_id") or "")
-    _, errors = await ui.attempt("exchange", "acknowledge", {"material_id": material_id, "org_id": org_id})
-    if errors:
-        return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
-    return ui.back(f"/ui/orgs/{org_id}/inbox")
+    return await _from_inbox(ui, material_id, "acknowledge")
 
 
 @router.post("/materials/{material_id}/release")
 async def release(ui: UiDep, material_id: str) -> Response:
     """An org that holds cascades for review sends this one on to the orgs under it (X1)."""
+    return await _from_inbox(ui, material_id, "release_cascade")
+
+
+async def _from_inbox(ui: Ui, material_id: str, verb: str) -> Response:
+    """Runs an org's command on a material it received; back to its inbox, or the refusal on the material's page."""
     org_id = str(ui.form.get("org_id") or "")
-    _, errors = await ui.attempt("exchange", "release_cascade", {"material_id": material_id, "org_id": org_id})
+    _, errors = await ui.attempt("exchange", verb, {"material_id": material_id, "org_id": org_id})
     if errors:
         return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
     return ui.back(f"/ui/orgs/{org_id}/inbox")
