@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
 from test_contacts_api import person
 from test_exchange_api import NEWS, chain
 from test_members_api import get
 from test_officers_and_facts_api import post
 
+from contracts.officers import OfficerAssigned
+from kit.projector import Delivered
 from profset.testing import Stack, eventually
 
 
@@ -91,6 +96,52 @@ async def test_a_refusing_mail_server_is_retried_or_recorded_with_its_reason(sta
     )
     del smtp.refuse["solidarnost@example.org"]
     await eventually(lambda: _has(smtp, {"solidarnost@example.org"}), timeout=30)
+
+
+async def test_a_chair_appointed_just_before_a_delivery_hears_of_it_though_the_delivery_was_projected_first(
+    stack: Stack, smtp: Any
+) -> None:
+    from notifications.tables import acknowledgements, outbox, posts
+
+    h, o = await chain(stack)
+    notifications = stack.services["notifications"]
+    [registry] = [p for p in notifications.projectors if p.projection.source == "registry"]
+    released = asyncio.Event()
+
+    async def held_back(conn: Any, d: Delivered, apply: Any = registry.projection.apply) -> None:
+        if isinstance(d.event, OfficerAssigned):  # the notifications' registry mirror lags behind the exchange's
+            await released.wait()
+        await apply(conn, d)
+
+    registry.projection = replace(registry.projection, apply=held_back)
+    chair, hc = await person(stack, h, o["p1"]["id"], "Председатель", role="chair")
+    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "chair@verf.ru"})
+    material = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": o["cc"]["id"]}))["id"]
+    await post(stack, h, f"/api/v1/materials/{material}/cascade", {"to": [o["t1"]["id"]]}, 202)
+
+    async def rows(query: Any) -> list[Any]:
+        async with notifications.runtime.engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+
+    async def delivered_to_p1() -> bool:
+        assert await rows(select(acknowledgements).where(acknowledgements.c.org_id == o["p1"]["id"]))
+        return True
+
+    await eventually(delivered_to_p1, timeout=20)
+    assert not await rows(select(outbox).where(outbox.c.recipient_id == chair)), "planned before the chair was known"
+    late, hl = await person(stack, h, o["p1"]["id"], "Пришедший после", role="info_worker")
+    await post(stack, hl, f"/api/v1/people/{late}/contact-points", {"kind": "work_email", "value": "late@verf.ru"})
+    released.set()
+
+    await eventually(lambda: _has(smtp, {"chair@verf.ru"}), timeout=20)
+
+    async def both_posts_known() -> bool:
+        assert len(await rows(select(posts).where(posts.c.org_id == o["p1"]["id"]))) == 2
+        return True
+
+    await eventually(both_posts_known, timeout=20)
+    assert not await rows(select(outbox).where(outbox.c.recipient_id == late)), "appointed after it arrived: not told"
+    assert len(mailed(smtp)["chair@verf.ru"]) == 1
 
 
 async def _has(smtp: Any, addresses: set[str]) -> bool:

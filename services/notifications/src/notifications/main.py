@@ -40,7 +40,7 @@ def wire(rt: Runtime) -> Wiring:
         },
         inline=[Receipts(settings.retry_base_seconds, settings.max_attempts).apply],
         projections=[
-            Projection("registry", "registry", sources.from_registry),
+            Projection("registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply),
             Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply),
             Projection("contacts", "contacts", sources.from_contacts),
             Projection("audits", "audits", sources.from_audits),

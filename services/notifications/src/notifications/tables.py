@@ -20,6 +20,7 @@ posts = Table(
     Column("role", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("until", Date),
+    Column("recorded_at", DateTime(timezone=True), comment="When the registry recorded the assignment; NULL before 0004"),
 )
 
 parties = Table(
@@ -95,6 +96,7 @@ acknowledgements = Table(
     Column("delivered_at", DateTime(timezone=True), nullable=False),
     Column("acknowledged", Boolean, nullable=False, server_default="false"),
     Index("acknowledgements_open", "acknowledged", "delivered_at"),
+    Index("acknowledgements_by_org", "org_id", "delivered_at"),
 )
 
 preferences = Table(

@@ -48,22 +48,43 @@ from ..tables import (
 )
 
 
-async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
-    """The tree, and who holds which post where."""
-    if await apply_tree(conn, TREE, d):
-        return
-    match d.event:
-        case OfficerAssigned() as e:
-            row = {
-                "officer_id": e.officer_id,
-                "person_id": e.person_id,
-                "org_id": e.org_id,
-                "role": e.role.value,
-                "since": e.since,
-            }
-            await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
-        case OfficerRelieved() as e:
-            await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
+class RegistrySource:
+    """The tree, and who holds which post where. A holder assigned before a delivery that was projected first
+    is planned for here, so a delivery and an assignment meet in whichever order they arrive."""
+
+    def __init__(self, channels_in_use: Sequence[str], tz: ZoneInfo) -> None:
+        self.channels, self.tz = tuple(channels_in_use), tz
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        if await apply_tree(conn, TREE, d):
+            return
+        match d.event:
+            case OfficerAssigned() as e:
+                row = {
+                    "officer_id": e.officer_id,
+                    "person_id": e.person_id,
+                    "org_id": e.org_id,
+                    "role": e.role.value,
+                    "since": e.since,
+                    "recorded_at": d.recorded_at,
+                }
+                await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
+                if post_holders([(e.person_id, e.role.value)]):
+                    await self._catch_up(conn, e, d.recorded_at)
+            case OfficerRelieved() as e:
+                await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
+
+    async def _catch_up(self, conn: AsyncConnection, e: OfficerAssigned, at: datetime) -> None:
+        """Plans the new holder's share of the org's deliveries made since the assignment was recorded."""
+        a = acknowledgements.c
+        found = await conn.execute(
+            select(a.delivery_id, a.material_id, a.delivered_at).where(a.org_id == e.org_id, a.delivered_at >= at)
+        )
+        rows = [(e.person_id, "person", channel) for channel in self.channels]
+        for delivery in found.all():
+            if delivery.delivered_at.astimezone(self.tz).date() >= e.since:
+                trigger = f"delivery:{delivery.delivery_id}"
+                await plan(conn, trigger, rows, e.org_id, at, self.tz, material_id=delivery.material_id)
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
@@ -143,11 +164,16 @@ class ExchangeSource:
 
 
 async def holders(conn: AsyncConnection, org_id: str, at: datetime, tz: ZoneInfo) -> list[str]:
-    """The people holding a notified post in the org that day (the union's day: posts are dated in its time zone)."""
-    day = at.astimezone(tz).date()
+    """The people holding a notified post in the org that day (the union's day: posts are dated in its time zone),
+    as recorded by the time of the delivery."""
+    day, p = at.astimezone(tz).date(), posts.c
     held = await conn.execute(
-        select(posts.c.person_id, posts.c.role).where(
-            posts.c.org_id == org_id, posts.c.since <= day, or_(posts.c.until.is_(None), posts.c.until > day)
+        select(p.person_id, p.role).where(
+            p.org_id == org_id,
+            p.since <= day,
+            or_(p.until.is_(None), p.until > day),
+            # an assignment recorded after the delivery plans its own share (RegistrySource), whatever came first
+            or_(p.recorded_at.is_(None), p.recorded_at <= at),
         )
     )
     return post_holders((r.person_id, r.role) for r in held)
