@@ -120,7 +120,7 @@ def main(argv: list[str]) -> int:
         "Gateway reads are an open loop: requests leave on schedule whether or not earlier ones have answered, so a "
         "saturated stack shows as latency, not as a lower request rate. They begin once the stack has settled (no "
         "append or projection for 2 s) and each service has answered one warm-up request. The run is made twice: "
-        "from cold, where each view is computed when first asked (a primary org's with its siblings'), and again "
+        "from cold, where each view is computed when first asked, and again "
         "at once, where the read caches still keep them all, as nothing is written in between: the figures are "
         "those of a union being read, not written.",
         "Quick sizes shrink the union, the commands, the cascade and the mail; the rebuild reads 100,000 events "
