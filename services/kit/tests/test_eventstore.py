@@ -108,3 +108,24 @@ async def test_a_snapshot_is_taken_and_used(engine) -> None:  # type: ignore[no-
     fresh = EventStore(engine, LEDGER, "registry")
     await fresh.append("s", [headcount("a", 10)], expected_version=5)
     assert await fresh.load("s", fold) == (15, 6)
+
+
+async def test_concurrent_cold_loads_of_a_cached_stream_share_one_decode_and_each_sees_what_came_before(engine) -> None:  # type: ignore[no-untyped-def]
+    decoded: list[int] = []
+
+    def decode(d: dict[str, int]) -> int:
+        decoded.append(d["t"])
+        return d["t"]
+
+    fold = Fold(0, lambda t, e: t + e.members, encode=lambda t: {"t": t}, decode=decode, snapshot_every=3, cached=True)  # type: ignore[attr-defined]
+    writer = EventStore(engine, LEDGER, "registry")
+    for i in range(4):
+        await writer.append("s", [headcount("a", 1)], expected_version=i)
+    await writer.load("s", fold)  # leaves a snapshot at version 4
+    cold = EventStore(engine, LEDGER, "registry")
+    first = [asyncio.create_task(cold.load("s", fold)) for _ in range(20)]
+    await asyncio.sleep(0)  # the loads have asked; a write lands while they are under way
+    await writer.append("s", [headcount("a", 10)], expected_version=4)
+    late = await cold.load("s", fold)
+    assert decoded == [4], "one snapshot decoded for all the concurrent cold loads"
+    assert {await t for t in first} <= {(4, 4), (14, 5)} and late == (14, 5), "a load asked after a write sees it"

@@ -113,6 +113,7 @@ class EventStore:
         self._cache: OrderedDict[tuple[str, int], tuple[Any, int]] = OrderedDict()
         self._cache_size = cache_size
         self._snapshotted: dict[str, int] = {}
+        self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
         self._queue: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
         self._group_limit, self._linger = group_limit, linger
@@ -127,17 +128,46 @@ class EventStore:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
         key = (stream_id, id(fold))
         start = self._cache.get(key) if fold.cached else None
-        if start is None:
-            start = await self._snapshot(stream_id, fold) or (fold.initial, 0)
-            self._snapshotted.setdefault(stream_id, start[1])
-        state, version = start
-        for row_version, type_, data in await self.direct.fetch(self._sql.fold, (stream_id, version)):
-            state, version = fold.evolve(state, decode_event(type_, data)), row_version
+        if start is None and fold.cached:
+            start = await self._cold(key, stream_id, fold)
+        elif start is None:
+            start = await self._from_snapshot(stream_id, fold)
+        state, version = await self._fold_on(stream_id, fold, *start)
         if fold.cached:
             self._remember(key, state, version)
+        return state, version
+
+    async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
+        """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
+        it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
+        caller still folds the events after it on its own, so none misses what was written before it asked."""
+        loading = self._loading.get(key)
+        if loading is None:
+
+            async def first() -> tuple[S, int]:
+                return await self._fold_on(stream_id, fold, *await self._from_snapshot(stream_id, fold))
+
+            loading = self._loading[key] = asyncio.ensure_future(first())
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(loading)
+
+    async def _from_snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
+        start = await self._snapshot(stream_id, fold) or (fold.initial, 0)
+        self._snapshotted.setdefault(stream_id, start[1])
+        return start
+
+    async def _fold_on(self, stream_id: str, fold: Fold[S], state: S, version: int) -> tuple[S, int]:
+        """The state after the events that follow `version`, snapshotted when enough have passed since the last."""
+        for row_version, type_, data in await self.direct.fetch(self._sql.fold, (stream_id, version)):
+            state, version = fold.evolve(state, decode_event(type_, data)), row_version
         if fold.encode is not None and version - self._snapshotted.get(stream_id, 0) >= fold.snapshot_every:
-            await self._save_snapshot(stream_id, version, fold.encode(state))
-            self._snapshotted[stream_id] = version
+            # claimed before the write, so concurrent loads do not each encode and save the same state
+            before, self._snapshotted[stream_id] = self._snapshotted.get(stream_id, 0), version
+            try:
+                await self._save_snapshot(stream_id, version, fold.encode(state))
+            except BaseException:
+                self._snapshotted[stream_id] = before
+                raise
         return state, version
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Recorded]:
