@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ARRAY, Date, Integer, Text, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,33 +16,88 @@ from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Resource
 from ..domain.periods import previous_quarter, quarter_of
 from ..tables import audits, budgets, headcounts, plans, posts, refreshes, resources, submissions, subscriptions, trainings
 
+# built once, with the orgs as one array parameter: a statement built per view cost more CPU than it took to run
+IDS, DAY, YEAR = any_(bindparam("ids", type_=ARRAY(Text))), bindparam("day", type_=Date), bindparam("year", type_=Integer)
+
+
+def _members_query() -> Any:
+    h = headcounts.c
+    return (
+        select(h.org_id, h.members)
+        .where(h.org_id == IDS, h.as_of <= DAY)
+        .order_by(h.org_id, h.as_of.desc(), h.position.desc())
+        .ext(distinct_on(h.org_id))
+    )
+
+
+def _posts_query() -> Any:
+    p, t = posts.c, trainings.c
+    # a holder counts as trained by their latest course in that org by the day
+    last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(t.on <= DAY).group_by(t.person_id, t.org_id).subquery()
+    return (
+        select(p.org_id, p.role, p.since, last.c.on)
+        .outerjoin(last, (last.c.person_id == p.person_id) & (last.c.org_id == p.org_id))
+        .where(p.org_id == IDS, p.since <= DAY, or_(p.until.is_(None), p.until > DAY))
+    )
+
+
+def _resources_query() -> Any:
+    r, f = resources.c, refreshes.c
+    last = select(f.channel_id, func.max(f.at).label("at")).where(f.org_id == IDS, f.at <= DAY).group_by(f.channel_id).subquery()
+    return (
+        select(r.org_id, r.kind, r.audience, r.since, last.c.at)
+        .outerjoin(last, last.c.channel_id == r.channel_id)
+        .where(r.org_id == IDS, r.since <= DAY, or_(r.closed_on.is_(None), r.closed_on > DAY))
+    )
+
+
+def _latest_query(table: Any, columns: tuple[Any, ...], *where: Any) -> Any:
+    """The columns of each org's latest recorded row matching `where` (a later report restates)."""
+    return (
+        select(table.c.org_id, *columns)
+        .where(table.c.org_id == IDS, *where)
+        .order_by(table.c.org_id, table.c.position.desc())
+        .ext(distinct_on(table.c.org_id))
+    )
+
+
+MEMBERS, POSTS, RESOURCES = _members_query(), _posts_query(), _resources_query()
+COPIES = _latest_query(
+    subscriptions, (subscriptions.c.copies,), subscriptions.c.year == YEAR, subscriptions.c.publication == "solidarnost"
+)
+BUDGETS = _latest_query(budgets, (budgets.c.total, budgets.c.information), budgets.c.year == YEAR)
+SENT = (
+    select(submissions.c.org_id, func.max(submissions.c.at))
+    .where(submissions.c.org_id == IDS, submissions.c.at <= DAY)
+    .group_by(submissions.c.org_id)
+)
+PLANS = select(plans.c.org_id, plans.c.quarter, plans.c.submitted_on, plans.c.reported_on).where(
+    plans.c.org_id == IDS, plans.c.quarter.in_([bindparam("current"), bindparam("previous")]), plans.c.submitted_on <= DAY
+)
+AUDITED = (
+    select(audits.c.by_org_id, audits.c.org_id, func.max(audits.c.completed_on))
+    .where(audits.c.by_org_id == IDS, audits.c.completed_on <= DAY)
+    .group_by(audits.c.by_org_id, audits.c.org_id)
+)
+
 
 async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[str, Facts]:
     """The facts of each org (existing in `tree`) on the tree's day."""
     day, ids = tree.day, [o for o in org_ids if tree.exists(o)]
     children, registered = {o: tree.children(o) for o in ids}, tree.registered
+    on = {"ids": ids, "day": day}
     members = await _members(conn, tree, ids)
-    held = await _posts(conn, ids, day)
-    running = await _resources(conn, ids, day)
-    money = await _budgets(conn, ids, day.year)
-    copies = await _latest_by_org(
-        conn,
-        subscriptions,
-        ids,
-        subscriptions.c.copies,
-        (subscriptions.c.year == day.year) & (subscriptions.c.publication == "solidarnost"),
-    )
-    sent = dict(
-        (
-            await conn.execute(
-                select(submissions.c.org_id, func.max(submissions.c.at))
-                .where(submissions.c.org_id.in_(ids), submissions.c.at <= day)
-                .group_by(submissions.c.org_id)
-            )
-        ).all()
-    )
+    held: dict[str, list[Post]] = defaultdict(list)
+    for r in await conn.execute(POSTS, on):
+        held[r.org_id].append(Post(r.role, r.since, r.on))
+    running: dict[str, list[Resource]] = defaultdict(list)
+    for r in await conn.execute(RESOURCES, on):
+        running[r.org_id].append(Resource(r.kind, r.audience, r.since, r.at))
+    money = {r.org_id: Budget(r.total, r.information) for r in await conn.execute(BUDGETS, {"ids": ids, "year": day.year})}
+    copies = dict((await conn.execute(COPIES, {"ids": ids, "year": day.year})).all())
+    sent = dict((await conn.execute(SENT, on)).all())
     planned = await _plans(conn, ids, day)
-    audited = await _last_audits(conn, ids, day)
+    audited = {(r[0], r[1]): r[2] for r in await conn.execute(AUDITED, on)}
     return {
         o: Facts(
             org_id=o,
@@ -66,14 +121,7 @@ async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[st
     """A primary org's reported headcount; above it, the sum over the primary orgs under it that day."""
     under = {o: [p for p in tree.subtree(o) if tree.levels[p] == "primary"] for o in ids}
     primaries = sorted({p for ps in under.values() for p in ps})
-    h = headcounts.c
-    rows = await conn.execute(
-        select(h.org_id, h.members)
-        .where(h.org_id.in_(primaries), h.as_of <= tree.day)
-        .order_by(h.org_id, h.as_of.desc(), h.position.desc())
-        .ext(distinct_on(h.org_id))
-    )
-    reported = dict(rows.all())
+    reported = dict((await conn.execute(MEMBERS, {"ids": primaries, "day": tree.day})).all())
     result = {}
     for o, ps in under.items():
         known = sum(reported.get(p, 0) for p in ps)
@@ -85,70 +133,11 @@ async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[st
     return result
 
 
-async def _posts(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, list[Post]]:
-    p, t = posts.c, trainings.c
-    # a holder counts as trained by their latest course in that org by the day
-    last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(t.on <= day).group_by(t.person_id, t.org_id).subquery()
-    rows = await conn.execute(
-        select(p.org_id, p.role, p.since, last.c.on)
-        .outerjoin(last, (last.c.person_id == p.person_id) & (last.c.org_id == p.org_id))
-        .where(p.org_id.in_(ids), p.since <= day, or_(p.until.is_(None), p.until > day))
-    )
-    held: dict[str, list[Post]] = defaultdict(list)
-    for r in rows:
-        held[r.org_id].append(Post(r.role, r.since, r.on))
-    return held
-
-
-async def _resources(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, list[Resource]]:
-    r, f = resources.c, refreshes.c
-    last = (
-        select(f.channel_id, func.max(f.at).label("at")).where(f.org_id.in_(ids), f.at <= day).group_by(f.channel_id).subquery()
-    )
-    rows = await conn.execute(
-        select(r.org_id, r.kind, r.audience, r.since, last.c.at)
-        .outerjoin(last, last.c.channel_id == r.channel_id)
-        .where(r.org_id.in_(ids), r.since <= day, or_(r.closed_on.is_(None), r.closed_on > day))
-    )
-    running: dict[str, list[Resource]] = defaultdict(list)
-    for row in rows:
-        running[row.org_id].append(Resource(row.kind, row.audience, row.since, row.at))
-    return running
-
-
-async def _latest_by_org(conn: AsyncConnection, table: Any, ids: list[str], column: Any, where: Any) -> dict[str, Any]:
-    """The value of `column` in the org's latest recorded row matching `where` (a later report restates)."""
-    rows = await conn.execute(
-        select(table.c.org_id, column)
-        .where(table.c.org_id.in_(ids), where)
-        .order_by(table.c.org_id, table.c.position.desc())
-        .ext(distinct_on(table.c.org_id))
-    )
-    return dict(rows.all())
-
-
-async def _budgets(conn: AsyncConnection, ids: list[str], year: int) -> dict[str, Budget]:
-    b = budgets.c
-    rows = await conn.execute(
-        select(b.org_id, b.total, b.information)
-        .where(b.org_id.in_(ids), b.year == year)
-        .order_by(b.org_id, b.position.desc())
-        .ext(distinct_on(b.org_id))
-    )
-    return {r.org_id: Budget(r.total, r.information) for r in rows}
-
-
 async def _plans(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, Plans]:
     """P8 on `day`: the quarter's plan adopted by then, and the previous quarter's plan and report."""
     current, previous = quarter_of(day), previous_quarter(quarter_of(day))
-    p = plans.c
-    rows = await conn.execute(
-        select(p.org_id, p.quarter, p.submitted_on, p.reported_on).where(
-            p.org_id.in_(ids), p.quarter.in_([current, previous]), p.submitted_on <= day
-        )
-    )
     found: dict[str, dict[str, Any]] = defaultdict(dict)
-    for r in rows:
+    for r in await conn.execute(PLANS, {"ids": ids, "day": day, "current": current, "previous": previous}):
         found[r.org_id][r.quarter] = r
     return {
         o: Plans(
@@ -158,14 +147,3 @@ async def _plans(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, 
         )
         for o, q in found.items()
     }
-
-
-async def _last_audits(conn: AsyncConnection, ids: list[str], day: date) -> dict[tuple[str, str], date]:
-    """The last audit each org completed of each org it audited, by `day`."""
-    a = audits.c
-    rows = await conn.execute(
-        select(a.by_org_id, a.org_id, func.max(a.completed_on))
-        .where(a.by_org_id.in_(ids), a.completed_on <= day)
-        .group_by(a.by_org_id, a.org_id)
-    )
-    return {(r[0], r[1]): r[2] for r in rows}
