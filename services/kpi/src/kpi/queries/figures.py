@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.kpi import INDICATORS
@@ -18,7 +18,7 @@ from ..domain.indicators import Figure
 from ..domain.periods import Period
 from ..domain.rollup import Scope, own_figures, rollup
 from ..tables import TREE, closed_periods, targets
-from .facts import load_scope
+from .facts import IDS, load_scope
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,15 @@ async def tree_for(conn: AsyncConnection, period: Period) -> Orgs:
     return await orgs_on(conn, TREE, period.last)
 
 
+_TARGETS, _CLOSED = (select(t).where(t.c.period == bindparam("period"), t.c.org_id == IDS) for t in (targets, closed_periods))
+
+
 async def compute(conn: AsyncConnection, tree: Orgs, root: str, period: Period) -> Computed:
     """Every org's own figures in the root's subtree for the period."""
     scope = await load_scope(conn, tree, root)
     own, members = own_figures(scope, period)
-    org_ids = list(scope.facts)
-    t, c = targets.c, closed_periods.c
-    set_rows = await conn.execute(select(targets).where(t.period == period.name, t.org_id.in_(org_ids)))
-    closed_rows = await conn.execute(select(closed_periods).where(c.period == period.name, c.org_id.in_(org_ids)))
+    of = {"ids": list(scope.facts), "period": period.name}
+    set_rows, closed_rows = await conn.execute(_TARGETS, of), await conn.execute(_CLOSED, of)
     set_ = {r.org_id: {k: Decimal(v) for k, v in r.targets.items()} for r in set_rows}
     closed = {r.org_id: {"closed_on": r.closed_on, "figures": r.figures} for r in closed_rows}
     return Computed(period, scope, own, members, set_, closed)
