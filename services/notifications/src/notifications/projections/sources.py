@@ -158,25 +158,19 @@ class ExchangeSource:
         if e.recipient_kind == "party":
             await plan(conn, trigger, [(e.org_id, "party", "email")], None, d.recorded_at, self.tz, material_id=e.material_id)
             return
-        people = await holders(conn, e.org_id, d.recorded_at, self.tz)
+        people = await holders(conn, e.org_id, d.recorded_at, self.tz, delivered=True)
         rows = [(p, "person", channel) for p in people for channel in self.channels]
         await plan(conn, trigger, rows, e.org_id, d.recorded_at, self.tz, material_id=e.material_id)
 
 
-async def holders(conn: AsyncConnection, org_id: str, at: datetime, tz: ZoneInfo) -> list[str]:
-    """The people holding a notified post in the org that day (the union's day: posts are dated in its time zone),
-    as recorded by the time of the delivery."""
+async def holders(conn: AsyncConnection, org_id: str, at: datetime, tz: ZoneInfo, *, delivered: bool = False) -> list[str]:
+    """The people holding a notified post in the org that day (the union's day: posts are dated in its time zone);
+    for a delivery made `at`, only those whose assignment was recorded by then."""
     day, p = at.astimezone(tz).date(), posts.c
-    held = await conn.execute(
-        select(p.person_id, p.role).where(
-            p.org_id == org_id,
-            p.since <= day,
-            or_(p.until.is_(None), p.until > day),
-            # an assignment recorded after the delivery plans its own share (RegistrySource), whatever came first
-            or_(p.recorded_at.is_(None), p.recorded_at <= at),
-        )
-    )
-    return post_holders((r.person_id, r.role) for r in held)
+    held = [p.org_id == org_id, p.since <= day, or_(p.until.is_(None), p.until > day)]
+    if delivered:  # an assignment recorded after the delivery plans its own share (RegistrySource), whatever came first
+        held.append(or_(p.recorded_at.is_(None), p.recorded_at <= at))
+    return post_holders((r.person_id, r.role) for r in await conn.execute(select(p.person_id, p.role).where(*held)))
 
 
 async def plan(
