@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiosmtplib.email import flatten_message
 from notifications import mail
-from notifications.sender import _Ahead
+from notifications.addresses import Ahead
 
 
 def same_but_boundary_and_date(flat: bytes) -> bytes:
@@ -52,7 +52,7 @@ async def test_addresses_are_asked_at_most_two_chunks_before_their_letter() -> N
         return f"{row.notification_id}@verf.ru"
 
     rows = [SimpleNamespace(notification_id=i) for i in range(50)]
-    ahead = _Ahead(ask, rows, 4)
+    ahead = Ahead(ask, rows, 4)
     for row in rows:
         assert await ahead.get(row) == f"{row.notification_id}@verf.ru"
         sent.append(row.notification_id)

@@ -2,14 +2,16 @@
 (never keeping them), mails, and records a receipt for every attempt. One active per service.
 
 A notification is marked sent by the receipt appended right after the server accepted it; a kill between
-the two can resend only that message, with the same Message-ID.
+the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter's
+envelope (MAIL and RCPT, not the letter) may already go to the server, which keeps nothing of it unless the letter
+follows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from kit.store.eventstore import Meta
 from kit.tokens import Actor, Role, Signer
 
 from . import chat, mail
+from .addresses import Address, Ahead, Unavailable
 from .config import NotificationsSettings
 from .domain.plan import message_id, notification_id, pick_address
 from .tables import materials, outbox, parties, preferences
@@ -66,7 +69,7 @@ class Sender:
         singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
         words = await self._words(singles)
         # each address is asked a few letters before its letter goes, so asking overlaps sending
-        addresses = _Ahead(self._address_now, singles, self.settings.lookahead)
+        addresses = Ahead(self._address_now, singles, self.settings.lookahead)
         handled: set[str] = set()
         following = {r.notification_id: n for r, n in zip(singles, [*singles[1:], None], strict=False)}
         try:
@@ -85,7 +88,7 @@ class Sender:
             addresses.cancel()
         return len(due)
 
-    def _envelope(self, row: Any, addresses: _Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
+    def _envelope(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
         """Opening the envelope of the row's letter, if it is a letter whose address contacts has given already."""
         address = addresses.known(row) if row is not None and row.channel == "email" else None
         if address is None:
@@ -151,7 +154,7 @@ class Sender:
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             else:
                 await self.mailer.send(mail.letter(self.settings.mail_from, address, mid, subject, text))
-        except (mail.Refusal, _Unavailable) as e:
+        except (mail.Refusal, Unavailable) as e:
             final = isinstance(e, mail.Refusal) and e.permanent
             for r in rows:
                 await self._failed(r, getattr(e, "reason", str(e)), final, r.attempts + 1)
@@ -179,7 +182,7 @@ class Sender:
         before the next one goes, so a kill can repeat at most the letter in flight. What may go `meanwhile` (the
         next letter's envelope, not the letter) goes while the receipt is recorded."""
         attempt = row.attempts + 1
-        if isinstance(address, _Unavailable):
+        if isinstance(address, Unavailable):
             await self._failed(row, str(address), False, attempt)
             return
         if address is None:
@@ -232,10 +235,10 @@ class Sender:
                 words[r.notification_id] = ("Профсеть: новый материал", "В вашу организацию поступил материал.")
         return words
 
-    async def _address_now(self, row: Any) -> str | _Unavailable | None:
+    async def _address_now(self, row: Any) -> str | Unavailable | None:
         try:
             return await self._address(row)
-        except _Unavailable as e:
+        except Unavailable as e:
             return e
 
     async def _address(self, row: Any) -> str | None:
@@ -243,7 +246,7 @@ class Sender:
             async with self.store.engine.connect() as conn:
                 return (await conn.execute(select(parties.c.email).where(parties.c.party_id == row.recipient_id))).scalar()
         if self.signer is None:
-            raise _Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
+            raise Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
         kinds = ["messenger"] if row.channel == "chat" else ["work_email", "personal_email"]
         token = self._token()
         reply = await self.requests.request(
@@ -252,7 +255,7 @@ class Sender:
         if not reply.ok:
             if reply.error is not None and reply.error.code.value == "not_found":
                 return None
-            raise _Unavailable(f"contacts did not answer: {reply.error.message if reply.error else 'no reply'}")
+            raise Unavailable(f"contacts did not answer: {reply.error.message if reply.error else 'no reply'}")
         return pick_address(reply.data)
 
     def _token(self) -> str:
@@ -288,50 +291,3 @@ class Sender:
                 log.warning("could not record receipts yet; trying again", count=len(batches))
                 await asyncio.sleep(wait)
         await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=False)
-
-
-class _Ahead:
-    """Each row's address, asked a few letters before the letter goes: the asking overlaps the sending, and an
-    address is never older than those few letters when it is used. Asks go out `chunk` at a time, so that they
-    leave in one write and contacts takes them together."""
-
-    def __init__(self, ask: Callable[[Any], Coroutine[Any, Any, Address]], rows: Sequence[Any], chunk: int) -> None:
-        self.ask, self.rows, self.chunk = ask, rows, chunk
-        self.place = {r.notification_id: i for i, r in enumerate(rows)}
-        self.asked: dict[str, asyncio.Task[Address]] = {}
-        self.next = 0
-        self._ask_for(0)
-
-    async def get(self, row: Any) -> Address:
-        """The row's address, once contacts has answered."""
-        self._ask_for(self.place[row.notification_id])
-        return await self.asked.pop(row.notification_id)
-
-    def known(self, row: Any) -> str | None:
-        """The row's address if contacts has given one already; nothing is waited for."""
-        task = self.asked.get(row.notification_id)
-        if task is None or not task.done() or task.cancelled():
-            return None
-        found = task.result()
-        return found if isinstance(found, str) else None
-
-    def cancel(self) -> None:
-        """Drops the asks whose letters will not go in this round."""
-        for task in self.asked.values():
-            task.cancel()
-
-    def _ask_for(self, sending: int) -> None:
-        """Keeps the answers for the next two chunks' letters on their way."""
-        loop = asyncio.get_running_loop()
-        while self.next < len(self.rows) and self.next <= sending + self.chunk:
-            for row in self.rows[self.next : self.next + self.chunk]:
-                self.asked[row.notification_id] = loop.create_task(self.ask(row))
-            self.next += self.chunk
-
-
-class _Unavailable(Exception):
-    """A temporary reason not to send now."""
-
-
-Address = str | _Unavailable | None
-"""A usable address, a temporary reason there is none now, or None: none usable at all."""
