@@ -211,7 +211,8 @@ class Sender:
         if meanwhile is None:
             await self._record([sent])
             return
-        recorded, _ = await asyncio.gather(self._record([sent]), meanwhile(), return_exceptions=True)
+        # the next letter follows at once: its receipt, or the last of the run, wakes the relay for both
+        recorded, _ = await asyncio.gather(self._record([sent], wake=False), meanwhile(), return_exceptions=True)
         if isinstance(recorded, BaseException):
             raise recorded
 
@@ -279,15 +280,16 @@ class Sender:
         )
         await self._record([failed])
 
-    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed]) -> None:
-        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice."""
+    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed], wake: bool = True) -> None:
+        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice. Unless
+        `wake`, the relay is not woken for them (a letter follows at once): it publishes them with the next that is,
+        or when it next looks."""
         batches = [Batch(f"notification-{e.notification_id}", [e]) for e in receipts]
         for wait in (0.2, 1.0, 5.0, 15.0):
             try:
-                # the relay is not woken for each receipt: it publishes them together when it next looks
-                await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=False)
+                await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
                 return
             except (OperationalError, InterfaceError, OSError):
                 log.warning("could not record receipts yet; trying again", count=len(batches))
                 await asyncio.sleep(wait)
-        await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=False)
+        await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
