@@ -36,8 +36,8 @@ class Ahead:
     def known(self, row: Any) -> str | None:
         """The row's address if contacts has given one already; nothing is waited for."""
         task = self.asked.get(row.notification_id)
-        if task is None or not task.done() or task.cancelled():
-            return None
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None  # a failed ask fails its own letter, when that letter asks for it
         found = task.result()
         return found if isinstance(found, str) else None
 
