@@ -10,7 +10,7 @@ from kit_helpers import LEDGER, headcount, positions, running
 from sqlalchemy import select
 
 from kit.relay import Relay, stream_config
-from kit.store import EventStore
+from kit.store import Batch, EventStore
 from profset.testing import eventually, stream_messages
 
 
@@ -36,6 +36,17 @@ async def test_events_go_out_in_order_with_cloudevents_headers(store: EventStore
     assert headers["Nats-Msg-Id"] == headers["ce-id"]
     assert json.loads(body)["members"] == 1
     assert positions(messages) == [1, 2]
+
+
+async def test_appends_that_do_not_wake_the_relay_are_published_together_when_it_next_looks(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+    woken = [0]
+    store.on_commit.append(lambda: woken.__setitem__(0, woken[0] + 1))
+    async with running(relay_for(store, nc)):
+        for i in range(5):
+            await store.append_batch([Batch(f"r{i}", [headcount("r", i)])], wake=False)
+        assert woken[0] == 0, "no listener was woken"
+        messages = await eventually(lambda: _at_least(nc, 5))
+    assert positions(messages) == [1, 2, 3, 4, 5]
 
 
 async def test_commits_are_published_in_order_past_a_held_transaction_and_a_rollback(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,10 @@ class NotificationsSettings(ServiceSettings):
     rate_per_second: float = Field(20.0, gt=0, description="At most this many messages per second to the mail server")
     retry_base_seconds: float = Field(30.0, gt=0, description="First retry after this; each next one twice as late")
     max_attempts: int = Field(8, ge=1, le=50, description="After this many temporary failures a notification is given up")
-    batch: int = Field(50, ge=1, le=1000, description="Notifications taken per round")
+    batch: int = Field(200, ge=1, le=1000, description="Notifications taken per round")
+    lookahead: int = Field(
+        8, ge=1, le=64, description="Addresses are asked of contacts this many at a time, at most twice as many letters ahead"
+    )
     chat_base_url: str = Field(
         "", description="A Telegram-Bot-API-compatible base, e.g. https://api.telegram.org/bot<token>; empty: no chats"
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+import re
 import time
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import lru_cache
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from .config import NotificationsSettings
 from .domain.plan import permanent
@@ -40,11 +44,43 @@ def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> Em
     """A letter in Russian, as plain text with an HTML alternative."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Message-ID"], msg["Date"] = sender, to, message_id, formatdate(localtime=True)
+    _fill(msg, subject, text)
+    return msg
+
+
+def _fill(msg: EmailMessage, subject: str, text: str) -> None:
     msg["Subject"] = subject
     msg.set_content(f"Здравствуйте!\n\n{text}\n\n— Профсеть\n")
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
     msg.add_alternative(f"<p>Здравствуйте!</p>{paragraphs}<p>— Профсеть</p>", subtype="html")
-    return msg
+
+
+# what goes into a header line as it is: plain ASCII addresses and ids, short enough not to be folded
+_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_ADDRESS = re.compile(rf"(?=.{{3,64}}$){_ATOMS}@{_ATOMS}")
+_MESSAGE_ID = re.compile(rf"(?=.{{5,64}}$)<{_ATOMS}@{_ATOMS}>")
+
+
+def flat_letter(sender: str, to: str, message_id: str, subject: str, text: str, cte_type: str = "8bit") -> bytes | None:
+    """The bytes `letter()` flattens to for SMTP (but for the MIME boundary), from a rendering kept per sender,
+    subject and text: letters about one material differ only in To, Message-ID and Date, and building and
+    flattening an EmailMessage costs milliseconds. None for an address or id that needs encoding or folding."""
+    if not (_ADDRESS.fullmatch(to) and _MESSAGE_ID.fullmatch(message_id) and sender.isascii()):
+        return None
+    head, tail = _rendered(sender, subject, text, cte_type)
+    date = formatdate(localtime=True)
+    return b"".join((head, f"To: {to}\r\nMessage-ID: {message_id}\r\nDate: {date}\r\n".encode(), tail))
+
+
+@lru_cache(maxsize=64)
+def _rendered(sender: str, subject: str, text: str, cte_type: str) -> tuple[bytes, bytes]:
+    """A letter without To, Message-ID and Date, flattened as aiosmtplib does and cut where they go."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    _fill(msg, subject, text)
+    flat = flatten_message(msg, cte_type=cte_type)
+    cut = flat.index(b"\r\nSubject:") + 2  # a folded From goes on with blanks, so this is the Subject's own line
+    return flat[:cut], flat[cut:]
 
 
 async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
@@ -64,13 +100,52 @@ class Mailer:
         self.settings, self.idle_check = settings, idle_check
         self.client: aiosmtplib.SMTP | None = None
         self._used = 0.0
+        self._opened: tuple[tuple[aiosmtplib.SMTP, str, str], bytes] | None = None  # an envelope and its letter
 
     async def send(self, msg: EmailMessage) -> None:
         """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
         accepted the letter, nothing here fails it: retrying then would send it twice."""
+
+        async def hand(client: aiosmtplib.SMTP) -> object:
+            return await client.send_message(msg)
+
+        await self._deliver(hand)
+
+    async def send_about(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
+        """Sends the letter `letter()` makes, from its kept rendering (`flat_letter`) where it can, over the
+        envelope `open_envelope` opened for it if it did."""
+        opened, self._opened = self._opened, None
+
+        async def hand(client: aiosmtplib.SMTP) -> object:
+            if opened is not None and opened[0] == (client, to, message_id):
+                return await client.data(opened[1])
+            if opened is not None:
+                await client.rset()  # an envelope opened for another letter
+            flat = _flat(client, sender, to, message_id, subject, text)
+            if flat is None:
+                return await client.send_message(letter(sender, to, message_id, subject, text))
+            await _envelope(client, sender, to, flat)
+            return await client.data(flat)
+
+        await self._deliver(hand)
+
+    async def open_envelope(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
+        """Names the next letter's sender and recipient to the server (MAIL, RCPT) without sending it, which may go
+        while the last letter's receipt is recorded: the letter goes only with its `send_about`. A failure here is
+        left for that to meet again and report."""
         try:
             client = await self._connected()
-            await client.send_message(msg)
+            flat = _flat(client, sender, to, message_id, subject, text)
+            if flat is not None:
+                await _envelope(client, sender, to, flat)
+                self._opened = ((client, to, message_id), flat)
+        except (aiosmtplib.SMTPException, OSError, ValueError):
+            await self.close()
+
+    async def _deliver(self, hand: Callable[[aiosmtplib.SMTP], Awaitable[object]]) -> None:
+        try:
+            client = await self._connected()
+            await hand(client)
         except aiosmtplib.SMTPRecipientsRefused as e:
             await self.close()
             first = e.recipients[0]
@@ -106,11 +181,12 @@ class Mailer:
         self.client = client
         if settings.smtp_username:
             await client.login(settings.smtp_username, settings.smtp_password)
+        await client.noop()  # greets the server (EHLO) first, so its extensions are known before a letter is rendered
         return client
 
     async def close(self) -> None:
         """Says goodbye, or just drops the connection if the server is not listening any more."""
-        client, self.client = self.client, None
+        client, self.client, self._opened = self.client, None, None
         if client is None:
             return
         try:
@@ -118,3 +194,17 @@ class Mailer:
                 await client.quit()
         except (aiosmtplib.SMTPException, OSError):
             client.close()
+
+
+def _flat(client: aiosmtplib.SMTP, sender: str, to: str, message_id: str, subject: str, text: str) -> bytes | None:
+    """The letter as this server takes it: 8-bit if it says it can."""
+    return flat_letter(sender, to, message_id, subject, text, "8bit" if client.supports_extension("8BITMIME") else "7bit")
+
+
+async def _envelope(client: aiosmtplib.SMTP, sender: str, to: str, flat: bytes) -> None:
+    """MAIL and RCPT as `sendmail` sends them for this letter."""
+    options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
+    if client.supports_extension("size"):
+        options.insert(0, f"size={len(flat)}")  # the rendering's line ends are CRLF already
+    await client.mail(sender, options=options)
+    await client.rcpt(to)

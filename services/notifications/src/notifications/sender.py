@@ -2,13 +2,16 @@
 (never keeping them), mails, and records a receipt for every attempt. One active per service.
 
 A notification is marked sent by the receipt appended right after the server accepted it; a kill between
-the two can resend only that message, with the same Message-ID.
+the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter's
+envelope (MAIL and RCPT, not the letter) may already go to the server, which keeps nothing of it unless the letter
+follows.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +27,7 @@ from kit.store.eventstore import Meta
 from kit.tokens import Actor, Role, Signer
 
 from . import chat, mail
+from .addresses import Address, Ahead, Unavailable
 from .config import NotificationsSettings
 from .domain.plan import message_id, notification_id, pick_address
 from .tables import materials, outbox, parties, preferences
@@ -42,6 +46,8 @@ class Sender:
         self.signer = Signer(settings.token_private_key, settings.token_audience) if settings.token_private_key else None
         self.mailer = mail.Mailer(settings)
         self.wake = asyncio.Event()
+        self._next_at = 0.0  # monotonic time the rate lets the next letter go
+        self._signed: tuple[str, float] | None = None  # a token for contacts and when it was signed (monotonic)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
@@ -59,6 +65,40 @@ class Sender:
 
     async def round(self) -> int:
         """Attempts every notification due now (up to a batch); returns how many it attempted."""
+        due, digests = await self._due()
+        singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
+        words = await self._words(singles)
+        # each address is asked a few letters before its letter goes, so asking overlaps sending
+        addresses = Ahead(self._address_now, singles, self.settings.lookahead)
+        handled: set[str] = set()
+        following = {r.notification_id: n for r, n in zip(singles, [*singles[1:], None], strict=False)}
+        try:
+            for row in due:
+                if row.notification_id in handled:
+                    continue
+                await self._paced()
+                if row.recipient_id in digests and not row.subject:
+                    same = [r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel]
+                    handled |= await self.digest(same)
+                else:
+                    address = await addresses.get(row)
+                    envelope = self._envelope(following[row.notification_id], addresses, words)
+                    await self.attempt(row, address, words[row.notification_id], envelope)
+        finally:
+            addresses.cancel()
+        return len(due)
+
+    def _envelope(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
+        """Opening the envelope of the row's letter, if it is a letter whose address contacts has given already."""
+        address = addresses.known(row) if row is not None and row.channel == "email" else None
+        if address is None:
+            return None
+        subject, text = words[row.notification_id]
+        mid = message_id(row.notification_id)
+        return lambda: self.mailer.open_envelope(self.settings.mail_from, address, mid, subject, text)
+
+    async def _due(self) -> tuple[list[Any], set[str]]:
+        """The notifications due now (up to a batch), and who chose a daily digest."""
         o = outbox.c
         async with self.store.engine.connect() as conn:
             due = (
@@ -73,20 +113,14 @@ class Sender:
                 r.person_id
                 for r in await conn.execute(select(preferences.c.person_id).where(preferences.c.mode == "daily_digest"))
             }
-        singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
-        # what each letter needs is asked for the whole round at once; the letters then go one at a time
-        addresses = await self._addresses(singles)
-        words = await self._words(singles)
-        handled: set[str] = set()
-        for row in due:
-            if row.notification_id in handled:
-                continue
-            if row.recipient_id in digests and not row.subject:
-                handled |= await self.digest([r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel])
-            else:
-                await self.attempt(row, addresses[row.notification_id], words[row.notification_id])
-            await asyncio.sleep(1 / self.settings.rate_per_second)
-        return len(due)
+        return list(due), digests
+
+    async def _paced(self) -> None:
+        """Waits until the rate allows the next letter; no wait (not even a turn of the loop) when it already does."""
+        now = time.monotonic()
+        if self._next_at > now:
+            await asyncio.sleep(self._next_at - now)
+        self._next_at = max(now, self._next_at) + 1 / self.settings.rate_per_second
 
     async def digest(self, rows: list[Any]) -> set[str]:
         """One letter listing every material due for a person on one channel; a receipt for each."""
@@ -120,7 +154,7 @@ class Sender:
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             else:
                 await self.mailer.send(mail.letter(self.settings.mail_from, address, mid, subject, text))
-        except (mail.Refusal, _Unavailable) as e:
+        except (mail.Refusal, Unavailable) as e:
             final = isinstance(e, mail.Refusal) and e.permanent
             for r in rows:
                 await self._failed(r, getattr(e, "reason", str(e)), final, r.attempts + 1)
@@ -141,11 +175,14 @@ class Sender:
         await self._record(receipts)
         return set(ids)
 
-    async def attempt(self, row: Any, address: str | _Unavailable | None, words: tuple[str, str]) -> None:
+    async def attempt(
+        self, row: Any, address: Address, words: tuple[str, str], meanwhile: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         """One try at one notification, ending in a receipt: recorded right after the server took the letter,
-        before the next one goes, so a kill can repeat at most the letter in flight."""
+        before the next one goes, so a kill can repeat at most the letter in flight. What may go `meanwhile` (the
+        next letter's envelope, not the letter) goes while the receipt is recorded."""
         attempt = row.attempts + 1
-        if isinstance(address, _Unavailable):
+        if isinstance(address, Unavailable):
             await self._failed(row, str(address), False, attempt)
             return
         if address is None:
@@ -157,8 +194,7 @@ class Sender:
             if row.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             else:
-                letter = mail.letter(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
-                await self.mailer.send(letter)
+                await self.mailer.send_about(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
         except mail.Refusal as e:
             await self._failed(row, e.reason, e.permanent, attempt)
             return
@@ -172,7 +208,13 @@ class Sender:
             message_id=message_id(row.notification_id),
             attempt=attempt,
         )
-        await self._record([sent])
+        if meanwhile is None:
+            await self._record([sent])
+            return
+        # the next letter follows at once: its receipt, or the last of the run, wakes the relay for both
+        recorded, _ = await asyncio.gather(self._record([sent], wake=False), meanwhile(), return_exceptions=True)
+        if isinstance(recorded, BaseException):
+            raise recorded
 
     async def _words(self, rows: Sequence[Any]) -> dict[str, tuple[str, str]]:
         """Each notification's subject and text: a reminder's own, or those made from its material (one query)."""
@@ -194,36 +236,36 @@ class Sender:
                 words[r.notification_id] = ("Профсеть: новый материал", "В вашу организацию поступил материал.")
         return words
 
-    async def _addresses(self, rows: Sequence[Any], at_once: int = 8) -> dict[str, str | _Unavailable | None]:
-        """Each notification's usable address, asked of contacts a few at a time; never kept past the round."""
-        gate = asyncio.Semaphore(at_once)
-
-        async def one(row: Any) -> str | _Unavailable | None:
-            async with gate:
-                try:
-                    return await self._address(row)
-                except _Unavailable as e:
-                    return e
-
-        found = await asyncio.gather(*(one(r) for r in rows))
-        return {r.notification_id: a for r, a in zip(rows, found, strict=True)}
+    async def _address_now(self, row: Any) -> str | Unavailable | None:
+        try:
+            return await self._address(row)
+        except Unavailable as e:
+            return e
 
     async def _address(self, row: Any) -> str | None:
         if row.recipient_kind == "party":
             async with self.store.engine.connect() as conn:
                 return (await conn.execute(select(parties.c.email).where(parties.c.party_id == row.recipient_id))).scalar()
         if self.signer is None:
-            raise _Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
+            raise Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
         kinds = ["messenger"] if row.channel == "chat" else ["work_email", "personal_email"]
-        token = self.signer.sign(ME, clock.now(), 120)
+        token = self._token()
         reply = await self.requests.request(
             "contacts", "usable_addresses", {"person_id": row.recipient_id, "kinds": kinds}, token=token
         )
         if not reply.ok:
             if reply.error is not None and reply.error.code.value == "not_found":
                 return None
-            raise _Unavailable(f"contacts did not answer: {reply.error.message if reply.error else 'no reply'}")
+            raise Unavailable(f"contacts did not answer: {reply.error.message if reply.error else 'no reply'}")
         return pick_address(reply.data)
+
+    def _token(self) -> str:
+        """The sender's token for contacts, signed anew every minute (it is valid for two)."""
+        assert self.signer is not None
+        now = time.monotonic()
+        if self._signed is None or now - self._signed[1] > 60:
+            self._signed = (self.signer.sign(ME, clock.now(), 120), now)
+        return self._signed[0]
 
     async def _failed(self, row: Any, reason: str, final: bool, attempt: int) -> None:
         failed = NotificationFailed(
@@ -238,18 +280,16 @@ class Sender:
         )
         await self._record([failed])
 
-    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed]) -> None:
-        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice."""
+    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed], wake: bool = True) -> None:
+        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice. Unless
+        `wake`, the relay is not woken for them (a letter follows at once): it publishes them with the next that is,
+        or when it next looks."""
         batches = [Batch(f"notification-{e.notification_id}", [e]) for e in receipts]
         for wait in (0.2, 1.0, 5.0, 15.0):
             try:
-                await self.store.append_batch(batches, meta=Meta(actor="notifications"))
+                await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
                 return
             except (OperationalError, InterfaceError, OSError):
                 log.warning("could not record receipts yet; trying again", count=len(batches))
                 await asyncio.sleep(wait)
-        await self.store.append_batch(batches, meta=Meta(actor="notifications"))
-
-
-class _Unavailable(Exception):
-    """A temporary reason not to send now."""
+        await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)

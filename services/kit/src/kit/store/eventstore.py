@@ -75,6 +75,7 @@ class _Pending:
     data: Any
     also: Also | None
     done: asyncio.Future[Committed] = field(repr=False)
+    wake: bool = True
 
 
 @dataclass
@@ -222,10 +223,14 @@ class EventStore:
         meta: Meta = NO_META,
         data: Any = None,
         also: Also | None = None,
+        wake: bool = True,
     ) -> Committed:
-        """Appends to several streams atomically, each at its expected version; `also` runs in the same transaction."""
+        """Appends to several streams atomically, each at its expected version; `also` runs in the same transaction.
+        `wake=False` leaves the commit listeners (the relay) to find the events when they next look, so that appends
+        made one after another in quick succession are published together rather than one by one."""
         try:
-            return await self._enqueue(_Pending(batches, meta, data, also, asyncio.get_running_loop().create_future()))
+            done = asyncio.get_running_loop().create_future()
+            return await self._enqueue(_Pending(batches, meta, data, also, done, wake))
         except _Repeated:
             stored = await self.stored_reply(meta.command_id or "")
             if stored is None or stored[0] != meta.fingerprint:
@@ -281,7 +286,7 @@ class EventStore:
         self._forecast.wrote(learnt)
         appended = sum(len(o.positions) for o in outcomes if isinstance(o, Committed))
         metrics.APPENDED.labels(self.context).inc(appended)
-        if any(isinstance(o, Committed) for o in outcomes):
+        if any(isinstance(o, Committed) and p.wake for p, o in zip(group, outcomes, strict=True)):
             for notify in self.on_commit:
                 notify()
         for p, outcome in zip(group, outcomes, strict=True):

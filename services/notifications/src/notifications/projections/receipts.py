@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +14,13 @@ from kit.store.eventstore import writes_only
 
 from ..domain.plan import next_attempt
 from ..tables import outbox, preferences
+
+# one receipt a letter: the statement is built (and its cache key made) once, not for every letter
+_SENT = (
+    update(outbox)
+    .where(outbox.c.notification_id == bindparam("nid"))
+    .values(status="sent", attempts=bindparam("attempt"), sent_at=bindparam("at"), last_error=None)
+)
 
 
 class Receipts:
@@ -28,8 +35,7 @@ class Receipts:
             o = outbox.c
             match r.event:
                 case NotificationSent() as e:
-                    values = {"status": "sent", "attempts": e.attempt, "sent_at": r.recorded_at, "last_error": None}
-                    await conn.execute(update(outbox).where(o.notification_id == e.notification_id).values(values))
+                    await conn.execute(_SENT, {"nid": e.notification_id, "attempt": e.attempt, "at": r.recorded_at})
                 case PreferenceSet() as e:
                     chosen = {"mode": e.mode.value, "digest_hour": e.digest_hour}
                     stmt = insert(preferences).values(person_id=e.person_id, **chosen)
