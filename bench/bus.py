@@ -162,18 +162,24 @@ async def mail_fanout(db: str, material_id: str, expected: int, smtp_port: int) 
     )
     rate = int(sent) / float(last - first)
     raw = await raw_smtp(smtp_port, int(sent))
-    baseline = f"aiosmtplib sending {sent} letters one by one on one connection"
+    baseline = f"aiosmtplib sending {sent} ready-made letters one by one on one connection"
     return [Figure("mail.rate", rate, f"letters/s ({sent} sent)", baseline, raw)]
 
 
 async def raw_smtp(port: int, count: int) -> float:
     """Letters per second of aiosmtplib sending the same letter to the same server one at a time over one
-    connection, as the sender does."""
+    connection, as the sender does; each letter's bytes are made before the clock starts, so the baseline pays
+    for SMTP alone (the sender renders a material's letter once too)."""
     subject, text = mail.about_material("Всем организациям", "announcement", "Текст материала. " * 20)
+    letters = [
+        (f"raw{i}@verf.ru", mail.flat_letter("profset@localhost", f"raw{i}@verf.ru", f"<raw-{i}@profset>", subject, text))
+        for i in range(count)
+    ]
     client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
     started = time.perf_counter()
     await client.connect()
-    for i in range(count):
-        await client.send_message(mail.letter("profset@localhost", f"raw{i}@verf.ru", f"<raw-{i}@profset>", subject, text))
+    for to, flat in letters:
+        assert flat is not None, to
+        await client.sendmail("profset@localhost", [to], flat)
     await client.quit()
     return count / (time.perf_counter() - started)
