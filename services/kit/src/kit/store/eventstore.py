@@ -130,10 +130,9 @@ class EventStore:
         key = (stream_id, id(fold))
         start = self._cache.get(key) if fold.cached else None
         if start is None and fold.cached:
-            start = await self._cold(key, stream_id, fold)
-        elif start is None:
-            start = await self._from_snapshot(stream_id, fold)
-        state, version = await self._fold_on(stream_id, fold, *start)
+            state, version = await self._cold(key, stream_id, fold)
+        else:
+            state, version = await self._fold_on(stream_id, fold, *(start or await self._from_snapshot(stream_id, fold)))
         if fold.cached:
             self._remember(key, state, version)
         return state, version
@@ -141,7 +140,7 @@ class EventStore:
     async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
         it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
-        caller still folds the events after it on its own, so none misses what was written before it asked."""
+        caller that joined folds the events after it on its own, so none misses what was written before it asked."""
         loading = self._loading.get(key)
         if loading is None:
 
@@ -150,7 +149,8 @@ class EventStore:
 
             loading = self._loading[key] = asyncio.ensure_future(first())
             loading.add_done_callback(lambda _: self._loading.pop(key, None))
-        return await asyncio.shield(loading)
+            return await asyncio.shield(loading)  # asked when this caller did: current already
+        return await self._fold_on(stream_id, fold, *await asyncio.shield(loading))
 
     async def _from_snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         start = await self._snapshot(stream_id, fold) or (fold.initial, 0)
