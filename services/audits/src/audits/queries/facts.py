@@ -6,18 +6,19 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, Date, Integer, Text, any_, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kit.db import any_of
 from kit.treemirror import Orgs
 
 from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Resource
 from ..domain.periods import previous_quarter, quarter_of
 from ..tables import audits, budgets, headcounts, plans, posts, refreshes, resources, submissions, subscriptions, trainings
 
-# built once, with the orgs as one array parameter: a statement built per view cost more CPU than it took to run
-IDS, DAY, YEAR = any_(bindparam("ids", type_=ARRAY(Text))), bindparam("day", type_=Date), bindparam("year", type_=Integer)
+# the statements are built once (kit.db.any_of), as a view runs each of them
+IDS, DAY, YEAR = any_of("ids"), bindparam("day", type_=Date), bindparam("year", type_=Integer)
 
 
 def _members_query() -> Any:

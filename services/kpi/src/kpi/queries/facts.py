@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Table, Text, any_, bindparam, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kit.db import any_of
 from kit.treemirror import Orgs
 
 from ..domain.facts import (
@@ -54,8 +55,8 @@ async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
 
 
 _TABLES = (headcounts, posts, trainings, budgets, acts, participation, channels, channel_stats, media_mentions, feedback_times)
-IDS = any_(bindparam("ids", type_=ARRAY(Text)))
-# built once, with the orgs as one array parameter: a statement built per view cost more CPU than it took to run
+IDS = any_of("ids")
+# built once (kit.db.any_of), as every view reads each table
 _OF_ORGS = {t.name: select(t).where(t.c.org_id == IDS) for t in _TABLES}
 
 
