@@ -28,6 +28,23 @@ def test_a_token_round_trips_and_expires() -> None:
         Verifier(public).verify(token, NOW + timedelta(seconds=60))
 
 
+def test_a_remembered_token_still_expires_and_an_altered_one_is_checked_afresh() -> None:
+    private, public = generate_keypair()
+    verifier, actor = Verifier(public, remembered=2), Actor("ann", Role.STAFF, "t")
+    token = Signer(private).sign(actor, NOW, 60)
+    assert verifier.verify(token, NOW) == actor
+    assert verifier.verify(token, NOW + timedelta(seconds=59)) == actor
+    with pytest.raises(Refused, match="expired"):
+        verifier.verify(token, NOW + timedelta(seconds=60))
+    version, payload, signature = token.split(".")
+    bolder = _b64(json.dumps({**json.loads(base64.urlsafe_b64decode(payload + "==")), "role": "admin"}).encode())
+    with pytest.raises(Refused, match="not valid"):
+        verifier.verify(f"{version}.{bolder}.{signature}", NOW)
+    for i in range(3):  # more tokens than it remembers: it forgets, and checks again
+        assert verifier.verify(Signer(private).sign(Actor(f"u{i}", Role.VIEWER, "t"), NOW, 60), NOW).username == f"u{i}"
+    assert verifier.verify(token, NOW) == actor
+
+
 def test_a_token_signed_by_another_key_or_altered_is_refused() -> None:
     private, _ = generate_keypair()
     _, public = generate_keypair()

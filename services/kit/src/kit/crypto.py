@@ -58,7 +58,7 @@ class KeyRing:
         known = {r.person_id: r.wrapped_key for r in rows}
         if erased := [p for p, wrapped in known.items() if wrapped is None]:
             raise ValueError(f"the data of {len(erased)} person(s) was erased; nothing new may be kept")
-        keys = {p: self._unwrap(p, wrapped) for p, wrapped in known.items()}
+        keys = {p: self.unwrap(p, wrapped) for p, wrapped in known.items()}
         made = {p: AESGCM.generate_key(bit_length=256) for p in person_ids if p not in known}
         if made:
             new = [{"person_id": p, "wrapped_key": self._wrap(p, key)} for p, key in made.items()]
@@ -104,7 +104,7 @@ class KeyRing:
                 self.table.c.person_id.in_(list(set(person_ids))), self.table.c.wrapped_key.is_not(None)
             )
         )
-        return {r.person_id: self._unwrap(r.person_id, r.wrapped_key) for r in rows}
+        return {r.person_id: self.unwrap(r.person_id, r.wrapped_key) for r in rows}
 
     async def destroy(self, conn: AsyncConnection, person_id: str) -> None:
         """Destroys the person's key for good (an erasure); later encrypts are refused."""
@@ -121,7 +121,7 @@ class KeyRing:
             )
         ).first()
         if row is not None:
-            return None if row.wrapped_key is None else self._unwrap(person_id, row.wrapped_key)
+            return None if row.wrapped_key is None else self.unwrap(person_id, row.wrapped_key)
         if not create:
             return None
         wrapped = self._wrap(person_id, AESGCM.generate_key(bit_length=256))
@@ -132,7 +132,8 @@ class KeyRing:
         nonce = os.urandom(12)
         return nonce + self._master.encrypt(nonce, key, person_id.encode())
 
-    def _unwrap(self, person_id: str, wrapped: bytes) -> bytes:
+    def unwrap(self, person_id: str, wrapped: bytes) -> bytes:
+        """The person's key from its wrapped form, as read from the key table by a query of the caller's own."""
         return self._master.decrypt(wrapped[:12], wrapped[12:], person_id.encode())
 
 

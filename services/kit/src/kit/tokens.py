@@ -80,14 +80,27 @@ class Signer:
 class Verifier:
     """Verifies actor tokens with the gateway's public key, for one audience only."""
 
-    def __init__(self, public_key_b64: str, audience: str = DEFAULT_AUDIENCE) -> None:
+    def __init__(self, public_key_b64: str, audience: str = DEFAULT_AUDIENCE, remembered: int = 4096) -> None:
         self._key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
         self.audience = audience
+        # tokens whose signature held, with what they claim: a caller sends one token with many requests, and
+        # checking the signature is most of a small request's cost; expiry and audience are checked every time
+        self._signed: dict[str, tuple[Actor, int, object]] = {}
+        self._remembered = remembered
 
     def verify(self, token: str | None, now: datetime) -> Actor:
         """The actor a valid, unexpired token for this audience names; refuses anything else as `unauthenticated`."""
         if not token:
             raise Refused(ErrorCode.UNAUTHENTICATED, "no actor token")
+        actor, expires, audience = self._signed.get(token) or self._claims(token)
+        if audience != self.audience:  # a token of another deployment (or of none) signed with a shared key
+            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is for another audience")
+        if now.timestamp() >= expires:
+            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
+        return actor
+
+    def _claims(self, token: str) -> tuple[Actor, int, object]:
+        """The claims of a token whose signature holds, remembered; refuses a token that is not valid."""
         try:
             version, payload, signature = token.split(".")
             if version != "v1":
@@ -99,8 +112,7 @@ class Verifier:
             audience = claims.get("aud")
         except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature, json.JSONDecodeError):
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
-        if audience != self.audience:  # a token of another deployment (or of none) signed with a shared key
-            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is for another audience")
-        if now.timestamp() >= expires:
-            raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
-        return actor
+        if len(self._signed) >= self._remembered:
+            self._signed.clear()
+        self._signed[token] = (actor, expires, audience)
+        return actor, expires, audience
