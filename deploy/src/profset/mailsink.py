@@ -17,11 +17,13 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Sink:
-    """An SMTP handler that keeps what it receives; `refuse` makes it answer a code for chosen recipients."""
+    """An SMTP handler that keeps what it receives; `refuse` makes it answer a code for chosen recipients, and
+    `refuse_letter` for a letter to them, once its text has come."""
 
     folder: Path | None = None
     letters: list[Message] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    refuse_letter: dict[str, str] = field(default_factory=dict)
     port: int = 0
 
     async def handle_RCPT(self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any) -> str:
@@ -31,6 +33,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if refused := [self.refuse_letter[a] for a in envelope.rcpt_tos if a in self.refuse_letter]:
+            return refused[0]
         letter = message_from_bytes(envelope.content, policy=default)
         self.letters.append(letter)
         if self.folder is not None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import aiosmtplib
 from aiosmtplib.email import flatten_message
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from .config import NotificationsSettings
 from .domain.plan import permanent
@@ -94,17 +95,22 @@ async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
 
 class Mailer:
     """Sends letters one after another over one kept connection, saving a connect, a greeting and a goodbye per
-    letter. A connection that fails is dropped, and the next letter opens a new one."""
+    letter. A connection that fails is dropped, and the next letter opens a new one.
+
+    The next letter may be made ready (`make_ready`) while the last one's receipt is recorded: its envelope, DATA
+    and its text go to the server, all but the final dot, without which a server keeps nothing. A letter made ready
+    that is not the next one sent, or a stop, drops the connection rather than end the letter."""
 
     def __init__(self, settings: NotificationsSettings, idle_check: float = 10.0) -> None:
         self.settings, self.idle_check = settings, idle_check
         self.client: aiosmtplib.SMTP | None = None
         self._used = 0.0
-        self._opened: tuple[tuple[aiosmtplib.SMTP, str, str], bytes] | None = None  # an envelope and its letter
+        self._opened: tuple[aiosmtplib.SMTP, str, str] | None = None  # a letter made ready: all but its final dot
 
     async def send(self, msg: EmailMessage) -> None:
         """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
         accepted the letter, nothing here fails it: retrying then would send it twice."""
+        await self._ready()
 
         async def hand(client: aiosmtplib.SMTP) -> object:
             return await client.send_message(msg)
@@ -112,39 +118,50 @@ class Mailer:
         await self._deliver(hand)
 
     async def send_about(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
-        """Sends the letter `letter()` makes, from its kept rendering (`flat_letter`) where it can, over the
-        envelope `open_envelope` opened for it if it did."""
-        opened, self._opened = self._opened, None
+        """Sends the letter `letter()` makes, from its kept rendering (`flat_letter`) where it can: by its final dot
+        if `make_ready` made it ready."""
+        ready = await self._ready(to, message_id)
 
         async def hand(client: aiosmtplib.SMTP) -> object:
-            if opened is not None and opened[0] == (client, to, message_id):
-                return await client.data(opened[1])
-            if opened is not None:
-                await client.rset()  # an envelope opened for another letter
+            if ready:
+                return await _end_data(client)
             flat = _flat(client, sender, to, message_id, subject, text)
             if flat is None:
                 return await client.send_message(letter(sender, to, message_id, subject, text))
             await _envelope(client, sender, to, flat)
             return await client.data(flat)
 
-        await self._deliver(hand)
+        await self._deliver(hand, ready)
 
-    async def open_envelope(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
-        """Names the next letter's sender and recipient to the server (MAIL, RCPT) without sending it, which may go
-        while the last letter's receipt is recorded: the letter goes only with its `send_about`. A failure here is
-        left for that to meet again and report."""
+    async def make_ready(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
+        """Makes the next letter ready (MAIL, RCPT, DATA and its text, not the final dot), which may go while the last
+        letter's receipt is recorded: the letter is the server's only with its `send_about`. A failure here is left
+        for that to meet again and report."""
         try:
+            await self._ready()
             client = await self._connected()
             flat = _flat(client, sender, to, message_id, subject, text)
             if flat is not None:
                 await _envelope(client, sender, to, flat)
-                self._opened = ((client, to, message_id), flat)
+                self._opened = (client, to, message_id)  # from DATA on, only dropping the connection undoes it
+                await _begin_data(client, flat)
         except (aiosmtplib.SMTPException, OSError, ValueError):
             await self.close()
 
-    async def _deliver(self, hand: Callable[[aiosmtplib.SMTP], Awaitable[object]]) -> None:
+    async def _ready(self, to: str | None = None, message_id: str | None = None) -> bool:
+        """Whether the letter made ready is this one; one that is not is dropped, with its connection."""
+        if self._opened is None:
+            return False
+        if self._opened == (self.client, to, message_id):
+            self._opened = None
+            return True
+        await self.close()
+        return False
+
+    async def _deliver(self, hand: Callable[[aiosmtplib.SMTP], Awaitable[object]], ready: bool = False) -> None:
         try:
-            client = await self._connected()
+            # a ready letter's connection is used as it is: a NOOP now would be read as the letter's text
+            client = self.client if ready and self.client is not None else await self._connected()
             await hand(client)
         except aiosmtplib.SMTPRecipientsRefused as e:
             await self.close()
@@ -186,8 +203,11 @@ class Mailer:
 
     async def close(self) -> None:
         """Says goodbye, or just drops the connection if the server is not listening any more."""
-        client, self.client, self._opened = self.client, None, None
+        client, self.client, opened, self._opened = self.client, None, self._opened, None
         if client is None:
+            return
+        if opened is not None:  # a QUIT now would be read as the ready letter's text
+            client.close()
             return
         try:
             if client.is_connected:
@@ -208,3 +228,21 @@ async def _envelope(client: aiosmtplib.SMTP, sender: str, to: str, flat: bytes) 
         options.insert(0, f"size={len(flat)}")  # the rendering's line ends are CRLF already
     await client.mail(sender, options=options)
     await client.rcpt(to)
+
+
+async def _begin_data(client: aiosmtplib.SMTP, flat: bytes) -> None:
+    """DATA and the letter's text, dot-stuffed as `SMTP.data` sends it, without the final dot: the server keeps it
+    only once that follows (`_end_data`), and drops it with the connection."""
+    started = await client.execute_command(b"DATA")
+    if started.code != aiosmtplib.SMTPStatus.start_input:
+        raise aiosmtplib.SMTPDataError(started.code, started.message)
+    assert client.protocol is not None  # connected: the command above was answered
+    client.protocol.write(PERIOD_REGEX.sub(b"..", normalize_message_line_endings(flat)))
+
+
+async def _end_data(client: aiosmtplib.SMTP) -> object:
+    """The final dot of a letter `_begin_data` made ready: the server takes the letter, or says why not."""
+    done = await client.execute_command(b".")
+    if done.code != aiosmtplib.SMTPStatus.completed:
+        raise aiosmtplib.SMTPDataError(done.code, done.message)
+    return done

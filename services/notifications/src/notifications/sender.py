@@ -2,8 +2,8 @@
 (never keeping them), mails, and records a receipt for every attempt. One active per service.
 
 A notification is marked sent by the receipt appended right after the server accepted it; a kill between
-the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter's
-envelope (MAIL and RCPT, not the letter) may already go to the server, which keeps nothing of it unless the letter
+the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter may
+be made ready at the server (envelope, DATA and text, all but the final dot), which keeps nothing of it until the dot
 follows.
 """
 
@@ -82,20 +82,20 @@ class Sender:
                     handled |= await self.digest(same)
                 else:
                     address = await addresses.get(row)
-                    envelope = self._envelope(following[row.notification_id], addresses, words)
-                    await self.attempt(row, address, words[row.notification_id], envelope)
+                    ready_next = self._ready_next(following[row.notification_id], addresses, words)
+                    await self.attempt(row, address, words[row.notification_id], ready_next)
         finally:
             addresses.cancel()
         return len(due)
 
-    def _envelope(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
-        """Opening the envelope of the row's letter, if it is a letter whose address contacts has given already."""
+    def _ready_next(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
+        """Making the row's letter ready, if it is a letter whose address contacts has given already."""
         address = addresses.known(row) if row is not None and row.channel == "email" else None
         if address is None:
             return None
         subject, text = words[row.notification_id]
         mid = message_id(row.notification_id)
-        return lambda: self.mailer.open_envelope(self.settings.mail_from, address, mid, subject, text)
+        return lambda: self.mailer.make_ready(self.settings.mail_from, address, mid, subject, text)
 
     async def _due(self) -> tuple[list[Any], set[str]]:
         """The notifications due now (up to a batch), and who chose a daily digest."""
@@ -180,7 +180,7 @@ class Sender:
     ) -> None:
         """One try at one notification, ending in a receipt: recorded right after the server took the letter,
         before the next one goes, so a kill can repeat at most the letter in flight. What may go `meanwhile` (the
-        next letter's envelope, not the letter) goes while the receipt is recorded."""
+        next letter made ready, all but its final dot) goes while the receipt is recorded."""
         attempt = row.attempts + 1
         if isinstance(address, Unavailable):
             await self._failed(row, str(address), False, attempt)
