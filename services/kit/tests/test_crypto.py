@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kit_helpers import LEDGER
+from kit_helpers import LEDGER, headcount
 
 from kit.crypto import KeyRing, generate_master_key, open_field
+from kit.store import Batch, EventStore
+from kit.store.eventstore import VersionConflict
 
 
 async def test_a_field_is_readable_until_its_owner_is_erased(engine) -> None:  # type: ignore[no-untyped-def]
@@ -57,3 +59,29 @@ async def test_sealing_several_people_keeps_the_key_first_made_when_two_race_for
     assert open_field(keys["p1"], "p1", won["p1"]["name"] or "") == "Первый", "a known key is used again"
     assert open_field(keys["p2"], "p2", won["p2"]["name"] or "") == "Второй"
     assert open_field(keys["p2"], "p2", lost["p2"]["name"] or "") == "Второй", "the race's loser sealed with the kept key"
+
+
+async def test_a_key_made_with_an_append_is_kept_only_with_its_events_and_never_replaces_one(engine) -> None:  # type: ignore[no-untyped-def]
+    ring = KeyRing(LEDGER, generate_master_key())
+    seen_by_read_model: list[bytes | None] = []
+
+    async def reads_the_key(conn, recorded) -> None:  # type: ignore[no-untyped-def]
+        key = (await ring.keys(conn, ["p1"])).get("p1")
+        seen_by_read_model.extend(key for _ in recorded)
+
+    store = EventStore(engine, LEDGER, "registry", inline=[reads_the_key])
+    sealed, keep = ring.sealed_anew("p1", {"name": "Первый", "post": None})
+    await store.append_batch([Batch("person-p1", [headcount("o", 1)], 0)], also=keep)
+    stale, keep_stale = ring.sealed_anew("p1", {"name": "Чужой"})
+    with pytest.raises(Exception):  # noqa: B017 - the key row exists: the write, and the append, fail
+        await store.append_batch([Batch("person-p1b", [headcount("o", 2)], 0)], also=keep_stale)
+    _, keep_lost = ring.sealed_anew("p2", {"name": "Второй"})
+    with pytest.raises(VersionConflict):
+        await store.append_batch([Batch("person-p1", [headcount("o", 3)], 0)], also=keep_lost)
+    async with engine.connect() as conn:
+        keys = await ring.keys(conn, ["p1", "p2"])
+        events = (await conn.exec_driver_sql("SELECT count(*) FROM kit_test.events")).scalar_one()
+    assert sealed["post"] is None and open_field(keys["p1"], "p1", sealed["name"] or "") == "Первый"
+    assert open_field(keys["p1"], "p1", stale["name"] or "") is None, "the first key stands"
+    assert "p2" not in keys and events == 1, "a failed append keeps neither its events nor its key"
+    assert seen_by_read_model == [keys["p1"]], "a read model of the same append reads the new key"

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .store.eventstore import Also
 from .store.tables import Ledger
 
 PREFIX = "pd1:"
@@ -50,6 +51,19 @@ class KeyRing:
             pid: {name: None if value is None else seal(keys[pid], pid, value) for name, value in fields.items()}
             for pid, fields in people.items()
         }
+
+    def sealed_anew(self, person_id: str, fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], Also]:
+        """A new person's fields sealed with a key made now, and the write that keeps the key, for the transaction
+        that records them (an append's `also`): the key is kept only if the events are, in one commit. A person
+        who has a key already fails that write, and the append with it."""
+        key = AESGCM.generate_key(bit_length=256)
+        sealed = {name: None if value is None else seal(key, person_id, value) for name, value in fields.items()}
+        row = {"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}
+
+        async def keep(conn: AsyncConnection) -> None:
+            await conn.execute(insert(self.table).values(row))
+
+        return sealed, keep
 
     async def _keys_for(self, conn: AsyncConnection, person_ids: list[str]) -> dict[str, bytes]:
         rows = await conn.execute(

@@ -459,19 +459,19 @@ class EventStore:
         return plan
 
     async def _send(self, conn: AsyncConnection, plan: _Plan, then: str, first: Sequence[_Statement] = ()) -> None:
-        """Updates the read models in one pass, then writes the events and replies with `then`. Read models that
-        only write go out in the pipeline with the events; the others run first, as must `also`. No read model reads
-        the ledger, so the events may follow them inside the transaction."""
+        """Runs each append's `also`, updates the read models in one pass, then writes the events and replies with
+        `then`. Read models that only write go out in the pipeline with the events; the others run before. No read
+        model reads the ledger, so the events may follow them inside the transaction."""
         if not conn.in_transaction():
             await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         everything = plan.everything
         deferred = [project for project in self.inline if deferrable(project, everything)]
+        for p, _, _ in plan.written:  # first, so that a read model may read what it wrote (a new person's key)
+            if p.also is not None:
+                await p.also(conn)
         for project in self.inline:
             if project not in deferred:
                 await project(conn, everything)
-        for p, _, _ in plan.written:
-            if p.also is not None:
-                await p.also(conn)
         statements: list[_Statement] = [(then, None)]
         if plan.written:
             statements.insert(0, (self._sql.insert, insert_params(plan.written)))

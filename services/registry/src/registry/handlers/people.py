@@ -16,8 +16,8 @@ from kit.crypto import KeyRing
 from kit.errors import invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Batch, Committed, EventStore, Fold
+from kit.store.eventstore import Also, retrying
 
 from ..domain import people
 from ..domain.org_facts import check_post_in_council
@@ -55,26 +55,29 @@ class PeopleHandlers:
         day, person_id = c.since or ctx.today, new_id()
         t, _ = await self.store.load(TREE, TREE_FOLD)
         require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
-        people.decide_admit(t, person_id, c.org_id, {"full_name": "-"}, day)  # refuse before any key exists
         fields = {
             "full_name": c.full_name,
             "birth_date": c.birth_date.isoformat() if c.birth_date else None,
             "position": c.position,
         }
-        events = people.decide_admit(t, person_id, c.org_id, await self._seal(person_id, fields), day)
+        sealed, keep_key = self.keyring.sealed_anew(person_id, fields)
+        events = people.decide_admit(t, person_id, c.org_id, sealed, day)
         data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
-        return await self.store.append(person_stream(person_id), events, expected_version=0, meta=ctx.meta, data=data)
+        return await self._record_new(person_id, events, ctx, data, keep_key)
 
     async def register_person(self, c: RegisterPerson, ctx: Context) -> Committed:
         """Records a person who is not a member (e.g. an editor) so other services can keep their contacts."""
         person_id = new_id()
         t, _ = await self.store.load(TREE, TREE_FOLD)
         require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
-        people.decide_register(t, person_id, c.org_id, {"full_name": "-"}, ctx.today)  # refuse before any key exists
-        sealed = await self._seal(person_id, {"full_name": c.full_name, "position": c.position})
+        sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
         events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
-        data = {"id": person_id, "org_id": c.org_id}
-        return await self.store.append(person_stream(person_id), events, expected_version=0, meta=ctx.meta, data=data)
+        return await self._record_new(person_id, events, ctx, {"id": person_id, "org_id": c.org_id}, keep_key)
+
+    async def _record_new(self, person_id: str, events: list[Event], ctx: Context, data: dict[str, Any], key: Also) -> Committed:
+        """A new person's first events, with the key their fields are sealed with, in one transaction."""
+        batch = Batch(person_stream(person_id), events, expected_version=0)
+        return await self.store.append_batch([batch], meta=ctx.meta, data=data, also=key)
 
     async def transfer_member(self, c: TransferMember, ctx: Context) -> Committed:
         """Moves a member's record to another primary org from `effective_on` (default today)."""
