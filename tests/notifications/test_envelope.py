@@ -43,20 +43,6 @@ async def test_a_letter_goes_over_its_opened_envelope_and_another_letter_over_it
     assert all(str(m["Subject"]) == SUBJECT and "Текст" in m.get_body(("plain",)).get_content() for m in smtp.letters)
 
 
-async def test_a_recipient_refused_at_the_envelope_is_refused_again_when_the_letter_is_sent(smtp: Any) -> None:
-    smtp.refuse["gone@verf.ru"] = "550 5.1.1 mailbox unavailable"
-    mailer = mailer_for(smtp)
-    try:
-        await mailer.make_ready("profset@localhost", "gone@verf.ru", "<n1@profset>", SUBJECT, TEXT)
-        with pytest.raises(mail.Refusal) as refused:
-            await mailer.send_about("profset@localhost", "gone@verf.ru", "<n1@profset>", SUBJECT, TEXT)
-        await mailer.send_about("profset@localhost", "chair1@verf.ru", "<n2@profset>", SUBJECT, TEXT)
-    finally:
-        await mailer.close()
-    assert refused.value.permanent and "550" in refused.value.reason
-    assert [str(m["To"]) for m in smtp.letters] == ["chair1@verf.ru"]
-
-
 async def test_a_letter_made_ready_keeps_its_text_to_the_letter_and_gives_way_to_a_digest(smtp: Any) -> None:
     subject, text = mail.about_material("Точки", "news", "Первая строка.\n.Строка с точки\n.\nПоследняя.")
     mailer = mailer_for(smtp)
@@ -74,16 +60,23 @@ async def test_a_letter_made_ready_keeps_its_text_to_the_letter_and_gives_way_to
     assert ".Строка с точки\n.\nПоследняя." in sent, "lines that begin with a dot arrive as written"
 
 
-async def test_a_letter_refused_at_its_final_dot_is_a_refusal_and_the_next_goes(smtp: Any) -> None:
-    smtp.refuse_letter["full@verf.ru"] = "552 5.2.2 mailbox full"
+@pytest.mark.parametrize(
+    ("refusing", "reply"),
+    [("refuse", "550 5.1.1 mailbox unavailable"), ("refuse_letter", "552 5.2.2 mailbox full")],
+    ids=["at RCPT", "at the final dot"],
+)
+async def test_a_letter_refused_when_made_ready_or_at_its_dot_is_a_refusal_and_the_next_goes(
+    smtp: Any, refusing: str, reply: str
+) -> None:
+    getattr(smtp, refusing)["gone@verf.ru"] = reply
     mailer = mailer_for(smtp)
     try:
-        await mailer.make_ready("profset@localhost", "full@verf.ru", "<n1@profset>", SUBJECT, TEXT)
+        await mailer.make_ready("profset@localhost", "gone@verf.ru", "<n1@profset>", SUBJECT, TEXT)
         with pytest.raises(mail.Refusal) as refused:
-            await mailer.send_about("profset@localhost", "full@verf.ru", "<n1@profset>", SUBJECT, TEXT)
+            await mailer.send_about("profset@localhost", "gone@verf.ru", "<n1@profset>", SUBJECT, TEXT)
         await mailer.make_ready("profset@localhost", "chair2@verf.ru", "<n2@profset>", SUBJECT, TEXT)
         await mailer.send_about("profset@localhost", "chair2@verf.ru", "<n2@profset>", SUBJECT, TEXT)
     finally:
         await mailer.close()
-    assert "552" in refused.value.reason and refused.value.permanent
+    assert refused.value.permanent and reply[:3] in refused.value.reason
     assert [str(m["To"]) for m in smtp.letters] == ["chair2@verf.ru"]
