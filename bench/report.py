@@ -169,11 +169,12 @@ def write_markdown(
         "",
         f"- {before['cpu']}, {before['cores']} cores, {before['memory_gb']} GB",
         f"- Python {before['python']}, Linux {before['kernel']}",
-        f"- load average (1, 5, 15 min) before the run {before['load']}, after it {after['load']}"
+        f"- load average (1, 5, 15 min) before the run {before['load']}, after it {after['load']} (the run's own"
+        " last minutes)"
         + (
             " — **figures taken under load**: something else (another run, or the machine's other users) had the"
-            " cores busy when the run began or ended"
-            if max(before["load"][0], after["load"][0]) > 1
+            " cores busy when the run began"
+            if before["load"][0] > 1
             else ""
         ),
         "",
