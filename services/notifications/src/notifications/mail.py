@@ -11,7 +11,7 @@ from email.utils import formatdate
 from functools import lru_cache
 
 import aiosmtplib
-from aiosmtplib.email import flatten_message
+from aiosmtplib.email import flatten_message, quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from .config import NotificationsSettings
@@ -69,8 +69,14 @@ def flat_letter(sender: str, to: str, message_id: str, subject: str, text: str, 
     if not (_ADDRESS.fullmatch(to) and _MESSAGE_ID.fullmatch(message_id) and sender.isascii()):
         return None
     head, tail = _rendered(sender, subject, text, cte_type)
-    date = formatdate(localtime=True)
+    date = _date(int(time.time()))
     return b"".join((head, f"To: {to}\r\nMessage-ID: {message_id}\r\nDate: {date}\r\n".encode(), tail))
+
+
+@lru_cache(maxsize=2)
+def _date(second: int) -> str:
+    """A Date header's value, made once a second rather than for every letter."""
+    return formatdate(second, localtime=True)
 
 
 @lru_cache(maxsize=64)
@@ -222,12 +228,22 @@ def _flat(client: aiosmtplib.SMTP, sender: str, to: str, message_id: str, subjec
 
 
 async def _envelope(client: aiosmtplib.SMTP, sender: str, to: str, flat: bytes) -> None:
-    """MAIL and RCPT as `sendmail` sends them for this letter."""
-    options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
+    """MAIL and RCPT as `sendmail` sends them for this letter. `to` is a plain address (`flat_letter` checked it),
+    so only the sender is parsed and quoted, once."""
+    options = [b"BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
     if client.supports_extension("size"):
-        options.insert(0, f"size={len(flat)}")  # the rendering's line ends are CRLF already
-    await client.mail(sender, options=options)
-    await client.rcpt(to)
+        options.insert(0, b"size=%d" % len(flat))  # the rendering's line ends are CRLF already
+    named = await client.execute_command(b"MAIL", b"FROM:" + _quoted(sender), *options)
+    if named.code != aiosmtplib.SMTPStatus.completed:
+        raise aiosmtplib.SMTPSenderRefused(named.code, named.message, sender)
+    taken = await client.execute_command(b"RCPT", b"TO:<" + to.encode() + b">")
+    if taken.code not in (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward):
+        raise aiosmtplib.SMTPRecipientRefused(taken.code, taken.message, to)
+
+
+@lru_cache(maxsize=8)
+def _quoted(address: str) -> bytes:
+    return quote_address(address).encode("ascii")
 
 
 async def _begin_data(client: aiosmtplib.SMTP, flat: bytes) -> None:
