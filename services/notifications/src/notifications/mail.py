@@ -243,6 +243,7 @@ async def _envelope(client: aiosmtplib.SMTP, sender: str, to: str, flat: bytes) 
 
 @lru_cache(maxsize=8)
 def _quoted(address: str) -> bytes:
+    """The sender as MAIL names it (`<address>`)."""
     return quote_address(address).encode("ascii")
 
 
