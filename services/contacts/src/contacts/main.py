@@ -26,7 +26,7 @@ def wire(rt: Runtime) -> Wiring:
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
     resources = ChannelHandlers(rt.store)
-    about_people, about_resources = ContactQueries(rt.engine, rt.keyring), ChannelQueries(rt.engine)
+    about_people, about_resources = ContactQueries(rt.engine, rt.keyring, rt.store.direct), ChannelQueries(rt.engine)
     commands: VerbTable = {
         "add_contact_point": (c.AddContactPoint, people.add_contact_point),
         "grant_consent": (c.GrantConsent, people.grant_consent),

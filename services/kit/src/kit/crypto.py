@@ -47,17 +47,14 @@ class KeyRing:
     ) -> dict[str, dict[str, str | None]]:
         """Encrypts several people's fields at once, each with that person's key (created on first use)."""
         keys = await self._keys_for(conn, list(people))
-        return {
-            pid: {name: None if value is None else seal(keys[pid], pid, value) for name, value in fields.items()}
-            for pid, fields in people.items()
-        }
+        return {pid: seal_fields(keys[pid], pid, fields) for pid, fields in people.items()}
 
     def sealed_anew(self, person_id: str, fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], Also]:
         """A new person's fields sealed with a key made now, and the write that keeps the key, for the transaction
         that records them (an append's `also`): the key is kept only if the events are, in one commit. A person
         who has a key already fails that write, and the append with it."""
         key = AESGCM.generate_key(bit_length=256)
-        sealed = {name: None if value is None else seal(key, person_id, value) for name, value in fields.items()}
+        sealed = seal_fields(key, person_id, fields)
         row = {"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}
 
         async def keep(conn: AsyncConnection) -> None:
@@ -155,6 +152,11 @@ def seal(key: bytes, person_id: str, plaintext: str) -> str:
     """Encrypts one field with a key already fetched, bound to the person's id."""
     nonce = os.urandom(12)
     return PREFIX + base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), person_id.encode())).decode()
+
+
+def seal_fields(key: bytes, person_id: str, fields: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Encrypts each field given (None stays None) with the person's key."""
+    return {name: None if value is None else seal(key, person_id, value) for name, value in fields.items()}
 
 
 def open_field(key: bytes | None, person_id: str, token: str) -> str | None:

@@ -51,9 +51,9 @@ def usable(row: Any) -> bool:
 class ContactQueries:
     """The query verbs about contact points and bases."""
 
-    def __init__(self, engine: AsyncEngine, keyring: KeyRing) -> None:
-        self.engine, self.keyring = engine, keyring
-        self.direct = Direct(engine)
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing, direct: Direct) -> None:
+        # `direct`: the event store's autocommit connections, for the one read a sender makes per letter
+        self.engine, self.keyring, self.direct = engine, keyring, direct
 
     async def _values(self, conn: AsyncConnection, rows: Iterable[Any], shown: bool) -> dict[str, str | None]:
         """Plaintext of the usable ones among `rows`, when the caller may see personal data at all."""

@@ -1,19 +1,17 @@
-"""The event store: atomic, ordered, idempotent appends and stream reads over one service's ledger (its values
-live in `records`, re-exported here)."""
+"""The event store: atomic, ordered, idempotent appends over one service's ledger, and its stream reads
+(`streams`); its values live in `records`, re-exported here."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import Table, func, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -21,17 +19,17 @@ from contracts.base import Event, decode_event
 from contracts.envelope import Reply
 
 from .. import metrics
-from ..db import Direct, wrapped
+from ..db import wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
 from .connections import broken, connect, discard
 from .forecast import Checked, Forecast, Guess
 from .inline import InlineProjection, deferrable, project_all, writes_only, writes_only_unless
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
-from .statements import Sql, insert_params, stamp
+from .statements import insert_params, stamp
+from .streams import Streams
 from .tables import Ledger
 
-S = TypeVar("S")
 T = TypeVar("T")
 NO_META = Meta()
 """An append's metadata when the caller gives none (frozen, so one serves every call)."""
@@ -90,8 +88,9 @@ class _Plan:
     guess: Guess | None = None
 
 
-class EventStore:
-    """Appends events to one schema's ledger and reads streams back, updating inline read models atomically.
+class EventStore(Streams):
+    """Appends events to one schema's ledger, updating inline read models atomically, and reads streams back
+    (`Streams`).
 
     Concurrent appends of a service are committed in groups: one transaction, one append lock and one durable
     commit for every append waiting, each append in a savepoint of its own, so one that fails leaves the others.
@@ -107,74 +106,17 @@ class EventStore:
         group_limit: int = 64,
         linger: float = 1.0,
     ) -> None:
-        self.engine, self.ledger, self.context = engine, ledger, context
+        super().__init__(engine, ledger, cache_size)
+        self.context = context
         self.inline = list(inline)
         self.on_commit: list[Callable[[], None]] = []
-        self.direct = Direct(engine)
-        self._cache: OrderedDict[tuple[str, int], tuple[Any, int]] = OrderedDict()
-        self._cache_size = cache_size
-        self._snapshotted: dict[str, int] = {}
-        self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
         self._queue: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
         self._group_limit, self._linger = group_limit, linger
         self._more = asyncio.Event()
-        schema = str(ledger.metadata.schema)
         # one lock key per schema: appends of a service are serialised, so commit order is position order
-        self._lock_key = lock_key("append", schema)
-        self._sql = Sql(schema)
+        self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._forecast = Forecast()
-
-    async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
-        """The stream's state and version, from the cache or a snapshot and then the events after it."""
-        key = (stream_id, id(fold))
-        start = self._cache.get(key) if fold.cached else None
-        if start is None and fold.cached:
-            state, version = await self._cold(key, stream_id, fold)
-        else:
-            state, version = await self._fold_on(stream_id, fold, *(start or await self._from_snapshot(stream_id, fold)))
-        if fold.cached:
-            self._remember(key, state, version)
-        return state, version
-
-    async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
-        """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
-        it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
-        caller that joined folds the events after it on its own, so none misses what was written before it asked."""
-        loading = self._loading.get(key)
-        if loading is None:
-
-            async def first() -> tuple[S, int]:
-                return await self._fold_on(stream_id, fold, *await self._from_snapshot(stream_id, fold))
-
-            loading = self._loading[key] = asyncio.ensure_future(first())
-            loading.add_done_callback(lambda _: self._loading.pop(key, None))
-            return await asyncio.shield(loading)  # asked when this caller did: current already
-        return await self._fold_on(stream_id, fold, *await asyncio.shield(loading))
-
-    async def _from_snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
-        start = await self._snapshot(stream_id, fold) or (fold.initial, 0)
-        self._snapshotted.setdefault(stream_id, start[1])
-        return start
-
-    async def _fold_on(self, stream_id: str, fold: Fold[S], state: S, version: int) -> tuple[S, int]:
-        """The state after the events that follow `version`, snapshotted when enough have passed since the last."""
-        for row_version, type_, data in await self.direct.fetch(self._sql.fold, (stream_id, version)):
-            state, version = fold.evolve(state, decode_event(type_, data)), row_version
-        if fold.encode is not None and version - self._snapshotted.get(stream_id, 0) >= fold.snapshot_every:
-            # claimed before the write, so concurrent loads do not each encode and save the same state
-            before, self._snapshotted[stream_id] = self._snapshotted.get(stream_id, 0), version
-            try:
-                await self._save_snapshot(stream_id, version, fold.encode(state))
-            except BaseException:
-                self._snapshotted[stream_id] = before
-                raise
-        return state, version
-
-    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Recorded]:
-        """Every event of a stream after a version, decoded."""
-        rows = await self.direct.fetch(self._sql.read, (stream_id, after_version))
-        return [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
 
     async def rebuild(self, reset: Callable[[AsyncConnection], Awaitable[None]], chunk: int = 5000) -> int:
         """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction.
@@ -194,11 +136,6 @@ class EventStore:
                     applied += len(recorded)
         self._cache.clear()
         return applied
-
-    async def stored_reply(self, command_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The fingerprint and reply of a command already done, if it was."""
-        rows = await self.direct.fetch(self._sql.reply, (command_id,))
-        return None if not rows or rows[0][1] is None else (rows[0][0], rows[0][1])
 
     async def append(
         self,
@@ -520,29 +457,6 @@ class EventStore:
             return await cur.fetchone() if cur is not None and cur.description else None
         except psycopg.Error as e:
             raise wrapped(sql, (), e) from e
-
-    async def _snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int] | None:
-        if fold.decode is None:
-            return None
-        rows = await self.direct.fetch(self._sql.snapshot, (stream_id,))
-        return None if not rows else (fold.decode(rows[0][0]), rows[0][1])
-
-    async def _save_snapshot(self, stream_id: str, version: int, state: Any) -> None:
-        snapshots = self.ledger.snapshots
-        stmt = pg_insert(snapshots).values(stream_id=stream_id, version=version, state=state)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[snapshots.c.stream_id],
-            set_={"version": stmt.excluded.version, "state": stmt.excluded.state, "taken_at": func.now()},
-            where=snapshots.c.version < stmt.excluded.version,
-        )
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
-
-    def _remember(self, key: tuple[str, int], state: Any, version: int) -> None:
-        self._cache[key] = (state, version)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
 
 
 def _settle(done: asyncio.Future[Committed], outcome: Committed | BaseException) -> None:

@@ -40,10 +40,6 @@ class PeopleHandlers:
     def __init__(self, store: EventStore, keyring: KeyRing) -> None:
         self.store, self.keyring = store, keyring
 
-    async def _seal(self, person_id: str, fields: dict[str, str | None]) -> dict[str, str | None]:
-        async with self.store.engine.begin() as conn:
-            return (await self.keyring.seal_many(conn, {person_id: fields}))[person_id]
-
     async def _person(self, person_id: str) -> tuple[Person, int]:
         person, version = await self.store.load(person_stream(person_id), PERSON_FOLD)
         if not person.person_id:
@@ -63,7 +59,7 @@ class PeopleHandlers:
         sealed, keep_key = self.keyring.sealed_anew(person_id, fields)
         events = people.decide_admit(t, person_id, c.org_id, sealed, day)
         data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
-        return await self._record_new(person_id, events, ctx, data, keep_key)
+        return await self._record(person_id, events, 0, ctx, data, keep_key)
 
     async def register_person(self, c: RegisterPerson, ctx: Context) -> Committed:
         """Records a person who is not a member (e.g. an editor) so other services can keep their contacts."""
@@ -72,11 +68,13 @@ class PeopleHandlers:
         require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
         sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
         events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
-        return await self._record_new(person_id, events, ctx, {"id": person_id, "org_id": c.org_id}, keep_key)
+        return await self._record(person_id, events, 0, ctx, {"id": person_id, "org_id": c.org_id}, keep_key)
 
-    async def _record_new(self, person_id: str, events: list[Event], ctx: Context, data: dict[str, Any], key: Also) -> Committed:
-        """A new person's first events, with the key their fields are sealed with, in one transaction."""
-        batch = Batch(person_stream(person_id), events, expected_version=0)
+    async def _record(
+        self, person_id: str, events: list[Event], version: int, ctx: Context, data: dict[str, Any], key: Also | None
+    ) -> Committed:
+        """A person's events at `version`, with the key a new person's fields are sealed with, in one transaction."""
+        batch = Batch(person_stream(person_id), events, expected_version=version)
         return await self.store.append_batch([batch], meta=ctx.meta, data=data, also=key)
 
     async def transfer_member(self, c: TransferMember, ctx: Context) -> Committed:
@@ -156,13 +154,11 @@ class PeopleHandlers:
             if c.person_id is not None:
                 person, version = await self._person(c.person_id)
                 require(ctx.actor, "read_personal_data", lineage(t, person.last_org(), day))
-            sealed = None
-            if c.full_name is not None:
-                people.decide_assign(t, person_id, person, post, {"full_name": "-"}, None)  # refuse before any key exists
-                sealed = await self._seal(person_id, {"full_name": c.full_name, "position": c.position})
+            sealed, keep_key = None, None
+            if c.full_name is not None:  # a new person (never with person_id)
+                sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
             events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not)
-            data = {"id": officer_id, "person_id": person_id}
-            return await self.store.append(person_stream(person_id), events, expected_version=version, meta=ctx.meta, data=data)
+            return await self._record(person_id, events, version, ctx, {"id": officer_id, "person_id": person_id}, keep_key)
 
         return await retrying(attempt)
 

@@ -1,0 +1,113 @@
+"""Reading a ledger's streams: a state folded from the cache or a snapshot and the events after it, a stream's
+events, a command's stored reply."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.base import decode_event
+
+from ..db import Direct
+from .records import Fold, Recorded
+from .statements import Sql
+from .tables import Ledger
+
+S = TypeVar("S")
+
+
+class Streams:
+    """The reading side of one schema's event store; states of cached folds are kept, a bounded number."""
+
+    def __init__(self, engine: AsyncEngine, ledger: Ledger, cache_size: int = 1024) -> None:
+        self.engine, self.ledger = engine, ledger
+        self.direct = Direct(engine)
+        self._sql = Sql(str(ledger.metadata.schema))
+        self._cache: OrderedDict[tuple[str, int], tuple[Any, int]] = OrderedDict()
+        self._cache_size = cache_size
+        self._snapshotted: dict[str, int] = {}
+        self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
+
+    async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
+        """The stream's state and version, from the cache or a snapshot and then the events after it."""
+        key = (stream_id, id(fold))
+        start = self._cache.get(key) if fold.cached else None
+        if start is None and fold.cached:
+            state, version = await self._cold(key, stream_id, fold)
+        else:
+            state, version = await self._fold_on(stream_id, fold, *(start or await self._from_snapshot(stream_id, fold)))
+        if fold.cached:
+            self._remember(key, state, version)
+        return state, version
+
+    async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
+        """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
+        it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
+        caller that joined folds the events after it on its own, so none misses what was written before it asked."""
+        loading = self._loading.get(key)
+        if loading is None:
+
+            async def first() -> tuple[S, int]:
+                return await self._fold_on(stream_id, fold, *await self._from_snapshot(stream_id, fold))
+
+            loading = self._loading[key] = asyncio.ensure_future(first())
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+            return await asyncio.shield(loading)  # asked when this caller did: current already
+        return await self._fold_on(stream_id, fold, *await asyncio.shield(loading))
+
+    async def _from_snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
+        start = await self._snapshot(stream_id, fold) or (fold.initial, 0)
+        self._snapshotted.setdefault(stream_id, start[1])
+        return start
+
+    async def _fold_on(self, stream_id: str, fold: Fold[S], state: S, version: int) -> tuple[S, int]:
+        """The state after the events that follow `version`, snapshotted when enough have passed since the last."""
+        for row_version, type_, data in await self.direct.fetch(self._sql.fold, (stream_id, version)):
+            state, version = fold.evolve(state, decode_event(type_, data)), row_version
+        if fold.encode is not None and version - self._snapshotted.get(stream_id, 0) >= fold.snapshot_every:
+            # claimed before the write, so concurrent loads do not each encode and save the same state
+            before, self._snapshotted[stream_id] = self._snapshotted.get(stream_id, 0), version
+            try:
+                await self._save_snapshot(stream_id, version, fold.encode(state))
+            except BaseException:
+                self._snapshotted[stream_id] = before
+                raise
+        return state, version
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Recorded]:
+        """Every event of a stream after a version, decoded."""
+        rows = await self.direct.fetch(self._sql.read, (stream_id, after_version))
+        return [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
+
+    async def stored_reply(self, command_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The fingerprint and reply of a command already done, if it was."""
+        rows = await self.direct.fetch(self._sql.reply, (command_id,))
+        return None if not rows or rows[0][1] is None else (rows[0][0], rows[0][1])
+
+    async def _snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int] | None:
+        if fold.decode is None:
+            return None
+        rows = await self.direct.fetch(self._sql.snapshot, (stream_id,))
+        return None if not rows else (fold.decode(rows[0][0]), rows[0][1])
+
+    async def _save_snapshot(self, stream_id: str, version: int, state: Any) -> None:
+        snapshots = self.ledger.snapshots
+        stmt = pg_insert(snapshots).values(stream_id=stream_id, version=version, state=state)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[snapshots.c.stream_id],
+            set_={"version": stmt.excluded.version, "state": stmt.excluded.state, "taken_at": func.now()},
+            where=snapshots.c.version < stmt.excluded.version,
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    def _remember(self, key: tuple[str, int], state: Any, version: int) -> None:
+        self._cache[key] = (state, version)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
