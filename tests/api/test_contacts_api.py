@@ -52,21 +52,26 @@ async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdr
     assert await usable() == [("work_email", "ivanov@verf.ru")], "no consent, no mobile"
     await post(stack, h, f"/api/v1/contact-points/{mobile['id']}/consent", {"given_at": "2026-01-10", "method": "written"})
     assert await usable() == [("mobile", "+79123456789"), ("work_email", "ivanov@verf.ru")]
+    of_two = await as_service(
+        stack, nc, "usable_addresses_of", {"person_ids": [pid, "no-such-person"], "kinds": ["mobile", "personal_email"]}
+    )
+    assert [(a["person_id"], a["kind"], a["value"]) for a in of_two] == [(pid, "mobile", "+79123456789")], "asked with others"
     withdrawn = await stack.http.post(f"/api/v1/contact-points/{mobile['id']}/consent-withdrawal", json={}, headers=h)
     assert withdrawn.status_code == 200, withdrawn.text
     assert await usable() == [("work_email", "ivanov@verf.ru")], "withdrawal counts from the very next request"
+    assert await as_service(stack, nc, "usable_addresses_of", {"person_ids": [pid], "kinds": ["mobile"]}) == []
 
     viewer_refused = await stack.http.post(
         f"/api/v1/people/{pid}/contact-points", json={"kind": "mobile", "value": "x"}, headers=h
     )
     assert viewer_refused.status_code == 422 and viewer_refused.json()["error"]["details"][0]["field"] == "value"
-    staff_cannot = await RequestClient(nc).request(
-        "contacts",
-        "usable_addresses",
-        {"person_id": pid},
-        token=(await stack.login("admin", "admin-password-for-tests"))["Authorization"][7:],
+    admin_token = (await stack.login("admin", "admin-password-for-tests"))["Authorization"][7:]
+    as_admin = await RequestClient(nc).request("contacts", "usable_addresses", {"person_id": pid}, token=admin_token)
+    assert as_admin.ok, "an admin may ask too"
+    too_many = await RequestClient(nc).request(
+        "contacts", "usable_addresses_of", {"person_ids": [pid] * 101}, token=admin_token
     )
-    assert staff_cannot.ok, "an admin may ask too"
+    assert not too_many.ok and too_many.error is not None and too_many.error.details[0].field == "person_ids"
 
     too_soon = await as_service(stack, nc, "erase_withdrawn", {})
     assert too_soon == {"erased": []}, "erased only after the grace period"
@@ -241,6 +246,8 @@ async def test_an_erased_person_leaves_no_address_readable_anywhere(stack: Stack
 
     await eventually(all_erased)
     assert [a["value"] for a in await as_service(stack, nc, "usable_addresses", {"person_id": other})] == ["otkrytov@verf.ru"]
+    both = await as_service(stack, nc, "usable_addresses_of", {"person_ids": [pid, other]})
+    assert [(a["person_id"], a["value"]) for a in both] == [(other, "otkrytov@verf.ru")], "the erased give nothing"
     assert await plaintext_in_tables(stack.database_url, needles) == []
     assert (await plaintext_on_streams(nc, needles))[0] == [], "no stream, dead letters included"
     refused = await stack.http.post(

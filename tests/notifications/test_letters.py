@@ -43,13 +43,16 @@ def test_an_address_that_needs_encoding_or_folding_is_left_to_the_full_letter(to
     assert mail.flat_letter("profset@localhost", to, "<1@profset>", "s", "t") is None
 
 
-async def test_addresses_are_asked_at_most_two_chunks_before_their_letter() -> None:
+async def test_addresses_are_asked_a_chunk_at_a_time_at_most_two_chunks_before_their_letter() -> None:
     asked: list[int] = []
     sent: list[int] = []
+    requests = 0
 
-    async def ask(row: Any) -> str:
-        asked.append(row.notification_id)
-        return f"{row.notification_id}@verf.ru"
+    async def ask(chunk: Any) -> dict[int, str]:
+        nonlocal requests
+        requests += 1
+        asked.extend(row.notification_id for row in chunk)
+        return {row.notification_id: f"{row.notification_id}@verf.ru" for row in chunk}
 
     rows = [SimpleNamespace(notification_id=i) for i in range(50)]
     ahead = Ahead(ask, rows, 4)
@@ -58,4 +61,6 @@ async def test_addresses_are_asked_at_most_two_chunks_before_their_letter() -> N
         sent.append(row.notification_id)
         await asyncio.sleep(0)  # every ask created so far gets to run
         assert max(asked) < row.notification_id + 8, "no address is asked more than two chunks before its letter"
+        assert row.notification_id not in {n for t in ahead.asked.values() if t.done() for n in t.result()}, "nor kept after"
     assert asked == list(range(50)) and sent == list(range(50))
+    assert requests == 13, "one request for each four letters"

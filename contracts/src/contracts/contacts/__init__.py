@@ -32,6 +32,7 @@ from .commands import (
     Subscription,
     Update,
     UsableAddresses,
+    UsableAddressesOf,
     Withdrawal,
     WithdrawConsent,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "SubscriptionReported",
     "Update",
     "UsableAddresses",
+    "UsableAddressesOf",
     "WithdrawConsent",
     "Withdrawal",
 ]

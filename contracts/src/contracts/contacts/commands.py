@@ -82,6 +82,14 @@ class UsableAddresses(Payload):
     kinds: list[ContactKind] | None = Field(None, description="Only these kinds")
 
 
+class UsableAddressesOf(Payload):
+    """Several people's addresses usable right now (consent honoured), in one request: for a sender going through
+    a batch of letters. Each address names its person; a person with none usable is simply absent."""
+
+    person_ids: list[str] = Field(min_length=1, max_length=100, description="Opaque ids of the people (at most 100)")
+    kinds: list[ContactKind] | None = Field(None, description="Only these kinds")
+
+
 class FindDuplicates(Payload):
     """Contact points with the same normalised address within an org's subtree."""
 
@@ -215,6 +223,7 @@ VERBS: dict[str, type[Payload]] = {
     "erase_withdrawn": EraseWithdrawn,
     "list_contact_points": ListContactPoints,
     "usable_addresses": UsableAddresses,
+    "usable_addresses_of": UsableAddressesOf,
     "find_duplicates": FindDuplicates,
     "open_channel": OpenChannel,
     "close_channel": CloseChannel,

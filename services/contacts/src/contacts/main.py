@@ -43,6 +43,7 @@ def wire(rt: Runtime) -> Wiring:
     reads: VerbTable = {
         "list_contact_points": (c.ListContactPoints, about_people.list_contact_points),
         "usable_addresses": (c.UsableAddresses, about_people.usable_addresses),
+        "usable_addresses_of": (c.UsableAddressesOf, about_people.usable_addresses_of),
         "find_duplicates": (c.FindDuplicates, about_people.find_duplicates),
         "get_contact_base": (c.GetContactBase, about_people.get_contact_base),
         "list_submissions": (c.ListSubmissions, about_people.list_submissions),

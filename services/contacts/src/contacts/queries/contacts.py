@@ -18,6 +18,7 @@ from contracts.contacts import (
     ListContactPoints,
     ListSubmissions,
     UsableAddresses,
+    UsableAddressesOf,
 )
 from kit.access import permits
 from kit.crypto import KeyRing, open_field
@@ -29,15 +30,16 @@ from kit.tokens import Role
 from ..tables import contact_points, ledger, people, posts, submission_entries, submissions
 from .mirror import orgs_on
 
-# the addresses usable now (live, with a live key, and consented to if personal: T4) in one prepared statement on
-# an autocommit connection, as a sender asks for every letter it sends; the personal kinds are its third parameter
+# the addresses usable now (live, with a live key, and consented to if personal: T4) of some people, in one
+# prepared statement on an autocommit connection, as senders ask for every few letters they send; the parameters are
+# the people, the kinds asked for and the personal kinds
 USABLE = f"""
-SELECT cp.contact_id, cp.kind, cp.value, k.wrapped_key
+SELECT cp.person_id, cp.contact_id, cp.kind, cp.value, k.wrapped_key
 FROM "{contact_points.schema}".contact_points cp
 JOIN "{ledger.person_keys.schema}".person_keys k ON k.person_id = cp.contact_id AND k.wrapped_key IS NOT NULL
-WHERE cp.person_id = %s AND cp.kind = ANY(%s) AND cp.value IS NOT NULL AND cp.erased_at IS NULL
+WHERE cp.person_id = ANY(%s) AND cp.kind = ANY(%s) AND cp.value IS NOT NULL AND cp.erased_at IS NULL
   AND cp.merged_into IS NULL AND (cp.consent_since IS NOT NULL OR cp.kind <> ALL(%s))
-ORDER BY cp.recorded_at, cp.contact_id
+ORDER BY cp.person_id, cp.recorded_at, cp.contact_id
 """
 PERSONAL = sorted(k.value for k in PERSONAL_KINDS)
 
@@ -81,13 +83,21 @@ class ContactQueries:
 
     async def usable_addresses(self, q: UsableAddresses, ctx: Context) -> list[dict[str, Any]]:
         """The addresses a sender may use now; asked at the moment of sending, never kept."""
+        found = await self._usable(ctx, [q.person_id], q.kinds)
+        return [{k: a[k] for k in ("contact_id", "kind", "value")} for a in found]
+
+    async def usable_addresses_of(self, q: UsableAddressesOf, ctx: Context) -> list[dict[str, Any]]:
+        """The addresses a sender may use now for each of a few people, each naming its person."""
+        return await self._usable(ctx, q.person_ids, q.kinds)
+
+    async def _usable(self, ctx: Context, person_ids: list[str], kinds: list[ContactKind] | None) -> list[dict[str, Any]]:
         if ctx.actor.role not in (Role.SERVICE, Role.ADMIN):
             raise forbidden("usable addresses are given to sending services only")
-        kinds = [k.value for k in q.kinds] if q.kinds else [k.value for k in ContactKind]
+        asked = [k.value for k in kinds] if kinds else [k.value for k in ContactKind]
         found = []
-        for contact_id, kind, sealed, wrapped in await self.direct.fetch(USABLE, (q.person_id, kinds, PERSONAL)):
+        for person_id, contact_id, kind, sealed, wrapped in await self.direct.fetch(USABLE, (person_ids, asked, PERSONAL)):
             if value := open_field(self.keyring.unwrap(contact_id, wrapped), contact_id, sealed):
-                found.append({"contact_id": contact_id, "kind": kind, "value": value})
+                found.append({"person_id": person_id, "contact_id": contact_id, "kind": kind, "value": value})
         return found
 
     async def find_duplicates(self, q: FindDuplicates, ctx: Context) -> list[dict[str, Any]]:
