@@ -68,9 +68,7 @@ async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdr
     admin_token = (await stack.login("admin", "admin-password-for-tests"))["Authorization"][7:]
     as_admin = await RequestClient(nc).request("contacts", "usable_addresses", {"person_id": pid}, token=admin_token)
     assert as_admin.ok, "an admin may ask too"
-    too_many = await RequestClient(nc).request(
-        "contacts", "usable_addresses_of", {"person_ids": [pid] * 101}, token=admin_token
-    )
+    too_many = await RequestClient(nc).request("contacts", "usable_addresses_of", {"person_ids": [pid] * 101}, token=admin_token)
     assert not too_many.ok and too_many.error is not None and too_many.error.details[0].field == "person_ids"
 
     too_soon = await as_service(stack, nc, "erase_withdrawn", {})
