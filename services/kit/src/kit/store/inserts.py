@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum as PyEnum
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Table, TextClause, insert, text
+import psycopg
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import ARRAY, JSON, Enum, LargeBinary, PickleType, TypeDecorator
 
-# types psycopg cannot send as one typed array per column, or that convert values on the way in
+from ..db import wrapped
+
+# types that JSON cannot carry as they are, or that convert values on the way in
 _ROW_BY_ROW = (JSON, ARRAY, LargeBinary, PickleType, Enum, TypeDecorator)
 
 
@@ -30,27 +38,55 @@ class Inserts:
 
 
 async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Inserts rows in one statement, each column sent as one array and unnested: the server runs one insert, not
-    one per row. Rows of differing columns, or columns no array can carry, go as an executemany instead."""
-    if not rows:
-        return
-    names = list(rows[0])
-    columns = [table.c[n] for n in names]
-    if len(rows) == 1 or any(set(r) != set(names) for r in rows) or any(isinstance(c.type, _ROW_BY_ROW) for c in columns):
-        await conn.execute(insert(table), rows)
-        return
-    await conn.execute(_statement(conn, table, tuple(names)), {f"c{i}": [r[n] for r in rows] for i, n in enumerate(names)})
+    """Inserts rows in one statement per set of columns given, whose one parameter is the rows as JSON, which the
+    server turns into the table's own row type: the client dumps one string (in C) and skips SQLAlchemy's compile
+    and execute, and the statement goes in the event store's pipeline as it is. Columns JSON cannot carry go through
+    SQLAlchemy instead."""
+    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        alike.setdefault(tuple(row), []).append(row)
+    for names, some in alike.items():
+        if any(isinstance(table.c[n].type, _ROW_BY_ROW) for n in names):
+            await conn.execute(insert(table), some)
+        else:
+            await _insert_json(conn, table, names, some)
 
 
-_STATEMENTS: dict[tuple[Table, tuple[str, ...], str], TextClause] = {}
+async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    if not conn.in_transaction():
+        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit these rows
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    sql = _statement(table, names)
+    try:
+        await raw.execute(sql, (_ENCODER.encode(rows),), prepare=True)
+    except psycopg.Error as e:
+        raise wrapped(sql, (), e) from e
 
 
-def _statement(conn: AsyncConnection, table: Table, names: tuple[str, ...]) -> TextClause:
-    """The unnesting insert of these columns, built once per table and columns (SQLAlchemy then caches it compiled)."""
-    key = (table, names, conn.dialect.name)
+_STATEMENTS: dict[tuple[Table, tuple[str, ...]], str] = {}
+
+
+def _statement(table: Table, names: tuple[str, ...]) -> str:
+    """The insert of these columns from a JSON array of rows, built once per table and columns."""
+    key = (table, names)
     if key not in _STATEMENTS:
-        arrays = ", ".join(f"CAST(:c{i} AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for i, n in enumerate(names))
-        quoted = ", ".join(f'"{n}"' for n in names)
         target = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
-        _STATEMENTS[key] = text(f"INSERT INTO {target} ({quoted}) SELECT * FROM unnest({arrays})")
+        quoted = ", ".join(f'"{n}"' for n in names)
+        rows = f"json_populate_recordset(NULL::{target}, %s::json)"
+        _STATEMENTS[key] = f"INSERT INTO {target} ({quoted}) SELECT {quoted} FROM {rows}"
     return _STATEMENTS[key]
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON has no type for, in the text form PostgreSQL reads for the column."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, PyEnum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} cannot be inserted as JSON")
+
+
+_ENCODER = json.JSONEncoder(default=_plain, separators=(",", ":"), ensure_ascii=False)

@@ -25,16 +25,15 @@ class Sql:
         self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
-        # one statement for the events and the commands' replies, each column an array unnested; the arrays go in
-        # binary (%b), which spares psycopg escaping every element of text arrays
+        # one statement for the events and the commands' replies, each row a JSON array in one parameter: the
+        # client dumps one string (in C) instead of an array per column, and the server unpacks it
         self.insert = (
             f"WITH command AS (INSERT INTO {s}.commands (command_id, fingerprint, reply) "
-            "SELECT * FROM unnest(%(cids)b::text[], %(fps)b::text[], %(replies)b::jsonb[])) "
+            "SELECT c->>0, c->>1, (c->>2)::jsonb FROM json_array_elements(%(commands)s::json) c) "
             f"INSERT INTO {s}.events (position, event_id, stream_id, version, type, subject, aggregate_id, org_id, data, "
             "recorded_at, command_id, correlation_id, causation_id, actor) "
-            "SELECT * FROM unnest(%(positions)b::bigint[], %(event_ids)b::uuid[], %(streams)b::text[], %(versions)b::int[], "
-            "%(types)b::text[], %(subjects)b::text[], %(aggregates)b::text[], %(orgs)b::text[], %(datas)b::jsonb[], "
-            "%(ats)b::timestamptz[], %(commands)b::text[], %(corrs)b::text[], %(causes)b::text[], %(actors)b::text[])"
+            "SELECT (e->>0)::bigint, (e->>1)::uuid, e->>2, (e->>3)::int, e->>4, e->>5, e->>6, e->>7, (e->>8)::jsonb, "
+            "(e->>9)::timestamptz, e->>10, e->>11, e->>12, e->>13 FROM json_array_elements(%(events)s::json) e"
         )
         versions = (
             f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM (SELECT stream_id, max(version) AS v "
@@ -70,26 +69,32 @@ def stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int
     return recorded
 
 
-def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]]) -> dict[str, Any]:
-    """The insert's parameters: a list per column of the events, and of the commands."""
-    commands = [(p.meta, reply) for p, _, reply in written if p.meta.command_id is not None]
-    events = [(r, p.meta) for p, recorded, _ in written for r in recorded]
-    return {
-        "cids": [m.command_id for m, _ in commands],
-        "fps": [m.fingerprint for m, _ in commands],
-        "replies": [json.dumps(reply, separators=(",", ":"), ensure_ascii=False) for _, reply in commands],
-        "positions": [r.position for r, _ in events],
-        "event_ids": [r.event_id for r, _ in events],
-        "streams": [r.stream_id for r, _ in events],
-        "versions": [r.version for r, _ in events],
-        "types": [r.event.ce_type() for r, _ in events],
-        "subjects": [r.event.nats_subject() for r, _ in events],
-        "aggregates": [r.event.ce_subject for r, _ in events],
-        "orgs": [r.event.ce_org_id for r, _ in events],
-        "datas": [r.event.model_dump_json() for r, _ in events],
-        "ats": [r.recorded_at for r, _ in events],
-        "commands": [m.command_id for _, m in events],
-        "corrs": [m.correlation_id for _, m in events],
-        "causes": [m.causation_id for _, m in events],
-        "actors": [m.actor for _, m in events],
-    }
+def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]]) -> dict[str, str]:
+    """The insert's parameters: the events, and the commands with their replies, as JSON arrays of rows."""
+    commands = [
+        (p.meta.command_id, p.meta.fingerprint, _dumps(reply)) for p, _, reply in written if p.meta.command_id is not None
+    ]
+    events = [
+        (
+            r.position,
+            r.event_id,
+            r.stream_id,
+            r.version,
+            r.event.ce_type(),
+            r.event.nats_subject(),
+            r.event.ce_subject,
+            r.event.ce_org_id,
+            r.event.model_dump_json(),
+            r.recorded_at.isoformat(),
+            p.meta.command_id,
+            p.meta.correlation_id,
+            p.meta.causation_id,
+            p.meta.actor,
+        )
+        for p, recorded, _ in written
+        for r in recorded
+    ]
+    return {"commands": _dumps(commands), "events": _dumps(events)}
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # made once: json.dumps makes one a call
