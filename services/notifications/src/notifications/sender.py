@@ -246,7 +246,7 @@ class Sender:
         if to_parties:
             async with self.store.engine.connect() as conn:
                 known = await conn.execute(select(parties.c.party_id, parties.c.email).where(parties.c.party_id.in_(to_parties)))
-                emails = dict(known.tuples().all())
+                emails: dict[str, str | None] = {party: email for party, email in known}
             found |= {r.notification_id: emails.get(r.recipient_id) for r in rows if r.recipient_kind == "party"}
         for channel, kinds in (("email", ["work_email", "personal_email"]), ("chat", ["messenger"])):
             to_people = [r for r in rows if r.recipient_kind != "party" and r.channel == channel]

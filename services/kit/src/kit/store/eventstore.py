@@ -443,18 +443,18 @@ class EventStore(Streams):
         through the same connection before the `tail`; the last statement's first row."""
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
-        cur, sql = None, ""
+        cur, sql = raw.cursor(), ""  # one cursor for every statement: it keeps the last one's result
         try:
             async with raw.pipeline():
                 for statement in statements:
                     sql, params = (statement, None) if isinstance(statement, str) else statement
-                    cur = await raw.execute(sql, params, prepare=params is not None)
+                    await cur.execute(sql, params, prepare=self._sql.prepared(sql, params))
                 if between is not None:
                     await between()
                 for statement in tail:
                     sql, params = (statement, None) if isinstance(statement, str) else statement
-                    cur = await raw.execute(sql, params, prepare=params is not None)
-            return await cur.fetchone() if cur is not None and cur.description else None
+                    await cur.execute(sql, params, prepare=self._sql.prepared(sql, params))
+            return await cur.fetchone() if cur.description else None
         except psycopg.Error as e:
             raise wrapped(sql, (), e) from e
 

@@ -73,7 +73,7 @@ def _statement(table: Table, names: tuple[str, ...]) -> str:
     if key not in _STATEMENTS:
         target = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
         quoted = ", ".join(f'"{n}"' for n in names)
-        rows = f"json_populate_recordset(NULL::{target}, %s::json)"
+        rows = f"jsonb_populate_recordset(NULL::{target}, %s::jsonb)"
         _STATEMENTS[key] = f"INSERT INTO {target} ({quoted}) SELECT {quoted} FROM {rows}"
     return _STATEMENTS[key]
 
