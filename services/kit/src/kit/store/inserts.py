@@ -59,7 +59,7 @@ async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ..
     assert raw is not None
     sql = _statement(table, names)
     try:
-        await raw.execute(sql, (_ENCODER.encode(rows),), prepare=True)
+        await raw.execute(sql, (to_json(rows),), prepare=True)
     except psycopg.Error as e:
         raise wrapped(sql, (), e) from e
 
@@ -89,4 +89,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be inserted as JSON")
 
 
-_ENCODER = json.JSONEncoder(default=_plain, separators=(",", ":"), ensure_ascii=False)
+to_json = json.JSONEncoder(default=_plain, separators=(",", ":"), ensure_ascii=False).encode
+"""Rows (or any value) as compact JSON text, dates and decimals as PostgreSQL reads them; the encoder is made once,
+where `json.dumps` would make one a call."""

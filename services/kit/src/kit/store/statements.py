@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from .. import ids
+from .inserts import to_json
 from .records import Batch, Meta, Recorded
 
 
@@ -79,7 +79,7 @@ def stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int
 def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]]) -> dict[str, str]:
     """The insert's parameters: the events, and the commands with their replies, as JSON arrays of rows."""
     commands = [
-        (p.meta.command_id, p.meta.fingerprint, _dumps(reply)) for p, _, reply in written if p.meta.command_id is not None
+        (p.meta.command_id, p.meta.fingerprint, to_json(reply)) for p, _, reply in written if p.meta.command_id is not None
     ]
     events = [
         (
@@ -101,7 +101,4 @@ def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]])
         for p, recorded, _ in written
         for r in recorded
     ]
-    return {"commands": _dumps(commands), "events": _dumps(events)}
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # made once: json.dumps makes one a call
+    return {"commands": to_json(commands), "events": to_json(events)}
