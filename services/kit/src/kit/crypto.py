@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .store.eventstore import Also
+from .store.plans import Also
 from .store.tables import Ledger
 
 PREFIX = "pd1:"

@@ -242,12 +242,12 @@ class Sender:
         """Each row's address by notification id: parties' from the table, people's from contacts in one request
         a channel; a temporary reason there is none in place of those contacts could not give."""
         found: dict[str, Address] = {}
-        to_parties = {r.recipient_id for r in rows if r.recipient_kind == "party"}
-        if to_parties:
+        if to_parties := [r for r in rows if r.recipient_kind == "party"]:
+            wanted = {r.recipient_id for r in to_parties}
             async with self.store.engine.connect() as conn:
-                known = await conn.execute(select(parties.c.party_id, parties.c.email).where(parties.c.party_id.in_(to_parties)))
+                known = await conn.execute(select(parties.c.party_id, parties.c.email).where(parties.c.party_id.in_(wanted)))
                 emails: dict[str, str | None] = {party: email for party, email in known}
-            found |= {r.notification_id: emails.get(r.recipient_id) for r in rows if r.recipient_kind == "party"}
+            found |= {r.notification_id: emails.get(r.recipient_id) for r in to_parties}
         for channel, kinds in (("email", ["work_email", "personal_email"]), ("chat", ["messenger"])):
             to_people = [r for r in rows if r.recipient_kind != "party" and r.channel == channel]
             if to_people:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -16,17 +15,17 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.base import Event, decode_event
-from contracts.envelope import Reply
 
 from .. import metrics
 from ..db import wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
 from .connections import broken, connect, discard
-from .forecast import Checked, Forecast, Guess
+from .forecast import Checked, Forecast
 from .inline import InlineProjection, deferrable, project_all, writes_only, writes_only_unless
+from .plans import Also, Pending, Plan, Repeated, plan_group
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
-from .statements import insert_params, stamp
+from .statements import insert_params
 from .streams import Streams
 from .tables import Ledger
 
@@ -48,44 +47,15 @@ __all__ = [
 ]
 
 
-class _Repeated(Exception):
-    """The command id was already used; the first run's reply stands."""
-
-
 class _GuessLost(Exception):
     """The connection was lost while a guessed group, COMMIT and all, was in flight."""
 
-    def __init__(self, plan: _Plan, cause: Exception) -> None:
+    def __init__(self, plan: Plan, cause: Exception) -> None:
         super().__init__(str(cause))
         self.plan, self.cause = plan, cause
 
 
 _Statement = tuple[str, Any] | str
-Also = Callable[[AsyncConnection], Awaitable[None]]
-
-
-@dataclass
-class _Pending:
-    """One append waiting for the next group commit, and where its outcome goes."""
-
-    batches: Sequence[Batch]
-    meta: Meta
-    data: Any
-    also: Also | None
-    done: asyncio.Future[Committed] = field(repr=False)
-    wake: bool = True
-
-
-@dataclass
-class _Plan:
-    """A group decided: each append's outcome, the appends to write with their events and replies, every event in
-    position order, the streams' versions after it, and the guess it stands on, if any."""
-
-    outcomes: list[Committed | Exception] = field(default_factory=list)
-    written: list[tuple[_Pending, list[Recorded], dict[str, Any]]] = field(default_factory=list)
-    everything: list[Recorded] = field(default_factory=list)
-    versions: dict[str, int] = field(default_factory=dict)
-    guess: Guess | None = None
 
 
 class EventStore(Streams):
@@ -110,7 +80,7 @@ class EventStore(Streams):
         self.context = context
         self.inline = list(inline)
         self.on_commit: list[Callable[[], None]] = []
-        self._queue: list[_Pending] = []
+        self._queue: list[Pending] = []
         self._writer: asyncio.Task[None] | None = None
         self._group_limit, self._linger = group_limit, linger
         self._more = asyncio.Event()
@@ -167,14 +137,14 @@ class EventStore(Streams):
         made one after another in quick succession are published together rather than one by one."""
         try:
             done = asyncio.get_running_loop().create_future()
-            return await self._enqueue(_Pending(batches, meta, data, also, done, wake))
-        except _Repeated:
+            return await self._enqueue(Pending(batches, meta, data, also, done, wake))
+        except Repeated:
             stored = await self.stored_reply(meta.command_id or "")
             if stored is None or stored[0] != meta.fingerprint:
                 raise conflict("this Idempotency-Key was already used for a different request") from None
             return Committed(reply=stored[1], repeated=True)
 
-    async def _enqueue(self, pending: _Pending) -> Committed:
+    async def _enqueue(self, pending: Pending) -> Committed:
         """Queues an append for the writer and waits until its group has committed (or it failed)."""
         self._queue.append(pending)
         self._more.set()
@@ -203,7 +173,7 @@ class EventStore(Streams):
                 with contextlib.suppress(Exception):
                     await conn.close()
 
-    async def _commit_group(self, conn: AsyncConnection | None, group: list[_Pending]) -> AsyncConnection | None:
+    async def _commit_group(self, conn: AsyncConnection | None, group: list[Pending]) -> AsyncConnection | None:
         """Writes a group in one transaction; returns the connection to keep (None if it was lost)."""
         learnt: dict[str, int] = {}
         held = [conn]
@@ -231,12 +201,12 @@ class EventStore(Streams):
         return held[0]
 
     async def _on_connection(
-        self, held: list[AsyncConnection | None], group: list[_Pending], learnt: dict[str, int]
+        self, held: list[AsyncConnection | None], group: list[Pending], learnt: dict[str, int]
     ) -> list[Committed | Exception]:
         """The group written on the kept connection (`held`), or on a new one, put in `held`, if the kept one died
         since its last group: nothing was written on it yet, as with a ping; or, if it died on a guess (whose
         pipeline ends in COMMIT), the ledger tells whether the guess committed."""
-        landed: _Plan | None = None
+        landed: Plan | None = None
         if held[0] is not None:
             try:
                 return await self._write_group(held[0], group, learnt)
@@ -255,7 +225,7 @@ class EventStore(Streams):
             raise e.cause from None  # a new connection that fails at once is the server's failure, not a rest's
 
     async def _write_group(
-        self, conn: AsyncConnection, group: list[_Pending], learnt: dict[str, int]
+        self, conn: AsyncConnection, group: list[Pending], learnt: dict[str, int]
     ) -> list[Committed | Exception]:
         """The group in one round trip when the writer can foresee the checks (see `_guessed`); else checked in one
         round trip and written, with the COMMIT, in a second. Should that write fail, the group is written again one
@@ -273,7 +243,7 @@ class EventStore(Streams):
         if foreseen is not None and foreseen.guess is not None:
             self._forecast.missed(foreseen.guess, checked)
         try:
-            plan = self._plan(group, checked)
+            plan = plan_group(group, checked, self.context)
             await self._send(conn, plan, then="COMMIT")
         except (OperationalError, InterfaceError):
             raise  # the connection is gone, and the whole group with it
@@ -285,7 +255,7 @@ class EventStore(Streams):
         learnt.update(plan.versions)
         return plan.outcomes
 
-    def _foresee(self, group: list[_Pending]) -> _Plan | None:
+    def _foresee(self, group: list[Pending]) -> Plan | None:
         """The group's plan on the writer's forecast, if it has one and every append stands on it, with events,
         read models that only write and nothing else to run in the transaction."""
         if any(p.also is not None for p in group):
@@ -294,8 +264,8 @@ class EventStore(Streams):
         if guess is None:
             return None
         try:
-            plan = self._plan(group, guess.checked, strict=True)
-        except (_Repeated, VersionConflict):
+            plan = plan_group(group, guess.checked, self.context, strict=True)
+        except (Repeated, VersionConflict):
             return None
         if not plan.everything or not all(deferrable(project, plan.everything) for project in self.inline):
             return None
@@ -303,7 +273,7 @@ class EventStore(Streams):
         return plan
 
     async def _guessed(
-        self, conn: AsyncConnection, plan: _Plan, first: list[_Statement], learnt: dict[str, int]
+        self, conn: AsyncConnection, plan: Plan, first: list[_Statement], learnt: dict[str, int]
     ) -> list[Committed | Exception]:
         """Writes a foreseen group in one round trip: BEGIN, the lock, a guard that fails unless the server finds what
         the writer foresaw (the streams' versions, the next positions), the read models, events, replies and COMMIT.
@@ -329,7 +299,7 @@ class EventStore(Streams):
         learnt.update(plan.versions)
         return plan.outcomes
 
-    async def _landed(self, plan: _Plan) -> bool:
+    async def _landed(self, plan: Plan) -> bool:
         """Whether a group whose connection was lost with its COMMIT in flight committed anyway (if the ledger cannot
         be asked, the group fails: writing it again might write it twice). The append lock is taken first, so a
         transaction of the lost connection still finishing is waited for."""
@@ -339,7 +309,7 @@ class EventStore(Streams):
             return found.first() is not None
 
     async def _one_by_one(
-        self, conn: AsyncConnection, group: list[_Pending], learnt: dict[str, int]
+        self, conn: AsyncConnection, group: list[Pending], learnt: dict[str, int]
     ) -> list[Committed | Exception]:
         """The group again, each append in a savepoint, so a failure undoes only its own writes."""
         await conn.begin()  # so that the caller's commit commits (SQLAlchemy ignores a commit outside its transaction)
@@ -348,7 +318,7 @@ class EventStore(Streams):
         for p in group:
             try:
                 checked = await self._check(conn, [p], first=["SAVEPOINT append"])
-                plan = self._plan([p], checked)
+                plan = plan_group([p], checked, self.context)
                 await self._send(conn, plan, then="RELEASE SAVEPOINT append")
                 outcomes += plan.outcomes
                 learnt.update(plan.versions)
@@ -359,7 +329,7 @@ class EventStore(Streams):
                 outcomes.append(e)
         return outcomes
 
-    async def _check(self, conn: AsyncConnection, group: Sequence[_Pending], *, first: Sequence[_Statement]) -> Checked:
+    async def _check(self, conn: AsyncConnection, group: Sequence[Pending], *, first: Sequence[_Statement]) -> Checked:
         """Which command ids were done, where the streams stand and positions for every event, in one round trip
         with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
         a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
@@ -376,26 +346,7 @@ class EventStore(Streams):
         self._forecast.drew(checked)
         return checked
 
-    def _plan(self, group: Sequence[_Pending], checked: Checked, *, strict: bool = False) -> _Plan:
-        """Decides each append (a repeat? a stale version?) and stamps the events of those that stand; `strict`
-        raises at the first that does not."""
-        plan = _Plan()
-        slots = iter(checked.positions)
-        for p in group:
-            try:
-                recorded, committed = self._decide(p, checked, slots)
-            except (_Repeated, VersionConflict) as e:
-                if strict:
-                    raise
-                plan.outcomes.append(e)
-                continue
-            plan.written.append((p, recorded, committed.reply))
-            plan.everything += recorded
-            plan.outcomes.append(committed)
-        plan.versions = dict(checked.versions)
-        return plan
-
-    async def _send(self, conn: AsyncConnection, plan: _Plan, then: str, first: Sequence[_Statement] = ()) -> None:
+    async def _send(self, conn: AsyncConnection, plan: Plan, then: str, first: Sequence[_Statement] = ()) -> None:
         """Runs each append's `also`, updates the read models in one pass, then writes the events and replies with
         `then`. Read models that only write go out in the pipeline with the events; the others run before. No read
         model reads the ledger, so the events may follow them inside the transaction."""
@@ -413,24 +364,6 @@ class EventStore(Streams):
         if plan.written:
             statements.insert(0, (self._sql.insert, insert_params(plan.written)))
         await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=statements)
-
-    def _decide(self, pending: _Pending, checked: Checked, slots: Iterator[int]) -> tuple[list[Recorded], Committed]:
-        """One append's events with positions and versions, and its reply; a repeat or a stale version raises."""
-        batches, meta = pending.batches, pending.meta
-        if meta.command_id is not None and meta.command_id in checked.done:
-            raise _Repeated
-        current = checked.versions
-        for b in batches:
-            if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:
-                raise VersionConflict(f"{b.stream_id} is at version {current.get(b.stream_id, 0)}, not {b.expected_version}")
-        if meta.command_id is not None:
-            checked.done.add(meta.command_id)  # a later append of the group with the same id repeats this one
-        recorded = stamp(batches, current, slots, checked.at, meta)
-        positions = tuple(r.position for r in recorded)
-        reply = Reply(ok=True, data=pending.data, positions={self.context: positions[-1]} if positions else {})
-        body = reply.model_dump(mode="json", exclude_none=True)
-        version = current.get(batches[-1].stream_id, 0) if batches else 0
-        return recorded, Committed(reply=body, positions=positions, version=version)
 
     async def _raw(
         self,

@@ -59,7 +59,9 @@ async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ..
     assert raw is not None
     sql = _statement(table, names)
     try:
-        await raw.execute(sql, (to_json(rows),), prepare=True)
+        # prepared only once psycopg has seen it a few times (its default, as through SQLAlchemy): a statement
+        # prepared in a pipeline that then fails may stay in psycopg's cache while the server never made it
+        await raw.execute(sql, (to_json(rows),))
     except psycopg.Error as e:
         raise wrapped(sql, (), e) from e
 
