@@ -10,7 +10,7 @@ from contracts import exchange as x
 from kit.projector import Delivered, Projection
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
-from kit.treemirror import apply_tree
+from kit.treemirror import TREE_EVENTS, apply_tree
 
 from .config import ExchangeSettings
 from .handlers.cascades import CascadeRunner
@@ -64,7 +64,7 @@ def wire(rt: Runtime) -> Wiring:
     return Wiring(
         verbs=verbs(commands, reads),
         inline=[own.apply],
-        projections=[Projection("tree", "registry", mirror)],
+        projections=[Projection("tree", "registry", mirror, TREE_EVENTS)],
         read_models=READ_MODELS,
         tasks=[deliver],
     )

@@ -78,6 +78,10 @@ def upsert(table: Table, keys: list[str], row: dict[str, Any], newer_only: bool 
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed, where=where)
 
 
+FACT_EVENTS = (HeadcountReported, OfficerAssigned, OfficerRelieved, OfficerTrained, BudgetAdopted)
+"""What `apply_facts` takes."""
+
+
 async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -> bool:
     """Applies an org-fact event (idempotently, in any order within an officer's events); False for others.
 

@@ -6,6 +6,9 @@ per message so that only that one is held back. A message that fails is retried 
 `max_deliver` attempts it goes to the dead-letter stream, and the later events of its aggregate are
 parked behind it (never applied out of order) while other aggregates flow on. `replay` applies them
 once the cause is fixed. One projector per consumer is active at a time (an advisory lock).
+
+A projection that names the events it takes gets a consumer filtered to their subjects, so a service does no work
+for the rest. Its checkpoint then moves over the others when it is idle, and `caught_up` answers in between.
 """
 
 from __future__ import annotations
@@ -68,15 +71,25 @@ class Delivered:
 Apply = Callable[[AsyncConnection, Delivered], Awaitable[None]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Projection:
     """A named read model fed from one context's stream."""
 
     name: str
     source: str
     apply: Apply
-    subjects: Sequence[str] = ()
-    """Filter subjects; empty means the whole context."""
+    events: Sequence[type[Event]] = ()
+    """The events it takes, and JetStream delivers no others; empty means the whole context."""
+
+    def __post_init__(self) -> None:
+        strangers = [e.__name__ for e in self.events if e.context != self.source]
+        if strangers:
+            raise ValueError(f"projection {self.name} takes events of another context than {self.source}: {strangers}")
+
+    @property
+    def subjects(self) -> list[str]:
+        """The consumer's filter subjects; empty for the whole context."""
+        return sorted({e.nats_subject() for e in self.events})
 
 
 @dataclass
@@ -119,6 +132,8 @@ class Projector:
         self.max_deliver, self.batch, self.retry_base = max_deliver, batch, retry_base
         self.replicas = replicas  # of the dead-letter stream, should this projector be the first to need it
         self.bound = False
+        self._idle_end = 0
+        """The position an idle pass last moved the checkpoint to."""
         self.backlog = Backlog(ledger, self.consumer, projection.source)
         self._lock_key = lock_key("projector", str(ledger.metadata.schema), self.consumer)
 
@@ -162,9 +177,10 @@ class Projector:
             ack_wait=60,
             max_deliver=self.max_deliver,
             max_ack_pending=self.batch * 4,
-            filter_subjects=list(self.projection.subjects) or None,
+            filter_subjects=self.projection.subjects or None,
         )
         await self.js.add_consumer(self.stream, config)
+        self._idle_end = 0
         return await self.js.pull_subscribe_bind(self.consumer, self.stream)
 
     async def _resume_after(self, conn: AsyncConnection) -> int:
@@ -192,15 +208,47 @@ class Projector:
                 low = middle + 1
         return max(low, 1)
 
+    async def caught_up(self, position: int) -> bool:
+        """Whether a filtered consumer has accounted for `position`, though its checkpoint may be lower."""
+        end = await self._accounted_end()
+        return end is not None and end >= position
+
+    async def _accounted_end(self) -> int | None:
+        """The ledger position of the stream's last message if nothing this consumer takes waits to be delivered or
+        acknowledged (acks follow the commit), so everything up to it is accounted for; else None."""
+        try:
+            state = (await self.js.stream_info(self.stream)).state
+            if not state.messages:
+                return None
+            last = await self.js.get_msg(self.stream, state.last_seq)
+            info = await self.js.consumer_info(self.stream, self.consumer)
+        except nats.errors.Error:  # not found while the consumer is made afresh, or the stream repaired: not yet
+            return None
+        return _position(dict(last.headers or {})) if not info.num_pending and not info.num_ack_pending else None
+
+    async def _idle(self, conn: AsyncConnection) -> None:
+        """Moves a filtered consumer's checkpoint over the events it does not take, once nothing it takes waits, so
+        the checkpoint says how far the source is accounted for (status, waits), as an unfiltered one's does."""
+        if not self.projection.subjects:
+            return
+        end = await self._accounted_end()
+        if end is None or end <= self._idle_end:
+            return
+        async with conn.begin():
+            if end > await self.backlog.checkpoint(conn):
+                await self.backlog.advance(conn, end)
+        self._idle_end = end
+
     async def _consume(self, conn: AsyncConnection, sub: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 # fetches carry an expiry and are re-issued, so a server restart cannot silence them (nats.py #504)
                 msgs = await sub.fetch(self.batch, timeout=1.0)
             except TimeoutError:  # nats.errors.TimeoutError, or the bare one a batch fetch may raise
+                msgs = []
+            if not msgs:  # an expired pull may come back empty rather than time out
+                await self._idle(conn)
                 continue
-            if not msgs:
-                continue  # an expired pull may come back empty rather than time out
             outcome = await self.handle(conn, msgs)
             await self._settle(outcome)
             metrics.PROJECTION_LAG.labels(self.service, self.consumer).set(msgs[-1].metadata.num_pending)

@@ -18,7 +18,7 @@ from faststream.nats.message import NatsMessage
 from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import make_asgi_app
-from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import logs
@@ -185,28 +185,34 @@ class Service:
 
     async def wait_for(self, wanted: Mapping[str, int], timeout: float) -> bool:
         """Waits, bounded, until this service's read models have applied the given positions."""
-        assert self.runtime is not None
-        checkpoints = self.ledger.checkpoints
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         for context, position in wanted.items():
-            # a filtered consumer's checkpoint moves only with the events it takes, so it cannot vouch for a position
-            consumers = [p.consumer for p in self.projectors if p.projection.source == context and not p.projection.subjects]
-            if context == self.name or not consumers:
+            projectors = [p for p in self.projectors if p.projection.source == context]
+            if context == self.name or not projectors:
                 continue  # own read models are written with the append; unknown contexts are not ours to wait for
-            while True:
-                async with self.runtime.engine.connect() as conn:
-                    row = (
-                        await conn.execute(
-                            select(func.min(checkpoints.c.position), func.count()).where(
-                                checkpoints.c.consumer.in_(consumers), checkpoints.c.source == context
-                            )
-                        )
-                    ).one()
-                if row[1] == len(consumers) and row[0] >= position:
-                    break
-                if asyncio.get_running_loop().time() > deadline:
+            while not await self._applied(projectors, context, position):
+                if loop.time() > deadline:
                     return False
                 await asyncio.sleep(0.05)
+        return True
+
+    async def _applied(self, projectors: Sequence[Projector], context: str, position: int) -> bool:
+        """Whether every consumer of a context has applied what it takes up to a position."""
+        assert self.runtime is not None
+        checkpoints = self.ledger.checkpoints.c
+        names = [p.consumer for p in projectors]
+        query = select(checkpoints.consumer, checkpoints.position).where(
+            checkpoints.consumer.in_(names), checkpoints.source == context
+        )
+        async with self.runtime.engine.connect() as conn:
+            reached = {r.consumer: r.position for r in await conn.execute(query)}
+        for p in projectors:
+            if reached.get(p.consumer, -1) >= position:
+                continue
+            # a filtered consumer's checkpoint moves only with the events it takes; JetStream knows whether it waits
+            if not (p.projection.subjects and await p.caught_up(position)):
+                return False
         return True
 
     async def readiness(self) -> dict[str, Any]:

@@ -52,6 +52,10 @@ def tree_tables(metadata: MetaData) -> TreeTables:
     return TreeTables(orgs, parents)
 
 
+TREE_EVENTS = (OrgRegistered, OrgRenamed, OrgMoved, OrgDissolved)
+"""What `apply_tree` takes."""
+
+
 async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) -> bool:
     """Applies a tree event (idempotently); False for any other event."""
     match d.event:

@@ -37,8 +37,8 @@ def wire(rt: Runtime) -> Wiring:
         verbs=verbs(commands, reads),
         inline=[apply_own],
         projections=[
-            Projection("registry", "registry", sources.from_registry),
-            Projection("contacts", "contacts", sources.from_contacts),
+            Projection("registry", "registry", sources.from_registry, sources.REGISTRY_EVENTS),
+            Projection("contacts", "contacts", sources.from_contacts, sources.CONTACTS_EVENTS),
             sources.ExchangeSource(rt.settings.tz).projection(),
         ],
         read_models=READ_MODELS,

@@ -40,10 +40,14 @@ def wire(rt: Runtime) -> Wiring:
         },
         inline=[Receipts(settings.retry_base_seconds, settings.max_attempts).apply],
         projections=[
-            Projection("registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply),
-            Projection("exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply),
-            Projection("contacts", "contacts", sources.from_contacts),
-            Projection("audits", "audits", sources.from_audits),
+            Projection(
+                "registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply, sources.REGISTRY_EVENTS
+            ),
+            Projection(
+                "exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply, sources.EXCHANGE_EVENTS
+            ),
+            Projection("contacts", "contacts", sources.from_contacts, sources.CONTACTS_EVENTS),
+            Projection("audits", "audits", sources.from_audits, sources.AUDITS_EVENTS),
         ],
         tasks=[send, remind],
     )

@@ -11,9 +11,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted, SubscriptionReported
-from kit.factmirror import apply_facts
+from kit.factmirror import FACT_EVENTS, apply_facts
 from kit.projector import Delivered, Projection
-from kit.treemirror import apply_tree
+from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, refreshes, resources, submissions, subscriptions
 
@@ -51,4 +51,10 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
             await conn.execute(insert(submissions).values(row).on_conflict_do_nothing())
 
 
-PROJECTIONS = (Projection("registry-facts", "registry", from_registry), Projection("contacts-facts", "contacts", from_contacts))
+CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelRefreshed, SubscriptionReported, ContactBaseSubmitted)
+"""What `from_contacts` takes."""
+
+PROJECTIONS = (
+    Projection("registry-facts", "registry", from_registry, (*TREE_EVENTS, *FACT_EVENTS)),
+    Projection("contacts-facts", "contacts", from_contacts, CONTACTS_EVENTS),
+)

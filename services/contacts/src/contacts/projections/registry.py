@@ -12,9 +12,22 @@ from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, Pers
 from contracts.registry import HeadcountReported
 from kit.crypto import KeyRing
 from kit.projector import Delivered, Projection
-from kit.treemirror import apply_tree
+from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import TREE, contact_points, headcounts, member_orgs, people, posts
+
+REGISTRY_EVENTS = (
+    *TREE_EVENTS,
+    HeadcountReported,
+    PersonRegistered,
+    MemberAdmitted,
+    MemberTransferred,
+    MemberLeft,
+    OfficerAssigned,
+    OfficerRelieved,
+    PersonErased,
+)
+"""What `RegistryMirror` takes."""
 
 
 class RegistryMirror:
@@ -24,7 +37,7 @@ class RegistryMirror:
         self.keyring = keyring
 
     def projection(self) -> Projection:
-        return Projection("registry-mirror", "registry", self.apply)
+        return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS)
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         at = {"position": d.position}

@@ -14,17 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
-from kit.factmirror import apply_facts, upsert
+from kit.factmirror import FACT_EVENTS, apply_facts, upsert
 from kit.projector import Delivered, Projection
-from kit.treemirror import apply_tree
+from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, acts, channel_stats, channels, participation
+
+REGISTRY_EVENTS = (*TREE_EVENTS, *FACT_EVENTS)
+"""What `from_registry` takes."""
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
     """The tree, primary orgs' headcounts, information posts with their trainings, and budgets."""
     if not await apply_tree(conn, TREE, d):
         await apply_facts(conn, FACTS, d)
+
+
+CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelStatsReported)
+"""What `from_contacts` takes."""
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
@@ -57,7 +64,9 @@ class ExchangeSource:
         self.tz = tz
 
     def projection(self) -> Projection:
-        return Projection("exchange", "exchange", self.apply)
+        return Projection(
+            "exchange", "exchange", self.apply, (MaterialSentUp, MaterialCascaded, DeliveryAcknowledged, ParticipationReported)
+        )
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         day = d.recorded_at.astimezone(self.tz).date()

@@ -29,7 +29,7 @@ from contracts.exchange import (
 )
 from contracts.officers import OfficerAssigned, OfficerRelieved
 from kit.projector import Delivered
-from kit.treemirror import apply_tree
+from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
 from ..tables import (
@@ -46,6 +46,9 @@ from ..tables import (
     quarter_plans,
     submissions,
 )
+
+REGISTRY_EVENTS = (*TREE_EVENTS, OfficerAssigned, OfficerRelieved)
+"""What `RegistrySource` takes."""
 
 
 class RegistrySource:
@@ -87,6 +90,10 @@ class RegistrySource:
                 await plan(conn, trigger, rows, e.org_id, at, self.tz, material_id=delivery.material_id)
 
 
+CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelRefreshed, ContactBaseSubmitted)
+"""What `from_contacts` takes."""
+
+
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
     """Notice boards and their refreshes (P1), contact-base submissions (P10, T7)."""
     c = channels.c
@@ -105,6 +112,10 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
             await conn.execute(stmt.on_conflict_do_update(index_elements=[submissions.c.org_id], set_={"last_at": newest}))
 
 
+AUDITS_EVENTS = (AuditCompleted, PlanSubmitted, PlanReported)
+"""What `from_audits` takes."""
+
+
 async def from_audits(conn: AsyncConnection, d: Delivered) -> None:
     """Completed audits (T1, C1) and quarterly plans with their reports (P8)."""
     match d.event:
@@ -117,6 +128,19 @@ async def from_audits(conn: AsyncConnection, d: Delivered) -> None:
         case PlanReported() as e:
             key = (quarter_plans.c.org_id == e.org_id) & (quarter_plans.c.quarter == e.quarter)
             await conn.execute(update(quarter_plans).where(key).values(reported=True))
+
+
+EXCHANGE_EVENTS = (
+    PartyRegistered,
+    MaterialDrafted,
+    MaterialEdited,
+    PublicationRequested,
+    MaterialApproved,
+    MaterialRejected,
+    DeliveryAcknowledged,
+    DeliveryDelivered,
+)
+"""What `ExchangeSource` takes."""
 
 
 class ExchangeSource:
