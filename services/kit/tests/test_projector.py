@@ -96,3 +96,15 @@ async def _consumer_done(js, consumer: str, delivered: int) -> bool:  # type: ig
 
 async def _dead_letters(nc, n: int) -> bool:  # type: ignore[no-untyped-def]
     return len(await stream_messages(nc.jetstream(), "DEADLETTER")) >= n
+
+
+async def test_a_projector_started_before_its_stream_binds_whichever_pooled_connection_it_gets_next(engine, nc) -> None:  # type: ignore[no-untyped-def]
+    async with engine.connect(), engine.connect():
+        pass  # two idle connections in the pool, handed out in turn: the lock must not stay behind on one of them
+    store = EventStore(engine, LEDGER, "registry")
+    relay, projector = pipeline(store, nc, counting)
+    async with running(projector):
+        await asyncio.sleep(1.5)  # it finds no stream, and tries again on the other connection
+        async with running(relay):
+            await store.append("s", [headcount("a", 1)], expected_version=0)
+            await eventually(lambda: _applied(engine, 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -27,6 +27,26 @@ async def try_lock(conn: AsyncConnection, key: int) -> bool:
     return bool(got)
 
 
+@contextlib.asynccontextmanager
+async def holding(engine: AsyncEngine, key: int) -> AsyncIterator[AsyncConnection | None]:
+    """A connection holding a session-level lock, or None if another session holds it. The lock is let go on leaving:
+    a pooled connection that kept it would hold it for good, and every later try, on another connection, would fail."""
+    async with engine.connect() as conn:
+        if not await try_lock(conn, key):
+            yield None
+            return
+        try:
+            yield conn
+        finally:
+            try:
+                await conn.rollback()  # a failed transaction would refuse the unlock
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                await conn.commit()
+            except Exception:  # noqa: BLE001 - closing the session lets the lock go as well
+                with contextlib.suppress(Exception):
+                    await conn.invalidate()
+
+
 async def pause(event: asyncio.Event, seconds: float) -> bool:
     """Waits for the event at most `seconds`; True if it was set."""
     with contextlib.suppress(TimeoutError):
@@ -40,8 +60,8 @@ async def run_singly(engine: AsyncEngine, key: int, stop: asyncio.Event, work: C
     A failure is logged and the lock taken again, so a passing fault never stops the job for good."""
     while not stop.is_set():
         try:
-            async with engine.connect() as conn:
-                if not await try_lock(conn, key):
+            async with holding(engine, key) as conn:
+                if conn is None:
                     await pause(stop, 1.0)
                     continue
                 await work()

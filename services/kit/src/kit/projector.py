@@ -34,7 +34,7 @@ from contracts.envelope import DEAD_LETTER_STREAM, STREAMS, Header
 
 from . import logs, metrics
 from .backlog import Backlog
-from .locks import lock_key, pause, try_lock
+from .locks import holding, lock_key, pause
 from .store.tables import Ledger
 
 log = logs.get("projector")
@@ -141,8 +141,8 @@ class Projector:
         """Holds the consumer's lock (or waits for it) and applies events until `stop` is set."""
         while not stop.is_set():
             try:
-                async with self.engine.connect() as conn:
-                    if not await try_lock(conn, self._lock_key):
+                async with holding(self.engine, self._lock_key) as conn:
+                    if conn is None:
                         await pause(stop, 2.0)
                         continue
                     sub = await self._subscribe(conn, stop)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
-from .locks import lock_key, pause, try_lock
+from .locks import holding, lock_key, pause
 from .store.tables import Ledger
 
 log = logs.get("relay")
@@ -118,8 +118,8 @@ class Relay:
         """Holds the relay lock (or waits for it) and publishes until `stop` is set."""
         while not stop.is_set():
             try:
-                async with self.engine.connect() as conn:
-                    if not await try_lock(conn, self._lock_key):
+                async with holding(self.engine, self._lock_key) as conn:
+                    if conn is None:
                         self.active = False
                         await pause(stop, 2.0)
                         continue
