@@ -85,3 +85,20 @@ async def test_a_key_made_with_an_append_is_kept_only_with_its_events_and_never_
     assert open_field(keys["p1"], "p1", stale["name"] or "") is None, "the first key stands"
     assert "p2" not in keys and events == 1, "a failed append keeps neither its events nor its key"
     assert seen_by_read_model == [keys["p1"]], "a read model of the same append reads the new key"
+
+
+async def test_keys_made_with_concurrent_appends_go_together_and_a_duplicate_fails_only_its_own(engine) -> None:  # type: ignore[no-untyped-def]
+    ring = KeyRing(LEDGER, generate_master_key())
+    store = EventStore(engine, LEDGER, "registry")
+    _, keep = ring.sealed_anew("p0", {"name": "Нулевой"})
+    await store.append_batch([Batch("person-p0", [headcount("o", 1)], 0)], also=keep)
+    made = {f"p{i}": ring.sealed_anew(f"p{i}", {"name": f"Человек {i}"}) for i in range(6)}  # p0 has a key already
+    appends = [store.append_batch([Batch(f"new-{pid}", [headcount("o", 1)], 0)], also=k) for pid, (_, k) in made.items()]
+    outcomes = await asyncio.gather(*appends, return_exceptions=True)
+    assert isinstance(outcomes[0], Exception) and not any(isinstance(o, Exception) for o in outcomes[1:])
+    async with engine.connect() as conn:
+        keys = await ring.keys(conn, list(made)[1:])
+        events = (await conn.exec_driver_sql("SELECT count(*) FROM kit_test.events")).scalar_one()
+    assert events == 6, "the duplicate's append alone failed"
+    for pid, (sealed, _) in list(made.items())[1:]:
+        assert open_field(keys[pid], pid, sealed["name"] or "") == f"Человек {pid[1:]}"

@@ -129,3 +129,26 @@ async def test_concurrent_cold_loads_of_a_cached_stream_share_one_decode_and_eac
     late = await cold.load("s", fold)
     assert decoded == [4], "one snapshot decoded for all the concurrent cold loads"
     assert {await t for t in first} <= {(4, 4), (14, 5)} and late == (14, 5), "a load asked after a write sees it"
+
+
+async def test_concurrent_loads_of_a_kept_state_share_a_read_but_never_one_begun_before_they_asked(engine) -> None:  # type: ignore[no-untyped-def]
+    fold = Fold(0, lambda t, e: t + e.members, cached=True)  # type: ignore[attr-defined]
+    store = EventStore(engine, LEDGER, "registry")
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    await store.load("s", fold)  # kept from here on
+    reads, real = [], store.direct.fetch
+
+    async def slow_fetch(sql, params):  # type: ignore[no-untyped-def]
+        rows = await real(sql, params)
+        reads.append(params)
+        await asyncio.sleep(0.3)  # answered, but handed over late: a write may land meanwhile
+        return rows
+
+    store.direct.fetch = slow_fetch  # type: ignore[method-assign]
+    first = [asyncio.create_task(store.load("s", fold)) for _ in range(20)]
+    await asyncio.sleep(0.1)  # their round has read
+    await store.append("s", [headcount("a", 10)], expected_version=1)
+    late = [asyncio.create_task(store.load("s", fold)) for _ in range(20)]
+    assert {await t for t in first} == {(1, 1)}
+    assert {await t for t in late} == {(11, 2)}, "a load asked after a write sees it, though a round was in flight"
+    assert len(reads) == 2, "each group of concurrent loads shared one read"

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .store.inline import writes_only
 from .store.plans import Also
 from .store.tables import Ledger
 
@@ -57,6 +58,7 @@ class KeyRing:
         sealed = seal_fields(key, person_id, fields)
         row = {"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}
 
+        @writes_only
         async def keep(conn: AsyncConnection) -> None:
             await conn.execute(insert(self.table).values(row))
 

@@ -354,9 +354,15 @@ class EventStore(Streams):
             await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         everything = plan.everything
         deferred = [project for project in self.inline if deferrable(project, everything)]
-        for p, _, _ in plan.written:  # first, so that a read model may read what it wrote (a new person's key)
-            if p.also is not None:
-                await p.also(conn)
+        # first, so that a read model may read what they wrote (a new person's key); those that only write go in
+        # one pipeline, a round trip for the group rather than one each
+        alsos = [p.also for p, _, _ in plan.written if p.also is not None]
+        piped = [also for also in alsos if getattr(also, "writes_only", False)]
+        for also in alsos:
+            if also not in piped:
+                await also(conn)
+        if piped:
+            await self._raw(conn, (), between=lambda: _run_all(piped, conn))
         for project in self.inline:
             if project not in deferred:
                 await project(conn, everything)
@@ -390,6 +396,11 @@ class EventStore(Streams):
             return await cur.fetchone() if cur.description else None
         except psycopg.Error as e:
             raise wrapped(sql, (), e) from e
+
+
+async def _run_all(alsos: Sequence[Also], conn: AsyncConnection) -> None:
+    for also in alsos:
+        await also(conn)
 
 
 def _settle(done: asyncio.Future[Committed], outcome: Committed | BaseException) -> None:

@@ -17,7 +17,8 @@ from .records import Batch, Committed, Meta, Recorded, VersionConflict
 from .statements import stamp
 
 Also = Callable[[AsyncConnection], Awaitable[None]]
-"""Something more to write in an append's transaction (a new person's key, say)."""
+"""Something more to write in an append's transaction (a new person's key, say); one marked `writes_only` goes out
+in a pipeline with the group's others."""
 
 
 class Repeated(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import func
@@ -19,6 +20,35 @@ from .statements import Sql
 from .tables import Ledger
 
 S = TypeVar("S")
+T = TypeVar("T")
+
+
+class Rounds:
+    """One read shared by the concurrent callers of a key, and never one that began before a caller asked: a caller
+    joins the round waiting to start, or starts one, which waits until the round in flight has ended."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[Any, asyncio.Future[Any]] = {}
+        self._flying: dict[Any, asyncio.Future[Any]] = {}
+
+    async def run(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
+        """The result of a `read` that begins after this call."""
+        next_round = self._waiting.get(key)
+        if next_round is None:
+            next_round = self._waiting[key] = asyncio.ensure_future(self._when_free(key, read))
+        result: T = await asyncio.shield(next_round)
+        return result
+
+    async def _when_free(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
+        flying = self._flying.get(key)
+        if flying is not None:
+            await asyncio.wait([flying])  # its outcome is its own callers'
+        self._flying[key] = self._waiting.pop(key)  # from here, a new caller waits for the round after this one
+        try:
+            return await read()
+        finally:
+            if self._flying.get(key) is asyncio.current_task():
+                del self._flying[key]
 
 
 class Streams:
@@ -32,6 +62,7 @@ class Streams:
         self._cache_size = cache_size
         self._snapshotted: dict[str, int] = {}
         self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
+        self._rounds = Rounds()
 
     async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
@@ -39,6 +70,9 @@ class Streams:
         start = self._cache.get(key) if fold.cached else None
         if start is None and fold.cached:
             state, version = await self._cold(key, stream_id, fold)
+        elif start is not None:
+            # concurrent loads of a kept state share their catch-up read (a registry's commands all load the tree)
+            state, version = await self._rounds.run(key, lambda: self._fold_on(stream_id, fold, *self._cache.get(key, start)))
         else:
             state, version = await self._fold_on(stream_id, fold, *(start or await self._from_snapshot(stream_id, fold)))
         if fold.cached:
