@@ -3,7 +3,7 @@ memberships, posts and headcounts — and the erasure of a person, which destroy
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,6 +35,16 @@ class RegistryMirror:
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
+        # the statements of every admission, built once: building and keying one per event cost more than running it
+        person = insert(people).values(person_id=bindparam("person_id"), org_id=bindparam("org_id"))
+        self._person = person.on_conflict_do_nothing()
+        self._member_of = insert(member_orgs).values(
+            person_id=bindparam("person_id"),
+            effective_on=bindparam("effective_on"),
+            org_id=bindparam("org_id"),
+            position=bindparam("position"),
+        )
+        self._moved = update(people).where(people.c.person_id == bindparam("of_person")).values(org_id=bindparam("to_org"))
 
     def projection(self) -> Projection:
         return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS)
@@ -47,7 +57,7 @@ class RegistryMirror:
             case HeadcountReported() as e:
                 await conn.execute(insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at))
             case PersonRegistered() as e:
-                await conn.execute(insert(people).values(person_id=e.person_id, org_id=e.org_id).on_conflict_do_nothing())
+                await conn.execute(self._person, {"person_id": e.person_id, "org_id": e.org_id})
             case MemberAdmitted() as e:
                 await self._membership(conn, e.person_id, e.since, e.org_id, d.position)
             case MemberTransferred() as e:
@@ -69,9 +79,10 @@ class RegistryMirror:
                 await self._erase(conn, e.person_id, d)
 
     async def _membership(self, conn: AsyncConnection, person_id: str, day: object, org_id: str | None, position: int) -> None:
-        await conn.execute(insert(member_orgs).values(person_id=person_id, effective_on=day, org_id=org_id, position=position))
+        row = {"person_id": person_id, "effective_on": day, "org_id": org_id, "position": position}
+        await conn.execute(self._member_of, row)
         if org_id is not None:
-            await conn.execute(update(people).where(people.c.person_id == person_id).values(org_id=org_id))
+            await conn.execute(self._moved, {"of_person": person_id, "to_org": org_id})
 
     async def _erase(self, conn: AsyncConnection, person_id: str, d: Delivered) -> None:
         """DESIGN.md §4: every owner destroys the person's keys; the addresses stay as erased rows."""
