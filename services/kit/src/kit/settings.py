@@ -52,7 +52,7 @@ class ServiceSettings(BaseSettings):
     union_tz: str = "Europe/Moscow"
     log_format: str = Field("console", pattern="^(console|json)$")
     log_level: str = "INFO"
-    request_workers: int = Field(64, ge=1, description="Requests handled at once (concurrent commands share a group commit)")
+    request_workers: int = Field(16, ge=1, description="Requests handled at once")
     relay_batch: int = Field(500, ge=1)
     projector_batch: int = Field(200, ge=1)
     max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
