@@ -84,3 +84,14 @@ def test_every_field_of_every_contract_is_described() -> None:
     models = [*EVENTS.values(), *(p for verbs in SERVICES.values() for p in verbs.values())]
     undescribed = [f"{m.__name__}.{name}" for m in models for name, field in m.model_fields.items() if not field.description]
     assert undescribed == []
+
+
+def test_text_with_a_nul_character_is_refused_naming_the_field() -> None:
+    from pydantic import ValidationError
+
+    from contracts.contacts.commands import GetSubmission
+
+    with pytest.raises(ValidationError) as refused:
+        GetSubmission.model_validate({"submission_id": "\x00"})
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("submission_id",), "no_nul_character")]
+    assert GetSubmission.model_validate({"submission_id": "s-1"}).submission_id == "s-1"

@@ -44,3 +44,13 @@ async def test_a_body_that_does_not_parse_is_refused_naming_the_body(stack: Stac
     wrong_method = await stack.http.request("DELETE", "/api/v1/orgs", headers=h)
     assert wrong_method.status_code == 405, wrong_method.text
     assert wrong_method.json()["error"]["details"][0]["field"] == "method", wrong_method.text
+
+
+async def test_text_with_a_nul_character_is_invalid_not_an_unavailable_server(stack: Stack, nc: Any) -> None:
+    # found by test_fuzzed_payloads: PostgreSQL cannot store a NUL, and the lookup failed as "unavailable"
+    reply = await RequestClient(nc).request("contacts", "get_submission", {"submission_id": "\x00"}, token=stack.keys.token())
+    assert reply.error is not None and reply.error.code.value == "invalid", reply
+    assert [(d.field, d.rule) for d in reply.error.details] == [("submission_id", "no_nul_character")]
+    h = await stack.login("admin", "admin-password-for-tests")
+    answer = await stack.http.post("/api/v1/orgs", json={"name": "Н\x00", "level": "central"}, headers=h)
+    assert answer.status_code == 422 and answer.json()["error"]["details"][0]["field"] == "name", answer.text

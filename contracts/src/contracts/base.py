@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "gateway")
 INTERNAL = ("gateway",)
@@ -83,6 +84,24 @@ class Payload(BaseModel):
     """A command or query body: frozen, and unknown fields are refused so typos never pass silently."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """Refuses text with a NUL character, which PostgreSQL cannot store (found by fuzzing)."""
+        if _has_nul(value):
+            raise PydanticCustomError("no_nul_character", "text may not contain a NUL character")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
 
 
 def upcaster(base_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
