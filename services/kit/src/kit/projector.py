@@ -132,8 +132,8 @@ class Projector:
         self.max_deliver, self.batch, self.retry_base = max_deliver, batch, retry_base
         self.replicas = replicas  # of the dead-letter stream, should this projector be the first to need it
         self.bound = False
-        self._idle_end = 0
-        """The position an idle pass last moved the checkpoint to."""
+        self._idle_seq = 0
+        """The stream sequence an idle pass last accounted for."""
         self.backlog = Backlog(ledger, self.consumer, projection.source)
         self._lock_key = lock_key("projector", str(ledger.metadata.schema), self.consumer)
 
@@ -180,7 +180,7 @@ class Projector:
             filter_subjects=self.projection.subjects or None,
         )
         await self.js.add_consumer(self.stream, config)
-        self._idle_end = 0
+        self._idle_seq = 0
         return await self.js.pull_subscribe_bind(self.consumer, self.stream)
 
     async def _resume_after(self, conn: AsyncConnection) -> int:
@@ -211,33 +211,36 @@ class Projector:
     async def caught_up(self, position: int) -> bool:
         """Whether a filtered consumer has accounted for `position`, though its checkpoint may be lower."""
         end = await self._accounted_end()
-        return end is not None and end >= position
+        return end is not None and end[1] >= position
 
-    async def _accounted_end(self) -> int | None:
-        """The ledger position of the stream's last message if nothing this consumer takes waits to be delivered or
-        acknowledged (acks follow the commit), so everything up to it is accounted for; else None."""
+    async def _accounted_end(self, after_seq: int = 0) -> tuple[int, int] | None:
+        """The stream sequence and ledger position of the stream's last message if nothing this consumer takes waits
+        to be delivered or acknowledged (acks follow the commit), so everything up to it is accounted for; None if
+        something waits, or the stream has nothing past `after_seq`."""
         try:
             state = (await self.js.stream_info(self.stream)).state
-            if not state.messages:
+            if not state.messages or state.last_seq <= after_seq:
                 return None
             last = await self.js.get_msg(self.stream, state.last_seq)
             info = await self.js.consumer_info(self.stream, self.consumer)
         except nats.errors.Error:  # not found while the consumer is made afresh, or the stream repaired: not yet
             return None
-        return _position(dict(last.headers or {})) if not info.num_pending and not info.num_ack_pending else None
+        if info.num_pending or info.num_ack_pending:
+            return None
+        return state.last_seq, _position(dict(last.headers or {}))
 
     async def _idle(self, conn: AsyncConnection) -> None:
         """Moves a filtered consumer's checkpoint over the events it does not take, once nothing it takes waits, so
         the checkpoint says how far the source is accounted for (status, waits), as an unfiltered one's does."""
         if not self.projection.subjects:
             return
-        end = await self._accounted_end()
-        if end is None or end <= self._idle_end:
+        end = await self._accounted_end(after_seq=self._idle_seq)  # an unchanged stream costs one request
+        if end is None:
             return
         async with conn.begin():
-            if end > await self.backlog.checkpoint(conn):
-                await self.backlog.advance(conn, end)
-        self._idle_end = end
+            if end[1] > await self.backlog.checkpoint(conn):
+                await self.backlog.advance(conn, end[1])
+        self._idle_seq = end[0]
 
     async def _consume(self, conn: AsyncConnection, sub: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
