@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 
 from . import bus, reads, store
+from .cpu import meter
 from .env import FULL, QUICK, Sizes, World, database, import_union, start, union_files
 from .report import Figure, Target, machine, write_markdown
 
@@ -77,7 +78,8 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
         orgs = 1 + sizes.territorial + sizes.primary
         asyncio.run(bus.until(lambda: caught_up(world.database_url, orgs), 900, 0.5))
         token, db, nats_url = world.token(), world.database_url, world.stack.nats_url
-        emit(asyncio.run(bus.commands(nats_url, db, token, sizes.commands, sizes.clients)), figures)
+        settled = lambda: caught_up(db, orgs)  # noqa: E731
+        emit(asyncio.run(bus.commands(nats_url, db, token, sizes.commands, sizes.clients, settled, meter(world.pids()))), figures)
         found, material = asyncio.run(bus.cascade(nats_url, db, token))
         emit(found, figures)
         port = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiosmtplib
@@ -66,8 +67,17 @@ async def raw_publish(nc: Any, count: int, size: int, window: int = 500) -> floa
     return rate
 
 
-async def commands(nats_url: str, db: str, token: str, count: int, clients: int) -> list[Figure]:
-    """Scenario 1: `clients` concurrent clients admit `count` members until every event is on JetStream."""
+async def commands(
+    nats_url: str,
+    db: str,
+    token: str,
+    count: int,
+    clients: int,
+    settled: Callable[[], Awaitable[bool]],
+    cpu: Callable[[], dict[str, float]],
+) -> list[Figure]:
+    """Scenario 1: `clients` concurrent clients admit `count` members until every event is on JetStream; then the
+    CPU each process spent a command, the consumers' catch-up included, and the raw rate once the stack is quiet."""
     nc = await nats.connect(nats_url)
     js, requests = nc.jetstream(), RequestClient(nc, timeout=60)
     orgs = await column(db, "SELECT org_id FROM registry.orgs WHERE level = 'primary' ORDER BY org_id LIMIT 200")
@@ -86,7 +96,7 @@ async def commands(nats_url: str, db: str, token: str, count: int, clients: int)
             latencies.append(time.perf_counter() - began)
             errors += not reply.ok
 
-    started = time.perf_counter()
+    spent, started = cpu(), time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     end_pos = int(await scalar(db, "SELECT max(position) FROM registry.events"))
     events = end_pos - start_pos
@@ -98,15 +108,19 @@ async def commands(nats_url: str, db: str, token: str, count: int, clients: int)
     elapsed = done - started
     last = await js.get_msg("REGISTRY", (await js.stream_info("REGISTRY")).state.last_seq)
     size = len(last.data or b"")
+    # the consumers catch up first: a raw rate taken while they still work would be theirs to share
+    await until(settled, 600, 0.5)
+    spent = {name: seconds - spent.get(name, 0.0) for name, seconds in cpu().items()}
     raw = await raw_publish(nc, events, size)
     await nc.close()
-    base = f"raw nats-py JetStream publish, window 500, {len(last.data or b'')} B messages"
+    base = f"raw nats-py JetStream publish, window 500, {size} B messages, on the quiet stack"
     return [
         Figure("commands.throughput", count / elapsed, "commands/s", f"{base} (messages/s)", raw),
         Figure("commands.events", events / elapsed, "events on JetStream/s", f"{base} (messages/s)", raw),
         Figure("commands.p50", percentile(latencies, 0.5) * 1000, "ms"),
         Figure("commands.p99", percentile(latencies, 0.99) * 1000, "ms"),
         Figure("commands.errors", errors, "replies not ok"),
+        *(Figure(f"commands.cpu.{name}", s * 1000 / count, "ms CPU a command") for name, s in spent.items()),
     ]
 
 

@@ -131,6 +131,30 @@ async def test_concurrent_cold_loads_of_a_cached_stream_share_one_decode_and_eac
     assert {await t for t in first} <= {(4, 4), (14, 5)} and late == (14, 5), "a load asked after a write sees it"
 
 
+async def test_concurrent_reply_lookups_share_a_read_but_never_one_begun_before_they_asked(engine) -> None:  # type: ignore[no-untyped-def]
+    store = EventStore(engine, LEDGER, "registry")
+    await store.append("s", [headcount("a", 1)], expected_version=None, meta=Meta(command_id="done", fingerprint="f"))
+    reads, real = [], store.direct.fetch
+
+    async def slow_fetch(sql, params):  # type: ignore[no-untyped-def]
+        rows = await real(sql, params)
+        reads.append(params)
+        await asyncio.sleep(0.3)  # answered, but handed over late: a command may commit meanwhile
+        return rows
+
+    store.direct.fetch = slow_fetch  # type: ignore[method-assign]
+    first = [asyncio.create_task(store.stored_reply(cid)) for cid in ("done", "later", *(f"new-{i}" for i in range(18)))]
+    await asyncio.sleep(0.1)  # their round has read
+    await store.append("s", [headcount("a", 2)], expected_version=None, meta=Meta(command_id="later", fingerprint="g"))
+    late = asyncio.create_task(store.stored_reply("later"))
+    answers = [await t for t in first]
+    assert answers[0] is not None and answers[0][0] == "f"
+    assert answers[1:] == [None] * 19, "the others were not done when their round read"
+    stored = await late
+    assert stored is not None and stored[0] == "g", "a lookup asked after a commit sees it, though a round was in flight"
+    assert len(reads) == 2, "each group of concurrent lookups shared one read"
+
+
 async def test_concurrent_loads_of_a_kept_state_share_a_read_but_never_one_begun_before_they_asked(engine) -> None:  # type: ignore[no-untyped-def]
     fold = Fold(0, lambda t, e: t + e.members, cached=True)  # type: ignore[attr-defined]
     store = EventStore(engine, LEDGER, "registry")

@@ -22,7 +22,7 @@ class Sql:
             f"FROM {s}.events WHERE stream_id = %s AND version > %s ORDER BY version"
         )
         self.everything = self.read.split(" WHERE ")[0] + " ORDER BY position"
-        self.reply = f"SELECT fingerprint, reply FROM {s}.commands WHERE command_id = %s"
+        self.replies = f"SELECT command_id, fingerprint, reply FROM {s}.commands WHERE command_id = ANY(%s::text[])"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
         # one statement for the events and the commands' replies, each row a JSON array in one parameter: the

@@ -21,6 +21,8 @@ from .tables import Ledger
 
 S = TypeVar("S")
 T = TypeVar("T")
+REPLIES = "replies"
+"""The `Rounds` key of the stored-reply lookups (the others are a stream and a fold)."""
 
 
 class Rounds:
@@ -63,6 +65,7 @@ class Streams:
         self._snapshotted: dict[str, int] = {}
         self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
         self._rounds = Rounds()
+        self._asked: list[str] = []
 
     async def load(self, stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """The stream's state and version, from the cache or a snapshot and then the events after it."""
@@ -119,9 +122,16 @@ class Streams:
         return [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
 
     async def stored_reply(self, command_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The fingerprint and reply of a command already done, if it was."""
-        rows = await self.direct.fetch(self._sql.reply, (command_id,))
-        return None if not rows or rows[0][1] is None else (rows[0][0], rows[0][1])
+        """The fingerprint and reply of a command already done, if it was. Every command asks before it is decided,
+        so the ids asked at once share one read, begun after they asked (`Rounds`)."""
+        self._asked.append(command_id)
+        replies = await self._rounds.run(REPLIES, self._read_replies)
+        return replies.get(command_id)
+
+    async def _read_replies(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        asked, self._asked = self._asked, []  # the round starts here: whoever asks from now on waits for the next
+        rows = await self.direct.fetch(self._sql.replies, (asked,))
+        return {command_id: (fp, reply) for command_id, fp, reply in rows if reply is not None}
 
     async def _snapshot(self, stream_id: str, fold: Fold[S]) -> tuple[S, int] | None:
         if fold.decode is None:
