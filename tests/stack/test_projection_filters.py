@@ -7,8 +7,12 @@ an event inside must be acted on.
 
 from __future__ import annotations
 
+import enum
 import importlib
-from datetime import UTC, datetime
+import typing
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -66,3 +70,51 @@ async def test_a_projection_acts_on_what_it_takes_and_leaves_the_rest_untouched(
                 acted = True
             where = f"{service}/{projection.name}: {cls.__name__}"
             assert acted == taken, f"{where} is {'taken but ignored' if taken else 'acted on but filtered out'}"
+
+
+class Unread:
+    """A connection whose statements run but whose results may not be read: what a pipeline allows."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+
+    async def execute(self, *_: Any, **__: Any) -> Untouchable:
+        self.statements += 1
+        return Untouchable()
+
+    def in_transaction(self) -> bool:
+        return True
+
+    async def get_raw_connection(self) -> Any:
+        return SimpleNamespace(driver_connection=self)  # statements run on psycopg's connection alike
+
+    def __getattr__(self, name: str) -> Any:
+        raise Touched(name)
+
+
+def sample(annotation: Any) -> Any:
+    """A plausible value of a field's type."""
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    kind = typing.get_origin(kinds[0]) or kinds[0]
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return next(iter(kind))
+    made = {int: 1, Decimal: Decimal(1), bool: True, date: date(2026, 3, 1), datetime: datetime(2026, 3, 1, tzinfo=UTC)}
+    return made.get(kind, [] if kind in (list, tuple) else "x1")
+
+
+def filled(cls: Any) -> Delivered:
+    """The event with every required field given a value, delivered."""
+    event = cls.model_construct(**{n: sample(f.annotation) for n, f in cls.model_fields.items() if f.is_required()})
+    return Delivered(cls.context, 1, "e1", "a1", None, cls.ce_type(), event, datetime(2026, 3, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("service", CONSUMING)
+async def test_what_a_projection_pipelines_it_applies_without_reading_a_result(service: str) -> None:
+    for projection in projections(service):
+        for cls in projection.writes_only:
+            conn = Unread()
+            try:
+                await projection.apply(conn, filled(cls))  # type: ignore[arg-type]
+            except (Touched, TypeError) as e:  # TypeError: iterating a result
+                raise AssertionError(f"{service}/{projection.name}: {cls.__name__} reads a result ({e!r})") from None
+            assert conn.statements, f"{service}/{projection.name}: {cls.__name__} wrote nothing"

@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from kit_helpers import LEDGER, count, headcount, running, times_seen
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from contracts.registry import HeadcountReported
 from kit.projector import Delivered, Projection, Projector
 from kit.relay import Relay
 from kit.store import EventStore
@@ -142,3 +143,60 @@ async def _pending(engine: AsyncEngine, projector: Projector) -> list[tuple[int,
     async with engine.connect() as conn:
         rows = await conn.execute(select(p.position, p.aggregate_id, p.status).where(p.consumer == projector.consumer))
         return sorted((r.position, r.aggregate_id, r.status) for r in rows)
+
+
+class Piped:
+    """The counting read model as one that only writes: a statement whose result is never read, failing at the
+    server (a division by zero) on 666 members; remembers whether each apply ran in a pipeline."""
+
+    def __init__(self) -> None:
+        self.in_pipeline: list[bool] = []
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        raw = (await conn.get_raw_connection()).driver_connection
+        self.in_pipeline.append(raw._pipeline is not None)  # type: ignore[union-attr]
+        await conn.execute(text("SELECT 1 / (CAST(:m AS int) - 666)"), {"m": d.event.members})  # type: ignore[attr-defined]
+        await count(conn, d.event_id, d.org_id or "", d.position)
+
+
+def piped(model: Piped, engine: AsyncEngine, nc: Any, **kw: Any) -> Projector:
+    projection = Projection("counting", "registry", model.apply, (HeadcountReported,), (HeadcountReported,))
+    return Projector(engine, LEDGER, "kit", projection, nc, **kw)
+
+
+async def test_a_batch_of_events_that_only_write_goes_in_one_pipeline(engine, nc) -> None:  # type: ignore[no-untyped-def]
+    await published(engine, nc, [("b", i) for i in range(1, 13)])
+    model = Piped()
+    projector = piped(model, engine, nc)
+    async with bound(projector) as (conn, sub):
+        for _ in range(3):  # enough batches for psycopg to prepare the statements it sees often
+            outcome = await projector.handle(conn, await fetch(sub, 4))
+            await projector._settle(outcome)
+            assert outcome.counts == {"applied": 4}
+    assert model.in_pipeline == [True] * 12
+    assert set((await times_seen(engine)).values()) == {1} and len(await times_seen(engine)) == 12
+    assert await _checkpoint(engine, projector) == 12
+
+
+async def test_a_pipelined_batch_failing_at_the_server_goes_one_by_one_and_the_connection_serves_on(engine, nc) -> None:  # type: ignore[no-untyped-def]
+    await published(
+        engine, nc, [("b", 1), ("b", 2), ("b", 3), ("b", 4), ("c", 1), ("a", 666), ("c", 2), *(("d", i) for i in range(1, 5))]
+    )
+    model = Piped()
+    projector = piped(model, engine, nc, max_deliver=1)
+    async with bound(projector) as (conn, sub):
+        await projector._settle(await projector.handle(conn, await fetch(sub, 4)))
+        # each statement was seen four times: psycopg prepares it at the sixth, a666's, in the pipeline that fails,
+        # and the count after it never reaches the server, though psycopg may think it prepared
+        failing = await projector.handle(conn, await fetch(sub, 3))
+        await projector._settle(failing)
+        after = await projector.handle(conn, await fetch(sub, 4))
+        await projector._settle(after)
+    assert failing.counts == {"failed": 1, "applied": 2}, "only the failing message is held back"
+    assert [m.headers["ce-sequence"] for m, _ in failing.dead] == ["6"]
+    assert model.in_pipeline[-7:-4] == [False] * 3, "the pipelined pass failed; then one by one"
+    assert after.counts == {"applied": 4} and model.in_pipeline[-4:] == [True] * 4, "the connection serves on, pipelined"
+    assert all(model.in_pipeline[:-7])
+    seen = await times_seen(engine)
+    assert len(seen) == 10 and set(seen.values()) == {1}
+    assert await _checkpoint(engine, projector) == 11

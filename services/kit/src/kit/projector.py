@@ -17,13 +17,14 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import nats.errors
 import nats.js.errors
+import psycopg
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
@@ -80,9 +81,12 @@ class Projection:
     apply: Apply
     events: Sequence[type[Event]] = ()
     """The events it takes, and JetStream delivers no others; empty means the whole context."""
+    writes_only: Sequence[type[Event]] = ()
+    """The events whose `apply` only writes (never reads a result, not even a row count): a batch of nothing else
+    goes to the server in one pipeline, rather than a round trip a statement."""
 
     def __post_init__(self) -> None:
-        strangers = [e.__name__ for e in self.events if e.context != self.source]
+        strangers = [e.__name__ for e in (*self.events, *self.writes_only) if e.context != self.source]
         if strangers:
             raise ValueError(f"projection {self.name} takes events of another context than {self.source}: {strangers}")
 
@@ -90,6 +94,11 @@ class Projection:
     def subjects(self) -> list[str]:
         """The consumer's filter subjects; empty for the whole context."""
         return sorted({e.nats_subject() for e in self.events})
+
+    def pipelined(self, msgs: Sequence[Msg]) -> bool:
+        """Whether every message of a batch is of an event whose `apply` only writes."""
+        piped = {e.nats_subject() for e in self.writes_only}
+        return bool(piped) and all(m.subject in piped for m in msgs)
 
 
 @dataclass
@@ -277,42 +286,58 @@ class Projector:
             # a retried message that goes through unparks others, and one of those failing is buried at once
             whole = whole and not retrying
             highest = checkpoint
-            for msg in msgs:
-                headers = dict(msg.headers or {})
-                # a message without a ledger position is malformed: keyed apart, it fails and is buried
-                position = _position(headers) or -msg.metadata.sequence.stream
-                aggregate = headers.get(Header.SUBJECT, "")
-                highest = max(highest, position)
-                if 0 < position <= checkpoint and position not in retrying:
-                    outcome.acks.append(msg)
-                    outcome.counts["duplicate"] += 1
-                elif aggregate in blocked and position not in retrying:
-                    await self._keep(conn, position, aggregate, "parked", msg, None)
-                    outcome.acks.append(msg)
-                    outcome.counts["parked"] += 1
-                elif whole:
-                    await self._apply_whole(conn, headers, msg.data)
-                    outcome.acks.append(msg)
-                    outcome.counts["applied"] += 1
-                else:
-                    error = await self._try_apply(conn, headers, msg.data, outcome.counts)
-                    if error is None:
-                        outcome.acks.append(msg)
-                        if position in retrying:
-                            await backlog.forget(conn, position)
-                            if await self._unpark(conn, aggregate, outcome.counts):
-                                blocked.discard(aggregate)
-                        continue
-                    blocked.add(aggregate)
-                    dead = msg.metadata.num_delivered >= self.max_deliver
-                    await self._keep(conn, position, aggregate, "dead" if dead else "failing", msg, error)
-                    (outcome.dead.append((msg, error)) if dead else outcome.naks.append(msg))
-            await backlog.advance(conn, highest)
+            async with _pipeline(conn, whole and self.projection.pipelined(msgs)):
+                highest = await self._pass(conn, msgs, whole, outcome, checkpoint, retrying, blocked)
+                await backlog.advance(conn, highest)
             if rows or blocked:  # the backlog may have changed: count what waits behind a failing event
                 parked = sum(1 for r in await backlog.open_rows(conn) if r.status == "parked")
                 metrics.PARKED.labels(self.service, self.consumer).set(parked)
         metrics.PROJECTION_POSITION.labels(self.service, self.consumer).set(highest)
         return outcome
+
+    async def _pass(
+        self,
+        conn: AsyncConnection,
+        msgs: Sequence[Msg],
+        whole: bool,
+        outcome: _Outcome,
+        checkpoint: int,
+        retrying: set[int],
+        blocked: set[str],
+    ) -> int:
+        """Applies, acks, parks or keeps each message; the highest ledger position seen."""
+        highest = checkpoint
+        for msg in msgs:
+            headers = dict(msg.headers or {})
+            # a message without a ledger position is malformed: keyed apart, it fails and is buried
+            position = _position(headers) or -msg.metadata.sequence.stream
+            aggregate = headers.get(Header.SUBJECT, "")
+            highest = max(highest, position)
+            if 0 < position <= checkpoint and position not in retrying:
+                outcome.acks.append(msg)
+                outcome.counts["duplicate"] += 1
+            elif aggregate in blocked and position not in retrying:
+                await self._keep(conn, position, aggregate, "parked", msg, None)
+                outcome.acks.append(msg)
+                outcome.counts["parked"] += 1
+            elif whole:
+                await self._apply_whole(conn, headers, msg.data)
+                outcome.acks.append(msg)
+                outcome.counts["applied"] += 1
+            else:
+                error = await self._try_apply(conn, headers, msg.data, outcome.counts)
+                if error is None:
+                    outcome.acks.append(msg)
+                    if position in retrying:
+                        await self.backlog.forget(conn, position)
+                        if await self._unpark(conn, aggregate, outcome.counts):
+                            blocked.discard(aggregate)
+                    continue
+                blocked.add(aggregate)
+                dead = msg.metadata.num_delivered >= self.max_deliver
+                await self._keep(conn, position, aggregate, "dead" if dead else "failing", msg, error)
+                (outcome.dead.append((msg, error)) if dead else outcome.naks.append(msg))
+        return highest
 
     async def _apply_whole(self, conn: AsyncConnection, headers: dict[str, str], body: bytes) -> None:
         try:
@@ -390,6 +415,23 @@ class Projector:
     def _count(self, counts: Counter[str]) -> None:
         for result, n in counts.items():
             metrics.PROJECTED.labels(self.service, self.consumer, result).inc(n)
+
+
+@contextlib.asynccontextmanager
+async def _pipeline(conn: AsyncConnection, wanted: bool) -> AsyncIterator[None]:
+    """A psycopg pipeline on the transaction's connection, if `wanted`: statements go out without waiting for each
+    result, and the first to fail (known only when the pipeline ends) fails the batch, applied again one by one.
+    The rollback that follows also drops psycopg's prepared statements, which a failed pipeline may leave wrong."""
+    if not wanted:
+        yield
+        return
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    try:
+        async with raw.pipeline():
+            yield
+    except psycopg.Error as e:
+        raise _BatchFailed(repr(e)[:500]) from e
 
 
 def _position(headers: dict[str, str]) -> int:

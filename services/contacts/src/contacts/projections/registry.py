@@ -11,6 +11,7 @@ from contracts.officers import OfficerAssigned, OfficerRelieved
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
 from contracts.registry import HeadcountReported
 from kit.crypto import KeyRing
+from kit.db import Compiled
 from kit.projector import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
 
@@ -28,6 +29,8 @@ REGISTRY_EVENTS = (
     PersonErased,
 )
 """What `RegistryMirror` takes."""
+WRITES_ONLY = tuple(e for e in REGISTRY_EVENTS if e is not PersonErased)
+"""What it applies without reading: all but an erasure, which looks up the person's addresses."""
 
 
 class RegistryMirror:
@@ -37,17 +40,21 @@ class RegistryMirror:
         self.keyring = keyring
         # the statements of every admission, built once: building and keying one per event cost more than running it
         person = insert(people).values(person_id=bindparam("person_id"), org_id=bindparam("org_id"))
-        self._person = person.on_conflict_do_nothing()
-        self._member_of = insert(member_orgs).values(
-            person_id=bindparam("person_id"),
-            effective_on=bindparam("effective_on"),
-            org_id=bindparam("org_id"),
-            position=bindparam("position"),
+        self._person = Compiled(person.on_conflict_do_nothing())
+        self._member_of = Compiled(
+            insert(member_orgs).values(
+                person_id=bindparam("person_id"),
+                effective_on=bindparam("effective_on"),
+                org_id=bindparam("org_id"),
+                position=bindparam("position"),
+            )
         )
-        self._moved = update(people).where(people.c.person_id == bindparam("of_person")).values(org_id=bindparam("to_org"))
+        self._moved = Compiled(
+            update(people).where(people.c.person_id == bindparam("of_person")).values(org_id=bindparam("to_org"))
+        )
 
     def projection(self) -> Projection:
-        return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS)
+        return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS, WRITES_ONLY)
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         at = {"position": d.position}
@@ -57,7 +64,7 @@ class RegistryMirror:
             case HeadcountReported() as e:
                 await conn.execute(insert(headcounts).values(org_id=e.org_id, as_of=e.as_of, members=e.members, **at))
             case PersonRegistered() as e:
-                await conn.execute(self._person, {"person_id": e.person_id, "org_id": e.org_id})
+                await self._person.run(conn, {"person_id": e.person_id, "org_id": e.org_id})
             case MemberAdmitted() as e:
                 await self._membership(conn, e.person_id, e.since, e.org_id, d.position)
             case MemberTransferred() as e:
@@ -80,9 +87,9 @@ class RegistryMirror:
 
     async def _membership(self, conn: AsyncConnection, person_id: str, day: object, org_id: str | None, position: int) -> None:
         row = {"person_id": person_id, "effective_on": day, "org_id": org_id, "position": position}
-        await conn.execute(self._member_of, row)
+        await self._member_of.run(conn, row)
         if org_id is not None:
-            await conn.execute(self._moved, {"of_person": person_id, "to_org": org_id})
+            await self._moved.run(conn, {"of_person": person_id, "to_org": org_id})
 
     async def _erase(self, conn: AsyncConnection, person_id: str, d: Delivered) -> None:
         """DESIGN.md §4: every owner destroys the person's keys; the addresses stay as erased rows."""
