@@ -114,6 +114,9 @@ def main(argv: list[str]) -> int:
         "that the figure measures the path, not the throttle. Its baseline sends one letter at a time over one kept "
         "connection, as the sender does (one letter in flight, so a kill can repeat at most one), with every letter's "
         "bytes made before its clock starts: it measures SMTP alone.",
+        "Commands: the raw publish rate is taken once the consumers have caught up with the commands, on the quiet "
+        "stack; `commands.cpu.*` is each process's CPU from the first command until then, divided by the commands "
+        "(PostgreSQL counts all its processes, `clients` is the bench's own).",
         "Event store: 10-event aggregates (headcount reports) appended one command at a time into the registry's "
         "ledger with its advisory-lock ordering, command id and inline read models; read back with `read_stream`. "
         "The peer saves the same 10-event aggregates and gets them from its repository.",
