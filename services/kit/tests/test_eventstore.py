@@ -131,18 +131,26 @@ async def test_concurrent_cold_loads_of_a_cached_stream_share_one_decode_and_eac
     assert {await t for t in first} <= {(4, 4), (14, 5)} and late == (14, 5), "a load asked after a write sees it"
 
 
-async def test_concurrent_reply_lookups_share_a_read_but_never_one_begun_before_they_asked(engine) -> None:  # type: ignore[no-untyped-def]
-    store = EventStore(engine, LEDGER, "registry")
-    await store.append("s", [headcount("a", 1)], expected_version=None, meta=Meta(command_id="done", fingerprint="f"))
-    reads, real = [], store.direct.fetch
+def slowed(store: EventStore) -> list[object]:
+    """Slows the store's short reads: each is answered, but handed over late, so a write may land meanwhile.
+    Returns the reads' parameters, as they are made."""
+    reads: list[object] = []
+    real = store.direct.fetch
 
     async def slow_fetch(sql, params):  # type: ignore[no-untyped-def]
         rows = await real(sql, params)
         reads.append(params)
-        await asyncio.sleep(0.3)  # answered, but handed over late: a command may commit meanwhile
+        await asyncio.sleep(0.3)
         return rows
 
     store.direct.fetch = slow_fetch  # type: ignore[method-assign]
+    return reads
+
+
+async def test_concurrent_reply_lookups_share_a_read_but_never_one_begun_before_they_asked(engine) -> None:  # type: ignore[no-untyped-def]
+    store = EventStore(engine, LEDGER, "registry")
+    await store.append("s", [headcount("a", 1)], expected_version=None, meta=Meta(command_id="done", fingerprint="f"))
+    reads = slowed(store)
     first = [asyncio.create_task(store.stored_reply(cid)) for cid in ("done", "later", *(f"new-{i}" for i in range(18)))]
     await asyncio.sleep(0.1)  # their round has read
     await store.append("s", [headcount("a", 2)], expected_version=None, meta=Meta(command_id="later", fingerprint="g"))
@@ -160,15 +168,7 @@ async def test_concurrent_loads_of_a_kept_state_share_a_read_but_never_one_begun
     store = EventStore(engine, LEDGER, "registry")
     await store.append("s", [headcount("a", 1)], expected_version=0)
     await store.load("s", fold)  # kept from here on
-    reads, real = [], store.direct.fetch
-
-    async def slow_fetch(sql, params):  # type: ignore[no-untyped-def]
-        rows = await real(sql, params)
-        reads.append(params)
-        await asyncio.sleep(0.3)  # answered, but handed over late: a write may land meanwhile
-        return rows
-
-    store.direct.fetch = slow_fetch  # type: ignore[method-assign]
+    reads = slowed(store)
     first = [asyncio.create_task(store.load("s", fold)) for _ in range(20)]
     await asyncio.sleep(0.1)  # their round has read
     await store.append("s", [headcount("a", 10)], expected_version=1)
