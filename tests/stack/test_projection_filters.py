@@ -82,6 +82,8 @@ class Unread:
         self.statements += 1
         return Untouchable()
 
+    sync_connection = None  # so the psycopg connection is asked for as on a connection not yet opened
+
     def in_transaction(self) -> bool:
         return True
 

@@ -100,6 +100,18 @@ class Direct:
             conn.pgconn.finish()
 
 
+async def driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under a SQLAlchemy one. An open, valid connection already holds it, so it is read
+    without SQLAlchemy's greenlet hop (about 10 µs, and the event store asks twice an append)."""
+    sync = conn.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        raw = sync.connection.driver_connection
+    else:
+        raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    return raw  # type: ignore[no-any-return]
+
+
 class Compiled:
     """A Core statement compiled once to psycopg's SQL and run on the transaction's own psycopg connection: for a
     statement run per event, SQLAlchemy's execution path cost more CPU than the statement itself."""
@@ -111,8 +123,7 @@ class Compiled:
         """Runs it with `params`, in the connection's transaction (begun if none is)."""
         if not conn.in_transaction():
             await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+        raw = await driver(conn)
         try:
             await raw.execute(self.sql, params)
         except psycopg.Error as e:

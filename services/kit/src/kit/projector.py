@@ -36,6 +36,7 @@ from contracts.envelope import DEAD_LETTER_STREAM, STREAMS, Header
 
 from . import logs, metrics
 from .backlog import Backlog
+from .db import driver
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
 
@@ -426,8 +427,7 @@ async def _pipeline(conn: AsyncConnection, wanted: bool) -> AsyncIterator[None]:
     if not wanted:
         yield
         return
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert raw is not None
+    raw = await driver(conn)
     try:
         async with raw.pipeline():
             yield

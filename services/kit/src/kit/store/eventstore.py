@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contracts.base import Event, decode_event
 
 from .. import metrics
-from ..db import wrapped
+from ..db import driver, wrapped
 from ..errors import conflict
 from ..locks import lock_key, pause
 from .connections import broken, connect, discard
@@ -380,8 +380,7 @@ class EventStore(Streams):
     ) -> Any:
         """Runs statements on the transaction's psycopg connection in one pipeline, with whatever `between` sends
         through the same connection before the `tail`; the last statement's first row."""
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+        raw = await driver(conn)
         cur, sql = raw.cursor(), ""  # one cursor for every statement: it keeps the last one's result
         try:
             async with raw.pipeline():

@@ -14,7 +14,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import ARRAY, JSON, Enum, LargeBinary, PickleType, TypeDecorator
 
-from ..db import wrapped
+from ..db import driver, wrapped
 
 # types that JSON cannot carry as they are, or that convert values on the way in
 _ROW_BY_ROW = (JSON, ARRAY, LargeBinary, PickleType, Enum, TypeDecorator)
@@ -55,8 +55,7 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
 async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     if not conn.in_transaction():
         await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit these rows
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert raw is not None
+    raw = await driver(conn)
     sql = _statement(table, names)
     try:
         # prepared only once psycopg has seen it a few times (its default, as through SQLAlchemy): a statement
