@@ -12,7 +12,8 @@ from contracts import EVENTS
 from contracts.envelope import DEAD_LETTER_STREAM
 from kit.crypto import KeyRing, open_field
 from kit.db import make_engine
-from kit.projector import Delivered, Projection, Projector
+from kit.projection import Delivered, Projection
+from kit.projector import Projector
 from profset.testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams, running, stream_messages
 from registry.tables import ledger
 

@@ -13,7 +13,7 @@ from test_members_api import get
 from test_officers_and_facts_api import post
 
 from contracts.officers import OfficerAssigned
-from kit.projector import Delivered
+from kit.projection import Delivered
 from profset.testing import Stack, eventually
 
 

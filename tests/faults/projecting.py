@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests")
 from kit_helpers import LEDGER, count
 
 from kit.db import make_engine
-from kit.projector import Delivered, Projection, Projector
+from kit.projection import Delivered, Projection
+from kit.projector import Projector
 
 
 async def slow_count(conn: Any, d: Delivered) -> None:

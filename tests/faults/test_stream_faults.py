@@ -9,7 +9,8 @@ from faultkit import Burst, applied, audit, clean, counting_schema, ledger_ids, 
 from kit_helpers import LEDGER, count
 
 from contracts.envelope import DEAD_LETTER_STREAM
-from kit.projector import Delivered, Projection, Projector
+from kit.projection import Delivered, Projection
+from kit.projector import Projector
 from profset.testing import Keys, eventually, running, stream_messages
 
 

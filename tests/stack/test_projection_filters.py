@@ -21,7 +21,7 @@ from nats.aio.client import Client
 from contracts import EVENTS
 from kit.crypto import KeyRing, generate_master_key
 from kit.db import make_engine
-from kit.projector import Delivered, Projection
+from kit.projection import Delivered, Projection
 from kit.rpc import RequestClient
 from kit.service import Runtime
 from kit.store.eventstore import EventStore

@@ -10,7 +10,7 @@ from kit_helpers import LEDGER, count, headcount, metadata, running
 from sqlalchemy import select
 
 from contracts.registry import OrgRenamed
-from kit.projector import Delivered, Projection
+from kit.projection import Delivered, Projection
 from kit.relay import Relay
 from kit.service import Runtime, Service, Wiring
 from kit.settings import ServiceSettings

@@ -9,7 +9,8 @@ from kit_helpers import LEDGER, count, headcount, running, times_seen
 from prometheus_client import REGISTRY
 
 from kit import metrics
-from kit.projector import Delivered, Projection, Projector
+from kit.projection import Delivered, Projection
+from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
 from profset.testing import eventually, stream_messages

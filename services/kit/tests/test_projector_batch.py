@@ -13,7 +13,8 @@ from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import HeadcountReported
-from kit.projector import Delivered, Projection, Projector
+from kit.projection import Delivered, Projection
+from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
 from profset.testing import eventually, stream_messages

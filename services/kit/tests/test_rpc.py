@@ -10,7 +10,7 @@ import pytest
 from kit_helpers import LEDGER, headcount, metadata
 
 from contracts.registry import ReportHeadcount
-from kit.projector import Projection
+from kit.projection import Projection
 from kit.rpc import Context, RequestClient, Verb
 from kit.service import Runtime, Service, Wiring
 from kit.settings import ServiceSettings

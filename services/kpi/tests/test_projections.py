@@ -15,7 +15,7 @@ from contracts.exchange import ParticipationReported
 from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerRole
 from contracts.org_facts import BudgetAdopted
 from kit.db import make_engine
-from kit.projector import Delivered
+from kit.projection import Delivered
 
 
 def delivered(context: str, position: int, event: Event, at: datetime | None = None) -> Delivered:

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import exchange as x
-from kit.projector import Delivered, Projection
+from kit.projection import Delivered, Projection
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 from kit.treemirror import TREE_EVENTS, apply_tree

@@ -121,13 +121,21 @@ class Compiled:
 
     async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
         """Runs it with `params`, in the connection's transaction (begun if none is)."""
-        if not conn.in_transaction():
-            await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
-        raw = await driver(conn)
-        try:
-            await raw.execute(self.sql, params)
-        except psycopg.Error as e:
-            raise wrapped(self.sql, (), e) from e
+        await run_raw(conn, self.sql, params)
+
+
+async def run_raw(conn: AsyncConnection, sql: str, params: Mapping[str, Any] | Sequence[Any]) -> None:
+    """Runs a statement on the psycopg connection under `conn`, in its transaction (begun if none is), a failure
+    raised as SQLAlchemy's error, as `conn.execute` would. Prepared only once psycopg has seen it a few times (its
+    default, as through SQLAlchemy): a statement prepared in a pipeline that then fails may stay in psycopg's cache
+    while the server never made it."""
+    if not conn.in_transaction():
+        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
+    raw = await driver(conn)
+    try:
+        await raw.execute(sql, params)
+    except psycopg.Error as e:
+        raise wrapped(sql, (), e) from e
 
 
 def wrapped(sql: str, params: Sequence[Any], error: psycopg.Error) -> StatementError:

@@ -15,7 +15,7 @@ from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.org_facts import BudgetAdopted
 from contracts.registry import HeadcountReported
 
-from .projector import Delivered
+from .projection import Delivered
 
 POSITION = "Source ledger position: the later one wins"
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import nats.errors
@@ -31,76 +29,16 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.base import Event, decode_event
 from contracts.envelope import DEAD_LETTER_STREAM, STREAMS, Header
 
 from . import logs, metrics
 from .backlog import Backlog
 from .db import driver
 from .locks import holding, lock_key, pause
+from .projection import Delivered, Projection
 from .store.tables import Ledger
 
 log = logs.get("projector")
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """An event as a consumer receives it from another context's stream."""
-
-    context: str
-    position: int
-    event_id: str
-    aggregate_id: str
-    org_id: str | None
-    type: str
-    event: Event
-    recorded_at: datetime
-
-    @classmethod
-    def parse(cls, context: str, headers: dict[str, str], body: bytes) -> Delivered:
-        """Decodes the CloudEvents headers and body; raises on anything malformed."""
-        return cls(
-            context=context,
-            position=int(headers[Header.SEQUENCE]),
-            event_id=headers[Header.ID],
-            aggregate_id=headers[Header.SUBJECT],
-            org_id=headers.get(Header.ORG_ID),
-            type=headers[Header.TYPE],
-            event=decode_event(headers[Header.TYPE], json.loads(body)),
-            recorded_at=datetime.fromisoformat(headers[Header.TIME]),
-        )
-
-
-Apply = Callable[[AsyncConnection, Delivered], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A named read model fed from one context's stream."""
-
-    name: str
-    source: str
-    apply: Apply
-    events: Sequence[type[Event]] = ()
-    """The events it takes, and JetStream delivers no others; empty means the whole context."""
-    writes_only: Sequence[type[Event]] = ()
-    """The events whose `apply` only writes (never reads a result, not even a row count): a batch of nothing else
-    goes to the server in one pipeline, rather than a round trip a statement."""
-
-    def __post_init__(self) -> None:
-        strangers = [e.__name__ for e in (*self.events, *self.writes_only) if e.context != self.source]
-        if strangers:
-            raise ValueError(f"projection {self.name} takes events of another context than {self.source}: {strangers}")
-
-    @property
-    def subjects(self) -> list[str]:
-        """The consumer's filter subjects; empty for the whole context."""
-        return sorted({e.nats_subject() for e in self.events})
-
-    def pipelined(self, msgs: Sequence[Msg]) -> bool:
-        """Whether every message of a batch is of an event whose `apply` only writes."""
-        piped = {e.nats_subject() for e in self.writes_only}
-        return bool(piped) and all(m.subject in piped for m in msgs)
 
 
 @dataclass
@@ -287,7 +225,6 @@ class Projector:
             blocked = {r.aggregate_id for r in rows if r.status in ("failing", "dead")}
             # a retried message that goes through unparks others, and one of those failing is buried at once
             whole = whole and not retrying
-            highest = checkpoint
             async with _pipeline(conn, whole and self.projection.pipelined(msgs)):
                 highest = await self._pass(conn, msgs, whole, outcome, checkpoint, retrying, blocked)
                 await backlog.advance(conn, highest)

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from . import logs
 from .crypto import KeyRing
 from .db import make_engine
-from .projector import Projection, Projector
+from .projection import Projection
+from .projector import Projector
 from .relay import Relay
 from .rpc import Dispatcher, RequestClient, Verb
 from .settings import ServiceSettings

@@ -16,7 +16,7 @@ from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 
 from .access import require
 from .errors import not_found
-from .projector import Delivered
+from .projection import Delivered
 from .tokens import Actor
 from .tree import children_index, walk
 

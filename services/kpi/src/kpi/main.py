@@ -4,7 +4,7 @@ rankings, series, and closed periods with their restatements."""
 from __future__ import annotations
 
 from contracts import kpi as k
-from kit.projector import Projection
+from kit.projection import Projection
 from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring

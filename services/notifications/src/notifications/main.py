@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from contracts.notifications import ListNotifications, SetPreference
-from kit.projector import Projection
+from kit.projection import Projection
 from kit.rpc import Verb
 from kit.service import Runtime, Service, Wiring
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted, SubscriptionReported
 from kit.factmirror import FACT_EVENTS, apply_facts
-from kit.projector import Delivered, Projection
+from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, refreshes, resources, submissions, subscriptions

@@ -9,12 +9,11 @@ from enum import Enum as PyEnum
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import ARRAY, JSON, Enum, LargeBinary, PickleType, TypeDecorator
 
-from ..db import driver, wrapped
+from ..db import run_raw
 
 # types that JSON cannot carry as they are, or that convert values on the way in
 _ROW_BY_ROW = (JSON, ARRAY, LargeBinary, PickleType, Enum, TypeDecorator)
@@ -53,16 +52,7 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
 
 
 async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    if not conn.in_transaction():
-        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit these rows
-    raw = await driver(conn)
-    sql = _statement(table, names)
-    try:
-        # prepared only once psycopg has seen it a few times (its default, as through SQLAlchemy): a statement
-        # prepared in a pipeline that then fails may stay in psycopg's cache while the server never made it
-        await raw.execute(sql, (to_json(rows),))
-    except psycopg.Error as e:
-        raise wrapped(sql, (), e) from e
+    await run_raw(conn, _statement(table, names), (to_json(rows),))
 
 
 _STATEMENTS: dict[tuple[Table, tuple[str, ...]], str] = {}

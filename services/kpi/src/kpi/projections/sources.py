@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
 from kit.factmirror import FACT_EVENTS, apply_facts, upsert
-from kit.projector import Delivered, Projection
+from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, acts, channel_stats, channels, participation

@@ -28,7 +28,7 @@ from contracts.exchange import (
     PublicationRequested,
 )
 from contracts.officers import OfficerAssigned, OfficerRelieved
-from kit.projector import Delivered
+from kit.projection import Delivered
 from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
