@@ -366,20 +366,23 @@ class EventStore(Streams):
         for project in self.inline:
             if project not in deferred:
                 await project(conn, everything)
-        statements: list[_Statement] = [(then, None)]
-        if plan.written:
-            statements.insert(0, (self._sql.insert, insert_params(plan.written)))
-        await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=statements)
+
+        def tail() -> list[_Statement]:
+            # built once the checks are on their way: the server works through them while the client dumps the rows
+            insert: list[_Statement] = [(self._sql.insert, insert_params(plan.written))] if plan.written else []
+            return [*insert, (then, None)]
+
+        await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=tail)
 
     async def _raw(
         self,
         conn: AsyncConnection,
         statements: Sequence[_Statement],
         between: Callable[[], Awaitable[None]] | None = None,
-        tail: Sequence[_Statement] = (),
+        tail: Callable[[], Sequence[_Statement]] = tuple,
     ) -> Any:
         """Runs statements on the transaction's psycopg connection in one pipeline, with whatever `between` sends
-        through the same connection before the `tail`; the last statement's first row."""
+        through the same connection, then the statements `tail` builds; the last statement's first row."""
         raw = await driver(conn)
         cur, sql = raw.cursor(), ""  # one cursor for every statement: it keeps the last one's result
         try:
@@ -389,7 +392,7 @@ class EventStore(Streams):
                     await cur.execute(sql, params, prepare=self._sql.prepared(sql, params))
                 if between is not None:
                     await between()
-                for statement in tail:
+                for statement in tail():
                     sql, params = (statement, None) if isinstance(statement, str) else statement
                     await cur.execute(sql, params, prepare=self._sql.prepared(sql, params))
             return await cur.fetchone() if cur.description else None
