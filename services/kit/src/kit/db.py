@@ -128,10 +128,11 @@ async def run_raw(conn: AsyncConnection, sql: str, params: Mapping[str, Any] | S
     """Runs a statement on the psycopg connection under `conn`, in its transaction (begun if none is), a failure
     raised as SQLAlchemy's error, as `conn.execute` would. Prepared only once psycopg has seen it a few times (its
     default, as through SQLAlchemy): a statement prepared in a pipeline that then fails may stay in psycopg's cache
-    while the server never made it."""
-    if not conn.in_transaction():
-        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
+    while the server never made it. On a connection in autocommit (the event store's writer) whoever sent BEGIN
+    sends COMMIT, so SQLAlchemy's transaction, bookkeeping only there, is skipped."""
     raw = await driver(conn)
+    if not raw.autocommit and not conn.in_transaction():
+        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
     try:
         await raw.execute(sql, params)
     except psycopg.Error as e:

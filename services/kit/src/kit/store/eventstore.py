@@ -180,7 +180,8 @@ class EventStore(Streams):
         try:
             outcomes = await self._on_connection(held, group, learnt)
             assert held[0] is not None
-            await held[0].commit()  # nothing left to do when the pipeline committed; it ends SQLAlchemy's transaction
+            if held[0].in_transaction():
+                await held[0].commit()  # `_one_by_one`'s COMMIT; after a pipeline's own, SQLAlchemy's bookkeeping only
         except BaseException as e:
             # the transaction is lost (a lone append failed, the server went away, the commit failed): none was written
             for p in group:
@@ -251,6 +252,7 @@ class EventStore(Streams):
             if len(group) == 1:
                 raise
             await conn.rollback()
+            await (await driver(conn)).rollback()  # the pipeline's BEGIN, which SQLAlchemy never saw
             return await self._one_by_one(conn, group, learnt)
         learnt.update(plan.versions)
         return plan.outcomes
@@ -333,8 +335,6 @@ class EventStore(Streams):
         """Which command ids were done, where the streams stand and positions for every event, in one round trip
         with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
         a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
-        if not conn.in_transaction():
-            await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         params = {
             "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
             "streams": sorted({b.stream_id for p in group for b in p.batches}),
@@ -350,8 +350,6 @@ class EventStore(Streams):
         """Runs each append's `also`, updates the read models in one pass, then writes the events and replies with
         `then`. Read models that only write go out in the pipeline with the events; the others run before. No read
         model reads the ledger, so the events may follow them inside the transaction."""
-        if not conn.in_transaction():
-            await conn.begin()  # SQLAlchemy's bookkeeping only: the BEGIN goes out in `first`
         everything = plan.everything
         deferred = [project for project in self.inline if deferrable(project, everything)]
         # first, so that a read model may read what they wrote (a new person's key); those that only write go in
