@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
 from kit_helpers import LEDGER, headcount, times_seen
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kit.db import run_raw
 from kit.store import EventStore, Recorded
 from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
 
@@ -77,11 +79,15 @@ async def test_a_command_done_by_another_writer_answers_its_reply(store: EventSt
     assert await store.read_stream("v") == []
 
 
-async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(store: EventStore, engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("through", ["sqlalchemy", "psycopg"])
+async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(
+    store: EventStore, engine: AsyncEngine, through: str
+) -> None:
     @writes_only
     async def refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         if any(r.event.ce_org_id == "b" for r in recorded):
-            await conn.execute(text("SELECT 1 / 0"))  # the server refuses it, inside the pipeline
+            # the server refuses it, inside the pipeline; run_raw begins no SQLAlchemy transaction to roll back
+            await (conn.execute(text("SELECT 1 / 0")) if through == "sqlalchemy" else run_raw(conn, "SELECT 1 / 0", ()))
 
     store.inline.append(refuses_org_b)
     await store.append("warm", [headcount("a", 1)], expected_version=0)
@@ -99,6 +105,29 @@ async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(s
     after = await store.append("good", [headcount("a", 2)], expected_version=1)
     assert after.version == 2
     assert len(await times_seen(engine)) == 4
+
+
+async def test_a_read_model_failing_after_it_wrote_through_psycopg_leaves_none_of_its_rows(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    @writes_only
+    async def writes_then_refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        for r in recorded:  # straight on psycopg, as `insert_many` writes: SQLAlchemy sees no transaction begin
+            await run_raw(conn, "INSERT INTO kit_test.seen VALUES (%s, %s, %s, 1)", (r.event_id, r.event.ce_org_id, r.position))
+        if any(r.event.ce_org_id == "b" for r in recorded):
+            raise RuntimeError("read model refused")
+
+    store.inline = [writes_then_refuses_org_b]
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    results = await asyncio.gather(
+        store.append("good", [headcount("a", 1)], expected_version=0),
+        store.append("bad", [headcount("b", 1)], expected_version=0),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], Committed) and isinstance(results[1], RuntimeError)
+    assert await store.read_stream("bad") == []
+    kept = {(await store.read_stream(s))[0].event_id for s in ("warm", "good")}
+    assert set(await times_seen(engine)) == kept, "the group's first try, rolled back, left rows behind"
 
 
 async def test_a_connection_lost_before_its_guess_committed_is_written_again_once(store: EventStore, engine: AsyncEngine) -> None:
