@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Compiled
 from .store.inline import writes_only
 from .store.plans import Also
 from .store.tables import Ledger
@@ -40,6 +41,7 @@ class KeyRing:
         if not master_key_b64:
             raise ValueError("a master key is required to keep personal data")
         self.table = ledger.person_keys
+        self._keep = Compiled(insert(self.table).values(person_id=bindparam("person_id"), wrapped_key=bindparam("wrapped_key")))
         self._master = AESGCM(base64.b64decode(master_key_b64))
         self._blind_key = hmac.new(base64.b64decode(master_key_b64), b"profset blind index", hashlib.sha256).digest()
 
@@ -60,7 +62,7 @@ class KeyRing:
 
         @writes_only
         async def keep(conn: AsyncConnection) -> None:
-            await conn.execute(insert(self.table).values(row))
+            await self._keep.run(conn, row)
 
         return sealed, keep
 
