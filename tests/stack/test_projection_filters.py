@@ -83,6 +83,7 @@ class Unread:
         return Untouchable()
 
     sync_connection = None  # so the psycopg connection is asked for as on a connection not yet opened
+    autocommit = False  # as a projector's connection is
 
     def in_transaction(self) -> bool:
         return True
