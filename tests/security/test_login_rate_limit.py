@@ -1,15 +1,41 @@
-"""Sign-in is rate-limited per username: after five wrong passwords even the right one answers 429 for a while."""
+"""Sign-in is rate-limited per username: after five wrong passwords even the right one answers 429 for a while; and
+a burst of sign-ins checks only a few passwords at a time, each check holding 64 MiB."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from pathlib import Path
 from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import mini_stack, record
 
+from gateway import accounts
 from profset.testing import ADMIN_PASSWORD, Keys
+
+
+class Overlapping(PasswordHasher):
+    """The real hasher, counting how many checks run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = self.most = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return super().verify(hash, password)
+        finally:
+            with self._lock:
+                self.running -= 1
 
 
 async def test_guessing_a_password_is_stopped_with_429(database_url: str, nats_server: Any, keys: Keys) -> None:
@@ -42,3 +68,18 @@ async def test_every_answer_carries_the_security_headers(database_url: str, nats
     for reply in answers:
         assert reply.headers["X-Content-Type-Options"] == "nosniff", reply.url
         assert reply.headers["X-Frame-Options"] == "DENY" and reply.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_a_burst_of_sign_ins_checks_two_passwords_at_a_time(
+    database_url: str, nats_server: Any, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hasher = Overlapping()
+    monkeypatch.setattr(accounts, "HASHER", hasher)
+    async with mini_stack(database_url, nats_server, keys) as mini:
+        burst = [
+            mini.http.post("/api/v1/auth/token", data={"username": name, "password": ADMIN_PASSWORD})
+            for name in ["admin"] * 6 + ["nobody"] * 4  # an unknown name is checked against a decoy, as slowly
+        ]
+        answers = [reply.status_code for reply in await asyncio.gather(*burst)]
+    assert sorted(answers) == [200] * 6 + [401] * 4
+    assert hasher.most == 2, f"{hasher.most} checks at once (GATEWAY_PASSWORD_HASHES_AT_ONCE is 2)"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,8 +24,9 @@ from kit.tokens import Actor, Role
 from .domain.users import decide_create
 from .tables import users
 
-HASHER = PasswordHasher()
+HASHER = PasswordHasher()  # argon2id, RFC 9106's low-memory profile: 64 MiB held while each hash runs
 SYSTEM = Actor("system", Role.ADMIN, None)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,19 @@ async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
 class Accounts:
     """The gateway's accounts."""
 
-    def __init__(self, store: EventStore, engine: AsyncEngine) -> None:
+    def __init__(self, store: EventStore, engine: AsyncEngine, hashes_at_once: int = 2) -> None:
         self.store, self.engine = store, engine
+        # a few threads of its own, so a burst of sign-ins queues rather than holding 64 MiB each at once (the
+        # default pool would run six, a third of a gigabyte, enough for the orchestrator to kill the gateway)
+        self._hashing = ThreadPoolExecutor(hashes_at_once, thread_name_prefix="password-hash")
+
+    async def _hashed(self, work: Callable[..., T], *args: str) -> T:
+        """Runs a password hash (or check) off the event loop, in the bounded pool."""
+        return await asyncio.get_running_loop().run_in_executor(self._hashing, work, *args)
 
     async def create(self, actor: Actor, username: str, password: str, role: Role, org_id: str | None, meta: Meta) -> Committed:
         """Creates an account; the password is kept only as an argon2id hash."""
-        hashed = await asyncio.to_thread(HASHER.hash, password)
+        hashed = await self._hashed(HASHER.hash, password)
         stream = f"user-{username}"
         _, version = await self.store.load(stream, _EXISTS)
         events = decide_create(version > 0, actor, username, role, org_id, hashed)
@@ -93,9 +103,9 @@ class Accounts:
         """The account if the password matches; the same slow check runs for unknown names too."""
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.username == username))).first()
-        hashed = row.password_hash if row is not None else _decoy()
+        hashed = row.password_hash if row is not None else await self._hashed(_decoy)
         try:
-            await asyncio.to_thread(HASHER.verify, hashed, password)
+            await self._hashed(HASHER.verify, hashed, password)
         except (VerificationError, InvalidHashError):
             return None
         return None if row is None else Account(row.username, Role(row.role), row.org_id)

@@ -59,7 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             engine=engine,
             nc=nc,
             store=store,
-            accounts=accounts.Accounts(store, engine),
+            accounts=accounts.Accounts(store, engine, settings.password_hashes_at_once),
             client=RequestClient(nc, timeout=settings.request_timeout),
             signer=Signer(settings.token_private_key, settings.token_audience),
             verifier=Verifier(settings.token_public_key, settings.token_audience),

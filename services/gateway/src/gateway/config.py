@@ -26,3 +26,6 @@ class GatewaySettings(ServiceSettings):
         1024 * 1024, ge=1024, description="The largest request body but an attachment upload; a larger one answers 413"
     )
     request_timeout: float = Field(10.0, description="Seconds to wait for a service's reply")
+    password_hashes_at_once: int = Field(
+        2, ge=1, description="Passwords hashed or checked at once (sign-ins, new accounts); each holds 64 MiB meanwhile"
+    )
