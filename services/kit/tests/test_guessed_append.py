@@ -20,13 +20,13 @@ from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, 
 def round_trips(store: EventStore) -> list[int]:
     """Counts the pipelines the store syncs (each one round trip)."""
     counted = [0]
-    raw = store._raw
+    raw = store._groups._raw
 
     async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         counted[0] += 1
         return await raw(*args, **kwargs)
 
-    store._raw = counting  # type: ignore[method-assign]
+    store._groups._raw = counting  # type: ignore[method-assign]
     return counted
 
 
@@ -73,7 +73,7 @@ async def test_a_command_done_by_another_writer_answers_its_reply(store: EventSt
     await store.append("s", [headcount("a", 1)], expected_version=0)
     first = await other.append("t", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     await other.append("u", [headcount("a", 1)], expected_version=0)
-    store._forecast.position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
+    store._groups.forecast.position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
     again = await store.append("v", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     assert again.repeated and again.reply == first.reply
     assert await store.read_stream("v") == []
@@ -149,18 +149,18 @@ async def test_a_connection_lost_before_its_guess_committed_is_written_again_onc
 async def test_a_connection_lost_after_its_guess_committed_answers_what_was_written(
     store: EventStore, engine: AsyncEngine
 ) -> None:
-    raw, lost = store._raw, []
+    raw, lost = store._groups._raw, []
 
     async def losing_the_answer(conn, statements, between=None, tail=()):  # type: ignore[no-untyped-def]
         row = await raw(conn, statements, between, tail)
-        if not lost and any(s == (store._sql.guard, s[1]) for s in statements if isinstance(s, tuple)):
+        if not lost and any(s == (store._groups.sql.guard, s[1]) for s in statements if isinstance(s, tuple)):
             lost.append(True)
             await (await conn.get_raw_connection()).driver_connection.close()  # the answer never comes
             raise OperationalError("COMMIT", {}, Exception("the server closed the connection"))
         return row
 
     await store.append("warm", [headcount("a", 1)], expected_version=0)
-    store._raw = losing_the_answer  # type: ignore[method-assign]
+    store._groups._raw = losing_the_answer  # type: ignore[method-assign]
     appended = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     assert lost and appended.version == 1 and not appended.repeated
     assert len(await store.read_stream("s")) == 1 and len(await times_seen(engine)) == 2
