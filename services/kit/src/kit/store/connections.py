@@ -34,13 +34,18 @@ async def discard(conn: AsyncConnection | None, *, keep: bool) -> AsyncConnectio
         return None
     if keep:
         with contextlib.suppress(Exception):
-            await conn.rollback()
-            raw = (await conn.get_raw_connection()).driver_connection
-            if raw is not None:
-                await raw.rollback()  # the pipelined statements may have begun a transaction SQLAlchemy never saw
+            await roll_back(conn)
             return conn
     with contextlib.suppress(Exception):
         await conn.invalidate()  # a connection that failed mid-group is not handed to anyone else
     with contextlib.suppress(Exception):
         await conn.close()
     return None
+
+
+async def roll_back(conn: AsyncConnection) -> None:
+    """Rolls back SQLAlchemy's transaction and psycopg's own: a pipeline's BEGIN begins one SQLAlchemy never saw."""
+    await conn.rollback()
+    raw = (await conn.get_raw_connection()).driver_connection
+    if raw is not None:
+        await raw.rollback()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..db import driver, wrapped
-from .connections import broken, connect, discard
+from .connections import broken, connect, discard, roll_back
 from .forecast import Checked, Forecast
 from .inline import InlineProjection, deferrable, project_all
 from .plans import Also, Pending, Plan, Repeated, plan_group
@@ -91,8 +91,7 @@ class GroupWriter:
         except Exception:
             if len(group) == 1:
                 raise
-            await conn.rollback()
-            await (await driver(conn)).rollback()  # the pipeline's BEGIN, which SQLAlchemy never saw
+            await roll_back(conn)
             return await self._one_by_one(conn, group, learnt)
         learnt.update(plan.versions)
         return plan.outcomes
