@@ -16,10 +16,10 @@ from kit.tokens import Actor, Role, Signer
 from profset.testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams
 
 
-async def as_service(stack: Stack, nc: Any, verb: str, payload: dict) -> Any:
+async def as_service(stack: Stack, nc: Any, verb: str, payload: dict, command_id: str | None = None) -> Any:
     """What a sending service gets from contacts (the notifications service asks like this)."""
     token = Signer(stack.keys.private).sign(Actor("notifications", Role.SERVICE, None), clock.now(), 60)
-    reply = await RequestClient(nc).request("contacts", verb, payload, token=token)
+    reply = await RequestClient(nc).request("contacts", verb, payload, token=token, command_id=command_id)
     assert reply.ok, reply.error
     return reply.data
 
@@ -71,14 +71,22 @@ async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdr
     too_many = await RequestClient(nc).request("contacts", "usable_addresses_of", {"person_ids": [pid] * 101}, token=admin_token)
     assert not too_many.ok and too_many.error is not None and too_many.error.details[0].field == "person_ids"
 
+    consent = {"given_at": "2026-01-10", "method": "written"}
+    home_email = {"kind": "personal_email", "value": "i@mail.ru", "consent": consent}
+    home = await post(stack, hw, f"/api/v1/people/{pid}/contact-points", home_email)
+    gone = await stack.http.post(f"/api/v1/contact-points/{home['id']}/consent-withdrawal", json={}, headers=h)
+    assert gone.status_code == 200, gone.text
     too_soon = await as_service(stack, nc, "erase_withdrawn", {})
     assert too_soon == {"erased": []}, "erased only after the grace period"
     later = (clock.today(stack.services["contacts"].settings.tz) + timedelta(days=30)).isoformat()  # the union's day, not UTC's
-    assert await as_service(stack, nc, "erase_withdrawn", {"today": later}) == {"erased": [mobile["id"]]}
+    # one command erases both: each address's append is its own, not a repeat of the first under the command's id
+    swept = await as_service(stack, nc, "erase_withdrawn", {"today": later}, command_id="sweep-1")
+    assert sorted(swept["erased"]) == sorted([mobile["id"], home["id"]])
     points = await get(stack, h, f"/api/v1/people/{pid}/contact-points")
     assert [(c["kind"], c["erased"], c["value"]) for c in points] == [
         ("work_email", False, "ivanov@verf.ru"),
         ("mobile", True, None),
+        ("personal_email", True, None),
     ]
     assert work["duplicates"] == []
     assert await plaintext_in_tables(stack.database_url, forms("9123456789")) == []

@@ -102,3 +102,43 @@ async def test_keys_made_with_concurrent_appends_go_together_and_a_duplicate_fai
     assert events == 6, "the duplicate's append alone failed"
     for pid, (sealed, _) in list(made.items())[1:]:
         assert open_field(keys[pid], pid, sealed["name"] or "") == f"Человек {pid[1:]}"
+
+
+def test_a_key_made_here_is_handed_to_one_read_model_once_and_not_when_made_twice() -> None:
+    ring = KeyRing(LEDGER, generate_master_key(), remember=2)
+    sealed, _ = ring.sealed_anew("p1", {"name": "Первый"})
+    assert ring.made("p1") and not ring.made("p2")
+    taken = ring.take_made(["p1", "p2"])
+    assert list(taken) == ["p1"] and open_field(taken["p1"], "p1", sealed["name"] or "") == "Первый"
+    assert ring.take_made(["p1"]) == {} and not ring.made("p1"), "handed out once: a second reader reads the table"
+    ring.sealed_anew("p2", {"name": "Второй"})
+    ring.sealed_anew("p2", {"name": "Чужой"})
+    assert not ring.made("p2"), "two keys made for one person: only the table knows which was kept"
+    for pid in ("p3", "p4", "p5"):
+        ring.sealed_anew(pid, {"name": pid})
+    assert [ring.made(p) for p in ("p3", "p4", "p5")] == [False, True, True], "keys of appends that failed age out"
+
+
+async def test_a_read_model_that_took_a_made_key_on_a_failed_guess_reads_it_back_on_the_next_try(engine) -> None:  # type: ignore[no-untyped-def]
+    ring = KeyRing(LEDGER, generate_master_key())
+    given: list[bytes | None] = []
+
+    class ReadsUnlessMade:  # as the registry's people read model: pipelined while the keys were made here
+        writes_only = True
+
+        def reads_if(self, recorded) -> bool:  # type: ignore[no-untyped-def]
+            return not ring.made("p1")
+
+        async def __call__(self, conn, recorded) -> None:  # type: ignore[no-untyped-def]
+            if any(r.stream_id == "person-p1" for r in recorded):
+                given.append((ring.take_made(["p1"]) or await ring.keys(conn, ["p1"])).get("p1"))
+
+    store = EventStore(engine, LEDGER, "registry", inline=[ReadsUnlessMade()])
+    await store.append("warm", [headcount("o", 1)], expected_version=0)
+    await EventStore(engine, LEDGER, "registry").append("other", [headcount("o", 1)], expected_version=0)
+    sealed, keep = ring.sealed_anew("p1", {"name": "Первый"})
+    await store.append_batch([Batch("person-p1", [headcount("o", 1)], 0)], also=keep)  # foreseen, refused, checked
+    async with engine.connect() as conn:
+        kept = (await ring.keys(conn, ["p1"]))["p1"]
+    assert given == [kept, kept], "the guess took the made key; the checked write read the one its `also` kept"
+    assert open_field(kept, "p1", sealed["name"] or "") == "Первый"

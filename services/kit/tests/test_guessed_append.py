@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.db import run_raw
-from kit.store import EventStore, Recorded
+from kit.store import Batch, EventStore, Recorded
 from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
 
 
@@ -182,3 +182,18 @@ async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(stor
     assert trips[0] == 1, "pipelined while it only writes"
     await store.append("s", [headcount("reads", 3)], expected_version=2)
     assert counts == [2] and trips[0] == 3, "run on its own, before the events, when it reads"
+
+
+async def test_an_also_that_only_writes_goes_in_the_same_round_trip(store: EventStore, engine: AsyncEngine) -> None:
+    @writes_only
+    async def keeps_a_row(conn: AsyncConnection) -> None:
+        await run_raw(conn, "INSERT INTO kit_test.seen VALUES ('also', 'o', 0, 1)", ())
+
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    appended = await store.append_batch([Batch("s", [headcount("a", 2)], 1)], also=keeps_a_row)
+    assert trips[0] == 1 and appended.version == 2
+    assert (await times_seen(engine))["also"] == 1
+    with pytest.raises(VersionConflict):  # nothing of an append that fails stays, its `also` included
+        await store.append_batch([Batch("s", [headcount("a", 3)], 1)], also=keeps_a_row)
+    assert (await times_seen(engine))["also"] == 1 and len(await store.read_stream("s")) == 2

@@ -10,6 +10,7 @@ import pytest
 from kit_helpers import LEDGER, headcount, metadata
 
 from contracts.registry import ReportHeadcount
+from kit.errors import conflict
 from kit.projection import Projection
 from kit.rpc import Context, RequestClient, Verb
 from kit.service import Runtime, Service, Wiring
@@ -32,6 +33,11 @@ def wire(rt: Runtime) -> Wiring:
             c.org_id, [headcount(c.org_id, c.members)], expected_version=None, meta=ctx.meta, data={"ok": 1}
         )
 
+    async def open_once(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
+        if (await store.load(c.org_id, total))[1]:
+            raise conflict(f"{c.org_id} is open already")
+        return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=0, meta=ctx.meta)
+
     async def get_total(c: ReportHeadcount, ctx: Context) -> dict[str, int]:
         return {"total": (await store.load(c.org_id, total))[0], "by": ctx.actor.username}  # type: ignore[dict-item]
 
@@ -39,7 +45,11 @@ def wire(rt: Runtime) -> Wiring:
         return None
 
     return Wiring(
-        verbs={"record": Verb(ReportHeadcount, record, command=True), "total": Verb(ReportHeadcount, get_total, command=False)},
+        verbs={
+            "record": Verb(ReportHeadcount, record, command=True),
+            "open": Verb(ReportHeadcount, open_once, command=True),
+            "total": Verb(ReportHeadcount, get_total, command=False),
+        },
         projections=[Projection("contacts_feed", "contacts", ignore)],
     )
 
@@ -59,6 +69,22 @@ async def test_a_command_answers_ok_with_its_positions_and_a_repeat_gets_the_sam
     assert first.ok and first.positions == {"registry": 1} and again == first
     total = await client.request("registry", "total", body, token=keys.token(username="ann"), min_positions=first.positions)
     assert total.data == {"total": 5, "by": "ann"}
+
+
+async def test_a_repeat_its_handler_now_refuses_gets_the_first_reply_and_another_request_with_its_key_conflicts(
+    service,
+    nc,
+    keys: Keys,  # type: ignore[no-untyped-def]
+) -> None:
+    client = RequestClient(nc)
+    body = {"org_id": "o2", "members": 3}
+    first = await client.request("registry", "open", body, token=keys.token(), command_id="open-1")
+    again = await client.request("registry", "open", body, token=keys.token(), command_id="open-1")
+    assert first.ok and again == first, "the first run opened it: the handler refuses, the reply stands"
+    fresh = await client.request("registry", "open", body, token=keys.token(), command_id="open-2")
+    assert fresh.error is not None and fresh.error.code == "conflict" and "open already" in fresh.error.message
+    other = await client.request("registry", "open", {**body, "members": 4}, token=keys.token(), command_id="open-1")
+    assert other.error is not None and other.error.code == "conflict" and "Idempotency-Key" in other.error.message
 
 
 async def test_without_a_valid_token_the_request_is_unauthenticated(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]

@@ -37,13 +37,16 @@ def generate_master_key() -> str:
 class KeyRing:
     """Per-person keys of one service; every call takes the caller's connection, so it joins its transaction."""
 
-    def __init__(self, ledger: Ledger, master_key_b64: str) -> None:
+    def __init__(self, ledger: Ledger, master_key_b64: str, remember: int = 1024) -> None:
         if not master_key_b64:
             raise ValueError("a master key is required to keep personal data")
         self.table = ledger.person_keys
         self._keep = Compiled(insert(self.table).values(person_id=bindparam("person_id"), wrapped_key=bindparam("wrapped_key")))
         self._master = AESGCM(base64.b64decode(master_key_b64))
         self._blind_key = hmac.new(base64.b64decode(master_key_b64), b"profset blind index", hashlib.sha256).digest()
+        # keys `sealed_anew` made, until the read model of their append takes them: it need not read them back
+        self._made: dict[str, bytes] = {}
+        self._remember = remember
 
     async def seal_many(
         self, conn: AsyncConnection, people: Mapping[str, Mapping[str, str | None]]
@@ -59,12 +62,25 @@ class KeyRing:
         key = AESGCM.generate_key(bit_length=256)
         sealed = seal_fields(key, person_id, fields)
         row = {"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}
+        if self._made.pop(person_id, None) is None:  # made twice, neither is sure to be kept: the table tells
+            self._made[person_id] = key
+        if len(self._made) > self._remember:  # appends that failed never took theirs: the oldest go
+            del self._made[next(iter(self._made))]
 
         @writes_only
         async def keep(conn: AsyncConnection) -> None:
             await self._keep.run(conn, row)
 
         return sealed, keep
+
+    def made(self, person_id: str) -> bool:
+        """Whether this key ring made the person's key lately and no read model has taken it yet."""
+        return person_id in self._made
+
+    def take_made(self, person_ids: Iterable[str]) -> dict[str, bytes]:
+        """The keys of these people that `sealed_anew` made here, each handed out once: to the read model of the
+        append that keeps it, which would otherwise read back what the same transaction just wrote."""
+        return {p: key for p in person_ids if (key := self._made.pop(p, None)) is not None}
 
     async def _keys_for(self, conn: AsyncConnection, person_ids: list[str]) -> dict[str, bytes]:
         rows = await conn.execute(
@@ -123,6 +139,7 @@ class KeyRing:
 
     async def destroy(self, conn: AsyncConnection, person_id: str) -> None:
         """Destroys the person's key for good (an erasure); later encrypts are refused."""
+        self._made.pop(person_id, None)
         stmt = pg_insert(self.table).values(person_id=person_id, wrapped_key=None, destroyed_at=func.now())
         await conn.execute(stmt.on_conflict_do_nothing())
         await conn.execute(

@@ -119,16 +119,21 @@ class Dispatcher:
             causation_id=command_id,
             actor=actor.username,
         )
-        if command_id is not None and (stored := await self.store.stored_reply(command_id)) is not None:
-            if stored[0] != meta.fingerprint:
-                raise conflict("this Idempotency-Key was already used for a different request")
-            return stored[1]
         # commands wait too: a command may be decided on another context's facts the caller just wrote
         wanted = _min_positions(headers.get(RequestHeader.MIN_POSITIONS))
         if wanted and not await self.wait_for(wanted, self.read_wait):
             raise unavailable("read models have not caught up with min_positions yet; retry")
         context = Context(actor=actor, meta=meta, today=now.astimezone(self.tz).date(), now=now, tz=self.tz)
-        result = await verb.handler(payload, context)
+        try:
+            result = await verb.handler(payload, context)
+        except Refused:
+            # a repeat is run again rather than looked up first, a read per command: its append finds the command id
+            # done and answers the first reply; one its first run now makes the handler refuse answers it here
+            if command_id is None or (stored := await self.store.stored_reply(command_id)) is None:
+                raise
+            if stored[0] != meta.fingerprint:
+                raise conflict("this Idempotency-Key was already used for a different request") from None
+            return stored[1]
         if isinstance(result, Committed):
             return result.reply
         return Reply(ok=True, data=result).model_dump(mode="json", exclude_none=True)

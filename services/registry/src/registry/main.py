@@ -70,7 +70,7 @@ def wire(rt: Runtime) -> Wiring:
 
 def inline_projections(keyring: KeyRing) -> list[InlineProjection]:
     """The registry's read models, updated in each append's transaction."""
-    return [tree_projection.apply, PeopleProjection(keyring).apply, facts_projection.apply]
+    return [tree_projection.apply, PeopleProjection(keyring), facts_projection.apply]
 
 
 def create_service(settings: RegistrySettings | None = None) -> Service:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,7 +131,8 @@ class ContactHandlers:
         """The PD1 sweep on demand (admins and services)."""
         if ctx.actor.role not in (Role.ADMIN, Role.SERVICE):
             raise forbidden("only an admin may run the erasure sweep")
-        return {"erased": await self.sweep(c.today or ctx.today, ctx.meta)}
+        # each address's erasure is an append of its own: under the command's id all but the first would be repeats
+        return {"erased": await self.sweep(c.today or ctx.today, replace(ctx.meta, command_id=None))}
 
     async def sweep(self, today: date, meta: Meta = SWEEPER) -> list[str]:
         """Erases every address whose consent was withdrawn at least the grace period before `today`."""

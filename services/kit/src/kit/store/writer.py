@@ -97,9 +97,9 @@ class GroupWriter:
         return plan.outcomes
 
     def _foresee(self, group: list[Pending]) -> Plan | None:
-        """The group's plan on the writer's forecast, if it has one and every append stands on it, with events,
-        read models that only write and nothing else to run in the transaction."""
-        if any(p.also is not None for p in group):
+        """The group's plan on the writer's forecast, if it has one and every append stands on it, with events and
+        nothing in the transaction but writes (read models and `also`s alike)."""
+        if any(p.also is not None and not getattr(p.also, "writes_only", False) for p in group):
             return None
         guess = self.forecast.guess(b for p in group for b in p.batches)
         if guess is None:
@@ -191,25 +191,30 @@ class GroupWriter:
         model reads the ledger, so the events may follow them inside the transaction."""
         everything = plan.everything
         deferred = [project for project in self.inline if deferrable(project, everything)]
-        # first, so that a read model may read what they wrote (a new person's key); those that only write go in
-        # one pipeline, a round trip for the group rather than one each
+        readers = [project for project in self.inline if project not in deferred]
+        # `also`s first, so that a read model may read what they wrote (a new person's key); those that only write
+        # go in one pipeline, a round trip for the group rather than one each: the events' own, if nothing reads
         alsos = [p.also for p, _, _ in plan.written if p.also is not None]
         piped = [also for also in alsos if getattr(also, "writes_only", False)]
         for also in alsos:
             if also not in piped:
                 await also(conn)
-        if piped:
+        if piped and readers:
             await self._raw(conn, (), between=lambda: _run_all(piped, conn))
-        for project in self.inline:
-            if project not in deferred:
-                await project(conn, everything)
+            piped = []
+        for project in readers:
+            await project(conn, everything)
+
+        async def between() -> None:
+            await _run_all(piped, conn)
+            await project_all(deferred, conn, everything)
 
         def tail() -> list[_Statement]:
             # built once the checks are on their way: the server works through them while the client dumps the rows
             insert: list[_Statement] = [(self.sql.insert, insert_params(plan.written))] if plan.written else []
             return [*insert, (then, None)]
 
-        await self._raw(conn, first, between=lambda: project_all(deferred, conn, everything), tail=tail)
+        await self._raw(conn, first, between=between, tail=tail)
 
     async def _raw(
         self,

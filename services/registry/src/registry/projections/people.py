@@ -17,24 +17,30 @@ from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
 from kit.crypto import KeyRing, open_field
 from kit.store import Recorded
-from kit.store.eventstore import writes_only_unless
 from kit.store.inserts import Inserts
 
 from ..tables import memberships, officers, people, person_search, trainings
 
 
 class PeopleProjection:
-    """Applies person, member and officer events."""
+    """Applies person, member and officer events; an inline projection (`kit.store.inline`) that only writes, unless
+    it must read the key of a person it registers: the event store then runs it before its pipeline."""
+
+    writes_only = True
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
 
-    # reads only the keys of people it registers: otherwise the event store pipelines it with its own writes
-    @writes_only_unless(lambda recorded: any(isinstance(r.event, PersonRegistered) for r in recorded))
-    async def apply(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+    def reads_if(self, recorded: Sequence[Recorded]) -> bool:
+        """Whether it reads keys for these: a registered person whose key this service did not just make (a rebuild)."""
+        return any(isinstance(r.event, PersonRegistered) and not self.keyring.made(r.event.person_id) for r in recorded)
+
+    async def __call__(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         """Applies a batch of the registry's own events (others are ignored)."""
         registered = [r.event.person_id for r in recorded if isinstance(r.event, PersonRegistered)]
-        keys = await self.keyring.keys(conn, registered) if registered else {}
+        keys = self.keyring.take_made(registered)
+        if unknown := [p for p in registered if p not in keys]:
+            keys |= await self.keyring.keys(conn, unknown)
         rows = Inserts()
         for r in recorded:
             at = {"position": r.position, "recorded_at": r.recorded_at}
