@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Compiled
 from .store.tables import Ledger
 
 
@@ -26,7 +27,8 @@ class Backlog:
         self._checkpoint = select(c.position).where(*ours).with_for_update()
         on_ours = (p.consumer == c.consumer) & (p.source == c.source)
         joined = self.checkpoints.outerjoin(self.pending, on_ours)
-        self._state = (
+        # the two statements of every batch run straight on psycopg: SQLAlchemy's path cost more than the query
+        self._state = Compiled(
             select(c.position.label("checkpoint"), p.position, p.aggregate_id, p.status)
             .select_from(joined)
             .where(*ours)
@@ -36,8 +38,10 @@ class Backlog:
         upsert = pg_insert(self.checkpoints).values(
             consumer=bindparam("consumer"), source=bindparam("source"), position=bindparam("position")
         )
-        self._advance = upsert.on_conflict_do_update(
-            index_elements=[c.consumer, c.source], set_={"position": upsert.excluded.position, "updated_at": text("now()")}
+        self._advance = Compiled(
+            upsert.on_conflict_do_update(
+                index_elements=[c.consumer, c.source], set_={"position": upsert.excluded.position, "updated_at": text("now()")}
+            )
         )
         self._forget = delete(self.pending).where(*self._mine(), p.position == bindparam("at"))
 
@@ -51,13 +55,13 @@ class Backlog:
 
     async def state(self, conn: AsyncConnection) -> tuple[int, Sequence[Any]]:
         """The checkpoint (its row locked for the transaction) and the open rows, in one round trip."""
-        found = (await conn.execute(self._state, self._me)).all()
+        found = await self._state.rows(conn, self._me)
         if not found:  # no checkpoint yet (and so nothing kept either, as both are written together)
             return 0, await self.open_rows(conn)
         return int(found[0].checkpoint), [r for r in found if r.position is not None]
 
     async def advance(self, conn: AsyncConnection, position: int) -> None:
-        await conn.execute(self._advance, {"consumer": self.consumer, "source": self.source, "position": position})
+        await self._advance.run(conn, {"consumer": self.consumer, "source": self.source, "position": position})
 
     async def open_rows(self, conn: AsyncConnection) -> Sequence[Any]:
         """(position, aggregate_id, status) of everything not applied yet."""

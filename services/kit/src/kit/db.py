@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.rows import namedtuple_row
 from sqlalchemy import ARRAY, Text, any_, bindparam, event
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
@@ -122,6 +123,18 @@ class Compiled:
     async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
         """Runs it with `params`, in the connection's transaction (begun if none is)."""
         await run_raw(conn, self.sql, params)
+
+    async def rows(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
+        """Runs a query with `params`, in the connection's transaction (begun if none is); its rows, as named tuples."""
+        raw = await driver(conn)
+        if not raw.autocommit and not conn.in_transaction():
+            await conn.begin()
+        try:
+            cur = raw.cursor(row_factory=namedtuple_row)
+            await cur.execute(self.sql, params)
+            return await cur.fetchall()
+        except psycopg.Error as e:
+            raise wrapped(self.sql, (), e) from e
 
 
 async def run_raw(conn: AsyncConnection, sql: str, params: Mapping[str, Any] | Sequence[Any]) -> None:
