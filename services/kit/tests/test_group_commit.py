@@ -129,3 +129,20 @@ async def test_a_group_written_one_by_one_after_a_failure_is_committed(store: Ev
     )
     other = EventStore(engine, LEDGER, "registry")  # another writer sees the good append: it was committed
     assert len(await other.read_stream("good")) == 1 and await other.read_stream("bad") == []
+
+
+async def test_under_load_the_writer_waits_for_appends_a_moment_behind_and_a_lone_append_never_waits(engine) -> None:  # type: ignore[no-untyped-def]
+    store = EventStore(engine, LEDGER, "registry", gather=30.0)
+    commits = commits_of(store)
+    await asyncio.wait_for(store.append("lone", [headcount("a", 1)], expected_version=0), 10)  # it would wait 30 s
+    await asyncio.wait_for(store.append("lone", [headcount("a", 2)], expected_version=1), 10)
+    await asyncio.gather(*(store.append(f"pair{i}", [headcount("a", i)], expected_version=0) for i in range(2)))
+    assert commits[0] == 3, "alone, then a pair queued together: nothing waited"
+    store._gather_for = 0.3  # the pair was company: the next group waits this long for more
+
+    async def a_moment_behind(i: int) -> Committed:
+        await asyncio.sleep(0.01 * i)
+        return await store.append(f"late{i}", [headcount("a", i)], expected_version=0)
+
+    late = await asyncio.gather(*(a_moment_behind(i) for i in range(3)))
+    assert commits[0] == 4 and all(r.version == 1 for r in late), "three appends 10 ms apart share one group"

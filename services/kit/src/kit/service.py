@@ -120,7 +120,7 @@ class Service:
         )
         keyring = KeyRing(self.ledger, settings.master_key) if settings.master_key else None
         runtime = Runtime(settings, engine, self.ledger, nc, keyring, RequestClient(nc))
-        store = EventStore(engine, self.ledger, self.name)
+        store = EventStore(engine, self.ledger, self.name, gather=settings.group_commit_wait_seconds)
         runtime.store = store
         wiring = self.wire(runtime)
         store.inline = list(wiring.inline)

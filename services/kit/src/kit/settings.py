@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the stream the relay creates (3 on a NATS cluster)")
     read_wait_seconds: float = Field(5.0, description="How long a query waits for min_positions")
+    group_commit_wait_seconds: float = Field(
+        0.005, ge=0, le=0.1, description="Under load, how long the store's writer waits for more appends to join a group"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -60,14 +60,16 @@ class EventStore(Streams):
         cache_size: int = 1024,
         group_limit: int = 64,
         linger: float = 1.0,
+        gather: float = 0.0,
     ) -> None:
         super().__init__(engine, ledger, cache_size)
         self.context = context
         self.on_commit: list[Callable[[], None]] = []
         self._queue: list[Pending] = []
         self._writer: asyncio.Task[None] | None = None
-        self._group_limit, self._linger = group_limit, linger
+        self._group_limit, self._linger, self._gather_for = group_limit, linger, gather
         self._more = asyncio.Event()
+        self._last_group = 0
         # one lock key per schema: appends of a service are serialised, so commit order is position order
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._groups = GroupWriter(engine, self._sql, self._lock_key, context, inline)
@@ -157,14 +159,22 @@ class EventStore(Streams):
                         self._writer = None  # no await from the check to here: the next append starts a new writer
                         break
                     continue
+                await self._gather()
                 group, self._queue = self._queue[: self._group_limit], self._queue[self._group_limit :]
                 group = [p for p in group if not p.done.done()]  # a caller cancelled before its turn writes nothing
+                self._last_group = len(group)
                 if group:
                     conn = await self._commit_group(conn, group)
         finally:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
+
+    async def _gather(self) -> None:
+        """Under load (the last group had company), waits a moment for the appends other tasks are about to make:
+        a group then shares its commit, lock and statements among more appends. A lone append never waits."""
+        if self._gather_for and self._last_group > 1 and len(self._queue) < self._group_limit:
+            await asyncio.sleep(self._gather_for)
 
     async def _commit_group(self, conn: AsyncConnection | None, group: list[Pending]) -> AsyncConnection | None:
         """Writes a group in one transaction; returns the connection to keep (None if it was lost)."""
