@@ -122,8 +122,8 @@ class Streams:
         return [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
 
     async def stored_reply(self, command_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The fingerprint and reply of a command already done, if it was. Every command asks before it is decided,
-        so the ids asked at once share one read, begun after they asked (`Rounds`)."""
+        """The fingerprint and reply of a command already done, if it was (asked of a repeat, found by its append or
+        refused by its handler); the ids asked at once share one read, begun after they asked (`Rounds`)."""
         self._asked.append(command_id)
         replies = await self._rounds.run(REPLIES, self._read_replies)
         return replies.get(command_id)
