@@ -176,3 +176,13 @@ async def test_concurrent_loads_of_a_kept_state_share_a_read_but_never_one_begun
     assert {await t for t in first} == {(1, 1)}
     assert {await t for t in late} == {(11, 2)}, "a load asked after a write sees it, though a round was in flight"
     assert len(reads) == 2, "each group of concurrent loads shared one read"
+
+
+async def test_a_kept_state_is_the_one_last_loaded_and_nothing_is_read_for_it(store: EventStore) -> None:
+    fold = Fold(0, lambda t, e: t + e.members, cached=True)  # type: ignore[attr-defined]
+    assert store.kept("s", fold) is None, "never loaded"
+    await store.append("s", [headcount("a", 2)], expected_version=0)
+    assert await store.load("s", fold) == (2, 1)
+    await store.append("s", [headcount("a", 3)], expected_version=1)
+    assert store.kept("s", fold) == (2, 1), "as last loaded: an append confirms its version, or decides again"
+    assert store.kept("s", Fold(0, fold.evolve)) is None, "an uncached fold keeps nothing"

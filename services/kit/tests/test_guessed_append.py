@@ -197,3 +197,23 @@ async def test_an_also_that_only_writes_goes_in_the_same_round_trip(store: Event
     with pytest.raises(VersionConflict):  # nothing of an append that fails stays, its `also` included
         await store.append_batch([Batch("s", [headcount("a", 3)], 1)], also=keeps_a_row)
     assert (await times_seen(engine))["also"] == 1 and len(await store.read_stream("s")) == 2
+
+
+async def test_a_batch_of_no_events_holds_an_append_to_the_version_of_a_stream_it_was_decided_on(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    await store.append("tree", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    guarded = await store.append_batch([Batch("tree", [], 1), Batch("p1", [headcount("a", 1)], 0)])
+    assert guarded.version == 1 and trips[0] == 1, "foreseen: confirmed by the guard in the one round trip"
+    await EventStore(engine, LEDGER, "registry").append("tree", [headcount("a", 2)], expected_version=1)
+    with pytest.raises(VersionConflict):  # another writer moved it: the guard refuses, and so do the checks
+        await store.append_batch([Batch("tree", [], 1), Batch("p2", [headcount("a", 1)], 0)])
+    together = await asyncio.gather(
+        store.append("tree", [headcount("a", 3)], expected_version=2),
+        store.append_batch([Batch("tree", [], 2), Batch("p3", [headcount("a", 1)], 0)]),
+        return_exceptions=True,
+    )
+    assert isinstance(together[0], Committed) and isinstance(together[1], VersionConflict), "moved by its own group"
+    assert await store.read_stream("p2") == [] and await store.read_stream("p3") == []
+    assert [r.version for r in await store.read_stream("tree")] == [1, 2, 3]

@@ -82,6 +82,11 @@ class Streams:
             self._remember(key, state, version)
         return state, version
 
+    def kept(self, stream_id: str, fold: Fold[S]) -> tuple[S, int] | None:
+        """A cached stream's state and version as last loaded, reading nothing (None if not kept): for a decision
+        whose append confirms that version, with a `Batch` of no events at it, and is decided again if it moved."""
+        return self._cache.get((stream_id, id(fold))) if fold.cached else None
+
     async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
         it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each

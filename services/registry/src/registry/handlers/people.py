@@ -26,7 +26,7 @@ from ..domain.people import Person, Post
 from ..domain.tree import Tree
 from ..tables import officers
 from .org_facts import COUNCIL_FOLD, council_stream
-from .tree import TREE, TREE_FOLD, lineage
+from .tree import TREE, TREE_FOLD, lineage, on_the_kept_tree
 
 PERSON_FOLD = Fold(people.NOBODY, people.evolve)
 
@@ -50,33 +50,47 @@ class PeopleHandlers:
     async def admit_member(self, c: AdmitMember, ctx: Context) -> Committed:
         """Admits a new member to a primary org from `since` (default today)."""
         day, person_id = c.since or ctx.today, new_id()
-        t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
         fields = {
             "full_name": c.full_name,
             "birth_date": c.birth_date.isoformat() if c.birth_date else None,
             "position": c.position,
         }
-        sealed, keep_key = self.keyring.sealed_anew(person_id, fields)
-        events = people.decide_admit(t, person_id, c.org_id, sealed, day)
         data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
-        return await self._record(person_id, events, 0, ctx, data, keep_key)
+
+        async def attempt(t: Tree, tree_at: Batch) -> Committed:
+            require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+            sealed, keep_key = self.keyring.sealed_anew(person_id, fields)
+            events = people.decide_admit(t, person_id, c.org_id, sealed, day)
+            return await self._record(person_id, events, 0, ctx, data, keep_key, tree_at)
+
+        return await on_the_kept_tree(self.store, attempt)
 
     async def register_person(self, c: RegisterPerson, ctx: Context) -> Committed:
         """Records a person who is not a member (e.g. an editor) so other services can keep their contacts."""
         person_id = new_id()
-        t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
-        sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
-        events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
-        return await self._record(person_id, events, 0, ctx, {"id": person_id, "org_id": c.org_id}, keep_key)
+
+        async def attempt(t: Tree, tree_at: Batch) -> Committed:
+            require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
+            sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
+            events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
+            return await self._record(person_id, events, 0, ctx, {"id": person_id, "org_id": c.org_id}, keep_key, tree_at)
+
+        return await on_the_kept_tree(self.store, attempt)
 
     async def _record(
-        self, person_id: str, events: list[Event], version: int, ctx: Context, data: dict[str, Any], key: Also | None
+        self,
+        person_id: str,
+        events: list[Event],
+        version: int,
+        ctx: Context,
+        data: dict[str, Any],
+        key: Also | None,
+        tree_at: Batch | None = None,
     ) -> Committed:
-        """A person's events at `version`, with the key a new person's fields are sealed with, in one transaction."""
+        """A person's events at `version`, with the key a new person's fields are sealed with, in one transaction;
+        with `tree_at`, only if the tree still stands at the version they were decided on."""
         batch = Batch(person_stream(person_id), events, expected_version=version)
-        return await self.store.append_batch([batch], meta=ctx.meta, data=data, also=key)
+        return await self.store.append_batch([*([tree_at] if tree_at else []), batch], meta=ctx.meta, data=data, also=key)
 
     async def transfer_member(self, c: TransferMember, ctx: Context) -> Committed:
         """Moves a member's record to another primary org from `effective_on` (default today)."""

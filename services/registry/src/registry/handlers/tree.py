@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from contracts.registry import ChangeOrg, DissolveOrg, RegisterOrg, ReportHeadcount
 from kit.access import require
-from kit.errors import invalid, not_found
+from kit.errors import Refused, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Batch, Committed, EventStore, Fold
+from kit.store.eventstore import VersionConflict, retrying
 
 from ..domain import headcount, tree
 from ..domain.tree import Tree
@@ -27,6 +28,24 @@ def lineage(t: Tree, org_id: str, day: date) -> list[str]:
     if org is None:
         raise not_found("org", field="org_id")
     return t.lineage(org_id, max(day, org.registered_on))
+
+
+async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Awaitable[Committed]]) -> Committed:
+    """Runs `attempt` on the tree as last loaded, without reading it (a read a command), its append guarded by the
+    tree's version: `attempt` appends the `Batch` of no events it is given. If the tree moved since, here or in
+    another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh."""
+    kept = store.kept(TREE, TREE_FOLD)
+    if kept is not None:
+        try:
+            return await attempt(kept[0], Batch(TREE, [], expected_version=kept[1]))
+        except (VersionConflict, Refused):
+            pass
+
+    async def afresh() -> Committed:
+        t, version = await store.load(TREE, TREE_FOLD)
+        return await attempt(t, Batch(TREE, [], expected_version=version))
+
+    return await retrying(afresh)
 
 
 class Handlers:
