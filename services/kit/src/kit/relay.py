@@ -10,20 +10,20 @@ restart, a deleted stream or a stream behind the ledger all heal the same way: r
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.js.api import StorageType, StreamConfig
-from sqlalchemy import select, text
+from sqlalchemy import Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
+from .db import Compiled
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
 
@@ -109,6 +109,15 @@ class Relay:
         self.active = False
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
         self._lock_key = lock_key("relay", str(ledger.metadata.schema))
+        # the ledger's JSON as the server prints it, so an event is not decoded only to be encoded again to publish
+        events = ledger.events
+        columns = [c for c in events.c if c.name != "data"]
+        self._after = Compiled(
+            select(*columns, events.c.data.cast(Text).label("body"))
+            .where(events.c.position > bindparam("after"))
+            .order_by(events.c.position)
+            .limit(bindparam("n"))
+        )
 
     def notify(self) -> None:
         """Called after a local append commits, so publishing starts without waiting for the poll."""
@@ -181,10 +190,7 @@ class Relay:
         """Publishes the next committed events after the stream's tail; returns how many."""
         assert self._tail is not None
         position, seq = self._tail
-        events = self.ledger.events
-        rows = (
-            await conn.execute(select(events).where(events.c.position > position).order_by(events.c.position).limit(self.batch))
-        ).all()
+        rows = await self._after.rows(conn, {"after": position, "n": self.batch})
         await conn.commit()
         if not rows:
             return 0
@@ -192,7 +198,7 @@ class Relay:
         for i, row in enumerate(rows):
             headers = headers_of(row, self.context)
             headers["Nats-Expected-Last-Sequence"] = str(seq + i)
-            body = json.dumps(row.data, separators=(",", ":"), ensure_ascii=False).encode()
+            body = row.body.encode()
             futures.append(await self.js.publish_async(row.subject, body, headers=headers, wait_stall=10))
         try:
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)
