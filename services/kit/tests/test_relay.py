@@ -148,3 +148,49 @@ async def test_a_publish_the_stream_refuses_comes_back_as_a_refusal_not_a_timeou
         await nc.jetstream().publish("registry.org.headcount_reported", b"{}")  # a stranger takes sequence 1
         with pytest.raises(StreamBehind, match="wrong last sequence"):
             await relay.publish_batch(conn)  # refused at once (nats-py alone would leave it pending for 30 s)
+
+
+async def test_a_batch_goes_to_the_server_in_a_few_writes_not_one_an_event(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+    relay = relay_for(store, nc)
+    await store.append_batch([Batch(f"w{i}", [headcount("w", i)]) for i in range(200)])
+    writes, write = [0], nc._transport.writelines
+
+    def counting(payload):  # type: ignore[no-untyped-def]
+        writes[0] += 1
+        return write(payload)
+
+    async with store.engine.connect() as conn:
+        await relay.sync(conn)
+        nc._transport.writelines = counting
+        try:
+            assert await relay.publish_batch(conn) == 200
+        finally:
+            nc._transport.writelines = write
+    # a publish that yielded to the loop let the client's flusher write each event on its own: 200 writes
+    assert writes[0] <= 5, f"{writes[0]} writes for 200 events"
+    assert positions(await _at_least(nc, 200)) == list(range(1, 201))
+
+
+async def test_a_batch_cut_short_frees_its_slots_in_the_publish_window(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+    relay = relay_for(store, nc, batch=5)
+    await store.append_batch([Batch(f"c{i}", [headcount("c", i)]) for i in range(5)])
+    publish, made = relay.js.publish_async, []
+
+    async def failing_at_the_fourth(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if len(made) == 3:
+            raise ConnectionError("the connection went away mid-batch")
+        made.append(await publish(*args, **kwargs))
+        return made[-1]
+
+    async with store.engine.connect() as conn:
+        await relay.sync(conn)
+        relay.js.publish_async = failing_at_the_fourth  # type: ignore[method-assign]
+        with pytest.raises(ConnectionError):
+            await relay.publish_batch(conn)
+        # pending, they would hold three of the window's five slots until an answer that a lost connection never brings
+        assert len(made) == 3 and all(f.cancelled() for f in made)
+        relay.js.publish_async = publish  # type: ignore[method-assign]
+        await eventually(lambda: _at_least(nc, 3))  # the three were on their way: the stream has them
+        await relay.sync(conn)
+        assert await relay.publish_batch(conn) == 2
+    assert positions(await _at_least(nc, 5)) == [1, 2, 3, 4, 5]

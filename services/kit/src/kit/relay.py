@@ -102,7 +102,9 @@ class Relay:
         replicas: int = 1,
     ) -> None:
         self.engine, self.ledger, self.context, self.nc = engine, ledger, context, nc
-        self.js = refusals_resolved(nc.jetstream(timeout=10))
+        # a window as wide as a batch: each publish finds a slot at once (the last batch's are all settled), so it is
+        # made without a stall timeout, whose `wait_for` yielded to the loop: the client wrote each event on its own
+        self.js = refusals_resolved(nc.jetstream(timeout=10, publish_async_max_pending=batch))
         self.stream = STREAMS[context]
         self.batch, self.idle_check, self.replicas = batch, idle_check, replicas
         self.wake = asyncio.Event()
@@ -195,14 +197,13 @@ class Relay:
         if not rows:
             return 0
         futures = []
-        for i, row in enumerate(rows):
-            headers = headers_of(row, self.context)
-            headers["Nats-Expected-Last-Sequence"] = str(seq + i)
-            body = row.body.encode()
-            futures.append(await self.js.publish_async(row.subject, body, headers=headers, wait_stall=10))
         try:
+            for i, row in enumerate(rows):
+                headers = headers_of(row, self.context)
+                headers["Nats-Expected-Last-Sequence"] = str(seq + i)
+                futures.append(await self.js.publish_async(row.subject, row.body.encode(), headers=headers))
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)
-        except TimeoutError:
+        except BaseException:  # a timeout, a lost connection: the batch is published again from the stream's tail
             for future in futures:
                 future.cancel()  # frees their slots in the client's window of pending publishes
             raise
