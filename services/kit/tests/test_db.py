@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 from sqlalchemy import text
 
@@ -35,4 +37,13 @@ async def test_direct_reads_replace_a_dropped_connection_once(database_url: str)
     terminate_others(database_url)
     again = await direct.fetch("SELECT pg_backend_pid()", ())
     assert again != first
+    await engine.dispose()
+
+
+async def test_direct_reads_beyond_its_size_wait_for_a_connection_rather_than_open_more(database_url: str) -> None:
+    engine = make_engine(database_url)
+    direct = Direct(engine, size=2)
+    reads = [direct.fetch("SELECT pg_backend_pid() FROM pg_sleep(0.05)", ()) for _ in range(8)]
+    backends = {rows[0][0] for rows in await asyncio.gather(*reads)}
+    assert len(backends) == 2, f"eight reads at once opened {len(backends)} connections"
     await engine.dispose()

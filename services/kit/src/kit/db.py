@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -62,10 +63,16 @@ class Direct:
         self.url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.size = size
         self._idle: list[psycopg.AsyncConnection[Any]] = []
+        # reads beyond `size` at once wait for a connection rather than each open one of their own
+        self._slots = asyncio.Semaphore(size)
         event.listen(engine.sync_engine, "engine_disposed", lambda _engine: self.close())
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows of one read; a pooled connection that died since its last use is replaced once, as a ping would."""
+        async with self._slots:
+            return await self._fetch_retried(sql, params)
+
+    async def _fetch_retried(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         reused = bool(self._idle)
         try:
             return await self._fetch(sql, params)
