@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kit.db import run_raw
+from kit.db import driver, run_raw
 from kit.store import Batch, EventStore, Recorded
 from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
 
@@ -217,3 +217,18 @@ async def test_a_batch_of_no_events_holds_an_append_to_the_version_of_a_stream_i
     assert isinstance(together[0], Committed) and isinstance(together[1], VersionConflict), "moved by its own group"
     assert await store.read_stream("p2") == [] and await store.read_stream("p3") == []
     assert [r.version for r in await store.read_stream("tree")] == [1, 2, 3]
+
+
+async def test_the_checks_read_a_streams_last_version_not_its_history(store: EventStore, engine: AsyncEngine) -> None:
+    await store.append("long", [headcount("a", i) for i in range(300)], expected_version=0)
+    params = {"cids": [], "streams": ["long", "new"], "n": 1}
+    async with engine.connect() as conn:
+        raw = await driver(conn)
+        cur = await raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + store._groups.sql.check, params)
+        plan = (await cur.fetchone())[0]  # type: ignore[index]
+
+    def events_read(node: dict) -> float:  # type: ignore[type-arg]
+        here = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == "events" else 0
+        return here + sum(events_read(child) for child in node.get("Plans", []))
+
+    assert events_read(plan[0]["Plan"]) <= 3, "a max() over the stream read every one of its 300 events"

@@ -35,9 +35,12 @@ class Sql:
             "SELECT (e->>0)::bigint, (e->>1)::uuid, e->>2, (e->>3)::int, e->>4, e->>5, e->>6, e->>7, (e->>8)::jsonb, "
             "(e->>9)::timestamptz, e->>10, e->>11, e->>12, e->>13 FROM jsonb_array_elements(%(events)s::jsonb) e"
         )
+        # each stream's last version from the top of its index: a max() grouped by stream reads every event of the
+        # streams, and a group decided on the tree reads the tree's whole history
+        last_version = f"(SELECT version FROM {s}.events WHERE stream_id = w ORDER BY version DESC LIMIT 1)"
         versions = (
-            f"(SELECT coalesce(jsonb_object_agg(stream_id, v), '{{}}'::jsonb) FROM (SELECT stream_id, max(version) AS v "
-            f"FROM {s}.events WHERE stream_id = ANY(%(streams)s::text[]) GROUP BY stream_id) m)"
+            f"(SELECT coalesce(jsonb_object_agg(w, v), '{{}}'::jsonb) FROM (SELECT w, {last_version} AS v "
+            f"FROM unnest(%(streams)s::text[]) w) m WHERE v IS NOT NULL)"
         )
         drawn = f"SELECT nextval('{schema}.events_position_seq') AS p FROM generate_series(1, %(n)s::int)"
         # never before the last event's time, which may be a guessing writer's clock (see `guard`)
