@@ -133,9 +133,7 @@ class Compiled:
 
     async def rows(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
         """Runs a query with `params`, in the connection's transaction (begun if none is); its rows, as named tuples."""
-        raw = await driver(conn)
-        if not raw.autocommit and not conn.in_transaction():
-            await conn.begin()
+        raw = await _in_transaction(conn)
         try:
             cur = raw.cursor(row_factory=namedtuple_row)
             await cur.execute(self.sql, params)
@@ -150,13 +148,20 @@ async def run_raw(conn: AsyncConnection, sql: str, params: Mapping[str, Any] | S
     default, as through SQLAlchemy): a statement prepared in a pipeline that then fails may stay in psycopg's cache
     while the server never made it. On a connection in autocommit (the event store's writer) whoever sent BEGIN
     sends COMMIT, so SQLAlchemy's transaction, bookkeeping only there, is skipped."""
-    raw = await driver(conn)
-    if not raw.autocommit and not conn.in_transaction():
-        await conn.begin()  # as SQLAlchemy's execute would: the caller's commit must commit this
+    raw = await _in_transaction(conn)
     try:
         await raw.execute(sql, params)
     except psycopg.Error as e:
         raise wrapped(sql, (), e) from e
+
+
+async def _in_transaction(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under `conn`, its SQLAlchemy transaction begun (unless in autocommit) as SQLAlchemy's
+    execute would, so that the caller's commit commits what runs on it."""
+    raw = await driver(conn)
+    if not raw.autocommit and not conn.in_transaction():
+        await conn.begin()
+    return raw
 
 
 def wrapped(sql: str, params: Sequence[Any], error: psycopg.Error) -> StatementError:

@@ -20,7 +20,7 @@ from contracts.base import Payload
 from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHeader, service_subject
 
 from . import clock, logs, metrics
-from .errors import Refused, conflict, invalid, unavailable
+from .errors import Refused, invalid, unavailable
 from .store.eventstore import Committed, EventStore, Meta, fingerprint
 from .tokens import Actor, Verifier
 
@@ -129,11 +129,9 @@ class Dispatcher:
         except Refused:
             # a repeat is run again rather than looked up first, a read per command: its append finds the command id
             # done and answers the first reply; one its first run now makes the handler refuse answers it here
-            if command_id is None or (stored := await self.store.stored_reply(command_id)) is None:
+            if command_id is None or (first := await self.store.first_reply(meta)) is None:
                 raise
-            if stored[0] != meta.fingerprint:
-                raise conflict("this Idempotency-Key was already used for a different request") from None
-            return stored[1]
+            return first
         if isinstance(result, Committed):
             return result.reply
         return Reply(ok=True, data=result).model_dump(mode="json", exclude_none=True)

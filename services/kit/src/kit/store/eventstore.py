@@ -134,10 +134,17 @@ class EventStore(Streams):
             done = asyncio.get_running_loop().create_future()
             return await self._enqueue(Pending(batches, meta, data, also, done, wake))
         except Repeated:
-            stored = await self.stored_reply(meta.command_id or "")
-            if stored is None or stored[0] != meta.fingerprint:
+            reply = await self.first_reply(meta)
+            if reply is None:
                 raise conflict("this Idempotency-Key was already used for a different request") from None
-            return Committed(reply=stored[1], repeated=True)
+            return Committed(reply=reply, repeated=True)
+
+    async def first_reply(self, meta: Meta) -> dict[str, Any] | None:
+        """The reply of the command's first run, if it was done; a `conflict` if it was done for another request."""
+        stored = await self.stored_reply(meta.command_id) if meta.command_id is not None else None
+        if stored is not None and stored[0] != meta.fingerprint:
+            raise conflict("this Idempotency-Key was already used for a different request")
+        return None if stored is None else stored[1]
 
     async def _enqueue(self, pending: Pending) -> Committed:
         """Queues an append for the writer and waits until its group has committed (or it failed)."""
