@@ -8,8 +8,9 @@ import pytest
 from kit_helpers import LEDGER, headcount
 
 from kit.crypto import KeyRing, generate_master_key, open_field
-from kit.store import Batch, EventStore
+from kit.store import Batch, EventStore, writer
 from kit.store.eventstore import VersionConflict
+from kit.store.inserts import insert_many
 
 
 async def test_a_field_is_readable_until_its_owner_is_erased(engine) -> None:  # type: ignore[no-untyped-def]
@@ -87,11 +88,18 @@ async def test_a_key_made_with_an_append_is_kept_only_with_its_events_and_never_
     assert seen_by_read_model == [keys["p1"]], "a read model of the same append reads the new key"
 
 
-async def test_keys_made_with_concurrent_appends_go_together_and_a_duplicate_fails_only_its_own(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_keys_made_with_concurrent_appends_go_together_and_a_duplicate_fails_only_its_own(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ring = KeyRing(LEDGER, generate_master_key())
     store = EventStore(engine, LEDGER, "registry")
     _, keep = ring.sealed_anew("p0", {"name": "Нулевой"})
     await store.append_batch([Batch("person-p0", [headcount("o", 1)], 0)], also=keep)
+    statements: list[int] = []  # rows a key insert carried
+
+    async def counted(conn, table, rows) -> None:  # type: ignore[no-untyped-def]
+        statements.append(len(rows))
+        await insert_many(conn, table, rows)
+
+    monkeypatch.setattr(writer, "insert_many", counted)
     made = {f"p{i}": ring.sealed_anew(f"p{i}", {"name": f"Человек {i}"}) for i in range(6)}  # p0 has a key already
     appends = [store.append_batch([Batch(f"new-{pid}", [headcount("o", 1)], 0)], also=k) for pid, (_, k) in made.items()]
     outcomes = await asyncio.gather(*appends, return_exceptions=True)
@@ -100,6 +108,7 @@ async def test_keys_made_with_concurrent_appends_go_together_and_a_duplicate_fai
         keys = await ring.keys(conn, list(made)[1:])
         events = (await conn.exec_driver_sql("SELECT count(*) FROM kit_test.events")).scalar_one()
     assert events == 6, "the duplicate's append alone failed"
+    assert statements and max(statements) > 1, "a group's keys were inserted in one statement"
     for pid, (sealed, _) in list(made.items())[1:]:
         assert open_field(keys[pid], pid, sealed["name"] or "") == f"Человек {pid[1:]}"
 

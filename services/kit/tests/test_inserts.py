@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     Table,
@@ -40,6 +41,7 @@ things = Table(
     Column("ref", UUID(as_uuid=False)),
     Column("extra", JSONB),
     Column("kind", Text, server_default="plain"),
+    Column("blob", LargeBinary),
 )
 
 
@@ -57,8 +59,9 @@ ROWS = [
         "amount": Decimal("1234567.89"),
         "flag": True,
         "ref": "0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a20",
+        "blob": b"\x00\xff'\\x\"",
     },
-    {"id": 2, "name": Kind.CHAIR, "big": None, "on": None, "at": None, "amount": None, "flag": False, "ref": None},
+    {"id": 2, "name": Kind.CHAIR, "big": None, "on": None, "at": None, "amount": None, "flag": False, "ref": None, "blob": None},
 ]
 
 

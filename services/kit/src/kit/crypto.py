@@ -15,12 +15,11 @@ from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .db import Compiled
-from .store.inline import writes_only
+from .store.inserts import Rows
 from .store.plans import Also
 from .store.tables import Ledger
 
@@ -41,7 +40,6 @@ class KeyRing:
         if not master_key_b64:
             raise ValueError("a master key is required to keep personal data")
         self.table = ledger.person_keys
-        self._keep = Compiled(insert(self.table).values(person_id=bindparam("person_id"), wrapped_key=bindparam("wrapped_key")))
         self._master = AESGCM(base64.b64decode(master_key_b64))
         self._blind_key = hmac.new(base64.b64decode(master_key_b64), b"profset blind index", hashlib.sha256).digest()
         # keys `sealed_anew` made, until the read model of their append takes them: it need not read them back
@@ -61,17 +59,11 @@ class KeyRing:
         who has a key already fails that write, and the append with it."""
         key = AESGCM.generate_key(bit_length=256)
         sealed = seal_fields(key, person_id, fields)
-        row = {"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}
         if self._made.pop(person_id, None) is None:  # made twice, neither is sure to be kept: the table tells
             self._made[person_id] = key
         if len(self._made) > self._remember:  # appends that failed never took theirs: the oldest go
             del self._made[next(iter(self._made))]
-
-        @writes_only
-        async def keep(conn: AsyncConnection) -> None:
-            await self._keep.run(conn, row)
-
-        return sealed, keep
+        return sealed, Rows(self.table, [{"person_id": person_id, "wrapped_key": self._wrap(person_id, key)}])
 
     def made(self, person_id: str) -> bool:
         """Whether this key ring made the person's key lately and no read model has taken it yet."""

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -17,6 +17,7 @@ from ..db import driver, wrapped
 from .connections import broken, connect, discard, roll_back
 from .forecast import Checked, Forecast
 from .inline import InlineProjection, deferrable, project_all
+from .inserts import Rows, insert_many
 from .plans import Also, Pending, Plan, Repeated, plan_group
 from .records import Committed, VersionConflict
 from .statements import Sql, insert_params
@@ -243,5 +244,12 @@ class GroupWriter:
 
 
 async def _run_all(alsos: Sequence[Also], conn: AsyncConnection) -> None:
+    """Runs the `also`s that only write; those that insert rows (`Rows`) go last, in one statement per table."""
+    rows: dict[Table, list[dict[str, Any]]] = {}
     for also in alsos:
-        await also(conn)
+        if isinstance(also, Rows):
+            rows.setdefault(also.table, []).extend(also.rows)
+        else:
+            await also(conn)
+    for table, some in rows.items():
+        await insert_many(conn, table, some)
