@@ -1,14 +1,15 @@
 """`profset republish`: rebuilds a context's JetStream stream from the ledger, from a chosen position.
 
 The stream is deleted and created again, then filled with the ledger's events from `--from` (to `--to`)
-exactly as the relay publishes them (CloudEvents headers, `Nats-Msg-Id`, atomic batches each expecting
-the stream's last sequence); the service's relay notices the new tail and carries on after it. The
+exactly as the relay publishes them (CloudEvents headers, `Nats-Msg-Id`, a chained
+`Nats-Expected-Last-Sequence`); the service's relay notices the new tail and carries on after it. The
 durable consumers of the stream go with it and are created again by their projectors, which skip what
-their checkpoints already hold. A relay that publishes at the same moment is refused by the expected sequence.
+their checkpoints already hold. A relay that republishes at the same moment is refused by the chain.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import sys
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 
 from contracts.envelope import STREAMS
 from kit.db import make_engine
-from kit.relay import headers_of, publish_atomically, stream_config
+from kit.relay import headers_of, stream_config
 
 from .progress import OK, UNAVAILABLE, USAGE, Progress
 from .stack import operator_environment
@@ -51,15 +52,13 @@ async def republish(service: str, start: int, end: int | None, replicas: int, ch
             bar, seq = Progress(f"republishing {STREAMS[service]}", total), 0
             result = await conn.stream(select(events).where(wanted).order_by(events.c.position))
             async for part in result.partitions(chunk):
-                messages = [
-                    (
-                        row.subject,
-                        json.dumps(row.data, separators=(",", ":"), ensure_ascii=False).encode(),
-                        headers_of(row, service),
-                    )
-                    for row in part
-                ]
-                seq = await publish_atomically(nc, messages, after=seq)
+                futures = []
+                for i, row in enumerate(part):
+                    headers = headers_of(row, service) | {"Nats-Expected-Last-Sequence": str(seq + i)}
+                    body = json.dumps(row.data, separators=(",", ":"), ensure_ascii=False).encode()
+                    futures.append(await js.publish_async(row.subject, body, headers=headers, wait_stall=10))
+                acks = await asyncio.wait_for(asyncio.gather(*futures), 30)
+                seq = acks[-1].seq
                 bar.advance(len(part))
             bar.close()
     except (nats.js.errors.APIError, nats.errors.Error, TimeoutError) as e:

@@ -1,20 +1,15 @@
 """The relay: publishes the ledger to the context's JetStream stream in position order, and rebuilds it.
 
-One relay is active per service (a session advisory lock). It publishes each batch of events as one
-JetStream atomic batch: every event with `Nats-Msg-Id` = event id, the first with
-`Nats-Expected-Last-Sequence` = the stream's tail, so the server stores the whole batch in order or none
-of it, and a stream that lost messages is noticed at once. The stream's own tail (the `ce-sequence` of its
-last message) is where publishing resumes, so a restart, a deleted stream or a stream behind the ledger all
-heal the same way: republish from there.
+One relay is active per service (a session advisory lock). It publishes each event with
+`Nats-Msg-Id` = event id and `Nats-Expected-Last-Sequence` chained message to message, so the
+server refuses anything out of order and a stream that lost messages is noticed at once. The
+stream's own tail (the `ce-sequence` of its last message) is where publishing resumes, so a
+restart, a deleted stream or a stream behind the ledger all heal the same way: republish from there.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
-from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import nats.errors
@@ -35,13 +30,26 @@ from .store.tables import Ledger
 log = logs.get("relay")
 
 
-MAX_ATOMIC_BATCH = 1000
-"""The most messages the server takes in one atomic batch."""
+def refusals_resolved(js: Any) -> Any:
+    """nats-py (2.16) raises inside its publish-ack callback when the stream refuses a message (a wrong expected
+    sequence, say), so the publish's future never resolves and the relay would wait out its timeout; here such a
+    future gets the refusal at once. Must run before the context's first `publish_async`, which binds the callback."""
+    handle = js._handle_async_reply
+
+    async def resolving(msg: Any) -> None:
+        try:
+            await handle(msg)
+        except nats.js.errors.APIError as e:
+            future = js._publish_async_futures.get(msg.subject[len(js._async_reply_prefix or b"") :])
+            if future is not None and not future.done():
+                future.set_exception(e)
+
+    js._handle_async_reply = resolving
+    return js
 
 
 def stream_config(context: str, replicas: int = 1) -> StreamConfig:
-    """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes,
-    written in atomic batches."""
+    """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes."""
     return StreamConfig(
         name=STREAMS[context],
         subjects=[f"{context}.>"],
@@ -49,38 +57,7 @@ def stream_config(context: str, replicas: int = 1) -> StreamConfig:
         duplicate_window=120.0,
         num_replicas=replicas,
         allow_direct=True,
-        allow_atomic=True,
     )
-
-
-Message = tuple[str, bytes, dict[str, str]]
-"""A subject, a body and headers."""
-
-
-async def publish_atomically(nc: Client, messages: Sequence[Message], after: int, timeout: float = 30.0) -> int:
-    """Publishes messages as one atomic batch that the stream stores only if its last sequence is `after`, all or
-    none; the sequence of the last. Only the commit is answered: one acknowledgement a batch, not one a message.
-    Raises the stream's refusal as `nats.js.errors.APIError`, and `NoRespondersError` if no stream takes them."""
-    if not 0 < len(messages) <= MAX_ATOMIC_BATCH:
-        raise ValueError(f"an atomic batch holds 1 to {MAX_ATOMIC_BATCH} messages, not {len(messages)}")
-    batch = uuid.uuid4().hex
-    *head, (subject, body, headers) = messages
-    for i, (s, b, h) in enumerate(head, 1):
-        await nc.publish(s, b, headers={**h, **_in_batch(batch, i, after)})
-    commit = {**headers, **_in_batch(batch, len(messages), after), "Nats-Batch-Commit": "1"}
-    reply = json.loads((await nc.request(subject, body, timeout=timeout, headers=commit)).data)
-    if "error" in reply:
-        nats.js.errors.APIError.from_error(reply["error"])
-    if reply.get("batch") != batch or reply.get("count") != len(messages):
-        raise nats.js.errors.APIError(description=f"the stream acknowledged another batch: {reply}")
-    return int(reply["seq"])
-
-
-def _in_batch(batch: str, i: int, after: int) -> dict[str, str]:
-    headers = {"Nats-Batch-Id": batch, "Nats-Batch-Sequence": str(i)}
-    if i == 1:  # the server takes the expected sequence on a batch's first message only
-        headers["Nats-Expected-Last-Sequence"] = str(after)
-    return headers
 
 
 def headers_of(row: Any, context: str) -> dict[str, str]:
@@ -125,9 +102,11 @@ class Relay:
         replicas: int = 1,
     ) -> None:
         self.engine, self.ledger, self.context, self.nc = engine, ledger, context, nc
-        self.js = nc.jetstream(timeout=10)
+        # a window as wide as a batch: each publish finds a slot at once (the last batch's are all settled), so it is
+        # made without a stall timeout, whose `wait_for` yielded to the loop: the client wrote each event on its own
+        self.js = refusals_resolved(nc.jetstream(timeout=10, publish_async_max_pending=batch))
         self.stream = STREAMS[context]
-        self.batch, self.idle_check, self.replicas = min(batch, MAX_ATOMIC_BATCH), idle_check, replicas
+        self.batch, self.idle_check, self.replicas = batch, idle_check, replicas
         self.wake = asyncio.Event()
         self.active = False
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
@@ -197,8 +176,6 @@ class Relay:
             metrics.RELAY_REPAIRS.labels(self.context, "missing").inc()
             await self.js.add_stream(stream_config(self.context, self.replicas))
             info = await self.js.stream_info(self.stream)
-        if not info.config.allow_atomic:  # made before the relay published in atomic batches
-            info = await self.js.update_stream(replace(info.config, allow_atomic=True))
         last_seq = info.state.last_seq
         position = 0
         if info.state.messages:
@@ -219,20 +196,36 @@ class Relay:
         await conn.commit()
         if not rows:
             return 0
-        messages = [(row.subject, row.body.encode(), headers_of(row, self.context)) for row in rows]
+        futures = []
         try:
-            # a timeout or a lost connection leaves the batch uncommitted: it goes again from the stream's tail
-            seq = await publish_atomically(self.nc, messages, after=seq)
-        except nats.errors.NoRespondersError:
-            raise StreamBehind("no stream answers") from None
-        except nats.js.errors.APIError as e:
-            raise StreamBehind(str(e)) from None
-        position = rows[-1].position
-        self._tail = (position, seq)
-        await self._record(conn, position, seq)
-        metrics.RELAYED.labels(self.context).inc(len(rows))
-        metrics.RELAY_POSITION.labels(self.context).set(position)
-        return len(rows)
+            for i, row in enumerate(rows):
+                headers = headers_of(row, self.context)
+                headers["Nats-Expected-Last-Sequence"] = str(seq + i)
+                futures.append(await self.js.publish_async(row.subject, row.body.encode(), headers=headers))
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)
+        except BaseException:  # a timeout, a lost connection: the batch is published again from the stream's tail
+            for future in futures:
+                future.cancel()  # frees their slots in the client's window of pending publishes
+            raise
+        done = 0
+        failure: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result
+                break
+            position, seq, done = row.position, result.seq, done + 1
+        if done:
+            self._tail = (position, seq)
+            await self._record(conn, position, seq)
+            metrics.RELAYED.labels(self.context).inc(done)
+            metrics.RELAY_POSITION.labels(self.context).set(position)
+        if isinstance(failure, nats.js.errors.NoStreamResponseError | nats.errors.NoRespondersError):
+            raise StreamBehind("no stream answers")
+        if isinstance(failure, nats.js.errors.APIError):
+            raise StreamBehind(str(failure))
+        if failure is not None:
+            raise failure
+        return done
 
     async def _check_stream(self) -> None:
         """While idle, notices a stream that was deleted or lost messages since the last publish."""
