@@ -11,6 +11,7 @@ from typing import Any
 
 import nats
 import uvicorn
+from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.nats import NatsBroker
 from faststream.nats.message import NatsMessage
@@ -99,7 +100,14 @@ class Service:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-        @self.broker.subscriber(f"svc.{self.name}.*", queue=self.name, max_workers=settings.request_workers, decoder=_as_it_came)
+        # a core NATS request has nothing to acknowledge: MANUAL leaves FastStream's acknowledging middleware out
+        @self.broker.subscriber(
+            f"svc.{self.name}.*",
+            queue=self.name,
+            max_workers=settings.request_workers,
+            decoder=_as_it_came,
+            ack_policy=AckPolicy.MANUAL,
+        )
         async def on_request(msg: NatsMessage) -> bytes:
             if self.dispatcher is None:
                 return b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}'
