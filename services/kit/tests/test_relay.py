@@ -91,6 +91,17 @@ async def test_a_restarted_relay_resumes_without_publishing_twice(store: EventSt
     assert len({h["ce-id"] for h, _ in messages}) == 5
 
 
+async def test_the_relay_keeps_a_hint_of_where_it_stands_without_changing_its_session(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+    relay = relay_for(store, nc)
+    await store.append("s", [headcount("a", 1), headcount("a", 2)], expected_version=0)
+    async with store.engine.connect() as conn:
+        await relay.sync(conn)
+        assert await relay.publish_batch(conn) == 2
+        assert await relay._recorded(conn) == (2, 2)
+        shown = (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar()
+    assert shown == "on", "the hint's commit skips the disk wait for its own transaction only"
+
+
 async def test_a_deleted_stream_is_recreated_and_republished_from_the_ledger(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
     js = nc.jetstream()
     async with running(relay_for(store, nc)):

@@ -16,14 +16,13 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.js.api import StorageType, StreamConfig
-from sqlalchemy import Text, bindparam, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
-from .db import Compiled
+from .db import Compiled, run_raw
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
 
@@ -114,6 +113,14 @@ class Relay:
         # the ledger's JSON as the server prints it, so an event is not decoded only to be encoded again to publish
         events = ledger.events
         columns = [c for c in events.c if c.name != "data"]
+        # only a hint for noticing a stream that lost its tail (the stream itself says where publishing resumes),
+        # so its commit need not wait for the disk: set for its own transaction, in the one statement a batch
+        self._hint = (
+            f'INSERT INTO "{ledger.metadata.schema}".relay_state (stream, position, stream_seq) '
+            "SELECT %(stream)s, %(position)s, %(seq)s FROM set_config('synchronous_commit', 'off', true) "
+            "ON CONFLICT (stream) DO UPDATE SET position = excluded.position, stream_seq = excluded.stream_seq, "
+            "updated_at = now()"
+        )
         self._after = Compiled(
             select(*columns, events.c.data.cast(Text).label("body"))
             .where(events.c.position > bindparam("after"))
@@ -244,13 +251,5 @@ class Relay:
         return None if row is None else (row.position, row.stream_seq)
 
     async def _record(self, conn: AsyncConnection, position: int, seq: int) -> None:
-        relay = self.ledger.relay
-        # only a hint for noticing a stream that lost its tail (the stream itself says where publishing resumes),
-        # so it need not wait for the disk: one flush fewer per batch published
-        await conn.execute(text("SET LOCAL synchronous_commit = off"))
-        stmt = pg_insert(relay).values(stream=self.stream, position=position, stream_seq=seq)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[relay.c.stream], set_={"position": position, "stream_seq": seq, "updated_at": text("now()")}
-        )
-        await conn.execute(stmt)
+        await run_raw(conn, self._hint, {"stream": self.stream, "position": position, "seq": seq})
         await conn.commit()
