@@ -40,8 +40,8 @@ class Inserts:
 
 @dataclass(eq=False)
 class Rows:
-    """An append's `also` that only inserts rows (a new person's key, say): the event store writes a group's in one
-    statement per table, where each append's own statement cost the registry more than running it."""
+    """An append's `also` that only inserts rows (a new person's key, say): the event store writes a whole group's
+    in one statement per table rather than one an append."""
 
     table: Table
     rows: Sequence[dict[str, Any]]
