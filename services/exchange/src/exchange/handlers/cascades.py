@@ -64,13 +64,10 @@ class CascadeRunner:
         sender = r.from_org_id
         targets = routing.cascade_targets(tree, sender, r.to) if r.to else tree.below(sender)
         now, waiting = routing.deliver_now(tree, sender, targets, holding)
-        made = 0
+        made, done = 0, None
         while True:
-            async with self.store.engine.connect() as conn:
-                done = {
-                    row.org_id
-                    for row in await conn.execute(select(deliveries.c.org_id).where(deliveries.c.material_id == r.material_id))
-                }
+            if done is None:  # read once a run, and again only after another runner delivered some of its orgs
+                done = await self._delivered(r.material_id)
             left = [t for t in now if t not in done]
             if not left:
                 break
@@ -96,8 +93,9 @@ class CascadeRunner:
             try:
                 await self.store.append_batch(batches, meta=Meta(actor="exchange", causation_id=r.cascade_id))
                 made += len(chunk)
+                done.update(chunk)
             except VersionConflict:
-                continue  # another runner delivered some of them; look again
+                done = None  # another runner delivered some of them; look again
         async with self.store.engine.begin() as conn:
             await conn.execute(
                 update(cascade_runs)
@@ -105,3 +103,9 @@ class CascadeRunner:
                 .values(finished_at=clock.now(), targets=len(targets), waiting=waiting)
             )
         return made
+
+    async def _delivered(self, material_id: str) -> set[str]:
+        """The orgs a material has been delivered to."""
+        async with self.store.engine.connect() as conn:
+            found = await conn.execute(select(deliveries.c.org_id).where(deliveries.c.material_id == material_id))
+            return {row.org_id for row in found}
