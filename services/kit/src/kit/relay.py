@@ -116,7 +116,7 @@ class Relay:
         # only a hint for noticing a stream that lost its tail (the stream itself says where publishing resumes),
         # so its commit need not wait for the disk: set for its own transaction, in the one statement a batch
         self._hint = (
-            f'INSERT INTO "{ledger.metadata.schema}".relay_state (stream, position, stream_seq) '
+            f'INSERT INTO "{ledger.metadata.schema}"."{ledger.relay.name}" (stream, position, stream_seq) '
             "SELECT %(stream)s, %(position)s, %(seq)s FROM set_config('synchronous_commit', 'off', true) "
             "ON CONFLICT (stream) DO UPDATE SET position = excluded.position, stream_seq = excluded.stream_seq, "
             "updated_at = now()"
