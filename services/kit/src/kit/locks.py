@@ -55,16 +55,41 @@ async def pause(event: asyncio.Event, seconds: float) -> bool:
     return False
 
 
-async def run_singly(engine: AsyncEngine, key: int, stop: asyncio.Event, work: Callable[[], Awaitable[None]], name: str) -> None:
-    """Runs `work` (which loops until `stop`) only while this process holds the lock; one active anywhere.
-    A failure is logged and the lock taken again, so a passing fault never stops the job for good."""
+class LostLock(Exception):
+    """The session that held a single-active lock is gone (a failover, a dropped connection, a terminated backend)."""
+
+
+class Fence:
+    """Proof, asked for before each side effect, that this process still holds its single-active lock.
+
+    A session-level advisory lock lasts exactly as long as its session, so the session answering at all is the proof:
+    once its backend is terminated another process may take the lock, and this one must stop before it acts again."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def check(self) -> None:
+        """Returns if the lock is still held; raises `LostLock` otherwise."""
+        try:
+            await self._conn.exec_driver_sql("SELECT 1")
+            await self._conn.rollback()
+        except Exception as e:  # noqa: BLE001 - whatever broke the session, the lock went with it
+            raise LostLock(str(e)) from None
+
+
+async def run_singly(
+    engine: AsyncEngine, key: int, stop: asyncio.Event, work: Callable[[Fence], Awaitable[None]], name: str
+) -> None:
+    """Runs `work` (which loops until `stop`) only while this process holds the lock; one active anywhere. `work` is
+    handed the lock's `Fence` to check before each side effect. A failure (a lost lock included) is logged and the
+    lock taken again, so a passing fault never stops the job for good."""
     while not stop.is_set():
         try:
             async with holding(engine, key) as conn:
                 if conn is None:
                     await pause(stop, 1.0)
                     continue
-                await work()
+                await work(Fence(conn))
         except Exception:
             log.exception("a singly run job failed; it starts again", job=name)
             await pause(stop, 1.0)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, or_, select, update
+from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 
-from .access import require
+from .access import permits, require
 from .errors import not_found
 from .projection import Delivered
 from .tokens import Actor
@@ -83,12 +83,15 @@ async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) ->
 
 @dataclass(frozen=True)
 class Orgs:
-    """Every org that exists on one day, with its level and its parent that day."""
+    """Every org that exists on one day, with its level and its parent that day; and where every org ever
+    registered stands today, which alone decides who may act on or see it (DESIGN.md §5: the subtree is today's)."""
 
     day: date
     parents: dict[str, str | None]
     levels: dict[str, str]
     registered: dict[str, date]
+    places: dict[str, str | None]
+    """Every org's parent today: its last one if dissolved, its first one if registered after today."""
 
     def exists(self, org_id: str) -> bool:
         return org_id in self.parents
@@ -117,15 +120,28 @@ class Orgs:
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)
 
+    def reach(self, org_id: str) -> list[str]:
+        """The org and its ancestors today, nearest first: what §5 checks, whatever day the facts are of."""
+        chain: list[str] = []
+        current: str | None = org_id
+        while current is not None and current in self.places and current not in chain:
+            chain.append(current)
+            current = self.places[current]
+        return chain
+
+    def may(self, actor: Actor, action: str, org_id: str) -> bool:
+        """Whether §5 lets the actor do `action` at the org, on today's tree."""
+        return permits(actor, action, self.reach(org_id))
+
     def require(self, actor: Actor, action: str, org_id: str, field: str = "org_id") -> None:
-        """404 unless the org exists that day; 403 unless §5 allows the action there."""
+        """404 unless the org exists that day; 403 unless §5 allows the action there on today's tree."""
         if not self.exists(org_id):
             raise not_found(f"org on {self.day.isoformat()}", field=field)
-        require(actor, action, self.lineage(org_id))
+        require(actor, action, self.reach(org_id))
 
 
-async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date) -> Orgs:
-    """The tree on a day (an org dissolved on D is gone on D)."""
+async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date, today: date) -> Orgs:
+    """The tree on a day (an org dissolved on D is gone on D), with every org's place `today` for access checks."""
     p, o = tables.parents.c, tables.orgs.c
     latest = (
         select(p.org_id, p.parent_id)
@@ -142,7 +158,29 @@ async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date) -> Orgs:
     parents, levels, registered = {}, {}, {}
     for r in rows:
         parents[r.org_id], levels[r.org_id], registered[r.org_id] = r.parent_id, r.level, r.registered_on
-    return Orgs(day, parents, levels, registered)
+    places = parents if day == today and not await _beyond(conn, tables, today) else await places_on(conn, tables, today)
+    return Orgs(day, parents, levels, registered, places)
+
+
+async def _beyond(conn: AsyncConnection, tables: TreeTables, today: date) -> bool:
+    """Whether any org is not in today's tree (dissolved, or registered after today): then places need a query of
+    their own."""
+    o = tables.orgs.c
+    gone = select(o.org_id).where(or_(o.registered_on > today, o.dissolved_on <= today)).limit(1)
+    return (await conn.execute(gone)).first() is not None
+
+
+async def places_on(conn: AsyncConnection, tables: TreeTables, today: date) -> dict[str, str | None]:
+    """Every org ever registered with its parent today (its last parent if dissolved, its first if not yet registered)."""
+    p, o = tables.parents.c, tables.orgs.c
+    rows = await conn.execute(
+        select(p.org_id, p.parent_id)
+        .join(tables.orgs, o.org_id == p.org_id)
+        .where(p.effective_on <= func.greatest(o.registered_on, today))
+        .order_by(p.org_id, p.effective_on.desc(), p.position.desc())
+        .ext(distinct_on(p.org_id))
+    )
+    return {r.org_id: r.parent_id for r in rows}
 
 
 async def names(conn: AsyncConnection, tables: TreeTables, org_ids: list[str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.notifications import Channel, NotificationFailed, NotificationSent
 from kit import clock, logs
-from kit.locks import lock_key, pause, run_singly
+from kit.locks import Fence, lock_key, pause, run_singly
 from kit.rpc import RequestClient
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta
@@ -52,9 +52,10 @@ class Sender:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
 
-        async def send() -> None:
+        async def send(fence: Fence) -> None:
             try:
                 while not stop.is_set():
+                    await fence.check()
                     if not await self.round():
                         await self.mailer.close()  # nothing due: no connection kept open while resting
                         await pause(stop, 0.5)

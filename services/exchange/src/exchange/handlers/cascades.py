@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from contracts.exchange import DeliveryDelivered, Route
 from kit import clock
-from kit.locks import lock_key, pause, run_singly
+from kit.locks import Fence, lock_key, pause, run_singly
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta, VersionConflict
 
@@ -34,8 +34,9 @@ class CascadeRunner:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, drains pending runs, waits for more."""
 
-        async def deliver() -> None:
+        async def deliver(fence: Fence) -> None:
             while not stop.is_set():
+                await fence.check()
                 await self.drain()
                 self.wake.clear()
                 await pause(self.wake, 1.0)
