@@ -29,7 +29,8 @@ TABLE: dict[str, dict[str, str]] = {
     "draft materials": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "acknowledge a delivery": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
     "set targets, close periods": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
-    "audits, findings, remediation": {"admin": "all", "staff": "—", "auditor": "subtree", "viewer": "—"},
+    "read audits, findings, remediation": {"admin": "all", "staff": "subtree", "auditor": "subtree", "viewer": "subtree"},
+    "audit: plan, find, assign remediation": {"admin": "all", "staff": "—", "auditor": "subtree", "viewer": "—"},
     "create users": {"admin": "all", "staff": "subtree", "auditor": "—", "viewer": "—"},
 }
 
@@ -40,12 +41,12 @@ def expected(action: str, role: str, inside: bool) -> str:
 
 
 def routes(
-    org: str, parent: str, member: str, audit: str, material: str, delivered: str, n: int
+    org: str, parent: str, member: str, audit_id: str, material: str, delivered: str, n: int
 ) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     """(action, method, path, body) of every route checked, aimed at one org (its parent, one of its members, audits,
     materials, and a CC material delivered to it alone)."""
     read = "read orgs, facts, compliance, KPI"
-    audits = "audits, findings, remediation"
+    audits, audit = "read audits, findings, remediation", "audit: plan, find, assign remediation"
     day = f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d}"
     return [
         (read, "GET", f"/api/v1/orgs/{org}", None),
@@ -66,15 +67,15 @@ def routes(
         ("draft materials", "POST", "/api/v1/materials", {"org_id": org, "title": "T", "body": "B", "kind": "news"}),
         ("set targets, close periods", "PUT", f"/api/v1/orgs/{org}/targets/2026", {"K2": 0.05}),
         ("set targets, close periods", "POST", f"/api/v1/orgs/{org}/kpi/{1990 + n}/close", None),
-        (audits, "POST", f"/api/v1/orgs/{org}/audits", {"planned_on": day}),
+        (audit, "POST", f"/api/v1/orgs/{org}/audits", {"planned_on": day}),
         (audits, "GET", f"/api/v1/orgs/{org}/audits", None),
         (audits, "GET", f"/api/v1/orgs/{org}/audit-plan", None),
-        (audits, "GET", f"/api/v1/audits/{audit}", None),
-        (audits, "POST", f"/api/v1/audits/{audit}/findings", {"rule": "P4", "severity": "minor", "note": f"Замечание {n}"}),
+        (audits, "GET", f"/api/v1/audits/{audit_id}", None),
+        (audit, "POST", f"/api/v1/audits/{audit_id}/findings", {"rule": "P4", "severity": "minor", "note": f"Замечание {n}"}),
         (
-            audits,
+            audit,
             "POST",
-            f"/api/v1/audits/{audit}/remediation",
+            f"/api/v1/audits/{audit_id}/remediation",
             {"action": f"Исправить {n}", "owner_role": "chair", "due_on": "2027-01-01"},
         ),
         (audits, "GET", f"/api/v1/orgs/{org}/remediation", None),
