@@ -4,6 +4,7 @@ of the tree (H1) stay in the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -132,6 +133,11 @@ class Orgs:
     def may(self, actor: Actor, action: str, org_id: str) -> bool:
         """Whether §5 lets the actor do `action` at the org, on today's tree."""
         return permits(actor, action, self.reach(org_id))
+
+    def within(self, actor: Actor, action: str, org_ids: Iterable[str]) -> list[str]:
+        """Those of the orgs at which §5 lets the actor do `action` on today's tree, in the order given: a subtree
+        of another day may hold orgs that have since left the actor's."""
+        return [o for o in org_ids if self.may(actor, action, o)]
 
     def require(self, actor: Actor, action: str, org_id: str, field: str = "org_id") -> None:
         """404 unless the org exists that day; 403 unless §5 allows the action there on today's tree."""

@@ -6,7 +6,6 @@ from sqlalchemy import or_, select
 
 from contracts.notifications import PreferenceSet, SetPreference
 from kit import treemirror
-from kit.access import permits
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import Committed, EventStore
@@ -31,10 +30,10 @@ class Preferences:
                 )
             )
             orgs = [r.org_id for r in held]
-            tree = await treemirror.orgs_on(conn, TREE, ctx.today)
+            tree = await treemirror.orgs_on(conn, TREE, ctx.today, ctx.today)
         if not orgs:
             raise not_found("post holder (only officers are notified)", field="person_id")
-        if not any(permits(ctx.actor, "report_facts", tree.lineage(o)) for o in orgs):
+        if not tree.within(ctx.actor, "report_facts", orgs):
             raise forbidden("the person holds no post in your part of the union")
         event = PreferenceSet(person_id=c.person_id, mode=c.mode, digest_hour=c.digest_hour)
         data = {"person_id": c.person_id, "mode": c.mode.value, "digest_hour": c.digest_hour}

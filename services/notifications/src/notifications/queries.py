@@ -23,7 +23,7 @@ class Queries:
     async def list_notifications(self, q: ListNotifications, ctx: Context) -> list[dict[str, Any]]:
         """What was (or is to be) sent about an org, newest first; no addresses (they are never kept here)."""
         async with self.engine.connect() as conn:
-            (await treemirror.orgs_on(conn, TREE, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await treemirror.orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             o = outbox.c
             rows = await conn.execute(select(outbox).where(o.org_id == q.org_id).order_by(o.created_at.desc()).limit(q.limit))
             return [

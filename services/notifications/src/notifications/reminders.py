@@ -37,7 +37,7 @@ class Planner:
         today = now.astimezone(self.settings.tz).date()
         added = 0
         async with self.engine.begin() as conn:
-            tree = await treemirror.orgs_on(conn, TREE, today)
+            tree = await treemirror.orgs_on(conn, TREE, today, today)
             due = await self._due(conn, tree, now)
             for r in due:
                 if not tree.exists(r.org_id):
