@@ -139,7 +139,7 @@ async def _plan(
         org_id = refs["orgs"].get(r.org_ref, r.org_ref)
         try:
             channels.decide_open(
-                (await orgs_on(conn, r.since)).exists(org_id), "-", org_id, r.kind, r.name, r.url, r.audience, r.since
+                (await orgs_on(conn, r.since, r.since)).exists(org_id), "-", org_id, r.kind, r.name, r.url, r.audience, r.since
             )
         except Refused as e:
             problems.append(Problem("channels.csv", line.line, "org_ref", e.message))

@@ -15,22 +15,25 @@ ledger = Ledger(metadata)
 TREE = tree_tables(metadata)
 orgs, org_parents = TREE.orgs, TREE.parents
 
+PEOPLE_ORG = "The org that recorded the person; a member belongs where member_orgs puts them today"
 people = Table(
     "people",
     metadata,
     Column("person_id", Text, primary_key=True),
-    Column("org_id", Text, nullable=False, comment="The org whose base the person belongs to"),
+    Column("org_id", Text, nullable=False, comment=PEOPLE_ORG),
     Column("erased_at", DateTime(timezone=True)),
 )
 
+MEMBER_ORG = "The org from effective_on; null: no longer a member from that day"
 member_orgs = Table(
     "member_orgs",
     metadata,
     Column("person_id", Text, primary_key=True),
     Column("position", BigInteger, primary_key=True),
     Column("effective_on", Date, nullable=False),
-    Column("org_id", Text),
+    Column("org_id", Text, comment=MEMBER_ORG),
     Index("member_orgs_by_org", "org_id"),
+    comment="Each person's dated membership timeline: admitted, transferred, left, in any order of recording",
 )
 
 posts = Table(

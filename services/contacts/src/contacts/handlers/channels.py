@@ -43,14 +43,13 @@ class ChannelHandlers:
         self.store = store
 
     async def _allowed(self, org_id: str, day: date, ctx: Context) -> bool:
-        """Whether the org exists that day; refuses unless the caller may report its facts."""
+        """Whether the org exists that day; refuses unless the caller may report its facts where it stands today."""
         async with self.store.engine.connect() as conn:
-            tree = await orgs_on(conn, day)
+            tree = await orgs_on(conn, day, ctx.today)
             if tree.exists(org_id):
-                require(ctx.actor, "report_facts", tree.lineage(org_id))
+                require(ctx.actor, "report_facts", tree.reach(org_id))
                 return True
-            now = await orgs_on(conn, ctx.today)
-            now.require(ctx.actor, "report_facts", org_id)
+            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "report_facts", org_id)
             return False
 
     async def open_channel(self, c: OpenChannel, ctx: Context) -> Committed:
@@ -111,7 +110,7 @@ class ChannelHandlers:
         at, submission_id = c.at or ctx.today, new_id()
         exists = await self._allowed(c.org_id, at, ctx)
         async with self.store.engine.connect() as conn:
-            parent = (await orgs_on(conn, at)).parents.get(c.org_id) if exists else None
+            parent = (await orgs_on(conn, at, ctx.today)).parents.get(c.org_id) if exists else None
             entries = await _base(conn, c.org_id, at, ctx)
         events = channels.decide_submit(exists, submission_id, c.org_id, parent, at, entries)
         data = {"id": submission_id, "org_id": c.org_id, "parent_id": parent, "at": at.isoformat(), "entries": len(entries)}

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import AddContactPoint, EraseWithdrawn, GrantConsent, MergeContacts, WithdrawConsent
 from kit import clock, logs
+from kit.access import require
 from kit.crypto import KeyRing
 from kit.errors import RuleBroken, forbidden, not_found
 from kit.ids import new_id
@@ -25,7 +26,8 @@ from kit.tokens import Role
 from ..domain import contacts
 from ..domain.addresses import normalise
 from ..domain.contacts import Contact
-from ..queries.mirror import orgs_on
+from ..queries.membership import org_today_of, orgs_today
+from ..queries.mirror import Orgs, orgs_on
 from ..tables import contact_points, people
 
 CONTACT_FOLD = Fold(contacts.NOTHING, contacts.evolve)
@@ -44,8 +46,11 @@ class ContactHandlers:
     def __init__(self, store: EventStore, keyring: KeyRing, grace_days: int) -> None:
         self.store, self.keyring, self.grace_days = store, keyring, grace_days
 
-    async def _check(self, conn: AsyncConnection, org_id: str, ctx: Context, action: str = "report_facts") -> None:
-        (await orgs_on(conn, ctx.today)).require(ctx.actor, action, org_id)
+    async def _check(self, conn: AsyncConnection, person_id: str, ctx: Context) -> tuple[Orgs, str]:
+        """Today's tree and the person's org today; refuses unless the caller may report facts there (§5)."""
+        tree, org_id = await orgs_on(conn, ctx.today, ctx.today), await org_today_of(conn, person_id, ctx.today)
+        require(ctx.actor, "report_facts", tree.reach(org_id))
+        return tree, org_id
 
     async def add_contact_point(self, c: AddContactPoint, ctx: Context) -> Committed:
         """Records a person's address, normalised, sealed with its own key; says which ones it duplicates."""
@@ -57,26 +62,31 @@ class ContactHandlers:
                 raise not_found("person", field="person_id")
             if person.erased_at is not None:
                 raise RuleBroken("PD1", "this person's data was erased; nothing new may be kept", field="person_id")
-            await self._check(conn, person.org_id, ctx)
+            tree, org_id = await self._check(conn, c.person_id, ctx)
             sealed = (await self.keyring.seal_many(conn, {contact_id: {"value": value}}))[contact_id]["value"]
-            same = await conn.execute(
-                select(contact_points.c.contact_id).where(
-                    contact_points.c.digest == self.keyring.blind_value(value), contact_points.c.merged_into.is_(None)
-                )
-            )
-            duplicates = [r.contact_id for r in same]
+            duplicates = await self._duplicates(conn, tree, self.keyring.blind_value(value), ctx)
         assert sealed is not None
         consent = (c.consent.given_at, c.consent.method) if c.consent else None
-        events = contacts.decide_add(contact_id, c.person_id, person.org_id, c.kind, sealed, consent, ctx.actor.username)
+        events = contacts.decide_add(contact_id, c.person_id, org_id, c.kind, sealed, consent, ctx.actor.username)
         data = {"id": contact_id, "person_id": c.person_id, "kind": c.kind.value, "duplicates": duplicates}
         return await self.store.append(contact_stream(contact_id), events, expected_version=0, meta=ctx.meta, data=data)
+
+    async def _duplicates(self, conn: AsyncConnection, tree: Orgs, digest: str, ctx: Context) -> list[str]:
+        """Live addresses equal to this one, of people whose personal data the caller may read today: no more."""
+        cp = contact_points.c
+        same = (
+            await conn.execute(select(cp.contact_id, cp.person_id).where(cp.digest == digest, cp.merged_into.is_(None)))
+        ).all()
+        owners = await orgs_today(conn, [r.person_id for r in same], ctx.today)
+        seen = {p for p, org in owners.items() if tree.may(ctx.actor, "read_personal_data", org)}
+        return [r.contact_id for r in same if r.person_id in seen]
 
     async def _contact(self, contact_id: str, ctx: Context, field: str = "contact_id") -> tuple[Contact, int]:
         contact, version = await self.store.load(contact_stream(contact_id), CONTACT_FOLD)
         if not contact.contact_id:
             raise not_found("contact point", field=field)
         async with self.store.engine.connect() as conn:
-            await self._check(conn, contact.org_id, ctx)
+            await self._check(conn, contact.person_id, ctx)
         return contact, version
 
     async def grant_consent(self, c: GrantConsent, ctx: Context) -> Committed:

@@ -1,5 +1,6 @@
-"""The contacts service's copy of the registry: orgs and their parents over time, people and their org,
-memberships, posts and headcounts — and the erasure of a person, which destroys their addresses' keys."""
+"""The contacts service's copy of the registry: orgs and their parents over time, people and the org that recorded
+them, the dated timeline of their memberships (which decides where they belong today: queries/membership.py), posts
+and headcounts — and the erasure of a person, which destroys their addresses' keys."""
 
 from __future__ import annotations
 
@@ -41,16 +42,15 @@ class RegistryMirror:
         # the statements of every admission, built once: building and keying one per event cost more than running it
         person = insert(people).values(person_id=bindparam("person_id"), org_id=bindparam("org_id"))
         self._person = Compiled(person.on_conflict_do_nothing())
-        member_of = insert(member_orgs).values(
-            person_id=bindparam("person_id"),
-            effective_on=bindparam("effective_on"),
-            org_id=bindparam("org_id"),
-            position=bindparam("position"),
+        # a membership step is only ever added: the timeline, not the last step applied, says where a person belongs
+        self._step = Compiled(
+            insert(member_orgs).values(
+                person_id=bindparam("person_id"),
+                effective_on=bindparam("effective_on"),
+                org_id=bindparam("org_id"),
+                position=bindparam("position"),
+            )
         )
-        self._left = Compiled(member_of)
-        # a move is one statement, the membership row written with the person's org: one fewer per admission
-        moved = update(people).where(people.c.person_id == bindparam("of_person")).values(org_id=bindparam("to_org"))
-        self._moved = Compiled(moved.add_cte(member_of.cte("member_of")))
 
     def projection(self) -> Projection:
         return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS, WRITES_ONLY)
@@ -85,11 +85,7 @@ class RegistryMirror:
                 await self._erase(conn, e.person_id, d)
 
     async def _membership(self, conn: AsyncConnection, person_id: str, day: object, org_id: str | None, position: int) -> None:
-        row = {"person_id": person_id, "effective_on": day, "org_id": org_id, "position": position}
-        if org_id is None:
-            await self._left.run(conn, row)
-        else:
-            await self._moved.run(conn, {**row, "of_person": person_id, "to_org": org_id})
+        await self._step.run(conn, {"person_id": person_id, "effective_on": day, "org_id": org_id, "position": position})
 
     async def _erase(self, conn: AsyncConnection, person_id: str, d: Delivered) -> None:
         """DESIGN.md §4: every owner destroys the person's keys; the addresses stay as erased rows."""

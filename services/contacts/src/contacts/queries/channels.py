@@ -30,7 +30,7 @@ class ChannelQueries:
         """The org's resources running on `as_of`, each with its last refresh and latest figures by then."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, day)).require(ctx.actor, "read_orgs", q.org_id)
+            (await orgs_on(conn, day, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             ch = channels.c
             closed = (ch.closed_on <= day) & (ch.closed_recorded_at < known)
             rows = (
@@ -64,7 +64,7 @@ class ChannelQueries:
         """The org's subscriptions for the year of `as_of`, the latest report per edition."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             s = subscriptions.c
             rows = await conn.execute(
                 select(subscriptions)
@@ -82,9 +82,10 @@ class ChannelQueries:
         A territorial org's and the CC's members are the sum over the primary orgs under them that day."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, day)
+            tree = await orgs_on(conn, day, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
-            under = tree.subtree(q.org_id)
+            # the subtree of that day, less the orgs that have since left the caller's (§5: the subtree is today's)
+            under = [o for o in tree.subtree(q.org_id) if tree.may(ctx.actor, "read_orgs", o)]
             members = await _members(conn, under, day)
             records, reached = await _records_reached(conn, under, day)
             subscribers = await _subscribers(conn, q.org_id, day)

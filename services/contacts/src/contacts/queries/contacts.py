@@ -3,7 +3,7 @@ personal address only while its owner's consent stands — the one place plainte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,15 +20,16 @@ from contracts.contacts import (
     UsableAddresses,
     UsableAddressesOf,
 )
-from kit.access import permits
+from kit.access import permits, require
 from kit.crypto import KeyRing, open_field
 from kit.db import Direct
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.tokens import Role
 
-from ..tables import contact_points, ledger, people, posts, submission_entries, submissions
-from .mirror import orgs_on
+from ..tables import contact_points, ledger, posts, submission_entries, submissions
+from .membership import org_today_of, orgs_today
+from .mirror import Orgs, orgs_on
 
 # the addresses usable now (live, with a live key, and consented to if personal: T4) of some people, in one
 # prepared statement on an autocommit connection, as senders ask for every few letters they send; the parameters are
@@ -63,16 +64,18 @@ class ContactQueries:
         keys = await self.keyring.keys(conn, [r.contact_id for r in wanted])
         return {r.contact_id: open_field(keys.get(r.contact_id), r.contact_id, r.value) for r in wanted}
 
-    async def _person_org(self, conn: AsyncConnection, person_id: str) -> str:
-        org = (await conn.execute(select(people.c.org_id).where(people.c.person_id == person_id))).scalar()
-        if org is None:
-            raise not_found("person", field="person_id")
-        return str(org)
+    async def _seen(self, conn: AsyncConnection, tree: Orgs, rows: Sequence[Any], ctx: Context) -> tuple[list[Any], set[str]]:
+        """The rows whose owners' orgs today the caller may read, and the owners whose personal data it may read."""
+        owners = await orgs_today(conn, [r.person_id for r in rows], ctx.today)
+        readable = {p for p, org in owners.items() if tree.may(ctx.actor, "read_orgs", org)}
+        personal = {p for p in readable if tree.may(ctx.actor, "read_personal_data", owners[p])}
+        return [r for r in rows if r.person_id in readable], personal
 
     async def list_contact_points(self, q: ListContactPoints, ctx: Context) -> list[dict[str, Any]]:
         """A person's contact points with their consent state; values of usable ones."""
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_personal_data", await self._person_org(conn, q.person_id))
+            tree = await orgs_on(conn, ctx.today, ctx.today)
+            require(ctx.actor, "read_personal_data", tree.reach(await org_today_of(conn, q.person_id, ctx.today)))
             rows = (
                 await conn.execute(
                     select(contact_points).where(contact_points.c.person_id == q.person_id).order_by(contact_points.c.recorded_at)
@@ -101,30 +104,32 @@ class ContactQueries:
         return found
 
     async def find_duplicates(self, q: FindDuplicates, ctx: Context) -> list[dict[str, Any]]:
-        """Groups of live contact points holding the same normalised address, among the org's subtree."""
+        """Groups of live contact points holding the same normalised address, among people of the org's subtree today."""
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, ctx.today)
+            tree = await orgs_on(conn, ctx.today, ctx.today)
             tree.require(ctx.actor, "read_personal_data", q.org_id)
             cp = contact_points.c
-            scope = select(people.c.person_id).where(people.c.org_id.in_(tree.subtree(q.org_id)))
-            live = (cp.merged_into.is_(None), cp.erased_at.is_(None), cp.person_id.in_(scope))
+            live = (cp.merged_into.is_(None), cp.erased_at.is_(None))
             twice = select(cp.digest).where(*live).group_by(cp.digest).having(func.count() > 1)
             rows = (
                 await conn.execute(select(contact_points).where(*live, cp.digest.in_(twice)).order_by(cp.digest, cp.recorded_at))
             ).all()
+            # a person belongs where their membership is today, so the scope is read off the timeline, not a column
+            owners, under = await orgs_today(conn, [r.person_id for r in rows], ctx.today), set(tree.subtree(q.org_id))
+            rows = [r for r in rows if owners.get(r.person_id) in under]
             values = await self._values(conn, rows, True)
         groups: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
             groups.setdefault(r.digest, []).append(_point(r, values.get(r.contact_id)))
-        return [{"contacts": group} for group in groups.values()]
+        return [{"contacts": group} for group in groups.values() if len(group) > 1]
 
     async def get_contact_base(self, q: GetContactBase, ctx: Context) -> list[dict[str, Any]]:
-        """The org's post holders on `as_of` and their live contact points, as it stands now."""
+        """The org's post holders on `as_of` and their live contact points, as it stands now; each owner's addresses
+        only to those who may see them where the owner belongs today (§5)."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, day)
+            tree = await orgs_on(conn, day, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
-            shown = permits(ctx.actor, "read_personal_data", tree.lineage(q.org_id))
             holders = select(posts.c.person_id).where(
                 posts.c.org_id == q.org_id, posts.c.since <= day, (posts.c.until.is_(None)) | (posts.c.until > day)
             )
@@ -139,13 +144,14 @@ class ContactQueries:
                     .order_by(posts.c.role, cp.person_id, cp.kind)
                 )
             ).all()
-            values = await self._values(conn, rows, shown)
+            rows, personal = await self._seen(conn, tree, rows, ctx)
+            values = await self._values(conn, [r for r in rows if r.person_id in personal], True)
         return [{**_point(r, values.get(r.contact_id)), "role": r.role} for r in rows]
 
     async def list_submissions(self, q: ListSubmissions, ctx: Context) -> list[dict[str, Any]]:
         """An org's submissions, newest first."""
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             s = submissions.c
             count = select(func.count()).where(submission_entries.c.submission_id == s.submission_id).scalar_subquery()
             rows = await conn.execute(
@@ -159,12 +165,8 @@ class ContactQueries:
             head = (await conn.execute(select(submissions).where(submissions.c.submission_id == q.submission_id))).first()
             if head is None:
                 raise not_found("submission", field="submission_id")
-            tree = await orgs_on(conn, ctx.today)
-            chain = (
-                tree.lineage(head.org_id)
-                if tree.exists(head.org_id)
-                else [head.org_id, *([head.parent_id] if head.parent_id else [])]
-            )
+            tree = await orgs_on(conn, ctx.today, ctx.today)
+            chain = tree.reach(head.org_id) or [head.org_id, *([head.parent_id] if head.parent_id else [])]
             if not permits(ctx.actor, "read_orgs", chain):
                 raise forbidden("this contact base is for the org and the orgs above it")
             e = submission_entries.c
@@ -176,7 +178,9 @@ class ContactQueries:
                     .order_by(e.role, e.person_id, e.kind, e.contact_id)
                 )
             ).all()
-            values = await self._values(conn, rows, permits(ctx.actor, "read_personal_data", chain))
+            # frozen entries, but each address still follows its owner to where they belong today
+            rows, personal = await self._seen(conn, tree, rows, ctx)
+            values = await self._values(conn, [r for r in rows if r.person_id in personal], True)
         entries = [{**_point(r, values.get(r.contact_id)), "role": r.role} for r in rows]
         return {**_submission(head, len(entries)), "entries": entries}
 

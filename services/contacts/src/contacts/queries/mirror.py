@@ -1,4 +1,4 @@
-"""The registry's tree as this service knows it, read back for a day."""
+"""The registry's tree as this service knows it, read back for a day, with every org's place today for access."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from ..tables import TREE
 __all__ = ["Orgs", "exists_in_year", "orgs_on"]
 
 
-async def orgs_on(conn: AsyncConnection, day: date) -> Orgs:
-    """Every org existing on `day` with its parent and level."""
-    return await treemirror.orgs_on(conn, TREE, day)
+async def orgs_on(conn: AsyncConnection, day: date, today: date) -> Orgs:
+    """Every org existing on `day` with its parent and level; access is checked on where each stands `today`."""
+    return await treemirror.orgs_on(conn, TREE, day, today)
 
 
 async def exists_in_year(conn: AsyncConnection, org_id: str, year: int) -> bool:
