@@ -38,6 +38,31 @@ async def test_retrying_gives_up_with_a_conflict_refusal(store: EventStore) -> N
     assert refused.value.code is ErrorCode.CONFLICT
 
 
+async def test_every_loser_of_a_race_on_one_stream_is_decided_again_until_it_lands(store: EventStore) -> None:
+    async def add_one() -> int:
+        total, version = await store.load("race", TOTAL)
+        await store.append("race", [headcount("a", 1)], expected_version=version)
+        return total
+
+    seen = await asyncio.gather(*(retrying(add_one) for _ in range(48)))
+    assert await store.load("race", TOTAL) == (48, 48), "each landed once, none refused for losing a race"
+    assert sorted(seen) == list(range(48)), "each decided on the state the one before it left"
+
+
+async def test_a_single_try_is_refused_at_once_when_the_stream_moved(store: EventStore) -> None:
+    await store.append("moved", [headcount("a", 1)], expected_version=0)
+    calls = 0
+
+    async def stale_if_match() -> None:
+        nonlocal calls
+        calls += 1
+        await store.append("moved", [headcount("a", 1)], expected_version=0)
+
+    with pytest.raises(Refused) as refused:
+        await retrying(stale_if_match, tries=1)
+    assert refused.value.code is ErrorCode.CONFLICT and calls == 1 and "moved is at version 1, not 0" in str(refused.value)
+
+
 async def test_a_repeated_command_id_gets_the_original_reply_and_appends_nothing(store: EventStore) -> None:
     meta = Meta(command_id="cmd-1", fingerprint="f")
     first = await store.append("s", [headcount("a", 1)], expected_version=None, meta=meta, data={"id": "x"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -21,11 +21,11 @@ from .connections import discard
 from .inline import InlineProjection, writes_only, writes_only_unless
 from .plans import Also, Pending, Repeated
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
+from .retries import retrying
 from .streams import Streams
 from .tables import Ledger
 from .writer import GroupWriter
 
-T = TypeVar("T")
 NO_META = Meta()
 """An append's metadata when the caller gives none (frozen, so one serves every call)."""
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Recorded",
     "VersionConflict",
     "fingerprint",
+    "retrying",
     "writes_only",
     "writes_only_unless",
 ]
@@ -232,16 +233,3 @@ def truncating(tables: Sequence[Table]) -> Callable[[AsyncConnection], Awaitable
             await conn.execute(text(f"TRUNCATE {names}"))
 
     return reset
-
-
-async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 8) -> T:
-    """Runs load -> decide -> append again when another writer moved the stream first."""
-    for _ in range(tries - 1):
-        try:
-            return await attempt()
-        except VersionConflict:
-            continue
-    try:
-        return await attempt()
-    except VersionConflict as e:
-        raise conflict(str(e)) from None

@@ -77,7 +77,8 @@ def _decide(pending: Pending, checked: Checked, slots: Iterator[int], context: s
     current = checked.versions
     for b in batches:
         if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:
-            raise VersionConflict(f"{b.stream_id} is at version {current.get(b.stream_id, 0)}, not {b.expected_version}")
+            found = current.get(b.stream_id, 0)
+            raise VersionConflict(f"{b.stream_id} is at version {found}, not {b.expected_version}", b.stream_id)
     if meta.command_id is not None:
         checked.done.add(meta.command_id)  # a later append of the group with the same id repeats this one
     recorded = stamp(batches, current, slots, checked.at, meta)

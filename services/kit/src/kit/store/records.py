@@ -72,6 +72,10 @@ class Batch:
 class VersionConflict(Exception):
     """The stream moved on since it was read; the handler may load and decide again."""
 
+    def __init__(self, message: str, stream_id: str = "") -> None:
+        super().__init__(message)
+        self.stream_id = stream_id
+
 
 def fingerprint(*parts: object) -> str:
     """A digest of a request, so a reused idempotency key with another request is refused."""

@@ -1,0 +1,56 @@
+"""A command that lost an optimistic-concurrency race is decided again on the fresh state: its retries take turns
+per stream within the process, with jittered pauses between them for writers elsewhere, a bounded number of times."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from ..errors import conflict
+from .records import VersionConflict
+
+T = TypeVar("T")
+
+TRIES = 24
+"""Attempts a command gets: enough for every request of a burst on one stream (a registry's workers) to land."""
+
+FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.05
+"""Bounds of the jittered pause before a retry (seconds): it doubles per retry up to the longest."""
+
+_turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+"""Per stream, the lock its retries take turns on; a lock nobody holds or waits for goes away."""
+
+
+def pause_before(retry: int) -> float:
+    """A random pause before the `retry`-th retry (1, 2, ...): full jitter under a doubling ceiling."""
+    return random.uniform(0, min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (retry - 1)))  # noqa: S311 - jitter, not a secret
+
+
+def _turn(stream_id: str) -> asyncio.Lock:
+    lock = _turns.get(stream_id)
+    if lock is None:
+        lock = _turns[stream_id] = asyncio.Lock()
+    return lock
+
+
+async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = TRIES) -> T:
+    """Runs load -> decide -> append again when another writer moved the stream first; a `conflict` once `tries`
+    attempts have all lost (one try: a stale expected version the caller chose, an `If-Match`, is its own answer).
+
+    Losers of one race would otherwise all retry at once and all but one lose again: here a retry waits for its turn
+    on the stream, so the losers of this process append one after another, each on the state the last one left."""
+    try:
+        return await attempt()
+    except VersionConflict as e:
+        lost = e
+    for retry in range(1, tries):
+        await asyncio.sleep(pause_before(retry))
+        try:
+            async with _turn(lost.stream_id):
+                return await attempt()
+        except VersionConflict as e:
+            lost = e
+    raise conflict(str(lost)) from None
