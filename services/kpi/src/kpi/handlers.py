@@ -1,5 +1,5 @@
 """Command handlers: set targets, close a period, report a media mention (K5) or feedback times (K7).
-Each checks §5 on the org's lineage on the day the fact is about: load -> decide -> append."""
+Each checks §5 on the tree as it stands today, whatever day the fact is about: load -> decide -> append."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ class KpiHandlers:
         self.store = store
 
     async def _tree(self, day: date, ctx: Context, action: str, org_id: str, field: str = "org_id") -> Orgs:
-        """The tree on the day; refuses unless the org exists then and the caller may do the action there."""
+        """The tree on the day; refuses unless the org exists then and the caller may do the action there today."""
         async with self.store.engine.connect() as conn:
-            tree = await orgs_on(conn, TREE, day)
+            tree = await orgs_on(conn, TREE, day, ctx.today)
         tree.require(ctx.actor, action, org_id, field)
         return tree
 

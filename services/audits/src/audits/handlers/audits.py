@@ -16,6 +16,7 @@ from contracts.audits import (
     StartAudit,
 )
 from contracts.base import Event
+from kit.access import require
 from kit.errors import invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
@@ -47,13 +48,15 @@ class AuditHandlers:
     def __init__(self, store: EventStore) -> None:
         self.store = store
 
-    async def _tree(self, day: date) -> Orgs:
+    async def _tree(self, day: date, today: date) -> Orgs:
         async with self.store.engine.connect() as conn:
-            return await orgs_on(conn, TREE, day)
+            return await orgs_on(conn, TREE, day, today)
 
     async def schedule_audit(self, c: ScheduleAudit, ctx: Context) -> Committed:
         """Puts an org's audit into the auditing org's plan for `planned_on`."""
-        tree = await self._tree(c.planned_on)
+        tree = await self._tree(c.planned_on, ctx.today)
+        # the audited org where it stands today: a past `planned_on` never reaches one that has left the subtree
+        require(ctx.actor, "audit", tree.reach(c.org_id))
         if not tree.exists(c.org_id):
             raise invalid("planned_on", f"the org does not exist on {c.planned_on}")
         by_org_id = c.by_org_id or tree.parents.get(c.org_id)
@@ -72,7 +75,9 @@ class AuditHandlers:
             current, version = await self.store.load(audit_stream(audit_id), AUDIT_FOLD)
             if not current.audit_id:
                 raise not_found("audit", field="audit_id")
-            (await self._tree(ctx.today)).require(ctx.actor, "audit", current.by_org_id)
+            tree = await self._tree(ctx.today, ctx.today)
+            tree.require(ctx.actor, "audit", current.by_org_id)
+            require(ctx.actor, "audit", tree.reach(current.org_id))  # an org that has left the subtree takes its audits along
             events = decide(current)
             data = {"id": audit_id, "org_id": current.org_id}
             return await self.store.append(audit_stream(audit_id), events, expected_version=version, meta=ctx.meta, data=data)
@@ -86,7 +91,7 @@ class AuditHandlers:
         checklist: list[ChecklistItem] = []
         if current.audit_id:
             async with self.store.engine.connect() as conn:
-                tree = await orgs_on(conn, TREE, day)
+                tree = await orgs_on(conn, TREE, day, ctx.today)
                 if not tree.exists(current.org_id):
                     raise invalid("started_on", f"the org does not exist on {day}")
                 found = (await verdicts_of(conn, tree, [current.org_id]))[current.org_id]

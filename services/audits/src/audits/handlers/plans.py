@@ -27,8 +27,8 @@ class PlanHandlers:
         """Adopts (or replaces) an org's plan for a quarter."""
         day = c.submitted_on or ctx.today
         async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, TREE, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
-            exists = (await orgs_on(conn, TREE, day)).exists(c.org_id)
+            (await orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
+            exists = (await orgs_on(conn, TREE, day, ctx.today)).exists(c.org_id)
         events = plans.decide_submit(exists, c.org_id, c.quarter, day, c.items)
         data = {"org_id": c.org_id, "quarter": c.quarter}
         return await self.store.append(plan_stream(c.org_id, c.quarter), events, expected_version=None, meta=ctx.meta, data=data)
@@ -36,7 +36,7 @@ class PlanHandlers:
     async def report_on_plan(self, c: ReportOnPlan, ctx: Context) -> Committed:
         """Reports on an adopted plan."""
         async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, TREE, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
+            (await orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
         stream = plan_stream(c.org_id, c.quarter)
         plan, version = await self.store.load(stream, PLAN_FOLD)
         events = plans.decide_report(plan, c.org_id, c.quarter, c.reported_on or ctx.today, c.summary)

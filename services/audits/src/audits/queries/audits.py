@@ -9,7 +9,6 @@ from sqlalchemy import extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.audits import GetAudit, GetAuditPlan, ListAudits, ListRemediation
-from kit.access import permits
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.treemirror import orgs_on
@@ -62,9 +61,10 @@ class AuditQueries:
             row = (await conn.execute(select(audits).where(audits.c.audit_id == q.audit_id))).first()
             if row is None:
                 raise not_found("audit", field="audit_id")
-            tree = await orgs_on(conn, TREE, ctx.today)
-            if not any(permits(ctx.actor, "audit", tree.lineage(o)) for o in (row.by_org_id, row.org_id)):
-                raise forbidden("only auditors of the auditing or the audited org may read the audit")
+            tree = await orgs_on(conn, TREE, ctx.today, ctx.today)
+            # the audit is of its org and goes with it: an org that has left the subtree takes its audits along
+            if not tree.may(ctx.actor, "audit", row.org_id):
+                raise forbidden("only auditors over the audited org, where it stands today, may read the audit")
             found = await conn.execute(select(findings).where(findings.c.audit_id == q.audit_id).order_by(findings.c.rule))
             items = await conn.execute(
                 select(remediation).where(remediation.c.audit_id == q.audit_id).order_by(remediation.c.due_on)
@@ -80,20 +80,21 @@ class AuditQueries:
         """Audits in which an org of the subtree audits or is audited, newest plan first."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
-            subtree = tree.subtree(q.org_id)
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
+            subtree = tree.within(ctx.actor, "audit", tree.subtree(q.org_id))
             a = audits.c
             query = select(audits).where(or_(a.org_id.in_(subtree), a.by_org_id.in_(subtree))).order_by(a.planned_on.desc())
             if q.year is not None:
                 query = query.where(extract("year", func.coalesce(a.completed_on, a.planned_on)) == q.year)
-            return [_audit(r) for r in await conn.execute(query)]
+            return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, "audit", r.org_id)]
 
     async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
         """The org's audits planned for the year, and its children not audited in the 365 days before `as_of`."""
         day = q.as_of or ctx.today
         year = q.year or day.year
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
+            children = tree.within(ctx.actor, "audit", tree.children(q.org_id))
             a = audits.c
             planned = await conn.execute(
                 select(audits).where(a.by_org_id == q.org_id, extract("year", a.planned_on) == year).order_by(a.planned_on)
@@ -108,19 +109,17 @@ class AuditQueries:
                 ).all()
             )
             o = TREE.orgs.c
-            registered = dict(
-                (await conn.execute(select(o.org_id, o.registered_on).where(o.org_id.in_(tree.children(q.org_id))))).all()
-            )
+            registered = dict((await conn.execute(select(o.org_id, o.registered_on).where(o.org_id.in_(children)))).all())
         overdue = [
             {"org_id": c, "level": tree.levels[c], "last_audit": last[c].isoformat() if c in last else None}
-            for c in tree.children(q.org_id)
+            for c in children
             if (day - registered[c]).days >= YEAR_DAYS and (c not in last or (day - last[c]).days > YEAR_DAYS)
         ]
         return {
             "org_id": q.org_id,
             "year": year,
             "as_of": day.isoformat(),
-            "planned": [_audit(r) for r in planned],
+            "planned": [_audit(r) for r in planned if tree.may(ctx.actor, "audit", r.org_id)],
             "overdue": overdue,
         }
 
@@ -128,9 +127,10 @@ class AuditQueries:
         """Remediation items of the subtree's orgs; `overdue`: open ones past their deadline on `as_of`."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, "audit")
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
             r = remediation.c
-            query = select(remediation).where(r.org_id.in_(tree.subtree(q.org_id))).order_by(r.due_on)
+            subtree = tree.within(ctx.actor, "audit", tree.subtree(q.org_id))
+            query = select(remediation).where(r.org_id.in_(subtree)).order_by(r.due_on)
             if q.overdue:
                 query = query.where(r.closed_on.is_(None), r.due_on < day)
             return [_item(i, day) for i in await conn.execute(query)]

@@ -35,16 +35,17 @@ def verdict_row(v: Verdict) -> dict[str, Any]:
     }
 
 
-async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, action: str = "read_orgs") -> Orgs:
-    """The tree on `day`, once the actor may do `action` at the org (404 if it does not exist then)."""
-    tree = await orgs_on(conn, TREE, day)
+async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, today: date, action: str = "read_orgs") -> Orgs:
+    """The tree on `day`, once the actor may do `action` at the org where it stands `today` (404 if it does not exist
+    on `day`)."""
+    tree = await orgs_on(conn, TREE, day, today)
     tree.require(actor, action, org_id)
     return tree
 
 
-async def kept_tree_for(reading: Reading, actor: Actor, org_id: str, day: date) -> Orgs:
-    """The same, the tree kept in the read cache (every compliance view reads it whole)."""
-    tree = await reading.get(("tree", day), lambda conn: orgs_on(conn, TREE, day), WHOLE_TREE)
+async def kept_tree_for(reading: Reading, actor: Actor, org_id: str, day: date, today: date) -> Orgs:
+    """The same, the tree kept in the read cache (every compliance view reads it whole) under both its days."""
+    tree = await reading.get(("tree", day, today), lambda conn: orgs_on(conn, TREE, day, today), WHOLE_TREE)
     tree.require(actor, "read_orgs", org_id)
     return tree
 
@@ -71,7 +72,7 @@ class ComplianceQueries:
     async def get_compliance(self, q: GetCompliance, ctx: Context) -> list[dict[str, Any]]:
         """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
         reading = await self.cache.reading()
-        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
+        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today, ctx.today)
 
         async def rows(conn: AsyncConnection) -> list[dict[str, Any]]:
             return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
@@ -85,12 +86,16 @@ class ComplianceQueries:
     async def summarise_compliance(self, q: SummariseCompliance, ctx: Context) -> dict[str, Any]:
         """Per rule, how many orgs of the subtree have each verdict, and which breach it."""
         reading = await self.cache.reading()
-        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today)
+        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today, ctx.today)
+        subtree = tree.subtree(q.org_id)
+        shown = tree.within(ctx.actor, "read_orgs", subtree)
+        # the orgs of that day's subtree that have left the actor's since: usually none, so the key stays small
+        hidden = tuple(sorted(set(subtree) - set(shown)))
 
         async def summary(conn: AsyncConnection) -> dict[str, Any]:
-            return summarise(q.org_id, tree, await verdicts_of(conn, tree, tree.subtree(q.org_id)))
+            return summarise(q.org_id, tree, await verdicts_of(conn, tree, shown))
 
-        return await reading.get(("summary", q.org_id, tree.day), summary, WHOLE_TREE)
+        return await reading.get(("summary", q.org_id, tree.day, hidden), summary, WHOLE_TREE)
 
 
 def summarise(org_id: str, tree: Orgs, verdicts: dict[str, list[Verdict]]) -> dict[str, Any]:

@@ -28,8 +28,8 @@ class ContestQueries:
         first, period_last = bounds(q.period)
         last = contest.last_day(period_last, ctx.today)
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, last)
-            entrants = [o for o in tree.subtree(q.org_id) if tree.levels[o] == q.level.value]
+            tree = await tree_for(conn, ctx.actor, q.org_id, last, ctx.today)
+            entrants = [o for o in tree.within(ctx.actor, "read_orgs", tree.subtree(q.org_id)) if tree.levels[o] == q.level.value]
             if q.category is Category.NOTICE_BOARDS:
                 r, f = resources.c, refreshes.c
                 rows = await conn.execute(

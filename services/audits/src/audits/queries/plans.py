@@ -24,7 +24,7 @@ class PlanQueries:
     async def list_plans(self, q: ListPlans, ctx: Context) -> list[dict[str, Any]]:
         """The org's plans, newest quarter first."""
         async with self.engine.connect() as conn:
-            await tree_for(conn, ctx.actor, q.org_id, ctx.today)
+            await tree_for(conn, ctx.actor, q.org_id, ctx.today, ctx.today)
             p = plans.c
             rows = await conn.execute(select(plans).where(p.org_id == q.org_id).order_by(p.quarter.desc()))
             return [
@@ -43,8 +43,8 @@ class PlanQueries:
         """Primary orgs of the subtree, existing on the quarter's first day, with no plan for it."""
         first = bounds(q.quarter)[0]
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, min(first, ctx.today))
-            primaries = [o for o in tree.subtree(q.org_id) if tree.levels[o] == "primary"]
+            tree = await tree_for(conn, ctx.actor, q.org_id, min(first, ctx.today), ctx.today)
+            primaries = [o for o in tree.within(ctx.actor, "read_orgs", tree.subtree(q.org_id)) if tree.levels[o] == "primary"]
             p = plans.c
             planned = set((await conn.execute(select(p.org_id).where(p.quarter == q.quarter, p.org_id.in_(primaries)))).scalars())
         return [{"org_id": o, "parent_id": tree.parents[o], "quarter": q.quarter} for o in primaries if o not in planned]

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit import treemirror
-from kit.access import permits
 from kit.errors import forbidden, not_found
 from kit.store import EventStore, Fold
 from kit.tokens import Actor
@@ -30,8 +29,10 @@ def delivery_id(material_id: str, recipient: str) -> str:
     return f"{material_id}:{recipient}"
 
 
-async def orgs_on(conn: AsyncConnection, day: date) -> Orgs:
-    return await treemirror.orgs_on(conn, TREE, day)
+async def orgs_on(conn: AsyncConnection, day: date, today: date | None = None) -> Orgs:
+    """The tree on `day`, access decided on `today`'s (DESIGN.md §5); routing alone, which checks no access, may
+    leave `today` out: `day` stands for it then."""
+    return await treemirror.orgs_on(conn, TREE, day, day if today is None else today)
 
 
 def routing_tree(orgs: Orgs) -> Tree:
@@ -56,10 +57,10 @@ async def recipients(conn: AsyncConnection, material_id: str) -> set[str]:
 
 async def may_read(conn: AsyncConnection, actor: Actor, m: Material, orgs: Orgs) -> None:
     """§5: authored in the actor's subtree, or delivered to an org in it."""
-    if permits(actor, "read_material", orgs.lineage(m.org_id)):
+    if orgs.may(actor, "read_material", m.org_id):
         return
     for org in await recipients(conn, m.material_id):
-        if permits(actor, "read_material", orgs.lineage(org)):
+        if orgs.may(actor, "read_material", org):
             return
     raise forbidden("this material was neither written in nor sent to your part of the union")
 

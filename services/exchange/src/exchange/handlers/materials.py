@@ -257,7 +257,7 @@ class MaterialHandlers:
             m, version = await load(self.store, c.material_id)
             async with self.store.engine.connect() as conn:
                 orgs = await orgs_on(conn, ctx.today)
-            require(ctx.actor, "moderate", orgs.lineage(m.org_id))
+            require(ctx.actor, "moderate", orgs.reach(m.org_id))
             moderator = orgs.parents.get(m.org_id) or m.org_id
             events = material.decide_moderation(m, moderator, c.approve, c.reason, ctx.actor.username)
             data = {"id": m.material_id, "approved": c.approve}

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.exchange import GetAttachment, GetMaterial, Inbox, ListDeliveries, ListMaterials, ListParticipation, ListParties
+from contracts.exchange import (
+    GetAttachment,
+    GetMaterial,
+    Inbox,
+    ListDeliveries,
+    ListMaterials,
+    ListParticipation,
+    ListParties,
+    PartyKind,
+)
 from kit.access import permits
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
@@ -17,6 +26,7 @@ from kit.store import EventStore
 
 from ..handlers.common import load, may_read, orgs_on
 from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties
+from . import progress
 
 
 class MaterialQueries:
@@ -78,7 +88,8 @@ class MaterialQueries:
             return [_material(r) for r in rows]
 
     async def list_deliveries(self, q: ListDeliveries, ctx: Context) -> dict[str, Any]:
-        """One row per recipient with delivered and acknowledged times, and how far the material got (X6)."""
+        """One row per recipient of the caller's subtree today, with delivered and acknowledged times, and how far the
+        material got there (X6)."""
         m, _ = await self._readable(q.material_id, ctx)
         async with self.engine.connect() as conn:
             rows = (
@@ -94,19 +105,9 @@ class MaterialQueries:
                 )
             ).all()
             sent = (await conn.execute(select(materials.c.sent_at).where(materials.c.material_id == q.material_id))).scalar()
-        orgs = [r for r in rows if r.recipient_kind == "org"]
-        expected = max(len(orgs), sum(r.targets or 0 for r in runs) + sum(1 for r in orgs if r.cascade_id is None))
-        last = max((r.delivered_at for r in orgs), default=None)
-        return {
-            "material_id": m.material_id,
-            "recipients": [_delivery(r) for r in rows],
-            "orgs_expected": expected,
-            "orgs_reached": len(orgs),
-            "orgs_acknowledged": sum(1 for r in orgs if r.acknowledged_at),
-            "share_reached": None if not expected else len(orgs) / expected,
-            "seconds_to_last": None if last is None or sent is None else (last - sent).total_seconds(),
-            "not_acknowledged": sorted(r.org_id for r in orgs if r.acknowledged_at is None),
-        }
+            shown = progress.visible(await orgs_on(conn, ctx.today), ctx.actor, rows)
+            expected = await progress.expected(conn, ctx.actor, ctx.today, runs)
+        return progress.summary(m.material_id, shown, expected, sent)
 
     async def inbox(self, q: Inbox, ctx: Context) -> list[dict[str, Any]]:
         """What reached an org, newest first; `overdue`: not acknowledged within the allowed days."""
@@ -147,11 +148,23 @@ class MaterialQueries:
                 for r in rows
             ]
 
-    async def list_parties(self, _q: ListParties, _ctx: Context) -> list[dict[str, Any]]:
-        """The register of outside parties."""
+    async def list_parties(self, _q: ListParties, ctx: Context) -> list[dict[str, Any]]:
+        """The register of outside parties; an address only to those who may send to the party (DESIGN.md §5)."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(parties).order_by(parties.c.kind, parties.c.name))
-            return [{"id": r.party_id, "kind": r.kind, "name": r.name, "email": r.email, "org_id": r.org_id} for r in rows]
+            rows = (await conn.execute(select(parties).order_by(parties.c.kind, parties.c.name))).all()
+            orgs = await orgs_on(conn, ctx.today)
+        cc = orgs.central()
+
+        def sender(r: Any) -> str | None:
+            # an association hears from its territorial org (X2, X3), every other party from the CC
+            return r.org_id if r.kind == PartyKind.TERRITORIAL_ASSOCIATION else cc
+
+        def address(r: Any) -> str | None:
+            org = sender(r)
+            may = orgs.may(ctx.actor, "write_materials", org) if org else permits(ctx.actor, "write_materials", [])
+            return r.email if may else None
+
+        return [{"id": r.party_id, "kind": r.kind, "name": r.name, "email": address(r), "org_id": r.org_id} for r in rows]
 
     async def get_attachment(self, q: GetAttachment, ctx: Context) -> dict[str, Any]:
         """One attachment's bytes (base64), for a reader of its material."""
@@ -183,7 +196,7 @@ class MaterialQueries:
                 )
             ).all()
             orgs = await orgs_on(conn, ctx.today)
-        shown = [r for r in rows if permits(ctx.actor, "read_orgs", orgs.lineage(r.org_id))]
+        shown = [r for r in rows if orgs.may(ctx.actor, "read_orgs", r.org_id)]
         if rows and not shown:
             raise forbidden("no org of your part of the union reported on this campaign")
         return {
@@ -213,15 +226,4 @@ def _material(r: Any) -> dict[str, Any]:
         "moderator_id": r.moderator_id,
         "drafted_at": r.drafted_at.isoformat(),
         "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-    }
-
-
-def _delivery(r: Any) -> dict[str, Any]:
-    return {
-        "recipient": r.org_id,
-        "recipient_kind": r.recipient_kind,
-        "route": r.route,
-        "held_for_review": r.held,
-        "delivered_at": r.delivered_at.isoformat(),
-        "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
     }

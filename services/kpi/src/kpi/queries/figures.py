@@ -4,6 +4,7 @@ or, for a closed period, the frozen figures with any restatement beside them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -60,9 +61,9 @@ class Computed:
         }
 
 
-async def tree_for(conn: AsyncConnection, period: Period) -> Orgs:
-    """The tree on the period's last day: the orgs its figures are of."""
-    return await orgs_on(conn, TREE, period.last)
+async def tree_for(conn: AsyncConnection, period: Period, today: date) -> Orgs:
+    """The tree on the period's last day: the orgs its figures are of; who may see them is decided on `today`'s."""
+    return await orgs_on(conn, TREE, period.last, today)
 
 
 _TARGETS, _CLOSED = (select(t).where(t.c.period == bindparam("period"), t.c.org_id == IDS) for t in (targets, closed_periods))

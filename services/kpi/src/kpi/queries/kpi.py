@@ -1,5 +1,5 @@
 """The query verbs: an org's KPI for a period, its targets, rankings of a level's orgs, series over periods,
-and the media mentions behind K5. Each checks §5's `read_orgs` on the org's lineage."""
+and the media mentions behind K5. Each checks §5's `read_orgs` on the tree as it stands today, whatever the period."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class KpiQueries:
         """K1–K9 of the org for the period (DESIGN.md §7)."""
         period = parse_period(q.period)
         reading = await self.cache.reading()
-        tree = await reading.get(("tree", period.last), lambda conn: tree_for(conn, period), WHOLE_TREE)
+        kept = ("tree", period.last, ctx.today)
+        tree = await reading.get(kept, lambda conn: tree_for(conn, period, ctx.today), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
         async def report(conn: AsyncConnection) -> dict[str, Any]:
@@ -40,7 +41,7 @@ class KpiQueries:
         """The targets set for the org's period, and the norms standing in for those not set."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
-            (await tree_for(conn, period)).require(ctx.actor, "read_orgs", q.org_id)
+            (await tree_for(conn, period, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             row = (
                 await conn.execute(select(targets.c.targets).where(targets.c.org_id == q.org_id, targets.c.period == q.period))
             ).first()
@@ -51,14 +52,15 @@ class KpiQueries:
         """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, period)
+            tree = await tree_for(conn, period, ctx.today)
             root = q.org_id or ctx.actor.org_id or tree.central()
             if root is None:
                 raise not_found(f"org on {period.last.isoformat()}", field="org_id")
             tree.require(ctx.actor, "read_orgs", root)
             computed = await compute(conn, tree, root, period)
         rows = []
-        for org_id in computed.scope.under(root):
+        # the root's subtree that period, less the orgs that have left the actor's since
+        for org_id in tree.within(ctx.actor, "read_orgs", computed.scope.under(root)):
             if computed.scope.facts[org_id].level != q.level.value:
                 continue
             line = computed.report(org_id)["indicators"][q.indicator]
@@ -70,9 +72,9 @@ class KpiQueries:
         periods = series(parse_period(q.start, "start"), parse_period(q.end, "end"))
         found = []
         async with self.engine.connect() as conn:
-            (await tree_for(conn, periods[-1])).require(ctx.actor, "read_orgs", q.org_id)
+            (await tree_for(conn, periods[-1], ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             for period in periods:
-                tree = await tree_for(conn, period)
+                tree = await tree_for(conn, period, ctx.today)
                 if not tree.exists(q.org_id):
                     found.append({"period": period.name, "value": None, "target": None, "met": None, "rollup": None})
                     continue
@@ -85,7 +87,7 @@ class KpiQueries:
         """The publications reported for the org in the period (K5), oldest first."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
-            (await tree_for(conn, period)).require(ctx.actor, "read_orgs", q.org_id)
+            (await tree_for(conn, period, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             m = media_mentions.c
             rows = await conn.execute(
                 select(media_mentions)
