@@ -16,6 +16,7 @@ from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, Pers
 from contracts.registry import Level
 from kit.errors import RuleBroken, invalid
 
+from .reach import home_today
 from .tree import Change, Tree, value_on
 
 
@@ -56,6 +57,10 @@ class Person:
             return latest.value
         named = [c.value for c in self.memberships if c.value]
         return named[-1] if named else self.recorded_by
+
+    def home(self, today: date) -> str:
+        """The org whose subtree the person is in today, for access (DESIGN.md §5); the recording org if never a member."""
+        return home_today(self.memberships, today) or self.recorded_by
 
 
 NOBODY = Person()

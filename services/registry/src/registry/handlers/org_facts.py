@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from contracts.officers import DisbandYouthCouncil, FormYouthCouncil
 from contracts.org_facts import AdoptBudget, RecordClauses
 from kit.access import require
@@ -14,7 +12,7 @@ from kit.store import Committed, EventStore, Fold
 from kit.store.eventstore import retrying
 
 from ..domain import org_facts
-from .tree import TREE, TREE_FOLD, lineage
+from .tree import TREE, TREE_FOLD, reach_today
 
 COUNCIL_FOLD = Fold(org_facts.NO_COUNCIL, org_facts.evolve_council)
 
@@ -33,7 +31,7 @@ class FactHandlers:
         """Attaches a youth council to an org from `formed_on` (default today)."""
         day, council_id = c.formed_on or ctx.today, new_id()
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         events = org_facts.decide_form(t, council_id, c.org_id, c.name, day)
         data = {"id": council_id, "org_id": c.org_id, "formed_on": day.isoformat()}
         return await self.store.append(council_stream(council_id), events, expected_version=0, meta=ctx.meta, data=data)
@@ -46,7 +44,7 @@ class FactHandlers:
             if not council.council_id:
                 raise not_found("youth council", field="council_id")
             t, _ = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "report_facts", lineage(t, council.org_id, c.effective_on))
+            require(ctx.actor, "report_facts", reach_today(t, council.org_id, ctx.today))
             events = org_facts.decide_disband(council, c.effective_on, c.reason)
             data = {"id": c.council_id, "effective_on": c.effective_on.isoformat()}
             return await self.store.append(
@@ -58,7 +56,7 @@ class FactHandlers:
     async def adopt_budget(self, c: AdoptBudget, ctx: Context) -> Committed:
         """Records (or restates) an org's budget for a year."""
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, date(c.year, 12, 31)))
+        require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         events = org_facts.decide_budget(t, c.org_id, c.year, c.total, c.information)
         data = {"org_id": c.org_id, "year": c.year, "total": str(c.total), "information": str(c.information)}
         stream = f"budget-{c.org_id}"
@@ -68,7 +66,7 @@ class FactHandlers:
         """Records which information clauses (S1) an org's agreement holds from `effective_on`."""
         day = c.effective_on or ctx.today
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         events = org_facts.decide_clauses(t, c.org_id, list(c.clauses), day)
         data = {"org_id": c.org_id, "clauses": sorted(int(x) for x in c.clauses), "effective_on": day.isoformat()}
         stream = f"agreement-{c.org_id}"

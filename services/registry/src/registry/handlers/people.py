@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from ..domain.people import Person, Post
 from ..domain.tree import Tree
 from ..tables import officers
 from .org_facts import COUNCIL_FOLD, council_stream
-from .tree import TREE, TREE_FOLD, lineage, on_the_kept_tree
+from .tree import TREE, TREE_FOLD, on_the_kept_tree, reach_today
 
 PERSON_FOLD = Fold(people.NOBODY, people.evolve)
 
@@ -58,7 +57,7 @@ class PeopleHandlers:
         data = {"id": person_id, "org_id": c.org_id, "since": day.isoformat()}
 
         async def attempt(t: Tree, tree_at: Batch) -> Committed:
-            require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+            require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
             sealed, keep_key = self.keyring.sealed_anew(person_id, fields)
             events = people.decide_admit(t, person_id, c.org_id, sealed, day)
             return await self._record(person_id, events, 0, ctx, data, keep_key, tree_at)
@@ -70,7 +69,7 @@ class PeopleHandlers:
         person_id = new_id()
 
         async def attempt(t: Tree, tree_at: Batch) -> Committed:
-            require(ctx.actor, "report_facts", lineage(t, c.org_id, ctx.today))
+            require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
             sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
             events = people.decide_register(t, person_id, c.org_id, sealed, ctx.today)
             return await self._record(person_id, events, 0, ctx, {"id": person_id, "org_id": c.org_id}, keep_key, tree_at)
@@ -97,37 +96,34 @@ class PeopleHandlers:
         day = c.effective_on or ctx.today
 
         def decide(t: Tree, person: Person) -> list[Event]:
-            if t.get(c.org_id) is not None:
-                require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+            if t.get(c.org_id) is not None:  # the destination too must be inside the subtree today
+                require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
             return people.decide_transfer(t, person, c.org_id, day)
 
         data = {"id": c.person_id, "org_id": c.org_id, "effective_on": day.isoformat()}
-        return await self._edit(c.person_id, c.expected_version, day, ctx, decide, data)
+        return await self._edit(c.person_id, c.expected_version, ctx, decide, data)
 
     async def record_leaving(self, c: RecordLeaving, ctx: Context) -> Committed:
         """Records that a member left from `effective_on` (default today)."""
         day = c.effective_on or ctx.today
         data = {"id": c.person_id, "effective_on": day.isoformat()}
-        return await self._edit(
-            c.person_id, c.expected_version, day, ctx, lambda _, p: people.decide_leave(p, day, c.reason), data
-        )
+        return await self._edit(c.person_id, c.expected_version, ctx, lambda _, p: people.decide_leave(p, day, c.reason), data)
 
     async def _edit(
         self,
         person_id: str,
         expected_version: int | None,
-        day: date,
         ctx: Context,
         decide: Callable[[Tree, Person], list[Event]],
         data: dict[str, Any],
     ) -> Committed:
-        """Load, check access to the member's org that day, decide, append: at `expected_version` if given
-        (a stale one is `conflict`), else retried on the latest record."""
+        """Load, check access to the member's org today (whatever day the change is of), decide, append: at
+        `expected_version` if given (a stale one is `conflict`), else retried on the latest record."""
 
         async def attempt() -> Committed:
             person, version = await self._person(person_id)
             t, _ = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "report_facts", lineage(t, person.member_of(day) or person.last_org(), day))
+            require(ctx.actor, "report_facts", reach_today(t, person.home(ctx.today), ctx.today))
             expected = version if expected_version is None else expected_version
             stream = person_stream(person_id)
             return await self.store.append(stream, decide(t, person), expected_version=expected, meta=ctx.meta, data=data)
@@ -140,7 +136,7 @@ class PeopleHandlers:
         async def attempt() -> Committed:
             person, version = await self._person(c.person_id)
             t, _ = await self.store.load(TREE, TREE_FOLD)
-            chain = lineage(t, person.last_org(), ctx.today)
+            chain = reach_today(t, person.home(ctx.today), ctx.today)
             require(ctx.actor, "read_personal_data", chain)
             require(ctx.actor, "report_facts", chain)
             events = people.decide_erase(person, c.basis, ctx.actor.username, ctx.today)
@@ -156,7 +152,7 @@ class PeopleHandlers:
         day, officer_id = c.since or ctx.today, new_id()
         person_id = c.person_id or new_id()
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         if c.council_id is not None:
             council, _ = await self.store.load(council_stream(c.council_id), COUNCIL_FOLD)
             check_post_in_council(council, c.org_id, day)
@@ -168,7 +164,7 @@ class PeopleHandlers:
             person, version = (people.NOBODY, 0)
             if c.person_id is not None:
                 person, version = await self._person(c.person_id)
-                require(ctx.actor, "read_personal_data", lineage(t, person.last_org(), day))
+                require(ctx.actor, "read_personal_data", reach_today(t, person.home(ctx.today), ctx.today))
             sealed, keep_key = None, None
             if c.full_name is not None:  # a new person (never with person_id)
                 sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
@@ -182,7 +178,7 @@ class PeopleHandlers:
         day = c.until or ctx.today
 
         async def attempt() -> Committed:
-            person, version, post = await self._officer(c.officer_id, ctx, day)
+            person, version, post = await self._officer(c.officer_id, ctx)
             events = people.decide_relieve(person, c.officer_id, day, c.reason)
             data = {"id": c.officer_id, "until": day.isoformat(), "org_id": post["org_id"]}
             return await self.store.append(
@@ -196,7 +192,7 @@ class PeopleHandlers:
         training_id = new_id()
 
         async def attempt() -> Committed:
-            person, version, post = await self._officer(c.officer_id, ctx, c.on)
+            person, version, post = await self._officer(c.officer_id, ctx)
             training = OfficerTrained(
                 training_id=training_id,
                 officer_id=c.officer_id,
@@ -212,12 +208,13 @@ class PeopleHandlers:
 
         return await retrying(attempt)
 
-    async def _officer(self, officer_id: str, ctx: Context, day: date) -> tuple[Person, int, dict[str, Any]]:
+    async def _officer(self, officer_id: str, ctx: Context) -> tuple[Person, int, dict[str, Any]]:
+        """The officer's post, person and record version, once the actor may report facts of the post's org today."""
         async with self.store.engine.connect() as conn:
             row = (await conn.execute(select(officers).where(officers.c.officer_id == officer_id))).mappings().first()
         if row is None:
             raise not_found("officer", field="officer_id")
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, row["org_id"], day))
+        require(ctx.actor, "report_facts", reach_today(t, row["org_id"], ctx.today))
         person, version = await self._person(row["person_id"])
         return person, version, dict(row)

@@ -13,7 +13,7 @@ from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore, Fold
 from kit.store.eventstore import VersionConflict, retrying
 
-from ..domain import headcount, tree
+from ..domain import headcount, reach, tree
 from ..domain.tree import Tree
 
 TREE = "union-tree"
@@ -22,12 +22,12 @@ TREE = "union-tree"
 TREE_FOLD = Fold(tree.EMPTY, tree.evolve, tree.encode, tree.decode, snapshot_every=500, cached=True)
 
 
-def lineage(t: Tree, org_id: str, day: date) -> list[str]:
-    """The org and its ancestors on a day (from its registration, if the day is earlier); 404 if unknown."""
-    org = t.get(org_id)
-    if org is None:
-        raise not_found("org", field="org_id")
-    return t.lineage(org_id, max(day, org.registered_on))
+def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> list[str]:
+    """The org and its ancestors today, whatever day the request is about (DESIGN.md §5: the subtree is today's);
+    404 if the org was never registered."""
+    if t.get(org_id) is None:
+        raise not_found("org", field=field)
+    return reach.reach(t, org_id, today)
 
 
 async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Awaitable[Committed]]) -> Committed:
@@ -62,7 +62,7 @@ class Handlers:
             t, version = await self.store.load(TREE, TREE_FOLD)
             if c.parent_id is not None and t.get(c.parent_id) is None:
                 raise not_found("parent org", field="parent_id")
-            above = lineage(t, c.parent_id, day) if c.parent_id else []
+            above = reach_today(t, c.parent_id, ctx.today, "parent_id") if c.parent_id else []
             require(ctx.actor, "shape_tree", [org_id, *above])
             events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
             data = {
@@ -86,13 +86,14 @@ class Handlers:
             t, version = await self.store.load(TREE, TREE_FOLD)
             events = []
             if c.name is not None:
-                require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+                require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
                 events += tree.decide_rename(t, c.org_id, c.name, day)
             if c.parent_id is not None:
-                require(ctx.actor, "shape_tree", lineage(t, c.org_id, day))
+                # both the org and its new parent must be inside the actor's subtree today
+                require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
                 if t.get(c.parent_id) is None:
                     raise not_found("parent org", field="parent_id")
-                require(ctx.actor, "report_facts", lineage(t, c.parent_id, day))
+                require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
                 events += tree.decide_move(t, c.org_id, c.parent_id, day)
             data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
             return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
@@ -104,7 +105,7 @@ class Handlers:
 
         async def attempt() -> Committed:
             t, version = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "shape_tree", lineage(t, c.org_id, c.effective_on))
+            require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
             events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
             data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
             return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
@@ -115,7 +116,7 @@ class Handlers:
         """Records a primary org's membership as of a date (default today)."""
         day = c.as_of or ctx.today
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "report_facts", lineage(t, c.org_id, day))
+        require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         events = headcount.decide_report(t, c.org_id, c.members, day)
         data = {"org_id": c.org_id, "members": c.members, "as_of": day.isoformat()}
         return await self.store.append(f"headcount-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)

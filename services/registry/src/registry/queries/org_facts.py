@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -15,7 +15,7 @@ from kit.errors import not_found
 from kit.rpc import Context
 from kit.store import EventStore
 
-from ..handlers.tree import TREE, TREE_FOLD, lineage
+from ..handlers.tree import TREE, TREE_FOLD, reach_today
 from ..tables import agreement_clauses, budgets, headcounts, youth_councils
 
 
@@ -25,9 +25,10 @@ class FactQueries:
     def __init__(self, store: EventStore) -> None:
         self.store = store
 
-    async def _readable(self, org_id: str, day: date, ctx: Context) -> None:
+    async def _readable(self, org_id: str, ctx: Context) -> None:
+        """403 unless the actor may read the org as the tree stands today, whatever day the facts are of."""
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "read_orgs", lineage(t, org_id, day))
+        require(ctx.actor, "read_orgs", reach_today(t, org_id, ctx.today))
 
     async def _rows(self, stmt: Any) -> list[dict[str, Any]]:
         async with self.store.engine.connect() as conn:
@@ -36,7 +37,7 @@ class FactQueries:
     async def list_youth_councils(self, q: ListYouthCouncils, ctx: Context) -> list[dict[str, Any]]:
         """An org's youth councils existing on a date."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
-        await self._readable(q.org_id, day, ctx)
+        await self._readable(q.org_id, ctx)
         y = youth_councils.c
         gone = and_(y.disbanded_on <= day, y.disbanded_recorded_at < known)
         rows = await self._rows(
@@ -50,7 +51,7 @@ class FactQueries:
 
     async def get_budget(self, q: GetBudget, ctx: Context) -> dict[str, Any]:
         """An org's budget for a year, the latest adoption known on `known_on`."""
-        await self._readable(q.org_id, date(q.year, 12, 31), ctx)
+        await self._readable(q.org_id, ctx)
         found = [b for b in await self._budgets(q.org_id, q.year, q.year, known_by(q.known_on, ctx.tz))]
         if not found:
             raise not_found(f"budget for {q.year}", field="year")
@@ -59,7 +60,7 @@ class FactQueries:
     async def list_budgets(self, q: ListBudgets, ctx: Context) -> list[dict[str, Any]]:
         """An org's budgets for every year up to `as_of`'s, oldest first."""
         day = q.as_of or ctx.today
-        await self._readable(q.org_id, day, ctx)
+        await self._readable(q.org_id, ctx)
         return await self._budgets(q.org_id, 1900, day.year, known_by(q.known_on, ctx.tz))
 
     async def _budgets(self, org_id: str, first: int, last: int, known: datetime) -> list[dict[str, Any]]:
@@ -86,7 +87,7 @@ class FactQueries:
     async def get_clauses(self, q: GetClauses, ctx: Context) -> dict[str, Any]:
         """Which of the eight clauses (S1) the org's agreement holds on a date."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
-        await self._readable(q.org_id, day, ctx)
+        await self._readable(q.org_id, ctx)
         a = agreement_clauses.c
         rows = await self._rows(
             select(a.clauses, a.effective_on)
@@ -106,7 +107,7 @@ class FactQueries:
     async def list_headcounts(self, q: ListHeadcounts, ctx: Context) -> list[dict[str, Any]]:
         """A primary org's reported figures up to `as_of`, oldest first; of two for one date, the later recorded."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
-        await self._readable(q.org_id, day, ctx)
+        await self._readable(q.org_id, ctx)
         h = headcounts.c
         rows = await self._rows(
             select(h.as_of, h.members, h.recorded_at)

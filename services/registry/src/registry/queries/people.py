@@ -3,7 +3,6 @@ allowed to read personal data (DESIGN.md §5) and shown as erased once their key
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,8 +18,10 @@ from kit.errors import not_found
 from kit.rpc import Context
 from kit.store import EventStore
 
-from ..handlers.tree import TREE, TREE_FOLD, lineage
+from ..domain.tree import Tree
+from ..handlers.tree import TREE, TREE_FOLD, reach_today
 from ..tables import memberships, officers, people, person_search, trainings
+from .homes import homes_today, readable_people
 from .timelines import membership_on
 from .tree import tree_on
 
@@ -42,9 +43,13 @@ class PeopleQueries:
                     r[name] = open_field(keys.get(r["person_id"]), r["person_id"], r[name]) if r[name] else None
         return rows
 
-    async def _lineage(self, org_id: str, day: date) -> list[str]:
+    async def _tree(self) -> Tree:
         t, _ = await self.store.load(TREE, TREE_FOLD)
-        return lineage(t, org_id, day)
+        return t
+
+    async def _reach(self, org_id: str, ctx: Context) -> list[str]:
+        """The org and its ancestors today, whatever day the question is about (DESIGN.md §5)."""
+        return reach_today(await self._tree(), org_id, ctx.today)
 
     async def get_member(self, q: GetMember, ctx: Context) -> dict[str, Any]:
         """One person's record as of a date: identity, membership then, and its history."""
@@ -55,6 +60,8 @@ class PeopleQueries:
             ).first()
             if row is None:
                 raise not_found("person", field="person_id")
+            home = (await homes_today(conn, [q.person_id], ctx.today))[q.person_id]
+            require(ctx.actor, "read_personal_data", await self._reach(home, ctx))
             history = (
                 await conn.execute(
                     select(memberships.c.effective_on, memberships.c.org_id)
@@ -66,7 +73,6 @@ class PeopleQueries:
             org_on = (await conn.execute(select(on.c.org_id).where(on.c.person_id == q.person_id))).scalar()
             version = await self._version(conn, q.person_id)
             record = dict(row._mapping)
-            require(ctx.actor, "read_personal_data", await self._lineage(org_on or _last(history) or record["recorded_by"], day))
             [opened] = await self._opened(conn, [record])
         erased = record["erased_at"] is not None and record["erased_at"] < known
         return {
@@ -96,7 +102,7 @@ class PeopleQueries:
             if org_id is None:
                 chosen = list(tree.orgs)
             else:
-                require(ctx.actor, "read_personal_data", await self._lineage(org_id, day))
+                require(ctx.actor, "read_personal_data", await self._reach(org_id, ctx))
                 chosen = tree.subtree(org_id) if q.subtree and org_id in tree.orgs else [org_id]
             on = membership_on(day, known, chosen)
             stmt = (
@@ -109,7 +115,11 @@ class PeopleQueries:
                 found = select(person_search.c.person_id).where(person_search.c.token.in_(tokens))
                 found = found.group_by(person_search.c.person_id).having(func.count() == len(tokens))
                 stmt = stmt.where(people.c.person_id.in_(found))
-            rows = await self._opened(conn, [dict(r._mapping) for r in await conn.execute(stmt)])
+            listed = [dict(r._mapping) for r in await conn.execute(stmt)]
+            if day != ctx.today or q.known_on is not None:  # members then may belong to another subtree today
+                readable = await readable_people(conn, await self._tree(), [r["person_id"] for r in listed], ctx)
+                listed = [r for r in listed if r["person_id"] in readable]
+            rows = await self._opened(conn, listed)
         rows.sort(key=lambda r: ((r["full_name"] or "\uffff").casefold(), r["person_id"]))
         if q.cursor is not None:
             ids = [r["person_id"] for r in rows]
@@ -119,14 +129,14 @@ class PeopleQueries:
     async def list_officers(self, q: ListOfficers, ctx: Context) -> list[dict[str, Any]]:
         """The posts of an org (and of its youth councils) held on a date, with their trainings."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
-        chain = await self._lineage(q.org_id, day)
+        chain = await self._reach(q.org_id, ctx)
         require(ctx.actor, "read_orgs", chain)
         o = officers.c
         relieved = and_(o.until <= day, o.relieved_recorded_at < known)
         stmt = select(officers).where(
             o.org_id == q.org_id, o.since <= day, o.recorded_at < known, or_(o.until.is_(None), ~relieved)
         )
-        return await self._officers(stmt, day, known, permits(ctx.actor, "read_personal_data", chain))
+        return await self._officers(stmt, day, known, permits(ctx.actor, "read_personal_data", chain), ctx)
 
     async def get_officer(self, q: GetOfficer, ctx: Context) -> dict[str, Any]:
         """One post with its trainings."""
@@ -134,13 +144,15 @@ class PeopleQueries:
             org_id = (await conn.execute(select(officers.c.org_id).where(officers.c.officer_id == q.officer_id))).scalar()
         if org_id is None:
             raise not_found("officer", field="officer_id")
-        chain = await self._lineage(org_id, ctx.today)
+        chain = await self._reach(org_id, ctx)
         require(ctx.actor, "read_orgs", chain)
         stmt = select(officers).where(officers.c.officer_id == q.officer_id)
-        [found] = await self._officers(stmt, ctx.today, FAR_FUTURE, permits(ctx.actor, "read_personal_data", chain))
+        [found] = await self._officers(stmt, ctx.today, FAR_FUTURE, permits(ctx.actor, "read_personal_data", chain), ctx)
         return found
 
-    async def _officers(self, stmt: Any, day: date, known: datetime, personal: bool) -> list[dict[str, Any]]:
+    async def _officers(self, stmt: Any, day: date, known: datetime, personal: bool, ctx: Context) -> list[dict[str, Any]]:
+        """The posts with their trainings; with `personal`, the names of those holding them today or belonging
+        to the actor's subtree today (one who moved on takes their name along)."""
         async with self.store.engine.connect() as conn:
             posts = [dict(r._mapping) for r in await conn.execute(stmt.order_by(officers.c.role, officers.c.since))]
             ids = [p["officer_id"] for p in posts]
@@ -160,21 +172,22 @@ class PeopleQueries:
                 )
             names: dict[str, dict[str, Any]] = {}
             if personal and posts:
+                shown = {p["person_id"] for p in posts if _held_on(p, ctx.today)}
+                if others := {p["person_id"] for p in posts} - shown:
+                    shown |= await readable_people(conn, await self._tree(), others, ctx)
                 found = [
                     dict(r._mapping)
                     for r in await conn.execute(
-                        select(people.c.person_id, people.c.full_name, people.c.position).where(
-                            people.c.person_id.in_([p["person_id"] for p in posts])
-                        )
+                        select(people.c.person_id, people.c.full_name, people.c.position).where(people.c.person_id.in_(shown))
                     )
                 ]
                 names = {r["person_id"]: r for r in await self._opened(conn, found)}
         return [_post_row(p, courses.get(p["officer_id"], []), names.get(p["person_id"]), day, known) for p in posts]
 
 
-def _last(history: Sequence[Any]) -> str | None:
-    named = [h.org_id for h in history if h.org_id]
-    return named[-1] if named else None
+def _held_on(post: dict[str, Any], day: date) -> bool:
+    """Whether the post is held that day, by everything recorded."""
+    return bool(post["since"] <= day and (post["until"] is None or day < post["until"]))
 
 
 def _member_row(r: dict[str, Any]) -> dict[str, Any]:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
-from kit.access import require
+from kit.access import permits, require
 from kit.clock import FAR_FUTURE, known_by
 from kit.errors import not_found
 from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 
+from ..domain.reach import chain
 from ..tables import headcounts, org_names, org_parents, orgs
 from .timelines import records_per_org, released_per_org
 
@@ -50,13 +52,9 @@ class TreeOn:
             if org.parent_id in self.orgs:
                 self.children.setdefault(org.parent_id, []).append(org.org_id)
 
-    def lineage(self, org_id: str) -> list[str]:
-        chain: list[str] = []
-        current: str | None = org_id
-        while current is not None and current in self.orgs and current not in chain:
-            chain.append(current)
-            current = self.orgs[current].parent_id
-        return chain
+    def parent_of(self, org_id: str) -> str | None:
+        org = self.orgs.get(org_id)
+        return org.parent_id if org else None
 
     def subtree(self, org_id: str) -> list[str]:
         order, queue = [], [org_id]
@@ -128,6 +126,20 @@ async def tree_on(conn: AsyncConnection, day: date, known_before: datetime | Non
     return TreeOn(day, placed, reported, records, released)
 
 
+async def places_today(conn: AsyncConnection, today: date) -> dict[str, str | None]:
+    """Every org ever registered with its parent today, as everything recorded tells: a dissolved org's last parent,
+    a not yet registered org's first."""
+    p, o = org_parents.c, orgs.c
+    rows = await conn.execute(
+        select(p.org_id, p.parent_id)
+        .join(orgs, o.org_id == p.org_id)
+        .where(p.effective_on <= func.greatest(o.registered_on, today))
+        .order_by(p.org_id, p.effective_on.desc(), p.position.desc())
+        .ext(distinct_on(p.org_id))
+    )
+    return {r.org_id: r.parent_id for r in rows}
+
+
 def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
     """Per org, the timeline's value on `day`: latest effective date first, then the later recorded."""
     return (
@@ -145,38 +157,44 @@ class Queries:
     def __init__(self, cache: ReadCache) -> None:
         self.cache = cache
 
-    async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> TreeOn:
-        """The tree on the day as known then; kept while the ledger stands still, as every org page reads it whole."""
+    async def _tree(self, as_of: date | None, known_on: date | None, ctx: Context) -> tuple[TreeOn, Today]:
+        """The tree on the day as known then, and where each org stands today, which alone decides who may see it
+        (DESIGN.md §5); both kept while the ledger stands still, as every org page reads them whole."""
         day, known = as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None
-        return await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known), WHOLE_TREE)
+        tree = await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known), WHOLE_TREE)
+        if day == ctx.today and known is None:
+            return tree, Today(tree.parent_of, of_the_tree=True)
+        places = await self.cache.get(("places", ctx.today), lambda conn: places_today(conn, ctx.today), WHOLE_TREE)
+        return tree, Today(places.get)
 
-    def _visible(self, tree: TreeOn, org_id: str, ctx: Context, field: str = "org_id") -> None:
+    def _visible(self, tree: TreeOn, today: Today, org_id: str, ctx: Context, field: str = "org_id") -> None:
+        """404 unless the org exists on the day asked about; 403 unless the actor may read it today."""
         if org_id not in tree.orgs:
             raise not_found(f"org on {tree.day.isoformat()}", field=field)
-        require(ctx.actor, "read_orgs", tree.lineage(org_id))
+        require(ctx.actor, "read_orgs", today.reach(org_id))
 
     async def get_org(self, q: GetOrg, ctx: Context) -> dict[str, Any]:
         """One org as of a date."""
-        tree = await self._tree(q.as_of, q.known_on, ctx)
-        self._visible(tree, q.org_id, ctx)
+        tree, today = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, today, q.org_id, ctx)
         return tree.view(q.org_id)
 
     async def list_children(self, q: ListChildren, ctx: Context) -> list[dict[str, Any]]:
         """The orgs directly under an org as of a date."""
-        tree = await self._tree(q.as_of, q.known_on, ctx)
-        self._visible(tree, q.org_id, ctx)
-        return [tree.view(c) for c in tree.children.get(q.org_id, [])]
+        tree, today = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, today, q.org_id, ctx)
+        return [tree.view(c) for c in tree.children.get(q.org_id, []) if today.may(ctx, c)]
 
     async def get_subtree(self, q: GetSubtree, ctx: Context) -> list[dict[str, Any]]:
         """An org and everything under it as of a date, parents first."""
-        tree = await self._tree(q.as_of, q.known_on, ctx)
-        self._visible(tree, q.org_id, ctx)
-        return [tree.view(o) for o in tree.subtree(q.org_id)]
+        tree, today = await self._tree(q.as_of, q.known_on, ctx)
+        self._visible(tree, today, q.org_id, ctx)
+        return [tree.view(o) for o in tree.subtree(q.org_id) if today.may(ctx, o)]
 
     async def list_orgs(self, q: ListOrgs, ctx: Context) -> list[dict[str, Any]]:
         """Orgs in the caller's subtree as of a date, filtered, sorted by level and name."""
-        tree = await self._tree(q.as_of, q.known_on, ctx)
-        chosen = _in_reach(tree, ctx)
+        tree, today = await self._tree(q.as_of, q.known_on, ctx)
+        chosen = _in_reach(tree, today, ctx)
         if q.level is not None:
             chosen = [o for o in chosen if tree.orgs[o].level == q.level.value]
         if q.parent_id is not None:
@@ -192,8 +210,27 @@ class Queries:
         return [tree.view(o) for o in chosen[: q.limit]]
 
 
-def _in_reach(tree: TreeOn, ctx: Context) -> list[str]:
+@dataclass(frozen=True)
+class Today:
+    """Where every org stands today, by each org's parent today."""
+
+    parent_of: Callable[[str], str | None]
+    of_the_tree: bool = False
+    """Read off the tree asked about, which is today's as known now."""
+
+    def reach(self, org_id: str) -> list[str]:
+        """The org and its ancestors today, nearest first."""
+        return chain(org_id, self.parent_of)
+
+    def may(self, ctx: Context, org_id: str) -> bool:
+        """Whether the actor may read the org, on today's tree."""
+        return permits(ctx.actor, "read_orgs", self.reach(org_id))
+
+
+def _in_reach(tree: TreeOn, today: Today, ctx: Context) -> list[str]:
+    """The orgs on the day asked about that are in the actor's subtree today."""
     if ctx.actor.role.value in ("admin", "service"):
         return list(tree.orgs)
-    root = ctx.actor.org_id
-    return tree.subtree(root) if root in tree.orgs else []
+    if today.of_the_tree and ctx.actor.org_id in tree.orgs:
+        return tree.subtree(ctx.actor.org_id)  # today's tree: the subtree is the reach
+    return [o for o in tree.orgs if today.may(ctx, o)]
