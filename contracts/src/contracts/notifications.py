@@ -41,9 +41,16 @@ class NotificationFailed(
     recipient_id: str = Field(description="The person or outside party")
     recipient_kind: str = Field(description="`person` or `party`")
     org_id: str | None = Field(None, description="The org it concerns")
-    reason: str = Field(description="The server's answer, or why nothing could be sent")
+    reason: str = Field(description="The server's answer, or why nothing could be sent; never an address or a phone number")
     permanent: bool = Field(description="No further attempts")
     attempt: int = Field(ge=1, description="Which attempt this was")
+    failure: str | None = Field(
+        None,
+        description="The class of failure: `smtp_refused`, `smtp_unreachable`, `chat_refused`, `chat_unreachable`, "
+        "`address`, `no_address`, `contacts_unavailable` or `unprocessable` (an item the sender could not handle)",
+        examples=["smtp_refused"],
+    )
+    code: int | None = Field(None, description="The server's reply code (SMTP or HTTP), if it gave one", examples=[550])
 
 
 class Mode(StrEnum):

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from .domain.text import readable
 from .mail import Refusal
+
+LIMIT = 4096
+"""Characters a Bot API message may hold; a longer text is cut rather than refused."""
 
 
 async def send(base_url: str, chat_id: str, text: str) -> None:
-    """Posts one message; raises `Refusal` (HTTP 4xx but 429 is permanent, the rest temporary)."""
+    """Posts one message; raises `Refusal` (HTTP 4xx but 429 is permanent, the rest temporary). Whatever the text or
+    the server's answer, nothing else is raised."""
+    body = readable(text)
+    body = body if len(body) <= LIMIT else body[: LIMIT - 1] + "…"
     try:
         async with httpx.AsyncClient(timeout=20) as http:
-            reply = await http.post(f"{base_url.rstrip('/')}/sendMessage", json={"chat_id": chat_id, "text": text})
+            reply = await http.post(f"{base_url.rstrip('/')}/sendMessage", json={"chat_id": chat_id, "text": body})
     except httpx.HTTPError as e:
-        raise Refusal(f"chat API unreachable: {e!r}", False) from None
-    if reply.status_code == 200 and reply.json().get("ok", False):
+        raise Refusal(f"chat API unreachable: {type(e).__name__}: {e}", False, "chat_unreachable") from None
+    answer = _json(reply)
+    if reply.status_code == 200 and answer.get("ok", False) is True:
         return
-    description = (
-        reply.json().get("description", reply.text)
-        if reply.headers.get("content-type", "").startswith("application/json")
-        else reply.text
-    )
-    raise Refusal(f"{reply.status_code} {description}"[:500], 400 <= reply.status_code < 500 and reply.status_code != 429)
+    description = str(answer.get("description", "")) or reply.text[:200]
+    code = reply.status_code
+    raise Refusal(f"{code} {description}", 400 <= code < 500 and code != 429, "chat_refused", code)
+
+
+def _json(reply: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object, or an empty one when it is not one (a proxy's error page, a broken server)."""
+    try:
+        found = reply.json()
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -16,6 +16,7 @@ from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from .config import NotificationsSettings
 from .domain.plan import permanent
+from .domain.text import one_line, plain_address, readable, scrubbed
 
 KINDS = {
     "news": "новость",
@@ -28,21 +29,27 @@ KINDS = {
 
 
 class Refusal(Exception):
-    """The server refused or could not be reached; `permanent` refusals are not tried again."""
+    """The server refused or could not be reached, or the letter could not be made; `permanent` refusals are not tried
+    again. `failure` names the class of failure and `code` the server's reply code, if any; the reason is scrubbed of
+    addresses and phone numbers, as it is recorded and published."""
 
-    def __init__(self, reason: str, permanent: bool) -> None:
-        super().__init__(reason)
-        self.reason, self.permanent = reason, permanent
+    def __init__(self, reason: str, permanent: bool, failure: str = "refused", code: int | None = None) -> None:
+        super().__init__(scrubbed(reason))
+        self.reason, self.permanent, self.failure, self.code = scrubbed(reason)[:500], permanent, failure, code
 
 
 def about_material(title: str, kind: str, body: str) -> tuple[str, str]:
     """Subject and text telling an org that a material reached it."""
     excerpt = body if len(body) <= 2000 else body[:2000] + "…"
-    return f"Профсеть: {KINDS.get(kind, 'материал')} «{title}»", f"В вашу организацию поступил материал «{title}».\n\n{excerpt}"
+    line = one_line(title)
+    return f"Профсеть: {KINDS.get(kind, 'материал')} «{line}»", f"В вашу организацию поступил материал «{line}».\n\n{excerpt}"
 
 
 def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> EmailMessage:
-    """A letter in Russian, as plain text with an HTML alternative."""
+    """A letter in Russian, as plain text with an HTML alternative; raises a permanent `Refusal` for an address that
+    is not a plain one (a line break in it would add headers of its own)."""
+    if not plain_address(to):
+        raise Refusal("the recipient's address is not a plain e-mail address", True, "address")
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Message-ID"], msg["Date"] = sender, to, message_id, formatdate(localtime=True)
     _fill(msg, subject, text)
@@ -50,7 +57,9 @@ def letter(sender: str, to: str, message_id: str, subject: str, text: str) -> Em
 
 
 def _fill(msg: EmailMessage, subject: str, text: str) -> None:
-    msg["Subject"] = subject
+    # whatever a user typed: a header holds one line, and a body only what can be encoded
+    msg["Subject"] = one_line(subject)
+    text = readable(text)
     msg.set_content(f"Здравствуйте!\n\n{text}\n\n— Профсеть\n")
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
     msg.add_alternative(f"<p>Здравствуйте!</p>{paragraphs}<p>— Профсеть</p>", subtype="html")
@@ -172,13 +181,13 @@ class Mailer:
         except aiosmtplib.SMTPRecipientsRefused as e:
             await self.close()
             first = e.recipients[0]
-            raise Refusal(f"{first.code} {first.message}", permanent(first.code)) from None
+            raise Refusal(f"{first.code} {first.message}", permanent(first.code), "smtp_refused", first.code) from None
         except aiosmtplib.SMTPResponseException as e:
             await self.close()
-            raise Refusal(f"{e.code} {e.message}", permanent(e.code)) from None
+            raise Refusal(f"{e.code} {e.message}", permanent(e.code), "smtp_refused", e.code) from None
         except (aiosmtplib.SMTPException, OSError) as e:
             await self.close()
-            raise Refusal(f"mail server unreachable: {e}", False) from None
+            raise Refusal(f"mail server unreachable: {type(e).__name__}: {e}", False, "smtp_unreachable") from None
         self._used = time.monotonic()
 
     async def _connected(self) -> aiosmtplib.SMTP:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit import clock, logs, treemirror
@@ -20,6 +21,7 @@ from kit.locks import pause
 
 from .config import NotificationsSettings
 from .domain import reminders
+from .parked import park
 from .projections.sources import holders, plan
 from .tables import TREE, acknowledgements, audited, channels, moderation, quarter_plans, submissions
 
@@ -42,13 +44,23 @@ class Planner:
             for r in due:
                 if not tree.exists(r.org_id):
                     continue
-                people = await holders(conn, r.org_id, now, self.settings.tz)
-                rows = [(p, "person", channel) for p in people for channel in self.channels]
-                # due at `now` on the planner's clock, sent as soon as the sender's clock allows
-                send_from = min(now, clock.now())
-                trigger, tz = f"reminder:{r.key}", self.settings.tz
-                added += await plan(conn, trigger, rows, r.org_id, now, tz, subject=r.subject, text=r.text, send_from=send_from)
+                try:
+                    async with conn.begin_nested():  # one reminder that can't be planned undoes only itself
+                        added += await self._plan_one(conn, r, now)
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as e:  # noqa: BLE001 - the reminders after it are still planned
+                    await park(conn, r, now, e)
         return added
+
+    async def _plan_one(self, conn: AsyncConnection, r: reminders.Reminder, now: datetime) -> int:
+        """The outbox rows of one reminder: one for each post holder of its org and channel in use."""
+        people = await holders(conn, r.org_id, now, self.settings.tz)
+        rows = [(p, "person", channel) for p in people for channel in self.channels]
+        # due at `now` on the planner's clock, sent as soon as the sender's clock allows
+        send_from = min(now, clock.now())
+        trigger, tz = f"reminder:{r.key}", self.settings.tz
+        return await plan(conn, trigger, rows, r.org_id, now, tz, subject=r.subject, text=r.text, send_from=send_from)
 
     async def _due(self, conn: AsyncConnection, tree: treemirror.Orgs, now: datetime) -> list[reminders.Reminder]:
         today = tree.day

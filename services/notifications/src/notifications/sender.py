@@ -16,20 +16,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 
-from contracts.notifications import Channel, NotificationFailed, NotificationSent
 from kit import clock, logs
 from kit.locks import Fence, lock_key, pause, run_singly
 from kit.rpc import RequestClient
-from kit.store import Batch, EventStore
-from kit.store.eventstore import Meta
+from kit.store import EventStore
 from kit.tokens import Actor, Role, Signer
 
 from . import chat, mail
 from .addresses import Address, Ahead, Unavailable
 from .config import NotificationsSettings
 from .domain.plan import message_id, notification_id, pick_address
+from .inflight import letters_in_flight
+from .outcomes import PASSING, failed, parked, record, sent
 from .tables import materials, outbox, parties, preferences
 
 log = logs.get("sender")
@@ -48,6 +47,7 @@ class Sender:
         self.wake = asyncio.Event()
         self._next_at = 0.0  # monotonic time the rate lets the next letter go
         self._signed: tuple[str, float] | None = None  # a token for contacts and when it was signed (monotonic)
+        self.fence: Fence | None = None  # the single-active lock, checked right before each letter goes
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
@@ -56,7 +56,7 @@ class Sender:
             try:
                 while not stop.is_set():
                     await fence.check()
-                    if not await self.round():
+                    if not await self.round(fence):
                         await self.mailer.close()  # nothing due: no connection kept open while resting
                         await pause(stop, 0.5)
             finally:
@@ -64,8 +64,11 @@ class Sender:
 
         await run_singly(self.store.engine, lock_key("sender", "notifications"), stop, send, "sender")
 
-    async def round(self) -> int:
-        """Attempts every notification due now (up to a batch); returns how many it attempted."""
+    async def round(self, fence: Fence | None = None) -> int:
+        """Attempts every notification due now (up to a batch); returns how many it attempted. Each letter is held in
+        flight (`inflight`) and the `fence` checked right before it goes; an item that can't be handled is parked with
+        its reason, and the next goes."""
+        self.fence = fence
         due, digests = await self._due()
         singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
         words = await self._words(singles)
@@ -74,20 +77,37 @@ class Sender:
         handled: set[str] = set()
         following = {r.notification_id: n for r, n in zip(singles, [*singles[1:], None], strict=False)}
         try:
-            for row in due:
-                if row.notification_id in handled:
-                    continue
-                await self._paced()
-                if row.recipient_id in digests and not row.subject:
+            async with letters_in_flight(self.store.engine) as flight:
+                for row in due:
+                    if row.notification_id in handled:
+                        continue
+                    digest = row.recipient_id in digests and not row.subject
                     same = [r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel]
-                    handled |= await self.digest(same)
-                else:
-                    address = await addresses.get(row)
-                    ready_next = self._ready_next(following[row.notification_id], addresses, words)
-                    await self.attempt(row, address, words[row.notification_id], ready_next)
+                    group = same if digest else [row]
+                    handled |= {r.notification_id for r in group}
+                    if not await flight.take(group):
+                        continue  # another sender has it in flight, or settled it since this round read it
+                    try:
+                        await self._paced()
+                        if digest:
+                            await self.digest(group)
+                        else:
+                            ready_next = self._ready_next(following[row.notification_id], addresses, words)
+                            await self.attempt(row, await addresses.get(row), words[row.notification_id], ready_next)
+                    except PASSING:
+                        raise
+                    except Exception as e:  # noqa: BLE001 - one item that can't be handled must not stop the rest
+                        await record(self.store, [parked(r, e) for r in group])
+                    finally:
+                        await flight.let_go()
         finally:
             addresses.cancel()
         return len(due)
+
+    async def _checked(self) -> None:
+        """Returns if this sender still holds its lock; raises `LostLock` (before the letter goes) if not."""
+        if self.fence is not None:
+            await self.fence.check()
 
     def _ready_next(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
         """Making the row's letter ready, if it is a letter whose address contacts has given already."""
@@ -148,34 +168,23 @@ class Sender:
             if isinstance(address, Unavailable):
                 raise address
             if address is None:
-                for r in rows:
-                    await self._failed(
-                        r, "no usable address (none recorded, or no consent to a personal one)", True, r.attempts + 1
-                    )
+                none = "no usable address (none recorded, or no consent to a personal one)"
+                await record(self.store, [failed(r, none, True, "no_address") for r in rows])
                 return set(ids)
+            await self._checked()
             if first.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
-            else:
+            elif first.channel == "email":
                 await self.mailer.send(mail.letter(self.settings.mail_from, address, mid, subject, text))
-        except (mail.Refusal, Unavailable) as e:
-            final = isinstance(e, mail.Refusal) and e.permanent
-            for r in rows:
-                await self._failed(r, getattr(e, "reason", str(e)), final, r.attempts + 1)
+            else:
+                raise ValueError(f"unknown channel {first.channel!r}")
+        except mail.Refusal as e:
+            await record(self.store, [failed(r, e.reason, e.permanent, e.failure, e.code) for r in rows])
             return set(ids)
-        receipts = [
-            NotificationSent(
-                notification_id=r.notification_id,
-                trigger=r.trigger,
-                recipient_id=r.recipient_id,
-                recipient_kind=r.recipient_kind,
-                org_id=r.org_id,
-                channel=Channel(r.channel),
-                message_id=mid,
-                attempt=r.attempts + 1,
-            )
-            for r in rows
-        ]
-        await self._record(receipts)
+        except Unavailable as e:
+            await record(self.store, [failed(r, str(e), False, "contacts_unavailable") for r in rows])
+            return set(ids)
+        await record(self.store, [sent(r, mid) for r in rows])
         return set(ids)
 
     async def attempt(
@@ -184,38 +193,31 @@ class Sender:
         """One try at one notification, ending in a receipt: recorded right after the server took the letter,
         before the next one goes, so a kill can repeat at most the letter in flight. What may go `meanwhile` (the
         next letter made ready, all but its final dot) goes while the receipt is recorded."""
-        attempt = row.attempts + 1
         if isinstance(address, Unavailable):
-            await self._failed(row, str(address), False, attempt)
+            await record(self.store, [failed(row, str(address), False, "contacts_unavailable")])
             return
         if address is None:
             what = "messenger handle" if row.channel == "chat" else "e-mail address"
-            await self._failed(row, f"no usable {what} (none recorded, or no consent to a personal one)", True, attempt)
+            none = f"no usable {what} (none recorded, or no consent to a personal one)"
+            await record(self.store, [failed(row, none, True, "no_address")])
             return
         subject, text = words
         try:
+            await self._checked()
             if row.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
-            else:
+            elif row.channel == "email":
                 await self.mailer.send_about(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
+            else:
+                raise ValueError(f"unknown channel {row.channel!r}")
         except mail.Refusal as e:
-            await self._failed(row, e.reason, e.permanent, attempt)
+            await record(self.store, [failed(row, e.reason, e.permanent, e.failure, e.code)])
             return
-        sent = NotificationSent(
-            notification_id=row.notification_id,
-            trigger=row.trigger,
-            recipient_id=row.recipient_id,
-            recipient_kind=row.recipient_kind,
-            org_id=row.org_id,
-            channel=Channel(row.channel),
-            message_id=message_id(row.notification_id),
-            attempt=attempt,
-        )
         if meanwhile is None:
-            await self._record([sent])
+            await record(self.store, [sent(row)])
             return
         # the next letter follows at once: its receipt, or the last of the run, wakes the relay for both
-        recorded, _ = await asyncio.gather(self._record([sent], wake=False), meanwhile(), return_exceptions=True)
+        recorded, _ = await asyncio.gather(record(self.store, [sent(row)], wake=False), meanwhile(), return_exceptions=True)
         if isinstance(recorded, BaseException):
             raise recorded
 
@@ -281,30 +283,3 @@ class Sender:
         if self._signed is None or now - self._signed[1] > 60:
             self._signed = (self.signer.sign(ME, clock.now(), 120), now)
         return self._signed[0]
-
-    async def _failed(self, row: Any, reason: str, final: bool, attempt: int) -> None:
-        failed = NotificationFailed(
-            notification_id=row.notification_id,
-            trigger=row.trigger,
-            recipient_id=row.recipient_id,
-            recipient_kind=row.recipient_kind,
-            org_id=row.org_id,
-            reason=reason[:1000],
-            permanent=final,
-            attempt=attempt,
-        )
-        await self._record([failed])
-
-    async def _record(self, receipts: Sequence[NotificationSent | NotificationFailed], wake: bool = True) -> None:
-        """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice. Unless
-        `wake`, the relay is not woken for them (a letter follows at once): it publishes them with the next that is,
-        or when it next looks."""
-        batches = [Batch(f"notification-{e.notification_id}", [e]) for e in receipts]
-        for wait in (0.2, 1.0, 5.0, 15.0):
-            try:
-                await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
-                return
-            except (OperationalError, InterfaceError, OSError):
-                log.warning("could not record receipts yet; trying again", count=len(batches))
-                await asyncio.sleep(wait)
-        await self.store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
