@@ -15,18 +15,30 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import UserCreated
-from kit.errors import conflict
+from kit.errors import Refused
 from kit.store import Committed, EventStore, Fold, Recorded
 from kit.store.eventstore import Meta, VersionConflict
 from kit.tokens import Actor, Role
 
-from .domain.users import decide_create
+from .domain.users import check_grant, decide_create, taken
 from .tables import users
+from .throttle import SignInThrottle
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106's low-memory profile: 64 MiB held while each hash runs
 SYSTEM = Actor("system", Role.ADMIN, None)
 T = TypeVar("T")
+WRONG = ErrorDetail(field="password", rule="credentials", message="wrong username or password")
+
+
+class Busy(Refused):
+    """Too many passwords waiting to be hashed: 503, try again in a second."""
+
+    retry_after = 1
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.UNAVAILABLE, "too many sign-ins at once; try again in a moment")
 
 
 @dataclass(frozen=True)
@@ -64,18 +76,39 @@ async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
 class Accounts:
     """The gateway's accounts."""
 
-    def __init__(self, store: EventStore, engine: AsyncEngine, hashes_at_once: int = 2) -> None:
-        self.store, self.engine = store, engine
+    def __init__(
+        self, store: EventStore, engine: AsyncEngine, throttle: SignInThrottle, hashes_at_once: int = 2, queued: int = 16
+    ) -> None:
+        self.store, self.engine, self.throttle = store, engine, throttle
         # a few threads of its own, so a burst of sign-ins queues rather than holding 64 MiB each at once (the
         # default pool would run six, a third of a gigabyte, enough for the orchestrator to kill the gateway)
         self._hashing = ThreadPoolExecutor(hashes_at_once, thread_name_prefix="password-hash")
+        self._queued, self._most_queued = 0, max(queued, hashes_at_once)
 
     async def _hashed(self, work: Callable[..., T], *args: str) -> T:
-        """Runs a password hash (or check) off the event loop, in the bounded pool."""
-        return await asyncio.get_running_loop().run_in_executor(self._hashing, work, *args)
+        """Runs a password hash (or check) off the event loop, in the bounded pool; a full queue answers 503 at once,
+        so a flood of sign-ins cannot pile up waiters (each a request held open) behind the two threads."""
+        if self._queued >= self._most_queued:
+            raise Busy()
+        self._queued += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._hashing, work, *args)
+        finally:
+            self._queued -= 1
+
+    async def sign_in(self, username: str, password: str, host: str | None) -> Account:
+        """The account, if the throttle lets this address try and the password matches; else a refusal."""
+        await self.throttle.check(username, host)
+        account = await self.authenticate(username, password)
+        if account is None:
+            await self.throttle.failed(username, host)
+            raise Refused(ErrorCode.UNAUTHENTICATED, "wrong username or password", [WRONG])
+        await self.throttle.succeeded(username)
+        return account
 
     async def create(self, actor: Actor, username: str, password: str, role: Role, org_id: str | None, meta: Meta) -> Committed:
         """Creates an account; the password is kept only as an argon2id hash."""
+        check_grant(actor, role, org_id)  # before the hash and the look-up: a refusal costs nothing and tells nothing
         hashed = await self._hashed(HASHER.hash, password)
         stream = f"user-{username}"
         _, version = await self.store.load(stream, _EXISTS)
@@ -84,7 +117,7 @@ class Accounts:
         try:
             return await self.store.append(stream, events, expected_version=0, meta=meta, data=data)
         except VersionConflict:
-            raise conflict(f"the username {username!r} is taken") from None
+            raise taken(username) from None
 
     async def get(self, username: str) -> Account | None:
         async with self.engine.connect() as conn:

@@ -26,6 +26,7 @@ from .deps import Gateway
 from .errors import install
 from .headers import SecurityHeaders
 from .tables import ledger
+from .throttle import SignInThrottle
 
 log = logs.get("gateway")
 
@@ -59,7 +60,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             engine=engine,
             nc=nc,
             store=store,
-            accounts=accounts.Accounts(store, engine, settings.password_hashes_at_once),
+            accounts=accounts.Accounts(
+                store,
+                engine,
+                SignInThrottle(engine, settings.sign_in_policy()),
+                settings.password_hashes_at_once,
+                settings.password_hashes_queued,
+            ),
             client=RequestClient(nc, timeout=settings.request_timeout),
             signer=Signer(settings.token_private_key, settings.token_audience),
             verifier=Verifier(settings.token_public_key, settings.token_audience),

@@ -9,6 +9,8 @@ from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
 
+from .domain.throttle import Policy
+
 
 class GatewaySettings(ServiceSettings):
     """Settings of the gateway (`GATEWAY_` prefix)."""
@@ -29,3 +31,23 @@ class GatewaySettings(ServiceSettings):
     password_hashes_at_once: int = Field(
         2, ge=1, description="Passwords hashed or checked at once (sign-ins, new accounts); each holds 64 MiB meanwhile"
     )
+    password_hashes_queued: int = Field(
+        16, ge=1, description="Passwords waiting or being hashed at most; one more answers 503 with Retry-After"
+    )
+    sign_in_free_failures: int = Field(5, ge=1, description="Wrong passwords per username or address before any wait")
+    sign_in_first_wait_seconds: float = Field(2.0, gt=0, description="The wait after the free failures; each more doubles it")
+    sign_in_longest_wait_seconds: float = Field(900.0, gt=0, description="The longest a sign-in is held back")
+    sign_in_forget_after_seconds: float = Field(3600.0, gt=0, description="Failures older than this are forgotten")
+    password_change_required: bool = Field(
+        False, description="A password someone else chose (the bootstrap admin's, a reset) must be changed at first sign-in"
+    )
+    metrics_port: int = Field(0, ge=0, le=65535, description="/metrics is served here, never on the public port; 0: a free one")
+
+    def sign_in_policy(self) -> Policy:
+        """The throttle's policy from these settings."""
+        return Policy(
+            self.sign_in_free_failures,
+            self.sign_in_first_wait_seconds,
+            self.sign_in_longest_wait_seconds,
+            self.sign_in_forget_after_seconds,
+        )

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode, ErrorDetail
 from kit import logs
+from kit.errors import Refused
 
 log = logs.get("gateway")
 
@@ -18,9 +19,14 @@ log = logs.get("gateway")
 class ApiError(Exception):
     """A refusal to send back as it is."""
 
-    def __init__(self, error: Error) -> None:
+    def __init__(self, error: Error, retry_after: int | None = None) -> None:
         super().__init__(error.message)
-        self.error = error
+        self.error, self.retry_after = error, retry_after
+
+    @classmethod
+    def refused(cls, e: Refused) -> ApiError:
+        """A service-side refusal as it is, with its Retry-After when it says when to try again."""
+        return cls(e.as_error(), getattr(e, "retry_after", None))
 
     @classmethod
     def of(cls, code: ErrorCode, message: str, field: str | None = None, rule: str | None = None) -> ApiError:
@@ -35,6 +41,14 @@ def response(error: Error, headers: dict[str, str] | None = None) -> JSONRespons
     )
 
 
+def headers_of(e: ApiError) -> dict[str, str]:
+    """The headers a refusal owes: how to authenticate, or when to try again."""
+    headers = {"WWW-Authenticate": "Bearer"} if e.error.code is ErrorCode.UNAUTHENTICATED else {}
+    if e.retry_after is not None:
+        headers["Retry-After"] = str(e.retry_after)
+    return headers
+
+
 def _location(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "body"
@@ -45,8 +59,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def refused(_: Request, e: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if e.error.code is ErrorCode.UNAUTHENTICATED else None
-        return response(e.error, headers)
+        return response(e.error, headers_of(e))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:

@@ -1,8 +1,8 @@
-"""The gateway's schema: its ledger (accounts are events too) and the accounts read model."""
+"""The gateway's schema: its ledger (accounts are events too), the accounts read model, and failed sign-ins."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text
+from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, Table, Text
 
 from kit.store import Ledger
 
@@ -19,3 +19,16 @@ users = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("kind", Text, nullable=False),  # `user` or `address`
+    Column("key", Text, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+    Column("held_until", DateTime(timezone=True)),
+    PrimaryKeyConstraint("kind", "key"),
+)
+"""Wrong passwords per username and per client address, shared by every gateway replica (not events: they are
+a guard's working state, forgotten after an hour, not the union's history)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel
 
 from contracts.envelope import ErrorCode
@@ -15,6 +15,7 @@ from kit.store.eventstore import Meta, fingerprint
 from kit.tokens import Role
 
 from ..deps import CallerDep, GatewayDep, ask
+from ..domain.users import check_grant
 from ..errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -34,15 +35,15 @@ class Me(BaseModel):
 
 @router.post("/auth/token", response_model=Token, summary="Sign in with a username and password")
 async def token(
-    gw: GatewayDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=200)]
+    request: Request,
+    gw: GatewayDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
 ) -> Token:
-    if gw.login_limiter.blocked(username):
-        raise ApiError.of(ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again later", field="username", rule="rate")
-    account = await gw.accounts.authenticate(username, password)
-    if account is None:
-        gw.login_limiter.failed(username)
-        raise ApiError.of(ErrorCode.UNAUTHENTICATED, "wrong username or password", field="password", rule="credentials")
-    gw.login_limiter.succeeded(username)
+    try:  # the same throttle as the UI's sign-in, kept in PostgreSQL for every replica
+        account = await gw.accounts.sign_in(username, password, request.client.host if request.client else None)
+    except Refused as e:
+        raise ApiError.refused(e) from None
     ttl = gw.settings.token_ttl_seconds
     return Token(access_token=gw.signer.sign(account.actor, clock.now(), ttl), expires_in=ttl)
 
@@ -58,6 +59,10 @@ async def me(gw: GatewayDep, who: CallerDep) -> Me:
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=Me, summary="Create an account (DESIGN.md §5)")
 async def create_user(gw: GatewayDep, who: CallerDep, body: NewUser, response: Response) -> Me:
     role = Role(body.role)
+    try:  # may this caller create it at all? Asked first, so a refused caller never learns whether a name is taken
+        check_grant(who.actor, role, body.org_id)
+    except Refused as e:
+        raise ApiError.refused(e) from None
     if body.org_id is not None:
         await ask(gw, who, "registry", "get_org", {"org_id": body.org_id})  # exists, and is in the caller's subtree
     meta = Meta(
@@ -68,6 +73,6 @@ async def create_user(gw: GatewayDep, who: CallerDep, body: NewUser, response: R
     try:
         await gw.accounts.create(who.actor, body.username, body.password, role, body.org_id, meta)
     except Refused as e:
-        raise ApiError(e.as_error()) from None
+        raise ApiError.refused(e) from None
     response.headers["Location"] = f"/api/v1/users/{body.username}"
     return Me(username=body.username, role=role.value, org_id=body.org_id)

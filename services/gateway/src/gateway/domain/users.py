@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 from contracts.base import Event
+from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import UserCreated
 from kit.access import GRANTABLE
-from kit.errors import conflict, forbidden, invalid
+from kit.errors import Refused, forbidden, invalid
 from kit.tokens import Actor, Role
 
 
-def decide_create(exists: bool, actor: Actor, username: str, role: Role, org_id: str | None, password_hash: str) -> list[Event]:
-    """Creates an account unless the name is taken or the creator may not grant that role."""
-    if exists:
-        raise conflict(f"the username {username!r} is taken")
+def check_grant(actor: Actor, role: Role, org_id: str | None) -> None:
+    """Refuses a creator who may not hand out this role, before anything is looked up: whether a name is taken is
+    nobody's business but a creator's."""
     if role not in GRANTABLE.get(actor.role, set()):
         raise forbidden(f"a {actor.role} may not create a {role} account")
     if role is not Role.ADMIN and org_id is None:
         raise invalid("org_id", "every account but an admin's is bound to an org", rule="required")
+
+
+def taken(username: str) -> Refused:
+    """The refusal of a name already in use (told only to those who may create it)."""
+    message = f"the username {username!r} is taken"
+    return Refused(ErrorCode.CONFLICT, message, [ErrorDetail(field="username", rule="taken", message=message)])
+
+
+def decide_create(exists: bool, actor: Actor, username: str, role: Role, org_id: str | None, password_hash: str) -> list[Event]:
+    """Creates an account if the creator may grant that role and the name is free (checked in that order)."""
+    check_grant(actor, role, org_id)
+    if exists:
+        raise taken(username)
     return [
         UserCreated(username=username, role=role.value, org_id=org_id, password_hash=password_hash, created_by=actor.username)
     ]

@@ -26,6 +26,8 @@ RULE_TEXT = {
     "greater_than_equal": "The number is too small.",
     "less_than_equal": "The number is too large.",
     "credentials": "Wrong username or password.",
+    "rate": "Too many failed sign-ins. Wait a little and try again.",
+    "unavailable": "The server is busy. Try again in a moment.",
     "sent": "The material has already been sent.",
     "H1": "The union's structure does not allow this (H1).",
     "X2": "There is nobody to send it up to (X2).",

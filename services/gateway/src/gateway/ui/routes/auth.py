@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from contracts.envelope import Error, ErrorCode
+from contracts.envelope import HTTP_STATUS, Error, ErrorCode
+from kit.errors import Refused
 from kit.ids import new_id
 
 from ...deps import GatewayDep
@@ -54,10 +55,15 @@ async def login(
     if not login_token or not hmac.compare_digest(login_token, request.cookies.get(LOGIN_COOKIE, "")):
         errors = messages(fmt, [{"field": "form", "rule": "stale"}])
         return _login_page(request, gw, 403, next, errors, username)
-    account = await gw.accounts.authenticate(username, password) if username and password else None
-    if account is None:
-        errors = messages(fmt, [{"field": "password", "rule": "credentials"}])
-        return _login_page(request, gw, 401, next, errors, username)
+    if not username or not password:
+        return _login_page(request, gw, 401, next, messages(fmt, [{"field": "password", "rule": "credentials"}]), username)
+    try:  # the same throttle as the API's sign-in, kept in PostgreSQL for every replica
+        account = await gw.accounts.sign_in(username, password, request.client.host if request.client else None)
+    except Refused as e:
+        page = _login_page(request, gw, HTTP_STATUS[e.code], next, messages(fmt, e.as_error()), username)
+        if (wait := getattr(e, "retry_after", None)) is not None:
+            page.headers["Retry-After"] = str(wait)
+        return page
     answer = RedirectResponse(_safe(next), status_code=303)
     open_session(gw, answer, account.actor)
     return answer

@@ -1,0 +1,47 @@
+"""The gateway's smaller doors (issue 27): account creation that reveals nothing to those who may not create, cookie
+writes that need the UI's CSRF token, CSV exports that a spreadsheet cannot run, /metrics off the public port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profset.testing import ADMIN_PASSWORD, Stack
+
+PASSWORD = "a long password"
+
+
+async def _union(stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    cc = await stack.http.post("/api/v1/orgs", json={"name": "ЦК", "level": "central", "registered_on": "1990-01-01"}, headers=h)
+    body = {"name": "Северная", "level": "territorial", "parent_id": cc.json()["id"], "registered_on": "1991-01-01"}
+    t = await stack.http.post("/api/v1/orgs", json=body, headers=h)
+    assert t.status_code == 201, t.text
+    return h, t.json()
+
+
+async def _user(stack: Stack, h: dict[str, str], username: str, role: str, org_id: str) -> dict[str, str]:
+    body = {"username": username, "password": PASSWORD, "role": role, "org_id": org_id}
+    created = await stack.http.post("/api/v1/users", json=body, headers=h)
+    assert created.status_code == 201, created.text
+    return await stack.login(username, PASSWORD)
+
+
+async def test_creating_a_user_tells_a_taken_name_only_to_a_creator(stack: Stack) -> None:
+    h, t = await _union(stack)
+    viewer = await _user(stack, h, "viewer.t", "viewer", t["id"])
+    auditor = await _user(stack, h, "auditor.t", "auditor", t["id"])
+    staff = await _user(stack, h, "staff.t", "staff", t["id"])
+    for who in (viewer, auditor):
+        answers = []
+        for name in ("staff.t", "free.name"):  # one taken, one free: the same refusal
+            body = {"username": name, "password": PASSWORD, "role": "viewer", "org_id": t["id"]}
+            reply = await stack.http.post("/api/v1/users", json=body, headers=who)
+            answers.append((reply.status_code, reply.json()["error"]["message"]))
+        assert answers[0] == answers[1] and answers[0][0] == 403, answers
+    escalate = {"username": "admin", "password": PASSWORD, "role": "admin"}
+    assert (await stack.http.post("/api/v1/users", json=escalate, headers=staff)).status_code == 403, "not a 409 either"
+    body = {"username": "viewer.t", "password": PASSWORD, "role": "viewer", "org_id": t["id"]}
+    taken = await stack.http.post("/api/v1/users", json=body, headers=staff)
+    assert taken.status_code == 409
+    assert taken.json()["error"]["details"][0]["field"] == "username"
+    assert taken.json()["error"]["details"][0]["rule"] == "taken"
