@@ -15,7 +15,9 @@ _UNSAFE = {"Cc", "Cs", "Co", "Cn"}  # controls, lone surrogates, private-use and
 def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
     """Text fit for a header: every control, line break or odd code point a blank, runs of blanks one, at most `limit`."""
     blanked = "".join(" " if unicodedata.category(ch) in _UNSAFE | _BREAKS else ch for ch in text)
-    flat = " ".join(blanked.split())
+    # "=?utf-8?q?=0A...?=" would be decoded by the header folder into a line break of its own (a header injection
+    # through Python's email), so no encoded word is left whole
+    flat = " ".join(blanked.split()).replace("=?", "= ?")
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
