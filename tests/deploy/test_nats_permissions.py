@@ -7,7 +7,9 @@ from typing import Any
 import nats
 import nats.errors
 import pytest
+from nats.js.api import ConsumerConfig
 
+from kit.streams import REPAIR
 from profset.natsauth import READER, TALKS, inbox, service_permissions
 from profset.servers import NatsServer
 from profset.testing import eventually, stream_messages
@@ -92,7 +94,8 @@ async def test_the_outside_reader_reads_the_public_streams_and_publishes_nothing
     errors: list[str] = []
     reader = await _connect(nats_server, READER, errors)
     try:
-        sub = await reader.jetstream(timeout=5).subscribe("registry.>", ordered_consumer=True)
+        config = ConsumerConfig(name="reader-1")  # created by name: the unnamed create subject is refused
+        sub = await reader.jetstream(timeout=5).subscribe("registry.>", ordered_consumer=True, config=config)
         msg = await sub.next_msg(timeout=5)
         await reader.publish("registry.org.registered", b"{}")
         await reader.flush()
@@ -107,13 +110,11 @@ async def test_the_outside_reader_reads_the_public_streams_and_publishes_nothing
 def test_every_service_with_a_stream_publishes_only_its_own_context() -> None:
     for service in TALKS:
         allowed = service_permissions(service)["publish"]["allow"]
-        events = [s for s in allowed if not s.startswith(("$JS", "svc.", "deadletter.", "_INBOX"))]
+        events = [s for s in allowed if not s.startswith(("$JS", "svc.", "deadletter.", "_INBOX", REPAIR))]
         assert events in ([], [f"{service}.>"]), (service, events)
 
 
 async def test_a_consumer_is_used_only_by_the_service_it_belongs_to(nats_server: NatsServer, nc: Any) -> None:
-    from nats.js.api import ConsumerConfig
-
     js = await _registry_stream(nc)
     await js.publish("registry.org.registered", b"{}")
     await js.add_consumer("REGISTRY", ConsumerConfig(durable_name="contacts_registry-mirror"))

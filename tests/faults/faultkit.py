@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import select
 
 from kit.db import make_engine
-from profset.testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_messages
+from profset.testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_keeper, stream_messages
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))  # the kit's counting read model
 
@@ -58,6 +58,7 @@ async def mini_stack(database_url: str, nats: Any, keys: Keys) -> AsyncIterator[
     )
     app = create_app(gateway)
     async with contextlib.AsyncExitStack() as running:
+        await running.enter_async_context(stream_keeper(nats))  # the registry may not make its stream again itself
         await running.enter_async_context(registry.running())
         await running.enter_async_context(app.router.lifespan_context(app))
         http = await running.enter_async_context(

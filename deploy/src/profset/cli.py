@@ -29,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
     stack.add_parser("down", help="stop a running stack and its servers")
     migrate = sub.add_parser("migrate", help="bring every schema to its newest migration")
     migrate.add_argument("--database-url", help="default: DATABASE_URL")
+    migrate.add_argument("--nats-url", help="the operator's; default: NATS_URL (then the streams are made too)")
+    streams = sub.add_parser("streams", help="make every stream (dead letters included) as it should be, as the operator")
+    streams.add_argument("--keep", action="store_true", help="then answer services that find their stream missing")
+    streams.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
     load = sub.add_parser("import", help="load a union from CSV files (orgs, headcounts, officers, members)")
     load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
     rebuild = sub.add_parser("rebuild", help="rebuild a service's own read models from its ledger")
@@ -83,7 +87,14 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
             return USAGE
         migrate_all(url)
         print("migrated")
-        return OK
+        nats_url = args.nats_url or os.environ.get("NATS_URL")
+        return _streams(nats_url, keep=False, replicas=1) if nats_url else OK
+    if args.command == "streams":
+        nats_url = os.environ.get("NATS_URL") or operator_nats_url()
+        if not nats_url:
+            print("set NATS_URL (the operator's credentials), or start the local stack", file=sys.stderr)
+            return USAGE
+        return _streams(nats_url, args.keep, args.replicas)
     if args.command == "import":
         from .operator import import_union
 
@@ -142,6 +153,26 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
 
     Path(args.out).write_text(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}")
+    return OK
+
+
+def operator_nats_url() -> str:
+    """The local stack's NATS URL (the operator's), if one runs."""
+    from .stack import operator_environment
+
+    return operator_environment().get("NATS_URL", "")
+
+
+def _streams(nats_url: str, keep: bool, replicas: int) -> int:
+    """Makes the streams (and, with `keep`, keeps them) as the operator; an exit code."""
+    from .streamkeeper import run as keep_streams
+
+    try:
+        done = asyncio.run(keep_streams(nats_url, keep, replicas))
+    except KeyboardInterrupt:
+        return OK
+    for name, what in done.items():
+        print(f"{name}: {what}")
     return OK
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from contracts.base import INTERNAL
 from contracts.envelope import DEAD_LETTER_STREAM, STREAMS
 from contracts.services import SERVICES
+from kit.streams import REPAIR
 
 OPERATOR = "profset"
 """The operator's user: every subject (migrations need none, but republish and repairs do)."""
@@ -51,7 +52,11 @@ TALKS: dict[str, Talk] = {
 PUBLIC_STREAMS = tuple(STREAMS[c] for c in STREAMS if c not in INTERNAL)
 
 READER_CONSUMER = "reader"
-"""The one durable consumer per public stream that outside subscribers may use; ephemeral ones are free."""
+"""The durable consumer per public stream that outside subscribers keep."""
+
+READER_CONSUMERS = (READER_CONSUMER, *(f"reader-{n}" for n in range(1, 5)))
+"""Every consumer name the reader may create and use on a public stream, durable or ephemeral: its own names only, so
+never a service's consumer, and at most this many a stream (NATS has no per-user consumer limit; the names are one)."""
 
 
 def inbox(user: str) -> str:
@@ -60,11 +65,11 @@ def inbox(user: str) -> str:
 
 
 def _consuming(stream: str, consumer: str) -> list[str]:
-    """JetStream API subjects one durable pull consumer needs: its own, never another's."""
+    """JetStream API subjects one named consumer needs: its own, never another's. Only the named create subjects: on the
+    legacy ones (`CONSUMER.CREATE.<stream>`, `DURABLE.CREATE`) the name is in the request, which permissions cannot see."""
     return [
         f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}",
         f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}.>",
-        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}",
         f"$JS.API.CONSUMER.INFO.{stream}.{consumer}",
         f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}",
         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
@@ -76,9 +81,11 @@ def service_permissions(service: str) -> dict[str, Any]:
     """The publish and subscribe permissions of one service's user."""
     talk = TALKS[service]
     publish: list[str] = []
+    # streams are the operator's (a service that made one could give it extra subjects and tap others' traffic): a
+    # service binds to them, and asks the operator's keeper for its own back should it go missing
     if service in STREAMS and service not in INTERNAL:  # the relay: its context's subjects and its stream only
         stream = STREAMS[service]
-        publish += [f"{service}.>", f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
+        publish += [f"{service}.>", f"$JS.API.STREAM.INFO.{stream}", f"{REPAIR}.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}"]
     for source, projections in talk.consumes.items():
         publish.append(f"$JS.API.STREAM.INFO.{STREAMS[source]}")
@@ -87,23 +94,28 @@ def service_permissions(service: str) -> dict[str, Any]:
         for projection in projections:
             publish += _consuming(STREAMS[source], f"{service}_{projection}")
     if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name
-        publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}"]
-        publish += [f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}"]
+        publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}", f"{REPAIR}.{DEAD_LETTER_STREAM}"]
     publish += [f"svc.{other}.*" for other in talk.asks]
     subscribe = [f"{inbox(service)}.>"]
-    if service in SERVICES:
-        subscribe.append(f"svc.{service}.*")
+    if service in SERVICES:  # only in its queue group: a lone listener would get a copy of every request, tokens and all
+        subscribe.append(f"svc.{service}.* {queue_group(service)}")
     # replies go to the asker's inbox, which this user may answer but never listen to
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}, "allow_responses": True}
 
 
+def queue_group(service: str) -> str:
+    """The queue group a service serves its requests in (kit's service subscribes in it, under the service's name)."""
+    return service
+
+
 def reader_permissions() -> dict[str, Any]:
-    """Read-only access to the public streams: ephemeral consumers, its own durable `reader`, nothing published."""
+    """Read-only access to the public streams through consumers of its own names (`READER_CONSUMERS`), nothing published."""
     publish = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
     for stream in PUBLIC_STREAMS:
-        publish += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}"]
+        publish += [f"$JS.API.STREAM.INFO.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
-        publish += _consuming(stream, READER_CONSUMER)
+        for consumer in READER_CONSUMERS:
+            publish += _consuming(stream, consumer)
     # flow control and heartbeats of its push consumers are answered on their reply subjects
     return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}, "allow_responses": True}
 

@@ -106,6 +106,18 @@ class Stack:
             self.postgres = PostgresServer(self.folder / "pg")
             self.database_url = self.postgres.start()
 
+    def start_stream_keeper(self) -> None:
+        """The operator's streams: made before any service binds to them, and kept by a process of the operator's (a
+        service may not make a stream; one that finds its own missing asks this keeper)."""
+        (self.folder / "logs").mkdir(exist_ok=True)
+        env = {**os.environ, "NATS_URL": self.nats_url}
+        command = [sys.executable, "-m", "profset", "streams"]
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
+        with open(self.folder / "logs" / "streamkeeper.log", "ab") as log:
+            self.processes["streamkeeper"] = subprocess.Popen(
+                [*command, "--keep"], env=env, stdout=log, stderr=log, start_new_session=True
+            )
+
     def start_mail_sink(self) -> None:
         """Unless NOTIFICATIONS_SMTP_HOST names a mail server, letters go to a local one that keeps them in `mail/`."""
         if os.environ.get("NOTIFICATIONS_SMTP_HOST"):
@@ -220,6 +232,7 @@ def up(background: bool = False) -> int:
         stack.start_servers()
         print("Migrating…", flush=True)
         migrate_all(stack.database_url)
+        stack.start_stream_keeper()
         keys = secrets(folder)
         stack.start_mail_sink()
         env = stack.environment(keys)

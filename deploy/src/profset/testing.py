@@ -78,8 +78,54 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     `url` logs in as the operator, `login(service)` gives a service its own user."""
     server = NatsServer(tmp_path / "nats", passwords=generate_passwords())
     server.start()
+    make_streams(server)
     yield server
     server.stop()
+
+
+def make_streams(server: NatsServer) -> None:
+    """The operator's migration of the bus, as a stack's start runs it: every stream made before a service binds."""
+    import threading
+
+    import nats
+
+    from .streamkeeper import ensure
+
+    failed: list[BaseException] = []
+
+    async def made() -> None:
+        nc = await nats.connect(server.url)
+        try:
+            await ensure(nc)
+        finally:
+            await nc.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(made())
+        except BaseException as e:  # noqa: BLE001 - raised again in the fixture's thread
+            failed.append(e)
+
+    thread = threading.Thread(target=run)  # a thread of its own: the fixture may be set up inside a running loop
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+@contextlib.asynccontextmanager
+async def stream_keeper(nats_server: NatsServer) -> AsyncIterator[None]:
+    """The operator's stream keeper for the block, as the local stack runs it: answers a service whose stream is gone."""
+    import nats
+
+    from .streamkeeper import keeping
+
+    nc = await nats.connect(nats_server.url, name="profset-streamkeeper")
+    try:
+        async with keeping(nc):
+            yield
+    finally:
+        await nc.close()
 
 
 @pytest.fixture(scope="session")
@@ -252,6 +298,7 @@ async def start_stack(
     gateway = GatewaySettings(**shared | login("gateway"), token_private_key=keys.private, admin_password=ADMIN_PASSWORD)
     apps = [create_app(gateway) for _ in range(instances)]
     async with contextlib.AsyncExitStack() as running:
+        await running.enter_async_context(stream_keeper(nats_server))
         for copy in copies:
             for service in copy.values():
                 await running.enter_async_context(service.running())

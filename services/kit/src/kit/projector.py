@@ -25,11 +25,11 @@ import nats.js.errors
 import psycopg
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.envelope import DEAD_LETTER_STREAM, STREAMS, Header
+from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
 from .backlog import Backlog
@@ -37,6 +37,7 @@ from .db import driver
 from .locks import holding, lock_key, pause
 from .projection import Delivered, Projection
 from .store.tables import Ledger
+from .streams import ConsumerTampered, bound, dead_letter_config, unlike
 
 log = logs.get("projector")
 
@@ -119,6 +120,7 @@ class Projector:
             await self.js.delete_consumer(self.stream, self.consumer)
         start = await self._first_sequence_after(await self._resume_after(conn))
         config = ConsumerConfig(
+            name=self.consumer,  # created on the named subject, the only one a service's user may use for its own
             durable_name=self.consumer,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=start,
@@ -128,7 +130,12 @@ class Projector:
             max_ack_pending=self.batch * 4,
             filter_subjects=self.projection.subjects or None,
         )
-        await self.js.add_consumer(self.stream, config)
+        made = await self.js.add_consumer(self.stream, config)
+        problem = unlike(made.config, config)
+        if problem is not None:  # someone else changed it as it was made: made again on the next pass, loudly
+            log.error("consumer not as this projector made it", consumer=self.consumer, why=problem)
+            await self.js.delete_consumer(self.stream, self.consumer)
+            raise ConsumerTampered(f"{self.consumer}: {problem}")
         self._idle_seq = 0
         return await self.js.pull_subscribe_bind(self.consumer, self.stream)
 
@@ -318,13 +325,7 @@ class Projector:
 
     async def _bury(self, headers: dict[str, str], body: bytes, error: str) -> None:
         """Publishes a message this consumer gave up on to the dead-letter stream."""
-        try:
-            await self.js.stream_info(DEAD_LETTER_STREAM)
-        except nats.js.errors.NotFoundError:
-            config = StreamConfig(
-                name=DEAD_LETTER_STREAM, subjects=["deadletter.>"], storage=StorageType.FILE, num_replicas=self.replicas
-            )
-            await self.js.add_stream(config)
+        await bound(self.nc, self.js, dead_letter_config(self.replicas))  # the operator's, never one of our making
         kept = {k: v for k, v in headers.items() if not k.startswith("Nats-")}
         kept.update({"ps-consumer": self.consumer, "ps-error": error[:500]})
         await self.js.publish(f"deadletter.{self.service}.{self.projection.name}", body, headers=kept)

@@ -15,48 +15,21 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
-from nats.js.api import StorageType, StreamConfig
 from sqlalchemy import Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import STREAMS, Header
 
 from . import logs, metrics
+from .backlog import Backlog
 from .db import Compiled, run_raw
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
+from .streams import bound, poison, refusals_resolved, stream_config
+
+__all__ = ["Relay", "StreamBehind", "headers_of", "stream_config"]
 
 log = logs.get("relay")
-
-
-def refusals_resolved(js: Any) -> Any:
-    """nats-py (2.16) raises inside its publish-ack callback when the stream refuses a message (a wrong expected
-    sequence, say), so the publish's future never resolves and the relay would wait out its timeout; here such a
-    future gets the refusal at once. Must run before the context's first `publish_async`, which binds the callback."""
-    handle = js._handle_async_reply
-
-    async def resolving(msg: Any) -> None:
-        try:
-            await handle(msg)
-        except nats.js.errors.APIError as e:
-            future = js._publish_async_futures.get(msg.subject[len(js._async_reply_prefix or b"") :])
-            if future is not None and not future.done():
-                future.set_exception(e)
-
-    js._handle_async_reply = resolving
-    return js
-
-
-def stream_config(context: str, replicas: int = 1) -> StreamConfig:
-    """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes."""
-    return StreamConfig(
-        name=STREAMS[context],
-        subjects=[f"{context}.>"],
-        storage=StorageType.FILE,
-        duplicate_window=120.0,
-        num_replicas=replicas,
-        allow_direct=True,
-    )
 
 
 def headers_of(row: Any, context: str) -> dict[str, str]:
@@ -109,6 +82,8 @@ class Relay:
         self.wake = asyncio.Event()
         self.active = False
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
+        self.parked = Backlog(ledger, "relay", context)
+        """Events the stream refused for what they are, each with its reason (`pending`, consumer `relay`)."""
         self._lock_key = lock_key("relay", str(ledger.metadata.schema))
         # the ledger's JSON as the server prints it, so an event is not decoded only to be encoded again to publish
         events = ledger.events
@@ -176,13 +151,8 @@ class Relay:
 
     async def sync(self, conn: AsyncConnection) -> None:
         """Finds where the stream ends (creating it if missing) and resumes after that position."""
-        try:
-            info = await self.js.stream_info(self.stream)
-        except nats.js.errors.NotFoundError:
-            log.warning("stream missing; creating it and republishing the ledger", stream=self.stream)
-            metrics.RELAY_REPAIRS.labels(self.context, "missing").inc()
-            await self.js.add_stream(stream_config(self.context, self.replicas))
-            info = await self.js.stream_info(self.stream)
+        # bound only to the stream the operator made (its subjects, no republish); a missing one is asked for back
+        info = await bound(self.nc, self.js, stream_config(self.context, self.replicas))
         last_seq = info.state.last_seq
         position = 0
         if info.state.messages:
@@ -203,20 +173,25 @@ class Relay:
         await conn.commit()
         if not rows:
             return 0
-        futures = []
+        futures: list[Any] = []
+        refused: BaseException | None = None  # refused by the client before it was sent (too large to send at all)
         try:
             for i, row in enumerate(rows):
                 headers = headers_of(row, self.context)
                 headers["Nats-Expected-Last-Sequence"] = str(seq + i)
-                futures.append(await self.js.publish_async(row.subject, row.body.encode(), headers=headers))
+                try:
+                    futures.append(await self.js.publish_async(row.subject, row.body.encode(), headers=headers))
+                except nats.errors.MaxPayloadError as e:
+                    refused = e
+                    break
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)
         except BaseException:  # a timeout, a lost connection: the batch is published again from the stream's tail
             for future in futures:
                 future.cancel()  # frees their slots in the client's window of pending publishes
             raise
         done = 0
-        failure: BaseException | None = None
-        for row, result in zip(rows, results, strict=True):
+        failure: BaseException | None = refused if len(results) < len(rows) else None
+        for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
                 failure = result
                 break
@@ -226,6 +201,10 @@ class Relay:
             await self._record(conn, position, seq)
             metrics.RELAYED.labels(self.context).inc(done)
             metrics.RELAY_POSITION.labels(self.context).set(position)
+        reason = poison(failure)
+        if reason is not None:  # the events after it were refused only for the chained sequence: sent again next batch
+            await self._park(conn, rows[done], reason)
+            return done + 1
         if isinstance(failure, nats.js.errors.NoStreamResponseError | nats.errors.NoRespondersError):
             raise StreamBehind("no stream answers")
         if isinstance(failure, nats.js.errors.APIError):
@@ -233,6 +212,16 @@ class Relay:
         if failure is not None:
             raise failure
         return done
+
+    async def _park(self, conn: AsyncConnection, row: Any, reason: str) -> None:
+        """Keeps an event the stream will never take, with its reason, and moves on past it (a gap, as a rollback
+        leaves); after a restart it is tried once more, and parked again."""
+        await self.parked.keep(conn, row.position, row.aggregate_id, "dead", 1, reason, headers_of(row, self.context), b"")
+        await conn.commit()
+        assert self._tail is not None
+        self._tail = (row.position, self._tail[1])
+        metrics.RELAY_REPAIRS.labels(self.context, "parked").inc()
+        log.error("event parked: the stream refuses it", stream=self.stream, position=row.position, why=reason)
 
     async def _check_stream(self) -> None:
         """While idle, notices a stream that was deleted or lost messages since the last publish."""
