@@ -68,16 +68,21 @@ class AuditHandlers:
         data = {"id": audit_id, "org_id": c.org_id, "by_org_id": by_org_id}
         return await self.store.append(audit_stream(audit_id), events, expected_version=0, meta=ctx.meta, data=data)
 
-    async def _change(self, audit_id: str, ctx: Context, decide: Callable[[Audit], list[Event]]) -> Committed:
-        """Loads the audit, checks the actor may audit for its auditing org, decides and appends."""
+    async def _change(
+        self, audit_id: str, ctx: Context, decide: Callable[[Audit], list[Event]], closes: bool = False
+    ) -> Committed:
+        """Loads the audit, checks the actor may audit for its auditing org (or, `closes`, report for the audited
+        one), decides and appends."""
 
         async def attempt() -> Committed:
             current, version = await self.store.load(audit_stream(audit_id), AUDIT_FOLD)
             if not current.audit_id:
                 raise not_found("audit", field="audit_id")
             tree = await self._tree(ctx.today, ctx.today)
-            tree.require(ctx.actor, "audit", current.by_org_id)
-            require(ctx.actor, "audit", tree.reach(current.org_id))  # an org that has left the subtree takes its audits along
+            # §5: staff close the items owned by posts of the orgs of their subtree
+            if not (closes and tree.may(ctx.actor, "report_facts", current.org_id)):
+                tree.require(ctx.actor, "audit", current.by_org_id)
+                require(ctx.actor, "audit", tree.reach(current.org_id))  # an org that has left the subtree takes its audits
             events = decide(current)
             data = {"id": audit_id, "org_id": current.org_id}
             return await self.store.append(audit_stream(audit_id), events, expected_version=version, meta=ctx.meta, data=data)
@@ -118,4 +123,4 @@ class AuditHandlers:
     async def close_remediation(self, c: CloseRemediation, ctx: Context) -> Committed:
         """Closes a remediation item as put right."""
         day = c.closed_on or ctx.today
-        return await self._change(c.audit_id, ctx, lambda a: audit.decide_close(a, c.item_id, day, c.note))
+        return await self._change(c.audit_id, ctx, lambda a: audit.decide_close(a, c.item_id, day, c.note), closes=True)

@@ -17,6 +17,9 @@ from ..domain.verdicts import YEAR_DAYS
 from ..tables import TREE, audits, findings, remediation
 from .compliance import tree_for
 
+READ = "read_orgs"
+"""DESIGN.md §5: every role reads the audits, findings and remediation of the orgs of its subtree; only auditors act."""
+
 
 def _status(row: Any) -> str:
     return "completed" if row.completed_on else "started" if row.started_on else "scheduled"
@@ -63,8 +66,8 @@ class AuditQueries:
                 raise not_found("audit", field="audit_id")
             tree = await orgs_on(conn, TREE, ctx.today, ctx.today)
             # the audit is of its org and goes with it: an org that has left the subtree takes its audits along
-            if not tree.may(ctx.actor, "audit", row.org_id):
-                raise forbidden("only auditors over the audited org, where it stands today, may read the audit")
+            if not tree.may(ctx.actor, READ, row.org_id):
+                raise forbidden("the audited org is not in your part of the union today")
             found = await conn.execute(select(findings).where(findings.c.audit_id == q.audit_id).order_by(findings.c.rule))
             items = await conn.execute(
                 select(remediation).where(remediation.c.audit_id == q.audit_id).order_by(remediation.c.due_on)
@@ -80,21 +83,21 @@ class AuditQueries:
         """Audits in which an org of the subtree audits or is audited, newest plan first."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
-            subtree = tree.within(ctx.actor, "audit", tree.subtree(q.org_id))
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
+            subtree = tree.within(ctx.actor, READ, tree.subtree(q.org_id))
             a = audits.c
             query = select(audits).where(or_(a.org_id.in_(subtree), a.by_org_id.in_(subtree))).order_by(a.planned_on.desc())
             if q.year is not None:
                 query = query.where(extract("year", func.coalesce(a.completed_on, a.planned_on)) == q.year)
-            return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, "audit", r.org_id)]
+            return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, READ, r.org_id)]
 
     async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
         """The org's audits planned for the year, and its children not audited in the 365 days before `as_of`."""
         day = q.as_of or ctx.today
         year = q.year or day.year
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
-            children = tree.within(ctx.actor, "audit", tree.children(q.org_id))
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
+            children = tree.within(ctx.actor, READ, tree.children(q.org_id))
             a = audits.c
             planned = await conn.execute(
                 select(audits).where(a.by_org_id == q.org_id, extract("year", a.planned_on) == year).order_by(a.planned_on)
@@ -119,7 +122,7 @@ class AuditQueries:
             "org_id": q.org_id,
             "year": year,
             "as_of": day.isoformat(),
-            "planned": [_audit(r) for r in planned if tree.may(ctx.actor, "audit", r.org_id)],
+            "planned": [_audit(r) for r in planned if tree.may(ctx.actor, READ, r.org_id)],
             "overdue": overdue,
         }
 
@@ -127,9 +130,9 @@ class AuditQueries:
         """Remediation items of the subtree's orgs; `overdue`: open ones past their deadline on `as_of`."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, "audit")
+            tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
             r = remediation.c
-            subtree = tree.within(ctx.actor, "audit", tree.subtree(q.org_id))
+            subtree = tree.within(ctx.actor, READ, tree.subtree(q.org_id))
             query = select(remediation).where(r.org_id.in_(subtree)).order_by(r.due_on)
             if q.overdue:
                 query = query.where(r.closed_on.is_(None), r.due_on < day)
