@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import ClassVar
@@ -38,6 +39,10 @@ def wire(rt: Runtime) -> Wiring:
             raise conflict(f"{c.org_id} is open already")
         return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=0, meta=ctx.meta)
 
+    async def add_to_total(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
+        _, version = await store.load(c.org_id, total)  # no retry of its own: the dispatcher decides it again
+        return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=version, meta=ctx.meta)
+
     async def get_total(c: ReportHeadcount, ctx: Context) -> dict[str, int]:
         return {"total": (await store.load(c.org_id, total))[0], "by": ctx.actor.username}  # type: ignore[dict-item]
 
@@ -48,6 +53,7 @@ def wire(rt: Runtime) -> Wiring:
         verbs={
             "record": Verb(ReportHeadcount, record, command=True),
             "open": Verb(ReportHeadcount, open_once, command=True),
+            "add": Verb(ReportHeadcount, add_to_total, command=True),
             "total": Verb(ReportHeadcount, get_total, command=False),
         },
         projections=[Projection("contacts_feed", "contacts", ignore)],
@@ -57,6 +63,20 @@ def wire(rt: Runtime) -> Wiring:
 @pytest.fixture
 async def service(engine, nats_server, keys: Keys, database_url: str) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
     settings = Settings(database_url=database_url, nats_url=nats_server.url, token_public_key=keys.public, read_wait_seconds=0.5)
+    async with Service(settings, metadata, LEDGER, wire).running() as svc:
+        yield svc
+
+
+@pytest.fixture
+async def two_workers(engine, nats_server, keys: Keys, database_url: str) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        database_url=database_url,
+        nats_url=nats_server.url,
+        token_public_key=keys.public,
+        request_workers=2,
+        read_wait_seconds=20,
+        read_waits_per_caller=2,
+    )
     async with Service(settings, metadata, LEDGER, wire).running() as svc:
         yield svc
 
@@ -149,3 +169,64 @@ async def test_a_request_sent_before_its_service_subscribes_is_answered_once_it_
     assert reply.ok and reply.data == 1, "no responders at first: sent again until the service answers"
     missing = await client.request("nobody", "ping", {}, token="t")
     assert not missing.ok and missing.error is not None and missing.error.code.value == "unavailable"
+
+
+async def test_requests_waiting_for_min_positions_hold_no_worker(two_workers, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client, body = RequestClient(nc, timeout=30), {"org_id": "o1", "members": 1}
+    waiting = [
+        asyncio.create_task(
+            client.request("registry", "total", body, token=keys.token(username=f"w{i}"), min_positions={"contacts": 5})
+        )
+        for i in range(8)
+    ]
+    await asyncio.sleep(0.5)  # the eight are sent (and reach the service) before the ninth
+    answered = await client.request("registry", "total", body, token=keys.token(username="someone"))
+    assert answered.ok, "answered by one of two workers, though eight requests before it wait"
+    assert not any(w.done() for w in waiting), "the eight still wait for positions that never come"
+    for w in waiting:
+        w.cancel()
+
+
+async def test_one_caller_has_only_a_few_waits_in_flight_and_the_rest_are_refused_at_once(two_workers, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client, body, token = RequestClient(nc, timeout=30), {"org_id": "o1", "members": 1}, keys.token(username="greedy")
+    asks = [
+        asyncio.create_task(client.request("registry", "total", body, token=token, min_positions={"contacts": 5}))
+        for _ in range(6)
+    ]
+    done, pending = await asyncio.wait(asks, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    while len(done) < 4 and pending:
+        more, pending = await asyncio.wait(pending, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        assert more, "the waits over the caller's share are answered at once"
+        done |= more
+    assert [t.result().error.code.value for t in done] == ["rate_limited"] * 4  # type: ignore[union-attr]
+    assert len(pending) == 2, "its two waits in flight still wait"
+    for t in pending:
+        t.cancel()
+
+
+async def test_a_position_beyond_the_services_own_ledger_is_refused_at_once(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client, body = RequestClient(nc), {"org_id": "o1", "members": 1}
+    wrote = await client.request("registry", "record", body, token=keys.token(), command_id="end-1")
+    beyond = await client.request("registry", "total", body, token=keys.token(), min_positions={"registry": 999999999})
+    assert beyond.error is not None and beyond.error.code.value == "invalid"
+    assert [(d.field, d.rule) for d in beyond.error.details] == [("min_positions.registry", "ledger_end")]
+    within = await client.request("registry", "total", body, token=keys.token(), min_positions=wrote.positions)
+    assert within.ok and within.data["total"] == 1
+    end = await client.request("registry", "ledger_end", {}, token=keys.token(Role.VIEWER, "x"))
+    assert end.ok and end.data == {"context": "registry", "position": wrote.positions["registry"]}
+    for bad in ('{"registry": -1}', "[1]", '{"registry": "x"}'):
+        raw = await nc.request(
+            "svc.registry.total", json.dumps(body).encode(), headers={"ps-actor": keys.token(), "ps-min-positions": bad}
+        )
+        assert json.loads(raw.data)["error"]["code"] == "invalid"
+
+
+async def test_a_command_that_loses_a_race_its_handler_does_not_retry_is_decided_again(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client = RequestClient(nc)
+    body = {"org_id": "race", "members": 1}
+    replies = await asyncio.gather(
+        *(client.request("registry", "add", body, token=keys.token(), command_id=f"add-{i}") for i in range(16))
+    )
+    assert [r.ok for r in replies] == [True] * 16, [r.error for r in replies if not r.ok]
+    total = await client.request("registry", "total", body, token=keys.token())
+    assert total.data["total"] == 16, "each landed once"

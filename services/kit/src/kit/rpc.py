@@ -20,8 +20,9 @@ from contracts.base import Payload
 from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHeader, service_subject
 
 from . import clock, logs, metrics
+from .catchup import LEDGER_END, CatchUp, LedgerEnd, PositionsWaiter, Waits
 from .errors import Refused, invalid, unavailable
-from .store.eventstore import Committed, EventStore, Meta, fingerprint
+from .store.eventstore import Committed, EventStore, Meta, fingerprint, retrying
 from .tokens import Actor, Verifier
 
 log = logs.get("rpc")
@@ -59,7 +60,18 @@ def verbs(commands: VerbTable, queries: VerbTable) -> dict[str, Verb]:
     return found | {name: Verb(model, handler, command=False) for name, (model, handler) in queries.items()}
 
 
-PositionsWaiter = Callable[[Mapping[str, int], float], Awaitable[bool]]
+Defer = Callable[[Awaitable[bytes]], None]
+"""Takes the rest of a request that must wait, to finish it off the caller's worker and reply when it is done."""
+
+
+@dataclass
+class Admitted:
+    """A request past the door: its verb, payload and context, and the positions it still waits for."""
+
+    verb: Verb
+    payload: Payload
+    context: Context
+    owed: dict[str, int]
 
 
 class Dispatcher:
@@ -74,28 +86,43 @@ class Dispatcher:
         tz: ZoneInfo,
         wait_for: PositionsWaiter,
         read_wait: float = 5.0,
+        waits: Waits | None = None,
     ) -> None:
-        self.service, self.verbs, self.store, self.verifier, self.tz = service, verbs, store, verifier, tz
-        self.wait_for, self.read_wait = wait_for, read_wait
+        self.service, self.store, self.verifier, self.tz = service, store, verifier, tz
+        self.catch_up = CatchUp(service, store, wait_for, read_wait, waits or Waits(per_caller=4, at_once=256))
+        self.verbs = {**verbs, LEDGER_END: Verb(LedgerEnd, self.catch_up.ledger_end, command=False)}
 
-    async def handle(self, subject: str, headers: Mapping[str, str], body: bytes) -> bytes:
-        """The reply to one request, as bytes; never raises."""
+    async def handle(self, subject: str, headers: Mapping[str, str], body: bytes, defer: Defer | None = None) -> bytes | None:
+        """The reply to one request, as bytes; never raises. A request that must wait for `min_positions` is handed
+        to `defer`, if given, and None returned: the wait then holds none of the service's request workers."""
         verb_name = subject.rsplit(".", 1)[-1]
         started = time.perf_counter()
         try:
-            reply = await self._handle(verb_name, headers, body)
-            outcome = "ok"
-        except Refused as e:
-            reply, outcome = _refusal(e.as_error()), e.code.value
-        except (OperationalError, InterfaceError, DBAPIError, OSError, nats.errors.Error) as e:
+            admitted = await self._admit(verb_name, headers, body)
+        except Exception as e:  # noqa: BLE001 - every failure is answered, as `_failed` sorts it
+            return self._answered(verb_name, started, *self._failed(verb_name, e))
+        if admitted.owed and defer is not None:
+            defer(self._finish(verb_name, started, admitted))
+            return None
+        return await self._finish(verb_name, started, admitted)
+
+    async def _finish(self, verb_name: str, started: float, admitted: Admitted) -> bytes:
+        try:
+            reply, outcome = await self._run(admitted), "ok"
+        except Exception as e:  # noqa: BLE001 - as in `handle`
+            reply, outcome = self._failed(verb_name, e)
+        return self._answered(verb_name, started, reply, outcome)
+
+    def _failed(self, verb_name: str, e: Exception) -> tuple[dict[str, Any], str]:
+        if isinstance(e, Refused):
+            return _refusal(e.as_error()), e.code.value
+        if isinstance(e, OperationalError | InterfaceError | DBAPIError | OSError | nats.errors.Error):
             log.warning("dependency unavailable", verb=verb_name, error=repr(e))
-            reply, outcome = (
-                _refusal(unavailable("a server this service needs is not answering; retry").as_error()),
-                "unavailable",
-            )
-        except Exception:
-            log.exception("request failed", verb=verb_name)
-            reply, outcome = _refusal(unavailable("the service failed to answer; it has been logged").as_error()), "error"
+            return _refusal(unavailable("a server this service needs is not answering; retry").as_error()), "unavailable"
+        log.error("request failed", verb=verb_name, exc_info=e)
+        return _refusal(unavailable("the service failed to answer; it has been logged").as_error()), "error"
+
+    def _answered(self, verb_name: str, started: float, reply: dict[str, Any], outcome: str) -> bytes:
         elapsed = time.perf_counter() - started
         metrics.REQUESTS.labels(self.service, verb_name, outcome).inc()
         metrics.REQUEST_SECONDS.labels(self.service, verb_name).observe(elapsed)
@@ -104,7 +131,9 @@ class Dispatcher:
         log.debug("request", verb=verb_name, outcome=outcome, ms=round(elapsed * 1000, 1), refused=refused)
         return json.dumps(reply, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
-    async def _handle(self, verb_name: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    async def _admit(self, verb_name: str, headers: Mapping[str, str], body: bytes) -> Admitted:
+        """Everything checked at the door: the verb, the actor, the payload, and the positions it must wait for (a
+        position beyond this service's own ledger is refused here; the caller's waits are counted in here)."""
         verb = self.verbs.get(verb_name)
         if verb is None:
             raise invalid("verb", f"{self.service} has no verb {verb_name!r}", rule="exists")
@@ -119,20 +148,31 @@ class Dispatcher:
             causation_id=command_id,
             actor=actor.username,
         )
-        # commands wait too: a command may be decided on another context's facts the caller just wrote
-        wanted = _min_positions(headers.get(RequestHeader.MIN_POSITIONS))
-        if wanted and not await self.wait_for(wanted, self.read_wait):
-            raise unavailable("read models have not caught up with min_positions yet; retry")
         context = Context(actor=actor, meta=meta, today=now.astimezone(self.tz).date(), now=now, tz=self.tz)
+        # commands wait too: a command may be decided on another context's facts the caller just wrote
+        owed = await self.catch_up.owed(actor.username, headers.get(RequestHeader.MIN_POSITIONS))
+        return Admitted(verb, payload, context, owed)
+
+    async def _run(self, admitted: Admitted) -> dict[str, Any]:
+        """Waits for what the request is owed (giving its count back after), then runs its handler: a command that
+        lost an optimistic-concurrency race its handler did not retry is decided again on the fresh state."""
+        verb, payload, context = admitted.verb, admitted.payload, admitted.context
+        if admitted.owed:
+            await self.catch_up.wait(context.actor.username, admitted.owed)
         try:
-            result = await verb.handler(payload, context)
+            if verb.command:
+                result = await retrying(lambda: verb.handler(payload, context))
+            else:
+                result = await verb.handler(payload, context)
         except Refused:
             # a repeat is run again rather than looked up first, a read per command: its append finds the command id
             # done and answers the first reply; one its first run now makes the handler refuse answers it here
-            if command_id is None or (first := await self.store.first_reply(meta)) is None:
+            command_id = context.meta.command_id
+            if command_id is None or (first := await self.store.first_reply(context.meta)) is None:
                 raise
             return first
         if isinstance(result, Committed):
+            self.catch_up.wrote(result.positions)
             return result.reply
         return Reply(ok=True, data=result).model_dump(mode="json", exclude_none=True)
 
@@ -150,16 +190,6 @@ def _parse(model: type[Payload], body: bytes) -> Payload:
             for err in e.errors(include_url=False, include_input=False)
         ]
         raise Refused(ErrorCode.INVALID, "the request has invalid fields", details) from None
-
-
-def _min_positions(raw: str | None) -> dict[str, int]:
-    if not raw:
-        return {}
-    try:
-        parsed = json.loads(raw)
-        return {str(k): int(v) for k, v in parsed.items()}
-    except (ValueError, AttributeError, TypeError):
-        raise invalid("min_positions", 'min_positions must be JSON like {"registry": 812}', rule="json") from None
 
 
 def _refusal(error: Error) -> dict[str, Any]:

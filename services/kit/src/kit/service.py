@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import logs
+from .catchup import Waits
 from .crypto import KeyRing
 from .db import make_engine
 from .projection import Projection
@@ -37,6 +38,12 @@ from .tokens import Verifier
 async def _as_it_came(msg: NatsMessage) -> NatsMessage:
     """The decoder of requests: the message itself, which the dispatcher parses into its verb's payload model."""
     return msg
+
+
+async def _respond(msg: NatsMessage, reply: bytes) -> None:
+    """Answers a request on the connection it came by (the only one NATS lets answer it), if it asked for a reply."""
+    if msg.raw_message.reply:
+        await msg.raw_message.respond(reply)
 
 
 log = logs.get("service")
@@ -100,18 +107,38 @@ class Service:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-        # a core NATS request has nothing to acknowledge: MANUAL leaves FastStream's acknowledging middleware out
+        self._waiting: set[asyncio.Task[None]] = set()
+
+        # a core NATS request has nothing to acknowledge: MANUAL leaves FastStream's acknowledging middleware out;
+        # the reply is sent here, not by FastStream, so that a request waiting for min_positions can be answered later
         @self.broker.subscriber(
             f"svc.{self.name}.*",
             queue=self.name,
             max_workers=settings.request_workers,
             decoder=_as_it_came,
             ack_policy=AckPolicy.MANUAL,
+            no_reply=True,
         )
-        async def on_request(msg: NatsMessage) -> bytes:
+        async def on_request(msg: NatsMessage) -> None:
             if self.dispatcher is None:
-                return b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}'
-            return await self.dispatcher.handle(msg.raw_message.subject, msg.headers, msg.body)
+                return await _respond(msg, b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}')
+            reply = await self.dispatcher.handle(msg.raw_message.subject, msg.headers, msg.body, self._later(msg))
+            if reply is not None:
+                await _respond(msg, reply)
+            return None
+
+    def _later(self, msg: NatsMessage) -> Callable[[Awaitable[bytes]], None]:
+        """Finishes a request that waits for min_positions in a task of its own, off the request workers."""
+
+        def defer(answer: Awaitable[bytes]) -> None:
+            async def reply() -> None:
+                await _respond(msg, await answer)
+
+            task = asyncio.get_running_loop().create_task(reply())
+            self._waiting.add(task)
+            task.add_done_callback(self._waiting.discard)
+
+        return defer
 
     async def start(self) -> None:
         """Connects to Postgres and NATS, wires the service, and starts the relay and projectors."""
@@ -161,6 +188,7 @@ class Service:
             settings.tz,
             self.wait_for,
             settings.read_wait_seconds,
+            Waits(settings.read_waits_per_caller, settings.read_waits_at_once),
         )
         log.info(
             "service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors]
@@ -174,9 +202,10 @@ class Service:
     async def stop(self) -> None:
         """Stops the relay and projectors and closes connections."""
         self._stop.set()
-        for task in self._tasks:
+        stopping = [*self._tasks, *self._waiting]  # requests still waiting for min_positions go unanswered
+        for task in stopping:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*stopping, return_exceptions=True)
         if self.runtime is not None:
             await self.runtime.nc.close()  # the tasks are done; a drain would wait out pull subscriptions
             await self.runtime.engine.dispose()

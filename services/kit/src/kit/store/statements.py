@@ -25,6 +25,7 @@ class Sql:
         self.replies = f"SELECT command_id, fingerprint, reply FROM {s}.commands WHERE command_id = ANY(%s::text[])"
         self.snapshot = f"SELECT state, version FROM {s}.snapshots WHERE stream_id = %s"
         self.lock = "SELECT pg_advisory_xact_lock(%s)"
+        self.end = f"SELECT coalesce(max(position), 0) FROM {s}.events"
         # one statement for the events and the commands' replies, each row a JSON array in one parameter: the
         # client dumps one string (in C) instead of an array per column, and the server unpacks it
         self.insert = (

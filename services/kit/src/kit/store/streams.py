@@ -121,6 +121,11 @@ class Streams:
                 raise
         return state, version
 
+    async def ledger_end(self) -> int:
+        """The last position committed to the ledger (0 when empty): no read model can be asked to wait beyond it."""
+        rows = await self.direct.fetch(self._sql.end, ())
+        return int(rows[0][0])
+
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Recorded]:
         """Every event of a stream after a version, decoded."""
         rows = await self.direct.fetch(self._sql.read, (stream_id, after_version))
