@@ -45,3 +45,29 @@ async def test_creating_a_user_tells_a_taken_name_only_to_a_creator(stack: Stack
     assert taken.status_code == 409
     assert taken.json()["error"]["details"][0]["field"] == "username"
     assert taken.json()["error"]["details"][0]["rule"] == "taken"
+
+
+async def test_a_contact_base_export_cannot_run_a_formula(stack: Stack) -> None:
+    h, t = await _union(stack)
+    body = {"name": "ППО верфи", "level": "primary", "parent_id": t["id"], "registered_on": "1995-01-01"}
+    p = (await stack.http.post("/api/v1/orgs", json=body, headers=h)).json()
+    chair = await stack.http.post(f"/api/v1/orgs/{p['id']}/officers", json={"full_name": "Пётр", "role": "chair"}, headers=h)
+    assert chair.status_code == 201, chair.text
+    wait = {**h, "Profset-Min-Positions": chair.headers["Profset-Positions"]}
+    consent = {"given_at": "2026-01-01", "method": "electronic"}  # a messenger is personal: shown only with consent
+    for kind, value in (("work_email", "=1+2@verf.ru"), ("messenger", "@evil_handle")):
+        body = {"kind": kind, "value": value, "consent": consent}
+        added = await stack.http.post(f"/api/v1/people/{chair.json()['person_id']}/contact-points", json=body, headers=wait)
+        assert added.status_code == 201, added.text
+    submitted = await stack.http.post(f"/api/v1/orgs/{p['id']}/contact-base/submissions", json={}, headers=h)
+    assert submitted.status_code == 201, submitted.text
+    export = await stack.http.get(f"/api/v1/contact-base/submissions/{submitted.json()['id']}/export.csv", headers=h)
+    values = {line.split(",")[3] for line in export.text.splitlines()[1:]}
+    assert values == {"'=1+2@verf.ru", "'@evil_handle"}, export.text
+
+
+def test_every_cell_that_starts_a_formula_is_written_as_text() -> None:
+    from gateway.csvcells import table
+
+    rows = [("=SUM(A1)", "+cmd", "-2+3", "@x", "\tTAB", "\rCR", "-12.5", "+7911", "ok", None, 3)]
+    assert table(("a",) * 11, rows).split("\r\n")[1] == "'=SUM(A1),'+cmd,'-2+3,'@x,'\tTAB,\"'\rCR\",-12.5,+7911,ok,,3"

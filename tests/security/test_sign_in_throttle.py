@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from gateway.domain.throttle import Failures, Policy, address_key, after_failure, wait_before_check
 from profset.testing import ADMIN_PASSWORD, Keys, service_settings
 
 GUESSER, OWNER = "203.0.113.7", "198.51.100.20"
@@ -138,6 +137,8 @@ async def test_a_flood_of_sign_ins_is_refused_with_503_not_queued(database_url: 
 
 
 def test_the_policy_in_the_domain() -> None:
+    from gateway.domain.throttle import Failures, Policy, address_key, after_failure, wait_before_check
+
     policy, now = Policy(free_failures=2, first_wait=10, longest_wait=60, forget_after=3600), datetime(2026, 1, 1, tzinfo=UTC)
     state = Failures()
     holds = []

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Response, status
 
 from contracts.contacts import Consent, ContactPoint, Merge, Submission, Withdrawal
 
+from .. import csvcells
 from ..deps import CallerDep, GatewayDep, ask
 from .orgs import AsOf
 
@@ -77,11 +76,7 @@ async def get_submission(gw: GatewayDep, who: CallerDep, submission_id: str) -> 
 @router.get("/contact-base/submissions/{submission_id}/export.csv", summary="A frozen contact base as CSV, consent honoured")
 async def export_submission(gw: GatewayDep, who: CallerDep, submission_id: str) -> Response:
     submission = await ask(gw, who, "contacts", "get_submission", {"submission_id": submission_id})
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(submission["entries"])
+    rows = ([entry.get(column) for column in EXPORT_COLUMNS] for entry in submission["entries"])
+    text = csvcells.table(EXPORT_COLUMNS, rows)
     name = f"contact-base-{submission['org_id']}-{submission['at']}.csv"
-    return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})

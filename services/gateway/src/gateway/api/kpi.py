@@ -3,8 +3,6 @@ closing a period, and the inputs only people know — media mentions (K5) and fe
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,6 +11,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from contracts.kpi import FeedbackTimes, MediaMention
 from contracts.registry import Level
 
+from .. import csvcells
 from ..deps import CallerDep, GatewayDep, ask
 
 router = APIRouter(prefix="/api/v1", tags=["kpi"])
@@ -89,11 +88,9 @@ async def report_feedback_times(
 
 def table(report: dict[str, Any]) -> str:
     """The report as CSV: one row per indicator, the restated figures beside a closed period's frozen ones."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for indicator, line in report["indicators"].items():
         restated = line.get("restatement") or {}
         cells = (line["value"], line["target"], line["met"], line["rollup"], restated.get("value"), restated.get("rollup"))
-        writer.writerow((indicator, *("" if c is None else c for c in cells)))
-    return out.getvalue()
+        rows.append((indicator, *cells))
+    return csvcells.table(CSV_COLUMNS, rows)
