@@ -43,6 +43,9 @@ async def world(stack: Stack) -> dict[str, Any]:
     member = {"full_name": M_NAME, "birth_date": "1980-02-03", "position": "сварщик", "since": "2015-01-01"}
     w["m"] = (await ok(stack, h, "POST", f"/api/v1/orgs/{w['pa']}/members", member))["id"]
     await ok(stack, h, "POST", f"/api/v1/members/{w['m']}/transfer", {"org_id": w["pb"], "effective_on": TRANSFERRED_ON})
+    post = {"person_id": w["m"], "role": "info_activist", "since": "2016-01-01"}
+    activist = (await ok(stack, h, "POST", f"/api/v1/orgs/{w['pa']}/officers", post))["id"]
+    await ok(stack, h, "POST", f"/api/v1/officers/{activist}/relief", {"until": "2022-12-31"})
     for side in ("a", "b"):
         user = {"username": f"staff_{side}", "password": "a-long-password", "role": "staff", "org_id": w[side]}
         await ok(stack, h, "POST", "/api/v1/users", user)
@@ -134,6 +137,10 @@ async def test_lists_and_searches_of_the_old_subtree_leave_out_what_moved_away(s
         f"/api/v1/members?q=Секретов&as_of={BEFORE_MOVE}",
     ):
         assert w["m"] not in ids(await ok(stack, a, "GET", path)), path
+    posts = await ok(stack, a, "GET", f"/api/v1/orgs/{w['pa']}/officers?as_of={BEFORE_MOVE}")
+    assert [p["full_name"] for p in posts if p["person_id"] == w["m"]] == [None], "M took the name along to B"
+    posts = await ok(stack, w["h"], "GET", f"/api/v1/orgs/{w['pa']}/officers?as_of={BEFORE_MOVE}")
+    assert [p["full_name"] for p in posts if p["person_id"] == w["m"]] == [M_NAME]
     b = w["b_staff"]
     assert w["p"] in ids(await ok(stack, b, "GET", f"/api/v1/orgs?as_of={BEFORE_MOVE}"))
     assert w["m"] in ids(await ok(stack, b, "GET", "/api/v1/members?q=Секретов"))

@@ -151,8 +151,7 @@ class PeopleQueries:
         return found
 
     async def _officers(self, stmt: Any, day: date, known: datetime, personal: bool, ctx: Context) -> list[dict[str, Any]]:
-        """The posts with their trainings; with `personal`, the names of those holding them today or belonging
-        to the actor's subtree today (one who moved on takes their name along)."""
+        """The posts with their trainings, and with `personal` the names the actor may read."""
         async with self.store.engine.connect() as conn:
             posts = [dict(r._mapping) for r in await conn.execute(stmt.order_by(officers.c.role, officers.c.since))]
             ids = [p["officer_id"] for p in posts]
@@ -170,19 +169,19 @@ class PeopleQueries:
                         "hours": tr.hours,
                     }
                 )
-            names: dict[str, dict[str, Any]] = {}
-            if personal and posts:
-                shown = {p["person_id"] for p in posts if _held_on(p, ctx.today)}
-                if others := {p["person_id"] for p in posts} - shown:
-                    shown |= await readable_people(conn, await self._tree(), others, ctx)
-                found = [
-                    dict(r._mapping)
-                    for r in await conn.execute(
-                        select(people.c.person_id, people.c.full_name, people.c.position).where(people.c.person_id.in_(shown))
-                    )
-                ]
-                names = {r["person_id"]: r for r in await self._opened(conn, found)}
+            names = await self._names(conn, posts, ctx) if personal and posts else {}
         return [_post_row(p, courses.get(p["officer_id"], []), names.get(p["person_id"]), day, known) for p in posts]
+
+    async def _names(self, conn: AsyncConnection, posts: list[dict[str, Any]], ctx: Context) -> dict[str, dict[str, Any]]:
+        """The names of those holding the posts today or belonging to the actor's subtree today (one who moved on
+        takes their name along, history included)."""
+        shown = {p["person_id"] for p in posts if _held_on(p, ctx.today)}
+        if others := {p["person_id"] for p in posts} - shown:
+            shown |= await readable_people(conn, await self._tree(), others, ctx)
+        found = await conn.execute(
+            select(people.c.person_id, people.c.full_name, people.c.position).where(people.c.person_id.in_(sorted(shown)))
+        )
+        return {r["person_id"]: r for r in await self._opened(conn, [dict(r._mapping) for r in found])}
 
 
 def _held_on(post: dict[str, Any], day: date) -> bool:
