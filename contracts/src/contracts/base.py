@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "gateway")
@@ -104,6 +105,23 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+RECORDED = {"recorded": True}
+"""Validation context of a stored event: history is read as it was written, whatever rules came after."""
+
+
+def _one_line(value: str, info: ValidationInfo) -> str:
+    """Refuses a line break or other control character in a title or a name (a mail header is made of it)."""
+    if isinstance(info.context, dict) and info.context.get("recorded"):
+        return value
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        raise PydanticCustomError("one_line", "one line of text: no line break, tab or other control character")
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+"""A title or a name: one line of printable text (nothing a mail header or a CSV row could be broken by)."""
+
+
 def upcaster(base_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
     """Registers a pure function lifting a stored body of `base_type` from `from_version` to the next."""
 
@@ -127,7 +145,7 @@ def decode_event(ce_type: str, data: dict[str, Any]) -> Event:
     while version < current:
         data = UPCASTERS[(base, version)](data)
         version += 1
-    return EVENTS[f"{base}.v{version}"].model_validate(data)
+    return EVENTS[f"{base}.v{version}"].model_validate(data, context=RECORDED)
 
 
 _LATEST: dict[str, int] = {}

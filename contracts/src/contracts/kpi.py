@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Event, Payload
+from .base import Event, OneLine, Payload
 from .registry import ORG_ID, Level
 
 PERIOD = Field(pattern=r"^\d{4}(-Q[1-4])?$", description="A calendar year or a quarter", examples=["2026-Q3"])
@@ -124,11 +124,11 @@ class MediaMention(Payload):
     """A publication to report (the body of `POST /orgs/{id}/media-mentions`)."""
 
     on: date = Field(description="Date of the publication")
-    outlet: str = Field(min_length=1, max_length=300, description="The newspaper, channel or site")
+    outlet: OneLine = Field(min_length=1, max_length=300, description="The newspaper, channel or site")
     medium: Medium = Field(description="Print, electronic media or the internet")
     tone: Tone = Field(description="How it speaks of the union")
     cites_leader: bool = Field(False, description="It quotes a leader of the union")
-    title: str | None = Field(None, max_length=500, description="Headline")
+    title: OneLine | None = Field(None, max_length=500, description="Headline")
     url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$", description="Where it can be read")
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from .base import Event, Payload
+from .base import Event, OneLine, Payload
 from .people import PERSON_ID, POSITION
 from .registry import NAME, ORG_ID, AsOf
 
@@ -87,9 +87,9 @@ class YouthCouncilDisbanded(Event, context="registry", aggregate="youth_council"
 class Appointment(Payload):
     """Who takes which post (the body of `POST /orgs/{id}/officers`): a new person by name, or a known one."""
 
-    full_name: str | None = Field(None, min_length=1, max_length=300, description="A new person's full name")
+    full_name: OneLine | None = Field(None, min_length=1, max_length=300, description="A new person's full name")
     person_id: str | None = Field(None, description="A person already known (e.g. a member); instead of `full_name`")
-    position: str | None = POSITION
+    position: OneLine | None = POSITION
     role: OfficerRole = Field(description="The post", examples=["info_worker"])
     since: date | None = Field(None, description="Defaults to today")
     released: bool = Field(False, description="A released (full-time) official (T1)")
@@ -119,8 +119,8 @@ class RelieveOfficer(Relief):
 class Training(Payload):
     """A course an officer completed (the body of `POST /officers/{id}/trainings`)."""
 
-    course: str = Field(min_length=1, max_length=300, description="The course")
-    provider: str | None = Field(None, max_length=300, description="Who taught it")
+    course: OneLine = Field(min_length=1, max_length=300, description="The course")
+    provider: OneLine | None = Field(None, max_length=300, description="Who taught it")
     on: date = Field(description="Date it was completed")
     hours: int | None = Field(None, ge=1, le=2000, description="Academic hours")
 
@@ -146,7 +146,7 @@ class GetOfficer(Payload):
 class YouthCouncil(Payload):
     """A youth council to form (the body of `POST /orgs/{id}/youth-councils`)."""
 
-    name: str = NAME
+    name: OneLine = NAME
     formed_on: date | None = Field(None, description="Defaults to today")
 
 

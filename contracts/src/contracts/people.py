@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import Field
 
-from .base import Event, Payload
+from .base import Event, OneLine, Payload
 from .registry import ORG_ID, AsOf
 
 PERSON_ID = Field(description="Opaque id of the person", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a20"])
@@ -78,9 +78,9 @@ class PersonErased(Event, context="registry", aggregate="person", name="erased",
 class Admission(Payload):
     """A new member of a primary org (the body of `POST /orgs/{id}/members`)."""
 
-    full_name: str = FULL_NAME
+    full_name: OneLine = FULL_NAME
     birth_date: date | None = Field(None, description="Birth date", examples=["1984-05-17"])
-    position: str | None = POSITION
+    position: OneLine | None = POSITION
     since: date | None = Field(None, description="Valid date membership began; defaults to today")
 
 
@@ -93,8 +93,8 @@ class AdmitMember(Admission):
 class Outsider(Payload):
     """A person outside the membership an org keeps in touch with, e.g. an editor (the body of `POST /orgs/{id}/people`)."""
 
-    full_name: str = FULL_NAME
-    position: str | None = Field(
+    full_name: OneLine = FULL_NAME
+    position: OneLine | None = Field(
         None, min_length=1, max_length=300, description="Who they are", examples=["редактор газеты «Вести»"]
     )
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .base import Event, Payload
+from .base import Event, OneLine, Payload
 
 ORG_ID = Field(description="Opaque id of the org", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a10"])
 NAME = Field(min_length=1, max_length=300, description="The org's name", examples=["ППО АО «Адмиралтейские верфи»"])
@@ -73,7 +73,7 @@ class HeadcountReported(Event, context="registry", aggregate="org", name="headco
 class RegisterOrg(Payload):
     """Register an org under a parent its level allows (H1)."""
 
-    name: str = NAME
+    name: OneLine = NAME
     level: Level = Field(description="Its level in the hierarchy (H1)", examples=["primary"])
     parent_id: str | None = Field(None, description="Required for every level below the CC")
     registered_on: date | None = Field(None, description="Defaults to today in the union's time zone")
@@ -82,7 +82,7 @@ class RegisterOrg(Payload):
 class OrgChanges(Payload):
     """A rename and/or a move, from `effective_on` (the body of `PATCH /orgs/{id}`)."""
 
-    name: str | None = Field(None, min_length=1, max_length=300, description="The new name")
+    name: OneLine | None = Field(None, min_length=1, max_length=300, description="The new name")
     parent_id: str | None = Field(None, description="The new parent")
     effective_on: date | None = Field(None, description="Defaults to today in the union's time zone")
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from ..base import Payload
+from ..base import OneLine, Payload
 from ..people import PERSON_ID
 from ..registry import NAME, ORG_ID, AsOf
 from .events import CHANNEL_ID, CONTACT_ID, PERIOD, Audience, ChannelKind, ConsentMethod, ContactKind, Format, Publication
@@ -23,7 +23,9 @@ class ContactPoint(Payload):
     """A contact point (the body of `POST /people/{id}/contact-points`)."""
 
     kind: ContactKind = Field(description="What kind of address", examples=["work_email"])
-    value: str = Field(min_length=3, max_length=200, description="E-mail, phone or messenger handle", examples=["ivanov@verf.ru"])
+    value: OneLine = Field(
+        min_length=3, max_length=200, description="E-mail, phone or messenger handle", examples=["ivanov@verf.ru"]
+    )
     consent: Consent | None = Field(None, description="Required before a personal address is used (T4)")
 
 
@@ -100,7 +102,7 @@ class Channel(Payload):
     """An information resource to open (the body of `POST /orgs/{id}/channels`)."""
 
     kind: ChannelKind = Field(description="What kind of resource")
-    name: str = NAME
+    name: OneLine = NAME
     url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$", description="Where it lives, if online")
     audience: Audience = Field(Audience.MEMBERS, description="Whom it is for")
     since: date | None = Field(None, description="Defaults to today")

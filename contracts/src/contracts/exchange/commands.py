@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..base import Payload
+from ..base import OneLine, Payload
 from ..registry import ORG_ID
 from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind
 
@@ -41,8 +41,8 @@ class AddAttachment(Payload):
     """Attach a file (sent base64-encoded over request/reply)."""
 
     material_id: str = MATERIAL_ID
-    filename: str = Field(min_length=1, max_length=255, description="The file's name")
-    content_type: str = Field(min_length=1, max_length=100, description="Its media type")
+    filename: OneLine = Field(min_length=1, max_length=255, description="The file's name")
+    content_type: OneLine = Field(min_length=1, max_length=100, description="Its media type")
     data_base64: str = Field(description="The file, base64")
 
 
@@ -131,8 +131,8 @@ class Party(Payload):
     """An outside party (the body of `POST /parties`)."""
 
     kind: PartyKind = Field(description="What it is")
-    name: str = Field(min_length=1, max_length=300, description="Its name")
-    email: str = Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Where its materials go")
+    name: OneLine = Field(min_length=1, max_length=300, description="Its name")
+    email: OneLine = Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Where its materials go")
     org_id: str | None = Field(None, description="For a territorial association: the territorial org it serves")
 
 
