@@ -2,7 +2,9 @@
 
 Each delivery is the first event of its own stream (`delivery-<material>:<org>`), appended at version 0,
 so a delivery can never be made twice: a runner that died midway, or two runners at once, only ever find
-the remaining orgs. Orgs below one that holds for review wait for its release (a run of their own).
+the remaining orgs. Orgs below one that holds for review wait for its release (a run of their own). A runner checks its
+lock's fence before each batch of deliveries, so one that lost its lock stops before it delivers again; a run it cannot
+process is parked with its reason (the ledger's `pending`, consumer `cascades`) and the runs after it go on.
 """
 
 from __future__ import annotations
@@ -11,16 +13,23 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.exchange import DeliveryDelivered, Route
-from kit import clock
-from kit.locks import Fence, lock_key, pause, run_singly
+from kit import clock, logs
+from kit.backlog import Backlog
+from kit.locks import Fence, LostLock, lock_key, pause, run_singly
 from kit.store import Batch, EventStore
 from kit.store.eventstore import Meta, VersionConflict
 
 from ..domain import routing
-from ..tables import cascade_runs, deliveries
+from ..tables import cascade_runs, deliveries, ledger
 from .common import delivery_id, holders, orgs_on, routing_tree
+
+log = logs.get("cascades")
+
+PASSING = (LostLock, OperationalError, InterfaceError, OSError, TimeoutError)
+"""Failures of the servers or the lock, not of the run: the runner stops and starts again, and the run waits for it."""
 
 
 class CascadeRunner:
@@ -28,6 +37,8 @@ class CascadeRunner:
 
     def __init__(self, store: EventStore, chunk: int) -> None:
         self.store, self.chunk = store, chunk
+        self.parked = Backlog(ledger, "cascades", "exchange")
+        """Runs that could not be processed, each with its reason; an operator deletes the row to have it tried again."""
         self.wake = asyncio.Event()
         self.store.on_commit.append(self.wake.set)
 
@@ -37,26 +48,43 @@ class CascadeRunner:
         async def deliver(fence: Fence) -> None:
             while not stop.is_set():
                 await fence.check()
-                await self.drain()
+                await self.drain(fence)
                 self.wake.clear()
                 await pause(self.wake, 1.0)
 
         await run_singly(self.store.engine, lock_key("cascades", "exchange"), stop, deliver, "cascades")
 
-    async def drain(self) -> int:
-        """Delivers every pending run; returns how many deliveries it made."""
+    async def drain(self, fence: Fence | None = None) -> int:
+        """Delivers every pending run that is not parked; returns how many deliveries it made."""
+        p = ledger.pending.c
+        parked = select(p.aggregate_id).where(p.consumer == "cascades", p.source == "exchange")
         async with self.store.engine.connect() as conn:
             pending = (
                 await conn.execute(
-                    select(cascade_runs).where(cascade_runs.c.finished_at.is_(None)).order_by(cascade_runs.c.created_at)
+                    select(cascade_runs)
+                    .where(cascade_runs.c.finished_at.is_(None), cascade_runs.c.run_id.not_in(parked))
+                    .order_by(cascade_runs.c.created_at)
                 )
             ).all()
         made = 0
         for run in pending:
-            made += await self._finish(run)
+            try:
+                made += await self._finish(run, fence)
+            except PASSING:
+                raise
+            except Exception as e:  # noqa: BLE001 - the run is at fault: parked, so it cannot hold up the others
+                await self._park(run, repr(e)[:2000])
         return made
 
-    async def _finish(self, r: Any) -> int:
+    async def _park(self, r: Any, reason: str) -> None:
+        """Keeps a run this runner cannot process, with its reason, out of the next drains."""
+        position = lock_key("cascade-run", r.run_id) & ((1 << 63) - 1)  # the pending row's key: stable per run
+        headers = {"run_id": r.run_id, "material_id": r.material_id, "cascade_id": r.cascade_id}
+        async with self.store.engine.begin() as conn:
+            await self.parked.keep(conn, position, r.run_id, "dead", 1, reason, headers, b"")
+        log.error("cascade run parked", run_id=r.run_id, material_id=r.material_id, why=reason)
+
+    async def _finish(self, r: Any, fence: Fence | None = None) -> int:
         """Delivers one run (a row of cascade_runs) to every org it still owes, then marks it finished."""
         async with self.store.engine.connect() as conn:
             orgs = await orgs_on(conn, r.on)
@@ -91,6 +119,8 @@ class CascadeRunner:
                 )
                 for org in chunk
             ]
+            if fence is not None:  # a runner that lost its lock stops here, before it delivers again
+                await fence.check()
             try:
                 await self.store.append_batch(batches, meta=Meta(actor="exchange", causation_id=r.cascade_id))
                 made += len(chunk)
