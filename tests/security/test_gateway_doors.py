@@ -3,7 +3,10 @@ writes that need the UI's CSRF token, CSV exports that a spreadsheet cannot run,
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import httpx
 
 from profset.testing import ADMIN_PASSWORD, Stack
 
@@ -71,3 +74,32 @@ def test_every_cell_that_starts_a_formula_is_written_as_text() -> None:
 
     rows = [("=SUM(A1)", "+cmd", "-2+3", "@x", "\tTAB", "\rCR", "-12.5", "+7911", "ok", None, 3)]
     assert table(("a",) * 11, rows).split("\r\n")[1] == "'=SUM(A1),'+cmd,'-2+3,'@x,'\tTAB,\"'\rCR\",-12.5,+7911,ok,,3"
+
+
+async def test_an_api_write_by_the_session_cookie_needs_the_csrf_token(stack: Stack) -> None:
+    transport = httpx.ASGITransport(app=stack.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://gateway.test") as browser:
+        form = await browser.get("/ui/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert token
+        body = {"username": "admin", "password": ADMIN_PASSWORD, "login_token": token.group(1), "next": "/ui/"}
+        assert (await browser.post("/ui/login", data=body)).status_code == 303
+        org = {"name": "ЦК", "level": "central", "registered_on": "1990-01-01"}
+        forged = await browser.post("/api/v1/orgs", json=org)
+        empty_bearer = await browser.post("/api/v1/orgs", json=org, headers={"Authorization": "Bearer  "})
+        read = await browser.get("/api/v1/me")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', (await browser.get("/ui/users")).text)
+        assert csrf
+        wrong = await browser.post("/api/v1/orgs", json=org, headers={"X-CSRF-Token": "0" * 40})
+        sent = await browser.post("/api/v1/orgs", json=org, headers={"X-CSRF-Token": csrf.group(1)})
+    assert forged.status_code == 403 and forged.json()["error"]["details"][0] == {
+        "field": "X-CSRF-Token",
+        "rule": "csrf",
+        "message": "an API write signed in by the UI's cookie needs the page's CSRF token; or use a bearer token",
+    }
+    assert empty_bearer.status_code == 403 and wrong.status_code == 403
+    assert read.status_code == 200, "reading with the cookie needs no token"
+    assert sent.status_code == 201, sent.text
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    bearer = await stack.http.post("/api/v1/orgs", json={**org, "name": "ЦК 2"}, headers=h)
+    assert bearer.status_code == 422, "a bearer write needs no CSRF token (refused here only by H1: one central)"

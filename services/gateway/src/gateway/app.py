@@ -22,6 +22,7 @@ from . import accounts, ui
 from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
 from .bodylimit import BodyLimit
 from .config import GatewaySettings
+from .cookiewrites import CookieWritesNeedCsrf
 from .deps import Gateway
 from .errors import install
 from .headers import SecurityHeaders
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     install(app)
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, upload_limit=exchange.UPLOAD_LIMIT)
+    app.add_middleware(CookieWritesNeedCsrf)
     app.add_middleware(SecurityHeaders)
     app.include_router(auth.router)
     app.include_router(orgs.router)
