@@ -84,6 +84,7 @@ async def test_an_address_follows_its_owner_to_the_org_of_their_membership_today
     officer = await _ok(stack.http.post(f"/api/v1/orgs/{o['pa']}/officers", json=chair, headers=h))
     moved_mail = await _address(stack, h, moved, "work_email", "moved@verf.ru")
     moved_mobile = await _address(stack, h, moved, "mobile", "8 912 000-00-01")
+    submitted = await _ok(stack.http.post(f"/api/v1/orgs/{o['pa']}/contact-base/submissions", json={}, headers=h))
     await _transfer(stack, h, moved, o["pb"], TRANSFERRED_ON)
     await _ok(stack.http.post(f"/api/v1/officers/{officer['id']}/relief", json={"until": TRANSFERRED_ON}, headers=h))
     # future: transferred to pb from a day ahead; until then pa's
@@ -109,6 +110,9 @@ async def test_an_address_follows_its_owner_to_the_org_of_their_membership_today
         (moved_mobile["id"], "+79120000001", "chair"),
     }, "the facts of that date are still there, for whoever may see them today"
     assert (await stack.http.get(base, params={"as_of": WAS_CHAIR_ON}, headers=sb)).status_code == 403, "pa is not B's"
+    frozen = f"/api/v1/contact-base/submissions/{submitted['id']}"
+    assert (await _ok(stack.http.get(frozen, headers=sa)))["entries"] == [], "a base frozen before the transfer, too"
+    assert len((await _ok(stack.http.get(frozen, headers=h)))["entries"]) == 2
 
     assert await _points(stack, sb, future) == (403, []), "a transfer dated ahead hands nothing to B before its day"
     assert await _points(stack, sa, future) == (200, ["+79120000002"])
@@ -143,3 +147,27 @@ async def test_a_duplicate_lookup_shows_only_people_of_the_callers_subtree_today
     assert sorted(again["duplicates"]) == sorted(theirs)
     [everyone] = await _ok(stack.http.get(f"/api/v1/orgs/{o['cc']}/contact-points/duplicates", headers=h))
     assert sorted(c["id"] for c in everyone["contacts"]) == sorted([*theirs, added["id"], again["id"]])
+
+
+async def test_an_org_moved_to_another_territorial_org_takes_its_resources_and_figures_along(stack: Stack) -> None:
+    h = await admin(stack)
+    o = await _tree(stack, h)
+    moved = (await register(stack, h, name="ППО завода", level="primary", parent_id=o["a"], registered_on="1990-01-01"))["id"]
+    for org, members in ((moved, 100), (o["pa"], 50)):
+        figure = {"members": members, "as_of": "2020-01-01"}
+        await _ok(stack.http.post(f"/api/v1/orgs/{org}/headcount", json=figure, headers=h))
+    site = {"kind": "website", "name": "Сайт завода", "since": "2020-01-01"}
+    channel = await _ok(stack.http.post(f"/api/v1/orgs/{moved}/channels", json=site, headers=h))
+    await _ok(stack.http.patch(f"/api/v1/orgs/{moved}", json={"parent_id": o["b"], "effective_on": "2025-01-01"}, headers=h))
+    sa, sb = await _staff(stack, h, o)
+
+    running = f"/api/v1/orgs/{moved}/channels"
+    assert (await stack.http.get(running, params={"as_of": WAS_CHAIR_ON}, headers=sa)).status_code == 403
+    assert [c["id"] for c in await _ok(stack.http.get(running, params={"as_of": WAS_CHAIR_ON}, headers=sb))] == [channel["id"]]
+    opened = {"kind": "notice_board", "name": "Стенд", "since": "2020-06-01"}
+    assert (await stack.http.post(running, json=opened, headers=sa)).status_code == 403, "a past `since` gives A nothing"
+    assert (await stack.http.post(running, json=opened, headers=sb)).status_code == 201
+    reach = f"/api/v1/orgs/{o['a']}/reach"
+    assert (await _ok(stack.http.get(reach, params={"as_of": WAS_CHAIR_ON}, headers=h)))["members"] == 150
+    then = await _ok(stack.http.get(reach, params={"as_of": WAS_CHAIR_ON}, headers=sa))
+    assert then["members"] == 50, "A's staff sum only the orgs that are A's today"
