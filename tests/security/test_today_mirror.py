@@ -93,7 +93,8 @@ async def test_lists_show_each_side_only_the_orgs_of_its_subtree_today(stack: St
 
 
 async def _deliveries_and_parties(stack: Stack, w: dict[str, Any]) -> None:
-    """A cascade to the whole tree: each side sees its own recipients and progress; party addresses go to senders."""
+    """A cascade to the whole tree: each side sees its own recipients and progress; what a side sent up, every
+    recipient; party addresses go to those who send to the party."""
     mine = {"a": {w["a"], w["pa"]}, "b": {w["b"], w["pb"], w["moved"]}}
     for side in "ab":
         for role in ROLES:
@@ -110,6 +111,9 @@ async def _deliveries_and_parties(stack: Stack, w: dict[str, Any]) -> None:
                 "Ассоциация А": "a@assoc.ru" if (side, role) == ("a", "staff") else None,
                 "Ассоциация Б": "b@assoc.ru" if (side, role) == ("b", "staff") else None,
             }, (side, role)
+            if side == "a":  # what A sent up is followed to where it went, beyond A's subtree too (X6)
+                rows = await _get(stack, f"/api/v1/materials/{w['sent_up']}/deliveries", headers)
+                assert {(r["recipient"], r["recipient_kind"]) for r in rows} == {(w["cc"], "org"), (w["assoc_a"], "party")}
     everything = await _get(stack, f"/api/v1/materials/{w['cascaded']}/deliveries", w["admin"] | w["wait"])
     assert {r["recipient"] for r in everything} == mine["a"] | mine["b"]
     parties = await _get(stack, "/api/v1/parties", w["admin"])
@@ -163,12 +167,17 @@ async def _world(stack: Stack) -> dict[str, Any]:
     draft = {"org_id": p, "title": "Новости завода", "body": "Текст", "kind": "news"}
     material = (await _ok(stack, "POST", "/api/v1/materials", draft, h, seen))["id"]
     await _ok(stack, "PATCH", f"/api/v1/orgs/{p}", {"parent_id": b["id"], "effective_on": MOVED_ON}, h, seen)
+    parties = {}
     for kind, name, email, org in (
         ("fnpr", "ФНПР", "fnpr@fnpr.ru", None),
         ("territorial_association", "Ассоциация А", "a@assoc.ru", a["id"]),
         ("territorial_association", "Ассоциация Б", "b@assoc.ru", b["id"]),
     ):
-        await _ok(stack, "POST", "/api/v1/parties", {"kind": kind, "name": name, "email": email, "org_id": org}, h, seen)
+        party = {"kind": kind, "name": name, "email": email, "org_id": org}
+        parties[name] = (await _ok(stack, "POST", "/api/v1/parties", party, h, seen))["id"]
+    up = {"org_id": a["id"], "title": "Наверх", "body": "Текст", "kind": "news", "newsworthy": True}
+    sent_up = (await _ok(stack, "POST", "/api/v1/materials", up, h, seen))["id"]
+    await _ok(stack, "POST", f"/api/v1/materials/{sent_up}/send-up", {}, h, seen)
     news = {"org_id": cc["id"], "title": "Всем", "body": "Текст", "kind": "news"}
     cascaded = (await _ok(stack, "POST", "/api/v1/materials", news, h, seen))["id"]
     await _ok(stack, "POST", f"/api/v1/materials/{cascaded}/cascade", {}, h, seen)
@@ -181,6 +190,9 @@ async def _world(stack: Stack) -> dict[str, Any]:
     }
     return {
         "admin": h,
+        "cc": cc["id"],
+        "sent_up": sent_up,
+        "assoc_a": parties["Ассоциация А"],
         "a": a["id"],
         "b": b["id"],
         "pa": pa["id"],

@@ -88,8 +88,8 @@ class MaterialQueries:
             return [_material(r) for r in rows]
 
     async def list_deliveries(self, q: ListDeliveries, ctx: Context) -> dict[str, Any]:
-        """One row per recipient of the caller's subtree today, with delivered and acknowledged times, and how far the
-        material got there (X6)."""
+        """One row per recipient the caller may see (`progress.visible`), with delivered and acknowledged times, and how
+        far the material got among them (X6)."""
         m, _ = await self._readable(q.material_id, ctx)
         async with self.engine.connect() as conn:
             rows = (
@@ -105,8 +105,9 @@ class MaterialQueries:
                 )
             ).all()
             sent = (await conn.execute(select(materials.c.sent_at).where(materials.c.material_id == q.material_id))).scalar()
-            shown = progress.visible(await orgs_on(conn, ctx.today), ctx.actor, rows)
-            expected = await progress.expected(conn, ctx.actor, ctx.today, runs)
+            orgs = await orgs_on(conn, ctx.today)
+            shown = progress.visible(orgs, ctx.actor, rows)
+            expected = await progress.expected(conn, ctx.actor, orgs, runs)
         return progress.summary(m.material_id, shown, expected, sent)
 
     async def inbox(self, q: Inbox, ctx: Context) -> list[dict[str, Any]]:

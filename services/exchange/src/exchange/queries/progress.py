@@ -1,5 +1,6 @@
-"""How far a material got (X6), as far as the asker may see: only the recipients inside their subtree today
-(DESIGN.md §5), and only the share of each cascade that was meant for it."""
+"""How far a material got (X6), as far as the asker may see (DESIGN.md §5, on today's tree): the recipients inside
+their subtree, and wherever an org of their subtree sent it (a primary org follows its material up to its parent);
+of a cascade sent from elsewhere, only the share meant for their subtree."""
 
 from __future__ import annotations
 
@@ -23,10 +24,18 @@ def sees_all(actor: Actor) -> bool:
 
 
 def visible(orgs: Orgs, actor: Actor, rows: Sequence[Any]) -> list[Any]:
-    """The deliveries the actor may see: to an org of their subtree today, or to an outside party from one."""
+    """The deliveries the actor may see: sent from an org of their subtree, or to one."""
     if sees_all(actor):
         return list(rows)
-    return [r for r in rows if orgs.may(actor, "read_material", r.org_id if r.recipient_kind == "org" else r.from_org_id)]
+    return [r for r in rows if _sent_by_own(orgs, actor, r) or (r.recipient_kind == "org" and _own(orgs, actor, r.org_id))]
+
+
+def _own(orgs: Orgs, actor: Actor, org_id: str) -> bool:
+    return orgs.may(actor, "read_material", org_id)
+
+
+def _sent_by_own(orgs: Orgs, actor: Actor, r: Any) -> bool:
+    return _own(orgs, actor, r.from_org_id)
 
 
 def meant_for(tree: Tree, sender: str, to: Sequence[str] | None) -> list[str]:
@@ -36,15 +45,19 @@ def meant_for(tree: Tree, sender: str, to: Sequence[str] | None) -> list[str]:
     return [org for child in sorted(set(to)) for org in (child, *tree.below(child))]
 
 
-async def expected(conn: AsyncConnection, actor: Actor, today: date, runs: Sequence[Any]) -> int:
-    """How many orgs the cascades were for: all of them for who sees all, else those of the actor's subtree today."""
+async def expected(conn: AsyncConnection, actor: Actor, orgs: Orgs, runs: Sequence[Any]) -> int:
+    """How many orgs the cascades were for: all of those sent from the actor's subtree (`orgs`: today's tree), and of
+    the others the share meant for it."""
     if sees_all(actor):
         return sum(r.targets or 0 for r in runs)
     trees: dict[date, Orgs] = {}
     count = 0
     for r in runs:
+        if _sent_by_own(orgs, actor, r):
+            count += r.targets or 0
+            continue
         if r.on not in trees:
-            trees[r.on] = await orgs_on(conn, r.on, today)
+            trees[r.on] = await orgs_on(conn, r.on, orgs.day)
         tree = trees[r.on]
         count += len(tree.within(actor, "read_material", meant_for(routing_tree(tree), r.from_org_id, r.to)))
     return count
