@@ -23,10 +23,10 @@ from kit.tokens import Actor, Signer, Verifier
 from .accounts import Accounts
 from .config import GatewaySettings
 from .errors import ApiError
+from .ledger_ends import MIN_POSITIONS, LedgerEnds
 from .ratelimit import LoginLimiter
 
 POSITIONS = "Profset-Positions"
-MIN_POSITIONS = "Profset-Min-Positions"
 
 
 @dataclass
@@ -46,8 +46,12 @@ class Gateway:
     """Per user, the newest ledger positions their writes through this gateway reached: each later request
     waits for them, so a user reads their own writes (clients of several replicas send the header instead)."""
 
+    ends: LedgerEnds = field(default_factory=LedgerEnds)
+    """How far each context's ledger reaches, so that a header naming more is refused rather than waited for."""
+
     def remember(self, username: str, positions: dict[str, int]) -> None:
         """Notes the positions a user's write reached."""
+        self.ends.saw(positions)
         seen = self.written.setdefault(username, {})
         for context, position in positions.items():
             seen[context] = max(seen.get(context, 0), position)
@@ -111,9 +115,10 @@ async def caller(
     if profset_min_positions:
         try:
             positions = {str(k): int(v) for k, v in json.loads(profset_min_positions).items()}
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, OverflowError):  # 1e999 is a float too large for int()
             raise ApiError.of(ErrorCode.INVALID, 'write it as JSON, e.g. {"registry": 812}', MIN_POSITIONS, "json") from None
     assert token is not None
+    await gw.ends.check(gw.client, token, positions)
     return Caller(actor, token, idempotency_key, positions, x_request_id or new_id())
 
 
