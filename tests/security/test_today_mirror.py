@@ -52,6 +52,7 @@ def cells(w: dict[str, Any], n: int, side: str) -> list[tuple[str, str, str, dic
         ("read audits", "GET", f"/api/v1/audits/{audit}", None),
         ("audit", "POST", f"/api/v1/orgs/{p}/audits", plan),
         # A's audit of an org that has left A: neither A's auditors (the org is gone) nor B's (the audit is A's) act on it
+        ("—", "POST", f"/api/v1/audits/{audit}/start", {"started_on": BEFORE}),
         ("—", "POST", f"/api/v1/audits/{audit}/findings", {"rule": "P4", "severity": "minor", "note": f"Замечание {n}"}),
         ("—", "POST", f"/api/v1/audits/{audit}/remediation", {"action": f"Сделать {n}", "owner_role": "chair", "due_on": AFTER}),
         # §5: staff close the items owned by posts of the orgs of their subtree (a second closing is a 422, let through)

@@ -42,6 +42,15 @@ def may_audit(tree: Orgs, org_id: str, by_org_id: str) -> bool:
     return by_org_id in above and (by_org_id == above[0] or tree.levels[by_org_id] == "central")
 
 
+def may_act(tree: Orgs, ctx: Context, current: Audit, closes: bool = False) -> None:
+    """§5 on today's tree: an auditor of the auditing org acts on an audit while the audited org is still in their
+    subtree (an org that leaves takes its audits along); `closes`: staff over the audited org close its items."""
+    if closes and tree.may(ctx.actor, "report_facts", current.org_id):
+        return
+    tree.require(ctx.actor, "audit", current.by_org_id)
+    require(ctx.actor, "audit", tree.reach(current.org_id))
+
+
 class AuditHandlers:
     """The audit commands."""
 
@@ -78,11 +87,7 @@ class AuditHandlers:
             current, version = await self.store.load(audit_stream(audit_id), AUDIT_FOLD)
             if not current.audit_id:
                 raise not_found("audit", field="audit_id")
-            tree = await self._tree(ctx.today, ctx.today)
-            # §5: staff close the items owned by posts of the orgs of their subtree
-            if not (closes and tree.may(ctx.actor, "report_facts", current.org_id)):
-                tree.require(ctx.actor, "audit", current.by_org_id)
-                require(ctx.actor, "audit", tree.reach(current.org_id))  # an org that has left the subtree takes its audits
+            may_act(await self._tree(ctx.today, ctx.today), ctx, current, closes)
             events = decide(current)
             data = {"id": audit_id, "org_id": current.org_id}
             return await self.store.append(audit_stream(audit_id), events, expected_version=version, meta=ctx.meta, data=data)
@@ -95,6 +100,7 @@ class AuditHandlers:
         current, _ = await self.store.load(audit_stream(c.audit_id), AUDIT_FOLD)
         checklist: list[ChecklistItem] = []
         if current.audit_id:
+            may_act(await self._tree(ctx.today, ctx.today), ctx, current)  # before the checklist tells the org's facts
             async with self.store.engine.connect() as conn:
                 tree = await orgs_on(conn, TREE, day, ctx.today)
                 if not tree.exists(current.org_id):
