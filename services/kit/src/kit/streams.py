@@ -130,7 +130,9 @@ def unlike(found: ConsumerConfig, wanted: ConsumerConfig) -> str | None:
     filters = set(found.filter_subjects or ([found.filter_subject] if found.filter_subject else []))
     if filters != set(wanted.filter_subjects or []):
         return f"filter {sorted(filters)} instead of {sorted(wanted.filter_subjects or [])}"
-    for name in ("durable_name", "deliver_policy", "ack_policy", "max_deliver", "deliver_subject"):
-        if getattr(found, name) != getattr(wanted, name):
+    if found.deliver_subject != wanted.deliver_subject:  # a pull consumer turned into a push one delivers elsewhere
+        return f"deliver_subject {found.deliver_subject!r} instead of {wanted.deliver_subject!r}"
+    for name in ("durable_name", "deliver_policy", "ack_policy", "max_deliver"):  # as far as asked; the rest defaults
+        if getattr(wanted, name) is not None and getattr(found, name) != getattr(wanted, name):
             return f"{name} {getattr(found, name)!r} instead of {getattr(wanted, name)!r}"
     return None
