@@ -8,8 +8,10 @@ from functools import reduce
 import pytest
 
 from contracts.base import Event
+from contracts.people import PersonErased
 from contracts.registry import Level, OrgDissolved, OrgMoved, OrgRegistered
-from registry.domain.people import Person
+from registry.domain import people
+from registry.domain.people import NOBODY, Person
 from registry.domain.reach import home_today, reach
 from registry.domain.tree import EMPTY, Change, Tree, evolve
 
@@ -111,3 +113,11 @@ def test_a_person_never_a_member_belongs_to_the_org_that_recorded_them() -> None
     assert Person(person_id="x", recorded_by="t1").home(TODAY) == "t1"
     member = Person(person_id="y", recorded_by="pa", memberships=(change("2015-01-01", "pa", 0), change("2023-01-01", "pb", 1)))
     assert member.home(TODAY) == "pb" and member.home(D("2020-01-01")) == "pa"
+
+
+def test_an_erasure_names_the_org_of_today_not_a_future_transfers_destination() -> None:
+    t, sealed = union(), {"full_name": "pd1:sealed", "birth_date": None, "position": None}
+    person = reduce(people.evolve, people.decide_admit(t, "x", "stays", sealed, D("2015-01-01")), NOBODY)
+    person = reduce(people.evolve, people.decide_transfer(t, person, "moved", D("2027-01-15")), person)
+    [erased] = people.decide_erase(person, "заявление", "staff", TODAY)
+    assert isinstance(erased, PersonErased) and erased.org_id == "stays"

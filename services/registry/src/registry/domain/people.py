@@ -121,7 +121,7 @@ def decide_erase(person: Person, basis: str, requested_by: str, today: date) -> 
     _recorded(person)
     return [
         PersonErased(
-            person_id=person.person_id, org_id=person.last_org(), basis=basis, requested_by=requested_by, requested_on=today
+            person_id=person.person_id, org_id=person.home(today), basis=basis, requested_by=requested_by, requested_on=today
         )
     ]
 
