@@ -67,6 +67,7 @@ def cells(w: dict[str, Any], n: int, side: str) -> list[tuple[str, str, str, dic
         ("report facts", "PUT", f"/api/v1/orgs/{p}/feedback-times/2020-05", {"answered": n, "average_hours": 5}),
         ("read a material", "GET", f"/api/v1/materials/{w['material']}", None),
         ("read orgs", "GET", f"/api/v1/orgs/{p}/inbox", None),
+        ("read a material", "GET", f"/api/v1/orgs/{p}/materials", None),
         ("write materials", "POST", "/api/v1/materials", {"org_id": p, "title": f"Т {n}", "body": "Текст", "kind": "news"}),
         ("report facts", "PUT", f"/api/v1/orgs/{p}/exchange-policy", {"hold_for_review": False}),
         ("acknowledge", "POST", f"/api/v1/materials/{w['cascaded']}/acknowledge", {"org_id": p}),
@@ -138,7 +139,9 @@ async def _lists_of_a_past_subtree(stack: Stack, w: dict[str, Any]) -> None:
             f"/api/v1/kpi/rankings?period=2020&indicator=K5&level=primary&org_id={a}",
         ):
             assert moved not in json.dumps(await _get(stack, path, headers)), (role, path)
-    # the same lists for admin show what that day held: the moved org is there
+    # the same lists for admin show what that day held: the moved org is there (not A's answer, kept for A's users)
+    summary = await _get(stack, f"/api/v1/orgs/{a}/compliance/summary?as_of={BEFORE}", w["admin"] | w["wait"])
+    assert summary["orgs"] == 3
     for path in (
         f"/api/v1/orgs/{a}/audits?as_of={BEFORE}",
         f"/api/v1/kpi/rankings?period=2020&indicator=K5&level=primary&org_id={a}",
