@@ -3,12 +3,13 @@ writes that need the UI's CSRF token, CSV exports that a spreadsheet cannot run,
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import httpx
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset.testing import ADMIN_PASSWORD, Stack, eventually
 
 PASSWORD = "a long password"
 
@@ -103,3 +104,33 @@ async def test_an_api_write_by_the_session_cookie_needs_the_csrf_token(stack: St
     h = await stack.login("admin", ADMIN_PASSWORD)
     bearer = await stack.http.post("/api/v1/orgs", json={**org, "name": "ЦК 2"}, headers=h)
     assert bearer.status_code == 422, "a bearer write needs no CSRF token (refused here only by H1: one central)"
+
+
+async def test_metrics_are_served_on_a_port_of_their_own(database_url: str, nats_server: Any, keys: Any) -> None:
+    from gateway.config import GatewaySettings
+    from gateway.main import serve, servers
+    from profset.servers import free_port
+    from profset.testing import service_settings
+
+    shared = service_settings(database_url, nats_server.url, keys) | nats_server.login("gateway")
+    settings = GatewaySettings(**shared, token_private_key=keys.private, port=free_port(), metrics_port=free_port())
+    public, metrics = servers(settings)
+    running = asyncio.create_task(serve(public, metrics))
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            await eventually(lambda: _answers(http, f"http://127.0.0.1:{settings.port}/healthz"))
+            on_public = await http.get(f"http://127.0.0.1:{settings.port}/metrics")
+            on_own = await http.get(f"http://127.0.0.1:{settings.metrics_port}/metrics")
+    finally:
+        public.should_exit = True
+        await asyncio.wait_for(running, 20)
+    assert on_public.status_code == 404, "the public port does not serve /metrics"
+    assert on_own.status_code == 200 and "# TYPE" in on_own.text and "profset_" in on_own.text
+    assert metrics.should_exit and not running.exception(), "stopping the gateway stops its metrics server"
+
+
+async def _answers(http: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await http.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -17,7 +17,9 @@ DATABASE_SECRET = "profset-pg-app"  # noqa: S105 - the name of a Secret, not one
 """The application Secret CloudNativePG makes for the `profset-pg` cluster; its `uri` is the DATABASE_URL."""
 
 HTTP_PORT = {"gateway": 8000}
-"""The port of /healthz, /readyz and /metrics (the gateway's also serves the API); others use 8080."""
+"""The port of /healthz, /readyz and /metrics (the gateway's serves the API instead of /metrics); others use 8080."""
+METRICS_PORT = {"gateway": 9100}
+"""A service whose /metrics has a port of its own, off the public one (GATEWAY_METRICS_PORT)."""
 
 EXTRA_SECRETS = {
     "gateway": ("GATEWAY_TOKEN_PRIVATE_KEY", "PROFSET_ADMIN_PASSWORD"),
@@ -28,6 +30,18 @@ EXTRA_SECRETS = {
 def port_of(service: str) -> int:
     """The service's HTTP port in a container."""
     return HTTP_PORT.get(service, 8080)
+
+
+def _ports(service: str, key: str, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """The service's named ports (http, and metrics where it has a port of its own)."""
+    ports = [{"name": "http", key: port_of(service), **extra}]
+    if service in METRICS_PORT:
+        ports.append({"name": "metrics", key: METRICS_PORT[service], **extra})
+    return ports
+
+
+def _metrics_port_name(service: str) -> str:
+    return "metrics" if service in METRICS_PORT else "http"
 
 
 def _labels(service: str) -> dict[str, str]:
@@ -50,6 +64,7 @@ def _env(service: str) -> list[dict[str, Any]]:
         {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},  # noqa: S104 - a pod listens on its own address
         {"name": f"{prefix}_PORT" if service == "gateway" else f"{prefix}_HTTP_PORT", "value": str(port_of(service))},
         {"name": f"{prefix}_NATS_USER", "value": service},
+        *([{"name": f"{prefix}_METRICS_PORT", "value": str(METRICS_PORT[service])}] if service in METRICS_PORT else []),
         {"name": env_name(service), **_secret(SECRET, env_name(service))},
     ]
     env += [
@@ -81,13 +96,12 @@ def pod_security() -> dict[str, Any]:
 
 def deployment(service: str) -> dict[str, Any]:
     """One service's Deployment: probes, resources, the restricted security context, a writable /tmp only."""
-    port = port_of(service)
     probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
     container = {
         "name": service,
         "image": "profset",
         "command": ["python", "-m", service],
-        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
+        "ports": _ports(service, "containerPort", {"protocol": "TCP"}),
         "envFrom": [{"configMapRef": {"name": "profset-config"}}],
         "env": _env(service),
         "startupProbe": {**probe, "failureThreshold": 30, "periodSeconds": 2},
@@ -127,7 +141,7 @@ def objects(service: str) -> list[dict[str, Any]]:
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": service, "labels": _labels(service)},
-            "spec": {"selector": selector, "ports": [{"name": "http", "port": port_of(service), "targetPort": "http"}]},
+            "spec": {"selector": selector, "ports": [{**p, "targetPort": p["name"]} for p in _ports(service, "port", {})]},
         },
         {
             "apiVersion": "policy/v1",
@@ -141,7 +155,7 @@ def objects(service: str) -> list[dict[str, Any]]:
             "metadata": {"name": service, "labels": _labels(service)},
             "spec": {
                 "selector": {"matchLabels": selector},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                "endpoints": [{"port": _metrics_port_name(service), "path": "/metrics", "interval": "30s"}],
             },
         },
     ]

@@ -9,7 +9,6 @@ from typing import Any
 import nats
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
 from sqlalchemy import text
 
 from kit import logs
@@ -96,7 +95,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(audits.router)
     app.include_router(kpi.router)
     ui.install(app)
-    app.mount("/metrics", make_asgi_app())
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

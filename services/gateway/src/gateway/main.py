@@ -1,16 +1,27 @@
-"""`python -m gateway`: serves the API and the UI on GATEWAY_PORT."""
+"""`python -m gateway`: serves the API and the UI on GATEWAY_PORT, and /metrics on GATEWAY_METRICS_PORT."""
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
+
+from kit import logs
 
 from .app import create_app
 from .config import GatewaySettings
+from .metricsport import MetricsServer, metrics_server
+
+log = logs.get("gateway")
 
 
 def main() -> None:
-    settings = GatewaySettings()
-    uvicorn.run(
+    asyncio.run(serve(*servers(GatewaySettings())))
+
+
+def servers(settings: GatewaySettings) -> tuple[uvicorn.Server, MetricsServer]:
+    """The public server (API and UI) and the metrics one."""
+    public = uvicorn.Config(
         create_app(settings),
         host=settings.http_host,
         port=settings.port,
@@ -18,3 +29,20 @@ def main() -> None:
         proxy_headers=True,
         timeout_graceful_shutdown=5,  # open live pages (server-sent events) must not hold a stop for minutes
     )
+    return uvicorn.Server(public), metrics_server(settings)
+
+
+async def serve(public: uvicorn.Server, metrics: MetricsServer) -> None:
+    """Both in one loop; the public server takes the signals and, stopping, stops the metrics one."""
+    metrics_task = asyncio.create_task(metrics.serve())
+    try:
+        while not metrics.started:
+            if metrics_task.done():  # it could not listen (the port is taken): the gateway does not start either
+                await metrics_task
+                raise RuntimeError(f"/metrics could not be served on port {metrics.config.port}")
+            await asyncio.sleep(0.01)
+        log.info("metrics served", port=metrics.port)
+        await public.serve()
+    finally:
+        metrics.should_exit = True
+        await metrics_task
