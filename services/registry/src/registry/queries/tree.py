@@ -161,10 +161,11 @@ class Queries:
         """The tree on the day as known then, and where each org stands today, which alone decides who may see it
         (DESIGN.md §5); both kept while the ledger stands still, as every org page reads them whole."""
         day, known = as_of or ctx.today, known_by(known_on, ctx.tz) if known_on else None
-        tree = await self.cache.get(("tree", day, known), lambda conn: tree_on(conn, day, known), WHOLE_TREE)
+        reading = await self.cache.reading()  # one state of the read models for both
+        tree = await reading.get(("tree", day, known), lambda conn: tree_on(conn, day, known), WHOLE_TREE)
         if day == ctx.today and known is None:
             return tree, Today(tree.parent_of, of_the_tree=True)
-        places = await self.cache.get(("places", ctx.today), lambda conn: places_today(conn, ctx.today), WHOLE_TREE)
+        places = await reading.get(("places", ctx.today), lambda conn: places_today(conn, ctx.today), WHOLE_TREE)
         return tree, Today(places.get)
 
     def _visible(self, tree: TreeOn, today: Today, org_id: str, ctx: Context, field: str = "org_id") -> None:
