@@ -1,7 +1,7 @@
 """The access model every service enforces on its own (DESIGN.md §5), as data and two small functions.
 
 A service supplies the target org's lineage — the org, its parent, and so on up to the CC — as its own
-copy of the tree stood on the date in question; the kit knows no tree.
+copy of the tree stands TODAY, whatever date the request names (§5: the subtree is today's); the kit knows no tree.
 """
 
 from __future__ import annotations
