@@ -60,12 +60,13 @@ MIRROR = (orgs, org_parents, people, member_orgs, posts, headcounts)
 
 # --- its own read models (inline) ----------------------------------------------------------------
 
+RECORDED_UNDER = "The owner's org when the address was recorded: a record, never who may see it (that is today's)"
 contact_points = Table(
     "contact_points",
     metadata,
     Column("contact_id", Text, primary_key=True),
     Column("person_id", Text, nullable=False, index=True),
-    Column("org_id", Text, nullable=False, index=True),
+    Column("org_id", Text, nullable=False, index=True, comment=RECORDED_UNDER),
     Column("kind", Text, nullable=False),
     Column("value", Text, comment="Sealed with the contact point's own key; null once erased"),
     Column("digest", Text, index=True, comment="Keyed digest of the normalised value, to find duplicates"),

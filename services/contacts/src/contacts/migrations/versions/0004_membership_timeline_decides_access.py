@@ -17,6 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 PEOPLE_ORG = "The org that recorded the person; a member belongs where member_orgs puts them today"
 MEMBER_ORG = "The org from effective_on; null: no longer a member from that day"
+RECORDED_UNDER = "The owner's org when the address was recorded: a record, never who may see it (that is today's)"
 TIMELINE = "Each person's dated membership timeline: admitted, transferred, left, in any order of recording"
 
 
@@ -36,9 +37,21 @@ def upgrade() -> None:
         "member_orgs", "org_id", existing_type=sa.Text(), existing_nullable=True, comment=MEMBER_ORG, schema="contacts"
     )
     op.create_table_comment("member_orgs", TIMELINE, schema="contacts")
+    op.alter_column(
+        "contact_points", "org_id", existing_type=sa.Text(), existing_nullable=False, comment=RECORDED_UNDER, schema="contacts"
+    )
 
 
 def downgrade() -> None:
+    op.alter_column(
+        "contact_points",
+        "org_id",
+        existing_type=sa.Text(),
+        existing_nullable=False,
+        comment=None,
+        existing_comment=RECORDED_UNDER,
+        schema="contacts",
+    )
     op.drop_table_comment("member_orgs", existing_comment=TIMELINE, schema="contacts")
     op.alter_column(
         "member_orgs",
