@@ -200,3 +200,39 @@ async def test_an_operator_erases_a_person_with_the_basis_recorded(stack: Stack,
     record = (await stack.http.get(f"/api/v1/members/{person}", headers=h)).json()
     assert record["erased"] and record["full_name"] is None and record["erasure_basis"] == "заявление от 01.11.2026"
     assert await profset("erase", person, "--basis", "again") == 1, "an erased record stays closed"
+
+
+ONE_LINE = "one line of text: no line break, tab or other control character"
+
+
+@pytest.mark.usefixtures("operator_env")
+async def test_a_name_with_a_line_break_or_control_character_is_reported_by_row_and_column_and_nothing_is_written(
+    stack: Stack, tmp_path: Path, capsys: Any
+) -> None:
+    union_files(tmp_path, territorial=1, primary=2, members=2)
+    orgs = (tmp_path / "orgs.csv").read_text(encoding="utf-8")
+    (tmp_path / "orgs.csv").write_text(orgs.replace("ППО 1,", '"ППО 1\nBcc: spy@example.org",'), encoding="utf-8")
+    members = (tmp_path / "members.csv").read_text(encoding="utf-8")
+    (tmp_path / "members.csv").write_text(members.replace("Иванов Иван №0", "Иванов\u2028Иван"), encoding="utf-8")
+    before = await ledger_size(stack.database_url)
+    assert await profset("import", str(tmp_path)) == 1
+    report = capsys.readouterr().err.splitlines()
+    # the org's row starts on line 2 and its quoted name ends on line 3; what named it is reported as well
+    assert f"orgs.csv:2: name: {ONE_LINE}" in report and f"members.csv:2: full_name: {ONE_LINE}" in report, report
+    assert not any("spy@example.org" in line for line in report), "the report does not echo what the cell held"
+    assert await ledger_size(stack.database_url) == before, "nothing written"
+
+    union_files(tmp_path, territorial=1, primary=2, members=2)
+    channels = [["ch1", "p0", "notice_board", "Стенд\x1b[2J", "", "", "2020-01-01"]]
+    write(tmp_path, "channels", ["ref", "org_ref", "kind", "name", "url", "audience", "since"], channels)
+    points = [["m0", "work_email", "m0@verf.ru", "", ""], ["m1", "work_email", "m1@verf.ru\r\nBcc: spy@example.org", "", ""]]
+    write(tmp_path, "contact_points", ["person_ref", "kind", "value", "consent_given_at", "consent_method"], points)
+    assert await profset("import", str(tmp_path)) == 1
+    report = [line for line in capsys.readouterr().err.splitlines() if ".csv:" in line and "(warning)" not in line]
+    assert report == [f"channels.csv:2: name: {ONE_LINE}", f"contact_points.csv:3: value: {ONE_LINE}"], report
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    listed = {o["name"]: o for o in (await stack.http.get("/api/v1/orgs", headers=h)).json()}
+    boards = (await stack.http.get(f"/api/v1/orgs/{listed['ППО 0']['id']}/channels", headers=h)).json()
+    assert boards == [], "no channel of the files written"
+    base = (await stack.http.get(f"/api/v1/orgs/{listed['ППО 0']['id']}/contact-base", headers=h)).json()
+    assert base == [], "nor the good contact point beside the bad one"

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.base import OneLine
 from contracts.contacts import Audience, ChannelKind, ConsentMethod, ContactKind
 from kit.crypto import KeyRing
 from kit.csvimport import Line, Outcome, Problem, Progress, Row, read_rows
@@ -46,7 +47,7 @@ class ChannelRow(Row):
     ref: str = REF
     org_ref: str = REF
     kind: ChannelKind
-    name: str = Field(min_length=1, max_length=300)
+    name: OneLine = Field(min_length=1, max_length=300)
     url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
     audience: Audience = Audience.MEMBERS
     since: date
@@ -55,7 +56,7 @@ class ChannelRow(Row):
 class ContactRow(Row):
     person_ref: str = REF
     kind: ContactKind
-    value: str = Field(min_length=3, max_length=200)
+    value: OneLine = Field(min_length=3, max_length=200)
     consent_given_at: date | None = None
     consent_method: ConsentMethod | None = None
 

@@ -78,10 +78,14 @@ def read_rows(path: Path, model: type[Row], problems: list[Problem]) -> list[Lin
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each record with the line it starts on (a quoted cell may hold line breaks: the record ends lines later)."""
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
+        _ = reader.fieldnames  # reads the header, so the first record starts on the next line
+        start = reader.line_num + 1
         for raw in reader:
-            yield reader.line_num, raw
+            yield start, raw
+            start = reader.line_num + 1
 
 
 class Progress:

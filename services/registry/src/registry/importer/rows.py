@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from contracts.base import OneLine
 from contracts.officers import OfficerRole
 from contracts.registry import Level
 from kit.csvimport import Line, Problem, Row, read_rows
@@ -25,7 +26,7 @@ REF = Field(min_length=1, max_length=100, description="The row's key in the sour
 
 class OrgRow(Row):
     ref: str = REF
-    name: str = Field(min_length=1, max_length=300)
+    name: OneLine = Field(min_length=1, max_length=300)
     level: Level
     parent_ref: str | None = None
     registered_on: date
@@ -44,7 +45,7 @@ class HeadcountRow(Row):
 class OfficerRow(Row):
     ref: str = REF
     org_ref: str = REF
-    full_name: str = Field(min_length=1, max_length=300)
+    full_name: OneLine = Field(min_length=1, max_length=300)
     role: OfficerRole
     since: date
     until: date | None = None
@@ -55,9 +56,9 @@ class OfficerRow(Row):
 class MemberRow(Row):
     ref: str = REF
     org_ref: str = REF
-    full_name: str = Field(min_length=1, max_length=300)
+    full_name: OneLine = Field(min_length=1, max_length=300)
     birth_date: date | None = None
-    position: str | None = Field(None, max_length=300)
+    position: OneLine | None = Field(None, max_length=300)
     since: date
 
 
