@@ -24,3 +24,13 @@ class NewUser(Payload):
     password: str = Field(min_length=10, max_length=200, description="At least 10 characters")
     role: str = Field(pattern="^(admin|staff|auditor|viewer)$")
     org_id: str | None = Field(None, description="Required for every role but admin")
+
+
+class PasswordChanged(
+    Event, context="gateway", aggregate="user", name="password_changed", subject_field="username", org_field=None
+):
+    """An account's password was changed by its owner or reset by an administrator."""
+
+    username: str = Field(description="The login")
+    password_hash: str = Field(description="argon2id hash of the new password; the password itself is never kept")
+    changed_by: str = Field(description="Who chose it: the owner, or the administrator who reset it")

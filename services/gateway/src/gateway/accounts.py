@@ -11,18 +11,19 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import ErrorCode, ErrorDetail
-from contracts.gateway import UserCreated
-from kit.errors import Refused
+from contracts.gateway import PasswordChanged, UserCreated
+from kit.errors import Refused, conflict, forbidden, not_found
+from kit.ids import new_id
 from kit.store import Committed, EventStore, Fold, Recorded
-from kit.store.eventstore import Meta, VersionConflict
+from kit.store.eventstore import Meta, VersionConflict, fingerprint
 from kit.tokens import Actor, Role
 
-from .domain.users import check_grant, decide_create, taken
+from .domain.users import change_required, check_grant, check_new_password, decide_create, taken
 from .tables import users
 from .throttle import SignInThrottle
 
@@ -48,6 +49,8 @@ class Account:
     username: str
     role: Role
     org_id: str | None
+    chosen_by: str = ""
+    """Who chose the password it has now: its owner, or someone else (a creator, a resetting administrator)."""
 
     @property
     def actor(self) -> Actor:
@@ -57,6 +60,9 @@ class Account:
 async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     """Keeps the accounts table in the append's transaction."""
     for r in recorded:
+        if isinstance(r.event, PasswordChanged):
+            changed = {"password_hash": r.event.password_hash, "password_set_by": r.event.changed_by}
+            await conn.execute(update(users).where(users.c.username == r.event.username).values(changed))
         if isinstance(r.event, UserCreated):
             e = r.event
             await conn.execute(
@@ -77,9 +83,16 @@ class Accounts:
     """The gateway's accounts."""
 
     def __init__(
-        self, store: EventStore, engine: AsyncEngine, throttle: SignInThrottle, hashes_at_once: int = 2, queued: int = 16
+        self,
+        store: EventStore,
+        engine: AsyncEngine,
+        throttle: SignInThrottle,
+        hashes_at_once: int = 2,
+        queued: int = 16,
+        owner_chooses: bool = False,
     ) -> None:
         self.store, self.engine, self.throttle = store, engine, throttle
+        self.owner_chooses = owner_chooses  # GATEWAY_PASSWORD_CHANGE_REQUIRED
         # a few threads of its own, so a burst of sign-ins queues rather than holding 64 MiB each at once (the
         # default pool would run six, a third of a gigabyte, enough for the orchestrator to kill the gateway)
         self._hashing = ThreadPoolExecutor(hashes_at_once, thread_name_prefix="password-hash")
@@ -96,15 +109,41 @@ class Accounts:
         finally:
             self._queued -= 1
 
-    async def sign_in(self, username: str, password: str, host: str | None) -> Account:
-        """The account, if the throttle lets this address try and the password matches; else a refusal."""
+    async def sign_in(self, username: str, password: str, host: str | None, new_password: str | None = None) -> Account:
+        """The account, if the throttle lets this address try and the password matches; else a refusal. With a new
+        password, its owner changes it; without, a password someone else chose is refused where the owner must choose."""
         await self.throttle.check(username, host)
         account = await self.authenticate(username, password)
         if account is None:
             await self.throttle.failed(username, host)
             raise Refused(ErrorCode.UNAUTHENTICATED, "wrong username or password", [WRONG])
         await self.throttle.succeeded(username)
+        if new_password is not None:
+            check_new_password(new_password, password)
+            await self._set_password(account.username, new_password, account.username)
+        elif self.owner_chooses and account.chosen_by != account.username:
+            raise change_required()
         return account
+
+    async def reset_password(self, actor: Actor, username: str, password: str, meta: Meta) -> None:
+        """An administrator sets another's password (the owner then chooses their own, where that is required)."""
+        if actor.role is not Role.ADMIN:  # asked first: a refused caller learns nothing of which accounts exist
+            raise forbidden("only an administrator resets a password")
+        check_new_password(password)
+        if await self.get(username) is None:
+            raise not_found("account", field="username")
+        await self._set_password(username, password, actor.username, meta)
+
+    async def _set_password(self, username: str, password: str, chosen_by: str, meta: Meta | None = None) -> None:
+        hashed = await self._hashed(HASHER.hash, password)
+        stream = f"user-{username}"
+        _, version = await self.store.load(stream, _EXISTS)
+        event = PasswordChanged(username=username, password_hash=hashed, changed_by=chosen_by)
+        meta = meta or Meta(command_id=new_id(), fingerprint=fingerprint("password", username), actor=chosen_by)
+        try:
+            await self.store.append(stream, [event], expected_version=version, meta=meta)
+        except VersionConflict:
+            raise conflict("the password was changed meanwhile; try again") from None
 
     async def create(self, actor: Actor, username: str, password: str, role: Role, org_id: str | None, meta: Meta) -> Committed:
         """Creates an account; the password is kept only as an argon2id hash."""
@@ -141,7 +180,7 @@ class Accounts:
             await self._hashed(HASHER.verify, hashed, password)
         except (VerificationError, InvalidHashError):
             return None
-        return None if row is None else Account(row.username, Role(row.role), row.org_id)
+        return None if row is None else Account(row.username, Role(row.role), row.org_id, row.password_set_by or row.created_by)
 
     async def ensure_admin(self, password: str) -> bool:
         """Creates `admin` on first start; an existing admin keeps the password it has."""

@@ -18,7 +18,7 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
-from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs
+from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords
 from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .cookiewrites import CookieWritesNeedCsrf
@@ -66,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 SignInThrottle(engine, settings.sign_in_policy()),
                 settings.password_hashes_at_once,
                 settings.password_hashes_queued,
+                settings.password_change_required,
             ),
             client=RequestClient(nc, timeout=settings.request_timeout),
             signer=Signer(settings.token_private_key, settings.token_audience),
@@ -85,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(CookieWritesNeedCsrf)
     app.add_middleware(SecurityHeaders)
     app.include_router(auth.router)
+    app.include_router(passwords.router)
     app.include_router(orgs.router)
     app.include_router(org_facts.router)
     app.include_router(members.router)

@@ -18,6 +18,7 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_set_by", Text),  # who chose the password it has now; null: its creator
 )
 
 sign_in_failures = Table(

@@ -33,3 +33,19 @@ def decide_create(exists: bool, actor: Actor, username: str, role: Role, org_id:
     return [
         UserCreated(username=username, role=role.value, org_id=org_id, password_hash=password_hash, created_by=actor.username)
     ]
+
+
+def check_new_password(password: str, current: str | None = None) -> None:
+    """A password of 10 to 200 characters, and not the one it replaces."""
+    if len(password) < 10:
+        raise invalid("new_password", "at least 10 characters", rule="string_too_short")
+    if len(password) > 200:
+        raise invalid("new_password", "at most 200 characters", rule="string_too_long")
+    if password == current:
+        raise invalid("new_password", "the new password must differ from the current one", rule="unchanged")
+
+
+def change_required() -> Refused:
+    """A sign-in with a password someone else chose, where its owner must choose their own first."""
+    message = "this password was chosen by someone else: choose your own (POST /api/v1/auth/password)"
+    return Refused(ErrorCode.FORBIDDEN, message, [ErrorDetail(field="new_password", rule="change_required", message=message)])

@@ -28,6 +28,8 @@ RULE_TEXT = {
     "credentials": "Wrong username or password.",
     "rate": "Too many failed sign-ins. Wait a little and try again.",
     "unavailable": "The server is busy. Try again in a moment.",
+    "change_required": "This password was set by someone else: choose your own to sign in.",
+    "unchanged": "The new password must differ from the current one.",
     "sent": "The material has already been sent.",
     "H1": "The union's structure does not allow this (H1).",
     "X2": "There is nobody to send it up to (X2).",

@@ -29,10 +29,14 @@ def _safe(next_: str | None) -> str:
     return next_ if next_ and next_.startswith("/ui/") and not next_.startswith("//") else "/ui/"
 
 
-def _login_page(request: Request, gw: GatewayDep, status: int, next_: str, errors: dict[str, str], username: str) -> Response:
-    """The sign-in form with a fresh pre-session token in a cookie and in the form (login CSRF)."""
+def _login_page(
+    request: Request, gw: GatewayDep, status: int, next_: str, errors: dict[str, str], username: str, change: bool = False
+) -> Response:
+    """The sign-in form with a fresh pre-session token in a cookie and in the form (login CSRF); with `change`, it also
+    asks for a new password (the one given was chosen by someone else)."""
     token = new_id()
-    page = render(request, gw, None, "login.html", status, next=_safe(next_), errors=errors, username=username, login_token=token)
+    context = {"next": _safe(next_), "errors": errors, "username": username, "login_token": token, "change": change}
+    page = render(request, gw, None, "login.html", status, **context)
     page.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, secure=True, samesite="strict", path="/ui/login")
     return page
 
@@ -50,6 +54,7 @@ async def login(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/ui/",
     login_token: Annotated[str, Form(max_length=100)] = "",
+    new_password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     fmt = Formats(pick(request.cookies.get(LANG_COOKIE)))
     if not login_token or not hmac.compare_digest(login_token, request.cookies.get(LOGIN_COOKIE, "")):
@@ -58,9 +63,11 @@ async def login(
     if not username or not password:
         return _login_page(request, gw, 401, next, messages(fmt, [{"field": "password", "rule": "credentials"}]), username)
     try:  # the same throttle as the API's sign-in, kept in PostgreSQL for every replica
-        account = await gw.accounts.sign_in(username, password, request.client.host if request.client else None)
+        host = request.client.host if request.client else None
+        account = await gw.accounts.sign_in(username, password, host, new_password or None)
     except Refused as e:
-        page = _login_page(request, gw, HTTP_STATUS[e.code], next, messages(fmt, e.as_error()), username)
+        change = any(d.field == "new_password" for d in e.details)  # asked for, or refused: the field stays
+        page = _login_page(request, gw, HTTP_STATUS[e.code], next, messages(fmt, e.as_error()), username, change)
         if (wait := getattr(e, "retry_after", None)) is not None:
             page.headers["Retry-After"] = str(wait)
         return page
