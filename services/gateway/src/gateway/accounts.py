@@ -39,7 +39,8 @@ class Busy(Refused):
     retry_after = 1
 
     def __init__(self) -> None:
-        super().__init__(ErrorCode.UNAVAILABLE, "too many sign-ins at once; try again in a moment")
+        message = "too many sign-ins at once; try again in a moment"
+        super().__init__(ErrorCode.UNAVAILABLE, message, [ErrorDetail(rule="busy", message=message)])
 
 
 @dataclass(frozen=True)
