@@ -152,3 +152,20 @@ def test_the_policy_in_the_domain() -> None:
     assert after_failure(state, now + timedelta(hours=2), policy).count == 1, "old failures are forgotten"
     assert address_key("2001:db8:1:2:3:4:5:6") == address_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
     assert address_key("::ffff:203.0.113.7") == "203.0.113.7" and address_key(None) == "unknown"
+
+
+async def test_forgotten_failures_are_purged(database_url: str, nats_server: Any, keys: Keys) -> None:
+    import psycopg
+
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    async with gateways(database_url, nats_server, keys) as (app,), client(app, GUESSER) as guesser:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for i in range(30):  # made-up usernames of an old flood, their waits long over
+                conn.execute(
+                    "INSERT INTO gateway.sign_in_failures VALUES ('user', %s, 9, %s, %s)", (f"made-up-{i}", long_ago, long_ago)
+                )
+        app.state.gateway.accounts.throttle.PURGE_EVERY = 1  # purge at the next failure, not the fiftieth
+        assert (await api_sign_in(guesser, "guess")).status_code == 401
+        with psycopg.connect(database_url) as conn:
+            left = conn.execute("SELECT kind, key, failures FROM gateway.sign_in_failures ORDER BY kind").fetchall()
+    assert left == [("address", GUESSER, 1), ("user", "admin", 1)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, tuple_, update
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,8 +28,12 @@ class Throttled(Refused):
 class SignInThrottle:
     """Counts wrong passwords per username and per address (domain.throttle decides what they hold back)."""
 
+    PURGE_EVERY = 50
+    """Failures counted between two purges of rows older than the policy remembers (made-up usernames pile up)."""
+
     def __init__(self, engine: AsyncEngine, policy: Policy) -> None:
         self.engine, self.policy = engine, policy
+        self._counted = 0
 
     async def check(self, username: str, host: str | None) -> None:
         """Raises Throttled if this sign-in must wait before its password is checked."""
@@ -53,11 +59,20 @@ class SignInThrottle:
                 after = after_failure(Failures(r.failures, r.last_at, r.held_until), now, self.policy)
                 values = {"failures": after.count, "last_at": after.last_at or now, "held_until": after.held_until}
                 await conn.execute(update(t).where(t.c.kind == r.kind, t.c.key == r.key).values(values))
+            self._counted += 1
+            if self._counted % self.PURGE_EVERY == 0:
+                await conn.execute(delete(t).where(*_forgotten(now, self.policy)))
 
     async def succeeded(self, username: str) -> None:
         """The owner got in: the username's failures are forgotten (an address's stay its own)."""
         async with self.engine.begin() as conn:
             await conn.execute(delete(t).where(t.c.kind == "user", t.c.key == user_key(username)))
+
+
+def _forgotten(now: datetime, policy: Policy) -> tuple[ColumnElement[bool], ...]:
+    """Rows whose failures are forgotten and whose wait is over."""
+    horizon = now - timedelta(seconds=policy.forget_after)
+    return t.c.last_at < horizon, or_(t.c.held_until.is_(None), t.c.held_until < now)
 
 
 def _keys(username: str, host: str | None) -> dict[str, tuple[str, str]]:
