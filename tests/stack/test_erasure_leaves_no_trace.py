@@ -1,5 +1,6 @@
 """PD1 on the running stack: after an erasure no table, no stream (dead letters included) and no service log holds
-anything of the person, although they were an officer, had addresses and were mailed; error bodies never echo them."""
+anything of the person, although they were an officer, had addresses and were mailed — by a mail server that first
+refused them quoting their address —; error bodies never echo them."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ async def test_an_erased_officer_leaves_no_trace_in_tables_streams_or_logs(tmp_p
     data, port = tmp_path / "data", free_port()
     env = {**os.environ, "PROFSET_DATA": str(data), "GATEWAY_PORT": str(port), "PROFSET_ADMIN_PASSWORD": "a-test-admin-pw"}
     env |= {"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"}  # the most a service ever writes, as production writes it
+    # the local mail server refuses each recipient's first letter quoting the address (450 4.2.1 <address>: …), so the
+    # receipt of that failure, its event and the outbox's last error are scanned too; the retry comes a second later
+    env |= {"PROFSET_MAILSINK_DEFER_FIRST": "1", "NOTIFICATIONS_RETRY_BASE_SECONDS": "1"}
     for inherited in ("DATABASE_URL", "NATS_URL"):
         env.pop(inherited, None)
     started = await asyncio.to_thread(profset, "stack", "up", "--background", env=env)
@@ -61,6 +65,7 @@ async def test_an_erased_officer_leaves_no_trace_in_tables_streams_or_logs(tmp_p
         api = Api(f"http://127.0.0.1:{port}", env["PROFSET_ADMIN_PASSWORD"])
         await api.login()
         person, mailed = await _an_officer_who_was_mailed(api, data)
+        refused = await _refusals_recorded(api, person)
         needles = [f for value in (*SECRET.values(), EMAIL, PHONE) for f in forms(value)]
         echoed = await _refusals_echo(api, person)
 
@@ -87,8 +92,10 @@ async def test_an_erased_officer_leaves_no_trace_in_tables_streams_or_logs(tmp_p
         streams_with_plaintext=len(streams),
         logs_with_plaintext=len(logs),
         refusals_echoing=echoed,
+        mail_refusals_recorded=refused,
     )
     assert mailed >= 1, "the person was reached by mail before the erasure"
+    assert refused >= 1, "the mail server's refusal quoting the address was recorded"
     assert (tables, streams, logs, echoed) == ([], [], [], 0)
 
 
@@ -116,6 +123,17 @@ async def _an_officer_who_was_mailed(api: Api, data: Path) -> tuple[str, int]:
         return found
 
     return person, await eventually(letters, timeout=60, interval=0.5)
+
+
+async def _refusals_recorded(api: Api, person: str) -> int:
+    """How many of the person's notifications were refused once before they went (their receipts say so, scrubbed)."""
+    orgs = await api.call("GET", "/orgs", 200)
+    spb = next(o for o in orgs if o["name"].startswith("Санкт-Петербургская"))
+    primary = next(o for o in orgs if o["parent_id"] == spb["id"] and o["level"] == "primary")
+    receipts = await api.call("GET", f"/orgs/{primary['id']}/notifications", 200)
+    mine = [r for r in receipts if r["recipient_id"] == person and r["status"] == "sent"]
+    assert all(EMAIL not in json.dumps(r) for r in receipts)
+    return sum(1 for r in mine if r["attempts"] >= 2)
 
 
 async def _added(api: Api, path: str, body: dict[str, Any]) -> bool:

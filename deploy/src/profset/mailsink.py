@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -18,17 +19,23 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Sink:
     """An SMTP handler that keeps what it receives; `refuse` makes it answer a code for chosen recipients, and
-    `refuse_letter` for a letter to them, once its text has come."""
+    `refuse_letter` for a letter to them, once its text has come. With `defer_first` it answers each recipient's first
+    RCPT with a temporary refusal that quotes the address, as real servers do (the erasure scan needs such a reason)."""
 
     folder: Path | None = None
     letters: list[Message] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     refuse_letter: dict[str, str] = field(default_factory=dict)
     port: int = 0
+    defer_first: bool = False
+    deferred: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any) -> str:
         if address in self.refuse:
             return self.refuse[address]
+        if self.defer_first and address not in self.deferred:
+            self.deferred.add(address)
+            return f"450 4.2.1 <{address}>: Recipient address rejected: mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -43,9 +50,9 @@ class Sink:
         return "250 Message accepted"
 
 
-def start(port: int, folder: Path | None = None) -> tuple[Controller, Sink]:
+def start(port: int, folder: Path | None = None, defer_first: bool = False) -> tuple[Controller, Sink]:
     """Starts a sink on 127.0.0.1:`port` in a thread of its own."""
-    sink = Sink(folder, port=port)
+    sink = Sink(folder, port=port, defer_first=defer_first)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, sink
@@ -56,9 +63,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Keep every letter sent to this SMTP server as an .eml file.")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument(
+        "--defer-first",
+        action="store_true",
+        default=os.environ.get("PROFSET_MAILSINK_DEFER_FIRST") == "1",
+        help="answer each recipient's first RCPT with 450 quoting the address (also PROFSET_MAILSINK_DEFER_FIRST=1)",
+    )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    controller, _ = start(args.port, args.folder)
+    controller, _ = start(args.port, args.folder, args.defer_first)
     try:
         asyncio.run(asyncio.Event().wait())
     finally:
