@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+import nats.errors
 import uvicorn
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
@@ -132,7 +133,9 @@ class Service:
 
         def defer(answer: Awaitable[bytes]) -> None:
             async def reply() -> None:
-                await _respond(msg, await answer)
+                data = await answer  # never raises; the connection it is answered on may be gone by then
+                with contextlib.suppress(nats.errors.Error):
+                    await _respond(msg, data)
 
             task = asyncio.get_running_loop().create_task(reply())
             self._waiting.add(task)
