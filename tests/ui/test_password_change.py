@@ -7,7 +7,7 @@ from typing import Any
 
 from conftest import PASSWORD, Union, shot, sign_in
 
-from profset.testing import Stack
+from profset.testing import ADMIN_PASSWORD, Stack
 
 NEW = "a-password-of-my-own"
 NEW_LABEL = "Новый пароль (не короче 10 символов)"
@@ -52,3 +52,22 @@ async def test_a_password_chosen_by_another_is_changed_at_first_sign_in(
     await page.wait_for_url(lambda url: "/ui/orgs/" in url)
     signed = await stack.http.post("/api/v1/auth/token", data={"username": "staff.t1", "password": NEW})
     assert signed.status_code == 200, "the owner's own password signs in without a further change"
+
+
+async def test_an_administrator_resets_a_password_on_the_users_page(stack: Stack, union: Union, browser: Any, site: str) -> None:
+    staff = await sign_in(browser, site, "staff.t1")
+    await staff.goto("/ui/users")
+    assert await staff.get_by_role("heading", name="Сбросить пароль").count() == 0, "staff do not reset passwords"
+    admin = await sign_in(browser, site, "admin", ADMIN_PASSWORD)
+    await admin.goto("/ui/users")
+    await admin.locator("#reset_username").select_option("staff.p1")
+    await admin.locator("#reset_password").fill("short")
+    await admin.get_by_role("button", name="Сбросить").click()
+    assert await admin.locator("#reset_password-error").inner_text() == "Слишком коротко."
+    await admin.locator("#reset_username").select_option("staff.p1")
+    await admin.locator("#reset_password").fill("reset-by-the-admin")
+    await admin.get_by_role("button", name="Сбросить").click()
+    await admin.get_by_text("Пароль пользователя staff.p1 сброшен.").wait_for()
+    await shot(admin, "password-reset")
+    signed = await stack.http.post("/api/v1/auth/token", data={"username": "staff.p1", "password": "reset-by-the-admin"})
+    assert signed.status_code == 200

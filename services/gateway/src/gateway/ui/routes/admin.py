@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.envelope import Error, ErrorCode
+from contracts.envelope import HTTP_STATUS, Error, ErrorCode
 from contracts.gateway import NewUser
 from kit.access import GRANTABLE
 from kit.errors import Refused
@@ -30,7 +30,7 @@ async def _context(ui: Ui) -> dict[str, Any]:
     accounts = await ui.gw.accounts.list_accounts()
     shown = [a for a in accounts if actor.role is Role.ADMIN or a.org_id in names]
     roles = sorted(r.value for r in GRANTABLE.get(actor.role, set()))
-    return {"accounts": shown, "names": names, "roles": roles, "values": {}, "errors": {}}
+    return {"accounts": shown, "names": names, "roles": roles, "values": {}, "errors": {}, "reset_errors": {}, "reset": None}
 
 
 @router.get("/users")
@@ -68,3 +68,23 @@ async def _create(ui: Ui, body: NewUser) -> dict[str, str]:
     except ApiError as e:
         return ui.errors(e.error)
     return {}
+
+
+@router.post("/users/password")
+async def reset_password(ui: UiDep) -> Response:
+    """An administrator sets another's password (its owner may then have to choose their own)."""
+    context = await _context(ui)
+    username, password = (str(ui.form.get(k) or "").strip() for k in ("username", "password"))
+    meta = Meta(
+        command_id=ui.who.command_id(),
+        fingerprint=fingerprint("password-reset", ui.who.actor.username, username),
+        actor=ui.who.actor.username,
+    )
+    try:
+        await ui.gw.accounts.reset_password(ui.who.actor, username, password, meta)
+    except Refused as e:
+        errors = ui.errors(e.as_error())
+        errors["reset_password"] = errors.pop("password", errors.pop("new_password", ""))  # the field of this form
+        errors = {k: v for k, v in errors.items() if v}
+        return ui.page("users.html", HTTP_STATUS[e.code], **{**context, "reset_errors": errors, "reset": username})
+    return ui.page("users.html", **{**context, "reset": username, "reset_done": True})
