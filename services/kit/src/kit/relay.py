@@ -25,7 +25,7 @@ from .backlog import Backlog
 from .db import Compiled, run_raw
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
-from .streams import bound, poison, refusals_resolved, stream_config
+from .streams import bound, drift, poison, refusals_resolved, stream_config
 
 __all__ = ["Relay", "StreamBehind", "headers_of", "stream_config"]
 
@@ -224,10 +224,11 @@ class Relay:
         log.error("event parked: the stream refuses it", stream=self.stream, position=row.position, why=reason)
 
     async def _check_stream(self) -> None:
-        """While idle, notices a stream that was deleted or lost messages since the last publish."""
+        """While idle, notices a stream that was deleted, lost messages or was changed since the last publish."""
         try:
             info = await self.js.stream_info(self.stream)
             intact = self._tail is not None and info.state.last_seq == self._tail[1]
+            intact = intact and drift(info.config, stream_config(self.context, self.replicas)) is None
         except nats.js.errors.NotFoundError:
             intact = False
         if not intact:
