@@ -72,8 +72,10 @@ async def ledger_end(database_url: str, context: str) -> int:
 async def patient_stack(
     database_url: str, nats_server: Any, keys: Keys, smtp: Any, chat: ChatApi, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Stack]:
-    """The stack, its exchange waiting up to 8 s for min_positions (under the gateway's 10 s request timeout)."""
+    """The stack, its exchange waiting up to 8 s for min_positions (under the gateway's 10 s request timeout) and queueing
+    one wait of a caller behind its four."""
     monkeypatch.setenv("EXCHANGE_READ_WAIT_SECONDS", "8")
+    monkeypatch.setenv("EXCHANGE_READ_WAITS_QUEUED_PER_CALLER", "1")  # four looking, one queued, the sixth refused
     async with start_stack(database_url, nats_server, keys, smtp, chat) as started:
         yield started
 
@@ -108,17 +110,17 @@ async def test_one_users_waits_leave_another_user_answered(patient_stack: Stack,
             for name in names[:-1]
             for _ in range(6)
         ]
-        await eventually(lambda: _answered(waits, WAITERS * 2))  # past four a caller: answered at once
+        await eventually(lambda: _answered(waits, WAITERS))  # past five a caller: answered at once
         for _ in range(5):
             answered = await stack.http.get(inbox, headers=users["bystander"])
             assert answered.status_code == 200, answered.text
         still = [w for w in waits if not w.done()]
         refused = [w.result() for w in waits if w.done()]
-        assert len(still) == WAITERS * 4, "each waiter's four waits still wait, after the bystander was answered"
-        assert [r.status_code for r in refused] == [429] * (WAITERS * 2), "past four a caller, refused at once"
+        assert len(still) == WAITERS * 5, "each waiter's five waits still wait, after the bystander was answered"
+        assert [r.status_code for r in refused] == [429] * WAITERS, "past five a caller, refused at once"
         assert {r.json()["error"]["details"][0]["field"] for r in refused} == {"min_positions"}
     caught_up: list[httpx.Response] = await asyncio.gather(*still)
-    assert [r.status_code for r in caught_up] == [200] * (WAITERS * 4), "once exchange applied it, each wait is answered"
+    assert [r.status_code for r in caught_up] == [200] * (WAITERS * 5), "once exchange applied it, each wait is answered"
 
 
 async def _answered(requests: list[asyncio.Task[httpx.Response]], at_least: int) -> bool:

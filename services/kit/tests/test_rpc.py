@@ -11,7 +11,8 @@ import pytest
 from kit_helpers import LEDGER, headcount, metadata
 
 from contracts.registry import ReportHeadcount
-from kit.errors import conflict
+from kit.catchup import Waits
+from kit.errors import Refused, conflict
 from kit.projection import Projection
 from kit.rpc import Context, RequestClient, Verb
 from kit.service import Runtime, Service, Wiring
@@ -76,6 +77,7 @@ async def two_workers(engine, nats_server, keys: Keys, database_url: str) -> Asy
         request_workers=2,
         read_wait_seconds=20,
         read_waits_per_caller=2,
+        read_waits_queued_per_caller=1,
     )
     async with Service(settings, metadata, LEDGER, wire).running() as svc:
         yield svc
@@ -194,14 +196,40 @@ async def test_one_caller_has_only_a_few_waits_in_flight_and_the_rest_are_refuse
         for _ in range(6)
     ]
     done, pending = await asyncio.wait(asks, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-    while len(done) < 4 and pending:
+    while len(done) < 3 and pending:
         more, pending = await asyncio.wait(pending, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         assert more, "the waits over the caller's share are answered at once"
         done |= more
-    assert [t.result().error.code.value for t in done] == ["rate_limited"] * 4  # type: ignore[union-attr]
-    assert len(pending) == 2, "its two waits in flight still wait"
+    assert [t.result().error.code.value for t in done] == ["rate_limited"] * 3  # type: ignore[union-attr]
+    assert len(pending) == 3, "its two waits looking and the one queued behind them still wait"
     for t in pending:
         t.cancel()
+
+
+async def test_a_callers_queued_wait_looks_once_one_ahead_of_it_ends() -> None:
+    waits = Waits(per_caller=1, at_once=10, queued_per_caller=1)
+    waits.take("ann")
+    waits.take("ann")
+    with pytest.raises(Refused):
+        waits.take("ann")
+    waits.take("bob")  # another caller has a share of its own
+    looked, first_in, release = [], asyncio.Event(), asyncio.Event()
+
+    async def wait(name: str) -> None:
+        async with waits.turn("ann"):
+            looked.append(name)
+            first_in.set()
+            await release.wait()
+
+    first = asyncio.create_task(wait("first"))
+    await first_in.wait()
+    second = asyncio.create_task(wait("second"))
+    await asyncio.sleep(0.05)
+    assert looked == ["first"], "the second is queued while the first looks"
+    release.set()
+    await asyncio.gather(first, second)
+    assert looked == ["first", "second"] and waits.waiting("ann") == 0
+    waits.take("ann")  # room again
 
 
 async def test_a_position_beyond_the_services_own_ledger_is_refused_at_once(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,11 @@ the waits for them, bounded per caller and in all so that nobody can stall a ser
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from contracts.base import Payload
@@ -46,28 +48,38 @@ def beyond_end(context: str, position: int, end: int) -> Refused:
 
 
 class Waits:
-    """The waits for min_positions in flight: a few per caller and a bounded number in all; one more is refused."""
+    """The waits for min_positions: a caller's first few look for their positions at once, the next queue behind them
+    (costing nothing but a task until their turn), and past that, or past a bound for the whole service, one is
+    refused (`rate_limited`)."""
 
-    def __init__(self, per_caller: int, at_once: int) -> None:
-        self.per_caller, self.at_once = per_caller, at_once
-        self._held: Counter[str] = Counter()
+    def __init__(self, per_caller: int = 4, at_once: int = 4096, queued_per_caller: int = 320) -> None:
+        self.per_caller, self.at_once, self.queued_per_caller = per_caller, at_once, queued_per_caller
+        self._admitted: Counter[str] = Counter()
+        self._turns: dict[str, asyncio.Semaphore] = {}
 
     def take(self, caller: str) -> None:
-        """Counts a caller's wait in, or refuses it (`rate_limited`) when the caller or the service has enough."""
-        if self._held[caller] >= self.per_caller or self._held.total() >= self.at_once:
+        """Counts a caller's wait in, or refuses it when the caller or the service has enough waiting."""
+        if self._admitted[caller] >= self.per_caller + self.queued_per_caller or self._admitted.total() >= self.at_once:
             message = f"too many requests waiting for min_positions at once (at most {self.per_caller} a caller); retry"
             raise Refused(ErrorCode.RATE_LIMITED, message, [ErrorDetail(field="min_positions", rule="waits", message=message)])
-        self._held[caller] += 1
+        self._admitted[caller] += 1
 
-    def give_back(self, caller: str) -> None:
-        """Counts a finished wait out."""
-        self._held[caller] -= 1
-        if self._held[caller] <= 0:
-            del self._held[caller]
+    @contextlib.asynccontextmanager
+    async def turn(self, caller: str) -> AsyncIterator[None]:
+        """One of the caller's turns to look (after the waits ahead of it), the wait counted out when it ends."""
+        turns = self._turns.setdefault(caller, asyncio.Semaphore(self.per_caller))
+        try:
+            async with turns:
+                yield
+        finally:
+            self._admitted[caller] -= 1
+            if self._admitted[caller] <= 0:  # nobody of this caller waits: its turns go with it
+                del self._admitted[caller]
+                self._turns.pop(caller, None)
 
-    def held(self, caller: str) -> int:
-        """How many waits a caller has in flight."""
-        return self._held[caller]
+    def waiting(self, caller: str) -> int:
+        """How many waits a caller has in, looking or queued."""
+        return self._admitted[caller]
 
 
 class CatchUp:
@@ -93,11 +105,11 @@ class CatchUp:
         return wanted
 
     async def wait(self, caller: str, owed: Mapping[str, int]) -> None:
-        """Waits, bounded, for positions `owed` counted in; `unavailable` if they do not come in time."""
-        try:
-            caught_up = await self.wait_for(owed, self.read_wait)
-        finally:
-            self.waits.give_back(caller)
+        """Waits, bounded from now on, for positions `owed` counted in; `unavailable` if they do not come in time."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.read_wait
+        async with self.waits.turn(caller):
+            caught_up = await self.wait_for(owed, max(0.0, deadline - loop.time()))
         if not caught_up:
             raise unavailable("read models have not caught up with min_positions yet; retry")
 

@@ -89,7 +89,7 @@ class Dispatcher:
         waits: Waits | None = None,
     ) -> None:
         self.service, self.store, self.verifier, self.tz = service, store, verifier, tz
-        self.catch_up = CatchUp(service, store, wait_for, read_wait, waits or Waits(per_caller=4, at_once=256))
+        self.catch_up = CatchUp(service, store, wait_for, read_wait, waits or Waits())
         self.verbs = {**verbs, LEDGER_END: Verb(LedgerEnd, self.catch_up.ledger_end, command=False)}
 
     async def handle(self, subject: str, headers: Mapping[str, str], body: bytes, defer: Defer | None = None) -> bytes | None:

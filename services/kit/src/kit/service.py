@@ -191,7 +191,7 @@ class Service:
             settings.tz,
             self.wait_for,
             settings.read_wait_seconds,
-            Waits(settings.read_waits_per_caller, settings.read_waits_at_once),
+            Waits(settings.read_waits_per_caller, settings.read_waits_at_once, settings.read_waits_queued_per_caller),
         )
         log.info(
             "service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors]

@@ -58,8 +58,11 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the stream the relay creates (3 on a NATS cluster)")
     read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_positions")
-    read_waits_per_caller: int = Field(4, ge=1, description="Requests of one caller waiting for min_positions at once")
-    read_waits_at_once: int = Field(256, ge=1, description="Requests waiting for min_positions at once, all callers")
+    read_waits_per_caller: int = Field(4, ge=1, description="Requests of one caller looking for min_positions at once")
+    read_waits_queued_per_caller: int = Field(
+        320, ge=0, description="More of a caller's requests queued behind those (a UI page asks up to 300 at once)"
+    )
+    read_waits_at_once: int = Field(4096, ge=1, description="Requests waiting for min_positions, looking or queued, in all")
     group_commit_wait_seconds: float = Field(
         0.005, ge=0, le=0.1, description="Under load, how long the store's writer waits for more appends to join a group"
     )
