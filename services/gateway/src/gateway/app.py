@@ -32,7 +32,9 @@ log = logs.get("gateway")
 
 DESCRIPTION = """Profset's public API: the union's org tree, membership, materials, audits and indicators.
 
-Sign in at `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. Every write honours an
+Sign in at `POST /api/v1/auth/token` and send `Authorization: Bearer <token>` (a write signed in only by the UI's
+session cookie must also send that page's CSRF token as `X-CSRF-Token`). Sign-ins are throttled per username and per
+address (429 with `Retry-After`); `POST /api/v1/auth/password` changes your own password. Every write honours an
 `Idempotency-Key` header. Errors are `{"error": {"code", "message", "details": [{"field", "rule", "message"}]}}`.
 A write answers a `Profset-Positions` header; send it back as `Profset-Min-Positions` to read your own writes.
 """
