@@ -27,11 +27,13 @@ from . import chat, mail
 from .addresses import Address, Ahead, Unavailable
 from .config import NotificationsSettings
 from .domain.plan import message_id, notification_id, pick_address
-from .inflight import letters_in_flight
+from .inflight import InFlight, letters_in_flight
 from .outcomes import PASSING, failed, parked, record, sent
 from .tables import materials, outbox, parties, preferences
 
 log = logs.get("sender")
+SENDERS = lock_key("sender", "notifications")
+"""The single-active lock of the senders of every notifications instance."""
 ME = Actor("notifications", Role.SERVICE, None)
 
 
@@ -47,7 +49,7 @@ class Sender:
         self.wake = asyncio.Event()
         self._next_at = 0.0  # monotonic time the rate lets the next letter go
         self._signed: tuple[str, float] | None = None  # a token for contacts and when it was signed (monotonic)
-        self.fence: Fence | None = None  # the single-active lock, checked right before each letter goes
+        self.fence: Fence | None = None  # the single-active lock, checked before each letter goes
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
@@ -62,14 +64,16 @@ class Sender:
             finally:
                 await self.mailer.close()
 
-        await run_singly(self.store.engine, lock_key("sender", "notifications"), stop, send, "sender")
+        await run_singly(self.store.engine, SENDERS, stop, send, "sender")
 
     async def round(self, fence: Fence | None = None) -> int:
         """Attempts every notification due now (up to a batch); returns how many it attempted. Each letter is held in
-        flight (`inflight`) and the `fence` checked right before it goes; an item that can't be handled is parked with
-        its reason, and the next goes."""
+        flight (`inflight`) from before it goes until its receipt is recorded, and the `fence` is checked in the round
+        trip that takes that hold; an item that can't be handled is parked with its reason, and the next goes."""
         self.fence = fence
         due, digests = await self._due()
+        if not due:
+            return 0
         singles = [r for r in due if not (r.recipient_id in digests and not r.subject)]
         words = await self._words(singles)
         # each address is asked a few letters before its letter goes, so asking overlaps sending
@@ -78,6 +82,8 @@ class Sender:
         following = {r.notification_id: n for r, n in zip(singles, [*singles[1:], None], strict=False)}
         try:
             async with letters_in_flight(self.store.engine) as flight:
+                if fence is not None:
+                    await flight.watch(fence, SENDERS)  # each letter's lock is then taken with proof the fence holds
                 for row in due:
                     if row.notification_id in handled:
                         continue
@@ -85,21 +91,20 @@ class Sender:
                     same = [r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel]
                     group = same if digest else [row]
                     handled |= {r.notification_id for r in group}
-                    if not await flight.take(group):
-                        continue  # another sender has it in flight, or settled it since this round read it
                     try:
                         await self._paced()
                         if digest:
-                            await self.digest(group)
-                        else:
-                            ready_next = self._ready_next(following[row.notification_id], addresses, words)
-                            await self.attempt(row, await addresses.get(row), words[row.notification_id], ready_next)
+                            if await flight.take(group):
+                                await self.digest(group)
+                            continue
+                        address = await addresses.get(row)
+                        if await flight.take([row]):
+                            ahead = self._ahead(flight, row, following[row.notification_id], addresses, words)
+                            await self.attempt(row, address, words[row.notification_id], ahead)
                     except PASSING:
                         raise
                     except Exception as e:  # noqa: BLE001 - one item that can't be handled must not stop the rest
                         await record(self.store, [parked(r, e) for r in group])
-                    finally:
-                        await flight.let_go()
         finally:
             addresses.cancel()
         return len(due)
@@ -109,14 +114,26 @@ class Sender:
         if self.fence is not None:
             await self.fence.check()
 
-    def _ready_next(self, row: Any, addresses: Ahead, words: dict[str, tuple[str, str]]) -> Callable[[], Awaitable[None]] | None:
-        """Making the row's letter ready, if it is a letter whose address contacts has given already."""
-        address = addresses.known(row) if row is not None and row.channel == "email" else None
+    def _ahead(
+        self, flight: InFlight, row: Any, following: Any, addresses: Ahead, words: dict[str, tuple[str, str]]
+    ) -> Callable[[], Awaitable[None]] | None:
+        """What goes while the row's receipt is recorded: the next letter's lock taken (and the fence checked with it) and
+        the next letter made ready at the server (all but its final dot) — each left for the next letter to meet again
+        if it fails. None if the next is not a letter whose address contacts has given already."""
+        address = addresses.known(following) if following is not None and following.channel == "email" else None
         if address is None:
             return None
-        subject, text = words[row.notification_id]
-        mid = message_id(row.notification_id)
-        return lambda: self.mailer.make_ready(self.settings.mail_from, address, mid, subject, text)
+        subject, text = words[following.notification_id]
+        mid = message_id(following.notification_id)
+
+        async def meanwhile() -> None:
+            await asyncio.gather(
+                flight.take([following], keep=[row.notification_id]),
+                self.mailer.make_ready(self.settings.mail_from, address, mid, subject, text),
+                return_exceptions=True,
+            )
+
+        return meanwhile
 
     async def _due(self) -> tuple[list[Any], set[str]]:
         """The notifications due now (up to a batch), and who chose a daily digest."""
@@ -203,7 +220,6 @@ class Sender:
             return
         subject, text = words
         try:
-            await self._checked()
             if row.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             elif row.channel == "email":
