@@ -89,3 +89,13 @@ async def test_a_chat_message_with_any_text_goes(chat: ChatApi) -> None:
         await chats.send(chat.url, "@chair_verf", text)
     assert len(chat.calls) == len(HOSTILE)
     assert all(len(c["text"]) <= 4096 for c in chat.calls)
+
+
+async def test_an_unreachable_chat_api_is_a_temporary_refusal_without_the_bots_token() -> None:
+    from profset.servers import free_port
+
+    base = f"http://127.0.0.1:{free_port()}/bot123456:SECRET-token"
+    with pytest.raises(mail.Refusal) as refused:
+        await chats.send(base, "@chair_verf", "Текст")
+    assert not refused.value.permanent and refused.value.failure == "chat_unreachable"
+    assert "SECRET" not in refused.value.reason and "123456" not in refused.value.reason

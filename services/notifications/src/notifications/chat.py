@@ -22,7 +22,9 @@ async def send(base_url: str, chat_id: str, text: str) -> None:
         async with httpx.AsyncClient(timeout=20) as http:
             reply = await http.post(f"{base_url.rstrip('/')}/sendMessage", json={"chat_id": chat_id, "text": body})
     except httpx.HTTPError as e:
-        raise Refusal(f"chat API unreachable: {type(e).__name__}: {e}", False, "chat_unreachable") from None
+        # the base URL holds the bot's token: it never goes into a reason
+        said = str(e).replace(base_url.rstrip("/"), "<chat API>")
+        raise Refusal(f"chat API unreachable: {type(e).__name__}: {said}", False, "chat_unreachable") from None
     answer = _json(reply)
     if reply.status_code == 200 and answer.get("ok", False) is True:
         return
