@@ -19,8 +19,9 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Sink:
     """An SMTP handler that keeps what it receives; `refuse` makes it answer a code for chosen recipients, and
-    `refuse_letter` for a letter to them, once its text has come. With `defer_first` it answers each recipient's first
-    RCPT with a temporary refusal that quotes the address, as real servers do (the erasure scan needs such a reason)."""
+    `refuse_letter` for a letter to them, once its text has come. With `defer_first` it refuses each recipient's first
+    letter, once its text has come, for now, quoting the address as real servers do (the erasure scan needs such a
+    reason); an envelope opened and dropped before its text (a sender's letter made ready) does not count."""
 
     folder: Path | None = None
     letters: list[Message] = field(default_factory=list)
@@ -33,15 +34,15 @@ class Sink:
     async def handle_RCPT(self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any) -> str:
         if address in self.refuse:
             return self.refuse[address]
-        if self.defer_first and address not in self.deferred:
-            self.deferred.add(address)
-            return f"450 4.2.1 <{address}>: Recipient address rejected: mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         if refused := [self.refuse_letter[a] for a in envelope.rcpt_tos if a in self.refuse_letter]:
             return refused[0]
+        if self.defer_first and (first := [a for a in envelope.rcpt_tos if a not in self.deferred]):
+            self.deferred.update(first)
+            return f"450 4.2.1 <{first[0]}>: mailbox busy, try again later"
         letter = message_from_bytes(envelope.content, policy=default)
         self.letters.append(letter)
         if self.folder is not None:
@@ -67,7 +68,7 @@ def main() -> None:
         "--defer-first",
         action="store_true",
         default=os.environ.get("PROFSET_MAILSINK_DEFER_FIRST") == "1",
-        help="answer each recipient's first RCPT with 450 quoting the address (also PROFSET_MAILSINK_DEFER_FIRST=1)",
+        help="refuse each recipient's first letter with 450 quoting the address (also PROFSET_MAILSINK_DEFER_FIRST=1)",
     )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
