@@ -34,8 +34,9 @@ class Refusal(Exception):
     addresses and phone numbers, as it is recorded and published."""
 
     def __init__(self, reason: str, permanent: bool, failure: str = "refused", code: int | None = None) -> None:
-        super().__init__(scrubbed(reason))
-        self.reason, self.permanent, self.failure, self.code = scrubbed(reason)[:500], permanent, failure, code
+        said = scrubbed(reason)[:500]
+        super().__init__(said)
+        self.reason, self.permanent, self.failure, self.code = said, permanent, failure, code
 
 
 def about_material(title: str, kind: str, body: str) -> tuple[str, str]:
