@@ -211,3 +211,13 @@ async def test_a_kept_state_is_the_one_last_loaded_and_nothing_is_read_for_it(st
     await store.append("s", [headcount("a", 3)], expected_version=1)
     assert store.kept("s", fold) == (2, 1), "as last loaded: an append confirms its version, or decides again"
     assert store.kept("s", Fold(0, fold.evolve)) is None, "an uncached fold keeps nothing"
+
+
+def test_the_turns_of_retries_on_a_stream_belong_to_one_event_loop() -> None:
+    from kit.store import retries
+
+    async def turn() -> asyncio.Lock:
+        return retries._turn("s")
+
+    kept = asyncio.run(turn())  # still referenced, as a reference cycle may keep it until the collector runs
+    assert asyncio.run(turn()) is not kept, "a lock bound to a finished loop would refuse the next loop's retries"

@@ -20,8 +20,9 @@ TRIES = 24
 FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.05
 """Bounds of the jittered pause before a retry (seconds): it doubles per retry up to the longest."""
 
-_turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-"""Per stream, the lock its retries take turns on; a lock nobody holds or waits for goes away."""
+_turns: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, str], asyncio.Lock] = weakref.WeakValueDictionary()
+"""Per event loop and stream, the lock its retries take turns on; a lock nobody holds or waits for goes away (a lock
+serves one loop only, and one kept alive by a reference cycle must not reach the next loop, as in a test run)."""
 
 
 def pause_before(retry: int) -> float:
@@ -30,9 +31,10 @@ def pause_before(retry: int) -> float:
 
 
 def _turn(stream_id: str) -> asyncio.Lock:
-    lock = _turns.get(stream_id)
+    key = (asyncio.get_running_loop(), stream_id)
+    lock = _turns.get(key)
     if lock is None:
-        lock = _turns[stream_id] = asyncio.Lock()
+        lock = _turns[key] = asyncio.Lock()
     return lock
 
 
