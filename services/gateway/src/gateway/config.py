@@ -19,6 +19,11 @@ class GatewaySettings(ServiceSettings):
     service: ClassVar[str] = "gateway"
 
     port: int = Field(8000, description="The one fixed port of a stack: the staff UI and the public API")
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses (comma-separated, CIDR allowed) of the proxies whose X-Forwarded-For names the client; "
+        "none by default, so a client can't choose the address the sign-in throttle counts it under",
+    )
     token_private_key: str = Field("", description="Base64 Ed25519 private key that signs actor tokens")
     token_ttl_seconds: int = Field(8 * 3600, ge=60)
     admin_password: str = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import uvicorn
 
@@ -21,15 +22,21 @@ def main() -> None:
 
 def servers(settings: GatewaySettings) -> tuple[uvicorn.Server, MetricsServer]:
     """The public server (API and UI) and the metrics one."""
-    public = uvicorn.Config(
-        create_app(settings),
+    return uvicorn.Server(public_config(create_app(settings), settings)), metrics_server(settings)
+
+
+def public_config(app: Any, settings: GatewaySettings) -> uvicorn.Config:
+    """The public server's settings. X-Forwarded-For is taken only from the proxies named in `trusted_proxies`: the
+    sign-in throttle counts per client address, and an address a client could name itself would count for nothing."""
+    return uvicorn.Config(
+        app,
         host=settings.http_host,
         port=settings.port,
         log_level="warning",
-        proxy_headers=True,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=5,  # open live pages (server-sent events) must not hold a stop for minutes
     )
-    return uvicorn.Server(public), metrics_server(settings)
 
 
 async def serve(public: uvicorn.Server, metrics: MetricsServer) -> None:
