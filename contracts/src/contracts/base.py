@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -89,9 +90,12 @@ class Payload(BaseModel):
     @field_validator("*")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        """Refuses text with a NUL character, which PostgreSQL cannot store (found by fuzzing)."""
+        """Refuses text with a NUL character, which PostgreSQL cannot store (found by fuzzing), and a date outside the
+        years a union's record can be about (9999-12-31 overflowed the day after it in every read model)."""
         if _has_nul(value):
             raise PydanticCustomError("no_nul_character", "text may not contain a NUL character")
+        if isinstance(value, date) and not FIRST_DAY <= value <= LAST_DAY:
+            raise PydanticCustomError("date_in_range", "a date from {first} to {last}", {"first": FIRST_DAY, "last": LAST_DAY})
         return value
 
 
@@ -105,6 +109,13 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+FIRST_DAY, LAST_DAY = date(1800, 1, 1), date(2199, 12, 31)
+"""The dates a command or a query may name: wide enough for any union's history and plans, far from the calendar's end."""
+
+INVISIBLE = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+"""Direction overrides, isolates and marks, the zero-width space and the byte-order mark: invisible, they can make a
+title read other than it is (a reversed file name in a subject line)."""
+
 RECORDED = {"recorded": True}
 """Validation context of a stored event: history is read as it was written, whatever rules came after."""
 
@@ -113,8 +124,8 @@ def _one_line(value: str, info: ValidationInfo) -> str:
     """Refuses a line break or other control character in a title or a name (a mail header is made of it)."""
     if isinstance(info.context, dict) and info.context.get("recorded"):
         return value
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
-        raise PydanticCustomError("one_line", "one line of text: no line break, tab or other control character")
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in INVISIBLE for ch in value):
+        raise PydanticCustomError("one_line", "one line of text: no line break, tab, control or direction character")
     return value
 
 
