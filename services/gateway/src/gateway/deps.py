@@ -12,7 +12,7 @@ from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.base import Payload
-from contracts.envelope import ErrorCode, Reply
+from contracts.envelope import Reply
 from kit import clock
 from kit.errors import Refused
 from kit.ids import new_id
@@ -23,7 +23,7 @@ from kit.tokens import Actor, Signer, Verifier
 from .accounts import Accounts
 from .config import GatewaySettings
 from .errors import ApiError
-from .ledger_ends import MIN_POSITIONS, LedgerEnds
+from .ledger_ends import LedgerEnds, parse
 from .ratelimit import LoginLimiter
 
 POSITIONS = "Profset-Positions"
@@ -111,12 +111,7 @@ async def caller(
         actor = gw.verifier.verify(token, clock.now())
     except Refused as e:
         raise ApiError(e.as_error()) from None
-    positions: dict[str, int] = {}
-    if profset_min_positions:
-        try:
-            positions = {str(k): int(v) for k, v in json.loads(profset_min_positions).items()}
-        except (ValueError, AttributeError, TypeError, OverflowError):  # 1e999 is a float too large for int()
-            raise ApiError.of(ErrorCode.INVALID, 'write it as JSON, e.g. {"registry": 812}', MIN_POSITIONS, "json") from None
+    positions = parse(profset_min_positions) if profset_min_positions else {}
     assert token is not None
     await gw.ends.check(gw.client, token, positions)
     return Caller(actor, token, idempotency_key, positions, x_request_id or new_id())

@@ -3,6 +3,7 @@ refused at once (422), so a made-up header never has a service wait for what wil
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from contracts.envelope import ErrorCode
@@ -13,6 +14,23 @@ from kit.rpc import RequestClient
 from .errors import ApiError
 
 MIN_POSITIONS = "Profset-Min-Positions"
+
+
+LONGEST = 1000
+"""A header longer than this names more contexts than there are (and deep nesting made the parser recurse away)."""
+
+
+def parse(header: str) -> dict[str, int]:
+    """The positions a `Profset-Min-Positions` header names: a flat JSON object of whole numbers, else 422."""
+    try:
+        if len(header) > LONGEST:
+            raise ValueError(header[:20])
+        named = json.loads(header)
+        if not isinstance(named, dict) or not all(type(v) is int for v in named.values()):  # a bool is an int too
+            raise ValueError(header[:20])
+    except (ValueError, RecursionError):
+        raise ApiError.of(ErrorCode.INVALID, 'write it as JSON, e.g. {"registry": 812}', MIN_POSITIONS, "json") from None
+    return {str(k): v for k, v in named.items()}
 
 
 class LedgerEnds:
@@ -43,5 +61,5 @@ class LedgerEnds:
                 raise ApiError(reply.error)
             self.saw({context: int(reply.data["position"])})
             if position > self.known.get(context, 0):
-                message = f"{context} has no position {position} yet: its ledger ends at {self.known.get(context, 0)}"
+                message = f"{context} has no position {position} yet"  # where it ends tells of others' writes: not said
                 raise ApiError.of(ErrorCode.INVALID, message, field, "ledger_end")
