@@ -53,7 +53,8 @@ async def test_a_made_up_position_is_refused_at_once_naming_the_header_and_the_c
         assert reply.status_code == 422, (header, reply.text)
         context = next(iter(header))
         assert [(d["field"], d["rule"]) for d in reply.json()["error"]["details"]] == [(f"Profset-Min-Positions.{context}", rule)]
-        assert f" {written['registry']}" not in reply.json()["error"]["message"].replace(f" {header[context]}", ""), "ledger end told"
+        said = reply.json()["error"]["message"].replace(f" {header[context]}", "")
+        assert f" {written['registry']}" not in said, "where a ledger ends tells of others' writes"
     nested = '{"a":' * 5000 + "1" + "}" * 5000  # the parser recursed away: 503 before
     for raw in ("1e999", '{"registry": 1e999}', "[1]", nested, '{"registry": true}', '{"registry": 1.5}', '{"registry": "12"}'):
         reply = await stack.http.get("/api/v1/orgs", headers={**h, "Profset-Min-Positions": raw})
