@@ -202,7 +202,7 @@ async def test_an_operator_erases_a_person_with_the_basis_recorded(stack: Stack,
     assert await profset("erase", person, "--basis", "again") == 1, "an erased record stays closed"
 
 
-ONE_LINE = "one line of text: no line break, tab or other control character"
+ONE_LINE = "one line of text: no line break, tab, control or direction character"
 
 
 @pytest.mark.usefixtures("operator_env")
