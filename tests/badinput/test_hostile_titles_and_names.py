@@ -50,7 +50,7 @@ async def test_a_title_or_name_with_a_control_character_is_refused_naming_the_fi
 @pytest.mark.parametrize("text", HOSTILE)
 async def test_a_title_with_a_control_character_is_refused_straight_over_nats(stack: Stack, nc: Any, text: str) -> None:
     draft = {**NEWS, "org_id": "x", "title": f"Заголовок{text} конец"}
-    reply = await RequestClient(nc).request("exchange", "draft_material", draft, token=stack.keys.token())
+    reply = await RequestClient(nc).request("exchange", "draft_material", draft, token=stack.keys.token(service="exchange"))
     assert reply.error is not None and reply.error.code.value == "invalid", reply
     assert [(d.field, d.rule) for d in reply.error.details] == [("title", "one_line")]
 
