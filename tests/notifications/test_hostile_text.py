@@ -66,6 +66,7 @@ def test_a_recipient_that_is_not_a_plain_address_is_refused_for_good(to: str) ->
 def test_one_line_and_readable_keep_what_is_harmless() -> None:
     assert one_line("  Индексация\tзарплаты  ") == "Индексация зарплаты"
     assert one_line("x" * 500).endswith("…") and len(one_line("x" * 500)) == 200
+    assert one_line("счёт\u202efdp.exe\u200b") == "счёт fdp.exe", "no direction override or invisible mark in a subject"
     assert readable("a\r\nb\u2028c\x00d\ud800e\tf") == "a\nb\ncd" + "e\tf"
 
 
