@@ -17,7 +17,7 @@ YEAR_ZERO = {
 async def test_a_year_zero_quarter_or_period_is_invalid_not_a_failure(stack: Stack, nc: Any) -> None:
     client = RequestClient(nc)
     for verb, payload in YEAR_ZERO.items():
-        reply = await client.request("audits", verb, payload, token=stack.keys.token())
+        reply = await client.request("audits", verb, payload, token=stack.keys.token(service="audits"))
         assert reply.error is not None and reply.error.code.value == "invalid", (verb, reply)
         field = "quarter" if "quarter" in payload else "period"
         assert any(d.field == field for d in reply.error.details), (verb, reply.error)
@@ -48,7 +48,9 @@ async def test_a_body_that_does_not_parse_is_refused_naming_the_body(stack: Stac
 
 async def test_text_with_a_nul_character_is_invalid_not_an_unavailable_server(stack: Stack, nc: Any) -> None:
     # found by test_fuzzed_payloads: PostgreSQL cannot store a NUL, and the lookup failed as "unavailable"
-    reply = await RequestClient(nc).request("contacts", "get_submission", {"submission_id": "\x00"}, token=stack.keys.token())
+    reply = await RequestClient(nc).request(
+        "contacts", "get_submission", {"submission_id": "\x00"}, token=stack.keys.token(service="contacts")
+    )
     assert reply.error is not None and reply.error.code.value == "invalid", reply
     assert [(d.field, d.rule) for d in reply.error.details] == [("submission_id", "no_nul_character")]
     h = await stack.login("admin", "admin-password-for-tests")

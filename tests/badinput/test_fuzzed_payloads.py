@@ -33,7 +33,7 @@ def payloads(model: Any) -> st.SearchStrategy[dict[str, Any]]:
 
 async def test_fuzzed_payloads_never_crash_a_service_and_refusals_name_the_field(stack: Stack, nc: Any) -> None:
     client = RequestClient(nc, timeout=20)
-    token = stack.keys.token()
+    tokens = {service: stack.keys.token(service=service) for service in SERVICES}
     tried = crashed = unnamed = 0
     problems = []
     with warnings.catch_warnings():
@@ -42,7 +42,7 @@ async def test_fuzzed_payloads_never_crash_a_service_and_refusals_name_the_field
             for verb, model in verbs.items():
                 for _ in range(PER_VERB):
                     body = payloads(model).example()
-                    reply = await client.request(service, verb, body, token=token)
+                    reply = await client.request(service, verb, body, token=tokens[service])
                     tried += 1
                     if reply.ok:
                         continue

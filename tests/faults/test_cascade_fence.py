@@ -62,7 +62,7 @@ async def _orgs_known(engine: Any, n: int) -> bool:
 
 
 async def _material(nc: Any, keys: Keys, org: str) -> tuple[RequestClient, str, str]:
-    token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
+    token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
     requests = RequestClient(nc)
     body = {"org_id": org, "title": "Всем ППО", "body": "Текст", "kind": "announcement"}
     material = await requests.request("exchange", "draft_material", body, token=token)

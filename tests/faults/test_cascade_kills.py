@@ -63,7 +63,7 @@ async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill
         exchange = start_exchange(database_url, nats_server.url, keys, tmp_path / "exchange.log")
         try:
             await eventually(lambda: _tree_caught_up(engine, tree_end), timeout=60)
-            token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
+            token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
             cc = await _central(engine)
             requests = RequestClient(nc)
             material = await requests.request(

@@ -66,7 +66,7 @@ async def test_a_sender_whose_lock_backend_is_terminated_mid_round_stops_and_no_
             await running.enter_async_context(create_notifications(NotificationsSettings(**shared, **mail)).running())
         await eventually(lambda: _caught_up(engine), timeout=60)
 
-        token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
+        token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
         requests = RequestClient(nc)
         draft = {"org_id": await _central(engine), "title": SUBJECT, "body": "Текст", "kind": "announcement"}
         material = (await requests.request("exchange", "draft_material", draft, token=token)).data["id"]

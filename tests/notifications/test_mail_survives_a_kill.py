@@ -71,7 +71,7 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
         first = start_notifications(shared, keys, smtp.port, tmp_path / "notifications.log")
         try:
             await eventually(lambda: _caught_up(engine), timeout=60)
-            token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600)
+            token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
             cc = await _central(engine)
             requests = RequestClient(nc)
             draft = {"org_id": cc, "title": "Всем ППО", "body": "Текст", "kind": "announcement"}

@@ -18,7 +18,7 @@ from profset.testing import Stack
 
 async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:
     client = RequestClient(nc)
-    admin = stack.keys.token()
+    admin = stack.keys.token(service="registry")
     orgs = []
     parent = None
     for level in ("central", "territorial", "primary", "territorial"):
@@ -29,8 +29,10 @@ async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope
         parent = reply.data["id"]
         orgs.append(parent)
     _cc, mine, primary, other = orgs
-    forged = Signer(generate_keypair()[0]).sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600)
-    expired = Signer(stack.keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now() - timedelta(hours=2), 60)
+    forged = Signer(generate_keypair()[0]).sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600, "profset/registry")
+    expired = Signer(stack.keys.private).sign(
+        Actor("admin", Role.ADMIN, None), clock.now() - timedelta(hours=2), 60, "profset/registry"
+    )
     # our own key, but minted for another deployment's audience
     elsewhere = Signer(stack.keys.private, "another-union").sign(Actor("admin", Role.ADMIN, None), clock.now(), 3600)
     cases = {
@@ -39,9 +41,9 @@ async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope
         "forged": (forged, "unauthenticated"),
         "expired": (expired, "unauthenticated"),
         "another audience": (elsewhere, "unauthenticated"),
-        "viewer reporting": (stack.keys.token(Role.VIEWER, mine), "forbidden"),
-        "staff of another subtree": (stack.keys.token(Role.STAFF, other), "forbidden"),
-        "auditor reporting": (stack.keys.token(Role.AUDITOR, mine), "forbidden"),
+        "viewer reporting": (stack.keys.token(Role.VIEWER, mine, service="registry"), "forbidden"),
+        "staff of another subtree": (stack.keys.token(Role.STAFF, other, service="registry"), "forbidden"),
+        "auditor reporting": (stack.keys.token(Role.AUDITOR, mine, service="registry"), "forbidden"),
     }
     seen = {}
     for name, (token, _) in cases.items():
@@ -55,7 +57,7 @@ async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope
         "registry",
         "report_headcount",
         {"org_id": primary, "members": 5, "as_of": "2020-01-01"},
-        token=stack.keys.token(Role.STAFF, mine),
+        token=stack.keys.token(Role.STAFF, mine, service="registry"),
     )
     record("straight_to_services", cases=len(cases) * 2 + 1, wrong=sum(seen[n] != want for n, (_, want) in cases.items()))
     assert seen == {name: want for name, (_, want) in cases.items()}

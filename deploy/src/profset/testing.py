@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from kit.crypto import generate_master_key
-from kit.tokens import Actor, Role, Signer, generate_keypair
+from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, generate_keypair, service_audience
 
 from .natsauth import generate_passwords
 from .servers import NatsServer, PostgresServer
@@ -35,11 +35,14 @@ class Keys:
     public: str
     master: str
 
-    def token(self, role: Role = Role.ADMIN, org_id: str | None = None, username: str = "tester") -> str:
-        """A signed actor token, as the gateway would forward."""
+    def token(
+        self, role: Role = Role.ADMIN, org_id: str | None = None, username: str = "tester", service: str | None = None
+    ) -> str:
+        """A signed actor token: as the gateway forwards it to `service`, or (no service) as a user holds it."""
         from kit.clock import now
 
-        return Signer(self.private).sign(Actor(username, role, org_id), now(), 3600)
+        audience = service_audience(DEFAULT_AUDIENCE, service) if service else DEFAULT_AUDIENCE
+        return Signer(self.private).sign(Actor(username, role, org_id), now(), 3600, audience)
 
 
 def _with_db(url: str, name: str) -> str:

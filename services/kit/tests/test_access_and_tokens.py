@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import ErrorCode
 from kit.access import GRANTABLE, permits, require
+from kit.calltokens import CallTokens
 from kit.errors import Refused
-from kit.tokens import Actor, Role, Signer, Verifier, _b64, generate_keypair
+from kit.tokens import Actor, Role, Signer, Verifier, _b64, generate_keypair, service_audience
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 # a primary org "p" under territorial "t" under the CC "cc"; "q" is under another territorial "u"
@@ -104,3 +105,25 @@ def test_a_refusal_is_forbidden_and_says_what() -> None:
 
 def test_staff_hand_out_only_lesser_roles() -> None:
     assert Role.ADMIN not in GRANTABLE[Role.STAFF] and Role.VIEWER in GRANTABLE[Role.STAFF]
+
+
+def test_a_call_token_is_for_one_service_reused_for_half_its_life_and_never_outlives_the_users() -> None:
+    private, public = generate_keypair()
+    signer, gateway = Signer(private), Verifier(public)
+    user = signer.sign(Actor("ann", Role.STAFF, "t"), NOW, 8 * 3600)
+    calls, registry = CallTokens(signer, gateway, now=lambda: NOW), Verifier(public, service_audience("profset", "registry"))
+    forwarded = calls(user, "registry")
+    assert calls(user, "registry") == forwarded, "signed once, not per request"
+    assert calls(user, "contacts") != forwarded
+    assert registry.verify(forwarded, NOW + timedelta(seconds=59)).username == "ann"
+    with pytest.raises(Refused, match="expired"):
+        registry.verify(forwarded, NOW + timedelta(seconds=60))
+    for elsewhere in (gateway, Verifier(public, service_audience("profset", "contacts"))):
+        with pytest.raises(Refused, match="another audience"):
+            elsewhere.verify(forwarded, NOW)
+    with pytest.raises(Refused, match="another audience"):
+        registry.verify(user, NOW)
+    ending = signer.sign(Actor("bob", Role.VIEWER, "t"), NOW, 10)
+    short = calls(ending, "registry")
+    with pytest.raises(Refused, match="expired"):
+        registry.verify(short, NOW + timedelta(seconds=10))

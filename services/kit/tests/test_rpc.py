@@ -86,10 +86,12 @@ async def two_workers(engine, nats_server, keys: Keys, database_url: str) -> Asy
 async def test_a_command_answers_ok_with_its_positions_and_a_repeat_gets_the_same(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     client = RequestClient(nc)
     body = {"org_id": "o1", "members": 5}
-    first = await client.request("registry", "record", body, token=keys.token(), command_id="k1")
-    again = await client.request("registry", "record", body, token=keys.token(), command_id="k1")
+    first = await client.request("registry", "record", body, token=keys.token(service="registry"), command_id="k1")
+    again = await client.request("registry", "record", body, token=keys.token(service="registry"), command_id="k1")
     assert first.ok and first.positions == {"registry": 1} and again == first
-    total = await client.request("registry", "total", body, token=keys.token(username="ann"), min_positions=first.positions)
+    total = await client.request(
+        "registry", "total", body, token=keys.token(username="ann", service="registry"), min_positions=first.positions
+    )
     assert total.data == {"total": 5, "by": "ann"}
 
 
@@ -100,38 +102,46 @@ async def test_a_repeat_its_handler_now_refuses_gets_the_first_reply_and_another
 ) -> None:
     client = RequestClient(nc)
     body = {"org_id": "o2", "members": 3}
-    first = await client.request("registry", "open", body, token=keys.token(), command_id="open-1")
-    again = await client.request("registry", "open", body, token=keys.token(), command_id="open-1")
+    first = await client.request("registry", "open", body, token=keys.token(service="registry"), command_id="open-1")
+    again = await client.request("registry", "open", body, token=keys.token(service="registry"), command_id="open-1")
     assert first.ok and again == first, "the first run opened it: the handler refuses, the reply stands"
-    fresh = await client.request("registry", "open", body, token=keys.token(), command_id="open-2")
+    fresh = await client.request("registry", "open", body, token=keys.token(service="registry"), command_id="open-2")
     assert fresh.error is not None and fresh.error.code == "conflict" and "open already" in fresh.error.message
-    other = await client.request("registry", "open", {**body, "members": 4}, token=keys.token(), command_id="open-1")
+    other = await client.request(
+        "registry", "open", {**body, "members": 4}, token=keys.token(service="registry"), command_id="open-1"
+    )
     assert other.error is not None and other.error.code == "conflict" and "Idempotency-Key" in other.error.message
 
 
 async def test_without_a_valid_token_the_request_is_unauthenticated(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     client = RequestClient(nc)
-    for token in ("", "v1.e30.AAAA", keys.token()[:-4] + "AAAA"):
+    for token in ("", "v1.e30.AAAA", keys.token(service="registry")[:-4] + "AAAA"):
         reply = await client.request("registry", "total", {"org_id": "o1", "members": 1}, token=token)
         assert not reply.ok and reply.error is not None and reply.error.code == "unauthenticated"
 
 
 async def test_bad_fields_are_named_with_the_rule_they_break(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
-    reply = await RequestClient(nc).request("registry", "record", {"org_id": "o1", "members": -1, "extra": 1}, token=keys.token())
+    reply = await RequestClient(nc).request(
+        "registry", "record", {"org_id": "o1", "members": -1, "extra": 1}, token=keys.token(service="registry")
+    )
     assert reply.error is not None and reply.error.code == "invalid"
     assert {(d.field, d.rule) for d in reply.error.details} == {("members", "greater_than_equal"), ("extra", "extra_forbidden")}
 
 
 async def test_an_unknown_verb_is_invalid_and_garbage_is_not_json(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
-    reply = await RequestClient(nc).request("registry", "nope", {}, token=keys.token())
+    reply = await RequestClient(nc).request("registry", "nope", {}, token=keys.token(service="registry"))
     assert reply.error is not None and reply.error.details[0].field == "verb"
-    raw = await nc.request("svc.registry.record", b"{not json", headers={"ps-actor": keys.token()}, timeout=5)
+    raw = await nc.request("svc.registry.record", b"{not json", headers={"ps-actor": keys.token(service="registry")}, timeout=5)
     assert json.loads(raw.data)["error"]["details"][0]["field"] == "body"
 
 
 async def test_a_read_waits_for_min_positions_then_answers_unavailable(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     reply = await RequestClient(nc).request(
-        "registry", "total", {"org_id": "o1", "members": 1}, token=keys.token(Role.VIEWER, "x"), min_positions={"contacts": 5}
+        "registry",
+        "total",
+        {"org_id": "o1", "members": 1},
+        token=keys.token(Role.VIEWER, "x", service="registry"),
+        min_positions={"contacts": 5},
     )
     assert reply.error is not None and reply.error.code == "unavailable"
 
@@ -142,13 +152,13 @@ async def test_a_service_without_its_database_answers_unavailable(nats_server, n
     )
     async with Service(settings, metadata, LEDGER, wire, publishes=False).running():
         reply = await RequestClient(nc).request(
-            "registry", "record", {"org_id": "o", "members": 1}, token=keys.token(), command_id="c"
+            "registry", "record", {"org_id": "o", "members": 1}, token=keys.token(service="registry"), command_id="c"
         )
     assert reply.error is not None and reply.error.code == "unavailable"
 
 
 async def test_no_service_listening_is_unavailable_not_an_exception(nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
-    reply = await RequestClient(nc, timeout=0.5).request("registry", "total", {}, token=keys.token())
+    reply = await RequestClient(nc, timeout=0.5).request("registry", "total", {}, token=keys.token(service="registry"))
     assert reply.error is not None and reply.error.code == "unavailable"
 
 
@@ -177,12 +187,14 @@ async def test_requests_waiting_for_min_positions_hold_no_worker(two_workers, nc
     client, body = RequestClient(nc, timeout=30), {"org_id": "o1", "members": 1}
     waiting = [
         asyncio.create_task(
-            client.request("registry", "total", body, token=keys.token(username=f"w{i}"), min_positions={"contacts": 5})
+            client.request(
+                "registry", "total", body, token=keys.token(username=f"w{i}", service="registry"), min_positions={"contacts": 5}
+            )
         )
         for i in range(8)
     ]
     await asyncio.sleep(0.5)  # the eight are sent (and reach the service) before the ninth
-    answered = await client.request("registry", "total", body, token=keys.token(username="someone"))
+    answered = await client.request("registry", "total", body, token=keys.token(username="someone", service="registry"))
     assert answered.ok, "answered by one of two workers, though eight requests before it wait"
     assert not any(w.done() for w in waiting), "the eight still wait for positions that never come"
     for w in waiting:
@@ -190,7 +202,11 @@ async def test_requests_waiting_for_min_positions_hold_no_worker(two_workers, nc
 
 
 async def test_one_caller_has_only_a_few_waits_in_flight_and_the_rest_are_refused_at_once(two_workers, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
-    client, body, token = RequestClient(nc, timeout=30), {"org_id": "o1", "members": 1}, keys.token(username="greedy")
+    client, body, token = (
+        RequestClient(nc, timeout=30),
+        {"org_id": "o1", "members": 1},
+        keys.token(username="greedy", service="registry"),
+    )
     asks = [
         asyncio.create_task(client.request("registry", "total", body, token=token, min_positions={"contacts": 5}))
         for _ in range(6)
@@ -234,17 +250,21 @@ async def test_a_callers_queued_wait_looks_once_one_ahead_of_it_ends() -> None:
 
 async def test_a_position_beyond_the_services_own_ledger_is_refused_at_once(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     client, body = RequestClient(nc), {"org_id": "o1", "members": 1}
-    wrote = await client.request("registry", "record", body, token=keys.token(), command_id="end-1")
-    beyond = await client.request("registry", "total", body, token=keys.token(), min_positions={"registry": 999999999})
+    wrote = await client.request("registry", "record", body, token=keys.token(service="registry"), command_id="end-1")
+    beyond = await client.request(
+        "registry", "total", body, token=keys.token(service="registry"), min_positions={"registry": 999999999}
+    )
     assert beyond.error is not None and beyond.error.code.value == "invalid"
     assert [(d.field, d.rule) for d in beyond.error.details] == [("min_positions.registry", "ledger_end")]
-    within = await client.request("registry", "total", body, token=keys.token(), min_positions=wrote.positions)
+    within = await client.request("registry", "total", body, token=keys.token(service="registry"), min_positions=wrote.positions)
     assert within.ok and within.data["total"] == 1
-    end = await client.request("registry", "ledger_end", {}, token=keys.token(Role.VIEWER, "x"))
+    end = await client.request("registry", "ledger_end", {}, token=keys.token(Role.VIEWER, "x", service="registry"))
     assert end.ok and end.data == {"context": "registry", "position": wrote.positions["registry"]}
     for bad in ('{"registry": -1}', "[1]", '{"registry": "x"}'):
         raw = await nc.request(
-            "svc.registry.total", json.dumps(body).encode(), headers={"ps-actor": keys.token(), "ps-min-positions": bad}
+            "svc.registry.total",
+            json.dumps(body).encode(),
+            headers={"ps-actor": keys.token(service="registry"), "ps-min-positions": bad},
         )
         assert json.loads(raw.data)["error"]["code"] == "invalid"
 
@@ -253,8 +273,8 @@ async def test_a_command_that_loses_a_race_its_handler_does_not_retry_is_decided
     client = RequestClient(nc)
     body = {"org_id": "race", "members": 1}
     replies = await asyncio.gather(
-        *(client.request("registry", "add", body, token=keys.token(), command_id=f"add-{i}") for i in range(16))
+        *(client.request("registry", "add", body, token=keys.token(service="registry"), command_id=f"add-{i}") for i in range(16))
     )
     assert [r.ok for r in replies] == [True] * 16, [r.error for r in replies if not r.ok]
-    total = await client.request("registry", "total", body, token=keys.token())
+    total = await client.request("registry", "total", body, token=keys.token(service="registry"))
     assert total.data["total"] == 16, "each landed once"

@@ -17,10 +17,10 @@ from registry.main import create_service as create_registry
 
 async def test_a_rebuild_replays_history_into_the_same_figures(database_url: str, nats_server: Any, keys: Keys, nc: Any) -> None:
     shared = service_settings(database_url, nats_server.url, keys)
-    client, token = RequestClient(nc), keys.token()
+    client, token = RequestClient(nc), keys.token(service="kpi")
 
     async def ask(service: str, verb: str, payload: dict[str, Any]) -> Any:
-        reply = await client.request(service, verb, payload, token=token, command_id=None)
+        reply = await client.request(service, verb, payload, token=keys.token(service=service), command_id=None)
         assert reply.ok, reply.error
         return reply.data
 

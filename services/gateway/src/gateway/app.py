@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from kit import logs
+from kit.calltokens import CallTokens
 from kit.db import make_engine
 from kit.rpc import RequestClient
 from kit.store import EventStore
@@ -57,6 +58,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             inbox_prefix="_INBOX.gateway",  # its own inbox: NATS permissions let no other user read its replies
         )
         store = EventStore(engine, ledger, "gateway", inline=[accounts.project])
+        # users' tokens are for the deployment; a service gets a short-lived one of its own audience (kit.calltokens)
+        signer = Signer(settings.token_private_key, settings.token_audience)
+        verifier = Verifier(settings.token_public_key, settings.token_audience)
         gw = Gateway(
             settings=settings,
             engine=engine,
@@ -70,9 +74,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 settings.password_hashes_queued,
                 settings.password_change_required,
             ),
-            client=RequestClient(nc, timeout=settings.request_timeout),
-            signer=Signer(settings.token_private_key, settings.token_audience),
-            verifier=Verifier(settings.token_public_key, settings.token_audience),
+            client=RequestClient(nc, timeout=settings.request_timeout, call_token=CallTokens(signer, verifier)),
+            signer=signer,
+            verifier=verifier,
         )
         if await gw.accounts.ensure_admin(settings.admin_password):
             log.info("created the admin account")

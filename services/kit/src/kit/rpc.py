@@ -200,11 +200,15 @@ NO_RESPONDERS_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8, 0)
 """Waits between sends of a request nobody is subscribed to yet (about 1.5 s in all), the last try answering."""
 
 
+CallToken = Callable[[str, str], str]
+"""From the caller's token and the service asked, the token that goes on the request (kit.calltokens)."""
+
+
 class RequestClient:
     """Sends requests to services on behalf of an actor token (the gateway, or a service itself)."""
 
-    def __init__(self, nc: Client, timeout: float = 10.0) -> None:
-        self.nc, self.timeout = nc, timeout
+    def __init__(self, nc: Client, timeout: float = 10.0, call_token: CallToken | None = None) -> None:
+        self.nc, self.timeout, self.call_token = nc, timeout, call_token
 
     async def request(
         self,
@@ -219,7 +223,10 @@ class RequestClient:
     ) -> Reply:
         """The service's reply; a timeout or a missing service is `unavailable`, never an exception."""
         body = payload.model_dump_json(exclude_none=True) if isinstance(payload, Payload) else json.dumps(payload, default=str)
-        headers = {RequestHeader.ACTOR: token}
+        try:
+            headers = {RequestHeader.ACTOR: self.call_token(token, service) if self.call_token else token}
+        except Refused as e:  # the caller's token expired since it was checked
+            return Reply(ok=False, error=e.as_error())
         if command_id:
             headers[RequestHeader.COMMAND_ID] = command_id
         if correlation_id:

@@ -33,7 +33,7 @@ from .rpc import Dispatcher, RequestClient, Verb
 from .settings import ServiceSettings
 from .store.eventstore import EventStore, InlineProjection, truncating
 from .store.tables import Ledger
-from .tokens import Verifier
+from .tokens import Verifier, service_audience
 
 
 async def _as_it_came(msg: NatsMessage) -> NatsMessage:
@@ -187,7 +187,7 @@ class Service:
             self.name,
             wiring.verbs,
             store,
-            Verifier(settings.token_public_key, settings.token_audience),
+            Verifier(settings.token_public_key, service_audience(settings.token_audience, self.name)),
             settings.tz,
             self.wait_for,
             settings.read_wait_seconds,

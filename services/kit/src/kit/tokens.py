@@ -20,6 +20,11 @@ DEFAULT_AUDIENCE = "profset"
 """The `aud` claim a stack's tokens carry unless `TOKEN_AUDIENCE` names another (one per deployment)."""
 
 
+def service_audience(deployment: str, service: str) -> str:
+    """The audience of a token for one service of a deployment: that service alone accepts it, never the gateway."""
+    return f"{deployment}/{service}"
+
+
 class Role(StrEnum):
     """A user's role (DESIGN.md §5); `service` is a service acting on its own account."""
 
@@ -62,14 +67,14 @@ class Signer:
         self._key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key_b64))
         self.audience = audience
 
-    def sign(self, actor: Actor, now: datetime, ttl_seconds: int) -> str:
-        """A token for the actor, valid for `ttl_seconds` from `now`."""
+    def sign(self, actor: Actor, now: datetime, ttl_seconds: int, audience: str | None = None) -> str:
+        """A token for the actor, valid for `ttl_seconds` from `now`, for `audience` (else the deployment's)."""
         issued = int(now.timestamp())
         claims = {
             "sub": actor.username,
             "role": actor.role.value,
             "org": actor.org_id,
-            "aud": self.audience,
+            "aud": audience or self.audience,
             "iat": issued,
             "exp": issued + ttl_seconds,
         }
@@ -90,6 +95,10 @@ class Verifier:
 
     def verify(self, token: str | None, now: datetime) -> Actor:
         """The actor a valid, unexpired token for this audience names; refuses anything else as `unauthenticated`."""
+        return self.verify_until(token, now)[0]
+
+    def verify_until(self, token: str | None, now: datetime) -> tuple[Actor, int]:
+        """As `verify`, with the time (epoch seconds) the token expires."""
         if not token:
             raise Refused(ErrorCode.UNAUTHENTICATED, "no actor token")
         actor, expires, audience = self._signed.get(token) or self._claims(token)
@@ -97,7 +106,7 @@ class Verifier:
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is for another audience")
         if now.timestamp() >= expires:
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
-        return actor
+        return actor, expires
 
     def _claims(self, token: str) -> tuple[Actor, int, object]:
         """The claims of a token whose signature holds, remembered; refuses a token that is not valid."""

@@ -21,7 +21,7 @@ from kit import clock, logs
 from kit.locks import Fence, lock_key, pause, run_singly
 from kit.rpc import RequestClient
 from kit.store import EventStore
-from kit.tokens import Actor, Role, Signer
+from kit.tokens import Actor, Role, Signer, service_audience
 
 from . import chat, mail
 from .addresses import Address, Ahead, Unavailable
@@ -297,5 +297,5 @@ class Sender:
         assert self.signer is not None
         now = time.monotonic()
         if self._signed is None or now - self._signed[1] > 60:
-            self._signed = (self.signer.sign(ME, clock.now(), 120), now)
+            self._signed = (self.signer.sign(ME, clock.now(), 120, service_audience(self.signer.audience, "contacts")), now)
         return self._signed[0]

@@ -1,0 +1,48 @@
+"""One key, one holder (issue 27): what the gateway forwards to a service is a short-lived token for that service alone,
+never the user's own 8-hour token, so a token lifted off the bus works nowhere else (DESIGN.md §1, §5)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from contracts.envelope import RequestHeader
+from kit.rpc import RequestClient
+from profset.testing import ADMIN_PASSWORD, Stack, eventually
+
+
+async def _captured_on_the_bus(stack: Stack, nc: Any, headers: dict[str, str]) -> str:
+    """The actor token the gateway forwards to the registry for one API call, read by a listener on the subject."""
+    seen: list[str] = []
+
+    async def lift(msg: Any) -> None:
+        seen.append(msg.headers[RequestHeader.ACTOR])
+
+    sub = await nc.subscribe("svc.registry.>", cb=lift)
+    await nc.flush()
+    try:
+        assert (await stack.http.get("/api/v1/orgs", headers=headers)).status_code == 200
+        await eventually(lambda: asyncio.sleep(0, result=seen))
+    finally:
+        await sub.unsubscribe()
+    return seen[0]
+
+
+async def test_a_token_lifted_off_the_bus_works_only_at_the_service_it_was_for(stack: Stack, nc: Any) -> None:
+    admin = await stack.login("admin", ADMIN_PASSWORD)
+    lifted = await _captured_on_the_bus(stack, nc, admin)
+    assert lifted != admin["Authorization"][7:], "the user's own token never travels on the bus"
+    client = RequestClient(nc)
+    at_registry = await client.request("registry", "list_orgs", {}, token=lifted)
+    assert at_registry.ok, "the registry takes the token minted for it"
+    at_api = await stack.http.get("/api/v1/orgs", headers={"Authorization": f"Bearer {lifted}"})
+    assert at_api.status_code == 401, at_api.text
+    at_contacts = await client.request("contacts", "usable_addresses", {"person_id": "p"}, token=lifted)
+    assert at_contacts.error is not None and at_contacts.error.code.value == "unauthenticated"
+
+
+async def test_a_users_own_token_sent_straight_to_a_service_is_refused(stack: Stack, nc: Any) -> None:
+    own = (await stack.login("admin", ADMIN_PASSWORD))["Authorization"][7:]
+    for service, verb in (("registry", "list_orgs"), ("contacts", "usable_addresses"), ("exchange", "ledger_end")):
+        reply = await RequestClient(nc).request(service, verb, {}, token=own)
+        assert reply.error is not None and reply.error.code.value == "unauthenticated", (service, reply)
