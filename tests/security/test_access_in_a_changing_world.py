@@ -13,7 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import admin, register
+sys.path.insert(0, str(Path(__file__).parent))
+from test_orgs_api import admin
+from worlds import two_subtrees, user
 
 from profset.testing import Stack, eventually
 
@@ -81,7 +83,7 @@ def cells(w: dict[str, str], n: int, side: str) -> list[tuple[str, str, str, str
 
 async def test_a_date_in_a_request_never_widens_who_may_act(stack: Stack) -> None:
     h, w = await admin(stack), await _world(stack)
-    users = {f"{side}-{role}": await _user(stack, h, f"{side}{role}", role, w[side]) for side in "ab" for role in ROLES}
+    users = {f"{side}-{role}": await user(stack, h, f"{side}{role}", role, w[side]) for side in "ab" for role in ROLES}
     wrong, n = [], 0
     for side in "ab":  # the old org's users first, so the new org's staff dissolve last
         for role in ROLES:
@@ -100,41 +102,28 @@ async def _world(stack: Stack) -> dict[str, Any]:
     nothing under it moved the same way; a member transferred A -> B effective 2025-06-01; a member of A's primary
     whose transfer to B is dated next month; a material the moved org wrote."""
     h = await admin(stack)
-    cc = await register(stack, h, name="ЦК", level="central", registered_on="1990-01-01")
-    a = await register(stack, h, name="Терорг А", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    b = await register(stack, h, name="Терорг Б", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    pa = await register(stack, h, name="ППО А", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    pb = await register(stack, h, name="ППО Б", level="primary", parent_id=b["id"], registered_on="1990-01-01")
-    moved = await register(stack, h, name="ППО завода", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    emptied = await register(stack, h, name="ППО цеха", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    draft = {"org_id": moved["id"], "title": "Новости завода", "body": "Текст", "kind": "news"}
+    o = await two_subtrees(stack, h, {"pa": "a", "pb": "b", "moved": "a", "emptied": "a"})
+    draft = {"org_id": o["moved"], "title": "Новости завода", "body": "Текст", "kind": "news"}
     material = (await _ok(stack.http.post("/api/v1/materials", json=draft, headers=h)))["id"]
     budget = {"total": "1000.00", "information": "50.00"}
-    await _ok(stack.http.put(f"/api/v1/orgs/{moved['id']}/budgets/2020", json=budget, headers=h))
-    for org in (moved, emptied):
-        await _ok(stack.http.patch(f"/api/v1/orgs/{org['id']}", json={"parent_id": b["id"], "effective_on": MOVED_ON}, headers=h))
+    await _ok(stack.http.put(f"/api/v1/orgs/{o['moved']}/budgets/2020", json=budget, headers=h))
+    for org in (o["moved"], o["emptied"]):
+        await _ok(stack.http.patch(f"/api/v1/orgs/{org}", json={"parent_id": o["b"], "effective_on": MOVED_ON}, headers=h))
     people = {}
     for who in ("transferred", "future"):
         admitted = {"full_name": f"Петрова {who}", "birth_date": "1980-02-03", "since": "2000-01-01"}
-        people[who] = (await _ok(stack.http.post(f"/api/v1/orgs/{pa['id']}/members", json=admitted, headers=h)))["id"]
+        people[who] = (await _ok(stack.http.post(f"/api/v1/orgs/{o['pa']}/members", json=admitted, headers=h)))["id"]
         contact = {"kind": "work_email", "value": f"{who}@verf.ru"}
         await _ok(stack.http.post(f"/api/v1/people/{people[who]}/contact-points", json=contact, headers=h))
     soon = (TODAY + timedelta(days=40)).isoformat()
     for who, day in (("transferred", TRANSFERRED_ON), ("future", soon)):
-        body = {"org_id": pb["id"], "effective_on": day}
+        body = {"org_id": o["pb"], "effective_on": day}
         last = await stack.http.post(f"/api/v1/members/{people[who]}/transfer", json=body, headers=h)
         assert last.status_code < 300, last.text
     # a registry write after all of the above: every user's request waits until the services have seen it
-    last = await stack.http.post(f"/api/v1/orgs/{pa['id']}/headcount", json={"members": 30, "as_of": "2020-01-01"}, headers=h)
+    last = await stack.http.post(f"/api/v1/orgs/{o['pa']}/headcount", json={"members": 30, "as_of": "2020-01-01"}, headers=h)
     wait = {"Profset-Min-Positions": json.dumps(_positions(last))}
-    return {
-        "a": a["id"],
-        "b": b["id"],
-        "moved": moved["id"],
-        "emptied": emptied["id"],
-        "material": material,
-        "wait": wait,
-    } | people
+    return o | people | {"material": material, "wait": wait}
 
 
 def _positions(reply: Any) -> dict[str, int]:
@@ -145,12 +134,6 @@ async def _ok(call: Any) -> dict[str, Any]:
     reply = await call
     assert reply.status_code < 300, reply.text
     return reply.json()  # type: ignore[no-any-return]
-
-
-async def _user(stack: Stack, h: dict[str, str], name: str, role: str, org_id: str) -> dict[str, str]:
-    body = {"username": name, "password": "a-long-password", "role": role, "org_id": org_id}
-    assert (await stack.http.post("/api/v1/users", json=body, headers=h)).status_code == 201
-    return await stack.login(name, "a-long-password")
 
 
 async def _answered(stack: Stack, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:

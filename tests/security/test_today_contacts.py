@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+sys.path.insert(0, str(Path(__file__).parent))
 from test_orgs_api import admin, register
+from worlds import two_subtrees, user
 
 from profset.testing import Stack
 
@@ -25,13 +27,7 @@ async def _ok(call: Any) -> Any:
 
 async def _tree(stack: Stack, h: dict[str, str]) -> dict[str, str]:
     """CC; territorial orgs A and B; primary orgs pa and pa2 under A, pb under B."""
-    cc = await register(stack, h, name="ЦК", level="central", registered_on="1990-01-01")
-    a = await register(stack, h, name="Терорг А", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    b = await register(stack, h, name="Терорг Б", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    pa = await register(stack, h, name="ППО А", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    pa2 = await register(stack, h, name="ППО А-2", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    pb = await register(stack, h, name="ППО Б", level="primary", parent_id=b["id"], registered_on="1990-01-01")
-    return {"cc": cc["id"], "a": a["id"], "b": b["id"], "pa": pa["id"], "pa2": pa2["id"], "pb": pb["id"]}
+    return await two_subtrees(stack, h, {"pa": "a", "pa2": "a", "pb": "b"})
 
 
 async def _member(stack: Stack, h: dict[str, str], org_id: str, name: str) -> str:
@@ -58,12 +54,7 @@ async def _staff(stack: Stack, h: dict[str, str], o: dict[str, str]) -> tuple[di
     last = await stack.http.post(f"/api/v1/orgs/{o['pb']}/members", json=body, headers=h)
     assert last.status_code == 201, last.text
     wait = {"Profset-Min-Positions": last.headers["Profset-Positions"]}
-    users = []
-    for side in "ab":
-        user = {"username": f"staff-{side}", "password": "a-long-password", "role": "staff", "org_id": o[side]}
-        assert (await stack.http.post("/api/v1/users", json=user, headers=h)).status_code == 201
-        users.append(await stack.login(f"staff-{side}", "a-long-password") | wait)
-    return users[0], users[1]
+    return await user(stack, h, "staff-a", "staff", o["a"]) | wait, await user(stack, h, "staff-b", "staff", o["b"]) | wait
 
 
 async def _points(stack: Stack, h: dict[str, str], person_id: str) -> tuple[int, list[str | None]]:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import admin, register
+sys.path.insert(0, str(Path(__file__).parent))
+from test_orgs_api import admin
+from worlds import two_subtrees, user
 
 from profset.testing import Stack, eventually
 
@@ -154,13 +156,8 @@ async def _world(stack: Stack) -> dict[str, Any]:
     press in 2020, moved to B from 2025-01-01; a material it wrote; a CC material cascaded to the whole tree; FNPR and
     each territorial org's association; a staff, an auditor and a viewer of A and of B."""
     h, seen = await admin(stack), {}
-    cc = await register(stack, h, name="ЦК", level="central", registered_on="1990-01-01")
-    a = await register(stack, h, name="Терорг А", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    b = await register(stack, h, name="Терорг Б", level="territorial", parent_id=cc["id"], registered_on="1990-01-01")
-    pa = await register(stack, h, name="ППО А", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    pb = await register(stack, h, name="ППО Б", level="primary", parent_id=b["id"], registered_on="1990-01-01")
-    moved = await register(stack, h, name="ППО завода", level="primary", parent_id=a["id"], registered_on="1990-01-01")
-    p = moved["id"]
+    o = await two_subtrees(stack, h, {"pa": "a", "pb": "b", "moved": "a"})
+    p = o["moved"]
     audit = (await _ok(stack, "POST", f"/api/v1/orgs/{p}/audits", {"planned_on": BEFORE}, h, seen))["id"]
     await _ok(stack, "POST", f"/api/v1/audits/{audit}/start", {"started_on": BEFORE}, h, seen)
     item = {"action": "Обновить стенд", "owner_role": "chair", "due_on": "2020-09-01"}
@@ -170,38 +167,28 @@ async def _world(stack: Stack) -> dict[str, Any]:
     await _ok(stack, "POST", f"/api/v1/orgs/{p}/media-mentions", mention, h, seen)
     draft = {"org_id": p, "title": "Новости завода", "body": "Текст", "kind": "news"}
     material = (await _ok(stack, "POST", "/api/v1/materials", draft, h, seen))["id"]
-    await _ok(stack, "PATCH", f"/api/v1/orgs/{p}", {"parent_id": b["id"], "effective_on": MOVED_ON}, h, seen)
+    await _ok(stack, "PATCH", f"/api/v1/orgs/{p}", {"parent_id": o["b"], "effective_on": MOVED_ON}, h, seen)
     parties = {}
     for kind, name, email, org in (
         ("fnpr", "ФНПР", "fnpr@fnpr.ru", None),
-        ("territorial_association", "Ассоциация А", "a@assoc.ru", a["id"]),
-        ("territorial_association", "Ассоциация Б", "b@assoc.ru", b["id"]),
+        ("territorial_association", "Ассоциация А", "a@assoc.ru", o["a"]),
+        ("territorial_association", "Ассоциация Б", "b@assoc.ru", o["b"]),
     ):
         party = {"kind": kind, "name": name, "email": email, "org_id": org}
         parties[name] = (await _ok(stack, "POST", "/api/v1/parties", party, h, seen))["id"]
-    up = {"org_id": a["id"], "title": "Наверх", "body": "Текст", "kind": "news", "newsworthy": True}
+    up = {"org_id": o["a"], "title": "Наверх", "body": "Текст", "kind": "news", "newsworthy": True}
     sent_up = (await _ok(stack, "POST", "/api/v1/materials", up, h, seen))["id"]
     await _ok(stack, "POST", f"/api/v1/materials/{sent_up}/send-up", {}, h, seen)
-    news = {"org_id": cc["id"], "title": "Всем", "body": "Текст", "kind": "news"}
+    news = {"org_id": o["cc"], "title": "Всем", "body": "Текст", "kind": "news"}
     cascaded = (await _ok(stack, "POST", "/api/v1/materials", news, h, seen))["id"]
     await _ok(stack, "POST", f"/api/v1/materials/{cascaded}/cascade", {}, h, seen)
-    everyone = {a["id"], b["id"], pa["id"], pb["id"], p}
+    everyone = {o["a"], o["b"], o["pa"], o["pb"], p}
     await eventually(lambda: _delivered(stack, h, cascaded, everyone), timeout=30)
-    users = {
-        f"{side}-{role}": await _user(stack, h, f"{side}{role}", role, org["id"])
-        for side, org in (("a", a), ("b", b))
-        for role in ROLES
-    }
-    return {
+    users = {f"{side}-{role}": await user(stack, h, f"{side}{role}", role, o[side]) for side in "ab" for role in ROLES}
+    return o | {
         "admin": h,
-        "cc": cc["id"],
         "sent_up": sent_up,
         "assoc_a": parties["Ассоциация А"],
-        "a": a["id"],
-        "b": b["id"],
-        "pa": pa["id"],
-        "pb": pb["id"],
-        "moved": p,
         "audit": audit,
         "item": item_id,
         "material": material,
@@ -223,13 +210,6 @@ async def _ok(stack: Stack, method: str, path: str, body: Any, headers: dict[str
 async def _delivered(stack: Stack, h: dict[str, str], material: str, orgs: set[str]) -> bool:
     reply = await stack.http.get(f"/api/v1/materials/{material}/deliveries", headers=h)
     return reply.status_code == 200 and orgs <= {d["recipient"] for d in reply.json()}
-
-
-async def _user(stack: Stack, h: dict[str, str], name: str, role: str, org_id: str) -> dict[str, str]:
-    body = {"username": name, "password": "a-long-password", "role": role, "org_id": org_id}
-    reply = await stack.http.post("/api/v1/users", json=body, headers=h)
-    assert reply.status_code == 201, reply.text
-    return await stack.login(name, "a-long-password")
 
 
 def _granted(reply: Any) -> bool:
