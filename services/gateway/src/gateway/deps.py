@@ -24,7 +24,6 @@ from .accounts import Accounts
 from .config import GatewaySettings
 from .errors import ApiError
 from .ledger_ends import LedgerEnds, parse
-from .ratelimit import LoginLimiter
 
 POSITIONS = "Profset-Positions"
 
@@ -41,7 +40,6 @@ class Gateway:
     client: RequestClient
     signer: Signer
     verifier: Verifier
-    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per user, the newest ledger positions their writes through this gateway reached: each later request
     waits for them, so a user reads their own writes (clients of several replicas send the header instead)."""
