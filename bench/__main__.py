@@ -79,10 +79,10 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
         print(f"# union imported in {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
         orgs = 1 + sizes.territorial + sizes.primary
         asyncio.run(bus.until(lambda: caught_up(world.database_url, orgs), 900, 0.5))
-        token, db, nats_url = world.token(), world.database_url, world.stack.nats_url
+        token, db, nats_url = world.token("registry"), world.database_url, world.stack.nats_url
         settled = lambda: caught_up(db, orgs)  # noqa: E731
         emit(asyncio.run(bus.commands(nats_url, db, token, sizes.commands, sizes.clients, settled, meter(world.pids()))), figures)
-        found, material = asyncio.run(bus.cascade(nats_url, db, token))
+        found, material = asyncio.run(bus.cascade(nats_url, db, world.token("exchange")))
         emit(found, figures)
         port = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"])
         emit(asyncio.run(bus.mail_fanout(db, material, sizes.primary * sizes.recipients, port)), figures)

@@ -12,9 +12,10 @@ from typing import Any
 import psycopg
 
 from kit import clock
-from kit.tokens import Actor, Role, Signer
+from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, service_audience
 from profset.servers import free_port
-from profset.stack import Stack, migrate_all, secrets
+from profset.stack import Stack, migrate_all
+from profset.stackkeys import secrets
 
 ROLES = ("chair", "info_worker", "info_activist", "press_secretary")
 
@@ -101,15 +102,16 @@ class World:
     server_url: str = ""
     database_url: str = ""
 
-    def token(self) -> str:
-        """An admin's signed actor token, as the gateway forwards."""
-        return Signer(self.keys["TOKEN_PRIVATE_KEY"]).sign(Actor("bench", Role.ADMIN, None), clock.now(), 3600)
+    def token(self, service: str) -> str:
+        """An admin's signed actor token, as the gateway forwards it to `service`."""
+        audience = service_audience(DEFAULT_AUDIENCE, service)
+        return Signer(self.keys["TOKEN_PRIVATE_KEY"]).sign(Actor("bench", Role.ADMIN, None), clock.now(), 3600, audience)
 
     def start_services(self, extra: dict[str, str]) -> None:
         """Every service and the gateway as processes, as `make run` starts them; returns once all are ready."""
         self.stack.start_mail_sink()
         env = self.stack.environment(self.keys) | {"DATABASE_URL": self.database_url, "LOG_LEVEL": "WARNING"} | extra
-        self.stack.start_services(env)
+        self.stack.start_services(env, self.keys)
         self.stack.wait_ready(180)
 
     def pids(self) -> dict[str, int]:

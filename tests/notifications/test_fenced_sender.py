@@ -48,7 +48,12 @@ async def test_a_sender_whose_lock_backend_is_terminated_mid_round_stops_and_no_
     database_url: str, nats_server: Any, keys: Keys, nc: Any, smtp: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     shared = service_settings(database_url, nats_server.url, keys)
-    mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "rate_per_second": 40, "retry_base_seconds": 0.2}
+    mail = {
+        "smtp_port": smtp.port,
+        "service_private_key": keys.notifications_private,
+        "rate_per_second": 40,
+        "retry_base_seconds": 0.2,
+    }
     engine = make_engine(database_url)
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(create_registry(RegistrySettings(**shared)).running())

@@ -39,7 +39,7 @@ def start_notifications(shared: dict[str, str], keys: Keys, smtp_port: int, log:
         "DATABASE_URL": shared["database_url"],
         "NATS_URL": shared["nats_url"],
         "TOKEN_PUBLIC_KEY": keys.public,
-        "NOTIFICATIONS_TOKEN_PRIVATE_KEY": keys.private,
+        "NOTIFICATIONS_SERVICE_PRIVATE_KEY": keys.notifications_private,
         "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
         "NOTIFICATIONS_RATE_PER_SECOND": "40",
         "NOTIFICATIONS_HTTP_PORT": str(free_port()),

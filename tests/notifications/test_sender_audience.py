@@ -1,4 +1,4 @@
-"""The sender asks contacts for addresses with tokens of the deployment's audience, as the gateway signs them."""
+"""The sender asks contacts for addresses with tokens of its own identity, for contacts' audience in its deployment."""
 
 from __future__ import annotations
 
@@ -6,19 +6,21 @@ from typing import Any
 
 import pytest
 from notifications.config import NotificationsSettings
-from notifications.sender import ME, Sender
+from notifications.sender import Sender
 
-from kit import clock
 from kit.errors import Refused
 from kit.tokens import Verifier
 from profset.testing import Keys
 
 
-def test_the_senders_tokens_carry_the_deployments_audience(keys: Keys) -> None:
-    settings = NotificationsSettings(token_private_key=keys.private, token_public_key=keys.public, token_audience="sudprof")
+def test_the_senders_tokens_are_its_own_for_contacts_of_its_deployment(keys: Keys) -> None:
+    settings = NotificationsSettings(
+        service_private_key=keys.notifications_private, token_public_key=keys.public, token_audience="sudprof"
+    )
     sender = Sender(store=Any, settings=settings, requests=Any)  # type: ignore[arg-type]
-    assert sender.signer is not None
-    token = sender.signer.sign(ME, clock.now(), 120)
-    assert Verifier(keys.public, "sudprof").verify(token, clock.now()).username == ME.username
-    with pytest.raises(Refused):
-        Verifier(keys.public).verify(token, clock.now())  # another deployment's services refuse it
+    token = sender._token()
+    services = {"notifications": keys.notifications_public}
+    assert Verifier(keys.public, "sudprof/contacts", services=services).verify(token, sender.now()).username == "notifications"
+    for elsewhere in (Verifier(keys.public, "profset/contacts", services=services), Verifier(keys.public, "sudprof/contacts")):
+        with pytest.raises(Refused):  # another deployment's contacts, or one not told notifications' key
+            elsewhere.verify(token, sender.now())

@@ -1,5 +1,6 @@
 """One key, one holder (issue 27): what the gateway forwards to a service is a short-lived token for that service alone,
-never the user's own 8-hour token, so a token lifted off the bus works nowhere else (DESIGN.md §1, §5)."""
+never the user's own 8-hour token, so a token lifted off the bus works nowhere else; a service acting on its own signs
+with a key of its own, for exactly the verbs it is given, and can't mint a user (DESIGN.md §1, §5)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 from typing import Any
 
 from contracts.envelope import RequestHeader
+from kit import clock
 from kit.rpc import RequestClient
+from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, service_audience
 from profset.testing import ADMIN_PASSWORD, Stack, eventually
 
 
@@ -46,3 +49,28 @@ async def test_a_users_own_token_sent_straight_to_a_service_is_refused(stack: St
     for service, verb in (("registry", "list_orgs"), ("contacts", "usable_addresses"), ("exchange", "ledger_end")):
         reply = await RequestClient(nc).request(service, verb, {}, token=own)
         assert reply.error is not None and reply.error.code.value == "unauthenticated", (service, reply)
+
+
+async def test_notifications_key_mints_no_user_and_asks_only_the_verbs_it_is_given(stack: Stack, nc: Any) -> None:
+    keys, client, now = stack.keys, RequestClient(nc), clock.now()
+    theirs, gateways = Signer(keys.notifications_private), Signer(keys.private)
+    for service, verb in (("registry", "list_orgs"), ("contacts", "usable_addresses"), ("exchange", "ledger_end")):
+        minted = theirs.sign(Actor("admin", Role.ADMIN, None), now, 60, service_audience(DEFAULT_AUDIENCE, service))
+        as_another = theirs.sign(Actor(service, Role.SERVICE, None), now, 60, service_audience(DEFAULT_AUDIENCE, service))
+        by_the_gateway = gateways.sign(
+            Actor("notifications", Role.SERVICE, None), now, 60, service_audience(DEFAULT_AUDIENCE, service)
+        )
+        for token in (minted, as_another, by_the_gateway):
+            reply = await client.request(service, verb, {"person_id": "p"}, token=token)
+            assert reply.error is not None and reply.error.code.value == "unauthenticated", (service, reply)
+    user = theirs.sign(Actor("admin", Role.ADMIN, None), now, 60)
+    assert (await stack.http.get("/api/v1/orgs", headers={"Authorization": f"Bearer {user}"})).status_code == 401
+    given = await client.request("contacts", "usable_addresses_of", {"person_ids": ["p"]}, token=keys.notifications_token())
+    assert given.ok, given.error
+    for service, verb, payload in (
+        ("contacts", "list_contact_points", {"person_id": "p"}),
+        ("contacts", "erase_withdrawn", {}),
+        ("registry", "list_orgs", {}),
+    ):
+        reply = await client.request(service, verb, payload, token=keys.notifications_token(service))
+        assert reply.error is not None and reply.error.code.value == "forbidden", (service, verb, reply)

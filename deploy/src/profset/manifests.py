@@ -23,7 +23,7 @@ METRICS_PORT = {"gateway": 9100}
 
 EXTRA_SECRETS = {
     "gateway": ("GATEWAY_TOKEN_PRIVATE_KEY", "PROFSET_ADMIN_PASSWORD"),
-    "notifications": ("NOTIFICATIONS_TOKEN_PRIVATE_KEY", "NOTIFICATIONS_SMTP_PASSWORD"),
+    "notifications": ("NOTIFICATIONS_SERVICE_PRIVATE_KEY", "NOTIFICATIONS_SMTP_PASSWORD"),
 }
 
 
@@ -60,6 +60,7 @@ def _env(service: str) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [
         {"name": "DATABASE_URL", **_secret(DATABASE_SECRET, "uri")},
         {"name": "TOKEN_PUBLIC_KEY", **_secret(SECRET, "TOKEN_PUBLIC_KEY")},
+        {"name": "SERVICE_PUBLIC_KEYS", **_secret(SECRET, "SERVICE_PUBLIC_KEYS")},
         {"name": "MASTER_KEY", **_secret(SECRET, "MASTER_KEY")},
         {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},  # noqa: S104 - a pod listens on its own address
         {"name": f"{prefix}_PORT" if service == "gateway" else f"{prefix}_HTTP_PORT", "value": str(port_of(service))},

@@ -184,10 +184,12 @@ def fresh_environment() -> dict[str, str]:
     from kit.tokens import generate_keypair
 
     private, public = generate_keypair()
+    own_private, own_public = generate_keypair()  # notifications' own identity: it never holds the gateway's key
     found = {
         "TOKEN_PUBLIC_KEY": public,
         "GATEWAY_TOKEN_PRIVATE_KEY": private,
-        "NOTIFICATIONS_TOKEN_PRIVATE_KEY": private,
+        "SERVICE_PUBLIC_KEYS": json.dumps({"notifications": own_public}),
+        "NOTIFICATIONS_SERVICE_PRIVATE_KEY": own_private,
         "MASTER_KEY": generate_master_key(),
         "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),

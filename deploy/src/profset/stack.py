@@ -15,6 +15,7 @@ import httpx
 
 from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
+from .stackkeys import own_environment, secrets, shared_environment
 
 SERVICES = tuple(name for name in TALKS if name != "gateway")
 """Services with a schema, a ledger and a process of their own, in start order (natsauth.TALKS)."""
@@ -35,21 +36,6 @@ def migrate_all(database_url: str) -> None:
 def data_dir() -> Path:
     """Where a local stack keeps its servers' data, secrets and logs (`PROFSET_DATA`, default `.data/`)."""
     return Path(os.environ.get("PROFSET_DATA", ".data")).resolve()
-
-
-def secrets(folder: Path) -> dict[str, str]:
-    """The stack's keys, generated on first start and kept beside the data (mode 600)."""
-    from kit.crypto import generate_master_key
-    from kit.tokens import generate_keypair
-
-    path = folder / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())  # type: ignore[no-any-return]
-    private, public = generate_keypair()
-    keys = {"TOKEN_PRIVATE_KEY": private, "TOKEN_PUBLIC_KEY": public, "MASTER_KEY": generate_master_key()}
-    path.write_text(json.dumps(keys))
-    path.chmod(0o600)
-    return keys
 
 
 def nats_passwords(folder: Path) -> dict[str, str]:
@@ -139,23 +125,20 @@ class Stack:
             **os.environ,
             "DATABASE_URL": self.database_url,
             "NATS_URL": self.nats_url,
-            "TOKEN_PUBLIC_KEY": keys["TOKEN_PUBLIC_KEY"],
-            "MASTER_KEY": keys["MASTER_KEY"],
+            **shared_environment(keys),
             "GATEWAY_PORT": str(self.gateway_port),
-            "GATEWAY_TOKEN_PRIVATE_KEY": keys["TOKEN_PRIVATE_KEY"],
             "PROFSET_ADMIN_PASSWORD": os.environ.get("PROFSET_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
-            "NOTIFICATIONS_TOKEN_PRIVATE_KEY": keys["TOKEN_PRIVATE_KEY"],
             **self.mail,
         }
 
-    def start_services(self, env: dict[str, str]) -> None:
+    def start_services(self, env: dict[str, str], keys: dict[str, str]) -> None:
         """Starts every service and then the gateway, each a process logging to `logs/<name>.log`."""
         logs = self.folder / "logs"
         logs.mkdir(exist_ok=True)
         for name in (*SERVICES, "gateway"):
             port = self.gateway_port if name == "gateway" else free_port()
             self.ports[name] = port
-            child_env = {**env, f"{name.upper()}_HTTP_PORT": str(port)}
+            child_env = {**env, **own_environment(name, keys), f"{name.upper()}_HTTP_PORT": str(port)}
             if self.nats is not None:  # a server we started: the service logs in as itself, held to its permissions
                 login = self.nats.login(name)
                 child_env["NATS_URL"] = login["nats_url"]
@@ -237,7 +220,7 @@ def up(background: bool = False) -> int:
         stack.start_mail_sink()
         env = stack.environment(keys)
         print("Starting services…", flush=True)
-        stack.start_services(env)
+        stack.start_services(env, keys)
         stack.wait_ready()
         seeded = seed_if_empty(stack.url, env["PROFSET_ADMIN_PASSWORD"])
         text = banner(stack.url, env["PROFSET_ADMIN_PASSWORD"], seeded, folder)

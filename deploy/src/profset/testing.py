@@ -29,11 +29,13 @@ _counter = itertools.count()
 
 @dataclass(frozen=True)
 class Keys:
-    """The token key pair and master key of a test run."""
+    """The keys of a test run: the gateway's token key pair, the master key, notifications' own identity."""
 
     private: str
     public: str
     master: str
+    notifications_private: str = ""
+    notifications_public: str = ""
 
     def token(
         self, role: Role = Role.ADMIN, org_id: str | None = None, username: str = "tester", service: str | None = None
@@ -43,6 +45,13 @@ class Keys:
 
         audience = service_audience(DEFAULT_AUDIENCE, service) if service else DEFAULT_AUDIENCE
         return Signer(self.private).sign(Actor(username, role, org_id), now(), 3600, audience)
+
+    def notifications_token(self, service: str = "contacts") -> str:
+        """The token notifications signs with its own key when it asks `service` on its own account."""
+        from kit.clock import now
+
+        me = Actor("notifications", Role.SERVICE, None)
+        return Signer(self.notifications_private).sign(me, now(), 120, service_audience(DEFAULT_AUDIENCE, service))
 
 
 def _with_db(url: str, name: str) -> str:
@@ -135,7 +144,7 @@ async def stream_keeper(nats_server: NatsServer) -> AsyncIterator[None]:
 def keys() -> Keys:
     """Keys for this run."""
     private, public = generate_keypair()
-    return Keys(private, public, generate_master_key())
+    return Keys(private, public, generate_master_key(), *generate_keypair())
 
 
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0, interval: float = 0.05) -> T:
@@ -189,7 +198,13 @@ class Stack:
 
 def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, Any]:
     """The settings every service of a test stack shares."""
-    return {"database_url": database_url, "nats_url": nats_url, "token_public_key": keys.public, "master_key": keys.master}
+    return {
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "token_public_key": keys.public,
+        "service_public_keys": {"notifications": keys.notifications_public},
+        "master_key": keys.master,
+    }
 
 
 @pytest.fixture
@@ -274,7 +289,8 @@ def _services(
     from registry.config import RegistrySettings
     from registry.main import create_service
 
-    mail = {"smtp_port": smtp.port, "token_private_key": keys.private, "retry_base_seconds": 0.2, "chat_base_url": chat.url}
+    mail = {"smtp_port": smtp.port, "service_private_key": keys.notifications_private, "retry_base_seconds": 0.2}
+    mail["chat_base_url"] = chat.url
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
     return {
         "registry": create_service(RegistrySettings(**shared | login("registry"))),

@@ -127,3 +127,18 @@ def test_a_call_token_is_for_one_service_reused_for_half_its_life_and_never_outl
     short = calls(ending, "registry")
     with pytest.raises(Refused, match="expired"):
         registry.verify(short, NOW + timedelta(seconds=10))
+
+
+def test_a_service_signs_for_itself_only_and_never_a_user() -> None:
+    gateway_private, gateway_public = generate_keypair()
+    service_private, service_public = generate_keypair()
+    verifier = Verifier(gateway_public, services={"notifications": service_public})
+    me = Actor("notifications", Role.SERVICE, None)
+    assert verifier.verify(Signer(service_private).sign(me, NOW, 60), NOW) == me
+    for forged in (
+        Signer(service_private).sign(Actor("admin", Role.ADMIN, None), NOW, 60),  # a service's key mints no user
+        Signer(service_private).sign(Actor("registry", Role.SERVICE, None), NOW, 60),  # nor another service
+        Signer(gateway_private).sign(me, NOW, 60),  # and the gateway mints no service identity
+    ):
+        with pytest.raises(Refused, match="not valid"):
+            verifier.verify(forged, NOW)

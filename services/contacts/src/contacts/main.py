@@ -57,7 +57,8 @@ def wire(rt: Runtime) -> Wiring:
         await people.sweep_now_and_then(stop, settings.sweep_every_seconds, settings.tz)
 
     return Wiring(
-        verbs=verbs(commands, reads),
+        # notifications asks, on its own account, where to send; nothing else
+        verbs=verbs(commands, reads, services={"usable_addresses": {"notifications"}, "usable_addresses_of": {"notifications"}}),
         inline=[OwnProjection(rt.keyring).apply],
         projections=[RegistryMirror(rt.keyring).projection()],
         read_models=READ_MODELS,

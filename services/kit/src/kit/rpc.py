@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,9 +21,9 @@ from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHead
 
 from . import clock, logs, metrics
 from .catchup import LEDGER_END, CatchUp, LedgerEnd, PositionsWaiter, Waits
-from .errors import Refused, invalid, unavailable
+from .errors import Refused, forbidden, invalid, unavailable
 from .store.eventstore import Committed, EventStore, Meta, fingerprint, retrying
-from .tokens import Actor, Verifier
+from .tokens import Actor, Role, Verifier
 
 log = logs.get("rpc")
 
@@ -44,20 +44,26 @@ Handler = Callable[[Any, Context], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class Verb:
-    """One request/reply verb: its payload model, its handler, and whether it writes."""
+    """One request/reply verb: its payload model, its handler, whether it writes, and the services that may ask it
+    on their own account (a `service` actor of any other name is refused before the handler runs)."""
 
     payload: type[Payload]
     handler: Handler
     command: bool
+    services: frozenset[str] = frozenset()
 
 
 VerbTable = Mapping[str, tuple[type[Payload], Handler]]
 
 
-def verbs(commands: VerbTable, queries: VerbTable) -> dict[str, Verb]:
-    """A service's verbs from its commands (which write) and its queries (which read)."""
+def verbs(commands: VerbTable, queries: VerbTable, services: Mapping[str, Collection[str]] | None = None) -> dict[str, Verb]:
+    """A service's verbs from its commands (which write) and its queries (which read); `services` names, per verb,
+    the service identities that may ask it (none may ask any other verb)."""
     found = {name: Verb(model, handler, command=True) for name, (model, handler) in commands.items()}
-    return found | {name: Verb(model, handler, command=False) for name, (model, handler) in queries.items()}
+    found |= {name: Verb(model, handler, command=False) for name, (model, handler) in queries.items()}
+    for name, allowed in (services or {}).items():
+        found[name] = replace(found[name], services=frozenset(allowed))  # a KeyError: a verb misspelled
+    return found
 
 
 Defer = Callable[[Awaitable[bytes]], None]
@@ -139,6 +145,8 @@ class Dispatcher:
             raise invalid("verb", f"{self.service} has no verb {verb_name!r}", rule="exists")
         now = clock.now()
         actor = self.verifier.verify(headers.get(RequestHeader.ACTOR), now)
+        if actor.role is Role.SERVICE and actor.username not in verb.services:
+            raise forbidden(f"the {actor.username} service is not given {self.service}'s {verb_name}")
         payload = _parse(verb.payload, body)
         command_id = headers.get(RequestHeader.COMMAND_ID) if verb.command else None
         meta = Meta(

@@ -187,7 +187,11 @@ class Service:
             self.name,
             wiring.verbs,
             store,
-            Verifier(settings.token_public_key, service_audience(settings.token_audience, self.name)),
+            Verifier(
+                settings.token_public_key,
+                service_audience(settings.token_audience, self.name),
+                services=settings.service_public_keys,
+            ),
             settings.tz,
             self.wait_for,
             settings.read_wait_seconds,

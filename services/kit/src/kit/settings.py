@@ -13,6 +13,7 @@ SHARED = {
     "nats_url",
     "token_public_key",
     "token_audience",
+    "service_public_keys",
     "master_key",
     "union_tz",
     "log_format",
@@ -47,6 +48,10 @@ class ServiceSettings(BaseSettings):
     token_public_key: str = Field("", description="Base64 Ed25519 public key that verifies actor tokens")
     token_audience: str = Field(
         "profset", min_length=1, description="The `aud` claim every actor token must carry: one value per deployment"
+    )
+    service_public_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON {"<service>": "<base64 Ed25519 public key>"}: the services that may ask on their own account',
     )
     master_key: str = Field("", description="Base64 32-byte key wrapping the per-person keys")
     union_tz: str = "Europe/Moscow"

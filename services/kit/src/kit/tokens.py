@@ -1,9 +1,11 @@
-"""Actor tokens: who is asking, signed by the gateway (Ed25519) and verified by every service."""
+"""Actor tokens: who is asking, signed (Ed25519) by the gateway for a user, by a service for itself; verified by every
+service."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -82,11 +84,22 @@ class Signer:
         return f"v1.{payload}.{_b64(self._key.sign(payload.encode()))}"
 
 
-class Verifier:
-    """Verifies actor tokens with the gateway's public key, for one audience only."""
+def _public(key_b64: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(key_b64))
 
-    def __init__(self, public_key_b64: str, audience: str = DEFAULT_AUDIENCE, remembered: int = 4096) -> None:
-        self._key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+
+class Verifier:
+    """Verifies actor tokens for one audience only: a user's signed by the gateway's key, a service's by its own."""
+
+    def __init__(
+        self,
+        public_key_b64: str,
+        audience: str = DEFAULT_AUDIENCE,
+        remembered: int = 4096,
+        services: Mapping[str, str] | None = None,
+    ) -> None:
+        self._key = _public(public_key_b64)
+        self._services = {name: _public(key) for name, key in (services or {}).items()}
         self.audience = audience
         # tokens whose signature held, with what they claim: a caller sends one token with many requests, and
         # checking the signature is most of a small request's cost; expiry and audience are checked every time
@@ -114,14 +127,23 @@ class Verifier:
             version, payload, signature = token.split(".")
             if version != "v1":
                 raise ValueError(version)
-            self._key.verify(_unb64(signature), payload.encode())
             claims = json.loads(_unb64(payload))
             actor = Actor(username=claims["sub"], role=Role(claims["role"]), org_id=claims.get("org"))
             expires = int(claims["exp"])
             audience = claims.get("aud")
+            self._signer_of(actor).verify(_unb64(signature), payload.encode())
         except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature, json.JSONDecodeError):
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
         if len(self._signed) >= self._remembered:
             self._signed.clear()
         self._signed[token] = (actor, expires, audience)
         return actor, expires, audience
+
+    def _signer_of(self, actor: Actor) -> Ed25519PublicKey:
+        """The key that must have signed the actor's token: a service's own for it (a service identity is never the
+        gateway's to mint, nor another service's), the gateway's for a user (a service's key can't mint a user)."""
+        if actor.role is not Role.SERVICE:
+            return self._key
+        if (key := self._services.get(actor.username)) is None:
+            raise ValueError(f"no key for the service {actor.username!r}")
+        return key

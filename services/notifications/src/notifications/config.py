@@ -35,4 +35,7 @@ class NotificationsSettings(ServiceSettings):
     remind_every_seconds: float = Field(300, gt=0, description="How often reminders are looked for")
     moderation_within_days: int = Field(3, ge=1, description="A material waiting for moderation longer is reminded of (H2)")
     acknowledge_within_days: int = Field(3, ge=1, description="A delivery not acknowledged within this is reminded of (X6)")
-    token_private_key: str = Field("", description="Signs this service's own tokens when it asks contacts for addresses")
+    service_private_key: str = Field(
+        "",
+        description="Base64 Ed25519 key of this service's own identity (never the gateway's): signs its tokens for contacts",
+    )

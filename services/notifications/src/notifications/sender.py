@@ -44,7 +44,7 @@ class Sender:
         self, store: EventStore, settings: NotificationsSettings, requests: RequestClient, now: Callable[[], datetime] = clock.now
     ) -> None:
         self.store, self.settings, self.requests, self.now = store, settings, requests, now
-        self.signer = Signer(settings.token_private_key, settings.token_audience) if settings.token_private_key else None
+        self.signer = Signer(settings.service_private_key, settings.token_audience) if settings.service_private_key else None
         self.mailer = mail.Mailer(settings)
         self.wake = asyncio.Event()
         self._next_at = 0.0  # monotonic time the rate lets the next letter go
@@ -281,7 +281,7 @@ class Sender:
     async def _usable_of(self, person_ids: list[str], kinds: list[str]) -> dict[str, list[dict[str, str]]]:
         """The people's usable addresses of these kinds, as contacts gives them now."""
         if self.signer is None:
-            raise Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_TOKEN_PRIVATE_KEY)")
+            raise Unavailable("no token key to ask contacts for addresses (NOTIFICATIONS_SERVICE_PRIVATE_KEY)")
         reply = await self.requests.request(
             "contacts", "usable_addresses_of", {"person_ids": person_ids, "kinds": kinds}, token=self._token()
         )
