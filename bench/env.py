@@ -80,16 +80,18 @@ def union_files(folder: Path, sizes: Sizes) -> None:
     _write(folder, "members", ["ref", "org_ref", "full_name", "birth_date", "position", "since"], members)
 
 
-def import_union(folder: Path, database_url: str, master_key: str) -> None:
+def import_union(folder: Path, database_url: str, keys: dict[str, str]) -> None:
     """`profset import` against a database: the fast way to load a big union."""
     from profset import cli
 
-    os.environ["DATABASE_URL"], os.environ["MASTER_KEY"] = database_url, master_key
+    told = {"DATABASE_URL": database_url} | {k: keys[k] for k in ("REGISTRY_MASTER_KEY", "CONTACTS_MASTER_KEY")}
+    os.environ.update(told)
     try:
         if cli.main(["import", str(folder)]) != 0:
             raise RuntimeError("the union did not import")
     finally:
-        del os.environ["DATABASE_URL"], os.environ["MASTER_KEY"]
+        for key in told:
+            del os.environ[key]
 
 
 @dataclass

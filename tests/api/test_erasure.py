@@ -47,7 +47,7 @@ async def test_after_erasure_the_key_is_gone_and_nothing_of_the_person_remains(s
     again = await stack.http.post(f"/api/v1/members/{erased}/erasure", json={"basis": "again"}, headers=h)
     assert again.status_code == 422 and again.json()["error"]["details"][0]["rule"] == "PD1"
 
-    keyring = KeyRing(ledger, stack.keys.master)
+    keyring = KeyRing(ledger, stack.keys.masters["registry"])
     async with engine.connect() as conn:
         assert set(await keyring.keys(conn, [erased, other])) == {other}, "the erased person's key is destroyed"
         sealed = {

@@ -149,7 +149,8 @@ async def test_the_table_names_exactly_the_consumers_each_service_wires(monkeypa
     from profset.rebuild import wired
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")  # wiring connects to nothing
-    monkeypatch.setenv("MASTER_KEY", keys.master)
+    for key, value in keys.master_environment().items():
+        monkeypatch.setenv(key, value)
     for service, talk in TALKS.items():
         if service == "gateway":
             continue

@@ -20,9 +20,9 @@ def profset(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 def operator_env(stack: Stack, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "MASTER_KEY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", *stack.keys.master_environment())}
     env |= {"PROFSET_DATA": str(tmp_path / "none"), "DATABASE_URL": stack.database_url, "NATS_URL": stack.nats_url}
-    return env | {"MASTER_KEY": stack.keys.master}
+    return env | stack.keys.master_environment()
 
 
 async def positions(nats_url: str) -> list[int]:

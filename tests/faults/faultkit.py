@@ -52,7 +52,7 @@ async def mini_stack(database_url: str, nats: Any, keys: Keys) -> AsyncIterator[
     from registry.main import create_service
 
     shared = service_settings(database_url, nats.url, keys)
-    registry = create_service(RegistrySettings(**shared | nats.login("registry")))
+    registry = create_service(RegistrySettings(**shared | nats.login("registry") | keys.sealing("registry")))
     gateway = GatewaySettings(
         **shared | nats.login("gateway"), token_private_key=keys.private, admin_password=ADMIN_PASSWORD, request_timeout=3
     )

@@ -49,13 +49,14 @@ async def test_a_cascade_over_1000_primary_orgs_delivers_once_each_across_a_kill
 ) -> None:
     settings = service_settings(database_url, nats_server.url, keys)
     engine = make_engine(database_url)
-    async with create_registry(RegistrySettings(**settings)).running():
+    async with create_registry(RegistrySettings(**settings | keys.sealing("registry"))).running():
         folder = tmp_path / "union"
         folder.mkdir()
         union_files(folder, territorial=10, primary=1000, members=0)
         (folder / "officers.csv").unlink()
         monkeypatch.setenv("DATABASE_URL", database_url)
-        monkeypatch.setenv("MASTER_KEY", keys.master)
+        for key, value in keys.master_environment().items():
+            monkeypatch.setenv(key, value)
         assert await asyncio.to_thread(cli.main, ["import", str(folder)]) == 0
         async with engine.connect() as conn:
             tree_end = (await conn.execute(select(func.max(_registry_events().c.position)))).scalar_one()

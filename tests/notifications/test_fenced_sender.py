@@ -56,8 +56,8 @@ async def test_a_sender_whose_lock_backend_is_terminated_mid_round_stops_and_no_
     }
     engine = make_engine(database_url)
     async with contextlib.AsyncExitStack() as running:
-        await running.enter_async_context(create_registry(RegistrySettings(**shared)).running())
-        await running.enter_async_context(create_contacts(ContactsSettings(**shared)).running())
+        await running.enter_async_context(create_registry(RegistrySettings(**shared | keys.sealing("registry"))).running())
+        await running.enter_async_context(create_contacts(ContactsSettings(**shared | keys.sealing("contacts"))).running())
         await running.enter_async_context(create_exchange(ExchangeSettings(**shared)).running())
         folder = tmp_path / "union"
         folder.mkdir()
@@ -65,7 +65,8 @@ async def test_a_sender_whose_lock_backend_is_terminated_mid_round_stops_and_no_
         chairs = [[f"o{i}", "work_email", f"chair{i}@verf.ru", "", ""] for i in range(200)]
         write(folder, "contact_points", ["person_ref", "kind", "value", "consent_given_at", "consent_method"], chairs)
         monkeypatch.setenv("DATABASE_URL", database_url)
-        monkeypatch.setenv("MASTER_KEY", keys.master)
+        for key, value in keys.master_environment().items():
+            monkeypatch.setenv(key, value)
         assert await asyncio.to_thread(cli.main, ["import", str(folder)]) == 0
         for _ in range(2):
             await running.enter_async_context(create_notifications(NotificationsSettings(**shared, **mail)).running())

@@ -53,8 +53,8 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
     shared = service_settings(database_url, nats_server.url, keys)
     engine = make_engine(database_url)
     async with contextlib.AsyncExitStack() as running:
-        await running.enter_async_context(create_registry(RegistrySettings(**shared)).running())
-        await running.enter_async_context(create_contacts(ContactsSettings(**shared)).running())
+        await running.enter_async_context(create_registry(RegistrySettings(**shared | keys.sealing("registry"))).running())
+        await running.enter_async_context(create_contacts(ContactsSettings(**shared | keys.sealing("contacts"))).running())
         await running.enter_async_context(create_exchange(ExchangeSettings(**shared)).running())
         folder = tmp_path / "union"
         folder.mkdir()
@@ -65,7 +65,8 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
             folder, "contact_points", ["person_ref", "kind", "value", "consent_given_at", "consent_method"], consenting + refused
         )
         monkeypatch.setenv("DATABASE_URL", database_url)
-        monkeypatch.setenv("MASTER_KEY", keys.master)
+        for key, value in keys.master_environment().items():
+            monkeypatch.setenv(key, value)
         assert await asyncio.to_thread(cli.main, ["import", str(folder)]) == 0
 
         first = start_notifications(shared, keys, smtp.port, tmp_path / "notifications.log")

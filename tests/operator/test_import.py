@@ -62,7 +62,8 @@ async def ledger_size(database_url: str) -> int:
 @pytest.fixture
 def operator_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", stack.database_url)
-    monkeypatch.setenv("MASTER_KEY", stack.keys.master)
+    for key, value in stack.keys.master_environment().items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.mark.usefixtures("operator_env")

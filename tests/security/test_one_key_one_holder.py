@@ -5,12 +5,17 @@ with a key of its own, for exactly the verbs it is given, and can't mint a user 
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 from contracts.envelope import RequestHeader
+from contracts.services import SERVICES
 from kit import clock
+from kit.crypto import generate_master_key
 from kit.rpc import RequestClient
 from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, service_audience
+from profset.stackkeys import own_environment, secrets, shared_environment
 from profset.testing import ADMIN_PASSWORD, Stack, eventually
 
 
@@ -74,3 +79,42 @@ async def test_notifications_key_mints_no_user_and_asks_only_the_verbs_it_is_giv
     ):
         reply = await client.request(service, verb, payload, token=keys.notifications_token(service))
         assert reply.error is not None and reply.error.code.value == "forbidden", (service, verb, reply)
+
+
+def test_only_the_sealing_services_read_a_master_key_each_its_own(monkeypatch: Any) -> None:
+    from contacts.config import ContactsSettings
+    from exchange.config import ExchangeSettings
+    from notifications.config import NotificationsSettings
+
+    from registry.config import RegistrySettings
+
+    ours, theirs = generate_master_key(), generate_master_key()
+    monkeypatch.setenv("MASTER_KEY", generate_master_key())  # a shared key of old is read by nobody
+    monkeypatch.setenv("REGISTRY_MASTER_KEY", ours)
+    monkeypatch.setenv("CONTACTS_MASTER_KEY", theirs)
+    assert (RegistrySettings().master_key, ContactsSettings().master_key) == (ours, theirs)
+    assert ExchangeSettings().master_key == NotificationsSettings().master_key == ""
+
+
+def test_the_local_stack_gives_each_sealing_service_its_own_key_and_keeps_an_old_shared_one(tmp_path: Path) -> None:
+    fresh = secrets(tmp_path)
+    assert fresh["REGISTRY_MASTER_KEY"] != fresh["CONTACTS_MASTER_KEY"] and "MASTER_KEY" not in fresh
+    told = {name: shared_environment(fresh) | own_environment(name, fresh) for name in (*SERVICES, "gateway")}
+    holders = {name for name, env in told.items() if any(k.endswith("MASTER_KEY") for k in env)}
+    assert holders == {"registry", "contacts"}
+    assert [name for name, env in told.items() if "GATEWAY_TOKEN_PRIVATE_KEY" in env] == ["gateway"]
+    assert [name for name, env in told.items() if "NOTIFICATIONS_SERVICE_PRIVATE_KEY" in env] == ["notifications"]
+    old = tmp_path / "old"
+    old.mkdir()
+    shared = generate_master_key()
+    (old / "secrets.json").write_text(json.dumps({"TOKEN_PRIVATE_KEY": "p", "TOKEN_PUBLIC_KEY": "q", "MASTER_KEY": shared}))
+    moved = secrets(old)
+    assert moved["REGISTRY_MASTER_KEY"] == moved["CONTACTS_MASTER_KEY"] == shared, "what was sealed stays readable"
+    assert "MASTER_KEY" not in json.loads((old / "secrets.json").read_text()) and secrets(old) == moved
+
+
+async def test_in_a_running_stack_only_registry_and_contacts_hold_a_key_encryption_key(stack: Stack) -> None:
+    held = {name: service.settings.master_key for name, service in stack.services.items()}
+    assert held["registry"] and held["contacts"] and held["registry"] != held["contacts"]
+    assert {name for name, key in held.items() if key} == {"registry", "contacts"}
+    assert all(service.runtime.keyring is None for name, service in stack.services.items() if not held[name])

@@ -22,6 +22,8 @@ METRICS_PORT = {"gateway": 9100}
 """A service whose /metrics has a port of its own, off the public one (GATEWAY_METRICS_PORT)."""
 
 EXTRA_SECRETS = {
+    "registry": ("REGISTRY_MASTER_KEY",),  # only the services that seal personal data hold a master key, each its own
+    "contacts": ("CONTACTS_MASTER_KEY",),
     "gateway": ("GATEWAY_TOKEN_PRIVATE_KEY", "PROFSET_ADMIN_PASSWORD"),
     "notifications": ("NOTIFICATIONS_SERVICE_PRIVATE_KEY", "NOTIFICATIONS_SMTP_PASSWORD"),
 }
@@ -61,7 +63,6 @@ def _env(service: str) -> list[dict[str, Any]]:
         {"name": "DATABASE_URL", **_secret(DATABASE_SECRET, "uri")},
         {"name": "TOKEN_PUBLIC_KEY", **_secret(SECRET, "TOKEN_PUBLIC_KEY")},
         {"name": "SERVICE_PUBLIC_KEYS", **_secret(SECRET, "SERVICE_PUBLIC_KEYS")},
-        {"name": "MASTER_KEY", **_secret(SECRET, "MASTER_KEY")},
         {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},  # noqa: S104 - a pod listens on its own address
         {"name": f"{prefix}_PORT" if service == "gateway" else f"{prefix}_HTTP_PORT", "value": str(port_of(service))},
         {"name": f"{prefix}_NATS_USER", "value": service},

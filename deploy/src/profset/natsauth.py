@@ -190,7 +190,9 @@ def fresh_environment() -> dict[str, str]:
         "GATEWAY_TOKEN_PRIVATE_KEY": private,
         "SERVICE_PUBLIC_KEYS": json.dumps({"notifications": own_public}),
         "NOTIFICATIONS_SERVICE_PRIVATE_KEY": own_private,
-        "MASTER_KEY": generate_master_key(),
+        # only the services that seal personal data hold a key-encryption key, each its own
+        "REGISTRY_MASTER_KEY": generate_master_key(),
+        "CONTACTS_MASTER_KEY": generate_master_key(),
         "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
     }

@@ -18,10 +18,10 @@ def _registry_settings() -> RegistrySettings:
     from registry.config import RegistrySettings
 
     env = operator_environment()
-    if "DATABASE_URL" not in env or "MASTER_KEY" not in env:
-        print("set DATABASE_URL and MASTER_KEY, or start the local stack (`make run`)", file=sys.stderr)
+    if "DATABASE_URL" not in env or "REGISTRY_MASTER_KEY" not in env:
+        print("set DATABASE_URL and REGISTRY_MASTER_KEY, or start the local stack (`make run`)", file=sys.stderr)
         raise SystemExit(2)
-    return RegistrySettings(database_url=env["DATABASE_URL"], master_key=env["MASTER_KEY"])
+    return RegistrySettings(database_url=env["DATABASE_URL"], master_key=env["REGISTRY_MASTER_KEY"])
 
 
 def import_union(folder: Path) -> int:
@@ -36,7 +36,10 @@ def import_union(folder: Path) -> int:
         print(f"{folder} is not a folder", file=sys.stderr)
         return 2
     settings = _registry_settings()
-    contacts = ContactsSettings(database_url=settings.database_url, master_key=settings.master_key)
+    if not (master := operator_environment().get("CONTACTS_MASTER_KEY")):
+        print("set CONTACTS_MASTER_KEY too: contacts seals the addresses with a key of its own", file=sys.stderr)
+        return 2
+    contacts = ContactsSettings(database_url=settings.database_url, master_key=master)
     for name, step in (
         ("registry", partial(import_registry, folder, settings)),
         ("contacts", partial(import_contacts, folder, contacts)),

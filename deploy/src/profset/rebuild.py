@@ -38,10 +38,10 @@ async def wired(name: str) -> AsyncIterator[tuple[Service, Runtime, Wiring]]:
     """The service's wiring over the operator's database, nothing started (no relay, no consumer, no NATS)."""
     env = operator_environment()
     if "DATABASE_URL" not in env:
-        raise NotConfigured("set DATABASE_URL (and MASTER_KEY), or start the local stack")
+        raise NotConfigured(f"set DATABASE_URL (and {name.upper()}_MASTER_KEY), or start the local stack")
     module: Any = importlib.import_module(f"{name}.main")
     service: Service = module.create_service()
-    update = {"database_url": env["DATABASE_URL"], "master_key": env.get("MASTER_KEY", "")}
+    update = {"database_url": env["DATABASE_URL"], "master_key": env.get(f"{name.upper()}_MASTER_KEY", "")}
     settings = service.settings.model_copy(update=update)
     engine = make_engine(settings.database_url)
     nc = Client()  # the wiring wants a client; offline work sends nothing on it
@@ -51,7 +51,7 @@ async def wired(name: str) -> AsyncIterator[tuple[Service, Runtime, Wiring]]:
     try:
         try:
             wiring = service.wire(runtime)
-        except RuntimeError as e:  # e.g. a service that keeps personal data without MASTER_KEY
+        except RuntimeError as e:  # e.g. a service that keeps personal data without its <SERVICE>_MASTER_KEY
             raise NotConfigured(str(e)) from None
         yield service, runtime, wiring
     finally:

@@ -51,13 +51,13 @@ def nats_passwords(folder: Path) -> dict[str, str]:
 
 
 def operator_environment() -> dict[str, str]:
-    """What an operator's command needs (DATABASE_URL, NATS_URL, MASTER_KEY): the environment's, else the
+    """What an operator's command needs (DATABASE_URL, NATS_URL, the sealing services' master keys): the environment's, else the
     local stack's, so `profset import` and `profset rebuild` work beside `make run` with no setup."""
     folder, found = data_dir(), {}
     for name in ("servers.json", "secrets.json"):
         if (folder / name).exists():
             found.update(json.loads((folder / name).read_text()))
-    wanted = ("DATABASE_URL", "NATS_URL", "MASTER_KEY")
+    wanted = ("DATABASE_URL", "NATS_URL", "REGISTRY_MASTER_KEY", "CONTACTS_MASTER_KEY")
     return {k: os.environ.get(k) or found.get(k, "") for k in wanted if os.environ.get(k) or found.get(k)}
 
 

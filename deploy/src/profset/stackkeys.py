@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+SEALING = ("registry", "contacts")
+"""The services that seal personal data, each with a key-encryption key of its own."""
+
 OWN = {
     "gateway": {"GATEWAY_TOKEN_PRIVATE_KEY": "TOKEN_PRIVATE_KEY"},
     "notifications": {"NOTIFICATIONS_SERVICE_PRIVATE_KEY": "NOTIFICATIONS_SERVICE_PRIVATE_KEY"},
+    **{name: {f"{name.upper()}_MASTER_KEY": f"{name.upper()}_MASTER_KEY"} for name in SEALING},
 }
 """Per process, the secrets only it is given (its setting: the key in `secrets.json`)."""
 
@@ -33,16 +37,18 @@ def _filled(known: dict[str, str]) -> dict[str, str]:
         keys["TOKEN_PRIVATE_KEY"], keys["TOKEN_PUBLIC_KEY"] = generate_keypair()
     if "NOTIFICATIONS_SERVICE_PRIVATE_KEY" not in keys:
         keys["NOTIFICATIONS_SERVICE_PRIVATE_KEY"], keys["NOTIFICATIONS_SERVICE_PUBLIC_KEY"] = generate_keypair()
-    keys.setdefault("MASTER_KEY", generate_master_key())
+    # an older stack's one shared key: what it sealed stays sealed with it, so each sealing service takes it over
+    shared = keys.pop("MASTER_KEY", None)
+    for name in SEALING:
+        keys.setdefault(f"{name.upper()}_MASTER_KEY", shared or generate_master_key())
     return keys
 
 
 def shared_environment(keys: dict[str, str]) -> dict[str, str]:
-    """What every process is told: the keys that verify, and the master key."""
+    """What every process is told: only the keys that verify."""
     return {
         "TOKEN_PUBLIC_KEY": keys["TOKEN_PUBLIC_KEY"],
         "SERVICE_PUBLIC_KEYS": json.dumps({"notifications": keys["NOTIFICATIONS_SERVICE_PUBLIC_KEY"]}),
-        "MASTER_KEY": keys["MASTER_KEY"],
     }
 
 

@@ -21,6 +21,7 @@ from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, generate_keypair, 
 
 from .natsauth import generate_passwords
 from .servers import NatsServer, PostgresServer
+from .stackkeys import SEALING
 
 T = TypeVar("T")
 TEMPLATE = "profset_template"
@@ -29,13 +30,22 @@ _counter = itertools.count()
 
 @dataclass(frozen=True)
 class Keys:
-    """The keys of a test run: the gateway's token key pair, the master key, notifications' own identity."""
+    """The keys of a test run: the gateway's token key pair, each sealing service's master key, notifications' own
+    identity."""
 
     private: str
     public: str
-    master: str
+    masters: dict[str, str]
     notifications_private: str = ""
     notifications_public: str = ""
+
+    def sealing(self, service: str) -> dict[str, str]:
+        """The master key setting of a service that seals personal data; nothing for the others."""
+        return {"master_key": self.masters[service]} if service in self.masters else {}
+
+    def master_environment(self) -> dict[str, str]:
+        """Every sealing service's `<SERVICE>_MASTER_KEY`, as an operator's command reads them."""
+        return {f"{name.upper()}_MASTER_KEY": key for name, key in self.masters.items()}
 
     def token(
         self, role: Role = Role.ADMIN, org_id: str | None = None, username: str = "tester", service: str | None = None
@@ -144,7 +154,7 @@ async def stream_keeper(nats_server: NatsServer) -> AsyncIterator[None]:
 def keys() -> Keys:
     """Keys for this run."""
     private, public = generate_keypair()
-    return Keys(private, public, generate_master_key(), *generate_keypair())
+    return Keys(private, public, {name: generate_master_key() for name in SEALING}, *generate_keypair())
 
 
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0, interval: float = 0.05) -> T:
@@ -203,7 +213,6 @@ def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, 
         "nats_url": nats_url,
         "token_public_key": keys.public,
         "service_public_keys": {"notifications": keys.notifications_public},
-        "master_key": keys.master,
     }
 
 
@@ -293,8 +302,8 @@ def _services(
     mail["chat_base_url"] = chat.url
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
     return {
-        "registry": create_service(RegistrySettings(**shared | login("registry"))),
-        "contacts": create_contacts(ContactsSettings(**shared | login("contacts"))),
+        "registry": create_service(RegistrySettings(**shared | login("registry") | keys.sealing("registry"))),
+        "contacts": create_contacts(ContactsSettings(**shared | login("contacts") | keys.sealing("contacts"))),
         "exchange": create_exchange(ExchangeSettings(**shared | login("exchange"))),
         "notifications": create_notifications(NotificationsSettings(**shared | login("notifications"), **mail)),
         "audits": create_audits(AuditsSettings(**shared | login("audits"))),

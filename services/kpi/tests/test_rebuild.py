@@ -24,7 +24,7 @@ async def test_a_rebuild_replays_history_into_the_same_figures(database_url: str
         assert reply.ok, reply.error
         return reply.data
 
-    async with create_registry(RegistrySettings(**shared)).running():
+    async with create_registry(RegistrySettings(**shared | keys.sealing("registry"))).running():
         cc = await ask("registry", "register_org", {"name": "ЦК", "level": "central", "registered_on": "1990-01-01"})
         body = {"name": "ППО", "level": "primary", "parent_id": cc["id"], "registered_on": "1995-01-01"}
         p = await ask("registry", "register_org", body)

@@ -21,7 +21,7 @@ from .tables import READ_MODELS, ledger, metadata
 def wire(rt: Runtime) -> Wiring:
     """The contacts service's verbs, read models, registry consumer and erasure sweep."""
     if rt.keyring is None:
-        raise RuntimeError("contacts keeps personal data: set MASTER_KEY")
+        raise RuntimeError("contacts keeps personal data: set CONTACTS_MASTER_KEY")
     settings = rt.settings
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)

@@ -14,7 +14,6 @@ SHARED = {
     "token_public_key",
     "token_audience",
     "service_public_keys",
-    "master_key",
     "union_tz",
     "log_format",
     "log_level",
@@ -53,7 +52,11 @@ class ServiceSettings(BaseSettings):
         default_factory=dict,
         description='JSON {"<service>": "<base64 Ed25519 public key>"}: the services that may ask on their own account',
     )
-    master_key: str = Field("", description="Base64 32-byte key wrapping the per-person keys")
+    master_key: str = Field(
+        "",
+        description="Base64 32-byte key wrapping the per-person keys: `<SERVICE>_MASTER_KEY`, held only by a service that "
+        "seals personal data, each its own (never shared, so no unprefixed MASTER_KEY)",
+    )
     union_tz: str = "Europe/Moscow"
     log_format: str = Field("console", pattern="^(console|json)$")
     log_level: str = "INFO"

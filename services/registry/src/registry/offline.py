@@ -28,7 +28,7 @@ from .tables import READ_MODELS, ledger
 async def opened(settings: RegistrySettings) -> AsyncIterator[tuple[EventStore, KeyRing]]:
     """The event store with the registry's inline read models, and its key ring."""
     if not settings.master_key:
-        raise ValueError("the registry keeps personal data: set MASTER_KEY")
+        raise ValueError("the registry keeps personal data: set REGISTRY_MASTER_KEY")
     engine = make_engine(settings.database_url)
     keyring = KeyRing(ledger, settings.master_key)
     try:
