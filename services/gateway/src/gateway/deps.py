@@ -65,7 +65,8 @@ class Gateway:
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated user of a request and the token forwarded on their behalf."""
+    """The authenticated user of a request and their token (each service asked gets a per-call token made from it,
+    never this one: kit.calltokens)."""
 
     actor: Actor
     token: str
