@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -160,3 +161,56 @@ async def test_a_service_asks_the_operators_keeper_for_its_own_stream_only(nats_
     assert made.subjects == ["contacts.>"] and made.republish is None, "made as the operator's, not as asked"
     with pytest.raises(nats.js.errors.NotFoundError):
         await js.stream_info("REGISTRY")
+
+
+async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_answered(
+    stack: Any, nats_server: NatsServer, nc: Any
+) -> None:
+    """The reader may give a consumer of its own a deliver subject, and NATS can't see inside the create request: the
+    independent attack pointed one at `svc.registry.*`. The registry must take those deliveries for what they are."""
+    from nats.js.api import AckPolicy
+    from prometheus_client import REGISTRY as METRICS
+
+    from profset.testing import ADMIN_PASSWORD
+
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    cc = await stack.http.post("/api/v1/orgs", json={"name": "ЦК", "level": "central"}, headers=h)
+    for n in range(1, 16):  # deliveries are shared out at random: enough that the service surely gets some
+        body = {"name": f"Терорг {n}", "level": "territorial", "parent_id": cc.json()["id"]}
+        assert (await stack.http.post("/api/v1/orgs", json=body, headers=h)).status_code == 201
+
+    def dropped() -> float:
+        return METRICS.get_sample_value("profset_not_requests_total", {"service": "registry"}) or 0.0
+
+    before, name = dropped(), READER_CONSUMERS[-1]
+    reader = await _connect(nats_server, READER, [])
+    try:
+        pushed = ConsumerConfig(
+            name=name,
+            durable_name=name,
+            deliver_subject="svc.registry.injected",
+            deliver_group="registry",  # the service's queue group, so the deliveries reach it
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=60,
+        )
+        await reader.jetstream(timeout=5).add_consumer("REGISTRY", pushed)
+        js = nc.jetstream()  # the operator looks on
+        # JetStream sees interest in a deliver subject only from a subscription to it by name, which the service's
+        # wildcard one is not: a bystander in the queue group gives it that, and the deliveries are shared out
+        bystander: list[Any] = []
+        await nc.subscribe("svc.registry.injected", queue="registry", cb=functools.partial(_keep, bystander))
+
+        async def all_dropped() -> bool:
+            info = await js.consumer_info("REGISTRY", name)
+            reached_service = info.delivered.consumer_seq - len(bystander)
+            return info.delivered.stream_seq >= 16 and reached_service >= 1 and dropped() - before >= reached_service
+
+        await eventually(all_dropped, timeout=10)
+        info = await js.consumer_info("REGISTRY", name)
+    finally:
+        await reader.close()
+    assert info.ack_floor.consumer_seq == 0, "nothing answered (an answer to a stream delivery acknowledges it)"
+
+
+async def _keep(kept: list[Any], msg: Any) -> None:
+    kept.append(msg)

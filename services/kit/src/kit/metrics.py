@@ -5,6 +5,9 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter("profset_requests_total", "Requests handled", ["service", "verb", "outcome"])
+NOT_REQUESTS = Counter(
+    "profset_not_requests_total", "Messages on a request subject that no client sent (a stream's delivery)", ["service"]
+)
 REQUEST_SECONDS = Histogram("profset_request_seconds", "Time to answer a request", ["service", "verb"])
 APPENDED = Counter("profset_events_appended_total", "Events appended to the ledger", ["service"])
 RELAYED = Counter("profset_events_relayed_total", "Events published to JetStream", ["service"])

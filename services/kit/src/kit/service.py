@@ -22,7 +22,7 @@ from prometheus_client import make_asgi_app
 from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from . import logs
+from . import logs, metrics
 from .catchup import Waits
 from .crypto import KeyRing
 from .db import make_engine
@@ -34,6 +34,9 @@ from .settings import ServiceSettings
 from .store.eventstore import EventStore, InlineProjection, truncating
 from .store.tables import Ledger
 from .tokens import Verifier, service_audience
+
+STREAM_DELIVERY = "$JS.ACK."
+"""The reply subject of a message JetStream delivers from a stream: never a client's request."""
 
 
 async def _as_it_came(msg: NatsMessage) -> NatsMessage:
@@ -121,6 +124,10 @@ class Service:
             no_reply=True,
         )
         async def on_request(msg: NatsMessage) -> None:
+            if (msg.raw_message.reply or "").startswith(STREAM_DELIVERY):
+                # a push consumer someone pointed at this subject: nobody asked, so nothing is worked out or answered
+                metrics.NOT_REQUESTS.labels(self.name).inc()
+                return None
             if self.dispatcher is None:
                 return await _respond(msg, b'{"ok":false,"error":{"code":"unavailable","message":"starting up; retry"}}')
             reply = await self.dispatcher.handle(msg.raw_message.subject, msg.headers, msg.body, self._later(msg))
