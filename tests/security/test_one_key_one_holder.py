@@ -118,3 +118,21 @@ async def test_in_a_running_stack_only_registry_and_contacts_hold_a_key_encrypti
     assert held["registry"] and held["contacts"] and held["registry"] != held["contacts"]
     assert {name for name, key in held.items() if key} == {"registry", "contacts"}
     assert all(service.runtime.keyring is None for name, service in stack.services.items() if not held[name])
+
+
+async def test_each_service_connects_as_a_role_that_touches_only_its_own_schema(stack: Stack) -> None:
+    import psycopg
+    from psycopg import errors
+
+    from profset.dbroles import as_role, role_of
+
+    for name, service in stack.services.items():
+        assert service.runtime.engine.url.username == role_of(name), f"{name} connects as its own role"
+    async with await psycopg.AsyncConnection.connect(as_role(stack.database_url, "registry"), autocommit=True) as conn:
+        await conn.execute("SELECT count(*) FROM registry.events")  # its own: fine
+        for other in ("contacts.contact_points", "contacts.events", "gateway.users", "exchange.events"):
+            try:
+                await conn.execute(f"SELECT count(*) FROM {other}")
+            except errors.InsufficientPrivilege:
+                continue
+            raise AssertionError(f"the registry's role read {other}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from .dbroles import as_role
 from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
 from .stackkeys import own_environment, secrets, shared_environment
@@ -25,12 +26,16 @@ MIGRATED = (*SERVICES, "gateway")
 DEV_ADMIN_PASSWORD = "profset-admin"
 
 
-def migrate_all(database_url: str) -> None:
-    """Brings every schema up to its newest migration."""
+def migrate_all(database_url: str, roles: bool = False) -> None:
+    """Brings every schema up to its newest migration; with `roles`, gives each service its own role (dbroles)."""
     from kit.migrate import upgrade
+
+    from .dbroles import grant_roles
 
     for package in MIGRATED:
         upgrade(package, database_url)
+    if roles:
+        grant_roles(database_url, MIGRATED)
 
 
 def data_dir() -> Path:
@@ -139,6 +144,8 @@ class Stack:
             port = self.gateway_port if name == "gateway" else free_port()
             self.ports[name] = port
             child_env = {**env, **own_environment(name, keys), f"{name.upper()}_HTTP_PORT": str(port)}
+            if self.postgres is not None:  # a server we started: the service connects as its own role
+                child_env[f"{name.upper()}_DATABASE_URL"] = as_role(self.database_url, name)
             if self.nats is not None:  # a server we started: the service logs in as itself, held to its permissions
                 login = self.nats.login(name)
                 child_env["NATS_URL"] = login["nats_url"]
@@ -214,7 +221,7 @@ def up(background: bool = False) -> int:
         print("Starting NATS and PostgreSQL…", flush=True)
         stack.start_servers()
         print("Migrating…", flush=True)
-        migrate_all(stack.database_url)
+        migrate_all(stack.database_url, roles=stack.postgres is not None)
         stack.start_stream_keeper()
         keys = secrets(folder)
         stack.start_mail_sink()

@@ -19,8 +19,10 @@ import pytest
 from kit.crypto import generate_master_key
 from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, generate_keypair, service_audience
 
+from .dbroles import as_role
 from .natsauth import generate_passwords
 from .servers import NatsServer, PostgresServer
+from .stack import SERVICES
 from .stackkeys import SEALING
 
 T = TypeVar("T")
@@ -78,7 +80,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
     server.start()
     with psycopg.connect(server.url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
-    migrate_all(_with_db(server.url, TEMPLATE))
+    migrate_all(_with_db(server.url, TEMPLATE), roles=True)
     yield server
     server.stop("immediate")
 
@@ -301,13 +303,14 @@ def _services(
     mail = {"smtp_port": smtp.port, "service_private_key": keys.notifications_private, "retry_base_seconds": 0.2}
     mail["chat_base_url"] = chat.url
     mail["remind_every_seconds"] = 3600  # tests plan reminders themselves, with a clock they choose
+    own = {name: shared | login(name) | {"database_url": as_role(shared["database_url"], name)} for name in SERVICES}
     return {
-        "registry": create_service(RegistrySettings(**shared | login("registry") | keys.sealing("registry"))),
-        "contacts": create_contacts(ContactsSettings(**shared | login("contacts") | keys.sealing("contacts"))),
-        "exchange": create_exchange(ExchangeSettings(**shared | login("exchange"))),
-        "notifications": create_notifications(NotificationsSettings(**shared | login("notifications"), **mail)),
-        "audits": create_audits(AuditsSettings(**shared | login("audits"))),
-        "kpi": create_kpi(KpiSettings(**shared | login("kpi"))),
+        "registry": create_service(RegistrySettings(**own["registry"] | keys.sealing("registry"))),
+        "contacts": create_contacts(ContactsSettings(**own["contacts"] | keys.sealing("contacts"))),
+        "exchange": create_exchange(ExchangeSettings(**own["exchange"])),
+        "notifications": create_notifications(NotificationsSettings(**own["notifications"], **mail)),
+        "audits": create_audits(AuditsSettings(**own["audits"])),
+        "kpi": create_kpi(KpiSettings(**own["kpi"])),
     }
 
 
@@ -323,7 +326,11 @@ async def start_stack(
     shared = service_settings(database_url, nats_server.url, keys)
     login = nats_server.login  # each service as its own NATS user, held to its permissions
     copies = [_services(shared, login, keys, smtp, chat) for _ in range(instances)]
-    gateway = GatewaySettings(**shared | login("gateway"), token_private_key=keys.private, admin_password=ADMIN_PASSWORD)
+    gateway = GatewaySettings(
+        **shared | login("gateway") | {"database_url": as_role(database_url, "gateway")},
+        token_private_key=keys.private,
+        admin_password=ADMIN_PASSWORD,
+    )
     apps = [create_app(gateway) for _ in range(instances)]
     async with contextlib.AsyncExitStack() as running:
         await running.enter_async_context(stream_keeper(nats_server))
