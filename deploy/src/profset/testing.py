@@ -455,7 +455,7 @@ async def plaintext_on_streams(nc: Any, needles: list[str]) -> tuple[list[str], 
 BUDGET_SECONDS = {
     "tests/api": 360,
     "tests/faults": 420,
-    "tests/security": 120,
+    "tests/security": 300,
     "tests/badinput": 300,
     "tests/ui": 420,
     "tests/stack": 240,
