@@ -10,24 +10,9 @@ import pytest
 from nats.js.api import ConsumerConfig
 
 from kit.streams import REPAIR
-from profset.natsauth import READER, TALKS, inbox, service_permissions
+from profset.natsauth import READER, TALKS, service_permissions
 from profset.servers import NatsServer
-from profset.testing import eventually, stream_messages
-
-
-async def _connect(server: NatsServer, user: str, errors: list[str]) -> Any:
-    async def on_error(e: Exception) -> None:
-        errors.append(str(e))
-
-    login = server.login(user)
-    return await nats.connect(
-        login["nats_url"],
-        user=login["nats_user"],
-        password=login["nats_password"],
-        inbox_prefix=inbox(user),
-        error_cb=on_error,
-        max_reconnect_attempts=0,
-    )
+from profset.testing import connect_as, eventually, stream_messages
 
 
 async def _violations(errors: list[str], kind: str, count: int) -> None:
@@ -51,7 +36,7 @@ async def _registry_stream(nc: Any) -> Any:
 async def test_contacts_cannot_publish_into_the_registry_context(nats_server: NatsServer, nc: Any) -> None:
     js = await _registry_stream(nc)
     errors: list[str] = []
-    contacts = await _connect(nats_server, "contacts", errors)
+    contacts = await connect_as(nats_server, "contacts", errors)
     try:
         with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
             await contacts.jetstream(timeout=1).publish("registry.org.registered", b"{}")
@@ -67,7 +52,7 @@ async def test_contacts_cannot_publish_into_the_registry_context(nats_server: Na
 async def test_the_registry_publishes_into_its_own_context(nats_server: NatsServer, nc: Any) -> None:
     js = await _registry_stream(nc)
     errors: list[str] = []
-    registry = await _connect(nats_server, "registry", errors)
+    registry = await connect_as(nats_server, "registry", errors)
     try:
         ack = await registry.jetstream(timeout=5).publish("registry.org.registered", b"{}")
     finally:
@@ -78,7 +63,7 @@ async def test_the_registry_publishes_into_its_own_context(nats_server: NatsServ
 
 async def test_a_service_cannot_listen_to_another_services_requests_or_replies(nats_server: NatsServer) -> None:
     errors: list[str] = []
-    exchange = await _connect(nats_server, "exchange", errors)
+    exchange = await connect_as(nats_server, "exchange", errors)
     try:
         await exchange.subscribe("svc.contacts.usable_addresses")
         await exchange.subscribe("_INBOX.notifications.>")
@@ -92,7 +77,7 @@ async def test_the_outside_reader_reads_the_public_streams_and_publishes_nothing
     js = await _registry_stream(nc)
     await js.publish("registry.org.registered", b'{"n": 1}')
     errors: list[str] = []
-    reader = await _connect(nats_server, READER, errors)
+    reader = await connect_as(nats_server, READER, errors)
     try:
         config = ConsumerConfig(name="reader-1")  # created by name: the unnamed create subject is refused
         sub = await reader.jetstream(timeout=5).subscribe("registry.>", ordered_consumer=True, config=config)
@@ -120,7 +105,7 @@ async def test_a_consumer_is_used_only_by_the_service_it_belongs_to(nats_server:
     await js.add_consumer("REGISTRY", ConsumerConfig(durable_name="contacts_registry-mirror"))
     errors: list[str] = []
     for user in ("exchange", READER):
-        other = await _connect(nats_server, user, errors)
+        other = await connect_as(nats_server, user, errors)
         try:
             sub = await other.jetstream(timeout=1).pull_subscribe_bind("contacts_registry-mirror", "REGISTRY")
             with pytest.raises(nats.errors.TimeoutError):
@@ -134,7 +119,7 @@ async def test_a_consumer_is_used_only_by_the_service_it_belongs_to(nats_server:
 async def test_the_reader_keeps_a_durable_consumer_of_its_own(nats_server: NatsServer, nc: Any) -> None:
     js = await _registry_stream(nc)
     await js.publish("registry.org.registered", b'{"n": 1}')
-    reader = await _connect(nats_server, READER, [])
+    reader = await connect_as(nats_server, READER, [])
     try:
         sub = await reader.jetstream(timeout=5).pull_subscribe("registry.>", durable="reader", stream="REGISTRY")
         [msg] = await sub.fetch(1, timeout=5)

@@ -12,27 +12,12 @@ import pytest
 from nats.js.api import ConsumerConfig
 
 from kit.streams import REPAIR
-from profset.natsauth import READER, READER_CONSUMERS, inbox
+from profset.natsauth import READER, READER_CONSUMERS
 from profset.servers import NatsServer
-from profset.testing import eventually, stream_keeper
+from profset.testing import connect_as, eventually, stream_keeper
 
 MIRROR = "contacts_registry-mirror"
 """The consumer through which contacts applies the registry's erasures and transfers."""
-
-
-async def _connect(server: NatsServer, user: str, errors: list[str]) -> Any:
-    async def on_error(e: Exception) -> None:
-        errors.append(str(e).lower())
-
-    login = server.login(user)
-    return await nats.connect(
-        login["nats_url"],
-        user=login["nats_user"],
-        password=login["nats_password"],
-        inbox_prefix=inbox(user),
-        error_cb=on_error,
-        max_reconnect_attempts=0,
-    )
 
 
 async def _refused(errors: list[str], kind: str, subject: str) -> None:
@@ -59,7 +44,7 @@ async def _contacts_mirror(nc: Any) -> Any:
 async def test_the_reader_cannot_rewrite_a_services_consumer_by_any_create_subject(nats_server: NatsServer, nc: Any) -> None:
     js = await _contacts_mirror(nc)
     errors: list[str] = []
-    reader = await _connect(nats_server, READER, errors)
+    reader = await connect_as(nats_server, READER, errors)
     narrowed = {"durable_name": MIRROR, "filter_subject": "registry.org.>", "ack_policy": "explicit", "deliver_policy": "all"}
     body = {"stream_name": "REGISTRY", "config": narrowed}
     try:
@@ -78,7 +63,7 @@ async def test_the_reader_cannot_rewrite_a_services_consumer_by_any_create_subje
 
 async def test_the_reader_makes_consumers_only_under_its_own_names_and_only_so_many(nats_server: NatsServer) -> None:
     errors: list[str] = []
-    reader = await _connect(nats_server, READER, errors)
+    reader = await connect_as(nats_server, READER, errors)
     try:
         js = reader.jetstream(timeout=2)
         for name in READER_CONSUMERS:
@@ -95,7 +80,7 @@ async def test_the_reader_makes_consumers_only_under_its_own_names_and_only_so_m
 
 async def test_the_reader_reads_a_stream_through_an_ordered_consumer_of_its_own_name(nats_server: NatsServer, nc: Any) -> None:
     await nc.jetstream().publish("registry.org.registered", b'{"n": 1}')
-    reader = await _connect(nats_server, READER, [])
+    reader = await connect_as(nats_server, READER, [])
     try:
         config = ConsumerConfig(name=READER_CONSUMERS[1])
         sub = await reader.jetstream(timeout=5).subscribe("registry.>", ordered_consumer=True, config=config)
@@ -107,7 +92,7 @@ async def test_the_reader_reads_a_stream_through_an_ordered_consumer_of_its_own_
 
 async def test_a_service_listens_to_its_requests_only_in_its_queue_group(nats_server: NatsServer, nc: Any) -> None:
     errors: list[str] = []
-    spy = await _connect(nats_server, "contacts", errors)  # contacts' own credentials, in the wrong hands
+    spy = await connect_as(nats_server, "contacts", errors)  # contacts' own credentials, in the wrong hands
     try:
         await spy.subscribe("svc.contacts.*")
         await spy.subscribe("svc.contacts.*", queue="spies")
@@ -127,7 +112,7 @@ async def test_a_service_listens_to_its_requests_only_in_its_queue_group(nats_se
 
 async def test_a_service_can_neither_make_nor_change_a_stream(nats_server: NatsServer, nc: Any) -> None:
     errors: list[str] = []
-    contacts = await _connect(nats_server, "contacts", errors)
+    contacts = await connect_as(nats_server, "contacts", errors)
     tap = {"name": "DEADLETTER", "subjects": ["deadletter.>", "svc.>"], "storage": "file", "retention": "limits"}
     try:
         await _unanswered(contacts, "$JS.API.STREAM.UPDATE.DEADLETTER", tap)
@@ -148,7 +133,7 @@ async def test_a_service_asks_the_operators_keeper_for_its_own_stream_only(nats_
     await js.delete_stream("CONTACTS")
     await js.delete_stream("REGISTRY")
     errors: list[str] = []
-    contacts = await _connect(nats_server, "contacts", errors)
+    contacts = await connect_as(nats_server, "contacts", errors)
     try:
         async with stream_keeper(nats_server):
             reply = await contacts.request(f"{REPAIR}.CONTACTS", b'{"subjects": ["svc.>"]}', timeout=5)
@@ -183,7 +168,7 @@ async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_
         return METRICS.get_sample_value("profset_not_requests_total", {"service": "registry"}) or 0.0
 
     before, name = dropped(), READER_CONSUMERS[-1]
-    reader = await _connect(nats_server, READER, [])
+    reader = await connect_as(nats_server, READER, [])
     try:
         pushed = ConsumerConfig(
             name=name,

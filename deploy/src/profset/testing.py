@@ -174,6 +174,27 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0, i
     raise AssertionError(f"not so within {timeout}s; last seen: {last!r}")
 
 
+async def connect_as(server: NatsServer, user: str, errors: list[str]) -> Any:
+    """A NATS client logged in as one of the system's users, held to its permissions; each refusal the server sends
+    lands in `errors`, lower-cased."""
+    import nats
+
+    from .natsauth import inbox
+
+    async def on_error(e: Exception) -> None:
+        errors.append(str(e).lower())
+
+    login = server.login(user)
+    return await nats.connect(
+        login["nats_url"],
+        user=login["nats_user"],
+        password=login["nats_password"],
+        inbox_prefix=inbox(user),
+        error_cb=on_error,
+        max_reconnect_attempts=0,
+    )
+
+
 @pytest.fixture
 async def nc(nats_server: NatsServer) -> AsyncIterator[Any]:
     """A NATS client connected to the test's server."""
