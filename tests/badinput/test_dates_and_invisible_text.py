@@ -28,6 +28,16 @@ async def test_a_date_at_the_end_of_the_calendar_is_invalid_naming_the_field(sta
         ("POST", f"/api/v1/orgs/{p1}/headcount", None, {"members": 5, "as_of": FAR}, "as_of"),
         ("POST", f"/api/v1/orgs/{p1}/members", None, {"full_name": "Иванов Иван", "since": "1799-12-31"}, "since"),
     ]
+    periods = [  # a year at the calendar's end (the second attack round: 503 from kpi)
+        ("GET", f"/api/v1/orgs/{t1}/kpi/9999", None, None),
+        ("GET", "/api/v1/kpi/rankings", {"period": "9999", "indicator": "K1", "level": "primary"}, None),
+        ("POST", f"/api/v1/orgs/{t1}/kpi/9999/close", None, None),
+        ("PUT", f"/api/v1/orgs/{t1}/targets/9999", None, {"K2": 0.1}),
+    ]
+    for method, path, params, body in periods:
+        answer = await stack.http.request(method, path, params=params, json=body, headers=h)
+        assert answer.status_code == 422, (path, answer.text)
+        assert [d["field"] for d in answer.json()["error"]["details"]] == ["period"], (path, answer.text)
     for method, path, params, body, field in asked:
         answer = await stack.http.request(method, path, params=params, json=body, headers=h)
         assert answer.status_code == 422, (path, answer.text)

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .base import FIRST_DAY, LAST_DAY
+
 _PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
 YEAR_OR_QUARTER = "a year (2026) or a quarter (2026-Q3)"
 ANY_PERIOD = "a year (2026), a quarter (2026-Q3) or a month (2026-07)"
@@ -27,6 +29,8 @@ class Period:
         if found is None or (found.group(3) and not months):
             raise ValueError(f"a period is {ANY_PERIOD if months else YEAR_OR_QUARTER}")
         year = int(found.group(1))
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:  # 9999 overflowed its last week's Monday (found by attack)
+            raise ValueError(f"a period from {FIRST_DAY.year} to {LAST_DAY.year}")
         if found.group(2):
             quarter = int(found.group(2))
             return cls(date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter), text)
