@@ -27,6 +27,10 @@ def service_audience(deployment: str, service: str) -> str:
     return f"{deployment}/{service}"
 
 
+SERVICE_TOKEN_LONGEST = 600
+"""Seconds a service's own token may live at most (it signs one for a couple of minutes at a time)."""
+
+
 class Role(StrEnum):
     """A user's role (DESIGN.md §5); `service` is a service acting on its own account."""
 
@@ -132,6 +136,8 @@ class Verifier:
             expires = int(claims["exp"])
             audience = claims.get("aud")
             self._signer_of(actor).verify(_unb64(signature), payload.encode())
+            if actor.role is Role.SERVICE and expires - int(claims["iat"]) > SERVICE_TOKEN_LONGEST:
+                raise ValueError("a service's token lives minutes, not years: lifted off the bus it would serve for good")
         except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature, json.JSONDecodeError):
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
         if len(self._signed) >= self._remembered:

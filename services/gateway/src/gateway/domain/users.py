@@ -5,9 +5,13 @@ from __future__ import annotations
 from contracts.base import Event
 from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import UserCreated
+from contracts.services import SERVICES
 from kit.access import GRANTABLE
 from kit.errors import Refused, forbidden, invalid
 from kit.tokens import Actor, Role
+
+RESERVED = frozenset({*SERVICES, "gateway", "profset", "reader", "operator", "system", "service"})
+"""Names a user may not take: the services' and the operator's identities (the attack's user called 'notifications')."""
 
 
 def check_grant(actor: Actor, role: Role, org_id: str | None) -> None:
@@ -28,6 +32,8 @@ def taken(username: str) -> Refused:
 def decide_create(exists: bool, actor: Actor, username: str, role: Role, org_id: str | None, password_hash: str) -> list[Event]:
     """Creates an account if the creator may grant that role and the name is free (checked in that order)."""
     check_grant(actor, role, org_id)
+    if username in RESERVED:
+        raise invalid("username", "the name of one of the system's own identities", rule="reserved")
     if exists:
         raise taken(username)
     return [
