@@ -47,7 +47,8 @@ async def test_a_date_at_the_end_of_the_calendar_is_invalid_naming_the_field(sta
 
 async def test_a_title_with_a_direction_override_is_refused(stack: Stack) -> None:
     h, o = await chain(stack)
-    for text in ("Приказ \u202efdp.exe", "Невидимый\u200bпробел", "\ufeffЗаголовок", "изоляция\u2067"):
+    hidden = ("Приказ \u202efdp.exe", "Невидимый\u200bпробел", "\ufeffЗаголовок", "изоляция\u2067", "a\u034fb", "a\u180eb")
+    for text in (*hidden, "метка\U000e0041\U000e0042"):
         answer = await stack.http.post("/api/v1/materials", json={**NEWS, "org_id": o["cc"]["id"], "title": text}, headers=h)
         assert answer.status_code == 422, (repr(text), answer.text)
         assert [(d["field"], d["rule"]) for d in answer.json()["error"]["details"]] == [("title", "one_line")]

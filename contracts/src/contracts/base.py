@@ -112,9 +112,13 @@ def _has_nul(value: Any) -> bool:
 FIRST_DAY, LAST_DAY = date(1800, 1, 1), date(2199, 12, 31)
 """The dates a command or a query may name: wide enough for any union's history and plans, far from the calendar's end."""
 
-INVISIBLE = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
-"""Direction overrides, isolates and marks, the zero-width space and the byte-order mark: invisible, they can make a
-title read other than it is (a reversed file name in a subject line)."""
+INVISIBLE = frozenset(
+    "\u034f\u061c\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+    + "".join(map(chr, range(0xE0000, 0xE0080)))  # tag characters: text no one sees
+)
+"""Direction overrides, isolates and marks, the zero-width space, the grapheme joiner, the Mongolian vowel separator,
+the byte-order mark and the tag characters: invisible, they can make a title read other than it is (a reversed file name
+in a subject line) or carry text nobody sees. The soft hyphen stays: typography uses it."""
 
 RECORDED = {"recorded": True}
 """Validation context of a stored event: history is read as it was written, whatever rules came after."""
