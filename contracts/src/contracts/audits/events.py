@@ -107,6 +107,16 @@ class RemediationClosed(Event, context="audits", aggregate="audit", name="remedi
     note: str | None = Field(None, max_length=2000, description="How")
 
 
+class InformationWorkReviewed(Event, context="audits", aggregate="review", name="held", subject_field="review_id"):
+    """The CC's elected body reviewed the union's information work on `on` (C1, first half)."""
+
+    review_id: str = Field(description="Opaque id of the review")
+    org_id: str = Field(description="The org whose elected body held it (the CC)")
+    on: date = Field(description="The day of the review", examples=["2026-03-12"])
+    body: str = Field(min_length=1, max_length=300, description="The elected body", examples=["Президиум ЦК"])
+    decision: str | None = Field(None, max_length=2000, description="What it decided (a reference or summary)")
+
+
 class PlanSubmitted(Event, context="audits", aggregate="plan", name="submitted"):
     """An org's information-work plan for a quarter (P8); a later one for the same quarter replaces it."""
 

@@ -185,6 +185,57 @@ class SubscriptionReported(Event, context="contacts", aggregate="subscription", 
     format: Format = Field(Format.PRINT, description="Print or electronic")
 
 
+class PrintKind(StrEnum):
+    """Printed agitation material (P2)."""
+
+    NEWSPAPER = "newspaper"
+    LEAFLET = "leaflet"
+    INFORMATION_SHEET = "information_sheet"
+    POSTER = "poster"
+
+
+class PrintRunRecorded(Event, context="contacts", aggregate="print_run", name="recorded", subject_field="print_run_id"):
+    """An org printed agitation material on `on` (P2, K3): what, how many copies, from which material if any."""
+
+    print_run_id: str = Field(description="Opaque id of the print run")
+    org_id: str = ORG_ID
+    on: date = Field(description="The day it was printed", examples=["2026-11-20"])
+    kind: PrintKind = Field(description="Newspaper, leaflet, information sheet or poster", examples=["leaflet"])
+    title: str = Field(min_length=1, max_length=300, description="What was printed", examples=["Итоги колдоговорной кампании"])
+    copies: int = Field(ge=1, le=10_000_000, description="Copies printed", examples=[50])
+    material_id: str | None = Field(None, description="The exchange material it was printed from, if any")
+
+
+class MeetingHeld(Event, context="contacts", aggregate="meeting", name="held", subject_field="meeting_id"):
+    """An information meeting of members was held on `on` (P7); who spoke is recorded, never names."""
+
+    meeting_id: str = Field(description="Opaque id of the meeting")
+    org_id: str = ORG_ID
+    on: date = Field(description="The day it was held", examples=["2026-10-02"])
+    topic: str = Field(min_length=1, max_length=300, description="What it was about", examples=["Индексация зарплаты"])
+    attendees: int = Field(ge=0, le=1_000_000, description="Members present", examples=[120])
+    chair_spoke: bool = Field(description="The chair spoke (P7)")
+    elected_body_spoke: bool = Field(False, description="Members of the elected body spoke (P7)")
+
+
+class ChannelAccessGranted(Event, context="contacts", aggregate="channel", name="access_granted", subject_field="channel_id"):
+    """An org gave another org access to one of its channels from `since` (P10: the parent; T7: the CC's department)."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = Field(description="The org whose channel it is")
+    to_org_id: str = Field(description="The org given access")
+    since: date = Field(description="From when", examples=["2026-01-15"])
+
+
+class ChannelAccessRevoked(Event, context="contacts", aggregate="channel", name="access_revoked", subject_field="channel_id"):
+    """An org withdrew another org's access to one of its channels from `effective_on`."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = Field(description="The org whose channel it is")
+    to_org_id: str = Field(description="The org whose access ends")
+    effective_on: date = Field(description="First day without access")
+
+
 class BaseEntry(Payload):
     """One line of a frozen contact base: a post holder and one of their contact points (no value)."""
 
