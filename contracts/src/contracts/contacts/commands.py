@@ -9,7 +9,20 @@ from pydantic import Field
 from ..base import OneLine, Payload
 from ..people import PERSON_ID
 from ..registry import NAME, ORG_ID, AsOf
-from .events import CHANNEL_ID, CONTACT_ID, PERIOD, Audience, ChannelKind, ConsentMethod, ContactKind, Format, Publication
+from .events import (
+    CHANNEL_ID,
+    CONTACT_ID,
+    PERIOD,
+    Audience,
+    ChannelKind,
+    ConsentMethod,
+    ContactKind,
+    Format,
+    PrintKind,
+    Publication,
+)
+
+YEAR = Field(None, ge=1800, le=2199, description="Calendar year; defaults to this year", examples=[2026])
 
 
 class Consent(Payload):
@@ -217,6 +230,94 @@ class GetReach(AsOf):
     org_id: str = ORG_ID
 
 
+class PrintRun(Payload):
+    """Agitation material printed (the body of `POST /orgs/{id}/print-runs`, P2)."""
+
+    on: date | None = Field(None, description="The day it was printed; defaults to today, never after it")
+    kind: PrintKind = Field(description="Newspaper, leaflet, information sheet or poster", examples=["leaflet"])
+    title: OneLine = Field(
+        min_length=1, max_length=300, description="What was printed", examples=["Итоги колдоговорной кампании"]
+    )
+    copies: int = Field(ge=1, le=10_000_000, description="Copies printed (at least one)", examples=[50])
+    material_id: str | None = Field(None, max_length=100, description="The exchange material it was printed from, if any")
+
+
+class RecordPrintRun(PrintRun):
+    """Record a print run of an org's agitation material (P2)."""
+
+    org_id: str = ORG_ID
+
+
+class ListPrintRuns(Payload):
+    """An org's print runs dated in a calendar year, newest first."""
+
+    org_id: str = ORG_ID
+    year: int | None = YEAR
+    known_on: date | None = Field(None, description="Only facts recorded by the end of this day count")
+
+
+class Meeting(Payload):
+    """An information meeting of members (the body of `POST /orgs/{id}/meetings`, P7)."""
+
+    on: date | None = Field(None, description="The day it was held; defaults to today, never after it")
+    topic: OneLine = Field(min_length=1, max_length=300, description="What it was about", examples=["Индексация зарплаты"])
+    attendees: int = Field(ge=0, le=1_000_000, description="Members present", examples=[120])
+    chair_spoke: bool = Field(description="The chair spoke (P7)")
+    elected_body_spoke: bool = Field(False, description="Members of the elected body spoke (P7)")
+
+
+class RecordMeeting(Meeting):
+    """Record an information meeting an org held (P7)."""
+
+    org_id: str = ORG_ID
+
+
+class ListMeetings(Payload):
+    """An org's information meetings held in a calendar year, newest first."""
+
+    org_id: str = ORG_ID
+    year: int | None = YEAR
+    known_on: date | None = Field(None, description="Only facts recorded by the end of this day count")
+
+
+class Access(Payload):
+    """Whom a channel is opened to (the body of `POST /channels/{id}/access`, P10, T7)."""
+
+    to_org_id: str = Field(description="The org given access: the channel's org's parent today, or the CC")
+    since: date | None = Field(None, description="From when; defaults to today")
+
+
+class GrantChannelAccess(Access):
+    """Give the parent (P10) or the CC's department (T7) access to one of the org's running electronic channels."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class AccessRevocation(Payload):
+    """Whose access ends (the body of `POST /channels/{id}/access-revocation`)."""
+
+    to_org_id: str = Field(description="The org whose access ends")
+    effective_on: date | None = Field(None, description="First day without access; defaults to today")
+
+
+class RevokeChannelAccess(AccessRevocation):
+    """End an org's access to a channel."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class ListChannelAccess(AsOf):
+    """Every access grant of a channel, each with its dates and whether it is in force on `as_of`."""
+
+    channel_id: str = CHANNEL_ID
+
+
+class ListOrgAccess(AsOf):
+    """Access grants on an org's channels and those the org holds on others', each in force on `as_of` or not."""
+
+    org_id: str = ORG_ID
+
+
 VERBS: dict[str, type[Payload]] = {
     "add_contact_point": AddContactPoint,
     "grant_consent": GrantConsent,
@@ -239,5 +340,13 @@ VERBS: dict[str, type[Payload]] = {
     "get_submission": GetSubmission,
     "get_contact_base": GetContactBase,
     "get_reach": GetReach,
+    "record_print_run": RecordPrintRun,
+    "list_print_runs": ListPrintRuns,
+    "record_meeting": RecordMeeting,
+    "list_meetings": ListMeetings,
+    "grant_channel_access": GrantChannelAccess,
+    "revoke_channel_access": RevokeChannelAccess,
+    "list_channel_access": ListChannelAccess,
+    "list_org_access": ListOrgAccess,
 }
 """What `svc.contacts.<verb>` accepts."""

@@ -1,6 +1,7 @@
 """The contacts service's public events, commands and queries: people's contact points with consent (T4,
-PD1), the orgs' information resources (P1, P3–P5, K4), subscriptions (P11) and contact-base submissions
-(P10, T7). Contact values travel sealed, each with its own key, so one address can be erased alone."""
+PD1), the orgs' information resources (P1, P3–P5, K4) and the access they give to them (P10, T7), subscriptions
+(P11), print runs (P2), information meetings (P7) and contact-base submissions (P10, T7). Contact values travel
+sealed, each with its own key, so one address can be erased alone."""
 
 from __future__ import annotations
 
@@ -243,10 +244,14 @@ class BaseEntry(Payload):
     role: str = Field(description="Their post (chair, info_worker, info_activist, press_secretary)")
     contact_id: str = CONTACT_ID
     kind: ContactKind = Field(description="What kind of address")
+    org_id: str | None = Field(
+        None, description="The org whose post it is (T7: one of the territorial org's primary orgs); null: the submitting org"
+    )
 
 
 class ContactBaseSubmitted(Event, context="contacts", aggregate="contact_base", name="submitted", subject_field="submission_id"):
-    """An org's contact base as of `at`, frozen for its parent (P10, T7); the parent gains access to its channels."""
+    """An org's contact base as of `at`, frozen for its parent (P10, T7); the parent gains access to its channels.
+    A territorial org's base also holds the chairs and activists of its primary orgs on `at` (T7)."""
 
     submission_id: str = Field(description="Opaque id of the submission")
     org_id: str = ORG_ID
