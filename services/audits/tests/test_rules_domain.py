@@ -11,6 +11,7 @@ from audits.domain.catalogue import CATALOGUE, assess, rules_for
 from audits.domain.contest import Entry, rank_information_work, weeks_refreshed
 from audits.domain.facts import Budget, Child, Facts, Members, Post, Resource
 from audits.domain.periods import bounds, previous_quarter
+from audits.domain.readings import READINGS
 from audits.domain.verdicts import members_ru
 
 from contracts.audits import ChecklistItem, Severity, Status
@@ -33,24 +34,34 @@ def verdict(f: Facts, rule: str) -> Status:
 def test_the_catalogue_holds_the_rules_the_issue_names_once_each() -> None:
     assert [r.id for r in CATALOGUE] == [
         "P1",
+        "P2",
         "P3",
         "P4",
         "P5",
+        "P7",
         "P8",
         "P10",
         "P11",
         "T1",
-        "T3/T4",
+        "T3",
+        "T4",
         "T5",
         "T6",
         "T7",
         "T8",
         "C1",
+        "C2",
+        "C3",
         "M1",
         "M2",
     ]
     assert [r.id for r in CATALOGUE if r.norm] == ["M1"]
-    assert [r.id for r in rules_for("central")] == ["C1", "M2"]
+    assert [r.id for r in rules_for("central")] == ["C1", "C2", "C3", "M2"]
+
+
+def test_every_rule_has_a_reading_in_both_languages() -> None:
+    assert set(READINGS) == {r.id for r in CATALOGUE}
+    assert all(en.endswith(".") and ru.endswith(".") for en, ru in READINGS.values())
 
 
 @pytest.mark.parametrize(("members", "expected"), [(500, Status.NOT_APPLICABLE), (501, Status.BREACHED)])
@@ -78,8 +89,9 @@ def test_m1_compares_money_exactly(info: str, expected: Status) -> None:
 def test_a_yearly_duty_is_not_due_in_the_first_365_days() -> None:
     young = Facts("o", "primary", DAY, DAY - timedelta(days=364), Members(10))
     assert verdict(young, "P10") is Status.NOT_APPLICABLE
-    assert verdict(facts(last_submission=DAY - timedelta(days=365)), "P10") is Status.MET
-    assert verdict(facts(last_submission=DAY - timedelta(days=366)), "P10") is Status.BREACHED
+    shared = {"parent_id": "t", "access": frozenset({"t"})}
+    assert verdict(facts(last_submission=DAY - timedelta(days=365), **shared), "P10") is Status.MET
+    assert verdict(facts(last_submission=DAY - timedelta(days=366), **shared), "P10") is Status.BREACHED
 
 
 def test_t1_counts_only_children_due_and_audits_within_a_year() -> None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ..base import Payload
+from ..base import OneLine, Payload
 from ..officers import OfficerRole
 from ..registry import ORG_ID, Level
 from .events import AUDIT_ID, NOTE, RULE, Severity
@@ -165,6 +165,26 @@ class ReportOnPlan(PlanReport):
     quarter: str = QUARTER
 
 
+class Review(Payload):
+    """A review of information work by the CC's elected body (the body of `POST /orgs/{id}/reviews`, C1)."""
+
+    body: OneLine = Field(min_length=1, max_length=300, description="The elected body", examples=["Президиум ЦК"])
+    on: date | None = Field(None, description="The day of the review; defaults to today")
+    decision: str | None = Field(None, max_length=2000, description="What it decided (a reference or summary)")
+
+
+class RecordReview(Review):
+    """Record the CC's yearly review of information work (C1)."""
+
+    org_id: str = ORG_ID
+
+
+class ListReviews(Payload):
+    """The reviews of information work an org's elected body held, newest first."""
+
+    org_id: str = ORG_ID
+
+
 class ListPlans(Payload):
     """An org's plans and reports, newest quarter first."""
 
@@ -217,5 +237,7 @@ VERBS: dict[str, type[Payload]] = {
     "list_missing_plans": ListMissingPlans,
     "rank_contest": RankContest,
     "list_rules": ListRules,
+    "record_review": RecordReview,
+    "list_reviews": ListReviews,
 }
 """What `svc.audits.<verb>` accepts."""

@@ -10,6 +10,7 @@ from kit.service import Runtime, Service, Wiring
 from .config import AuditsSettings
 from .handlers.audits import AuditHandlers
 from .handlers.plans import PlanHandlers
+from .handlers.reviews import ReviewHandlers
 from .projections import own
 from .projections.facts import PROJECTIONS
 from .queries.audits import AuditQueries
@@ -21,7 +22,7 @@ from .tables import READ_MODELS, ledger, metadata
 
 def wire(rt: Runtime) -> Wiring:
     """The audits service's verbs, read models and consumers of registry and contacts facts."""
-    audit, plan = AuditHandlers(rt.store), PlanHandlers(rt.store)
+    audit, plan, review = AuditHandlers(rt.store), PlanHandlers(rt.store), ReviewHandlers(rt.store, rt.engine)
     compliance, audits, plans, contests = (
         ComplianceQueries(ReadCache(rt.engine, rt.ledger, "audits")),
         AuditQueries(rt.engine),
@@ -37,6 +38,7 @@ def wire(rt: Runtime) -> Wiring:
         "close_remediation": (a.CloseRemediation, audit.close_remediation),
         "submit_plan": (a.SubmitPlan, plan.submit_plan),
         "report_on_plan": (a.ReportOnPlan, plan.report_on_plan),
+        "record_review": (a.RecordReview, review.record_review),
     }
     reads: VerbTable = {
         "get_compliance": (a.GetCompliance, compliance.get_compliance),
@@ -49,6 +51,7 @@ def wire(rt: Runtime) -> Wiring:
         "list_missing_plans": (a.ListMissingPlans, plans.list_missing_plans),
         "rank_contest": (a.RankContest, contests.rank_contest),
         "list_rules": (a.ListRules, compliance.list_rules),
+        "list_reviews": (a.ListReviews, review.list_reviews),
     }
     return Wiring(verbs=verbs(commands, reads), inline=[own.apply], projections=PROJECTIONS, read_models=READ_MODELS)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kit.factmirror import fact_tables
@@ -50,6 +50,7 @@ subscriptions = Table(
     Column("year", Integer, nullable=False),
     Column("publication", Text, nullable=False),
     Column("copies", Integer, nullable=False),
+    Column("format", Text, nullable=False, server_default="print", comment="print or electronic; P11 adds them up"),
 )
 
 submissions = Table(
@@ -58,10 +59,55 @@ submissions = Table(
     Column("submission_id", Text, primary_key=True),
     Column("org_id", Text, nullable=False),
     Column("at", Date, nullable=False),
+    Column("parent_id", Text, comment="The org it went to (T3: a territorial org keeps its primary orgs' bases)"),
     Index("submissions_by_org", "org_id", "at"),
 )
 
-MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, resources, refreshes, subscriptions, submissions)
+print_runs = Table(
+    "print_runs",
+    metadata,
+    Column("print_run_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("copies", Integer, nullable=False),
+    Index("print_runs_by_org", "org_id", "on"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("meeting_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("chair_spoke", Boolean, nullable=False),
+    Index("meetings_by_org", "org_id", "on"),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("to_org_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Contacts ledger position of the grant"),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("since", Date, nullable=False),
+    Column("until", Date, comment="First day without access, once revoked"),
+)
+
+contact_points = Table(
+    "contact_points",
+    metadata,
+    Column("contact_id", Text, primary_key=True),
+    Column("person_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("consent_from", Date, comment="Personal addresses: usable from the consent's date"),
+    Column("consent_until", Date, comment="…until the day it was withdrawn"),
+    Column("gone", Boolean, nullable=False, server_default="false", comment="Erased or merged into another"),
+)
+
+CONTACTS_MIRROR = (resources, refreshes, subscriptions, submissions, print_runs, meetings, grants, contact_points)
+"""What the `contacts-facts` projection builds: emptied with its checkpoint when a migration needs a replay."""
+MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, *CONTACTS_MIRROR)
 
 # --- its own read models (inline) ---------------------------------------------------------------------
 
@@ -113,5 +159,15 @@ plans = Table(
     Column("summary", Text),
 )
 
-READ_MODELS = (audits, findings, remediation, plans)
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("review_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False, index=True),
+    Column("on", Date, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("decision", Text),
+)
+
+READ_MODELS = (audits, findings, remediation, plans, reviews)
 """What the audits service's own events build; a rebuild empties these and replays its ledger."""

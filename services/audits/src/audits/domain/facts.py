@@ -29,6 +29,7 @@ class Post:
     role: str
     since: date
     trained_on: date | None = None
+    person_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Members:
             return True
         return None if (self.missing or not self.reported) else False
 
+    def below(self, threshold: int) -> bool | None:
+        """Strictly fewer than the threshold; None when missing headcounts could decide it."""
+        above = self.above(threshold - 1)
+        return None if above is None else not above
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -59,12 +65,29 @@ class Budget:
 
 @dataclass(frozen=True)
 class Child:
-    """An org directly under this one on the date, and the last audit this org completed of it by then."""
+    """An org under this one on the date, the last audit this org completed of it by then, and the last contact base
+    it submitted to this org by then (T3)."""
 
     org_id: str
     level: str
     registered_on: date
     last_audit: date | None = None
+    last_base: date | None = None
+
+
+@dataclass(frozen=True)
+class Reachable:
+    """C2: how many of an org's chairs and information post holders the contact base reaches on the date."""
+
+    org_id: str
+    chairs: int
+    people: int
+    reached: int
+
+    @property
+    def covered(self) -> bool:
+        """Its chair and every information post holder have a usable e-mail address or mobile number."""
+        return self.chairs > 0 and self.reached == self.people
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,19 @@ class Facts:
     last_submission: date | None = None
     plans: Plans = field(default_factory=Plans)
     children: tuple[Child, ...] = ()
+    parent_id: str | None = None
+    root_id: str | None = None
+    access: frozenset[str] = frozenset()
+    """Orgs given access, in force on the date, to one of this org's running electronic channels (P10, T7)."""
+    last_print_run: date | None = None
+    last_meeting: date | None = None
+    """The last information meeting by then at which the chair spoke (P7)."""
+    last_review: date | None = None
+    """The last review of information work by this org's elected body (C1)."""
+    structural: tuple[Child, ...] = ()
+    """The CC only: every territorial and primary org under it at any depth (C1)."""
+    contact_base: tuple[Reachable, ...] = ()
+    """The CC only: each structural org's chairs and information post holders reached (C2)."""
 
     def days_registered(self) -> int:
         return (self.day - self.registered_on).days

@@ -10,12 +10,38 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.contacts import ChannelClosed, ChannelOpened, ChannelRefreshed, ContactBaseSubmitted, SubscriptionReported
+from contracts.contacts import (
+    ChannelAccessGranted,
+    ChannelAccessRevoked,
+    ChannelClosed,
+    ChannelOpened,
+    ChannelRefreshed,
+    ConsentGranted,
+    ConsentWithdrawn,
+    ContactAdded,
+    ContactBaseSubmitted,
+    ContactErased,
+    ContactMerged,
+    MeetingHeld,
+    PrintRunRecorded,
+    SubscriptionReported,
+)
 from kit.factmirror import FACT_EVENTS, apply_facts
 from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
 
-from ..tables import FACTS, TREE, refreshes, resources, submissions, subscriptions
+from ..tables import (
+    FACTS,
+    TREE,
+    contact_points,
+    grants,
+    meetings,
+    print_runs,
+    refreshes,
+    resources,
+    submissions,
+    subscriptions,
+)
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -25,7 +51,12 @@ async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
-    """Information resources and their refreshes, subscriptions, contact-base submissions."""
+    """Information resources, their refreshes and access grants, subscriptions, submissions, print runs, meetings."""
+    if not await _people(conn, d):
+        await _information_work(conn, d)
+
+
+async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
     at, row = {"position": d.position}, dict[str, object]()
     match d.event:
         case ChannelOpened() as e:
@@ -45,13 +76,61 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
             )
         case SubscriptionReported() as e:
             row = {"org_id": e.org_id, "year": e.year, "publication": e.publication.value, "copies": e.copies, **at}
-            await conn.execute(insert(subscriptions).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(subscriptions).values(row, format=e.format.value).on_conflict_do_nothing())
         case ContactBaseSubmitted() as e:
-            row = {"submission_id": e.submission_id, "org_id": e.org_id, "at": e.at}
+            row = {"submission_id": e.submission_id, "org_id": e.org_id, "at": e.at, "parent_id": e.parent_id}
             await conn.execute(insert(submissions).values(row).on_conflict_do_nothing())
+        case PrintRunRecorded() as e:
+            row = {"print_run_id": e.print_run_id, "org_id": e.org_id, "on": e.on, "copies": e.copies}
+            await conn.execute(insert(print_runs).values(row).on_conflict_do_nothing())
+        case MeetingHeld() as e:
+            row = {"meeting_id": e.meeting_id, "org_id": e.org_id, "on": e.on, "chair_spoke": e.chair_spoke}
+            await conn.execute(insert(meetings).values(row).on_conflict_do_nothing())
+        case ChannelAccessGranted() as e:
+            row = {"channel_id": e.channel_id, "to_org_id": e.to_org_id, "org_id": e.org_id, "since": e.since, **at}
+            await conn.execute(insert(grants).values(row).on_conflict_do_nothing())
+        case ChannelAccessRevoked() as e:
+            g = grants.c
+            held = (g.channel_id == e.channel_id) & (g.to_org_id == e.to_org_id) & (g.position < d.position) & g.until.is_(None)
+            await conn.execute(update(grants).where(held).values(until=e.effective_on))
 
 
-CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelRefreshed, SubscriptionReported, ContactBaseSubmitted)
+async def _people(conn: AsyncConnection, d: Delivered) -> bool:
+    """C2: which contact points exist and are usable (kind and consent only; the sealed values are never kept)."""
+    point = contact_points.c.contact_id
+    match d.event:
+        case ContactAdded() as e:
+            row = {"contact_id": e.contact_id, "person_id": e.person_id, "kind": e.kind.value}
+            await conn.execute(insert(contact_points).values(row).on_conflict_do_nothing())
+        case ConsentGranted() as e:
+            await conn.execute(
+                update(contact_points).where(point == e.contact_id).values(consent_from=e.given_at, consent_until=None)
+            )
+        case ConsentWithdrawn() as e:
+            await conn.execute(update(contact_points).where(point == e.contact_id).values(consent_until=e.at))
+        case ContactErased() | ContactMerged() as e:
+            await conn.execute(update(contact_points).where(point == e.contact_id).values(gone=True))
+        case _:
+            return False
+    return True
+
+
+CONTACTS_EVENTS = (
+    ChannelOpened,
+    ChannelClosed,
+    ChannelRefreshed,
+    ChannelAccessGranted,
+    ChannelAccessRevoked,
+    SubscriptionReported,
+    ContactBaseSubmitted,
+    PrintRunRecorded,
+    MeetingHeld,
+    ContactAdded,
+    ConsentGranted,
+    ConsentWithdrawn,
+    ContactErased,
+    ContactMerged,
+)
 """What `from_contacts` takes."""
 
 PROJECTIONS = (

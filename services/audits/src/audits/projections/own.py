@@ -13,6 +13,7 @@ from contracts.audits import (
     AuditScheduled,
     AuditStarted,
     FindingRecorded,
+    InformationWorkReviewed,
     PlanReported,
     PlanSubmitted,
     RemediationAssigned,
@@ -20,7 +21,7 @@ from contracts.audits import (
 )
 from kit.store import Recorded
 
-from ..tables import audits, findings, plans, remediation
+from ..tables import audits, findings, plans, remediation, reviews
 
 
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
@@ -55,6 +56,9 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
                 await conn.execute(
                     insert(plans).values(row).on_conflict_do_update(index_elements=["org_id", "quarter"], set_=row)
                 )
+            case InformationWorkReviewed() as e:
+                row = e.model_dump(include={"review_id", "org_id", "on", "body", "decision"})
+                await conn.execute(insert(reviews).values(row).on_conflict_do_nothing())
             case PlanReported() as e:
                 key = (plans.c.org_id == e.org_id) & (plans.c.quarter == e.quarter)
                 await conn.execute(update(plans).where(key).values(reported_on=e.reported_on, summary=e.summary))

@@ -15,6 +15,7 @@ from kit.tokens import Actor
 from kit.treemirror import Orgs, orgs_on
 
 from ..domain.catalogue import BY_ID, CATALOGUE, assess
+from ..domain.readings import READINGS
 from ..domain.verdicts import Verdict
 from ..tables import TREE
 from .facts import gather
@@ -56,9 +57,18 @@ async def verdicts_of(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> 
 
 
 def list_rules() -> list[dict[str, Any]]:
-    """The catalogue as data, for the UI and for integrators."""
+    """The catalogue as data, each rule with the reading it applies, for the UI, integrators and officers."""
     return [
-        {"rule": r.id, "title": r.title, "title_ru": r.title_ru, "levels": list(r.levels), "reads": list(r.reads), "norm": r.norm}
+        {
+            "rule": r.id,
+            "title": r.title,
+            "title_ru": r.title_ru,
+            "reading": READINGS[r.id][0],
+            "reading_ru": READINGS[r.id][1],
+            "levels": list(r.levels),
+            "reads": list(r.reads),
+            "norm": r.norm,
+        }
         for r in CATALOGUE
     ]
 

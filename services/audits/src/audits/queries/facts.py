@@ -13,9 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kit.db import any_of
 from kit.treemirror import Orgs
 
-from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Resource
+from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Reachable, Resource
 from ..domain.periods import previous_quarter, quarter_of
-from ..tables import audits, budgets, headcounts, plans, posts, refreshes, resources, submissions, subscriptions, trainings
+from ..domain.rules import INFORMATION_ROLES
+from ..tables import (
+    audits,
+    budgets,
+    contact_points,
+    grants,
+    headcounts,
+    meetings,
+    plans,
+    posts,
+    print_runs,
+    refreshes,
+    resources,
+    reviews,
+    submissions,
+    subscriptions,
+    trainings,
+)
 
 # the statements are built once (kit.db.any_of), as a view runs each of them
 IDS, DAY, YEAR = any_of("ids"), bindparam("day", type_=Date), bindparam("year", type_=Integer)
@@ -36,7 +53,7 @@ def _posts_query() -> Any:
     # a holder counts as trained by their latest course in that org by the day
     last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(t.on <= DAY).group_by(t.person_id, t.org_id).subquery()
     return (
-        select(p.org_id, p.role, p.since, last.c.on)
+        select(p.org_id, p.role, p.since, last.c.on, p.person_id)
         .outerjoin(last, (last.c.person_id == p.person_id) & (last.c.org_id == p.org_id))
         .where(p.org_id == IDS, p.since <= DAY, or_(p.until.is_(None), p.until > DAY))
     )
@@ -62,10 +79,47 @@ def _latest_query(table: Any, columns: tuple[Any, ...], *where: Any) -> Any:
     )
 
 
-MEMBERS, POSTS, RESOURCES = _members_query(), _posts_query(), _resources_query()
-COPIES = _latest_query(
-    subscriptions, (subscriptions.c.copies,), subscriptions.c.year == YEAR, subscriptions.c.publication == "solidarnost"
-)
+def _copies_query() -> Any:
+    """P11: the latest report of each format of the year's Solidarnost subscription (they are added up)."""
+    s = subscriptions.c
+    return (
+        select(s.org_id, s.copies)
+        .where(s.org_id == IDS, s.year == YEAR, s.publication == "solidarnost")
+        .order_by(s.org_id, s.format, s.position.desc())
+        .ext(distinct_on(s.org_id, s.format))
+    )
+
+
+def _last(table: Any, column: Any, *where: Any) -> Any:
+    """Each org's latest `column` on or before the day."""
+    return select(table.c.org_id, func.max(column)).where(table.c.org_id == IDS, column <= DAY, *where).group_by(table.c.org_id)
+
+
+def _access_query() -> Any:
+    """P10, T7: who has access, in force on the day, to a running mailing list or chat of each org."""
+    g, r = grants.c, resources.c
+    return (
+        select(g.org_id, g.to_org_id)
+        .join(resources, r.channel_id == g.channel_id)
+        .where(g.org_id == IDS, g.since <= DAY, or_(g.until.is_(None), g.until > DAY))
+        .where(r.kind.in_(["mailing_list", "chat"]), r.since <= DAY, or_(r.closed_on.is_(None), r.closed_on > DAY))
+        .distinct()
+    )
+
+
+def _reachable_query() -> Any:
+    """C2: the people with a usable e-mail address or mobile number on the day (personal ones with consent)."""
+    c = contact_points.c
+    consented = (c.consent_from <= DAY) & or_(c.consent_until.is_(None), c.consent_until > DAY)
+    return (
+        select(c.person_id)
+        .where(c.person_id == any_of("people"), c.gone.is_(False))
+        .where(or_(c.kind == "work_email", (c.kind.in_(["personal_email", "mobile"])) & consented))
+        .distinct()
+    )
+
+
+MEMBERS, POSTS, RESOURCES, COPIES = _members_query(), _posts_query(), _resources_query(), _copies_query()
 BUDGETS = _latest_query(budgets, (budgets.c.total, budgets.c.information), budgets.c.year == YEAR)
 SENT = (
     select(submissions.c.org_id, func.max(submissions.c.at))
@@ -74,6 +128,15 @@ SENT = (
 )
 PLANS = select(plans.c.org_id, plans.c.quarter, plans.c.submitted_on, plans.c.reported_on).where(
     plans.c.org_id == IDS, plans.c.quarter.in_([bindparam("current"), bindparam("previous")]), plans.c.submitted_on <= DAY
+)
+PRINTED = _last(print_runs, print_runs.c.on)
+MET = _last(meetings, meetings.c.on, meetings.c.chair_spoke.is_(True))
+REVIEWED = _last(reviews, reviews.c.on)
+ACCESS, REACHABLE = _access_query(), _reachable_query()
+BASES_KEPT = (
+    select(submissions.c.parent_id, submissions.c.org_id, func.max(submissions.c.at))
+    .where(submissions.c.parent_id == IDS, submissions.c.at <= DAY)
+    .group_by(submissions.c.parent_id, submissions.c.org_id)
 )
 AUDITED = (
     select(audits.c.by_org_id, audits.c.org_id, func.max(audits.c.completed_on))
@@ -90,15 +153,32 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     members = await _members(conn, tree, ids)
     held: dict[str, list[Post]] = defaultdict(list)
     for r in await conn.execute(POSTS, on):
-        held[r.org_id].append(Post(r.role, r.since, r.on))
+        held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
     running: dict[str, list[Resource]] = defaultdict(list)
     for r in await conn.execute(RESOURCES, on):
         running[r.org_id].append(Resource(r.kind, r.audience, r.since, r.at))
     money = {r.org_id: Budget(r.total, r.information) for r in await conn.execute(BUDGETS, {"ids": ids, "year": day.year})}
-    copies = dict((await conn.execute(COPIES, {"ids": ids, "year": day.year})).all())
+    copies: dict[str, int] = defaultdict(int)
+    for r in await conn.execute(COPIES, {"ids": ids, "year": day.year}):
+        copies[r.org_id] += r.copies
     sent = dict((await conn.execute(SENT, on)).all())
     planned = await _plans(conn, ids, day)
     audited = {(r[0], r[1]): r[2] for r in await conn.execute(AUDITED, on)}
+    kept = {(r[0], r[1]): r[2] for r in await conn.execute(BASES_KEPT, on)}
+    access: dict[str, set[str]] = defaultdict(set)
+    for r in await conn.execute(ACCESS, on):
+        access[r.org_id].add(r.to_org_id)
+    printed: dict[str, date] = dict((await conn.execute(PRINTED, on)).all())
+    met: dict[str, date] = dict((await conn.execute(MET, on)).all())
+    reviewed: dict[str, date] = dict((await conn.execute(REVIEWED, on)).all())
+    root = tree.central()
+    central = [o for o in ids if tree.levels[o] == "central"]
+    structural = {o: [c for c in tree.subtree(o) if c != o and tree.levels[c] != "central"] for o in central}
+    bases = {o: await _contact_base(conn, day, orgs) for o, orgs in structural.items()}
+
+    def child(o: str, c: str) -> Child:
+        return Child(c, tree.levels[c], registered[c], audited.get((o, c)), kept.get((o, c)))
+
     return {
         o: Facts(
             org_id=o,
@@ -112,10 +192,37 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
             solidarnost_copies=copies.get(o, 0),
             last_submission=sent.get(o),
             plans=planned.get(o, Plans()),
-            children=tuple(Child(c, tree.levels[c], registered[c], audited.get((o, c))) for c in children[o]),
+            children=tuple(child(o, c) for c in children[o]),
+            parent_id=next(iter(tree.lineage(o)[1:]), None),
+            root_id=root,
+            access=frozenset(access[o]),
+            last_print_run=printed.get(o),
+            last_meeting=met.get(o),
+            last_review=reviewed.get(o),
+            structural=tuple(child(o, c) for c in structural.get(o, ())),
+            contact_base=bases.get(o, ()),
         )
         for o in ids
     }
+
+
+async def _contact_base(conn: AsyncConnection, day: date, org_ids: list[str]) -> tuple[Reachable, ...]:
+    """C2: for each org, its chairs and information post holders on the day, and how many of them are reachable."""
+    held: dict[str, list[Post]] = defaultdict(list)
+    for r in await conn.execute(POSTS, {"ids": org_ids, "day": day}):
+        if r.role == "chair" or r.role in INFORMATION_ROLES:
+            held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
+    people = sorted({p.person_id for ps in held.values() for p in ps})
+    reachable = set((await conn.execute(REACHABLE, {"people": people, "day": day})).scalars())
+    return tuple(
+        Reachable(
+            o,
+            chairs=sum(p.role == "chair" for p in held[o]),
+            people=len({p.person_id for p in held[o]}),
+            reached=len({p.person_id for p in held[o]} & reachable),
+        )
+        for o in org_ids
+    )
 
 
 async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[str, Members]:

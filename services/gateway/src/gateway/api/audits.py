@@ -6,7 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from contracts.audits import Category, Closing, Completion, Finding, PlanBody, PlanReport, Remediation, Scheduling, Start
+from contracts.audits import (
+    Category,
+    Closing,
+    Completion,
+    Finding,
+    PlanBody,
+    PlanReport,
+    Remediation,
+    Review,
+    Scheduling,
+    Start,
+)
 from contracts.registry import Level
 
 from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply
@@ -20,7 +31,7 @@ Period = Annotated[str, Path(pattern=rf"^{YEAR}(-Q[1-4])?$", description="A year
 Year = Annotated[int | None, Query(ge=1900, le=2200, description="Calendar year")]
 
 
-@router.get("/rules", summary="The rule catalogue: id, titles, levels, the facts each rule reads, norms")
+@router.get("/rules", summary="The rule catalogue: id, titles, the reading each applies, levels, the facts it reads, norms")
 async def list_rules(gw: GatewayDep, who: CallerDep) -> Any:
     return await ask(gw, who, "audits", "list_rules", {})
 
@@ -117,6 +128,17 @@ async def report_on_plan(
 @router.get("/orgs/{org_id}/plans", summary="The org's quarterly plans and reports")
 async def list_plans(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
     return await ask(gw, who, "audits", "list_plans", {"org_id": org_id})
+
+
+@router.post("/orgs/{org_id}/reviews", status_code=status.HTTP_201_CREATED, summary="Record the CC's yearly review (C1)")
+async def record_review(gw: GatewayDep, who: CallerDep, org_id: str, body: Review, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await ask(gw, who, "audits", "record_review", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/reviews", summary="Reviews of information work by the org's elected body, newest first")
+async def list_reviews(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
+    return await ask(gw, who, "audits", "list_reviews", {"org_id": org_id})
 
 
 @router.get("/orgs/{org_id}/plans-missing/{quarter}", summary="Primary orgs of the subtree with no plan for the quarter")
