@@ -30,6 +30,12 @@ def parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="bring every schema to its newest migration")
     migrate.add_argument("--database-url", help="default: DATABASE_URL")
     migrate.add_argument("--nats-url", help="the operator's; default: NATS_URL (then the streams are made too)")
+    migrate.add_argument(
+        "--roles",
+        choices=("create", "grant"),
+        help="then give each service its own role: create it (password from <SERVICE>_DB_PASSWORD) and grant, or only "
+        "grant roles made elsewhere (CloudNativePG's managed roles)",
+    )
     streams = sub.add_parser("streams", help="make every stream (dead letters included) as it should be, as the operator")
     streams.add_argument("--keep", action="store_true", help="then answer services that find their stream missing")
     streams.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
@@ -87,6 +93,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
             return USAGE
         migrate_all(url)
         print("migrated")
+        if args.roles and (code := _grant(url, create=args.roles == "create")) != OK:
+            return code
         nats_url = args.nats_url or os.environ.get("NATS_URL")
         return _streams(nats_url, keep=False, replicas=1) if nats_url else OK
     if args.command == "streams":
@@ -161,6 +169,20 @@ def operator_nats_url() -> str:
     from .stack import operator_environment
 
     return operator_environment().get("NATS_URL", "")
+
+
+def _grant(database_url: str, create: bool) -> int:
+    """Gives each service its own role on its own schema (dbroles); an exit code."""
+    from .dbroles import MissingRoles, grant_roles, passwords_from
+    from .stack import MIGRATED
+
+    try:
+        grant_roles(database_url, MIGRATED, passwords_from(os.environ, MIGRATED), create=create)
+    except MissingRoles as e:
+        print(e, file=sys.stderr)
+        return UNAVAILABLE
+    print("roles " + ("made and granted" if create else "granted"))
+    return OK
 
 
 def _streams(nats_url: str, keep: bool, replicas: int) -> int:
