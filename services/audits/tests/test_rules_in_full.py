@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from audits.domain import deskreview
 from audits.domain.catalogue import assess
 from audits.domain.facts import Budget, Child, Facts, Members, Plans, Post, Reachable, Resource
 
-from contracts.audits import Status
+from contracts.audits import ChecklistItem, Status
+from kit.errors import RuleBroken
 
 DAY = date(2026, 6, 15)
 OLD = date(2000, 1, 1)
@@ -229,3 +231,37 @@ def test_m1_compares_the_share_exactly(information: str, expected: Status) -> No
     assert status is expected
     if information == "4996":
         assert "4.99 %" in detail  # shown cut, never rounded up to a 5 that would read as met
+
+
+# C1: "a desk review of the whole union may be planned in one step".
+def test_a_desk_review_starts_an_audit_of_every_org_with_its_checklist() -> None:
+    item = ChecklistItem(rule="P1", status=MET, detail="", detail_ru="")
+    review, audits = deskreview.decide_plan(
+        False, "central", "r", "cc", DAY, ago(-30), DAY, {"t": ("a1", [item]), "p": ("a2", [])}
+    )
+    assert [type(e).__name__ for e in review] == ["DeskReviewPlanned"] and review[0].orgs == 2  # type: ignore[attr-defined]
+    assert {a: [type(e).__name__ for e in es] for a, es in audits.items()} == {
+        "a1": ["AuditScheduled", "AuditStarted"],
+        "a2": ["AuditScheduled", "AuditStarted"],
+    }
+
+
+@pytest.mark.parametrize(
+    "planned, level, planned_on, due_on, field",
+    [
+        (True, "central", DAY, DAY, "planned_on"),
+        (False, "territorial", DAY, DAY, "org_id"),
+        (False, None, DAY, DAY, "org_id"),
+        (False, "central", ago(-1), ago(-2), "planned_on"),
+        (False, "central", DAY, ago(1), "due_on"),
+    ],
+)
+def test_a_desk_review_refuses(planned: bool, level: str | None, planned_on: date, due_on: date, field: str) -> None:
+    with pytest.raises(RuleBroken) as refused:
+        deskreview.decide_plan(planned, level, "r", "cc", planned_on, due_on, DAY, {})
+    assert refused.value.rule == "C1" and refused.value.details[0].field == field
+
+
+@pytest.mark.parametrize("completed, today, expected", [(DAY, ago(-99), "done"), (None, DAY, "due"), (None, ago(-1), "overdue")])
+def test_desk_review_progress(completed: date | None, today: date, expected: str) -> None:
+    assert deskreview.progress(completed, DAY, today) == expected

@@ -165,6 +165,26 @@ class ReportOnPlan(PlanReport):
     quarter: str = QUARTER
 
 
+class DeskReview(Payload):
+    """A desk review of every structural org at once (the body of `POST /orgs/{id}/desk-reviews`, C1)."""
+
+    due_on: date = Field(description="When every audit should be completed", examples=["2026-12-20"])
+    planned_on: date | None = Field(None, description="The day the checklists are of; defaults to today, never after it")
+
+
+class PlanDeskReview(DeskReview):
+    """Plan the CC's yearly desk review: an audit of every territorial and primary org, started with its compliance."""
+
+    org_id: str = ORG_ID
+
+
+class GetDeskReview(Payload):
+    """The progress of the CC's desk review of a year over an org's subtree: done, due and overdue audits."""
+
+    org_id: str = ORG_ID
+    year: int = Field(ge=1800, le=2199, description="The year reviewed")
+
+
 class Review(Payload):
     """A review of information work by the CC's elected body (the body of `POST /orgs/{id}/reviews`, C1)."""
 
@@ -238,6 +258,8 @@ VERBS: dict[str, type[Payload]] = {
     "rank_contest": RankContest,
     "list_rules": ListRules,
     "record_review": RecordReview,
+    "plan_desk_review": PlanDeskReview,
+    "get_desk_review": GetDeskReview,
     "list_reviews": ListReviews,
 }
 """What `svc.audits.<verb>` accepts."""

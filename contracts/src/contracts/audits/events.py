@@ -52,6 +52,19 @@ class AuditScheduled(Event, context="audits", aggregate="audit", name="scheduled
     org_id: str = ORG_ID
     by_org_id: str = BY_ORG_ID
     planned_on: date = Field(description="The planned date", examples=["2026-10-15"])
+    desk_review_id: str | None = Field(None, description="The CC's desk review of the whole union it belongs to, if any")
+
+
+class DeskReviewPlanned(Event, context="audits", aggregate="desk_review", name="planned", subject_field="desk_review_id"):
+    """The CC planned its yearly desk review of every structural org at once (C1): each got an audit started on
+    `planned_on` with its compliance of that day as the checklist, to be completed by `due_on`."""
+
+    desk_review_id: str = Field(description="Opaque id of the desk review")
+    by_org_id: str = Field(description="The CC")
+    year: int = Field(ge=1800, le=2199, description="The year it reviews", examples=[2026])
+    planned_on: date = Field(description="The day the checklists are of")
+    due_on: date = Field(description="When every audit should be completed")
+    orgs: int = Field(ge=0, description="How many structural orgs it covers")
 
 
 class AuditStarted(Event, context="audits", aggregate="audit", name="started", subject_field="audit_id"):

@@ -9,6 +9,7 @@ from kit.service import Runtime, Service, Wiring
 
 from .config import AuditsSettings
 from .handlers.audits import AuditHandlers
+from .handlers.deskreview import DeskReviewHandlers
 from .handlers.plans import PlanHandlers
 from .handlers.reviews import ReviewHandlers
 from .projections import own
@@ -23,6 +24,7 @@ from .tables import READ_MODELS, ledger, metadata
 def wire(rt: Runtime) -> Wiring:
     """The audits service's verbs, read models and consumers of registry and contacts facts."""
     audit, plan, review = AuditHandlers(rt.store), PlanHandlers(rt.store), ReviewHandlers(rt.store, rt.engine)
+    desk = DeskReviewHandlers(rt.store, rt.engine)
     compliance, audits, plans, contests = (
         ComplianceQueries(ReadCache(rt.engine, rt.ledger, "audits")),
         AuditQueries(rt.engine),
@@ -39,6 +41,7 @@ def wire(rt: Runtime) -> Wiring:
         "submit_plan": (a.SubmitPlan, plan.submit_plan),
         "report_on_plan": (a.ReportOnPlan, plan.report_on_plan),
         "record_review": (a.RecordReview, review.record_review),
+        "plan_desk_review": (a.PlanDeskReview, desk.plan_desk_review),
     }
     reads: VerbTable = {
         "get_compliance": (a.GetCompliance, compliance.get_compliance),
@@ -52,6 +55,7 @@ def wire(rt: Runtime) -> Wiring:
         "rank_contest": (a.RankContest, contests.rank_contest),
         "list_rules": (a.ListRules, compliance.list_rules),
         "list_reviews": (a.ListReviews, review.list_reviews),
+        "get_desk_review": (a.GetDeskReview, desk.get_desk_review),
     }
     return Wiring(verbs=verbs(commands, reads), inline=[own.apply], projections=PROJECTIONS, read_models=READ_MODELS)
 

@@ -122,6 +122,19 @@ audits = Table(
     Column("completed_on", Date),
     Column("score", Integer),
     Column("checklist", JSONB),
+    Column("desk_review_id", Text, index=True, comment="The CC's desk review it belongs to (C1), if any"),
+)
+
+desk_reviews = Table(
+    "desk_reviews",
+    metadata,
+    Column("desk_review_id", Text, primary_key=True),
+    Column("by_org_id", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("planned_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("orgs", Integer, nullable=False),
+    Index("desk_reviews_by_year", "by_org_id", "year", unique=True),
 )
 
 findings = Table(
@@ -169,5 +182,5 @@ reviews = Table(
     Column("decision", Text),
 )
 
-READ_MODELS = (audits, findings, remediation, plans, reviews)
+READ_MODELS = (audits, findings, remediation, plans, reviews, desk_reviews)
 """What the audits service's own events build; a rebuild empties these and replays its ledger."""

@@ -12,6 +12,7 @@ from contracts.audits import (
     AuditCompleted,
     AuditScheduled,
     AuditStarted,
+    DeskReviewPlanned,
     FindingRecorded,
     InformationWorkReviewed,
     PlanReported,
@@ -21,7 +22,7 @@ from contracts.audits import (
 )
 from kit.store import Recorded
 
-from ..tables import audits, findings, plans, remediation, reviews
+from ..tables import audits, desk_reviews, findings, plans, remediation, reviews
 
 
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
@@ -29,8 +30,10 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     for r in recorded:
         match r.event:
             case AuditScheduled() as e:
-                row = {"audit_id": e.audit_id, "org_id": e.org_id, "by_org_id": e.by_org_id, "planned_on": e.planned_on}
+                row = e.model_dump(include={"audit_id", "org_id", "by_org_id", "planned_on", "desk_review_id"})
                 await conn.execute(insert(audits).values(row))
+            case DeskReviewPlanned() as e:
+                await conn.execute(insert(desk_reviews).values(e.model_dump(include=DESK_REVIEW)))
             case AuditStarted() as e:
                 checklist = [i.model_dump(mode="json") for i in e.checklist]
                 await conn.execute(_audit(e.audit_id).values(started_on=e.started_on, checklist=checklist))
@@ -62,6 +65,9 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
             case PlanReported() as e:
                 key = (plans.c.org_id == e.org_id) & (plans.c.quarter == e.quarter)
                 await conn.execute(update(plans).where(key).values(reported_on=e.reported_on, summary=e.summary))
+
+
+DESK_REVIEW = {"desk_review_id", "by_org_id", "year", "planned_on", "due_on", "orgs"}
 
 
 def _audit(audit_id: str) -> Update:

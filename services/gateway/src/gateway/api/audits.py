@@ -10,6 +10,7 @@ from contracts.audits import (
     Category,
     Closing,
     Completion,
+    DeskReview,
     Finding,
     PlanBody,
     PlanReport,
@@ -29,6 +30,7 @@ YEAR = r"(19|20|21)\d\d"  # 1900-2199, as a year elsewhere: "0000" has no calend
 Quarter = Annotated[str, Path(pattern=rf"^{YEAR}-Q[1-4]$", description="A calendar quarter, e.g. 2026-Q3")]
 Period = Annotated[str, Path(pattern=rf"^{YEAR}(-Q[1-4])?$", description="A year (2026) or a quarter (2026-Q3)")]
 Year = Annotated[int | None, Query(ge=1900, le=2200, description="Calendar year")]
+ReviewYear = Annotated[int, Path(ge=1800, le=2199, description="The year reviewed")]
 
 
 @router.get("/rules", summary="The rule catalogue: id, titles, the reading each applies, levels, the facts it reads, norms")
@@ -134,6 +136,19 @@ async def list_plans(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
 async def record_review(gw: GatewayDep, who: CallerDep, org_id: str, body: Review, response: Response) -> Any:
     payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
     return await ask(gw, who, "audits", "record_review", payload, response=response, command=True)
+
+
+@router.post(
+    "/orgs/{org_id}/desk-reviews", status_code=status.HTTP_201_CREATED, summary="Plan the CC's desk review of every org (C1)"
+)
+async def plan_desk_review(gw: GatewayDep, who: CallerDep, org_id: str, body: DeskReview, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await ask(gw, who, "audits", "plan_desk_review", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/desk-reviews/{year}", summary="The desk review's progress over the org's subtree (C1)")
+async def get_desk_review(gw: GatewayDep, who: CallerDep, org_id: str, year: ReviewYear) -> Any:
+    return await ask(gw, who, "audits", "get_desk_review", {"org_id": org_id, "year": year})
 
 
 @router.get("/orgs/{org_id}/reviews", summary="Reviews of information work by the org's elected body, newest first")

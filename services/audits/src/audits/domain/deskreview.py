@@ -1,0 +1,58 @@
+"""C1: the CC's desk review of the whole union in one step — an audit of every structural org, each started with its
+compliance of the day as the checklist, then completed one by one; progress is done, due or overdue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.audits import AuditScheduled, AuditStarted, ChecklistItem, DeskReviewPlanned
+from contracts.base import Event
+from kit.errors import RuleBroken
+
+
+def decide_plan(
+    planned: bool,
+    level: str | None,
+    desk_review_id: str,
+    by_org_id: str,
+    planned_on: date,
+    due_on: date,
+    today: date,
+    checklists: dict[str, tuple[str, list[ChecklistItem]]],
+) -> tuple[list[Event], dict[str, list[Event]]]:
+    """The review's own event, and for each org's new audit id its scheduled and started events.
+
+    `checklists` maps each structural org to (its new audit id, its compliance on `planned_on`)."""
+    if level != "central":
+        raise RuleBroken("C1", "a desk review of the whole union is the CC's", field="org_id")
+    if planned_on > today:
+        raise RuleBroken("C1", "the checklists are of a day already come", field="planned_on")
+    if due_on < planned_on:
+        raise RuleBroken("C1", "the audits cannot be due before they start", field="due_on")
+    if planned:
+        raise RuleBroken("C1", f"the desk review of {planned_on.year} is already planned", field="planned_on")
+    review = DeskReviewPlanned(
+        desk_review_id=desk_review_id,
+        by_org_id=by_org_id,
+        year=planned_on.year,
+        planned_on=planned_on,
+        due_on=due_on,
+        orgs=len(checklists),
+    )
+    audits: dict[str, list[Event]] = {
+        audit_id: [
+            AuditScheduled(
+                audit_id=audit_id, org_id=org_id, by_org_id=by_org_id, planned_on=planned_on, desk_review_id=desk_review_id
+            ),
+            AuditStarted(audit_id=audit_id, org_id=org_id, by_org_id=by_org_id, started_on=planned_on, checklist=items),
+        ]
+        for org_id, (audit_id, items) in checklists.items()
+    }
+    return [review], audits
+
+
+def progress(completed_on: date | None, due_on: date, today: date) -> str:
+    """An audit of the review is done once completed, overdue once past its due day, due until then."""
+    if completed_on is not None:
+        return "done"
+    return "overdue" if today > due_on else "due"
