@@ -1,4 +1,5 @@
-"""The contacts service: contact points with consent, information resources, contact-base submissions."""
+"""The contacts service: contact points with consent, information resources and access to them, print runs,
+meetings, contact-base submissions."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from kit.service import Runtime, Service, Wiring
 from .config import ContactsSettings
 from .handlers.channels import ChannelHandlers
 from .handlers.contacts import ContactHandlers
+from .handlers.duties import DutyHandlers
 from .projections.own import OwnProjection
 from .projections.registry import RegistryMirror
+from .queries.access import AccessQueries
 from .queries.channels import ChannelQueries
 from .queries.contacts import ContactQueries
+from .queries.duties import DutyQueries
 from .tables import READ_MODELS, ledger, metadata
 
 
@@ -25,8 +29,9 @@ def wire(rt: Runtime) -> Wiring:
     settings = rt.settings
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
-    resources = ChannelHandlers(rt.store)
+    resources, done = ChannelHandlers(rt.store), DutyHandlers(rt.store)
     about_people, about_resources = ContactQueries(rt.engine, rt.keyring, rt.store.direct), ChannelQueries(rt.engine)
+    about_access, about_done = AccessQueries(rt.engine), DutyQueries(rt.engine)
     commands: VerbTable = {
         "add_contact_point": (c.AddContactPoint, people.add_contact_point),
         "grant_consent": (c.GrantConsent, people.grant_consent),
@@ -39,6 +44,10 @@ def wire(rt: Runtime) -> Wiring:
         "report_channel_stats": (c.ReportChannelStats, resources.report_channel_stats),
         "report_subscription": (c.ReportSubscription, resources.report_subscription),
         "submit_contact_base": (c.SubmitContactBase, resources.submit_contact_base),
+        "grant_channel_access": (c.GrantChannelAccess, resources.grant_channel_access),
+        "revoke_channel_access": (c.RevokeChannelAccess, resources.revoke_channel_access),
+        "record_print_run": (c.RecordPrintRun, done.record_print_run),
+        "record_meeting": (c.RecordMeeting, done.record_meeting),
     }
     reads: VerbTable = {
         "list_contact_points": (c.ListContactPoints, about_people.list_contact_points),
@@ -51,6 +60,10 @@ def wire(rt: Runtime) -> Wiring:
         "list_channels": (c.ListChannels, about_resources.list_channels),
         "list_subscriptions": (c.ListSubscriptions, about_resources.list_subscriptions),
         "get_reach": (c.GetReach, about_resources.get_reach),
+        "list_channel_access": (c.ListChannelAccess, about_access.list_channel_access),
+        "list_org_access": (c.ListOrgAccess, about_access.list_org_access),
+        "list_print_runs": (c.ListPrintRuns, about_done.list_print_runs),
+        "list_meetings": (c.ListMeetings, about_done.list_meetings),
     }
 
     async def sweep(stop: asyncio.Event) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
 from kit.treemirror import tree_tables
@@ -137,14 +137,60 @@ submissions = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+ENTRY_ORG = "Whose post it is: the submitting org, or (T7) one of a territorial org's primary orgs"
 submission_entries = Table(
     "submission_entries",
     metadata,
     Column("submission_id", Text, primary_key=True),
+    Column("org_id", Text, primary_key=True, comment=ENTRY_ORG),
     Column("contact_id", Text, primary_key=True),
     Column("person_id", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("kind", Text, nullable=False),
+)
+
+print_runs = Table(
+    "print_runs",
+    metadata,
+    Column("print_run_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("copies", Integer, nullable=False),
+    Column("material_id", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("print_runs_by_org", "org_id", "on"),
+    comment="Printed agitation material (P2), by the day it was printed",
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("meeting_id", Text, primary_key=True),
+    Column("org_id", Text, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("attendees", Integer, nullable=False),
+    Column("chair_spoke", Boolean, nullable=False),
+    Column("elected_body_spoke", Boolean, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("meetings_by_org", "org_id", "on"),
+    comment="Information meetings of members (P7), by the day they were held",
+)
+
+channel_access = Table(
+    "channel_access",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="The grant's ledger position"),
+    Column("org_id", Text, nullable=False, index=True, comment="The org whose channel it is"),
+    Column("to_org_id", Text, nullable=False, index=True, comment="The org given access"),
+    Column("since", Date, nullable=False),
+    Column("until", Date, comment="First day without access; null: still so"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_recorded_at", DateTime(timezone=True)),
+    comment="Access an org gave to its channels (P10: the parent; T7: the CC's department), one row per grant",
 )
 
 import_refs = Table(
@@ -156,5 +202,16 @@ import_refs = Table(
 )
 """Which source rows an import already brought in, written with their events, so a re-run skips them."""
 
-READ_MODELS = (contact_points, channels, refreshes, channel_stats, subscriptions, submissions, submission_entries)
+READ_MODELS = (
+    contact_points,
+    channels,
+    refreshes,
+    channel_stats,
+    subscriptions,
+    submissions,
+    submission_entries,
+    print_runs,
+    meetings,
+    channel_access,
+)
 """What the contacts service's own events build; a rebuild empties these and replays its ledger."""

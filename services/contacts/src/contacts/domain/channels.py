@@ -1,5 +1,5 @@
-"""An org's information resources over valid time (P1, P3–P5, K4), its subscriptions (P11), and the
-frozen contact base it submits to its parent (P10, T7)."""
+"""An org's information resources over valid time (P1, P3–P5, K4) with the access it gives to them (P10, T7:
+domain/access.py), its subscriptions (P11), and the frozen contact base it submits to its parent (P10, T7)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from contracts.base import Event
 from contracts.contacts import (
     Audience,
     BaseEntry,
+    ChannelAccessGranted,
+    ChannelAccessRevoked,
     ChannelClosed,
     ChannelKind,
     ChannelOpened,
@@ -24,6 +26,18 @@ from kit.errors import RuleBroken, invalid
 
 
 @dataclass(frozen=True)
+class Grant:
+    """Another org's access to the resource from `since` until the day before `until` (None: still so)."""
+
+    to_org_id: str
+    since: date
+    until: date | None = None
+
+    def holds_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class Resource:
     """One information resource; `channel_id` is empty until opened."""
 
@@ -31,9 +45,19 @@ class Resource:
     org_id: str = ""
     since: date | None = None
     closed_on: date | None = None
+    kind: ChannelKind | None = None
+    grants: tuple[Grant, ...] = ()
 
     def runs_on(self, day: date) -> bool:
         return self.since is not None and self.since <= day and (self.closed_on is None or day < self.closed_on)
+
+    def access_from(self, to_org_id: str, day: date) -> Grant | None:
+        """A grant to that org in force on `day` or any day after (the one a new grant from `day` would overlap)."""
+        return next((g for g in self.grants if g.to_org_id == to_org_id and (g.until is None or g.until > day)), None)
+
+    def open_grant(self, to_org_id: str) -> Grant | None:
+        """The grant to that org that no revocation has ended yet."""
+        return next((g for g in self.grants if g.to_org_id == to_org_id and g.until is None), None)
 
 
 NONE = Resource()
@@ -48,14 +72,15 @@ def decide_open(
     return [ChannelOpened(channel_id=channel_id, org_id=org_id, kind=kind, name=name, url=url, audience=audience, since=since)]
 
 
-def _opened(resource: Resource) -> None:
+def require_opened(resource: Resource) -> None:
+    """Refuses a resource that was never opened."""
     if not resource.channel_id:
         raise invalid("channel_id", "no such information resource", rule="exists")
 
 
 def decide_close(resource: Resource, effective_on: date, reason: str | None) -> list[Event]:
     """Closes a resource from a day after it opened."""
-    _opened(resource)
+    require_opened(resource)
     if resource.closed_on is not None:
         raise invalid("channel_id", f"already closed on {resource.closed_on.isoformat()}", rule="changed")
     if resource.since is not None and effective_on <= resource.since:
@@ -65,7 +90,7 @@ def decide_close(resource: Resource, effective_on: date, reason: str | None) -> 
 
 def decide_refresh(resource: Resource, at: date) -> list[Event]:
     """P1: a refresh on a day the resource runs."""
-    _opened(resource)
+    require_opened(resource)
     if not resource.runs_on(at):
         raise invalid("at", "the resource was not running that day", rule="runs")
     return [ChannelRefreshed(channel_id=resource.channel_id, org_id=resource.org_id, at=at)]
@@ -75,7 +100,7 @@ def decide_stats(
     resource: Resource, period: str, subscribers: int | None, visits: int | None, engagement: int | None
 ) -> list[Event]:
     """K4: audience figures for a period, at least one of them."""
-    _opened(resource)
+    require_opened(resource)
     if subscribers is None and visits is None and engagement is None:
         raise invalid("subscribers", "give at least one of subscribers, visits, engagement", rule="required")
     return [
@@ -112,7 +137,13 @@ def evolve(resource: Resource, event: Event) -> Resource:
     """The resource after one more of its events."""
     match event:
         case ChannelOpened():
-            return Resource(event.channel_id, event.org_id, event.since)
+            return Resource(event.channel_id, event.org_id, event.since, kind=event.kind)
         case ChannelClosed():
             return replace(resource, closed_on=event.effective_on)
+        case ChannelAccessGranted():
+            return replace(resource, grants=(*resource.grants, Grant(event.to_org_id, event.since)))
+        case ChannelAccessRevoked():
+            ended = resource.open_grant(event.to_org_id)
+            grants = tuple(replace(g, until=event.effective_on) if g is ended else g for g in resource.grants)
+            return replace(resource, grants=grants)
     return resource

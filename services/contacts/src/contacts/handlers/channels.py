@@ -1,4 +1,5 @@
-"""Commands about an org's information resources, subscriptions and contact-base submissions."""
+"""Commands about an org's information resources and the access it gives to them, its subscriptions and its
+contact-base submissions."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.contacts import (
     BaseEntry,
     CloseChannel,
+    ContactKind,
+    GrantChannelAccess,
     OpenChannel,
     RefreshChannel,
     ReportChannelStats,
     ReportSubscription,
+    RevokeChannelAccess,
     SubmitContactBase,
 )
 from kit.access import require
@@ -24,9 +28,10 @@ from kit.rpc import Context
 from kit.store import Committed, EventStore, Fold
 from kit.store.eventstore import retrying
 
-from ..domain import channels
+from ..domain import access, channels
 from ..domain.channels import Resource
-from ..queries.mirror import exists_in_year, orgs_on
+from ..domain.contact_base import BASE_ROLES, Point, Post, base_entries, orgs_in_base
+from ..queries.mirror import Orgs, exists_in_year, level_of, orgs_on
 from ..tables import contact_points, posts
 
 CHANNEL_FOLD = Fold(channels.NONE, channels.evolve)
@@ -43,14 +48,7 @@ class ChannelHandlers:
         self.store = store
 
     async def _allowed(self, org_id: str, day: date, ctx: Context) -> bool:
-        """Whether the org exists that day; refuses unless the caller may report its facts where it stands today."""
-        async with self.store.engine.connect() as conn:
-            tree = await orgs_on(conn, day, ctx.today)
-            if tree.exists(org_id):
-                require(ctx.actor, "report_facts", tree.reach(org_id))
-                return True
-            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "report_facts", org_id)
-            return False
+        return await allowed(self.store, org_id, day, ctx)
 
     async def open_channel(self, c: OpenChannel, ctx: Context) -> Committed:
         """Opens an information resource of an org from `since` (default today)."""
@@ -106,38 +104,84 @@ class ChannelHandlers:
         return await self.store.append(f"subscriptions-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)
 
     async def submit_contact_base(self, c: SubmitContactBase, ctx: Context) -> Committed:
-        """Freezes the org's contact base as of `at` (default today) for its parent (P10, T7)."""
+        """Freezes the org's contact base as of `at` (default today) for its parent (P10); a territorial org's holds its
+        primary orgs' chairs and activists of that day too (T7)."""
         at, submission_id = c.at or ctx.today, new_id()
         exists = await self._allowed(c.org_id, at, ctx)
         async with self.store.engine.connect() as conn:
-            parent = (await orgs_on(conn, at, ctx.today)).parents.get(c.org_id) if exists else None
-            entries = await _base(conn, c.org_id, at, ctx)
+            tree = await orgs_on(conn, at, ctx.today)
+            parent = tree.parents.get(c.org_id) if exists else None
+            entries = await _base(conn, tree, c.org_id, at, ctx) if exists else []
         events = channels.decide_submit(exists, submission_id, c.org_id, parent, at, entries)
         data = {"id": submission_id, "org_id": c.org_id, "parent_id": parent, "at": at.isoformat(), "entries": len(entries)}
         return await self.store.append(f"contact-base-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)
 
+    async def grant_channel_access(self, c: GrantChannelAccess, ctx: Context) -> Committed:
+        """Gives the parent today (P10) or the CC (T7) access to a running electronic channel from `since` (default today)."""
+        since = c.since or ctx.today
 
-async def _base(conn: AsyncConnection, org_id: str, at: date, ctx: Context) -> list[BaseEntry]:
-    """The org's post holders on `at` and their live contact points recorded by the end of that day."""
-    held = await conn.execute(
-        select(posts.c.person_id, posts.c.role)
-        .where(posts.c.org_id == org_id, posts.c.since <= at, (posts.c.until.is_(None)) | (posts.c.until > at))
-        .order_by(posts.c.role)
-    )
-    roles: dict[str, list[str]] = {}
-    for row in held:
-        roles.setdefault(row.person_id, []).append(row.role)
+        async def attempt() -> Committed:
+            resource, version = await self._resource(c.channel_id, ctx)
+            async with self.store.engine.connect() as conn:
+                today = await orgs_on(conn, ctx.today, ctx.today)
+                lineage = today.reach(resource.org_id)
+                level = await level_of(conn, resource.org_id)
+            place = access.Place(level, lineage[1] if len(lineage) > 1 else None, today.central())
+            events = access.decide_grant(resource, place, c.to_org_id, since)
+            data = {"channel_id": c.channel_id, "org_id": resource.org_id, "to_org_id": c.to_org_id, "since": since.isoformat()}
+            return await self.store.append(
+                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
+            )
+
+        return await retrying(attempt)
+
+    async def revoke_channel_access(self, c: RevokeChannelAccess, ctx: Context) -> Committed:
+        """Ends an org's access to a channel from `effective_on` (default today)."""
+        day = c.effective_on or ctx.today
+
+        async def attempt() -> Committed:
+            resource, version = await self._resource(c.channel_id, ctx)
+            events = access.decide_revoke(resource, c.to_org_id, day)
+            data = {"channel_id": c.channel_id, "to_org_id": c.to_org_id, "until": day.isoformat()}
+            return await self.store.append(
+                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
+            )
+
+        return await retrying(attempt)
+
+
+async def allowed(store: EventStore, org_id: str, day: date, ctx: Context) -> bool:
+    """Whether the org exists that day; refuses unless the caller may report its facts where it stands today."""
+    async with store.engine.connect() as conn:
+        tree = await orgs_on(conn, day, ctx.today)
+        if tree.exists(org_id):
+            require(ctx.actor, "report_facts", tree.reach(org_id))
+            return True
+        (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "report_facts", org_id)
+        return False
+
+
+async def _base(conn: AsyncConnection, tree: Orgs, org_id: str, at: date, ctx: Context) -> list[BaseEntry]:
+    """The post holders on `at` of the org (and, T7, of the primary orgs under it that day, less those the caller may
+    no longer report for today: §5) with their live contact points recorded by the end of that day."""
+    under = orgs_in_base(org_id, tree.levels[org_id], tree.subtree(org_id), tree.levels)
+    orgs = [org_id, *tree.within(ctx.actor, "report_facts", under[1:])]
+    p = posts.c
+    held = [
+        Post(r.org_id, r.person_id, r.role)
+        for r in await conn.execute(
+            select(p.org_id, p.person_id, p.role).where(
+                p.org_id.in_(orgs), p.role.in_(sorted(BASE_ROLES)), p.since <= at, (p.until.is_(None)) | (p.until > at)
+            )
+        )
+    ]
     cp = contact_points.c
     points = await conn.execute(
-        select(cp.contact_id, cp.person_id, cp.kind)
-        .where(
-            cp.person_id.in_(list(roles)),
+        select(cp.contact_id, cp.person_id, cp.kind).where(
+            cp.person_id.in_(sorted({post.person_id for post in held})),
             cp.recorded_at < end_of_day(at, ctx.tz),
             cp.erased_at.is_(None),
             cp.merged_into.is_(None),
         )
-        .order_by(cp.person_id, cp.kind, cp.contact_id)
     )
-    return [
-        BaseEntry(person_id=p.person_id, role=",".join(roles[p.person_id]), contact_id=p.contact_id, kind=p.kind) for p in points
-    ]
+    return base_entries(org_id, orgs, held, [Point(r.person_id, r.contact_id, ContactKind(r.kind)) for r in points])

@@ -1,4 +1,5 @@
-"""Contact points, resources, subscriptions and submissions read models, applied in the append's transaction.
+"""Contact points, resources and their access grants, subscriptions, submissions, print runs and meetings read models,
+applied in the append's transaction.
 
 A contact point's value stays sealed; beside it a keyed digest of the normalised value finds duplicates.
 An erased address (or one whose key is gone when rebuilding) keeps its row with neither.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import (
+    ChannelAccessGranted,
+    ChannelAccessRevoked,
     ChannelClosed,
     ChannelOpened,
     ChannelRefreshed,
@@ -22,13 +25,26 @@ from contracts.contacts import (
     ContactBaseSubmitted,
     ContactErased,
     ContactMerged,
+    MeetingHeld,
+    PrintRunRecorded,
     SubscriptionReported,
 )
 from kit.crypto import KeyRing, open_field
 from kit.store import Recorded
 from kit.store.inserts import Inserts
 
-from ..tables import channel_stats, channels, contact_points, refreshes, submission_entries, submissions, subscriptions
+from ..tables import (
+    channel_access,
+    channel_stats,
+    channels,
+    contact_points,
+    meetings,
+    print_runs,
+    refreshes,
+    submission_entries,
+    submissions,
+    subscriptions,
+)
 
 
 class OwnProjection:
@@ -92,7 +108,15 @@ class OwnProjection:
                         recorded_at=r.recorded_at,
                     )
                     for entry in e.entries:
-                        rows.add(submission_entries, submission_id=e.submission_id, **entry.model_dump(mode="json"))
+                        # an entry without an org is the submitting org's own (every entry before T7 held its primaries)
+                        line = entry.model_dump(mode="json") | {"org_id": entry.org_id or e.org_id}
+                        rows.add(submission_entries, submission_id=e.submission_id, **line)
+                case PrintRunRecorded() as e:
+                    rows.add(print_runs, **e.model_dump(exclude={"kind"}), kind=e.kind.value, recorded_at=r.recorded_at)
+                case MeetingHeld() as e:
+                    rows.add(meetings, **e.model_dump(), recorded_at=r.recorded_at)
+                case ChannelAccessGranted() as e:
+                    rows.add(channel_access, **e.model_dump(), **at)
                 case _:
                     await rows.flush(conn)
                     await self._update(conn, r)
@@ -118,3 +142,8 @@ class OwnProjection:
             case ChannelClosed() as e:
                 values = {"closed_on": e.effective_on, "closure_reason": e.reason, "closed_recorded_at": r.recorded_at}
                 await conn.execute(update(channels).where(channels.c.channel_id == e.channel_id).values(values))
+            case ChannelAccessRevoked() as e:
+                a = channel_access.c
+                held = and_(a.channel_id == e.channel_id, a.to_org_id == e.to_org_id, a.until.is_(None))
+                values = {"until": e.effective_on, "revoked_recorded_at": r.recorded_at}
+                await conn.execute(update(channel_access).where(held).values(values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit import treemirror
@@ -11,7 +12,7 @@ from kit.treemirror import Orgs
 
 from ..tables import TREE
 
-__all__ = ["Orgs", "exists_in_year", "orgs_on"]
+__all__ = ["Orgs", "exists_in_year", "level_of", "orgs_on"]
 
 
 async def orgs_on(conn: AsyncConnection, day: date, today: date) -> Orgs:
@@ -22,3 +23,9 @@ async def orgs_on(conn: AsyncConnection, day: date, today: date) -> Orgs:
 async def exists_in_year(conn: AsyncConnection, org_id: str, year: int) -> bool:
     """Whether the org exists on at least one day of the year."""
     return await treemirror.exists_in_year(conn, TREE, org_id, year)
+
+
+async def level_of(conn: AsyncConnection, org_id: str) -> str:
+    """The org's level (it never changes), whatever day; "" for an org this service does not know."""
+    level = (await conn.execute(select(TREE.orgs.c.level).where(TREE.orgs.c.org_id == org_id))).scalar()
+    return level or ""
