@@ -4,10 +4,10 @@ two-level subtree, targets met and missed, rankings, series, CSV, and a closed p
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import register, union
@@ -22,6 +22,11 @@ Y = TODAY.year
 def day(month_day: str) -> str:
     """A day of Y, but never after today: a fact is recorded once it has happened."""
     return min(date.fromisoformat(f"{Y}-{month_day}"), TODAY).isoformat()
+
+
+def cut(x: Fraction, places: int = 4) -> float:
+    """A share as the answers show it: cut, never rounded up, to 4 places (docs/kpi.md)."""
+    return int(x * 10**places) / 10**places
 
 
 def weeks_in(year: int) -> int:
@@ -115,24 +120,27 @@ async def test_every_indicator_matches_the_hand_computed_figure_and_rolls_up(sta
     assert targets["targets"] == {"K1": 1.0, "K5": 5.0, "K9": 1.0}
 
     p1 = (await kpi(stack, h, o["p1"], Y))["indicators"]
-    week = round(1 / weeks_in(Y), 4)
+    week = Fraction(1, weeks_in(Y))
     assert {k: p1[k]["value"] for k in p1} == {
         "K1": 1,  # an information worker and an activist in post on 31 Dec
         "K2": 0.06,  # 60 000 / 1 000 000
-        "K3": week,  # sending up and acknowledging, both this week
+        "K3": cut(week),  # sending up and acknowledging, both this week
         "K4": 3700,  # website Q1 1000 + Q2 2000, social page (year report) 700
-        "K5": 2,  # the positive one and the one citing a leader; not the negative
-        "K6": 0.6,  # (mailing list 120 + chat 60) / 300 members
-        "K7": 66.7,  # contacts 20 + form 20 + hotline 0 + speed 10 (40 h) + 20 × 5/6 digital resources = 16.7
+        "K5": 1,  # the positive one; the one citing a leader is neutral, the other negative
+        "K6": 0.4,  # at least the mailing list's 120 of 300 members (the chat's 60 may be on it too)
+        "K7": 66.6,  # contacts 20 + form 20 + hotline 0 + speed 10 (40 h) + 20 × 5/6 digital = 66.66…, cut to 0.1
         "K8": 100,  # 40 on site + 60 online
         "K9": 1,  # the trained information worker; the activist is untrained
     }
+    assert (p1["K3"]["value_exact"], p1["K7"]["value_exact"]) == (f"1/{weeks_in(Y)}", "200/3")
+    assert p1["K5"]["parts"]["citations"]["value"] == 1, "the neutral piece quoting a leader"
+    assert (p1["K6"]["value_at_most"], p1["K6"]["parts"]["non_union"]["value"]) == (0.6, 250), "the public page's 250"
     assert p1["K3"]["components"]["materials"] == 1 and p1["K4"]["components"]["engagement"] == 220
     assert p1["K7"]["components"] | {"average_hours": "40.00"} == p1["K7"]["components"]
     assert [(p1[k]["target"], p1[k]["met"]) for k in ("K1", "K2", "K5", "K9")] == [
         (1.0, True),
         (0.05, True),  # M1's norm stands in for K2's target
-        (5.0, False),  # 2 publications of the 5 targeted
+        (5.0, False),  # 1 positive publication of the 5 targeted
         (1.0, True),
     ]
     assert p1["K4"]["target"] is None and p1["K4"]["met"] is None
@@ -144,11 +152,12 @@ async def test_every_indicator_matches_the_hand_computed_figure_and_rolls_up(sta
     t = await kpi(stack, h, o["t"], Y)
     assert t["members"] == 400
     rolled = {k: line["rollup"] for k, line in t["indicators"].items()}
-    assert rolled["K1"] == 2 and rolled["K9"] == 2 and rolled["K5"] == 3 and rolled["K8"] == 115 and rolled["K4"] == 3700
+    assert rolled["K1"] == 2 and rolled["K9"] == 2 and rolled["K5"] == 2 and rolled["K8"] == 115 and rolled["K4"] == 3700
+    assert t["indicators"]["K5"]["parts"]["citations"]["rollup"] == 2, "P1's neutral citation and T's positive one"
     assert rolled["K2"] == 0.075  # (0.10 × 400 + 0.06 × 300 + 0.02 × 100) / 800
-    assert rolled["K6"] == 0.225  # (0 × 400 + 0.6 × 300 + 0 × 100) / 800
-    assert rolled["K7"] == pytest.approx(66.7 * 300 / 800, abs=1e-4)
-    assert rolled["K3"] == pytest.approx(week * 700 / 800, abs=1e-4)
+    assert (rolled["K6"], t["indicators"]["K6"]["rollup_at_most"]) == (0.15, 0.225)  # (0.4 | 0.6) × 300 / 800
+    assert rolled["K7"] == 25.0  # 200/3 × 300 / 800, exactly
+    assert t["indicators"]["K3"]["rollup_exact"] == str(week * 700 / 800)  # T cascaded and P1 acted this week
     assert t["indicators"]["K2"]["value"] == 0.1 and t["indicators"]["K8"]["value"] == 15
     cc = await kpi(stack, h, o["cc"], Y)
     assert cc["indicators"]["K8"]["value"] == 0 and cc["indicators"]["K8"]["rollup"] == 115

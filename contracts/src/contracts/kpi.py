@@ -21,6 +21,11 @@ REPORTED_PERIOD = Field(
 )
 INDICATORS = ("K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9")
 """The effectiveness indicators of RULES.md X."""
+PARTS = {"K5": ("citations",), "K6": ("non_union",)}
+"""The figures an indicator gives beside its value (K5: citations of union leaders beside positive publications;
+K6: the non-union audience beside members' reach), each with a target of its own (`K5.citations`, `K6.non_union`)."""
+TARGET_KEYS = (*INDICATORS, *(f"{k}.{part}" for k, parts in PARTS.items() for part in parts))
+"""What a target may be set for: an indicator, or one of its parts."""
 TargetValue = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=18, decimal_places=6)]
 
 
@@ -41,9 +46,11 @@ class Medium(StrEnum):
 
 
 def _known_indicators(targets: dict[str, Decimal]) -> dict[str, Decimal]:
-    unknown = sorted(set(targets) - set(INDICATORS))
+    unknown = sorted(set(targets) - set(TARGET_KEYS))
     if unknown:
-        raise PydanticCustomError("indicator", "unknown indicator {names}; use K1–K9", {"names": ", ".join(unknown)})
+        raise PydanticCustomError(
+            "indicator", "unknown indicator {names}; use K1–K9, K5.citations or K6.non_union", {"names": ", ".join(unknown)}
+        )
     return targets
 
 
@@ -55,7 +62,9 @@ class TargetSet(Event, context="kpi", aggregate="target", name="set"):
 
     org_id: str = ORG_ID
     period: str = PERIOD
-    targets: dict[str, Decimal] = Field(description='Target per indicator, e.g. {"K2": "0.05"}; ratios are fractions')
+    targets: dict[str, Decimal] = Field(
+        description='Target per indicator or part, e.g. {"K2": "0.05", "K5.citations": "3"}; ratios are fractions'
+    )
 
 
 class PeriodClosed(Event, context="kpi", aggregate="period", name="closed"):
@@ -65,7 +74,8 @@ class PeriodClosed(Event, context="kpi", aggregate="period", name="closed"):
     period: str = PERIOD
     closed_on: date = Field(description="The day it was closed", examples=["2026-10-05"])
     figures: dict[str, Any] = Field(
-        description="Per indicator the frozen `value`, `target`, `met`, `rollup` and `components`, as the kpi query answered"
+        description="Per indicator the frozen `value`, `target`, `met`, `rollup` and `components` (since the exact readings "
+        "also `value_exact`, `rollup_exact`, `rollup_met` and `parts`), as the kpi query answered"
     )
 
 
@@ -101,7 +111,10 @@ class FeedbackTimesReported(
 class Targets(Payload):
     """The body of `PUT /orgs/{id}/targets/{period}`: target per indicator; omitted ones have none."""
 
-    targets: dict[str, TargetValue] = Field(description='e.g. {"K2": 0.05, "K9": 2}; ratios are fractions')
+    targets: dict[str, TargetValue] = Field(
+        description='e.g. {"K2": 0.05, "K9": 2, "K5.citations": 3}; ratios are fractions; K5.citations and K6.non_union '
+        "are the targets of those parts"
+    )
 
     _known = field_validator("targets")(_known_indicators)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from kpi.domain import periodbook
@@ -20,7 +21,7 @@ from kpi.domain.facts import (
     Stats,
     Training,
 )
-from kpi.domain.indicators import FORMULAS
+from kpi.domain.indicators import FORMULAS, Figure
 from kpi.domain.periods import parse_period, series
 from kpi.domain.rollup import Scope, own_figures, rollup
 
@@ -100,15 +101,17 @@ def figures_of(facts: OrgFacts) -> dict[str, object]:
 def test_every_indicator_of_one_primary_org_by_hand() -> None:
     got = figures_of(primary())
     assert got["K1"] == 1  # ann and bob hold information posts on 30 Sep; dan left on 1 Sep
-    assert got["K2"] == 0.06  # 60 000 / 1 000 000
-    assert got["K3"] == round(2 / 14, 4)  # weeks of 29 Jun (1 and 2 Jul) and 13 Jul (15 Jul); 14 weeks overlap Q3
-    assert got["_"]["K3"].components["materials_per_week"] == round(1 / 14, 4)  # m1 only; m2 was acknowledged
+    assert got["K2"] == Fraction("0.06")  # 60 000 / 1 000 000, exactly
+    assert got["K3"] == Fraction(2, 14)  # weeks of 29 Jun (1 and 2 Jul) and 13 Jul (15 Jul); 14 weeks overlap Q3
+    assert got["_"]["K3"].components["materials_per_week"] == 0.0714  # m1 only (1/14); m2 was acknowledged
     assert got["K4"] == 3500  # site 1000 + 2000 (months), vk 500 (its quarter report)
-    assert got["K5"] == 3  # positive, citing, positive-and-citing; the negative and October's do not count
-    assert got["K6"] == 0.5  # (list 150 + chat 100) / 500 members
+    assert got["K5"] == 2  # positive ones; the citing neutral one counts among citations only
+    assert got["_"]["K5"].parts["citations"].value == 2  # the neutral and the positive one quoting a leader
+    # K6: list 150 and chat 100 of 500 members: at least the list's 150 (each member once), at most 250
+    assert (got["K6"], got["_"]["K6"].at_most) == (Fraction(150, 500), Fraction(250, 500))
     # K7: published (website) 20 + form closed 0 + hotline 0 + speed avg (200+1200)/40 = 35 h -> 10
     # + digital share 4 of 5 running (site, vk, list, chat; not the board) -> 16
-    assert got["K7"] == 46.0
+    assert got["K7"] == 46
     assert got["K8"] == 200  # c1 reported in August; c2 in October
     assert got["K9"] == 1  # ann; bob trained only in October
 
@@ -116,7 +119,7 @@ def test_every_indicator_of_one_primary_org_by_hand() -> None:
 def test_an_org_without_facts_answers_none_where_a_value_needs_them() -> None:
     got = figures_of(OrgFacts("p", "primary"))
     assert {k: got[k] for k in FORMULAS} == {
-        "K1": 0, "K2": None, "K3": 0.0, "K4": None, "K5": 0, "K6": None, "K7": 0.0, "K8": 0, "K9": 0,
+        "K1": 0, "K2": None, "K3": 0, "K4": None, "K5": 0, "K6": None, "K7": 0, "K8": 0, "K9": 0,
     }  # fmt: skip
 
 
@@ -128,15 +131,15 @@ def test_rollups_sum_counts_and_weight_ratios_by_members() -> None:
     own, members = own_figures(scope, Q3)
     assert members == {"t": 400, "a": 100, "b": 300}
     # K2: t 0.10 × 400, a 0.02 × 100, b 0.06 × 300 -> (40 + 2 + 18) / 800
-    assert rollup("K2", scope.under("t"), own, members) == 0.075
-    assert rollup("K1", scope.under("t"), own, members) == 0
-    assert rollup("K2", scope.under("a"), own, members) == 0.02
+    assert rollup("K2", scope.under("t"), own, members).value == Fraction("0.075")
+    assert rollup("K1", scope.under("t"), own, members).value == 0
+    assert rollup("K2", scope.under("a"), own, members).value == Fraction("0.02")
 
 
 def test_targets_are_met_by_reaching_them_and_a_closed_period_refuses_changes() -> None:
-    assert periodbook.met(0.06, Decimal("0.05")) is True
-    assert periodbook.met(0.04, Decimal("0.05")) is False
-    assert periodbook.met(None, Decimal(1)) is None
+    assert periodbook.met(Figure(Fraction("0.06")), Decimal("0.05")) is True
+    assert periodbook.met(Figure(Fraction("0.04")), Decimal("0.05")) is False
+    assert periodbook.met(Figure(None), Decimal(1)) is None
     assert periodbook.target_of({}, "K2") == Decimal("0.05"), "M1's norm stands until a target is set"
     book = periodbook.PeriodBook()
     with pytest.raises(RuleBroken, match="runs until"):
@@ -150,7 +153,31 @@ def test_targets_are_met_by_reaching_them_and_a_closed_period_refuses_changes() 
 
 
 def test_a_restatement_shows_beside_a_frozen_figure_only_when_the_facts_differ() -> None:
-    frozen = {"value": 1, "rollup": 1, "target": 2.0, "met": False}
-    assert periodbook.with_restatement(frozen, {"value": 1, "rollup": 1})["restatement"] is None
-    restated = periodbook.with_restatement(frozen, {"value": 2, "rollup": 2, "components": {}})
+    frozen = {"value": 1, "value_exact": "1", "rollup": 1, "rollup_exact": "1", "target": 2.0, "met": False}
+    assert periodbook.with_restatement("K9", frozen, {"value_exact": "1", "rollup_exact": "1"})["restatement"] is None
+    now = {"value": 2, "value_exact": "2", "rollup": 2, "rollup_exact": "2", "components": {}}
+    restated = periodbook.with_restatement("K9", frozen, now)
     assert restated["value"] == 1 and restated["met"] is False and restated["restatement"]["value"] == 2
+    share = {"value": 0.0499, "value_exact": "0.04996", "rollup": 0.0499, "rollup_exact": "0.04996"}
+    moved = {**share, "value_exact": "0.049961", "rollup_exact": "0.049961"}
+    assert periodbook.with_restatement("K2", share, moved)["restatement"] is not None, "the exact figures differ"
+
+
+@pytest.mark.parametrize(
+    ("indicator", "frozen", "exact_now", "restated"),
+    [
+        ("K3", 0.0189, "1/53", False),  # frozen rounded half to even; 1/53 = 0.018867… now shows 0.0188
+        ("K3", 0.0189, "1/52", True),  # 0.01923…: a real change
+        ("K7", 66.7, "200/3", False),  # 66.666…: the index was shown to 0.1
+        ("K7", 66.7, "66.5", True),
+        ("K9", 1, "1", False),
+        ("K9", 1, "2", True),  # counts differ by any amount
+        ("K2", None, "0.05", True),  # a budget reported later
+    ],
+)
+def test_a_figure_frozen_before_exact_figures_were_kept_differs_only_beyond_its_rounding(
+    indicator: str, frozen: float | None, exact_now: str, restated: bool
+) -> None:
+    then = {"value": frozen, "rollup": frozen}
+    now = {"value_exact": exact_now, "rollup_exact": exact_now}
+    assert (periodbook.with_restatement(indicator, then, now)["restatement"] is not None) is restated

@@ -6,20 +6,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from .facts import INFORMATION_POSTS, OrgFacts, covering
+from .facts import INFORMATION_POSTS, Channel, OrgFacts, covering
 from .periods import Period, parse_period, week_of
+from .shown import Exact, shown, up
 
-Value = int | float | None
+Value = Exact | None
+"""An exact figure (a count, or a ratio as a fraction), or none."""
 
 
 @dataclass(frozen=True)
 class Figure:
-    """An indicator's value for an org and period, and the parts it was made of."""
+    """An indicator's exact value for an org and period, the parts it was made of, and the figures beside it."""
 
     value: Value
     components: dict[str, Any] = field(default_factory=dict)
+    at_most: Value = None
+    """Set when `value` is only the least the figure can be (K6: no service records who is on which channel)."""
+    parts: dict[str, Figure] = field(default_factory=dict)
+    """The indicator's other figures (K5's citations, K6's non-union audience), each with a target of its own."""
+
+    @property
+    def most(self) -> Value:
+        """The most the figure can be: its value when that is exact."""
+        return self.value if self.at_most is None else self.at_most
 
 
 AUDIENCE_KINDS = frozenset({"website", "social_page"})
@@ -28,7 +40,7 @@ REACH_KINDS = frozenset({"mailing_list", "chat"})
 """K6: electronic channels with members (P3): mailing lists and chats."""
 DIGITAL_KINDS = frozenset({"mailing_list", "chat", "social_page", "website", "feedback_form"})
 """K7: resources worked with digital tools; notice boards, print and (telephone) hotlines are not."""
-FAST_HOURS, SLOW_HOURS = Decimal(24), Decimal(72)
+FAST_HOURS, SLOW_HOURS = 24, 72
 """K7: an answer within a day earns the whole speed component, within three days half of it."""
 
 
@@ -43,7 +55,7 @@ def information_spending(f: OrgFacts, p: Period) -> Figure:
     budget = f.budgets.get(p.first.year)
     if budget is None:
         return Figure(None, {"total": None, "information": None})
-    share = None if not budget.total else fraction(budget.information / budget.total)
+    share = None if not budget.total else Fraction(budget.information) / Fraction(budget.total)
     return Figure(share, {"total": str(budget.total), "information": str(budget.information)})
 
 
@@ -54,12 +66,12 @@ def exchange_regularity(f: OrgFacts, p: Period) -> Figure:
     active = {week_of(a.on) for a in inside}
     materials = {a.material_id for a in inside if a.kind in ("sent_up", "cascaded")}
     return Figure(
-        fraction(len(active) / len(weeks)),
+        Fraction(len(active), len(weeks)),
         {
             "active_weeks": len(active),
             "weeks": len(weeks),
             "materials": len(materials),
-            "materials_per_week": fraction(len(materials) / len(weeks)),
+            "materials_per_week": shown(Fraction(len(materials), len(weeks))),
         },
     )
 
@@ -82,57 +94,56 @@ def audience(f: OrgFacts, p: Period) -> Figure:
 
 
 def media_citation(f: OrgFacts, p: Period) -> Figure:
-    """K5: publications in the period that are positive in tone or cite a union leader, each counted once."""
+    """K5, two figures: publications in the period positive in tone (the value) and those citing a union leader
+    (part `citations`); a publication counts once in each figure it qualifies for."""
     inside = [m for m in f.mentions if p.contains(m.on)]
-    counted = [m for m in inside if m.tone == "positive" or m.cites_leader]
-    return Figure(
-        len(counted),
-        {
-            "positive": sum(m.tone == "positive" for m in inside),
-            "citing_leaders": sum(m.cites_leader for m in inside),
-            "negative": sum(m.tone == "negative" for m in inside),
-            "reported": len(inside),
-        },
-    )
+    positive, citations = sum(m.tone == "positive" for m in inside), sum(m.cites_leader for m in inside)
+    components = {
+        "positive": positive,
+        "citing_leaders": citations,
+        "negative": sum(m.tone == "negative" for m in inside),
+        "reported": len(inside),
+    }
+    return Figure(positive, components, parts={"citations": Figure(citations)})
 
 
 def reach(f: OrgFacts, p: Period) -> Figure:
-    """K6: subscribers of the org's mailing lists and chats for members ÷ its members, on the period's last day."""
-    covered = 0
-    for c in f.channels:
-        if c.kind in REACH_KINDS and c.audience == "members" and c.runs_on(p.last):
-            covered += _subscribers_by(f, c.channel_id, p.last)
+    """K6: members reached by the org's mailing lists and chats for members, each counted once, ÷ its members
+    (at most 1), on the period's last day; the non-union audience of its public resources is a figure of its own."""
+    running = [c for c in f.channels if c.runs_on(p.last)]
+    for_members = [c for c in running if c.kind in REACH_KINDS and c.audience == "members"]
+    least, most = reached(_subscribers(f, for_members, p.last))
+    public = reached(_subscribers(f, [c for c in running if c.audience == "public"], p.last))
+    non_union = Figure(public[0], at_most=_unless_equal(*public))
     members = f.members
-    value = None if not members else fraction(min(1.0, covered / members))
-    return Figure(value, {"covered": covered, "members": members})
+    if members:
+        least, most = min(least, members), min(most, members)
+    components = {"covered": least, "covered_at_most": most, "members": members, "channels": len(for_members)}
+    if not members:
+        return Figure(None, components, parts={"non_union": non_union})
+    share, at_most = Fraction(least, members), _unless_equal(Fraction(least, members), Fraction(most, members))
+    return Figure(share, components, at_most, {"non_union": non_union})
+
+
+def reached(subscribers: list[int]) -> tuple[int, int]:
+    """People reached by several channels, each counted once: at least the largest channel's subscribers, at most
+    all of them added — no service records who is on which channel, so one channel is exact and several a range."""
+    return max(subscribers, default=0), sum(subscribers)
 
 
 def digital_maturity(f: OrgFacts, p: Period) -> Figure:
-    """K7: an index 0–100, five components of 20 points each (docs/kpi.md)."""
+    """K7: an index 0–100, five components of 20 points each (docs/kpi.md), counted exactly."""
     running = [c for c in f.channels if c.runs_on(p.last)]
     published = any(c.kind in AUDIENCE_KINDS or c.audience == "public" for c in running)
     form = any(c.kind == "feedback_form" for c in running)
     hotline = any(c.kind == "hotline" for c in running)
     hours = _average_hours(f, p)
-    speed = (
-        Decimal(0)
-        if hours is None
-        else Decimal(1)
-        if hours <= FAST_HOURS
-        else Decimal("0.5")
-        if hours <= SLOW_HOURS
-        else Decimal(0)
-    )
-    digital = Decimal(sum(c.kind in DIGITAL_KINDS for c in running)) / len(running) if running else Decimal(0)
-    points = {
-        "contacts_published": 20 if published else 0,
-        "feedback_form": 20 if form else 0,
-        "hotline": 20 if hotline else 0,
-        "feedback_speed": float(20 * speed),
-        "digital_share": float(round(20 * digital, 1)),
-    }
-    index = round(sum((Decimal(str(v)) for v in points.values()), Decimal(0)), 1)
-    return Figure(float(index), {**points, "average_hours": None if hours is None else str(hours)})
+    speed = 20 * _speed(hours)
+    digital = 20 * Fraction(sum(c.kind in DIGITAL_KINDS for c in running), len(running)) if running else Fraction(0)
+    fixed = {"contacts_published": 20 if published else 0, "feedback_form": 20 if form else 0, "hotline": 20 if hotline else 0}
+    index = sum(fixed.values()) + speed + digital
+    points = {**fixed, "feedback_speed": shown(speed, 1), "digital_share": shown(digital, 1)}
+    return Figure(index, {**points, "average_hours": None if hours is None else str(up(hours, 2))})
 
 
 def participation(f: OrgFacts, p: Period) -> Figure:
@@ -170,6 +181,11 @@ DEFAULT_TARGETS = {"K2": Decimal("0.05")}
 """M1's norm stands as K2's target until the org's elected body sets one."""
 
 
+def _subscribers(f: OrgFacts, channels: list[Channel], day: date) -> list[int]:
+    """Each channel's subscribers by its latest report for a span ending on or before the day (none reported: 0)."""
+    return [_subscribers_by(f, c.channel_id, day) for c in channels]
+
+
 def _subscribers_by(f: OrgFacts, channel_id: str, day: date) -> int:
     """The channel's subscribers by its latest report for a span ending on or before the day."""
     dated = [(parse_period(s.period, months=True).last, s) for s in f.stats if s.channel_id == channel_id]
@@ -177,23 +193,22 @@ def _subscribers_by(f: OrgFacts, channel_id: str, day: date) -> int:
     return (max(before, key=lambda pair: pair[0])[1].subscribers or 0) if before else 0
 
 
-def _speed(hours: Decimal | None) -> Decimal:
-    """The share of K7's speed component earned: whole within a day, half within three days."""
+def _unless_equal(least: Exact, most: Exact) -> Exact | None:
+    """The upper bound, or None when it equals the lower one (the figure is exact)."""
+    return None if most == least else most
+
+
+def _speed(hours: Fraction | None) -> Fraction:
+    """The share of K7's speed component earned: whole within a day, half within three days (compared exactly)."""
     if hours is None or hours > SLOW_HOURS:
-        return Decimal(0)
-    return Decimal(1) if hours <= FAST_HOURS else Decimal("0.5")
+        return Fraction(0)
+    return Fraction(1) if hours <= FAST_HOURS else Fraction(1, 2)
 
 
-def _average_hours(f: OrgFacts, p: Period) -> Decimal | None:
-    """The average answer time over the period's reports, weighted by questions answered."""
+def _average_hours(f: OrgFacts, p: Period) -> Fraction | None:
+    """The exact average answer time over the period's reports, weighted by questions answered."""
     reports = [r for r in covering(f.feedback, p) if r.answered > 0]
     answered = sum(r.answered for r in reports)
     if not answered:
         return None
-    total = sum((r.average_hours * r.answered for r in reports), Decimal(0))
-    return round(total / answered, 2)
-
-
-def fraction(x: float | Decimal) -> float:
-    """A ratio as the answers show it: a fraction rounded to 4 decimal places."""
-    return round(float(x), 4)
+    return sum((Fraction(r.average_hours) * r.answered for r in reports), Fraction(0)) / answered

@@ -7,14 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from contracts.base import Event
 from contracts.kpi import INDICATORS, PeriodClosed, SetTargets, TargetSet
 from kit.errors import RuleBroken, conflict
 
-from .indicators import DEFAULT_TARGETS, Figure, Value
+from .indicators import DEFAULT_TARGETS, Figure
 from .periods import Period
+from .shown import RATIO_PLACES, exact_text, shown
+
+VALUE_PLACES = {"K7": 1}
+"""K7's index is shown to 0.1 point; every other ratio, and every roll-up of a ratio, to 4 places."""
+BOUNDED = frozenset({"K6", "K6.non_union"})
+"""Lines that show the most their figure can be beside its value (K6 counts each person once, not knowing who)."""
+LEGACY_ERROR = {"K7": Fraction(1, 10)}
+"""How far a figure frozen before exact figures were kept may be from the exact one for rounding alone."""
 
 
 @dataclass(frozen=True)
@@ -57,33 +66,74 @@ def decide_close(book: PeriodBook, org_id: str, period: Period, today: date, fig
 
 
 def target_of(targets: Mapping[str, Decimal], indicator: str) -> Decimal | None:
-    """The target set for the indicator, else the norm of the rules (K2: M1's 5 %), else none."""
+    """The target set for the indicator (or for one of its parts, `K5.citations`), else the norm of the rules
+    (K2: M1's 5 %), else none."""
     return targets.get(indicator, DEFAULT_TARGETS.get(indicator))
 
 
-def met(value: Value, target: Decimal | None) -> bool | None:
-    """Whether the value reaches the target (every indicator counts up); None without both."""
-    if value is None or target is None:
+def met(figure: Figure, target: Decimal | None) -> bool | None:
+    """Whether the exact figure reaches the target (every indicator counts up): never a rounded one, so 4.996 %
+    misses 5 %. None without both, or when the figure is known only between bounds on either side of it (K6)."""
+    if figure.value is None or target is None:
         return None
-    return Decimal(str(value)) >= target
+    goal = Fraction(target)
+    if figure.value >= goal:
+        return True
+    return None if figure.most is not None and figure.most >= goal else False
 
 
-def line(figure: Figure, target: Decimal | None, rolled: Value) -> dict[str, Any]:
-    """One indicator as the kpi query answers it."""
-    return {
-        "value": figure.value,
+def line(indicator: str, figure: Figure, targets: Mapping[str, Decimal], rolled: Figure) -> dict[str, Any]:
+    """One indicator (or one part of it) as the kpi query answers it: shown figures, exact ones and verdicts."""
+    target = target_of(targets, indicator)
+    answer: dict[str, Any] = {
+        "value": shown(figure.value, VALUE_PLACES.get(indicator, RATIO_PLACES)),
+        "value_exact": exact_text(figure.value),
         "target": None if target is None else float(target),
-        "met": met(figure.value, target),
-        "rollup": rolled,
+        "met": met(figure, target),
+        "rollup": shown(rolled.value),
+        "rollup_exact": exact_text(rolled.value),
+        "rollup_met": met(rolled, target),
         "components": figure.components,
     }
+    if indicator in BOUNDED:
+        answer |= {"value_at_most": shown(figure.most), "rollup_at_most": shown(rolled.most)}
+    if figure.parts:
+        none = Figure(None)
+        answer["parts"] = {
+            name: line(f"{indicator}.{name}", part, targets, rolled.parts.get(name, none)) for name, part in figure.parts.items()
+        }
+    return answer
 
 
-def with_restatement(frozen: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+def with_restatement(indicator: str, frozen: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """A closed period's line: the frozen figure, and beside it what the facts known now say, if that differs."""
-    changed = frozen.get("value") != current.get("value") or frozen.get("rollup") != current.get("rollup")
-    restatement = {"value": current.get("value"), "rollup": current.get("rollup"), "components": current.get("components")}
-    return {**frozen, "restatement": restatement if changed else None}
+    keys = ("value", "value_exact", "rollup", "rollup_exact", "components", "parts")
+    restatement = {k: current.get(k) for k in keys if k in current}
+    return {**frozen, "restatement": restatement if _differs(indicator, frozen, current) else None}
+
+
+def _differs(indicator: str, frozen: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """Whether the facts known now give other figures than those frozen, compared exactly."""
+    if "value_exact" not in frozen:
+        return _differs_legacy(indicator, frozen, current)
+    if any(frozen.get(k) != current.get(k) for k in ("value_exact", "rollup_exact")):
+        return True
+    now, then = current.get("parts") or {}, frozen.get("parts") or {}
+    return any(_differs(f"{indicator}.{name}", then.get(name, {}), part) for name, part in now.items())
+
+
+def _differs_legacy(indicator: str, frozen: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """A line frozen before exact figures were kept was rounded half to even (and its roll-up weighed rounded
+    values): it differs only where the exact figure is further from it than a unit of its last place."""
+    error = LEGACY_ERROR.get(indicator, Fraction(1, 10**RATIO_PLACES))
+    for then, now in (("value", "value_exact"), ("rollup", "rollup_exact")):
+        shown_then, exact_now = frozen.get(then), current.get(now)
+        if shown_then is None or exact_now is None:
+            if (shown_then is None) != (exact_now is None):
+                return True
+        elif abs(Fraction(str(shown_then)) - Fraction(exact_now)) > (0 if isinstance(shown_then, int) else error):
+            return True
+    return False
 
 
 def figures_of(lines: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -1,16 +1,17 @@
 """An org's members by the counting conventions, and roll-ups over a subtree: counts summed, ratios
-weighted by members."""
+weighted by members — exactly, so a roll-up just under a target stays under it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from fractions import Fraction
 
 from kit.tree import subtree
 
 from .facts import OrgFacts
-from .indicators import FORMULAS, RATIOS, Figure, Value, fraction
+from .indicators import FORMULAS, RATIOS, Figure
 from .periods import Period
 
 
@@ -45,17 +46,24 @@ def own_figures(scope: Scope, period: Period) -> tuple[dict[str, dict[str, Figur
 
 def rollup(
     indicator: str, orgs: Iterable[str], figures: Mapping[str, Mapping[str, Figure]], members: Mapping[str, int | None]
-) -> Value:
+) -> Figure:
     """Counts summed over the orgs; ratios averaged with each org's members as its weight (orgs without a value
-    or without members are left out); None when no org has a value."""
-    values = [(figures[o][indicator].value, members.get(o)) for o in orgs]
-    known = [(v, m) for v, m in values if v is not None]
+    or without members are left out); no value when no org has one. Bounds and parts roll up alike (parts are counts)."""
+    own = [(figures[o][indicator], members.get(o)) for o in orgs]
+    return _rolled(own, weighted=indicator in RATIOS)
+
+
+def _rolled(own: list[tuple[Figure, int | None]], weighted: bool) -> Figure:
+    names = sorted({name for f, _ in own for name in f.parts})
+    parts = {name: _rolled([(f.parts[name], m) for f, m in own if name in f.parts], weighted=False) for name in names}
+    known = [(f.value, f.most, m or 0) for f, m in own if f.value is not None and f.most is not None and (m or not weighted)]
     if not known:
-        return None
-    if indicator not in RATIOS:
-        return sum(known_value for known_value, _ in known)
-    weighted = [(float(v), m) for v, m in known if m]
-    weight = sum(m for _, m in weighted)
-    if not weight:
-        return None
-    return fraction(sum(v * m for v, m in weighted) / weight)
+        return Figure(None, parts=parts)
+    bounded = any(least != most for least, most, _ in known)
+    if not weighted:
+        least, most = sum(v for v, _, _ in known), sum(v for _, v, _ in known)
+    else:
+        weight = sum(m for _, _, m in known)
+        least = sum((Fraction(v) * m for v, _, m in known), Fraction(0)) / weight
+        most = sum((Fraction(v) * m for _, v, m in known), Fraction(0)) / weight
+    return Figure(least, at_most=most if bounded else None, parts=parts)

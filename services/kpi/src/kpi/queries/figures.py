@@ -37,10 +37,7 @@ class Computed:
         """The org's K1–K9 as they stand now: own value, target, met and roll-up over its subtree."""
         under = self.scope.under(org_id)
         set_ = self.targets.get(org_id, {})
-        return {
-            k: periodbook.line(self.own[org_id][k], periodbook.target_of(set_, k), rollup(k, under, self.own, self.members))
-            for k in INDICATORS
-        }
+        return {k: periodbook.line(k, self.own[org_id][k], set_, rollup(k, under, self.own, self.members)) for k in INDICATORS}
 
     def report(self, org_id: str) -> dict[str, Any]:
         """The answer of `GET /orgs/{id}/kpi/{period}`: frozen with restatements if the period is closed."""
@@ -49,7 +46,7 @@ class Computed:
         indicators: dict[str, Any] = current
         if closed is not None:
             frozen = closed["figures"]
-            indicators = {k: periodbook.with_restatement(frozen.get(k, {}), current[k]) for k in INDICATORS}
+            indicators = {k: periodbook.with_restatement(k, frozen.get(k, {}), current[k]) for k in INDICATORS}
         return {
             "org_id": org_id,
             "period": self.period.name,

@@ -3,6 +3,7 @@ and the media mentions behind K5. Each checks §5's `read_orgs` on the tree as i
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
@@ -64,7 +65,9 @@ class KpiQueries:
             if computed.scope.facts[org_id].level != q.level.value:
                 continue
             line = computed.report(org_id)["indicators"][q.indicator]
-            rows.append({"org_id": org_id, "value": line["rollup"], "own": line["value"], "met": line["met"]})
+            # a period closed before exact figures were kept has no rollup_exact
+            row = {"org_id": org_id, "value": line["rollup"], "value_exact": line.get("rollup_exact"), "own": line["value"]}
+            rows.append({**row, "met": line["met"]})
         return _ranked(rows)
 
     async def get_series(self, q: GetSeries, ctx: Context) -> list[dict[str, Any]]:
@@ -98,11 +101,18 @@ class KpiQueries:
 
 
 def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Best first, orgs without a value last; equal values share a rank (1, 2, 2, 4)."""
-    rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["org_id"]))
+    """Best first by the exact roll-up, orgs without a value last; equal values share a rank (1, 2, 2, 4)."""
+    exact = {r["org_id"]: _exact(r) for r in rows}
+    rows.sort(key=lambda r: (exact[r["org_id"]] is None, -(exact[r["org_id"]] or 0), r["org_id"]))
     rank, previous = 0, object()
     for i, row in enumerate(rows, start=1):
-        if row["value"] != previous:
-            rank, previous = i, row["value"]
+        if exact[row["org_id"]] != previous:
+            rank, previous = i, exact[row["org_id"]]
         row["rank"] = None if row["value"] is None else rank
     return rows
+
+
+def _exact(row: dict[str, Any]) -> Fraction | None:
+    """The row's exact roll-up; from the shown one for a period frozen before exact figures were kept."""
+    text = row["value_exact"] if row["value_exact"] is not None else row["value"]
+    return None if text is None else Fraction(str(text))
