@@ -140,7 +140,8 @@ async def test_moderation_for_publication_is_decided_by_the_parent_and_kept(stac
 
     await stack.http.put(f"/api/v1/orgs/{o['t2']['id']}/exchange-policy", json={"moderates_publications": False}, headers=h)
     free = await draft(stack, h, o["p4"], for_publication=True)
-    assert (await post(stack, h, f"/api/v1/materials/{free}/publication", {}, 202))["status"] == "approved"
+    reviewed = await post(stack, h, f"/api/v1/materials/{free}/publication", {}, 202)
+    assert (reviewed["status"], reviewed["moderator_id"]) == ("under_review", o["t2"]["id"]), "published, never out of control"
 
 
 async def test_a_received_material_goes_down_at_once_with_its_attachment(stack: Stack) -> None:

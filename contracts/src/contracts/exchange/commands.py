@@ -102,6 +102,24 @@ class Moderate(Decision):
     material_id: str = MATERIAL_ID
 
 
+class ConfirmPublication(Payload):
+    """Let stand a material published before review (H2)."""
+
+    material_id: str = MATERIAL_ID
+
+
+class Takedown(Payload):
+    """Why a published material is taken down (the body of `POST /materials/{id}/takedown`)."""
+
+    reason: str = Field(max_length=2000, description="Why it is taken down (required)")
+
+
+class TakeDownPublication(Takedown):
+    """Take down a material published before review (H2)."""
+
+    material_id: str = MATERIAL_ID
+
+
 class Acknowledge(Payload):
     """Which org has read it (the body of `POST /materials/{id}/acknowledge`)."""
 
@@ -118,7 +136,11 @@ class Policy(Payload):
     """An org's policy (the body of `PUT /orgs/{id}/exchange-policy`)."""
 
     hold_for_review: bool = Field(False, description="Hold cascades for review before its subtree gets them")
-    moderates_publications: bool = Field(True, description="Approve its children's materials for publication (H2)")
+    moderates_publications: bool = Field(
+        True,
+        description="Approve its children's materials before publication (H2); false: they go out at once and await its "
+        "review after publication (those waiting for approval go out then too)",
+    )
 
 
 class SetPolicy(Policy):
@@ -179,6 +201,13 @@ class ListMaterials(Payload):
     org_id: str = ORG_ID
 
 
+class ListModerationQueue(Payload):
+    """What waits for a decision on publication below an org (H2): materials waiting for approval before publication
+    and materials published and waiting for review after it; a territorial org's primary orgs, the CC's whole union."""
+
+    org_id: str = ORG_ID
+
+
 class ListParties(Payload):
     """The register of outside parties."""
 
@@ -206,6 +235,8 @@ VERBS: dict[str, type[Payload]] = {
     "release_cascade": ReleaseCascade,
     "request_publication": RequestPublication,
     "moderate": Moderate,
+    "confirm_publication": ConfirmPublication,
+    "take_down_publication": TakeDownPublication,
     "acknowledge": AcknowledgeDelivery,
     "set_policy": SetPolicy,
     "register_party": RegisterParty,
@@ -214,6 +245,7 @@ VERBS: dict[str, type[Payload]] = {
     "list_deliveries": ListDeliveries,
     "inbox": Inbox,
     "list_materials": ListMaterials,
+    "list_moderation_queue": ListModerationQueue,
     "list_parties": ListParties,
     "get_attachment": GetAttachment,
     "list_participation": ListParticipation,

@@ -171,6 +171,41 @@ class MaterialRejected(Event, context="exchange", aggregate="material", name="re
     decided_by: str = Field(description="The user")
 
 
+class MaterialPublished(Event, context="exchange", aggregate="material", name="published", subject_field="material_id"):
+    """A material meant for public resources went out without prior approval, because its moderator does not
+    pre-moderate; it stays under that moderator's control, awaiting review after publication: confirmed or taken
+    down (H2)."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = ORG_ID
+    moderator_id: str = Field(description="The org that reviews it after publication (the parent that day)")
+    pre_moderation_lifted: bool = Field(
+        False, description="It had been waiting for approval when its moderator turned pre-moderation off"
+    )
+
+
+class PublicationConfirmed(
+    Event, context="exchange", aggregate="material", name="publication_confirmed", subject_field="material_id"
+):
+    """The higher body reviewed a material published before review and let it stand (H2)."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = ORG_ID
+    moderator_id: str = Field(description="The org that reviewed it (the parent, or the CC over all)")
+    decided_by: str = Field(description="The user")
+
+
+class PublicationTakenDown(Event, context="exchange", aggregate="material", name="taken_down", subject_field="material_id"):
+    """The higher body reviewed a material published before review and took it down, with a reason (H2): it is no
+    longer shown as published; deliveries already made stand."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = ORG_ID
+    moderator_id: str = Field(description="The org that took it down (the parent, or the CC over all)")
+    reason: str = Field(min_length=1, max_length=2000, description="Why")
+    decided_by: str = Field(description="The user")
+
+
 class DeliveryDelivered(Event, context="exchange", aggregate="delivery", name="delivered", subject_field="delivery_id"):
     """A material reached one recipient org (or was handed to notifications for an outside party)."""
 
@@ -198,7 +233,10 @@ class PolicySet(Event, context="exchange", aggregate="policy", name="set"):
 
     org_id: str = ORG_ID
     hold_for_review: bool = Field(description="Cascades to its subtree wait until it releases them")
-    moderates_publications: bool = Field(description="Its children's materials for publication need its approval (H2)")
+    moderates_publications: bool = Field(
+        description="Its children's materials for publication need its approval first (H2); if not, they go out at once "
+        "and it reviews them after publication"
+    )
 
 
 class PartyRegistered(

@@ -14,9 +14,11 @@ from kit.treemirror import TREE_EVENTS, apply_tree
 
 from .config import ExchangeSettings
 from .handlers.cascades import CascadeRunner
+from .handlers.control import ControlHandlers
 from .handlers.deliveries import DeliveryHandlers
 from .handlers.materials import MaterialHandlers
 from .projections import own
+from .queries.control import ControlQueries
 from .queries.materials import MaterialQueries
 from .tables import READ_MODELS, TREE, ledger, metadata
 
@@ -31,6 +33,7 @@ def wire(rt: Runtime) -> Wiring:
     settings = rt.settings
     assert isinstance(settings, ExchangeSettings)
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
+    control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
     queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {
@@ -41,10 +44,12 @@ def wire(rt: Runtime) -> Wiring:
         "send_up": (x.SendUp, materials.send_up),
         "cascade": (x.CascadeMaterial, materials.cascade),
         "release_cascade": (x.ReleaseCascade, materials.release_cascade),
-        "request_publication": (x.RequestPublication, materials.request_publication),
-        "moderate": (x.Moderate, materials.moderate),
+        "request_publication": (x.RequestPublication, control.request_publication),
+        "moderate": (x.Moderate, control.moderate),
+        "confirm_publication": (x.ConfirmPublication, control.confirm_publication),
+        "take_down_publication": (x.TakeDownPublication, control.take_down_publication),
         "acknowledge": (x.AcknowledgeDelivery, deliveries.acknowledge),
-        "set_policy": (x.SetPolicy, deliveries.set_policy),
+        "set_policy": (x.SetPolicy, control.set_policy),
         "register_party": (x.RegisterParty, deliveries.register_party),
         "report_participation": (x.ReportParticipation, deliveries.report_participation),
     }
@@ -53,6 +58,7 @@ def wire(rt: Runtime) -> Wiring:
         "list_deliveries": (x.ListDeliveries, queries.list_deliveries),
         "inbox": (x.Inbox, queries.inbox),
         "list_materials": (x.ListMaterials, queries.list_materials),
+        "list_moderation_queue": (x.ListModerationQueue, queue.list_moderation_queue),
         "list_parties": (x.ListParties, queries.list_parties),
         "get_attachment": (x.GetAttachment, queries.get_attachment),
         "list_participation": (x.ListParticipation, queries.list_participation),

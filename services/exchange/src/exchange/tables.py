@@ -11,6 +11,9 @@ metadata = MetaData(schema="exchange")
 ledger = Ledger(metadata)
 TREE = tree_tables(metadata)
 
+MODERATION = "none, pending, approved, rejected, under_review (published, awaiting review), confirmed or taken_down"
+DECISIONS = "requested, approved, rejected, published (for review after publication), confirmed or taken_down"
+
 materials = Table(
     "materials",
     metadata,
@@ -26,7 +29,7 @@ materials = Table(
     Column("campaign", Boolean, nullable=False),
     Column("received_from", Text),
     Column("sent_at", DateTime(timezone=True)),
-    Column("moderation", Text, nullable=False, comment="none, pending, approved or rejected"),
+    Column("moderation", Text, nullable=False, comment=MODERATION),
     Column("moderator_id", Text),
     Column("drafted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -37,7 +40,7 @@ decisions = Table(
     metadata,
     Column("material_id", Text, primary_key=True),
     Column("position", BigInteger, primary_key=True),
-    Column("decision", Text, nullable=False, comment="requested, approved or rejected"),
+    Column("decision", Text, nullable=False, comment=DECISIONS),
     Column("moderator_id", Text),
     Column("reason", Text),
     Column("decided_by", Text),

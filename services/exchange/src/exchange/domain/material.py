@@ -1,4 +1,7 @@
-"""A material's life: drafted (or received), edited while a draft, sent, moderated for publication (H2)."""
+"""A material's life: drafted (or received), edited while a draft, sent, controlled for publication (H2).
+
+`moderation` is `none`, `pending` (waits for approval before publication), `approved`, `rejected`, `under_review`
+(published, waits for review after publication), `confirmed` or `taken_down`; see `control` for who decides."""
 
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ from contracts.exchange import (
     MaterialCascaded,
     MaterialDrafted,
     MaterialEdited,
+    MaterialPublished,
     MaterialRejected,
     MaterialSentUp,
+    PublicationConfirmed,
     PublicationRequested,
+    PublicationTakenDown,
 )
 from kit.errors import RuleBroken, invalid
 
@@ -41,24 +47,40 @@ def exists(m: Material) -> Content:
     return m.content
 
 
+SUBMITTED = frozenset({"pending", "approved", "under_review", "confirmed"})
+"""Waiting for a decision or published: no longer a draft, and not to be submitted again."""
+
+
 def decide_edit(m: Material, content: Content) -> list[Event]:
-    """A draft may change until it is sent or submitted for publication."""
+    """A draft may change until it is sent or submitted for publication (rejected or taken down, it is a draft again)."""
     exists(m)
-    if m.sent or m.moderation in ("pending", "approved"):
+    if m.sent or m.moderation in SUBMITTED:
         raise invalid("material_id", "only a draft can be edited; this one was sent or submitted", rule="draft")
     return [MaterialEdited(material_id=m.material_id, org_id=m.org_id, content=content)]
 
 
-def decide_publication(m: Material, moderator: str | None) -> list[Event]:
-    """H2: a material for the org's public resources goes to the parent for approval (if the parent moderates)."""
+def decide_publication(m: Material, moderator: str | None, pre_moderates: bool) -> list[Event]:
+    """H2: a material for the org's public resources is controlled by the parent — before publication if it
+    pre-moderates, else after it (published at once, in its queue); the CC, with no higher body, publishes at once."""
     content = exists(m)
     if not content.for_publication:
         raise invalid("material_id", "the material is not meant for publication (for_publication is false)", rule="H2")
-    if m.moderation in ("pending", "approved"):
+    if m.moderation in SUBMITTED:
         raise invalid("material_id", f"already {m.moderation}", rule="H2")
+    if m.moderation == "taken_down":
+        raise RuleBroken("H2", "the material was taken down: edit it before asking again", field="material_id")
     if moderator is None:
         return [MaterialApproved(material_id=m.material_id, org_id=m.org_id, moderator_id=None, decided_by="policy")]
-    return [PublicationRequested(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator)]
+    if pre_moderates:
+        return [PublicationRequested(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator)]
+    return [MaterialPublished(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator)]
+
+
+def decide_pre_moderation_lifted(m: Material, moderator: str) -> list[Event]:
+    """H2: the moderator turned pre-moderation off; what waited for its approval goes out and waits for its review."""
+    if m.moderation != "pending":
+        return []
+    return [MaterialPublished(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, pre_moderation_lifted=True)]
 
 
 def decide_moderation(m: Material, moderator: str, approve: bool, reason: str | None, by: str) -> list[Event]:
@@ -71,6 +93,23 @@ def decide_moderation(m: Material, moderator: str, approve: bool, reason: str | 
     if not reason:
         raise invalid("reason", "say why the material is rejected", rule="H2")
     return [MaterialRejected(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, reason=reason, decided_by=by)]
+
+
+def decide_review(m: Material, moderator: str, confirm: bool, reason: str | None, by: str) -> list[Event]:
+    """H2: confirms, or takes down with a reason, a material published before review; once."""
+    exists(m)
+    if m.moderation != "under_review":
+        state = "" if m.moderation == "none" else f" (it is {m.moderation.replace('_', ' ')})"
+        raise RuleBroken("H2", f"the material is not awaiting review after publication{state}", field="material_id")
+    if confirm:
+        return [PublicationConfirmed(material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, decided_by=by)]
+    if not reason or not reason.strip():
+        raise RuleBroken("H2", "say why the material is taken down", field="reason")
+    return [
+        PublicationTakenDown(
+            material_id=m.material_id, org_id=m.org_id, moderator_id=moderator, reason=reason.strip(), decided_by=by
+        )
+    ]
 
 
 def decide_release(m: Material, cascade_id: str, holder: str) -> list[Event]:
@@ -94,7 +133,8 @@ def evolve(m: Material, event: Event) -> Material:
         case MaterialDrafted():
             return Material(event.material_id, event.org_id, event.content)
         case MaterialEdited():
-            return replace(m, content=event.content, moderation="none" if m.moderation == "rejected" else m.moderation)
+            again = m.moderation in ("rejected", "taken_down")
+            return replace(m, content=event.content, moderation="none" if again else m.moderation)
         case MaterialSentUp():
             return replace(m, sent=True)
         case MaterialCascaded():
@@ -107,4 +147,10 @@ def evolve(m: Material, event: Event) -> Material:
             return replace(m, moderation="approved")
         case MaterialRejected():
             return replace(m, moderation="rejected")
+        case MaterialPublished():
+            return replace(m, moderation="under_review")
+        case PublicationConfirmed():
+            return replace(m, moderation="confirmed")
+        case PublicationTakenDown():
+            return replace(m, moderation="taken_down")
     return m

@@ -1,4 +1,4 @@
-"""Commands about deliveries and the org's exchange settings: acknowledge, policy, parties, participation."""
+"""Commands about deliveries and outside parties: acknowledge, parties, participation (the policy: `control`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from contracts.exchange import (
     DeliveryAcknowledged,
     ParticipationReported,
     PartyRegistered,
-    PolicySet,
     RegisterParty,
     ReportParticipation,
-    SetPolicy,
 )
 from kit.errors import RuleBroken, invalid, not_found
 from kit.ids import new_id
@@ -25,7 +23,7 @@ from .common import delivery_id, load, orgs_on, recipients
 
 
 class DeliveryHandlers:
-    """Commands about deliveries, policies, outside parties and campaign participation."""
+    """Commands about deliveries, outside parties and campaign participation."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
@@ -43,14 +41,6 @@ class DeliveryHandlers:
         event = DeliveryAcknowledged(delivery_id=key, material_id=c.material_id, org_id=c.org_id, by=ctx.actor.username)
         data = {"material_id": c.material_id, "org_id": c.org_id}
         return await self.store.append(f"delivery-{key}", [event], expected_version=1, meta=ctx.meta, data=data)
-
-    async def set_policy(self, c: SetPolicy, ctx: Context) -> Committed:
-        """An org's forwarding (hold for review) and moderation (H2) policy."""
-        async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
-        event = PolicySet(org_id=c.org_id, hold_for_review=c.hold_for_review, moderates_publications=c.moderates_publications)
-        data = c.model_dump()
-        return await self.store.append(f"policy-{c.org_id}", [event], expected_version=None, meta=ctx.meta, data=data)
 
     async def register_party(self, c: RegisterParty, ctx: Context) -> Committed:
         """Adds an outside party; a territorial association belongs to its territorial org, others to the CC."""

@@ -1,4 +1,4 @@
-"""Commands about materials: draft, edit, receive, attach, send up, cascade, release, publish, moderate."""
+"""Commands about materials: draft, edit, receive, attach, send up, cascade, release (publication: `control`)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,11 @@ from contracts.exchange import (
     MaterialCascaded,
     MaterialDrafted,
     MaterialSentUp,
-    Moderate,
     ReceiveMaterial,
     ReleaseCascade,
-    RequestPublication,
     Route,
     SendUp,
 )
-from kit.access import require
 from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
@@ -40,7 +37,7 @@ from ..config import ExchangeSettings
 from ..domain import material, routing
 from ..domain.routing import Parties
 from ..tables import attachments, deliveries, parties
-from .common import delivery_id, load, material_stream, moderates, orgs_on, recipients, routing_tree
+from .common import delivery_id, load, material_stream, orgs_on, recipients, routing_tree
 
 
 class MaterialHandlers:
@@ -226,41 +223,6 @@ class MaterialHandlers:
                 raise invalid("org_id", "this org holds no cascade of the material", rule="X1")
             events = material.decide_release(m, held, c.org_id)
             data = {"id": m.material_id, "cascade_id": held, "org_id": c.org_id}
-            return await self.store.append(
-                material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
-
-    async def request_publication(self, c: RequestPublication, ctx: Context) -> Committed:
-        """H2: asks the parent to approve a material for the org's public resources."""
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            async with self.store.engine.connect() as conn:
-                orgs = await orgs_on(conn, ctx.today)
-                orgs.require(ctx.actor, "write_materials", m.org_id)
-                parent = orgs.parents.get(m.org_id)
-                moderator = parent if await moderates(conn, parent) else None
-            events = material.decide_publication(m, moderator)
-            data = {"id": m.material_id, "moderator_id": moderator, "status": "pending" if moderator else "approved"}
-            return await self.store.append(
-                material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
-
-    async def moderate(self, c: Moderate, ctx: Context) -> Committed:
-        """H2: the higher body approves or rejects; staff only for orgs strictly below their root."""
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            async with self.store.engine.connect() as conn:
-                orgs = await orgs_on(conn, ctx.today)
-            require(ctx.actor, "moderate", orgs.reach(m.org_id))
-            moderator = orgs.parents.get(m.org_id) or m.org_id
-            events = material.decide_moderation(m, moderator, c.approve, c.reason, ctx.actor.username)
-            data = {"id": m.material_id, "approved": c.approve}
             return await self.store.append(
                 material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data
             )

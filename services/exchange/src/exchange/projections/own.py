@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,12 +18,15 @@ from contracts.exchange import (
     MaterialCascaded,
     MaterialDrafted,
     MaterialEdited,
+    MaterialPublished,
     MaterialRejected,
     MaterialSentUp,
     ParticipationReported,
     PartyRegistered,
     PolicySet,
+    PublicationConfirmed,
     PublicationRequested,
+    PublicationTakenDown,
 )
 from kit.store import Recorded
 from kit.store.inserts import Inserts
@@ -63,13 +66,20 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
 async def _one(conn: AsyncConnection, r: Recorded) -> None:
     m = materials.c
     at = r.recorded_at
+    if type(r.event) in CONTROL:
+        await _control(conn, r)
+        return
     match r.event:
         case MaterialDrafted() as e:
             row = {"material_id": e.material_id, "org_id": e.org_id, "received_from": e.received_from, "moderation": "none"}
             await conn.execute(insert(materials).values(**row, **_content(e.content), drafted_at=at, updated_at=at))
         case MaterialEdited() as e:
+            # a draft again after a refusal, as `domain.material.evolve` has it
+            again = case((m.moderation.in_(("rejected", "taken_down")), "none"), else_=m.moderation)
             await conn.execute(
-                update(materials).where(m.material_id == e.material_id).values(**_content(e.content), updated_at=at)
+                update(materials)
+                .where(m.material_id == e.material_id)
+                .values(**_content(e.content), moderation=again, updated_at=at)
             )
         case MaterialSentUp() as e:
             await conn.execute(update(materials).where(m.material_id == e.material_id, m.sent_at.is_(None)).values(sent_at=at))
@@ -86,17 +96,6 @@ async def _one(conn: AsyncConnection, r: Recorded) -> None:
             await conn.execute(
                 insert(cascade_runs).values(**run, material_id=e.material_id, on=on, created_at=at).on_conflict_do_nothing()
             )
-        case PublicationRequested() as e:
-            await _decision(conn, r, e.material_id, "requested", e.moderator_id, None, None)
-            await conn.execute(
-                update(materials).where(m.material_id == e.material_id).values(moderation="pending", moderator_id=e.moderator_id)
-            )
-        case MaterialApproved() as e:
-            await _decision(conn, r, e.material_id, "approved", e.moderator_id, None, e.decided_by)
-            await conn.execute(update(materials).where(m.material_id == e.material_id).values(moderation="approved"))
-        case MaterialRejected() as e:
-            await _decision(conn, r, e.material_id, "rejected", e.moderator_id, e.reason, e.decided_by)
-            await conn.execute(update(materials).where(m.material_id == e.material_id).values(moderation="rejected"))
         case DeliveryAcknowledged() as e:
             values = {"acknowledged_at": at, "acknowledged_by": e.by}
             await conn.execute(update(deliveries).where(deliveries.c.delivery_id == e.delivery_id).values(values))
@@ -114,6 +113,34 @@ async def _one(conn: AsyncConnection, r: Recorded) -> None:
             await conn.execute(
                 stmt.on_conflict_do_update(index_elements=[participation.c.material_id, participation.c.org_id], set_=values)
             )
+
+
+CONTROL: dict[type, tuple[str, str]] = {
+    PublicationRequested: ("requested", "pending"),
+    MaterialApproved: ("approved", "approved"),
+    MaterialRejected: ("rejected", "rejected"),
+    MaterialPublished: ("published", "under_review"),
+    PublicationConfirmed: ("confirmed", "confirmed"),
+    PublicationTakenDown: ("taken_down", "taken_down"),
+}
+"""H2's events: the decision row each records, and the moderation state it leaves the material in."""
+
+
+Control = (
+    PublicationRequested | MaterialApproved | MaterialRejected | MaterialPublished | PublicationConfirmed | PublicationTakenDown
+)
+
+
+async def _control(conn: AsyncConnection, r: Recorded) -> None:
+    e = r.event
+    assert isinstance(e, Control)
+    decision, state = CONTROL[type(e)]
+    reason, by = getattr(e, "reason", None), getattr(e, "decided_by", None)
+    await _decision(conn, r, e.material_id, decision, e.moderator_id, reason, by)
+    values = {"moderation": state}
+    if isinstance(e, PublicationRequested | MaterialPublished):  # who it waits on; a decision keeps that one
+        values["moderator_id"] = e.moderator_id
+    await conn.execute(update(materials).where(materials.c.material_id == e.material_id).values(values))
 
 
 async def _decision(

@@ -24,6 +24,7 @@ from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import EventStore
 
+from ..domain import control
 from ..handlers.common import load, may_read, orgs_on
 from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties
 from . import progress
@@ -61,7 +62,7 @@ class MaterialQueries:
         if row is None:
             raise not_found("material", field="material_id")
         return {
-            **_material(row),
+            **material_row(row),
             "version": version,
             "attachments": [
                 {"id": f.attachment_id, "filename": f.filename, "content_type": f.content_type, "size": f.size} for f in files
@@ -85,7 +86,7 @@ class MaterialQueries:
             rows = await conn.execute(
                 select(materials).where(materials.c.org_id == q.org_id).order_by(materials.c.drafted_at.desc())
             )
-            return [_material(r) for r in rows]
+            return [material_row(r) for r in rows]
 
     async def list_deliveries(self, q: ListDeliveries, ctx: Context) -> dict[str, Any]:
         """One row per recipient the caller may see (`progress.visible`), with delivered and acknowledged times, and how
@@ -208,7 +209,9 @@ class MaterialQueries:
         }
 
 
-def _material(r: Any) -> dict[str, Any]:
+def material_row(r: Any) -> dict[str, Any]:
+    """A material as the API shows it; `published`: it stands on its org's public resources now (H2: approved, or
+    published and under review or confirmed; a taken-down one no longer does, whatever it reached)."""
     status = "draft" if r.sent_at is None else "sent"
     return {
         "id": r.material_id,
@@ -225,6 +228,7 @@ def _material(r: Any) -> dict[str, Any]:
         "status": status,
         "moderation": r.moderation,
         "moderator_id": r.moderator_id,
+        "published": r.moderation in control.PUBLISHED,
         "drafted_at": r.drafted_at.isoformat(),
         "sent_at": r.sent_at.isoformat() if r.sent_at else None,
     }

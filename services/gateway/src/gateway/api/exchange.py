@@ -21,6 +21,7 @@ from contracts.exchange import (
     Reception,
     Release,
     Sender,
+    Takedown,
 )
 from contracts.notifications import Preference
 
@@ -113,7 +114,7 @@ async def release(gw: GatewayDep, who: CallerDep, material_id: str, body: Releas
 @router.post(
     "/materials/{material_id}/publication",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Ask the parent to approve publication (H2)",
+    summary="Put a material on the org's public resources under the parent's control (H2)",
 )
 async def request_publication(gw: GatewayDep, who: CallerDep, material_id: str, response: Response) -> Any:
     return await ask(gw, who, "exchange", "request_publication", {"material_id": material_id}, response=response, command=True)
@@ -123,6 +124,26 @@ async def request_publication(gw: GatewayDep, who: CallerDep, material_id: str, 
 async def moderate(gw: GatewayDep, who: CallerDep, material_id: str, body: Decision, response: Response) -> Any:
     payload = {**body.model_dump(mode="json"), "material_id": material_id}
     return await ask(gw, who, "exchange", "moderate", payload, response=response, command=True)
+
+
+@router.post("/materials/{material_id}/confirmation", summary="Let stand a material published before review (H2)")
+async def confirm_publication(gw: GatewayDep, who: CallerDep, material_id: str, response: Response) -> Any:
+    payload = {"material_id": material_id}
+    return await ask(gw, who, "exchange", "confirm_publication", payload, response=response, command=True)
+
+
+@router.post("/materials/{material_id}/takedown", summary="Take down a material published before review, with a reason (H2)")
+async def take_down_publication(gw: GatewayDep, who: CallerDep, material_id: str, body: Takedown, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "material_id": material_id}
+    return await ask(gw, who, "exchange", "take_down_publication", payload, response=response, command=True)
+
+
+@router.get(
+    "/orgs/{org_id}/moderation-queue",
+    summary="What waits below an org for a decision on publication, before or after it (H2)",
+)
+async def moderation_queue(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
+    return await ask(gw, who, "exchange", "list_moderation_queue", {"org_id": org_id})
 
 
 @router.post("/materials/{material_id}/acknowledge", summary="The org has read the material")
