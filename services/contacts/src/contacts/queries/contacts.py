@@ -172,16 +172,17 @@ class ContactQueries:
             e = submission_entries.c
             rows = (
                 await conn.execute(
-                    select(e.role, contact_points)
+                    select(e.role, e.org_id.label("post_org_id"), contact_points)
                     .join(contact_points, contact_points.c.contact_id == e.contact_id)
                     .where(e.submission_id == q.submission_id)
-                    .order_by(e.role, e.person_id, e.kind, e.contact_id)
+                    # the org's own posts first, then (T7) its primary orgs'
+                    .order_by(e.org_id != head.org_id, e.org_id, e.role, e.person_id, e.kind, e.contact_id)
                 )
             ).all()
             # frozen entries, but each address still follows its owner to where they belong today
             rows, personal = await self._seen(conn, tree, rows, ctx)
             values = await self._values(conn, [r for r in rows if r.person_id in personal], True)
-        entries = [{**_point(r, values.get(r.contact_id)), "role": r.role} for r in rows]
+        entries = [{**_point(r, values.get(r.contact_id)), "role": r.role, "org_id": r.post_org_id} for r in rows]
         return {**_submission(head, len(entries)), "entries": entries}
 
 

@@ -1,17 +1,19 @@
-"""An org's information resources (P1, P3–P5, K4), subscriptions (P11) and reach (K6)."""
+"""An org's information resources (P1, P3–P5, K4) and the access it gives to them (P10, T7), subscriptions (P11),
+reach (K6), print runs (P2) and information meetings (P7)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from contracts.contacts import Channel, Closure, Stats, Subscription, Update
+from contracts.contacts import Access, AccessRevocation, Channel, Closure, Meeting, PrintRun, Stats, Subscription, Update
 
 from ..deps import CallerDep, GatewayDep, ask
 from .orgs import AsOf, KnownOn
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
+Year = Annotated[int | None, Query(ge=1800, le=2199, description="Calendar year (default: this year)")]
 
 
 @router.post("/orgs/{org_id}/channels", status_code=status.HTTP_201_CREATED, summary="Open an information resource")
@@ -57,3 +59,51 @@ async def list_subscriptions(gw: GatewayDep, who: CallerDep, org_id: str, as_of:
 @router.get("/orgs/{org_id}/reach", summary="How many members the org's electronic channels cover (K6)")
 async def get_reach(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
     return await ask(gw, who, "contacts", "get_reach", {"org_id": org_id, "as_of": as_of})
+
+
+@router.post("/channels/{channel_id}/access", status_code=status.HTTP_201_CREATED, summary="Give the parent or the CC access")
+async def grant_channel_access(gw: GatewayDep, who: CallerDep, channel_id: str, body: Access, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "channel_id": channel_id}
+    return await ask(gw, who, "contacts", "grant_channel_access", payload, response=response, command=True)
+
+
+@router.post("/channels/{channel_id}/access-revocation", summary="End an org's access to a channel from a date")
+async def revoke_channel_access(
+    gw: GatewayDep, who: CallerDep, channel_id: str, body: AccessRevocation, response: Response
+) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "channel_id": channel_id}
+    return await ask(gw, who, "contacts", "revoke_channel_access", payload, response=response, command=True)
+
+
+@router.get("/channels/{channel_id}/access", summary="A channel's access grants, each in force on a date or not")
+async def list_channel_access(
+    gw: GatewayDep, who: CallerDep, channel_id: str, as_of: AsOf = None, known_on: KnownOn = None
+) -> Any:
+    return await ask(gw, who, "contacts", "list_channel_access", {"channel_id": channel_id, "as_of": as_of, "known_on": known_on})
+
+
+@router.get("/orgs/{org_id}/channel-access", summary="Grants on an org's channels and those it holds on others'")
+async def list_org_access(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "contacts", "list_org_access", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
+
+
+@router.post("/orgs/{org_id}/print-runs", status_code=status.HTTP_201_CREATED, summary="Record a print run (P2)")
+async def record_print_run(gw: GatewayDep, who: CallerDep, org_id: str, body: PrintRun, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await ask(gw, who, "contacts", "record_print_run", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/print-runs", summary="An org's print runs of a year, newest first")
+async def list_print_runs(gw: GatewayDep, who: CallerDep, org_id: str, year: Year = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "contacts", "list_print_runs", {"org_id": org_id, "year": year, "known_on": known_on})
+
+
+@router.post("/orgs/{org_id}/meetings", status_code=status.HTTP_201_CREATED, summary="Record an information meeting (P7)")
+async def record_meeting(gw: GatewayDep, who: CallerDep, org_id: str, body: Meeting, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
+    return await ask(gw, who, "contacts", "record_meeting", payload, response=response, command=True)
+
+
+@router.get("/orgs/{org_id}/meetings", summary="An org's information meetings of a year, newest first")
+async def list_meetings(gw: GatewayDep, who: CallerDep, org_id: str, year: Year = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "contacts", "list_meetings", {"org_id": org_id, "year": year, "known_on": known_on})

@@ -13,7 +13,8 @@ from ..deps import CallerDep, GatewayDep, ask
 from .orgs import AsOf
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
-EXPORT_COLUMNS = ("role", "person_id", "kind", "value", "usable", "consent_since")
+EXPORT_COLUMNS = ("role", "person_id", "kind", "value", "usable", "consent_since", "org_id")
+"""The last column says whose post a line is: the submitting org's, or (T7) one of its primary orgs'."""
 
 
 @router.post("/people/{person_id}/contact-points", status_code=status.HTTP_201_CREATED, summary="Record a contact point")
