@@ -55,7 +55,9 @@ class AuditScheduled(Event, context="audits", aggregate="audit", name="scheduled
     desk_review_id: str | None = Field(None, description="The CC's desk review of the whole union it belongs to, if any")
 
 
-class DeskReviewPlanned(Event, context="audits", aggregate="desk_review", name="planned", subject_field="desk_review_id"):
+class DeskReviewPlanned(
+    Event, context="audits", aggregate="desk_review", name="planned", subject_field="desk_review_id", org_field="by_org_id"
+):
     """The CC planned its yearly desk review of every structural org at once (C1): each got an audit started on
     `planned_on` with its compliance of that day as the checklist, to be completed by `due_on`."""
 

@@ -76,7 +76,7 @@ async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
             )
         case SubscriptionReported() as e:
             row = {"org_id": e.org_id, "year": e.year, "publication": e.publication.value, "copies": e.copies, **at}
-            await conn.execute(insert(subscriptions).values(row, format=e.format.value).on_conflict_do_nothing())
+            await conn.execute(insert(subscriptions).values({**row, "format": e.format.value}).on_conflict_do_nothing())
         case ContactBaseSubmitted() as e:
             row = {"submission_id": e.submission_id, "org_id": e.org_id, "at": e.at, "parent_id": e.parent_id}
             await conn.execute(insert(submissions).values(row).on_conflict_do_nothing())
