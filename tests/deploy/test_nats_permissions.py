@@ -1,4 +1,5 @@
-"""Each service's NATS user may publish only its own context and read only what it consumes (real nats-server)."""
+"""Each service's NATS user may publish only its own context and read only what it consumes, and the stream keeper's may
+only make and mend the operator's streams (real nats-server)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from nats.js.api import ConsumerConfig
 
 from kit.streams import REPAIR
-from profset.natsauth import READER, TALKS, service_permissions
+from profset.natsauth import KEEPER, READER, TALKS, keeper_permissions, service_permissions
 from profset.servers import NatsServer
 from profset.testing import connect_as, eventually, stream_messages
 
@@ -142,3 +143,60 @@ async def test_the_table_names_exactly_the_consumers_each_service_wires(monkeypa
         async with wired(service) as (_, _, wiring):
             found = {(p.source, p.name) for p in wiring.projections}
         assert found == {(source, name) for source, names in talk.consumes.items() for name in names}, service
+
+
+def test_the_keeper_may_touch_exactly_the_operators_streams_and_publishes_nothing_else() -> None:
+    from profset.streamkeeper import wanted
+
+    allowed = keeper_permissions()["publish"]["allow"]
+    assert set(allowed) == {f"$JS.API.STREAM.{verb}.{name}" for name in wanted() for verb in ("INFO", "CREATE", "UPDATE")}
+    assert keeper_permissions()["subscribe"]["allow"] == ["_INBOX.streamkeeper.>", f"{REPAIR}.* streamkeeper"]
+
+
+async def test_the_keeper_makes_and_puts_back_the_streams_as_its_own_user(nats_server: NatsServer, nc: Any) -> None:
+    from kit.streams import dead_letter_config
+    from profset.streamkeeper import run
+
+    js = nc.jetstream()
+    await js.delete_stream("REGISTRY")
+    tapped = dead_letter_config()
+    tapped.subjects = ["deadletter.>", "svc.>"]
+    await js.update_stream(tapped)
+    login = nats_server.login(KEEPER)
+    url = login["nats_url"].replace("nats://", f"nats://{login['nats_user']}:{login['nats_password']}@")
+
+    done = await run(url, keep=False)
+
+    assert done["REGISTRY"] == "made" and done["DEADLETTER"].startswith("put back")
+    assert (await js.stream_info("DEADLETTER")).config.subjects == ["deadletter.>"]
+
+
+async def test_the_keeper_answers_repairs_and_can_neither_publish_on_svc_nor_make_another_stream(
+    nats_server: NatsServer, nc: Any
+) -> None:
+    from nats.js.api import StreamConfig
+
+    from profset.streamkeeper import keeping
+
+    errors: list[str] = []
+    keeper = await connect_as(nats_server, KEEPER, errors)
+    registry = await connect_as(nats_server, "registry", [])
+    try:
+        await nc.jetstream().delete_stream("REGISTRY")
+        async with keeping(keeper):
+            reply = await registry.request(f"{REPAIR}.REGISTRY", b"", timeout=10)
+        assert reply.data == b"ok" and (await nc.jetstream().stream_info("REGISTRY")).config.subjects == ["registry.>"]
+        assert errors == []
+        with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
+            await keeper.jetstream(timeout=1).add_stream(StreamConfig(name="TAP", subjects=["svc.>"]))
+        await keeper.publish("svc.registry.get_org", b"{}")
+        await keeper.subscribe("svc.>")
+        await keeper.flush()
+        await _violations(errors, "publish", 2)
+        await _violations(errors, "subscription", 1)
+    finally:
+        await keeper.close()
+        await registry.close()
+    assert any("svc.registry.get_org" in e for e in errors), errors
+    subjects = {info.config.name: info.config.subjects for info in await nc.jetstream().streams_info()}
+    assert "TAP" not in subjects and not [s for found in subjects.values() for s in found or [] if s.startswith("svc.")]

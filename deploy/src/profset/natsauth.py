@@ -22,6 +22,9 @@ from kit.streams import REPAIR
 OPERATOR = "profset"
 """The operator's user: every subject (migrations need none, but republish and repairs do)."""
 
+KEEPER = "streamkeeper"
+"""The operator's stream keeper (`profset streams --keep`): makes and mends the bus's streams, and may do nothing else."""
+
 READER = "reader"
 """Outside subscribers: read-only access to the public streams."""
 
@@ -120,9 +123,21 @@ def reader_permissions() -> dict[str, Any]:
     return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}, "allow_responses": True}
 
 
+def keeper_permissions() -> dict[str, Any]:
+    """The stream keeper's: look up, make and put back the operator's streams (those alone, by name) and answer the
+    services' repair requests in its queue group; it publishes no event and no request, and reads no stream."""
+    publish = [
+        f"$JS.API.STREAM.{verb}.{stream}"
+        for stream in (*PUBLIC_STREAMS, DEAD_LETTER_STREAM)
+        for verb in ("INFO", "CREATE", "UPDATE")
+    ]
+    subscribe = [f"{inbox(KEEPER)}.>", f"{REPAIR}.* {queue_group(KEEPER)}"]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}, "allow_responses": True}
+
+
 def users() -> tuple[str, ...]:
-    """Every user the server knows: the services, the operator and the outside reader."""
-    return (*TALKS, OPERATOR, READER)
+    """Every user the server knows: the services, the operator, its stream keeper and the outside reader."""
+    return (*TALKS, OPERATOR, KEEPER, READER)
 
 
 def permissions(user: str) -> dict[str, Any] | None:
@@ -131,6 +146,8 @@ def permissions(user: str) -> dict[str, Any] | None:
         return None
     if user == READER:
         return reader_permissions()
+    if user == KEEPER:
+        return keeper_permissions()
     return service_permissions(user)
 
 
@@ -179,9 +196,13 @@ def _value(value: Any, depth: int) -> str:
 
 
 def fresh_environment() -> dict[str, str]:
-    """Every secret of a deployment, new: token keys, the master key, passwords (for `.env` or a Secret)."""
+    """Every secret of a deployment, new: token keys, the master keys, passwords — the database owner's, each service's
+    own database role's, each NATS user's (for `.env` or a Secret)."""
     from kit.crypto import generate_master_key
     from kit.tokens import generate_keypair
+
+    from .dbroles import password_setting
+    from .stack import MIGRATED
 
     private, public = generate_keypair()
     own_private, own_public = generate_keypair()  # notifications' own identity: it never holds the gateway's key
@@ -194,6 +215,8 @@ def fresh_environment() -> dict[str, str]:
         "REGISTRY_MASTER_KEY": generate_master_key(),
         "CONTACTS_MASTER_KEY": generate_master_key(),
         "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),  # the owner's: migrations only, never a service
+        # each service's own role (profset_<service>); URL-safe, as they are written into DATABASE_URL
+        **{password_setting(service): secrets.token_urlsafe(24) for service in MIGRATED},
     }
     return found | {env_name(user): password for user, password in generate_passwords().items()}

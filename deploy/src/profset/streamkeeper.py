@@ -2,8 +2,9 @@
 
 Services may only bind to streams (natsauth). `ensure` makes every public context's stream and the dead-letter stream,
 or puts one back as it should be; `keep` answers a relay or projector that finds its stream missing (`REPAIR.<STREAM>`)
-by making that stream again from the same fixed configuration, never from the request. Both run as the operator: the
-local stack and the test stacks run the keeper beside the services, `profset streams [--keep]` runs it anywhere else.
+by making that stream again from the same fixed configuration, never from the request. The local stack and the test
+stacks run the keeper as the operator beside the services; docker-compose and Kubernetes run `profset streams --keep`
+as the keeper's own NATS user (natsauth.KEEPER), which may do this and nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from contracts.base import INTERNAL
 from contracts.envelope import STREAMS
 from kit import logs
 from kit.streams import REPAIR, dead_letter_config, drift, stream_config
+
+from .natsauth import KEEPER, inbox, queue_group
 
 log = logs.get("streamkeeper")
 
@@ -70,7 +73,8 @@ async def keeping(nc: Any, replicas: int = 1) -> AsyncIterator[None]:
         log.info("stream repaired on request", stream=config.name, done=done)
         await msg.respond(b"ok")
 
-    sub = await nc.subscribe(f"{REPAIR}.*", queue="streamkeeper", cb=on_repair)
+    sub = await nc.subscribe(f"{REPAIR}.*", queue=queue_group(KEEPER), cb=on_repair)
+    await nc.flush()  # the server knows the subscription before the block asks anything of it
     try:
         yield
     finally:
@@ -80,7 +84,10 @@ async def keeping(nc: Any, replicas: int = 1) -> AsyncIterator[None]:
 
 async def run(nats_url: str, keep: bool, replicas: int = 1) -> dict[str, str]:
     """`profset streams`: ensures every stream; with `keep`, then answers repairs until cancelled."""
-    nc = await nats.connect(nats_url, name="profset-streamkeeper", max_reconnect_attempts=-1 if keep else 2)
+    # replies to its JetStream requests come to the keeper's own inbox, the only one its user may listen to
+    nc = await nats.connect(
+        nats_url, name="profset-streamkeeper", inbox_prefix=inbox(KEEPER), max_reconnect_attempts=-1 if keep else 2
+    )
     try:
         done = await ensure(nc, replicas)
         if keep:
