@@ -6,7 +6,7 @@ import functools
 import gettext
 import io
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,8 +77,9 @@ class Formats:
             return "—"
 
     def percent(self, value: float | Decimal | str | None) -> str:
-        """A fraction (0.05) as a percentage (5 %)."""
+        """A fraction (0.05) as a percentage (5 %), cut to a tenth of a percent: 0.04996 shows 4,9 %, never 5 % (RULES.md)."""
         try:
-            return numbers.format_percent(Decimal(str(value)), format="#,##0.#%", locale=self.lang)
+            shown = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+            return numbers.format_percent(shown, format="#,##0.#%", locale=self.lang)
         except (InvalidOperation, ValueError):
             return "—"
