@@ -61,7 +61,7 @@ async def test_social_pages_and_websites_are_required_strictly_above_their_sizes
     assert await status(stack, h, unreported, "P4") == "unknown" and await status(stack, h, unreported, "P5") == "unknown"
     assert set(await verdicts(stack, h, p500)) == {"P1", "P2", "P3", "P4", "P5", "P7", "P8", "P10", "P11", "M1", "M2"}
     catalogue = (await stack.http.get("/api/v1/rules", headers=h)).json()
-    assert {r["rule"]: r["norm"] for r in catalogue}["M1"] is True and len(catalogue) == 16
+    assert {r["rule"]: r["norm"] for r in catalogue}["M1"] is True and len(catalogue) == 21
 
 
 async def test_a_territorial_org_counts_the_members_of_its_primary_orgs(stack: Stack) -> None:
