@@ -40,6 +40,9 @@ LABELS = {
     "pending": "waiting for moderation",
     "approved": "approved",
     "rejected": "rejected",
+    "under_review": "published, awaiting review",
+    "confirmed": "published, review confirmed",
+    "taken_down": "taken down",
     "none": "—",
     # routes
     "X1": "down the chain (X1)",

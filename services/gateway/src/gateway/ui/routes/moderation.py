@@ -1,8 +1,8 @@
-"""The moderation queue (H2): materials of the orgs below waiting for this org's approval before publication."""
+"""The moderation queue (H2): what waits below this org for its decision — approval before publication, or review
+after it (published at once under a parent that does not pre-moderate: confirm or take down)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,16 +12,11 @@ from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
-MOST_ORGS = 300  # a queue page reads at most this many orgs' materials
 
 
 async def _queue(ui: Ui, org_id: str) -> list[dict[str, Any]]:
-    """Pending materials whose moderator is this org or one under it (exchange has no queue query yet)."""
-    subtree = await ui.ask("registry", "get_subtree", {"org_id": org_id})
-    ids = {o["id"] for o in subtree}
-    found = await asyncio.gather(*(ui.maybe("exchange", "list_materials", {"org_id": o["id"]}) for o in subtree[:MOST_ORGS]))
-    pending = [m for rows, _ in found for m in rows or [] if m["moderation"] == "pending" and m["moderator_id"] in ids]
-    return sorted(pending, key=lambda m: m["drafted_at"])
+    """Exchange's queue of the org, oldest first: its children's (the CC's: the whole union's), on today's tree."""
+    return list(await ui.ask("exchange", "list_moderation_queue", {"org_id": org_id}))
 
 
 @router.get("/orgs/{org_id}/moderation")
@@ -34,10 +29,17 @@ async def queue(ui: UiDep, org_id: str) -> Response:
 
 @router.post("/materials/{material_id}/moderation")
 async def decide(ui: UiDep, material_id: str) -> Response:
-    approve = ui.form.get("decision") == "approve"
     reason = str(ui.form.get("reason") or "").strip() or None
+    payload: dict[str, Any] = {"material_id": material_id}
+    match ui.form.get("decision"):
+        case "confirm":  # review after publication
+            verb = "confirm_publication"
+        case "take_down":
+            verb, payload["reason"] = "take_down_publication", reason or ""
+        case decision:  # approval before publication
+            verb, payload["approve"], payload["reason"] = "moderate", decision == "approve", reason
     back = str(ui.form.get("org_id") or "")
-    _, errors = await ui.attempt("exchange", "moderate", {"material_id": material_id, "approve": approve, "reason": reason})
+    _, errors = await ui.attempt("exchange", verb, payload)
     if not errors and back:
         return ui.back(f"/ui/orgs/{back}/moderation")
     if not errors:
