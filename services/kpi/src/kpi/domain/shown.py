@@ -17,12 +17,12 @@ RATIO_PLACES = 4
 
 def cut(x: Exact, places: int) -> Decimal:
     """The figure cut toward zero to `places` decimal places (figures are never negative)."""
-    return Decimal(math.floor(Fraction(x) * 10**places)).scaleb(-places)
+    return _decimal(math.floor(Fraction(x) * 10**places), places)
 
 
 def up(x: Exact, places: int) -> Decimal:
     """The figure rounded up to `places` decimal places: for a figure that must stay under a threshold (hours)."""
-    return Decimal(math.ceil(Fraction(x) * 10**places)).scaleb(-places)
+    return _decimal(math.ceil(Fraction(x) * 10**places), places)
 
 
 def shown(x: Exact | None, places: int = RATIO_PLACES) -> int | float | None:
@@ -33,16 +33,35 @@ def shown(x: Exact | None, places: int = RATIO_PLACES) -> int | float | None:
 
 
 def exact_text(x: Exact | None) -> str | None:
-    """The exact figure as text any rational parser reads: a decimal when it ends ("0.04996"), else "1/53"."""
+    """The exact figure as text any rational parser reads: a decimal when it ends ("0.04996"), else "1/53". One too
+    long to read (a roll-up over many budgets has a denominator of thousands of digits) is cut to 30 places and
+    ends in "…"."""
     if x is None:
         return None
     q = Fraction(x)
-    rest, places = q.denominator, 0
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) > LONGEST_BITS:
+        return f"{cut(q, LONGEST_PLACES):f}…"
+    places = _decimal_places(q.denominator)
+    if places is None:
+        return f"{q.numerator}/{q.denominator}"
+    return format(_decimal(q.numerator * 10**places // q.denominator, places), "f")
+
+
+LONGEST_BITS, LONGEST_PLACES = 96, 30
+"""A fraction whose numerator or denominator is longer than 96 bits (28 digits) is shown to 30 places, cut."""
+
+
+def _decimal_places(denominator: int) -> int | None:
+    """How many decimal places a fraction with this denominator ends after; None if it never ends."""
+    places = 0
     for prime in (2, 5):
         power = 0
-        while rest % prime == 0:
-            rest, power = rest // prime, power + 1
+        while denominator % prime == 0:
+            denominator, power = denominator // prime, power + 1
         places = max(places, power)
-    if rest != 1:
-        return f"{q.numerator}/{q.denominator}"
-    return format(Decimal(q.numerator * 10**places // q.denominator).scaleb(-places), "f")
+    return places if denominator == 1 else None
+
+
+def _decimal(units: int, places: int) -> Decimal:
+    """`units` × 10^-places as a decimal, every digit kept (arithmetic would round it to the context's 28 digits)."""
+    return Decimal(f"{units}E-{places}")

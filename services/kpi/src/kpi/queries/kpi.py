@@ -115,4 +115,4 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _exact(row: dict[str, Any]) -> Fraction | None:
     """The row's exact roll-up; from the shown one for a period frozen before exact figures were kept."""
     text = row["value_exact"] if row["value_exact"] is not None else row["value"]
-    return None if text is None else Fraction(str(text))
+    return None if text is None else Fraction(str(text).rstrip("…"))  # a long one is cut to 30 places

@@ -4,6 +4,7 @@ with the non-union audience a figure of its own."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -94,6 +95,17 @@ def test_a_rollup_of_thirds_reaches_a_target_a_decimal_of_28_digits_would_miss()
     k2 = report({"t": OrgFacts("t", "territorial"), "a": third, "b": nothing}, {"t": None, "a": "t", "b": "t"}, {"K2": 0.1})
     assert (k2["t"]["K2"]["rollup_exact"], k2["t"]["K2"]["rollup_met"]) == ("0.1", True)
     assert k2["a"]["K2"]["value_exact"] == "1/3" and k2["a"]["K2"]["value"] == 0.3333
+
+
+def test_a_rollup_over_many_budgets_is_compared_exactly_and_its_long_fraction_shown_cut_to_30_places() -> None:
+    facts = {"t": OrgFacts("t", "territorial")} | {
+        f"p{i}": primary(f"p{i}", 100 + i, budgets={2026: Budget(Decimal(100003 + 2 * i), Decimal(5000 + i))}) for i in range(40)
+    }
+    k2 = report(facts, {"t": None} | {o: "t" for o in facts if o != "t"}, {"K2": 0.05})["t"]["K2"]
+    exact = sum(Fraction(5000 + i, 100003 + 2 * i) * (100 + i) for i in range(40)) / sum(100 + i for i in range(40))
+    assert k2["rollup_exact"] == f"{math.floor(exact * 10**30) / Decimal(10**30):.30f}…"
+    assert k2["rollup_met"] is (exact >= Fraction("0.05")) and k2["rollup"] == math.floor(exact * 10**4) / 10**4
+    assert Fraction(str(exact_text(Fraction(1, 2**90)))) == Fraction(1, 2**90), "90 places that end are all kept"
 
 
 @pytest.mark.parametrize(
