@@ -1,5 +1,6 @@
 """Every object of each overlay validates offline and strictly; the base carries probes, resources and the
-restricted security profile; custom resources and the NATS values keep to their operators' documented fields."""
+restricted security profile; custom resources and the NATS values keep to their operators' documented fields; each
+service logs in to PostgreSQL as its own managed role, and the stream keeper runs as a NATS user of its own."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import pytest
 import yaml
 
 from profset import manifests
+from profset.dbroles import password_setting, role_of
 from profset.kustomize import render
-from profset.natsauth import TALKS, authorization, env_name
+from profset.natsauth import KEEPER, OPERATOR, TALKS, authorization, env_name
 from profset.natsauth import render as nats_conf
+from profset.stack import MIGRATED
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -85,7 +88,9 @@ def test_the_base_carries_probes_resources_and_the_restricted_profile() -> None:
             assert security["allowPrivilegeEscalation"] is False and security["readOnlyRootFilesystem"] is True, name
             assert security["capabilities"] == {"drop": ["ALL"]}, name
             assert set(container["resources"]) == {"requests", "limits"}, name
-            if name.startswith("Deployment/"):
+            if name == f"Deployment/{KEEPER}":  # serves no HTTP: nothing to probe (it exits when it can't work)
+                assert "ports" not in container and "livenessProbe" not in container, name
+            elif name.startswith("Deployment/"):
                 assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
                 assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
 
@@ -96,6 +101,7 @@ def test_every_service_has_its_objects_and_the_network_is_denied_by_default() ->
     for service in TALKS:
         for kind in ("Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor"):
             assert (kind, service) in have, (kind, service)
+    assert {name for kind, name in have if kind == "Deployment"} == {*TALKS, KEEPER}
     deny = next(o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "default-deny")
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     gateway = [o for o in objects if o["kind"] == "NetworkPolicy" and "Ingress" in o["spec"]["policyTypes"]]
@@ -107,9 +113,93 @@ def test_prod_runs_replicated_streams_and_postgres() -> None:
     config = next(o for o in objects if o["kind"] == "ConfigMap")
     cluster = next(o for o in objects if o["kind"] == "Cluster")
     assert config["data"]["STREAM_REPLICAS"] == "3" and cluster["spec"]["instances"] == 3
-    assert all(o["spec"]["replicas"] >= 2 for o in objects if o["kind"] == "Deployment")
+    replicas = {o["metadata"]["name"]: o["spec"]["replicas"] for o in objects if o["kind"] == "Deployment"}
+    assert replicas.pop(KEEPER) == 1 and all(n >= 2 for n in replicas.values()), replicas
+    keeper = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == KEEPER)
+    container = keeper["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][-2:] == ["--replicas", "$(STREAM_REPLICAS)"], "the keeper makes R3 streams in prod too"
     values = yaml.safe_load((K8S / "nats/values.yaml").read_text())
     assert values["config"]["cluster"]["replicas"] == 3 and values["config"]["jetstream"]["fileStore"]["pvc"]["enabled"]
+
+
+def secret_refs(pod: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every (Secret, key) a pod's containers read."""
+    found = set()
+    for container in pod["containers"]:
+        for item in container.get("env", []):
+            ref = item.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                found.add((ref["name"], ref["key"]))
+        found |= {(e["secretRef"]["name"], "*") for e in container.get("envFrom", []) if "secretRef" in e}
+    return found
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_logs_in_as_its_own_role_from_its_own_secret_only(overlay: str) -> None:
+    objects = render(K8S / overlay)
+    roles = {r["name"]: r for r in next(o for o in objects if o["kind"] == "Cluster")["spec"]["managed"]["roles"]}
+    assert set(roles) == {role_of(s) for s in MIGRATED}
+    for service in MIGRATED:
+        pod = next(p for name, p in pods(objects) if name == f"Deployment/{service}")
+        env = pod["containers"][0]["env"]
+        names = [e["name"] for e in env]
+        url = next(e["value"] for e in env if e["name"] == "DATABASE_URL")
+        assert url == f"postgresql://{role_of(service)}:$({password_setting(service)})@profset-pg-rw:5432/profset"
+        assert names.index(password_setting(service)) < names.index("DATABASE_URL"), "defined before it is used"
+        role = roles[role_of(service)]
+        assert role["login"] is True and role.get("ensure", "present") == "present" and not role.get("superuser")
+        database_secrets = {(n, k) for n, k in secret_refs(pod) if n.startswith("profset-pg")}
+        assert database_secrets == {(role["passwordSecret"]["name"], "password")}, service
+    for name, pod in pods(objects):  # the owner's Secret: the migrations alone
+        if ("profset-pg-app", "uri") in secret_refs(pod):
+            assert name == "Job/profset-migrate", name
+    migrate = next(p for name, p in pods(objects) if name == "Job/profset-migrate")
+    assert migrate["containers"][0]["command"] == ["profset", "migrate", "--roles", "grant"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_stream_keeper_runs_as_its_own_nats_user_and_nobody_holds_the_operators(overlay: str) -> None:
+    objects = render(K8S / overlay)
+    keeper = next(p for name, p in pods(objects) if name == f"Deployment/{KEEPER}")
+    container = keeper["containers"][0]
+    assert container["command"][:3] == ["profset", "streams", "--keep"]
+    assert secret_refs(keeper) == {(manifests.SECRET, env_name(KEEPER))}
+    url = next(e["value"] for e in container["env"] if e["name"] == "NATS_URL")
+    assert url == f"nats://{KEEPER}:$({env_name(KEEPER)})@nats:4222"
+    holders = [name for name, pod in pods(objects) if (manifests.SECRET, env_name(OPERATOR)) in secret_refs(pod)]
+    assert holders == [], "the operator's NATS password is for people running profset, not for a pod"
+
+
+def test_every_deployment_the_keeper_included_may_reach_nats_and_nothing_else_opens_for_it() -> None:
+    objects = render(K8S / "base")
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "NetworkPolicy"}
+    to_nats = policies["profset-to-nats-and-postgres"]
+    nats_in = policies["nats"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+    for o in (o for o in objects if o["kind"] == "Deployment"):
+        labels = o["spec"]["template"]["metadata"]["labels"]
+        assert to_nats["podSelector"]["matchLabels"].items() <= labels.items(), o["metadata"]["name"]
+        assert nats_in.items() <= labels.items(), o["metadata"]["name"]
+    opened = [n for n, p in policies.items() if p["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": KEEPER}}]
+    assert opened == [], "the keeper needs no policy of its own: it only talks to NATS"
+
+
+def test_every_managed_role_gets_a_basic_auth_secret_from_the_env_file() -> None:
+    from profset.natsauth import fresh_environment
+
+    env = fresh_environment()
+    text = "# a comment\n" + "\n".join(f"{k}={v}" for k, v in env.items())
+    secrets = list(yaml.safe_load_all(manifests.role_secrets_yaml(text)))
+    roles = next(o for o in render(K8S / "base") if o["kind"] == "Cluster")["spec"]["managed"]["roles"]
+    by_name = {s["metadata"]["name"]: s for s in secrets}
+    assert set(by_name) == {r["passwordSecret"]["name"] for r in roles}
+    for role in roles:
+        secret = by_name[role["passwordSecret"]["name"]]
+        assert problems(secret) == [], secret["metadata"]["name"]
+        assert secret["type"] == "kubernetes.io/basic-auth" and secret["metadata"]["labels"]["cnpg.io/reload"] == "true"
+        service = role["name"].removeprefix("profset_")
+        assert secret["stringData"] == {"username": role["name"], "password": env[password_setting(service)]}
+    with pytest.raises(KeyError, match="KPI_DB_PASSWORD"):
+        manifests.role_secrets_yaml(text.replace("KPI_DB_PASSWORD=", "#"))
 
 
 def test_generated_files_are_up_to_date() -> None:

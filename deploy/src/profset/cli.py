@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load the demo union through the gateway, unless it holds orgs already")
     seed.add_argument("url", help="the gateway, e.g. http://gateway:8000; PROFSET_ADMIN_PASSWORD signs in")
     sub.add_parser("secrets", help="print a fresh .env block: keys, passwords and NATS passwords")
+    db_secrets = sub.add_parser("db-secrets", help="print each service's database role Secret (k8s) from a .env file")
+    db_secrets.add_argument("env_file", nargs="?", type=Path, default=Path(".env"), help="default: .env")
     erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
     erase.add_argument("person_id")
     erase.add_argument("--basis", required=True, help="on what basis, for the record")
@@ -153,6 +155,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
 
         print("\n".join(f"{key}={value}" for key, value in fresh_environment().items()))
         return OK
+    if args.command == "db-secrets":
+        return _db_secrets(args.env_file)
     if args.command == "erase":
         from .operator import erase_person
 
@@ -182,6 +186,18 @@ def _grant(database_url: str, create: bool) -> int:
         print(e, file=sys.stderr)
         return UNAVAILABLE
     print("roles " + ("made and granted" if create else "granted"))
+    return OK
+
+
+def _db_secrets(env_file: Path) -> int:
+    """Prints each service's database role Secret from a `.env`; an exit code."""
+    from .manifests import role_secrets_yaml
+
+    try:
+        sys.stdout.write(role_secrets_yaml(env_file.read_text()))
+    except KeyError as e:
+        print(f"{env_file}: {e.args[0]}", file=sys.stderr)
+        return USAGE
     return OK
 
 

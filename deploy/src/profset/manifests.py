@@ -1,5 +1,6 @@
-"""The per-service Kubernetes objects of `k8s/base/services/` and the NATS users of the Helm values, from one
-table, so a new service is one line in `natsauth.TALKS` and `profset manifests` (CI checks they match)."""
+"""The per-service Kubernetes objects of `k8s/base/services/`, the PostgreSQL cluster with a role per service, the stream
+keeper and the NATS users of the Helm values, from one table, so a new service is one line in `natsauth.TALKS` and
+`profset manifests` (CI checks they match)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,30 @@ from typing import Any
 
 import yaml
 
-from .natsauth import TALKS, authorization, env_name
+from .dbroles import password_setting, role_of
+from .natsauth import KEEPER, TALKS, authorization, env_name
+from .stack import MIGRATED
 
 PART_OF = {"app.kubernetes.io/part-of": "profset"}
 SECRET = "profset-secrets"  # noqa: S105 - the name of a Secret, not one
 """The one Secret, with the keys of `.env` (`profset secrets` prints them)."""
+CLUSTER = "profset-pg"
+"""The CloudNativePG cluster; `profset-pg-rw` is its primary's Service."""
+DATABASE = "profset"
 DATABASE_SECRET = "profset-pg-app"  # noqa: S105 - the name of a Secret, not one
-"""The application Secret CloudNativePG makes for the `profset-pg` cluster; its `uri` is the DATABASE_URL."""
+"""The application Secret CloudNativePG makes for the owner `profset`: only the migrations Job reads its `uri`."""
+TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - an emptyDir of the pod's own
+
+
+def role_secret(service: str) -> str:
+    """The basic-auth Secret of a service's own database role (username `profset_<service>`), made by the operator."""
+    return f"{CLUSTER}-{service}"
+
+
+def database_url(service: str) -> str:
+    """A service's DATABASE_URL: its own role, the password expanded from its own role's Secret (URL-safe)."""
+    return f"postgresql://{role_of(service)}:$({password_setting(service)})@{CLUSTER}-rw:5432/{DATABASE}"
+
 
 HTTP_PORT = {"gateway": 8000}
 """The port of /healthz, /readyz and /metrics (the gateway's serves the API instead of /metrics); others use 8080."""
@@ -60,7 +78,8 @@ def _secret(name: str, key: str, optional: bool = False) -> dict[str, Any]:
 def _env(service: str) -> list[dict[str, Any]]:
     prefix = service.upper()
     env: list[dict[str, Any]] = [
-        {"name": "DATABASE_URL", **_secret(DATABASE_SECRET, "uri")},
+        {"name": password_setting(service), **_secret(role_secret(service), "password")},  # before the URL that uses it
+        {"name": "DATABASE_URL", "value": database_url(service)},
         {"name": "TOKEN_PUBLIC_KEY", **_secret(SECRET, "TOKEN_PUBLIC_KEY")},
         {"name": "SERVICE_PUBLIC_KEYS", **_secret(SECRET, "SERVICE_PUBLIC_KEYS")},
         {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},  # noqa: S104 - a pod listens on its own address
@@ -96,6 +115,27 @@ def pod_security() -> dict[str, Any]:
     }
 
 
+def _deployment(name: str, container: dict[str, Any]) -> dict[str, Any]:
+    """One replica of a Profset process: the restricted profile, no API token, a writable /tmp only."""
+    pod = {
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security(),
+        "terminationGracePeriodSeconds": 30,
+        "containers": [container | {"securityContext": container_security(), "volumeMounts": [TMP_MOUNT]}],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": _labels(name)},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {"metadata": {"labels": _labels(name)}, "spec": pod},
+        },
+    }
+
+
 def deployment(service: str) -> dict[str, Any]:
     """One service's Deployment: probes, resources, the restricted security context, a writable /tmp only."""
     probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
@@ -110,28 +150,8 @@ def deployment(service: str) -> dict[str, Any]:
         "livenessProbe": probe,
         "readinessProbe": {**probe, "httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
-        "securityContext": container_security(),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - an emptyDir of the pod's own
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": service, "labels": _labels(service)},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": service}},
-            "template": {
-                "metadata": {"labels": _labels(service)},
-                "spec": {
-                    "automountServiceAccountToken": False,
-                    "securityContext": pod_security(),
-                    "terminationGracePeriodSeconds": 30,
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
-                },
-            },
-        },
-    }
+    return _deployment(service, container)
 
 
 def objects(service: str) -> list[dict[str, Any]]:
@@ -161,6 +181,83 @@ def objects(service: str) -> list[dict[str, Any]]:
             },
         },
     ]
+
+
+def keeper() -> dict[str, Any]:
+    """The stream keeper's Deployment: `profset streams --keep` as its own NATS user, which makes every stream with the
+    deployment's replicas and makes one again when a service finds it missing. It serves no HTTP (so no probes): it
+    exits when it cannot reach NATS at start or cannot make a stream, and reconnects for ever once it runs."""
+    container = {
+        "name": KEEPER,
+        "image": "profset",
+        "command": ["profset", "streams", "--keep", "--replicas", "$(STREAM_REPLICAS)"],
+        "env": [
+            {"name": "STREAM_REPLICAS", "valueFrom": {"configMapKeyRef": {"name": "profset-config", "key": "STREAM_REPLICAS"}}},
+            {"name": env_name(KEEPER), **_secret(SECRET, env_name(KEEPER))},
+            {"name": "NATS_URL", "value": f"nats://{KEEPER}:$({env_name(KEEPER)})@nats:4222"},
+        ],
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+    }
+    return _deployment(KEEPER, container)  # one: repairs are answered in a queue group, so two in a rollout do no harm
+
+
+def managed_role(service: str) -> dict[str, Any]:
+    """A service's own role in the cluster (CloudNativePG makes it and sets its password from `role_secret`); the
+    migrations Job grants it its own schema."""
+    return {
+        "name": role_of(service),
+        "ensure": "present",
+        "comment": f"the {service} service: its own schema only",
+        "login": True,
+        "passwordSecret": {"name": role_secret(service)},
+    }
+
+
+def role_secrets(environment: dict[str, str]) -> list[dict[str, Any]]:
+    """The basic-auth Secret of each service's role, from `<SERVICE>_DB_PASSWORD` in `environment` (a `.env`), as
+    CloudNativePG wants it: the role's name as username, and the reload label so a changed password is applied at once."""
+    missing = [password_setting(s) for s in MIGRATED if not environment.get(password_setting(s))]
+    if missing:
+        raise KeyError(f"no value for {', '.join(missing)}")
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": role_secret(s), "labels": {**PART_OF, "cnpg.io/reload": "true"}},
+            "type": "kubernetes.io/basic-auth",
+            "stringData": {"username": role_of(s), "password": environment[password_setting(s)]},
+        }
+        for s in MIGRATED
+    ]
+
+
+def role_secrets_yaml(env_file: str) -> str:
+    """`profset db-secrets`: the role Secrets from the text of a `.env` (`KEY=value` lines, as `profset secrets` writes
+    them), as YAML for `kubectl apply`; KeyError names the passwords it lacks."""
+    pairs = (line.split("=", 1) for line in env_file.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+    secrets = role_secrets({key.strip(): value.strip() for key, value in pairs})
+    body = "---\n".join(yaml.safe_dump(s, sort_keys=False, width=120) for s in secrets)
+    return f"# Each service's database role (CloudNativePG sets the password): kubectl -n profset apply -f -\n{body}"
+
+
+def cluster(services: tuple[str, ...]) -> dict[str, Any]:
+    """The ledger: a CloudNativePG cluster whose owner `profset` only migrates, with a login role per service."""
+    return {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "metadata": {"name": CLUSTER, "labels": PART_OF},
+        "spec": {
+            "instances": 1,
+            "imageName": "ghcr.io/cloudnative-pg/postgresql:18.1-system-trixie",
+            "primaryUpdateStrategy": "unsupervised",
+            "bootstrap": {"initdb": {"database": DATABASE, "owner": "profset"}},
+            "managed": {"roles": [managed_role(service) for service in services]},
+            "postgresql": {"parameters": {"max_connections": "300", "shared_buffers": "256MB"}},
+            "storage": {"size": "10Gi"},
+            "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+            "monitoring": {"enablePodMonitor": True},
+        },
+    }
 
 
 def nats_values() -> dict[str, Any]:
@@ -207,6 +304,15 @@ def files(root: Path) -> dict[str, str]:
     found["k8s/base/services/kustomization.yaml"] = dump(
         [{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": [f"{s}.yaml" for s in TALKS]}],
         "Every service.",
+    )
+    found["k8s/base/postgres.yaml"] = dump(
+        [cluster(MIGRATED)],
+        "The ledger: a CloudNativePG cluster. The owner `profset` (Secret `profset-pg-app`) runs the migrations only;\n"
+        "# each service logs in as its own role profset_<service>, whose password CloudNativePG sets from the\n"
+        "# basic-auth Secret profset-pg-<service> (made by the operator, docs/operations.md). `profset-pg-rw` is the primary.",
+    )
+    found["k8s/base/streamkeeper.yaml"] = dump(
+        [keeper()], "The stream keeper: makes and mends the bus's streams, as its own NATS user."
     )
     found["k8s/nats/values-auth.yaml"] = dump([nats_values()], "NATS users and permissions for the nats Helm chart 1.x.")
     found["k8s/base/alerts.yaml"] = dump([alert_rules(root)], "Alert rules: deploy/monitoring/alerts.yaml as a PrometheusRule.")
