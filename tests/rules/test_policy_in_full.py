@@ -191,6 +191,22 @@ async def test_t3_and_t4_are_separate_verdicts(stack: Stack) -> None:
     assert u.wrong == []
 
 
+async def test_t1_lists_the_primary_orgs_without_released_officials(stack: Stack) -> None:
+    """T1: the territorial org "helps in organising information work the primary orgs that have no released
+    officials" — its audit plan lists them, on the date asked about."""
+    u = await union(stack)
+    with_one, without, relieved = await u.primary(), await u.primary(), await u.primary()
+    body = {"full_name": "Петров", "role": "chair", "since": "2020-01-01", "released": True}
+    await u.call("POST", f"/orgs/{with_one}/officers", body)
+    await u.call("POST", f"/orgs/{without}/officers", {**body, "released": False})
+    officer = await u.call("POST", f"/orgs/{relieved}/officers", body)
+    await u.call("POST", f"/officers/{officer['id']}/relief", {"until": "2026-06-01"}, expect=200)
+    plan = await u.call("GET", f"/orgs/{u.t}/audit-plan?as_of={DAY}", expect=200)
+    assert sorted(plan["without_released"]) == sorted([without, relieved])
+    earlier = await u.call("GET", f"/orgs/{u.t}/audit-plan?as_of=2026-05-31", expect=200)
+    assert earlier["without_released"] == [without]
+
+
 async def test_c1_reviews_and_checks_every_structural_org_at_any_depth(stack: Stack) -> None:
     """C1: the CC's yearly review is a recorded fact; every territorial and primary org at any depth is checked by an
     audit whose auditing org is the CC (a desk review may plan them all at once); a territorial org's audit counts for

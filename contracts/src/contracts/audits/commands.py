@@ -126,7 +126,8 @@ class ListAudits(OnDate):
 
 
 class GetAuditPlan(OnDate):
-    """The auditing org's yearly plan, and its children not audited in the 365 days before `as_of`."""
+    """The auditing org's yearly plan, its children not audited in the 365 days before `as_of`, and its primary orgs
+    without a released official (T1: the help they need)."""
 
     year: int | None = Field(None, ge=1900, le=2200, description="Defaults to the year of `as_of`")
 

@@ -19,6 +19,12 @@ TREE = tree_tables(metadata)
 FACTS = fact_tables(metadata)
 headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
+released = Table(
+    "released",
+    metadata,
+    Column("officer_id", Text, primary_key=True, comment="A post held by a released (full-time) official (T1)"),
+)
+
 # --- facts from contacts (CONTACTS stream) ----------------------------------------------------------
 
 resources = Table(
@@ -107,7 +113,7 @@ contact_points = Table(
 
 CONTACTS_MIRROR = (resources, refreshes, subscriptions, submissions, print_runs, meetings, grants, contact_points)
 """What the `contacts-facts` projection builds: emptied with its checkpoint when a migration needs a replay."""
-MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, *CONTACTS_MIRROR)
+MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, released, *CONTACTS_MIRROR)
 
 # --- its own read models (inline) ---------------------------------------------------------------------
 

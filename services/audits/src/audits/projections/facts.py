@@ -26,6 +26,7 @@ from contracts.contacts import (
     PrintRunRecorded,
     SubscriptionReported,
 )
+from contracts.officers import OfficerAssigned
 from kit.factmirror import FACT_EVENTS, apply_facts
 from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
@@ -38,6 +39,7 @@ from ..tables import (
     meetings,
     print_runs,
     refreshes,
+    released,
     resources,
     submissions,
     subscriptions,
@@ -45,9 +47,11 @@ from ..tables import (
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
-    """The tree, headcounts, posts and their training, budgets."""
+    """The tree, headcounts, posts and their training, budgets, and which posts released officials hold (T1)."""
     if not await apply_tree(conn, TREE, d):
         await apply_facts(conn, FACTS, d)
+    if isinstance(d.event, OfficerAssigned) and d.event.released and d.event.council_id is None:
+        await conn.execute(insert(released).values(officer_id=d.event.officer_id).on_conflict_do_nothing())
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:

@@ -5,17 +5,30 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import Date, bindparam, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.audits import GetAudit, GetAuditPlan, ListAudits, ListRemediation
+from kit.db import any_of
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.treemirror import orgs_on
 
 from ..domain.verdicts import YEAR_DAYS
-from ..tables import TREE, audits, findings, remediation
+from ..tables import TREE, audits, findings, posts, released, remediation
 from .compliance import tree_for
+
+
+def _released_query() -> Any:
+    """The orgs where a released (full-time) official holds a post on the day (T1: help goes to the others)."""
+    p = posts.c
+    held = (p.since <= bindparam("day", type_=Date)) & or_(p.until.is_(None), p.until > bindparam("day", type_=Date))
+    return (
+        select(p.org_id).join(released, released.c.officer_id == p.officer_id).where(p.org_id == any_of("ids"), held).distinct()
+    )
+
+
+RELEASED = _released_query()
 
 READ = "read_orgs"
 """DESIGN.md §5: every role reads the audits, findings and remediation of the orgs of its subtree; only auditors act."""
@@ -92,7 +105,8 @@ class AuditQueries:
             return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, READ, r.org_id)]
 
     async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
-        """The org's audits planned for the year, and its children not audited in the 365 days before `as_of`."""
+        """The org's audits planned for the year, its children not audited in the 365 days before `as_of`, and its primary
+        orgs with no released official to help (T1)."""
         day = q.as_of or ctx.today
         year = q.year or day.year
         async with self.engine.connect() as conn:
@@ -113,6 +127,8 @@ class AuditQueries:
             )
             o = TREE.orgs.c
             registered = dict((await conn.execute(select(o.org_id, o.registered_on).where(o.org_id.in_(children)))).all())
+            primaries = [c for c in children if tree.levels[c] == "primary"]
+            with_released = set((await conn.execute(RELEASED, {"ids": primaries, "day": day})).scalars())
         overdue = [
             {"org_id": c, "level": tree.levels[c], "last_audit": last[c].isoformat() if c in last else None}
             for c in children
@@ -124,6 +140,7 @@ class AuditQueries:
             "as_of": day.isoformat(),
             "planned": [_audit(r) for r in planned if tree.may(ctx.actor, READ, r.org_id)],
             "overdue": overdue,
+            "without_released": [c for c in primaries if c not in with_released],
         }
 
     async def list_remediation(self, q: ListRemediation, ctx: Context) -> list[dict[str, Any]]:
