@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from audits.domain import audit
@@ -136,3 +137,10 @@ def test_periods_and_contest_weeks() -> None:
     assert weeks_refreshed([date(2026, 4, 1), date(2026, 4, 7), date(2026, 4, 8)], date(2026, 4, 1), date(2026, 6, 30)) == (2, 13)
     ranked = rank_information_work([Entry("x", None), Entry("y", 70), Entry("z", 90)])
     assert [e.org_id for e in ranked] == ["z", "y", "x"]
+
+
+def test_docs_rules_md_gives_every_reading() -> None:
+    """docs/rules.md lists each rule of the catalogue with the reading `GET /rules` gives."""
+    text = (Path(__file__).parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in CATALOGUE:
+        assert f"### {rule.id} — " in text and READINGS[rule.id][0] in text and READINGS[rule.id][1] in text, rule.id
