@@ -156,8 +156,9 @@ def test_a_restatement_shows_beside_a_frozen_figure_only_when_the_facts_differ()
     frozen = {"value": 1, "value_exact": "1", "rollup": 1, "rollup_exact": "1", "target": 2.0, "met": False}
     assert periodbook.with_restatement("K9", frozen, {"value_exact": "1", "rollup_exact": "1"})["restatement"] is None
     now = {"value": 2, "value_exact": "2", "rollup": 2, "rollup_exact": "2", "components": {}}
-    restated = periodbook.with_restatement("K9", frozen, now)
+    restated = periodbook.with_restatement("K9", frozen, now | {"met": True})
     assert restated["value"] == 1 and restated["met"] is False and restated["restatement"]["value"] == 2
+    assert restated["restatement"]["met"] is True, "the verdict the facts known now give, beside the frozen one"
     share = {"value": 0.0499, "value_exact": "0.04996", "rollup": 0.0499, "rollup_exact": "0.04996"}
     moved = {**share, "value_exact": "0.049961", "rollup_exact": "0.049961"}
     assert periodbook.with_restatement("K2", share, moved)["restatement"] is not None, "the exact figures differ"
@@ -173,6 +174,7 @@ def test_a_restatement_shows_beside_a_frozen_figure_only_when_the_facts_differ()
         ("K9", 1, "1", False),
         ("K9", 1, "2", True),  # counts differ by any amount
         ("K2", None, "0.05", True),  # a budget reported later
+        ("K2", 0.0447, "0.044714102567240666991120765030…", False),  # a roll-up too long to read, given to 30 places
     ],
 )
 def test_a_figure_frozen_before_exact_figures_were_kept_differs_only_beyond_its_rounding(

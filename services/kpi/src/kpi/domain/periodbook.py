@@ -16,7 +16,7 @@ from kit.errors import RuleBroken, conflict
 
 from .indicators import DEFAULT_TARGETS, Figure
 from .periods import Period
-from .shown import RATIO_PLACES, exact_text, shown
+from .shown import RATIO_PLACES, exact_text, read_exact, shown
 
 VALUE_PLACES = {"K7": 1}
 """K7's index is shown to 0.1 point; every other ratio, and every roll-up of a ratio, to 4 places."""
@@ -107,7 +107,7 @@ def line(indicator: str, figure: Figure, targets: Mapping[str, Decimal], rolled:
 
 def with_restatement(indicator: str, frozen: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """A closed period's line: the frozen figure, and beside it what the facts known now say, if that differs."""
-    keys = ("value", "value_exact", "rollup", "rollup_exact", "components", "parts")
+    keys = ("value", "value_exact", "met", "rollup", "rollup_exact", "rollup_met", "components", "parts")
     restatement = {k: current.get(k) for k in keys if k in current}
     return {**frozen, "restatement": restatement if _differs(indicator, frozen, current) else None}
 
@@ -131,7 +131,7 @@ def _differs_legacy(indicator: str, frozen: Mapping[str, Any], current: Mapping[
         if shown_then is None or exact_now is None:
             if (shown_then is None) != (exact_now is None):
                 return True
-        elif abs(Fraction(str(shown_then)) - Fraction(exact_now)) > (0 if isinstance(shown_then, int) else error):
+        elif abs(Fraction(str(shown_then)) - read_exact(exact_now)) > (0 if isinstance(shown_then, int) else error):
             return True
     return False
 

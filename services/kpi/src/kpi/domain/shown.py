@@ -47,6 +47,11 @@ def exact_text(x: Exact | None) -> str | None:
     return format(_decimal(q.numerator * 10**places // q.denominator, places), "f")
 
 
+def read_exact(text: str) -> Fraction:
+    """The figure an exact text gives (one too long to read gives its 30 places)."""
+    return Fraction(text.rstrip("…"))
+
+
 LONGEST_BITS, LONGEST_PLACES = 96, 30
 """A fraction whose numerator or denominator is longer than 96 bits (28 digits) is shown to 30 places, cut."""
 

@@ -15,6 +15,7 @@ from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 
 from ..domain.periods import parse_period, series
+from ..domain.shown import read_exact
 from ..tables import media_mentions, targets
 from .figures import compute, tree_for
 
@@ -115,4 +116,4 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _exact(row: dict[str, Any]) -> Fraction | None:
     """The row's exact roll-up; from the shown one for a period frozen before exact figures were kept."""
     text = row["value_exact"] if row["value_exact"] is not None else row["value"]
-    return None if text is None else Fraction(str(text).rstrip("…"))  # a long one is cut to 30 places
+    return None if text is None else read_exact(str(text))
