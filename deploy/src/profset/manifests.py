@@ -307,7 +307,7 @@ def files(root: Path) -> dict[str, str]:
     )
     found["k8s/base/postgres.yaml"] = dump(
         [cluster(MIGRATED)],
-        "The ledger: a CloudNativePG cluster. The owner `profset` (Secret `profset-pg-app`) runs the migrations only;\n"
+        f"The ledger: a CloudNativePG cluster. The owner `profset` (Secret `{DATABASE_SECRET}`) runs the migrations only;\n"
         "# each service logs in as its own role profset_<service>, whose password CloudNativePG sets from the\n"
         "# basic-auth Secret profset-pg-<service> (made by the operator, docs/operations.md). `profset-pg-rw` is the primary.",
     )
