@@ -5,12 +5,14 @@ at first sign-in, on the API and in the UI."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from test_sign_in_throttle import OWNER, api_sign_in, client, gateways, ui_sign_in
 
-from kit.tokens import Role
+from kit import clock
+from kit.tokens import Actor, Role, Signer
 from profset.testing import ADMIN_PASSWORD, Keys
 
 NEW = "my-own-new-password"
@@ -112,3 +114,40 @@ async def test_a_signed_in_user_changes_their_password_in_the_ui(database_url: s
     assert forged.status_code == 403, "the form needs the session's CSRF token"
     assert done.status_code == 303 and "Пароль изменён" in shown.text
     assert signs_in.status_code == 200
+
+
+async def test_a_changed_password_signs_every_earlier_session_out(database_url: str, nats_server: Any, keys: Keys) -> None:
+    """A token lifted before a change (or a reset) stops serving at once, not when it expires hours later."""
+    minute_ago = clock.now() - timedelta(minutes=1)
+    earlier = {"Authorization": f"Bearer {Signer(keys.private).sign(Actor('admin', Role.ADMIN, None), minute_ago, 3600)}"}
+    async with gateways(database_url, nats_server, keys) as (app,), client(app, OWNER) as http:
+        before = await http.get("/api/v1/me", headers=earlier)
+        fresh = _bearer(await _change(http, ADMIN_PASSWORD, NEW))
+        after = await http.get("/api/v1/me", headers=earlier)
+        with_fresh = await http.get("/api/v1/me", headers=fresh)
+        reset = await http.put("/api/v1/users/admin/password", json={"password": "reset-by-itself"}, headers=fresh)
+    assert before.status_code == 200 and with_fresh.status_code == 200
+    assert after.status_code == 401 and after.json()["error"]["details"][0]["rule"] == "token_revoked"
+    assert reset.status_code == 204
+
+
+async def test_the_ui_session_that_changed_the_password_stays_and_others_end(
+    database_url: str, nats_server: Any, keys: Keys
+) -> None:
+    async with gateways(database_url, nats_server, keys) as (app,), client(app, OWNER) as http, client(app, OWNER) as other:
+        session = {
+            "profset_session": Signer(keys.private).sign(
+                Actor("admin", Role.ADMIN, None), clock.now() - timedelta(minutes=1), 3600
+            )
+        }
+        http.cookies.update(session)
+        other.cookies.update(session)
+        page = await http.get("/ui/password")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
+        assert csrf
+        done = await http.post("/ui/password", data={"_csrf": csrf.group(1), "password": ADMIN_PASSWORD, "new_password": NEW})
+        still = await http.get("/ui/password")
+        ended = await other.get("/ui/password")
+    assert done.status_code == 303
+    assert still.status_code == 200, "the session that changed it got a fresh cookie"
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/ui/login"), "another session ends"

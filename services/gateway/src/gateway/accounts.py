@@ -30,6 +30,8 @@ from .throttle import SignInThrottle
 HASHER = PasswordHasher()  # argon2id, RFC 9106's low-memory profile: 64 MiB held while each hash runs
 SYSTEM = Actor("system", Role.ADMIN, None)
 T = TypeVar("T")
+CHANGES_KEPT_SECONDS = 1.0
+"""How long a gateway trusts what it looked up of a password change: another replica's change reaches it after."""
 WRONG = ErrorDetail(field="password", rule="credentials", message="wrong username or password")
 
 
@@ -62,7 +64,11 @@ async def project(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     """Keeps the accounts table in the append's transaction."""
     for r in recorded:
         if isinstance(r.event, PasswordChanged):
-            changed = {"password_hash": r.event.password_hash, "password_set_by": r.event.changed_by}
+            changed = {
+                "password_hash": r.event.password_hash,
+                "password_set_by": r.event.changed_by,
+                "password_changed_at": r.recorded_at,
+            }
             await conn.execute(update(users).where(users.c.username == r.event.username).values(changed))
         if isinstance(r.event, UserCreated):
             e = r.event
@@ -98,6 +104,7 @@ class Accounts:
         # default pool would run six, a third of a gigabyte, enough for the orchestrator to kill the gateway)
         self._hashing = ThreadPoolExecutor(hashes_at_once, thread_name_prefix="password-hash")
         self._queued, self._most_queued = 0, max(queued, hashes_at_once)
+        self._changed: dict[str, tuple[float, float | None]] = {}  # username: (looked up at, password changed at)
 
     async def _hashed(self, work: Callable[..., T], *args: str) -> T:
         """Runs a password hash (or check) off the event loop, in the bounded pool; a full queue answers 503 at once,
@@ -145,6 +152,7 @@ class Accounts:
             await self.store.append(stream, [event], expected_version=version, meta=meta)
         except VersionConflict:
             raise conflict("the password was changed meanwhile; try again") from None
+        self._changed.pop(username, None)  # this replica signs the earlier sessions out at once
 
     async def create(self, actor: Actor, username: str, password: str, role: Role, org_id: str | None, meta: Meta) -> Committed:
         """Creates an account; the password is kept only as an argon2id hash."""
@@ -158,6 +166,23 @@ class Accounts:
             return await self.store.append(stream, events, expected_version=0, meta=meta, data=data)
         except VersionConflict:
             raise taken(username) from None
+
+    async def revoked(self, actor: Actor, issued: int) -> bool:
+        """Whether a user's token was issued before their password last changed (a change or reset signs every other
+        session out). Looked up at most once a second per user; a service's token has no password behind it."""
+        if actor.role is Role.SERVICE:
+            return False
+        now = asyncio.get_running_loop().time()
+        looked, changed = self._changed.get(actor.username, (float("-inf"), None))
+        if now - looked > CHANGES_KEPT_SECONDS:
+            async with self.engine.connect() as conn:
+                at = await conn.scalar(select(users.c.password_changed_at).where(users.c.username == actor.username))
+            changed = None if at is None else at.timestamp()
+            if len(self._changed) > 10_000:
+                self._changed.clear()
+            self._changed[actor.username] = (now, changed)
+        # whole seconds, as tokens carry them: the token signed just after the change, in the same second, serves
+        return changed is not None and issued < int(changed)
 
     async def get(self, username: str) -> Account | None:
         async with self.engine.connect() as conn:

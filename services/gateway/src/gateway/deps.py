@@ -12,7 +12,7 @@ from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.base import Payload
-from contracts.envelope import Reply
+from contracts.envelope import ErrorCode, ErrorDetail, Reply
 from kit import clock
 from kit.errors import Refused
 from kit.ids import new_id
@@ -26,6 +26,11 @@ from .errors import ApiError
 from .ledger_ends import LedgerEnds, parse
 
 POSITIONS = "Profset-Positions"
+REVOKED = Refused(
+    ErrorCode.UNAUTHENTICATED,
+    "the password was changed since this token was issued; sign in again",
+    [ErrorDetail(field="token", rule="token_revoked", message="issued before the password was last changed")],
+)
 
 
 @dataclass
@@ -107,9 +112,11 @@ async def caller(
         token = authorization[7:].strip()
     token = token or request.cookies.get("profset_session")
     try:
-        actor = gw.verifier.verify(token, clock.now())
+        actor, _, issued = gw.verifier.verify_claims(token, clock.now())
     except Refused as e:
         raise ApiError(e.as_error()) from None
+    if await gw.accounts.revoked(actor, issued):
+        raise ApiError(REVOKED.as_error())
     positions = parse(profset_min_positions) if profset_min_positions else {}
     assert token is not None
     await gw.ends.check(gw.client, token, positions)

@@ -19,6 +19,7 @@ users = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_set_by", Text),  # who chose the password it has now; null: its creator
+    Column("password_changed_at", DateTime(timezone=True)),  # tokens issued before it no longer serve
 )
 
 sign_in_failures = Table(

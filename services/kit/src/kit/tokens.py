@@ -107,7 +107,7 @@ class Verifier:
         self.audience = audience
         # tokens whose signature held, with what they claim: a caller sends one token with many requests, and
         # checking the signature is most of a small request's cost; expiry and audience are checked every time
-        self._signed: dict[str, tuple[Actor, int, object]] = {}
+        self._signed: dict[str, tuple[Actor, int, object, int]] = {}
         self._remembered = remembered
 
     def verify(self, token: str | None, now: datetime) -> Actor:
@@ -116,16 +116,21 @@ class Verifier:
 
     def verify_until(self, token: str | None, now: datetime) -> tuple[Actor, int]:
         """As `verify`, with the time (epoch seconds) the token expires."""
+        actor, expires, _ = self.verify_claims(token, now)
+        return actor, expires
+
+    def verify_claims(self, token: str | None, now: datetime) -> tuple[Actor, int, int]:
+        """As `verify`, with the times (epoch seconds) the token expires and was issued."""
         if not token:
             raise Refused(ErrorCode.UNAUTHENTICATED, "no actor token")
-        actor, expires, audience = self._signed.get(token) or self._claims(token)
+        actor, expires, audience, issued = self._signed.get(token) or self._claims(token)
         if audience != self.audience:  # a token of another deployment (or of none) signed with a shared key
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is for another audience")
         if now.timestamp() >= expires:
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token has expired")
-        return actor, expires
+        return actor, expires, issued
 
-    def _claims(self, token: str) -> tuple[Actor, int, object]:
+    def _claims(self, token: str) -> tuple[Actor, int, object, int]:
         """The claims of a token whose signature holds, remembered; refuses a token that is not valid."""
         try:
             version, payload, signature = token.split(".")
@@ -133,17 +138,17 @@ class Verifier:
                 raise ValueError(version)
             claims = json.loads(_unb64(payload))
             actor = Actor(username=claims["sub"], role=Role(claims["role"]), org_id=claims.get("org"))
-            expires = int(claims["exp"])
+            expires, issued = int(claims["exp"]), int(claims["iat"])
             audience = claims.get("aud")
             self._signer_of(actor).verify(_unb64(signature), payload.encode())
-            if actor.role is Role.SERVICE and expires - int(claims["iat"]) > SERVICE_TOKEN_LONGEST:
+            if actor.role is Role.SERVICE and expires - issued > SERVICE_TOKEN_LONGEST:
                 raise ValueError("a service's token lives minutes, not years: lifted off the bus it would serve for good")
         except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature, json.JSONDecodeError):
             raise Refused(ErrorCode.UNAUTHENTICATED, "the actor token is not valid") from None
         if len(self._signed) >= self._remembered:
             self._signed.clear()
-        self._signed[token] = (actor, expires, audience)
-        return actor, expires, audience
+        self._signed[token] = (actor, expires, audience, issued)
+        return actor, expires, audience, issued
 
     def _signer_of(self, actor: Actor) -> Ed25519PublicKey:
         """The key that must have signed the actor's token: a service's own for it (a service identity is never the

@@ -24,7 +24,7 @@ from ..deps import Caller, Gateway, ask, get_gateway
 from ..errors import ApiError
 from .forms import messages, parse
 from .i18n import Formats, pick
-from .session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
+from .session import LANG_COOKIE, csrf_ok, csrf_token, live_caller, session_caller
 from .words import INDICATORS, RATIOS, label
 
 log = logs.get("gateway")
@@ -169,7 +169,7 @@ async def current(request: Request) -> Ui:
         raw = await request.form()
         form = {k: (raw.getlist(k) if len(raw.getlist(k)) > 1 else raw.get(k)) for k in raw}
         key = str(form.get("_key") or "")[:100] or None
-    who = session_caller(gw, request, key)
+    who = await live_caller(gw, request, key)
     if who is None:
         raise LoginNeeded
     if request.method == "POST" and not csrf_ok(gw, who.token, str(form.get("_csrf") or "")):

@@ -31,7 +31,8 @@ def close_session(response: Response) -> None:
 
 
 def session_caller(gw: Gateway, request: Request, idempotency_key: str | None = None) -> Caller | None:
-    """The signed-in user of a page request, or None when the cookie is missing, forged or expired."""
+    """The user a page request's cookie names, or None when it is missing, forged or expired (whether the session still
+    stands after a password change is `live_caller`'s question)."""
     token = request.cookies.get(COOKIE)
     if not token:
         return None
@@ -40,6 +41,15 @@ def session_caller(gw: Gateway, request: Request, idempotency_key: str | None = 
     except Refused:
         return None
     return Caller(actor, token, idempotency_key, {}, request.headers.get("x-request-id", new_id())[:100])
+
+
+async def live_caller(gw: Gateway, request: Request, idempotency_key: str | None = None) -> Caller | None:
+    """The signed-in user of a page request, or None also when the password changed after the session began."""
+    who = session_caller(gw, request, idempotency_key)
+    if who is None:
+        return None
+    _, _, issued = gw.verifier.verify_claims(who.token, clock.now())
+    return None if await gw.accounts.revoked(who.actor, issued) else who
 
 
 def csrf_token(gw: Gateway, token: str) -> str:

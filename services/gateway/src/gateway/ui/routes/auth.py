@@ -17,7 +17,7 @@ from ...errors import ApiError
 from ..forms import messages
 from ..i18n import LANGS, Formats, pick
 from ..page import PageRoute, UiDep, render
-from ..session import LANG_COOKIE, close_session, open_session, session_caller
+from ..session import LANG_COOKIE, close_session, live_caller, open_session
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 missing = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -95,7 +95,7 @@ async def switch_language(lang: str, next: str | None = None) -> Response:
 @router.get("/")
 async def home(request: Request, gw: GatewayDep) -> Response:
     """The user's own part of the union: their root org, or the whole tree for an admin."""
-    who = session_caller(gw, request)
+    who = await live_caller(gw, request)
     if who is None:
         return RedirectResponse("/ui/login", status_code=303)
     if who.actor.org_id:

@@ -9,6 +9,7 @@ from contracts.envelope import HTTP_STATUS
 from kit.errors import Refused
 
 from ..page import PageRoute, UiDep
+from ..session import open_session
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 
@@ -29,4 +30,6 @@ async def change_password(ui: UiDep) -> Response:
         if "username" in errors:  # the throttle names the sign-in's username, which this form does not show
             errors["form"] = errors.pop("username")
         return ui.page("password.html", HTTP_STATUS[e.code], errors=errors, changed=False)
-    return ui.back("/ui/password?changed=true")
+    answer = ui.back("/ui/password?changed=true")
+    open_session(ui.gw, answer, ui.who.actor)  # the change signs every earlier session out, this one included
+    return answer
