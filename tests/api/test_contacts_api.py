@@ -214,6 +214,12 @@ async def test_channels_refreshes_and_subscriptions_answer_as_of_a_date(stack: S
     assert [
         (s["publication"], s["copies"]) for s in await get(stack, h, f"/api/v1/orgs/{p['id']}/subscriptions", as_of="2025-06-01")
     ] == [("solidarnost", 6)]
+    electronic = {"publication": "solidarnost", "copies": 2, "year": 2025, "format": "electronic"}
+    await post(stack, h, f"/api/v1/orgs/{p['id']}/subscriptions", electronic)
+    assert [
+        (s["format"], s["copies"], s["edition_copies"])
+        for s in await get(stack, h, f"/api/v1/orgs/{p['id']}/subscriptions", as_of="2025-06-01")
+    ] == [("electronic", 2, 8), ("print", 6, 8)], "P11: a later report replaces only the same format; formats add up"
     assert await get(stack, h, f"/api/v1/orgs/{p['id']}/subscriptions", as_of="2026-06-01") == []
     early = await stack.http.post(
         f"/api/v1/orgs/{p['id']}/subscriptions", json={"publication": "solidarnost", "copies": 1, "year": 1990}, headers=h

@@ -144,6 +144,23 @@ async def test_after_a_move_the_new_parent_is_given_access_not_the_old_one(stack
     await post(stack, h, f"/api/v1/channels/{chat['id']}/access", {"to_org_id": other["id"], "since": "2024-01-01"})
 
 
+async def test_a_grant_to_the_old_parent_stops_counting_after_a_move(stack: Stack) -> None:
+    """P10 gives access to *the parent*: after a move the former parent's grant is shown, no longer in force."""
+    h, cc, t, p = await union(stack)
+    other = await register(stack, h, name="Другая", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
+    chat = await post(stack, h, f"/api/v1/orgs/{p['id']}/channels", {"kind": "chat", "name": "Чат актива", "since": "2020-01-01"})
+    await post(stack, h, f"/api/v1/channels/{chat['id']}/access", {"to_org_id": t["id"], "since": "2024-01-01"})
+    day = today(stack)
+    moved = await stack.http.patch(
+        f"/api/v1/orgs/{p['id']}", json={"parent_id": other["id"], "effective_on": day.isoformat()}, headers=h
+    )
+    assert moved.status_code == 200, moved.text
+    access = f"/api/v1/channels/{chat['id']}/access"
+    assert [(g["to_is"], g["in_force"]) for g in await get(stack, h, access)] == [("neither", False)]
+    before = await get(stack, h, access, as_of=(day - timedelta(days=1)).isoformat())
+    assert [(g["to_is"], g["in_force"]) for g in before] == [("parent", True)], "the day before the move it counted"
+
+
 async def test_a_territorial_submission_holds_its_primaries_chairs_and_activists_with_consent_at_reading(stack: Stack) -> None:
     h, cc, t, p = await union(stack)
     second = await register(stack, h, name="ППО завода", level="primary", parent_id=t["id"], registered_on="2000-01-01")

@@ -86,6 +86,18 @@ CHANNELS = [
     ("p1", "notice_board", "Стенд в цехе №3", None, "2012-01-01", "members"),
 ]
 SUBSCRIPTIONS = [("p0", 21), ("p1", 30), ("spb", 5)]
+PRINT_RUNS = [
+    # (org key, kind, title, copies, days before today): P2
+    ("p0", "information_sheet", "Информлисток: индексация зарплаты", 150, 40),
+    ("p1", "leaflet", "Листовка к акции 7 октября", 400, 70),
+]
+MEETINGS = [
+    # (org key, topic, attendees, the chair spoke, days before today): P7
+    ("p0", "Итоги колдоговорной кампании", 240, True, 60),
+    ("p1", "Охрана труда в цехах", 90, False, 30),
+]
+ACCESS = [("p0", "spb"), ("spb", "cc")]
+"""(channel's org key, org given access): the parent's (P10) and the CC's (T7) access to the first chat or list."""
 CONTACTS = [
     # (index into OFFICERS, kind, value, consent given)
     (0, "work_email", "morozova@sudprof.example", False),
@@ -165,9 +177,11 @@ def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str
 def _channels_and_contacts(http: httpx.Client, h: dict[str, str], orgs: dict[str, str], officers: list[str]) -> None:
     """Resources with refreshes and figures, subscriptions, contact points with and without consent, submissions."""
     refreshed_on = (date.today() - timedelta(days=3)).isoformat()  # a demo board looks cared for whenever it is seeded
+    channels: dict[str, list[tuple[str, str]]] = {key: [] for key in orgs}
     for i, (key, kind, name, url, since, audience) in enumerate(CHANNELS):
         body: dict[str, Any] = {"kind": kind, "name": name, "url": url, "since": since, "audience": audience}
         channel = _post(http, f"/api/v1/orgs/{orgs[key]}/channels", h, f"c{i}", **body)
+        channels[key].append((channel["id"], kind))
         if kind == "notice_board":
             _post(http, f"/api/v1/channels/{channel['id']}/updates", h, f"u{i}", at=refreshed_on)
         if kind in ("chat", "mailing_list", "social_page"):
@@ -180,6 +194,21 @@ def _channels_and_contacts(http: httpx.Client, h: dict[str, str], orgs: dict[str
         _post(http, f"/api/v1/people/{officers[officer]}/contact-points", h, f"cp{i}", **body)
     for key in ("spb", "p0"):
         _post(http, f"/api/v1/orgs/{orgs[key]}/contact-base/submissions", h, f"base-{key}")
+    for key, to in ACCESS:
+        electronic = next(c for c in channels[key] if c[1] in ("chat", "mailing_list"))[0]
+        _post(http, f"/api/v1/channels/{electronic}/access", h, f"access-{key}", to_org_id=orgs[to])
+    _printed_and_met(http, h, orgs)
+
+
+def _printed_and_met(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:
+    """Print runs (P2) and information meetings (P7), dated back from the day the demo is seeded."""
+    for i, (key, kind, title, copies, ago) in enumerate(PRINT_RUNS):
+        on = (date.today() - timedelta(days=ago)).isoformat()
+        _post(http, f"/api/v1/orgs/{orgs[key]}/print-runs", h, f"print{i}", on=on, kind=kind, title=title, copies=copies)
+    for i, (key, topic, attendees, chair_spoke, ago) in enumerate(MEETINGS):
+        on = (date.today() - timedelta(days=ago)).isoformat()
+        body = {"on": on, "topic": topic, "attendees": attendees, "chair_spoke": chair_spoke}
+        _post(http, f"/api/v1/orgs/{orgs[key]}/meetings", h, f"meeting{i}", **body)
 
 
 def _materials(http: httpx.Client, h: dict[str, str], orgs: dict[str, str]) -> None:

@@ -29,6 +29,10 @@ AUDITS = [
 ]
 
 
+REVIEWED_ON = "2026-03-12"
+"""The CC's yearly review of information work by its elected body (C1)."""
+
+
 def seed_audits(http: httpx.Client, h: dict[str, str], orgs: dict[str, str], post: Any) -> None:
     """Plans with reports, a completed audit of a territorial org by the CC, one of a primary org with an
     overdue remediation item, and one still planned."""
@@ -44,6 +48,8 @@ def seed_audits(http: httpx.Client, h: dict[str, str], orgs: dict[str, str], pos
                 summary="План выполнен",
                 reported_on=reported,
             )
+    review = {"body": "Президиум ЦК Судпрофа", "on": REVIEWED_ON, "decision": "Постановление о состоянии информационной работы"}
+    post(http, f"/api/v1/orgs/{orgs['cc']}/reviews", h, "cc-review", **review)
     for i, (key, by, planned, started, completed, score, findings, remediation) in enumerate(AUDITS):
         audit = post(http, f"/api/v1/orgs/{orgs[key]}/audits", h, f"a{i}", by_org_id=orgs[by], planned_on=planned)
         path = f"/api/v1/audits/{audit['id']}"

@@ -88,7 +88,11 @@ def test_posts_are_held_between_their_dates_and_relieved_once() -> None:
         people.decide_relieve(person, "o1", D("2021-01-01"), None)
     training = OfficerTrained(training_id="t", officer_id="nope", person_id="x", org_id="p1", on=D("2016-01-01"))
     with pytest.raises(Refused, match="no such post"):
-        people.decide_train(person, training)
+        people.decide_train(person, training, D("2026-06-15"))
+    ahead = training.model_copy(update={"officer_id": "o1", "on": D("2026-06-16")})
+    with pytest.raises(Refused, match="after today"):
+        people.decide_train(person, ahead, D("2026-06-15"))
+    assert people.decide_train(person, ahead, D("2026-06-16")) == [ahead], "a course completed today counts"
 
 
 def test_a_new_officer_is_registered_as_a_person_in_the_same_decision() -> None:

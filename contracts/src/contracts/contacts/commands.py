@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from ..base import OneLine, Payload
 from ..people import PERSON_ID
@@ -238,7 +238,7 @@ class PrintRun(Payload):
     title: OneLine = Field(
         min_length=1, max_length=300, description="What was printed", examples=["Итоги колдоговорной кампании"]
     )
-    copies: int = Field(ge=1, le=10_000_000, description="Copies printed (at least one)", examples=[50])
+    copies: StrictInt = Field(ge=1, le=10_000_000, description="Copies printed (at least one)", examples=[50])
     material_id: str | None = Field(None, max_length=100, description="The exchange material it was printed from, if any")
 
 
@@ -261,9 +261,9 @@ class Meeting(Payload):
 
     on: date | None = Field(None, description="The day it was held; defaults to today, never after it")
     topic: OneLine = Field(min_length=1, max_length=300, description="What it was about", examples=["Индексация зарплаты"])
-    attendees: int = Field(ge=0, le=1_000_000, description="Members present", examples=[120])
-    chair_spoke: bool = Field(description="The chair spoke (P7)")
-    elected_body_spoke: bool = Field(False, description="Members of the elected body spoke (P7)")
+    attendees: StrictInt = Field(ge=0, le=1_000_000, description="Members present", examples=[120])
+    chair_spoke: StrictBool = Field(description="The chair spoke (P7)")
+    elected_body_spoke: StrictBool = Field(False, description="Members of the elected body spoke (P7)")
 
 
 class RecordMeeting(Meeting):

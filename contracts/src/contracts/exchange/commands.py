@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from ..base import OneLine, Payload
 from ..registry import ORG_ID
@@ -135,8 +135,8 @@ class AcknowledgeDelivery(Acknowledge):
 class Policy(Payload):
     """An org's policy (the body of `PUT /orgs/{id}/exchange-policy`)."""
 
-    hold_for_review: bool = Field(False, description="Hold cascades for review before its subtree gets them")
-    moderates_publications: bool = Field(
+    hold_for_review: StrictBool = Field(False, description="Hold cascades for review before its subtree gets them")
+    moderates_publications: StrictBool = Field(
         True,
         description="Approve its children's materials before publication (H2); false: they go out at once and await its "
         "review after publication (those waiting for approval go out then too)",

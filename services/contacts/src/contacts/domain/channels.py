@@ -125,9 +125,17 @@ def decide_subscription(
 
 
 def decide_submit(
-    org_exists: bool, submission_id: str, org_id: str, parent_id: str | None, at: date, entries: list[BaseEntry]
+    org_exists: bool,
+    submission_id: str,
+    org_id: str,
+    parent_id: str | None,
+    at: date,
+    entries: list[BaseEntry],
+    today: date,
 ) -> list[Event]:
-    """P10, T7: freezes the base as of `at` for the parent."""
+    """P10, T7: freezes the base as of `at` for the parent; a copy is of a day already come, never of one ahead."""
+    if at > today:
+        raise invalid("at", f"a base is copied as it stands, not ahead: {at.isoformat()} is after today", rule="not_after_today")
     if not org_exists:
         raise RuleBroken("H1", f"no such org on {at.isoformat()}", field="org_id")
     return [ContactBaseSubmitted(submission_id=submission_id, org_id=org_id, parent_id=parent_id, at=at, entries=entries)]

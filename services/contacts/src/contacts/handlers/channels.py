@@ -112,7 +112,7 @@ class ChannelHandlers:
             tree = await orgs_on(conn, at, ctx.today)
             parent = tree.parents.get(c.org_id) if exists else None
             entries = await _base(conn, tree, c.org_id, at, ctx) if exists else []
-        events = channels.decide_submit(exists, submission_id, c.org_id, parent, at, entries)
+        events = channels.decide_submit(exists, submission_id, c.org_id, parent, at, entries, ctx.today)
         data = {"id": submission_id, "org_id": c.org_id, "parent_id": parent, "at": at.isoformat(), "entries": len(entries)}
         return await self.store.append(f"contact-base-{c.org_id}", events, expected_version=None, meta=ctx.meta, data=data)
 

@@ -15,7 +15,7 @@ from kit.errors import not_found
 from kit.rpc import Context
 
 from ..tables import channel_access, channels
-from .mirror import orgs_on
+from .mirror import Orgs, orgs_on
 
 
 class AccessQueries:
@@ -32,7 +32,8 @@ class AccessQueries:
             if owner is None:
                 raise not_found("information resource", field="channel_id")
             require(ctx.actor, "read_orgs", (await orgs_on(conn, ctx.today, ctx.today)).reach(owner))
-            return await _grants(conn, channel_access.c.channel_id == q.channel_id, day, known)
+            then = await orgs_on(conn, day, ctx.today)
+            return await _grants(conn, channel_access.c.channel_id == q.channel_id, day, known, then)
 
     async def list_org_access(self, q: ListOrgAccess, ctx: Context) -> list[dict[str, Any]]:
         """The grants on the org's channels and those it holds on other orgs' channels, known by `known_on`; a grant on
@@ -42,11 +43,14 @@ class AccessQueries:
             tree = await orgs_on(conn, ctx.today, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
             a = channel_access.c
-            rows = await _grants(conn, or_(a.org_id == q.org_id, a.to_org_id == q.org_id), day, known)
+            then = await orgs_on(conn, day, ctx.today)
+            rows = await _grants(conn, or_(a.org_id == q.org_id, a.to_org_id == q.org_id), day, known, then)
         return [r for r in rows if tree.may(ctx.actor, "read_orgs", r["org_id"])]
 
 
-async def _grants(conn: AsyncConnection, which: ColumnElement[bool], day: date, known: datetime) -> list[dict[str, Any]]:
+async def _grants(
+    conn: AsyncConnection, which: ColumnElement[bool], day: date, known: datetime, then: Orgs
+) -> list[dict[str, Any]]:
     a, ch = channel_access.c, channels.c
     rows = await conn.execute(
         select(channel_access, ch.kind, ch.name, ch.since.label("opened_on"), ch.closed_on, ch.closed_recorded_at)
@@ -54,10 +58,18 @@ async def _grants(conn: AsyncConnection, which: ColumnElement[bool], day: date, 
         .where(which, a.recorded_at < known)
         .order_by(a.since, a.position)
     )
-    return [_grant(r, day, known) for r in rows]
+    return [_grant(r, day, known, holder(then, r.org_id, r.to_org_id)) for r in rows]
 
 
-def _grant(r: Any, day: date, known: datetime) -> dict[str, Any]:
+def holder(then: Orgs, org_id: str, to_org_id: str) -> str:
+    """Who the grantee is to the channel's org on the day: its parent (P10), the CC (T7), or neither — a former parent
+    after a move, whose grant no longer counts."""
+    if to_org_id == then.parents.get(org_id):
+        return "parent"
+    return "cc" if to_org_id == then.central() else "neither"
+
+
+def _grant(r: Any, day: date, known: datetime, to_is: str) -> dict[str, Any]:
     until = r.until if r.until is not None and r.revoked_recorded_at < known else None
     closed = r.closed_on if r.closed_on is not None and r.closed_recorded_at < known else None
     running = r.opened_on <= day and (closed is None or day < closed)
@@ -69,5 +81,6 @@ def _grant(r: Any, day: date, known: datetime) -> dict[str, Any]:
         "to_org_id": r.to_org_id,
         "since": r.since.isoformat(),
         "until": until.isoformat() if until else None,
-        "in_force": running and r.since <= day and (until is None or day < until),
+        "to_is": to_is,
+        "in_force": running and r.since <= day and (until is None or day < until) and to_is != "neither",
     }

@@ -61,7 +61,8 @@ class ChannelQueries:
         return [_channel(r, last.get(r.channel_id), figures.get(r.channel_id), granted, day) for r in rows]
 
     async def list_subscriptions(self, q: ListSubscriptions, ctx: Context) -> list[dict[str, Any]]:
-        """The org's subscriptions for the year of `as_of`, the latest report per edition."""
+        """The org's subscriptions for the year of `as_of`: the latest report per edition and format (print and
+        electronic copies of one edition add up, P11), with each edition's total."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
@@ -69,11 +70,21 @@ class ChannelQueries:
             rows = await conn.execute(
                 select(subscriptions)
                 .where(s.org_id == q.org_id, s.year == day.year, s.recorded_at < known)
-                .order_by(s.publication, s.position)
+                .order_by(s.publication, s.format, s.position)
             )
-            latest = {r.publication: r for r in rows}
+            latest = {(r.publication, r.format): r for r in rows}
+        totals: dict[str, int] = {}
+        for r in latest.values():
+            totals[r.publication] = totals.get(r.publication, 0) + r.copies
         return [
-            {"org_id": q.org_id, "year": r.year, "publication": r.publication, "copies": r.copies, "format": r.format}
+            {
+                "org_id": q.org_id,
+                "year": r.year,
+                "publication": r.publication,
+                "copies": r.copies,
+                "format": r.format,
+                "edition_copies": totals[r.publication],
+            }
             for r in latest.values()
         ]
 

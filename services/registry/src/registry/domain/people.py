@@ -160,8 +160,12 @@ def decide_relieve(person: Person, officer_id: str, until: date, reason: str | N
     return [OfficerRelieved(officer_id=officer_id, person_id=person.person_id, org_id=post.org_id, until=until, reason=reason)]
 
 
-def decide_train(person: Person, training: OfficerTrained) -> list[Event]:
-    """Records a course an officer completed (P9)."""
+def decide_train(person: Person, training: OfficerTrained, today: date) -> list[Event]:
+    """Records a course an officer completed (P9): once completed, so never dated after today."""
+    if training.on > today:
+        raise invalid(
+            "on", f"a course is recorded once completed: {training.on.isoformat()} is after today", rule="not_after_today"
+        )
     _post(person, training.officer_id)
     return [training]
 

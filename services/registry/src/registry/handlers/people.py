@@ -200,7 +200,7 @@ class PeopleHandlers:
                 org_id=post["org_id"],
                 **c.model_dump(include={"course", "provider", "on", "hours"}),
             )
-            events = people.decide_train(person, training)
+            events = people.decide_train(person, training, ctx.today)
             data = {"id": training_id, "officer_id": c.officer_id}
             return await self.store.append(
                 person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
