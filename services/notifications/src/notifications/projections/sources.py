@@ -23,9 +23,12 @@ from contracts.exchange import (
     MaterialApproved,
     MaterialDrafted,
     MaterialEdited,
+    MaterialPublished,
     MaterialRejected,
     PartyRegistered,
+    PublicationConfirmed,
     PublicationRequested,
+    PublicationTakenDown,
 )
 from contracts.officers import OfficerAssigned, OfficerRelieved
 from kit.projection import Delivered
@@ -135,8 +138,11 @@ EXCHANGE_EVENTS = (
     MaterialDrafted,
     MaterialEdited,
     PublicationRequested,
+    MaterialPublished,
     MaterialApproved,
     MaterialRejected,
+    PublicationConfirmed,
+    PublicationTakenDown,
     DeliveryAcknowledged,
     DeliveryDelivered,
 )
@@ -160,11 +166,12 @@ class ExchangeSource:
                 row = {"material_id": e.material_id, "org_id": e.org_id, "title": c.title, "kind": c.kind.value, "body": c.body}
                 stmt = insert(materials).values(row)
                 await conn.execute(stmt.on_conflict_do_update(index_elements=[materials.c.material_id], set_=row))
-            case PublicationRequested() as e:
+            case PublicationRequested() | MaterialPublished() as e:
+                # awaiting the moderator: its approval, or (H2) its review after publication, from when it went out
                 asked: dict[str, Any] = {"moderator_id": e.moderator_id, "requested_at": d.recorded_at, "decided": False}
                 stmt = insert(moderation).values(material_id=e.material_id, **asked)
                 await conn.execute(stmt.on_conflict_do_update(index_elements=[moderation.c.material_id], set_=asked))
-            case MaterialApproved() | MaterialRejected() as e:
+            case MaterialApproved() | MaterialRejected() | PublicationConfirmed() | PublicationTakenDown() as e:
                 await conn.execute(update(moderation).where(moderation.c.material_id == e.material_id).values(decided=True))
             case DeliveryAcknowledged() as e:
                 done = acknowledgements.c.delivery_id == e.delivery_id
