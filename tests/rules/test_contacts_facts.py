@@ -210,3 +210,17 @@ async def test_a_territorial_submission_holds_its_primaries_chairs_and_activists
     assert withdrawn.status_code == 200, withdrawn.text
     again = await get(stack, cc_staff, f"/api/v1/contact-base/submissions/{submitted['id']}")
     assert next(e for e in again["entries"] if e["kind"] == "mobile")["value"] is None, "consent is honoured at reading"
+
+
+async def test_an_orgs_channel_access_answers_for_the_days_it_existed(stack: Stack) -> None:
+    """DESIGN §3: an org exists from its registration until its dissolution; before and after it answers 404."""
+    h, _cc, _t, p = await union(stack)
+    day = today(stack)
+    gone = await stack.http.post(
+        f"/api/v1/orgs/{p['id']}/dissolution", json={"effective_on": day.isoformat(), "reason": "ликвидация"}, headers=h
+    )
+    assert gone.status_code == 202, gone.text
+    path = f"/api/v1/orgs/{p['id']}/channel-access"
+    assert (await stack.http.get(path, params={"as_of": (day - timedelta(days=1)).isoformat()}, headers=h)).status_code == 200
+    assert (await stack.http.get(path, headers=h)).status_code == 404, "dissolved today"
+    assert (await stack.http.get(path, params={"as_of": "1900-01-01"}, headers=h)).status_code == 404, "not yet registered"

@@ -40,12 +40,12 @@ class AccessQueries:
         the channel of an org the caller may not read today is left out."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, ctx.today, ctx.today)
-            tree.require(ctx.actor, "read_orgs", q.org_id)
-            a = channel_access.c
+            # the org as it was on the day (404 before it existed or after it was dissolved), reached on today's tree
             then = await orgs_on(conn, day, ctx.today)
+            then.require(ctx.actor, "read_orgs", q.org_id)
+            a = channel_access.c
             rows = await _grants(conn, or_(a.org_id == q.org_id, a.to_org_id == q.org_id), day, known, then)
-        return [r for r in rows if tree.may(ctx.actor, "read_orgs", r["org_id"])]
+        return [r for r in rows if then.may(ctx.actor, "read_orgs", r["org_id"])]
 
 
 async def _grants(
