@@ -165,11 +165,20 @@ class ReportFeedbackTimes(FeedbackTimes):
     period: str = REPORTED_PERIOD
 
 
+KNOWN_ON = Field(
+    None,
+    description="Only facts (targets, closings and reports included) recorded by the end of this day count; defaults to "
+    "all known now",
+    examples=["2026-03-31"],
+)
+
+
 class GetKpi(Payload):
     """K1–K9 of an org for a period: value, target, met, the subtree's roll-up; frozen if closed."""
 
     org_id: str = ORG_ID
     period: str = PERIOD
+    known_on: date | None = KNOWN_ON
 
 
 class GetTargets(Payload):
@@ -177,6 +186,7 @@ class GetTargets(Payload):
 
     org_id: str = ORG_ID
     period: str = PERIOD
+    known_on: date | None = KNOWN_ON
 
 
 class ListRanking(Payload):
@@ -186,6 +196,7 @@ class ListRanking(Payload):
     indicator: str = Field(pattern=r"^K[1-9]$", description="The indicator", examples=["K6"])
     level: Level = Field(description="Which level's orgs to rank", examples=["primary"])
     org_id: str | None = Field(None, description="Only orgs under this one; defaults to the caller's root")
+    known_on: date | None = KNOWN_ON
 
 
 class GetSeries(Payload):
@@ -195,6 +206,7 @@ class GetSeries(Payload):
     indicator: str = Field(pattern=r"^K[1-9]$", description="The indicator", examples=["K2"])
     start: str = PERIOD
     end: str = PERIOD
+    known_on: date | None = KNOWN_ON
 
 
 class ListMediaMentions(Payload):
@@ -202,6 +214,7 @@ class ListMediaMentions(Payload):
 
     org_id: str = ORG_ID
     period: str = PERIOD
+    known_on: date | None = KNOWN_ON
 
 
 VERBS: dict[str, type[Payload]] = {

@@ -24,12 +24,20 @@ class OnDate(Payload):
     as_of: date | None = Field(None, description="Valid date; defaults to today")
 
 
-class GetCompliance(OnDate):
-    """Every rule of the org's level, decided from the facts valid on `as_of`."""
+class AsKnown(OnDate):
+    """An org on a valid date, as known on a recording date (DESIGN.md §3)."""
+
+    known_on: date | None = Field(
+        None, description="Only facts recorded by the end of this day count; defaults to all known now", examples=["2026-03-31"]
+    )
 
 
-class SummariseCompliance(OnDate):
-    """How many orgs of the subtree meet, breach … each rule on `as_of`."""
+class GetCompliance(AsKnown):
+    """Every rule of the org's level, decided from the facts valid on `as_of` (and recorded by `known_on`)."""
+
+
+class SummariseCompliance(AsKnown):
+    """How many orgs of the subtree meet, breach … each rule on `as_of` (as known on `known_on`)."""
 
 
 class Scheduling(Payload):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, Table, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kit.factmirror import fact_tables
+from kit.factmirror import RECORDED, fact_tables
 from kit.store import Ledger
 from kit.treemirror import tree_tables
 
@@ -16,6 +18,13 @@ ledger = Ledger(metadata)
 
 TREE = tree_tables(metadata)
 
+
+def recorded(name: str = "recorded_at", what: str = RECORDED) -> Column[Any]:
+    """A recording time: `known_on` counts a row, or an in-place change, only if recorded by then (the row's own
+    time is always known; a change's is NULL until it is made)."""
+    return Column(name, DateTime(timezone=True), nullable=name != "recorded_at", comment=what)
+
+
 FACTS = fact_tables(metadata)
 headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
@@ -23,6 +32,8 @@ released = Table(
     "released",
     metadata,
     Column("officer_id", Text, primary_key=True, comment="A post held by a released (full-time) official (T1)"),
+    recorded(),
+    comment="Posts of released officials, with the assignment's recording time",
 )
 
 # --- facts from contacts (CONTACTS stream) ----------------------------------------------------------
@@ -36,6 +47,9 @@ resources = Table(
     Column("audience", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("closed_on", Date),
+    recorded(),
+    recorded("closed_recorded_at", "When the closure was recorded (a resource closes once)"),
+    comment="One row per information resource: its opening and its closure, each with its recording time",
 )
 
 refreshes = Table(
@@ -45,7 +59,9 @@ refreshes = Table(
     Column("position", BigInteger, primary_key=True),
     Column("org_id", Text, nullable=False),
     Column("at", Date, nullable=False),
+    recorded(),
     Index("refreshes_by_org", "org_id", "at"),
+    comment="Every refresh of a resource, with its recording time",
 )
 
 subscriptions = Table(
@@ -57,6 +73,8 @@ subscriptions = Table(
     Column("publication", Text, nullable=False),
     Column("copies", Integer, nullable=False),
     Column("format", Text, nullable=False, server_default="print", comment="print or electronic; P11 adds them up"),
+    recorded(),
+    comment="Every subscription report, by contacts position: the latest recorded by `known_on` per edition and format",
 )
 
 submissions = Table(
@@ -66,7 +84,9 @@ submissions = Table(
     Column("org_id", Text, nullable=False),
     Column("at", Date, nullable=False),
     Column("parent_id", Text, comment="The org it went to (T3: a territorial org keeps its primary orgs' bases)"),
+    recorded(),
     Index("submissions_by_org", "org_id", "at"),
+    comment="Every contact-base submission, with its recording time",
 )
 
 print_runs = Table(
@@ -76,7 +96,9 @@ print_runs = Table(
     Column("org_id", Text, nullable=False),
     Column("on", Date, nullable=False),
     Column("copies", Integer, nullable=False),
+    recorded(),
     Index("print_runs_by_org", "org_id", "on"),
+    comment="Every print run (P2), with its recording time",
 )
 
 meetings = Table(
@@ -86,7 +108,9 @@ meetings = Table(
     Column("org_id", Text, nullable=False),
     Column("on", Date, nullable=False),
     Column("chair_spoke", Boolean, nullable=False),
+    recorded(),
     Index("meetings_by_org", "org_id", "on"),
+    comment="Every information meeting (P7), with its recording time",
 )
 
 grants = Table(
@@ -98,17 +122,24 @@ grants = Table(
     Column("org_id", Text, nullable=False, index=True),
     Column("since", Date, nullable=False),
     Column("until", Date, comment="First day without access, once revoked"),
+    recorded(),
+    recorded("until_recorded_at", "When the revocation was recorded (a grant is revoked once)"),
+    comment="Every access grant, by contacts position: its grant and its revocation, each with its recording time",
 )
 
 contact_points = Table(
     "contact_points",
     metadata,
     Column("contact_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Contacts ledger position of the event that left it so"),
     Column("person_id", Text, nullable=False, index=True),
     Column("kind", Text, nullable=False),
     Column("consent_from", Date, comment="Personal addresses: usable from the consent's date"),
     Column("consent_until", Date, comment="…until the day it was withdrawn"),
     Column("gone", Boolean, nullable=False, server_default="false", comment="Erased or merged into another"),
+    recorded(),
+    comment="A contact point as each of its events left it (consent is given and withdrawn again and again): "
+    "the latest recorded by `known_on` stands",
 )
 
 CONTACTS_MIRROR = (resources, refreshes, subscriptions, submissions, print_runs, meetings, grants, contact_points)
@@ -129,6 +160,10 @@ audits = Table(
     Column("score", Integer),
     Column("checklist", JSONB),
     Column("desk_review_id", Text, index=True, comment="The CC's desk review it belongs to (C1), if any"),
+    recorded(what="When the audit was scheduled"),
+    recorded("started_recorded_at", "When its start was recorded"),
+    recorded("completed_recorded_at", "When its completion was recorded"),
+    comment="One row per audit (each step comes once), each step with its recording time in the audits ledger",
 )
 
 desk_reviews = Table(
@@ -140,7 +175,9 @@ desk_reviews = Table(
     Column("planned_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("orgs", Integer, nullable=False),
+    recorded(what="When it was planned"),
     Index("desk_reviews_by_year", "by_org_id", "year", unique=True),
+    comment="The CC's desk reviews (C1), with their recording times",
 )
 
 findings = Table(
@@ -151,6 +188,8 @@ findings = Table(
     Column("rule", Text, nullable=False),
     Column("severity", Text, nullable=False),
     Column("note", Text, nullable=False),
+    recorded(what="When it was recorded in the audits ledger"),
+    comment="Every finding, with its recording time",
 )
 
 remediation = Table(
@@ -165,6 +204,9 @@ remediation = Table(
     Column("due_on", Date, nullable=False),
     Column("closed_on", Date),
     Column("note", Text),
+    recorded(what="When it was assigned"),
+    recorded("closed_recorded_at", "When its closing was recorded"),
+    comment="One row per remediation item (closed once), each step with its recording time",
 )
 
 plans = Table(
@@ -172,11 +214,16 @@ plans = Table(
     metadata,
     Column("org_id", Text, primary_key=True),
     Column("quarter", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Audits ledger position of the event that left it so"),
     Column("submitted_on", Date, nullable=False),
     Column("items", JSONB, nullable=False),
     Column("reported_on", Date),
     Column("summary", Text),
+    recorded(what="When that event was recorded"),
+    comment="An org's plan for a quarter as each of its events left it (a plan is replaced, a report given again): "
+    "the latest recorded by `known_on` stands",
 )
+
 
 reviews = Table(
     "reviews",
@@ -186,6 +233,8 @@ reviews = Table(
     Column("on", Date, nullable=False),
     Column("body", Text, nullable=False),
     Column("decision", Text),
+    recorded(what="When it was recorded in the audits ledger"),
+    comment="The CC's reviews of information work (C1), with their recording times",
 )
 
 READ_MODELS = (audits, findings, remediation, plans, reviews, desk_reviews)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, Numeric, Table, Text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, MetaData, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,6 +18,7 @@ from contracts.registry import HeadcountReported
 from .projection import Delivered
 
 POSITION = "Source ledger position: the later one wins"
+RECORDED = "When the source recorded it (`known_on` counts only what was recorded by then)"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("position", BigInteger, primary_key=True, comment=POSITION),
         Column("as_of", Date, nullable=False),
         Column("members", Integer, nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
+        comment="Every headcount report, by registry position: of those recorded by `known_on`, the latest valid wins",
     )
     posts = Table(
         "posts",
@@ -49,6 +52,9 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("role", Text),
         Column("since", Date),
         Column("until", Date),
+        Column("recorded_at", DateTime(timezone=True), comment="When the assignment was recorded"),
+        Column("until_recorded_at", DateTime(timezone=True), comment="When the relief was recorded"),
+        comment="One row per post (a relief comes once): its assignment and its relief, each with its recording time",
     )
     trainings = Table(
         "trainings",
@@ -57,15 +63,19 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("person_id", Text, nullable=False),
         Column("org_id", Text, nullable=False, index=True),
         Column("on", Date, nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
+        comment="Every course completed, with its recording time",
     )
     budgets = Table(
         "budgets",
         metadata,
         Column("org_id", Text, primary_key=True),
         Column("year", Integer, primary_key=True),
+        Column("position", BigInteger, primary_key=True, comment=POSITION),
         Column("total", Numeric(17, 2), nullable=False),
         Column("information", Numeric(17, 2), nullable=False),
-        Column("position", BigInteger, nullable=False, comment=POSITION),
+        Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
+        comment="Every adoption of a year's budget (a restatement adds a row): the latest recorded by `known_on` stands",
     )
     return FactTables(headcounts, posts, trainings, budgets)
 
@@ -90,7 +100,7 @@ async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -
     match d.event:
         case HeadcountReported() as e:
             row: dict[str, Any] = {"org_id": e.org_id, "position": d.position, "as_of": e.as_of, "members": e.members}
-            await conn.execute(insert(tables.headcounts).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(tables.headcounts).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
         case OfficerAssigned() as e if e.council_id is None:
             row = {
                 "officer_id": e.officer_id,
@@ -98,16 +108,18 @@ async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -
                 "org_id": e.org_id,
                 "role": e.role.value,
                 "since": e.since,
+                "recorded_at": d.recorded_at,
             }
             await conn.execute(upsert(tables.posts, ["officer_id"], row))
         case OfficerRelieved() as e:
-            await conn.execute(upsert(tables.posts, ["officer_id"], {"officer_id": e.officer_id, "until": e.until}))
+            row = {"officer_id": e.officer_id, "until": e.until, "until_recorded_at": d.recorded_at}
+            await conn.execute(upsert(tables.posts, ["officer_id"], row))
         case OfficerTrained() as e:
             row = {"training_id": e.training_id, "person_id": e.person_id, "org_id": e.org_id, "on": e.on}
-            await conn.execute(insert(tables.trainings).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(tables.trainings).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
         case BudgetAdopted() as e:
             row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, "position": d.position}
-            await conn.execute(upsert(tables.budgets, ["org_id", "year"], row, newer_only=True))
+            await conn.execute(insert(tables.budgets).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
         case OfficerAssigned():
             pass
         case _:

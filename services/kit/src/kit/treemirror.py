@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, and_, func, or_, select, update
+from sqlalchemy import BigInteger, Column, Date, DateTime, MetaData, Table, Text, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 
 from .access import permits, require
+from .clock import end_of_day
 from .errors import not_found
 from .projection import Delivered
 from .tokens import Actor
@@ -30,6 +33,14 @@ class TreeTables:
     parents: Table
 
 
+RECORDED = "When the registry recorded it; NULL in a mirror filled before recording times were kept"
+ORGS = (
+    "One row per org: its registration and its dissolution, each with its recording time, so a `known_on` before a "
+    "dissolution was recorded still sees the org (DESIGN.md §3); names are the latest known"
+)
+PARENTS = "Each placement of an org under a parent from a date, one row per registry position, with its recording time"
+
+
 def tree_tables(metadata: MetaData) -> TreeTables:
     """Declares `orgs` and `org_parents` in the service's schema."""
     orgs = Table(
@@ -41,6 +52,9 @@ def tree_tables(metadata: MetaData) -> TreeTables:
         Column("dissolved_on", Date),
         Column("name", Text, comment="The name in force from `named_on`, the latest one known (for letters and views)"),
         Column("named_on", Date),
+        Column("recorded_at", DateTime(timezone=True), comment=RECORDED),
+        Column("dissolved_recorded_at", DateTime(timezone=True), comment=RECORDED.replace("it;", "the dissolution;")),
+        comment=ORGS,
     )
     parents = Table(
         "org_parents",
@@ -49,6 +63,8 @@ def tree_tables(metadata: MetaData) -> TreeTables:
         Column("position", BigInteger, primary_key=True, comment="Registry ledger position"),
         Column("effective_on", Date, nullable=False),
         Column("parent_id", Text),
+        Column("recorded_at", DateTime(timezone=True), comment=RECORDED),
+        comment=PARENTS,
     )
     return TreeTables(orgs, parents)
 
@@ -61,11 +77,10 @@ async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) ->
     """Applies a tree event (idempotently); False for any other event."""
     match d.event:
         case OrgRegistered() as e:
-            row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on}
+            row = {"org_id": e.org_id, "level": e.level.value, "registered_on": e.registered_on, "recorded_at": d.recorded_at}
             named = {"name": e.name, "named_on": e.registered_on}
             await conn.execute(insert(tables.orgs).values(row | named).on_conflict_do_nothing())
-            parent = {"org_id": e.org_id, "effective_on": e.registered_on, "parent_id": e.parent_id, "position": d.position}
-            await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
+            await _place(conn, tables, d, e.org_id, e.parent_id, e.registered_on)
         case OrgRenamed() as e:
             o = tables.orgs.c
             newest = or_(o.named_on.is_(None), o.named_on <= e.effective_on)
@@ -73,13 +88,18 @@ async def apply_tree(conn: AsyncConnection, tables: TreeTables, d: Delivered) ->
                 update(tables.orgs).where(o.org_id == e.org_id, newest).values(name=e.name, named_on=e.effective_on)
             )
         case OrgMoved() as e:
-            parent = {"org_id": e.org_id, "effective_on": e.effective_on, "parent_id": e.parent_id, "position": d.position}
-            await conn.execute(insert(tables.parents).values(parent).on_conflict_do_nothing())
+            await _place(conn, tables, d, e.org_id, e.parent_id, e.effective_on)
         case OrgDissolved() as e:
-            await conn.execute(update(tables.orgs).where(tables.orgs.c.org_id == e.org_id).values(dissolved_on=e.effective_on))
+            dissolved = {"dissolved_on": e.effective_on, "dissolved_recorded_at": d.recorded_at}
+            await conn.execute(update(tables.orgs).where(tables.orgs.c.org_id == e.org_id).values(dissolved))
         case _:
             return False
     return True
+
+
+async def _place(conn: AsyncConnection, tables: TreeTables, d: Delivered, org_id: str, parent_id: str | None, on: date) -> None:
+    row = {"org_id": org_id, "effective_on": on, "parent_id": parent_id, "position": d.position, "recorded_at": d.recorded_at}
+    await conn.execute(insert(tables.parents).values(row).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,9 @@ class Orgs:
     registered: dict[str, date]
     places: dict[str, str | None]
     """Every org's parent today: its last one if dissolved, its first one if registered after today."""
+    known_by: datetime | None = None
+    """The facts of `day` are those recorded before this instant (`known_on`'s end); None: all known now. Never the
+    places, which are today's as known now."""
 
     def exists(self, org_id: str) -> bool:
         return org_id in self.parents
@@ -146,26 +169,41 @@ def _ancestry(parents: dict[str, str | None], org_id: str) -> list[str]:
     return chain
 
 
-async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date, today: date) -> Orgs:
-    """The tree on a day (an org dissolved on D is gone on D), with every org's place `today` for access checks."""
+async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date, today: date, known_by: datetime | None = None) -> Orgs:
+    """The tree on a day (an org dissolved on D is gone on D) as recorded before `known_by` (None: as known now), with
+    every org's place `today`, as known now, for access checks (DESIGN.md §5: a date never chooses who may act)."""
     p, o = tables.parents.c, tables.orgs.c
     latest = (
         select(p.org_id, p.parent_id)
-        .where(p.effective_on <= day)
+        .where(p.effective_on <= day, _before(p.recorded_at, known_by))
         .order_by(p.org_id, p.effective_on.desc(), p.position.desc())
         .ext(distinct_on(p.org_id))
         .subquery()
     )
+    # a dissolution recorded after `known_by` is as if not made
+    dissolved = (o.dissolved_on <= day) & _before(o.dissolved_recorded_at, known_by)
     rows = await conn.execute(
         select(latest.c.org_id, latest.c.parent_id, o.level, o.registered_on)
         .join(tables.orgs, o.org_id == latest.c.org_id)
-        .where(o.registered_on <= day, or_(o.dissolved_on.is_(None), and_(o.dissolved_on > day)))
+        .where(o.registered_on <= day, _before(o.recorded_at, known_by), or_(o.dissolved_on.is_(None), ~dissolved))
     )
     parents, levels, registered = {}, {}, {}
     for r in rows:
         parents[r.org_id], levels[r.org_id], registered[r.org_id] = r.parent_id, r.level, r.registered_on
-    places = parents if day == today and not await _beyond(conn, tables, today) else await places_on(conn, tables, today)
-    return Orgs(day, parents, levels, registered, places)
+    as_today = day == today and known_by is None and not await _beyond(conn, tables, today)
+    places = parents if as_today else await places_on(conn, tables, today)
+    return Orgs(day, parents, levels, registered, places, known_by)
+
+
+def known_by_end_of(known_on: date | None, tz: ZoneInfo) -> datetime | None:
+    """`orgs_on`'s `known_by` for a query's `known_on`: the end of that day in the union's time zone (recorded by the
+    end of the day); None, all known now, without one."""
+    return None if known_on is None else end_of_day(known_on, tz)
+
+
+def _before(recorded_at: Any, known_by: datetime | None) -> Any:
+    """Recorded before `known_by`; anything when None (rows mirrored before recording times were kept have none)."""
+    return true() if known_by is None else recorded_at < known_by
 
 
 async def _beyond(conn: AsyncConnection, tables: TreeTables, today: date) -> bool:

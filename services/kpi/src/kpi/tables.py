@@ -3,16 +3,26 @@ and the facts it learns from the registry, contacts and exchange."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, MetaData, Numeric, Table, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kit.factmirror import POSITION, fact_tables
+from kit.factmirror import POSITION, RECORDED, fact_tables
 from kit.store import Ledger
 from kit.treemirror import tree_tables
 
 metadata = MetaData(schema="kpi")
 ledger = Ledger(metadata)
 TREE = tree_tables(metadata)
+OWN = "Kpi ledger position: the latest recorded by `known_on` stands"
+
+
+def recorded(name: str = "recorded_at", what: str = RECORDED) -> Column[Any]:
+    """A recording time: `known_on` counts a row, or an in-place change, only if recorded by then (the row's own
+    time is always known; a change's is NULL until it is made)."""
+    return Column(name, DateTime(timezone=True), nullable=name != "recorded_at", comment=what)
+
 
 # --- own facts, updated inline with each append --------------------------------------------------
 
@@ -21,7 +31,10 @@ targets = Table(
     metadata,
     Column("org_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment=OWN),
     Column("targets", JSONB, nullable=False, comment="Indicator -> target, decimal strings"),
+    recorded(what="When they were set"),
+    comment="Every setting of an org's targets for a period (a later one replaces them), with its recording time",
 )
 
 closed_periods = Table(
@@ -31,6 +44,8 @@ closed_periods = Table(
     Column("period", Text, primary_key=True),
     Column("closed_on", Date, nullable=False),
     Column("figures", JSONB, nullable=False, comment="The frozen figures of the period.closed event"),
+    recorded(what="When it was closed"),
+    comment="Closed periods (closed once), with their recording times: until then a period shows its live figures",
 )
 
 media_mentions = Table(
@@ -45,6 +60,8 @@ media_mentions = Table(
     Column("cites_leader", Boolean, nullable=False),
     Column("title", Text),
     Column("url", Text),
+    recorded(what="When it was reported"),
+    comment="Every media mention reported (K5), with its recording time",
 )
 
 feedback_times = Table(
@@ -52,8 +69,11 @@ feedback_times = Table(
     metadata,
     Column("org_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment=OWN),
     Column("answered", Integer, nullable=False),
     Column("average_hours", Numeric(9, 2), nullable=False),
+    recorded(what="When it was reported"),
+    comment="Every report of feedback times (K7; a later one restates the period), with its recording time",
 )
 
 READ_MODELS = [targets, closed_periods, media_mentions, feedback_times]
@@ -75,6 +95,9 @@ channels = Table(
     Column("audience", Text),
     Column("since", Date),
     Column("closed_on", Date),
+    Column("recorded_at", DateTime(timezone=True), comment="When the opening was recorded (NULL until it arrives)"),
+    recorded("closed_recorded_at", "When the closure was recorded (a resource closes once)"),
+    comment="One row per information resource: its opening and its closure, each with its recording time",
 )
 
 channel_stats = Table(
@@ -82,11 +105,13 @@ channel_stats = Table(
     metadata,
     Column("channel_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment=POSITION),
     Column("org_id", Text, nullable=False, index=True),
     Column("subscribers", BigInteger),
     Column("visits", BigInteger),
     Column("engagement", BigInteger),
-    Column("position", BigInteger, nullable=False, comment=POSITION),
+    recorded(),
+    comment="Every audience report of a resource for a period (K4; a later one restates it), with its recording time",
 )
 
 # --- facts learnt from exchange -----------------------------------------------------------------
@@ -98,6 +123,8 @@ acts = Table(
     Column("material_id", Text, primary_key=True),
     Column("kind", Text, primary_key=True, comment="sent_up, cascaded or acknowledged"),
     Column("on", Date, primary_key=True),
+    recorded(),
+    comment="Acts of exchange (X5), the first recorded of each kind a day, with its recording time",
 )
 
 participation = Table(
@@ -105,10 +132,12 @@ participation = Table(
     metadata,
     Column("org_id", Text, primary_key=True),
     Column("material_id", Text, primary_key=True),
-    Column("first_on", Date, nullable=False, comment="The day of the first report: the period it counts in"),
+    Column("position", BigInteger, primary_key=True, comment=POSITION),
+    Column("on", Date, nullable=False, comment="The day it was recorded: the first known report's day dates the campaign"),
     Column("on_site", Integer, nullable=False),
     Column("online", Integer, nullable=False),
-    Column("position", BigInteger, nullable=False, comment=POSITION),
+    recorded(),
+    comment="Every participation report (K8; a later one restates the figures), with its recording time",
 )
 
 LEARNT = {

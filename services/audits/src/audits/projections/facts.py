@@ -1,4 +1,5 @@
-"""The facts the rules read, kept from the registry's and contacts' events with their valid dates.
+"""The facts the rules read, kept from the registry's and contacts' events with their valid dates and their recording
+times (`Delivered.recorded_at`, the source's), so compliance can be answered as known on a past day.
 
 Every write is keyed by the source's id or ledger position, so a redelivered event changes nothing; the
 two streams may arrive in any relative order, as the rows only name orgs and never require them.
@@ -44,6 +45,7 @@ from ..tables import (
     submissions,
     subscriptions,
 )
+from .history import carry, start
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -51,7 +53,8 @@ async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
     if not await apply_tree(conn, TREE, d):
         await apply_facts(conn, FACTS, d)
     if isinstance(d.event, OfficerAssigned) and d.event.released and d.event.council_id is None:
-        await conn.execute(insert(released).values(officer_id=d.event.officer_id).on_conflict_do_nothing())
+        row = {"officer_id": d.event.officer_id, "recorded_at": d.recorded_at}
+        await conn.execute(insert(released).values(row).on_conflict_do_nothing())
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
@@ -61,7 +64,8 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
 
 
 async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
-    at, row = {"position": d.position}, dict[str, object]()
+    at, row = {"position": d.position, "recorded_at": d.recorded_at}, dict[str, object]()
+    recorded = {"recorded_at": d.recorded_at}
     match d.event:
         case ChannelOpened() as e:
             row = {
@@ -71,9 +75,10 @@ async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
                 "audience": e.audience.value,
                 "since": e.since,
             }
-            await conn.execute(insert(resources).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(resources).values({**row, **recorded}).on_conflict_do_nothing())
         case ChannelClosed() as e:
-            await conn.execute(update(resources).where(resources.c.channel_id == e.channel_id).values(closed_on=e.effective_on))
+            closed = {"closed_on": e.effective_on, "closed_recorded_at": d.recorded_at}
+            await conn.execute(update(resources).where(resources.c.channel_id == e.channel_id).values(closed))
         case ChannelRefreshed() as e:
             await conn.execute(
                 insert(refreshes).values(channel_id=e.channel_id, org_id=e.org_id, at=e.at, **at).on_conflict_do_nothing()
@@ -83,37 +88,37 @@ async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
             await conn.execute(insert(subscriptions).values({**row, "format": e.format.value}).on_conflict_do_nothing())
         case ContactBaseSubmitted() as e:
             row = {"submission_id": e.submission_id, "org_id": e.org_id, "at": e.at, "parent_id": e.parent_id}
-            await conn.execute(insert(submissions).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(submissions).values({**row, **recorded}).on_conflict_do_nothing())
         case PrintRunRecorded() as e:
             row = {"print_run_id": e.print_run_id, "org_id": e.org_id, "on": e.on, "copies": e.copies}
-            await conn.execute(insert(print_runs).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(print_runs).values({**row, **recorded}).on_conflict_do_nothing())
         case MeetingHeld() as e:
             row = {"meeting_id": e.meeting_id, "org_id": e.org_id, "on": e.on, "chair_spoke": e.chair_spoke}
-            await conn.execute(insert(meetings).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(meetings).values({**row, **recorded}).on_conflict_do_nothing())
         case ChannelAccessGranted() as e:
             row = {"channel_id": e.channel_id, "to_org_id": e.to_org_id, "org_id": e.org_id, "since": e.since, **at}
             await conn.execute(insert(grants).values(row).on_conflict_do_nothing())
         case ChannelAccessRevoked() as e:
             g = grants.c
             held = (g.channel_id == e.channel_id) & (g.to_org_id == e.to_org_id) & (g.position < d.position) & g.until.is_(None)
-            await conn.execute(update(grants).where(held).values(until=e.effective_on))
+            await conn.execute(update(grants).where(held).values(until=e.effective_on, until_recorded_at=d.recorded_at))
 
 
 async def _people(conn: AsyncConnection, d: Delivered) -> bool:
-    """C2: which contact points exist and are usable (kind and consent only; the sealed values are never kept)."""
-    point = contact_points.c.contact_id
+    """C2: which contact points exist and are usable (kind and consent only; the sealed values are never kept), each
+    state as its event left it."""
+    at = (d.position, d.recorded_at)
     match d.event:
         case ContactAdded() as e:
             row = {"contact_id": e.contact_id, "person_id": e.person_id, "kind": e.kind.value}
-            await conn.execute(insert(contact_points).values(row).on_conflict_do_nothing())
+            await start(conn, contact_points, row, *at)
         case ConsentGranted() as e:
-            await conn.execute(
-                update(contact_points).where(point == e.contact_id).values(consent_from=e.given_at, consent_until=None)
-            )
+            given = {"consent_from": e.given_at, "consent_until": None}
+            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, given)
         case ConsentWithdrawn() as e:
-            await conn.execute(update(contact_points).where(point == e.contact_id).values(consent_until=e.at))
+            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, {"consent_until": e.at})
         case ContactErased() | ContactMerged() as e:
-            await conn.execute(update(contact_points).where(point == e.contact_id).values(gone=True))
+            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, {"gone": True})
         case _:
             return False
     return True

@@ -1,4 +1,6 @@
-"""Compliance of an org, or a summary over its subtree, as of any date — computed from the facts' history."""
+"""Compliance of an org, or a summary over its subtree, as of any date and as known on any day (`known_on`: only
+facts recorded by its end count) — computed from the facts' history. Who may see is decided on today's tree as known
+now, whatever either date (DESIGN.md §5)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from contracts.audits import GetCompliance, ListRules, Status, SummariseComplian
 from kit.readcache import WHOLE_TREE, ReadCache, Reading
 from kit.rpc import Context
 from kit.tokens import Actor
-from kit.treemirror import Orgs, orgs_on
+from kit.treemirror import Orgs, known_by_end_of, orgs_on
 
 from ..domain.catalogue import BY_ID, CATALOGUE, assess
 from ..domain.readings import READINGS
@@ -44,10 +46,12 @@ async def tree_for(conn: AsyncConnection, actor: Actor, org_id: str, day: date, 
     return tree
 
 
-async def kept_tree_for(reading: Reading, actor: Actor, org_id: str, day: date, today: date) -> Orgs:
-    """The same, the tree kept in the read cache (every compliance view reads it whole) under both its days."""
-    tree = await reading.get(("tree", day, today), lambda conn: orgs_on(conn, TREE, day, today), WHOLE_TREE)
-    tree.require(actor, "read_orgs", org_id)
+async def kept_tree_for(reading: Reading, ctx: Context, org_id: str, day: date, known_on: date | None) -> Orgs:
+    """The same as known on `known_on`, the tree kept in the read cache (every compliance view reads it whole) under
+    its days; access is checked on today's places, as known now, whatever `known_on`."""
+    known, today = known_by_end_of(known_on, ctx.tz), ctx.today
+    tree = await reading.get(("tree", day, today, known_on), lambda conn: orgs_on(conn, TREE, day, today, known), WHOLE_TREE)
+    tree.require(ctx.actor, "read_orgs", org_id)
     return tree
 
 
@@ -80,23 +84,23 @@ class ComplianceQueries:
         self.cache = cache
 
     async def get_compliance(self, q: GetCompliance, ctx: Context) -> list[dict[str, Any]]:
-        """Every rule of the org's level on `as_of` (DESIGN.md §7)."""
+        """Every rule of the org's level on `as_of`, as known on `known_on` (DESIGN.md §3, §7)."""
         reading = await self.cache.reading()
-        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today, ctx.today)
+        tree = await kept_tree_for(reading, ctx, q.org_id, q.as_of or ctx.today, q.known_on)
 
         async def rows(conn: AsyncConnection) -> list[dict[str, Any]]:
             return [verdict_row(v) for v in (await verdicts_of(conn, tree, [q.org_id]))[q.org_id]]
 
-        return await reading.get(("compliance", q.org_id, tree.day), rows)
+        return await reading.get(("compliance", q.org_id, tree.day, q.known_on), rows)
 
     async def list_rules(self, _q: ListRules, _ctx: Context) -> list[dict[str, Any]]:
         """The rule catalogue."""
         return list_rules()
 
     async def summarise_compliance(self, q: SummariseCompliance, ctx: Context) -> dict[str, Any]:
-        """Per rule, how many orgs of the subtree have each verdict, and which breach it."""
+        """Per rule, how many orgs of the subtree have each verdict, and which breach it, as known on `known_on`."""
         reading = await self.cache.reading()
-        tree = await kept_tree_for(reading, ctx.actor, q.org_id, q.as_of or ctx.today, ctx.today)
+        tree = await kept_tree_for(reading, ctx, q.org_id, q.as_of or ctx.today, q.known_on)
         subtree = tree.subtree(q.org_id)
         shown = tree.within(ctx.actor, "read_orgs", subtree)
         # the orgs of that day's subtree that have left the actor's since: usually none, so the key stays small
@@ -105,7 +109,7 @@ class ComplianceQueries:
         async def summary(conn: AsyncConnection) -> dict[str, Any]:
             return summarise(q.org_id, tree, await verdicts_of(conn, tree, shown))
 
-        return await reading.get(("summary", q.org_id, tree.day, hidden), summary, WHOLE_TREE)
+        return await reading.get(("summary", q.org_id, tree.day, q.known_on, hidden), summary, WHOLE_TREE)
 
 
 def summarise(org_id: str, tree: Orgs, verdicts: dict[str, list[Verdict]]) -> dict[str, Any]:

@@ -1,15 +1,18 @@
-"""Gathers the rules' facts for many orgs on one date in a handful of queries (a subtree of thousands is one pass)."""
+"""Gathers the rules' facts for many orgs on one date in a handful of queries (a subtree of thousands is one pass), as
+they were known by the tree's `known_by`: a row counts if recorded before it, an in-place change (a closure, a relief,
+a revocation, a completion) only if it was too, and of a thing's states or restatements the latest recorded before it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kit.clock import FAR_FUTURE
 from kit.db import any_of
 from kit.treemirror import Orgs
 
@@ -36,13 +39,20 @@ from ..tables import (
 
 # the statements are built once (kit.db.any_of), as a view runs each of them
 IDS, DAY, YEAR = any_of("ids"), bindparam("day", type_=Date), bindparam("year", type_=Integer)
+KNOWN = bindparam("known", type_=DateTime(timezone=True))
+"""Rows (and changes) recorded before this instant count: the end of `known_on`, or FAR_FUTURE for all known now."""
+
+
+def _until(column: Any, recorded_at: Any) -> Any:
+    """An end date set in place (closed, relieved, revoked), as if not set when recorded at or after KNOWN."""
+    return or_(column.is_(None), column > DAY, recorded_at >= KNOWN)
 
 
 def _members_query() -> Any:
     h = headcounts.c
     return (
         select(h.org_id, h.members)
-        .where(h.org_id == IDS, h.as_of <= DAY)
+        .where(h.org_id == IDS, h.as_of <= DAY, h.recorded_at < KNOWN)
         .order_by(h.org_id, h.as_of.desc(), h.position.desc())
         .ext(distinct_on(h.org_id))
     )
@@ -51,21 +61,23 @@ def _members_query() -> Any:
 def _posts_query() -> Any:
     p, t = posts.c, trainings.c
     # a holder counts as trained by their latest course in that org by the day
-    last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(t.on <= DAY).group_by(t.person_id, t.org_id).subquery()
+    trained = (t.on <= DAY) & (t.recorded_at < KNOWN)
+    last = select(t.person_id, t.org_id, func.max(t.on).label("on")).where(trained).group_by(t.person_id, t.org_id).subquery()
     return (
         select(p.org_id, p.role, p.since, last.c.on, p.person_id)
         .outerjoin(last, (last.c.person_id == p.person_id) & (last.c.org_id == p.org_id))
-        .where(p.org_id == IDS, p.since <= DAY, or_(p.until.is_(None), p.until > DAY))
+        .where(p.org_id == IDS, p.since <= DAY, p.recorded_at < KNOWN, _until(p.until, p.until_recorded_at))
     )
 
 
 def _resources_query() -> Any:
     r, f = resources.c, refreshes.c
-    last = select(f.channel_id, func.max(f.at).label("at")).where(f.org_id == IDS, f.at <= DAY).group_by(f.channel_id).subquery()
+    refreshed = (f.org_id == IDS) & (f.at <= DAY) & (f.recorded_at < KNOWN)
+    last = select(f.channel_id, func.max(f.at).label("at")).where(refreshed).group_by(f.channel_id).subquery()
     return (
         select(r.org_id, r.kind, r.audience, r.since, last.c.at)
         .outerjoin(last, last.c.channel_id == r.channel_id)
-        .where(r.org_id == IDS, r.since <= DAY, or_(r.closed_on.is_(None), r.closed_on > DAY))
+        .where(r.org_id == IDS, r.since <= DAY, r.recorded_at < KNOWN, _until(r.closed_on, r.closed_recorded_at))
     )
 
 
@@ -73,7 +85,7 @@ def _latest_query(table: Any, columns: tuple[Any, ...], *where: Any) -> Any:
     """The columns of each org's latest recorded row matching `where` (a later report restates)."""
     return (
         select(table.c.org_id, *columns)
-        .where(table.c.org_id == IDS, *where)
+        .where(table.c.org_id == IDS, table.c.recorded_at < KNOWN, *where)
         .order_by(table.c.org_id, table.c.position.desc())
         .ext(distinct_on(table.c.org_id))
     )
@@ -84,15 +96,16 @@ def _copies_query() -> Any:
     s = subscriptions.c
     return (
         select(s.org_id, s.copies)
-        .where(s.org_id == IDS, s.year == YEAR, s.publication == "solidarnost")
+        .where(s.org_id == IDS, s.year == YEAR, s.publication == "solidarnost", s.recorded_at < KNOWN)
         .order_by(s.org_id, s.format, s.position.desc())
         .ext(distinct_on(s.org_id, s.format))
     )
 
 
 def _last(table: Any, column: Any, *where: Any) -> Any:
-    """Each org's latest `column` on or before the day."""
-    return select(table.c.org_id, func.max(column)).where(table.c.org_id == IDS, column <= DAY, *where).group_by(table.c.org_id)
+    """Each org's latest `column` on or before the day, recorded by then."""
+    known = (table.c.org_id == IDS) & (column <= DAY) & (table.c.recorded_at < KNOWN)
+    return select(table.c.org_id, func.max(column)).where(known, *where).group_by(table.c.org_id)
 
 
 def _access_query() -> Any:
@@ -101,33 +114,42 @@ def _access_query() -> Any:
     return (
         select(g.org_id, g.to_org_id)
         .join(resources, r.channel_id == g.channel_id)
-        .where(g.org_id == IDS, g.since <= DAY, or_(g.until.is_(None), g.until > DAY))
-        .where(r.kind.in_(["mailing_list", "chat"]), r.since <= DAY, or_(r.closed_on.is_(None), r.closed_on > DAY))
+        .where(g.org_id == IDS, g.since <= DAY, g.recorded_at < KNOWN, _until(g.until, g.until_recorded_at))
+        .where(r.kind.in_(["mailing_list", "chat"]), r.since <= DAY, r.recorded_at < KNOWN)
+        .where(_until(r.closed_on, r.closed_recorded_at))
         .distinct()
     )
 
 
 def _reachable_query() -> Any:
-    """C2: the people with a usable e-mail address or mobile number on the day (personal ones with consent)."""
+    """C2: the people with a usable e-mail address or mobile number on the day (personal ones with consent), each
+    contact point as its latest state recorded by then left it."""
     c = contact_points.c
-    consented = (c.consent_from <= DAY) & or_(c.consent_until.is_(None), c.consent_until > DAY)
+    latest = (
+        select(c.contact_id, c.person_id, c.kind, c.consent_from, c.consent_until, c.gone)
+        .where(c.person_id == any_of("people"), c.recorded_at < KNOWN)
+        .order_by(c.contact_id, c.position.desc())
+        .ext(distinct_on(c.contact_id))
+        .subquery()
+    )
+    k = latest.c
+    consented = (k.consent_from <= DAY) & or_(k.consent_until.is_(None), k.consent_until > DAY)
     return (
-        select(c.person_id)
-        .where(c.person_id == any_of("people"), c.gone.is_(False))
-        .where(or_(c.kind == "work_email", (c.kind.in_(["personal_email", "mobile"])) & consented))
+        select(k.person_id)
+        .where(k.gone.is_(False), or_(k.kind == "work_email", (k.kind.in_(["personal_email", "mobile"])) & consented))
         .distinct()
     )
 
 
 MEMBERS, POSTS, RESOURCES, COPIES = _members_query(), _posts_query(), _resources_query(), _copies_query()
 BUDGETS = _latest_query(budgets, (budgets.c.total, budgets.c.information), budgets.c.year == YEAR)
-SENT = (
-    select(submissions.c.org_id, func.max(submissions.c.at))
-    .where(submissions.c.org_id == IDS, submissions.c.at <= DAY)
-    .group_by(submissions.c.org_id)
-)
-PLANS = select(plans.c.org_id, plans.c.quarter, plans.c.submitted_on, plans.c.reported_on).where(
-    plans.c.org_id == IDS, plans.c.quarter.in_([bindparam("current"), bindparam("previous")]), plans.c.submitted_on <= DAY
+SENT = _last(submissions, submissions.c.at)
+PLANS = (
+    select(plans.c.org_id, plans.c.quarter, plans.c.submitted_on, plans.c.reported_on)
+    .where(plans.c.org_id == IDS, plans.c.quarter.in_([bindparam("current"), bindparam("previous")]))
+    .where(plans.c.recorded_at < KNOWN)
+    .order_by(plans.c.org_id, plans.c.quarter, plans.c.position.desc())
+    .ext(distinct_on(plans.c.org_id, plans.c.quarter))
 )
 PRINTED = _last(print_runs, print_runs.c.on)
 MET = _last(meetings, meetings.c.on, meetings.c.chair_spoke.is_(True))
@@ -135,34 +157,34 @@ REVIEWED = _last(reviews, reviews.c.on)
 ACCESS, REACHABLE = _access_query(), _reachable_query()
 BASES_KEPT = (
     select(submissions.c.parent_id, submissions.c.org_id, func.max(submissions.c.at))
-    .where(submissions.c.parent_id == IDS, submissions.c.at <= DAY)
+    .where(submissions.c.parent_id == IDS, submissions.c.at <= DAY, submissions.c.recorded_at < KNOWN)
     .group_by(submissions.c.parent_id, submissions.c.org_id)
 )
 AUDITED = (
     select(audits.c.by_org_id, audits.c.org_id, func.max(audits.c.completed_on))
-    .where(audits.c.by_org_id == IDS, audits.c.completed_on <= DAY)
+    .where(audits.c.by_org_id == IDS, audits.c.completed_on <= DAY, audits.c.completed_recorded_at < KNOWN)
     .group_by(audits.c.by_org_id, audits.c.org_id)
 )
 
 
 async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[str, Facts]:
-    """The facts of each org (existing in `tree`) on the tree's day."""
-    day, ids = tree.day, [o for o in org_ids if tree.exists(o)]
+    """The facts of each org (existing in `tree`) on the tree's day, as known by the tree's `known_by`."""
+    day, ids, known = tree.day, [o for o in org_ids if tree.exists(o)], tree.known_by or FAR_FUTURE
     children, registered = {o: tree.children(o) for o in ids}, tree.registered
-    on = {"ids": ids, "day": day}
-    members = await _members(conn, tree, ids)
+    on = {"ids": ids, "day": day, "known": known}
+    members = await _members(conn, tree, ids, known)
     held: dict[str, list[Post]] = defaultdict(list)
     for r in await conn.execute(POSTS, on):
         held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
     running: dict[str, list[Resource]] = defaultdict(list)
     for r in await conn.execute(RESOURCES, on):
         running[r.org_id].append(Resource(r.kind, r.audience, r.since, r.at))
-    money = {r.org_id: Budget(r.total, r.information) for r in await conn.execute(BUDGETS, {"ids": ids, "year": day.year})}
+    money = {r.org_id: Budget(r.total, r.information) for r in await conn.execute(BUDGETS, {**on, "year": day.year})}
     copies: dict[str, int] = defaultdict(int)
-    for r in await conn.execute(COPIES, {"ids": ids, "year": day.year}):
+    for r in await conn.execute(COPIES, {**on, "year": day.year}):
         copies[r.org_id] += r.copies
     sent = dict((await conn.execute(SENT, on)).all())
-    planned = await _plans(conn, ids, day)
+    planned = await _plans(conn, ids, day, known)
     audited = {(r[0], r[1]): r[2] for r in await conn.execute(AUDITED, on)}
     kept = {(r[0], r[1]): r[2] for r in await conn.execute(BASES_KEPT, on)}
     access: dict[str, set[str]] = defaultdict(set)
@@ -174,7 +196,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     root = tree.central()
     central = [o for o in ids if tree.levels[o] == "central"]
     structural = {o: [c for c in tree.subtree(o) if c != o and tree.levels[c] != "central"] for o in central}
-    bases = {o: await _contact_base(conn, day, orgs) for o, orgs in structural.items()}
+    bases = {o: await _contact_base(conn, day, known, orgs) for o, orgs in structural.items()}
 
     def child(o: str, c: str) -> Child:
         return Child(c, tree.levels[c], registered[c], audited.get((o, c)), kept.get((o, c)))
@@ -206,14 +228,14 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     }
 
 
-async def _contact_base(conn: AsyncConnection, day: date, org_ids: list[str]) -> tuple[Reachable, ...]:
+async def _contact_base(conn: AsyncConnection, day: date, known: datetime, org_ids: list[str]) -> tuple[Reachable, ...]:
     """C2: for each org, its chairs and information post holders on the day, and how many of them are reachable."""
     held: dict[str, list[Post]] = defaultdict(list)
-    for r in await conn.execute(POSTS, {"ids": org_ids, "day": day}):
+    for r in await conn.execute(POSTS, {"ids": org_ids, "day": day, "known": known}):
         if r.role == "chair" or r.role in INFORMATION_ROLES:
             held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
     people = sorted({p.person_id for ps in held.values() for p in ps})
-    reachable = set((await conn.execute(REACHABLE, {"people": people, "day": day})).scalars())
+    reachable = set((await conn.execute(REACHABLE, {"people": people, "day": day, "known": known})).scalars())
     return tuple(
         Reachable(
             o,
@@ -225,11 +247,11 @@ async def _contact_base(conn: AsyncConnection, day: date, org_ids: list[str]) ->
     )
 
 
-async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[str, Members]:
+async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str], recorded_by: datetime) -> dict[str, Members]:
     """A primary org's reported headcount; above it, the sum over the primary orgs under it that day."""
     under = {o: [p for p in tree.subtree(o) if tree.levels[p] == "primary"] for o in ids}
     primaries = sorted({p for ps in under.values() for p in ps})
-    reported = dict((await conn.execute(MEMBERS, {"ids": primaries, "day": tree.day})).all())
+    reported = dict((await conn.execute(MEMBERS, {"ids": primaries, "day": tree.day, "known": recorded_by})).all())
     result = {}
     for o, ps in under.items():
         known = sum(reported.get(p, 0) for p in ps)
@@ -241,12 +263,14 @@ async def _members(conn: AsyncConnection, tree: Orgs, ids: list[str]) -> dict[st
     return result
 
 
-async def _plans(conn: AsyncConnection, ids: list[str], day: date) -> dict[str, Plans]:
-    """P8 on `day`: the quarter's plan adopted by then, and the previous quarter's plan and report."""
+async def _plans(conn: AsyncConnection, ids: list[str], day: date, known: datetime) -> dict[str, Plans]:
+    """P8 on `day`: the quarter's plan adopted by then, and the previous quarter's plan and report, each plan as its
+    latest state recorded by `known` left it."""
     current, previous = quarter_of(day), previous_quarter(quarter_of(day))
     found: dict[str, dict[str, Any]] = defaultdict(dict)
-    for r in await conn.execute(PLANS, {"ids": ids, "day": day, "current": current, "previous": previous}):
-        found[r.org_id][r.quarter] = r
+    for r in await conn.execute(PLANS, {"ids": ids, "current": current, "previous": previous, "known": known}):
+        if r.submitted_on <= day:
+            found[r.org_id][r.quarter] = r
     return {
         o: Plans(
             current=current in q,

@@ -1,6 +1,7 @@
 """What kpi learns from the other contexts: the tree, headcounts, posts, trainings and budgets (REGISTRY),
-resources and their audience figures (CONTACTS), exchange acts and campaign participation (EXCHANGE).
-Every write is idempotent, and each table stands alone, so the contexts may arrive in any relative order."""
+resources and their audience figures (CONTACTS), exchange acts and campaign participation (EXCHANGE), each with
+the source's recording time (`known_on`). Every write is idempotent, and each table stands alone, so the contexts may
+arrive in any relative order."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,9 +40,9 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
     match d.event:
         case ChannelOpened() as e:
             row = {"channel_id": e.channel_id, "org_id": e.org_id, "kind": e.kind.value, "audience": e.audience.value}
-            await conn.execute(upsert(channels, ["channel_id"], {**row, "since": e.since}))
+            await conn.execute(upsert(channels, ["channel_id"], {**row, "since": e.since, "recorded_at": d.recorded_at}))
         case ChannelClosed() as e:
-            row = {"channel_id": e.channel_id, "closed_on": e.effective_on}
+            row = {"channel_id": e.channel_id, "closed_on": e.effective_on, "closed_recorded_at": d.recorded_at}
             await conn.execute(upsert(channels, ["channel_id"], row))
         case ChannelStatsReported() as e:
             row = {
@@ -53,8 +53,9 @@ async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
                 "visits": e.visits,
                 "engagement": e.engagement,
                 "position": d.position,
+                "recorded_at": d.recorded_at,
             }
-            await conn.execute(upsert(channel_stats, ["channel_id", "period"], row, newer_only=True))
+            await conn.execute(insert(channel_stats).values(row).on_conflict_do_nothing())
 
 
 class ExchangeSource:
@@ -72,19 +73,16 @@ class ExchangeSource:
         day = d.recorded_at.astimezone(self.tz).date()
         match d.event:
             case MaterialSentUp() as e:
-                await self._act(conn, e.org_id, e.material_id, "sent_up", e.on)
+                await self._act(conn, d, e.org_id, e.material_id, "sent_up", e.on)
             case MaterialCascaded() as e:
-                await self._act(conn, e.org_id, e.material_id, "cascaded", e.on)
+                await self._act(conn, d, e.org_id, e.material_id, "cascaded", e.on)
             case DeliveryAcknowledged() as e:
-                await self._act(conn, e.org_id, e.material_id, "acknowledged", day)
+                await self._act(conn, d, e.org_id, e.material_id, "acknowledged", day)
             case ParticipationReported() as e:
-                row = {"org_id": e.org_id, "material_id": e.material_id, "first_on": day, "on_site": e.on_site}
-                stmt = insert(participation).values({**row, "online": e.online, "position": d.position})
-                keep: dict[str, Any] = {k: stmt.excluded[k] for k in ("on_site", "online", "position")}
-                keep["first_on"] = func.least(participation.c.first_on, stmt.excluded.first_on)
-                where = participation.c.position < stmt.excluded.position
-                await conn.execute(stmt.on_conflict_do_update(index_elements=["org_id", "material_id"], set_=keep, where=where))
+                row = {"org_id": e.org_id, "material_id": e.material_id, "position": d.position, "on": day}
+                row |= {"on_site": e.on_site, "online": e.online, "recorded_at": d.recorded_at}
+                await conn.execute(insert(participation).values(row).on_conflict_do_nothing())
 
-    async def _act(self, conn: AsyncConnection, org_id: str, material_id: str, kind: str, on: date) -> None:
-        row = {"org_id": org_id, "material_id": material_id, "kind": kind, "on": on}
+    async def _act(self, conn: AsyncConnection, d: Delivered, org_id: str, material_id: str, kind: str, on: date) -> None:
+        row = {"org_id": org_id, "material_id": material_id, "kind": kind, "on": on, "recorded_at": d.recorded_at}
         await conn.execute(insert(acts).values(row).on_conflict_do_nothing())

@@ -1,14 +1,19 @@
-"""Reads the facts of a subtree's orgs from kpi's read models into the domain's shapes."""
+"""Reads the facts of a subtree's orgs from kpi's read models into the domain's shapes, as known by the tree's
+`known_by`: a row counts if recorded before it, an in-place change (a closure, a relief) only if it was too, and of
+restatements the latest recorded before it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import DateTime, Select, Table, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kit.clock import FAR_FUTURE
 from kit.db import any_of
 from kit.treemirror import Orgs
 
@@ -42,8 +47,8 @@ from ..tables import (
 
 async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
     """The facts of the root's subtree as the tree stood on its day."""
-    org_ids = tree.subtree(root)
-    rows = {t.name: await _rows(conn, t, org_ids) for t in _TABLES}
+    org_ids, known = tree.subtree(root), tree.known_by or FAR_FUTURE
+    rows = {t.name: await _rows(conn, t, org_ids, known) for t in _TABLES}
     by_org: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, found in rows.items():
         for r in found:
@@ -56,12 +61,57 @@ async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
 
 _TABLES = (headcounts, posts, trainings, budgets, acts, participation, channels, channel_stats, media_mentions, feedback_times)
 IDS = any_of("ids")
+KNOWN = bindparam("known", type_=DateTime(timezone=True))
+"""Rows (and changes) recorded before this instant count: the end of `known_on`, or FAR_FUTURE for all known now."""
+
+
+def _known(table: Table, *columns: Any) -> Select[Any]:
+    """The org's rows (`columns`, else all) recorded by KNOWN."""
+    return select(*(columns or (table,))).where(table.c.org_id == IDS, table.c.recorded_at < KNOWN)
+
+
+def _latest(table: Table, *keys: str, columns: tuple[Any, ...] = ()) -> Select[Any]:
+    """Of the rows recorded by KNOWN, the latest (by source position) for each of `keys`: a restatement replaces."""
+    c = table.c
+    ordered = _known(table, *columns).order_by(*(c[k] for k in keys), c.position.desc())
+    return ordered.ext(distinct_on(*(c[k] for k in keys)))
+
+
+def _changed(column: Any, recorded_at: Any) -> Any:
+    """An end date set in place (closed, relieved), as if not set when recorded at or after KNOWN."""
+    return case((recorded_at < KNOWN, column), else_=None).label(column.name)
+
+
+def _posts() -> Select[Any]:
+    p = posts.c
+    return _known(posts, p.person_id, p.org_id, p.role, p.since, _changed(p.until, p.until_recorded_at))
+
+
+def _channels() -> Select[Any]:
+    c = channels.c
+    return _known(channels, c.channel_id, c.org_id, c.kind, c.audience, c.since, _changed(c.closed_on, c.closed_recorded_at))
+
+
+def _participation() -> Select[Any]:
+    """Each campaign's figures from its latest report known, dated by the first known (the period it counts in)."""
+    w = participation.c
+    first = func.min(w.on).over(partition_by=(w.org_id, w.material_id)).label("first_on")
+    return _latest(participation, "org_id", "material_id", columns=(w.org_id, w.material_id, w.on_site, w.online, first))
+
+
 # built once (kit.db.any_of), as every view reads each table
-_OF_ORGS = {t.name: select(t).where(t.c.org_id == IDS) for t in _TABLES}
+_OF_ORGS = {t.name: _known(t) for t in (headcounts, trainings, acts, media_mentions)} | {
+    "posts": _posts(),
+    "channels": _channels(),
+    "budgets": _latest(budgets, "org_id", "year"),
+    "channel_stats": _latest(channel_stats, "channel_id", "period"),
+    "feedback_times": _latest(feedback_times, "org_id", "period"),
+    "participation": _participation(),
+}
 
 
-async def _rows(conn: AsyncConnection, table: Table, org_ids: Sequence[str]) -> list[Any]:
-    return list((await conn.execute(_OF_ORGS[table.name], {"ids": list(org_ids)})).all())
+async def _rows(conn: AsyncConnection, table: Table, org_ids: Sequence[str], known: datetime) -> list[Any]:
+    return list((await conn.execute(_OF_ORGS[table.name], {"ids": list(org_ids), "known": known})).all())
 
 
 def _post(r: Any) -> Post | None:

@@ -1,17 +1,19 @@
-"""An org's K1–K9 for a period as the read models stand: own value, target, met and the subtree's roll-up —
-or, for a closed period, the frozen figures with any restatement beside them."""
+"""An org's K1–K9 for a period as the read models stand, or as known on a past day (`known_on`): own value, target,
+met and the subtree's roll-up — or, for a period closed by then, the frozen figures with any restatement beside them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.kpi import INDICATORS
+from kit.clock import FAR_FUTURE
 from kit.treemirror import Orgs, orgs_on
 
 from ..domain import periodbook
@@ -19,7 +21,7 @@ from ..domain.indicators import Figure
 from ..domain.periods import Period
 from ..domain.rollup import Scope, own_figures, rollup
 from ..tables import TREE, closed_periods, targets
-from .facts import IDS, load_scope
+from .facts import IDS, KNOWN, load_scope
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,28 @@ class Computed:
         }
 
 
-async def tree_for(conn: AsyncConnection, period: Period, today: date) -> Orgs:
-    """The tree on the period's last day: the orgs its figures are of; who may see them is decided on `today`'s."""
-    return await orgs_on(conn, TREE, period.last, today)
+async def tree_for(conn: AsyncConnection, period: Period, today: date, known_by: datetime | None = None) -> Orgs:
+    """The tree on the period's last day as recorded before `known_by` (None: as known now): the orgs its figures are
+    of; who may see them is decided on `today`'s, as known now."""
+    return await orgs_on(conn, TREE, period.last, today, known_by)
 
 
-_TARGETS, _CLOSED = (select(t).where(t.c.period == bindparam("period"), t.c.org_id == IDS) for t in (targets, closed_periods))
+def _of_period(table: Table) -> Select[Any]:
+    """The orgs' rows for the period recorded by KNOWN."""
+    t = table.c
+    return select(table).where(t.period == bindparam("period"), t.org_id == IDS, t.recorded_at < KNOWN)
+
+
+_TARGETS = _of_period(targets).order_by(targets.c.org_id, targets.c.position.desc()).ext(distinct_on(targets.c.org_id))
+"""Each org's targets for the period: the latest setting recorded by KNOWN."""
+_CLOSED = _of_period(closed_periods)
 
 
 async def compute(conn: AsyncConnection, tree: Orgs, root: str, period: Period) -> Computed:
     """Every org's own figures in the root's subtree for the period."""
     scope = await load_scope(conn, tree, root)
     own, members = own_figures(scope, period)
-    of = {"ids": list(scope.facts), "period": period.name}
+    of = {"ids": list(scope.facts), "period": period.name, "known": tree.known_by or FAR_FUTURE}
     set_rows, closed_rows = await conn.execute(_TARGETS, of), await conn.execute(_CLOSED, of)
     set_ = {r.org_id: {k: Decimal(v) for k, v in r.targets.items()} for r in set_rows}
     closed = {r.org_id: {"closed_on": r.closed_on, "figures": r.figures} for r in closed_rows}

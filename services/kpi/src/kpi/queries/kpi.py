@@ -1,5 +1,6 @@
 """The query verbs: an org's KPI for a period, its targets, rankings of a level's orgs, series over periods,
-and the media mentions behind K5. Each checks §5's `read_orgs` on the tree as it stands today, whatever the period."""
+and the media mentions behind K5, each as known now or on a past day (`known_on`: only facts recorded by its end
+count). Each checks §5's `read_orgs` on the tree as it stands today, as known now, whatever the period or `known_on`."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.kpi import GetKpi, GetSeries, GetTargets, ListMediaMentions, ListRanking
+from kit.clock import FAR_FUTURE
 from kit.errors import not_found
 from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
+from kit.treemirror import known_by_end_of
 
 from ..domain.periods import parse_period, series
 from ..domain.shown import read_exact
@@ -28,25 +31,26 @@ class KpiQueries:
 
     async def get_kpi(self, q: GetKpi, ctx: Context) -> dict[str, Any]:
         """K1–K9 of the org for the period (DESIGN.md §7)."""
-        period = parse_period(q.period)
+        period, known = parse_period(q.period), known_by_end_of(q.known_on, ctx.tz)
         reading = await self.cache.reading()
-        kept = ("tree", period.last, ctx.today)
-        tree = await reading.get(kept, lambda conn: tree_for(conn, period, ctx.today), WHOLE_TREE)
+        kept = ("tree", period.last, ctx.today, q.known_on)
+        tree = await reading.get(kept, lambda conn: tree_for(conn, period, ctx.today, known), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
         async def report(conn: AsyncConnection) -> dict[str, Any]:
             return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
 
-        return await reading.get(("kpi", q.org_id, period.name), report)
+        return await reading.get(("kpi", q.org_id, period.name, q.known_on), report)
 
     async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
-        """The targets set for the org's period, and the norms standing in for those not set."""
-        period = parse_period(q.period)
+        """The targets set for the org's period (the latest setting recorded by `known_on`)."""
+        period, known = parse_period(q.period), known_by_end_of(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await tree_for(conn, period, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
-            row = (
-                await conn.execute(select(targets.c.targets).where(targets.c.org_id == q.org_id, targets.c.period == q.period))
-            ).first()
+            (await tree_for(conn, period, ctx.today, known)).require(ctx.actor, "read_orgs", q.org_id)
+            t = targets.c
+            of = (t.org_id == q.org_id, t.period == q.period, t.recorded_at < (known or FAR_FUTURE))
+            latest = select(t.targets).where(*of).order_by(t.position.desc()).limit(1)
+            row = (await conn.execute(latest)).first()
         set_ = row.targets if row else {}
         return {"org_id": q.org_id, "period": q.period, "targets": {k: float(v) for k, v in set_.items()}}
 
@@ -54,7 +58,7 @@ class KpiQueries:
         """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first."""
         period = parse_period(q.period)
         async with self.engine.connect() as conn:
-            tree = await tree_for(conn, period, ctx.today)
+            tree = await tree_for(conn, period, ctx.today, known_by_end_of(q.known_on, ctx.tz))
             root = q.org_id or ctx.actor.org_id or tree.central()
             if root is None:
                 raise not_found(f"org on {period.last.isoformat()}", field="org_id")
@@ -74,11 +78,11 @@ class KpiQueries:
     async def get_series(self, q: GetSeries, ctx: Context) -> list[dict[str, Any]]:
         """One indicator of the org over consecutive periods, each as the kpi query answers it."""
         periods = series(parse_period(q.start, "start"), parse_period(q.end, "end"))
-        found = []
+        found, known = [], known_by_end_of(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await tree_for(conn, periods[-1], ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await tree_for(conn, periods[-1], ctx.today, known)).require(ctx.actor, "read_orgs", q.org_id)
             for period in periods:
-                tree = await tree_for(conn, period, ctx.today)
+                tree = await tree_for(conn, period, ctx.today, known)
                 if not tree.exists(q.org_id):
                     found.append({"period": period.name, "value": None, "target": None, "met": None, "rollup": None})
                     continue
@@ -88,14 +92,14 @@ class KpiQueries:
         return found
 
     async def list_media_mentions(self, q: ListMediaMentions, ctx: Context) -> list[dict[str, Any]]:
-        """The publications reported for the org in the period (K5), oldest first."""
-        period = parse_period(q.period)
+        """The publications reported for the org in the period (K5) by `known_on`, oldest first."""
+        period, known = parse_period(q.period), known_by_end_of(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await tree_for(conn, period, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await tree_for(conn, period, ctx.today, known)).require(ctx.actor, "read_orgs", q.org_id)
             m = media_mentions.c
             rows = await conn.execute(
-                select(media_mentions)
-                .where(m.org_id == q.org_id, m.on >= period.first, m.on <= period.last)
+                select(*(c for c in media_mentions.c if c.name != "recorded_at"))
+                .where(m.org_id == q.org_id, m.on >= period.first, m.on <= period.last, m.recorded_at < (known or FAR_FUTURE))
                 .order_by(m.on, m.mention_id)
             )
             return [{**r._asdict(), "id": r.mention_id, "on": r.on.isoformat()} for r in rows]
