@@ -61,4 +61,9 @@ def permits(actor: Actor, action: str, lineage: Sequence[str]) -> bool:
 def require(actor: Actor, action: str, lineage: Sequence[str]) -> None:
     """Refuses with `forbidden` unless `permits`."""
     if not permits(actor, action, lineage):
-        raise forbidden(f"a {actor.role} of this org may not {action.replace('_', ' ')} there")
+        raise forbidden(f"{article(actor.role)} {actor.role} of this org may not {action.replace('_', ' ')} there")
+
+
+def article(word: str) -> str:
+    """"a" or "an" before a word, by its first letter (an admin, an auditor, a viewer)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

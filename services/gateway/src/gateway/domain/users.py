@@ -6,7 +6,7 @@ from contracts.base import Event
 from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import UserCreated
 from contracts.services import SERVICES
-from kit.access import GRANTABLE
+from kit.access import GRANTABLE, article
 from kit.errors import Refused, forbidden, invalid
 from kit.tokens import Actor, Role
 
@@ -18,7 +18,7 @@ def check_grant(actor: Actor, role: Role, org_id: str | None) -> None:
     """Refuses a creator who may not hand out this role, before anything is looked up: whether a name is taken is
     nobody's business but a creator's."""
     if role not in GRANTABLE.get(actor.role, set()):
-        raise forbidden(f"a {actor.role} may not create a {role} account")
+        raise forbidden(f"{article(actor.role)} {actor.role} may not create {article(role)} {role} account")
     if role is not Role.ADMIN and org_id is None:
         raise invalid("org_id", "every account but an admin's is bound to an org", rule="required")
 
