@@ -22,7 +22,7 @@ from contracts.audits import (
 from contracts.registry import Level
 
 from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply
-from .orgs import AsOf
+from .orgs import AsOf, KnownOn
 
 router = APIRouter(prefix="/api/v1", tags=["audits"])
 
@@ -39,13 +39,13 @@ async def list_rules(gw: GatewayDep, who: CallerDep) -> Any:
 
 
 @router.get("/orgs/{org_id}/compliance", summary="Every rule of the org's level on a date: met, breached, n/a, unknown")
-async def get_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
-    return await ask(gw, who, "audits", "get_compliance", {"org_id": org_id, "as_of": as_of})
+async def get_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "audits", "get_compliance", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
 
 
 @router.get("/orgs/{org_id}/compliance/summary", summary="How many orgs of the subtree meet or breach each rule")
-async def summarise_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None) -> Any:
-    return await ask(gw, who, "audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of})
+async def summarise_compliance(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
 
 
 async def _audit_after(gw: Gateway, who: Caller, verb: str, payload: dict[str, Any], response: Response) -> Any:

@@ -13,6 +13,7 @@ from contracts.registry import Level
 
 from .. import csvcells
 from ..deps import CallerDep, GatewayDep, ask
+from .orgs import KnownOn
 
 router = APIRouter(prefix="/api/v1", tags=["kpi"])
 
@@ -30,16 +31,22 @@ async def set_targets(
 
 
 @router.get("/orgs/{org_id}/targets/{period}", summary="An org's targets for a period")
-async def get_targets(gw: GatewayDep, who: CallerDep, org_id: str, period: str) -> Any:
-    return await ask(gw, who, "kpi", "get_targets", {"org_id": org_id, "period": period})
+async def get_targets(gw: GatewayDep, who: CallerDep, org_id: str, period: str, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "kpi", "get_targets", {"org_id": org_id, "period": period, "known_on": known_on})
 
 
 @router.get("/orgs/{org_id}/kpi/{period}", summary="K1–K9 of an org for a period; `.csv` or `?format=csv` for a table")
 async def get_kpi(
-    gw: GatewayDep, who: CallerDep, org_id: str, period: str, format: Annotated[str, Query(pattern="^(json|csv)$")] = "json"
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    period: str,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+    known_on: KnownOn = None,
 ) -> Any:
     as_csv = format == "csv" or period.endswith(".csv")
-    report = await ask(gw, who, "kpi", "get_kpi", {"org_id": org_id, "period": period.removesuffix(".csv")})
+    payload = {"org_id": org_id, "period": period.removesuffix(".csv"), "known_on": known_on}
+    report = await ask(gw, who, "kpi", "get_kpi", payload)
     if not as_csv:
         return report
     name = f"kpi-{report['period']}.csv"
@@ -54,16 +61,24 @@ async def close_period(gw: GatewayDep, who: CallerDep, org_id: str, period: str,
 
 
 @router.get("/orgs/{org_id}/kpi-series/{indicator}", summary="One indicator of an org over consecutive periods")
-async def get_series(gw: GatewayDep, who: CallerDep, org_id: str, indicator: str, start: Period, end: Period) -> Any:
-    payload = {"org_id": org_id, "indicator": indicator, "start": start, "end": end}
+async def get_series(
+    gw: GatewayDep, who: CallerDep, org_id: str, indicator: str, start: Period, end: Period, known_on: KnownOn = None
+) -> Any:
+    payload = {"org_id": org_id, "indicator": indicator, "start": start, "end": end, "known_on": known_on}
     return await ask(gw, who, "kpi", "get_series", payload)
 
 
 @router.get("/kpi/rankings", summary="A level's orgs ranked by an indicator's roll-up (contests, T2, C4)")
 async def list_ranking(
-    gw: GatewayDep, who: CallerDep, period: Period, indicator: Indicator, level: Level, org_id: str | None = None
+    gw: GatewayDep,
+    who: CallerDep,
+    period: Period,
+    indicator: Indicator,
+    level: Level,
+    org_id: str | None = None,
+    known_on: KnownOn = None,
 ) -> Any:
-    payload = {"period": period, "indicator": indicator, "level": level.value, "org_id": org_id}
+    payload = {"period": period, "indicator": indicator, "level": level.value, "org_id": org_id, "known_on": known_on}
     return await ask(gw, who, "kpi", "list_ranking", payload)
 
 
@@ -74,8 +89,8 @@ async def report_media_mention(gw: GatewayDep, who: CallerDep, org_id: str, body
 
 
 @router.get("/orgs/{org_id}/media-mentions", summary="The media mentions reported for an org in a period (K5)")
-async def list_media_mentions(gw: GatewayDep, who: CallerDep, org_id: str, period: Period) -> Any:
-    return await ask(gw, who, "kpi", "list_media_mentions", {"org_id": org_id, "period": period})
+async def list_media_mentions(gw: GatewayDep, who: CallerDep, org_id: str, period: Period, known_on: KnownOn = None) -> Any:
+    return await ask(gw, who, "kpi", "list_media_mentions", {"org_id": org_id, "period": period, "known_on": known_on})
 
 
 @router.put("/orgs/{org_id}/feedback-times/{period}", summary="Report how fast an org answered members (K7)")
