@@ -171,6 +171,10 @@ async def test_people_plans_and_channels_with_activists(stack: Stack) -> None:
     assert (await verdicts(stack, h, org))["P8"]["detail"] == "the previous quarter's plan has no report"
     await post(stack, h, f"/api/v1/orgs/{org}/plans/2026-Q1/report", {"summary": "Сделано", "reported_on": "2026-04-05"})
     assert await status(stack, h, org, "P8") == "met"
+    listed = (await stack.http.get(f"/api/v1/orgs/{org}/plans", headers=h)).json()
+    assert [(p["quarter"], p["reported_on"]) for p in listed] == [("2026-Q2", None), ("2026-Q1", "2026-04-05")], (
+        "one line a quarter, as its latest event left it"
+    )
     refused = await stack.http.post(f"/api/v1/orgs/{org}/plans/2025-Q4/report", json={"summary": "x"}, headers=h)
     assert refused.status_code == 422 and refused.json()["error"]["details"][0]["rule"] == "P8"
     other = await primary(stack, h, t, 10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.audits import ListMissingPlans, ListPlans
@@ -26,7 +27,9 @@ class PlanQueries:
         async with self.engine.connect() as conn:
             await tree_for(conn, ctx.actor, q.org_id, ctx.today, ctx.today)
             p = plans.c
-            rows = await conn.execute(select(plans).where(p.org_id == q.org_id).order_by(p.quarter.desc()))
+            # each quarter's plan as its latest event left it (the table keeps one row per event, for `known_on`)
+            latest = select(plans).where(p.org_id == q.org_id).order_by(p.quarter.desc(), p.position.desc())
+            rows = await conn.execute(latest.ext(distinct_on(p.quarter)))
             return [
                 {
                     "org_id": r.org_id,
