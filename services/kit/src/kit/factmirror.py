@@ -1,6 +1,7 @@
 """The registry's org facts as another service keeps them — headcounts, information posts, trainings and
-budgets — fed from the REGISTRY stream. Integration plumbing shared by the consumers that judge orgs
-(audits, kpi); what the facts mean stays in those services."""
+budgets — fed from the REGISTRY stream, each row with the registry's recording time of the event that wrote it and
+each change with its own, so the facts can be read as known on a past day (DESIGN.md §3, `known_on`). Integration
+plumbing shared by the consumers that judge orgs (audits, kpi); what the facts mean stays in those services."""
 
 from __future__ import annotations
 
@@ -80,12 +81,11 @@ def fact_tables(metadata: MetaData) -> FactTables:
     return FactTables(headcounts, posts, trainings, budgets)
 
 
-def upsert(table: Table, keys: list[str], row: dict[str, Any], newer_only: bool = False) -> Insert:
-    """An insert that updates the other columns on a repeat; with `newer_only`, only from a later position."""
+def upsert(table: Table, keys: list[str], row: dict[str, Any]) -> Insert:
+    """An insert that updates the other columns on a repeat (a row a thing's events fill in, in any order)."""
     stmt = insert(table).values(row)
     changed = {k: stmt.excluded[k] for k in row if k not in keys}
-    where = table.c.position < stmt.excluded.position if newer_only else None
-    return stmt.on_conflict_do_update(index_elements=keys, set_=changed, where=where)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
 FACT_EVENTS = (HeadcountReported, OfficerAssigned, OfficerRelieved, OfficerTrained, BudgetAdopted)

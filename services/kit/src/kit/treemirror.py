@@ -1,6 +1,6 @@
 """The registry's org tree as another service keeps it: two tables fed from the REGISTRY stream, and the
-tree on any day read back from them. Integration plumbing every consumer of the tree shares; the rules
-of the tree (H1) stay in the registry."""
+tree on any day read back from them, as known now or as recorded by a past day (DESIGN.md §3, `known_on`).
+Integration plumbing every consumer of the tree shares; the rules of the tree (H1) stay in the registry."""
 
 from __future__ import annotations
 
