@@ -78,8 +78,8 @@ async def test_a_clean_batch_is_applied_whole_without_savepoints(engine, nc) -> 
     taken = savepoints(engine)
     async with bound(projector) as (conn, sub):
         msgs = await fetch(sub, 4)
-        outcome = await projector.handle(conn, msgs)
-        await projector._settle(outcome)
+        outcome = await projector.applier.apply(conn, msgs)
+        await projector.applier.settle(outcome)
     assert len(outcome.acks) == 4 and outcome.counts == {"applied": 4}
     assert taken == [], "no savepoint for a batch that goes through"
     assert set((await times_seen(engine)).values()) == {1} and len(await times_seen(engine)) == 4
@@ -93,8 +93,8 @@ async def test_a_poison_message_sends_the_batch_message_by_message_and_only_it_i
     taken = savepoints(engine)
     async with bound(projector) as (conn, sub):
         msgs = await fetch(sub, len(APPENDS))
-        outcome = await projector.handle(conn, msgs)
-        await projector._settle(outcome)
+        outcome = await projector.applier.apply(conn, msgs)
+        await projector.applier.settle(outcome)
     assert [m.headers["ce-sequence"] for m, _ in outcome.dead] == ["1"], "the poison message alone is buried"
     assert len(outcome.acks) == 5 and not outcome.naks
     assert outcome.counts == {"failed": 1, "applied": 4, "parked": 1}, "a2 waits behind a666; b and c go through"
@@ -118,13 +118,13 @@ async def test_a_batch_delivered_again_is_not_applied_twice(engine, nc) -> None:
     projector = Projector(engine, LEDGER, "kit", Projection("counting", "registry", model.apply), nc)
     async with bound(projector) as (conn, sub):
         first = await fetch(sub, 3)
-        await projector.handle(conn, first)  # applied and committed, but never acked: as if the process died here
+        await projector.applier.apply(conn, first)  # applied and committed, but never acked: as if the process died here
     async with bound(projector) as (conn, sub):
         again = await fetch(sub, 2)  # the consumer is made afresh from the checkpoint: only what is new
         assert [m.headers["ce-sequence"] for m in again] == ["4", "5"]
-        repeated = await projector.handle(conn, first + again)  # and should the old ones come too, they are duplicates
+        repeated = await projector.applier.apply(conn, first + again)  # and should the old ones come too, they are duplicates
         assert repeated.counts == {"duplicate": 3, "applied": 2} and len(repeated.acks) == 5
-        assert (await projector.handle(conn, first + again)).counts == {"duplicate": 5}
+        assert (await projector.applier.apply(conn, first + again)).counts == {"duplicate": 5}
     seen = await times_seen(engine)
     assert len(seen) == 5 and set(seen.values()) == {1}
     assert len(model.attempts) == 5
@@ -161,7 +161,7 @@ class Piped:
 
 
 def piped(model: Piped, engine: AsyncEngine, nc: Any, **kw: Any) -> Projector:
-    projection = Projection("counting", "registry", model.apply, (HeadcountReported,), (HeadcountReported,))
+    projection = Projection("counting", "registry", model.apply, (HeadcountReported,), reads=False)
     return Projector(engine, LEDGER, "kit", projection, nc, **kw)
 
 
@@ -171,8 +171,8 @@ async def test_a_batch_of_events_that_only_write_goes_in_one_pipeline(engine, nc
     projector = piped(model, engine, nc)
     async with bound(projector) as (conn, sub):
         for _ in range(3):  # enough batches for psycopg to prepare the statements it sees often
-            outcome = await projector.handle(conn, await fetch(sub, 4))
-            await projector._settle(outcome)
+            outcome = await projector.applier.apply(conn, await fetch(sub, 4))
+            await projector.applier.settle(outcome)
             assert outcome.counts == {"applied": 4}
     assert model.in_pipeline == [True] * 12
     assert set((await times_seen(engine)).values()) == {1} and len(await times_seen(engine)) == 12
@@ -186,13 +186,13 @@ async def test_a_pipelined_batch_failing_at_the_server_goes_one_by_one_and_the_c
     model = Piped()
     projector = piped(model, engine, nc, max_deliver=1)
     async with bound(projector) as (conn, sub):
-        await projector._settle(await projector.handle(conn, await fetch(sub, 4)))
+        await projector.applier.settle(await projector.applier.apply(conn, await fetch(sub, 4)))
         # each statement was seen four times: psycopg prepares it at the sixth, a666's, in the pipeline that fails,
         # and the count after it never reaches the server, though psycopg may think it prepared
-        failing = await projector.handle(conn, await fetch(sub, 3))
-        await projector._settle(failing)
-        after = await projector.handle(conn, await fetch(sub, 4))
-        await projector._settle(after)
+        failing = await projector.applier.apply(conn, await fetch(sub, 3))
+        await projector.applier.settle(failing)
+        after = await projector.applier.apply(conn, await fetch(sub, 4))
+        await projector.applier.settle(after)
     assert failing.counts == {"failed": 1, "applied": 2}, "only the failing message is held back"
     assert [m.headers["ce-sequence"] for m, _ in failing.dead] == ["6"]
     assert model.in_pipeline[-7:-4] == [False] * 3, "the pipelined pass failed; then one by one"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from contracts.notifications import ListNotifications, SetPreference
-from kit.projection import Projection
+from kit.projection import Inline, Projection
 from kit.rpc import Verb
 from kit.service import Runtime, Service, Wiring
 
@@ -38,7 +38,7 @@ def wire(rt: Runtime) -> Wiring:
             "list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False),
             "set_preference": Verb(SetPreference, Preferences(rt.store).set_preference, command=True),
         },
-        inline=[Receipts(settings.retry_base_seconds, settings.max_attempts).apply],
+        inline=[Inline(Receipts(settings.retry_base_seconds, settings.max_attempts).apply, reads=False)],
         projections=[
             Projection(
                 "registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply, sources.REGISTRY_EVENTS

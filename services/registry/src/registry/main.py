@@ -7,6 +7,7 @@ from contracts import org_facts as f
 from contracts import people as p
 from contracts import registry as c
 from kit.crypto import KeyRing
+from kit.projection import Inline
 from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
@@ -70,7 +71,12 @@ def wire(rt: Runtime) -> Wiring:
 
 def inline_projections(keyring: KeyRing) -> list[InlineProjection]:
     """The registry's read models, updated in each append's transaction."""
-    return [tree_projection.apply, PeopleProjection(keyring), facts_projection.apply]
+    people = PeopleProjection(keyring)
+    return [
+        Inline(tree_projection.apply, reads=False),
+        Inline(people.apply, reads=people.reads_keys),
+        Inline(facts_projection.apply, reads=False),
+    ]
 
 
 def create_service(settings: RegistrySettings | None = None) -> Service:

@@ -30,8 +30,6 @@ REGISTRY_EVENTS = (
     PersonErased,
 )
 """What `RegistryMirror` takes."""
-WRITES_ONLY = tuple(e for e in REGISTRY_EVENTS if e is not PersonErased)
-"""What it applies without reading: all but an erasure, which looks up the person's addresses."""
 
 
 class RegistryMirror:
@@ -53,7 +51,8 @@ class RegistryMirror:
         )
 
     def projection(self) -> Projection:
-        return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS, WRITES_ONLY)
+        """The mirror's consumer; it reads nothing back but for an erasure, which looks up the person's addresses."""
+        return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
         at = {"position": d.position}

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.notifications import NotificationFailed, NotificationSent, PreferenceSet
 from kit.store import Recorded
-from kit.store.eventstore import writes_only
 
 from ..domain.plan import next_attempt
 from ..tables import outbox, preferences
@@ -29,8 +28,8 @@ class Receipts:
     def __init__(self, retry_base_seconds: float, max_attempts: int) -> None:
         self.base, self.max_attempts = retry_base_seconds, max_attempts
 
-    @writes_only  # updates and upserts, never a result read: the event store pipelines them with its own writes
     async def apply(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        """Applies the service's own events with updates and upserts; reads nothing back."""
         for r in recorded:
             o = outbox.c
             match r.event:

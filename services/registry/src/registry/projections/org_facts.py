@@ -10,15 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.officers import YouthCouncilDisbanded, YouthCouncilFormed
 from contracts.org_facts import AgreementClausesRecorded, BudgetAdopted
 from kit.store import Recorded
-from kit.store.eventstore import writes_only
 from kit.store.inserts import Inserts
 
 from ..tables import agreement_clauses, budgets, youth_councils
 
 
-@writes_only  # inserts and updates, never a result read: the event store pipelines them with its own writes
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-    """Applies the registry's own events (others are ignored)."""
+    """Applies the registry's own events (others are ignored) with inserts and updates; reads nothing back."""
     rows = Inserts()
     for r in recorded:
         at = {"position": r.position, "recorded_at": r.recorded_at}

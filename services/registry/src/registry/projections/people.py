@@ -23,19 +23,17 @@ from ..tables import memberships, officers, people, person_search, trainings
 
 
 class PeopleProjection:
-    """Applies person, member and officer events; an inline projection (`kit.store.inline`) that only writes, unless
-    it must read the key of a person it registers: the event store then runs it before its pipeline."""
-
-    writes_only = True
+    """Applies person, member and officer events; an inline projection that only writes, unless it must read the key
+    of a person it registers (`reads_keys`): the event store then runs it before its pipeline."""
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
 
-    def reads_if(self, recorded: Sequence[Recorded]) -> bool:
+    def reads_keys(self, recorded: Sequence[Recorded]) -> bool:
         """Whether it reads keys for these: a registered person whose key this service did not just make (a rebuild)."""
         return any(isinstance(r.event, PersonRegistered) and not self.keyring.made(r.event.person_id) for r in recorded)
 
-    async def __call__(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+    async def apply(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         """Applies a batch of the registry's own events (others are ignored)."""
         registered = [r.event.person_id for r in recorded if isinstance(r.event, PersonRegistered)]
         keys = self.keyring.take_made(registered)

@@ -11,15 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
 from kit.store import Recorded
-from kit.store.eventstore import writes_only
 from kit.store.inserts import insert_many
 
 from ..tables import headcounts, org_names, org_parents, orgs
 
 
-@writes_only  # inserts and updates, never a result read: the event store pipelines them with its own writes
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-    """Applies the registry's own events in the append's transaction, one multi-row insert per table."""
+    """Applies the registry's own events in the append's transaction, one multi-row insert per table; reads nothing back."""
     # rows wait per table and go in one executemany each: a round trip per table, not per event
     rows: dict[str, list[dict[str, Any]]] = {"orgs": [], "names": [], "parents": [], "headcounts": []}
     for r in recorded:
