@@ -34,7 +34,11 @@ async def test_an_audit_runs_its_course_and_the_parent_meets_t1_once_every_child
     await channel(stack, h, first, "mailing_list")
     await channel(stack, h, first, "chat")
     t1 = (await verdicts(stack, h, t["id"]))["T1"]
-    assert t1["status"] == "breached" and t1["detail"] == f"2 of 2 primary orgs not audited in the 365 days before {DAY}"
+    unchecked = ", ".join(sorted([first, second]))
+    assert (
+        t1["status"] == "breached"
+        and t1["detail"] == f"2 of 2 primary orgs not audited in the 365 days before {DAY}: {unchecked}"
+    )
     auditor = await user(stack, h, "auditor.t", "auditor", t["id"])
 
     planned = await audit_step(stack, auditor, f"/api/v1/orgs/{first}/audits", {"planned_on": "2026-05-10"}, 201)
@@ -57,7 +61,7 @@ async def test_an_audit_runs_its_course_and_the_parent_meets_t1_once_every_child
     assert done["status"] == "completed" and done["score"] == 100 * decided.count("met") // len(decided) - 5
 
     t1 = (await verdicts(stack, h, t["id"]))["T1"]
-    assert t1["detail"] == f"1 of 2 primary orgs not audited in the 365 days before {DAY}"
+    assert t1["detail"] == f"1 of 2 primary orgs not audited in the 365 days before {DAY}: {second}", "names the one left"
     assert await status(stack, h, t["id"], "T1", as_of="2027-05-14") == "breached", (
         "the audit of the first is now 365 days old, the second never"
     )

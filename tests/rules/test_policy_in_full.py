@@ -5,7 +5,9 @@ reports every case that answers otherwise, by name. The date asked about is DAY;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from profset.testing import ADMIN_PASSWORD, Stack
 
@@ -133,6 +135,15 @@ async def test_p10_and_t7_need_the_base_and_access_to_the_channels(stack: Stack)
     await u.call("POST", f"/channels/{mailing}/access", {"to_org_id": u.cc, "since": "2026-06-10"})
     await u.expect("T7 with the CC's access", u.t, "T7", "met")
     await u.expect("T7 before the access", u.t, "T7", "breached", as_of="2026-06-09")
+
+    mover = await u.primary()
+    await u.call("POST", f"/orgs/{mover}/contact-base/submissions", {"at": "2026-06-01"})
+    chat = await u.channel(mover, "chat", "activists")
+    await u.call("POST", f"/channels/{chat}/access", {"to_org_id": u.t, "since": "2026-06-01"})
+    t2 = await u.org("territorial", u.cc, registered_on="1991-01-01")
+    await u.call("PATCH", f"/orgs/{mover}", {"parent_id": t2, "effective_on": "2026-06-10"}, expect=200)
+    await u.expect("base and access given to the parent of the day", mover, "P10", "met", as_of="2026-06-05")
+    await u.expect("after a move: the new parent has neither", mover, "P10", "breached")
     assert u.wrong == []
 
 
@@ -237,6 +248,18 @@ async def test_c1_reviews_and_checks_every_structural_org_at_any_depth(stack: St
     refused = await u.stack.http.post(f"/api/v1/orgs/{u.cc}/desk-reviews", json={"due_on": "2026-12-31"}, headers=u.h)
     assert refused.status_code == 422, "one desk review a year"
     assert refused.json()["error"]["details"][0]["rule"] == "C1"
+
+    c1 = await u.verdict(u.cc, "C1")
+    assert by_territorial in c1["detail"] and by_territorial in c1["detail_ru"], "the detail names the orgs unchecked"
+    plan = await u.call("GET", f"/orgs/{u.cc}/audit-plan?as_of={DAY}", expect=200)
+    assert [o["org_id"] for o in plan["overdue"]] == [by_territorial], "the CC's plan: every structural org, any depth"
+    too_late = await u.stack.http.patch(f"/api/v1/orgs/{u.cc}/desk-reviews/2026", json={"due_on": "2027-06-02"}, headers=u.h)
+    assert too_late.status_code == 422 and too_late.json()["error"]["details"][0]["field"] == "due_on"
+    await u.call("PATCH", f"/orgs/{u.cc}/desk-reviews/2026", {"due_on": "2027-06-01"}, expect=200)
+    await u.call("POST", f"/orgs/{direct}/dissolution", {"effective_on": "2026-11-01", "reason": "ликвидация"}, expect=202)
+    progress = await u.call("GET", f"/orgs/{u.cc}/desk-reviews/2026", expect=200)
+    assert progress["due_on"] == "2027-06-01" and progress["done"] == 3, "an org dissolved since keeps its audit"
+    assert progress["not_covered"] == [by_territorial], "registered after the review was planned"
     assert u.wrong == []
 
 
@@ -296,3 +319,50 @@ async def test_every_rule_is_read_aloud(stack: Stack) -> None:
     rules = await u.call("GET", "/rules", expect=200)
     assert {r["rule"] for r in rules} >= {"P2", "P7", "T3", "T4", "C2", "C3"}
     assert all(r["reading"] and r["reading_ru"] for r in rules)
+
+
+async def test_what_happened_is_never_dated_after_today(stack: Stack) -> None:
+    """A completed audit, a closed item, a plan's report, a publication, a course, a print run, a meeting and a
+    contact-base copy are recorded once they happened: dated today they count, dated tomorrow they are refused with
+    the field named."""
+    u = await union(stack)
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    org = await u.primary()
+    planned = await u.call("POST", f"/orgs/{org}/audits", {"by_org_id": u.t, "planned_on": today.isoformat()})
+    audit = f"/audits/{planned['id']}"
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        ("an audit's start", f"{audit}/start", {"started_on": tomorrow}, "started_on"),
+        ("a meeting", f"/orgs/{org}/meetings", {"on": tomorrow, "topic": "Т", "attendees": 5, "chair_spoke": True}, "on"),
+        ("a print run", f"/orgs/{org}/print-runs", {"on": tomorrow, "kind": "leaflet", "title": "Л", "copies": 5}, "on"),
+        ("a contact-base copy", f"/orgs/{org}/contact-base/submissions", {"at": tomorrow}, "at"),
+        (
+            "a publication (K5)",
+            f"/orgs/{org}/media-mentions",
+            {"on": tomorrow, "outlet": "Г", "medium": "print", "tone": "positive"},
+            "on",
+        ),
+    ]
+    await u.call("POST", f"{audit}/start", {"started_on": today.isoformat()}, expect=200)
+    item = await u.call("POST", f"{audit}/remediation", {"action": "Обновить стенд", "owner_role": "chair", "due_on": tomorrow})
+    await u.call("PUT", f"/orgs/{org}/plans/{today.year}-Q{(today.month - 1) // 3 + 1}", {"items": ["Стенд"]}, expect=200)
+    worker = await u.call("POST", f"/orgs/{org}/officers", {"full_name": "Сидоров", "role": "info_worker", "since": "2020-01-01"})
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    cases += [
+        ("a closed item", f"{audit}/remediation/{item['id']}/closure", {"closed_on": tomorrow}, "closed_on"),
+        ("an audit's end", f"{audit}/completion", {"completed_on": tomorrow}, "completed_on"),
+        (
+            "a plan's report",
+            f"/orgs/{org}/plans/{quarter}/report",
+            {"summary": "Сделано", "reported_on": tomorrow},
+            "reported_on",
+        ),
+        ("a course", f"/officers/{worker['id']}/trainings", {"course": "Школа", "on": tomorrow}, "on"),
+    ]
+    for case, path, body, field_name in cases:
+        reply = await stack.http.post(f"/api/v1{path}", json=body, headers=u.h)
+        details = reply.json().get("error", {}).get("details", [{}]) if reply.status_code == 422 else [{}]
+        if reply.status_code != 422 or details[0].get("field") != field_name:
+            u.wrong.append(f"{case}: {reply.status_code} {reply.text[:200]}")
+    await u.call("POST", f"{audit}/completion", {"completed_on": today.isoformat()}, expect=200)
+    assert u.wrong == []

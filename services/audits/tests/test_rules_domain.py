@@ -120,13 +120,18 @@ def test_an_audit_moves_forward_only_and_scores_its_checklist() -> None:
     with pytest.raises(RuleBroken, match="not started"):
         audit.decide_finding(state, "f", "P1", Severity.MAJOR, "x")
     items = [ChecklistItem(rule=r, status=s, detail="", detail_ru="") for r, s in (("P1", Status.MET), ("P3", Status.BREACHED))]
-    for e in [*audit.decide_start(state, DAY, items)]:
+    with pytest.raises(RuleBroken, match="after today"):
+        audit.decide_start(state, DAY + timedelta(days=1), items, DAY)
+    for e in [*audit.decide_start(state, DAY, items, DAY)]:
         state = audit.evolve(state, e)
     for e in audit.decide_finding(state, "f", "P3", Severity.CRITICAL, "нет чата"):
         state = audit.evolve(state, e)
     assert audit.default_score(state) == 50 - 15
     with pytest.raises(RuleBroken, match="before it started"):
-        audit.decide_complete(state, DAY - timedelta(days=1), None)
+        audit.decide_complete(state, DAY - timedelta(days=1), None, DAY)
+    with pytest.raises(RuleBroken, match="after today"):
+        audit.decide_complete(state, DAY + timedelta(days=1), None, DAY)
+    assert audit.decide_complete(state, DAY, None, DAY), "completed today counts"
     with pytest.raises(RuleBroken, match="T1"):
         audit.decide_schedule("b", "o", "x", DAY, False)
     assert Post("chair", DAY).trained_on is None

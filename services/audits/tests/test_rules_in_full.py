@@ -251,7 +251,7 @@ def test_a_desk_review_starts_an_audit_of_every_org_with_its_checklist() -> None
     [
         (True, "central", DAY, DAY, "planned_on"),
         (False, "territorial", DAY, DAY, "org_id"),
-        (False, None, DAY, DAY, "org_id"),
+        (False, None, DAY, DAY, "planned_on"),
         (False, "central", ago(-1), ago(-2), "planned_on"),
         (False, "central", DAY, ago(1), "due_on"),
     ],

@@ -187,6 +187,19 @@ class PlanDeskReview(DeskReview):
     org_id: str = ORG_ID
 
 
+class DeskReviewDue(Payload):
+    """A desk review's new due day (the body of `PATCH /orgs/{id}/desk-reviews/{year}`)."""
+
+    due_on: date = Field(description="When every audit should be completed, within 365 days of the start")
+
+
+class RescheduleDeskReview(DeskReviewDue):
+    """Move the day the CC's desk review of a year is due by (C1)."""
+
+    org_id: str = ORG_ID
+    year: int = Field(ge=1800, le=2199, description="The year reviewed")
+
+
 class GetDeskReview(Payload):
     """The progress of the CC's desk review of a year over an org's subtree: done, due and overdue audits."""
 
@@ -268,6 +281,7 @@ VERBS: dict[str, type[Payload]] = {
     "list_rules": ListRules,
     "record_review": RecordReview,
     "plan_desk_review": PlanDeskReview,
+    "reschedule_desk_review": RescheduleDeskReview,
     "get_desk_review": GetDeskReview,
     "list_reviews": ListReviews,
 }

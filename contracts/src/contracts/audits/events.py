@@ -69,6 +69,22 @@ class DeskReviewPlanned(
     orgs: int = Field(ge=0, description="How many structural orgs it covers")
 
 
+class DeskReviewRescheduled(
+    Event,
+    context="audits",
+    aggregate="desk_review",
+    name="rescheduled",
+    subject_field="desk_review_id",
+    org_field="by_org_id",
+):
+    """The CC moved the day its desk review's audits are due by (C1)."""
+
+    desk_review_id: str = Field(description="Opaque id of the desk review")
+    by_org_id: str = Field(description="The CC")
+    year: int = Field(ge=1800, le=2199, description="The year it reviews", examples=[2026])
+    due_on: date = Field(description="The new due day")
+
+
 class AuditStarted(Event, context="audits", aggregate="audit", name="started", subject_field="audit_id"):
     """The audit began on `started_on` with a checklist pre-filled from compliance on that date."""
 

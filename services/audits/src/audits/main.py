@@ -42,6 +42,7 @@ def wire(rt: Runtime) -> Wiring:
         "report_on_plan": (a.ReportOnPlan, plan.report_on_plan),
         "record_review": (a.RecordReview, review.record_review),
         "plan_desk_review": (a.PlanDeskReview, desk.plan_desk_review),
+        "reschedule_desk_review": (a.RescheduleDeskReview, desk.reschedule_desk_review),
     }
     reads: VerbTable = {
         "get_compliance": (a.GetCompliance, compliance.get_compliance),

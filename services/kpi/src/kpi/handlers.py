@@ -14,7 +14,7 @@ from kit.store import Committed, EventStore, Fold
 from kit.store.eventstore import retrying
 from kit.treemirror import Orgs, orgs_on
 
-from .domain import periodbook
+from .domain import mentions, periodbook
 from .domain.periodbook import PeriodBook
 from .domain.periods import Period, parse_period
 from .queries.figures import compute
@@ -74,9 +74,9 @@ class KpiHandlers:
         """Records a publication about the org (K5) on the day it appeared."""
         await self._tree(c.on, ctx, "report_facts", c.org_id)
         mention_id = new_id()
-        event = MediaMentionReported(mention_id=mention_id, **c.model_dump())
+        events = mentions.decide_mention(MediaMentionReported(mention_id=mention_id, **c.model_dump()), ctx.today)
         data = {"id": mention_id, "org_id": c.org_id, "on": c.on.isoformat()}
-        return await self.store.append(f"mention-{mention_id}", [event], expected_version=0, meta=ctx.meta, data=data)
+        return await self.store.append(f"mention-{mention_id}", events, expected_version=0, meta=ctx.meta, data=data)
 
     async def report_feedback_times(self, c: ReportFeedbackTimes, ctx: Context) -> Committed:
         """Records how fast the org answered members' questions in a period (K7); a repeat restates it."""

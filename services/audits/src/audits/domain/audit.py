@@ -52,8 +52,15 @@ def decide_schedule(audit_id: str, org_id: str, by_org_id: str, planned_on: date
     return [AuditScheduled(audit_id=audit_id, org_id=org_id, by_org_id=by_org_id, planned_on=planned_on)]
 
 
-def decide_start(audit: Audit, started_on: date, checklist: list[ChecklistItem]) -> list[Event]:
+def _happened(on: date, today: date, field: str) -> None:
+    """An audit's start, end or a closed item is recorded once it happened: never dated after today."""
+    if on > today:
+        raise RuleBroken("C1", f"recorded once it happened: {on.isoformat()} is after today", field=field)
+
+
+def decide_start(audit: Audit, started_on: date, checklist: list[ChecklistItem], today: date) -> list[Event]:
     """Starts a scheduled audit with the compliance of that day as its checklist."""
+    _happened(started_on, today, "started_on")
     if audit.started_on is not None:
         raise RuleBroken("C1", "the audit has already started", field="audit_id")
     return [
@@ -89,9 +96,10 @@ def default_score(audit: Audit) -> int:
     return max(0, share - sum(PENALTY[severity] for _, severity in audit.findings))
 
 
-def decide_complete(audit: Audit, completed_on: date, score: int | None) -> list[Event]:
-    """Completes an audit under way, on or after its start."""
+def decide_complete(audit: Audit, completed_on: date, score: int | None, today: date) -> list[Event]:
+    """Completes an audit under way, on or after its start, not after today."""
     _under_way(audit)
+    _happened(completed_on, today, "completed_on")
     assert audit.started_on is not None
     if completed_on < audit.started_on:
         raise RuleBroken("C1", "an audit cannot end before it started", field="completed_on")
@@ -129,8 +137,9 @@ def decide_remediation(
     ]
 
 
-def decide_close(audit: Audit, item_id: str, closed_on: date, note: str | None) -> list[Event]:
-    """Closes an open remediation item."""
+def decide_close(audit: Audit, item_id: str, closed_on: date, note: str | None, today: date) -> list[Event]:
+    """Closes an open remediation item, not after today."""
+    _happened(closed_on, today, "closed_on")
     if item_id in audit.closed_items:
         raise RuleBroken("C1", "the item is already closed", field="item_id")
     if item_id not in audit.open_items:

@@ -3,11 +3,35 @@ compliance of the day as the checklist, then completed one by one; progress is d
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from contracts.audits import AuditScheduled, AuditStarted, ChecklistItem, DeskReviewPlanned
+from contracts.audits import AuditScheduled, AuditStarted, ChecklistItem, DeskReviewPlanned, DeskReviewRescheduled
 from contracts.base import Event
 from kit.errors import RuleBroken
+
+LONGEST = timedelta(days=365)
+"""A yearly review is due within a year of its checklists' day."""
+
+
+@dataclass(frozen=True)
+class DeskReview:
+    """What decisions about one year's desk review need."""
+
+    desk_review_id: str = ""
+    by_org_id: str = ""
+    planned_on: date | None = None
+    due_on: date | None = None
+
+
+NONE = DeskReview()
+
+
+def _due(planned_on: date, due_on: date) -> None:
+    if due_on < planned_on:
+        raise RuleBroken("C1", "the audits cannot be due before they start", field="due_on")
+    if due_on > planned_on + LONGEST:
+        raise RuleBroken("C1", "a yearly review is due within 365 days of its start", field="due_on")
 
 
 def decide_plan(
@@ -23,12 +47,13 @@ def decide_plan(
     """The review's own event, and for each org's new audit id its scheduled and started events.
 
     `checklists` maps each structural org to (its new audit id, its compliance on `planned_on`)."""
+    if level is None:
+        raise RuleBroken("C1", f"the org does not exist on {planned_on.isoformat()}", field="planned_on")
     if level != "central":
         raise RuleBroken("C1", "a desk review of the whole union is the CC's", field="org_id")
     if planned_on > today:
         raise RuleBroken("C1", "the checklists are of a day already come", field="planned_on")
-    if due_on < planned_on:
-        raise RuleBroken("C1", "the audits cannot be due before they start", field="due_on")
+    _due(planned_on, due_on)
     if planned:
         raise RuleBroken("C1", f"the desk review of {planned_on.year} is already planned", field="planned_on")
     review = DeskReviewPlanned(
@@ -56,3 +81,23 @@ def progress(completed_on: date | None, due_on: date, today: date) -> str:
     if completed_on is not None:
         return "done"
     return "overdue" if today > due_on else "due"
+
+
+def decide_reschedule(review: DeskReview, year: int, due_on: date) -> list[Event]:
+    """Moves a planned review's due day, within a year of its start (a mistyped deadline can be put right)."""
+    if review.planned_on is None:
+        raise RuleBroken("C1", f"no desk review of {year} is planned", field="year")
+    _due(review.planned_on, due_on)
+    if due_on == review.due_on:
+        raise RuleBroken("C1", f"the review is already due on {due_on.isoformat()}", field="due_on")
+    return [DeskReviewRescheduled(desk_review_id=review.desk_review_id, by_org_id=review.by_org_id, year=year, due_on=due_on)]
+
+
+def evolve(review: DeskReview, event: Event) -> DeskReview:
+    """The review after one more of its events."""
+    match event:
+        case DeskReviewPlanned() as e:
+            return DeskReview(e.desk_review_id, e.by_org_id, e.planned_on, e.due_on)
+        case DeskReviewRescheduled() as e:
+            return DeskReview(review.desk_review_id, review.by_org_id, review.planned_on, e.due_on)
+    return review

@@ -35,8 +35,10 @@ def decide_submit(org_exists: bool, org_id: str, quarter: str, submitted_on: dat
     return [PlanSubmitted(org_id=org_id, quarter=quarter, submitted_on=submitted_on, items=cleaned)]
 
 
-def decide_report(plan: Plan, org_id: str, quarter: str, reported_on: date, summary: str) -> list[Event]:
-    """Reports on an adopted plan, on or after the day it was adopted."""
+def decide_report(plan: Plan, org_id: str, quarter: str, reported_on: date, summary: str, today: date) -> list[Event]:
+    """Reports on an adopted plan, on or after the day it was adopted, not after today."""
+    if reported_on > today:
+        raise RuleBroken("P8", f"a report is recorded once given: {reported_on.isoformat()} is after today", field="reported_on")
     if plan.submitted_on is None:
         raise RuleBroken("P8", f"there is no plan for {quarter} to report on", field="quarter")
     if reported_on < plan.submitted_on:

@@ -28,9 +28,11 @@ READINGS: dict[str, tuple[str, str]] = {
     ),
     "P7": (
         "Met when an information meeting of members at which the chair spoke was recorded in the 365 days before the "
-        "date; an org registered less than 365 days before is not yet due.",
-        "Выполнено, если за 365 дней до даты проведено информационное собрание с выступлением председателя; "
-        "организации моложе 365 дней это ещё не требуется.",
+        "date (elected-body speakers are recorded, not required); an org registered less than 365 days before is not "
+        "yet due.",
+        "Выполнено, если за 365 дней до даты проведено информационное собрание с выступлением председателя "
+        "(выступления членов выборного органа отмечаются, но не обязательны); организации моложе 365 дней это ещё не "
+        "требуется.",
     ),
     "P8": (
         "Met when the date's quarter has an adopted plan, the previous quarter's plan (if any) has a report, and "
@@ -108,9 +110,9 @@ READINGS: dict[str, tuple[str, str]] = {
     ),
     "M1": (
         "As a rule (a norm): the information spending of the date's calendar-year budget is at least 5 % of the "
-        "total, compared exactly; no budget recorded is a breach.",
+        "total, compared exactly; no budget recorded is a breach, a zero budget not applicable.",
         "Как правило (норма): расходы на информработу в бюджете календарного года даты — не менее 5 % от общего, "
-        "сравнение точное; отсутствие бюджета — нарушение.",
+        "сравнение точное; отсутствие бюджета — нарушение, нулевой бюджет — неприменимо.",
     ),
     "M2": (
         "Met when an information worker, information activist or press secretary post is held on the date.",

@@ -39,7 +39,7 @@ def notice_board_refreshed(f: Facts) -> Said:
     """P1: a notice board refreshed at most 7 days before the date."""
     boards = f.running("notice_board")
     if not boards:
-        return breached("no notice board registered", "профсоюзный стенд не зарегистрирован")
+        return breached(f"no notice board running on {f.day}", f"на {day_ru(f.day)} нет действующего профсоюзного стенда")
     age = (f.day - max(b.fresh_on for b in boards)).days
     if age <= WEEK_DAYS:
         return met(f"notice board refreshed {age} days before {f.day} (≤ {WEEK_DAYS})", f"стенд обновлён за {days_ru(age)} (≤ 7)")
@@ -89,8 +89,8 @@ def primaries_bases_kept(f: Facts) -> Said:
     channel = f.running("mailing_list", "chairs", "activists") or f.running("chat", "chairs", "activists")
     gaps_en, gaps_ru = [], []
     if missing:
-        gaps_en.append(f"no current contact base from {len(missing)} of {len(due)} primary orgs: {', '.join(missing)}")
-        gaps_ru.append(f"нет актуальной базы контактов от {len(missing)} из {len(due)} ППО: {', '.join(missing)}")
+        gaps_en.append(f"no current contact base from {len(missing)} of {len(due)} primary orgs: {named_orgs(missing)}")
+        gaps_ru.append(f"нет актуальной базы контактов от {len(missing)} из {len(due)} ППО: {named_orgs(missing)}")
     if not channel:
         gaps_en.append("no mailing list or chat with chairs or activists")
         gaps_ru.append("нет рассылки или чата с председателями или активистами")
@@ -199,7 +199,8 @@ def solidarnost(f: Facts) -> Said:
     copies, year = f.solidarnost_copies, f.day.year
     if f.members.reported:
         need = max(1, ceil(f.members.known / 100))
-        head_en, head_ru = f"{f.members.known} members: {need} copies required", f"{members_ru(f.members.known)}: нужно {need}"
+        copies_en = "1 copy" if need == 1 else f"{need} copies"
+        head_en, head_ru = f"{f.members.known} members: {copies_en} required", f"{members_ru(f.members.known)}: нужно {need}"
         if copies >= need:
             return met(f"{head_en}, {copies} subscribed for {year}", f"{head_ru}, выписано {copies} на {year} год")
         return breached(f"{head_en}, {copies} subscribed for {year}", f"{head_ru}, выписано {copies} на {year} год")
@@ -238,10 +239,17 @@ def audited(f: Facts, children: list[Child], whom_en: str, whom_ru: str) -> Said
     overdue = [c for c in due if not audited_within_year(c, f.day)]
     if not overdue:
         return met(f"all {len(due)} {whom_en} audited within {YEAR_DAYS} days", f"все проверены ({orgs_ru(len(due))})")
+    named = named_orgs([c.org_id for c in overdue])
     return breached(
-        f"{len(overdue)} of {len(due)} {whom_en} not audited in the {YEAR_DAYS} days before {f.day}",
-        f"{len(overdue)} из {len(due)} не проверены за {YEAR_DAYS} дней до {day_ru(f.day)}",
+        f"{len(overdue)} of {len(due)} {whom_en} not audited in the {YEAR_DAYS} days before {f.day}: {named}",
+        f"{len(overdue)} из {len(due)} {whom_ru} не проверены за {YEAR_DAYS} дней до {day_ru(f.day)}: {named}",
     )
+
+
+def named_orgs(org_ids: list[str]) -> str:
+    """The orgs a detail names: the first few, and how many more (the summary view lists them all)."""
+    more = len(org_ids) - MISSING_SHOWN
+    return ", ".join(org_ids[:MISSING_SHOWN]) + (f" (+{more})" if more > 0 else "")
 
 
 def audited_within_year(child: Child, day: date) -> bool:
@@ -273,8 +281,8 @@ def leaders_reachable(f: Facts) -> Said:
     gaps_en = [f"{len(missing)} of {total} structural orgs without their chair's and information workers' contacts"]
     gaps_ru = [f"{len(missing)} из {total}: нет контактов председателя и информработников"]
     if missing:
-        gaps_en[0] += f": {', '.join(missing[:MISSING_SHOWN])}{' …' if len(missing) > MISSING_SHOWN else ''}"
-        gaps_ru[0] += f": {', '.join(missing[:MISSING_SHOWN])}{' …' if len(missing) > MISSING_SHOWN else ''}"
+        gaps_en[0] += f": {named_orgs(missing)}"
+        gaps_ru[0] += f": {named_orgs(missing)}"
     for kind in ("mailing_list", "chat"):
         if not f.running(kind, "chairs", "activists"):
             gaps_en.append(f"no {kind.replace('_', ' ')} with chairs or activists")

@@ -89,7 +89,7 @@ def yearly(day: date, registered_on: date, last: date | None, what_en: str, what
             f"зарегистрирована за {days_ru(age)} до {day_ru(day)} (< {YEAR_DAYS}): {what_ru} ещё не требуется",
         )
     if last is None:
-        return breached(f"{what_en}: none ever recorded", f"{what_ru}: не было ни разу")
+        return breached(f"{what_en}: none recorded by {day}", f"{what_ru}: не было ни разу по {day_ru(day)}")
     since = (day - last).days
     if since <= YEAR_DAYS:
         return met(f"{what_en} {since} days before {day} (≤ {YEAR_DAYS})", f"{what_ru} за {days_ru(since)} до {day_ru(day)}")

@@ -107,7 +107,7 @@ class AuditHandlers:
                     raise invalid("started_on", f"the org does not exist on {day}")
                 found = (await verdicts_of(conn, tree, [current.org_id]))[current.org_id]
             checklist = [ChecklistItem(rule=v.rule, status=v.status, detail=v.detail, detail_ru=v.detail_ru) for v in found]
-        return await self._change(c.audit_id, ctx, lambda a: audit.decide_start(a, day, checklist))
+        return await self._change(c.audit_id, ctx, lambda a: audit.decide_start(a, day, checklist, ctx.today))
 
     async def record_finding(self, c: RecordFinding, ctx: Context) -> Committed:
         """Records a finding against a rule in an audit under way."""
@@ -117,7 +117,7 @@ class AuditHandlers:
     async def complete_audit(self, c: CompleteAudit, ctx: Context) -> Committed:
         """Completes an audit; the audited org counts as checked on that day."""
         day = c.completed_on or ctx.today
-        return await self._change(c.audit_id, ctx, lambda a: audit.decide_complete(a, day, c.score))
+        return await self._change(c.audit_id, ctx, lambda a: audit.decide_complete(a, day, c.score, ctx.today))
 
     async def assign_remediation(self, c: AssignRemediation, ctx: Context) -> Committed:
         """Assigns an item to put right, owned by a post, with a deadline."""
@@ -129,4 +129,6 @@ class AuditHandlers:
     async def close_remediation(self, c: CloseRemediation, ctx: Context) -> Committed:
         """Closes a remediation item as put right."""
         day = c.closed_on or ctx.today
-        return await self._change(c.audit_id, ctx, lambda a: audit.decide_close(a, c.item_id, day, c.note), closes=True)
+        return await self._change(
+            c.audit_id, ctx, lambda a: audit.decide_close(a, c.item_id, day, c.note, ctx.today), closes=True
+        )

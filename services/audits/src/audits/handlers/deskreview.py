@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.audits import ChecklistItem, GetDeskReview, PlanDeskReview
+from contracts.audits import ChecklistItem, GetDeskReview, PlanDeskReview, RescheduleDeskReview
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore, Fold
@@ -19,7 +19,7 @@ from ..domain import deskreview
 from ..queries.compliance import verdicts_of
 from ..tables import TREE, audits, desk_reviews
 
-PLANNED = Fold(False, lambda _state, _event: True)
+REVIEW = Fold(deskreview.NONE, deskreview.evolve)
 
 
 def counts(statuses: Iterable[str]) -> dict[str, int]:
@@ -48,36 +48,49 @@ class DeskReviewHandlers:
             orgs = [o for o in tree.subtree(c.org_id) if o != c.org_id] if level == "central" else []
             found = await verdicts_of(conn, tree, orgs)
         stream = review_stream(c.org_id, day.year)
-        planned, version = await self.store.load(stream, PLANNED)
+        current, version = await self.store.load(stream, REVIEW)
         checklists = {
             o: (new_id(), [ChecklistItem(rule=v.rule, status=v.status, detail=v.detail, detail_ru=v.detail_ru) for v in found[o]])
             for o in orgs
         }
         desk_review_id = new_id()
+        planned = current.planned_on is not None
         review, started = deskreview.decide_plan(planned, level, desk_review_id, c.org_id, day, c.due_on, ctx.today, checklists)
         batches = [Batch(stream, review, version), *(Batch(f"audit-{a}", events, 0) for a, events in started.items())]
         data = {"id": desk_review_id, "org_id": c.org_id, "audits": len(started)}
         return await self.store.append_batch(batches, meta=ctx.meta, data=data)
 
+    async def reschedule_desk_review(self, c: RescheduleDeskReview, ctx: Context) -> Committed:
+        """Moves the day the year's review is due by; the CC's auditors only."""
+        async with self.store.engine.connect() as conn:
+            (await orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "audit", c.org_id)
+        stream = review_stream(c.org_id, c.year)
+        current, version = await self.store.load(stream, REVIEW)
+        events = deskreview.decide_reschedule(current, c.year, c.due_on)
+        data = {"id": current.desk_review_id, "due_on": c.due_on.isoformat()}
+        return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
+
     async def get_desk_review(self, q: GetDeskReview, ctx: Context) -> dict[str, Any]:
-        """The year's desk review over the org's subtree today: each audit done, due or overdue, and the counts under
-        each of the org's children."""
+        """The year's desk review over the org's part of the union today: each audit done, due or overdue (an org
+        dissolved since keeps its audit), the counts under each of the org's children, and the structural orgs the
+        review does not cover (registered or moved in since)."""
         async with self.engine.connect() as conn:
             tree = await orgs_on(conn, TREE, ctx.today, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
-            cc = tree.central()
             r = desk_reviews.c
-            review = (await conn.execute(select(desk_reviews).where(r.by_org_id == cc, r.year == q.year))).first()
+            review = (await conn.execute(select(desk_reviews).where(r.by_org_id == tree.central(), r.year == q.year))).first()
             if review is None:
                 return {"org_id": q.org_id, "year": q.year, "planned": False, **counts(()), "children": [], "audits": []}
-            a = audits.c
+            a, o = audits.c, TREE.orgs.c
             rows = await conn.execute(
-                select(a.audit_id, a.org_id, a.completed_on, a.score).where(a.desk_review_id == review.desk_review_id)
+                select(a.audit_id, a.org_id, a.completed_on, a.score, o.level)
+                .join(TREE.orgs, o.org_id == a.org_id)
+                .where(a.desk_review_id == review.desk_review_id)
             )
-            subtree = set(tree.subtree(q.org_id))
-            shown = [row for row in rows if row.org_id in subtree]
+            shown = [row for row in rows if q.org_id in tree.reach(row.org_id)]
         status = {row.audit_id: deskreview.progress(row.completed_on, review.due_on, ctx.today) for row in shown}
-        under = {child: set(tree.subtree(child)) for child in tree.children(q.org_id)}
+        covered = {row.org_id for row in shown}
+        uncovered = [x for x in tree.subtree(q.org_id) if tree.levels[x] != "central" and x not in covered]
         return {
             "org_id": q.org_id,
             "year": q.year,
@@ -87,15 +100,16 @@ class DeskReviewHandlers:
             "due_on": review.due_on.isoformat(),
             **counts(status.values()),
             "children": [
-                {"org_id": child, **counts(status[row.audit_id] for row in shown if row.org_id in orgs)}
-                for child, orgs in under.items()
+                {"org_id": child, **counts(status[row.audit_id] for row in shown if child in tree.reach(row.org_id))}
+                for child in tree.children(q.org_id)
             ],
+            "not_covered": uncovered,
             "audits": [
                 {
                     "audit_id": row.audit_id,
                     "org_id": row.org_id,
-                    "level": tree.levels[row.org_id],
-                    "parent_id": tree.parents.get(row.org_id),
+                    "level": row.level,
+                    "parent_id": tree.places.get(row.org_id),
                     "status": status[row.audit_id],
                     "completed_on": row.completed_on and row.completed_on.isoformat(),
                     "score": row.score,

@@ -39,6 +39,6 @@ class PlanHandlers:
             (await orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
         stream = plan_stream(c.org_id, c.quarter)
         plan, version = await self.store.load(stream, PLAN_FOLD)
-        events = plans.decide_report(plan, c.org_id, c.quarter, c.reported_on or ctx.today, c.summary)
+        events = plans.decide_report(plan, c.org_id, c.quarter, c.reported_on or ctx.today, c.summary, ctx.today)
         data = {"org_id": c.org_id, "quarter": c.quarter}
         return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)

@@ -15,6 +15,7 @@ from contracts.audits import (
     AuditScheduled,
     AuditStarted,
     DeskReviewPlanned,
+    DeskReviewRescheduled,
     FindingRecorded,
     InformationWorkReviewed,
     PlanReported,
@@ -38,6 +39,9 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
                 await conn.execute(insert(audits).values({**row, "recorded_at": at}))
             case DeskReviewPlanned() as e:
                 await conn.execute(insert(desk_reviews).values({**e.model_dump(include=DESK_REVIEW), "recorded_at": at}))
+            case DeskReviewRescheduled() as e:
+                review = desk_reviews.c.desk_review_id == e.desk_review_id
+                await conn.execute(update(desk_reviews).where(review).values(due_on=e.due_on))
             case AuditStarted() as e:
                 checklist = [i.model_dump(mode="json") for i in e.checklist]
                 started = {"started_on": e.started_on, "checklist": checklist, "started_recorded_at": at}

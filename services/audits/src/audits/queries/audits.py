@@ -105,13 +105,15 @@ class AuditQueries:
             return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, READ, r.org_id)]
 
     async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
-        """The org's audits planned for the year, its children not audited in the 365 days before `as_of`, and its primary
-        orgs with no released official to help (T1)."""
+        """The org's audits planned for the year, the orgs it checks (the CC: every structural org; others: their
+        children) not audited in the 365 days before `as_of`, and its primary orgs with no released official (T1)."""
         day = q.as_of or ctx.today
         year = q.year or day.year
         async with self.engine.connect() as conn:
             tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
-            children = tree.within(ctx.actor, READ, tree.children(q.org_id))
+            # C1: the CC checks every structural org at any depth; T1: a territorial org its own primary orgs
+            under = tree.subtree(q.org_id)[1:] if tree.levels[q.org_id] == "central" else tree.children(q.org_id)
+            children = tree.within(ctx.actor, READ, under)
             a = audits.c
             planned = await conn.execute(
                 select(audits).where(a.by_org_id == q.org_id, extract("year", a.planned_on) == year).order_by(a.planned_on)

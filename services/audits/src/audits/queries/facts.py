@@ -143,7 +143,12 @@ def _reachable_query() -> Any:
 
 MEMBERS, POSTS, RESOURCES, COPIES = _members_query(), _posts_query(), _resources_query(), _copies_query()
 BUDGETS = _latest_query(budgets, (budgets.c.total, budgets.c.information), budgets.c.year == YEAR)
-SENT = _last(submissions, submissions.c.at)
+SENT = (
+    select(submissions.c.org_id, submissions.c.parent_id, func.max(submissions.c.at))
+    .where(submissions.c.org_id == IDS, submissions.c.at <= DAY, submissions.c.recorded_at < KNOWN)
+    .group_by(submissions.c.org_id, submissions.c.parent_id)
+)
+"""P10, T7: each org's latest base to each org it went to (it counts only if that was its parent on the day)."""
 PLANS = (
     select(plans.c.org_id, plans.c.quarter, plans.c.submitted_on, plans.c.reported_on)
     .where(plans.c.org_id == IDS, plans.c.quarter.in_([bindparam("current"), bindparam("previous")]))
@@ -183,7 +188,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     copies: dict[str, int] = defaultdict(int)
     for r in await conn.execute(COPIES, {**on, "year": day.year}):
         copies[r.org_id] += r.copies
-    sent = dict((await conn.execute(SENT, on)).all())
+    sent = {(r[0], r[1]): r[2] for r in await conn.execute(SENT, on)}
     planned = await _plans(conn, ids, day, known)
     audited = {(r[0], r[1]): r[2] for r in await conn.execute(AUDITED, on)}
     kept = {(r[0], r[1]): r[2] for r in await conn.execute(BASES_KEPT, on)}
@@ -212,7 +217,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
             posts=tuple(held[o]),
             budget=money.get(o),
             solidarnost_copies=copies.get(o, 0),
-            last_submission=sent.get(o),
+            last_submission=sent.get((o, tree.parents.get(o))),
             plans=planned.get(o, Plans()),
             children=tuple(child(o, c) for c in children[o]),
             parent_id=next(iter(tree.lineage(o)[1:]), None),

@@ -11,6 +11,7 @@ from contracts.audits import (
     Closing,
     Completion,
     DeskReview,
+    DeskReviewDue,
     Finding,
     PlanBody,
     PlanReport,
@@ -144,6 +145,14 @@ async def record_review(gw: GatewayDep, who: CallerDep, org_id: str, body: Revie
 async def plan_desk_review(gw: GatewayDep, who: CallerDep, org_id: str, body: DeskReview, response: Response) -> Any:
     payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
     return await ask(gw, who, "audits", "plan_desk_review", payload, response=response, command=True)
+
+
+@router.patch("/orgs/{org_id}/desk-reviews/{year}", summary="Move the day the CC's desk review is due by (C1)")
+async def reschedule_desk_review(
+    gw: GatewayDep, who: CallerDep, org_id: str, year: ReviewYear, body: DeskReviewDue, response: Response
+) -> Any:
+    payload = {**body.model_dump(mode="json"), "org_id": org_id, "year": year}
+    return await ask(gw, who, "audits", "reschedule_desk_review", payload, response=response, command=True)
 
 
 @router.get("/orgs/{org_id}/desk-reviews/{year}", summary="The desk review's progress over the org's subtree (C1)")
