@@ -65,5 +65,5 @@ def require(actor: Actor, action: str, lineage: Sequence[str]) -> None:
 
 
 def article(word: str) -> str:
-    """"a" or "an" before a word, by its first letter (an admin, an auditor, a viewer)."""
+    """The article before a word, by its first letter: an admin, an auditor, a viewer."""
     return "an" if word[:1].lower() in "aeiou" else "a"
