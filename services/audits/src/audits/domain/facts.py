@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -128,6 +129,11 @@ class Facts:
     """The CC only: every territorial and primary org under it at any depth (C1)."""
     contact_base: tuple[Reachable, ...] = ()
     """The CC only: each structural org's chairs and information post holders reached (C2)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The names of the orgs it holds, so a detail names the orgs it speaks of."""
+
+    def name_of(self, org_id: str) -> str:
+        return self.names.get(org_id) or org_id
 
     def days_registered(self) -> int:
         return (self.day - self.registered_on).days

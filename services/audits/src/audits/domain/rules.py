@@ -89,8 +89,8 @@ def primaries_bases_kept(f: Facts) -> Said:
     channel = f.running("mailing_list", "chairs", "activists") or f.running("chat", "chairs", "activists")
     gaps_en, gaps_ru = [], []
     if missing:
-        gaps_en.append(f"no current contact base from {len(missing)} of {len(due)} primary orgs: {named_orgs(missing)}")
-        gaps_ru.append(f"нет актуальной базы контактов от {len(missing)} из {len(due)} ППО: {named_orgs(missing)}")
+        gaps_en.append(f"no current contact base from {len(missing)} of {len(due)} primary orgs: {named_orgs(f, missing)}")
+        gaps_ru.append(f"нет актуальной базы контактов от {len(missing)} из {len(due)} ППО: {named_orgs(f, missing)}")
     if not channel:
         gaps_en.append("no mailing list or chat with chairs or activists")
         gaps_ru.append("нет рассылки или чата с председателями или активистами")
@@ -239,17 +239,17 @@ def audited(f: Facts, children: list[Child], whom_en: str, whom_ru: str) -> Said
     overdue = [c for c in due if not audited_within_year(c, f.day)]
     if not overdue:
         return met(f"all {len(due)} {whom_en} audited within {YEAR_DAYS} days", f"все проверены ({orgs_ru(len(due))})")
-    named = named_orgs([c.org_id for c in overdue])
+    named = named_orgs(f, [c.org_id for c in overdue])
     return breached(
         f"{len(overdue)} of {len(due)} {whom_en} not audited in the {YEAR_DAYS} days before {f.day}: {named}",
         f"{len(overdue)} из {len(due)} {whom_ru} не проверены за {YEAR_DAYS} дней до {day_ru(f.day)}: {named}",
     )
 
 
-def named_orgs(org_ids: list[str]) -> str:
-    """The orgs a detail names: the first few, and how many more (the summary view lists them all)."""
+def named_orgs(f: Facts, org_ids: list[str]) -> str:
+    """The orgs a detail names, by name: the first few, and how many more (the summary view lists them all)."""
     more = len(org_ids) - MISSING_SHOWN
-    return ", ".join(org_ids[:MISSING_SHOWN]) + (f" (+{more})" if more > 0 else "")
+    return "; ".join(f.name_of(o) for o in org_ids[:MISSING_SHOWN]) + (f" (+{more})" if more > 0 else "")
 
 
 def audited_within_year(child: Child, day: date) -> bool:
@@ -281,8 +281,8 @@ def leaders_reachable(f: Facts) -> Said:
     gaps_en = [f"{len(missing)} of {total} structural orgs without their chair's and information workers' contacts"]
     gaps_ru = [f"{len(missing)} из {total}: нет контактов председателя и информработников"]
     if missing:
-        gaps_en[0] += f": {named_orgs(missing)}"
-        gaps_ru[0] += f": {named_orgs(missing)}"
+        gaps_en[0] += f": {named_orgs(f, missing)}"
+        gaps_ru[0] += f": {named_orgs(f, missing)}"
     for kind in ("mailing_list", "chat"):
         if not f.running(kind, "chairs", "activists"):
             gaps_en.append(f"no {kind.replace('_', ' ')} with chairs or activists")

@@ -20,6 +20,7 @@ from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Reachable
 from ..domain.periods import previous_quarter, quarter_of
 from ..domain.rules import INFORMATION_ROLES
 from ..tables import (
+    TREE,
     audits,
     budgets,
     contact_points,
@@ -165,6 +166,7 @@ BASES_KEPT = (
     .where(submissions.c.parent_id == IDS, submissions.c.at <= DAY, submissions.c.recorded_at < KNOWN)
     .group_by(submissions.c.parent_id, submissions.c.org_id)
 )
+NAMES = select(TREE.orgs.c.org_id, TREE.orgs.c.name).where(TREE.orgs.c.org_id == IDS, TREE.orgs.c.name.is_not(None))
 AUDITED = (
     select(audits.c.by_org_id, audits.c.org_id, func.max(audits.c.completed_on))
     .where(audits.c.by_org_id == IDS, audits.c.completed_on <= DAY, audits.c.completed_recorded_at < KNOWN)
@@ -203,6 +205,9 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     structural = {o: [c for c in tree.subtree(o) if c != o and tree.levels[c] != "central"] for o in central}
     bases = {o: await _contact_base(conn, day, known, orgs) for o, orgs in structural.items()}
 
+    mentioned = sorted({c for o in ids for c in children[o]} | {c for orgs in structural.values() for c in orgs})
+    names = dict((await conn.execute(NAMES, {"ids": mentioned})).all())
+
     def child(o: str, c: str) -> Child:
         return Child(c, tree.levels[c], registered[c], audited.get((o, c)), kept.get((o, c)))
 
@@ -228,6 +233,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
             last_review=reviewed.get(o),
             structural=tuple(child(o, c) for c in structural.get(o, ())),
             contact_base=bases.get(o, ()),
+            names=names,
         )
         for o in ids
     }
