@@ -189,45 +189,78 @@ def channels(*rows: tuple[str, str, str, int | None], closed_on: date | None = N
 
 
 LIST, CHAT = ("list", "mailing_list", "members"), ("chat", "chat", "members")
+WORK, HOME, MOBILE, MESSENGER = "work_email", "personal_email", "mobile", "messenger"
+HELD = {
+    frozenset({WORK}): 100,
+    frozenset({HOME}): 10,  # a personal e-mail usable that day (consent in force): reached by a list like a work one
+    frozenset({MOBILE}): 50,
+    frozenset({MESSENGER}): 5,
+    frozenset({WORK, MOBILE}): 30,  # on the list and in the chat: one member
+    frozenset({WORK, HOME}): 4,  # two e-mails: one member
+    frozenset(): 101,  # on record without a usable address
+}
+"""300 members of the org on record on the year's last day, by the kinds of address usable that day each has."""
 
 
 @pytest.mark.parametrize(
-    ("members", "resources", "value", "at_most"),
+    ("members", "resources", "value", "reached"),
     [
-        (300, [(*LIST, 120)], "0.4", None),  # one channel: its subscribers are the members it reaches
-        # a member on the list and in the chat is counted once: at least the list's 120, at most 180 if nobody is on both
-        (300, [(*LIST, 120), (*CHAT, 60)], "0.4", 0.6),
-        (200, [(*LIST, 200), (*CHAT, 200)], "1", None),  # everyone on both: at most every member, once
-        (300, [(*LIST, 350)], "1", None),  # more subscribers than members: capped at 1
-        (300, [(*LIST, 0)], "0", None),
-        (300, [(*LIST, None)], "0", None),  # never reported: nobody known to be reached
-        (300, [(*LIST, 120), ("vk", "social_page", "members", 250)], "0.4", None),  # P3's channels: lists and chats
-        (300, [(*LIST, 120), ("chairs", "chat", "chairs", 30)], "0.4", None),  # a chairs' chat is not the members'
-        (300, [(*LIST, 120), ("site", "website", "public", 5000)], "0.4", None),  # the public apart (below)
-        (None, [(*LIST, 120)], None, None),  # members unknown: no share
-        (0, [(*LIST, 120)], None, None),
+        (300, [(*LIST, 120)], "0.48", 144),  # e-mail: 100 + 10 + 30 + 4, whatever the list's 120 subscribers
+        (300, [(*CHAT, 999)], "0.2833", 85),  # mobile or messenger: 50 + 5 + 30
+        (300, [(*LIST, 120), (*CHAT, 60)], "0.6633", 199),  # 144 + 85 − the 30 with both, each once
+        (300, [(*LIST, 120), ("list2", "mailing_list", "members", 80)], "0.48", 144),  # two lists: still each member once
+        (300, [], "0", 0),  # no channel for members: nobody reached
+        (300, [("vk", "social_page", "members", 250)], "0", 0),  # P3's channels: lists and chats
+        (300, [("chairs", "chat", "chairs", 30), ("activists", "mailing_list", "activists", 40)], "0", 0),
+        (300, [("site", "website", "public", 5000)], "0", 0),  # the public apart (below)
+        (150, [(*LIST, 120), (*CHAT, 60)], "1", 199),  # more reached on record than the headcount: at most 1
+        (None, [(*LIST, 120)], None, 144),  # members unknown: no share
+        (0, [(*LIST, 120)], None, 144),
     ],
 )
 def test_k6_counts_each_member_once_however_many_channels_reach_them(
-    members: int | None, resources: list[tuple[str, str, str, int | None]], value: str | None, at_most: float | None
+    members: int | None, resources: list[tuple[str, str, str, int | None]], value: str | None, reached: int
 ) -> None:
-    k6 = report({"p": primary(members=members, **channels(*resources))}, {"p": None})["p"]["K6"]
-    assert (k6["value_exact"], k6["value_at_most"]) == (value, None if value is None else at_most or float(Fraction(value)))
+    org = primary(members=members, addresses=HELD, **channels(*resources))
+    k6 = report({"p": org}, {"p": None})["p"]["K6"]
+    exact = value if value is None or len(value) < 6 else exact_text(Fraction(reached, members or 1))
+    assert (k6["value_exact"], k6["components"]["reached"], k6["components"]["on_record"]) == (exact, reached, 300)
+    assert "value_at_most" not in k6, "each member counted once: an exact figure"
+    assert value is None or k6["value"] == float(value)
+
+
+def test_k6_keeps_the_subscribers_measured_beside_the_members_counted() -> None:
+    org = primary(members=300, addresses=HELD, **channels((*LIST, 120), (*CHAT, 60), ("site", "website", "public", 900)))
+    components = report({"p": org}, {"p": None})["p"]["K6"]["components"]
+    assert components == {
+        "reached": 199,
+        "members": 300,
+        "on_record": 300,
+        "channels": 2,
+        "subscribers_at_least": 120,  # the largest members' channel
+        "subscribers_at_most": 180,  # all of them added
+    }
+
+
+def test_k6_members_of_a_closed_channel_are_not_reached() -> None:
+    org = primary(members=300, addresses=HELD, **channels((*LIST, 120), closed_on=date(2026, 12, 31)))
+    assert report({"p": org}, {"p": None})["p"]["K6"]["value_exact"] == "0"
 
 
 @pytest.mark.parametrize(
-    ("target", "met"),
+    ("reached", "target", "shown_value", "met"),
     [
-        (0.3, True),
-        (0.4, True),  # at least 120 of 300 reached: met
-        (0.4001, None),  # between the 120 certainly reached and the 180 at most: cannot be told
-        (0.6, None),
-        (0.6001, False),  # more than all subscribers together could reach
+        (4996, 0.05, 0.0499, False),  # 4.996 % of 100 000 members misses 5 %, shown cut
+        (4999, 0.05, 0.0499, False),
+        (5000, 0.05, 0.05, True),  # exactly on it
+        (5001, 0.05, 0.05, True),
+        (5000, 0.050001, 0.05, False),
     ],
 )
-def test_k6_is_met_when_the_members_certainly_reached_reach_the_target(target: float, met: bool | None) -> None:
-    org = primary(members=300, **channels((*LIST, 120), (*CHAT, 60)))
-    assert report({"p": org}, {"p": None}, {"K6": target})["p"]["K6"]["met"] is met
+def test_k6_is_compared_with_its_target_exactly(reached: int, target: float, shown_value: float, met: bool) -> None:
+    org = primary(members=100000, addresses={frozenset({WORK}): reached}, **channels((*LIST, 7)))
+    k6 = report({"p": org}, {"p": None}, {"K6": target})["p"]["K6"]
+    assert (k6["value"], k6["value_exact"], k6["met"]) == (shown_value, str(Decimal(reached) / 100000), met)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +276,8 @@ def test_k6_is_met_when_the_members_certainly_reached_reach_the_target(target: f
 def test_k6_gives_the_non_union_audience_as_a_figure_of_its_own(
     resources: list[tuple[str, str, str, int | None]], audience: int, at_most: int
 ) -> None:
-    k6 = report({"p": primary(members=300, **channels(*resources))}, {"p": None}, {"K6.non_union": 4000})["p"]["K6"]
+    org = primary(members=300, addresses=HELD, **channels(*resources))
+    k6 = report({"p": org}, {"p": None}, {"K6.non_union": 4000})["p"]["K6"]
     public = k6["parts"]["non_union"]
     assert (public["value"], public["value_at_most"], public["met"]) == (
         audience,
@@ -251,17 +285,19 @@ def test_k6_gives_the_non_union_audience_as_a_figure_of_its_own(
         True if audience >= 4000 else None if at_most >= 4000 else False,
     )
     assert k6["value"] <= 1, "the public never raises the members' share"
+    assert k6["components"]["reached"] == (144 if (*LIST, 280) in resources else 0), "nor the members reached"
 
 
-def test_k6_rolls_up_weighted_by_members_with_its_bounds_and_sums_the_public() -> None:
-    a = primary("a", 300, **channels((*LIST, 150), ("site", "website", "public", 900)))  # 0.5 exactly
-    b = primary("b", 100, **channels(("l2", "mailing_list", "members", 20), ("c2", "chat", "members", 30)))  # 0.3–0.5
-    k6 = report({"t": OrgFacts("t", "territorial"), "a": a, "b": b}, {"t": None, "a": "t", "b": "t"}, {"K6": 0.45})["t"]["K6"]
-    # own of t: no channels → 0 of 400; least (0 × 400 + 0.5 × 300 + 0.3 × 100) / 800, most (… + 0.5 × 100) / 800
-    assert (k6["rollup_exact"], k6["rollup_at_most"], k6["rollup_met"]) == ("0.225", 0.25, False)
-    assert k6["parts"]["non_union"]["rollup"] == 900
-
-
-def test_k6_members_of_a_closed_channel_are_not_reached() -> None:
-    org = primary(members=300, **channels((*LIST, 120), closed_on=date(2026, 12, 31)))
-    assert report({"p": org}, {"p": None})["p"]["K6"]["value"] == 0.0
+def test_k6_of_a_territorial_org_reaches_the_members_of_the_primary_orgs_under_it_and_rolls_up_by_members() -> None:
+    t = OrgFacts("t", "territorial", **channels(("t-chat", "chat", "members", 10)))  # its own chat, for all its members
+    a = primary("a", 300, addresses={frozenset({WORK}): 150, frozenset({MOBILE}): 60}, **channels((*LIST, 150)))
+    b_held = {frozenset({WORK, MOBILE}): 30, frozenset(): 70}
+    b = primary("b", 100, addresses=b_held, **channels(("site", "website", "public", 900)))
+    lines = report({"t": t, "a": a, "b": b}, {"t": None, "a": "t", "b": "t"}, {"K6": 0.3})
+    k6 = lines["t"]["K6"]
+    # t's chat reaches the mobiles of a's 60 and b's 30 of its 400 members; a's list 150 of 300; b reaches none
+    assert (k6["value_exact"], k6["components"]["on_record"], k6["met"]) == ("0.225", 310, False)
+    # (90/400 × 400 + 150/300 × 300 + 0 × 100) / 800 = 240 / 800
+    assert (k6["rollup_exact"], k6["rollup_met"]) == ("0.3", True)
+    assert "rollup_at_most" not in k6 and k6["parts"]["non_union"]["rollup"] == 900
+    assert lines["b"]["K6"]["components"]["reached"] == 0, "a primary org reaches its members by its own channels only"

@@ -89,6 +89,12 @@ def primary() -> OrgFacts:
             Mention(date(2026, 10, 1), "positive", False),
         ),
         feedback=(FeedbackTimes("2026-07", 10, Decimal(20)), FeedbackTimes("2026-08", 30, Decimal(40))),
+        addresses={
+            frozenset({"work_email"}): 120,
+            frozenset({"mobile"}): 90,
+            frozenset({"work_email", "mobile"}): 60,
+            frozenset(): 200,
+        },
     )
 
 
@@ -107,8 +113,9 @@ def test_every_indicator_of_one_primary_org_by_hand() -> None:
     assert got["K4"] == 3500  # site 1000 + 2000 (months), vk 500 (its quarter report)
     assert got["K5"] == 2  # positive ones; the citing neutral one counts among citations only
     assert got["_"]["K5"].parts["citations"].value == 2  # the neutral and the positive one quoting a leader
-    # K6: list 150 and chat 100 of 500 members: at least the list's 150 (each member once), at most 250
-    assert (got["K6"], got["_"]["K6"].at_most) == (Fraction(150, 500), Fraction(250, 500))
+    # K6: the list reaches 180 e-mails, the chat 150 mobiles, 60 members have both: 270 of 500, each once
+    assert (got["K6"], got["_"]["K6"].components["reached"]) == (Fraction(270, 500), 270)
+    assert got["_"]["K6"].components["subscribers_at_least"] == 150  # the list's report of Q2; the chat's of August 100
     # K7: published (website) 20 + form closed 0 + hotline 0 + speed avg (200+1200)/40 = 35 h -> 10
     # + digital share 4 of 5 running (site, vk, list, chat; not the board) -> 16
     assert got["K7"] == 46

@@ -84,6 +84,26 @@ READ_MODELS = [targets, closed_periods, media_mentions, feedback_times]
 FACTS = fact_tables(metadata)
 headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
+STEP = "Registry ledger position: of two steps valid the same day, the later wins"
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment=STEP),
+    Column("effective_on", Date, nullable=False),
+    Column("org_id", Text, index=True, comment="The member's org from effective_on; NULL: no longer a member from that day"),
+    recorded(),
+    comment="Each person's dated membership timeline (admitted, transferred, left; K6), with its recording times: no names",
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    recorded(what="When the registry recorded the erasure (PD1): the person's addresses are gone from then"),
+    comment="People whose personal data was erased (PD1): none of their addresses counts (K6)",
+)
+
 # --- facts learnt from contacts -----------------------------------------------------------------
 
 channels = Table(
@@ -114,6 +134,21 @@ channel_stats = Table(
     comment="Every audience report of a resource for a period (K4; a later one restates it), with its recording time",
 )
 
+contact_points = Table(
+    "contact_points",
+    metadata,
+    Column("contact_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Contacts ledger position of the event that left it so"),
+    Column("person_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False, comment="work_email, personal_email, mobile or messenger; never the address"),
+    Column("consent_from", Date, comment="Personal addresses: usable from the day consent was given"),
+    Column("consent_until", Date, comment="…until the day it was withdrawn (a state with both is a consent that ended)"),
+    Column("gone", Boolean, nullable=False, server_default="false", comment="Erased or merged into another"),
+    recorded(),
+    comment="A contact point as each of its events left it, without its value (K6): the latest recorded by `known_on` "
+    "stands, and the states with a withdrawal keep each consent that ended",
+)
+
 # --- facts learnt from exchange -----------------------------------------------------------------
 
 acts = Table(
@@ -141,8 +176,8 @@ participation = Table(
 )
 
 LEARNT = {
-    "registry": [TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets],
-    "contacts": [channels, channel_stats],
+    "registry": [TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, memberships, erasures],
+    "contacts": [channels, channel_stats, contact_points],
     "exchange": [acts, participation],
 }
 """The facts learnt from each context, by the name of the consumer (`kpi_<context>`) that learns them."""

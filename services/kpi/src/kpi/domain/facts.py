@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -114,6 +114,12 @@ class FeedbackTimes:
     average_hours: Decimal
 
 
+Addresses = frozenset[str]
+"""The kinds of contact point (work_email, personal_email, mobile, messenger) a member can be reached at on a day:
+live — neither erased nor merged away, nor their owner erased — and, if personal, with consent in force that day
+(given on or before it, not withdrawn on or before it; T4, PD1)."""
+
+
 @dataclass(frozen=True)
 class OrgFacts:
     """Everything known about one org that the indicators read."""
@@ -130,8 +136,14 @@ class OrgFacts:
     stats: Sequence[Stats] = ()
     mentions: Sequence[Mention] = ()
     feedback: Sequence[FeedbackTimes] = ()
+    addresses: Mapping[Addresses, int] = field(default_factory=dict)
+    """Its own members on the day figures are of, by their personal membership records, counted by the kinds of
+    address usable that day each has (`frozenset()`: none): how many could be reached, never who."""
     members: int | None = None
     """Its members on the day figures are of, by the counting conventions (set by the roll-up)."""
+    members_addresses: Mapping[Addresses, int] = field(default_factory=dict)
+    """`addresses` of its members: its own, a territorial org's and the CC's those of every org under them that day
+    (set by the roll-up)."""
 
     def reported_members(self, day: date) -> int | None:
         """The primary org's latest headcount valid on the day (the later recorded wins a tie); None if none."""

@@ -24,7 +24,8 @@ class Figure:
     value: Value
     components: dict[str, Any] = field(default_factory=dict)
     at_most: Value = None
-    """Set when `value` is only the least the figure can be (K6: no service records who is on which channel)."""
+    """Set when `value` is only the least the figure can be (K6's non-union audience: no service records who follows
+    which public resource)."""
     parts: dict[str, Figure] = field(default_factory=dict)
     """The indicator's other figures (K5's citations, K6's non-union audience), each with a target of its own."""
 
@@ -36,8 +37,9 @@ class Figure:
 
 AUDIENCE_KINDS = frozenset({"website", "social_page"})
 """K4 counts the audience of websites and social pages."""
-REACH_KINDS = frozenset({"mailing_list", "chat"})
-"""K6: electronic channels with members (P3): mailing lists and chats."""
+REACHES = {"mailing_list": frozenset({"work_email", "personal_email"}), "chat": frozenset({"mobile", "messenger"})}
+"""K6: the electronic channels with members (P3) and the kinds of address each reaches a member at: a mailing list
+their e-mail, a chat their mobile or messenger."""
 DIGITAL_KINDS = frozenset({"mailing_list", "chat", "social_page", "website", "feedback_form"})
 """K7: resources worked with digital tools; notice boards, print and (telephone) hotlines are not."""
 FAST_HOURS, SLOW_HOURS = 24, 72
@@ -108,26 +110,32 @@ def media_citation(f: OrgFacts, p: Period) -> Figure:
 
 
 def reach(f: OrgFacts, p: Period) -> Figure:
-    """K6: members reached by the org's mailing lists and chats for members, each counted once, ÷ its members
-    (at most 1), on the period's last day; the non-union audience of its public resources is a figure of its own."""
+    """K6: the members reached, each once, by the org's mailing lists and chats for members running on the period's
+    last day — those with an address of a kind one of them uses, usable that day — ÷ its members (at most 1); the
+    non-union audience of its public resources is a figure of its own."""
     running = [c for c in f.channels if c.runs_on(p.last)]
-    for_members = [c for c in running if c.kind in REACH_KINDS and c.audience == "members"]
-    least, most = reached(_subscribers(f, for_members, p.last))
-    public = reached(_subscribers(f, [c for c in running if c.audience == "public"], p.last))
+    for_members = [c for c in running if c.kind in REACHES and c.audience == "members"]
+    used = frozenset().union(*(REACHES[c.kind] for c in for_members))
+    reached = sum(n for held, n in f.members_addresses.items() if held & used)
+    subscribers = _subscribers(f, for_members, p.last)
+    public = bounds(_subscribers(f, [c for c in running if c.audience == "public"], p.last))
     non_union = Figure(public[0], at_most=_unless_equal(*public))
     members = f.members
-    if members:
-        least, most = min(least, members), min(most, members)
-    components = {"covered": least, "covered_at_most": most, "members": members, "channels": len(for_members)}
-    if not members:
-        return Figure(None, components, parts={"non_union": non_union})
-    share, at_most = Fraction(least, members), _unless_equal(Fraction(least, members), Fraction(most, members))
-    return Figure(share, components, at_most, {"non_union": non_union})
+    components = {
+        "reached": reached,
+        "members": members,
+        "on_record": sum(f.members_addresses.values()),
+        "channels": len(for_members),
+        "subscribers_at_least": max(subscribers, default=0),
+        "subscribers_at_most": sum(subscribers),
+    }
+    share = Fraction(min(reached, members), members) if members else None
+    return Figure(share, components, parts={"non_union": non_union})
 
 
-def reached(subscribers: list[int]) -> tuple[int, int]:
-    """People reached by several channels, each counted once: at least the largest channel's subscribers, at most
-    all of them added — no service records who is on which channel, so one channel is exact and several a range."""
+def bounds(subscribers: list[int]) -> tuple[int, int]:
+    """People following several resources, each counted once, known only by each resource's count: at least the
+    largest's, at most all of them added (one resource is exact)."""
     return max(subscribers, default=0), sum(subscribers)
 
 

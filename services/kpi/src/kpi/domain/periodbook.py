@@ -20,8 +20,9 @@ from .shown import RATIO_PLACES, exact_text, read_exact, shown
 
 VALUE_PLACES = {"K7": 1}
 """K7's index is shown to 0.1 point; every other ratio, and every roll-up of a ratio, to 4 places."""
-BOUNDED = frozenset({"K6", "K6.non_union"})
-"""Lines that show the most their figure can be beside its value (K6 counts each person once, not knowing who)."""
+BOUNDED = frozenset({"K6.non_union"})
+"""Lines that show the most their figure can be beside its value (K6's non-union audience counts each person once,
+knowing only how many follow each public resource)."""
 LEGACY_ERROR = {"K7": Fraction(1, 10)}
 """How far a figure frozen before exact figures were kept may be from the exact one for rounding alone."""
 
@@ -73,7 +74,8 @@ def target_of(targets: Mapping[str, Decimal], indicator: str) -> Decimal | None:
 
 def met(figure: Figure, target: Decimal | None) -> bool | None:
     """Whether the exact figure reaches the target (every indicator counts up): never a rounded one, so 4.996 %
-    misses 5 %. None without both, or when the figure is known only between bounds on either side of it (K6)."""
+    misses 5 %. None without both, or when the figure is known only between bounds on either side of it (K6's
+    non-union audience)."""
     if figure.value is None or target is None:
         return None
     goal = Fraction(target)

@@ -3,6 +3,7 @@ weighted by members — exactly, so a roll-up just under a target stays under it
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -10,7 +11,7 @@ from fractions import Fraction
 
 from kit.tree import subtree
 
-from .facts import OrgFacts
+from .facts import Addresses, OrgFacts
 from .indicators import FORMULAS, RATIOS, Figure
 from .periods import Period
 from .shown import Exact
@@ -34,13 +35,22 @@ class Scope:
         reported = [m for m in (f.reported_members(day) for f in primaries) if m is not None]
         return sum(reported) if reported else None
 
+    def addresses(self, org_id: str) -> dict[Addresses, int]:
+        """The members of the org and of every org under it, by the kinds of usable address each has (each person
+        is a member of one org on a day, so the counts add up)."""
+        total: Counter[Addresses] = Counter()
+        for o in self.under(org_id):
+            total.update(self.facts[o].addresses)
+        return dict(total)
+
 
 def own_figures(scope: Scope, period: Period) -> tuple[dict[str, dict[str, Figure]], dict[str, int | None]]:
-    """Every org's own K1–K9 for the period, and its members on the period's last day."""
+    """Every org's own K1–K9 for the period, and its members on the period's last day (the facts' `addresses` are
+    of that day)."""
     members = {org: scope.members(org, period.last) for org in scope.facts}
     figures = {}
     for org, f in scope.facts.items():
-        counted = replace(f, members=members[org])
+        counted = replace(f, members=members[org], members_addresses=scope.addresses(org))
         figures[org] = {k: formula(counted, period) for k, formula in FORMULAS.items()}
     return figures, members
 

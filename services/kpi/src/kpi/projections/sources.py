@@ -1,7 +1,7 @@
-"""What kpi learns from the other contexts: the tree, headcounts, posts, trainings and budgets (REGISTRY),
-resources and their audience figures (CONTACTS), exchange acts and campaign participation (EXCHANGE), each with
-the source's recording time (`known_on`). Every write is idempotent, and each table stands alone, so the contexts may
-arrive in any relative order."""
+"""What kpi learns from the other contexts: the tree, headcounts, posts, trainings, budgets and the members' dated
+memberships (REGISTRY), resources, their audience figures and the kinds and consent of contact points (CONTACTS),
+exchange acts and campaign participation (EXCHANGE), each with the source's recording time (`known_on`). Every write
+is idempotent, and each table stands alone, so the contexts may arrive in any relative order."""
 
 from __future__ import annotations
 
@@ -19,23 +19,27 @@ from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, acts, channel_stats, channels, participation
+from .people import CONTACT_POINT_EVENTS, MEMBER_EVENTS, apply_contact_points, apply_members
 
-REGISTRY_EVENTS = (*TREE_EVENTS, *FACT_EVENTS)
+REGISTRY_EVENTS = (*TREE_EVENTS, *FACT_EVENTS, *MEMBER_EVENTS)
 """What `from_registry` takes."""
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
-    """The tree, primary orgs' headcounts, information posts with their trainings, and budgets."""
-    if not await apply_tree(conn, TREE, d):
+    """The tree, primary orgs' headcounts, information posts with their trainings, budgets, and memberships."""
+    if not await apply_tree(conn, TREE, d) and not await apply_members(conn, d):
         await apply_facts(conn, FACTS, d)
 
 
-CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelStatsReported)
+CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelStatsReported, *CONTACT_POINT_EVENTS)
 """What `from_contacts` takes."""
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
-    """Resources opened and closed, and their audience figures (the latest report per resource and period)."""
+    """Resources opened and closed, their audience figures (the latest report per resource and period), and contact
+    points' kinds and consent."""
+    if await apply_contact_points(conn, d):
+        return
     row: dict[str, Any]
     match d.event:
         case ChannelOpened() as e:

@@ -1,6 +1,6 @@
 """Reads the facts of a subtree's orgs from kpi's read models into the domain's shapes, as known by the tree's
 `known_by`: a row counts if recorded before it, an in-place change (a closure, a relief) only if it was too, and of
-restatements the latest recorded before it."""
+restatements the latest recorded before it. The members' addresses (K6) come counted, of the tree's day (reach.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from kit.treemirror import Orgs
 
 from ..domain.facts import (
     Act,
+    Addresses,
     Budget,
     Channel,
     FeedbackTimes,
@@ -43,6 +44,7 @@ from ..tables import (
     posts,
     trainings,
 )
+from .reach import addresses_by_org
 
 
 async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
@@ -55,7 +57,8 @@ async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
             shaped = _SHAPES[name](r)
             if shaped is not None:
                 by_org[r.org_id][name].append(shaped)
-    facts = {org: _facts(org, tree.levels[org], by_org[org]) for org in org_ids}
+    addresses = await addresses_by_org(conn, org_ids, tree.day, known)
+    facts = {org: _facts(org, tree.levels[org], by_org[org], addresses.get(org, {})) for org in org_ids}
     return Scope(facts, {org: tree.parents[org] for org in org_ids})
 
 
@@ -137,7 +140,7 @@ _SHAPES: dict[str, Any] = {
 }
 
 
-def _facts(org_id: str, level: str, found: dict[str, list[Any]]) -> OrgFacts:
+def _facts(org_id: str, level: str, found: dict[str, list[Any]], addresses: dict[Addresses, int]) -> OrgFacts:
     return OrgFacts(
         org_id=org_id,
         level=level,
@@ -151,4 +154,5 @@ def _facts(org_id: str, level: str, found: dict[str, list[Any]]) -> OrgFacts:
         stats=found["channel_stats"],
         mentions=found["media_mentions"],
         feedback=found["feedback_times"],
+        addresses=addresses,
     )
