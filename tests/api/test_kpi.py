@@ -127,14 +127,16 @@ async def test_every_indicator_matches_the_hand_computed_figure_and_rolls_up(sta
         "K3": cut(week),  # sending up and acknowledging, both this week
         "K4": 3700,  # website Q1 1000 + Q2 2000, social page (year report) 700
         "K5": 1,  # the positive one; the one citing a leader is neutral, the other negative
-        "K6": 0.4,  # at least the mailing list's 120 of 300 members (the chat's 60 may be on it too)
+        "K6": 0.0,  # members reached, each once: none of the 300 is on record with an address the list or the chat uses
         "K7": 66.6,  # contacts 20 + form 20 + hotline 0 + speed 10 (40 h) + 20 × 5/6 digital = 66.66…, cut to 0.1
         "K8": 100,  # 40 on site + 60 online
         "K9": 1,  # the trained information worker; the activist is untrained
     }
     assert (p1["K3"]["value_exact"], p1["K7"]["value_exact"]) == (f"1/{weeks_in(Y)}", "200/3")
     assert p1["K5"]["parts"]["citations"]["value"] == 1, "the neutral piece quoting a leader"
-    assert (p1["K6"]["value_at_most"], p1["K6"]["parts"]["non_union"]["value"]) == (0.6, 250), "the public page's 250"
+    k6 = p1["K6"]["components"]
+    assert (k6["subscribers_at_least"], k6["subscribers_at_most"], k6["channels"]) == (120, 180, 2), "measured, kept beside"
+    assert p1["K6"]["parts"]["non_union"]["value"] == 250, "the public page's 250"
     assert p1["K3"]["components"]["materials"] == 1 and p1["K4"]["components"]["engagement"] == 220
     assert p1["K7"]["components"] | {"average_hours": "40.00"} == p1["K7"]["components"]
     assert [(p1[k]["target"], p1[k]["met"]) for k in ("K1", "K2", "K5", "K9")] == [
@@ -155,7 +157,7 @@ async def test_every_indicator_matches_the_hand_computed_figure_and_rolls_up(sta
     assert rolled["K1"] == 2 and rolled["K9"] == 2 and rolled["K5"] == 2 and rolled["K8"] == 115 and rolled["K4"] == 3700
     assert t["indicators"]["K5"]["parts"]["citations"]["rollup"] == 2, "P1's neutral citation and T's positive one"
     assert rolled["K2"] == 0.075  # (0.10 × 400 + 0.06 × 300 + 0.02 × 100) / 800
-    assert (rolled["K6"], t["indicators"]["K6"]["rollup_at_most"]) == (0.15, 0.225)  # (0.4 | 0.6) × 300 / 800
+    assert (rolled["K6"], t["indicators"]["K6"]["parts"]["non_union"]["rollup"]) == (0.0, 250)
     assert rolled["K7"] == 25.0  # 200/3 × 300 / 800, exactly
     assert t["indicators"]["K3"]["rollup_exact"] == str(week * 700 / 800)  # T cascaded and P1 acted this week
     assert t["indicators"]["K2"]["value"] == 0.1 and t["indicators"]["K8"]["value"] == 15

@@ -1,6 +1,7 @@
 """RULES.md's readings of the KPI through the public API, against the running services: a share just under its
 target misses it (in kpi as in audits' M1) and a roll-up just under it too; K5 is two figures with a target each;
-K6 counts a member on two channels once and gives the non-union audience as a figure of its own."""
+K6 counts each member once by the addresses usable on the period's last day and gives the non-union audience as a
+figure of its own."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from test_contacts_api import person
 from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import union
@@ -92,27 +94,70 @@ async def channel(stack: Stack, h: dict[str, str], org: dict[str, Any], kind: st
     await post(stack, h, f"/api/v1/channels/{created['id']}/stats", {"period": f"{YEAR}-Q4", "subscribers": subscribers})
 
 
-async def test_k6_counts_a_member_on_two_channels_once_and_the_public_apart(stack: Stack) -> None:
+async def member(stack: Stack, h: dict[str, str], org: dict[str, Any], name: str, *points: tuple[str, str, str | None]) -> Any:
+    """A member of the org since 2010 with contact points (kind, value, the day consent was given or None); their ids."""
+    pid, hw = await person(stack, h, org["id"], name)
+    ids = []
+    for kind, value, given in points:
+        body = {"kind": kind, "value": value} | ({"consent": {"given_at": given, "method": "written"}} if given else {})
+        ids.append((await post(stack, hw, f"/api/v1/people/{pid}/contact-points", body))["id"])
+    return pid, ids
+
+
+async def k6(stack: Stack, h: dict[str, str], org: dict[str, Any], period: str) -> dict[str, Any]:
+    return dict((await get(stack, h, f"/api/v1/orgs/{org['id']}/kpi/{period}"))["indicators"]["K6"])
+
+
+async def test_k6_counts_each_member_once_by_the_addresses_usable_on_the_last_day_and_the_public_apart(stack: Stack) -> None:
     h, _cc, t, _p = await union(stack)
-    both = await primary(stack, h, t, "ППО с рассылкой и чатом", 200)
+    both = await primary(stack, h, t, "ППО с рассылкой и чатом", 20)
     await channel(stack, h, both, "mailing_list", "members", 150)
     await channel(stack, h, both, "chat", "members", 150)
     await channel(stack, h, both, "website", "public", 1000)
     await channel(stack, h, both, "social_page", "public", 400)
-    one = await primary(stack, h, t, "ППО с рассылкой", 100)
-    await channel(stack, h, one, "mailing_list", "members", 50)
-    await put(stack, h, f"/api/v1/orgs/{both['id']}/targets/{YEAR}", {"K6": 0.8, "K6.non_union": 1000})
-    await put(stack, h, f"/api/v1/orgs/{one['id']}/targets/{YEAR}", {"K6": 0.5})
+    other = await primary(stack, h, t, "ППО с рассылкой", 21)
+    await channel(stack, h, other, "mailing_list", "members", 50)
+    bare = await primary(stack, h, t, "ППО без каналов для членов", 10)
+    await channel(stack, h, bare, "chat", "chairs", 5)
+    await channel(stack, h, bare, "website", "public", 300)
 
-    k6 = (await indicators(stack, h, both))["K6"]
-    # 150 on the list and 150 in the chat: at least 150 of 200 members (the same people), at most all 200
-    assert (k6["value"], k6["value_at_most"], k6["components"]["covered"]) == (0.75, 1.0, 150)
-    assert k6["met"] is None, "0.8 lies between the 150 certainly reached and the 200 there may be"
-    public = k6["parts"]["non_union"]
+    consented_mobile = ("mobile", "+79110000001", f"{YEAR}-01-10")
+    await member(stack, h, both, "На двух каналах", ("work_email", "a@verf.ru", None), consented_mobile)
+    _, [home] = await member(stack, h, both, "Личная почта", ("personal_email", "b@mail.ru", None))
+    moved, _ = await member(stack, h, both, "Переведённый", ("work_email", "c@verf.ru", None))
+    erased, _ = await member(stack, h, both, "Стёртый", ("work_email", "d@verf.ru", None))
+    await member(stack, h, both, "Без согласия", ("mobile", "+79110000005", None))
+    await member(stack, h, bare, "Только рабочая почта", ("work_email", "e@verf.ru", None))
+    await put(stack, h, f"/api/v1/orgs/{both['id']}/targets/{YEAR}", {"K6": 0.05, "K6.non_union": 1000})
+    await put(stack, h, f"/api/v1/orgs/{other['id']}/targets/{YEAR}", {"K6": 0.05})
+
+    year = await k6(stack, h, both, str(YEAR))
+    # three work e-mails; the one on the list and in the chat counted once; a personal e-mail or mobile without consent not
+    assert (year["value_exact"], year["components"]["reached"], year["components"]["on_record"]) == ("0.15", 3, 5)
+    assert "value_at_most" not in year, "each member counted once: exact"
+    measured = (year["components"]["subscribers_at_least"], year["components"]["subscribers_at_most"])
+    assert measured == (150, 300), "the subscribers reported are kept beside, and count no member"
+
+    await post(stack, h, f"/api/v1/contact-points/{home}/consent", {"given_at": f"{YEAR}-04-15", "method": "written"})
+    await post(stack, h, f"/api/v1/contact-points/{home}/consent-withdrawal", {"at": f"{YEAR}-10-01"}, 200)
+    await post(stack, h, f"/api/v1/members/{moved}/transfer", {"org_id": other["id"], "effective_on": f"{YEAR}-06-01"}, 200)
+    await post(stack, h, f"/api/v1/members/{erased}/erasure", {"basis": "заявление"}, 202)
+
+    reached = {q: (await k6(stack, h, both, f"{YEAR}-Q{q}"))["components"]["reached"] for q in range(1, 5)}
+    # Q1: the member on both channels and the one transferred in June; Q2, Q3: the personal e-mail from its consent of
+    # 15 April, the transferred member gone; Q4: consent withdrawn on 1 October; the erased member's address never
+    assert reached == {1: 2, 2: 2, 3: 2, 4: 1}
+    year = await k6(stack, h, both, str(YEAR))
+    assert (year["value"], year["value_exact"], year["met"]) == (0.05, "0.05", True), "1 of 20: exactly on the 5 % target"
+    public = year["parts"]["non_union"]
     assert (public["value"], public["value_at_most"], public["met"]) == (1000, 1400, True), "the site's 1000 at least"
-    alone = (await indicators(stack, h, one))["K6"]
-    assert (alone["value"], alone["value_at_most"], alone["met"]) == (0.5, 0.5, True), "one channel: exact"
 
-    rolled = (await indicators(stack, h, t))["K6"]
-    # T reaches none of its 300 members itself: (0 × 300 + (0.75 | 1) × 200 + 0.5 × 100) / 600, from 1/3 to 5/12
-    assert (rolled["rollup_exact"], rolled["rollup_at_most"], rolled["parts"]["non_union"]["rollup"]) == ("1/3", 0.4166, 1000)
+    moved_in = await k6(stack, h, other, str(YEAR))
+    assert (moved_in["value"], moved_in["value_exact"], moved_in["met"]) == (0.0476, "1/21", False), "1 of 21 misses 5 %"
+    assert (await k6(stack, h, other, f"{YEAR}-Q1"))["value_exact"] == "0", "not yet transferred in"
+    nobody = await k6(stack, h, bare, str(YEAR))
+    assert (nobody["value_exact"], nobody["components"]["channels"], nobody["parts"]["non_union"]["value"]) == ("0", 0, 300)
+
+    rolled = await k6(stack, h, t, str(YEAR))
+    # T reaches none of its 51 members itself: (0 × 51 + 1/20 × 20 + 1/21 × 21 + 0 × 10) / (51 + 20 + 21 + 10)
+    assert (rolled["rollup_exact"], rolled["parts"]["non_union"]["rollup"]) == ("1/51", 1300)
