@@ -38,37 +38,34 @@ def _members() -> CTE:
 
 
 def _usable(members: CTE) -> Any:
-    """The members' contact points usable on DAY, as recorded by KNOWN: not erased or merged away (by their latest
-    state), their owner not erased, and a personal one (T4, PD1) with consent in force — the standing consent given
-    by DAY, or one that ended, given by DAY and withdrawn after it."""
+    """Each member with a contact point usable on DAY, with the kinds usable, as recorded by KNOWN: a point not erased
+    or merged away (by its latest state), its owner not erased, and a personal one (T4, PD1) with consent in force —
+    the standing consent given by DAY, or one that ended, given by DAY and withdrawn after it."""
     c = contact_points.c
+    then = (c.consent_from <= DAY) & (c.consent_until > DAY)
     latest = (
-        select(c.contact_id, c.person_id, c.kind, c.consent_from, c.consent_until, c.gone)
+        select(c.person_id, c.kind, c.consent_from, c.consent_until, c.gone)
+        .add_columns(func.bool_or(then).over(partition_by=c.contact_id).label("ended_after"))
         .where(c.person_id.in_(select(members.c.person_id)), c.recorded_at < KNOWN)
         .order_by(c.contact_id, c.position.desc())
         .ext(distinct_on(c.contact_id))
         .subquery("latest")
     )
-    k, ended = latest.c, contact_points.alias("ended").c
+    k = latest.c
     standing = (k.consent_from <= DAY) & k.consent_until.is_(None)
-    was = exists().where(
-        ended.contact_id == k.contact_id, ended.recorded_at < KNOWN, ended.consent_from <= DAY, ended.consent_until > DAY
-    )
+    consented = or_(k.kind.not_in([kind.value for kind in PERSONAL_KINDS]), standing, k.ended_after.is_(True))
     erased = exists().where(erasures.c.person_id == k.person_id, erasures.c.recorded_at < KNOWN)
-    personal = [kind.value for kind in PERSONAL_KINDS]
-    consented = or_(k.kind.not_in(personal), standing, was)
-    return select(k.person_id, k.kind).where(k.gone.is_(False), ~erased, consented).subquery("usable")
+    held = [func.bool_or(k.kind == kind.value).label(kind.value) for kind in ContactKind]
+    return select(k.person_id, *held).where(k.gone.is_(False), ~erased, consented).group_by(k.person_id).subquery("usable")
 
 
 def _by_org() -> Select[Any]:
     """Per org, its members counted by which kinds of usable address each has (one row per combination found)."""
     members = _members()
     usable = _usable(members)
-    held = [func.coalesce(func.bool_or(usable.c.kind == kind.value), false()).label(kind.value) for kind in ContactKind]
     joined = members.outerjoin(usable, usable.c.person_id == members.c.person_id)
-    person = select(members.c.org_id, *held).select_from(joined).group_by(members.c.org_id, members.c.person_id).subquery()
-    kinds = [person.c[kind.value] for kind in ContactKind]
-    return select(person.c.org_id, *kinds, func.count().label("members")).group_by(person.c.org_id, *kinds)
+    kinds = [func.coalesce(usable.c[kind.value], false()).label(kind.value) for kind in ContactKind]
+    return select(members.c.org_id, *kinds, func.count().label("members")).select_from(joined).group_by(members.c.org_id, *kinds)
 
 
 BY_ORG = _by_org()
