@@ -288,6 +288,12 @@ async def test_c2_the_ccs_contact_base_of_every_structural_orgs_leaders(stack: S
     await u.expect("every leader reachable", u.cc, "C2", "met")
     await u.call("POST", f"/contact-points/{mobile['id']}/consent-withdrawal", {"at": "2026-06-10"}, expect=200)
     await u.expect("consent withdrawn", u.cc, "C2", "breached")
+    await u.call("POST", f"/contact-points/{mobile['id']}/consent", {"given_at": "2026-06-12", "method": "written"})
+    await u.expect("consent given again", u.cc, "C2", "met")
+    await u.expect("between the withdrawal and the new consent", u.cc, "C2", "breached", as_of="2026-06-11")
+    await u.expect("within the first consent", u.cc, "C2", "met", as_of="2026-06-01")
+    await u.call("POST", f"/members/{worker}/erasure", {"basis": "заявление"}, expect=202)
+    await u.expect("an erased information worker is reached no more", u.cc, "C2", "breached")
     assert u.wrong == []
 
 

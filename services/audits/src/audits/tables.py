@@ -36,6 +36,14 @@ released = Table(
     comment="Posts of released officials, with the assignment's recording time",
 )
 
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("person_id", Text, primary_key=True, comment="A person erased (PD1): their addresses never count (C2)"),
+    recorded(),
+    comment="People erased, with the erasure's recording time",
+)
+
 # --- facts from contacts (CONTACTS stream) ----------------------------------------------------------
 
 resources = Table(
@@ -144,7 +152,7 @@ contact_points = Table(
 
 CONTACTS_MIRROR = (resources, refreshes, subscriptions, submissions, print_runs, meetings, grants, contact_points)
 """What the `contacts-facts` projection builds: emptied with its checkpoint when a migration needs a replay."""
-MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, released, *CONTACTS_MIRROR)
+MIRROR = (TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, released, erasures, *CONTACTS_MIRROR)
 
 # --- its own read models (inline) ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from contracts.contacts import (
     SubscriptionReported,
 )
 from contracts.officers import OfficerAssigned
+from contracts.people import PersonErased
 from kit.factmirror import FACT_EVENTS, apply_facts
 from kit.projection import Delivered, Projection
 from kit.treemirror import TREE_EVENTS, apply_tree
@@ -36,6 +37,7 @@ from ..tables import (
     FACTS,
     TREE,
     contact_points,
+    erasures,
     grants,
     meetings,
     print_runs,
@@ -55,6 +57,9 @@ async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
     if isinstance(d.event, OfficerAssigned) and d.event.released and d.event.council_id is None:
         row = {"officer_id": d.event.officer_id, "recorded_at": d.recorded_at}
         await conn.execute(insert(released).values(row).on_conflict_do_nothing())
+    if isinstance(d.event, PersonErased):  # contacts destroys the person's addresses without an event of each
+        row = {"person_id": d.event.person_id, "recorded_at": d.recorded_at}
+        await conn.execute(insert(erasures).values(row).on_conflict_do_nothing())
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
@@ -143,6 +148,6 @@ CONTACTS_EVENTS = (
 """What `from_contacts` takes."""
 
 PROJECTIONS = (
-    Projection("registry-facts", "registry", from_registry, (*TREE_EVENTS, *FACT_EVENTS)),
+    Projection("registry-facts", "registry", from_registry, (*TREE_EVENTS, *FACT_EVENTS, PersonErased)),
     Projection("contacts-facts", "contacts", from_contacts, CONTACTS_EVENTS),
 )

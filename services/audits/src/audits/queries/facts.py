@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, bindparam, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, bindparam, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,7 @@ from ..tables import (
     audits,
     budgets,
     contact_points,
+    erasures,
     grants,
     headcounts,
     meetings,
@@ -123,23 +124,32 @@ def _access_query() -> Any:
 
 
 def _reachable_query() -> Any:
-    """C2: the people with a usable e-mail address or mobile number on the day (personal ones with consent), each
-    contact point as its latest state recorded by then left it."""
+    """C2: the people with a usable e-mail address or mobile number on the day, as recorded by then: a work e-mail, or
+    a personal one with consent in force that day (each consent given read as its latest state: given, then perhaps
+    withdrawn); never an address erased or merged away, nor anyone erased."""
     c = contact_points.c
-    latest = (
-        select(c.contact_id, c.person_id, c.kind, c.consent_from, c.consent_until, c.gone)
-        .where(c.person_id == any_of("people"), c.recorded_at < KNOWN)
+    known = (c.person_id == any_of("people")) & (c.recorded_at < KNOWN)
+    point = (
+        select(c.contact_id, c.person_id, c.kind, c.gone)
+        .where(known)
         .order_by(c.contact_id, c.position.desc())
         .ext(distinct_on(c.contact_id))
         .subquery()
     )
-    k = latest.c
-    consented = (k.consent_from <= DAY) & or_(k.consent_until.is_(None), k.consent_until > DAY)
-    return (
-        select(k.person_id)
-        .where(k.gone.is_(False), or_(k.kind == "work_email", (k.kind.in_(["personal_email", "mobile"])) & consented))
-        .distinct()
+    consents = (
+        select(c.contact_id, c.consent_from, c.consent_until)
+        .where(known, c.consent_from.is_not(None))
+        .order_by(c.contact_id, c.consent_from, c.position.desc())
+        .ext(distinct_on(c.contact_id, c.consent_from))
+        .subquery()
     )
+    k = consents.c
+    in_force = (
+        (k.contact_id == point.c.contact_id) & (k.consent_from <= DAY) & or_(k.consent_until.is_(None), k.consent_until > DAY)
+    )
+    erased = (erasures.c.person_id == point.c.person_id) & (erasures.c.recorded_at < KNOWN)
+    usable = or_(point.c.kind == "work_email", point.c.kind.in_(["personal_email", "mobile"]) & exists().where(in_force))
+    return select(point.c.person_id).where(point.c.gone.is_(False), usable, ~exists().where(erased)).distinct()
 
 
 MEMBERS, POSTS, RESOURCES, COPIES = _members_query(), _posts_query(), _resources_query(), _copies_query()
