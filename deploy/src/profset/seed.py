@@ -75,6 +75,11 @@ MEMBERS = [
     ("p1", "Егорова Татьяна Юрьевна", "маляр", "2010-06-01"),
     ("p1", "Воробьёв Алексей Петрович", "такелажник", "2021-03-01"),
 ]
+MEMBER_CONTACTS = [
+    # (index into MEMBERS, kind, value): mobiles given with consent, so the members' chat reaches them (K6)
+    (0, "mobile", "+7 921 000-10-01"),
+    (1, "mobile", "+7 921 000-10-02"),
+]
 CHANNELS = [
     # (org key, kind, name, url, since, audience)
     ("cc", "website", "Сайт Судпрофа", "https://sudprof.example", "2005-01-01", "public"),
@@ -164,8 +169,13 @@ def _people_and_money(http: httpx.Client, h: dict[str, str], orgs: dict[str, str
     for key, year, total, information in BUDGETS:
         reply = http.put(f"/api/v1/orgs/{orgs[key]}/budgets/{year}", json={"total": total, "information": information}, headers=h)
         reply.raise_for_status()
-    for i, (key, name, position, since) in enumerate(MEMBERS):
-        _post(http, f"/api/v1/orgs/{orgs[key]}/members", h, f"m{i}", full_name=name, position=position, since=since)
+    members = [
+        _post(http, f"/api/v1/orgs/{orgs[key]}/members", h, f"m{i}", full_name=name, position=position, since=since)["id"]
+        for i, (key, name, position, since) in enumerate(MEMBERS)
+    ]
+    for i, (member, kind, value) in enumerate(MEMBER_CONTACTS):
+        consent = {"given_at": "2026-03-01", "method": "electronic"}
+        _post(http, f"/api/v1/people/{members[member]}/contact-points", h, f"mcp{i}", kind=kind, value=value, consent=consent)
     _post(http, f"/api/v1/orgs/{orgs['cc']}/youth-councils", h, "y0", name="Молодёжный совет Судпрофа", formed_on="2019-04-01")
     clauses = http.put(
         f"/api/v1/orgs/{orgs['p0']}/agreement-clauses", json={"clauses": [1, 3, 7], "effective_on": "2025-01-01"}, headers=h
