@@ -358,7 +358,10 @@ async def test_what_happened_is_never_dated_after_today(stack: Stack) -> None:
     await u.call("PUT", f"/orgs/{org}/plans/{today.year}-Q{(today.month - 1) // 3 + 1}", {"items": ["Стенд"]}, expect=200)
     worker = await u.call("POST", f"/orgs/{org}/officers", {"full_name": "Сидоров", "role": "info_worker", "since": "2020-01-01"})
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    personal = {"kind": "personal_email", "value": "sidorov@mail.example"}
+    address = await u.call("POST", f"/people/{worker['person_id']}/contact-points", personal)
     cases += [
+        ("a consent", f"/contact-points/{address['id']}/consent", {"given_at": tomorrow, "method": "written"}, "given_at"),
         ("a closed item", f"{audit}/remediation/{item['id']}/closure", {"closed_on": tomorrow}, "closed_on"),
         ("an audit's end", f"{audit}/completion", {"completed_on": tomorrow}, "completed_on"),
         (

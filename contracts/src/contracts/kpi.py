@@ -45,13 +45,26 @@ class Medium(StrEnum):
     INTERNET = "internet"
 
 
+SHARE_TARGETS = frozenset({"K2", "K3", "K6"})
+"""Targets that are fractions of a whole: at most 1."""
+INDEX_TARGETS = frozenset({"K7"})
+"""K7's digital-maturity index runs from 0 to 100; every other target is a whole count."""
+
+
 def _known_indicators(targets: dict[str, Decimal]) -> dict[str, Decimal]:
     unknown = sorted(set(targets) - set(TARGET_KEYS))
     if unknown:
         raise PydanticCustomError(
             "indicator", "unknown indicator {names}; use K1–K9, K5.citations or K6.non_union", {"names": ", ".join(unknown)}
         )
-    return targets
+    for key, value in targets.items():
+        if key in SHARE_TARGETS and value > 1:
+            raise PydanticCustomError("indicator", "{key} is a share: a target from 0 to 1", {"key": key})
+        if key in INDEX_TARGETS and value > 100:
+            raise PydanticCustomError("indicator", "{key} is an index: a target from 0 to 100", {"key": key})
+        if key not in SHARE_TARGETS | INDEX_TARGETS and value != value.to_integral_value():
+            raise PydanticCustomError("indicator", "{key} counts whole things: a target without a fraction", {"key": key})
+    return {key: abs(value) for key, value in targets.items()}  # -0 is 0
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -132,6 +132,8 @@ def test_an_audit_moves_forward_only_and_scores_its_checklist() -> None:
     with pytest.raises(RuleBroken, match="after today"):
         audit.decide_complete(state, DAY + timedelta(days=1), None, DAY)
     assert audit.decide_complete(state, DAY, None, DAY), "completed today counts"
+    with pytest.raises(RuleBroken, match="does not exist"):
+        audit.decide_complete(state, DAY, None, DAY, org_exists=False)
     with pytest.raises(RuleBroken, match="T1"):
         audit.decide_schedule("b", "o", "x", DAY, False)
     assert Post("chair", DAY).trained_on is None

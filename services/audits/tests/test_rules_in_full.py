@@ -262,6 +262,15 @@ def test_a_desk_review_refuses(planned: bool, level: str | None, planned_on: dat
     assert refused.value.rule == "C1" and refused.value.details[0].field == field
 
 
-@pytest.mark.parametrize("completed, today, expected", [(DAY, ago(-99), "done"), (None, DAY, "due"), (None, ago(-1), "overdue")])
-def test_desk_review_progress(completed: date | None, today: date, expected: str) -> None:
-    assert deskreview.progress(completed, DAY, today) == expected
+@pytest.mark.parametrize(
+    "completed, today, exists, expected",
+    [
+        (DAY, ago(-99), True, "done"),
+        (None, DAY, True, "due"),
+        (None, ago(-1), True, "overdue"),
+        (None, ago(-1), False, "dissolved"),
+        (DAY, ago(-1), False, "done"),
+    ],
+)
+def test_desk_review_progress(completed: date | None, today: date, exists: bool, expected: str) -> None:
+    assert deskreview.progress(completed, DAY, today, exists) == expected

@@ -96,10 +96,12 @@ def default_score(audit: Audit) -> int:
     return max(0, share - sum(PENALTY[severity] for _, severity in audit.findings))
 
 
-def decide_complete(audit: Audit, completed_on: date, score: int | None, today: date) -> list[Event]:
-    """Completes an audit under way, on or after its start, not after today."""
+def decide_complete(audit: Audit, completed_on: date, score: int | None, today: date, org_exists: bool = True) -> list[Event]:
+    """Completes an audit under way, on or after its start, not after today, on a day the audited org exists."""
     _under_way(audit)
     _happened(completed_on, today, "completed_on")
+    if not org_exists:
+        raise RuleBroken("C1", f"the audited org does not exist on {completed_on.isoformat()}", field="completed_on")
     assert audit.started_on is not None
     if completed_on < audit.started_on:
         raise RuleBroken("C1", "an audit cannot end before it started", field="completed_on")

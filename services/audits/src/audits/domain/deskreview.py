@@ -76,10 +76,13 @@ def decide_plan(
     return [review], audits
 
 
-def progress(completed_on: date | None, due_on: date, today: date) -> str:
-    """An audit of the review is done once completed, overdue once past its due day, due until then."""
+def progress(completed_on: date | None, due_on: date, today: date, org_exists: bool = True) -> str:
+    """An audit of the review is done once completed, overdue once past its due day, due until then; one left open
+    when its org was dissolved is neither (nobody can audit an org that is gone)."""
     if completed_on is not None:
         return "done"
+    if not org_exists:
+        return "dissolved"
     return "overdue" if today > due_on else "due"
 
 

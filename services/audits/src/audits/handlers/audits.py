@@ -117,7 +117,9 @@ class AuditHandlers:
     async def complete_audit(self, c: CompleteAudit, ctx: Context) -> Committed:
         """Completes an audit; the audited org counts as checked on that day."""
         day = c.completed_on or ctx.today
-        return await self._change(c.audit_id, ctx, lambda a: audit.decide_complete(a, day, c.score, ctx.today))
+        current, _ = await self.store.load(audit_stream(c.audit_id), AUDIT_FOLD)
+        exists = not current.audit_id or (await self._tree(day, ctx.today)).exists(current.org_id)
+        return await self._change(c.audit_id, ctx, lambda a: audit.decide_complete(a, day, c.score, ctx.today, exists))
 
     async def assign_remediation(self, c: AssignRemediation, ctx: Context) -> Committed:
         """Assigns an item to put right, owned by a post, with a deadline."""

@@ -88,7 +88,10 @@ class DeskReviewHandlers:
                 .where(a.desk_review_id == review.desk_review_id)
             )
             shown = [row for row in rows if q.org_id in tree.reach(row.org_id)]
-        status = {row.audit_id: deskreview.progress(row.completed_on, review.due_on, ctx.today) for row in shown}
+        status = {
+            row.audit_id: deskreview.progress(row.completed_on, review.due_on, ctx.today, tree.exists(row.org_id))
+            for row in shown
+        }
         covered = {row.org_id for row in shown}
         uncovered = [x for x in tree.subtree(q.org_id) if tree.levels[x] != "central" and x not in covered]
         return {

@@ -59,6 +59,12 @@ def _live(contact: Contact) -> None:
         raise invalid("contact_id", f"merged into {contact.merged_into}", rule="merged")
 
 
+def consent_given(given_at: date, today: date, field: str) -> None:
+    """Consent is recorded once given: never dated after today (PD1)."""
+    if given_at > today:
+        raise invalid(field, f"consent is recorded once given: {given_at.isoformat()} is after today", rule="not_after_today")
+
+
 def decide_add(
     contact_id: str,
     person_id: str,

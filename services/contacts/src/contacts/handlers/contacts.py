@@ -67,6 +67,8 @@ class ContactHandlers:
             duplicates = await self._duplicates(conn, tree, self.keyring.blind_value(value), ctx)
         assert sealed is not None
         consent = (c.consent.given_at, c.consent.method) if c.consent else None
+        if consent is not None:
+            contacts.consent_given(consent[0], ctx.today, "consent.given_at")
         events = contacts.decide_add(contact_id, c.person_id, org_id, c.kind, sealed, consent, ctx.actor.username)
         data = {"id": contact_id, "person_id": c.person_id, "kind": c.kind.value, "duplicates": duplicates}
         return await self.store.append(contact_stream(contact_id), events, expected_version=0, meta=ctx.meta, data=data)
@@ -94,6 +96,7 @@ class ContactHandlers:
 
         async def attempt() -> Committed:
             contact, version = await self._contact(c.contact_id, ctx)
+            contacts.consent_given(c.given_at, ctx.today, "given_at")
             events = contacts.decide_grant(contact, c.given_at, c.method, ctx.actor.username)
             data = {"id": c.contact_id, "consent_since": c.given_at.isoformat()}
             return await self.store.append(
