@@ -40,14 +40,14 @@ FULL = Sizes(80, 5000, 100_000, 4, 5_000, 64, 2000, 1_000_000, 30.0, 200.0)
 QUICK = Sizes(10, 100, 500, 2, 300, 32, 100, 100_000, 5.0, 200.0)
 
 
-def database(server_url: str, name: str) -> str:
-    """A fresh database on the bench's PostgreSQL, every schema migrated."""
+def database(server_url: str, name: str, roles: bool = False) -> str:
+    """A fresh database on the bench's PostgreSQL, every schema migrated (with `roles`, each service's own role)."""
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     base, _, query = server_url.partition("?")
     url = f"{base.rsplit('/', 1)[0]}/{name}?{query}"
-    migrate_all(url)
+    migrate_all(url, roles=roles)
     return url
 
 
@@ -118,7 +118,7 @@ class World:
 
     def pids(self) -> dict[str, int]:
         """The service processes by name."""
-        return {n: p.pid for n, p in self.stack.processes.items() if n != "mailsink"}
+        return {n: p.pid for n, p in self.stack.processes.items() if n not in ("mailsink", "streamkeeper")}
 
 
 def start(folder: Path) -> World:
@@ -129,7 +129,8 @@ def start(folder: Path) -> World:
     stack = Stack(folder, gateway_port=free_port())
     stack.start_servers()
     world = World(folder, stack, secrets(folder), server_url=stack.database_url)
-    world.database_url = database(world.server_url, "profset")
+    world.database_url = stack.database_url = database(world.server_url, "profset", roles=True)  # each service as its own role
+    stack.start_stream_keeper()  # the streams are the operator's: no service makes its own
     return world
 
 

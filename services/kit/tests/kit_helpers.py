@@ -33,7 +33,7 @@ async def count(conn: AsyncConnection, event_id: str, org_id: str, position: int
     await conn.execute(stmt.on_conflict_do_update(index_elements=[seen.c.event_id], set_={"times": seen.c.times + 1}))
 
 
-@writes_only  # so that the store's one-round-trip appends are the ones the tests exercise
+@writes_only  # so that the store's pipelined writes are the ones the tests exercise
 async def count_inline(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     for r in recorded:
         await count(conn, r.event_id, r.event.ce_org_id or "", r.position)

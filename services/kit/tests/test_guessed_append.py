@@ -1,5 +1,6 @@
 """Appends in one round trip: the writer foresees what the checks will find, and the server refuses any foresight
-that no longer holds (another writer appended), so every guarantee stands whichever way the group was written."""
+that no longer holds (another writer appended), so every guarantee stands whichever way the group was written; and in
+two when it does not."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from kit_helpers import LEDGER, headcount, times_seen
+from kit_helpers import LEDGER, count_inline, headcount, times_seen
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,13 +21,13 @@ from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, 
 def round_trips(store: EventStore) -> list[int]:
     """Counts the pipelines the store syncs (each one round trip)."""
     counted = [0]
-    raw = store._groups._raw
+    raw = store._round_trip
 
     async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         counted[0] += 1
         return await raw(*args, **kwargs)
 
-    store._groups._raw = counting  # type: ignore[method-assign]
+    store._round_trip = counting  # type: ignore[method-assign]
     return counted
 
 
@@ -39,6 +40,15 @@ async def test_an_append_after_the_first_takes_one_round_trip(store: EventStore)
     assert (second.version, third.version) == (2, 3) and third.positions[0] == second.positions[-1] + 1
     assert await store.stored_reply("c") == ("f", second.reply)
     assert [r.version for r in await store.read_stream("s")] == [1, 2, 3]
+
+
+async def test_without_foresight_an_append_takes_two_round_trips(engine: AsyncEngine) -> None:
+    store = EventStore(engine, LEDGER, "registry", inline=[count_inline], foresee=False)
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    second = await store.append("s", [headcount("a", 2)], expected_version=1, meta=Meta("c", "f"))
+    assert trips[0] == 2 and second.version == 2, "the checks, then the write with its read model and COMMIT"
+    assert await store.stored_reply("c") == ("f", second.reply) and len(await times_seen(engine)) == 2
 
 
 async def test_another_writer_between_two_appends_is_noticed(store: EventStore, engine: AsyncEngine) -> None:
@@ -73,7 +83,7 @@ async def test_a_command_done_by_another_writer_answers_its_reply(store: EventSt
     await store.append("s", [headcount("a", 1)], expected_version=0)
     first = await other.append("t", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     await other.append("u", [headcount("a", 1)], expected_version=0)
-    store._groups.forecast.position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
+    store._forecast._position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
     again = await store.append("v", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     assert again.repeated and again.reply == first.reply
     assert await store.read_stream("v") == []
@@ -130,7 +140,9 @@ async def test_a_read_model_failing_after_it_wrote_through_psycopg_leaves_none_o
     assert set(await times_seen(engine)) == kept, "the group's first try, rolled back, left rows behind"
 
 
-async def test_a_connection_lost_before_its_guess_committed_is_written_again_once(store: EventStore, engine: AsyncEngine) -> None:
+async def test_a_connection_lost_before_its_group_committed_fails_it_and_writes_nothing(
+    store: EventStore, engine: AsyncEngine
+) -> None:
     killed = []
 
     @writes_only
@@ -141,30 +153,48 @@ async def test_a_connection_lost_before_its_guess_committed_is_written_again_onc
 
     store.inline.append(drops_the_connection_once)
     await store.append("warm", [headcount("a", 1)], expected_version=0)
-    appended = await store.append("lost", [headcount("a", 1)], expected_version=0)
-    assert killed and appended.version == 1
-    assert len(await store.read_stream("lost")) == 1 and len(await times_seen(engine)) == 2
+    with pytest.raises(OperationalError):
+        await store.append("lost", [headcount("a", 1)], expected_version=0, meta=Meta("lost", "f"))
+    assert killed and await store.read_stream("lost") == []
+    again = await store.append("lost", [headcount("a", 1)], expected_version=0, meta=Meta("lost", "f"))
+    assert again.version == 1 and not again.repeated, "written by its repeat, on a new connection"
+    assert len(await times_seen(engine)) == 2
 
 
-async def test_a_connection_lost_after_its_guess_committed_answers_what_was_written(
+async def test_a_kept_connection_that_died_between_groups_fails_the_next_group_only(
     store: EventStore, engine: AsyncEngine
 ) -> None:
-    raw, lost = store._groups._raw, []
+    await store.append("warm", [headcount("a", 1)], expected_version=0)
+    assert store._conn is not None, "the writer keeps its connection while appends keep coming"
+    pid = (await driver(store._conn)).info.backend_pid
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(OperationalError):  # nothing tells whether a group on a lost connection landed: it fails
+        await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    again = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    assert again.version == 1 and not again.repeated and len(await times_seen(engine)) == 2
 
-    async def losing_the_answer(conn, statements, between=None, tail=()):  # type: ignore[no-untyped-def]
-        row = await raw(conn, statements, between, tail)
-        if not lost and any(s == (store._groups.sql.guard, s[1]) for s in statements if isinstance(s, tuple)):
+
+async def test_a_connection_lost_after_its_group_committed_fails_it_and_its_repeat_answers_what_was_written(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    raw, lost = store._round_trip, []
+
+    async def losing_the_answer(conn, statements, sending=None, first=()):  # type: ignore[no-untyped-def]
+        row = await raw(conn, statements, sending=sending, first=first)
+        if not lost and any(isinstance(s, tuple) and s[0] == store._sql.guard for s in first):
             lost.append(True)
             await (await conn.get_raw_connection()).driver_connection.close()  # the answer never comes
             raise OperationalError("COMMIT", {}, Exception("the server closed the connection"))
         return row
 
     await store.append("warm", [headcount("a", 1)], expected_version=0)
-    store._groups._raw = losing_the_answer  # type: ignore[method-assign]
-    appended = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
-    assert lost and appended.version == 1 and not appended.repeated
+    store._round_trip = losing_the_answer  # type: ignore[method-assign]
+    with pytest.raises(OperationalError):
+        await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    again = await store.append("s", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
+    assert lost and again.repeated and again.reply == (await store.stored_reply("once") or ("", None))[1]
     assert len(await store.read_stream("s")) == 1 and len(await times_seen(engine)) == 2
-    assert await store.stored_reply("once") == ("f", appended.reply)
 
 
 async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(store: EventStore) -> None:
@@ -224,7 +254,7 @@ async def test_the_checks_read_a_streams_last_version_not_its_history(store: Eve
     params = {"cids": [], "streams": ["long", "new"], "n": 1}
     async with engine.connect() as conn:
         raw = await driver(conn)
-        cur = await raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + store._groups.sql.check, params)
+        cur = await raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + store._sql.check, params)
         plan = (await cur.fetchone())[0]  # type: ignore[index]
 
     def events_read(node: dict) -> float:  # type: ignore[type-arg]

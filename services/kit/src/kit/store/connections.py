@@ -1,10 +1,52 @@
-"""The writer's connections: in autocommit, checked for loss, and given up after a failed group."""
+"""The writer's connections: in autocommit, checked for loss, given up after a failed group, and their round trips:
+statements sent in one pipeline."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..db import driver, wrapped
+
+Statement = tuple[str, Any] | str
+"""A statement of a pipeline, with its parameters if it has any."""
+Sending = Callable[[], Awaitable[None]] | None
+"""What else goes through the connection in a pipeline (the read models' statements), before its statements."""
+
+
+async def round_trip(
+    conn: AsyncConnection,
+    statements: Sequence[Statement] | Callable[[], Sequence[Statement]],
+    prepared: Callable[[str, Any], bool],
+    sending: Sending = None,
+    first: Sequence[Statement] = (),
+) -> Any:
+    """The statements `first`, whatever `sending` sends, then the statements (each prepared if `prepared` says so), in
+    one pipeline on the transaction's psycopg connection: one round trip. Statements given as a function are built
+    only then, once the others are on their way, so that the server works through those meanwhile. The last
+    statement's first row."""
+    raw = await driver(conn)
+    cur, sql = raw.cursor(), ""  # one cursor for every statement: it keeps the last one's result
+
+    async def execute(some: Sequence[Statement]) -> None:
+        nonlocal sql
+        for statement in some:
+            sql, params = (statement, None) if isinstance(statement, str) else statement
+            await cur.execute(sql, params, prepare=prepared(sql, params))
+
+    try:
+        async with raw.pipeline():
+            await execute(first)
+            if sending is not None:
+                await sending()
+            await execute(statements() if callable(statements) else statements)
+        return await cur.fetchone() if cur.description else None
+    except psycopg.Error as e:
+        raise wrapped(sql, (), e) from e
 
 
 async def broken(conn: AsyncConnection) -> bool:

@@ -1,56 +1,53 @@
-"""The event store: atomic, ordered, idempotent appends over one service's ledger, and its stream reads
-(`streams`); its values live in `records`, re-exported here."""
+"""The event store's append, top to bottom. An append joins a queue; one writer task commits what is queued a group
+at a time, in one transaction on a connection it keeps while appends keep coming:
+
+1. check, in one round trip: BEGIN, the schema's append lock (so commit order is position order) and what the group
+   must know: which of its command ids were done, where its streams stand, a position for each of its events;
+2. decide, without IO (`plans`): a repeat or a stale version fails its own append; the others' events are stamped;
+3. write, in a second round trip: each append's `also`, the inline read models, the events with the replies, COMMIT;
+4. tell the commit listeners (the relay) and each caller.
+
+One shortcut: a group whose checks the writer can foresee goes out in one round trip, guarded (`forecast`). Should a
+write fail, the group is written again one append at a time, each in a savepoint, so that only the failing append
+fails; a lost connection fails its group. Reading streams is `Streams`; the values are in `records`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.base import Event, decode_event
+from contracts.base import Event
 
 from .. import metrics
 from ..errors import conflict
 from ..locks import lock_key, pause
-from .connections import discard
-from .inline import InlineProjection, writes_only, writes_only_unless
-from .plans import Also, Pending, Repeated
+from .connections import Statement, broken, connect, discard, roll_back, round_trip
+from .forecast import Forecast, Foreseen
+from .inline import InlineProjection, deferrable, writes_only, writes_only_unless
+from .inserts import write_all
+from .plans import Also, Checked, Pending, Plan, Repeated, plan_group
+from .rebuild import Reset, rebuild_inline, truncating
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
 from .retries import retrying
+from .statements import insert_params
 from .streams import Streams
 from .tables import Ledger
-from .writer import GroupWriter
 
 NO_META = Meta()
 """An append's metadata when the caller gives none (frozen, so one serves every call)."""
-__all__ = [
-    "Batch",
-    "Committed",
-    "EventStore",
-    "Fold",
-    "InlineProjection",
-    "Meta",
-    "Recorded",
-    "VersionConflict",
-    "fingerprint",
-    "retrying",
-    "writes_only",
-    "writes_only_unless",
-]
+__all__ = ["Batch", "Committed", "EventStore", "Fold", "InlineProjection", "Meta", "Recorded", "VersionConflict"]
+__all__ += ["fingerprint", "retrying", "truncating", "writes_only", "writes_only_unless"]
 
 
 class EventStore(Streams):
     """Appends events to one schema's ledger, updating inline read models atomically, and reads streams back
-    (`Streams`).
-
-    Concurrent appends of a service are committed in groups: one transaction, one append lock and one durable
-    commit for every append waiting, each append in a savepoint of its own, so one that fails leaves the others.
-    """
+    (`Streams`). Concurrent appends share a group commit, yet each succeeds or fails on its own."""
 
     def __init__(
         self,
@@ -62,103 +59,59 @@ class EventStore(Streams):
         group_limit: int = 64,
         linger: float = 1.0,
         gather: float = 0.0,
+        foresee: bool = True,
     ) -> None:
         super().__init__(engine, ledger, cache_size)
         self.context = context
+        self.inline: list[InlineProjection] = list(inline)
+        """The read models updated in each append's transaction, in order."""
         self.on_commit: list[Callable[[], None]] = []
         self._queue: list[Pending] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._group_limit, self._linger, self._gather_for = group_limit, linger, gather
         self._more = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._conn: AsyncConnection | None = None  # the writer's, kept while appends keep coming
+        self._group_limit, self._linger, self._gather_for = group_limit, linger, gather
         self._last_group = 0
         # one lock key per schema: appends of a service are serialised, so commit order is position order
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
-        self._groups = GroupWriter(engine, self._sql, self._lock_key, context, inline)
-
-    @property
-    def inline(self) -> list[InlineProjection]:
-        """The read models updated in each append's transaction, in order."""
-        return self._groups.inline
-
-    @inline.setter
-    def inline(self, projections: list[InlineProjection]) -> None:
-        self._groups.inline = projections
-
-    async def rebuild(self, reset: Callable[[AsyncConnection], Awaitable[None]], chunk: int = 5000) -> int:
-        """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction.
-        The ledger is read through a server-side cursor of the same transaction, only the columns a projection sees."""
-        applied = 0
-        async with self.engine.begin() as conn:
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
-            await reset(conn)
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None
-            async with raw.cursor(name="rebuild") as cur:
-                await cur.execute(self._sql.everything)
-                while rows := await cur.fetchmany(chunk):
-                    recorded = [Recorded(p, str(e), s, v, decode_event(t, d), at, c, k) for p, e, s, v, t, d, at, c, k in rows]
-                    for project in self.inline:
-                        await project(conn, recorded)
-                    applied += len(recorded)
-        self._cache.clear()
-        return applied
+        self._begin: list[Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
+        self._forecast = Forecast(enabled=foresee)
+        self._round_trip = functools.partial(round_trip, prepared=self._sql.prepared)  # prepared as `Sql` says
 
     async def append(
-        self,
-        stream_id: str,
-        events: Sequence[Event],
-        *,
-        expected_version: int | None,
-        meta: Meta = NO_META,
-        data: Any = None,
+        self, stream_id: str, events: Sequence[Event], *, expected_version: int | None, meta: Meta = NO_META, data: Any = None
     ) -> Committed:
-        """Appends the events at `expected_version` (None: wherever the stream is) in one transaction.
-
-        The command id is stored with the reply, so a repeat answers the same; the service's inline
-        read models are updated in the same transaction, so the service always reads its own writes.
-        """
+        """Appends the events at `expected_version` (None: wherever the stream is) in one transaction, with the command's
+        reply, so that a repeat answers the same, and the inline read models, so that the service reads its own writes."""
         return await self.append_batch([Batch(stream_id, events, expected_version)], meta=meta, data=data)
 
     async def append_batch(
-        self,
-        batches: Sequence[Batch],
-        *,
-        meta: Meta = NO_META,
-        data: Any = None,
-        also: Also | None = None,
-        wake: bool = True,
+        self, batches: Sequence[Batch], *, meta: Meta = NO_META, data: Any = None, also: Also | None = None, wake: bool = True
     ) -> Committed:
         """Appends to several streams atomically, each at its expected version; `also` runs in the same transaction.
         `wake=False` leaves the commit listeners (the relay) to find the events when they next look, so that appends
         made one after another in quick succession are published together rather than one by one."""
+        done: asyncio.Future[Committed] = asyncio.get_running_loop().create_future()
+        self._queue.append(Pending(batches, meta, data, also, done, wake))
+        self._more.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
         try:
-            done = asyncio.get_running_loop().create_future()
-            return await self._enqueue(Pending(batches, meta, data, also, done, wake))
+            return await done
         except Repeated:
             reply = await self.first_reply(meta)
             if reply is None:
                 raise conflict("this Idempotency-Key was already used for a different request") from None
             return Committed(reply=reply, repeated=True)
 
-    async def first_reply(self, meta: Meta) -> dict[str, Any] | None:
-        """The reply of the command's first run, if it was done; a `conflict` if it was done for another request."""
-        stored = await self.stored_reply(meta.command_id) if meta.command_id is not None else None
-        if stored is not None and stored[0] != meta.fingerprint:
-            raise conflict("this Idempotency-Key was already used for a different request")
-        return None if stored is None else stored[1]
-
-    async def _enqueue(self, pending: Pending) -> Committed:
-        """Queues an append for the writer and waits until its group has committed (or it failed)."""
-        self._queue.append(pending)
-        self._more.set()
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
-        return await pending.done
+    async def rebuild(self, reset: Reset, chunk: int = 5000) -> int:
+        """Empties the inline read models with `reset` and applies the whole ledger again, in one transaction."""
+        applied = await rebuild_inline(self.engine, self._sql.everything, self._lock_key, self.inline, reset, chunk)
+        self._cache.clear()
+        return applied
 
     async def _write_queued(self) -> None:
-        """Commits what is queued, a group at a time; appends that arrive meanwhile form the next group.
-        The writer keeps its connection while appends keep coming, so each group skips a pool checkout."""
-        conn: AsyncConnection | None = None
+        """Commits what is queued, a group at a time; appends that arrive meanwhile form the next group."""
         try:
             while True:
                 if not self._queue:
@@ -167,69 +120,146 @@ class EventStore(Streams):
                         self._writer = None  # no await from the check to here: the next append starts a new writer
                         break
                     continue
-                await self._gather()
+                if self._gather_for and self._last_group > 1 and len(self._queue) < self._group_limit:
+                    # under load (the last group had company) a group waits a moment for the appends other tasks are
+                    # about to make, to share its commit, lock and statements among more; a lone append never waits
+                    await asyncio.sleep(self._gather_for)
                 group, self._queue = self._queue[: self._group_limit], self._queue[self._group_limit :]
                 group = [p for p in group if not p.done.done()]  # a caller cancelled before its turn writes nothing
                 self._last_group = len(group)
                 if group:
-                    conn = await self._commit_group(conn, group)
+                    await self._commit_group(group)
         finally:
+            conn, self._conn = self._conn, None
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
 
-    async def _gather(self) -> None:
-        """Under load (the last group had company), waits a moment for the appends other tasks are about to make:
-        a group then shares its commit, lock and statements among more appends. A lone append never waits."""
-        if self._gather_for and self._last_group > 1 and len(self._queue) < self._group_limit:
-            await asyncio.sleep(self._gather_for)
-
-    async def _commit_group(self, conn: AsyncConnection | None, group: list[Pending]) -> AsyncConnection | None:
-        """Writes a group in one transaction; returns the connection to keep (None if it was lost)."""
-        learnt: dict[str, int] = {}
-        held = [conn]
+    async def _commit_group(self, group: list[Pending]) -> None:
+        """Writes a group in one transaction, then tells the commit listeners and each caller how its append went."""
         try:
-            outcomes = await self._groups.write(held, group, learnt)
-            assert held[0] is not None
-            if held[0].in_transaction():
-                await held[0].commit()  # the COMMIT after one by one; after a pipeline's own, bookkeeping only
+            outcomes = await self._write_group(group)
         except BaseException as e:
-            # the transaction is lost (a lone append failed, the server went away, the commit failed): none was written
+            # the group's transaction failed as a whole (a lone append failed, the server went away), and none of it
+            # stands, unless the connection was lost with the COMMIT on its way: a repeat of a command tells which
             for p in group:
-                _settle(p.done, e)
+                p.tell(e)
             lost = not isinstance(e, Exception) or isinstance(e, OperationalError | InterfaceError)
-            conn = await discard(held[0], keep=not lost)
+            self._conn = await discard(self._conn, keep=not lost)
             if not isinstance(e, Exception):
                 raise
-            return conn
-        self._groups.forecast.wrote(learnt)
-        appended = sum(len(o.positions) for o in outcomes if isinstance(o, Committed))
-        metrics.APPENDED.labels(self.context).inc(appended)
+            return
+        metrics.APPENDED.labels(self.context).inc(sum(len(o.positions) for o in outcomes if isinstance(o, Committed)))
         if any(isinstance(o, Committed) and p.wake for p, o in zip(group, outcomes, strict=True)):
             for notify in self.on_commit:
                 notify()
         for p, outcome in zip(group, outcomes, strict=True):
-            _settle(p.done, outcome)
-        return held[0]
+            p.tell(outcome)
 
+    async def _write_group(self, group: list[Pending]) -> list[Committed | Exception]:
+        """The group in one transaction on the writer's connection, foreseen or checked; the callers' outcomes."""
+        if self._conn is None:
+            self._conn = await connect(self.engine)
+        conn = self._conn
+        foreseen = self._forecast.foresee(group, self.inline, self.context)
+        if foreseen is not None and await self._wrote_foreseen(conn, foreseen):
+            outcomes = foreseen.plan.outcomes
+        else:
+            outcomes = await self._check_and_write(conn, group, missed=foreseen)
+        await conn.commit()  # SQLAlchemy's bookkeeping only: the server committed at the end of the last pipeline
+        return outcomes
 
-def _settle(done: asyncio.Future[Committed], outcome: Committed | BaseException) -> None:
-    if done.done():
-        return  # its caller stopped waiting
-    if isinstance(outcome, Committed):
-        done.set_result(outcome)
-    elif isinstance(outcome, asyncio.CancelledError):
-        done.cancel()
-    else:
-        done.set_exception(outcome)
+    async def _wrote_foreseen(self, conn: AsyncConnection, foreseen: Foreseen) -> bool:
+        """Whether a foreseen group was written, in one round trip with the guard first. If not, it missed (the
+        forecast no longer held, a command id was used before) or an append failed: rolled back, the checks tell which."""
+        try:
+            guard = (self._sql.guard, foreseen.guard)
+            await self._write(conn, foreseen.plan, then="COMMIT", first=[*self._begin, guard])
+        except Exception:
+            self._forecast.forget()
+            if await broken(conn):
+                raise  # the group fails with its connection: whether its COMMIT landed, a repeat of its commands tells
+            await roll_back(conn)
+            return False
+        self._forecast.wrote(foreseen.plan)
+        return True
 
+    async def _check_and_write(
+        self, conn: AsyncConnection, group: list[Pending], missed: Foreseen | None
+    ) -> list[Committed | Exception]:
+        """The group checked in one round trip, decided, and written with its COMMIT in a second; should the write
+        fail, written again one append at a time."""
+        checked = await self._check(conn, group, first=self._begin)
+        self._forecast.checked(checked, missed)
+        plan = plan_group(group, checked, self.context)
+        try:
+            await self._write(conn, plan, then="COMMIT")
+        except (OperationalError, InterfaceError):
+            raise  # the connection is gone, and the whole group with it
+        except Exception:
+            if len(group) == 1:
+                raise
+            await roll_back(conn)
+            return await self._one_by_one(conn, group)
+        self._forecast.wrote(plan)
+        return plan.outcomes
 
-def truncating(tables: Sequence[Table]) -> Callable[[AsyncConnection], Awaitable[None]]:
-    """A `rebuild` reset that empties the given read-model tables."""
-    names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
+    async def _check(self, conn: AsyncConnection, group: Sequence[Pending], *, first: Sequence[Statement]) -> Checked:
+        """Which command ids were done, where the streams stand and positions for every event, in one round trip
+        with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
+        a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
+        params = {
+            "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
+            "streams": sorted({b.stream_id for p in group for b in p.batches}),
+            "n": sum(len(b.events) for p in group for b in p.batches),
+        }
+        done, versions, positions, at = await self._round_trip(conn, [*first, (self._sql.check, params)])
+        return Checked(frozenset(done), versions, sorted(positions or ()), at)
 
-    async def reset(conn: AsyncConnection) -> None:
-        if names:
-            await conn.execute(text(f"TRUNCATE {names}"))
+    async def _write(self, conn: AsyncConnection, plan: Plan, *, then: str, first: Sequence[Statement] = ()) -> None:
+        """Runs each append's `also`, updates the read models in one pass, then writes the events and replies and ends
+        with `then`. What only writes goes in one pipeline with the events; what reads runs before, in order: the
+        `also`s first, so that a read model may read what they wrote (a new person's key). No read model reads the
+        ledger, so the events may follow them inside the transaction. The statements `first` open the last pipeline."""
+        everything = plan.everything
+        piped = [project for project in self.inline if deferrable(project, everything)]
+        readers = [project for project in self.inline if project not in piped]
+        alsos = [p.also for p, _, _ in plan.written if p.also is not None]
+        writes = [also for also in alsos if getattr(also, "writes_only", False)]
+        for also in alsos:
+            if also not in writes:
+                await also(conn)
+        if writes and readers:
+            await self._round_trip(conn, [], sending=lambda: write_all(writes, conn))
+            writes = []
+        for project in readers:
+            await project(conn, everything)
 
-    return reset
+        async def sending() -> None:
+            await write_all(writes, conn)
+            for project in piped:
+                await project(conn, everything)
+
+        def tail() -> list[Statement]:  # the events' rows, dumped while the statements before them are on their way
+            return [(self._sql.insert, insert_params(plan.written)), then] if plan.written else [then]
+
+        await self._round_trip(conn, tail, sending=sending, first=first)
+
+    async def _one_by_one(self, conn: AsyncConnection, group: list[Pending]) -> list[Committed | Exception]:
+        """The group again, each append in a savepoint, so that a failure undoes only its own writes; then COMMIT."""
+        self._forecast.forget()  # each savepoint's checks draw positions of their own
+        await self._round_trip(conn, self._begin)
+        outcomes: list[Committed | Exception] = []
+        for p in group:
+            try:
+                checked = await self._check(conn, [p], first=["SAVEPOINT append"])
+                plan = plan_group([p], checked, self.context)
+                await self._write(conn, plan, then="RELEASE SAVEPOINT append")
+                outcomes += plan.outcomes
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as e:  # noqa: BLE001 - the append's own failure is its caller's to see, not the group's
+                await self._round_trip(conn, ["ROLLBACK TO SAVEPOINT append"])
+                outcomes.append(e)
+        await self._round_trip(conn, ["COMMIT"])
+        return outcomes

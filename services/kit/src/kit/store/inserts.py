@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,6 +49,18 @@ class Rows:
 
     async def __call__(self, conn: AsyncConnection) -> None:
         await insert_many(conn, self.table, list(self.rows))
+
+
+async def write_all(writes: Sequence[Callable[[AsyncConnection], Awaitable[None]]], conn: AsyncConnection) -> None:
+    """Runs a group's `also`s that only write; those that insert rows (`Rows`) go last, in one statement per table."""
+    rows: dict[Table, list[dict[str, Any]]] = {}
+    for write in writes:
+        if isinstance(write, Rows):
+            rows.setdefault(write.table, []).extend(write.rows)
+        else:
+            await write(conn)
+    for table, some in rows.items():
+        await insert_many(conn, table, some)
 
 
 async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:

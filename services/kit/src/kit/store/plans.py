@@ -1,20 +1,20 @@
-"""A group of appends decided on what was found under the append lock (or what the writer foresaw): which stand,
-with their events stamped, and what each caller is told. Pure: the writer does the IO."""
+"""A group of appends decided on what its checks found under the append lock: which appends stand, their events
+stamped with positions and versions, and what each caller is told. Pure: the event store does the IO."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Reply
 
-from .forecast import Checked, Guess
+from .. import ids
 from .records import Batch, Committed, Meta, Recorded, VersionConflict
-from .statements import stamp
 
 Also = Callable[[AsyncConnection], Awaitable[None]]
 """Something more to write in an append's transaction (a new person's key, say); one marked `writes_only` goes out
@@ -36,54 +36,86 @@ class Pending:
     done: asyncio.Future[Committed] = field(repr=False)
     wake: bool = True
 
+    def tell(self, outcome: Committed | BaseException) -> None:
+        """Hands the caller its outcome, unless it stopped waiting."""
+        if self.done.done():
+            return
+        if isinstance(outcome, Committed):
+            self.done.set_result(outcome)
+        elif isinstance(outcome, asyncio.CancelledError):
+            self.done.cancel()
+        else:
+            self.done.set_exception(outcome)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a group's checks found under the lock: the command ids done, the streams' versions (those with events),
+    a position for each of its events and the time to record them at."""
+
+    done: frozenset[str]
+    versions: Mapping[str, int]
+    positions: Sequence[int]
+    at: datetime
+
 
 @dataclass
 class Plan:
-    """A group decided: each append's outcome, the appends to write with their events and replies, every event in
-    position order, the streams' versions after it, and the guess it stands on, if any."""
+    """A group decided: each append's outcome in order, the appends that stand with their events and replies, and
+    every event of the group in position order."""
 
     outcomes: list[Committed | Exception] = field(default_factory=list)
     written: list[tuple[Pending, list[Recorded], dict[str, Any]]] = field(default_factory=list)
     everything: list[Recorded] = field(default_factory=list)
-    versions: dict[str, int] = field(default_factory=dict)
-    guess: Guess | None = None
 
 
-def plan_group(group: Sequence[Pending], checked: Checked, context: str, *, strict: bool = False) -> Plan:
-    """Decides each append (a repeat? a stale version?) and stamps the events of those that stand; `strict`
-    raises at the first that does not."""
+def plan_group(group: Sequence[Pending], checked: Checked, context: str) -> Plan:
+    """Decides the appends in order, each on what those before it left: a command id done (or used earlier in the
+    group) is a repeat, a stream away from its expected version a conflict; the others' events take the next positions."""
     plan = Plan()
-    slots = iter(checked.positions)
+    done, versions, slots = set(checked.done), dict(checked.versions), iter(checked.positions)
     for p in group:
-        try:
-            recorded, committed = _decide(p, checked, slots, context)
-        except (Repeated, VersionConflict) as e:
-            if strict:
-                raise
-            plan.outcomes.append(e)
+        refused = _refusal(p, done, versions)
+        if refused is not None:
+            plan.outcomes.append(refused)
             continue
-        plan.written.append((p, recorded, committed.reply))
+        if p.meta.command_id is not None:
+            done.add(p.meta.command_id)
+        recorded = stamp(p.batches, versions, slots, checked.at, p.meta)
+        versions.update((r.stream_id, r.version) for r in recorded)
+        positions = tuple(r.position for r in recorded)
+        reply = Reply(ok=True, data=p.data, positions={context: positions[-1]} if positions else {})
+        body = reply.model_dump(mode="json", exclude_none=True)
+        version = versions.get(p.batches[-1].stream_id, 0) if p.batches else 0
+        plan.written.append((p, recorded, body))
         plan.everything += recorded
-        plan.outcomes.append(committed)
-    plan.versions = dict(checked.versions)
+        plan.outcomes.append(Committed(reply=body, positions=positions, version=version))
     return plan
 
 
-def _decide(pending: Pending, checked: Checked, slots: Iterator[int], context: str) -> tuple[list[Recorded], Committed]:
-    """One append's events with positions and versions, and its reply; a repeat or a stale version raises."""
-    batches, meta = pending.batches, pending.meta
-    if meta.command_id is not None and meta.command_id in checked.done:
-        raise Repeated
-    current = checked.versions
+def _refusal(p: Pending, done: set[str], versions: Mapping[str, int]) -> Exception | None:
+    """Why an append cannot stand (a repeat, a stale version), or None."""
+    if p.meta.command_id is not None and p.meta.command_id in done:
+        return Repeated()
+    for b in p.batches:
+        if b.expected_version is not None and versions.get(b.stream_id, 0) != b.expected_version:
+            found = versions.get(b.stream_id, 0)
+            return VersionConflict(f"{b.stream_id} is at version {found}, not {b.expected_version}", b.stream_id)
+    return None
+
+
+def stamp(
+    batches: Sequence[Batch], versions: Mapping[str, int], slots: Iterator[int], at: datetime, meta: Meta
+) -> list[Recorded]:
+    """The events with their positions and stream versions, in order, on streams standing at `versions`."""
+    recorded: list[Recorded] = []
+    reached: dict[str, int] = {}
     for b in batches:
-        if b.expected_version is not None and current.get(b.stream_id, 0) != b.expected_version:
-            found = current.get(b.stream_id, 0)
-            raise VersionConflict(f"{b.stream_id} is at version {found}, not {b.expected_version}", b.stream_id)
-    if meta.command_id is not None:
-        checked.done.add(meta.command_id)  # a later append of the group with the same id repeats this one
-    recorded = stamp(batches, current, slots, checked.at, meta)
-    positions = tuple(r.position for r in recorded)
-    reply = Reply(ok=True, data=pending.data, positions={context: positions[-1]} if positions else {})
-    body = reply.model_dump(mode="json", exclude_none=True)
-    version = current.get(batches[-1].stream_id, 0) if batches else 0
-    return recorded, Committed(reply=body, positions=positions, version=version)
+        version = reached.get(b.stream_id, versions.get(b.stream_id, 0))
+        for e in b.events:
+            version += 1
+            recorded.append(
+                Recorded(next(slots), ids.new_id(), b.stream_id, version, e, at, meta.correlation_id, meta.causation_id)
+            )
+        reached[b.stream_id] = version
+    return recorded

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from .. import ids
 from .inserts import to_json
-from .records import Batch, Meta, Recorded
+from .records import Recorded
 
 
 class Sql:
@@ -44,40 +42,26 @@ class Sql:
             f"FROM unnest(%(streams)s::text[]) w) m WHERE v IS NOT NULL)"
         )
         drawn = f"SELECT nextval('{schema}.events_position_seq') AS p FROM generate_series(1, %(n)s::int)"
-        # never before the last event's time, which may be a guessing writer's clock (see `guard`)
+        # never before the last event's time, which may be a foreseeing writer's clock (forecast.py)
         last_at = f"(SELECT recorded_at FROM {s}.events ORDER BY position DESC LIMIT 1)"
         self.check = (
             f"SELECT (SELECT coalesce(array_agg(command_id), '{{}}') FROM {s}.commands "
             f"WHERE command_id = ANY(%(cids)s::text[])), {versions}, (SELECT array_agg(p) FROM ({drawn}) d), "
             f"greatest(clock_timestamp(), {last_at})"
         )
-        # a division by zero unless the streams stand where the writer guessed and the next positions are the ones
-        # it guessed (nobody else appended since its last group); the 1 / 0 is not folded away, as it depends on rows
+        # the foreseen write's guard (forecast.py): 1 / 0 unless the streams stand at the versions foreseen and the next
+        # positions are the ones foreseen; the division depends on rows, so the server cannot fold it away unrun
         self.guard = (
             f"SELECT 1 / coalesce({versions} = %(versions)s::jsonb AND "
             f"(SELECT coalesce(array_agg(p ORDER BY p), '{{}}') FROM ({drawn}) d) = %(positions)s::bigint[], false)::int"
         )
-        self.landed = f"SELECT 1 FROM {s}.events WHERE event_id = CAST(:event_id AS uuid)"
         # planned for their streams each time: a plan kept from when the ledger was small scans every event, and
         # nothing makes the server plan a kept statement again until it next analyses the table
         self._planned_each_time = {self.check, self.guard}
 
     def prepared(self, sql: str, params: object) -> bool:
-        """Whether a statement is prepared once and its plan kept (those with parameters, but for two)."""
+        """Whether a statement is prepared once and its plan kept (those with parameters, but for the checks and the guard)."""
         return params is not None and sql not in self._planned_each_time
-
-
-def stamp(batches: Sequence[Batch], current: dict[str, int], slots: Iterator[int], at: datetime, meta: Meta) -> list[Recorded]:
-    """The events with their positions and stream versions, in order."""
-    recorded = []
-    for b in batches:
-        version = current.get(b.stream_id, 0)
-        for e in b.events:
-            version += 1
-            position = next(slots)
-            recorded.append(Recorded(position, ids.new_id(), b.stream_id, version, e, at, meta.correlation_id, meta.causation_id))
-        current[b.stream_id] = version
-    return recorded
 
 
 def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]]) -> dict[str, str]:

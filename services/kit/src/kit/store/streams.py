@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.base import decode_event
 
 from ..db import Direct
-from .records import Fold, Recorded
+from ..errors import conflict
+from .records import Fold, Meta, Recorded
 from .statements import Sql
 from .tables import Ledger
 
@@ -137,6 +138,13 @@ class Streams:
         self._asked.append(command_id)
         replies = await self._rounds.run(REPLIES, self._read_replies)
         return replies.get(command_id)
+
+    async def first_reply(self, meta: Meta) -> dict[str, Any] | None:
+        """The reply of the command's first run, if it was done; a `conflict` if it was done for another request."""
+        stored = await self.stored_reply(meta.command_id) if meta.command_id is not None else None
+        if stored is not None and stored[0] != meta.fingerprint:
+            raise conflict("this Idempotency-Key was already used for a different request")
+        return None if stored is None else stored[1]
 
     async def _read_replies(self) -> dict[str, tuple[str, dict[str, Any]]]:
         asked, self._asked = self._asked, []  # the round starts here: whoever asks from now on waits for the next
