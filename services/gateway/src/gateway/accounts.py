@@ -13,11 +13,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import PasswordChanged, UserCreated
-from kit.errors import Refused, conflict, forbidden, not_found
+from kit.errors import Refused, conflict, forbidden, not_found, unavailable
 from kit.ids import new_id
 from kit.store import Committed, EventStore, Fold, Recorded
 from kit.store.eventstore import Meta, VersionConflict, fingerprint
@@ -175,8 +176,11 @@ class Accounts:
         now = asyncio.get_running_loop().time()
         looked, changed = self._changed.get(actor.username, (float("-inf"), None))
         if now - looked > CHANGES_KEPT_SECONDS:
-            async with self.engine.connect() as conn:
-                at = await conn.scalar(select(users.c.password_changed_at).where(users.c.username == actor.username))
+            try:
+                async with self.engine.connect() as conn:
+                    at = await conn.scalar(select(users.c.password_changed_at).where(users.c.username == actor.username))
+            except (DBAPIError, OSError) as e:  # the database is down: 503 as for any command, never an error page
+                raise unavailable("a server the gateway needs is not answering; retry") from e
             changed = None if at is None else at.timestamp()
             if len(self._changed) > 10_000:
                 self._changed.clear()

@@ -115,7 +115,11 @@ async def caller(
         actor, _, issued = gw.verifier.verify_claims(token, clock.now())
     except Refused as e:
         raise ApiError(e.as_error()) from None
-    if await gw.accounts.revoked(actor, issued):
+    try:
+        revoked = await gw.accounts.revoked(actor, issued)
+    except Refused as e:
+        raise ApiError(e.as_error()) from None
+    if revoked:
         raise ApiError(REVOKED.as_error())
     positions = parse(profset_min_positions) if profset_min_positions else {}
     assert token is not None
