@@ -110,7 +110,7 @@ class Direct:
 
 async def driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
     """The psycopg connection under a SQLAlchemy one. An open, valid connection already holds it, so it is read
-    without SQLAlchemy's greenlet hop (about 10 µs, and the event store asks twice an append)."""
+    without SQLAlchemy's greenlet hop, which the event store would pay twice an append."""
     sync = conn.sync_connection
     if sync is not None and not sync.closed and not sync.invalidated:
         raw = sync.connection.driver_connection
