@@ -87,7 +87,9 @@ class DeskReviewHandlers:
                 .join(TREE.orgs, o.org_id == a.org_id)
                 .where(a.desk_review_id == review.desk_review_id)
             )
-            shown = [row for row in rows if q.org_id in tree.reach(row.org_id)]
+            # each audited org's lineage today, walked once: it picks the rows shown and the counts under each child
+            above = {row.audit_id: (row, set(tree.reach(row.org_id))) for row in rows}
+            shown = [row for row, lineage in above.values() if q.org_id in lineage]
         status = {
             row.audit_id: deskreview.progress(row.completed_on, review.due_on, ctx.today, tree.exists(row.org_id))
             for row in shown
@@ -103,7 +105,7 @@ class DeskReviewHandlers:
             "due_on": review.due_on.isoformat(),
             **counts(status.values()),
             "children": [
-                {"org_id": child, **counts(status[row.audit_id] for row in shown if child in tree.reach(row.org_id))}
+                {"org_id": child, **counts(status[row.audit_id] for row in shown if child in above[row.audit_id][1])}
                 for child in tree.children(q.org_id)
             ],
             "not_covered": uncovered,

@@ -190,8 +190,12 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     children, registered = {o: tree.children(o) for o in ids}, tree.registered
     on = {"ids": ids, "day": day, "known": known}
     members = await _members(conn, tree, ids, known)
+    central = [o for o in ids if tree.levels[o] == "central"]
+    structural = {o: [c for c in tree.subtree(o) if c != o and tree.levels[c] != "central"] for o in central}
+    # one pass over the posts: the orgs asked about, and every structural org whose leaders C2 looks for
+    staffed = sorted(set(ids).union(*structural.values()))
     held: dict[str, list[Post]] = defaultdict(list)
-    for r in await conn.execute(POSTS, on):
+    for r in await conn.execute(POSTS, {**on, "ids": staffed}):
         held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
     running: dict[str, list[Resource]] = defaultdict(list)
     for r in await conn.execute(RESOURCES, on):
@@ -211,9 +215,7 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     met: dict[str, date] = dict((await conn.execute(MET, on)).all())
     reviewed: dict[str, date] = dict((await conn.execute(REVIEWED, on)).all())
     root = tree.central()
-    central = [o for o in ids if tree.levels[o] == "central"]
-    structural = {o: [c for c in tree.subtree(o) if c != o and tree.levels[c] != "central"] for o in central}
-    bases = {o: await _contact_base(conn, day, known, orgs) for o, orgs in structural.items()}
+    bases = {o: await _contact_base(conn, day, known, orgs, held) for o, orgs in structural.items()}
 
     mentioned = sorted({c for o in ids for c in children[o]} | {c for orgs in structural.values() for c in orgs})
     names = dict((await conn.execute(NAMES, {"ids": mentioned})).all())
@@ -249,12 +251,11 @@ async def gather(conn: AsyncConnection, tree: Orgs, org_ids: list[str]) -> dict[
     }
 
 
-async def _contact_base(conn: AsyncConnection, day: date, known: datetime, org_ids: list[str]) -> tuple[Reachable, ...]:
+async def _contact_base(
+    conn: AsyncConnection, day: date, known: datetime, org_ids: list[str], posts: dict[str, list[Post]]
+) -> tuple[Reachable, ...]:
     """C2: for each org, its chairs and information post holders on the day, and how many of them are reachable."""
-    held: dict[str, list[Post]] = defaultdict(list)
-    for r in await conn.execute(POSTS, {"ids": org_ids, "day": day, "known": known}):
-        if r.role == "chair" or r.role in INFORMATION_ROLES:
-            held[r.org_id].append(Post(r.role, r.since, r.on, r.person_id or ""))
+    held = {o: [p for p in posts[o] if p.role == "chair" or p.role in INFORMATION_ROLES] for o in org_ids}
     people = sorted({p.person_id for ps in held.values() for p in ps})
     reachable = set((await conn.execute(REACHABLE, {"people": people, "day": day, "known": known})).scalars())
     return tuple(

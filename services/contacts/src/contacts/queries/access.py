@@ -58,15 +58,16 @@ async def _grants(
         .where(which, a.recorded_at < known)
         .order_by(a.since, a.position)
     )
-    return [_grant(r, day, known, holder(then, r.org_id, r.to_org_id)) for r in rows]
+    cc = then.central()
+    return [_grant(r, day, known, holder(then, cc, r.org_id, r.to_org_id)) for r in rows]
 
 
-def holder(then: Orgs, org_id: str, to_org_id: str) -> str:
+def holder(then: Orgs, cc: str | None, org_id: str, to_org_id: str) -> str:
     """Who the grantee is to the channel's org on the day: its parent (P10), the CC (T7), or neither — a former parent
     after a move, whose grant no longer counts."""
     if to_org_id == then.parents.get(org_id):
         return "parent"
-    return "cc" if to_org_id == then.central() else "neither"
+    return "cc" if to_org_id == cc else "neither"
 
 
 def _grant(r: Any, day: date, known: datetime, to_is: str) -> dict[str, Any]:
