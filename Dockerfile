@@ -16,7 +16,7 @@ COPY contracts ./contracts
 COPY services ./services
 COPY deploy ./deploy
 # every package under services/ (the kit and each service), so a new service needs no change here
-RUN /opt/profset/bin/pip install --no-cache-dir --no-deps ./contracts ./services/* ./deploy \
+RUN /opt/profset/bin/pip install --no-cache-dir --no-deps ./contracts ./contracts/mirrors ./services/* ./deploy \
     && /opt/profset/bin/python -m compileall -q /opt/profset
 
 FROM ${PYTHON_IMAGE}

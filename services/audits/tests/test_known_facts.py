@@ -27,7 +27,7 @@ from contracts.registry import HeadcountReported, Level, OrgDissolved, OrgMoved,
 from kit.db import make_engine
 from kit.projection import Delivered
 from kit.store import Recorded
-from kit.treemirror import Orgs, orgs_on
+from mirrors.treemirror import Orgs, orgs_on
 
 DAY, TODAY = date(2026, 6, 15), date(2026, 12, 1)
 

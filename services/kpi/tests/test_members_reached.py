@@ -26,7 +26,7 @@ from contracts.contacts import (
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased
 from kit.db import make_engine
 from kit.projection import Delivered
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 EARLY, LATE = datetime(2027, 1, 5, 9, tzinfo=UTC), datetime(2027, 1, 20, 9, tzinfo=UTC)
 """When the sources recorded the facts below: most early in January, a few later."""

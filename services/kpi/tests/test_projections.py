@@ -25,7 +25,7 @@ from contracts.org_facts import BudgetAdopted
 from kit.db import make_engine
 from kit.projection import Delivered
 from kit.store import Recorded
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 ONE_ORG = Orgs(date(2026, 12, 31), {"p": None}, {"p": "primary"}, {"p": date(2000, 1, 1)}, {"p": None})
 

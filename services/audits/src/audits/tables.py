@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kit.factmirror import RECORDED, fact_tables
 from kit.store import Ledger
-from kit.treemirror import tree_tables
+from mirrors.factmirror import RECORDED, fact_tables
+from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="audits")
 ledger = Ledger(metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
-from kit.treemirror import tree_tables
+from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="contacts")
 ledger = Ledger(metadata)

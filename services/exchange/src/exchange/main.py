@@ -10,7 +10,7 @@ from contracts import exchange as x
 from kit.projection import Delivered, Projection
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
-from kit.treemirror import TREE_EVENTS, apply_tree
+from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from .config import ExchangeSettings
 from .handlers.cascades import CascadeRunner

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kit.factmirror import POSITION, RECORDED, fact_tables
 from kit.store import Ledger
-from kit.treemirror import tree_tables
+from mirrors.factmirror import POSITION, RECORDED, fact_tables
+from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="kpi")
 ledger = Ledger(metadata)

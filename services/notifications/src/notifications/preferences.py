@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from contracts.notifications import PreferenceSet, SetPreference
-from kit import treemirror
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import Committed, EventStore
+from mirrors import treemirror
 
 from .tables import TREE, posts
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.notifications import ListNotifications
-from kit import treemirror
 from kit.rpc import Context
+from mirrors import treemirror
 
 from .tables import TREE, outbox
 

@@ -16,8 +16,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kit import clock, logs, treemirror
+from kit import clock, logs
 from kit.locks import pause
+from mirrors import treemirror
 
 from .config import NotificationsSettings
 from .domain import reminders

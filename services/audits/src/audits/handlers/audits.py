@@ -22,7 +22,7 @@ from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Committed, EventStore, Fold
 from kit.store.eventstore import retrying
-from kit.treemirror import Orgs, orgs_on
+from mirrors.treemirror import Orgs, orgs_on
 
 from ..domain import audit
 from ..domain.audit import Audit

@@ -13,7 +13,7 @@ from contracts.audits import ChecklistItem, GetDeskReview, PlanDeskReview, Resch
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore, Fold
-from kit.treemirror import orgs_on
+from mirrors.treemirror import orgs_on
 
 from ..domain import deskreview
 from ..queries.compliance import verdicts_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts.audits import ReportOnPlan, SubmitPlan
 from kit.rpc import Context
 from kit.store import Committed, EventStore, Fold
-from kit.treemirror import orgs_on
+from mirrors.treemirror import orgs_on
 
 from ..domain import plans
 from ..tables import TREE

@@ -11,7 +11,7 @@ from contracts.audits import ListReviews, RecordReview
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Committed, EventStore
-from kit.treemirror import orgs_on
+from mirrors.treemirror import orgs_on
 
 from ..domain import reviews
 from ..tables import TREE

@@ -29,9 +29,9 @@ from contracts.contacts import (
 )
 from contracts.officers import OfficerAssigned
 from contracts.people import PersonErased
-from kit.factmirror import FACT_EVENTS, apply_facts
 from kit.projection import Delivered, Projection
-from kit.treemirror import TREE_EVENTS, apply_tree
+from mirrors.factmirror import FACT_EVENTS, apply_facts
+from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import (
     FACTS,

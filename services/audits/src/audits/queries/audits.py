@@ -12,7 +12,7 @@ from contracts.audits import GetAudit, GetAuditPlan, ListAudits, ListRemediation
 from kit.db import any_of
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
-from kit.treemirror import orgs_on
+from mirrors.treemirror import orgs_on
 
 from ..domain.verdicts import YEAR_DAYS
 from ..tables import TREE, audits, findings, posts, released, remediation

@@ -14,7 +14,7 @@ from contracts.audits import GetCompliance, ListRules, Status, SummariseComplian
 from kit.readcache import WHOLE_TREE, ReadCache, Reading
 from kit.rpc import Context
 from kit.tokens import Actor
-from kit.treemirror import Orgs, known_by_end_of, orgs_on
+from mirrors.treemirror import Orgs, known_by_end_of, orgs_on
 
 from ..domain.catalogue import BY_ID, CATALOGUE, assess
 from ..domain.readings import READINGS

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.clock import FAR_FUTURE
 from kit.db import any_of
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 from ..domain.facts import Budget, Child, Facts, Members, Plans, Post, Reachable, Resource
 from ..domain.periods import previous_quarter, quarter_of

@@ -14,7 +14,7 @@ from contracts.registry import HeadcountReported
 from kit.crypto import KeyRing
 from kit.db import Compiled
 from kit.projection import Delivered, Projection
-from kit.treemirror import TREE_EVENTS, apply_tree
+from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import TREE, contact_points, headcounts, member_orgs, people, posts
 

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kit import treemirror
-from kit.treemirror import Orgs
+from mirrors import treemirror
+from mirrors.treemirror import Orgs
 
 from ..tables import TREE
 

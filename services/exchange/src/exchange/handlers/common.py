@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kit import treemirror
 from kit.errors import forbidden, not_found
 from kit.store import EventStore, Fold
 from kit.tokens import Actor
-from kit.treemirror import Orgs
+from mirrors import treemirror
+from mirrors.treemirror import Orgs
 
 from ..domain import material
 from ..domain.material import Material

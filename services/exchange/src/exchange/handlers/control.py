@@ -14,7 +14,7 @@ from kit.access import require
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore
 from kit.store.eventstore import retrying
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 from ..domain import control, material
 from ..domain.material import Material

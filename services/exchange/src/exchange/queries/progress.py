@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.access import permits
 from kit.tokens import Actor
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 from ..domain.routing import Tree
 from ..handlers.common import orgs_on, routing_tree

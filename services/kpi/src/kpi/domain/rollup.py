@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 
-from kit.tree import subtree
+from mirrors.tree import subtree
 
 from .facts import Addresses, OrgFacts
 from .indicators import FORMULAS, RATIOS, Figure

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
-from kit.factmirror import FACT_EVENTS, apply_facts, upsert
 from kit.projection import Delivered, Projection
-from kit.treemirror import TREE_EVENTS, apply_tree
+from mirrors.factmirror import FACT_EVENTS, apply_facts, upsert
+from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import FACTS, TREE, acts, channel_stats, channels, participation
 from .people import CONTACT_POINT_EVENTS, MEMBER_EVENTS, apply_contact_points, apply_members

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.clock import FAR_FUTURE
 from kit.db import any_of
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 from ..domain.facts import (
     Act,

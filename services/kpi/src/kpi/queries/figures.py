@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.kpi import INDICATORS
 from kit.clock import FAR_FUTURE
-from kit.treemirror import Orgs, orgs_on
+from mirrors.treemirror import Orgs, orgs_on
 
 from ..domain import periodbook
 from ..domain.indicators import Figure

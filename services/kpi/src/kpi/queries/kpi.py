@@ -15,7 +15,7 @@ from kit.clock import FAR_FUTURE
 from kit.errors import not_found
 from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
-from kit.treemirror import known_by_end_of
+from mirrors.treemirror import known_by_end_of
 
 from ..domain.periods import parse_period, series
 from ..domain.shown import read_exact

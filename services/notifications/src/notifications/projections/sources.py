@@ -32,7 +32,7 @@ from contracts.exchange import (
 )
 from contracts.officers import OfficerAssigned, OfficerRelieved
 from kit.projection import Delivered
-from kit.treemirror import TREE_EVENTS, apply_tree
+from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
 from ..tables import (

@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
+from kit.access import permits, require
+from kit.clock import end_of_day
+from kit.errors import not_found
+from kit.projection import Delivered
+from kit.tokens import Actor
 
-from .access import permits, require
-from .clock import end_of_day
-from .errors import not_found
-from .projection import Delivered
-from .tokens import Actor
 from .tree import children_index, walk
 
 

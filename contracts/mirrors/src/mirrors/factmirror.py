@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.org_facts import BudgetAdopted
 from contracts.registry import HeadcountReported
-
-from .projection import Delivered
+from kit.projection import Delivered
 
 POSITION = "Source ledger position: the later one wins"
 RECORDED = "When the source recorded it (`known_on` counts only what was recorded by then)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kit.tokens import Actor, Role
-from kit.treemirror import Orgs
+from mirrors.treemirror import Orgs
 
 DAY = date(2026, 1, 1)
 PARENTS: dict[str, str | None] = {"cc": None, "t1": "cc", "t2": "cc", "p1": "t1", "p2": "t1", "p3": "t2", "p0": "cc"}
