@@ -14,7 +14,7 @@ from contracts.registry import HeadcountReported
 from kit import ids
 from kit.crypto import KeyRing
 from kit.db import make_engine
-from kit.store.eventstore import Batch, EventStore, Meta, fingerprint, truncating
+from kit.store import Batch, EventStore, Meta, fingerprint, truncating
 from registry.main import inline_projections
 from registry.tables import READ_MODELS, ledger
 

@@ -182,7 +182,7 @@ async def counting_schema(database_url: str) -> Any:
     """The kit tests' counting read model (`kit_test.seen`: how often each event was applied) in this database."""
     from kit_helpers import seen
 
-    from kit.store.tables import create_ledger
+    from kit.store import create_ledger
 
     engine = make_engine(database_url)
     async with engine.begin() as conn:

@@ -24,7 +24,7 @@ from kit.db import make_engine
 from kit.projection import Delivered, Projection
 from kit.rpc import RequestClient
 from kit.service import Runtime
-from kit.store.eventstore import EventStore
+from kit.store import EventStore
 
 CONSUMING = ("contacts", "exchange", "notifications", "audits", "kpi")
 

@@ -16,9 +16,7 @@ from kit.db import make_engine
 from kit.projector import Projector
 from kit.rpc import RequestClient
 from kit.service import Runtime, Service, Wiring
-from kit.store import EventStore
-from kit.store.eventstore import Recorded, truncating
-from kit.store.tables import Ledger
+from kit.store import EventStore, Ledger, Recorded, truncating
 
 from .progress import OK, REFUSED, USAGE, Progress
 from .stack import operator_environment

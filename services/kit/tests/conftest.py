@@ -9,8 +9,7 @@ from kit_helpers import LEDGER, count_inline, seen
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.db import make_engine
-from kit.store import EventStore
-from kit.store.tables import create_ledger
+from kit.store import EventStore, create_ledger
 
 
 @pytest.fixture

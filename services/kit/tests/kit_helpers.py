@@ -10,8 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import HeadcountReported
-from kit.store import Ledger, Recorded
-from kit.store.eventstore import writes_only
+from kit.store import Ledger, Recorded, writes_only
 from profset.testing import running  # noqa: F401  (re-exported for the kit tests)
 
 metadata = MetaData(schema="kit_test")

@@ -8,9 +8,7 @@ import pytest
 from kit_helpers import LEDGER, headcount
 
 from kit.crypto import KeyRing, generate_master_key, open_field
-from kit.store import Batch, EventStore, inserts
-from kit.store.eventstore import VersionConflict
-from kit.store.inserts import insert_many
+from kit.store import Batch, EventStore, VersionConflict, insert_many, inserts
 
 
 async def test_a_field_is_readable_until_its_owner_is_erased(engine) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from contracts.envelope import ErrorCode
 from kit.errors import Refused
-from kit.store import EventStore, Fold
-from kit.store.eventstore import Meta, VersionConflict, retrying
+from kit.store import EventStore, Fold, Meta, VersionConflict, retrying
 
 TOTAL = Fold(0, lambda total, e: total + e.members)  # type: ignore[attr-defined]
 

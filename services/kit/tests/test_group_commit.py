@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import ErrorCode
 from kit.errors import Refused
-from kit.store import EventStore, Recorded
-from kit.store.eventstore import Committed, Meta, VersionConflict
+from kit.store import Committed, EventStore, Meta, Recorded, VersionConflict
 
 
 def commits_of(store: EventStore) -> list[int]:

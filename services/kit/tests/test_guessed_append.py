@@ -14,8 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.db import driver, run_raw
-from kit.store import Batch, EventStore, Recorded
-from kit.store.eventstore import Committed, Meta, VersionConflict, writes_only, writes_only_unless
+from kit.store import Batch, Committed, EventStore, Meta, Recorded, VersionConflict, writes_only, writes_only_unless
 
 
 def round_trips(store: EventStore) -> list[int]:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kit.store.inserts import Inserts, insert_many
+from kit.store import Inserts, insert_many
 
 metadata = MetaData(schema="kit_test")
 things = Table(

@@ -27,8 +27,7 @@ from kit.csvimport import Line, Outcome, Problem, Progress, Row, read_rows
 from kit.db import make_engine
 from kit.errors import Refused
 from kit.ids import new_id
-from kit.store import Batch, EventStore
-from kit.store.eventstore import Meta
+from kit.store import Batch, EventStore, Meta
 
 from .config import ContactsSettings
 from .domain import channels, contacts

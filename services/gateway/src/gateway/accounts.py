@@ -20,8 +20,7 @@ from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.gateway import PasswordChanged, UserCreated
 from kit.errors import Refused, conflict, forbidden, not_found, unavailable
 from kit.ids import new_id
-from kit.store import Committed, EventStore, Fold, Recorded
-from kit.store.eventstore import Meta, VersionConflict, fingerprint
+from kit.store import Committed, EventStore, Fold, Meta, Recorded, VersionConflict, fingerprint
 from kit.tokens import Actor, Role
 
 from .domain.users import change_required, check_grant, check_new_password, decide_create, taken

@@ -10,8 +10,7 @@ from contracts.kpi import ClosePeriod, MediaMentionReported, ReportFeedbackTimes
 from contracts.kpi import FeedbackTimesReported as TimesReported
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Committed, EventStore, Fold, retrying
 from mirrors.treemirror import Orgs, orgs_on
 
 from .domain import mentions, periodbook

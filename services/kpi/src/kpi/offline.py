@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.envelope import STREAMS
 from kit.db import make_engine
 from kit.locks import lock_key, try_lock
-from kit.store import EventStore
-from kit.store.eventstore import truncating
+from kit.store import EventStore, truncating
 
 from .config import KpiSettings
 from .projections.own import apply_own

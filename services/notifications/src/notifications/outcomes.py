@@ -12,8 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from contracts.notifications import Channel, NotificationFailed, NotificationSent
 from kit import logs
 from kit.locks import LostLock
-from kit.store import Batch, EventStore
-from kit.store.eventstore import Meta
+from kit.store import Batch, EventStore, Meta
 
 from .domain.plan import message_id
 from .domain.text import scrubbed

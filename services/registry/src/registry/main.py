@@ -11,7 +11,7 @@ from kit.projection import Inline
 from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
-from kit.store.eventstore import InlineProjection
+from kit.store import InlineProjection
 
 from .config import RegistrySettings
 from .handlers.org_facts import FactHandlers

@@ -14,8 +14,7 @@ from kit import clock
 from kit.crypto import KeyRing
 from kit.db import make_engine
 from kit.rpc import Context
-from kit.store import EventStore
-from kit.store.eventstore import Meta, truncating
+from kit.store import EventStore, Meta, truncating
 from kit.tokens import Actor, Role
 
 from .config import RegistrySettings

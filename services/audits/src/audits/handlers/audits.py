@@ -20,8 +20,7 @@ from kit.access import require
 from kit.errors import invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Committed, EventStore, Fold, retrying
 from mirrors.treemirror import Orgs, orgs_on
 
 from ..domain import audit

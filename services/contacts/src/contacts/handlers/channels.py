@@ -25,8 +25,7 @@ from kit.clock import end_of_day
 from kit.errors import not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Committed, EventStore, Fold, retrying
 
 from ..domain import access, channels
 from ..domain.channels import Resource

@@ -19,8 +19,7 @@ from kit.errors import RuleBroken, forbidden, not_found
 from kit.ids import new_id
 from kit.locks import pause
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import Meta, retrying
+from kit.store import Committed, EventStore, Fold, Meta, retrying
 from kit.tokens import Role
 
 from ..domain import contacts

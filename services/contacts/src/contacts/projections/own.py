@@ -30,8 +30,7 @@ from contracts.contacts import (
     SubscriptionReported,
 )
 from kit.crypto import KeyRing, open_field
-from kit.store import Recorded
-from kit.store.inserts import Inserts
+from kit.store import Inserts, Recorded
 
 from ..tables import (
     channel_access,

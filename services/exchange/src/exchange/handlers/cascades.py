@@ -19,8 +19,7 @@ from contracts.exchange import DeliveryDelivered, Route
 from kit import clock, logs
 from kit.backlog import Backlog
 from kit.locks import Fence, LostLock, lock_key, pause, run_singly
-from kit.store import Batch, EventStore
-from kit.store.eventstore import Meta, VersionConflict
+from kit.store import Batch, EventStore, Meta, VersionConflict
 
 from ..domain import routing
 from ..tables import cascade_runs, deliveries, ledger

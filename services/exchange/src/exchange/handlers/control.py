@@ -12,8 +12,7 @@ from contracts.base import Event
 from contracts.exchange import ConfirmPublication, Moderate, PolicySet, RequestPublication, SetPolicy, TakeDownPublication
 from kit.access import require
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore
-from kit.store.eventstore import retrying
+from kit.store import Batch, Committed, EventStore, retrying
 from mirrors.treemirror import Orgs
 
 from ..domain import control, material

@@ -30,8 +30,7 @@ from contracts.exchange import (
 from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore
-from kit.store.eventstore import retrying
+from kit.store import Batch, Committed, EventStore, retrying
 
 from ..config import ExchangeSettings
 from ..domain import material, routing

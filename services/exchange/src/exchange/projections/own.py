@@ -28,8 +28,7 @@ from contracts.exchange import (
     PublicationRequested,
     PublicationTakenDown,
 )
-from kit.store import Recorded
-from kit.store.inserts import Inserts
+from kit.store import Inserts, Recorded
 
 from ..tables import cascade_runs, decisions, deliveries, materials, participation, parties, policies
 

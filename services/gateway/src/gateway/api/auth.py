@@ -11,7 +11,7 @@ from contracts.envelope import ErrorCode
 from contracts.gateway import NewUser
 from kit import clock
 from kit.errors import Refused
-from kit.store.eventstore import Meta, fingerprint
+from kit.store import Meta, fingerprint
 from kit.tokens import Role
 
 from ..deps import CallerDep, GatewayDep, ask

@@ -10,7 +10,7 @@ from pydantic import Field
 from contracts.base import Payload
 from kit import clock
 from kit.errors import Refused
-from kit.store.eventstore import Meta, fingerprint
+from kit.store import Meta, fingerprint
 
 from ..deps import CallerDep, GatewayDep
 from ..errors import ApiError

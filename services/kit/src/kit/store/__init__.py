@@ -1,6 +1,30 @@
-"""The Postgres ledger of one service: events, command replies, snapshots, relay and projector state."""
+"""The Postgres ledger of one service: events, command replies, snapshots, relay and projector state. Services
+import the store from here only; the modules behind it are the kit's to rearrange."""
 
-from .eventstore import Batch, Committed, EventStore, Fold, Recorded
-from .tables import Ledger
+from .eventstore import EventStore, InlineProjection, retrying, truncating, writes_only, writes_only_unless
+from .inserts import Inserts, insert_many
+from .plans import Also
+from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
+from .tables import Ledger, create_ledger, drop_ledger
 
-__all__ = ["Batch", "Committed", "EventStore", "Fold", "Ledger", "Recorded"]
+__all__ = [
+    "Also",
+    "Batch",
+    "Committed",
+    "EventStore",
+    "Fold",
+    "InlineProjection",
+    "Inserts",
+    "Ledger",
+    "Meta",
+    "Recorded",
+    "VersionConflict",
+    "create_ledger",
+    "drop_ledger",
+    "fingerprint",
+    "insert_many",
+    "retrying",
+    "truncating",
+    "writes_only",
+    "writes_only_unless",
+]

@@ -8,8 +8,7 @@ from kit.access import require
 from kit.errors import not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold
-from kit.store.eventstore import retrying
+from kit.store import Committed, EventStore, Fold, retrying
 
 from ..domain import org_facts
 from .tree import TREE, TREE_FOLD, reach_today

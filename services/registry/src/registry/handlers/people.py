@@ -15,9 +15,7 @@ from kit.crypto import KeyRing
 from kit.errors import invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore, Fold
-from kit.store.eventstore import retrying
-from kit.store.plans import Also
+from kit.store import Also, Batch, Committed, EventStore, Fold, retrying
 
 from ..domain import people
 from ..domain.org_facts import check_post_in_council

@@ -10,8 +10,7 @@ from kit.access import require
 from kit.errors import Refused, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore, Fold
-from kit.store.eventstore import VersionConflict, retrying
+from kit.store import Batch, Committed, EventStore, Fold, VersionConflict, retrying
 
 from ..domain import headcount, reach, tree
 from ..domain.tree import Tree

@@ -16,8 +16,7 @@ from contracts.registry import HeadcountReported, OrgRegistered
 from kit.crypto import KeyRing
 from kit.csvimport import Line, Progress
 from kit.ids import new_id
-from kit.store import Batch, EventStore
-from kit.store.eventstore import Meta
+from kit.store import Batch, EventStore, Meta
 
 from ..handlers.people import person_stream
 from ..handlers.tree import TREE

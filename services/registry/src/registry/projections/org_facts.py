@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.officers import YouthCouncilDisbanded, YouthCouncilFormed
 from contracts.org_facts import AgreementClausesRecorded, BudgetAdopted
-from kit.store import Recorded
-from kit.store.inserts import Inserts
+from kit.store import Inserts, Recorded
 
 from ..tables import agreement_clauses, budgets, youth_councils
 

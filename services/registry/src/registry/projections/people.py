@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
 from kit.crypto import KeyRing, open_field
-from kit.store import Recorded
-from kit.store.inserts import Inserts
+from kit.store import Inserts, Recorded
 
 from ..tables import memberships, officers, people, person_search, trainings
 

@@ -10,8 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registry import HeadcountReported, OrgDissolved, OrgMoved, OrgRegistered, OrgRenamed
-from kit.store import Recorded
-from kit.store.inserts import insert_many
+from kit.store import Recorded, insert_many
 
 from ..tables import headcounts, org_names, org_parents, orgs
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from kit.store.tables import create_ledger, drop_ledger
+from kit.store import create_ledger, drop_ledger
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'

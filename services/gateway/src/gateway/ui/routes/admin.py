@@ -11,7 +11,7 @@ from contracts.envelope import HTTP_STATUS, Error, ErrorCode
 from contracts.gateway import NewUser
 from kit.access import GRANTABLE
 from kit.errors import Refused
-from kit.store.eventstore import Meta, fingerprint
+from kit.store import Meta, fingerprint
 from kit.tokens import Role
 
 from ...errors import ApiError

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from kit.store.tables import create_ledger, drop_ledger
+from kit.store import create_ledger, drop_ledger
 
 revision: str = '0001'
 down_revision: str | None = None
