@@ -39,9 +39,3 @@ def deferrable(project: InlineProjection, recorded: Sequence[Recorded]) -> bool:
         return False
     reads_if = getattr(project, "reads_if", None)
     return reads_if is None or not reads_if(recorded)
-
-
-async def project_all(projections: Sequence[InlineProjection], conn: AsyncConnection, recorded: list[Recorded]) -> None:
-    """Applies the events to each projection in turn."""
-    for project in projections:
-        await project(conn, recorded)
