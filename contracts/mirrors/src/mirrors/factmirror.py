@@ -1,7 +1,8 @@
 """The registry's org facts as another service keeps them — headcounts, information posts, trainings and
 budgets — fed from the REGISTRY stream, each row with the registry's recording time of the event that wrote it and
 each change with its own, so the facts can be read as known on a past day (DESIGN.md §3, `known_on`). Integration
-plumbing shared by the consumers that judge orgs (audits, kpi); what the facts mean stays in those services."""
+plumbing shared by the consumers: the ones that judge orgs (audits, kpi) keep all four, contacts its posts and
+headcounts, notifications its posts; what the facts mean stays in those services."""
 
 from __future__ import annotations
 
@@ -33,7 +34,12 @@ class FactTables:
 
 def fact_tables(metadata: MetaData) -> FactTables:
     """Declares `headcounts`, `posts`, `trainings` and `budgets` in the service's schema."""
-    headcounts = Table(
+    return FactTables(headcount_table(metadata), post_table(metadata), training_table(metadata), budget_table(metadata))
+
+
+def headcount_table(metadata: MetaData) -> Table:
+    """Declares `headcounts` alone, for a service that needs no other org fact."""
+    return Table(
         "headcounts",
         metadata,
         Column("org_id", Text, primary_key=True),
@@ -43,7 +49,11 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
         comment="Every headcount report, by registry position: of those recorded by `known_on`, the latest valid wins",
     )
-    posts = Table(
+
+
+def post_table(metadata: MetaData) -> Table:
+    """Declares `posts` alone, for a service that needs no other org fact."""
+    return Table(
         "posts",
         metadata,
         Column("officer_id", Text, primary_key=True),
@@ -56,7 +66,11 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("until_recorded_at", DateTime(timezone=True), comment="When the relief was recorded"),
         comment="One row per post (a relief comes once): its assignment and its relief, each with its recording time",
     )
-    trainings = Table(
+
+
+def training_table(metadata: MetaData) -> Table:
+    """Declares `trainings`."""
+    return Table(
         "trainings",
         metadata,
         Column("training_id", Text, primary_key=True),
@@ -66,7 +80,11 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
         comment="Every course completed, with its recording time",
     )
-    budgets = Table(
+
+
+def budget_table(metadata: MetaData) -> Table:
+    """Declares `budgets`."""
+    return Table(
         "budgets",
         metadata,
         Column("org_id", Text, primary_key=True),
@@ -77,7 +95,6 @@ def fact_tables(metadata: MetaData) -> FactTables:
         Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED),
         comment="Every adoption of a year's budget (a restatement adds a row): the latest recorded by `known_on` stands",
     )
-    return FactTables(headcounts, posts, trainings, budgets)
 
 
 def upsert(table: Table, keys: list[str], row: dict[str, Any]) -> Insert:
@@ -87,21 +104,48 @@ def upsert(table: Table, keys: list[str], row: dict[str, Any]) -> Insert:
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
-FACT_EVENTS = (HeadcountReported, OfficerAssigned, OfficerRelieved, OfficerTrained, BudgetAdopted)
+HEADCOUNT_EVENTS = (HeadcountReported,)
+"""What `apply_headcounts` takes."""
+POST_EVENTS = (OfficerAssigned, OfficerRelieved)
+"""What `apply_posts` takes."""
+FACT_EVENTS = (*HEADCOUNT_EVENTS, *POST_EVENTS, OfficerTrained, BudgetAdopted)
 """What `apply_facts` takes."""
 
 
 async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -> bool:
-    """Applies an org-fact event (idempotently, in any order within an officer's events); False for others.
+    """Applies an org-fact event (idempotently, in any order within an officer's events); False for others."""
+    if await apply_headcounts(conn, tables.headcounts, d) or await apply_posts(conn, tables.posts, d):
+        return True
+    match d.event:
+        case OfficerTrained() as e:
+            row: dict[str, Any] = {"training_id": e.training_id, "person_id": e.person_id, "org_id": e.org_id, "on": e.on}
+            await conn.execute(insert(tables.trainings).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
+        case BudgetAdopted() as e:
+            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, "position": d.position}
+            await conn.execute(insert(tables.budgets).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
+        case _:
+            return False
+    return True
+
+
+async def apply_headcounts(conn: AsyncConnection, headcounts: Table, d: Delivered) -> bool:
+    """Applies a headcount report (idempotently); False for any other event."""
+    if not isinstance(d.event, HeadcountReported):
+        return False
+    e = d.event
+    row = {"org_id": e.org_id, "position": d.position, "as_of": e.as_of, "members": e.members, "recorded_at": d.recorded_at}
+    await conn.execute(insert(headcounts).values(row).on_conflict_do_nothing())
+    return True
+
+
+async def apply_posts(conn: AsyncConnection, posts: Table, d: Delivered) -> bool:
+    """Applies an assignment or a relief (idempotently, in either order); False for any other event.
 
     A youth council's posts are not the org's own, so they are left out.
     """
     match d.event:
-        case HeadcountReported() as e:
-            row: dict[str, Any] = {"org_id": e.org_id, "position": d.position, "as_of": e.as_of, "members": e.members}
-            await conn.execute(insert(tables.headcounts).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
         case OfficerAssigned() as e if e.council_id is None:
-            row = {
+            row: dict[str, Any] = {
                 "officer_id": e.officer_id,
                 "person_id": e.person_id,
                 "org_id": e.org_id,
@@ -109,16 +153,10 @@ async def apply_facts(conn: AsyncConnection, tables: FactTables, d: Delivered) -
                 "since": e.since,
                 "recorded_at": d.recorded_at,
             }
-            await conn.execute(upsert(tables.posts, ["officer_id"], row))
+            await conn.execute(upsert(posts, ["officer_id"], row))
         case OfficerRelieved() as e:
             row = {"officer_id": e.officer_id, "until": e.until, "until_recorded_at": d.recorded_at}
-            await conn.execute(upsert(tables.posts, ["officer_id"], row))
-        case OfficerTrained() as e:
-            row = {"training_id": e.training_id, "person_id": e.person_id, "org_id": e.org_id, "on": e.on}
-            await conn.execute(insert(tables.trainings).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
-        case BudgetAdopted() as e:
-            row = {"org_id": e.org_id, "year": e.year, "total": e.total, "information": e.information, "position": d.position}
-            await conn.execute(insert(tables.budgets).values({**row, "recorded_at": d.recorded_at}).on_conflict_do_nothing())
+            await conn.execute(upsert(posts, ["officer_id"], row))
         case OfficerAssigned():
             pass
         case _:

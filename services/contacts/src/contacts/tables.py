@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
+from mirrors.factmirror import headcount_table, post_table
 from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="contacts")
@@ -36,25 +37,8 @@ member_orgs = Table(
     comment="Each person's dated membership timeline: admitted, transferred, left, in any order of recording",
 )
 
-posts = Table(
-    "posts",
-    metadata,
-    Column("officer_id", Text, primary_key=True),
-    Column("person_id", Text, nullable=False, index=True),
-    Column("org_id", Text, nullable=False, index=True),
-    Column("role", Text, nullable=False),
-    Column("since", Date, nullable=False),
-    Column("until", Date),
-)
-
-headcounts = Table(
-    "headcounts",
-    metadata,
-    Column("org_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True),
-    Column("as_of", Date, nullable=False),
-    Column("members", Integer, nullable=False),
-)
+# the registry's posts and headcounts, as the other consumers keep them
+posts, headcounts = post_table(metadata), headcount_table(metadata)
 
 MIRROR = (orgs, org_parents, people, member_orgs, posts, headcounts)
 
