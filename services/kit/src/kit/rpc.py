@@ -163,7 +163,7 @@ class Dispatcher:
 
     async def _run(self, admitted: Admitted) -> dict[str, Any]:
         """Waits for what the request is owed (giving its count back after), then runs its handler: a command that
-        lost an optimistic-concurrency race its handler did not retry is decided again on the fresh state."""
+        lost an optimistic-concurrency race is decided again on the fresh state, here only (`kit.store.retries`)."""
         verb, payload, context = admitted.verb, admitted.payload, admitted.context
         if admitted.owed:
             await self.catch_up.wait(context.actor.username, admitted.owed)

@@ -1,5 +1,12 @@
 """A command that lost an optimistic-concurrency race is decided again on the fresh state: its retries take turns
-per stream within the process, with jittered pauses between them for writers elsewhere, a bounded number of times."""
+per stream within the process, with jittered pauses between them for writers elsewhere, a bounded number of times.
+
+There is one retry layer, the request/reply dispatcher's: `kit.rpc` runs every command handler under `retrying`, so a
+handler is written load -> decide -> append once, top to bottom, and a lost race runs the whole handler again on what
+it then reads. A caller that runs a handler outside request/reply (an operator's command) wraps it the same way. A
+version the caller chose (an `If-Match`) is never retried: the handler compares it with the version it loaded and
+refuses with `conflict`, an answer rather than a lost race; one lost after that check is run again, and refused then.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +47,7 @@ def _turn(stream_id: str) -> asyncio.Lock:
 
 async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = TRIES) -> T:
     """Runs load -> decide -> append again when another writer moved the stream first; a `conflict` once `tries`
-    attempts have all lost (one try: a stale expected version the caller chose, an `If-Match`, is its own answer).
+    attempts have all lost. A refusal (`Refused`, such as a handler's own `conflict`) is passed on at once.
 
     Losers of one race would otherwise all retry at once and all but one lose again: here a retry waits for its turn
     on the stream, so the losers of this process append one after another, each on the state the last one left."""
