@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from exchange.domain.routing import Parties, Tree, cascade_targets, deliver_now, route_up
+from exchange.handlers.materials import count_targets
 
 from contracts.exchange import Route
 from kit.errors import Refused, RuleBroken
+from mirrors.treemirror import Orgs
 
 TREE = Tree(
     parents={"cc": None, "t1": "cc", "t2": "cc", "p1": "t1", "p2": "cc", "p3": "t1", "p4": "t2"},
@@ -58,6 +62,14 @@ def test_cascades_reach_the_subtree_or_the_chosen_children() -> None:
     assert cascade_targets(TREE, "cc", ["t2"]) == ["t2", "p4"]
     with pytest.raises(Refused, match="not a child"):
         cascade_targets(TREE, "cc", ["p1"])
+
+
+@pytest.mark.parametrize(("sender", "to"), [("cc", None), ("cc", ["t2"]), ("cc", ["t1", "p2", "t1"]), ("t1", None), ("p1", None)])
+def test_a_cascade_command_counts_the_orgs_the_runner_delivers_to(sender: str, to: list[str] | None) -> None:
+    orgs = Orgs(date(2024, 1, 1), dict(TREE.parents), dict(TREE.levels), {}, dict(TREE.parents))
+    assert count_targets(orgs, sender, to) == len(cascade_targets(TREE, sender, to))
+    with pytest.raises(Refused, match="p1 is not a child"):
+        count_targets(orgs, "cc", ["t1", "p1"])
 
 
 def test_a_holder_gets_the_cascade_and_its_subtree_waits() -> None:

@@ -30,7 +30,8 @@ from contracts.exchange import (
 from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore, retrying
+from kit.store import Batch, Committed, EventStore
+from mirrors.treemirror import Orgs
 
 from ..config import ExchangeSettings
 from ..domain import material, routing
@@ -60,17 +61,11 @@ class MaterialHandlers:
 
     async def edit_material(self, c: EditMaterial, ctx: Context) -> Committed:
         """Replaces a draft's content."""
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            await self._allowed(m.org_id, ctx)
-            events = material.decide_edit(m, Content.model_validate(c.model_dump(exclude={"material_id"})))
-            data = {"id": c.material_id}
-            return await self.store.append(
-                material_stream(c.material_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        m, version = await load(self.store, c.material_id)
+        await self._allowed(m.org_id, ctx)
+        events = material.decide_edit(m, Content.model_validate(c.model_dump(exclude={"material_id"})))
+        data = {"id": c.material_id}
+        return await self.store.append(material_stream(c.material_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def receive_material(self, c: ReceiveMaterial, ctx: Context) -> Committed:
         """X1: records a material from an outside party and passes it on to the whole subtree at once."""
@@ -99,134 +94,125 @@ class MaterialHandlers:
         if len(data) > self.settings.max_attachment_bytes:
             raise too_large("file", f"larger than {self.settings.max_attachment_bytes} bytes")
         attachment_id, digest = new_id(), hashlib.sha256(data).hexdigest()
+        m, version = await load(self.store, c.material_id)
+        await self._allowed(m.org_id, ctx)
+        material.decide_edit(m, material.exists(m))  # attachments, like edits, only while a draft
+        event = AttachmentAdded(
+            material_id=c.material_id,
+            org_id=m.org_id,
+            attachment_id=attachment_id,
+            filename=c.filename,
+            content_type=c.content_type,
+            size=len(data),
+            sha256=digest,
+        )
+        row = {
+            **event.model_dump(include={"attachment_id", "material_id", "filename", "content_type", "size", "sha256"}),
+            "data": data,
+        }
 
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            await self._allowed(m.org_id, ctx)
-            material.decide_edit(m, material.exists(m))  # attachments, like edits, only while a draft
-            event = AttachmentAdded(
-                material_id=c.material_id,
-                org_id=m.org_id,
-                attachment_id=attachment_id,
-                filename=c.filename,
-                content_type=c.content_type,
-                size=len(data),
-                sha256=digest,
-            )
-            row = {
-                **event.model_dump(include={"attachment_id", "material_id", "filename", "content_type", "size", "sha256"}),
-                "data": data,
-            }
+        async def store_bytes(conn: AsyncConnection) -> None:
+            await conn.execute(insert(attachments).values(row))
 
-            async def store_bytes(conn: AsyncConnection) -> None:
-                await conn.execute(insert(attachments).values(row))
-
-            reply = {"id": attachment_id, "size": len(data), "sha256": digest}
-            batch = [Batch(material_stream(c.material_id), [event], expected_version=version)]
-            return await self.store.append_batch(batch, meta=ctx.meta, data=reply, also=store_bytes)
-
-        return await retrying(attempt)
+        reply = {"id": attachment_id, "size": len(data), "sha256": digest}
+        batch = [Batch(material_stream(c.material_id), [event], expected_version=version)]
+        return await self.store.append_batch(batch, meta=ctx.meta, data=reply, also=store_bytes)
 
     async def send_up(self, c: SendUp, ctx: Context) -> Committed:
         """X2, X3: routes a material up from its author, or from an org it reached (forwarding)."""
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            content = material.exists(m)
-            sender = c.org_id or m.org_id
-            async with self.store.engine.connect() as conn:
-                orgs = await orgs_on(conn, ctx.today)
-                orgs.require(ctx.actor, "write_materials", sender)
-                if sender != m.org_id and sender not in await recipients(conn, m.material_id):
-                    raise invalid("org_id", "an org forwards only materials that reached it", rule="forward")
-                outside = await _parties(conn)
-                done = await _delivered(conn, m.material_id)
-            to_orgs, to_parties = routing.route_up(
-                routing_tree(orgs),
-                sender,
-                content.newsworthy,
-                content.needs_support is not None,
-                outside,
-                self.settings.copy_parent_on_support,
+        m, version = await load(self.store, c.material_id)
+        content = material.exists(m)
+        sender = c.org_id or m.org_id
+        async with self.store.engine.connect() as conn:
+            orgs = await orgs_on(conn, ctx.today)
+            orgs.require(ctx.actor, "write_materials", sender)
+            if sender != m.org_id and sender not in await recipients(conn, m.material_id):
+                raise invalid("org_id", "an org forwards only materials that reached it", rule="forward")
+            outside = await _parties(conn)
+            done = await _delivered(conn, m.material_id)
+        to_orgs, to_parties = routing.route_up(
+            routing_tree(orgs),
+            sender,
+            content.newsworthy,
+            content.needs_support is not None,
+            outside,
+            self.settings.copy_parent_on_support,
+        )
+        if sender != m.org_id:
+            to_orgs = {o: Route.FORWARD for o in to_orgs}
+            to_parties = {p: Route.FORWARD for p in to_parties}
+        new = {**{(o, "org"): r for o, r in to_orgs.items()}, **{(p, "party"): r for p, r in to_parties.items()}}
+        new = {k: r for k, r in new.items() if k[0] not in done}
+        if not new:
+            raise invalid("material_id", "every recipient this route names already has it", rule="sent")
+        sent = MaterialSentUp(material_id=m.material_id, org_id=sender, on=ctx.today, recipients=to_orgs, parties=to_parties)
+        batches = [Batch(material_stream(m.material_id), [sent], expected_version=version)]
+        batches += [
+            Batch(
+                f"delivery-{delivery_id(m.material_id, r)}",
+                [
+                    DeliveryDelivered(
+                        delivery_id=delivery_id(m.material_id, r),
+                        material_id=m.material_id,
+                        org_id=r,
+                        recipient_kind=kind,
+                        from_org_id=sender,
+                        route=route,
+                    )
+                ],
+                expected_version=0,
             )
-            if sender != m.org_id:
-                to_orgs = {o: Route.FORWARD for o in to_orgs}
-                to_parties = {p: Route.FORWARD for p in to_parties}
-            new = {**{(o, "org"): r for o, r in to_orgs.items()}, **{(p, "party"): r for p, r in to_parties.items()}}
-            new = {k: r for k, r in new.items() if k[0] not in done}
-            if not new:
-                raise invalid("material_id", "every recipient this route names already has it", rule="sent")
-            sent = MaterialSentUp(material_id=m.material_id, org_id=sender, on=ctx.today, recipients=to_orgs, parties=to_parties)
-            batches = [Batch(material_stream(m.material_id), [sent], expected_version=version)]
-            batches += [
-                Batch(
-                    f"delivery-{delivery_id(m.material_id, r)}",
-                    [
-                        DeliveryDelivered(
-                            delivery_id=delivery_id(m.material_id, r),
-                            material_id=m.material_id,
-                            org_id=r,
-                            recipient_kind=kind,
-                            from_org_id=sender,
-                            route=route,
-                        )
-                    ],
-                    expected_version=0,
-                )
-                for (r, kind), route in sorted(new.items())
-            ]
-            data = {"id": m.material_id, "recipients": sorted(r for r, _ in new)}
-            return await self.store.append_batch(batches, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+            for (r, kind), route in sorted(new.items())
+        ]
+        data = {"id": m.material_id, "recipients": sorted(r for r, _ in new)}
+        return await self.store.append_batch(batches, meta=ctx.meta, data=data)
 
     async def cascade(self, c: CascadeMaterial, ctx: Context) -> Committed:
         """X1: sends a material down; the cascade runner delivers it to each org, holders first."""
         cascade_id = new_id()
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            material.exists(m)
-            sender = c.org_id or m.org_id
-            async with self.store.engine.connect() as conn:
-                orgs = await orgs_on(conn, ctx.today)
-                orgs.require(ctx.actor, "write_materials", sender)
-                if sender != m.org_id and sender not in await recipients(conn, m.material_id):
-                    raise invalid("org_id", "an org passes on only materials that reached it", rule="forward")
-            targets = routing.cascade_targets(routing_tree(orgs), sender, c.to)
-            if not targets:
-                raise invalid("to", "there is no org under the sender to cascade to", rule="X1")
-            event = MaterialCascaded(material_id=m.material_id, org_id=sender, cascade_id=cascade_id, on=ctx.today, to=c.to)
-            data = {"id": m.material_id, "cascade_id": cascade_id, "targets": len(targets)}
-            return await self.store.append(
-                material_stream(m.material_id), [event], expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        m, version = await load(self.store, c.material_id)
+        material.exists(m)
+        sender = c.org_id or m.org_id
+        async with self.store.engine.connect() as conn:
+            orgs = await orgs_on(conn, ctx.today)
+            orgs.require(ctx.actor, "write_materials", sender)
+            if sender != m.org_id and sender not in await recipients(conn, m.material_id):
+                raise invalid("org_id", "an org passes on only materials that reached it", rule="forward")
+        targets = count_targets(orgs, sender, c.to)
+        if not targets:
+            raise invalid("to", "there is no org under the sender to cascade to", rule="X1")
+        event = MaterialCascaded(material_id=m.material_id, org_id=sender, cascade_id=cascade_id, on=ctx.today, to=c.to)
+        data = {"id": m.material_id, "cascade_id": cascade_id, "targets": targets}
+        return await self.store.append(
+            material_stream(m.material_id), [event], expected_version=version, meta=ctx.meta, data=data
+        )
 
     async def release_cascade(self, c: ReleaseCascade, ctx: Context) -> Committed:
         """Releases the cascades an org holds for review to its part of the subtree."""
-
-        async def attempt() -> Committed:
-            m, version = await load(self.store, c.material_id)
-            await self._allowed(c.org_id, ctx)
-            async with self.store.engine.connect() as conn:
-                held = (
-                    await conn.execute(
-                        select(deliveries.c.cascade_id).where(
-                            deliveries.c.delivery_id == delivery_id(m.material_id, c.org_id), deliveries.c.held
-                        )
+        m, version = await load(self.store, c.material_id)
+        await self._allowed(c.org_id, ctx)
+        async with self.store.engine.connect() as conn:
+            held = (
+                await conn.execute(
+                    select(deliveries.c.cascade_id).where(
+                        deliveries.c.delivery_id == delivery_id(m.material_id, c.org_id), deliveries.c.held
                     )
-                ).scalar()
-            if held is None:
-                raise invalid("org_id", "this org holds no cascade of the material", rule="X1")
-            events = material.decide_release(m, held, c.org_id)
-            data = {"id": m.material_id, "cascade_id": held, "org_id": c.org_id}
-            return await self.store.append(
-                material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
+                )
+            ).scalar()
+        if held is None:
+            raise invalid("org_id", "this org holds no cascade of the material", rule="X1")
+        events = material.decide_release(m, held, c.org_id)
+        data = {"id": m.material_id, "cascade_id": held, "org_id": c.org_id}
+        return await self.store.append(material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data)
 
-        return await retrying(attempt)
+
+def count_targets(orgs: Orgs, sender: str, to: list[str] | None) -> int:
+    """How many orgs a cascade is for (X1: the sender's subtree, or the chosen children's), counted on the tree's own
+    index: the runner works out which they are, once, when it delivers (`routing.cascade_targets`)."""
+    children = orgs.children(sender)
+    if to is not None and (stray := next((o for o in to if o not in children), None)) is not None:
+        raise invalid("to", f"{stray} is not a child of the sending org that day", rule="X1")
+    return sum(len(orgs.subtree(child)) for child in (children if to is None else set(to)))
 
 
 async def _parties(conn: AsyncConnection) -> Parties:
