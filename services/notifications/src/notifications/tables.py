@@ -5,23 +5,15 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
+from mirrors.factmirror import post_table
 from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="notifications")
 ledger = Ledger(metadata)
 TREE = tree_tables(metadata)
 
-posts = Table(
-    "posts",
-    metadata,
-    Column("officer_id", Text, primary_key=True),
-    Column("person_id", Text, nullable=False),
-    Column("org_id", Text, nullable=False, index=True),
-    Column("role", Text, nullable=False),
-    Column("since", Date, nullable=False),
-    Column("until", Date),
-    Column("recorded_at", DateTime(timezone=True), comment="When the registry recorded the assignment; NULL before 0004"),
-)
+# who holds which post where, as the other consumers of the registry keep it; NULL recording times before 0004
+posts = post_table(metadata)
 
 parties = Table(
     "parties",

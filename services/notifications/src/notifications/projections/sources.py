@@ -30,8 +30,9 @@ from contracts.exchange import (
     PublicationRequested,
     PublicationTakenDown,
 )
-from contracts.officers import OfficerAssigned, OfficerRelieved
+from contracts.officers import OfficerAssigned
 from kit.projection import Delivered
+from mirrors.factmirror import POST_EVENTS, apply_posts
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
@@ -50,7 +51,7 @@ from ..tables import (
     submissions,
 )
 
-REGISTRY_EVENTS = (*TREE_EVENTS, OfficerAssigned, OfficerRelieved)
+REGISTRY_EVENTS = (*TREE_EVENTS, *POST_EVENTS)
 """What `RegistrySource` takes."""
 
 
@@ -62,23 +63,12 @@ class RegistrySource:
         self.channels, self.tz = tuple(channels_in_use), tz
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
-        if await apply_tree(conn, TREE, d):
+        if await apply_tree(conn, TREE, d) or not await apply_posts(conn, posts, d):
             return
-        match d.event:
-            case OfficerAssigned() as e:
-                row = {
-                    "officer_id": e.officer_id,
-                    "person_id": e.person_id,
-                    "org_id": e.org_id,
-                    "role": e.role.value,
-                    "since": e.since,
-                    "recorded_at": d.recorded_at,
-                }
-                await conn.execute(insert(posts).values(row).on_conflict_do_nothing())
-                if post_holders([(e.person_id, e.role.value)]):
-                    await self._catch_up(conn, e, d.recorded_at)
-            case OfficerRelieved() as e:
-                await conn.execute(update(posts).where(posts.c.officer_id == e.officer_id).values(until=e.until))
+        e = d.event
+        # a youth council's post is not the org's own (the mirror leaves it out), so it hears nothing of the org's
+        if isinstance(e, OfficerAssigned) and e.council_id is None and post_holders([(e.person_id, e.role.value)]):
+            await self._catch_up(conn, e, d.recorded_at)
 
     async def _catch_up(self, conn: AsyncConnection, e: OfficerAssigned, at: datetime) -> None:
         """Plans the new holder's share of the org's deliveries made since the assignment was recorded."""
