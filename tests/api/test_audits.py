@@ -7,7 +7,7 @@ from typing import Any
 from test_compliance import DAY, channel, primary, status, union, verdicts
 from test_officers_and_facts_api import post
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 PASSWORD = "a long password"
 

@@ -7,7 +7,7 @@ from typing import Any
 from test_officers_and_facts_api import post
 from test_orgs_api import admin, register
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 DAY = "2026-06-15"
 """The date asked about; every fact below is dated relative to it."""

@@ -12,7 +12,7 @@ from test_orgs_api import register, union
 
 from kit import clock
 from kit.rpc import RequestClient
-from profset.testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams
+from profset_testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams
 
 
 async def as_service(stack: Stack, nc: Any, verb: str, payload: dict, command_id: str | None = None, token: str = "") -> Any:

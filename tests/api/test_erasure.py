@@ -14,7 +14,7 @@ from kit.crypto import KeyRing, open_field
 from kit.db import make_engine
 from kit.projection import Delivered, Projection
 from kit.projector import Projector
-from profset.testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams, running, stream_messages
+from profset_testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams, running, stream_messages
 from registry.tables import ledger
 
 PERSON_EVENTS = [cls for cls in EVENTS.values() if cls.nats_subject().startswith("registry.person.")]

@@ -8,7 +8,7 @@ from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import register, union
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 NEWS = {"title": "Индексация зарплаты", "body": "С 1 июля оклады растут на 8 %.", "kind": "news", "topics": ["wages"]}
 

@@ -12,7 +12,7 @@ from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import register, union
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 TODAY = datetime.now(ZoneInfo("Europe/Moscow")).date()
 Y = TODAY.year

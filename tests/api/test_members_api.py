@@ -6,7 +6,7 @@ import asyncio
 
 from test_orgs_api import register, union
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 
 async def admit(stack: Stack, h: dict[str, str], org_id: str, **body: object) -> str:

@@ -14,7 +14,7 @@ from test_officers_and_facts_api import post
 
 from contracts.officers import OfficerAssigned
 from kit.projection import Delivered
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 
 def mailed(smtp: Any) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from test_members_api import admit, get
 from test_orgs_api import union
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 
 async def post(stack: Stack, h: dict[str, str], path: str, body: dict, status: int = 201) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack
 
 
 async def admin(stack: Stack) -> dict[str, str]:

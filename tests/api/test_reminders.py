@@ -16,7 +16,7 @@ from test_officers_and_facts_api import post
 
 from kit import clock
 from kit.rpc import RequestClient
-from profset.testing import ChatApi, Stack, eventually
+from profset_testing import ChatApi, Stack, eventually
 
 
 async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_each(

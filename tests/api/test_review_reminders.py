@@ -8,7 +8,7 @@ from sqlalchemy import select
 from test_exchange_api import NEWS, chain
 from test_officers_and_facts_api import post
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 
 async def test_a_publication_under_review_waits_for_its_moderator_until_decided(stack: Stack) -> None:

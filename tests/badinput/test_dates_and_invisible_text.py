@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_exchange_api import NEWS, chain
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 FAR = "9999-12-31"
 

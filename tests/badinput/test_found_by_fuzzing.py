@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kit.rpc import RequestClient
-from profset.testing import Stack
+from profset_testing import Stack
 
 YEAR_ZERO = {
     "list_missing_plans": {"org_id": "x", "quarter": "0000-Q1"},

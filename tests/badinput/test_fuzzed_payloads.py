@@ -15,7 +15,7 @@ from faultkit import record
 
 from contracts.services import SERVICES
 from kit.rpc import RequestClient
-from profset.testing import Stack
+from profset_testing import Stack
 
 PER_VERB = 12
 values = st.recursive(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kit.rpc import RequestClient
-from profset.testing import Stack
+from profset_testing import Stack
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_exchange_api import NEWS, chain

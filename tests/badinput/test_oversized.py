@@ -15,7 +15,7 @@ from faultkit import record
 from test_orgs_api import union
 
 from gateway.api.exchange import UPLOAD_LIMIT
-from profset.testing import Stack
+from profset_testing import Stack
 
 
 async def test_an_attachment_over_the_limit_is_413_and_one_at_the_limit_is_kept(stack: Stack) -> None:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import record
 from test_orgs_api import union
 
-from profset.testing import Stack, serving
+from profset_testing import Stack, serving
 
 EXAMPLES = 4
 """Examples per operation, mode and id source, each sent as every role; derandomised: every run sends the same."""

@@ -13,7 +13,7 @@ from nats.js.api import ConsumerConfig
 from kit.streams import REPAIR
 from profset.natsauth import KEEPER, READER, TALKS, keeper_permissions, service_permissions
 from profset.servers import NatsServer
-from profset.testing import connect_as, eventually, stream_messages
+from profset_testing import connect_as, eventually, stream_messages
 
 
 async def _violations(errors: list[str], kind: str, count: int) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nats
 
-from profset.testing import ADMIN_PASSWORD, Stack, eventually, stream_messages
+from profset_testing import ADMIN_PASSWORD, Stack, eventually, stream_messages
 
 
 def profset(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import select
 
 from kit.db import make_engine
-from profset.testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_keeper, stream_messages
+from profset_testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_keeper, stream_messages
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))  # the kit's counting read model
 

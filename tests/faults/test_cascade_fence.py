@@ -22,7 +22,7 @@ from kit.db import make_engine
 from kit.locks import lock_key
 from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
-from profset.testing import Keys, eventually, service_settings
+from profset_testing import Keys, eventually, service_settings
 
 
 @contextlib.asynccontextmanager

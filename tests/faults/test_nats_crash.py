@@ -6,7 +6,7 @@ from typing import Any
 
 from faultkit import Burst, mini_stack, primary_org, record, recovered
 
-from profset.testing import Keys
+from profset_testing import Keys
 
 COMMANDS = 300
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_orgs_api import register

@@ -6,7 +6,7 @@ from typing import Any
 
 from faultkit import Burst, mini_stack, primary_org, record, recovered, restart
 
-from profset.testing import Keys, eventually
+from profset_testing import Keys, eventually
 
 COMMANDS = 240
 

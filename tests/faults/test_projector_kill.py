@@ -15,7 +15,7 @@ from faultkit import applied, counting_schema, ledger_ids, record
 from contracts.registry import HeadcountReported
 from kit.relay import Relay
 from kit.store import EventStore
-from profset.testing import eventually, running
+from profset_testing import eventually, running
 from registry.tables import ledger
 
 EVENTS = 1000

@@ -11,7 +11,7 @@ from kit_helpers import LEDGER, count
 from contracts.envelope import DEAD_LETTER_STREAM
 from kit.projection import Delivered, Projection
 from kit.projector import Projector
-from profset.testing import Keys, eventually, running, stream_messages
+from profset_testing import Keys, eventually, running, stream_messages
 
 
 async def counting(conn: Any, d: Delivered) -> None:

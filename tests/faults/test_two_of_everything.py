@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, select, text
 
 from contracts.envelope import STREAMS
 from kit.db import make_engine
-from profset.testing import ChatApi, Keys, Stack, eventually, start_stack, stream_messages
+from profset_testing import ChatApi, Keys, Stack, eventually, start_stack, stream_messages
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_contacts_api import person

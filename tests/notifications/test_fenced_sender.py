@@ -29,7 +29,7 @@ from kit.locks import lock_key
 from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset import cli
-from profset.testing import Keys, Stack, eventually, service_settings
+from profset_testing import Keys, Stack, eventually, service_settings
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 

@@ -13,7 +13,7 @@ from notifications import chat as chats
 from notifications import mail
 from notifications.domain.text import one_line, readable, scrubbed
 
-from profset.testing import ChatApi
+from profset_testing import ChatApi
 
 HOSTILE = [
     "Заголовок\nBcc: spy@example.org",

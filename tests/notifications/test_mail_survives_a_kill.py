@@ -25,7 +25,7 @@ from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset.servers import free_port
-from profset.testing import Keys, eventually, service_settings
+from profset_testing import Keys, eventually, service_settings
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 

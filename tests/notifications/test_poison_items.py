@@ -13,7 +13,7 @@ from notifications.tables import channels, ledger, materials, outbox, parties, p
 from sqlalchemy import insert, select
 
 from kit import clock
-from profset.testing import ChatApi, Stack, eventually
+from profset_testing import ChatApi, Stack, eventually
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_contacts_api import person

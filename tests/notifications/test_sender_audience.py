@@ -10,7 +10,7 @@ from notifications.sender import Sender
 
 from kit.errors import Refused
 from kit.tokens import Verifier
-from profset.testing import Keys
+from profset_testing import Keys
 
 
 def test_the_senders_tokens_are_its_own_for_contacts_of_its_deployment(keys: Keys) -> None:

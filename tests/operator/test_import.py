@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kit.db import make_engine
 from profset import cli
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack
 from registry.tables import ledger
 
 SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"]

@@ -16,7 +16,7 @@ from test_officers_and_facts_api import post
 from test_orgs_api import register, union
 
 from kit import clock
-from profset.testing import Stack
+from profset_testing import Stack
 
 
 def today(stack: Stack) -> date:

@@ -14,7 +14,7 @@ from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import admin, register
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 NEWS = {"title": "Колдоговор подписан", "body": "Зарплата растёт на 8 %.", "kind": "news", "topics": ["wages"]}
 PASSWORD = "long-enough-pw"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_officers_and_facts_api import post
 from test_orgs_api import admin, register
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 AS_OF = "2024-06-01"
 """The valid date asked about; every fact below is valid on it, only their recording days differ."""

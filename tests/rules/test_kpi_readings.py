@@ -15,7 +15,7 @@ from test_members_api import get
 from test_officers_and_facts_api import post
 from test_orgs_api import union
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 YEAR = 2025
 """A past year: every fact below is dated in it, and each figure is of it."""

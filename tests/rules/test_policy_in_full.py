@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack
 
 DAY = "2026-06-15"
 YEAR_AGO, YEAR_AGO_AND_A_DAY, LESS_THAN_A_YEAR = "2025-06-15", "2025-06-14", "2025-06-16"

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_orgs_api import admin
 from worlds import two_subtrees, user
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 ROLES = ("staff", "auditor", "viewer")
 PAST, LONG_AGO, MOVED_ON, TRANSFERRED_ON = "2024-06-01", "2020-06-01", "2025-01-01", "2025-06-01"

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from faultkit import record
 from test_orgs_api import admin, register
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 ROLES = ("admin", "staff", "auditor", "viewer")
 OK, REFUSED = "ok", "refused"

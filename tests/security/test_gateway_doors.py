@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from profset.testing import ADMIN_PASSWORD, Stack, eventually
+from profset_testing import ADMIN_PASSWORD, Stack, eventually
 
 PASSWORD = "a long password"
 
@@ -110,7 +110,7 @@ async def test_metrics_are_served_on_a_port_of_their_own(database_url: str, nats
     from gateway.config import GatewaySettings
     from gateway.main import serve, servers
     from profset.servers import free_port
-    from profset.testing import service_settings
+    from profset_testing import service_settings
 
     shared = service_settings(database_url, nats_server.url, keys) | nats_server.login("gateway")
     settings = GatewaySettings(**shared, token_private_key=keys.private, port=free_port(), metrics_port=free_port())

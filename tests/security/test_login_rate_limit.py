@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import mini_stack, record
 
 from gateway import accounts
-from profset.testing import ADMIN_PASSWORD, Keys
+from profset_testing import ADMIN_PASSWORD, Keys
 
 
 class Overlapping(PasswordHasher):

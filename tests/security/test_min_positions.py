@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from profset.testing import ADMIN_PASSWORD, ChatApi, Keys, Stack, eventually, start_stack
+from profset_testing import ADMIN_PASSWORD, ChatApi, Keys, Stack, eventually, start_stack
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_orgs_api import register

@@ -14,7 +14,7 @@ from nats.js.api import ConsumerConfig
 from kit.streams import REPAIR
 from profset.natsauth import READER, READER_CONSUMERS
 from profset.servers import NatsServer
-from profset.testing import connect_as, eventually, stream_keeper
+from profset_testing import connect_as, eventually, stream_keeper
 
 MIRROR = "contacts_registry-mirror"
 """The consumer through which contacts applies the registry's erasures and transfers."""
@@ -156,7 +156,7 @@ async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_
     from nats.js.api import AckPolicy
     from prometheus_client import REGISTRY as METRICS
 
-    from profset.testing import ADMIN_PASSWORD
+    from profset_testing import ADMIN_PASSWORD
 
     h = await stack.login("admin", ADMIN_PASSWORD)
     cc = await stack.http.post("/api/v1/orgs", json={"name": "ЦК", "level": "central"}, headers=h)

@@ -16,7 +16,7 @@ from kit.crypto import generate_master_key
 from kit.rpc import RequestClient
 from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, service_audience
 from profset.stackkeys import own_environment, secrets, shared_environment
-from profset.testing import ADMIN_PASSWORD, Stack, eventually
+from profset_testing import ADMIN_PASSWORD, Stack, eventually
 
 
 async def _captured_on_the_bus(stack: Stack, nc: Any, headers: dict[str, str]) -> str:

@@ -13,7 +13,7 @@ from test_sign_in_throttle import OWNER, api_sign_in, client, gateways, ui_sign_
 
 from kit import clock
 from kit.tokens import Actor, Role, Signer
-from profset.testing import ADMIN_PASSWORD, Keys
+from profset_testing import ADMIN_PASSWORD, Keys
 
 NEW = "my-own-new-password"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from profset.testing import ADMIN_PASSWORD, Keys, service_settings
+from profset_testing import ADMIN_PASSWORD, Keys, service_settings
 
 GUESSER, OWNER = "203.0.113.7", "198.51.100.20"
 

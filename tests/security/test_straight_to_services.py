@@ -13,7 +13,7 @@ from faultkit import record
 from kit import clock
 from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer, generate_keypair
-from profset.testing import Stack
+from profset_testing import Stack
 
 
 async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:

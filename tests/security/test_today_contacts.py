@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_orgs_api import admin, register
 from worlds import two_subtrees, user
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 TRANSFERRED_ON, WAS_CHAIR_ON = "2025-06-01", "2024-01-01"
 

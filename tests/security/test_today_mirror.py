@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_orgs_api import admin
 from worlds import two_subtrees, user
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 ROLES = ("staff", "auditor", "viewer")
 BEFORE, MOVED_ON, AFTER = "2020-06-01", "2025-01-01", "2025-03-15"

@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from test_orgs_api import register
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 PASSWORD = "a-long-password"
 

@@ -17,7 +17,7 @@ import nats
 import psycopg
 
 from profset.servers import free_port
-from profset.testing import eventually, forms, holds, plaintext_in_tables, plaintext_on_streams
+from profset_testing import eventually, forms, holds, plaintext_in_tables, plaintext_on_streams
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import record

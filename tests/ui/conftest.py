@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from profset.testing import ADMIN_PASSWORD, Stack, serving
+from profset_testing import ADMIN_PASSWORD, Stack, serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import Union, shot, sign_in
 
-from profset.testing import Stack
+from profset_testing import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from conftest import Union, shot, sign_in
 
-from profset.testing import Stack, eventually
+from profset_testing import Stack, eventually
 
 pytestmark = pytest.mark.browser
 

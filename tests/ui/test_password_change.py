@@ -7,7 +7,7 @@ from typing import Any
 
 from conftest import PASSWORD, Union, shot, sign_in
 
-from profset.testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack
 
 NEW = "a-password-of-my-own"
 NEW_LABEL = "Новый пароль (не короче 10 символов)"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import Union, shot, sign_in
 
-from profset.testing import ADMIN_PASSWORD, Stack, eventually
+from profset_testing import ADMIN_PASSWORD, Stack, eventually
 
 pytestmark = pytest.mark.browser
 

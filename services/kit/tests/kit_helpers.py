@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.registry import HeadcountReported
 from kit.store import Ledger, Recorded, writes_only
-from profset.testing import running  # noqa: F401  (re-exported for the kit tests)
+from profset_testing import running  # noqa: F401  (re-exported for the kit tests)
 
 metadata = MetaData(schema="kit_test")
 LEDGER = Ledger(metadata)

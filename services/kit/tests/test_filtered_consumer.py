@@ -15,7 +15,7 @@ from kit.relay import Relay
 from kit.service import Runtime, Service, Wiring
 from kit.settings import ServiceSettings
 from kit.store import EventStore
-from profset.testing import eventually
+from profset_testing import eventually
 
 
 class Settings(ServiceSettings):

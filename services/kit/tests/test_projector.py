@@ -13,7 +13,7 @@ from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
-from profset.testing import eventually, stream_messages
+from profset_testing import eventually, stream_messages
 
 
 def pipeline(store: EventStore, nc, apply, **kw):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from kit.store import EventStore
 from kit.streams import unlike
 from profset.natsauth import inbox
 from profset.servers import NatsServer
-from profset.testing import eventually, stream_messages
+from profset_testing import eventually, stream_messages
 
 
 async def _as(server: NatsServer, user: str) -> Any:

@@ -17,7 +17,7 @@ from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
-from profset.testing import eventually, stream_messages
+from profset_testing import eventually, stream_messages
 
 APPENDS = [("a", 666), ("b", 1), ("a", 2), ("b", 2), ("c", 1), ("c", 2)]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kit.relay import Relay, stream_config
 from kit.store import Batch, EventStore
-from profset.testing import eventually, stream_messages
+from profset_testing import eventually, stream_messages
 
 
 def relay_for(store: EventStore, nc, **kw) -> Relay:  # type: ignore[no-untyped-def]

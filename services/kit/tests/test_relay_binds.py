@@ -12,7 +12,7 @@ from kit.relay import Relay, stream_config
 from kit.store import EventStore
 from profset.natsauth import inbox
 from profset.servers import NatsServer
-from profset.testing import eventually, stream_keeper, stream_messages
+from profset_testing import eventually, stream_keeper, stream_messages
 
 
 async def _subjects_are(js: Any, wanted: list[str]) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from kit.relay import Relay, stream_config
 from kit.store import EventStore
-from profset.testing import eventually, stream_messages
+from profset_testing import eventually, stream_messages
 
 
 def relay_for(store: EventStore, nc: Any) -> Relay:

@@ -19,7 +19,7 @@ from kit.service import Runtime, Service, Wiring
 from kit.settings import ServiceSettings
 from kit.store import EventStore, Fold
 from kit.tokens import Role
-from profset.testing import Keys
+from profset_testing import Keys
 
 
 class Settings(ServiceSettings):

@@ -10,7 +10,7 @@ from kpi.main import create_service as create_kpi
 from kpi.offline import rebuild
 
 from kit.rpc import RequestClient
-from profset.testing import Keys, eventually, service_settings
+from profset_testing import Keys, eventually, service_settings
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 
