@@ -25,7 +25,7 @@ from kit.clock import end_of_day
 from kit.errors import not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold, retrying
+from kit.store import Committed, EventStore, Fold
 
 from ..domain import access, channels
 from ..domain.channels import Resource
@@ -67,16 +67,10 @@ class ChannelHandlers:
     async def close_channel(self, c: CloseChannel, ctx: Context) -> Committed:
         """Closes a resource from `effective_on` (default today)."""
         day = c.effective_on or ctx.today
-
-        async def attempt() -> Committed:
-            resource, version = await self._resource(c.channel_id, ctx)
-            events = channels.decide_close(resource, day, c.reason)
-            data = {"id": c.channel_id, "closed_on": day.isoformat()}
-            return await self.store.append(
-                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        resource, version = await self._resource(c.channel_id, ctx)
+        events = channels.decide_close(resource, day, c.reason)
+        data = {"id": c.channel_id, "closed_on": day.isoformat()}
+        return await self.store.append(channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def refresh_channel(self, c: RefreshChannel, ctx: Context) -> Committed:
         """Records that a resource was refreshed on `at` (default today), e.g. a notice board (P1)."""
@@ -118,35 +112,23 @@ class ChannelHandlers:
     async def grant_channel_access(self, c: GrantChannelAccess, ctx: Context) -> Committed:
         """Gives the parent today (P10) or the CC (T7) access to a running electronic channel from `since` (default today)."""
         since = c.since or ctx.today
-
-        async def attempt() -> Committed:
-            resource, version = await self._resource(c.channel_id, ctx)
-            async with self.store.engine.connect() as conn:
-                today = await orgs_on(conn, ctx.today, ctx.today)
-                lineage = today.reach(resource.org_id)
-                level = await level_of(conn, resource.org_id)
-            place = access.Place(level, lineage[1] if len(lineage) > 1 else None, today.central())
-            events = access.decide_grant(resource, place, c.to_org_id, since)
-            data = {"channel_id": c.channel_id, "org_id": resource.org_id, "to_org_id": c.to_org_id, "since": since.isoformat()}
-            return await self.store.append(
-                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        resource, version = await self._resource(c.channel_id, ctx)
+        async with self.store.engine.connect() as conn:
+            today = await orgs_on(conn, ctx.today, ctx.today)
+            lineage = today.reach(resource.org_id)
+            level = await level_of(conn, resource.org_id)
+        place = access.Place(level, lineage[1] if len(lineage) > 1 else None, today.central())
+        events = access.decide_grant(resource, place, c.to_org_id, since)
+        data = {"channel_id": c.channel_id, "org_id": resource.org_id, "to_org_id": c.to_org_id, "since": since.isoformat()}
+        return await self.store.append(channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def revoke_channel_access(self, c: RevokeChannelAccess, ctx: Context) -> Committed:
         """Ends an org's access to a channel from `effective_on` (default today)."""
         day = c.effective_on or ctx.today
-
-        async def attempt() -> Committed:
-            resource, version = await self._resource(c.channel_id, ctx)
-            events = access.decide_revoke(resource, c.to_org_id, day)
-            data = {"channel_id": c.channel_id, "to_org_id": c.to_org_id, "until": day.isoformat()}
-            return await self.store.append(
-                channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        resource, version = await self._resource(c.channel_id, ctx)
+        events = access.decide_revoke(resource, c.to_org_id, day)
+        data = {"channel_id": c.channel_id, "to_org_id": c.to_org_id, "until": day.isoformat()}
+        return await self.store.append(channel_stream(c.channel_id), events, expected_version=version, meta=ctx.meta, data=data)
 
 
 async def allowed(store: EventStore, org_id: str, day: date, ctx: Context) -> bool:

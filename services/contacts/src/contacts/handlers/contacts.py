@@ -19,7 +19,7 @@ from kit.errors import RuleBroken, forbidden, not_found
 from kit.ids import new_id
 from kit.locks import pause
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold, Meta, retrying
+from kit.store import Committed, EventStore, Fold, Meta
 from kit.tokens import Role
 
 from ..domain import contacts
@@ -92,52 +92,34 @@ class ContactHandlers:
 
     async def grant_consent(self, c: GrantConsent, ctx: Context) -> Committed:
         """Records the owner's consent to use an address."""
-
-        async def attempt() -> Committed:
-            contact, version = await self._contact(c.contact_id, ctx)
-            contacts.consent_given(c.given_at, ctx.today, "given_at")
-            events = contacts.decide_grant(contact, c.given_at, c.method, ctx.actor.username)
-            data = {"id": c.contact_id, "consent_since": c.given_at.isoformat()}
-            return await self.store.append(
-                contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        contact, version = await self._contact(c.contact_id, ctx)
+        contacts.consent_given(c.given_at, ctx.today, "given_at")
+        events = contacts.decide_grant(contact, c.given_at, c.method, ctx.actor.username)
+        data = {"id": c.contact_id, "consent_since": c.given_at.isoformat()}
+        return await self.store.append(contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def withdraw_consent(self, c: WithdrawConsent, ctx: Context) -> Committed:
         """Records a withdrawal; the very next request for usable addresses leaves this one out."""
         at = c.at or ctx.today
-
-        async def attempt() -> Committed:
-            contact, version = await self._contact(c.contact_id, ctx)
-            events = contacts.decide_withdraw(contact, at, ctx.actor.username)
-            erase_on = at + timedelta(days=self.grace_days)
-            data = {"id": c.contact_id, "withdrawn_on": at.isoformat(), "erased_by": erase_on.isoformat()}
-            return await self.store.append(
-                contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        contact, version = await self._contact(c.contact_id, ctx)
+        events = contacts.decide_withdraw(contact, at, ctx.actor.username)
+        erase_on = at + timedelta(days=self.grace_days)
+        data = {"id": c.contact_id, "withdrawn_on": at.isoformat(), "erased_by": erase_on.isoformat()}
+        return await self.store.append(contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def merge_contacts(self, c: MergeContacts, ctx: Context) -> Committed:
         """Merges a duplicate into a contact point with the same normalised address."""
-
-        async def attempt() -> Committed:
-            duplicate, version = await self._contact(c.contact_id, ctx)
-            into, _ = await self._contact(c.into_contact_id, ctx, field="into_contact_id")
-            async with self.store.engine.connect() as conn:
-                rows = await conn.execute(
-                    select(contact_points.c.digest).where(contact_points.c.contact_id.in_([c.contact_id, c.into_contact_id]))
-                )
-                digests = [r.digest for r in rows]
-            same = len(digests) == 2 and digests[0] is not None and digests[0] == digests[1]
-            events = contacts.decide_merge(duplicate, into, same, ctx.actor.username)
-            data = {"id": c.contact_id, "into_contact_id": c.into_contact_id}
-            return await self.store.append(
-                contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data
+        duplicate, version = await self._contact(c.contact_id, ctx)
+        into, _ = await self._contact(c.into_contact_id, ctx, field="into_contact_id")
+        async with self.store.engine.connect() as conn:
+            rows = await conn.execute(
+                select(contact_points.c.digest).where(contact_points.c.contact_id.in_([c.contact_id, c.into_contact_id]))
             )
-
-        return await retrying(attempt)
+            digests = [r.digest for r in rows]
+        same = len(digests) == 2 and digests[0] is not None and digests[0] == digests[1]
+        events = contacts.decide_merge(duplicate, into, same, ctx.actor.username)
+        data = {"id": c.contact_id, "into_contact_id": c.into_contact_id}
+        return await self.store.append(contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def erase_withdrawn(self, c: EraseWithdrawn, ctx: Context) -> dict[str, Any]:
         """The PD1 sweep on demand (admins and services)."""
