@@ -10,7 +10,7 @@ from contracts.kpi import ClosePeriod, MediaMentionReported, ReportFeedbackTimes
 from contracts.kpi import FeedbackTimesReported as TimesReported
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold, retrying
+from kit.store import Committed, EventStore, Fold
 from mirrors.treemirror import Orgs, orgs_on
 
 from .domain import mentions, periodbook
@@ -40,29 +40,21 @@ class KpiHandlers:
         period = parse_period(c.period)
         await self._tree(period.last, ctx, "set_targets", c.org_id)
         stream = periodbook.stream_id(c.org_id, c.period)
-
-        async def attempt() -> Committed:
-            book, version = await self.store.load(stream, BOOK)
-            events = periodbook.decide_targets(book, c)
-            data = {"org_id": c.org_id, "period": c.period, "targets": {k: float(v) for k, v in c.targets.items()}}
-            return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        book, version = await self.store.load(stream, BOOK)
+        events = periodbook.decide_targets(book, c)
+        data = {"org_id": c.org_id, "period": c.period, "targets": {k: float(v) for k, v in c.targets.items()}}
+        return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def close_period(self, c: ClosePeriod, ctx: Context) -> Committed:
         """Closes the org's period once it is over: its figures, as they stand, are frozen in the event."""
         period = parse_period(c.period)
         tree = await self._tree(period.last, ctx, "set_targets", c.org_id)
         stream = periodbook.stream_id(c.org_id, c.period)
-
-        async def attempt() -> Committed:
-            book, version = await self.store.load(stream, BOOK)
-            report = await self._report(tree, c.org_id, period)
-            events = periodbook.decide_close(book, c.org_id, period, ctx.today, report["indicators"])
-            data = {**report, "closed_on": ctx.today.isoformat()}
-            return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        book, version = await self.store.load(stream, BOOK)
+        report = await self._report(tree, c.org_id, period)
+        events = periodbook.decide_close(book, c.org_id, period, ctx.today, report["indicators"])
+        data = {**report, "closed_on": ctx.today.isoformat()}
+        return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def _report(self, tree: Orgs, org_id: str, period: Period) -> dict[str, Any]:
         async with self.store.engine.connect() as conn:

@@ -20,7 +20,7 @@ from kit.access import require
 from kit.errors import invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold, retrying
+from kit.store import Committed, EventStore, Fold
 from mirrors.treemirror import Orgs, orgs_on
 
 from ..domain import audit
@@ -81,17 +81,13 @@ class AuditHandlers:
     ) -> Committed:
         """Loads the audit, checks the actor may audit for its auditing org (or, `closes`, report for the audited
         one), decides and appends."""
-
-        async def attempt() -> Committed:
-            current, version = await self.store.load(audit_stream(audit_id), AUDIT_FOLD)
-            if not current.audit_id:
-                raise not_found("audit", field="audit_id")
-            may_act(await self._tree(ctx.today, ctx.today), ctx, current, closes)
-            events = decide(current)
-            data = {"id": audit_id, "org_id": current.org_id}
-            return await self.store.append(audit_stream(audit_id), events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        current, version = await self.store.load(audit_stream(audit_id), AUDIT_FOLD)
+        if not current.audit_id:
+            raise not_found("audit", field="audit_id")
+        may_act(await self._tree(ctx.today, ctx.today), ctx, current, closes)
+        events = decide(current)
+        data = {"id": audit_id, "org_id": current.org_id}
+        return await self.store.append(audit_stream(audit_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def start_audit(self, c: StartAudit, ctx: Context) -> Committed:
         """Starts the audit on `started_on` with every rule's verdict on that day as its checklist."""
