@@ -14,7 +14,7 @@ from kit import clock
 from kit.crypto import KeyRing
 from kit.db import make_engine
 from kit.rpc import Context
-from kit.store import EventStore, Meta, truncating
+from kit.store import EventStore, Meta, retrying, truncating
 from kit.tokens import Actor, Role
 
 from .config import RegistrySettings
@@ -50,5 +50,7 @@ async def erase(settings: RegistrySettings, person_id: str, basis: str, operator
         ctx = Context(
             actor=actor, meta=Meta(actor=actor.username), today=now.astimezone(settings.tz).date(), now=now, tz=settings.tz
         )
-        committed = await PeopleHandlers(store, keyring).erase_person(ErasePerson(person_id=person_id, basis=basis), ctx)
+        erasure, handlers = ErasePerson(person_id=person_id, basis=basis), PeopleHandlers(store, keyring)
+        # outside request/reply, a race with the running service is decided again here, as the dispatcher would
+        committed = await retrying(lambda: handlers.erase_person(erasure, ctx))
         return dict(committed.reply.get("data") or {})

@@ -8,7 +8,7 @@ from kit.access import require
 from kit.errors import not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Committed, EventStore, Fold, retrying
+from kit.store import Committed, EventStore, Fold
 
 from ..domain import org_facts
 from .tree import TREE, TREE_FOLD, reach_today
@@ -37,20 +37,14 @@ class FactHandlers:
 
     async def disband_youth_council(self, c: DisbandYouthCouncil, ctx: Context) -> Committed:
         """Ends a youth council from `effective_on`."""
-
-        async def attempt() -> Committed:
-            council, version = await self.store.load(council_stream(c.council_id), COUNCIL_FOLD)
-            if not council.council_id:
-                raise not_found("youth council", field="council_id")
-            t, _ = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "report_facts", reach_today(t, council.org_id, ctx.today))
-            events = org_facts.decide_disband(council, c.effective_on, c.reason)
-            data = {"id": c.council_id, "effective_on": c.effective_on.isoformat()}
-            return await self.store.append(
-                council_stream(c.council_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        council, version = await self.store.load(council_stream(c.council_id), COUNCIL_FOLD)
+        if not council.council_id:
+            raise not_found("youth council", field="council_id")
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", reach_today(t, council.org_id, ctx.today))
+        events = org_facts.decide_disband(council, c.effective_on, c.reason)
+        data = {"id": c.council_id, "effective_on": c.effective_on.isoformat()}
+        return await self.store.append(council_stream(c.council_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def adopt_budget(self, c: AdoptBudget, ctx: Context) -> Committed:
         """Records (or restates) an org's budget for a year."""

@@ -12,10 +12,10 @@ from contracts.officers import AssignOfficer, OfficerTrained, RecordTraining, Re
 from contracts.people import AdmitMember, ErasePerson, RecordLeaving, RegisterPerson, TransferMember
 from kit.access import require
 from kit.crypto import KeyRing
-from kit.errors import invalid, not_found
+from kit.errors import conflict, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Also, Batch, Committed, EventStore, Fold, retrying
+from kit.store import Also, Batch, Committed, EventStore, Fold
 
 from ..domain import people
 from ..domain.org_facts import check_post_in_council
@@ -115,33 +115,26 @@ class PeopleHandlers:
         decide: Callable[[Tree, Person], list[Event]],
         data: dict[str, Any],
     ) -> Committed:
-        """Load, check access to the member's org today (whatever day the change is of), decide, append: at
-        `expected_version` if given (a stale one is `conflict`), else retried on the latest record."""
-
-        async def attempt() -> Committed:
-            person, version = await self._person(person_id)
-            t, _ = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "report_facts", reach_today(t, person.home(ctx.today), ctx.today))
-            expected = version if expected_version is None else expected_version
-            stream = person_stream(person_id)
-            return await self.store.append(stream, decide(t, person), expected_version=expected, meta=ctx.meta, data=data)
-
-        return await retrying(attempt, tries=1 if expected_version is not None else 8)
+        """Load, check access to the member's org today (whatever day the change is of), decide, append: only on the
+        record at `expected_version` if the caller chose one (an `If-Match`: a stale one is `conflict`, never retried)."""
+        person, version = await self._person(person_id)
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "report_facts", reach_today(t, person.home(ctx.today), ctx.today))
+        stream = person_stream(person_id)
+        if expected_version not in (None, version):
+            raise conflict(f"{stream} is at version {version}, not {expected_version}")
+        return await self.store.append(stream, decide(t, person), expected_version=version, meta=ctx.meta, data=data)
 
     async def erase_person(self, c: ErasePerson, ctx: Context) -> Committed:
         """Erases a person's data (PD1); the key goes in the same transaction as the event."""
-
-        async def attempt() -> Committed:
-            person, version = await self._person(c.person_id)
-            t, _ = await self.store.load(TREE, TREE_FOLD)
-            chain = reach_today(t, person.home(ctx.today), ctx.today)
-            require(ctx.actor, "read_personal_data", chain)
-            require(ctx.actor, "report_facts", chain)
-            events = people.decide_erase(person, c.basis, ctx.actor.username, ctx.today)
-            data = {"id": c.person_id, "erased_on": ctx.today.isoformat()}
-            return await self.store.append(person_stream(c.person_id), events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        person, version = await self._person(c.person_id)
+        t, _ = await self.store.load(TREE, TREE_FOLD)
+        chain = reach_today(t, person.home(ctx.today), ctx.today)
+        require(ctx.actor, "read_personal_data", chain)
+        require(ctx.actor, "report_facts", chain)
+        events = people.decide_erase(person, c.basis, ctx.actor.username, ctx.today)
+        data = {"id": c.person_id, "erased_on": ctx.today.isoformat()}
+        return await self.store.append(person_stream(c.person_id), events, expected_version=version, meta=ctx.meta, data=data)
 
     async def assign_officer(self, c: AssignOfficer, ctx: Context) -> Committed:
         """Puts a new or known person in a post of an org (or of its youth council) from `since`."""
@@ -157,54 +150,42 @@ class PeopleHandlers:
         post = Post(officer_id, c.org_id, c.council_id, c.role, day, c.released)
         trained = OfficerTrained(training_id=new_id(), officer_id=officer_id, person_id=person_id, org_id=c.org_id, on=day)
         trained_or_not = trained if c.trained else None
-
-        async def attempt() -> Committed:
-            person, version = (people.NOBODY, 0)
-            if c.person_id is not None:
-                person, version = await self._person(c.person_id)
-                require(ctx.actor, "read_personal_data", reach_today(t, person.home(ctx.today), ctx.today))
-            sealed, keep_key = None, None
-            if c.full_name is not None:  # a new person (never with person_id)
-                sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
-            events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not)
-            return await self._record(person_id, events, version, ctx, {"id": officer_id, "person_id": person_id}, keep_key)
-
-        return await retrying(attempt)
+        person, version = (people.NOBODY, 0)
+        if c.person_id is not None:
+            person, version = await self._person(c.person_id)
+            require(ctx.actor, "read_personal_data", reach_today(t, person.home(ctx.today), ctx.today))
+        sealed, keep_key = None, None
+        if c.full_name is not None:  # a new person (never with person_id)
+            sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
+        events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not)
+        return await self._record(person_id, events, version, ctx, {"id": officer_id, "person_id": person_id}, keep_key)
 
     async def relieve_officer(self, c: RelieveOfficer, ctx: Context) -> Committed:
         """Ends a post from `until` (default today)."""
         day = c.until or ctx.today
-
-        async def attempt() -> Committed:
-            person, version, post = await self._officer(c.officer_id, ctx)
-            events = people.decide_relieve(person, c.officer_id, day, c.reason)
-            data = {"id": c.officer_id, "until": day.isoformat(), "org_id": post["org_id"]}
-            return await self.store.append(
-                person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        person, version, post = await self._officer(c.officer_id, ctx)
+        events = people.decide_relieve(person, c.officer_id, day, c.reason)
+        data = {"id": c.officer_id, "until": day.isoformat(), "org_id": post["org_id"]}
+        return await self.store.append(
+            person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
+        )
 
     async def record_training(self, c: RecordTraining, ctx: Context) -> Committed:
         """Records a course an officer completed (P9, K9)."""
         training_id = new_id()
-
-        async def attempt() -> Committed:
-            person, version, post = await self._officer(c.officer_id, ctx)
-            training = OfficerTrained(
-                training_id=training_id,
-                officer_id=c.officer_id,
-                person_id=person.person_id,
-                org_id=post["org_id"],
-                **c.model_dump(include={"course", "provider", "on", "hours"}),
-            )
-            events = people.decide_train(person, training, ctx.today)
-            data = {"id": training_id, "officer_id": c.officer_id}
-            return await self.store.append(
-                person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
-            )
-
-        return await retrying(attempt)
+        person, version, post = await self._officer(c.officer_id, ctx)
+        training = OfficerTrained(
+            training_id=training_id,
+            officer_id=c.officer_id,
+            person_id=person.person_id,
+            org_id=post["org_id"],
+            **c.model_dump(include={"course", "provider", "on", "hours"}),
+        )
+        events = people.decide_train(person, training, ctx.today)
+        data = {"id": training_id, "officer_id": c.officer_id}
+        return await self.store.append(
+            person_stream(person.person_id), events, expected_version=version, meta=ctx.meta, data=data
+        )
 
     async def _officer(self, officer_id: str, ctx: Context) -> tuple[Person, int, dict[str, Any]]:
         """The officer's post, person and record version, once the actor may report facts of the post's org today."""

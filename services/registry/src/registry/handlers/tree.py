@@ -10,7 +10,7 @@ from kit.access import require
 from kit.errors import Refused, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
-from kit.store import Batch, Committed, EventStore, Fold, VersionConflict, retrying
+from kit.store import Batch, Committed, EventStore, Fold, VersionConflict
 
 from ..domain import headcount, reach, tree
 from ..domain.tree import Tree
@@ -32,19 +32,16 @@ def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> lis
 async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Awaitable[Committed]]) -> Committed:
     """Runs `attempt` on the tree as last loaded, without reading it (a read a command), its append guarded by the
     tree's version: `attempt` appends the `Batch` of no events it is given. If the tree moved since, here or in
-    another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh."""
+    another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh; a race
+    lost on that one too is the dispatcher's to decide again (`kit.store.retries`)."""
     kept = store.kept(TREE, TREE_FOLD)
     if kept is not None:
         try:
             return await attempt(kept[0], Batch(TREE, [], expected_version=kept[1]))
         except (VersionConflict, Refused):
             pass
-
-    async def afresh() -> Committed:
-        t, version = await store.load(TREE, TREE_FOLD)
-        return await attempt(t, Batch(TREE, [], expected_version=version))
-
-    return await retrying(afresh)
+    t, version = await store.load(TREE, TREE_FOLD)
+    return await attempt(t, Batch(TREE, [], expected_version=version))
 
 
 class Handlers:
@@ -56,60 +53,48 @@ class Handlers:
     async def register_org(self, c: RegisterOrg, ctx: Context) -> Committed:
         """Registers an org under a parent (H1), from `registered_on` (default today)."""
         org_id, day = new_id(), c.registered_on or ctx.today
-
-        async def attempt() -> Committed:
-            t, version = await self.store.load(TREE, TREE_FOLD)
-            if c.parent_id is not None and t.get(c.parent_id) is None:
-                raise not_found("parent org", field="parent_id")
-            above = reach_today(t, c.parent_id, ctx.today, "parent_id") if c.parent_id else []
-            require(ctx.actor, "shape_tree", [org_id, *above])
-            events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
-            data = {
-                "id": org_id,
-                "name": c.name,
-                "level": c.level.value,
-                "parent_id": c.parent_id,
-                "registered_on": day.isoformat(),
-            }
-            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        t, version = await self.store.load(TREE, TREE_FOLD)
+        if c.parent_id is not None and t.get(c.parent_id) is None:
+            raise not_found("parent org", field="parent_id")
+        above = reach_today(t, c.parent_id, ctx.today, "parent_id") if c.parent_id else []
+        require(ctx.actor, "shape_tree", [org_id, *above])
+        events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
+        data = {
+            "id": org_id,
+            "name": c.name,
+            "level": c.level.value,
+            "parent_id": c.parent_id,
+            "registered_on": day.isoformat(),
+        }
+        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def change_org(self, c: ChangeOrg, ctx: Context) -> Committed:
         """Renames and/or moves an org from `effective_on` (default today); both or neither are recorded."""
         if c.name is None and c.parent_id is None:
             raise invalid("name", "give a new name or a new parent_id", rule="required")
         day = c.effective_on or ctx.today
-
-        async def attempt() -> Committed:
-            t, version = await self.store.load(TREE, TREE_FOLD)
-            events = []
-            if c.name is not None:
-                require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
-                events += tree.decide_rename(t, c.org_id, c.name, day)
-            if c.parent_id is not None:
-                # both the org and its new parent must be inside the actor's subtree today
-                require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
-                if t.get(c.parent_id) is None:
-                    raise not_found("parent org", field="parent_id")
-                require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
-                events += tree.decide_move(t, c.org_id, c.parent_id, day)
-            data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
-            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        t, version = await self.store.load(TREE, TREE_FOLD)
+        events = []
+        if c.name is not None:
+            require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
+            events += tree.decide_rename(t, c.org_id, c.name, day)
+        if c.parent_id is not None:
+            # both the org and its new parent must be inside the actor's subtree today
+            require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
+            if t.get(c.parent_id) is None:
+                raise not_found("parent org", field="parent_id")
+            require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
+            events += tree.decide_move(t, c.org_id, c.parent_id, day)
+        data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
+        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def dissolve_org(self, c: DissolveOrg, ctx: Context) -> Committed:
         """Dissolves an org with nothing under it, from `effective_on`."""
-
-        async def attempt() -> Committed:
-            t, version = await self.store.load(TREE, TREE_FOLD)
-            require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
-            events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
-            data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
-            return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
-
-        return await retrying(attempt)
+        t, version = await self.store.load(TREE, TREE_FOLD)
+        require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
+        events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
+        data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
+        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def report_headcount(self, c: ReportHeadcount, ctx: Context) -> Committed:
         """Records a primary org's membership as of a date (default today)."""
