@@ -26,6 +26,10 @@ class Settings(ServiceSettings):
     service: ClassVar[str] = "registry"
 
 
+RUNS: dict[str, int] = {}
+"""How many times `add_if_at` ran, per stream."""
+
+
 def wire(rt: Runtime) -> Wiring:
     store: EventStore = rt.store
     total = Fold(0, lambda t, e: t + e.members)  # type: ignore[attr-defined]
@@ -41,8 +45,17 @@ def wire(rt: Runtime) -> Wiring:
         return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=0, meta=ctx.meta)
 
     async def add_to_total(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
-        _, version = await store.load(c.org_id, total)  # no retry of its own: the dispatcher decides it again
-        return await store.append(c.org_id, [headcount(c.org_id, c.members)], expected_version=version, meta=ctx.meta)
+        saw, version = await store.load(c.org_id, total)  # no retry of its own: the dispatcher decides it again
+        event = headcount(c.org_id, c.members)
+        return await store.append(c.org_id, [event], expected_version=version, meta=ctx.meta, data={"saw": saw})
+
+    async def add_if_at(c: ReportHeadcount, ctx: Context):  # type: ignore[no-untyped-def]
+        """`members` stands for the version the caller expects, as an If-Match would."""
+        RUNS[c.org_id] = RUNS.get(c.org_id, 0) + 1
+        _, version = await store.load(c.org_id, total)
+        if version != c.members:
+            raise conflict(f"{c.org_id} is at version {version}, not {c.members}")
+        return await store.append(c.org_id, [headcount(c.org_id, 1)], expected_version=version, meta=ctx.meta)
 
     async def get_total(c: ReportHeadcount, ctx: Context) -> dict[str, int]:
         return {"total": (await store.load(c.org_id, total))[0], "by": ctx.actor.username}  # type: ignore[dict-item]
@@ -55,6 +68,7 @@ def wire(rt: Runtime) -> Wiring:
             "record": Verb(ReportHeadcount, record, command=True),
             "open": Verb(ReportHeadcount, open_once, command=True),
             "add": Verb(ReportHeadcount, add_to_total, command=True),
+            "add_if_at": Verb(ReportHeadcount, add_if_at, command=True),
             "total": Verb(ReportHeadcount, get_total, command=False),
         },
         projections=[Projection("contacts_feed", "contacts", ignore)],
@@ -269,7 +283,7 @@ async def test_a_position_beyond_the_services_own_ledger_is_refused_at_once(serv
         assert json.loads(raw.data)["error"]["code"] == "invalid"
 
 
-async def test_a_command_that_loses_a_race_its_handler_does_not_retry_is_decided_again(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+async def test_a_command_that_loses_a_race_is_decided_again_on_the_fresh_state(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     client = RequestClient(nc)
     body = {"org_id": "race", "members": 1}
     replies = await asyncio.gather(
@@ -278,3 +292,22 @@ async def test_a_command_that_loses_a_race_its_handler_does_not_retry_is_decided
     assert [r.ok for r in replies] == [True] * 16, [r.error for r in replies if not r.ok]
     total = await client.request("registry", "total", body, token=keys.token(service="registry"))
     assert total.data["total"] == 16, "each landed once"
+    assert sorted(r.data["saw"] for r in replies) == list(range(16)), "each decided on the state the one before it left"
+
+
+async def test_a_version_the_caller_chose_is_answered_conflict_once_stale_and_never_retried(service, nc, keys: Keys) -> None:  # type: ignore[no-untyped-def]
+    client = RequestClient(nc)
+    body = {"org_id": "if-match", "members": 0}
+    token = keys.token(service="registry")
+    both = await asyncio.gather(
+        *(client.request("registry", "add_if_at", body, token=token, command_id=f"at-{i}") for i in (1, 2))
+    )
+    assert sorted(r.ok for r in both) == [False, True], "one lands at the version both chose"
+    refused = next(r for r in both if not r.ok)
+    assert refused.error is not None and refused.error.code == "conflict" and "at version 1, not 0" in refused.error.message
+    assert RUNS["if-match"] <= 3, "the loser ran once more at most: a lost race is decided again, the refusal is final"
+    RUNS["if-match"] = 0
+    stale = await client.request("registry", "add_if_at", body, token=token, command_id="at-3")
+    assert stale.error is not None and stale.error.code == "conflict" and RUNS["if-match"] == 1, "refused at once"
+    total = await client.request("registry", "total", body, token=token)
+    assert total.data["total"] == 1
