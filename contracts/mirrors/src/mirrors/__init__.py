@@ -1,3 +1,4 @@
-"""The registry's facts as the services that consume them keep them: the org tree (`treemirror`), the org facts
-(`factmirror`: headcounts, posts, trainings, budgets) and the walk of a subtree (`tree`). They live beside the
-registry's contracts, not in the kit, because they are shaped by that context (DESIGN.md §6)."""
+"""Other contexts' facts as the services that consume them keep them: the registry's org tree (`treemirror`), its org
+facts (`factmirror`: headcounts, posts, trainings, budgets) and the walk of a subtree (`tree`); and the contacts
+context's contact points (`contactpoints`: kind and consent, never the address). They live beside those contexts'
+contracts, not in the kit, because they are shaped by those contexts (DESIGN.md §6)."""

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integ
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kit.store import Ledger
+from mirrors.contactpoints import contact_point_table
 from mirrors.factmirror import RECORDED, fact_tables
 from mirrors.treemirror import tree_tables
 
@@ -135,20 +136,7 @@ grants = Table(
     comment="Every access grant, by contacts position: its grant and its revocation, each with its recording time",
 )
 
-contact_points = Table(
-    "contact_points",
-    metadata,
-    Column("contact_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment="Contacts ledger position of the event that left it so"),
-    Column("person_id", Text, nullable=False, index=True),
-    Column("kind", Text, nullable=False),
-    Column("consent_from", Date, comment="Personal addresses: usable from the consent's date"),
-    Column("consent_until", Date, comment="…until the day it was withdrawn"),
-    Column("gone", Boolean, nullable=False, server_default="false", comment="Erased or merged into another"),
-    recorded(),
-    comment="A contact point as each of its events left it (consent is given and withdrawn again and again): "
-    "the latest recorded by `known_on` stands",
-)
+contact_points = contact_point_table(metadata)
 
 CONTACTS_MIRROR = (resources, refreshes, subscriptions, submissions, print_runs, meetings, grants, contact_points)
 """What the `contacts-facts` projection builds: emptied with its checkpoint when a migration needs a replay."""

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, Met
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kit.store import Ledger
+from mirrors.contactpoints import contact_point_table
 from mirrors.factmirror import POSITION, RECORDED, fact_tables
 from mirrors.treemirror import tree_tables
 
@@ -134,20 +135,7 @@ channel_stats = Table(
     comment="Every audience report of a resource for a period (K4; a later one restates it), with its recording time",
 )
 
-contact_points = Table(
-    "contact_points",
-    metadata,
-    Column("contact_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment="Contacts ledger position of the event that left it so"),
-    Column("person_id", Text, nullable=False, index=True),
-    Column("kind", Text, nullable=False, comment="work_email, personal_email, mobile or messenger; never the address"),
-    Column("consent_from", Date, comment="Personal addresses: usable from the day consent was given"),
-    Column("consent_until", Date, comment="…until the day it was withdrawn (a state with both is a consent that ended)"),
-    Column("gone", Boolean, nullable=False, server_default="false", comment="Erased or merged into another"),
-    recorded(),
-    comment="A contact point as each of its events left it, without its value (K6): the latest recorded by `known_on` "
-    "stands, and the states with a withdrawal keep each consent that ended",
-)
+contact_points = contact_point_table(metadata)
 
 # --- facts learnt from exchange -----------------------------------------------------------------
 

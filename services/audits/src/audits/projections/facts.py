@@ -17,12 +17,7 @@ from contracts.contacts import (
     ChannelClosed,
     ChannelOpened,
     ChannelRefreshed,
-    ConsentGranted,
-    ConsentWithdrawn,
-    ContactAdded,
     ContactBaseSubmitted,
-    ContactErased,
-    ContactMerged,
     MeetingHeld,
     PrintRunRecorded,
     SubscriptionReported,
@@ -30,6 +25,7 @@ from contracts.contacts import (
 from contracts.officers import OfficerAssigned
 from contracts.people import PersonErased
 from kit.projection import Delivered, Projection
+from mirrors.contactpoints import CONTACT_POINT_EVENTS, apply_contact_points
 from mirrors.factmirror import FACT_EVENTS, apply_facts
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
@@ -47,7 +43,6 @@ from ..tables import (
     submissions,
     subscriptions,
 )
-from .history import carry, start
 
 
 async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
@@ -63,8 +58,9 @@ async def from_registry(conn: AsyncConnection, d: Delivered) -> None:
 
 
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
-    """Information resources, their refreshes and access grants, subscriptions, submissions, print runs, meetings."""
-    if not await _people(conn, d):
+    """Information resources, their refreshes and access grants, subscriptions, submissions, print runs, meetings;
+    and C2's contact points (kind and consent only; the sealed values are never kept)."""
+    if not await apply_contact_points(conn, contact_points, d):
         await _information_work(conn, d)
 
 
@@ -109,26 +105,6 @@ async def _information_work(conn: AsyncConnection, d: Delivered) -> None:
             await conn.execute(update(grants).where(held).values(until=e.effective_on, until_recorded_at=d.recorded_at))
 
 
-async def _people(conn: AsyncConnection, d: Delivered) -> bool:
-    """C2: which contact points exist and are usable (kind and consent only; the sealed values are never kept), each
-    state as its event left it."""
-    at = (d.position, d.recorded_at)
-    match d.event:
-        case ContactAdded() as e:
-            row = {"contact_id": e.contact_id, "person_id": e.person_id, "kind": e.kind.value}
-            await start(conn, contact_points, row, *at)
-        case ConsentGranted() as e:
-            given = {"consent_from": e.given_at, "consent_until": None}
-            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, given)
-        case ConsentWithdrawn() as e:
-            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, {"consent_until": e.at})
-        case ContactErased() | ContactMerged() as e:
-            await carry(conn, contact_points, {"contact_id": e.contact_id}, *at, {"gone": True})
-        case _:
-            return False
-    return True
-
-
 CONTACTS_EVENTS = (
     ChannelOpened,
     ChannelClosed,
@@ -139,11 +115,7 @@ CONTACTS_EVENTS = (
     ContactBaseSubmitted,
     PrintRunRecorded,
     MeetingHeld,
-    ContactAdded,
-    ConsentGranted,
-    ConsentWithdrawn,
-    ContactErased,
-    ContactMerged,
+    *CONTACT_POINT_EVENTS,
 )
 """What `from_contacts` takes."""
 

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
 from kit.projection import Delivered, Projection
+from mirrors.contactpoints import CONTACT_POINT_EVENTS, apply_contact_points
 from mirrors.factmirror import FACT_EVENTS, apply_facts, upsert
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
-from ..tables import FACTS, TREE, acts, channel_stats, channels, participation
-from .people import CONTACT_POINT_EVENTS, MEMBER_EVENTS, apply_contact_points, apply_members
+from ..tables import FACTS, TREE, acts, channel_stats, channels, contact_points, participation
+from .people import MEMBER_EVENTS, apply_members
 
 REGISTRY_EVENTS = (*TREE_EVENTS, *FACT_EVENTS, *MEMBER_EVENTS)
 """What `from_registry` takes."""
@@ -38,7 +39,7 @@ CONTACTS_EVENTS = (ChannelOpened, ChannelClosed, ChannelStatsReported, *CONTACT_
 async def from_contacts(conn: AsyncConnection, d: Delivered) -> None:
     """Resources opened and closed, their audience figures (the latest report per resource and period), and contact
     points' kinds and consent."""
-    if await apply_contact_points(conn, d):
+    if await apply_contact_points(conn, contact_points, d):
         return
     row: dict[str, Any]
     match d.event:
