@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kit.tokens import Actor, Role
+from mirrors.tree import lineage
 from mirrors.treemirror import Orgs
 
 DAY = date(2026, 1, 1)
@@ -28,3 +29,9 @@ def test_access_follows_where_orgs_stand_today_not_on_the_day_of_the_tree() -> N
     assert not moved.may(t1, "report_facts", "p1") and moved.may(t2, "report_facts", "p1")
     assert moved.within(t1, "read_orgs", moved.subtree("t1")) == ["t1", "p2"]
     assert moved.within(Actor(username="a", role=Role.ADMIN, org_id=None), "read_orgs", moved.subtree("t1")) == ["t1", "p1", "p2"]
+
+
+def test_a_lineage_runs_to_the_root_and_stops_at_a_cycle_or_an_unknown_parent() -> None:
+    assert lineage(PARENTS, "p1") == ["p1", "t1", "cc"] and lineage(PARENTS, "cc") == ["cc"]
+    assert lineage({"a": "b", "b": "a"}, "a") == ["a", "b"]
+    assert lineage({"a": "gone"}, "a") == ["a"] and lineage(PARENTS, "nowhere") == []

@@ -1,4 +1,4 @@
-"""Walking an org tree given as child -> parent: pure, shared by the tree mirror and the domains that roll up."""
+"""Walking an org tree given as child -> parent: pure, shared by the tree mirror and the domains that roll up or route."""
 
 from __future__ import annotations
 
@@ -28,3 +28,13 @@ def walk(below: Mapping[str, list[str]], root: str) -> list[str]:
 def subtree(parents: Mapping[str, str | None], root: str) -> list[str]:
     """The root and every org under it, parents before children (children in id order)."""
     return walk(children_index(parents), root)
+
+
+def lineage(parents: Mapping[str, str | None], org_id: str) -> list[str]:
+    """The org and its ancestors, nearest first (a cycle ends the walk)."""
+    chain: list[str] = []
+    current: str | None = org_id
+    while current is not None and current in parents and current not in chain:
+        chain.append(current)
+        current = parents[current]
+    return chain

@@ -22,7 +22,7 @@ from kit.errors import not_found
 from kit.projection import Delivered
 from kit.tokens import Actor
 
-from .tree import children_index, walk
+from .tree import children_index, lineage, walk
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class Orgs:
 
     def lineage(self, org_id: str) -> list[str]:
         """The org and its ancestors that day, nearest first."""
-        return _ancestry(self.parents, org_id)
+        return lineage(self.parents, org_id)
 
     @cached_property
     def below(self) -> dict[str, list[str]]:
@@ -141,7 +141,7 @@ class Orgs:
 
     def reach(self, org_id: str) -> list[str]:
         """The org and its ancestors today, nearest first: what §5 checks, whatever day the facts are of."""
-        return _ancestry(self.places, org_id)
+        return lineage(self.places, org_id)
 
     def may(self, actor: Actor, action: str, org_id: str) -> bool:
         """Whether §5 lets the actor do `action` at the org, on today's tree."""
@@ -157,16 +157,6 @@ class Orgs:
         if not self.exists(org_id):
             raise not_found(f"org on {self.day.isoformat()}", field=field)
         require(actor, action, self.reach(org_id))
-
-
-def _ancestry(parents: dict[str, str | None], org_id: str) -> list[str]:
-    """The org and its ancestors in a child -> parent map, nearest first (a cycle ends the walk)."""
-    chain: list[str] = []
-    current: str | None = org_id
-    while current is not None and current in parents and current not in chain:
-        chain.append(current)
-        current = parents[current]
-    return chain
 
 
 async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date, today: date, known_by: datetime | None = None) -> Orgs:

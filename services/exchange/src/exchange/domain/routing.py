@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import takewhile
 
 from contracts.exchange import Route
 from kit.errors import RuleBroken, invalid
+from mirrors.tree import children_index, lineage, walk
 
 
 @dataclass(frozen=True)
@@ -26,26 +29,25 @@ class Tree:
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)
 
+    @cached_property
+    def index(self) -> dict[str, list[str]]:
+        """Each org's children, in id order: built once, as one cascade walks several subtrees of the tree."""
+        return children_index(self.parents)
+
+    def children(self, org_id: str) -> list[str]:
+        return list(self.index.get(org_id, ()))
+
+    def subtree(self, org_id: str) -> list[str]:
+        """The org and every org under it, parents before children."""
+        return walk(self.index, org_id)
+
     def below(self, org_id: str) -> list[str]:
         """Every org under `org_id` (not itself), parents before children."""
-        children: dict[str, list[str]] = {}
-        for child, parent in sorted(self.parents.items()):
-            if parent is not None:
-                children.setdefault(parent, []).append(child)
-        found, queue = [], list(children.get(org_id, []))
-        while queue:
-            current = queue.pop(0)
-            found.append(current)
-            queue.extend(children.get(current, []))
-        return found
+        return self.subtree(org_id)[1:]
 
     def path_down(self, top: str, org_id: str) -> list[str]:
         """The orgs strictly between `top` and `org_id`, from the top down."""
-        chain, current = [], self.parents.get(org_id)
-        while current is not None and current != top:
-            chain.append(current)
-            current = self.parents.get(current)
-        return list(reversed(chain))
+        return list(takewhile(lambda o: o != top, lineage(self.parents, org_id)[1:]))[::-1]
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,11 @@ def cascade_targets(tree: Tree, sender: str, to: Collection[str] | None) -> list
     """X1: every org under the sender, or under (and including) the chosen children."""
     if to is None:
         return tree.below(sender)
-    children = {o for o, parent in tree.parents.items() if parent == sender}
+    children = tree.children(sender)
     for child in to:
         if child not in children:
             raise invalid("to", f"{child} is not a child of the sending org that day", rule="X1")
-    targets: list[str] = []
-    for child in sorted(set(to)):
-        targets += [child, *tree.below(child)]
-    return targets
+    return [org for child in sorted(set(to)) for org in tree.subtree(child)]
 
 
 def deliver_now(tree: Tree, sender: str, targets: list[str], holders: Collection[str]) -> tuple[list[str], int]:
