@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from functools import cached_property
 
 
 def children_index(parents: Mapping[str, str | None]) -> dict[str, list[str]]:
@@ -38,3 +39,26 @@ def lineage(parents: Mapping[str, str | None], org_id: str) -> list[str]:
         chain.append(current)
         current = parents[current]
     return chain
+
+
+class Walks:
+    """The walks of a tree of one day, for a (frozen) dataclass that holds it as `parents`: its children index is built
+    once, as one tree serves many walks."""
+
+    parents: Mapping[str, str | None]
+
+    @cached_property
+    def index(self) -> dict[str, list[str]]:
+        """Each org's children that day, in id order."""
+        return children_index(self.parents)
+
+    def children(self, org_id: str) -> list[str]:
+        return list(self.index.get(org_id, ()))
+
+    def subtree(self, org_id: str) -> list[str]:
+        """The org and every org under it that day, parents before children."""
+        return walk(self.index, org_id)
+
+    def lineage(self, org_id: str) -> list[str]:
+        """The org and its ancestors that day, nearest first."""
+        return lineage(self.parents, org_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,7 @@ from kit.errors import not_found
 from kit.projection import Delivered
 from kit.tokens import Actor
 
-from .tree import children_index, lineage, walk
+from .tree import Walks, lineage
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ async def _place(conn: AsyncConnection, tables: TreeTables, d: Delivered, org_id
 
 
 @dataclass(frozen=True)
-class Orgs:
+class Orgs(Walks):
     """Every org that exists on one day, with its level and its parent that day; and where every org ever
     registered stands today, which alone decides who may act on or see it (DESIGN.md §5: the subtree is today's)."""
 
@@ -119,22 +118,6 @@ class Orgs:
 
     def exists(self, org_id: str) -> bool:
         return org_id in self.parents
-
-    def lineage(self, org_id: str) -> list[str]:
-        """The org and its ancestors that day, nearest first."""
-        return lineage(self.parents, org_id)
-
-    @cached_property
-    def below(self) -> dict[str, list[str]]:
-        """Each org's children that day, in id order: built once per tree, as a cached tree serves many reads."""
-        return children_index(self.parents)
-
-    def children(self, org_id: str) -> list[str]:
-        return list(self.below.get(org_id, ()))
-
-    def subtree(self, org_id: str) -> list[str]:
-        """The org and every org under it that day, parents before children."""
-        return walk(self.below, org_id)
 
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import takewhile
 
 from contracts.exchange import Route
 from kit.errors import RuleBroken, invalid
-from mirrors.tree import children_index, lineage, walk
+from mirrors.tree import Walks
 
 
 @dataclass(frozen=True)
-class Tree:
+class Tree(Walks):
     """The tree on one day: each org's parent and level."""
 
     parents: Mapping[str, str | None]
@@ -29,25 +28,13 @@ class Tree:
     def central(self) -> str | None:
         return next((o for o, level in self.levels.items() if level == "central"), None)
 
-    @cached_property
-    def index(self) -> dict[str, list[str]]:
-        """Each org's children, in id order: built once, as one cascade walks several subtrees of the tree."""
-        return children_index(self.parents)
-
-    def children(self, org_id: str) -> list[str]:
-        return list(self.index.get(org_id, ()))
-
-    def subtree(self, org_id: str) -> list[str]:
-        """The org and every org under it, parents before children."""
-        return walk(self.index, org_id)
-
     def below(self, org_id: str) -> list[str]:
         """Every org under `org_id` (not itself), parents before children."""
         return self.subtree(org_id)[1:]
 
     def path_down(self, top: str, org_id: str) -> list[str]:
         """The orgs strictly between `top` and `org_id`, from the top down."""
-        return list(takewhile(lambda o: o != top, lineage(self.parents, org_id)[1:]))[::-1]
+        return list(takewhile(lambda o: o != top, self.lineage(org_id)[1:]))[::-1]
 
 
 @dataclass(frozen=True)
@@ -105,7 +92,12 @@ def cascade_targets(tree: Tree, sender: str, to: Collection[str] | None) -> list
     for child in to:
         if child not in children:
             raise invalid("to", f"{child} is not a child of the sending org that day", rule="X1")
-    return [org for child in sorted(set(to)) for org in tree.subtree(child)]
+    return chosen_subtrees(tree, to)
+
+
+def chosen_subtrees(tree: Tree, children: Collection[str]) -> list[str]:
+    """The chosen children and every org under them, each subtree once, in the children's id order."""
+    return [org for child in sorted(set(children)) for org in tree.subtree(child)]
 
 
 def deliver_now(tree: Tree, sender: str, targets: list[str], holders: Collection[str]) -> tuple[list[str], int]:

@@ -14,7 +14,7 @@ from kit.access import permits
 from kit.tokens import Actor
 from mirrors.treemirror import Orgs
 
-from ..domain.routing import Tree
+from ..domain.routing import Tree, chosen_subtrees
 from ..handlers.common import orgs_on, routing_tree
 
 
@@ -42,7 +42,7 @@ def meant_for(tree: Tree, sender: str, to: Sequence[str] | None) -> list[str]:
     """Every org a cascade run was for (X1), as the runner worked it out on the run's day."""
     if not to:
         return tree.below(sender)
-    return [org for child in sorted(set(to)) for org in (child, *tree.below(child))]
+    return chosen_subtrees(tree, to)
 
 
 async def expected(conn: AsyncConnection, actor: Actor, orgs: Orgs, runs: Sequence[Any]) -> int:
