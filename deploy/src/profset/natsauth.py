@@ -41,7 +41,7 @@ class Talk:
 TALKS: dict[str, Talk] = {
     "registry": Talk(),
     "contacts": Talk(consumes={"registry": ("registry-mirror",)}),
-    "exchange": Talk(consumes={"registry": ("tree",)}),
+    "exchange": Talk(consumes={"registry": ("tree",), "contacts": ("postings",)}),
     "notifications": Talk(
         consumes={"registry": ("registry",), "exchange": ("exchange",), "contacts": ("contacts",), "audits": ("audits",)},
         asks=("contacts",),

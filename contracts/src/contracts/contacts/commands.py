@@ -167,6 +167,39 @@ class ReportChannelStats(Stats):
     channel_id: str = CHANNEL_ID
 
 
+class SheetChannel(Payload):
+    """The channel an org's sheets point to (the body of `PUT /orgs/{id}/sheet-channel`); null: none chosen."""
+
+    channel_id: str | None = Field(None, max_length=100, description="One of the org's running electronic channels with a URL")
+
+
+class ChooseSheetChannel(SheetChannel):
+    """Choose the electronic channel an org's printed sheets point to with a QR code (D2, K6)."""
+
+    org_id: str = ORG_ID
+
+
+class GetSheetChannel(Payload):
+    """The electronic channel an org's printed sheets point to today: the chosen one while it runs, else the first
+    running chat, social page, website or mailing list with a URL; null: none."""
+
+    org_id: str = ORG_ID
+
+
+class Posting(Payload):
+    """A printed sheet posted on an org's notice board (the body of `POST /materials/{id}/sheet/postings`, P1)."""
+
+    org_id: str = ORG_ID
+    at: date | None = Field(None, description="The day it was posted; defaults to today, never after it")
+    channel_id: str | None = Field(None, max_length=100, description="Which notice board, if the org runs several")
+
+
+class PostSheet(Posting):
+    """Record a material's sheet posted on the org's notice board: a refresh of the board (P1) naming the material."""
+
+    material_id: str = Field(max_length=100, description="The exchange material the sheet was printed from")
+
+
 class ListChannels(AsOf):
     """An org's information resources running on `as_of`, with their last refresh and figures."""
 
@@ -333,6 +366,9 @@ VERBS: dict[str, type[Payload]] = {
     "refresh_channel": RefreshChannel,
     "report_channel_stats": ReportChannelStats,
     "list_channels": ListChannels,
+    "choose_sheet_channel": ChooseSheetChannel,
+    "get_sheet_channel": GetSheetChannel,
+    "post_sheet": PostSheet,
     "report_subscription": ReportSubscription,
     "list_subscriptions": ListSubscriptions,
     "submit_contact_base": SubmitContactBase,

@@ -57,6 +57,10 @@ class ChannelKind(StrEnum):
 ELECTRONIC = frozenset({ChannelKind.MAILING_LIST, ChannelKind.CHAT})
 """Electronic channels with members at minimum (P3, T4): what reach (K6) counts."""
 
+SHEET_LINKS = (ChannelKind.CHAT, ChannelKind.SOCIAL_PAGE, ChannelKind.WEBSITE, ChannelKind.MAILING_LIST)
+"""Electronic channels a printed sheet may point to with a QR code (D2, K6), in the order one is taken when the org
+chose none: a chat first, as a reader at the board joins it in one step."""
+
 
 class Audience(StrEnum):
     """Whom a channel is for (T3, T4, C2)."""
@@ -163,6 +167,17 @@ class ChannelRefreshed(Event, context="contacts", aggregate="channel", name="ref
     channel_id: str = CHANNEL_ID
     org_id: str = ORG_ID
     at: date = Field(description="When", examples=["2026-11-20"])
+    material_id: str | None = Field(
+        None, description="The exchange material whose printed sheet was posted (a notice board's refresh from a sheet)"
+    )
+
+
+class SheetChannelSelected(Event, context="contacts", aggregate="sheet_channel", name="selected", subject_field="org_id"):
+    """An org chose which of its electronic channels its printed sheets point to with a QR code (D2, K6); null: none
+    chosen, the sheets take the first running one of `SHEET_LINKS`."""
+
+    org_id: str = ORG_ID
+    channel_id: str | None = Field(None, description="The chosen channel (a running chat, social page, website or list)")
 
 
 class ChannelStatsReported(Event, context="contacts", aggregate="channel", name="stats_reported", subject_field="channel_id"):

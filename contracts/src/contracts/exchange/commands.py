@@ -63,6 +63,11 @@ class Cascade(Payload):
 
     to: list[str] | None = Field(None, description="Chosen children; the whole subtree when absent")
     org_id: str | None = Field(None, description="The org cascading: the author by default, or a recipient passing it on")
+    print_sheets: StrictBool = Field(
+        False,
+        description="Ask each receiving primary org to print it for its notice board (P1): the org's inbox shows it to "
+        "print until contacts records the sheet posted there",
+    )
 
 
 class CascadeMaterial(Cascade):
@@ -182,6 +187,15 @@ class GetMaterial(Payload):
     material_id: str = MATERIAL_ID
 
 
+class GetSheet(Payload):
+    """What a material's printed sheet for one org shows: the material, that org's name and the org it came from.
+    The org must have it (written in its subtree or delivered to an org in it, as §5 reads for a user of that org),
+    and the caller may read it there."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = Field(description="The org whose notice board the sheet is for")
+
+
 class ListDeliveries(Payload):
     """A material's deliveries, one row per recipient, and how far it got (X6)."""
 
@@ -242,6 +256,7 @@ VERBS: dict[str, type[Payload]] = {
     "register_party": RegisterParty,
     "report_participation": ReportParticipation,
     "get_material": GetMaterial,
+    "get_sheet": GetSheet,
     "list_deliveries": ListDeliveries,
     "inbox": Inbox,
     "list_materials": ListMaterials,

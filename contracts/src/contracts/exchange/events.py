@@ -132,6 +132,7 @@ class MaterialCascaded(Event, context="exchange", aggregate="material", name="ca
     cascade_id: str = Field(description="Opaque id of this cascade")
     on: date = Field(description="The day whose tree the cascade follows")
     to: list[str] | None = Field(None, description="Chosen children; null for the whole subtree")
+    print_sheets: bool = Field(False, description="Each receiving primary org is asked to print it for its notice board (P1)")
 
 
 class CascadeReleased(Event, context="exchange", aggregate="material", name="released", subject_field="material_id"):
@@ -217,6 +218,7 @@ class DeliveryDelivered(Event, context="exchange", aggregate="delivery", name="d
     route: Route = Field(description="The rule that routed it")
     cascade_id: str | None = Field(None, description="The cascade it belongs to, if any")
     held: bool = Field(False, description="The recipient holds the cascade for review before its subtree gets it")
+    print_sheet: bool = Field(False, description="The recipient is asked to print it for its notice board (P1)")
 
 
 class DeliveryAcknowledged(Event, context="exchange", aggregate="delivery", name="acknowledged", subject_field="delivery_id"):

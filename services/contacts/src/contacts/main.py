@@ -13,6 +13,7 @@ from .config import ContactsSettings
 from .handlers.channels import ChannelHandlers
 from .handlers.contacts import ContactHandlers
 from .handlers.duties import DutyHandlers
+from .handlers.sheets import SheetHandlers
 from .projections.own import OwnProjection
 from .projections.registry import RegistryMirror
 from .queries.access import AccessQueries
@@ -29,7 +30,7 @@ def wire(rt: Runtime) -> Wiring:
     settings = rt.settings
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
-    resources, done = ChannelHandlers(rt.store), DutyHandlers(rt.store)
+    resources, done, sheets = ChannelHandlers(rt.store), DutyHandlers(rt.store), SheetHandlers(rt.store)
     about_people, about_resources = ContactQueries(rt.engine, rt.keyring, rt.store.direct), ChannelQueries(rt.engine)
     about_access, about_done = AccessQueries(rt.engine), DutyQueries(rt.engine)
     commands: VerbTable = {
@@ -48,6 +49,8 @@ def wire(rt: Runtime) -> Wiring:
         "revoke_channel_access": (c.RevokeChannelAccess, resources.revoke_channel_access),
         "record_print_run": (c.RecordPrintRun, done.record_print_run),
         "record_meeting": (c.RecordMeeting, done.record_meeting),
+        "choose_sheet_channel": (c.ChooseSheetChannel, sheets.choose_sheet_channel),
+        "post_sheet": (c.PostSheet, sheets.post_sheet),
     }
     reads: VerbTable = {
         "list_contact_points": (c.ListContactPoints, about_people.list_contact_points),
@@ -64,6 +67,7 @@ def wire(rt: Runtime) -> Wiring:
         "list_org_access": (c.ListOrgAccess, about_access.list_org_access),
         "list_print_runs": (c.ListPrintRuns, about_done.list_print_runs),
         "list_meetings": (c.ListMeetings, about_done.list_meetings),
+        "get_sheet_channel": (c.GetSheetChannel, sheets.get_sheet_channel),
     }
 
     async def sweep(stop: asyncio.Event) -> None:

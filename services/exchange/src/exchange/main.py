@@ -17,9 +17,10 @@ from .handlers.cascades import CascadeRunner
 from .handlers.control import ControlHandlers
 from .handlers.deliveries import DeliveryHandlers
 from .handlers.materials import MaterialHandlers
-from .projections import own
+from .projections import own, postings
 from .queries.control import ControlQueries
 from .queries.materials import MaterialQueries
+from .queries.sheets import SheetQueries
 from .tables import READ_MODELS, TREE, ledger, metadata
 
 
@@ -35,6 +36,7 @@ def wire(rt: Runtime) -> Wiring:
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
     control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
     queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
+    sheets = SheetQueries(rt.store, rt.engine)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {
         "draft_material": (x.DraftMaterial, materials.draft_material),
@@ -55,6 +57,7 @@ def wire(rt: Runtime) -> Wiring:
     }
     reads: VerbTable = {
         "get_material": (x.GetMaterial, queries.get_material),
+        "get_sheet": (x.GetSheet, sheets.get_sheet),
         "list_deliveries": (x.ListDeliveries, queries.list_deliveries),
         "inbox": (x.Inbox, queries.inbox),
         "list_materials": (x.ListMaterials, queries.list_materials),
@@ -70,7 +73,10 @@ def wire(rt: Runtime) -> Wiring:
     return Wiring(
         verbs=verbs(commands, reads),
         inline=[own.apply],
-        projections=[Projection("tree", "registry", mirror, TREE_EVENTS)],
+        projections=[
+            Projection("tree", "registry", mirror, TREE_EVENTS),
+            Projection("postings", "contacts", postings.apply, postings.EVENTS, reads=False),
+        ],
         read_models=READ_MODELS,
         tasks=[deliver],
     )

@@ -58,6 +58,7 @@ deliveries = Table(
     Column("route", Text, nullable=False),
     Column("cascade_id", Text),
     Column("held", Boolean, nullable=False),
+    Column("print_sheet", Boolean, nullable=False, server_default="false", comment="Asked to print it for the notice board"),
     Column("delivered_at", DateTime(timezone=True), nullable=False),
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("acknowledged_by", Text),
@@ -78,6 +79,7 @@ cascade_runs = Table(
     Column("targets", Integer, comment="Orgs the run is for, held ones included"),
     Column("waiting", Integer, comment="Of which held back for review"),
     Column("finished_at", DateTime(timezone=True)),
+    Column("print_sheets", Boolean, nullable=False, server_default="false", comment="Primary orgs are asked to print it"),
 )
 
 policies = Table(
@@ -118,6 +120,17 @@ attachments = Table(
     Column("size", Integer, nullable=False),
     Column("sha256", Text, nullable=False),
     Column("data", LargeBinary, nullable=False, comment="The bytes, written with the event that names them"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("org_id", Text, primary_key=True),
+    Column("material_id", Text, primary_key=True),
+    Column("channel_id", Text, primary_key=True),
+    Column("posted_on", Date, primary_key=True),
+    Column("position", BigInteger, nullable=False, comment="The contacts ledger position of the refresh"),
+    comment="Sheets of materials posted on orgs' notice boards: contacts' channel refreshes naming a material (P1)",
 )
 
 READ_MODELS = (materials, decisions, deliveries, cascade_runs, policies, parties, participation)

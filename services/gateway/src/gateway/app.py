@@ -19,7 +19,7 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
-from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords
+from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords, sheets
 from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .cookiewrites import CookieWritesNeedCsrf
@@ -100,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(contacts.router)
     app.include_router(channels.router)
     app.include_router(exchange.router)
+    app.include_router(sheets.router)
     app.include_router(audits.router)
     app.include_router(kpi.router)
     ui.install(app)

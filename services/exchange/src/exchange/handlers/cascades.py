@@ -112,6 +112,7 @@ class CascadeRunner:
                             route=Route.X1,
                             cascade_id=r.cascade_id,
                             held=org in holding,
+                            print_sheet=bool(r.print_sheets) and orgs.levels.get(org) == "primary",
                         )
                     ],
                     expected_version=0,

@@ -181,7 +181,9 @@ class MaterialHandlers:
         targets = count_targets(orgs, sender, c.to)
         if not targets:
             raise invalid("to", "there is no org under the sender to cascade to", rule="X1")
-        event = MaterialCascaded(material_id=m.material_id, org_id=sender, cascade_id=cascade_id, on=ctx.today, to=c.to)
+        event = MaterialCascaded(
+            material_id=m.material_id, org_id=sender, cascade_id=cascade_id, on=ctx.today, to=c.to, print_sheets=c.print_sheets
+        )
         data = {"id": m.material_id, "cascade_id": cascade_id, "targets": targets}
         return await self.store.append(
             material_stream(m.material_id), [event], expected_version=version, meta=ctx.meta, data=data

@@ -51,7 +51,16 @@ async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
             rows.add(
                 deliveries,
                 **e.model_dump(
-                    include={"delivery_id", "material_id", "org_id", "recipient_kind", "from_org_id", "cascade_id", "held"}
+                    include={
+                        "delivery_id",
+                        "material_id",
+                        "org_id",
+                        "recipient_kind",
+                        "from_org_id",
+                        "cascade_id",
+                        "held",
+                        "print_sheet",
+                    }
                 ),
                 route=e.route.value,
                 delivered_at=r.recorded_at,
@@ -84,13 +93,20 @@ async def _one(conn: AsyncConnection, r: Recorded) -> None:
             await conn.execute(update(materials).where(m.material_id == e.material_id, m.sent_at.is_(None)).values(sent_at=at))
         case MaterialCascaded() as e:
             await conn.execute(update(materials).where(m.material_id == e.material_id, m.sent_at.is_(None)).values(sent_at=at))
-            run = {"run_id": e.cascade_id, "cascade_id": e.cascade_id, "from_org_id": e.org_id, "to": e.to}
+            run = {
+                "run_id": e.cascade_id,
+                "cascade_id": e.cascade_id,
+                "from_org_id": e.org_id,
+                "to": e.to,
+                "print_sheets": e.print_sheets,
+            }
             await conn.execute(
                 insert(cascade_runs).values(**run, material_id=e.material_id, on=e.on, created_at=at).on_conflict_do_nothing()
             )
         case CascadeReleased() as e:
             day = (await conn.execute(cascade_runs.select().where(cascade_runs.c.run_id == e.cascade_id))).first()
             run = {"run_id": f"{e.cascade_id}@{e.org_id}", "cascade_id": e.cascade_id, "from_org_id": e.org_id, "to": None}
+            run["print_sheets"] = bool(day.print_sheets) if day else False
             on = day.on if day else at.date()
             await conn.execute(
                 insert(cascade_runs).values(**run, material_id=e.material_id, on=on, created_at=at).on_conflict_do_nothing()

@@ -26,7 +26,7 @@ from kit.store import EventStore
 
 from ..domain import control
 from ..handlers.common import load, may_read, orgs_on
-from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties
+from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties, postings
 from . import progress
 
 
@@ -116,6 +116,11 @@ class MaterialQueries:
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
             d, release = deliveries.c, cascade_runs.alias("release")
+            posted = (
+                select(func.max(postings.c.posted_on))
+                .where(postings.c.org_id == d.org_id, postings.c.material_id == d.material_id)
+                .scalar_subquery()
+            )
             stmt = (
                 select(
                     d.material_id,
@@ -125,6 +130,8 @@ class MaterialQueries:
                     d.held,
                     d.delivered_at,
                     d.acknowledged_at,
+                    d.print_sheet,
+                    posted.label("posted_on"),
                     release.c.created_at.label("released_at"),
                 )
                 .join(materials, materials.c.material_id == d.material_id)
@@ -146,6 +153,8 @@ class MaterialQueries:
                     "released_at": r.released_at.isoformat() if r.released_at else None,
                     "delivered_at": r.delivered_at.isoformat(),
                     "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+                    "print_sheet": r.print_sheet,
+                    "posted_on": r.posted_on.isoformat() if r.posted_on else None,
                 }
                 for r in rows
             ]
