@@ -8,13 +8,13 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs, password, plans
+from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs, password, plans, sheets
 
 
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    for module in (auth, password, orgs, exchange, moderation, audits, plans, kpi, contacts, admin):
+    for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, admin):
         app.include_router(module.router)
     app.include_router(auth.missing)  # last: any other /ui address is a page that says so
 
