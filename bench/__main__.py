@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import uvloop
 
-from . import bus, reads, store
+from . import bus, reads, sheets, store
 from .cpu import meter
 from .env import FULL, QUICK, Sizes, World, database, import_union, start, union_files
 from .report import Figure, Target, machine, write_markdown
@@ -33,6 +33,8 @@ TARGETS = [
     Target("gateway.errors", "gateway: no errors", 0.0, at_most=True, on_value=True),
     Target("memory.*", "every service under 150 MB resident", 150.0, at_most=True, on_value=True),
     Target("memory.*", "every service under 100 MB resident (aim)", 100.0, at_most=True, on_value=True),
+    Target("sheets.a4", "a printed A4 sheet in under 100 ms (≥ 10 sheets/s)", 10.0, on_value=True),
+    Target("sheets.a3", "a printed A3 poster in under 100 ms (≥ 10 sheets/s)", 10.0, on_value=True),
 ]
 
 
@@ -59,6 +61,7 @@ async def caught_up(db: str, orgs: int) -> bool:
 def run(sizes: Sizes, folder: Path) -> list[Figure]:
     """Every scenario in order, on one set of servers; services are stopped however it ends."""
     figures: list[Figure] = []
+    emit(sheets.bench(sizes.sheets), figures)  # the renderer alone, before the servers take the cores
     world: World = start(folder)
     master = world.keys["REGISTRY_MASTER_KEY"]  # the store bench writes the registry's ledger
     try:

@@ -34,10 +34,11 @@ class Sizes:
     rebuild_events: int
     gateway_seconds: float
     gateway_rate: float
+    sheets: int = 100  # notice-board sheets rendered per paper size (no servers)
 
 
-FULL = Sizes(80, 5000, 100_000, 4, 5_000, 64, 2000, 1_000_000, 30.0, 200.0)
-QUICK = Sizes(10, 100, 500, 2, 300, 32, 100, 100_000, 5.0, 200.0)
+FULL = Sizes(80, 5000, 100_000, 4, 5_000, 64, 2000, 1_000_000, 30.0, 200.0, 300)
+QUICK = Sizes(10, 100, 500, 2, 300, 32, 100, 100_000, 5.0, 200.0, 30)
 
 
 def database(server_url: str, name: str, roles: bool = False) -> str:
