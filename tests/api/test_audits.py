@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_compliance import DAY, channel, primary, status, union, verdicts
-from test_officers_and_facts_api import post
-
 from profset_testing import Stack
+from profset_testing.api import post
+from profset_testing.compliance import DAY, channel, primary, status, union, verdicts
 
 PASSWORD = "a long password"
 

@@ -6,13 +6,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import register, union
-
 from kit import clock
 from kit.rpc import RequestClient
 from profset_testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams
+from profset_testing.api import get, person, post, register, union
 
 
 async def as_service(stack: Stack, nc: Any, verb: str, payload: dict, command_id: str | None = None, token: str = "") -> Any:
@@ -21,22 +18,6 @@ async def as_service(stack: Stack, nc: Any, verb: str, payload: dict, command_id
     reply = await RequestClient(nc).request("contacts", verb, payload, token=token, command_id=command_id)
     assert reply.ok, reply.error
     return reply.data
-
-
-async def person(stack: Stack, h: dict[str, str], org_id: str, name: str, role: str | None = None) -> tuple[str, dict[str, str]]:
-    """A member (or an officer, given a role) and the headers that make contacts wait until it knows them."""
-    path, body = (
-        (f"/api/v1/orgs/{org_id}/officers", {"full_name": name, "role": role})
-        if role
-        else (
-            f"/api/v1/orgs/{org_id}/members",
-            {"full_name": name, "since": "2010-01-01"},
-        )
-    )
-    reply = await stack.http.post(path, json=body, headers=h)
-    assert reply.status_code == 201, reply.text
-    data = reply.json()
-    return data.get("person_id", data["id"]), {**h, "Profset-Min-Positions": reply.headers["Profset-Positions"]}
 
 
 async def test_a_personal_address_is_used_only_with_consent_and_not_after_withdrawal(stack: Stack, nc: Any) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from test_members_api import admit, get
-from test_orgs_api import union
 
 from contracts import EVENTS
 from contracts.envelope import DEAD_LETTER_STREAM
@@ -15,6 +13,7 @@ from kit.db import make_engine
 from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from profset_testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams, running, stream_messages
+from profset_testing.api import admit, get, union
 from registry.tables import ledger
 
 PERSON_EVENTS = [cls for cls in EVENTS.values() if cls.nats_subject().startswith("registry.person.")]

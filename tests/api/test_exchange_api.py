@@ -4,32 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import register, union
-
 from profset_testing import Stack, eventually
-
-NEWS = {"title": "Индексация зарплаты", "body": "С 1 июля оклады растут на 8 %.", "kind": "news", "topics": ["wages"]}
-
-
-async def chain(stack: Stack) -> tuple[dict[str, str], dict[str, dict]]:
-    """CC; territorial T1 (with an association) and T2; primary P1, P3 under T1, P4 under T2; FNPR and Solidarnost."""
-    h, cc, t1, p1 = await union(stack)
-    t2 = await register(stack, h, name="Т2", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
-    p3 = await register(stack, h, name="ППО-3", level="primary", parent_id=t1["id"], registered_on="1996-01-01")
-    p4 = await register(stack, h, name="ППО-4", level="primary", parent_id=t2["id"], registered_on="1996-01-01")
-    orgs = {"cc": cc, "t1": t1, "t2": t2, "p1": p1, "p3": p3, "p4": p4}
-    for kind, name, org in (
-        ("fnpr", "ФНПР", None),
-        ("solidarnost", "Солидарность", None),
-        ("territorial_association", "ТО ФНПР", t1["id"]),
-    ):
-        party = await post(
-            stack, h, "/api/v1/parties", {"kind": kind, "name": name, "email": f"{kind}@example.org", "org_id": org}
-        )
-        orgs[kind] = party
-    return h, orgs
+from profset_testing.api import NEWS, chain, get, post
 
 
 async def draft(stack: Stack, h: dict[str, str], org: dict, **flags: Any) -> str:

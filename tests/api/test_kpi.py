@@ -8,11 +8,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import register, union
-
 from profset_testing import Stack, eventually
+from profset_testing.api import get, post, register, union
 
 TODAY = datetime.now(ZoneInfo("Europe/Moscow")).date()
 Y = TODAY.year

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from test_orgs_api import register, union
-
 from profset_testing import Stack
-
-
-async def admit(stack: Stack, h: dict[str, str], org_id: str, **body: object) -> str:
-    reply = await stack.http.post(f"/api/v1/orgs/{org_id}/members", json=body, headers=h)
-    assert reply.status_code == 201, reply.text
-    return str(reply.json()["id"])
-
-
-async def get(stack: Stack, h: dict[str, str], path: str, **params: object) -> dict:
-    reply = await stack.http.get(path, params=params, headers=h)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
+from profset_testing.api import admit, get, register, union
 
 
 async def test_a_member_is_admitted_transferred_and_leaves_and_every_date_answers_from_history(stack: Stack) -> None:

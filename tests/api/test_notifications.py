@@ -7,14 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
-from test_contacts_api import person
-from test_exchange_api import NEWS, chain
-from test_members_api import get
-from test_officers_and_facts_api import post
 
 from contracts.officers import OfficerAssigned
 from kit.projection import Delivered
 from profset_testing import Stack, eventually
+from profset_testing.api import NEWS, chain, get, person, post
 
 
 def mailed(smtp: Any) -> dict[str, list[str]]:

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from test_members_api import admit, get
-from test_orgs_api import union
-
 from profset_testing import Stack
-
-
-async def post(stack: Stack, h: dict[str, str], path: str, body: dict, status: int = 201) -> dict:
-    reply = await stack.http.post(path, json=body, headers=h)
-    assert reply.status_code == status, reply.text
-    return dict(reply.json())
+from profset_testing.api import admit, get, post, union
 
 
 async def test_officers_are_assigned_trained_and_relieved_with_dates(stack: Stack) -> None:

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from profset_testing import ADMIN_PASSWORD, Stack
-
-
-async def admin(stack: Stack) -> dict[str, str]:
-    return await stack.login("admin", ADMIN_PASSWORD)
-
-
-async def register(stack: Stack, headers: dict[str, str], **body: object) -> dict:
-    reply = await stack.http.post("/api/v1/orgs", json=body, headers=headers)
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-async def union(stack: Stack) -> tuple[dict[str, str], dict, dict, dict]:
-    h = await admin(stack)
-    cc = await register(stack, h, name="ЦК Судпроф", level="central", registered_on="1990-01-01")
-    t = await register(stack, h, name="Северо-Западная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
-    p = await register(stack, h, name="ППО верфи", level="primary", parent_id=t["id"], registered_on="1995-03-01")
-    return h, cc, t, p
+from profset_testing import Stack
+from profset_testing.api import admin, register, union
 
 
 async def test_the_demo_walkthrough_of_the_foundation_issue(stack: Stack) -> None:

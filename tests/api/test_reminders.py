@@ -10,13 +10,11 @@ from notifications.reminders import Planner
 from notifications.sender import Sender
 from notifications.tables import audited, channels, outbox, quarter_plans, submissions
 from sqlalchemy import select
-from test_contacts_api import person
-from test_exchange_api import NEWS, chain
-from test_officers_and_facts_api import post
 
 from kit import clock
 from kit.rpc import RequestClient
 from profset_testing import ChatApi, Stack, eventually
+from profset_testing.api import NEWS, chain, person, post
 
 
 async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_each(

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from notifications.tables import moderation
 from sqlalchemy import select
-from test_exchange_api import NEWS, chain
-from test_officers_and_facts_api import post
 
 from profset_testing import Stack, eventually
+from profset_testing.api import NEWS, chain, post
 
 
 async def test_a_publication_under_review_waits_for_its_moderator_until_decided(stack: Stack) -> None:

@@ -3,13 +3,8 @@ refused at the door with 422 naming the field, never a failed service (503) and 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_exchange_api import NEWS, chain
-
 from profset_testing import Stack
+from profset_testing.api import NEWS, chain
 
 FAR = "9999-12-31"
 

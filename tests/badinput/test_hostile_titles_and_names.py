@@ -3,17 +3,13 @@ with 422 naming the field and the rule `one_line` — over HTTP, straight over N
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kit.rpc import RequestClient
 from profset_testing import Stack
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_exchange_api import NEWS, chain
+from profset_testing.api import NEWS, chain
 
 HOSTILE = ["Заголовок\nBcc: spy@example.org", "строка\u2028разделитель", "абзац\u2029", "ESC\x1b[31m", "таб\tуляция", "NEL\x85"]
 

@@ -19,12 +19,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from faultkit import record
-from test_orgs_api import union
 
 from profset_testing import Stack, serving
+from profset_testing.api import union
 
 EXAMPLES = 4
 """Examples per operation, mode and id source, each sent as every role; derandomised: every run sends the same."""

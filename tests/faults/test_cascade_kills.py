@@ -23,11 +23,9 @@ from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset.servers import free_port
 from profset_testing import Keys, eventually, service_settings, stream_messages
+from profset_testing.csv_files import union_files
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "operator"))
-from test_import import union_files
 
 
 def start_exchange(database_url: str, nats_url: str, keys: Keys, log: Path) -> subprocess.Popen[bytes]:

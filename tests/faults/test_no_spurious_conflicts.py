@@ -4,17 +4,13 @@ finds, and none is answered 409 because another landed first (issue 27, "No spur
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections import Counter
 from collections.abc import Awaitable
-from pathlib import Path
 
 import httpx
 
 from profset_testing import ADMIN_PASSWORD, Stack
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import register
+from profset_testing.api import register
 
 CLIENTS = 16
 ROUNDS = 3

@@ -4,9 +4,7 @@ read models equal to what single instances build by replaying the same history f
 from __future__ import annotations
 
 import importlib
-import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from faultkit import record
@@ -15,12 +13,7 @@ from sqlalchemy import Table, delete, select, text
 from contracts.envelope import STREAMS
 from kit.db import make_engine
 from profset_testing import ChatApi, Keys, Stack, eventually, start_stack, stream_messages
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_contacts_api import person
-from test_exchange_api import NEWS, chain
-from test_members_api import admit, get
-from test_officers_and_facts_api import post
+from profset_testing.api import NEWS, admit, chain, get, person, post
 
 SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
 WORK_QUEUES = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,8 +19,8 @@ from notifications.config import NotificationsSettings
 from notifications.main import create_service as create_notifications
 from notifications.outcomes import record, sent
 from notifications.tables import outbox, parties
+from notifications_helpers import caught_up, central, settled
 from sqlalchemy import insert, select, text
-from test_mail_survives_a_kill import _caught_up, _central, _settled
 
 from kit import clock
 from kit.db import make_engine
@@ -30,11 +29,9 @@ from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset_testing import Keys, Stack, eventually, service_settings
+from profset_testing.csv_files import union_files, write
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "operator"))
-from test_import import union_files, write
 
 SUBJECT = "Всем ППО"
 HOLDER = text(
@@ -70,18 +67,18 @@ async def test_a_sender_whose_lock_backend_is_terminated_mid_round_stops_and_no_
         assert await asyncio.to_thread(cli.main, ["import", str(folder)]) == 0
         for _ in range(2):
             await running.enter_async_context(create_notifications(NotificationsSettings(**shared, **mail)).running())
-        await eventually(lambda: _caught_up(engine), timeout=60)
+        await eventually(lambda: caught_up(engine), timeout=60)
 
         token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
         requests = RequestClient(nc)
-        draft = {"org_id": await _central(engine), "title": SUBJECT, "body": "Текст", "kind": "announcement"}
+        draft = {"org_id": await central(engine), "title": SUBJECT, "body": "Текст", "kind": "announcement"}
         material = (await requests.request("exchange", "draft_material", draft, token=token)).data["id"]
         assert (await requests.request("exchange", "cascade", {"material_id": material}, token=token, command_id="c1")).ok
         await eventually(lambda: _letters_at_least(smtp, 40), timeout=60, interval=0.01)
         terminated = await _terminate_the_sender_lock_holder(engine)
         midway = _letters(smtp)
         assert terminated and midway < 190, f"terminated midway, after {midway} letters"
-        await eventually(lambda: _settled(engine, 400), timeout=90)  # the chairs, and the workers without an address
+        await eventually(lambda: settled(engine, 400), timeout=90)  # the chairs, and the workers without an address
         await asyncio.sleep(1.0)  # a letter sent twice would arrive by now
     await engine.dispose()
     by_address = Counter(str(m["To"]) for m in smtp.letters if SUBJECT in str(m["Subject"]))

@@ -17,7 +17,7 @@ from contacts.config import ContactsSettings
 from contacts.main import create_service as create_contacts
 from exchange.config import ExchangeSettings
 from exchange.main import create_service as create_exchange
-from sqlalchemy import func, select
+from notifications_helpers import caught_up, central, settled
 
 from kit import clock
 from kit.db import make_engine
@@ -26,11 +26,9 @@ from kit.tokens import Actor, Role, Signer
 from profset import cli
 from profset.servers import free_port
 from profset_testing import Keys, eventually, service_settings
+from profset_testing.csv_files import union_files, write
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "operator"))
-from test_import import union_files, write
 
 
 def start_notifications(shared: dict[str, str], keys: Keys, smtp_port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -71,9 +69,9 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
 
         first = start_notifications(shared, keys, smtp.port, tmp_path / "notifications.log")
         try:
-            await eventually(lambda: _caught_up(engine), timeout=60)
+            await eventually(lambda: caught_up(engine), timeout=60)
             token = Signer(keys.private).sign(Actor("admin", Role.ADMIN, None), clock.now(), 600, "profset/exchange")
-            cc = await _central(engine)
+            cc = await central(engine)
             requests = RequestClient(nc)
             draft = {"org_id": cc, "title": "Всем ППО", "body": "Текст", "kind": "announcement"}
             material = (await requests.request("exchange", "draft_material", draft, token=token)).data["id"]
@@ -87,7 +85,7 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
 
         second = start_notifications(shared, keys, smtp.port, tmp_path / "notifications.log")
         try:
-            await eventually(lambda: _settled(engine, 400), timeout=120)
+            await eventually(lambda: settled(engine, 400), timeout=120)
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(20)
@@ -104,38 +102,5 @@ async def test_a_cascade_over_200_orgs_mails_each_consenting_recipient_once_acro
         )
 
 
-async def _caught_up(engine: Any) -> bool:
-    async with engine.connect() as conn:
-        registry_end = (await conn.execute(select(func.max(_ledger("registry").events.c.position)))).scalar_one()
-        applied = (
-            await conn.execute(
-                select(func.min(_ledger("notifications").checkpoints.c.position)).where(
-                    _ledger("notifications").checkpoints.c.source == "registry"
-                )
-            )
-        ).scalar()
-    return applied is not None and applied >= registry_end
-
-
-def _ledger(service: str) -> Any:
-    module = __import__(f"{service}.tables", fromlist=["ledger"])
-    return module.ledger
-
-
-async def _central(engine: Any) -> str:
-    from exchange.tables import TREE
-
-    async with engine.connect() as conn:
-        return str((await conn.execute(select(TREE.orgs.c.org_id).where(TREE.orgs.c.level == "central"))).scalar_one())
-
-
 async def _letters_at_least(smtp: Any, n: int) -> bool:
     return sum("Всем ППО" in str(letter["Subject"]) for letter in smtp.letters) >= n
-
-
-async def _settled(engine: Any, n: int) -> bool:
-    from notifications.tables import outbox
-
-    async with engine.connect() as conn:
-        done = (await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.status != "pending"))).scalar_one()
-    return int(done) >= n

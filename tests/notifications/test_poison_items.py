@@ -3,9 +3,7 @@ reason (without the addresses or phone numbers a server quoted) and the next ite
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from notifications.reminders import Planner
@@ -14,11 +12,7 @@ from sqlalchemy import insert, select
 
 from kit import clock
 from profset_testing import ChatApi, Stack, eventually
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_contacts_api import person
-from test_exchange_api import chain
-from test_officers_and_facts_api import post
+from profset_testing.api import chain, person, post
 
 TITLE = "Заголовок\r\nBcc: spy@example.org\u2028второй\u2029третий\x1b[31m" + "Оченьдлинноеслово" * 40
 QUOTED = "quoted.person@example.org"

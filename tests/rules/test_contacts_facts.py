@@ -4,19 +4,12 @@ territorial org sends the CC's department (T7)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_contacts_api import person
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import register, union
 
 from kit import clock
 from profset_testing import Stack
+from profset_testing.api import get, person, post, register, union
 
 
 def today(stack: Stack) -> date:

@@ -5,16 +5,10 @@ never neither; the CC's queue holds the whole union's; who may decide is read on
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import admin, register
-
 from profset_testing import Stack, eventually
+from profset_testing.api import admin, get, post, register
 
 NEWS = {"title": "Колдоговор подписан", "body": "Зарплата растёт на 8 %.", "kind": "news", "topics": ["wages"]}
 PASSWORD = "long-enough-pw"

@@ -9,19 +9,14 @@ in recording time (`back_in_time`), as if it had been recorded then; what is wri
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_officers_and_facts_api import post
-from test_orgs_api import admin, register
-
 from profset_testing import Stack
+from profset_testing.api import admin, post, register
 
 AS_OF = "2024-06-01"
 """The valid date asked about; every fact below is valid on it, only their recording days differ."""

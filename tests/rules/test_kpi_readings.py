@@ -5,17 +5,10 @@ figure of its own."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_contacts_api import person
-from test_members_api import get
-from test_officers_and_facts_api import post
-from test_orgs_api import union
-
 from profset_testing import Stack
+from profset_testing.api import get, person, post, union
 
 YEAR = 2025
 """A past year: every fact below is dated in it, and each figure is of it."""

@@ -6,18 +6,14 @@ territorial org. Each expected answer is read off §5 — a date chooses facts, 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-sys.path.insert(0, str(Path(__file__).parent))
-from test_orgs_api import admin
 from worlds import two_subtrees, user
 
 from profset_testing import Stack, eventually
+from profset_testing.api import admin
 
 ROLES = ("staff", "auditor", "viewer")
 PAST, LONG_AGO, MOVED_ON, TRANSFERRED_ON = "2024-06-01", "2020-06-01", "2025-01-01", "2025-06-01"

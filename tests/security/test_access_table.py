@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from faultkit import record
-from test_orgs_api import admin, register
 
 from profset_testing import Stack, eventually
+from profset_testing.api import admin, register
 
 ROLES = ("admin", "staff", "auditor", "viewer")
 OK, REFUSED = "ok", "refused"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,9 +14,7 @@ import psycopg
 import pytest
 
 from profset_testing import ADMIN_PASSWORD, ChatApi, Keys, Stack, eventually, start_stack
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import register
+from profset_testing.api import register
 
 WAITERS = 6
 """Users who each send more waiting requests than their share: together more waits than exchange has workers (16)."""

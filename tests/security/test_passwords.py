@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from test_sign_in_throttle import OWNER, api_sign_in, client, gateways, ui_sign_in
+from sign_in_helpers import OWNER, api_sign_in, client, gateways, ui_sign_in
 
 from kit import clock
 from kit.tokens import Actor, Role, Signer

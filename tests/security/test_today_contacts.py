@@ -4,17 +4,13 @@ read or erase it; duplicate lookups never show people outside the caller's subtr
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-sys.path.insert(0, str(Path(__file__).parent))
-from test_orgs_api import admin, register
 from worlds import two_subtrees, user
 
 from profset_testing import Stack
+from profset_testing.api import admin, register
 
 TRANSFERRED_ON, WAS_CHAIR_ON = "2025-06-01", "2024-01-01"
 

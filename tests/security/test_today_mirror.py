@@ -7,16 +7,12 @@ recipients; the register of outside parties shows an address only to those who m
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-sys.path.insert(0, str(Path(__file__).parent))
-from test_orgs_api import admin
 from worlds import two_subtrees, user
 
 from profset_testing import Stack, eventually
+from profset_testing.api import admin
 
 ROLES = ("staff", "auditor", "viewer")
 BEFORE, MOVED_ON, AFTER = "2020-06-01", "2025-01-01", "2025-03-15"

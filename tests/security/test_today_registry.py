@@ -7,15 +7,11 @@ answers come from §5 — a date chooses which facts are shown or changed, never
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import admin, register
-
 from profset_testing import Stack
+from profset_testing.api import admin, register
 
 BEFORE_MOVE, MOVED_ON, TRANSFERRED_ON, LATER = "2020-06-01", "2022-01-01", "2023-01-01", "2024-06-01"
 M_NAME, F_NAME = "Секретов Тайный Скрытович", "Будущев Грядущий Переводович"

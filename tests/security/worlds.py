@@ -3,13 +3,8 @@ users of a role bound to an org (DESIGN.md §5 is asked of it by each side)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from test_orgs_api import register
-
 from profset_testing import Stack
+from profset_testing.api import register
 
 PASSWORD = "a-long-password"
 

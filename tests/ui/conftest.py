@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from profset_testing import ADMIN_PASSWORD, Stack, serving
+from profset_testing.api import register
+from profset_testing.ui import ARTIFACTS, PASSWORD, Union
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -20,32 +21,16 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
-PASSWORD = "long-enough-password"
-
-
-@dataclass
-class Union:
-    """A small union: the CC; T1 with primary orgs P1, P2; T2 with P3; and a user per role to sign in as."""
-
-    admin: dict[str, str]
-    orgs: dict[str, dict[str, Any]]
-
-
-async def _register(stack: Stack, h: dict[str, str], **body: Any) -> dict[str, Any]:
-    reply = await stack.http.post("/api/v1/orgs", json=body, headers=h)
-    assert reply.status_code == 201, reply.text
-    return dict(reply.json())
 
 
 @pytest.fixture
 async def union(stack: Stack) -> Union:
     """The orgs, headcounts and users the browser tests work with."""
     h = await stack.login("admin", ADMIN_PASSWORD)
-    cc = await _register(stack, h, name="ЦК Судпроф", level="central", registered_on="1990-01-01")
+    cc = await register(stack, h, name="ЦК Судпроф", level="central", registered_on="1990-01-01")
     orgs = {"cc": cc}
     for key, name, parent in (("t1", "Северо-Западная организация", "cc"), ("t2", "Дальневосточная организация", "cc")):
-        orgs[key] = await _register(
+        orgs[key] = await register(
             stack, h, name=name, level="territorial", parent_id=orgs[parent]["id"], registered_on="1991-01-01"
         )
     for key, name, parent, members in (
@@ -53,9 +38,7 @@ async def union(stack: Stack) -> Union:
         ("p2", "ППО Ладожского завода", "t1", 480),
         ("p3", "ППО Амурской верфи", "t2", 951),
     ):
-        orgs[key] = await _register(
-            stack, h, name=name, level="primary", parent_id=orgs[parent]["id"], registered_on="1995-01-01"
-        )
+        orgs[key] = await register(stack, h, name=name, level="primary", parent_id=orgs[parent]["id"], registered_on="1995-01-01")
         reply = await stack.http.post(
             f"/api/v1/orgs/{orgs[key]['id']}/headcount", json={"members": members, "as_of": "2020-01-01"}, headers=h
         )
@@ -91,25 +74,3 @@ async def browser(site: str) -> AsyncIterator[Any]:
         launched = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
         await launched.close()
-
-
-async def sign_in(browser: Any, site: str, username: str, password: str = PASSWORD, **options: Any) -> Any:
-    """A new browser context (its own cookies) signed in as the user; answers its page."""
-    options = {"locale": "ru-RU", "timezone_id": "Europe/Moscow", **options}
-    context = await browser.new_context(base_url=site, **options)
-    page = await context.new_page()
-    await page.goto("/ui/login")
-    await page.get_by_label("Имя пользователя").fill(username)
-    await page.get_by_label("Пароль").fill(password)
-    await page.get_by_role("button", name="Вход").click()
-    try:
-        await page.wait_for_url(lambda url: "/ui/login" not in url)
-    except Exception:
-        await shot(page, f"failed-sign-in-{username}")
-        raise
-    return page
-
-
-async def shot(page: Any, name: str) -> None:
-    """Saves a full-page screenshot under test-artifacts/ui."""
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

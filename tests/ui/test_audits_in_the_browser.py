@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import Union, shot, sign_in
 
 from profset_testing import Stack
+from profset_testing.ui import Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Union, shot, sign_in
 
 from profset_testing import Stack, eventually
+from profset_testing.ui import Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 

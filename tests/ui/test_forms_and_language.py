@@ -7,12 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conftest import PASSWORD, Union
-
 from gateway.ui.forms import FORBIDDEN, GENERIC, RULE_TEXT
 from gateway.ui.i18n import Formats, translations
 from gateway.ui.words import INDICATORS, LABELS
 from profset_testing import Stack
+from profset_testing.ui import PASSWORD, Union
 
 UI = Path(__file__).resolve().parents[2] / "services" / "gateway" / "src" / "gateway" / "ui"
 SINGLE = re.compile(r"""(?<![A-Za-z])_\(\s*(["'])(.+?)\1""")

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Union, shot, sign_in
 
 from profset_testing import Stack, eventually
+from profset_testing.ui import Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 

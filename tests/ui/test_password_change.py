@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import PASSWORD, Union, shot, sign_in
-
 from profset_testing import ADMIN_PASSWORD, Stack
+from profset_testing.ui import PASSWORD, Union, shot, sign_in
 
 NEW = "a-password-of-my-own"
 NEW_LABEL = "Новый пароль (не короче 10 символов)"

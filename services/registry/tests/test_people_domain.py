@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import reduce
 
 import pytest
-from test_tree_domain import union
+from registry_helpers import union
 
 from contracts.base import Event
 from contracts.officers import OfficerRole, OfficerTrained

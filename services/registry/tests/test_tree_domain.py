@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-from functools import reduce
-
 import pytest
+from registry_helpers import D, apply, union
 
-from contracts.base import Event
 from contracts.registry import Level, OrgMoved
 from kit.errors import RuleBroken
 from registry.domain import headcount
 from registry.domain.tree import (
-    EMPTY,
-    Tree,
     decide_dissolve,
     decide_move,
     decide_register,
     decide_rename,
     decode,
     encode,
-    evolve,
 )
-
-D = date.fromisoformat
-
-
-def apply(tree: Tree, events: list[Event]) -> Tree:
-    return reduce(evolve, events, tree)
-
-
-def union() -> Tree:
-    """CC (1990) with territorial orgs T1, T2 (1991) and a primary P1 under T1 (1995)."""
-    t = apply(EMPTY, decide_register(EMPTY, "cc", "ЦК Судпроф", Level.CENTRAL, None, D("1990-01-01")))
-    t = apply(t, decide_register(t, "t1", "Северо-Западная", Level.TERRITORIAL, "cc", D("1991-01-01")))
-    t = apply(t, decide_register(t, "t2", "Дальневосточная", Level.TERRITORIAL, "cc", D("1991-01-01")))
-    return apply(t, decide_register(t, "p1", "ППО верфи", Level.PRIMARY, "t1", D("1995-03-01")))
 
 
 def test_a_second_central_committee_is_refused() -> None:
