@@ -84,10 +84,10 @@ def route_up(
     return orgs, outside
 
 
-def cascade_targets(tree: Tree, sender: str, to: Collection[str] | None) -> list[str]:
-    """X1: every org under the sender, or under (and including) the chosen children."""
+def cascade_targets(tree: Walks, sender: str, to: Collection[str] | None) -> list[str]:
+    """X1: every org under the sender, or under (and including) the chosen children (any tree of one day)."""
     if to is None:
-        return tree.below(sender)
+        return tree.subtree(sender)[1:]
     children = tree.children(sender)
     for child in to:
         if child not in children:
@@ -95,7 +95,7 @@ def cascade_targets(tree: Tree, sender: str, to: Collection[str] | None) -> list
     return chosen_subtrees(tree, to)
 
 
-def chosen_subtrees(tree: Tree, children: Collection[str]) -> list[str]:
+def chosen_subtrees(tree: Walks, children: Collection[str]) -> list[str]:
     """The chosen children and every org under them, each subtree once, in the children's id order."""
     return [org for child in sorted(set(children)) for org in tree.subtree(child)]
 

@@ -31,7 +31,6 @@ from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore
-from mirrors.treemirror import Orgs
 
 from ..config import ExchangeSettings
 from ..domain import material, routing
@@ -178,7 +177,7 @@ class MaterialHandlers:
             orgs.require(ctx.actor, "write_materials", sender)
             if sender != m.org_id and sender not in await recipients(conn, m.material_id):
                 raise invalid("org_id", "an org passes on only materials that reached it", rule="forward")
-        targets = count_targets(orgs, sender, c.to)
+        targets = len(routing.cascade_targets(orgs, sender, c.to))
         if not targets:
             raise invalid("to", "there is no org under the sender to cascade to", rule="X1")
         event = MaterialCascaded(
@@ -206,15 +205,6 @@ class MaterialHandlers:
         events = material.decide_release(m, held, c.org_id)
         data = {"id": m.material_id, "cascade_id": held, "org_id": c.org_id}
         return await self.store.append(material_stream(m.material_id), events, expected_version=version, meta=ctx.meta, data=data)
-
-
-def count_targets(orgs: Orgs, sender: str, to: list[str] | None) -> int:
-    """How many orgs a cascade is for (X1: the sender's subtree, or the chosen children's), counted on the tree's own
-    index: the runner works out which they are, once, when it delivers (`routing.cascade_targets`)."""
-    children = orgs.children(sender)
-    if to is not None and (stray := next((o for o in to if o not in children), None)) is not None:
-        raise invalid("to", f"{stray} is not a child of the sending org that day", rule="X1")
-    return sum(len(orgs.subtree(child)) for child in (children if to is None else set(to)))
 
 
 async def _parties(conn: AsyncConnection) -> Parties:
