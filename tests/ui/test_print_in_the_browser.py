@@ -24,6 +24,7 @@ async def cascaded(stack: Stack, union: Union) -> tuple[str, str]:
     for body in (
         {"kind": "notice_board", "name": "Стенд у проходной", "since": "2020-01-01"},
         {"kind": "chat", "name": "Чат верфи", "url": CHAT},
+        {"kind": "website", "name": "Сайт верфи", "url": "https://verf.example"},
     ):
         reply = await stack.http.post(f"/api/v1/orgs/{p1}/channels", json=body, headers=h)
         assert reply.status_code == 201, reply.text
@@ -51,10 +52,18 @@ async def test_a_primary_org_prints_the_sheet_and_records_its_posting_so_p1_is_m
 ) -> None:
     p1, material = await cascaded(stack, union)
     page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}")  # the org's settings: its sheets lead to its website
+    await page.get_by_label("QR-код на печатных листах ведёт на").select_option(label="Сайт верфи — сайт")
+    await page.get_by_role("button", name="Выбрать").click()
+    await page.wait_for_url(re.compile(rf"/ui/orgs/{p1}$"))
     await page.goto(f"/ui/orgs/{p1}/inbox")
     row = page.get_by_role("row", name=re.compile("Индексация зарплаты"))
     await row.get_by_role("link", name="к печати для стенда").click()
     await page.get_by_role("heading", name="Печать для профсоюзного стенда").wait_for()
+    assert "QR-код на листе ведёт на канал «Сайт верфи»" in await page.inner_text("main")
+    await page.get_by_label("Канал для QR-кода").select_option(label="Чат верфи — чат")
+    await page.get_by_role("button", name="Выбрать").click()
+    await page.get_by_text("Теперь QR-код на листах ведёт на выбранный канал.").wait_for()
     assert "QR-код на листе ведёт на канал «Чат верфи»" in await page.inner_text("main")
     await shot(page, "print-page")
 

@@ -77,6 +77,7 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
     children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
     officers, _ = await ui.maybe("registry", "list_officers", {"org_id": org_id})
     channels, channels_error = await ui.maybe("contacts", "list_channels", {"org_id": org_id})
+    sheet_link, _ = await ui.maybe("contacts", "get_sheet_channel", {"org_id": org_id})
     compliance, compliance_error = await ui.maybe("audits", "get_compliance", {"org_id": org_id})
     period = str(date.today().year)
     kpi, kpi_error = await ui.maybe("kpi", "get_kpi", {"org_id": org_id, "period": period})
@@ -92,6 +93,7 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "members": members,
         "channels": channels,
         "channels_error": channels_error,
+        "sheet_link": sheet_link,
         "compliance": compliance,
         "compliance_error": compliance_error,
         "lights": LIGHTS,

@@ -15,6 +15,7 @@ from ...api.sheets import SheetPrintRun
 from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
+from .orgs import org_context
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 LINKS = ("chat", "social_page", "website", "mailing_list")
@@ -108,3 +109,13 @@ async def choose_channel(ui: UiDep, material_id: str) -> Response:
     values = {"channel_id": f.get("channel_id") or None}
     errors = await ui.submit(SheetChannel, values, "contacts", "choose_sheet_channel", {"org_id": org_id})
     return await _after(ui, material_id, org_id, errors, "chosen", {})
+
+
+@router.post("/orgs/{org_id}/sheet-channel")
+async def choose_org_channel(ui: UiDep, org_id: str) -> Response:
+    """The org's settings: the channel its printed sheets point to with a QR code (D2, K6)."""
+    values = {"channel_id": ui.form.get("channel_id") or None}
+    errors = await ui.submit(SheetChannel, values, "contacts", "choose_sheet_channel", {"org_id": org_id})
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}")
+    return ui.page("org.html", 422, **await org_context(ui, org_id), errors=errors)
