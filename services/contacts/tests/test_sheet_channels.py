@@ -8,7 +8,7 @@ import pytest
 from contacts.domain.channels import Resource
 from contacts.domain.sheets import Running, board_for, decide_choice, decide_posting, link_of
 
-from contracts.contacts import ChannelKind, ChannelRefreshed, SheetChannelSelected
+from contracts.contacts import ChannelKind, ChannelRefreshed, SheetChannelSelected, SheetPosted
 from kit.errors import Refused
 
 DAY = date(2026, 5, 12)
@@ -42,7 +42,8 @@ def test_a_posted_sheet_refreshes_the_oldest_board_and_names_the_material() -> N
         board_for([CHAT], None, DAY)
     resource = Resource("board", "p", date(2010, 1, 1), kind=ChannelKind.NOTICE_BOARD)
     assert decide_posting(resource, DAY, "m1", DAY) == [
-        ChannelRefreshed(channel_id="board", org_id="p", at=DAY, material_id="m1")
+        ChannelRefreshed(channel_id="board", org_id="p", at=DAY, material_id="m1"),
+        SheetPosted(channel_id="board", org_id="p", at=DAY, material_id="m1"),
     ]
     with pytest.raises(Refused, match="after today"):
         decide_posting(resource, date(2026, 5, 13), "m1", DAY)

@@ -85,6 +85,7 @@ from .events import (
     PrintRunRecorded,
     Publication,
     SheetChannelSelected,
+    SheetPosted,
     SubscriptionReported,
 )
 
@@ -159,6 +160,7 @@ __all__ = [
     "RevokeChannelAccess",
     "SheetChannel",
     "SheetChannelSelected",
+    "SheetPosted",
     "Stats",
     "Submission",
     "SubmitContactBase",

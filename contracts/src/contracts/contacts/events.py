@@ -172,6 +172,16 @@ class ChannelRefreshed(Event, context="contacts", aggregate="channel", name="ref
     )
 
 
+class SheetPosted(Event, context="contacts", aggregate="channel", name="sheet_posted", subject_field="channel_id"):
+    """A material's printed sheet was posted on a notice board on `at` (P1): recorded with the board's refresh, so
+    that a follower of postings alone (exchange's inbox) takes no other refresh."""
+
+    channel_id: str = CHANNEL_ID
+    org_id: str = ORG_ID
+    at: date = Field(description="When", examples=["2026-11-20"])
+    material_id: str = Field(description="The exchange material whose sheet was posted")
+
+
 class SheetChannelSelected(Event, context="contacts", aggregate="sheet_channel", name="selected", subject_field="org_id"):
     """An org chose which of its electronic channels its printed sheets point to with a QR code (D2, K6); null: none
     chosen, the sheets take the first running one of `SHEET_LINKS`."""

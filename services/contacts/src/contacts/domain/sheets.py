@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from contracts.base import Event
-from contracts.contacts import SHEET_LINKS, ChannelKind, SheetChannelSelected
+from contracts.contacts import SHEET_LINKS, ChannelKind, SheetChannelSelected, SheetPosted
 from kit.errors import invalid
 
 from .channels import Resource, decide_refresh
@@ -60,10 +60,11 @@ def board_for(running: list[Running], channel_id: str | None, day: date) -> str:
 
 
 def decide_posting(board: Resource, day: date, material_id: str, today: date) -> list[Event]:
-    """P1: the board refreshed on `day` with the material's sheet; a posting is of a day come, never ahead."""
+    """P1: the board refreshed on `day` with the material's sheet, and the posting itself; of a day come, never ahead."""
     if day > today:
         raise invalid("at", f"a sheet is posted on a day come: {day.isoformat()} is after today", rule="not_after_today")
-    return [e.model_copy(update={"material_id": material_id}) for e in decide_refresh(board, day)]
+    refreshed = [e.model_copy(update={"material_id": material_id}) for e in decide_refresh(board, day)]
+    return [*refreshed, SheetPosted(channel_id=board.channel_id, org_id=board.org_id, at=day, material_id=material_id)]
 
 
 def evolve_choice(_chosen: str | None, event: Event) -> str | None:
