@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import lru_cache
@@ -109,23 +111,38 @@ async def send(settings: NotificationsSettings, msg: EmailMessage) -> None:
         await mailer.close()
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A letter `letter()` makes, named by what it is made of, so that it can be rendered once per material and made
+    ready at the server before it is sent."""
+
+    sender: str
+    to: str
+    message_id: str
+    subject: str
+    text: str
+
+
 class Mailer:
     """Sends letters one after another over one kept connection, saving a connect, a greeting and a goodbye per
     letter. A connection that fails is dropped, and the next letter opens a new one.
 
-    The next letter may be made ready (`make_ready`) while the last one's receipt is recorded: its envelope, DATA
-    and its text go to the server, all but the final dot, without which a server keeps nothing. A letter made ready
-    that is not the next one sent, or a stop, drops the connection rather than end the letter."""
+    Told the letter that follows (`send_about(..., then=...)`), it makes that letter ready while the caller records
+    the last one's receipt: its envelope, DATA and its text go to the server, all but the final dot, without which a
+    server keeps nothing. A letter made ready that is not the next one sent, or a stop, drops the connection rather
+    than end the letter."""
 
     def __init__(self, settings: NotificationsSettings, idle_check: float = 10.0) -> None:
         self.settings, self.idle_check = settings, idle_check
         self.client: aiosmtplib.SMTP | None = None
         self._used = 0.0
         self._opened: tuple[aiosmtplib.SMTP, str, str] | None = None  # a letter made ready: all but its final dot
+        self._making: asyncio.Task[None] | None = None  # the next letter being made ready, while the caller records
 
     async def send(self, msg: EmailMessage) -> None:
         """Hands the letter to the mail server; raises `Refusal` with the server's reason. Once the server has
         accepted the letter, nothing here fails it: retrying then would send it twice."""
+        await self._made()
         await self._ready()
 
         async def hand(client: aiosmtplib.SMTP) -> object:
@@ -133,45 +150,57 @@ class Mailer:
 
         await self._deliver(hand)
 
-    async def send_about(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
-        """Sends the letter `letter()` makes, from its kept rendering (`flat_letter`) where it can: by its final dot
-        if `make_ready` made it ready."""
-        ready = await self._ready(to, message_id)
+    async def send_about(self, about: Letter, then: Letter | None = None) -> None:
+        """Sends the letter `letter()` makes, from its kept rendering (`flat_letter`) where it can; raises `Refusal`.
+        Once the server took it, the letter `then` (the one the caller sends next, if it knows) is made ready while
+        the caller records this one's receipt, so that it needs only its final dot."""
+        await self._made()
+        ready = await self._ready(about)
 
         async def hand(client: aiosmtplib.SMTP) -> object:
             if ready:
                 return await _end_data(client)
-            flat = _flat(client, sender, to, message_id, subject, text)
+            flat = _flat(client, about)
             if flat is None:
-                return await client.send_message(letter(sender, to, message_id, subject, text))
-            await _envelope(client, sender, to, flat)
+                return await client.send_message(letter(about.sender, about.to, about.message_id, about.subject, about.text))
+            await _envelope(client, about.sender, about.to, flat)
             return await client.data(flat)
 
         await self._deliver(hand, ready)
+        if then is not None:
+            self._making = asyncio.get_running_loop().create_task(self._make_ready(then))
 
-    async def make_ready(self, sender: str, to: str, message_id: str, subject: str, text: str) -> None:
-        """Makes the next letter ready (MAIL, RCPT, DATA and its text, not the final dot), which may go while the last
-        letter's receipt is recorded: the letter is the server's only with its `send_about`. A failure here is left
-        for that to meet again and report."""
+    async def _make_ready(self, about: Letter) -> None:
+        """Makes a letter ready (MAIL, RCPT, DATA and its text, not the final dot): the letter is the server's only
+        once `send_about` sends that. A failure here drops the connection and is left for that to meet again and
+        report, so the letter's outcome is told once, by its own sending."""
         try:
-            await self._ready()
             client = await self._connected()
-            flat = _flat(client, sender, to, message_id, subject, text)
+            flat = _flat(client, about)
             if flat is not None:
-                await _envelope(client, sender, to, flat)
-                self._opened = (client, to, message_id)  # from DATA on, only dropping the connection undoes it
+                await _envelope(client, about.sender, about.to, flat)
+                self._opened = (client, about.to, about.message_id)  # from DATA on, only dropping the connection undoes it
                 await _begin_data(client, flat)
-        except (aiosmtplib.SMTPException, OSError, ValueError):
-            await self.close()
+        except asyncio.CancelledError:
+            self._drop()  # stopped mid-command: the connection's replies no longer match its commands
+            raise
+        except Exception:  # noqa: BLE001 - the letter's own send meets this again and reports it
+            self._drop()
 
-    async def _ready(self, to: str | None = None, message_id: str | None = None) -> bool:
+    async def _made(self) -> None:
+        """Waits until the letter being made ready is (or could not be): the connection is then the caller's."""
+        making, self._making = self._making, None
+        if making is not None:
+            await making
+
+    async def _ready(self, about: Letter | None = None) -> bool:
         """Whether the letter made ready is this one; one that is not is dropped, with its connection."""
         if self._opened is None:
             return False
-        if self._opened == (self.client, to, message_id):
+        if about is not None and self._opened == (self.client, about.to, about.message_id):
             self._opened = None
             return True
-        await self.close()
+        await self._hang_up()
         return False
 
     async def _deliver(self, hand: Callable[[aiosmtplib.SMTP], Awaitable[object]], ready: bool = False) -> None:
@@ -180,14 +209,14 @@ class Mailer:
             client = self.client if ready and self.client is not None else await self._connected()
             await hand(client)
         except aiosmtplib.SMTPRecipientsRefused as e:
-            await self.close()
+            await self._hang_up()
             first = e.recipients[0]
             raise Refusal(f"{first.code} {first.message}", permanent(first.code), "smtp_refused", first.code) from None
         except aiosmtplib.SMTPResponseException as e:
-            await self.close()
+            await self._hang_up()
             raise Refusal(f"{e.code} {e.message}", permanent(e.code), "smtp_refused", e.code) from None
         except (aiosmtplib.SMTPException, OSError) as e:
-            await self.close()
+            await self._hang_up()
             raise Refusal(f"mail server unreachable: {type(e).__name__}: {e}", False, "smtp_unreachable") from None
         self._used = time.monotonic()
 
@@ -197,11 +226,11 @@ class Mailer:
             try:
                 await client.noop()  # a server may drop a connection left idle; find out before a letter depends on it
             except (aiosmtplib.SMTPException, OSError):
-                await self.close()
+                await self._hang_up()
                 client = None
         if client is not None and client.is_connected:
             return client
-        await self.close()
+        await self._hang_up()
         settings = self.settings
         client = aiosmtplib.SMTP(
             hostname=settings.smtp_host,
@@ -218,7 +247,16 @@ class Mailer:
         return client
 
     async def close(self) -> None:
-        """Says goodbye, or just drops the connection if the server is not listening any more."""
+        """Stops making a letter ready, and says goodbye (`_hang_up`)."""
+        making, self._making = self._making, None
+        if making is not None:
+            making.cancel()
+            await asyncio.wait([making])
+        await self._hang_up()
+
+    async def _hang_up(self) -> None:
+        """Says goodbye, or just drops the connection if the server is not listening any more (or a letter made
+        ready waits on it for its final dot)."""
         client, self.client, opened, self._opened = self.client, None, self._opened, None
         if client is None:
             return
@@ -231,10 +269,17 @@ class Mailer:
         except (aiosmtplib.SMTPException, OSError):
             client.close()
 
+    def _drop(self) -> None:
+        """Drops the connection without a word, which undoes a letter made ready."""
+        client, self.client, self._opened = self.client, None, None
+        if client is not None:
+            client.close()
 
-def _flat(client: aiosmtplib.SMTP, sender: str, to: str, message_id: str, subject: str, text: str) -> bytes | None:
+
+def _flat(client: aiosmtplib.SMTP, about: Letter) -> bytes | None:
     """The letter as this server takes it: 8-bit if it says it can."""
-    return flat_letter(sender, to, message_id, subject, text, "8bit" if client.supports_extension("8BITMIME") else "7bit")
+    cte = "8bit" if client.supports_extension("8BITMIME") else "7bit"
+    return flat_letter(about.sender, about.to, about.message_id, about.subject, about.text, cte)
 
 
 async def _envelope(client: aiosmtplib.SMTP, sender: str, to: str, flat: bytes) -> None:

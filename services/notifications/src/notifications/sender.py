@@ -2,9 +2,8 @@
 (never keeping them), mails, and records a receipt for every attempt. One active per service.
 
 A notification is marked sent by the receipt appended right after the server accepted it; a kill between
-the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter may
-be made ready at the server (envelope, DATA and text, all but the final dot), which keeps nothing of it until the dot
-follows.
+the two can resend only that message, with the same Message-ID. While that receipt is recorded, the next letter's
+lock is taken, and the mailer, told which letter follows, may make it ready at the server.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -35,6 +34,13 @@ log = logs.get("sender")
 SENDERS = lock_key("sender", "notifications")
 """The single-active lock of the senders of every notifications instance."""
 ME = Actor("notifications", Role.SERVICE, None)
+
+
+class Following(NamedTuple):
+    """The letter that goes after the one being sent, and how its lock is taken while that one's receipt is recorded."""
+
+    letter: mail.Letter
+    take: Callable[[], Awaitable[bool]]
 
 
 class Sender:
@@ -116,24 +122,21 @@ class Sender:
 
     def _ahead(
         self, flight: InFlight, row: Any, following: Any, addresses: Ahead, words: dict[str, tuple[str, str]]
-    ) -> Callable[[], Awaitable[None]] | None:
-        """What goes while the row's receipt is recorded: the next letter's lock taken (and the fence checked with it) and
-        the next letter made ready at the server (all but its final dot) — each left for the next letter to meet again
-        if it fails. None if the next is not a letter whose address contacts has given already."""
+    ) -> Following | None:
+        """The letter after the row's, with its lock to take (and the fence to check with it) while the row's receipt is
+        recorded; None if the next is not a letter whose address contacts has given already."""
         address = addresses.known(following) if following is not None and following.channel == "email" else None
         if address is None:
             return None
-        subject, text = words[following.notification_id]
-        mid = message_id(following.notification_id)
 
-        async def meanwhile() -> None:
-            await asyncio.gather(
-                flight.take([following], keep=[row.notification_id]),
-                self.mailer.make_ready(self.settings.mail_from, address, mid, subject, text),
-                return_exceptions=True,
-            )
+        def take() -> Awaitable[bool]:
+            return flight.take([following], keep=[row.notification_id])
 
-        return meanwhile
+        return Following(self._letter(following, address, words[following.notification_id]), take)
+
+    def _letter(self, row: Any, address: str, words: tuple[str, str]) -> mail.Letter:
+        """The row's letter about its material or reminder."""
+        return mail.Letter(self.settings.mail_from, address, message_id(row.notification_id), *words)
 
     async def _due(self) -> tuple[list[Any], set[str]]:
         """The notifications due now (up to a batch), and who chose a daily digest."""
@@ -204,12 +207,10 @@ class Sender:
         await record(self.store, [sent(r, mid) for r in rows])
         return set(ids)
 
-    async def attempt(
-        self, row: Any, address: Address, words: tuple[str, str], meanwhile: Callable[[], Awaitable[None]] | None = None
-    ) -> None:
+    async def attempt(self, row: Any, address: Address, words: tuple[str, str], following: Following | None = None) -> None:
         """One try at one notification, ending in a receipt: recorded right after the server took the letter,
-        before the next one goes, so a kill can repeat at most the letter in flight. What may go `meanwhile` (the
-        next letter made ready, all but its final dot) goes while the receipt is recorded."""
+        before the next one goes, so a kill can repeat at most the letter in flight. The `following` letter's lock is
+        taken while the receipt is recorded, a failure left for that letter to meet again."""
         if isinstance(address, Unavailable):
             await record(self.store, [failed(row, str(address), False, "contacts_unavailable")])
             return
@@ -223,17 +224,17 @@ class Sender:
             if row.channel == "chat":
                 await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
             elif row.channel == "email":
-                await self.mailer.send_about(self.settings.mail_from, address, message_id(row.notification_id), subject, text)
+                await self.mailer.send_about(self._letter(row, address, words), then=following.letter if following else None)
             else:
                 raise ValueError(f"unknown channel {row.channel!r}")
         except mail.Refusal as e:
             await record(self.store, [failed(row, e.reason, e.permanent, e.failure, e.code)])
             return
-        if meanwhile is None:
+        if following is None:
             await record(self.store, [sent(row)])
             return
         # the next letter follows at once: its receipt, or the last of the run, wakes the relay for both
-        recorded, _ = await asyncio.gather(record(self.store, [sent(row)], wake=False), meanwhile(), return_exceptions=True)
+        recorded, _ = await asyncio.gather(record(self.store, [sent(row)], wake=False), following.take(), return_exceptions=True)
         if isinstance(recorded, BaseException):
             raise recorded
 
