@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import record
-
 from contracts.services import SERVICES
 from kit.rpc import RequestClient
 from profset_testing import Stack
+from profset_testing.faults import record
 
 PER_VERB = 12
 values = st.recursive(

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 from typing import Any
-
-from faultkit import record
 
 from gateway.api.exchange import UPLOAD_LIMIT
 from profset_testing import Stack
 from profset_testing.api import union
+from profset_testing.faults import record
 
 
 async def test_an_attachment_over_the_limit_is_413_and_one_at_the_limit_is_kept(stack: Stack) -> None:

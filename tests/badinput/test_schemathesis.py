@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +17,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import record
-
 from profset_testing import Stack, serving
 from profset_testing.api import union
+from profset_testing.faults import record
 
 EXAMPLES = 4
 """Examples per operation, mode and id source, each sent as every role; derandomised: every run sends the same."""

@@ -5,18 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
-from pathlib import Path
 from typing import Any
 
 import nats
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))
-from kit_helpers import LEDGER, count
-
 from kit.db import make_engine
 from kit.projection import Delivered, Projection
 from kit.projector import Projector
+from profset_testing.counting import LEDGER, count
 
 
 async def slow_count(conn: Any, d: Delivered) -> None:

@@ -12,9 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import faultkit  # noqa: F401 - puts the kit tests on the path
 import psycopg
-from faultkit import mini_stack
 from sqlalchemy import func, insert, select
 
 from kit import clock
@@ -23,6 +21,7 @@ from kit.locks import lock_key
 from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer
 from profset_testing import Keys, eventually, service_settings
+from profset_testing.faults import mini_stack
 
 
 @contextlib.asynccontextmanager

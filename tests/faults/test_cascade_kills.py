@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faultkit import record
 from sqlalchemy import func, select
 
 from contracts.exchange import DeliveryDelivered
@@ -24,6 +23,7 @@ from profset import cli
 from profset.servers import free_port
 from profset_testing import Keys, eventually, service_settings, stream_messages
 from profset_testing.csv_files import union_files
+from profset_testing.faults import record
 from registry.config import RegistrySettings
 from registry.main import create_service as create_registry
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from faultkit import Burst, mini_stack, primary_org, record, recovered
-
 from profset_testing import Keys
+from profset_testing.faults import Burst, mini_stack, primary_org, record, recovered
 
 COMMANDS = 300
 

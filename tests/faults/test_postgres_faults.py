@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from faultkit import Burst, mini_stack, primary_org, record, recovered, restart
-
 from profset_testing import Keys, eventually
+from profset_testing.faults import Burst, mini_stack, primary_org, record, recovered, restart
 
 COMMANDS = 240
 

@@ -10,12 +10,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from faultkit import applied, counting_schema, ledger_ids, record
-
 from contracts.registry import HeadcountReported
 from kit.relay import Relay
 from kit.store import EventStore
 from profset_testing import eventually, running
+from profset_testing.faults import applied, counting_schema, ledger_ids, record
 from registry.tables import ledger
 
 EVENTS = 1000

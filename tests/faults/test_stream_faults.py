@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import faultkit  # noqa: F401 - puts the kit tests on the path
-from faultkit import Burst, applied, audit, clean, counting_schema, ledger_ids, mini_stack, primary_org, record
-from kit_helpers import LEDGER, count
-
 from contracts.envelope import DEAD_LETTER_STREAM
 from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from profset_testing import Keys, eventually, running, stream_messages
+from profset_testing.counting import LEDGER, count
+from profset_testing.faults import Burst, applied, audit, clean, counting_schema, ledger_ids, mini_stack, primary_org, record
 
 
 async def counting(conn: Any, d: Delivered) -> None:

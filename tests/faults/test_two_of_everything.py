@@ -7,13 +7,13 @@ import importlib
 from collections import Counter
 from typing import Any
 
-from faultkit import record
 from sqlalchemy import Table, delete, select, text
 
 from contracts.envelope import STREAMS
 from kit.db import make_engine
 from profset_testing import ChatApi, Keys, Stack, eventually, start_stack, stream_messages
 from profset_testing.api import NEWS, admit, chain, get, person, post
+from profset_testing.faults import record
 
 SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
 WORK_QUEUES = {

@@ -4,15 +4,11 @@ orgs, which tests/exchange and tests/api cover route by route."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import record
 
 from profset_testing import Stack, eventually
 from profset_testing.api import admin, register
+from profset_testing.faults import record
 
 ROLES = ("admin", "staff", "auditor", "viewer")
 OK, REFUSED = "ok", "refused"

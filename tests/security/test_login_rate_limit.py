@@ -5,19 +5,15 @@ a burst of sign-ins checks only a few passwords at a time, each check holding 64
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import mini_stack, record
-
 from gateway import accounts
 from profset_testing import ADMIN_PASSWORD, Keys
+from profset_testing.faults import mini_stack, record
 
 
 class Overlapping(PasswordHasher):

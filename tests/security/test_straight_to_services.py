@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import record
 
 from kit import clock
 from kit.rpc import RequestClient
 from kit.tokens import Actor, Role, Signer, generate_keypair
 from profset_testing import Stack
+from profset_testing.faults import record
 
 
 async def test_no_token_a_forged_expired_or_misaddressed_one_and_an_out_of_scope_actor_are_refused(stack: Stack, nc: Any) -> None:

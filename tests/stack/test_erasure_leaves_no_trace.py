@@ -18,9 +18,7 @@ import psycopg
 
 from profset.servers import free_port
 from profset_testing import eventually, forms, holds, plaintext_in_tables, plaintext_on_streams
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
-from faultkit import record
+from profset_testing.faults import record
 
 SECRET = {"full_name": "Шредингерова Ада Эрвиновна", "birth_date": "1971-02-03", "position": "такелажница-уникум"}
 EMAIL, PHONE = "ada.schroedinger.1971@mail.example", "+79215551971"

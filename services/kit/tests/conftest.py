@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from kit_helpers import LEDGER, count_inline, seen
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.db import make_engine
 from kit.store import EventStore, create_ledger
+from profset_testing.counting import LEDGER, count_inline, seen
 
 
 @pytest.fixture

@@ -1,46 +1,11 @@
-"""Helpers of the kit's integration tests: a ledger in a schema of its own, and a counting read model."""
+"""Helpers of the kit's integration tests; the ledger and the counting read model they share with the fault tests
+are profset_testing.counting."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Column, Integer, MetaData, Table, Text, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from contracts.registry import HeadcountReported
-from kit.store import Ledger, Recorded, writes_only
-from profset_testing import running  # noqa: F401  (re-exported for the kit tests)
-
-metadata = MetaData(schema="kit_test")
-LEDGER = Ledger(metadata)
-seen = Table(
-    "seen",
-    metadata,
-    Column("event_id", Text, primary_key=True),
-    Column("org_id", Text, nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("times", Integer, nullable=False),
-)
-"""A read model that counts how often each event was applied, so a duplicate shows as 2 (never hidden by an upsert)."""
-
-
-async def count(conn: AsyncConnection, event_id: str, org_id: str, position: int) -> None:
-    """Counts one application of an event."""
-    stmt = pg_insert(seen).values(event_id=event_id, org_id=org_id, position=position, times=1)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=[seen.c.event_id], set_={"times": seen.c.times + 1}))
-
-
-@writes_only  # so that the store's pipelined writes are the ones the tests exercise
-async def count_inline(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-    for r in recorded:
-        await count(conn, r.event_id, r.event.ce_org_id or "", r.position)
-
-
-async def times_seen(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
-        return {r.event_id: r.times for r in await conn.execute(select(seen.c.event_id, seen.c.times))}
 
 
 def headcount(org: str, members: int) -> HeadcountReported:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kit_helpers import LEDGER, headcount
+from kit_helpers import headcount
 
 from kit.crypto import KeyRing, generate_master_key, open_field
 from kit.store import Batch, EventStore, VersionConflict, insert_many, inserts
+from profset_testing.counting import LEDGER
 
 
 async def test_a_field_is_readable_until_its_owner_is_erased(engine) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kit_helpers import LEDGER, headcount, times_seen
+from kit_helpers import headcount
 from sqlalchemy import select
 
 from contracts.envelope import ErrorCode
 from kit.errors import Refused
 from kit.store import EventStore, Fold, Meta, VersionConflict, retrying
+from profset_testing.counting import LEDGER, times_seen
 
 TOTAL = Fold(0, lambda total, e: total + e.members)  # type: ignore[attr-defined]
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 from typing import ClassVar
 
-from kit_helpers import LEDGER, count, headcount, metadata, running
+from kit_helpers import headcount
 from sqlalchemy import select
 
 from contracts.registry import OrgRenamed
@@ -15,7 +15,8 @@ from kit.relay import Relay
 from kit.service import Runtime, Service, Wiring
 from kit.settings import ServiceSettings
 from kit.store import EventStore
-from profset_testing import eventually
+from profset_testing import eventually, running
+from profset_testing.counting import LEDGER, count, metadata
 
 
 class Settings(ServiceSettings):

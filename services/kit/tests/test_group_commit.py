@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from kit_helpers import LEDGER, headcount, times_seen
+from kit_helpers import headcount
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import ErrorCode
 from kit.errors import Refused
 from kit.store import Committed, EventStore, Meta, Recorded, VersionConflict
+from profset_testing.counting import LEDGER, times_seen
 
 
 def commits_of(store: EventStore) -> list[int]:

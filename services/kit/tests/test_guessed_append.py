@@ -8,13 +8,14 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from kit_helpers import LEDGER, count_inline, headcount, times_seen
+from kit_helpers import headcount
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.db import driver, run_raw
 from kit.store import Batch, Committed, EventStore, Meta, Recorded, VersionConflict, writes_only, writes_only_unless
+from profset_testing.counting import LEDGER, count_inline, times_seen
 
 
 def round_trips(store: EventStore) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import nats.js.errors
-from kit_helpers import LEDGER, count, headcount, running, times_seen
+from kit_helpers import headcount
 from prometheus_client import REGISTRY
 
 from kit import metrics
@@ -13,7 +13,8 @@ from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
-from profset_testing import eventually, stream_messages
+from profset_testing import eventually, running, stream_messages
+from profset_testing.counting import LEDGER, count, times_seen
 
 
 def pipeline(store: EventStore, nc, apply, **kw):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import nats
-from kit_helpers import LEDGER, count, headcount, running, times_seen
+from kit_helpers import headcount
 from nats.js.api import ConsumerConfig
 
 from kit.projection import Delivered, Projection
@@ -16,7 +16,8 @@ from kit.store import EventStore
 from kit.streams import unlike
 from profset.natsauth import inbox
 from profset.servers import NatsServer
-from profset_testing import eventually, stream_messages
+from profset_testing import eventually, running, stream_messages
+from profset_testing.counting import LEDGER, count, times_seen
 
 
 async def _as(server: NatsServer, user: str) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from kit_helpers import LEDGER, count, headcount, running, times_seen
+from kit_helpers import headcount
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -17,7 +17,8 @@ from kit.projection import Delivered, Projection
 from kit.projector import Projector
 from kit.relay import Relay
 from kit.store import EventStore
-from profset_testing import eventually, stream_messages
+from profset_testing import eventually, running, stream_messages
+from profset_testing.counting import LEDGER, count, times_seen
 
 APPENDS = [("a", 666), ("b", 1), ("a", 2), ("b", 2), ("c", 1), ("c", 2)]
 

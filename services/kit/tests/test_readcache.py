@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kit_helpers import LEDGER, headcount
+from kit_helpers import headcount
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.backlog import Backlog
 from kit.readcache import ReadCache
 from kit.store import EventStore
+from profset_testing.counting import LEDGER
 
 
 class Counting:

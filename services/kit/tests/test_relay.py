@@ -6,12 +6,13 @@ import asyncio
 import json
 
 import pytest
-from kit_helpers import LEDGER, headcount, positions, running
+from kit_helpers import headcount, positions
 from sqlalchemy import select
 
 from kit.relay import Relay, stream_config
 from kit.store import Batch, EventStore
-from profset_testing import eventually, stream_messages
+from profset_testing import eventually, running, stream_messages
+from profset_testing.counting import LEDGER
 
 
 def relay_for(store: EventStore, nc, **kw) -> Relay:  # type: ignore[no-untyped-def]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import nats
-from kit_helpers import LEDGER, headcount, positions, running
+from kit_helpers import headcount, positions
 
 from kit.relay import Relay, stream_config
 from kit.store import EventStore
 from profset.natsauth import inbox
 from profset.servers import NatsServer
-from profset_testing import eventually, stream_keeper, stream_messages
+from profset_testing import eventually, running, stream_keeper, stream_messages
+from profset_testing.counting import LEDGER
 
 
 async def _subjects_are(js: Any, wanted: list[str]) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit_helpers import LEDGER, headcount, positions, running
+from kit_helpers import headcount, positions
 from sqlalchemy import func, select, update
 
 from kit.relay import Relay, stream_config
 from kit.store import EventStore
-from profset_testing import eventually, stream_messages
+from profset_testing import eventually, running, stream_messages
+from profset_testing.counting import LEDGER
 
 
 def relay_for(store: EventStore, nc: Any) -> Relay:

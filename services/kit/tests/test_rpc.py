@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
-from kit_helpers import LEDGER, headcount, metadata
+from kit_helpers import headcount
 
 from contracts.registry import ReportHeadcount
 from kit.catchup import Waits
@@ -20,6 +20,7 @@ from kit.settings import ServiceSettings
 from kit.store import EventStore, Fold
 from kit.tokens import Role
 from profset_testing import Keys
+from profset_testing.counting import LEDGER, metadata
 
 
 class Settings(ServiceSettings):

@@ -1,4 +1,5 @@
-"""Helpers of the fault-injection tests: a small stack, a command burst, a ledger-vs-stream audit, and figures."""
+"""Helpers of the fault-injection tests (tests/faults, and the suites that report figures the same way): a small stack,
+a command burst, a ledger-vs-stream audit, and figures."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,11 +20,16 @@ import httpx
 from sqlalchemy import select
 
 from kit.db import make_engine
-from profset_testing import ADMIN_PASSWORD, Keys, eventually, service_settings, stream_keeper, stream_messages
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "kit" / "tests"))  # the kit's counting read model
+from .counting import seen, times_seen
+from .keys import Keys
+from .servers import stream_keeper
+from .stack import ADMIN_PASSWORD, service_settings
+from .traces import stream_messages
+from .waiting import eventually
 
-RESULTS = Path(os.environ.get("RELIABILITY_RESULTS", Path(__file__).parents[2] / ".data" / "reliability.jsonl"))
+RESULTS = Path(os.environ.get("RELIABILITY_RESULTS", Path(__file__).resolve().parents[4] / ".data" / "reliability.jsonl"))
+"""Where the figures go: .data/reliability.jsonl of the repository, unless RELIABILITY_RESULTS names another file."""
 
 
 def record(test: str, **figures: Any) -> None:
@@ -105,7 +110,9 @@ class Burst:
         self.answers[self.key(i)] = status
         return status
 
-    async def run(self, n: int, window: int = 8, midway: Callable[[], Awaitable[None]] | None = None, at: int = 0) -> None:
+    async def run(
+        self, n: int, window: int = 8, midway: Callable[[], Coroutine[Any, Any, None]] | None = None, at: int = 0
+    ) -> None:
         """Sends n commands, `window` at a time; calls `midway` (the fault) once `at` have been answered."""
         pending = iter(range(n))
         fault: asyncio.Task[None] | None = None
@@ -180,8 +187,6 @@ def clean(figures: dict[str, int]) -> bool:
 
 async def counting_schema(database_url: str) -> Any:
     """The kit tests' counting read model (`kit_test.seen`: how often each event was applied) in this database."""
-    from kit_helpers import seen
-
     from kit.store import create_ledger
 
     engine = make_engine(database_url)
@@ -194,8 +199,6 @@ async def counting_schema(database_url: str) -> Any:
 
 async def applied(engine: Any) -> dict[str, int]:
     """event id -> times the counting read model applied it."""
-    from kit_helpers import times_seen
-
     return await times_seen(engine)
 
 
