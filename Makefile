@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := contracts services/kit contracts/mirrors services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/gateway deploy tests/support
+PACKAGES := contracts services/kit contracts/mirrors services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/appeals services/gateway deploy tests/support
 UV_VERSION := 0.13.9
 CHROMIUM := /usr/bin/chromium
 

@@ -15,7 +15,7 @@ from profset_testing import ChatApi, Keys, Stack, eventually, start_stack, strea
 from profset_testing.api import NEWS, admit, chain, get, person, post
 from profset_testing.faults import record
 
-SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi")
+SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi", "appeals")
 WORK_QUEUES = {
     "exchange.cascade_runs": "the cascade runner's queue: when a run finished is the runner's, not history's",
     "notifications.outbox": "the sender's queue and its record of what went out: forgetting it would send again",

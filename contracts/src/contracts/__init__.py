@@ -1,6 +1,6 @@
 """Profset's public contracts: every event, command and query body, and the envelope they travel in."""
 
-from . import audits, contacts, exchange, gateway, kpi, notifications, officers, org_facts, people, registry
+from . import appeals, audits, contacts, exchange, gateway, kpi, notifications, officers, org_facts, people, registry
 from .base import EVENTS, Event, Payload, decode_event
 from .envelope import STREAMS, ErrorCode, Header, Reply, RequestHeader
 
@@ -13,6 +13,7 @@ __all__ = [
     "Payload",
     "Reply",
     "RequestHeader",
+    "appeals",
     "audits",
     "contacts",
     "decode_event",

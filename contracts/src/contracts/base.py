@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "gateway")
+CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "appeals", "gateway")
 INTERNAL = ("gateway",)
 """Contexts whose events stay in their own ledger and are never published."""
 

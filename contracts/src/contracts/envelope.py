@@ -14,6 +14,7 @@ STREAMS = {
     "audits": "AUDITS",
     "kpi": "KPI",
     "notifications": "NOTIFICATIONS",
+    "appeals": "APPEALS",
 }
 """The JetStream stream of each context; its subjects are `<context>.>`."""
 

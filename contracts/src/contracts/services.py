@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import audits, contacts, exchange, kpi, notifications, officers, org_facts, people, registry
+from . import appeals, audits, contacts, exchange, kpi, notifications, officers, org_facts, people, registry
 from .base import Payload
 
 SERVICES: dict[str, dict[str, type[Payload]]] = {
@@ -12,4 +12,5 @@ SERVICES: dict[str, dict[str, type[Payload]]] = {
     "kpi": kpi.VERBS,
     "notifications": notifications.VERBS,
     "audits": audits.VERBS,
+    "appeals": appeals.VERBS,
 }

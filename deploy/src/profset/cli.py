@@ -13,7 +13,7 @@ from pathlib import Path
 from .natsauth import TALKS
 from .progress import OK, UNAVAILABLE, USAGE
 
-REBUILDABLE = ("registry", "contacts", "exchange", "audits", "kpi")
+REBUILDABLE = ("registry", "contacts", "exchange", "audits", "kpi", "appeals")
 """Services whose wiring names the read models its ledger builds."""
 PUBLISHERS = tuple(name for name in TALKS if name != "gateway")
 CONSUMERS = tuple(name for name, talk in TALKS.items() if talk.consumes)

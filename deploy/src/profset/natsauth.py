@@ -48,6 +48,7 @@ TALKS: dict[str, Talk] = {
     ),
     "audits": Talk(consumes={"registry": ("registry-facts",), "contacts": ("contacts-facts",)}),
     "kpi": Talk(consumes={"registry": ("registry",), "contacts": ("contacts",), "exchange": ("exchange",)}),
+    "appeals": Talk(consumes={"registry": ("registry",)}),
     "gateway": Talk(asks=tuple(SERVICES)),
 }
 """Every process that connects to NATS as a service, in start order (the gateway last)."""

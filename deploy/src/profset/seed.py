@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from .seed_appeals import seed_appeals
 from .seed_audits import seed_audits
 
 CENTRAL = ("Центральный комитет Судпроф", "1990-10-01")
@@ -155,6 +156,7 @@ def seed_if_empty(url: str, admin_password: str) -> bool:
         _materials(http, h, orgs)
         _kpi(http, h, orgs)
         seed_audits(http, h, orgs, _post)
+        seed_appeals(http, h, _put)
         for username, role, where, password in USERS:
             _post(http, "/api/v1/users", h, username, username=username, role=role, org_id=parents[where], password=password)
         return True

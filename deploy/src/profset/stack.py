@@ -16,7 +16,7 @@ import httpx
 from .dbroles import as_role
 from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
-from .stackkeys import own_environment, secrets, shared_environment
+from .stackkeys import SEALING, own_environment, secrets, shared_environment
 
 SERVICES = tuple(name for name in TALKS if name != "gateway")
 """Services with a schema, a ledger and a process of their own, in start order (natsauth.TALKS)."""
@@ -62,7 +62,7 @@ def operator_environment() -> dict[str, str]:
     for name in ("servers.json", "secrets.json"):
         if (folder / name).exists():
             found.update(json.loads((folder / name).read_text()))
-    wanted = ("DATABASE_URL", "NATS_URL", "REGISTRY_MASTER_KEY", "CONTACTS_MASTER_KEY")
+    wanted = ("DATABASE_URL", "NATS_URL", *(f"{name.upper()}_MASTER_KEY" for name in SEALING))
     return {k: os.environ.get(k) or found.get(k, "") for k in wanted if os.environ.get(k) or found.get(k)}
 
 

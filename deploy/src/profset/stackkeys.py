@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SEALING = ("registry", "contacts")
+SEALING = ("registry", "contacts", "appeals")
 """The services that seal personal data, each with a key-encryption key of its own."""
 
 OWN = {

@@ -19,7 +19,7 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
-from .api import audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords, sheets
+from .api import appeals, audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords, sheets
 from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .cookiewrites import CookieWritesNeedCsrf
@@ -103,6 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(sheets.router)
     app.include_router(audits.router)
     app.include_router(kpi.router)
+    app.include_router(appeals.router)
     ui.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -71,6 +71,8 @@ def _services(
     shared: dict[str, Any], login: Callable[[str], dict[str, str]], keys: Keys, smtp: Any, chat: ChatApi
 ) -> dict[str, Any]:
     """One instance of every service of the stack, not yet started."""
+    from appeals.config import AppealsSettings
+    from appeals.main import create_service as create_appeals
     from audits.config import AuditsSettings
     from audits.main import create_service as create_audits
     from contacts.config import ContactsSettings
@@ -96,6 +98,7 @@ def _services(
         "notifications": create_notifications(NotificationsSettings(**own["notifications"], **mail)),
         "audits": create_audits(AuditsSettings(**own["audits"])),
         "kpi": create_kpi(KpiSettings(**own["kpi"])),
+        "appeals": create_appeals(AppealsSettings(**own["appeals"] | keys.sealing("appeals"))),
     }
 
 

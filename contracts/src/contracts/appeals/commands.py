@@ -1,0 +1,103 @@
+"""Commands and queries of the appeals service (`svc.appeals.<verb>`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from ..base import Payload
+from ..people import PERSON_ID
+from ..registry import ORG_ID
+from .events import ANSWER, APPEAL_ID, SITUATION_ID, TEXT, Outcome, ReceivedBy, Situation
+
+
+class DefineSituation(Situation):
+    """Add a life situation to the catalogue, or change one (the CC keeps it)."""
+
+    situation_id: str = SITUATION_ID
+
+
+class RetireSituation(Payload):
+    """Take a life situation out of the catalogue."""
+
+    situation_id: str = SITUATION_ID
+
+
+class Filing(Payload):
+    """A member's appeal (the body of `POST /appeals`)."""
+
+    person_id: str = PERSON_ID
+    situation_id: str = SITUATION_ID
+    text: str = TEXT
+    to_org_id: str | None = Field(
+        None, description="The member's org (default), or its territorial org or the CC above it", examples=[None]
+    )
+    received_by: ReceivedBy = Field(ReceivedBy.PORTAL, description="How it came: staff record phone, hotline, visit")
+
+
+class FileAppeal(Filing):
+    """File a member's appeal."""
+
+
+class Answer(Payload):
+    """An answer (the body of `POST /appeals/{id}/answers`)."""
+
+    text: str = ANSWER
+
+
+class AnswerAppeal(Answer):
+    """Answer an appeal the actor's org holds."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class Closure(Payload):
+    """How an appeal ended (the body of `POST /appeals/{id}/closure`)."""
+
+    outcome: Outcome = Field(description="How it ended", examples=["resolved"])
+
+
+class CloseAppeal(Closure):
+    """Close an appeal with an outcome."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class ListSituations(Payload):
+    """The catalogue of life situations."""
+
+
+class GetAppeal(Payload):
+    """One appeal, its answers and escalations; texts to those who may read them."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class State(StrEnum):
+    """Which appeals of an org to list."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    ALL = "all"
+
+
+class ListAppeals(Payload):
+    """The appeals an org of the actor's subtree holds now (the CC's `overdue`: every overdue appeal in the union)."""
+
+    org_id: str = ORG_ID
+    state: State = Field(State.OPEN, description="open (not closed), overdue (not answered by its due time) or all")
+    limit: int = Field(200, ge=1, le=1000, description="At most this many, newest first")
+
+
+VERBS: dict[str, type[Payload]] = {
+    "define_situation": DefineSituation,
+    "retire_situation": RetireSituation,
+    "file_appeal": FileAppeal,
+    "answer_appeal": AnswerAppeal,
+    "close_appeal": CloseAppeal,
+    "list_situations": ListSituations,
+    "get_appeal": GetAppeal,
+    "list_appeals": ListAppeals,
+}
+"""What `svc.appeals.<verb>` accepts."""

@@ -1,0 +1,90 @@
+"""The escalator: on each tick of the kit's clock, every appeal nobody answered by its due time goes one level up
+(D1), as an event on the appeal's own stream. Deciding on the appeal's stream, with its version, makes it idempotent:
+a tick after a crash, a second instance or a repeat finds the appeal escalated already (a new due time) and decides
+nothing. An appeal that cannot be escalated is parked with the reason, and the others go on. The clock is a
+parameter, so tests choose the instant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from kit import clock, logs
+from kit.locks import pause
+from kit.store import EventStore, Meta, VersionConflict
+
+from .common import appeal_stream, load, tree_today
+from .config import AppealsSettings
+from .domain import appeal
+from .tables import appeals, parked, situations
+
+log = logs.get("escalator")
+
+
+class Escalator:
+    """Escalates overdue appeals."""
+
+    def __init__(self, store: EventStore, settings: AppealsSettings) -> None:
+        self.store, self.settings = store, settings
+
+    async def tick(self, now: datetime) -> int:
+        """Escalates every appeal overdue at `now` (up to the tick's share); returns how many went up."""
+        a = appeals.c
+        today = now.astimezone(self.settings.tz).date()
+        async with self.store.engine.connect() as conn:
+            waiting = (
+                select(a.appeal_id, situations.c.answer_within_hours)
+                .join(situations, situations.c.situation_id == a.situation_id)
+                .where(a.state == "open", a.first_answer_at.is_(None), a.due_at <= now)
+                .where(a.appeal_id.not_in(select(parked.c.appeal_id)))
+                .order_by(a.due_at, a.appeal_id)
+                .limit(self.settings.escalations_per_tick)
+            )
+            due = [(r.appeal_id, r.answer_within_hours) for r in await conn.execute(waiting)]
+            places = (await tree_today(conn, today)).places if due else {}
+        went = 0
+        for appeal_id, hours in due:
+            try:
+                went += await self._escalate(appeal_id, places, hours, now)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as e:  # noqa: BLE001 - one appeal that cannot go up must not hold the others
+                await self._park(appeal_id, e, now)
+        return went
+
+    async def _escalate(self, appeal_id: str, places: dict[str, str | None], hours: int, now: datetime) -> int:
+        found, version = await load(self.store, appeal_id)
+        if found.org_id not in places:
+            raise LookupError("the org holding the appeal is not in today's tree")
+        events = appeal.decide_escalate(found, places[found.org_id], hours, now)
+        if not events:
+            return 0
+        # one command per (appeal, level): a repeat after a crash answers the first append's reply
+        meta = Meta(command_id=f"escalate:{appeal_id}:{found.escalations}", actor="appeals")
+        try:
+            await self.store.append(appeal_stream(appeal_id), events, expected_version=version, meta=meta)
+        except VersionConflict:
+            return 0  # another instance, or an answer, came first: the next tick decides on what it left
+        log.info("appeal escalated", appeal_id=appeal_id, level=found.escalations + 1)
+        return 1
+
+    async def _park(self, appeal_id: str, error: Exception, now: datetime) -> None:
+        log.warning("appeal parked", appeal_id=appeal_id, error=type(error).__name__)
+        row = {"appeal_id": appeal_id, "error": f"{type(error).__name__}: {error}"[:500], "parked_at": now}
+        async with self.store.engine.begin() as conn:
+            await conn.execute(insert(parked).values(row).on_conflict_do_nothing())
+
+    async def run(self, stop: asyncio.Event, now: Callable[[], datetime] = clock.now) -> None:
+        """Escalates on every tick until stopped."""
+        while not stop.is_set():
+            try:
+                if went := await self.tick(now()):
+                    log.info("appeals escalated", count=went)
+            except Exception:
+                log.exception("escalating failed; it runs again later")
+            await pause(stop, self.settings.escalate_every_seconds)

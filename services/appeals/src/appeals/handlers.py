@@ -1,0 +1,116 @@
+"""Commands: keep the catalogue, file an appeal (sealed with the member's key), answer it (sealed), close it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from contracts.appeals import (
+    AnswerAppeal,
+    AppealFiled,
+    CloseAppeal,
+    DefineSituation,
+    FileAppeal,
+    RetireSituation,
+    Situation,
+    SituationDefined,
+    SituationRetired,
+)
+from kit.crypto import KeyRing
+from kit.errors import RuleBroken, forbidden, not_found
+from kit.ids import new_id
+from kit.rpc import Context
+from kit.store import Committed, EventStore
+from kit.tokens import Role
+
+from .common import CATALOGUE, appeal_stream, load, member_org_today, tree_today
+from .domain import appeal
+from .domain.routing import addressee
+from .tables import people, situations
+
+
+class AppealHandlers:
+    """The appeals service's commands."""
+
+    def __init__(self, store: EventStore, keyring: KeyRing) -> None:
+        self.store, self.keyring = store, keyring
+
+    async def _keeps_catalogue(self, ctx: Context) -> None:
+        """The CC keeps the catalogue: an admin, or staff of the CC itself."""
+        async with self.store.engine.connect() as conn:
+            orgs = await tree_today(conn, ctx.today)
+        central = orgs.central()
+        if central is None or (ctx.actor.org_id != central and ctx.actor.role is not Role.ADMIN):
+            raise forbidden("only the CC keeps the catalogue of life situations")
+        orgs.require(ctx.actor, "report_facts", central)
+
+    async def define_situation(self, c: DefineSituation, ctx: Context) -> Committed:
+        """Adds a life situation to the catalogue or changes one."""
+        await self._keeps_catalogue(ctx)
+        situation = Situation.model_validate(c.model_dump(exclude={"situation_id"}))
+        events = [SituationDefined(situation_id=c.situation_id, situation=situation)]
+        data = {"id": c.situation_id}
+        return await self.store.append(CATALOGUE, events, expected_version=None, meta=ctx.meta, data=data)
+
+    async def retire_situation(self, c: RetireSituation, ctx: Context) -> Committed:
+        """Takes a situation out of the catalogue; its appeals stay."""
+        await self._keeps_catalogue(ctx)
+        async with self.store.engine.connect() as conn:
+            known = select(situations.c.situation_id).where(situations.c.situation_id == c.situation_id)
+            if (await conn.execute(known)).first() is None:
+                raise not_found("life situation", field="situation_id")
+        events = [SituationRetired(situation_id=c.situation_id)]
+        return await self.store.append(CATALOGUE, events, expected_version=None, meta=ctx.meta, data={"id": c.situation_id})
+
+    async def file_appeal(self, c: FileAppeal, ctx: Context) -> Committed:
+        """Files a member's appeal to their org or one above it, its text sealed with the member's key (PD1)."""
+        async with self.store.engine.begin() as conn:
+            row = (await conn.execute(select(situations).where(situations.c.situation_id == c.situation_id))).first()
+            if row is None or row.retired:
+                raise not_found("life situation", field="situation_id")
+            member_org = await member_org_today(conn, c.person_id, ctx.today)
+            if member_org is None:
+                raise not_found("person", field="person_id")
+            erased = (await conn.execute(select(people.c.erased_at).where(people.c.person_id == c.person_id))).scalar()
+            if erased is not None:
+                raise RuleBroken("PD1", "this person's data was erased; nothing new may be kept", field="person_id")
+            orgs = await tree_today(conn, ctx.today)
+            # staff record an appeal for a member of their subtree (D2); a date never widens it (§5)
+            orgs.require(ctx.actor, "report_facts", member_org, field="person_id")
+            to_org = addressee(orgs.reach(member_org), c.to_org_id)
+            sealed = await self.keyring.encrypt(conn, c.person_id, c.text)
+        appeal_id = new_id()
+        event = AppealFiled(
+            appeal_id=appeal_id,
+            person_id=c.person_id,
+            org_id=to_org,
+            member_org_id=member_org,
+            situation_id=c.situation_id,
+            text=sealed,
+            received_by=c.received_by,
+            filed_at=ctx.now,
+            due_at=appeal.due(ctx.now, row.answer_within_hours),
+        )
+        data = {"id": appeal_id, "org_id": to_org, "due_at": event.due_at.isoformat()}
+        return await self.store.append(appeal_stream(appeal_id), [event], expected_version=0, meta=ctx.meta, data=data)
+
+    async def answer_appeal(self, c: AnswerAppeal, ctx: Context) -> Committed:
+        """Answers an appeal held by an org of the actor's subtree; the answer sealed with the member's key."""
+        found, version = await load(self.store, c.appeal_id)
+        async with self.store.engine.begin() as conn:
+            (await tree_today(conn, ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
+            try:
+                sealed = await self.keyring.encrypt(conn, found.person_id, c.text)
+            except ValueError:
+                raise RuleBroken("PD1", "the member's data was erased; no answer may be kept", field="appeal_id") from None
+        events = appeal.decide_answer(found, sealed, ctx.actor.username, ctx.now)
+        data = {"id": c.appeal_id}
+        return await self.store.append(appeal_stream(c.appeal_id), events, expected_version=version, meta=ctx.meta, data=data)
+
+    async def close_appeal(self, c: CloseAppeal, ctx: Context) -> Committed:
+        """Closes an appeal held by an org of the actor's subtree with an outcome."""
+        found, version = await load(self.store, c.appeal_id)
+        async with self.store.engine.connect() as conn:
+            (await tree_today(conn, ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
+        events = appeal.decide_close(found, c.outcome, ctx.actor.username, ctx.now)
+        data = {"id": c.appeal_id, "state": "closed"}
+        return await self.store.append(appeal_stream(c.appeal_id), events, expected_version=version, meta=ctx.meta, data=data)

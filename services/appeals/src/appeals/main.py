@@ -1,0 +1,60 @@
+"""The appeals service: life situations and members' appeals, answered, escalated when late (D1, K7); wiring."""
+
+from __future__ import annotations
+
+import asyncio
+
+from contracts import appeals as ap
+from kit.rpc import VerbTable, verbs
+from kit.service import Runtime, Service, Wiring
+
+from .config import AppealsSettings
+from .escalator import Escalator
+from .handlers import AppealHandlers
+from .projections import own
+from .projections.registry import RegistryMirror
+from .queries.appeals import AppealQueries
+from .tables import READ_MODELS, ledger, metadata
+
+
+def wire(rt: Runtime) -> Wiring:
+    """The appeals service's verbs, read models, registry consumer and escalator."""
+    if rt.keyring is None:
+        raise RuntimeError("appeals keeps personal data: set APPEALS_MASTER_KEY")
+    settings = rt.settings
+    assert isinstance(settings, AppealsSettings)
+    handlers, queries = AppealHandlers(rt.store, rt.keyring), AppealQueries(rt.engine, rt.keyring)
+    escalator = Escalator(rt.store, settings)
+    commands: VerbTable = {
+        "define_situation": (ap.DefineSituation, handlers.define_situation),
+        "retire_situation": (ap.RetireSituation, handlers.retire_situation),
+        "file_appeal": (ap.FileAppeal, handlers.file_appeal),
+        "answer_appeal": (ap.AnswerAppeal, handlers.answer_appeal),
+        "close_appeal": (ap.CloseAppeal, handlers.close_appeal),
+    }
+    reads: VerbTable = {
+        "list_situations": (ap.ListSituations, queries.list_situations),
+        "get_appeal": (ap.GetAppeal, queries.get_appeal),
+        "list_appeals": (ap.ListAppeals, queries.list_appeals),
+    }
+
+    async def escalate(stop: asyncio.Event) -> None:
+        await escalator.run(stop)
+
+    return Wiring(
+        verbs=verbs(commands, reads),
+        inline=[own.apply],
+        projections=[RegistryMirror(rt.keyring).projection()],
+        read_models=READ_MODELS,
+        tasks=[escalate],
+    )
+
+
+def create_service(settings: AppealsSettings | None = None) -> Service:
+    """The appeals service, ready to start."""
+    return Service(settings or AppealsSettings(), metadata, ledger, wire)
+
+
+def main() -> None:
+    """`python -m appeals`."""
+    create_service().serve()

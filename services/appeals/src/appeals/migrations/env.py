@@ -1,0 +1,4 @@
+from appeals.tables import metadata
+from kit.migrate import run_env
+
+run_env(metadata)

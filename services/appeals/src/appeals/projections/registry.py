@@ -1,0 +1,57 @@
+"""The appeals service's copy of the registry: the org tree, people and their membership timeline (which decides a
+member's org today, DESIGN.md §5), and erasure, which destroys the member's key so their appeals' texts and answers
+can no longer be read (PD1); the appeals themselves, their times and counts, remain."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
+from kit.crypto import KeyRing
+from kit.projection import Delivered, Projection
+from mirrors.treemirror import TREE_EVENTS, apply_tree
+
+from ..tables import TREE, answers, appeals, member_orgs, people
+
+REGISTRY_EVENTS = (*TREE_EVENTS, PersonRegistered, MemberAdmitted, MemberTransferred, MemberLeft, PersonErased)
+"""What `RegistryMirror` takes."""
+
+
+class RegistryMirror:
+    """Applies the registry's events the appeals service needs; every write is idempotent."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+
+    def projection(self) -> Projection:
+        """The mirror's consumer."""
+        return Projection("registry", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        if await apply_tree(conn, TREE, d):
+            return
+        match d.event:
+            case PersonRegistered() as e:
+                await conn.execute(insert(people).values(person_id=e.person_id, org_id=e.org_id).on_conflict_do_nothing())
+            case MemberAdmitted() as e:
+                await self._step(conn, e.person_id, d, e.since, e.org_id)
+            case MemberTransferred() as e:
+                await self._step(conn, e.person_id, d, e.effective_on, e.org_id)
+            case MemberLeft() as e:
+                await self._step(conn, e.person_id, d, e.effective_on, None)
+            case PersonErased() as e:
+                await self.keyring.destroy(conn, e.person_id)
+                # the sealed copies go too: without the key they are noise, and nothing is kept that need not be
+                await conn.execute(update(appeals).where(appeals.c.person_id == e.person_id).values(text=None))
+                theirs = select(appeals.c.appeal_id).where(appeals.c.person_id == e.person_id)
+                await conn.execute(update(answers).where(answers.c.appeal_id.in_(theirs)).values(text=None))
+                stmt = insert(people).values(person_id=e.person_id, org_id=e.org_id or "", erased_at=d.recorded_at)
+                await conn.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_={"erased_at": d.recorded_at}))
+
+    async def _step(self, conn: AsyncConnection, person_id: str, d: Delivered, day: date, org_id: str | None) -> None:
+        row = {"person_id": person_id, "position": d.position, "effective_on": day, "org_id": org_id}
+        await conn.execute(insert(member_orgs).values(row).on_conflict_do_nothing())

@@ -1,0 +1,1 @@
+"""Reads of the appeals service's read models."""

@@ -1,0 +1,119 @@
+"""The catalogue, one appeal with its answers and escalations, and the appeals an org holds (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.appeals import GetAppeal, ListAppeals, ListSituations, State
+from kit.crypto import KeyRing, open_field
+from kit.errors import forbidden, not_found
+from kit.rpc import Context
+from mirrors.treemirror import Orgs
+
+from ..common import member_org_today, tree_today
+from ..tables import answers, appeals, escalations, situations
+
+
+class AppealQueries:
+    """Reads of the appeals service."""
+
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing) -> None:
+        self.engine, self.keyring = engine, keyring
+
+    async def list_situations(self, _q: ListSituations, _ctx: Context) -> list[dict[str, Any]]:
+        """The catalogue in force, in title order."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(situations).where(~situations.c.retired).order_by(situations.c.title))
+            return [
+                {
+                    "id": r.situation_id,
+                    "title": r.title,
+                    "topics": r.topics,
+                    "steps": r.steps,
+                    "level": r.level,
+                    "answer_within_hours": r.answer_within_hours,
+                }
+                for r in rows
+            ]
+
+    async def get_appeal(self, q: GetAppeal, ctx: Context) -> dict[str, Any]:
+        """An appeal to those who may see the org holding it or the member's org today; texts only to those who may read
+        members' personal data there (§5)."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(appeals).where(appeals.c.appeal_id == q.appeal_id))).first()
+            if row is None:
+                raise not_found("appeal", field="appeal_id")
+            orgs = await tree_today(conn, ctx.today)
+            member_org = await member_org_today(conn, row.person_id, ctx.today) or row.member_org_id
+            where = [o for o in (row.org_id, member_org) if orgs.exists(o) or o in orgs.places]
+            if not any(orgs.may(ctx.actor, "read_orgs", o) for o in where):
+                raise forbidden("this appeal is held neither by nor for an org of your part of the union")
+            readable = any(orgs.may(ctx.actor, "read_personal_data", o) for o in where)
+            return await self._appeal(conn, row, readable)
+
+    async def _appeal(self, conn: AsyncConnection, row: Row[Any], readable: bool) -> dict[str, Any]:
+        keys = await self.keyring.keys(conn, [row.person_id]) if readable else {}
+        key = keys.get(row.person_id)
+
+        def opened(token: str | None) -> str | None:
+            return open_field(key, row.person_id, token) if readable and token else None
+
+        said = await conn.execute(select(answers).where(answers.c.appeal_id == row.appeal_id).order_by(answers.c.position))
+        went = await conn.execute(
+            select(escalations).where(escalations.c.appeal_id == row.appeal_id).order_by(escalations.c.position)
+        )
+        found = _summary(row)
+        found["text"] = opened(row.text)
+        found["erased"] = readable and key is None
+        found["answers"] = [
+            {"org_id": a.org_id, "answered_by": a.answered_by, "answered_at": a.answered_at.isoformat(), "text": opened(a.text)}
+            for a in said
+        ]
+        found["escalations"] = [{"from_org_id": e.from_org_id, "to_org_id": e.to_org_id, "at": e.at.isoformat()} for e in went]
+        return found
+
+    async def list_appeals(self, q: ListAppeals, ctx: Context) -> list[dict[str, Any]]:
+        """`open`/`all`: the appeals the org holds now; `overdue`: those unanswered past due anywhere in its subtree today
+        (the CC's: every overdue appeal of the union). No texts: open one to read it."""
+        a = appeals.c
+        async with self.engine.connect() as conn:
+            orgs = await tree_today(conn, ctx.today)
+            orgs.require(ctx.actor, "read_orgs", q.org_id)
+            stmt = select(appeals).order_by(a.filed_at.desc(), a.appeal_id).limit(q.limit)
+            if q.state is State.OVERDUE:
+                held = _subtree(orgs, q.org_id)
+                stmt = stmt.where(a.org_id.in_(held), a.state == "open", a.first_answer_at.is_(None), a.due_at <= ctx.now)
+            elif q.state is State.OPEN:
+                stmt = stmt.where(a.org_id == q.org_id, a.state != "closed")
+            else:
+                stmt = stmt.where(a.org_id == q.org_id)
+            return [_summary(r) | {"overdue": _overdue(r, ctx)} for r in await conn.execute(stmt)]
+
+
+def _subtree(orgs: Orgs, org_id: str) -> list[str]:
+    """The org and every org under it on today's tree."""
+    return [o for o in orgs.places if org_id in orgs.reach(o)]
+
+
+def _overdue(r: Row[Any], ctx: Context) -> bool:
+    return bool(r.state == "open" and r.first_answer_at is None and r.due_at <= ctx.now)
+
+
+def _summary(r: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": r.appeal_id,
+        "person_id": r.person_id,
+        "situation_id": r.situation_id,
+        "org_id": r.org_id,
+        "filed_org_id": r.filed_org_id,
+        "state": r.state,
+        "received_by": r.received_by,
+        "filed_at": r.filed_at.isoformat(),
+        "due_at": r.due_at.isoformat(),
+        "first_answer_at": r.first_answer_at.isoformat() if r.first_answer_at else None,
+        "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+        "outcome": r.outcome,
+    }
