@@ -67,9 +67,11 @@ class Escalator:
         # one command per (appeal, level): a repeat after a crash answers the first append's reply
         meta = Meta(command_id=f"escalate:{appeal_id}:{found.escalations}", actor="appeals")
         try:
-            await self.store.append(appeal_stream(appeal_id), events, expected_version=version, meta=meta)
+            done = await self.store.append(appeal_stream(appeal_id), events, expected_version=version, meta=meta)
         except VersionConflict:
             return 0  # another instance, or an answer, came first: the next tick decides on what it left
+        if done.repeated:
+            return 0  # escalated already by another escalator, or by this one before a restart
         log.info("appeal escalated", appeal_id=appeal_id, level=found.escalations + 1)
         return 1
 
