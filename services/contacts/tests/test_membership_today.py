@@ -1,12 +1,11 @@
-"""Where a person belongs for access, read off their dated membership timeline (DESIGN.md §5): the domain rule
-without IO, and the registry mirror's timeline against a real PostgreSQL."""
+"""Where a person belongs for access, read off their dated membership timeline (DESIGN.md §5): the registry mirror's
+timeline against a real PostgreSQL (the rule itself: contracts/mirrors/tests/test_membership.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from contacts.domain.membership import Membership, org_today
 from contacts.projections.registry import RegistryMirror
 from contacts.queries.membership import orgs_today
 from contacts.tables import ledger, people
@@ -19,27 +18,6 @@ from kit.projection import Delivered
 
 D = date.fromisoformat
 TODAY = D("2026-12-06")
-
-
-def test_the_membership_in_force_today_wins_over_the_last_one_recorded() -> None:
-    back_filled = [Membership(D("2020-01-01"), 1, "a"), Membership(D("2024-03-01"), 2, "c"), Membership(D("2022-01-01"), 3, "b")]
-    assert org_today(back_filled, TODAY) == "c", "a transfer recorded later but effective earlier flips nothing"
-    assert org_today(back_filled, D("2023-01-01")) == "b"
-    same_day = [Membership(D("2020-01-01"), 1, "a"), Membership(D("2020-01-01"), 2, "b")]
-    assert org_today(same_day, TODAY) == "b", "of two steps valid the same day, the later recorded wins"
-
-
-def test_a_future_step_counts_only_from_its_day() -> None:
-    transfer_to_come = [Membership(D("2020-01-01"), 1, "a"), Membership(TODAY + timedelta(days=1), 2, "b")]
-    assert org_today(transfer_to_come, TODAY) == "a"
-    assert org_today(transfer_to_come, TODAY + timedelta(days=1)) == "b"
-    assert org_today([Membership(TODAY + timedelta(days=9), 1, "f")], TODAY) == "f", "a future admission: its org"
-
-
-def test_a_former_member_stays_with_the_last_org_before_today() -> None:
-    left = [Membership(D("2020-01-01"), 1, "a"), Membership(D("2024-03-01"), 2, "b"), Membership(D("2025-06-30"), 3, None)]
-    assert org_today(left, TODAY) == "b"
-    assert org_today([], TODAY) is None
 
 
 def delivered(position: int, event: Any) -> Delivered:

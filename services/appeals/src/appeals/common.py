@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.errors import not_found
 from kit.store import EventStore, Fold
-from mirrors import treemirror
+from mirrors import membership, treemirror
 from mirrors.treemirror import Orgs
 
 from .domain import appeal
 from .domain.appeal import Appeal
-from .domain.membership import Membership, org_today
 from .tables import TREE, member_orgs, people
 
 APPEAL_FOLD = Fold(appeal.NOTHING, appeal.evolve)
@@ -41,10 +39,4 @@ async def tree_today(conn: AsyncConnection, today: date) -> Orgs:
 
 async def member_org_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:
     """The person's org today: their membership's, else (never a member) the org that recorded them; None if unknown."""
-    m = member_orgs.c
-    steps = await conn.execute(select(m.effective_on, m.position, m.org_id).where(m.person_id == person_id))
-    found = org_today([Membership(s.effective_on, s.position, s.org_id) for s in steps], today)
-    if found is not None:
-        return found
-    row = (await conn.execute(select(people.c.org_id).where(people.c.person_id == person_id))).first()
-    return row.org_id if row is not None and row.org_id else None
+    return (await membership.orgs_today(conn, member_orgs, [person_id], today, people)).get(person_id)

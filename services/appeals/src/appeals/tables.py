@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
+from mirrors.membership import membership_table
 from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="appeals")
@@ -22,15 +23,7 @@ people = Table(
     Column("erased_at", DateTime(timezone=True), comment="When the registry recorded the person's erasure (PD1)"),
 )
 
-member_orgs = Table(
-    "member_orgs",
-    metadata,
-    Column("person_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True),
-    Column("effective_on", Date, nullable=False),
-    Column("org_id", Text, comment="The org from effective_on; null: no longer a member from that day"),
-    comment="Each person's dated membership timeline, which decides their org today (DESIGN.md §5)",
-)
+member_orgs = membership_table(metadata)
 
 # --- its own read models (inline) ----------------------------------------------------------------
 

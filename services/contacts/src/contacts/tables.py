@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integ
 
 from kit.store import Ledger
 from mirrors.factmirror import headcount_table, post_table
+from mirrors.membership import membership_table
 from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="contacts")
@@ -25,17 +26,7 @@ people = Table(
     Column("erased_at", DateTime(timezone=True)),
 )
 
-MEMBER_ORG = "The org from effective_on; null: no longer a member from that day"
-member_orgs = Table(
-    "member_orgs",
-    metadata,
-    Column("person_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True),
-    Column("effective_on", Date, nullable=False),
-    Column("org_id", Text, comment=MEMBER_ORG),
-    Index("member_orgs_by_org", "org_id"),
-    comment="Each person's dated membership timeline: admitted, transferred, left, in any order of recording",
-)
+member_orgs = membership_table(metadata)
 
 # the registry's posts and headcounts, as the other consumers keep them
 posts, headcounts = post_table(metadata), headcount_table(metadata)

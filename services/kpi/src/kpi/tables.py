@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from kit.store import Ledger
 from mirrors.contactpoints import contact_point_table
 from mirrors.factmirror import POSITION, RECORDED, fact_tables
+from mirrors.membership import membership_table
 from mirrors.treemirror import tree_tables
 
 metadata = MetaData(schema="kpi")
@@ -85,17 +86,8 @@ READ_MODELS = [targets, closed_periods, media_mentions, feedback_times]
 FACTS = fact_tables(metadata)
 headcounts, posts, trainings, budgets = FACTS.headcounts, FACTS.posts, FACTS.trainings, FACTS.budgets
 
-STEP = "Registry ledger position: of two steps valid the same day, the later wins"
-memberships = Table(
-    "memberships",
-    metadata,
-    Column("person_id", Text, primary_key=True),
-    Column("position", BigInteger, primary_key=True, comment=STEP),
-    Column("effective_on", Date, nullable=False),
-    Column("org_id", Text, index=True, comment="The member's org from effective_on; NULL: no longer a member from that day"),
-    recorded(),
-    comment="Each person's dated membership timeline (admitted, transferred, left; K6), with its recording times: no names",
-)
+memberships = membership_table(metadata, "memberships", recorded=True)
+"""Each person's dated membership timeline (K6), with its recording times: no names."""
 
 erasures = Table(
     "erasures",

@@ -4,20 +4,19 @@ can no longer be read (PD1); the appeals themselves, their times and counts, rem
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
+from contracts.people import PersonErased, PersonRegistered
 from kit.crypto import KeyRing
 from kit.projection import Delivered, Projection
+from mirrors.membership import MEMBERSHIP_EVENTS, apply_membership
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import TREE, answers, appeals, member_orgs, people
 
-REGISTRY_EVENTS = (*TREE_EVENTS, PersonRegistered, MemberAdmitted, MemberTransferred, MemberLeft, PersonErased)
+REGISTRY_EVENTS = (*TREE_EVENTS, *MEMBERSHIP_EVENTS, PersonRegistered, PersonErased)
 """What `RegistryMirror` takes."""
 
 
@@ -32,17 +31,11 @@ class RegistryMirror:
         return Projection("registry", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
-        if await apply_tree(conn, TREE, d):
+        if await apply_tree(conn, TREE, d) or await apply_membership(conn, member_orgs, d):
             return
         match d.event:
             case PersonRegistered() as e:
                 await conn.execute(insert(people).values(person_id=e.person_id, org_id=e.org_id).on_conflict_do_nothing())
-            case MemberAdmitted() as e:
-                await self._step(conn, e.person_id, d, e.since, e.org_id)
-            case MemberTransferred() as e:
-                await self._step(conn, e.person_id, d, e.effective_on, e.org_id)
-            case MemberLeft() as e:
-                await self._step(conn, e.person_id, d, e.effective_on, None)
             case PersonErased() as e:
                 await self.keyring.destroy(conn, e.person_id)
                 # the sealed copies go too: without the key they are noise, and nothing is kept that need not be
@@ -51,7 +44,3 @@ class RegistryMirror:
                 await conn.execute(update(answers).where(answers.c.appeal_id.in_(theirs)).values(text=None))
                 stmt = insert(people).values(person_id=e.person_id, org_id=e.org_id or "", erased_at=d.recorded_at)
                 await conn.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_={"erased_at": d.recorded_at}))
-
-    async def _step(self, conn: AsyncConnection, person_id: str, d: Delivered, day: date, org_id: str | None) -> None:
-        row = {"person_id": person_id, "position": d.position, "effective_on": day, "org_id": org_id}
-        await conn.execute(insert(member_orgs).values(row).on_conflict_do_nothing())

@@ -4,16 +4,15 @@ and headcounts — and the erasure of a person, which destroys their addresses' 
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonErased, PersonRegistered
+from contracts.people import PersonErased, PersonRegistered
 from kit.crypto import KeyRing
 from kit.projection import Delivered, Projection
 from mirrors.factmirror import HEADCOUNT_EVENTS, POST_EVENTS, apply_headcounts, apply_posts
+from mirrors.membership import MEMBERSHIP_EVENTS, apply_membership
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..tables import TREE, contact_points, headcounts, member_orgs, people, posts
@@ -22,10 +21,8 @@ REGISTRY_EVENTS = (
     *TREE_EVENTS,
     *HEADCOUNT_EVENTS,
     *POST_EVENTS,
+    *MEMBERSHIP_EVENTS,
     PersonRegistered,
-    MemberAdmitted,
-    MemberTransferred,
-    MemberLeft,
     PersonErased,
 )
 """What `RegistryMirror` takes."""
@@ -42,25 +39,16 @@ class RegistryMirror:
         return Projection("registry-mirror", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
-        if await apply_tree(conn, TREE, d) or await apply_headcounts(conn, headcounts, d) or await apply_posts(conn, posts, d):
+        if await apply_tree(conn, TREE, d) or await apply_membership(conn, member_orgs, d):
+            return
+        if await apply_headcounts(conn, headcounts, d) or await apply_posts(conn, posts, d):
             return
         match d.event:
             case PersonRegistered() as e:
                 row = {"person_id": e.person_id, "org_id": e.org_id}
                 await conn.execute(insert(people).values(row).on_conflict_do_nothing())
-            case MemberAdmitted() as e:
-                await self._membership(conn, e.person_id, e.since, e.org_id, d.position)
-            case MemberTransferred() as e:
-                await self._membership(conn, e.person_id, e.effective_on, e.org_id, d.position)
-            case MemberLeft() as e:
-                await self._membership(conn, e.person_id, e.effective_on, None, d.position)
             case PersonErased() as e:
                 await self._erase(conn, e.person_id, d)
-
-    async def _membership(self, conn: AsyncConnection, person_id: str, day: date, org_id: str | None, position: int) -> None:
-        """Adds a step, never changes one: the timeline, not the last step applied, says where a person belongs."""
-        row = {"person_id": person_id, "effective_on": day, "org_id": org_id, "position": position}
-        await conn.execute(insert(member_orgs).values(row))
 
     async def _erase(self, conn: AsyncConnection, person_id: str, d: Delivered) -> None:
         """DESIGN.md §4: every owner destroys the person's keys; the addresses stay as erased rows."""
