@@ -47,7 +47,9 @@ TALKS: dict[str, Talk] = {
         asks=("contacts",),
     ),
     "audits": Talk(consumes={"registry": ("registry-facts",), "contacts": ("contacts-facts",)}),
-    "kpi": Talk(consumes={"registry": ("registry",), "contacts": ("contacts",), "exchange": ("exchange",)}),
+    "kpi": Talk(
+        consumes={"registry": ("registry",), "contacts": ("contacts",), "exchange": ("exchange",), "appeals": ("appeals",)}
+    ),
     "appeals": Talk(consumes={"registry": ("registry",)}),
     "gateway": Talk(asks=tuple(SERVICES)),
 }

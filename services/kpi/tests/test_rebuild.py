@@ -43,7 +43,7 @@ async def test_a_rebuild_replays_history_into_the_same_figures(database_url: str
             busy = await rebuild(KpiSettings(**shared))
             assert busy.own_events == 1 and busy.reset == [], "a running projector's facts are left alone"
         done = await rebuild(KpiSettings(**shared))
-        assert done.reset == ["kpi_registry", "kpi_contacts", "kpi_exchange"] and done.busy == []
+        assert done.reset == ["kpi_registry", "kpi_contacts", "kpi_exchange", "kpi_appeals"] and done.busy == []
         async with create_kpi(KpiSettings(**shared)).running():
             assert await eventually(figures) == before
             reply = await client.request("kpi", "get_kpi", {"org_id": p["id"], "period": "2025"}, token=token)

@@ -18,7 +18,7 @@ from .tables import READ_MODELS, ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
-    """The kpi service's verbs, own read models and consumers of the registry, contacts and exchange."""
+    """The kpi service's verbs, own read models and consumers of the registry, contacts, exchange and appeals."""
     handlers, queries = KpiHandlers(rt.store), KpiQueries(rt.engine, ReadCache(rt.engine, rt.ledger, "kpi"))
     commands: VerbTable = {
         "set_targets": (k.SetTargets, handlers.set_targets),
@@ -40,6 +40,7 @@ def wire(rt: Runtime) -> Wiring:
             Projection("registry", "registry", sources.from_registry, sources.REGISTRY_EVENTS),
             Projection("contacts", "contacts", sources.from_contacts, sources.CONTACTS_EVENTS),
             sources.ExchangeSource(rt.settings.tz).projection(),
+            sources.AppealsSource(rt.settings.tz).projection(),
         ],
         read_models=READ_MODELS,
     )

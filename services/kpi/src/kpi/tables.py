@@ -155,9 +155,29 @@ participation = Table(
     comment="Every participation report (K8; a later one restates the figures), with its recording time",
 )
 
+# --- facts learnt from appeals ------------------------------------------------------------------
+
+appeal_times = Table(
+    "appeal_times",
+    metadata,
+    Column("appeal_id", Text, primary_key=True),
+    Column("org_id", Text, index=True, comment="The org it was filed to: the one whose speed it measures (K7)"),
+    Column("filed_on", Date, comment="The day it was filed, in the union's time zone: the period it counts in"),
+    Column("filed_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True), comment="When the first answer was due, as set at filing"),
+    Column("recorded_at", DateTime(timezone=True), comment="When the filing was recorded (NULL until it arrives)"),
+    Column("answered_at", DateTime(timezone=True), comment="The first answer, at whichever level it came"),
+    Column("on_time", Boolean, comment="The first answer came by the due time set at filing"),
+    recorded("answer_recorded_at", "When the first answer was recorded"),
+    Column("escalated_at", DateTime(timezone=True), comment="Its first escalation: not answered in time where filed"),
+    recorded("escalation_recorded_at", "When the first escalation was recorded"),
+    comment="Every appeal's times (K7's measured speed): filed, due, first answer, first escalation; never who or what",
+)
+
 LEARNT = {
     "registry": [TREE.orgs, TREE.parents, headcounts, posts, trainings, budgets, memberships, erasures],
     "contacts": [channels, channel_stats, contact_points],
     "exchange": [acts, participation],
+    "appeals": [appeal_times],
 }
 """The facts learnt from each context, by the name of the consumer (`kpi_<context>`) that learns them."""

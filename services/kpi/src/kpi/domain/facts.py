@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from .feedback import AppealTimes
 from .periods import Period, parse_period
 
 INFORMATION_POSTS = frozenset({"info_worker", "info_activist", "press_secretary"})
@@ -136,6 +137,10 @@ class OrgFacts:
     stats: Sequence[Stats] = ()
     mentions: Sequence[Mention] = ()
     feedback: Sequence[FeedbackTimes] = ()
+    appeals: Sequence[AppealTimes] = ()
+    """The appeals filed to it (K7's measured speed)."""
+    subtree_appeals: Sequence[AppealTimes] = ()
+    """The appeals filed to it and to every org under it that day (set by the roll-up)."""
     addresses: Mapping[Addresses, int] = field(default_factory=dict)
     """Its own members on the day figures are of, by their personal membership records, counted by the kinds of
     address usable that day each has (`frozenset()`: none): how many could be reached, never who."""

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from .facts import INFORMATION_POSTS, Channel, OrgFacts, covering
+from .feedback import measured
 from .periods import Period, parse_period, week_of
 from .shown import Exact, shown, up
 
@@ -145,13 +146,16 @@ def digital_maturity(f: OrgFacts, p: Period) -> Figure:
     published = any(c.kind in AUDIENCE_KINDS or c.audience == "public" for c in running)
     form = any(c.kind == "feedback_form" for c in running)
     hotline = any(c.kind == "hotline" for c in running)
-    hours = _average_hours(f, p)
-    speed = 20 * _speed(hours)
+    hours, appeals = _average_hours(f, p), measured(f.appeals, p)
+    # measured where the org has appeals with a verdict; the reported figure only where it has none
+    speed = 20 * (appeals.share_on_time if appeals.share_on_time is not None else _speed(hours))
     digital = 20 * Fraction(sum(c.kind in DIGITAL_KINDS for c in running), len(running)) if running else Fraction(0)
     fixed = {"contacts_published": 20 if published else 0, "feedback_form": 20 if form else 0, "hotline": 20 if hotline else 0}
     index = sum(fixed.values()) + speed + digital
     points = {**fixed, "feedback_speed": shown(speed, 1), "digital_share": shown(digital, 1)}
-    return Figure(index, {**points, "average_hours": None if hours is None else str(up(hours, 2))})
+    measures = {"speed_from": "appeals" if appeals.appeals else "reports", "appeals": appeals.shown()}
+    measures["appeals_subtree"] = measured(f.subtree_appeals, p).shown()
+    return Figure(index, {**points, "average_hours": None if hours is None else str(up(hours, 2)), **measures})
 
 
 def participation(f: OrgFacts, p: Period) -> Figure:

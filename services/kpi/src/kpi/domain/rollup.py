@@ -12,6 +12,7 @@ from fractions import Fraction
 from mirrors.tree import subtree
 
 from .facts import Addresses, OrgFacts
+from .feedback import AppealTimes
 from .indicators import FORMULAS, RATIOS, Figure
 from .periods import Period
 from .shown import Exact
@@ -43,6 +44,10 @@ class Scope:
             total.update(self.facts[o].addresses)
         return dict(total)
 
+    def appeals(self, org_id: str) -> list[AppealTimes]:
+        """The appeals filed to the org and to every org under it (K7's measured speed, rolled up the tree)."""
+        return [a for o in self.under(org_id) for a in self.facts[o].appeals]
+
 
 def own_figures(scope: Scope, period: Period) -> tuple[dict[str, dict[str, Figure]], dict[str, int | None]]:
     """Every org's own K1–K9 for the period, and its members on the period's last day (the facts' `addresses` are
@@ -50,7 +55,7 @@ def own_figures(scope: Scope, period: Period) -> tuple[dict[str, dict[str, Figur
     members = {org: scope.members(org, period.last) for org in scope.facts}
     figures = {}
     for org, f in scope.facts.items():
-        counted = replace(f, members=members[org], members_addresses=scope.addresses(org))
+        counted = replace(f, members=members[org], members_addresses=scope.addresses(org), subtree_appeals=scope.appeals(org))
         figures[org] = {k: formula(counted, period) for k, formula in FORMULAS.items()}
     return figures, members
 

@@ -1,7 +1,7 @@
 """What kpi learns from the other contexts: the tree, headcounts, posts, trainings, budgets and the members' dated
 memberships (REGISTRY), resources, their audience figures and the kinds and consent of contact points (CONTACTS),
-exchange acts and campaign participation (EXCHANGE), each with the source's recording time (`known_on`). Every write
-is idempotent, and each table stands alone, so the contexts may arrive in any relative order."""
+exchange acts and campaign participation (EXCHANGE), appeals' times (APPEALS), each with the source's recording time
+(`known_on`). Every write is idempotent, and each table stands alone, so the contexts may arrive in any relative order."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.appeals import AppealAnswered, AppealEscalated, AppealFiled
 from contracts.contacts import ChannelClosed, ChannelOpened, ChannelStatsReported
 from contracts.exchange import DeliveryAcknowledged, MaterialCascaded, MaterialSentUp, ParticipationReported
 from kit.projection import Delivered, Projection
@@ -19,7 +20,7 @@ from mirrors.contactpoints import CONTACT_POINT_EVENTS, apply_contact_points
 from mirrors.factmirror import FACT_EVENTS, apply_facts, upsert
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
-from ..tables import FACTS, TREE, acts, channel_stats, channels, contact_points, participation
+from ..tables import FACTS, TREE, acts, appeal_times, channel_stats, channels, contact_points, participation
 from .people import MEMBER_EVENTS, apply_members
 
 REGISTRY_EVENTS = (*TREE_EVENTS, *FACT_EVENTS, *MEMBER_EVENTS)
@@ -91,3 +92,39 @@ class ExchangeSource:
     async def _act(self, conn: AsyncConnection, d: Delivered, org_id: str, material_id: str, kind: str, on: date) -> None:
         row = {"org_id": org_id, "material_id": material_id, "kind": kind, "on": on, "recorded_at": d.recorded_at}
         await conn.execute(insert(acts).values(row).on_conflict_do_nothing())
+
+
+APPEALS_EVENTS = (AppealFiled, AppealAnswered, AppealEscalated)
+"""What `AppealsSource` takes."""
+
+
+class AppealsSource:
+    """Each appeal's times (K7's measured speed), dated by its filing day: when it was filed and due, its first answer
+    (whichever level gave it) and its first escalation. An appeal's events come in order; each write is idempotent."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+
+    def projection(self) -> Projection:
+        return Projection("appeals", "appeals", self.apply, APPEALS_EVENTS)
+
+    async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        row: dict[str, Any]
+        match d.event:
+            case AppealFiled() as e:
+                row = {"appeal_id": e.appeal_id, "org_id": e.org_id, "filed_on": e.filed_at.astimezone(self.tz).date()}
+                row |= {"filed_at": e.filed_at, "due_at": e.due_at, "recorded_at": d.recorded_at}
+                await conn.execute(upsert(appeal_times, ["appeal_id"], row))
+            case AppealAnswered() as e if e.first:
+                row = {"appeal_id": e.appeal_id, "answered_at": e.answered_at, "on_time": e.on_time}
+                await conn.execute(_first(row | {"answer_recorded_at": d.recorded_at}, "answered_at"))
+            case AppealEscalated() as e:
+                row = {"appeal_id": e.appeal_id, "escalated_at": e.escalated_at, "escalation_recorded_at": d.recorded_at}
+                await conn.execute(_first(row, "escalated_at"))
+
+
+def _first(row: dict[str, Any], column: str) -> Any:
+    """Sets the row's columns unless `column` is set already: the first answer or escalation stays the first."""
+    stmt = insert(appeal_times).values(row)
+    changed = {k: stmt.excluded[k] for k in row if k != "appeal_id"}
+    return stmt.on_conflict_do_update(index_elements=["appeal_id"], set_=changed, where=appeal_times.c[column].is_(None))

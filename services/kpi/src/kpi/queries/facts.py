@@ -31,9 +31,11 @@ from ..domain.facts import (
     Stats,
     Training,
 )
+from ..domain.feedback import AppealTimes
 from ..domain.rollup import Scope
 from ..tables import (
     acts,
+    appeal_times,
     budgets,
     channel_stats,
     channels,
@@ -62,7 +64,19 @@ async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
     return Scope(facts, {org: tree.parents[org] for org in org_ids})
 
 
-_TABLES = (headcounts, posts, trainings, budgets, acts, participation, channels, channel_stats, media_mentions, feedback_times)
+_TABLES = (
+    headcounts,
+    posts,
+    trainings,
+    budgets,
+    acts,
+    participation,
+    channels,
+    channel_stats,
+    media_mentions,
+    feedback_times,
+    appeal_times,
+)
 IDS = any_of("ids")
 KNOWN = bindparam("known", type_=DateTime(timezone=True))
 """Rows (and changes) recorded before this instant count: the end of `known_on`, or FAR_FUTURE for all known now."""
@@ -102,6 +116,14 @@ def _participation() -> Select[Any]:
     return _latest(participation, "org_id", "material_id", columns=(w.org_id, w.material_id, w.on_site, w.online, first))
 
 
+def _appeal_times() -> Select[Any]:
+    """Each appeal filed (recorded by KNOWN) with its first answer and escalation as if not yet made when recorded later."""
+    a = appeal_times.c
+    answered = (_changed(a.answered_at, a.answer_recorded_at), _changed(a.on_time, a.answer_recorded_at))
+    escalated = _changed(a.escalated_at, a.escalation_recorded_at)
+    return _known(appeal_times, a.org_id, a.filed_on, a.filed_at, *answered, escalated).where(a.filed_on.is_not(None))
+
+
 # built once (kit.db.any_of), as every view reads each table
 _OF_ORGS = {t.name: _known(t) for t in (headcounts, trainings, acts, media_mentions)} | {
     "posts": _posts(),
@@ -110,6 +132,7 @@ _OF_ORGS = {t.name: _known(t) for t in (headcounts, trainings, acts, media_menti
     "channel_stats": _latest(channel_stats, "channel_id", "period"),
     "feedback_times": _latest(feedback_times, "org_id", "period"),
     "participation": _participation(),
+    "appeal_times": _appeal_times(),
 }
 
 
@@ -137,6 +160,7 @@ _SHAPES: dict[str, Any] = {
     "channel_stats": lambda r: Stats(r.channel_id, r.period, r.subscribers, r.visits, r.engagement),
     "media_mentions": lambda r: Mention(r.on, r.tone, r.cites_leader),
     "feedback_times": lambda r: FeedbackTimes(r.period, r.answered, r.average_hours),
+    "appeal_times": lambda r: AppealTimes(r.filed_on, r.filed_at, r.answered_at, r.on_time, r.escalated_at is not None),
 }
 
 
@@ -154,5 +178,6 @@ def _facts(org_id: str, level: str, found: dict[str, list[Any]], addresses: dict
         stats=found["channel_stats"],
         mentions=found["media_mentions"],
         feedback=found["feedback_times"],
+        appeals=found["appeal_times"],
         addresses=addresses,
     )
