@@ -43,7 +43,13 @@ TALKS: dict[str, Talk] = {
     "contacts": Talk(consumes={"registry": ("registry-mirror",)}),
     "exchange": Talk(consumes={"registry": ("tree",), "contacts": ("postings",)}),
     "notifications": Talk(
-        consumes={"registry": ("registry",), "exchange": ("exchange",), "contacts": ("contacts",), "audits": ("audits",)},
+        consumes={
+            "registry": ("registry",),
+            "exchange": ("exchange",),
+            "contacts": ("contacts",),
+            "audits": ("audits",),
+            "appeals": ("appeals",),
+        },
         asks=("contacts",),
     ),
     "audits": Talk(consumes={"registry": ("registry-facts",), "contacts": ("contacts-facts",)}),

@@ -12,6 +12,7 @@ from kit.service import Runtime, Service, Wiring
 from .config import NotificationsSettings
 from .preferences import Preferences
 from .projections import sources
+from .projections.appeals import APPEALS_EVENTS, AppealsSource
 from .projections.receipts import Receipts
 from .queries import Queries
 from .reminders import Planner
@@ -48,6 +49,7 @@ def wire(rt: Runtime) -> Wiring:
             ),
             Projection("contacts", "contacts", sources.from_contacts, sources.CONTACTS_EVENTS),
             Projection("audits", "audits", sources.from_audits, sources.AUDITS_EVENTS),
+            Projection("appeals", "appeals", AppealsSource(channels_in_use, settings.tz).apply, APPEALS_EVENTS),
         ],
         tasks=[send, remind],
     )
