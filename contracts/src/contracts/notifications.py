@@ -90,5 +90,17 @@ class ListNotifications(Payload):
     limit: int = Field(200, ge=1, le=5000, description="How many")
 
 
-VERBS: dict[str, type[Payload]] = {"list_notifications": ListNotifications, "set_preference": SetPreference}
+class SendSignInCode(Payload):
+    """Send a member the one-time code of their portal sign-in, to one of their own usable e-mail addresses (consent
+    honoured); asked by the gateway with a token naming that member, and nothing is kept of it."""
+
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The six digits", examples=["042917"])
+    valid_minutes: int = Field(10, ge=1, le=60, description="How long the code serves, said in the letter")
+
+
+VERBS: dict[str, type[Payload]] = {
+    "list_notifications": ListNotifications,
+    "set_preference": SetPreference,
+    "send_sign_in_code": SendSignInCode,
+}
 """What `svc.notifications.<verb>` accepts."""

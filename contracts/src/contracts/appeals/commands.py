@@ -90,6 +90,16 @@ class ListAppeals(Payload):
     limit: int = Field(200, ge=1, le=1000, description="At most this many, newest first")
 
 
+class ListMyAppeals(Payload):
+    """A member's own appeals, newest first (the portal: the member is the token's person, never a field)."""
+
+    limit: int = Field(100, ge=1, le=500, description="At most this many, newest first")
+
+
+class ListMyOrgs(Payload):
+    """The orgs a member may address an appeal to: their org today, then each org above it up to the CC."""
+
+
 VERBS: dict[str, type[Payload]] = {
     "define_situation": DefineSituation,
     "retire_situation": RetireSituation,
@@ -99,5 +109,7 @@ VERBS: dict[str, type[Payload]] = {
     "list_situations": ListSituations,
     "get_appeal": GetAppeal,
     "list_appeals": ListAppeals,
+    "list_my_appeals": ListMyAppeals,
+    "list_my_orgs": ListMyOrgs,
 }
 """What `svc.appeals.<verb>` accepts."""

@@ -10,6 +10,7 @@ from contracts.appeals import (
     CloseAppeal,
     DefineSituation,
     FileAppeal,
+    ReceivedBy,
     RetireSituation,
     Situation,
     SituationDefined,
@@ -74,8 +75,11 @@ class AppealHandlers:
             if erased is not None:
                 raise RuleBroken("PD1", "this person's data was erased; nothing new may be kept", field="person_id")
             orgs = await tree_today(conn, ctx.today)
-            # staff record an appeal for a member of their subtree (D2); a date never widens it (§5)
-            orgs.require(ctx.actor, "report_facts", member_org, field="person_id")
+            if ctx.actor.role is Role.MEMBER:  # a member files their own appeal, through the portal only
+                if c.person_id != ctx.actor.username or c.received_by is not ReceivedBy.PORTAL:
+                    raise forbidden("a member files their own appeals, through the portal")
+            else:  # staff record an appeal for a member of their subtree (D2); a date never widens it (§5)
+                orgs.require(ctx.actor, "report_facts", member_org, field="person_id")
             to_org = addressee(orgs.reach(member_org), c.to_org_id)
             sealed = await self.keyring.encrypt(conn, c.person_id, c.text)
         appeal_id = new_id()

@@ -36,6 +36,8 @@ def wire(rt: Runtime) -> Wiring:
         "list_situations": (ap.ListSituations, queries.list_situations),
         "get_appeal": (ap.GetAppeal, queries.get_appeal),
         "list_appeals": (ap.ListAppeals, queries.list_appeals),
+        "list_my_appeals": (ap.ListMyAppeals, queries.list_my_appeals),
+        "list_my_orgs": (ap.ListMyOrgs, queries.list_my_orgs),
     }
 
     async def escalate(stop: asyncio.Event) -> None:

@@ -169,8 +169,8 @@ class Accounts:
 
     async def revoked(self, actor: Actor, issued: int) -> bool:
         """Whether a user's token was issued before their password last changed (a change or reset signs every other
-        session out). Looked up at most once a second per user; a service's token has no password behind it."""
-        if actor.role is Role.SERVICE:
+        session out). Looked up at most once a second per user; a service's or a member's token has no password behind it."""
+        if actor.role in (Role.SERVICE, Role.MEMBER):  # a member signs in by a one-time code, not a password
             return False
         now = asyncio.get_running_loop().time()
         looked, changed = self._changed.get(actor.username, (float("-inf"), None))

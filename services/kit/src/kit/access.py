@@ -39,10 +39,11 @@ RULES: dict[str, dict[Role, Reach]] = {
     "audit": {Role.ADMIN: A, Role.STAFF: N, Role.AUDITOR: S, Role.VIEWER: N, Role.SERVICE: N},
     "create_users": {Role.ADMIN: A, Role.STAFF: S, Role.AUDITOR: N, Role.VIEWER: N, Role.SERVICE: N},
 }
-"""Rows of DESIGN.md §5. `shape_tree` is moving or dissolving an org, or registering one under a parent
+"""Rows of DESIGN.md §5 (a `member` has no row: it reaches no org, only its own records where a service says so).
+`shape_tree` is moving or dissolving an org, or registering one under a parent
 (staff: never their own root's parent or level); `report_facts` covers renames and reported figures."""
 
-GRANTABLE = {Role.ADMIN: set(Role) - {Role.SERVICE}, Role.STAFF: {Role.STAFF, Role.AUDITOR, Role.VIEWER}}
+GRANTABLE = {Role.ADMIN: set(Role) - {Role.SERVICE, Role.MEMBER}, Role.STAFF: {Role.STAFF, Role.AUDITOR, Role.VIEWER}}
 """Which roles a creator of users may hand out."""
 
 

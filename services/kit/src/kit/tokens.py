@@ -32,13 +32,15 @@ SERVICE_TOKEN_LONGEST = 600
 
 
 class Role(StrEnum):
-    """A user's role (DESIGN.md §5); `service` is a service acting on its own account."""
+    """A user's role (DESIGN.md §5); `service` is a service acting on its own account; `member` a union member signed in
+    to the portal by a one-time code, whose username is their person id and who reaches only their own records."""
 
     ADMIN = "admin"
     STAFF = "staff"
     AUDITOR = "auditor"
     VIEWER = "viewer"
     SERVICE = "service"
+    MEMBER = "member"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from contracts.notifications import ListNotifications, SetPreference
+from contracts.notifications import ListNotifications, SendSignInCode, SetPreference
 from kit.projection import Inline, Projection
 from kit.rpc import Verb
 from kit.service import Runtime, Service, Wiring
@@ -17,6 +17,7 @@ from .projections.receipts import Receipts
 from .queries import Queries
 from .reminders import Planner
 from .sender import Sender
+from .signin import SignInCodes
 from .tables import ledger, metadata
 
 
@@ -38,6 +39,7 @@ def wire(rt: Runtime) -> Wiring:
         verbs={
             "list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False),
             "set_preference": Verb(SetPreference, Preferences(rt.store).set_preference, command=True),
+            "send_sign_in_code": Verb(SendSignInCode, SignInCodes(settings, rt.requests).send_sign_in_code, command=False),
         },
         inline=[Inline(Receipts(settings.retry_base_seconds, settings.max_attempts).apply, reads=False)],
         projections=[

@@ -7,14 +7,16 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.appeals import GetAppeal, ListAppeals, ListSituations, State
+from contracts.appeals import GetAppeal, ListAppeals, ListMyAppeals, ListMyOrgs, ListSituations, State
 from kit.crypto import KeyRing, open_field
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
+from kit.tokens import Role
+from mirrors import treemirror
 from mirrors.treemirror import Orgs
 
 from ..common import member_org_today, tree_today
-from ..tables import answers, appeals, escalations, situations
+from ..tables import TREE, answers, appeals, escalations, situations
 
 
 class AppealQueries:
@@ -46,6 +48,10 @@ class AppealQueries:
             row = (await conn.execute(select(appeals).where(appeals.c.appeal_id == q.appeal_id))).first()
             if row is None:
                 raise not_found("appeal", field="appeal_id")
+            if ctx.actor.role is Role.MEMBER:  # §5: a member reaches their own appeals only, and reads them whole
+                if row.person_id != ctx.actor.username:
+                    raise not_found("appeal", field="appeal_id")  # another's appeal is not even said to exist
+                return await self._appeal(conn, row, True)
             orgs = await tree_today(conn, ctx.today)
             member_org = await member_org_today(conn, row.person_id, ctx.today) or row.member_org_id
             where = [o for o in (row.org_id, member_org) if orgs.exists(o) or o in orgs.places]
@@ -75,6 +81,23 @@ class AppealQueries:
         found["escalations"] = [{"from_org_id": e.from_org_id, "to_org_id": e.to_org_id, "at": e.at.isoformat()} for e in went]
         return found
 
+    async def list_my_appeals(self, q: ListMyAppeals, ctx: Context) -> list[dict[str, Any]]:
+        """The signed-in member's own appeals, newest first, without texts (open one to read it)."""
+        person_id = _member(ctx)
+        a = appeals.c
+        stmt = select(appeals).where(a.person_id == person_id).order_by(a.filed_at.desc(), a.appeal_id).limit(q.limit)
+        async with self.engine.connect() as conn:
+            return [_summary(r) | {"overdue": _overdue(r, ctx)} for r in await conn.execute(stmt)]
+
+    async def list_my_orgs(self, _q: ListMyOrgs, ctx: Context) -> list[dict[str, Any]]:
+        """The member's org today and every org above it up to the CC, with names: where an appeal may go (D1)."""
+        person_id = _member(ctx)
+        async with self.engine.connect() as conn:
+            org = await member_org_today(conn, person_id, ctx.today)
+            lineage = (await tree_today(conn, ctx.today)).reach(org) if org else []
+            named = await treemirror.names(conn, TREE, lineage)
+        return [{"id": o, "name": named.get(o), "rank": i} for i, o in enumerate(lineage)]
+
     async def list_appeals(self, q: ListAppeals, ctx: Context) -> list[dict[str, Any]]:
         """`open`/`all`: the appeals the org holds now; `overdue`: those unanswered past due anywhere in its subtree today
         (the CC's: every overdue appeal of the union). No texts: open one to read it."""
@@ -91,6 +114,13 @@ class AppealQueries:
             else:
                 stmt = stmt.where(a.org_id == q.org_id)
             return [_summary(r) | {"overdue": _overdue(r, ctx)} for r in await conn.execute(stmt)]
+
+
+def _member(ctx: Context) -> str:
+    """The person a member's token names; anyone else is refused (these reads are the portal's)."""
+    if ctx.actor.role is not Role.MEMBER:
+        raise forbidden("only a member signed in to the portal has appeals of their own here")
+    return ctx.actor.username
 
 
 def _subtree(orgs: Orgs, org_id: str) -> list[str]:
