@@ -19,13 +19,29 @@ from kit.store import EventStore
 from kit.tokens import Signer, Verifier
 
 from . import accounts, ui
-from .api import appeals, audits, auth, channels, contacts, exchange, kpi, members, officers, org_facts, orgs, passwords, sheets
+from .api import (
+    appeals,
+    audits,
+    auth,
+    channels,
+    contacts,
+    exchange,
+    kpi,
+    members,
+    officers,
+    org_facts,
+    orgs,
+    passwords,
+    portal,
+    sheets,
+)
 from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .cookiewrites import CookieWritesNeedCsrf
 from .deps import Gateway
 from .errors import install
 from .headers import SecurityHeaders
+from .membercodes import MemberCodes
 from .tables import ledger
 from .throttle import SignInThrottle
 
@@ -77,6 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             client=RequestClient(nc, timeout=settings.request_timeout, call_token=CallTokens(signer, verifier)),
             signer=signer,
             verifier=verifier,
+            codes=MemberCodes(engine, settings.token_private_key),
         )
         if await gw.accounts.ensure_admin(settings.admin_password):
             log.info("created the admin account")
@@ -104,6 +121,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(audits.router)
     app.include_router(kpi.router)
     app.include_router(appeals.router)
+    app.include_router(portal.router)
     ui.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -17,7 +17,7 @@ from .ui.session import COOKIE, csrf_ok
 
 HEADER = "X-CSRF-Token"
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-NO_SESSION = frozenset({"/api/v1/auth/token", "/api/v1/auth/password"})
+NO_SESSION = frozenset({"/api/v1/auth/token", "/api/v1/auth/password", "/api/v1/my/sign-in/code", "/api/v1/my/sign-in"})
 """Writes that authenticate by the form they carry, never by the cookie."""
 
 

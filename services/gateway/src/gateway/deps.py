@@ -24,6 +24,7 @@ from .accounts import Accounts
 from .config import GatewaySettings
 from .errors import ApiError
 from .ledger_ends import LedgerEnds, parse
+from .membercodes import MemberCodes
 
 POSITIONS = "Profset-Positions"
 REVOKED = Refused(
@@ -45,6 +46,8 @@ class Gateway:
     client: RequestClient
     signer: Signer
     verifier: Verifier
+    codes: MemberCodes
+    """Members' one-time sign-in codes for the portal."""
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per user, the newest ledger positions their writes through this gateway reached: each later request
     waits for them, so a user reads their own writes (clients of several replicas send the header instead)."""

@@ -50,6 +50,8 @@ async def token(
 
 @router.get("/me", response_model=Me, summary="Who the caller is: role and the root of their subtree")
 async def me(gw: GatewayDep, who: CallerDep) -> Me:
+    if who.actor.role is Role.MEMBER:  # a member signed in to the portal: no account, their person id
+        return Me(username=who.actor.username, role=Role.MEMBER.value, org_id=None)
     account = await gw.accounts.get(who.actor.username)
     if account is None:
         raise ApiError.of(ErrorCode.UNAUTHENTICATED, "this account no longer exists", rule="account")

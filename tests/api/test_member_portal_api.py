@@ -1,0 +1,154 @@
+"""The member portal's API (issue 30, DESIGN.md §5): a member signs in with a one-time code taken from the local mail
+server, files and reads their own appeals, and reaches nothing else — not another member's appeal, not an org, not a
+staff route (the services refuse the member's token themselves). Codes expire, serve once, are throttled, and bad input
+is a 4xx naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from profset_testing import Stack
+from profset_testing.api import chain, person
+from profset_testing.portal import codes_to, member_with_mail, next_code
+
+ARREARS = {
+    "title": "Задержка заработной платы",
+    "topics": ["wages"],
+    "steps": ["Запишите, за какие месяцы долг", "Обратитесь в профком"],
+    "level": "primary",
+    "answer_within_hours": 24,
+}
+
+
+async def sign_in(stack: Stack, smtp: Any, number: str, address: str) -> dict[str, str]:
+    """A member's bearer headers after the whole code round."""
+    before = len(codes_to(smtp, address))
+    assert (await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": number})).status_code == 202
+    code = await next_code(smtp, address, before)
+    reply = await stack.http.post("/api/v1/my/sign-in", json={"member_number": number, "code": code})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def fields(reply: Any) -> set[str]:
+    return {d.get("field") for d in reply.json()["error"]["details"]}
+
+
+async def test_a_member_signs_in_files_and_reads_only_their_own(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    boris = await member_with_mail(stack, h, o["p4"]["id"], "Борис Петров", "boris@mail.ru")
+    ha, hb = await sign_in(stack, smtp, anna, "anna@mail.ru"), await sign_in(stack, smtp, boris, "boris@mail.ru")
+
+    me = (await stack.http.get("/api/v1/me", headers=ha)).json()
+    assert me == {"username": anna, "role": "member", "org_id": None}
+    orgs = (await stack.http.get("/api/v1/my/orgs", headers=ha)).json()
+    assert [x["id"] for x in orgs] == [o["p1"]["id"], o["t1"]["id"], o["cc"]["id"]]
+
+    body = {"situation_id": "wage_arrears", "text": "Зарплату не платят два месяца", "to_org_id": o["t1"]["id"]}
+    filed = await stack.http.post("/api/v1/my/appeals", json=body, headers=ha)
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()["id"]
+    wait = {"Profset-Min-Positions": filed.headers["Profset-Positions"]}
+    mine = (await stack.http.get(f"/api/v1/my/appeals/{appeal}", headers=ha | wait)).json()
+    assert mine["person_id"] == anna and mine["org_id"] == o["t1"]["id"] and mine["text"] == body["text"]
+    listed = (await stack.http.get("/api/v1/my/appeals", headers=ha | wait)).json()
+    assert [a["id"] for a in listed] == [appeal] and listed[0]["received_by"] == "portal"
+
+    # another member: neither the appeal nor that it exists, and an empty list of their own
+    assert (await stack.http.get(f"/api/v1/my/appeals/{appeal}", headers=hb | wait)).status_code == 404
+    assert (await stack.http.get(f"/api/v1/appeals/{appeal}", headers=hb | wait)).status_code == 404
+    assert (await stack.http.get("/api/v1/my/appeals", headers=hb | wait)).json() == []
+    # a member files only for themselves, and a staff route's body naming another person is refused
+    other = {"person_id": anna, "situation_id": "wage_arrears", "text": "от чужого имени"}
+    assert (await stack.http.post("/api/v1/appeals", json=other, headers=hb)).status_code == 403
+    # nothing of orgs, people or staff work: the services refuse the token themselves
+    for path in (
+        f"/api/v1/orgs/{o['p1']['id']}",
+        f"/api/v1/orgs/{o['p1']['id']}/appeals",
+        f"/api/v1/orgs/{o['p1']['id']}/inbox",
+        f"/api/v1/orgs/{o['p1']['id']}/compliance",
+        f"/api/v1/members/{anna}",
+        f"/api/v1/people/{anna}/contact-points",
+    ):
+        reply = await stack.http.get(path, headers=ha)
+        assert reply.status_code in (403, 404), (path, reply.status_code)
+    listed_orgs = await stack.http.get("/api/v1/orgs", headers=ha)
+    assert listed_orgs.status_code == 403 or listed_orgs.json() == [], listed_orgs.text
+    answer = await stack.http.post(f"/api/v1/appeals/{appeal}/answers", json={"text": "сам себе"}, headers=ha)
+    assert answer.status_code == 403
+    user = {"username": "x.y", "password": "a long password", "role": "staff", "org_id": o["p1"]["id"]}
+    assert (await stack.http.post("/api/v1/users", json=user, headers=ha)).status_code == 403
+    # and a staff token has no appeals "of its own"
+    assert (await stack.http.get("/api/v1/my/appeals", headers=h)).status_code == 403
+
+
+async def test_bad_input_names_the_field(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    ha = await sign_in(stack, smtp, anna, "anna@mail.ru")
+    cases = [
+        ({"situation_id": "wage_arrears", "text": ""}, 422, "text"),
+        ({"situation_id": "wage_arrears", "text": "я" * 10_001}, 422, "text"),
+        ({"situation_id": "no_such_situation", "text": "что-то"}, 404, "situation_id"),
+        ({"situation_id": "wage_arrears", "text": "что-то", "to_org_id": o["p4"]["id"]}, 422, "to_org_id"),
+    ]
+    for body, status, field in cases:
+        reply = await stack.http.post("/api/v1/my/appeals", json=body, headers=ha)
+        assert reply.status_code == status, (body, reply.text)
+        assert any(field in str(f) for f in fields(reply)), reply.text
+    reply = await stack.http.post("/api/v1/my/sign-in", json={"member_number": anna, "code": "12ab"})
+    assert reply.status_code == 422 and any("code" in str(f) for f in fields(reply))
+    reply = await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": ""})
+    assert reply.status_code == 422 and any("member_number" in str(f) for f in fields(reply))
+    assert (await stack.http.get("/api/v1/my/appeals", headers=ha)).json() == [], "nothing half-written"
+
+
+async def test_codes_expire_serve_once_and_are_throttled(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    silent, _ = await person(stack, h, o["p1"]["id"], "Без адреса")
+
+    async def ask(number: str) -> Any:
+        return await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": number})
+
+    async def use(number: str, code: str) -> Any:
+        return await stack.http.post("/api/v1/my/sign-in", json={"member_number": number, "code": code})
+
+    # the same answer whether the number is known, has a usable address, or not
+    unknown, no_address, known = await ask("no-such-member"), await ask(silent), await ask(anna)
+    assert unknown.status_code == no_address.status_code == known.status_code == 202
+    assert unknown.json() == no_address.json() == known.json()
+    first = await next_code(smtp, "anna@mail.ru")
+    assert len(smtp.letters) == 1 and smtp.letters[0]["To"] == "anna@mail.ru"
+
+    assert (await use(anna, first)).status_code == 200
+    replay = await use(anna, first)
+    assert replay.status_code == 401 and {d["rule"] for d in replay.json()["error"]["details"]} == {"code_used"}
+
+    assert (await ask(anna)).status_code == 202
+    second = await next_code(smtp, "anna@mail.ru", 1)
+    engine = stack.app.state.gateway.engine
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE gateway.sign_in_codes SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
+        )
+    late = await use(anna, second)
+    assert late.status_code == 401 and late.json()["error"]["details"][0]["rule"] == "code_expired"
+    wrong = await use(anna, "000000" if second != "000000" else "111111")
+    assert wrong.status_code == 401 and wrong.json()["error"]["details"][0]["rule"] == "code_wrong"
+
+    # a third code in the window is the last one: the fourth is held back with a time to wait
+    assert (await ask(anna)).status_code == 202
+    held = await ask(anna)
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
+    assert "member_number" in fields(held)
+    assert len(codes_to(smtp, "anna@mail.ru")) == 3
+    # and the codes are kept hashed: no row holds the digits or the member number
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT * FROM gateway.sign_in_codes"))).all()
+    assert rows and not any(first in str(r) or anna in str(r) for r in rows)
