@@ -137,6 +137,19 @@ OneLine = Annotated[str, AfterValidator(_one_line)]
 """A title or a name: one line of printable text (nothing a mail header or a CSV row could be broken by)."""
 
 
+def _written(value: str, info: ValidationInfo) -> str:
+    """Refuses a text with nothing to read in it: only spaces, line breaks or invisible characters."""
+    if isinstance(info.context, dict) and info.context.get("recorded"):
+        return value
+    if all(ch.isspace() or ch in INVISIBLE or unicodedata.category(ch) == "Cf" for ch in value):
+        raise PydanticCustomError("written", "a text with something to read: not only spaces or invisible characters")
+    return value
+
+
+Written = Annotated[str, AfterValidator(_written)]
+"""Free text a person wrote (an appeal, an answer): any number of lines, but something visible in them."""
+
+
 def upcaster(base_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
     """Registers a pure function lifting a stored body of `base_type` from `from_version` to the next."""
 

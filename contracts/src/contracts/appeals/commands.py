@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ..base import Payload
+from ..base import Payload, Written
 from ..people import PERSON_ID
 from ..registry import ORG_ID
 from .events import ANSWER, APPEAL_ID, SITUATION_ID, TEXT, Outcome, ReceivedBy, Situation
@@ -29,7 +29,7 @@ class Filing(Payload):
 
     person_id: str = PERSON_ID
     situation_id: str = SITUATION_ID
-    text: str = TEXT
+    text: Written = TEXT
     to_org_id: str | None = Field(
         None, description="The member's org (default), or its territorial org or the CC above it", examples=[None]
     )
@@ -43,7 +43,7 @@ class FileAppeal(Filing):
 class Answer(Payload):
     """An answer (the body of `POST /appeals/{id}/answers`)."""
 
-    text: str = ANSWER
+    text: Written = ANSWER
 
 
 class AnswerAppeal(Answer):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..base import Event, OneLine, Payload
 from ..exchange.events import Topic
@@ -19,6 +20,10 @@ SITUATION_ID = Field(
 )
 TEXT = Field(min_length=1, max_length=10_000, description="What happened, in the member's words", examples=["Меня сокращают"])
 ANSWER = Field(min_length=1, max_length=10_000, description="The answer to the member", examples=["Сокращение возможно только"])
+
+
+Step = Annotated[OneLine, Field(min_length=1, max_length=500)]
+"""One thing a member should know or do: a line of its own."""
 
 
 class Level(StrEnum):
@@ -52,8 +57,10 @@ class Situation(Payload):
     """A life situation of the catalogue: what it is, what it touches, what a member should know, who answers."""
 
     title: OneLine = Field(min_length=1, max_length=200, description="Its name", examples=["Увольнение или сокращение"])
-    topics: list[Topic] = Field(default_factory=list, max_length=8, description="X4 topics it touches", examples=[["employment"]])
-    steps: list[str] = Field(
+    topics: list[Topic] = Field(
+        default_factory=list, max_length=8, description="X4 topics it touches, each once", examples=[["employment"]]
+    )
+    steps: list[Step] = Field(
         default_factory=list,
         max_length=20,
         description="What a member should know or do, in order",
@@ -61,8 +68,19 @@ class Situation(Payload):
     )
     level: Level = Field(Level.PRIMARY, description="The level that usually handles it", examples=["primary"])
     answer_within_hours: int = Field(
-        72, ge=1, le=24 * 60, description="Target time for the first answer; later, the appeal escalates one level up"
+        72,
+        strict=True,
+        ge=1,
+        le=24 * 60,
+        description="Target time for the first answer; later, the appeal escalates one level up",
     )
+
+    @field_validator("topics")
+    @classmethod
+    def _each_topic_once(cls, topics: list[Topic]) -> list[Topic]:
+        if len(set(topics)) != len(topics):
+            raise ValueError("each topic once")
+        return topics
 
 
 # --- events -------------------------------------------------------------------------------------
