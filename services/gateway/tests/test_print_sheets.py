@@ -9,9 +9,11 @@ from datetime import date
 import pypdf
 import pypdfium2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gateway.sheets import Link, Sheet, render
-from gateway.sheets.typography import bound, dashes, quotes
+from gateway.sheets.typography import NBSP, bound, dashes, quotes
 from profset_testing.sheets import A3, A4, page_sizes, qr_codes, same_size, text_of
 
 CHAT = Link("https://t.me/nevsky_yard_union", "Чат профкома верфи", "chat")
@@ -104,3 +106,70 @@ def test_very_long_titles_and_bodies_flow_onto_further_pages_never_off_them(pape
     assert len(sizes) > 2 and all(same_size(s, A4 if paper == "a4" else A3) for s in sizes)
     assert inside_pages(pdf)
     assert qr_codes(pdf) == [CHAT.url], "the QR code comes after the text, on the last page"
+
+
+def off_page(pdf: bytes, bottom: float = 0.0) -> list[str]:
+    """The characters whose box leaves their page, or comes nearer its foot than `bottom` points (the tester's check)."""
+    out = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in document:
+            width, height = page.get_size()
+            chars = page.get_textpage()
+            for i in range(chars.count_chars()):
+                left, low, right, top = chars.get_charbox(i)
+                if left < 0 or low < bottom or right > width or top > height:
+                    out.append(chars.get_text_range(i, 1))
+    finally:
+        document.close()
+    return out
+
+
+RUNS = {
+    "numbers": ("Номера цехов", "Цеха: " + " ".join(str(i) for i in range(1, 100))),
+    "short words": ("Короткие слова", " ".join(["в", "на", "по", "из", "за", "от"] * 60)),
+    "dates": ("Даты смен", "Смены: " + " ".join(f"{d} XI" for d in range(1, 29))),
+    "wide capitals": ("Ш" * 23, "Ш" * 300),
+    "wide title": ("Ш" * 300, "Ж" * 24 + " " + "W" * 300),
+    "caps": ("ВНИМАНИЕ: ЧАСТНОПРЕДПРИНИМАТЕЛЬСКИЙ ВЫСОКОПРЕВОСХОДИТЕЛЬСТВО", "Тело."),
+    "dashes": ("—" * 300, "m" * 300),
+    "no-break spaces": (NBSP.join(["Слово"] * 40), NBSP.join(["ш"] * 200)),
+}
+
+
+@pytest.mark.parametrize("paper", ["a4", "a3"])
+@pytest.mark.parametrize("case", RUNS)
+def test_no_run_of_short_words_numbers_or_wide_letters_runs_off_the_page(case: str, paper: str) -> None:
+    title, body = RUNS[case]
+    long_name = "ППО " + "Щ" * 40 + " " + "профсоюзная организация " * 12
+    pdf = render(Sheet(**{**SHEET.__dict__, "title": title, "body": body, "org_name": long_name}), paper)  # type: ignore[arg-type]
+    assert off_page(pdf, bottom=5 * 72 / 25.4) == [], "every glyph on its page, the footer 5 mm above its foot"
+
+
+def test_short_words_are_bound_one_at_a_time_never_as_a_run() -> None:
+    assert bound("в на по из") == f"в{NBSP}на по{NBSP}из"
+    assert bound("Цеха: 1 2 3 4") == f"Цеха: 1{NBSP}2 3{NBSP}4"
+    assert bound("работа в цехе 12 %") == f"работа в{NBSP}цехе 12{NBSP}%"
+
+
+def test_a_url_reads_back_whole_from_the_sheet_and_its_title_cut_at_300_never_splits_an_escape() -> None:
+    url = "https://sudprof.example/news/2026/12/indeksaciya-zarplaty-na-verfi-i-v-cehah-zavoda-" + "x" * 60
+    for title in ("a" * 299 + "\\", "a" * 299 + '"', "a" + "\\" * 299, '"' * 150 + "x" * 150):
+        pdf = render(
+            Sheet(**{**SHEET.__dict__, "title": title, "body": f"Подробнее: {url}", "link": Link(url, "Сайт", "website")})
+        )
+        raw = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+        assert "\u200b" not in raw and url in "".join(raw.split()), raw
+        assert off_page(pdf) == []
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=400)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=TEXT, body=st.text(st.characters(codec="utf-8"), max_size=2000), org=TEXT, sender=TEXT, topic=TEXT)
+def test_any_unicode_in_titles_bodies_and_names_always_renders(title: str, body: str, org: str, sender: str, topic: str) -> None:
+    sheet = Sheet(**{**SHEET.__dict__, "title": title, "body": body, "org_name": org, "sender_name": sender})
+    for paper in ("a4", "a3"):
+        pdf = render(Sheet(**{**sheet.__dict__, "topics": (topic,)}), paper)
+        assert pdf.startswith(b"%PDF-")

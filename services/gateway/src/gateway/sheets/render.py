@@ -15,7 +15,7 @@ import segno
 import typst
 from babel.dates import format_date
 
-from .typography import breakable, inline, paragraphs
+from .typography import clean, inline, paragraphs, shorten
 
 Paper = Literal["a4", "a3"]
 PAPERS: tuple[Paper, ...] = ("a4", "a3")
@@ -56,11 +56,20 @@ class _Layout:
     title: str
     org: str
     qr: str
+    width: float
+    """The line's width in points: the paper's less both margins."""
+    qr_width: float
+    """The QR code's width and its gutter, in points."""
+
+    def room(self, size: str, less: float = 0.0) -> float:
+        """How many ems of text at `size` fit on a line `less` points shorter than the page's (a little to spare)."""
+        return (self.width - less) / float(size.removesuffix("pt")) * 0.95
 
 
+MM = 72 / 25.4
 LAYOUTS: dict[Paper, _Layout] = {
-    "a4": _Layout("20mm", "16mm", "12pt", "9pt", "24pt", "14pt", "38mm"),
-    "a3": _Layout("26mm", "22mm", "17pt", "12pt", "40pt", "22pt", "62mm"),
+    "a4": _Layout("20mm", "16mm", "12pt", "9pt", "24pt", "14pt", "38mm", 595.28 - 40 * MM, 44 * MM),
+    "a3": _Layout("26mm", "22mm", "17pt", "12pt", "40pt", "22pt", "62mm", 841.89 - 52 * MM, 68 * MM),
 }
 
 INVITES = {
@@ -76,25 +85,28 @@ def source(sheet: Sheet, paper: Paper) -> str:
     """The Typst markup of a sheet; every piece of user text is escaped (`typography`)."""
     lay = LAYOUTS[paper]
     day = format_date(sheet.day, format="long", locale="ru")
-    topics = " · ".join(inline(t) for t in sheet.topics)
+    small = lay.room(lay.small)
+    origin = f"{inline(sheet.kind, small)} · {inline(sheet.sender_name, small - 12)}"  # beside the date
+    topics = " · ".join(inline(t, small) for t in sheet.topics)
+    footer = inline(shorten(" ".join(clean(sheet.org_name).split()), small - 10), small)  # one line, beside "1 из 1"
     topics_line = f'#block(below: 1.1em)[#set par(justify: false); #set text(size: {lay.small}, style: "italic"); {topics}]'
     return f"""
 #set document(title: "{_string(sheet.title)}", date: none)
 #set page(paper: "{paper}", margin: (x: {lay.margin_x}, top: {lay.margin_top}, bottom: 20mm),
   footer: context [#set text(size: {lay.small}, fill: luma(90)); #set par(justify: false)
-    {inline(sheet.org_name)} #h(1fr) #counter(page).display("1 из 1", both: true)])
+    {footer} #h(1fr) #counter(page).display("1 из 1", both: true)])
 #set text(lang: "ru", font: "Libertinus Serif", size: {lay.text}, hyphenate: true)
 #set par(justify: true, leading: 0.62em, spacing: 0.9em)
 #block(width: 100%)[#set par(justify: false); #set text(size: {lay.small}, fill: luma(70), hyphenate: false)
-  #grid(columns: (1fr, auto), gutter: 4mm, [{inline(sheet.kind)} · {inline(sheet.sender_name)}], [{inline(day)}])]
+  #grid(columns: (1fr, auto), gutter: 4mm, [{origin}], [{inline(day)}])]
 #line(length: 100%, stroke: 1.2pt)
 #block(above: 0.8em, below: 0.2em)[#set par(justify: false); #set text(size: {lay.org}, weight: "bold", hyphenate: false)
-  {inline(sheet.org_name)}]
+  {inline(sheet.org_name, lay.room(lay.org))}]
 #block(above: 1.2em, below: 0.9em)[#set par(justify: false, leading: 0.45em)
-  #set text(size: {lay.title}, weight: "bold", hyphenate: false); {inline(sheet.title)}]
+  #set text(size: {lay.title}, weight: "bold", hyphenate: false); {inline(sheet.title, lay.room(lay.title))}]
 {topics_line if topics else ""}
 
-{paragraphs(sheet.body)}
+{paragraphs(sheet.body, lay.room(lay.text))}
 
 {_invitation(sheet.link, lay)}
 """
@@ -105,16 +117,17 @@ def _invitation(link: Link | None, lay: _Layout) -> str:
     if link is None:
         return f'#block(above: 2em)[#set text(size: {lay.small}, style: "italic"); {inline(NO_LINK)}]'
     invite = INVITES.get(link.kind, "Электронный канал профсоюзной организации")
+    beside, url = lay.room(lay.text, lay.qr_width), lay.room(lay.small, lay.qr_width)
     return f"""#block(breakable: false, above: 2em, width: 100%, stroke: (top: 0.6pt), inset: (top: 4mm))[
   #grid(columns: ({lay.qr}, 1fr), gutter: 6mm,
     image(bytes(sys.inputs.qr), format: "svg", width: 100%),
     align(horizon)[#set par(justify: false); #set text(hyphenate: false)
-      *{inline(invite)}* \\ {inline(link.name)} \\ #text(size: {lay.small})[{inline(breakable(link.url))}]])]"""
+      *{inline(invite, beside)}* \\ {inline(link.name, beside)} \\ #text(size: {lay.small})[{inline(link.url, url)}]])]"""
 
 
 def _string(text: str) -> str:
     """A Typst string literal's inside (the document's title in the PDF's metadata)."""
-    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')[:300]
+    return " ".join(clean(text).split())[:300].replace("\\", "\\\\").replace('"', '\\"')  # cut, then escaped
 
 
 @functools.lru_cache(maxsize=512)

@@ -5,19 +5,24 @@ Typst (`lang: "ru"`: hyphenation)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
 ZWSP = "\u200b"
+"""Where `breakable` lets a line break. Never printed: the pieces of a run so cut are set as boxes side by side, and a
+line may break between two boxes whatever they hold (a run of quotes, which no break may precede or follow), with no
+character in the PDF's text (a URL copied from the sheet stays whole)."""
 NBSP = "\u00a0"
-LONGEST = 24
-"""A run of this many characters without a space is given break opportunities, so that no word, URL or string of
-letters can run off the page (Typst never breaks inside a word that its patterns do not know)."""
+WIDE = 40.0
+"""The room of a line of body text, in ems: a run of characters without a space wider than this gets break
+opportunities (Typst never breaks inside a word that its patterns do not know)."""
+_NARROW = frozenset("abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ")
 
 _SPACED_HYPHEN = re.compile(r"(?<=\S)[ \t]+(?:-{1,3}|–|—)[ \t]+")
 _LEADING_HYPHEN = re.compile(r"^(?:-{1,3}|–|—)[ \t]+", re.MULTILINE)
-_SHORT_WORD = re.compile(r"(?<![\w\-])(\w{1,2}) (?=\S)")
-_LONG = re.compile(rf"\S{{{LONGEST + 1},}}")
+_SHORT_WORD = re.compile(r"[(«„\[]?\w{1,2}")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 
 
@@ -57,38 +62,86 @@ def quotes(text: str) -> str:
 
 def bound(text: str) -> str:
     """A word of one or two letters or digits (a preposition, a conjunction, a number) never ends a line: «в цехе»,
-    «12 %», «5 мая»."""
-    return _SHORT_WORD.sub(lambda m: m.group(1) + NBSP, text)
+    «12 %», «5 мая» — bound to the next word, but only one at a time, so a run of them («1 2 3 …», «в на по …») still
+    has a break at every other space."""
+    words = text.split(" ")
+    out, held = [words[0]], False
+    for before, word in itertools.pairwise(words):
+        bind = not held and bool(_SHORT_WORD.fullmatch(before)) and bool(word) and not word[0].isspace()
+        out.append((NBSP if bind else " ") + word)
+        held = bind
+    return "".join(out)
 
 
-def breakable(text: str) -> str:
-    """Every run of more than `LONGEST` characters without a space gets a zero-width space after each `LONGEST`."""
-    return _LONG.sub(lambda m: ZWSP.join(m.group(0)[i : i + LONGEST] for i in range(0, len(m.group(0)), LONGEST)), text)
+def em(c: str) -> float:
+    """A character's width in ems, rounded up over Libertinus Serif's regular and bold (Ш in bold is 1.15 em); a
+    character the font lacks prints as a box narrower than the widest guess."""
+    if c in _NARROW:
+        return 0.9
+    if c in _CAPITALS:
+        return 1.2
+    if c.isdigit() and c.isascii():
+        return 0.55
+    return 0.0 if unicodedata.combining(c) else 1.6
+
+
+def breakable(text: str, room: float = WIDE) -> str:
+    """Every run without a breaking space wider than `room` ems (by `em`'s generous guess) gets a `ZWSP` before it
+    would pass it, so each piece fits on a line of its own. A no-break space does not break: it counts in the run."""
+    out, width = [], 0.0
+    for c in text:
+        if c in " \n":
+            width = 0.0
+        else:
+            w = em(c)
+            if width and width + w > room:
+                out.append(ZWSP)
+                width = 0.0
+            width += w
+        out.append(c)
+    return "".join(out)
+
+
+def shorten(text: str, room: float) -> str:
+    """The text cut to `room` ems (by `em`'s guess) with an ellipsis, or as it is when it fits."""
+    width = 0.0
+    for i, c in enumerate(text):
+        width += em(c)
+        if width > room - em("…"):
+            return text[:i].rstrip() + "…"
+    return text
 
 
 def escape(text: str) -> str:
-    """Typst markup that prints `text` as written: a backslash before every character but letters, digits, spaces and
-    the zero-width space. Newlines are kept as they are."""
-    return "".join(c if c.isalnum() or c.isspace() or c == ZWSP else "\\" + c for c in text)
+    """Typst markup that prints `text` as written: a backslash before every character but letters, digits and spaces.
+    Newlines are kept as they are."""
+    return "".join(c if c.isalnum() or c.isspace() else "\\" + c for c in text)
 
 
-def typeset(line: str) -> str:
-    """One line of text with Russian typography, as markup."""
-    return escape(breakable(bound(dashes(quotes(" ".join(line.split()))))))
+def boxed(text: str) -> str:
+    """Markup of `breakable`'s text: each run it cut is a row of boxes, one for each piece; the rest escaped."""
+    words = text.split(" ")
+    return " ".join("".join(f"#box[{escape(p)}]" for p in w.split(ZWSP)) if ZWSP in w else escape(w) for w in words)
 
 
-def inline(text: str) -> str:
-    """One line of user text (a name, a title) as markup: cleaned, dashed, breakable, escaped; newlines as spaces."""
-    return typeset(clean(text))
+def typeset(line: str, room: float = WIDE) -> str:
+    """One line of text with Russian typography, as markup; no run wider than `room` ems."""
+    return boxed(breakable(bound(dashes(quotes(" ".join(line.split())))), room))
 
 
-def paragraphs(text: str) -> str:
+def inline(text: str, room: float = WIDE) -> str:
+    """One line of user text (a name, a title) as markup: cleaned, dashed, breakable within `room` ems, escaped;
+    newlines as spaces."""
+    return typeset(clean(text), room)
+
+
+def paragraphs(text: str, room: float = WIDE) -> str:
     """A body as markup: blank lines part paragraphs, a single newline breaks the line."""
     parts = [p.strip() for p in _BLANK_LINES.split(clean(text).strip())]
     out = []
     for part in parts:
         if not part:
             continue
-        lines = [typeset(line) for line in part.split("\n")]
+        lines = [typeset(line, room) for line in part.split("\n")]
         out.append(" \\\n".join(line for line in lines if line))
     return "\n\n".join(out)
