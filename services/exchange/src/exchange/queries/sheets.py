@@ -20,6 +20,24 @@ from ..tables import TREE, deliveries, materials
 from .materials import material_row
 
 
+def _not_printable(moderation: str) -> Refused:
+    message = (
+        "its moderator rejected or took down this publication: it is not printed or posted"
+        if moderation in ("rejected", "taken_down")
+        else "this publication waits for its moderator's approval: it is printed and posted once approved"
+    )
+    return Refused(ErrorCode.CONFLICT, message, [ErrorDetail(field="material_id", rule="H2", message=message)])
+
+
+def printable(material: dict[str, Any]) -> bool:
+    """H2: a notice board is one of the org's information resources, which the level above controls, so a material
+    meant for publication is printed only once it stands published (approved, or published awaiting review, or
+    confirmed); a rejected or taken-down one never, one not yet approved not yet."""
+    if material["moderation"] in ("rejected", "taken_down"):
+        return False
+    return not material["for_publication"] or bool(material["published"])
+
+
 def _not_the_orgs() -> Refused:
     message = "this material was neither written in nor sent to that org's part of the union"
     return Refused(ErrorCode.FORBIDDEN, message, [ErrorDetail(field="org_id", rule="access", message=message)])
@@ -32,8 +50,10 @@ class SheetQueries:
         self.store, self.engine = store, engine
 
     async def get_sheet(self, q: GetSheet, ctx: Context) -> dict[str, Any]:
-        """The material, the org's name and the name of the org it came from to that org (its author, for its own).
-        The org has it when it was written in the org's subtree or delivered to an org in it, on today's tree."""
+        """The material, the org's name and the name of the org it came from to that org (its author, for its own), and
+        the day the org had it first (`received_on`: drafted in its subtree, or delivered to it or an org in it; a
+        posting or print run is never dated before). The org has it when it was written in the org's subtree or
+        delivered to an org in it, on today's tree; a publication not approved by its moderator is refused (H2)."""
         m, _ = await load(self.store, q.material_id)
         async with self.engine.connect() as conn:
             orgs = await orgs_on(conn, ctx.today)
@@ -56,8 +76,13 @@ class SheetQueries:
             known = await names(conn, TREE, [q.org_id, sender])
         if row is None:
             raise not_found("material", field="material_id")
+        had = [r.delivered_at for r in rows if r.org_id in within] + ([row.drafted_at] if m.org_id in within else [])
+        material = material_row(row)
+        if not printable(material):
+            raise _not_printable(material["moderation"])
         return {
-            "material": material_row(row),
+            "material": material,
+            "received_on": min(had).astimezone(ctx.tz).date().isoformat(),
             "org": {"id": q.org_id, "name": known.get(q.org_id, "")},
             "from": {"id": sender, "name": known.get(sender, "")},
             "delivered_at": own.delivered_at.isoformat() if own is not None else None,

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from contracts.contacts import Posting, PrintKind, SheetChannel
+from contracts.envelope import ErrorCode
 from kit import clock
 
 from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask
+from ..errors import ApiError
 from ..sheets import Link, Paper, Sheet, render
 from ..ui.i18n import UNION_ZONE, Formats
 from ..ui.words import label
@@ -61,6 +63,24 @@ async def readable(gw: Gateway, who: Caller, material_id: str, org_id: str) -> d
     """The exchange's answer for the org's sheet: 403/404 unless the org has the material and the caller may read it."""
     found: dict[str, Any] = await ask(gw, who, "exchange", "get_sheet", {"material_id": material_id, "org_id": org_id})
     return found
+
+
+def not_before(found: dict[str, Any], day: date | None, field: str, rule: str) -> None:
+    """A posting or print run is of a day the org had the material (the exchange's `received_on`), never before."""
+    since = date.fromisoformat(found["received_on"])
+    if day is not None and day < since:
+        message = f"the org had this material from {since.isoformat()}: {day.isoformat()} is before that"
+        raise ApiError.of(ErrorCode.INVALID, message, field=field, rule=rule)
+
+
+async def record_posting(gw: Gateway, who: Caller, material_id: str, body: Posting, response: Response | None = None) -> Any:
+    """The one way to record a sheet posted (the API's route and the UI's form): the exchange decides that the org has
+    the material, the caller may read it and its moderator let it out (H2), and that it is not dated before the org
+    had it (P1); then contacts records the board's refresh."""
+    found = await readable(gw, who, material_id, body.org_id)
+    not_before(found, body.at, "at", "P1")
+    payload = {**body.model_dump(mode="json", exclude_none=True), "material_id": material_id}
+    return await ask(gw, who, "contacts", "post_sheet", payload, response=response, command=True)
 
 
 async def print_sheet(gw: Gateway, who: Caller, material_id: str, org_id: str, paper: Paper) -> Printed:
@@ -112,9 +132,7 @@ async def get_sheet_pdf(
     summary="The org's sheet was posted on its notice board: a refresh of the board (P1)",
 )
 async def post_sheet(gw: GatewayDep, who: CallerDep, material_id: str, body: Posting, response: Response) -> Any:
-    await readable(gw, who, material_id, body.org_id)
-    payload = {**body.model_dump(mode="json", exclude_none=True), "material_id": material_id}
-    return await ask(gw, who, "contacts", "post_sheet", payload, response=response, command=True)
+    return await record_posting(gw, who, material_id, body, response)
 
 
 class SheetPrintRun(BaseModel):
@@ -136,7 +154,15 @@ class SheetPrintRun(BaseModel):
 async def record_sheet_print_run(
     gw: GatewayDep, who: CallerDep, material_id: str, body: SheetPrintRun, response: Response
 ) -> Any:
+    return await record_print_run(gw, who, material_id, body, response)
+
+
+async def record_print_run(
+    gw: Gateway, who: Caller, material_id: str, body: SheetPrintRun, response: Response | None = None
+) -> Any:
+    """The one way to record a print run of a sheet (the API's route and the UI's form), checked as a posting is (P2)."""
     found = await readable(gw, who, material_id, body.org_id)
+    not_before(found, body.on, "on", "P2")
     payload = {
         "org_id": body.org_id,
         "on": body.on.isoformat() if body.on else None,

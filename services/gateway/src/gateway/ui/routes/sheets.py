@@ -3,6 +3,7 @@ channel the org's sheets point to with a QR code. The PDF itself is the API's ro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,8 @@ from fastapi.responses import Response
 
 from contracts.contacts import Posting, SheetChannel
 
-from ...api.sheets import SheetPrintRun
+from ...api.sheets import SheetPrintRun, record_posting, record_print_run
+from ...errors import ApiError
 from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
@@ -67,13 +69,25 @@ async def _after(ui: Ui, material_id: str, org_id: str, errors: dict[str, str], 
     return ui.page("print.html", 422, **{**ctx, "errors": errors, "values": {**ctx["values"], **values}})
 
 
+async def _recorded(ui: Ui, recording: Awaitable[Any]) -> dict[str, str]:
+    """A posting or print run recorded as the API records it (the same checks); the refusal's messages by field."""
+    try:
+        await recording
+    except ApiError as e:
+        return ui.errors(e.error)
+    return {}
+
+
 @router.post("/materials/{material_id}/print/posting")
 async def posting(ui: UiDep, material_id: str) -> Response:
     """The sheet was posted on the org's notice board: its refresh (P1)."""
     f = ui.form
     org_id = str(f.get("org_id") or "")
     values = {"org_id": org_id, "at": f.get("at") or None, "channel_id": f.get("channel_id") or None}
-    errors = await ui.submit(Posting, values, "contacts", "post_sheet", {"material_id": material_id})
+    body, problems = parse(Posting, values)
+    errors = ui.errors(problems) if problems else {}
+    if body is not None:
+        errors = await _recorded(ui, record_posting(ui.gw, ui.who, material_id, body))
     return await _after(ui, material_id, org_id, errors, "posted", {"at": values["at"] or ""})
 
 
@@ -88,16 +102,7 @@ async def print_run(ui: UiDep, material_id: str) -> Response:
     body, problems = parse(SheetPrintRun, values)
     errors = ui.errors(problems) if problems else {}
     if body is not None:
-        found = await ui.ask("exchange", "get_sheet", {"material_id": material_id, "org_id": org_id})
-        payload = {
-            "org_id": org_id,
-            "kind": "poster" if body.format == "a3" else "information_sheet",
-            "title": " ".join(str(found["material"]["title"]).split())[:300],
-            "copies": body.copies,
-            "material_id": material_id,
-            **({"on": body.on.isoformat()} if body.on else {}),
-        }
-        _, errors = await ui.attempt("contacts", "record_print_run", payload)
+        errors = await _recorded(ui, record_print_run(ui.gw, ui.who, material_id, body))
     return await _after(ui, material_id, org_id, errors, "printed", {"copies": f.get("copies") or "", "format": values["format"]})
 
 

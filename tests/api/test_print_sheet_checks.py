@@ -1,0 +1,81 @@
+"""What a posting or print run of a sheet must pass whichever door it comes through (issue 31's findings), against real
+NATS and PostgreSQL: the UI's form checks as the API does (the org has the material, the caller may read it), neither
+is dated before the org had the material (P1, P2), and a publication its moderator rejected, or has not yet approved,
+is neither printed nor posted (H2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from profset_testing import ADMIN_PASSWORD, Stack
+from profset_testing.api import get, post, register, union
+
+NEWS = {"title": "Индексация", "body": "С 1 июля оклады растут на 8 %.", "kind": "news", "topics": ["wages"]}
+
+
+def refused(reply: Any, status: int, field: str, rule: str) -> bool:
+    details = reply.json()["error"]["details"] if reply.status_code == status else []
+    return any(d.get("field") == field and d.get("rule") == rule for d in details)
+
+
+async def test_the_ui_posting_form_checks_the_material_as_the_api_does(stack: Stack) -> None:
+    h, cc, _, p = await union(stack)
+    south = await register(stack, h, name="Южная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")
+    theirs = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": south["id"]}))["id"]
+    board = await post(
+        stack, h, f"/api/v1/orgs/{p['id']}/channels", {"kind": "notice_board", "name": "Стенд", "since": "2020-01-01"}
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stack.app), base_url="https://gateway.test") as browser:
+        form = await browser.get("/ui/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert token
+        body = {"username": "admin", "password": ADMIN_PASSWORD, "login_token": token.group(1), "next": "/ui/"}
+        assert (await browser.post("/ui/login", data=body)).status_code == 303
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', (await browser.get("/ui/orgs")).text)
+        assert csrf
+        for material in ("0190f3a2-0000-7000-8000-000000000000", theirs):
+            sent = await browser.post(
+                f"/ui/materials/{material}/print/posting", data={"_csrf": csrf.group(1), "org_id": p["id"], "at": ""}
+            )
+            assert sent.status_code != 303, "refused, not recorded"
+    channels = await get(stack, h, f"/api/v1/orgs/{p['id']}/channels")
+    assert next(c for c in channels if c["id"] == board["id"])["last_refreshed"] is None
+
+
+async def test_a_posting_or_print_run_is_never_dated_before_the_org_had_the_material(stack: Stack) -> None:
+    h, _, _, p = await union(stack)
+    material = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": p["id"]}))["id"]
+    await post(stack, h, f"/api/v1/orgs/{p['id']}/channels", {"kind": "notice_board", "name": "Стенд", "since": "2020-01-01"})
+    early = await stack.http.post(
+        f"/api/v1/materials/{material}/sheet/postings", json={"org_id": p["id"], "at": "2020-01-02"}, headers=h
+    )
+    assert refused(early, 422, "at", "P1"), early.text
+    run = {"org_id": p["id"], "copies": 10, "on": "2020-01-02"}
+    before = await stack.http.post(f"/api/v1/materials/{material}/sheet/print-runs", json=run, headers=h)
+    assert refused(before, 422, "on", "P2"), before.text
+    assert await get(stack, h, f"/api/v1/orgs/{p['id']}/print-runs") == []
+    await post(stack, h, f"/api/v1/materials/{material}/sheet/postings", {"org_id": p["id"]})
+
+
+async def test_a_publication_rejected_or_not_yet_approved_is_neither_printed_nor_posted_h2(stack: Stack) -> None:
+    h, _, _, p = await union(stack)
+    await post(stack, h, f"/api/v1/orgs/{p['id']}/channels", {"kind": "notice_board", "name": "Стенд", "since": "2020-01-01"})
+    made = {}
+    for name in ("pending", "rejected", "approved"):
+        made[name] = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": p["id"], "for_publication": True}))["id"]
+        await post(stack, h, f"/api/v1/materials/{made[name]}/publication", {}, 202)
+    await post(stack, h, f"/api/v1/materials/{made['rejected']}/moderation", {"approve": False, "reason": "неверно"}, 200)
+    await post(stack, h, f"/api/v1/materials/{made['approved']}/moderation", {"approve": True}, 200)
+    for name in ("pending", "rejected"):
+        m = made[name]
+        sheet = await stack.http.get(f"/api/v1/materials/{m}/sheet.pdf", params={"org_id": p["id"]}, headers=h)
+        posting = await stack.http.post(f"/api/v1/materials/{m}/sheet/postings", json={"org_id": p["id"]}, headers=h)
+        run = await stack.http.post(f"/api/v1/materials/{m}/sheet/print-runs", json={"org_id": p["id"], "copies": 5}, headers=h)
+        for reply in (sheet, posting, run):
+            assert refused(reply, 409, "material_id", "H2"), (name, reply.status_code, reply.text)
+    m = made["approved"]
+    assert (await stack.http.get(f"/api/v1/materials/{m}/sheet.pdf", params={"org_id": p["id"]}, headers=h)).status_code == 200
+    await post(stack, h, f"/api/v1/materials/{m}/sheet/postings", {"org_id": p["id"]})
