@@ -5,6 +5,7 @@ is neither printed nor posted (H2)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -79,3 +80,19 @@ async def test_a_publication_rejected_or_not_yet_approved_is_neither_printed_nor
     m = made["approved"]
     assert (await stack.http.get(f"/api/v1/materials/{m}/sheet.pdf", params={"org_id": p["id"]}, headers=h)).status_code == 200
     await post(stack, h, f"/api/v1/materials/{m}/sheet/postings", {"org_id": p["id"]})
+
+
+async def test_a_burst_of_sheets_gets_each_its_sheet_or_503_with_retry_after_never_a_500(stack: Stack) -> None:
+    h, _, _, p = await union(stack)
+    material = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": p["id"]}))["id"]
+    url = f"/api/v1/materials/{material}/sheet.pdf"
+    replies = await asyncio.gather(
+        *(stack.http.get(url, params={"org_id": p["id"], "format": "a3"}, headers=h) for _ in range(20))
+    )
+    assert {r.status_code for r in replies} <= {200, 503}, [r.text for r in replies if r.status_code not in (200, 503)]
+    assert any(r.status_code == 200 for r in replies)
+    assert all(
+        r.headers.get("Retry-After") and r.json()["error"]["details"][0]["rule"] == "busy"
+        for r in replies
+        if r.status_code == 503
+    )

@@ -3,6 +3,7 @@ that would be markup printed as written (no servers)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date
 
@@ -173,3 +174,16 @@ def test_any_unicode_in_titles_bodies_and_names_always_renders(title: str, body:
     for paper in ("a4", "a3"):
         pdf = render(Sheet(**{**sheet.__dict__, "topics": (topic,)}), paper)
         assert pdf.startswith(b"%PDF-")
+
+
+async def test_sheets_render_a_few_at_a_time_and_a_full_queue_answers_503_with_retry_after() -> None:
+    from gateway.errors import ApiError
+    from gateway.sheets.printer import Printer
+
+    printer = Printer(1, 2)
+    answers = await asyncio.gather(*(printer.render(SHEET, "a4") for _ in range(5)), return_exceptions=True)
+    printed = [a for a in answers if isinstance(a, bytes)]
+    refused = [a for a in answers if isinstance(a, ApiError)]
+    assert len(printed) == 2 and len(refused) == 3, answers
+    assert all(e.retry_after and e.error.code.value == "unavailable" for e in refused)
+    assert (await printer.render(SHEET, "a4")).startswith(b"%PDF-"), "the queue empties"

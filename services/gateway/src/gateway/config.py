@@ -39,6 +39,12 @@ class GatewaySettings(ServiceSettings):
     password_hashes_queued: int = Field(
         16, ge=1, description="Passwords waiting or being hashed at most; one more answers 503 with Retry-After"
     )
+    sheets_at_once: int = Field(
+        2, ge=1, description="Printed sheets (PDF) rendered at once; each holds tens of megabytes while it renders"
+    )
+    sheets_queued: int = Field(
+        8, ge=1, description="Sheets waiting or being rendered at most; one more answers 503 with Retry-After"
+    )
     sign_in_free_failures: int = Field(5, ge=1, description="Wrong passwords per username or address before any wait")
     sign_in_first_wait_seconds: float = Field(2.0, gt=0, description="The wait after the free failures; each more doubles it")
     sign_in_longest_wait_seconds: float = Field(900.0, gt=0, description="The longest a sign-in is held back")

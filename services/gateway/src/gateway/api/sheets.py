@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from starlette.concurrency import run_in_threadpool
 
 from contracts.contacts import Posting, PrintKind, SheetChannel
 from contracts.envelope import ErrorCode
@@ -20,7 +19,8 @@ from kit import clock
 
 from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask
 from ..errors import ApiError
-from ..sheets import Link, Paper, Sheet, render
+from ..sheets import Link, Paper, Sheet
+from ..sheets.printer import printer
 from ..ui.i18n import UNION_ZONE, Formats
 from ..ui.words import label
 
@@ -84,7 +84,8 @@ async def record_posting(gw: Gateway, who: Caller, material_id: str, body: Posti
 
 
 async def print_sheet(gw: Gateway, who: Caller, material_id: str, org_id: str, paper: Paper) -> Printed:
-    """The org's sheet of the material as PDF bytes; rendered off the event loop."""
+    """The org's sheet of the material as PDF bytes; rendered off the event loop, a few at a time (503 when too many
+    wait)."""
     found, channel = await asyncio.gather(
         readable(gw, who, material_id, org_id),
         ask(gw, who, "contacts", "get_sheet_channel", {"org_id": org_id}),
@@ -95,7 +96,7 @@ async def print_sheet(gw: Gateway, who: Caller, material_id: str, org_id: str, p
             raise answer
     assert isinstance(found, dict)
     sheet = sheet_of(found, channel if isinstance(channel, dict) else None, clock.today(UNION_ZONE))
-    pdf = await run_in_threadpool(render, sheet, paper)
+    pdf = await printer(gw.settings.sheets_at_once, gw.settings.sheets_queued).render(sheet, paper)
     return Printed(pdf, sheet.title, None if sheet.link else NO_LINK_HINT)
 
 
