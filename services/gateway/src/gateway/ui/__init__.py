@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs, password, plans, sheets
+from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs, password, plans, portal, sheets
 
 
 def install(app: FastAPI) -> None:
@@ -16,6 +16,7 @@ def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
     for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, admin):
         app.include_router(module.router)
+    app.include_router(portal.router)  # the member portal, /my/
     app.include_router(auth.missing)  # last: any other /ui address is a page that says so
 
     @app.get("/", include_in_schema=False)

@@ -40,6 +40,11 @@ RULE_TEXT = {
     "stale": "The form has expired; please try again.",
     "conflict": "This already exists or has changed meanwhile.",
     "pattern_mismatch": "The value is not written correctly.",
+    "code_wrong": "This is not the code we sent. Check the letter or ask for a new code.",
+    "code_used": "This code has been used already. Ask for a new one.",
+    "code_expired": "The code has expired. Ask for a new one.",
+    "code_void": "Too many wrong codes were tried. Ask for a new one.",
+    "D1": "An appeal goes to your org or one above it.",
 }
 FORBIDDEN = "Your role does not allow this here."
 GENERIC = "Refused (%(rule)s): %(message)s"

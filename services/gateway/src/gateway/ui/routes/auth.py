@@ -26,7 +26,9 @@ LOGIN_COOKIE = "profset_login"  # a pre-session token: the sign-in form must com
 
 def _safe(next_: str | None) -> str:
     """Only our own pages are a place to return to (no open redirect)."""
-    return next_ if next_ and next_.startswith("/ui/") and not next_.startswith("//") else "/ui/"
+    if not next_ or next_.startswith("//"):
+        return "/ui/"
+    return next_ if next_.startswith(("/ui/", "/my/")) else "/ui/"  # the member portal switches language here too
 
 
 def _login_page(

@@ -1,0 +1,202 @@
+"""The member portal (`/my/`): sign-in by a one-time code, my appeals, a new appeal and one appeal with its steps.
+
+Phone-sized first, Russian with English one click away. A member's session is a cookie of its own (never the staff
+UI's), holding a member token: the services decide what it reaches."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.envelope import HTTP_STATUS, Error, ErrorCode
+from kit import clock
+from kit.errors import Refused
+from kit.ids import new_id
+from kit.tokens import Role
+
+from ...api.portal import MyFiling, send_code, sign_in_with_code
+from ...deps import Caller, Gateway, GatewayDep, ask
+from ...errors import ApiError
+from ..forms import messages, parse
+from ..i18n import Formats, pick
+from ..page import TEMPLATES, PageRoute, base_context
+from ..session import LANG_COOKIE, csrf_ok, csrf_token
+
+router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
+COOKIE = "profset_member"
+LOGIN_COOKIE = "profset_member_login"  # a pre-session token: the sign-in forms must come from our own page
+STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}
+
+
+def member_of(gw: Gateway, request: Request) -> Caller | None:
+    """The member a portal cookie names, or None (missing, forged, expired, or not a member's)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        actor = gw.verifier.verify(token, clock.now())
+    except Refused:
+        return None
+    return Caller(actor, token, None, {}, new_id()) if actor.role is Role.MEMBER else None
+
+
+def page(request: Request, gw: Gateway, who: Caller | None, template: str, status: int = 200, **ctx: Any) -> Response:
+    """A portal page in the member's language."""
+    base = base_context(request, gw, None)
+    member = {"member": who is not None, "member_csrf": csrf_token(gw, who.token) if who else ""}
+    html = TEMPLATES.get_template(template).render(**(base | member | {"states": STATES} | ctx))
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _sign_in_page(request: Request, gw: Gateway, step: str, status: int, number: str, errors: dict[str, str]) -> Response:
+    token = new_id()
+    minutes = gw.codes.policy.valid_minutes
+    answer = page(request, gw, None, "portal_sign_in.html", status, step=step, member_number=number, errors=errors,
+                  login_token=token, minutes=minutes)  # fmt: skip
+    answer.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, secure=True, samesite="strict", path="/my/")
+    return answer
+
+
+def _fresh(request: Request, token: str) -> bool:
+    return bool(token) and hmac.compare_digest(token, request.cookies.get(LOGIN_COOKIE, ""))
+
+
+def _fmt(request: Request) -> Formats:
+    return Formats(pick(request.cookies.get(LANG_COOKIE)))
+
+
+def _problem(request: Request, field: str, rule: str) -> dict[str, str]:
+    return messages(_fmt(request), [{"field": field, "rule": rule}])
+
+
+def _refusal(request: Request, gw: Gateway, step: str, number: str, e: ApiError) -> Response:
+    answer = _sign_in_page(request, gw, step, HTTP_STATUS[e.error.code], number, messages(_fmt(request), e.error))
+    if e.retry_after is not None:
+        answer.headers["Retry-After"] = str(e.retry_after)
+    return answer
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request, gw: GatewayDep) -> Response:
+    return _sign_in_page(request, gw, "number", 200, "", {})
+
+
+@router.post("/sign-in/code")
+async def ask_code(
+    request: Request,
+    gw: GatewayDep,
+    member_number: Annotated[str, Form(max_length=100)] = "",
+    login_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    number = member_number.strip()
+    if not _fresh(request, login_token):
+        return _sign_in_page(request, gw, "number", 403, number, _problem(request, "form", "stale"))
+    if not number:
+        return _sign_in_page(request, gw, "number", 422, "", _problem(request, "member_number", "missing"))
+    try:
+        await send_code(gw, number, request.client.host if request.client else None)
+    except ApiError as e:
+        return _refusal(request, gw, "number", number, e)
+    return _sign_in_page(request, gw, "code", 200, number, {})
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    gw: GatewayDep,
+    member_number: Annotated[str, Form(max_length=100)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+    login_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    number = member_number.strip()
+    if not _fresh(request, login_token):
+        return _sign_in_page(request, gw, "number", 403, number, _problem(request, "form", "stale"))
+    if not number or not code.strip().isdigit() or len(code.strip()) != 6:
+        return _sign_in_page(request, gw, "code", 422, number, _problem(request, "code", "code_wrong"))
+    try:
+        token, ttl = await sign_in_with_code(gw, number, code.strip(), request.client.host if request.client else None)
+    except ApiError as e:
+        return _refusal(request, gw, "code", number, e)
+    answer = RedirectResponse("/my/", status_code=303)
+    answer.set_cookie(COOKIE, token, max_age=ttl, httponly=True, secure=True, samesite="lax", path="/")
+    answer.delete_cookie(LOGIN_COOKIE, path="/my/")
+    return answer
+
+
+@router.post("/sign-out")
+async def sign_out() -> Response:
+    answer = RedirectResponse("/my/sign-in", status_code=303)
+    answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return answer
+
+
+async def _situations(gw: Gateway, who: Caller) -> list[dict[str, Any]]:
+    return list(await ask(gw, who, "appeals", "list_situations", {}))
+
+
+@router.get("/")
+async def home(request: Request, gw: GatewayDep) -> Response:
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    appeals = await ask(gw, who, "appeals", "list_my_appeals", {})
+    titles = {s["id"]: s["title"] for s in await _situations(gw, who)}
+    return page(request, gw, who, "portal_home.html", appeals=appeals, titles=titles)
+
+
+async def _orgs(gw: Gateway, who: Caller) -> list[dict[str, Any]]:
+    """Where an appeal may go, each with what it is to the member: their org, one above it, the CC."""
+    orgs = list(await ask(gw, who, "appeals", "list_my_orgs", {}))
+    for i, o in enumerate(orgs):
+        o["label"] = "my org" if i == 0 else "the Central Committee" if i == len(orgs) - 1 else "territorial org"
+    return orgs
+
+
+@router.get("/appeals/new")
+async def new_appeal(request: Request, gw: GatewayDep) -> Response:
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    situations, orgs = await _situations(gw, who), await _orgs(gw, who)
+    return page(request, gw, who, "portal_new.html", situations=situations, orgs=orgs, errors={}, values={}, key=new_id())
+
+
+@router.post("/appeals")
+async def file_appeal(request: Request, gw: GatewayDep) -> Response:
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "") or None for k in ("situation_id", "text", "to_org_id", "_csrf", "_key")}
+    if not csrf_ok(gw, who.token, form["_csrf"]):
+        raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="the form is stale or came from another site; reload it"))
+    values = {k: form[k] for k in ("situation_id", "text", "to_org_id")}
+    body, problems = parse(MyFiling, values)
+    errors = messages(_fmt(request), problems) if body is None else {}
+    if body is not None:
+        keyed = Caller(who.actor, who.token, form["_key"], {}, who.correlation_id)
+        payload = {**body.model_dump(mode="json"), "person_id": who.actor.username, "received_by": "portal"}
+        try:
+            data = await ask(gw, keyed, "appeals", "file_appeal", payload, command=True)
+        except ApiError as e:
+            errors = messages(_fmt(request), e.error)
+        else:
+            return RedirectResponse(f"/my/appeals/{data['id']}", status_code=303)
+    situations, orgs = await _situations(gw, who), await _orgs(gw, who)
+    return page(request, gw, who, "portal_new.html", 422, situations=situations, orgs=orgs, errors=errors, values=values,
+                key=form["_key"] or new_id())  # fmt: skip
+
+
+@router.get("/appeals/{appeal_id}")
+async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Response:
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    appeal = await ask(gw, who, "appeals", "get_appeal", {"appeal_id": appeal_id})
+    situation = next((s for s in await _situations(gw, who) if s["id"] == appeal["situation_id"]), None)
+    names = {o["id"]: o["name"] or o["id"] for o in await _orgs(gw, who)}
+    holder = names.get(appeal["org_id"], "")
+    return page(request, gw, who, "portal_appeal.html", appeal=appeal, situation=situation, names=names, holder=holder)
