@@ -85,6 +85,14 @@ async def test_a_member_signs_in_files_and_reads_only_their_own(stack: Stack, sm
     # and a staff token has no appeals "of its own"
     assert (await stack.http.get("/api/v1/my/appeals", headers=h)).status_code == 403
 
+    # the answer reaches the member's view whole; the other member still sees nothing
+    said = await stack.http.post(f"/api/v1/appeals/{appeal}/answers", json={"text": "Готовим претензию работодателю"}, headers=h)
+    assert said.status_code == 201, said.text
+    wait = {"Profset-Min-Positions": said.headers["Profset-Positions"]}
+    seen = (await stack.http.get(f"/api/v1/my/appeals/{appeal}", headers=ha | wait)).json()
+    assert seen["state"] == "answered" and [a["text"] for a in seen["answers"]] == ["Готовим претензию работодателю"]
+    assert (await stack.http.get(f"/api/v1/my/appeals/{appeal}", headers=hb | wait)).status_code == 404
+
 
 async def test_bad_input_names_the_field(stack: Stack, smtp: Any) -> None:
     h, o = await chain(stack)
@@ -152,3 +160,13 @@ async def test_codes_expire_serve_once_and_are_throttled(stack: Stack, smtp: Any
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT * FROM gateway.sign_in_codes"))).all()
     assert rows and not any(first in str(r) or anna in str(r) for r in rows)
+
+
+async def test_codes_are_throttled_per_address_too(stack: Stack, smtp: Any) -> None:
+    """Made-up numbers from one address: ten codes in the window, then 429 whatever the number."""
+    for i in range(10):
+        reply = await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": f"made-up-{i}"})
+        assert reply.status_code == 202, reply.text
+    held = await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": "made-up-next"})
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
+    assert smtp.letters == [], "no letter for a number nobody has"
