@@ -96,3 +96,29 @@ async def test_a_burst_of_sheets_gets_each_its_sheet_or_503_with_retry_after_nev
         for r in replies
         if r.status_code == 503
     )
+
+
+async def test_the_qr_code_falls_back_only_to_a_channel_for_members_and_says_when_the_chosen_one_closed(stack: Stack) -> None:
+    h, _, _, p = await union(stack)
+    org = p["id"]
+    material = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": org}))["id"]
+    chairs = {"kind": "chat", "name": "Чат председателей", "url": "https://t.me/chairs", "audience": "chairs"}
+    await post(stack, h, f"/api/v1/orgs/{org}/channels", chairs)
+    assert await get(stack, h, f"/api/v1/orgs/{org}/sheet-channel") is None, "a chairs' chat never goes on the board"
+    site = await post(
+        stack,
+        h,
+        f"/api/v1/orgs/{org}/channels",
+        {"kind": "website", "name": "Сайт", "url": "https://verf.example", "since": "2020-01-01"},
+    )
+    page = await post(
+        stack, h, f"/api/v1/orgs/{org}/channels", {"kind": "social_page", "name": "ВК", "url": "https://vk.com/verf"}
+    )
+    assert (await get(stack, h, f"/api/v1/orgs/{org}/sheet-channel"))["channel_id"] == page["id"]
+    chosen = await stack.http.put(f"/api/v1/orgs/{org}/sheet-channel", json={"channel_id": site["id"]}, headers=h)
+    assert chosen.status_code == 200, chosen.text
+    await post(stack, h, f"/api/v1/channels/{site['id']}/closure", {}, 200)
+    link = await get(stack, h, f"/api/v1/orgs/{org}/sheet-channel")
+    assert (link["channel_id"], link["chosen"], link["chosen_closed"]) == (page["id"], False, True)
+    sheet = await stack.http.get(f"/api/v1/materials/{material}/sheet.pdf", params={"org_id": org}, headers=h)
+    assert sheet.status_code == 200 and "has closed" in sheet.headers["Profset-Hint"]

@@ -55,6 +55,7 @@ async def test_each_org_gets_its_own_sheet_with_its_name_and_a_qr_code_to_its_ch
         "name": "Сайт",
         "url": "https://verf.example",
         "chosen": True,
+        "chosen_closed": False,
     }
     board = await post(stack, h, f"/api/v1/orgs/{p}/channels", {"kind": "notice_board", "name": "Стенд"})
     wrong = await stack.http.put(f"/api/v1/orgs/{p}/sheet-channel", json={"channel_id": board["id"]}, headers=h)

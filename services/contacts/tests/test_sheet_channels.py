@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from contacts.domain.channels import Resource
-from contacts.domain.sheets import Running, board_for, decide_choice, decide_posting, link_of
+from contacts.domain.sheets import Running, board_for, chosen_closed, decide_choice, decide_posting, link_of
 
 from contracts.contacts import ChannelKind, ChannelRefreshed, SheetChannelSelected, SheetPosted
 from kit.errors import Refused
@@ -23,6 +23,16 @@ def test_a_sheet_points_to_the_chosen_channel_else_a_chat_first_else_nothing() -
     assert link_of("site", [SITE, CHAT]) == SITE
     assert link_of("closed-since", [SITE]) == SITE, "a chosen channel no longer running falls back"
     assert link_of(None, [LIST, BOARD]) is None, "a list without a URL and a board give no QR code"
+
+
+def test_a_sheet_falls_back_only_to_a_channel_for_members_or_the_public_and_says_when_the_chosen_one_closed() -> None:
+    chairs = Running("chairs", "p", "chat", "Чат председателей", "https://t.me/chairs", date(2010, 1, 1), "chairs")
+    activists = Running("activists", "p", "chat", "Актив", "https://t.me/active", date(2010, 1, 1), "activists")
+    public = Running("public", "p", "social_page", "Страница", "https://vk.com/verf", date(2020, 1, 1), "public")
+    assert link_of(None, [chairs, activists, public]) == public, "a private chat's link never goes on a members' board"
+    assert link_of(None, [chairs, activists]) is None
+    assert link_of("chairs", [chairs, public]) == chairs, "the org's own choice stands"
+    assert chosen_closed("gone", [public]) and not chosen_closed("public", [public]) and not chosen_closed(None, [public])
 
 
 def test_only_a_running_electronic_channel_with_a_url_can_be_chosen() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from contracts.base import Event
-from contracts.contacts import SHEET_LINKS, ChannelKind, SheetChannelSelected, SheetPosted
+from contracts.contacts import SHEET_LINKS, Audience, ChannelKind, SheetChannelSelected, SheetPosted
 from kit.errors import invalid
 
 from .channels import Resource, decide_refresh
@@ -23,6 +23,12 @@ class Running:
     name: str
     url: str | None
     since: date
+    audience: str = Audience.MEMBERS.value
+
+
+OPEN_TO_READERS = frozenset({Audience.MEMBERS.value, Audience.PUBLIC.value})
+"""Whom a channel a sheet falls back to must be for: anyone at the board (a chat of chairs or activists is private to
+them, so its link on a members' notice board would be a leak and useless to the reader)."""
 
 
 def decide_choice(org_id: str, channel_id: str | None, running: list[Running]) -> list[Event]:
@@ -38,13 +44,19 @@ def decide_choice(org_id: str, channel_id: str | None, running: list[Running]) -
 
 def link_of(chosen: str | None, running: list[Running]) -> Running | None:
     """The channel a sheet points to: the chosen one while it runs, else the first running electronic channel with a URL
-    in `SHEET_LINKS` order (then the oldest); None: the org has none."""
+    for members or the public (`OPEN_TO_READERS`) in `SHEET_LINKS` order (then the oldest); None: the org has none."""
     usable = [r for r in running if r.kind in SHEET_LINKS and r.url]
     for r in usable:
         if r.channel_id == chosen:
             return r
     order = {kind.value: i for i, kind in enumerate(SHEET_LINKS)}
-    return min(usable, key=lambda r: (order[r.kind], r.since, r.name), default=None)
+    open_to_readers = [r for r in usable if r.audience in OPEN_TO_READERS]
+    return min(open_to_readers, key=lambda r: (order[r.kind], r.since, r.name), default=None)
+
+
+def chosen_closed(chosen: str | None, running: list[Running]) -> bool:
+    """Whether the org chose a channel that no longer runs (its sheets then fall back to another, or to none)."""
+    return chosen is not None and all(r.channel_id != chosen for r in running)
 
 
 def board_for(running: list[Running], channel_id: str | None, day: date) -> str:

@@ -30,11 +30,11 @@ async def running_on(conn: AsyncConnection, org_id: str, day: date) -> list[Runn
     """The org's resources running on `day`."""
     ch = channels.c
     rows = await conn.execute(
-        select(ch.channel_id, ch.org_id, ch.kind, ch.name, ch.url, ch.since).where(
+        select(ch.channel_id, ch.org_id, ch.kind, ch.name, ch.url, ch.since, ch.audience).where(
             ch.org_id == org_id, ch.since <= day, or_(ch.closed_on.is_(None), ch.closed_on > day)
         )
     )
-    return [Running(r.channel_id, r.org_id, r.kind, r.name, r.url, r.since) for r in rows]
+    return [Running(r.channel_id, r.org_id, r.kind, r.name, r.url, r.since, r.audience) for r in rows]
 
 
 class SheetHandlers:
@@ -64,7 +64,8 @@ class SheetHandlers:
         return await self.store.append(channel_stream(board), events, expected_version=None, meta=ctx.meta, data=data)
 
     async def get_sheet_channel(self, q: GetSheetChannel, ctx: Context) -> dict[str, Any] | None:
-        """The channel the org's sheets point to today, and whether the org chose it; null when it runs none."""
+        """The channel the org's sheets point to today, whether the org chose it, and whether the one it chose has closed
+        since (`chosen_closed`: this one is the fallback); null when it runs none a sheet may point to."""
         async with self.store.engine.connect() as conn:
             (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             running = await running_on(conn, q.org_id, ctx.today)
@@ -78,4 +79,5 @@ class SheetHandlers:
             "name": link.name,
             "url": link.url,
             "chosen": link.channel_id == chosen,
+            "chosen_closed": sheets.chosen_closed(chosen, running),
         }

@@ -29,6 +29,10 @@ NO_LINK_HINT = (
     "the org runs no chat, social page, website or mailing list with a URL: the sheet has no QR code; "
     "open one, or choose one with PUT /api/v1/orgs/{org_id}/sheet-channel"
 )
+CLOSED_HINT = (
+    "the channel chosen for the org's sheets has closed: the QR code leads to another of its channels; "
+    "choose one with PUT /api/v1/orgs/{org_id}/sheet-channel"
+)
 KINDS: dict[str, PrintKind] = {"a4": PrintKind.INFORMATION_SHEET, "a3": PrintKind.POSTER}
 
 
@@ -97,7 +101,8 @@ async def print_sheet(gw: Gateway, who: Caller, material_id: str, org_id: str, p
     assert isinstance(found, dict)
     sheet = sheet_of(found, channel if isinstance(channel, dict) else None, clock.today(UNION_ZONE))
     pdf = await printer(gw.settings.sheets_at_once, gw.settings.sheets_queued).render(sheet, paper)
-    return Printed(pdf, sheet.title, None if sheet.link else NO_LINK_HINT)
+    closed = isinstance(channel, dict) and channel.get("chosen_closed")
+    return Printed(pdf, sheet.title, CLOSED_HINT if closed else None if sheet.link else NO_LINK_HINT)
 
 
 def pdf_response(printed: Printed, paper: Paper, download: bool = False) -> Response:
