@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from profset_testing import Stack
+from profset_testing import Stack, eventually
 from profset_testing.api import chain, person
 from profset_testing.portal import codes_to, member_with_mail, next_code
 
@@ -170,3 +170,23 @@ async def test_codes_are_throttled_per_address_too(stack: Stack, smtp: Any) -> N
     held = await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": "made-up-next"})
     assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
     assert smtp.letters == [], "no letter for a number nobody has"
+
+
+async def test_wrong_guesses_are_held_back_and_void_the_code(stack: Stack, smtp: Any) -> None:
+    h, o = await chain(stack)
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    assert (await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": anna})).status_code == 202
+    code = await next_code(smtp, "anna@mail.ru")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        reply = await stack.http.post("/api/v1/my/sign-in", json={"member_number": anna, "code": wrong})
+        assert reply.status_code == 401 and reply.json()["error"]["details"][0]["rule"] == "code_wrong"
+    held = await stack.http.post("/api/v1/my/sign-in", json={"member_number": anna, "code": code})
+    assert held.status_code == 429 and "code" in fields(held) and int(held.headers["Retry-After"]) > 0
+
+    async def void() -> bool:
+        reply = await stack.http.post("/api/v1/my/sign-in", json={"member_number": anna, "code": code})
+        assert reply.status_code in (401, 429), reply.text
+        return reply.status_code == 401 and reply.json()["error"]["details"][0]["rule"] == "code_void"
+
+    assert await eventually(void, timeout=20, interval=1.0), "the right code after five wrong ones no longer serves"

@@ -99,15 +99,18 @@ class MemberCodes:
             match = next((r for r in rows if hmac.compare_digest(r.code_hash, digest)), None)
             if match is None:
                 live = next((r for r in rows if r.used_at is None and r.expires_at > now), None)
-                if live is not None:
+                if live is not None:  # counted, and committed before the refusal (raised inside, it would roll back)
                     await conn.execute(update(t).where(t.c.code_id == live.code_id).values(tries=t.c.tries + 1))
-                raise refused_code("code_wrong", "the code is not the one sent; ask for a new one if in doubt")
-            if match.used_at is not None:
-                raise refused_code("code_used", "this code was used already; each code signs in once, ask for a new one")
-            if match.expires_at <= now:
-                raise refused_code("code_expired", "the code has expired; ask for a new one")
-            if match.tries >= self.policy.tries:
-                raise refused_code("code_void", "too many wrong codes were tried; ask for a new one")
-            taken = update(t).where(t.c.code_id == match.code_id, t.c.used_at.is_(None)).values(used_at=now)
-            if (await conn.execute(taken)).rowcount != 1:  # another request used it a moment ago
-                raise refused_code("code_used", "this code was used already; each code signs in once, ask for a new one")
+        if match is None:
+            raise refused_code("code_wrong", "the code is not the one sent; ask for a new one if in doubt")
+        if match.used_at is not None:
+            raise refused_code("code_used", "this code was used already; each code signs in once, ask for a new one")
+        if match.expires_at <= now:
+            raise refused_code("code_expired", "the code has expired; ask for a new one")
+        if match.tries >= self.policy.tries:
+            raise refused_code("code_void", "too many wrong codes were tried; ask for a new one")
+        free = (t.c.code_id == match.code_id, t.c.used_at.is_(None), t.c.tries < self.policy.tries)
+        async with self.engine.begin() as conn:
+            taken = (await conn.execute(update(t).where(*free).values(used_at=now))).rowcount
+        if taken != 1:  # another request used it (or voided it with wrong guesses) a moment ago
+            raise refused_code("code_used", "this code was used already; each code signs in once, ask for a new one")

@@ -17,6 +17,7 @@ from kit.tokens import Actor, Role
 
 from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask
 from ..errors import ApiError
+from ..throttle import Throttled
 
 router = APIRouter(prefix="/api/v1/my", tags=["member portal"])
 log = logs.get("gateway.portal")
@@ -81,6 +82,10 @@ async def sign_in_with_code(gw: Gateway, member_number: str, code: str, host: st
     try:
         await gw.accounts.throttle.check(counted, host)
         await gw.codes.redeem(member_number, code)
+    except Throttled as e:  # the staff sign-in's throttle, but the field a member fills in is the code
+        message = "too many wrong codes; try again later"
+        wait = ApiError.of(ErrorCode.RATE_LIMITED, message, field="code", rule="rate")
+        raise ApiError(wait.error, e.retry_after) from None
     except Refused as e:
         if any(d.rule == "code_wrong" for d in e.details):
             await gw.accounts.throttle.failed(counted, host)
