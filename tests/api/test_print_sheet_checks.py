@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from profset_testing import ADMIN_PASSWORD, Stack
+from profset_testing import ADMIN_PASSWORD, Stack, eventually
 from profset_testing.api import get, post, register, union
 
 NEWS = {"title": "Индексация", "body": "С 1 июля оклады растут на 8 %.", "kind": "news", "topics": ["wages"]}
@@ -122,3 +122,30 @@ async def test_the_qr_code_falls_back_only_to_a_channel_for_members_and_says_whe
     assert (link["channel_id"], link["chosen"], link["chosen_closed"]) == (page["id"], False, True)
     sheet = await stack.http.get(f"/api/v1/materials/{material}/sheet.pdf", params={"org_id": org}, headers=h)
     assert sheet.status_code == 200 and "has closed" in sheet.headers["Profset-Hint"]
+
+
+async def test_a_forward_asking_for_print_flags_each_primary_it_delivers_to_or_is_refused(stack: Stack) -> None:
+    h, cc, t, p = await union(stack)
+    p2 = await register(stack, h, name="ППО завода", level="primary", parent_id=t["id"], registered_on="1996-01-01")
+    material = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": cc["id"]}))["id"]
+    await post(stack, h, f"/api/v1/materials/{material}/cascade", {}, 202)
+
+    async def delivered(m: str, n: int) -> bool:
+        return len(await get(stack, h, f"/api/v1/materials/{m}/deliveries")) == n
+
+    await eventually(lambda: delivered(material, 3))
+    again = await stack.http.post(
+        f"/api/v1/materials/{material}/cascade", json={"org_id": t["id"], "print_sheets": True}, headers=h
+    )
+    assert refused(again, 422, "print_sheets", "X1"), again.text
+
+    own = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": p["id"], "newsworthy": True}))["id"]
+    await post(stack, h, f"/api/v1/materials/{own}/send-up", {}, 202)
+    await eventually(lambda: delivered(own, 1))
+    await post(stack, h, f"/api/v1/materials/{own}/cascade", {"org_id": t["id"], "print_sheets": True}, 202)
+
+    async def asked() -> Any:
+        items = {i["material_id"]: i for i in await get(stack, h, f"/api/v1/orgs/{p2['id']}/inbox")}
+        return items.get(own, {}).get("print_sheet")
+
+    assert await eventually(asked) is True

@@ -175,11 +175,20 @@ class MaterialHandlers:
         async with self.store.engine.connect() as conn:
             orgs = await orgs_on(conn, ctx.today)
             orgs.require(ctx.actor, "write_materials", sender)
-            if sender != m.org_id and sender not in await recipients(conn, m.material_id):
+            delivered = await recipients(conn, m.material_id)
+            if sender != m.org_id and sender not in delivered:
                 raise invalid("org_id", "an org passes on only materials that reached it", rule="forward")
-        targets = len(routing.cascade_targets(orgs, sender, c.to))
+        chosen = routing.cascade_targets(orgs, sender, c.to)
+        targets = len(chosen)
         if not targets:
             raise invalid("to", "there is no org under the sender to cascade to", rule="X1")
+        had = [t for t in chosen if t in delivered and orgs.levels.get(t) == "primary"]
+        if c.print_sheets and had:  # a delivery asks for print when it is made; one made already is not made again
+            message = (
+                f"{len(had)} of the primary orgs it reaches already have this material, and a cascade asks to print only "
+                "where it delivers: they print it from the material's print page, or cascade without print_sheets"
+            )
+            raise invalid("print_sheets", message, rule="X1")
         event = MaterialCascaded(
             material_id=m.material_id, org_id=sender, cascade_id=cascade_id, on=ctx.today, to=c.to, print_sheets=c.print_sheets
         )
