@@ -128,6 +128,8 @@ async def test_posting_the_sheet_refreshes_the_board_p1_and_clears_the_inbox_ite
         return rows[material]["posted_on"]
 
     assert await eventually(cleared) == posted["at"]
+    items = {i["material_id"]: i for i in await get(stack, h, f"/api/v1/orgs/{p}/inbox")}
+    assert items[material]["print_sheet"] is False, "asked to print until it is posted"
     channels = await get(stack, h, f"/api/v1/orgs/{p}/channels")
     assert next(c for c in channels if c["id"] == board["id"])["last_refreshed"] == posted["at"]
 

@@ -153,7 +153,7 @@ class MaterialQueries:
                     "released_at": r.released_at.isoformat() if r.released_at else None,
                     "delivered_at": r.delivered_at.isoformat(),
                     "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
-                    "print_sheet": r.print_sheet,
+                    "print_sheet": r.print_sheet and r.posted_on is None,  # asked to print, until it is posted
                     "posted_on": r.posted_on.isoformat() if r.posted_on else None,
                 }
                 for r in rows
