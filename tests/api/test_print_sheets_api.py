@@ -121,7 +121,8 @@ async def test_posting_the_sheet_refreshes_the_board_p1_and_clears_the_inbox_ite
     )
     assert ahead.status_code == 422
     posted = await post(stack, h, f"/api/v1/materials/{material}/sheet/postings", {"org_id": p})
-    assert posted["id"] == board["id"] and posted["material_id"] == material
+    assert posted["channel_id"] == board["id"] and posted["material_id"] == material
+    assert posted["id"] == f"{board['id']}:{material}:{posted['at']}", "the posting's own id, not the board's"
 
     async def cleared() -> Any:
         rows = {i["material_id"]: i for i in await get(stack, h, f"/api/v1/orgs/{p}/inbox")}

@@ -60,7 +60,8 @@ class SheetHandlers:
             board = sheets.board_for(await running_on(conn, c.org_id, day), c.channel_id, day)
         resource, _ = await self.store.load(channel_stream(board), CHANNEL_FOLD)
         events = sheets.decide_posting(resource, day, c.material_id, ctx.today)
-        data = {"id": board, "org_id": c.org_id, "at": day.isoformat(), "material_id": c.material_id}
+        posting = f"{board}:{c.material_id}:{day.isoformat()}"  # a board, a material, a day: one posting (P1 counts days)
+        data = {"id": posting, "channel_id": board, "org_id": c.org_id, "at": day.isoformat(), "material_id": c.material_id}
         return await self.store.append(channel_stream(board), events, expected_version=None, meta=ctx.meta, data=data)
 
     async def get_sheet_channel(self, q: GetSheetChannel, ctx: Context) -> dict[str, Any] | None:
