@@ -21,6 +21,9 @@ ARREARS = {
     "answer_within_hours": 24,
 }
 
+PUBLIC = ("/api/v1/my/", "/api/v1/life-situations", "/api/v1/me", "/api/v1/rules")
+"""GETs a member may read: the portal's, the catalogues, and who they are."""
+
 
 async def sign_in(stack: Stack, smtp: Any, number: str, address: str) -> dict[str, str]:
     """A member's bearer headers after the whole code round."""
@@ -190,3 +193,33 @@ async def test_wrong_guesses_are_held_back_and_void_the_code(stack: Stack, smtp:
         return reply.status_code == 401 and reply.json()["error"]["details"][0]["rule"] == "code_void"
 
     assert await eventually(void, timeout=20, interval=1.0), "the right code after five wrong ones no longer serves"
+
+
+async def test_a_member_token_reaches_no_staff_read(stack: Stack, smtp: Any) -> None:
+    """Every GET of the API but the portal's, the catalogues (life situations, the rules of RULES.md) and `me`, at real ids:
+    refused or empty for a member."""
+    h, o = await chain(stack)
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    ha = await sign_in(stack, smtp, anna, "anna@mail.ru")
+    material = await stack.http.post(
+        "/api/v1/materials", json={"org_id": o["p1"]["id"], "title": "Новость", "body": "Текст", "kind": "news"}, headers=h
+    )
+    ids = {"org_id": o["p1"]["id"], "person_id": anna, "material_id": material.json()["id"], "year": "2026"}
+    ids |= {"period": "2026", "quarter": "2026-Q3", "indicator": "K2"}
+    spec = (await stack.http.get("/openapi.json")).json()
+    reached = []
+    for path, operations in spec["paths"].items():
+        if "get" not in operations or path.startswith(PUBLIC):
+            continue
+        filled = path
+        for name, value in ids.items():
+            filled = filled.replace("{" + name + "}", value)
+        if "{" in filled:
+            filled = filled.replace(filled[filled.index("{") : filled.index("}") + 1], "made-up")
+        reply = await stack.http.get(filled, headers=ha)
+        empty = (
+            reply.status_code == 200 and reply.headers.get("content-type", "").startswith("application/json") and not reply.json()
+        )
+        if reply.status_code < 400 and not empty:
+            reached.append((filled, reply.status_code, reply.text[:120]))
+    assert reached == [], reached

@@ -23,6 +23,7 @@ from kit.access import permits
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import EventStore
+from kit.tokens import Role
 
 from ..domain import control
 from ..handlers.common import load, may_read, orgs_on
@@ -161,6 +162,8 @@ class MaterialQueries:
 
     async def list_parties(self, _q: ListParties, ctx: Context) -> list[dict[str, Any]]:
         """The register of outside parties; an address only to those who may send to the party (DESIGN.md §5)."""
+        if ctx.actor.role is Role.MEMBER:  # staff's register: a member reaches only their own records (§5)
+            raise forbidden("the register of outside parties is for the union's staff")
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(parties).order_by(parties.c.kind, parties.c.name))).all()
             orgs = await orgs_on(conn, ctx.today)
