@@ -169,11 +169,13 @@ TEXT = st.text(st.characters(codec="utf-8"), max_size=400)
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=TEXT, body=st.text(st.characters(codec="utf-8"), max_size=2000), org=TEXT, sender=TEXT, topic=TEXT)
-def test_any_unicode_in_titles_bodies_and_names_always_renders(title: str, body: str, org: str, sender: str, topic: str) -> None:
+def test_any_unicode_in_titles_bodies_and_names_always_renders_on_the_page(
+    title: str, body: str, org: str, sender: str, topic: str
+) -> None:
     sheet = Sheet(**{**SHEET.__dict__, "title": title, "body": body, "org_name": org, "sender_name": sender})
     for paper in ("a4", "a3"):
         pdf = render(Sheet(**{**sheet.__dict__, "topics": (topic,)}), paper)
-        assert pdf.startswith(b"%PDF-")
+        assert pdf.startswith(b"%PDF-") and off_page(pdf) == []
 
 
 async def test_sheets_render_a_few_at_a_time_and_a_full_queue_answers_503_with_retry_after() -> None:
