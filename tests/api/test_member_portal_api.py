@@ -22,7 +22,7 @@ ARREARS = {
 }
 
 PUBLIC = ("/api/v1/my/", "/api/v1/life-situations", "/api/v1/me", "/api/v1/rules")
-"""GETs a member may read: the portal's, the catalogues, and who they are."""
+"""GETs a member may read: the portal's, the catalogues, and who they are (and their own org's agreement clauses)."""
 
 
 async def sign_in(stack: Stack, smtp: Any, number: str, address: str) -> dict[str, str]:
@@ -87,6 +87,14 @@ async def test_a_member_signs_in_files_and_reads_only_their_own(stack: Stack, sm
     assert (await stack.http.post("/api/v1/users", json=user, headers=ha)).status_code == 403
     # and a staff token has no appeals "of its own"
     assert (await stack.http.get("/api/v1/my/appeals", headers=h)).status_code == 403
+
+    # the information clauses (S1) of the member's own org's agreement, never another org's
+    clauses = await stack.http.put(f"/api/v1/orgs/{o['p1']['id']}/agreement-clauses", json={"clauses": [3, 7]}, headers=h)
+    assert clauses.status_code == 200, clauses.text
+    own = await stack.http.get(f"/api/v1/orgs/{o['p1']['id']}/agreement-clauses", headers=ha)  # registry's own model
+    assert own.status_code == 200 and [c["number"] for c in own.json()["clauses"] if c["held"]] == [3, 7]
+    assert (await stack.http.get(f"/api/v1/orgs/{o['p4']['id']}/agreement-clauses", headers=ha)).status_code == 403
+    assert (await stack.http.get(f"/api/v1/orgs/{o['p1']['id']}/agreement-clauses", headers=hb)).status_code == 403
 
     # the answer reaches the member's view whole; the other member still sees nothing
     said = await stack.http.post(f"/api/v1/appeals/{appeal}/answers", json={"text": "Готовим претензию работодателю"}, headers=h)
@@ -209,7 +217,7 @@ async def test_a_member_token_reaches_no_staff_read(stack: Stack, smtp: Any) -> 
     spec = (await stack.http.get("/openapi.json")).json()
     reached = []
     for path, operations in spec["paths"].items():
-        if "get" not in operations or path.startswith(PUBLIC):
+        if "get" not in operations or path.startswith(PUBLIC) or path.endswith("/agreement-clauses"):
             continue
         filled = path
         for name, value in ids.items():

@@ -1,5 +1,6 @@
 """In Chromium on a phone-sized screen: a member asks for a code, takes it from the local mail server, signs in to the
-portal, files an appeal to their territorial org and sees at once the situation's steps and who answers; a used code
+portal, files an appeal to their territorial org and sees at once the situation's steps, who answers and the
+information clauses of their org's collective agreement (S1); a used code
 is refused; English is one click away (issue 30)."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ async def test_a_member_signs_in_by_code_files_an_appeal_and_sees_the_steps(
     h, o = union.admin, union.orgs
     assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
     anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    clauses = await stack.http.put(f"/api/v1/orgs/{o['p1']['id']}/agreement-clauses", json={"clauses": [3]}, headers=h)
+    assert clauses.status_code == 200, clauses.text
     context = await browser.new_context(base_url=site, locale="ru-RU", timezone_id="Europe/Moscow", **PHONE)
     page = await context.new_page()
 
@@ -54,6 +57,7 @@ async def test_a_member_signs_in_by_code_files_an_appeal_and_sees_the_steps(
     await page.get_by_text("Напишите работодателю письменное заявление").wait_for()
     who = await page.locator("section", has=page.get_by_role("heading", name="Кто отвечает")).inner_text()
     assert "Северо-Западная организация" in who and "Председатель" in who and "@" not in who
+    await page.get_by_text("работников информируют об изменениях трудового законодательства").wait_for()
     await page.get_by_text("Зарплату не платят два месяца").wait_for()
     await page.get_by_text("ждёт ответа").wait_for()
     await shot(page, "portal-appeal")

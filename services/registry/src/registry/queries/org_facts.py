@@ -11,12 +11,14 @@ from contracts.officers import ListYouthCouncils
 from contracts.org_facts import Clause, GetBudget, GetClauses, ListBudgets, ListHeadcounts
 from kit.access import require
 from kit.clock import known_by
-from kit.errors import not_found
+from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import EventStore
+from kit.tokens import Role
 
 from ..handlers.tree import TREE, TREE_FOLD, reach_today
 from ..tables import agreement_clauses, budgets, headcounts, youth_councils
+from .homes import homes_today
 
 
 class FactQueries:
@@ -29,6 +31,13 @@ class FactQueries:
         """403 unless the actor may read the org as the tree stands today, whatever day the facts are of."""
         t, _ = await self.store.load(TREE, TREE_FOLD)
         require(ctx.actor, "read_orgs", reach_today(t, org_id, ctx.today))
+
+    async def _members_own(self, org_id: str, ctx: Context) -> None:
+        """403 unless the org is the one the member belongs to today (the portal shows a member their agreement)."""
+        async with self.store.engine.connect() as conn:
+            home = (await homes_today(conn, [ctx.actor.username], ctx.today)).get(ctx.actor.username)
+        if home != org_id:
+            raise forbidden("a member reads the agreement of their own org only")
 
     async def _rows(self, stmt: Any) -> list[dict[str, Any]]:
         async with self.store.engine.connect() as conn:
@@ -85,9 +94,9 @@ class FactQueries:
         ]
 
     async def get_clauses(self, q: GetClauses, ctx: Context) -> dict[str, Any]:
-        """Which of the eight clauses (S1) the org's agreement holds on a date."""
+        """Which of the eight clauses (S1) the org's agreement holds on a date (a member: of their own org today)."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
-        await self._readable(q.org_id, ctx)
+        await (self._members_own if ctx.actor.role is Role.MEMBER else self._readable)(q.org_id, ctx)
         a = agreement_clauses.c
         rows = await self._rows(
             select(a.clauses, a.effective_on)

@@ -29,6 +29,16 @@ router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
 COOKIE = "profset_member"
 LOGIN_COOKIE = "profset_member_login"  # a pre-session token: the sign-in forms must come from our own page
 STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}
+CLAUSES = {  # RULES.md S1, as a member reads them
+    1: "the union and the employer inform each other of decisions on social and labour matters",
+    2: "joint explanatory work on the parties' social responsibility",
+    3: "workers are informed of changes in labour law",
+    4: "information on the enterprise's economic situation, the labour market and workers' rights is exchanged",
+    5: "the parties give each other space in their press",
+    6: "joint campaigns on employment and vocational training",
+    7: "the employer's corporate media, websites and chats are open to union material",
+    8: "union lessons in schools, colleges and universities",
+}
 
 
 def member_of(gw: Gateway, request: Request) -> Caller | None:
@@ -197,6 +207,17 @@ async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Respon
         return RedirectResponse("/my/sign-in", status_code=303)
     appeal = await ask(gw, who, "appeals", "get_appeal", {"appeal_id": appeal_id})
     situation = next((s for s in await _situations(gw, who) if s["id"] == appeal["situation_id"]), None)
-    names = {o["id"]: o["name"] or o["id"] for o in await _orgs(gw, who)}
+    orgs = await _orgs(gw, who)
+    names = {o["id"]: o["name"] or o["id"] for o in orgs}
     holder = names.get(appeal["org_id"], "")
-    return page(request, gw, who, "portal_appeal.html", appeal=appeal, situation=situation, names=names, holder=holder)
+    clauses = await _clauses(gw, who, orgs[0]["id"]) if orgs else None
+    context = {"appeal": appeal, "situation": situation, "names": names, "holder": holder, "clauses": clauses}
+    return page(request, gw, who, "portal_appeal.html", **context)
+
+
+async def _clauses(gw: Gateway, who: Caller, org_id: str) -> list[str] | None:
+    """The information clauses (S1) the agreement of the member's org holds, as source texts; None if none recorded."""
+    found = await ask(gw, who, "registry", "get_clauses", {"org_id": org_id})
+    if not found["recorded"]:
+        return None
+    return [CLAUSES[c["number"]] for c in found["clauses"] if c["held"] and c["number"] in CLAUSES]
