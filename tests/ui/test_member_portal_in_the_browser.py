@@ -79,3 +79,8 @@ async def test_a_member_signs_in_by_code_files_an_appeal_and_sees_the_steps(
     # and the member's cookie opens no staff page
     await page.goto("/ui/tree")
     assert "/ui/login" in page.url
+    await page.goto("/my/")
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_label("Member number (on your membership card)").wait_for()
+    await page.goto("/my/")
+    assert "/my/sign-in" in page.url

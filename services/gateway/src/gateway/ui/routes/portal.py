@@ -137,7 +137,10 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out() -> Response:
+async def sign_out(request: Request, gw: GatewayDep, csrf: Annotated[str, Form(alias="_csrf", max_length=100)] = "") -> Response:
+    who = member_of(gw, request)
+    if who is not None and not csrf_ok(gw, who.token, csrf):  # another site may not sign the member out
+        raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="the form is stale or came from another site; reload it"))
     answer = RedirectResponse("/my/sign-in", status_code=303)
     answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return answer
