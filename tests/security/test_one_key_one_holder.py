@@ -15,7 +15,7 @@ from kit import clock
 from kit.crypto import generate_master_key
 from kit.rpc import RequestClient
 from kit.tokens import DEFAULT_AUDIENCE, Actor, Role, Signer, service_audience
-from profset.stackkeys import own_environment, secrets, shared_environment
+from profset.stackkeys import SEALING, own_environment, secrets, shared_environment
 from profset_testing import ADMIN_PASSWORD, Stack, eventually
 
 
@@ -101,7 +101,7 @@ def test_the_local_stack_gives_each_sealing_service_its_own_key_and_keeps_an_old
     assert fresh["REGISTRY_MASTER_KEY"] != fresh["CONTACTS_MASTER_KEY"] and "MASTER_KEY" not in fresh
     told = {name: shared_environment(fresh) | own_environment(name, fresh) for name in (*SERVICES, "gateway")}
     holders = {name for name, env in told.items() if any(k.endswith("MASTER_KEY") for k in env)}
-    assert holders == {"registry", "contacts"}
+    assert holders == set(SEALING) == {"registry", "contacts", "appeals"}
     assert [name for name, env in told.items() if "GATEWAY_TOKEN_PRIVATE_KEY" in env] == ["gateway"]
     assert [name for name, env in told.items() if "NOTIFICATIONS_SERVICE_PRIVATE_KEY" in env] == ["notifications"]
     old = tmp_path / "old"
@@ -113,10 +113,10 @@ def test_the_local_stack_gives_each_sealing_service_its_own_key_and_keeps_an_old
     assert "MASTER_KEY" not in json.loads((old / "secrets.json").read_text()) and secrets(old) == moved
 
 
-async def test_in_a_running_stack_only_registry_and_contacts_hold_a_key_encryption_key(stack: Stack) -> None:
+async def test_in_a_running_stack_only_the_sealing_services_hold_a_key_encryption_key(stack: Stack) -> None:
     held = {name: service.settings.master_key for name, service in stack.services.items()}
-    assert held["registry"] and held["contacts"] and held["registry"] != held["contacts"]
-    assert {name for name, key in held.items() if key} == {"registry", "contacts"}
+    assert len({held[name] for name in SEALING}) == len(SEALING), "each sealing service its own key"
+    assert {name for name, key in held.items() if key} == set(SEALING) == {"registry", "contacts", "appeals"}
     assert all(service.runtime.keyring is None for name, service in stack.services.items() if not held[name])
 
 
