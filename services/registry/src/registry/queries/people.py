@@ -99,7 +99,8 @@ class PeopleQueries:
         org_id = q.org_id or ctx.actor.org_id
         async with self.store.engine.connect() as conn:
             tree = await tree_on(conn, day, None if q.known_on is None else known)
-            if org_id is None:
+            if org_id is None:  # the whole union: only for those §5 lets read personal data everywhere (never a member)
+                require(ctx.actor, "read_personal_data", ())
                 chosen = list(tree.orgs)
             else:
                 require(ctx.actor, "read_personal_data", await self._reach(org_id, ctx))
