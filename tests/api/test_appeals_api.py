@@ -92,3 +92,23 @@ async def test_an_appeal_is_recorded_escalated_once_answered_closed_and_erased_w
     assert gone["state"] == "closed" and gone["first_answer_at"] and [a["text"] for a in gone["answers"]] == [None]
     refused = await stack.http.post("/api/v1/appeals", json=body, headers=at_p1)
     assert refused.status_code in (404, 422), refused.text
+
+
+async def test_appeals_are_members_a_person_not_a_member_today_is_refused(stack: Stack) -> None:
+    """D1: a member's appeal — not of one who left, nor of one admitted only from a later day (refused naming person_id)."""
+    h, o = await chain(stack)
+    assert (await stack.http.put("/api/v1/life-situations/dismissal", json=DISMISSAL, headers=h)).status_code == 200
+    left, _ = await person(stack, h, o["p1"]["id"], "Бывший Член")
+    gone = await stack.http.post(f"/api/v1/members/{left}/leaving", json={"reason": "вышел из профсоюза"}, headers=h)
+    assert gone.status_code in (200, 201), gone.text
+    tomorrow = (clock.now() + timedelta(days=2)).date().isoformat()
+    coming = await stack.http.post(
+        f"/api/v1/orgs/{o['p1']['id']}/members", json={"full_name": "Будущий Член", "since": tomorrow}, headers=h
+    )
+    assert coming.status_code == 201, coming.text
+    wait = {"Profset-Min-Positions": coming.headers["Profset-Positions"]}
+    for someone in (left, coming.json().get("person_id", coming.json()["id"])):
+        body = {"person_id": someone, "situation_id": "dismissal", "text": "Меня сокращают", "received_by": "phone"}
+        refused = await stack.http.post("/api/v1/appeals", json=body, headers=h | wait)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["details"][0] | {"message": ""} == {"field": "person_id", "rule": "D1", "message": ""}

@@ -11,7 +11,7 @@ from sqlalchemy import Column, MetaData, Table, Text, select, text
 from contracts.people import MemberAdmitted, MemberLeft, MemberTransferred, PersonRegistered
 from kit.db import make_engine
 from kit.projection import Delivered
-from mirrors.membership import Membership, apply_membership, membership_table, org_today, orgs_today
+from mirrors.membership import Membership, apply_membership, member_today, membership_table, org_today, orgs_today
 
 D = date.fromisoformat
 TODAY = D("2026-12-06")
@@ -36,6 +36,16 @@ def test_a_former_member_stays_with_the_last_org_before_today() -> None:
     left = [Membership(D("2020-01-01"), 1, "a"), Membership(D("2024-03-01"), 2, "b"), Membership(D("2025-06-30"), 3, None)]
     assert org_today(left, TODAY) == "b"
     assert org_today([], TODAY) is None
+
+
+def test_a_member_today_is_one_whose_step_in_force_today_is_a_membership() -> None:
+    left = [Membership(D("2020-01-01"), 1, "a"), Membership(D("2025-06-30"), 2, None)]
+    assert member_today(left, TODAY) is None and member_today(left, D("2025-06-29")) == "a"
+    admitted_tomorrow = [Membership(TODAY + timedelta(days=1), 1, "a")]
+    assert member_today(admitted_tomorrow, TODAY) is None and member_today(admitted_tomorrow, TODAY + timedelta(days=1)) == "a"
+    back_again = [*left, Membership(D("2026-01-01"), 3, "b")]
+    assert member_today(back_again, TODAY) == "b"
+    assert member_today([], TODAY) is None
 
 
 def delivered(position: int, event: Any) -> Delivered:

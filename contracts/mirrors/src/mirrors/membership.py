@@ -43,6 +43,12 @@ def org_today(timeline: Iterable[Membership], today: date) -> str | None:
     return coming.org_id if coming else None
 
 
+def member_today(timeline: Iterable[Membership], today: date) -> str | None:
+    """The org a person is a member of today; None if they are not: left, admitted only from a later day, never."""
+    past = [m for m in timeline if m.effective_on <= today]
+    return max(past, key=lambda m: (m.effective_on, m.position)).org_id if past else None
+
+
 def membership_table(metadata: MetaData, name: str = "member_orgs", *, recorded: bool = False) -> Table:
     """Declares the timeline in the service's schema; `recorded` adds each step's recording time (for `known_on`)."""
     when = [Column("recorded_at", DateTime(timezone=True), nullable=False, comment=RECORDED)] if recorded else []

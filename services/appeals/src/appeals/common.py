@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.errors import not_found
@@ -35,6 +36,13 @@ async def load(store: EventStore, appeal_id: str) -> tuple[Appeal, int]:
 async def tree_today(conn: AsyncConnection, today: date) -> Orgs:
     """Today's tree: the only one access is decided on (DESIGN.md §5)."""
     return await treemirror.orgs_on(conn, TREE, today, today)
+
+
+async def member_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:
+    """The org the person is a member of today; None if they are not (left, admitted from a later day, never)."""
+    m = member_orgs.c
+    steps = await conn.execute(select(m.effective_on, m.position, m.org_id).where(m.person_id == person_id))
+    return membership.member_today([membership.Membership(s.effective_on, s.position, s.org_id) for s in steps], today)
 
 
 async def member_org_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:

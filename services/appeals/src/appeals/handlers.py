@@ -23,7 +23,7 @@ from kit.rpc import Context
 from kit.store import Committed, EventStore
 from kit.tokens import Role
 
-from .common import CATALOGUE, appeal_stream, load, member_org_today, tree_today
+from .common import CATALOGUE, appeal_stream, load, member_org_today, member_today, tree_today
 from .domain import appeal
 from .domain.routing import addressee
 from .tables import people, situations
@@ -74,6 +74,8 @@ class AppealHandlers:
             erased = (await conn.execute(select(people.c.erased_at).where(people.c.person_id == c.person_id))).scalar()
             if erased is not None:
                 raise RuleBroken("PD1", "this person's data was erased; nothing new may be kept", field="person_id")
+            if await member_today(conn, c.person_id, ctx.today) is None:
+                raise RuleBroken("D1", "appeals are members': this person is not a member of the union today", field="person_id")
             orgs = await tree_today(conn, ctx.today)
             if ctx.actor.role is Role.MEMBER:  # a member files their own appeal, through the portal only
                 if c.person_id != ctx.actor.username or c.received_by is not ReceivedBy.PORTAL:
