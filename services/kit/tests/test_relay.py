@@ -39,14 +39,25 @@ async def test_events_go_out_in_order_with_cloudevents_headers(store: EventStore
     assert positions(messages) == [1, 2]
 
 
-async def test_appends_that_do_not_wake_the_relay_are_published_together_when_it_next_looks(store: EventStore, nc) -> None:  # type: ignore[no-untyped-def]
+async def test_appends_made_one_after_another_wake_the_relay_at_once_and_then_once_for_the_rest(engine, nc) -> None:  # type: ignore[no-untyped-def]
+    store = EventStore(engine, LEDGER, "registry", wake_window=(1.0, 1.0))
     woken = [0]
     store.on_commit.append(lambda: woken.__setitem__(0, woken[0] + 1))
     async with running(relay_for(store, nc)):
-        for i in range(5):
-            await store.append_batch([Batch(f"r{i}", [headcount("r", i)])], wake=False)
-        assert woken[0] == 0, "no listener was woken"
+        await store.append_batch([Batch("r0", [headcount("r", 0)])])
+        assert woken[0] == 1, "a lone append wakes the listeners at once"
+        for i in range(1, 5):
+            await store.append_batch([Batch(f"r{i}", [headcount("r", i)])])
+        assert woken[0] == 1, "the appends right after it wait for one wake"
         messages = await eventually(lambda: _at_least(nc, 5))
+
+        async def woken_for_the_rest() -> bool:
+            return woken[0] == 2
+
+        await eventually(woken_for_the_rest)
+        await asyncio.sleep(1.0)
+        await store.append_batch([Batch("r5", [headcount("r", 5)])])
+        assert woken[0] == 3, "quiet again: at once"
     assert positions(messages) == [1, 2, 3, 4, 5]
 
 

@@ -61,16 +61,14 @@ def parked(row: Any, error: Exception) -> NotificationFailed:
     return failed(row, f"could not be handled: {type(error).__name__}: {error}", True, "unprocessable")
 
 
-async def record(store: EventStore, receipts: Sequence[NotificationSent | NotificationFailed], wake: bool = True) -> None:
-    """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice. Unless `wake`,
-    the relay is not woken for them (a letter follows at once): it publishes them with the next that is, or when it next
-    looks."""
+async def record(store: EventStore, receipts: Sequence[NotificationSent | NotificationFailed]) -> None:
+    """Appends receipts, trying again for a while: a receipt lost after a send would mean sending twice."""
     batches = [Batch(f"notification-{e.notification_id}", [e]) for e in receipts]
     for wait in (0.2, 1.0, 5.0, 15.0):
         try:
-            await store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
+            await store.append_batch(batches, meta=Meta(actor="notifications"))
             return
         except (OperationalError, InterfaceError, OSError):
             log.warning("could not record receipts yet; trying again", count=len(batches))
             await asyncio.sleep(wait)
-    await store.append_batch(batches, meta=Meta(actor="notifications"), wake=wake)
+    await store.append_batch(batches, meta=Meta(actor="notifications"))

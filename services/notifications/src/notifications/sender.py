@@ -233,8 +233,7 @@ class Sender:
         if following is None:
             await record(self.store, [sent(row)])
             return
-        # the next letter follows at once: its receipt, or the last of the run, wakes the relay for both
-        recorded, _ = await asyncio.gather(record(self.store, [sent(row)], wake=False), following.take(), return_exceptions=True)
+        recorded, _ = await asyncio.gather(record(self.store, [sent(row)]), following.take(), return_exceptions=True)
         if isinstance(recorded, BaseException):
             raise recorded
 

@@ -5,7 +5,8 @@ at a time, in one transaction on a connection it keeps while appends keep coming
    must know: which of its command ids were done, where its streams stand, a position for each of its events;
 2. decide, without IO (`plans`): a repeat or a stale version fails its own append; the others' events are stamped;
 3. write, in a second round trip: each append's `also`, the inline read models, the events with the replies, COMMIT;
-4. tell the commit listeners (the relay) and each caller.
+4. tell each caller, and the commit listeners (the relay): at once after a quiet spell, else once for every group
+   committed within a window that widens while commits keep coming (`wake_window`).
 
 One shortcut: a group whose checks the writer can foresee goes out in one round trip, guarded (`forecast`). Should a
 write fail, the group is written again one append at a time, each in a savepoint, so that only the failing append
@@ -60,6 +61,7 @@ class EventStore(Streams):
         linger: float = 1.0,
         gather: float = 0.0,
         foresee: bool = True,
+        wake_window: tuple[float, float] = (0.02, 0.2),
     ) -> None:
         super().__init__(engine, ledger, cache_size)
         self.context = context
@@ -72,6 +74,12 @@ class EventStore(Streams):
         self._conn: AsyncConnection | None = None  # the writer's, kept while appends keep coming
         self._group_limit, self._linger, self._gather_for = group_limit, linger, gather
         self._last_group = 0
+        # the commit listeners (the relay) are told of commits that follow a wake within a window, together at its end,
+        # the window widening from the shortest to the longest of `wake_window` while commits keep coming: appends made
+        # one after another (a receipt per letter) are published in batches, not each on its own
+        (self._wake_least, self._wake_most), self._window = wake_window, wake_window[0]
+        self._woken_at = float("-inf")
+        self._wake_later: asyncio.TimerHandle | None = None
         # one lock key per schema: appends of a service are serialised, so commit order is position order
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._begin: list[Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
@@ -86,13 +94,11 @@ class EventStore(Streams):
         return await self.append_batch([Batch(stream_id, events, expected_version)], meta=meta, data=data)
 
     async def append_batch(
-        self, batches: Sequence[Batch], *, meta: Meta = NO_META, data: Any = None, also: Also | None = None, wake: bool = True
+        self, batches: Sequence[Batch], *, meta: Meta = NO_META, data: Any = None, also: Also | None = None
     ) -> Committed:
-        """Appends to several streams atomically, each at its expected version; `also` runs in the same transaction.
-        `wake=False` leaves the commit listeners (the relay) to find the events when they next look, so that appends
-        made one after another in quick succession are published together rather than one by one."""
+        """Appends to several streams atomically, each at its expected version; `also` runs in the same transaction."""
         done: asyncio.Future[Committed] = asyncio.get_running_loop().create_future()
-        self._queue.append(Pending(batches, meta, data, also, done, wake))
+        self._queue.append(Pending(batches, meta, data, also, done))
         self._more.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write_queued())
@@ -150,11 +156,30 @@ class EventStore(Streams):
                 raise
             return
         metrics.APPENDED.labels(self.context).inc(sum(len(o.positions) for o in outcomes if isinstance(o, Committed)))
-        if any(isinstance(o, Committed) and p.wake for p, o in zip(group, outcomes, strict=True)):
-            for notify in self.on_commit:
-                notify()
+        if any(isinstance(o, Committed) for o in outcomes):
+            self._committed()
         for p, outcome in zip(group, outcomes, strict=True):
             p.tell(outcome)
+
+    def _committed(self) -> None:
+        """Tells the commit listeners of a commit: at once if the window since their last wake has passed (and the
+        next window is the shortest again), else at its end, together with every commit until then (and the next
+        window is twice as long). A lone append is published at once, a run of them in batches."""
+        if self._wake_later is not None:
+            return  # a wake is on its way, and tells of this commit as well
+        loop = asyncio.get_running_loop()
+        wait = self._woken_at + self._window - loop.time()
+        if wait <= 0:
+            self._window = self._wake_least
+            self._wake()
+        else:
+            self._window = min(2 * self._window, self._wake_most)
+            self._wake_later = loop.call_later(wait, self._wake)
+
+    def _wake(self) -> None:
+        self._wake_later, self._woken_at = None, asyncio.get_running_loop().time()
+        for notify in self.on_commit:
+            notify()
 
     async def _write_group(self, group: list[Pending]) -> list[Committed | Exception]:
         """The group in one transaction on the writer's connection, foreseen or checked; the callers' outcomes."""

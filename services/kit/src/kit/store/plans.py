@@ -34,7 +34,6 @@ class Pending:
     data: Any
     also: Also | None
     done: asyncio.Future[Committed] = field(repr=False)
-    wake: bool = True
 
     def tell(self, outcome: Committed | BaseException) -> None:
         """Hands the caller its outcome, unless it stopped waiting."""
