@@ -30,10 +30,10 @@ def close_session(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
 
 
-def session_caller(gw: Gateway, request: Request, idempotency_key: str | None = None) -> Caller | None:
+def session_caller(gw: Gateway, request: Request, idempotency_key: str | None = None, cookie: str = COOKIE) -> Caller | None:
     """The user a page request's cookie names, or None when it is missing, forged or expired (whether the session still
-    stands after a password change is `live_caller`'s question)."""
-    token = request.cookies.get(COOKIE)
+    stands after a password change is `live_caller`'s question); the member portal's session is a cookie of its own."""
+    token = request.cookies.get(cookie)
     if not token:
         return None
     try:

@@ -12,8 +12,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
-from kit import clock
-from kit.errors import Refused
 from kit.ids import new_id
 from kit.tokens import Role
 
@@ -23,7 +21,7 @@ from ...errors import ApiError
 from ..forms import messages, parse
 from ..i18n import Formats, pick
 from ..page import TEMPLATES, PageRoute, base_context
-from ..session import LANG_COOKIE, csrf_ok, csrf_token
+from ..session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
 
 router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
 COOKIE = "profset_member"
@@ -43,14 +41,8 @@ CLAUSES = {  # RULES.md S1, as a member reads them
 
 def member_of(gw: Gateway, request: Request) -> Caller | None:
     """The member a portal cookie names, or None (missing, forged, expired, or not a member's)."""
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    try:
-        actor = gw.verifier.verify(token, clock.now())
-    except Refused:
-        return None
-    return Caller(actor, token, None, {}, new_id()) if actor.role is Role.MEMBER else None
+    caller = session_caller(gw, request, cookie=COOKIE)
+    return caller if caller is not None and caller.actor.role is Role.MEMBER else None
 
 
 def page(request: Request, gw: Gateway, who: Caller | None, template: str, status: int = 200, **ctx: Any) -> Response:
