@@ -1,0 +1,137 @@
+"""In Chromium against the real servers: staff of a primary org record a member's appeal taken by phone (D2), are told
+in Russian which field an empty answer left empty, answer it, and the member reads the answer in the portal; closing asks
+first; staff of another part of the union cannot open it; the CC's staff keep the catalogue (D1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profset_testing import Stack
+from profset_testing.api import get
+from profset_testing.portal import member_with_mail, next_code
+from profset_testing.ui import Union, shot, sign_in
+
+ARREARS = {
+    "title": "Задержка заработной платы",
+    "topics": ["wages"],
+    "steps": ["Запишите, за какие месяцы долг"],
+    "level": "primary",
+    "answer_within_hours": 24,
+}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+async def portal(browser: Any, site: str, smtp: Any, number: str, address: str) -> Any:
+    """A member's phone, signed in to the portal with the code mailed to them."""
+    context = await browser.new_context(base_url=site, locale="ru-RU", timezone_id="Europe/Moscow", **PHONE)
+    page = await context.new_page()
+    await page.goto("/my/sign-in")
+    await page.get_by_label("Номер члена профсоюза (на профсоюзном билете)").fill(number)
+    await page.get_by_role("button", name="Прислать код").click()
+    await page.get_by_label("Код из письма").fill(await next_code(smtp, address))
+    await page.get_by_role("button", name="Вход").click()
+    await page.get_by_role("heading", name="Мои обращения").wait_for()
+    return page
+
+
+async def test_staff_record_and_answer_an_appeal_and_the_member_reads_the_answer(
+    stack: Stack, union: Union, browser: Any, site: str, smtp: Any
+) -> None:
+    h, o = union.admin, union.orgs
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+
+    staff = await sign_in(browser, site, "staff.p1", **PHONE)
+    await staff.get_by_role("link", name="Обращения").first.click()
+    await staff.get_by_role("heading", name="Обращения членов профсоюза").wait_for()
+    await staff.get_by_text("Обращений нет.").wait_for()
+    await staff.get_by_role("link", name="Записать обращение").click()
+    await staff.get_by_label("Найти члена профсоюза по имени").fill("Анна")
+    await staff.get_by_role("button", name="Найти").click()
+    await staff.get_by_label("Анна Иванова").check()
+    await staff.get_by_label("Жизненная ситуация").select_option("wage_arrears")
+    await staff.get_by_role("button", name="Записать обращение").click()  # the text left out: refused, nothing filed
+    await staff.get_by_text("Что сказал член профсоюза: заполните это поле.").wait_for()
+    assert await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/appeals", state="all") == []
+    await staff.get_by_label("Что сказал член профсоюза").fill("Позвонила: зарплату не платят два месяца")
+    await staff.get_by_label("по телефону").check()
+    await staff.get_by_role("button", name="Записать обращение").click()
+    await staff.get_by_role("heading", name="Задержка заработной платы").wait_for()
+    await staff.get_by_text("Позвонила: зарплату не платят два месяца").wait_for()
+    appeal_url = staff.url
+    [filed] = await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/appeals", state="all")
+    assert filed["received_by"] == "phone" and filed["person_id"] == anna and appeal_url.endswith(filed["id"])
+
+    await staff.get_by_role("button", name="Отправить ответ").click()  # an empty answer: the field named, in Russian
+    await staff.get_by_text("Текст ответа: заполните это поле.").wait_for()
+    assert await staff.get_by_label("Текст ответа").get_attribute("aria-invalid") == "true"
+    assert (await get(stack, h, f"/api/v1/appeals/{filed['id']}"))["answers"] == []
+    await shot(staff, "appeal-empty-answer")
+    await staff.get_by_label("Текст ответа").fill("Напишите заявление работодателю, мы поможем составить")
+    await staff.get_by_role("button", name="Отправить ответ").click()
+    await staff.locator("section", has=staff.get_by_role("heading", name="Ответы")).get_by_text(
+        "Напишите заявление работодателю, мы поможем составить"
+    ).wait_for()
+    answered = await get(stack, h, f"/api/v1/appeals/{filed['id']}")
+    assert answered["state"] == "answered" and answered["answers"][0]["answered_by"] == "staff.p1"
+    await shot(staff, "appeal-answered")
+
+    member = await portal(browser, site, smtp, anna, "anna@mail.ru")
+    await member.get_by_role("link", name="Задержка заработной платы").click()
+    await member.get_by_text("Напишите заявление работодателю, мы поможем составить").wait_for()
+    await member.get_by_text("есть ответ").first.wait_for()
+
+    # closing asks first, says what will change, and only then closes
+    await staff.get_by_label("Итог").select_option("explained")
+    await staff.get_by_role("button", name="Закрыть…").click()
+    await staff.get_by_role("heading", name="Закрыть обращение?").wait_for()
+    await staff.get_by_text("с итогом «дано разъяснение»").wait_for()
+    assert (await get(stack, h, f"/api/v1/appeals/{filed['id']}"))["state"] == "answered"
+    await staff.get_by_role("button", name="Да, закрыть").click()
+    await staff.get_by_text("закрыто").first.wait_for()
+    closed = await get(stack, h, f"/api/v1/appeals/{filed['id']}")
+    assert closed["state"] == "closed" and closed["outcome"] == "explained"
+    assert await staff.get_by_role("button", name="Отправить ответ").count() == 0
+
+    # the territorial org's viewer of another part of the union may not open it
+    other = await sign_in(browser, site, "viewer.t2")
+    answer = await other.goto(appeal_url)
+    assert answer is not None and answer.status == 403
+    await other.get_by_role("heading", name="Нет доступа").wait_for()
+    assert "Позвонила" not in await other.content()
+
+
+async def test_the_cc_keeps_the_catalogue_and_sees_every_overdue_appeal(stack: Stack, union: Union, browser: Any, site: str) -> None:
+    cc = await sign_in(browser, site, "staff.cc")
+    await cc.get_by_role("link", name="Жизненные ситуации").first.click()
+    await cc.get_by_role("link", name="Добавить ситуацию").click()
+    await cc.get_by_label("Идентификатор (латинские буквы, цифры, - и _)").fill("dismissal")
+    await cc.get_by_role("button", name="Сохранить").click()  # no name: refused, naming the field
+    await cc.get_by_text("Название ситуации: заполните это поле.").wait_for()
+    await cc.get_by_label("Название ситуации").fill("Увольнение или сокращение")
+    await cc.get_by_label("занятость").check()
+    await cc.get_by_label("Шаги, по одному в строке").fill("Не подписывайте соглашение сразу\nПозвоните в профком")
+    await cc.get_by_label("Первый ответ в течение, часов").fill("48")
+    await cc.get_by_role("button", name="Сохранить").click()
+    await cc.get_by_role("heading", name="Увольнение или сокращение").wait_for()
+    [kept] = await get(stack, union.admin, "/api/v1/life-situations")
+    assert kept["id"] == "dismissal" and kept["steps"] == ["Не подписывайте соглашение сразу", "Позвоните в профком"]
+    assert kept["topics"] == ["employment"] and kept["answer_within_hours"] == 48
+
+    await cc.get_by_role("link", name="Обращения").first.click()
+    await cc.get_by_role("link", name="Просроченные").click()
+    await cc.get_by_text("Все обращения профсоюза, на которые не ответили в срок.").wait_for()
+
+    # staff of a primary org read the catalogue but keep none of it
+    p1 = await sign_in(browser, site, "staff.p1")
+    await p1.goto("/ui/situations")
+    await p1.get_by_role("heading", name="Увольнение или сокращение").wait_for()
+    assert await p1.get_by_role("link", name="Добавить ситуацию").count() == 0
+    refused = await p1.goto("/ui/situations/new")
+    assert refused is not None and refused.status == 403
+
+    await cc.goto("/ui/situations")
+    await cc.get_by_role("button", name="Исключить «Увольнение или сокращение»").click()
+    await cc.get_by_role("button", name="Да, исключить").click()
+    await cc.get_by_text("Перечень пуст.").wait_for()
+    assert await get(stack, union.admin, "/api/v1/life-situations") == []
