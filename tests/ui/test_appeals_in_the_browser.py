@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from profset_testing import Stack
-from profset_testing.api import get
+from profset_testing.api import get, post
 from profset_testing.portal import member_with_mail, next_code
 from profset_testing.ui import Union, shot, sign_in
+from profset_testing.waiting import eventually
 
 ARREARS = {
     "title": "Задержка заработной платы",
@@ -69,9 +70,11 @@ async def test_staff_record_and_answer_an_appeal_and_the_member_reads_the_answer
     await shot(staff, "appeal-empty-answer")
     await staff.get_by_label("Текст ответа").fill("Напишите заявление работодателю, мы поможем составить")
     await staff.get_by_role("button", name="Отправить ответ").click()
-    await staff.locator("section", has=staff.get_by_role("heading", name="Ответы")).get_by_text(
-        "Напишите заявление работодателю, мы поможем составить"
-    ).wait_for()
+    await (
+        staff.locator("section", has=staff.get_by_role("heading", name="Ответы"))
+        .get_by_text("Напишите заявление работодателю, мы поможем составить")
+        .wait_for()
+    )
     answered = await get(stack, h, f"/api/v1/appeals/{filed['id']}")
     assert answered["state"] == "answered" and answered["answers"][0]["answered_by"] == "staff.p1"
     await shot(staff, "appeal-answered")
@@ -101,7 +104,9 @@ async def test_staff_record_and_answer_an_appeal_and_the_member_reads_the_answer
     assert "Позвонила" not in await other.content()
 
 
-async def test_the_cc_keeps_the_catalogue_and_sees_every_overdue_appeal(stack: Stack, union: Union, browser: Any, site: str) -> None:
+async def test_the_cc_keeps_the_catalogue_and_sees_every_overdue_appeal(
+    stack: Stack, union: Union, browser: Any, site: str
+) -> None:
     cc = await sign_in(browser, site, "staff.cc")
     await cc.get_by_role("link", name="Жизненные ситуации").first.click()
     await cc.get_by_role("link", name="Добавить ситуацию").click()
@@ -135,3 +140,44 @@ async def test_the_cc_keeps_the_catalogue_and_sees_every_overdue_appeal(stack: S
     await cc.get_by_role("button", name="Да, исключить").click()
     await cc.get_by_text("Перечень пуст.").wait_for()
     assert await get(stack, union.admin, "/api/v1/life-situations") == []
+
+
+async def cascaded(stack: Stack, h: dict[str, str], org_id: str, to: str, title: str, topics: list[str]) -> str:
+    """A material drafted at an org and sent down to one org under it (X1), once it is in that org's inbox."""
+    body = {"org_id": org_id, "title": title, "body": f"{title}: подробности", "kind": "news", "topics": topics}
+    material = (await post(stack, h, "/api/v1/materials", body))["id"]
+    await post(stack, h, f"/api/v1/materials/{material}/cascade", {"to": [to]}, status=202)
+
+    async def arrived() -> bool:
+        return any(r["material_id"] == material for r in await get(stack, h, f"/api/v1/orgs/{to}/inbox"))
+
+    assert await eventually(arrived, timeout=20)
+    return material
+
+
+async def test_the_portal_shows_the_materials_on_the_situations_topics_that_reached_the_members_org(
+    stack: Stack, union: Union, browser: Any, site: str, smtp: Any
+) -> None:
+    h, o = union.admin, union.orgs
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    ours = await cascaded(stack, h, o["t1"]["id"], o["p1"]["id"], "Как взыскать долг по зарплате", ["wages"])
+    await cascaded(stack, h, o["t1"]["id"], o["p1"]["id"], "Молодёжный форум", ["youth"])  # another topic
+    theirs = await cascaded(stack, h, o["t2"]["id"], o["p3"]["id"], "Зарплата на Амуре", ["wages"])  # another org's
+    filing = {"person_id": anna, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "phone"}
+    appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
+
+    member = await portal(browser, site, smtp, anna, "anna@mail.ru")
+    await member.goto(f"/my/appeals/{appeal}")
+    found = member.locator("section", has=member.get_by_role("heading", name="Материалы профсоюза по теме"))
+    await found.get_by_role("link", name="Как взыскать долг по зарплате").wait_for()
+    text = await found.inner_text()
+    assert "Молодёжный форум" not in text and "Зарплата на Амуре" not in text and "Северо-Западная организация" in text
+    await shot(member, "portal-appeal-materials")
+    await found.get_by_role("link", name="Как взыскать долг по зарплате").click()
+    await member.get_by_role("heading", name="Как взыскать долг по зарплате").wait_for()
+    await member.get_by_text("Как взыскать долг по зарплате: подробности").wait_for()
+    assert member.url.endswith(f"/my/materials/{ours}")
+    refused = await member.goto(f"/my/materials/{theirs}")  # delivered to another org only: not even said to exist
+    assert refused is not None and refused.status == 404
+    assert "Зарплата на Амуре" not in await member.content()

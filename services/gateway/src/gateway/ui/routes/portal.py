@@ -12,8 +12,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
+from kit import clock
 from kit.ids import new_id
-from kit.tokens import Role
+from kit.tokens import Actor, Role
 
 from ...api.portal import MyFiling, send_code, sign_in_with_code
 from ...deps import Caller, Gateway, GatewayDep, ask
@@ -26,6 +27,8 @@ from ..session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
 router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
 COOKIE = "profset_member"
 LOGIN_COOKIE = "profset_member_login"  # a pre-session token: the sign-in forms must come from our own page
+ORG_TOKEN_TTL = 60
+"""Seconds a member's token naming their org lives: one page's reads of the materials that reached that org."""
 STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}
 CLAUSES = {  # RULES.md S1, as a member reads them
     1: "the union and the employer inform each other of decisions on social and labour matters",
@@ -206,8 +209,42 @@ async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Respon
     names = {o["id"]: o["name"] or o["id"] for o in orgs}
     holder = names.get(appeal["org_id"], "")
     clauses = await _clauses(gw, who, orgs[0]["id"]) if orgs else None
+    topics = situation["topics"] if situation else []
+    materials = await _materials(gw, who, orgs[0]["id"], topics) if orgs else []
     context = {"appeal": appeal, "situation": situation, "names": names, "holder": holder, "clauses": clauses}
-    return page(request, gw, who, "portal_appeal.html", **context)
+    return page(request, gw, who, "portal_appeal.html", **context, materials=materials)
+
+
+def _as_member_of(gw: Gateway, who: Caller, org_id: str) -> Caller:
+    """The member for one page's reads, their token naming their org today as appeals told it (a member reaches no org
+    of §5: exchange reads by it only what was delivered to or sent by that org, or is published)."""
+    actor = Actor(who.actor.username, Role.MEMBER, org_id)
+    return Caller(actor, gw.signer.sign(actor, clock.now(), ORG_TOKEN_TTL), None, {}, who.correlation_id)
+
+
+async def _materials(gw: Gateway, who: Caller, org_id: str, topics: list[str]) -> list[dict[str, Any]] | None:
+    """The union's materials on the topics (X4) that reached the member's org, newest first; None if not available."""
+    if not topics:
+        return []
+    payload = {"topics": topics, "limit": 10}
+    try:
+        return list(await ask(gw, _as_member_of(gw, who, org_id), "exchange", "list_member_materials", payload))
+    except ApiError:
+        return None
+
+
+@router.get("/materials/{material_id}")
+async def one_material(request: Request, gw: GatewayDep, material_id: str) -> Response:
+    """A material the member may read: delivered to or sent by their org, or published (exchange decides)."""
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    orgs = await _orgs(gw, who)
+    if not orgs:
+        raise ApiError(Error(code=ErrorCode.NOT_FOUND, message="material not found"))
+    reader = _as_member_of(gw, who, orgs[0]["id"])
+    material = await ask(gw, reader, "exchange", "get_member_material", {"material_id": material_id})
+    return page(request, gw, who, "portal_material.html", material=material)
 
 
 async def _clauses(gw: Gateway, who: Caller, org_id: str) -> list[str] | None:
