@@ -181,3 +181,35 @@ async def test_the_portal_shows_the_materials_on_the_situations_topics_that_reac
     refused = await member.goto(f"/my/materials/{theirs}")  # delivered to another org only: not even said to exist
     assert refused is not None and refused.status == 404
     assert "Зарплата на Амуре" not in await member.content()
+
+
+async def reloaded_until(page: Any, text: str, timeout: float = 20) -> None:
+    """Reloads the page until it shows the text (kpi learns appeals' times from their events, a moment later)."""
+
+    async def shown() -> bool:
+        await page.reload()
+        return await page.get_by_text(text).count() > 0
+
+    assert await eventually(shown, timeout=timeout, interval=0.5)
+
+
+async def test_kpi_and_compliance_show_k7_measured_from_appeals(stack: Stack, union: Union, browser: Any, site: str) -> None:
+    h, o = union.admin, union.orgs
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    filing = {"person_id": anna, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "visit"}
+    appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
+    await post(stack, h, f"/api/v1/appeals/{appeal}/answers", {"text": "Разберёмся до пятницы"})
+
+    staff = await sign_in(browser, site, "staff.t1")
+    await staff.goto(f"/ui/orgs/{o['p1']['id']}/kpi")
+    await reloaded_until(staff, "Измерено по обращениям членов профсоюза:")
+    speed = await staff.locator("#feedback-speed").inner_text()
+    assert "1 обращение с ответом" in speed and "в срок — 100" in speed, speed
+
+    await staff.goto(f"/ui/orgs/{o['t1']['id']}/compliance")
+    row = staff.locator("#feedback-speed tr", has=staff.get_by_role("link", name="ППО Невской верфи"))
+    assert "измерен" in await row.inner_text()
+    other = staff.locator("#feedback-speed tr", has=staff.get_by_role("link", name="ППО Ладожского завода"))
+    assert "нет данных" in await other.inner_text()
+    await shot(staff, "compliance-k7-measured")
