@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import uvloop
 
-from . import bus, reads, sheets, store
+from . import appeals, bus, reads, sheets, store
 from .cpu import meter
 from .env import FULL, QUICK, Sizes, World, database, import_union, start, union_files
 from .report import Figure, Target, machine, write_markdown
@@ -90,6 +90,7 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
         emit(found, figures)
         port = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"])
         emit(asyncio.run(bus.mail_fanout(db, material, sizes.primary * sizes.recipients, port)), figures)
+        emit(asyncio.run(appeals.first_notification(nats_url, db, world.token("appeals"))), figures)  # issue 30, K7
         password = world.stack.environment(world.keys)["PROFSET_ADMIN_PASSWORD"]
         asyncio.run(bus.until(lambda: reads.settled(db), 600, 0.5))  # reads are measured on a settled stack
         emit(asyncio.run(reads.gateway(world.stack.url, db, password, sizes.gateway_seconds, sizes.gateway_rate)), figures)
