@@ -79,10 +79,30 @@ async def test_staff_record_and_answer_an_appeal_and_the_member_reads_the_answer
     assert answered["state"] == "answered" and answered["answers"][0]["answered_by"] == "staff.p1"
     await shot(staff, "appeal-answered")
 
+    # the appeal goes to a post, and the member is asked for more
+    await staff.get_by_label("Должность").select_option("info_worker")
+    await staff.get_by_role("button", name="Поручить").click()
+    await staff.get_by_text("информационный работник").first.wait_for()
+    await staff.get_by_role("button", name="Спросить").click()  # an empty question: refused, naming the field
+    await staff.get_by_text("Вопрос члену профсоюза: заполните это поле.").wait_for()
+    await staff.get_by_label("Вопрос члену профсоюза").fill("Пришлите, пожалуйста, расчётные листки")
+    await staff.get_by_role("button", name="Спросить").click()
+    await staff.get_by_text("Пришлите, пожалуйста, расчётные листки").wait_for()
+    asked = await get(stack, h, f"/api/v1/appeals/{filed['id']}")
+    assert asked["post"] == "info_worker"
+    assert [q["text"] for q in asked["questions"]] == ["Пришлите, пожалуйста, расчётные листки"]
+
     member = await portal(browser, site, smtp, anna, "anna@mail.ru")
     await member.get_by_role("link", name="Задержка заработной платы").click()
     await member.get_by_text("Напишите заявление работодателю, мы поможем составить").wait_for()
     await member.get_by_text("есть ответ").first.wait_for()
+    await member.get_by_text("Пришлите, пожалуйста, расчётные листки").wait_for()
+    await member.get_by_label("Дополнить обращение").fill("Листки за март и апрель у меня на руках")
+    await member.get_by_role("button", name="Отправить дополнение").click()
+    await member.get_by_text("вы добавили").wait_for()
+    await shot(member, "portal-appeal-answered")
+    await staff.reload()
+    await staff.get_by_text("Листки за март и апрель у меня на руках").wait_for()
 
     # closing asks first, says what will change, and only then closes
     await staff.get_by_label("Итог").select_option("explained")

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.appeals import Answer, Closure, Filing, Outcome, State
+from contracts.appeals import Answer, Assignment, Closure, Filing, Outcome, Question, State
+from contracts.officers import OfficerRole
 from kit import clock
 
 from ..forms import parse
@@ -29,6 +30,7 @@ FIELDS = {  # what the forms call their fields, so a refusal names the field the
     "received_by": "How it came",
     "to_org_id": "Who holds it",
     "appeal_id": "Appeal",
+    "post": "Post",
     "title": "Name of the situation",
     "topics": "Topics (X4)",
     "steps": "Steps, one a line",
@@ -88,6 +90,7 @@ async def _appeal_context(ui: Ui, appeal_id: str) -> dict[str, Any]:
         "names": await org_names(ui, wanted, parties=False),
         "states": STATES,
         "outcomes": list(Outcome),
+        "posts": list(OfficerRole),
         "may_act": appeal["state"] != "closed" and ui.can("report_facts", appeal["org_id"], ids),
         "errors": {},
         "values": {},
@@ -99,10 +102,13 @@ async def appeal_page(ui: UiDep, appeal_id: str) -> Response:
     return ui.page("appeal.html", **await _appeal_context(ui, appeal_id))
 
 
-async def _again(ui: Ui, appeal_id: str, errors: dict[str, str], values: dict[str, Any]) -> Response:
+async def _again(ui: Ui, appeal_id: str, errors: dict[str, str], values: dict[str, Any], text: str = "") -> Response:
     """The appeal's page with the refusal beside the form's fields, the reader's text kept."""
     context = await _appeal_context(ui, appeal_id)
-    shown = named(ui, errors, text="Text of the answer")
+    shown = named(ui, errors, text=text or "Text of the answer")
+    if text:  # the question's form: its field is `question` on the page, `text` in the command
+        shown = {("question" if k == "text" else k): v for k, v in shown.items()}
+        values = {"question": values.get("text")}
     return ui.page("appeal.html", 422, **{**context, "errors": shown, "values": values})
 
 
@@ -110,6 +116,26 @@ async def _again(ui: Ui, appeal_id: str, errors: dict[str, str], values: dict[st
 async def answer(ui: UiDep, appeal_id: str) -> Response:
     values = {"text": str(ui.form.get("text") or "").strip() or None}
     errors = await ui.submit(Answer, values, "appeals", "answer_appeal", {"appeal_id": appeal_id})
+    if not errors:
+        return ui.back(f"/ui/appeals/{appeal_id}")
+    return await _again(ui, appeal_id, errors, values)
+
+
+@router.post("/appeals/{appeal_id}/questions")
+async def ask_member(ui: UiDep, appeal_id: str) -> Response:
+    """Asks the member for more (sealed with their key); the member answers in the portal."""
+    values = {"text": str(ui.form.get("question") or "").strip() or None}
+    errors = await ui.submit(Question, values, "appeals", "ask_member", {"appeal_id": appeal_id})
+    if not errors:
+        return ui.back(f"/ui/appeals/{appeal_id}")
+    return await _again(ui, appeal_id, errors, values, text="Question to the member")
+
+
+@router.post("/appeals/{appeal_id}/assignment")
+async def assign(ui: UiDep, appeal_id: str) -> Response:
+    """Gives the appeal to a post of the org that holds it (a post, never a private person)."""
+    values = {"post": ui.form.get("post") or None}
+    errors = await ui.submit(Assignment, values, "appeals", "assign_appeal", {"appeal_id": appeal_id})
     if not errors:
         return ui.back(f"/ui/appeals/{appeal_id}")
     return await _again(ui, appeal_id, errors, values)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.appeals import Reply
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
 from kit import clock
 from kit.ids import new_id
@@ -203,6 +204,34 @@ async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Respon
     who = member_of(gw, request)
     if who is None:
         return RedirectResponse("/my/sign-in", status_code=303)
+    return await _appeal_page(request, gw, who, appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/replies")
+async def reply(request: Request, gw: GatewayDep, appeal_id: str) -> Response:
+    """The member adds to their appeal (what the union asked for); sealed with their key by appeals."""
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "").strip() or None for k in ("text", "_csrf", "_key")}
+    if not csrf_ok(gw, who.token, form["_csrf"]):
+        raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="the form is stale or came from another site; reload it"))
+    body, problems = parse(Reply, {"text": form["text"]})
+    errors = messages(_fmt(request), problems) if body is None else {}
+    if body is not None:
+        keyed = Caller(who.actor, who.token, form["_key"], {}, who.correlation_id)
+        try:
+            await ask(gw, keyed, "appeals", "supplement_appeal", {"text": body.text, "appeal_id": appeal_id}, command=True)
+        except ApiError as e:
+            errors = messages(_fmt(request), e.error)
+        else:
+            return RedirectResponse(f"/my/appeals/{appeal_id}", status_code=303)
+    return await _appeal_page(request, gw, who, appeal_id, 422, errors=errors, text=form["text"])
+
+
+async def _appeal_page(request: Request, gw: Gateway, who: Caller, appeal_id: str, status: int = 200, **form: Any) -> Response:
+    """One of the member's appeals: its steps, the union's materials and clauses, answers, questions and a reply form."""
     appeal = await ask(gw, who, "appeals", "get_appeal", {"appeal_id": appeal_id})
     situation = next((s for s in await _situations(gw, who) if s["id"] == appeal["situation_id"]), None)
     orgs = await _orgs(gw, who)
@@ -212,7 +241,8 @@ async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Respon
     topics = situation["topics"] if situation else []
     materials = await _materials(gw, who, orgs[0]["id"], topics) if orgs else []
     context = {"appeal": appeal, "situation": situation, "names": names, "holder": holder, "clauses": clauses}
-    return page(request, gw, who, "portal_appeal.html", **context, materials=materials)
+    extra = {"materials": materials, "errors": form.get("errors") or {}, "reply": form.get("text") or "", "key": new_id()}
+    return page(request, gw, who, "portal_appeal.html", status, **context, **extra)
 
 
 def _as_member_of(gw: Gateway, who: Caller, org_id: str) -> Caller:
