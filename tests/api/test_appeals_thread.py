@@ -12,7 +12,7 @@ from typing import Any
 from appeals.escalator import Escalator
 
 from kit import clock
-from profset_testing import Stack, eventually
+from profset_testing import Stack, eventually, forms, plaintext_in_tables, plaintext_on_streams
 from profset_testing.api import chain, get, person, post
 from profset_testing.portal import codes_to, member_with_mail, next_code
 
@@ -64,7 +64,9 @@ async def test_staff_record_an_appeal_by_phone_unless_told_otherwise_and_never_a
     assert sorted(a["received_by"] for a in held) == ["hotline", "phone", "visit"], "nothing half-written by a refusal"
 
 
-async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_read_the_texts(stack: Stack, smtp: Any) -> None:
+async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_read_the_texts(
+    stack: Stack, smtp: Any, nc: Any
+) -> None:
     h, o = await chain(stack)
     assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
     anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
@@ -118,6 +120,9 @@ async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_re
     assert [r["text"] for r in seen["replies"]] == [reply] and [q["text"] for q in seen["questions"]] == [question]
     assert [(g["post"], g["assigned_by"]) for g in seen["assignments"]] == [("chair", "staff.p1")]
     assert seen["state"] == "open" and seen["first_answer_at"] is None, "a question is not an answer"
+    needles = forms(question) + forms(reply)
+    assert await plaintext_in_tables(stack.database_url, needles) == [], "the question and the reply are kept sealed only"
+    assert (await plaintext_on_streams(nc, needles))[0] == []
     looked = await get(stack, viewer, staff_path)
     assert looked["questions"][0]["text"] is None and looked["replies"][0]["text"] is None, "a viewer reads no texts"
     assert (await stack.http.get(staff_path, headers=at_p4)).status_code == 403
