@@ -106,7 +106,7 @@ async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_re
     # the member reads it and replies; nobody else replies for them
     wait = {"Profset-Min-Positions": asked.headers["Profset-Positions"]}
     mine = await get(stack, ha | wait, my_path)
-    assert mine["post"] == "chair" and [q["text"] for q in mine["questions"]] == [question]
+    assert mine["post"] == "chair" and [q["text"] for q in mine["questions"]] == [question] and mine["awaiting_reply"]
     reply = "Листки прилагаю: долг за май и июнь"
     added = await stack.http.post(f"{my_path}/replies", json={"text": reply}, headers=ha)
     assert added.status_code == 201, added.text
@@ -120,6 +120,7 @@ async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_re
     assert [r["text"] for r in seen["replies"]] == [reply] and [q["text"] for q in seen["questions"]] == [question]
     assert [(g["post"], g["assigned_by"]) for g in seen["assignments"]] == [("chair", "staff.p1")]
     assert seen["state"] == "open" and seen["first_answer_at"] is None, "a question is not an answer"
+    assert not seen["awaiting_reply"], "the member replied"
     needles = forms(question) + forms(reply)
     assert await plaintext_in_tables(stack.database_url, needles) == [], "the question and the reply are kept sealed only"
     assert (await plaintext_on_streams(nc, needles))[0] == []

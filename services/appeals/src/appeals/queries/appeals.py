@@ -71,8 +71,8 @@ class AppealQueries:
             return select(table).where(table.c.appeal_id == row.appeal_id).order_by(table.c.position)
 
         said, went = await conn.execute(thread(answers)), await conn.execute(thread(escalations))
-        given, asked = await conn.execute(thread(assignments)), await conn.execute(thread(questions))
-        added = await conn.execute(thread(replies))
+        given, asked = await conn.execute(thread(assignments)), (await conn.execute(thread(questions))).all()
+        added = (await conn.execute(thread(replies))).all()
         found = _summary(row)
         found["text"] = opened(row.text)
         found["erased"] = readable and key is None
@@ -88,6 +88,9 @@ class AppealQueries:
             {"org_id": q.org_id, "asked_by": q.asked_by, "at": q.at.isoformat(), "text": opened(q.text)} for q in asked
         ]
         found["replies"] = [{"org_id": r.org_id, "at": r.at.isoformat(), "text": opened(r.text)} for r in added]
+        # the member owes a reply while the last question came after their last reply, until the appeal is closed
+        last_asked, last_added = max((q.position for q in asked), default=0), max((r.position for r in added), default=0)
+        found["awaiting_reply"] = row.state != "closed" and last_asked > last_added
         return found
 
     async def list_my_appeals(self, q: ListMyAppeals, ctx: Context) -> list[dict[str, Any]]:
