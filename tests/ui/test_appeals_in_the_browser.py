@@ -187,7 +187,19 @@ async def test_the_portal_shows_the_materials_on_the_situations_topics_that_reac
     filing = {"person_id": anna, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "phone"}
     appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
 
+    leave = {**ARREARS, "title": "Отпуск", "topics": ["social_and_labour"], "steps": ["Проверьте график отпусков"]}
+    assert (await stack.http.put("/api/v1/life-situations/leave", json=leave, headers=h)).status_code == 200
+
     member = await portal(browser, site, smtp, anna, "anna@mail.ru")
+    await member.goto("/my/appeals/new")  # the situation picked, its steps and materials show before filing
+    await member.get_by_label("Ваша жизненная ситуация").select_option("wage_arrears")
+    await member.get_by_role("link", name="Как взыскать долг по зарплате").wait_for()
+    assert not await member.get_by_text("Проверьте график отпусков").is_visible()
+    await member.get_by_label("Ваша жизненная ситуация").select_option("leave")
+    await member.get_by_text("Проверьте график отпусков").wait_for()
+    assert not await member.get_by_role("link", name="Как взыскать долг по зарплате").is_visible()
+    await member.get_by_text("Материалов по темам этой ситуации в вашу организацию пока не поступало.").wait_for()
+    await shot(member, "portal-new-appeal-help")
     await member.goto(f"/my/appeals/{appeal}")
     found = member.locator("section", has=member.get_by_role("heading", name="Материалы профсоюза по теме"))
     await found.get_by_role("link", name="Как взыскать долг по зарплате").wait_for()

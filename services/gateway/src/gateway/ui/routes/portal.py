@@ -170,7 +170,19 @@ async def new_appeal(request: Request, gw: GatewayDep) -> Response:
     if who is None:
         return RedirectResponse("/my/sign-in", status_code=303)
     situations, orgs = await _situations(gw, who), await _orgs(gw, who)
-    return page(request, gw, who, "portal_new.html", situations=situations, orgs=orgs, errors={}, values={}, key=new_id())
+    helps = await _helps(gw, who, orgs, situations)
+    context: dict[str, Any] = {"situations": situations, "orgs": orgs, "helps": helps, "errors": {}, "values": {}}
+    return page(request, gw, who, "portal_new.html", **context, key=new_id())
+
+
+async def _helps(gw: Gateway, who: Caller, orgs: list[dict[str, Any]], situations: list[dict[str, Any]]) -> dict[str, Any]:
+    """For each situation, the materials on its topics that reached the member's org (one read for them all)."""
+    topics = sorted({t for s in situations for t in s["topics"]})
+    found = await _materials(gw, who, orgs[0]["id"], topics, 100) if orgs else []
+    return {
+        s["id"]: [m for m in found or [] if set(m["topics"]) & set(s["topics"])][:5] if found is not None else None
+        for s in situations
+    }
 
 
 @router.post("/appeals")
@@ -195,8 +207,9 @@ async def file_appeal(request: Request, gw: GatewayDep) -> Response:
         else:
             return RedirectResponse(f"/my/appeals/{data['id']}", status_code=303)
     situations, orgs = await _situations(gw, who), await _orgs(gw, who)
-    return page(request, gw, who, "portal_new.html", 422, situations=situations, orgs=orgs, errors=errors, values=values,
-                key=form["_key"] or new_id())  # fmt: skip
+    helps = await _helps(gw, who, orgs, situations)
+    context: dict[str, Any] = {"situations": situations, "orgs": orgs, "helps": helps, "errors": errors, "values": values}
+    return page(request, gw, who, "portal_new.html", 422, **context, key=form["_key"] or new_id())
 
 
 @router.get("/appeals/{appeal_id}")
@@ -252,11 +265,11 @@ def _as_member_of(gw: Gateway, who: Caller, org_id: str) -> Caller:
     return Caller(actor, gw.signer.sign(actor, clock.now(), ORG_TOKEN_TTL), None, {}, who.correlation_id)
 
 
-async def _materials(gw: Gateway, who: Caller, org_id: str, topics: list[str]) -> list[dict[str, Any]] | None:
+async def _materials(gw: Gateway, who: Caller, org_id: str, topics: list[str], limit: int = 10) -> list[dict[str, Any]] | None:
     """The union's materials on the topics (X4) that reached the member's org, newest first; None if not available."""
     if not topics:
         return []
-    payload = {"topics": topics, "limit": 10}
+    payload = {"topics": topics, "limit": limit}
     try:
         return list(await ask(gw, _as_member_of(gw, who, org_id), "exchange", "list_member_materials", payload))
     except ApiError:
