@@ -62,6 +62,10 @@ async def test_staff_record_and_answer_an_appeal_and_the_member_reads_the_answer
     appeal_url = staff.url
     [filed] = await get(stack, h, f"/api/v1/orgs/{o['p1']['id']}/appeals", state="all")
     assert filed["received_by"] == "phone" and filed["person_id"] == anna and appeal_url.endswith(filed["id"])
+    await staff.get_by_role("link", name="К обращениям").click()
+    listed = staff.locator("li", has=staff.get_by_role("link", name="Задержка заработной платы"))
+    assert "Анна Иванова" in await listed.inner_text() and "по телефону" in await listed.inner_text()
+    await staff.goto(appeal_url)
 
     await staff.get_by_role("button", name="Отправить ответ").click()  # an empty answer: the field named, in Russian
     await staff.get_by_text("Текст ответа: заполните это поле.").wait_for()

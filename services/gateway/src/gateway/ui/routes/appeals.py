@@ -3,6 +3,7 @@ appeal staff record for a member who phoned, called the hotline or came in."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -70,8 +71,20 @@ async def appeals_of(ui: UiDep, org_id: str, state: str = "open") -> Response:
         "titles": {k: s["title"] for k, s in (await situations(ui)).items()},
         "names": await org_names(ui, [r["org_id"] for r in rows], parties=False),
         "may_record": ui.can("report_facts", org_id, ids),
+        "people": await _names_of(ui, [r["person_id"] for r in rows]) if ui.can("read_personal_data", org_id, ids) else {},
     }
     return ui.page("appeals.html", **context)
+
+
+NAMED = 50
+"""Appeals of a list shown with their member's name (the rest by their situation alone; open one to see who)."""
+
+
+async def _names_of(ui: Ui, person_ids: list[str]) -> dict[str, str]:
+    """Members' names for those who may read them (each asked of the registry, which decides)."""
+    wanted = list(dict.fromkeys(person_ids))[:NAMED]
+    found = await asyncio.gather(*(ui.maybe("registry", "get_member", {"person_id": p}) for p in wanted))
+    return {p: m["full_name"] for p, (m, _) in zip(wanted, found, strict=True) if m and m.get("full_name")}
 
 
 async def _appeal_context(ui: Ui, appeal_id: str) -> dict[str, Any]:
