@@ -4,8 +4,12 @@ first; staff of another part of the union cannot open it; the CC's staff keep th
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from appeals.escalator import Escalator
+
+from kit import clock
 from profset_testing import Stack
 from profset_testing.api import get, post
 from profset_testing.portal import member_with_mail, next_code
@@ -249,3 +253,32 @@ async def test_kpi_and_compliance_show_k7_measured_from_appeals(stack: Stack, un
     other = staff.locator("#feedback-speed tr", has=staff.get_by_role("link", name="ППО Ладожского завода"))
     assert "нет данных" in await other.inner_text()
     await shot(staff, "compliance-k7-measured")
+
+
+async def test_an_appeal_nobody_answered_in_time_is_with_the_parent_and_shows_where_it_went(
+    stack: Stack, union: Union, browser: Any, site: str
+) -> None:
+    h, o = union.admin, union.orgs
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    filing = {"person_id": anna, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "hotline"}
+    appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
+    service = stack.services["appeals"]
+    assert await Escalator(service.runtime.store, service.settings).tick(clock.now() + timedelta(hours=25)) == 1
+
+    staff = await sign_in(browser, site, "staff.t1")
+    await staff.goto(f"/ui/orgs/{o['t1']['id']}/appeals")
+    await staff.get_by_role("link", name="Задержка заработной платы").click()
+    went = staff.locator("section", has=staff.get_by_role("heading", name="Ответы"))
+    await went.get_by_text("Передано выше, потому что не ответили в срок").wait_for()
+    assert "ППО Невской верфи → Северо-Западная организация" in await went.inner_text()
+    await staff.get_by_label("Текст ответа").fill("Территориальная организация займётся")
+    await staff.get_by_role("button", name="Отправить ответ").click()
+    await staff.get_by_text("Территориальная организация займётся").wait_for()
+    answered = await get(stack, h, f"/api/v1/appeals/{appeal}")
+    assert answered["org_id"] == o["t1"]["id"] and answered["answers"][0]["org_id"] == o["t1"]["id"]
+
+    p1 = await sign_in(browser, site, "staff.p1")  # P1 no longer holds it: it may read it, not answer it
+    await p1.goto(f"/ui/appeals/{appeal}")
+    await p1.get_by_text("Территориальная организация займётся").wait_for()
+    assert await p1.get_by_role("button", name="Отправить ответ").count() == 0
