@@ -55,7 +55,7 @@ async def consumers_idle(nats_url: str) -> bool:
     try:
         js = nc.jetstream()
         for stream in await js.streams_info():
-            for consumer in await js.consumers_info(stream.config.name):
+            for consumer in await js.consumers_info(stream.config.name or ""):
                 if consumer.num_pending or consumer.num_ack_pending:
                     return False
         return True
