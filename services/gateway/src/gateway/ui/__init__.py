@@ -13,6 +13,7 @@ from .routes import (
     appeals,
     audits,
     auth,
+    boards,
     contacts,
     exchange,
     kpi,
@@ -29,7 +30,8 @@ from .routes import (
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals, situations, admin):
+    pages = (auth, password, orgs, boards, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals, situations, admin)
+    for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/
     app.include_router(auth.missing)  # last: any other /ui address is a page that says so

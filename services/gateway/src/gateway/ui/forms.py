@@ -47,6 +47,7 @@ RULE_TEXT = {
     "D1": "An appeal goes to your org or one above it.",
     "access": "Your role does not allow this here.",
     "exists": "Nothing like this was found: choose again.",
+    "runs": "The resource was not running on that day.",
     "PD1": "This member's personal data was erased: nothing new may be kept (PD1).",
     # a rule whose meaning depends on the field it names (`field:rule`)
     "appeal_id:D1": "This appeal is closed: it takes no more answers and cannot be closed again (D1).",

@@ -49,6 +49,7 @@ def base_context(request: Request, gw: Gateway, who: Caller | None) -> dict[str,
         "me": who.actor if who else None,
         "csrf": csrf_token(gw, who.token) if who else "",
         "key": new_id(),
+        "fresh_key": new_id,  # each form its own idempotency key
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 

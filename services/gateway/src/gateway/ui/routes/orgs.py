@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from contracts.contacts import ChannelKind
 from contracts.officers import Appointment, OfficerRole, Relief
 from contracts.registry import Headcount, OrgChanges
 
@@ -105,6 +106,8 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "period": period,
         "parents": await _parents(ui, org, ids),
         "roles": list(OfficerRole),
+        "channel_kinds": list(ChannelKind),
+        "done": str(ui.request.query_params.get("done") or ""),
     }
 
 
