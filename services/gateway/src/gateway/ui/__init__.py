@@ -17,6 +17,7 @@ from .routes import (
     contacts,
     exchange,
     kpi,
+    members,
     moderation,
     orgs,
     password,
@@ -30,7 +31,8 @@ from .routes import (
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    pages = (auth, password, orgs, boards, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals, situations, admin)
+    pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
+    pages += [situations, admin]
     for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/

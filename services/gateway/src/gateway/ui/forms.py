@@ -55,6 +55,11 @@ RULE_TEXT = {
     "person_id:exists": "No such member in your part of the union.",
     "situation_id:exists": "No such life situation in the catalogue.",
     "appeal_id:exists": "No such appeal.",
+    "effective_on:D3": "The person is not a member of the union on that day (D3).",
+    "org_id:D3": "Members are recorded in a primary org (D3).",
+    "org_id:changed": "The member already belongs to that org.",
+    "org_id:H1": "The org did not exist on that day (H1).",
+    "changed": "This has already been done or has changed meanwhile.",
 }
 FORBIDDEN = "Your role does not allow this here."
 GENERIC = "Refused (%(rule)s): %(message)s"
