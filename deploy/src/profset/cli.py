@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("service", choices=PUBLISHERS)
     again.add_argument("--from", dest="start", type=int, default=1, help="first ledger position (default: all)")
     again.add_argument("--to", dest="end", type=int, help="last ledger position (default: the newest; the relay goes on)")
-    again.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
+    again.add_argument("--replicas", type=int, help="stream replicas (default: the stream's own, else $STREAM_REPLICAS, else 1)")
     replay = sub.add_parser("replay", help="apply a service's dead-lettered and parked events again")
     replay.add_argument("service", choices=CONSUMERS)
     sub.add_parser("status", help="each ledger's newest position, what its relay published, each consumer's place")
