@@ -80,6 +80,23 @@ def main(argv: list[str] | None = None) -> int:
         return UNAVAILABLE
 
 
+def _seed(url: str) -> int:
+    """`profset seed`: the demo union, signed in as the bootstrap admin."""
+    from .seed import AdminMustChoose, seed_if_empty
+
+    password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
+    if not password:
+        print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
+        return USAGE
+    try:
+        seeded = seed_if_empty(url, password)
+    except AdminMustChoose as e:
+        print(e, file=sys.stderr)
+        return USAGE
+    print("seeded the demo union" if seeded else "the union holds orgs already; left alone")
+    return OK
+
+
 def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per command
     """Runs one parsed command; an exit code."""
     if args.command == "stack":
@@ -142,14 +159,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
             print(f"wrote {path}")
         return OK
     if args.command == "seed":
-        from .seed import seed_if_empty
-
-        password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
-        if not password:
-            print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
-            return USAGE
-        print("seeded the demo union" if seed_if_empty(args.url, password) else "the union holds orgs already; left alone")
-        return OK
+        return _seed(args.url)
     if args.command == "secrets":
         from .natsauth import fresh_environment
 
