@@ -60,6 +60,18 @@ RULE_TEXT = {
     "org_id:changed": "The member already belongs to that org.",
     "org_id:H1": "The org did not exist on that day (H1).",
     "changed": "This has already been done or has changed meanwhile.",
+    "not_after_today": "This day has not come yet: only what has already happened is recorded.",
+    "not_before_1900": "A date before 1900 cannot be right here.",
+    "after_consent": "Consent cannot be withdrawn before the day it was given (PD1).",
+    "consent:not_after_today": "Consent is recorded once given: this day has not come yet (PD1).",
+    "given_at:not_after_today": "Consent is recorded once given: this day has not come yet (PD1).",
+    "consent:not_before_1900": "Consent cannot be dated before 1900 (PD1).",
+    "given_at:not_before_1900": "Consent cannot be dated before 1900 (PD1).",
+    "at:not_after_today": "This day has not come yet: a refresh or a withdrawal is recorded once it happened.",
+    "since:not_after_today": "An appointment is recorded once made: this day has not come yet.",
+    "since:not_before_1900": "An appointment cannot be dated before 1900.",
+    "birth_date:not_after_today": "A birth date cannot be in the future.",
+    "birth_date:not_before_1900": "A birth date before 1900 cannot be right.",
 }
 FORBIDDEN = "Your role does not allow this here."
 GENERIC = "Refused (%(rule)s): %(message)s"
