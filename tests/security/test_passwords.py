@@ -11,14 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from sign_in_helpers import OWNER, api_sign_in, client, gateways, ui_sign_in
+from sign_in_helpers import OWNER, api_sign_in, client, gateways, serving, ui_sign_in
 
 from kit import clock
 from kit.tokens import Actor, Role, Signer
 from profset.seed import AdminMustChoose, seed_if_empty
-from profset.servers import free_port
-from profset_testing import ADMIN_PASSWORD, Keys, eventually
+from profset_testing import ADMIN_PASSWORD, Keys
 
 NEW = "my-own-new-password"
 
@@ -99,17 +97,9 @@ async def test_the_bootstrap_password_must_be_changed_where_required(database_ur
 
 async def test_the_demo_seed_says_the_admin_must_choose_first(database_url: str, nats_server: Any, keys: Keys) -> None:
     """compose's seed signs in as the bootstrap admin, which the gateway refuses there: a clear word, not a traceback."""
-    port = free_port()
-    async with gateways(database_url, nats_server, keys, password_change_required=True) as (app,):
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        try:
-            await eventually(lambda: asyncio.sleep(0, server.started))
-            with pytest.raises(AdminMustChoose, match="PROFSET_ADMIN_PASSWORD"):
-                await asyncio.to_thread(seed_if_empty, f"http://127.0.0.1:{port}", ADMIN_PASSWORD)
-        finally:
-            server.should_exit = True
-            await serving
+    async with gateways(database_url, nats_server, keys, password_change_required=True) as (app,), serving(app) as url:
+        with pytest.raises(AdminMustChoose, match="PROFSET_ADMIN_PASSWORD"):
+            await asyncio.to_thread(seed_if_empty, url, ADMIN_PASSWORD)
 
 
 async def test_without_the_setting_the_bootstrap_password_signs_in(database_url: str, nats_server: Any, keys: Keys) -> None:
