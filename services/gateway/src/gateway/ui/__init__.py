@@ -14,6 +14,7 @@ from .routes import (
     audits,
     auth,
     boards,
+    confirm,
     contacts,
     exchange,
     kpi,
@@ -32,7 +33,7 @@ def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
     pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
-    pages += [situations, admin]
+    pages += [situations, admin, confirm]
     for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/

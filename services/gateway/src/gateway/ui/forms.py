@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -72,9 +73,67 @@ RULE_TEXT = {
     "since:not_before_1900": "An appointment cannot be dated before 1900.",
     "birth_date:not_after_today": "A birth date cannot be in the future.",
     "birth_date:not_before_1900": "A birth date before 1900 cannot be right.",
+    "username:taken": "This username is taken: choose another.",
+    "reserved": "This name belongs to the system itself: choose another.",
+    "role:missing": "Choose a role.",
+    "too_short": "Too few entries.",
+    "too_long": "Too many entries.",
+    "greater_than": "The number is too small.",
+    "less_than": "The number is too large.",
+    "value_error": "The value is not written correctly.",
+    "url_parsing": "Write an address on the internet, beginning with http:// or https://.",
+    "after_since": "The end must come after the start.",
+    "consent": "There is no consent to withdraw.",
+    "merged": "This address was merged into another.",
+    "duplicate": "Only the same addresses are merged.",
+    "one_of": "Fill in one of these, not both.",
+    "concurrency": "Someone changed this meanwhile: reload the page and try again.",
+    "size": "Too large.",
+    "busy": "The server is busy. Try again in a moment.",
+    # the reply's code, when a refusal names no rule
+    "invalid": "The value was not accepted.",
+    "not_found": "Nothing like this was found.",
+    "forbidden": "Your role does not allow this here.",
+    "too_large": "Too large.",
+    "rate_limited": "Too many attempts. Wait a little and try again.",
+    "unauthenticated": "Sign in again.",
 }
 FORBIDDEN = "Your role does not allow this here."
-GENERIC = "Refused (%(rule)s): %(message)s"
+GENERIC = "The value of the field “%(field)s” was not accepted."
+"""A refusal whose rule has no text of its own: the field it is about, never the service's English or its code."""
+AGAINST_RULE = "This goes against rule %(rule)s of the union's information policy."
+POLICY_RULE = re.compile(r"^[A-Z]{1,2}[0-9]{1,2}$")
+FIELDS = {
+    "form": "the form",
+    "at": "date",
+    "since": "from (date)",
+    "until": "until (date)",
+    "effective_on": "date",
+    "as_of": "as of (date)",
+    "given_at": "consent date",
+    "consent": "consent",
+    "birth_date": "birth date",
+    "org_id": "org",
+    "parent_id": "parent org",
+    "person_id": "person",
+    "channel_id": "resource",
+    "contact_id": "contact",
+    "officer_id": "post",
+    "full_name": "full name",
+    "username": "username",
+    "password": "password",
+    "new_password": "new password",
+    "role": "role",
+    "reason": "reason",
+    "value": "address",
+    "kind": "kind",
+    "name": "name",
+    "url": "address on the internet",
+    "members": "members",
+    "title": "title",
+    "body": "text",
+}
+"""Source texts (English) of the fields a refusal may name; the catalogues translate them."""
 
 
 def parse(model: type[M], values: dict[str, Any]) -> tuple[M | None, list[dict[str, Any]]]:
@@ -102,8 +161,10 @@ def messages(fmt: Formats, details: list[dict[str, Any]] | Error) -> dict[str, s
             text = fmt.gettext(RULE_TEXT[f"{key}:{rule}"])
         elif rule in RULE_TEXT:
             text = fmt.gettext(RULE_TEXT[rule])
+        elif POLICY_RULE.match(rule):
+            text = fmt.gettext(AGAINST_RULE, rule=rule)
         else:
-            text = fmt.gettext(GENERIC, rule=rule or "?", message=d.get("message") or "")
+            text = fmt.gettext(GENERIC, field=fmt.gettext(FIELDS.get(key, "the form")))
         found.setdefault(key, text)
     return found
 
