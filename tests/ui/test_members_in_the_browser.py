@@ -97,3 +97,23 @@ async def test_staff_of_a_primary_org_may_not_transfer_a_member_out_of_their_rea
     labels = await transfer.get_by_label("Первичная организация").locator("option").all_inner_texts()
     assert labels == ["—"], f"no primary org of staff.p1's reach to move to: {labels}"
     assert (await stack.http.get(f"/api/v1/members/{person}", headers=union.admin)).json()["org_id"] == p1
+
+
+async def test_an_admission_form_sent_twice_admits_the_member_once(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    p1 = union.orgs["p1"]["id"]
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}")
+    admit = page.get_by_role("form", name="Принять в профсоюз")
+    sent = {
+        "_csrf": await admit.locator("input[name=_csrf]").input_value(),
+        "_key": await admit.locator("input[name=_key]").input_value(),
+        "full_name": "Дважды Отправленный Член",
+        "since": "2020-01-01",
+    }
+    other = await page.get_by_role("form", name="Назначить на должность").locator("input[name=_key]").input_value()
+    assert other != sent["_key"], "each form has its own idempotency key"
+    for _ in range(2):  # a double click, or a retry after a timeout
+        answer = await page.request.post(f"/ui/orgs/{p1}/members", form=sent, max_redirects=0)
+        assert answer.status == 303, await answer.text()
+    kept = (await stack.http.get(f"/api/v1/orgs/{p1}/members", headers=union.admin)).json()
+    assert [m["full_name"] for m in kept] == ["Дважды Отправленный Член"]
