@@ -104,7 +104,7 @@ def test_resources_open_refresh_and_close_within_their_dates() -> None:
     with pytest.raises(RuleBroken, match="H1"):
         channels.decide_open(False, "x", "o1", ChannelKind.CHAT, "Чат", None, Audience.MEMBERS, D("2020-01-01"))
     with pytest.raises(Refused, match="at least one"):
-        channels.decide_stats(board, "2024", None, None, None)
+        channels.decide_stats(board, "2024", None, None, None, TODAY)
 
 
 def test_consent_dated_ahead_of_today_or_before_1900_is_refused_naming_the_field() -> None:
@@ -122,3 +122,17 @@ def test_a_withdrawal_is_dated_between_the_consent_and_today() -> None:
             contacts.decide_withdraw(mobile, D(at), "staff", TODAY)
         assert (refused.value.details[0].field, refused.value.details[0].rule) == ("at", rule), at
     assert contacts.decide_withdraw(mobile, TODAY, "staff", TODAY), "withdrawn today counts"
+
+
+def test_audience_figures_are_reported_for_a_period_that_has_begun() -> None:
+    opened = channels.decide_open(True, "ch", "o1", ChannelKind.WEBSITE, "Сайт", None, Audience.PUBLIC, D("2020-01-01"))
+    site = reduce(channels.evolve, opened, channels.NONE)
+    assert channels.decide_stats(site, "2026-Q4", None, 100, None, TODAY), "the running quarter counts"
+    assert channels.decide_stats(site, "2026-12", None, 100, None, TODAY), "and the running month"
+    for period in ("2027", "2027-Q1", "2030-01"):
+        with pytest.raises(Refused) as refused:
+            channels.decide_stats(site, period, None, 100, None, TODAY)
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("period", "not_after_today"), period
+    with pytest.raises(Refused) as odd:
+        channels.decide_stats(site, "0001", None, 100, None, TODAY)
+    assert odd.value.details[0].field == "period", "a year outside the calendar is refused, not a failure"

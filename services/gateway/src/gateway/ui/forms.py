@@ -73,6 +73,8 @@ RULE_TEXT = {
     "since:not_before_1900": "An appointment cannot be dated before 1900.",
     "birth_date:not_after_today": "A birth date cannot be in the future.",
     "birth_date:not_before_1900": "A birth date before 1900 cannot be right.",
+    "period:not_after_today": "Audience figures are reported once counted: this period has not begun yet (K4).",
+    "period": "There is no such period: write a year, a quarter or a month.",
     "username:taken": "This username is taken: choose another.",
     "reserved": "This name belongs to the system itself: choose another.",
     "role:missing": "Choose a role.",
