@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from contracts.envelope import STREAMS
 from kit.db import make_engine
 from kit.relay import headers_of, stream_config
+from kit.settings import nats_servers
 
 from .progress import OK, UNAVAILABLE, USAGE, Progress
 from .stack import operator_environment
@@ -52,7 +53,7 @@ async def republish(service: str, start: int, end: int | None, asked: int | None
     ledger = ledger_of(service)
     events = ledger.events
     engine = make_engine(env["DATABASE_URL"])
-    nc = await nats.connect(env["NATS_URL"], name="profset-republish", max_reconnect_attempts=2)
+    nc = await nats.connect(nats_servers(env["NATS_URL"]), name="profset-republish", max_reconnect_attempts=2)
     js = nc.jetstream(timeout=10)
     try:
         wanted = events.c.position >= start
