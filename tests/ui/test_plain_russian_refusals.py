@@ -137,3 +137,28 @@ async def test_withdrawing_a_consent_asks_first_and_refuses_a_day_before_it_or_t
     await page.get_by_role("row", name="Котов Игорь Борисович").get_by_text("отозвано", exact=False).wait_for()
     [gone] = (await stack.http.get(f"/api/v1/people/{person}/contact-points", headers=h)).json()
     assert (gone["id"], gone["usable"]) == (point["id"], False)
+
+
+@pytest.mark.browser
+async def test_the_new_pages_read_in_english_one_click_away(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    p1, h = union.orgs["p1"]["id"], union.admin
+    made = await stack.http.post(
+        f"/api/v1/orgs/{p1}/officers", json={"full_name": "Соколов Пётр Ильич", "role": "chair"}, headers=h
+    )
+    assert made.status_code == 201, made.text
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}")
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name="Membership records").wait_for()
+    await page.get_by_role("form", name="Admit a member").get_by_role("button", name="Admit").click()
+    await page.get_by_role("form", name="Admit a member").get_by_text("Fill this in.").wait_for()
+    await page.get_by_role("button", name="Relieve Соколов Пётр Ильич of the post").click()
+    await page.get_by_role("heading", name="Relieve Соколов Пётр Ильич of the post?").wait_for()
+    await page.get_by_label("No longer in the post from (empty: today)").fill("2000-01-01")
+    await page.get_by_role("button", name="Yes, relieve of the post").click()
+    await page.get_by_text("The end must come after the start.").wait_for()
+    shown = " ".join(await page.locator(".error").all_inner_texts())
+    assert shown and not re.search(r"[а-яё]", shown, re.IGNORECASE), f"an English page refuses in English: {shown}"
+    await page.goto("/ui/members")
+    await page.get_by_role("heading", name="Find a member").wait_for()
+    await shot(page, "members-search-english")
