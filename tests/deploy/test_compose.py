@@ -87,7 +87,7 @@ def test_the_stream_keeper_runs_as_its_own_nats_user_and_nobody_holds_the_operat
     keeper = services["streamkeeper"]
     assert keeper["command"][:3] == ["profset", "streams", "--keep"]
     assert keeper["environment"]["NATS_URL"].startswith(f"nats://{KEEPER}:${{{env_name(KEEPER)}:")
-    assert referenced(keeper) == {"PROFSET_IMAGE", env_name(KEEPER)}
+    assert referenced(keeper) == {"PROFSET_IMAGE", env_name(KEEPER), "STREAM_MAX_GIB"}
     assert keeper["read_only"] is True and keeper["cap_drop"] == ["ALL"] and keeper["user"] == "10001:10001"
     assert keeper["restart"] == "unless-stopped"
     for name in TALKS:

@@ -117,7 +117,9 @@ def test_prod_runs_replicated_streams_and_postgres() -> None:
     assert replicas.pop(KEEPER) == 1 and all(n >= 2 for n in replicas.values()), replicas
     keeper = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == KEEPER)
     container = keeper["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"][-2:] == ["--replicas", "$(STREAM_REPLICAS)"], "the keeper makes R3 streams in prod too"
+    command = container["command"]
+    assert command[command.index("--replicas") + 1] == "$(STREAM_REPLICAS)", "the keeper makes R3 streams in prod too"
+    assert command[command.index("--max-gib") + 1] == "$(STREAM_MAX_GIB)" and config["data"]["STREAM_MAX_GIB"]
     values = yaml.safe_load((K8S / "nats/values.yaml").read_text())
     assert values["config"]["cluster"]["replicas"] == 3 and values["config"]["jetstream"]["fileStore"]["pvc"]["enabled"]
 

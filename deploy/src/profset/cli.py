@@ -38,7 +38,12 @@ def parser() -> argparse.ArgumentParser:
     )
     streams = sub.add_parser("streams", help="make every stream (dead letters included) as it should be, as the operator")
     streams.add_argument("--keep", action="store_true", help="then answer services that find their stream missing")
-    streams.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
+    streams.add_argument(
+        "--replicas", type=int, default=_setting("STREAM_REPLICAS", 1), help="stream replicas (3 on a NATS cluster)"
+    )
+    streams.add_argument(
+        "--max-gib", type=int, default=_setting("STREAM_MAX_GIB", 0), help="each context stream's size limit (default 2)"
+    )
     load = sub.add_parser("import", help="load a union from CSV files (orgs, headcounts, officers, members)")
     load.add_argument("folder", type=Path, help="holds orgs.csv, headcounts.csv, officers.csv, members.csv")
     rebuild = sub.add_parser("rebuild", help="rebuild a service's own read models from its ledger")
@@ -115,13 +120,14 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
         if args.roles and (code := _grant(url, create=args.roles == "create")) != OK:
             return code
         nats_url = args.nats_url or os.environ.get("NATS_URL")
-        return _streams(nats_url, keep=False, replicas=1) if nats_url else OK
+        replicas, max_gib = _setting("STREAM_REPLICAS", 1), _setting("STREAM_MAX_GIB", 0)
+        return _streams(nats_url, False, replicas, max_gib) if nats_url else OK
     if args.command == "streams":
         nats_url = os.environ.get("NATS_URL") or operator_nats_url()
         if not nats_url:
             print("set NATS_URL (the operator's credentials), or start the local stack", file=sys.stderr)
             return USAGE
-        return _streams(nats_url, args.keep, args.replicas)
+        return _streams(nats_url, args.keep, args.replicas, args.max_gib)
     if args.command == "import":
         from .operator import import_union
 
@@ -211,12 +217,17 @@ def _db_secrets(env_file: Path) -> int:
     return OK
 
 
-def _streams(nats_url: str, keep: bool, replicas: int) -> int:
+def _setting(name: str, default: int) -> int:
+    """A whole number from the environment (the deployment's ConfigMap or .env), else the default (0: the kit's)."""
+    return int(os.environ.get(name) or default)
+
+
+def _streams(nats_url: str, keep: bool, replicas: int, max_gib: int) -> int:
     """Makes the streams (and, with `keep`, keeps them) as the operator; an exit code."""
     from .streamkeeper import run as keep_streams
 
     try:
-        done = asyncio.run(keep_streams(nats_url, keep, replicas))
+        done = asyncio.run(keep_streams(nats_url, keep, replicas, max_gib))
     except KeyboardInterrupt:
         return OK
     for name, what in done.items():

@@ -197,9 +197,10 @@ def keeper() -> dict[str, Any]:
     container = {
         "name": KEEPER,
         "image": "profset",
-        "command": ["profset", "streams", "--keep", "--replicas", "$(STREAM_REPLICAS)"],
+        "command": ["profset", "streams", "--keep", "--replicas", "$(STREAM_REPLICAS)", "--max-gib", "$(STREAM_MAX_GIB)"],
         "env": [
             {"name": "STREAM_REPLICAS", "valueFrom": {"configMapKeyRef": {"name": "profset-config", "key": "STREAM_REPLICAS"}}},
+            {"name": "STREAM_MAX_GIB", "valueFrom": {"configMapKeyRef": {"name": "profset-config", "key": "STREAM_MAX_GIB"}}},
             {"name": env_name(KEEPER), **_secret(SECRET, env_name(KEEPER))},
             {"name": "NATS_URL", "value": f"nats://{KEEPER}:$({env_name(KEEPER)})@nats:4222"},
         ],

@@ -22,16 +22,16 @@ from contracts.base import INTERNAL
 from contracts.envelope import STREAMS
 from kit import logs
 from kit.settings import nats_servers
-from kit.streams import REPAIR, dead_letter_config, drift, stream_config
+from kit.streams import REPAIR, STREAM_MAX_GIB, dead_letter_config, drift, stream_config, unlimited
 
 from .natsauth import KEEPER, inbox, queue_group
 
 log = logs.get("streamkeeper")
 
 
-def wanted(replicas: int = 1) -> dict[str, StreamConfig]:
+def wanted(replicas: int = 1, max_gib: int = STREAM_MAX_GIB) -> dict[str, StreamConfig]:
     """Every stream of the bus by name, as the operator makes it."""
-    configs = [stream_config(context, replicas) for context in STREAMS if context not in INTERNAL]
+    configs = [stream_config(context, replicas, max_gib) for context in STREAMS if context not in INTERNAL]
     return {str(c.name): c for c in [*configs, dead_letter_config(replicas)]}
 
 
@@ -43,23 +43,28 @@ async def ensure_one(js: Any, config: StreamConfig) -> str:
         await js.add_stream(config)
         return "made"
     problem = drift(info.config, config)
-    if problem is None:
+    if problem is not None:
+        log.error("stream changed from the operator's; put back", stream=config.name, why=problem)
+        await js.update_stream(config)
+        return f"put back ({problem})"
+    limits = unlimited(info.config, config)
+    if limits is None:
         return "as it should be"
-    log.error("stream changed from the operator's; put back", stream=config.name, why=problem)
+    log.info("stream's limits set", stream=config.name, was=limits)
     await js.update_stream(config)
-    return f"put back ({problem})"
+    return f"limits set ({limits})"
 
 
-async def ensure(nc: Any, replicas: int = 1) -> dict[str, str]:
+async def ensure(nc: Any, replicas: int = 1, max_gib: int = STREAM_MAX_GIB) -> dict[str, str]:
     """Makes every stream of the bus that is missing and puts back any that was changed; what became of each."""
     js = nc.jetstream(timeout=10)
-    return {name: await ensure_one(js, config) for name, config in wanted(replicas).items()}
+    return {name: await ensure_one(js, config) for name, config in wanted(replicas, max_gib).items()}
 
 
 @contextlib.asynccontextmanager
-async def keeping(nc: Any, replicas: int = 1) -> AsyncIterator[None]:
+async def keeping(nc: Any, replicas: int = 1, max_gib: int = STREAM_MAX_GIB) -> AsyncIterator[None]:
     """Answers repair requests for the block: the named stream, made as it should be (the request's body is ignored)."""
-    js, configs = nc.jetstream(timeout=10), wanted(replicas)
+    js, configs = nc.jetstream(timeout=10), wanted(replicas, max_gib)
 
     async def on_repair(msg: Any) -> None:
         config = configs.get(msg.subject.rsplit(".", 1)[-1])
@@ -83,16 +88,17 @@ async def keeping(nc: Any, replicas: int = 1) -> AsyncIterator[None]:
             await sub.unsubscribe()
 
 
-async def run(nats_url: str, keep: bool, replicas: int = 1) -> dict[str, str]:
+async def run(nats_url: str, keep: bool, replicas: int = 1, max_gib: int = 0) -> dict[str, str]:
     """`profset streams`: ensures every stream; with `keep`, then answers repairs until cancelled."""
     # replies to its JetStream requests come to the keeper's own inbox, the only one its user may listen to
     nc = await nats.connect(
         nats_servers(nats_url), name="profset-streamkeeper", inbox_prefix=inbox(KEEPER), max_reconnect_attempts=-1 if keep else 2
     )
     try:
-        done = await ensure(nc, replicas)
+        max_gib = max_gib or STREAM_MAX_GIB
+        done = await ensure(nc, replicas, max_gib)
         if keep:
-            async with keeping(nc, replicas):
+            async with keeping(nc, replicas, max_gib):
                 await asyncio.Event().wait()
         return done
     finally:

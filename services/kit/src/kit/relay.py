@@ -25,7 +25,7 @@ from .backlog import Backlog
 from .db import Compiled, run_raw
 from .locks import holding, lock_key, pause
 from .store.tables import Ledger
-from .streams import bound, drift, poison, refusals_resolved, stream_config
+from .streams import STORE_REFUSED, bound, drift, poison, refusals_resolved, stream_config
 
 __all__ = ["Relay", "StreamBehind", "headers_of", "stream_config"]
 
@@ -57,6 +57,22 @@ def headers_of(row: Any, context: str) -> dict[str, str]:
 
 class StreamBehind(Exception):
     """The stream does not hold what the relay published last: it was deleted, purged or lost a tail."""
+
+
+class StreamFull(Exception):
+    """The stream's store takes nothing now (its size limit, or the server's disk): the events wait in the ledger."""
+
+
+def _raise_for(failure: BaseException | None) -> None:
+    """What a publish failure that is not the event's own fault means for the relay; nothing if there was none."""
+    if isinstance(failure, nats.js.errors.APIError) and failure.err_code in STORE_REFUSED:
+        raise StreamFull(f"{failure.description} (code {failure.err_code})")
+    if isinstance(failure, nats.js.errors.NoStreamResponseError | nats.errors.NoRespondersError):
+        raise StreamBehind("no stream answers")
+    if isinstance(failure, nats.js.errors.APIError):
+        raise StreamBehind(str(failure))
+    if failure is not None:
+        raise failure
 
 
 class Relay:
@@ -135,6 +151,12 @@ class Relay:
             self.wake.clear()
             try:
                 sent = await self.publish_batch(conn)
+            except StreamFull as e:
+                log.error("stream takes no new events; they wait in the ledger", stream=self.stream, why=str(e))
+                metrics.RELAY_REPAIRS.labels(self.context, "full").inc()
+                self._tail = None
+                await pause(stop, 5.0)  # no faster than the operator can raise a limit or free a disk
+                continue
             except StreamBehind as e:
                 log.warning("stream behind the ledger; republishing", stream=self.stream, why=str(e))
                 metrics.RELAY_REPAIRS.labels(self.context, "behind").inc()
@@ -153,6 +175,7 @@ class Relay:
         """Finds where the stream ends (creating it if missing) and resumes after that position."""
         # bound only to the stream the operator made (its subjects, no republish); a missing one is asked for back
         info = await bound(self.nc, self.js, stream_config(self.context, self.replicas))
+        self._measure(info)
         last_seq = info.state.last_seq
         position = 0
         if info.state.messages:
@@ -205,12 +228,7 @@ class Relay:
         if reason is not None:  # the events after it were refused only for the chained sequence: sent again next batch
             await self._park(conn, rows[done], reason)
             return done + 1
-        if isinstance(failure, nats.js.errors.NoStreamResponseError | nats.errors.NoRespondersError):
-            raise StreamBehind("no stream answers")
-        if isinstance(failure, nats.js.errors.APIError):
-            raise StreamBehind(str(failure))
-        if failure is not None:
-            raise failure
+        _raise_for(failure)
         return done
 
     async def _park(self, conn: AsyncConnection, row: Any, reason: str) -> None:
@@ -227,12 +245,18 @@ class Relay:
         """While idle, notices a stream that was deleted, lost messages or was changed since the last publish."""
         try:
             info = await self.js.stream_info(self.stream)
+            self._measure(info)
             intact = self._tail is not None and info.state.last_seq == self._tail[1]
             intact = intact and drift(info.config, stream_config(self.context, self.replicas)) is None
         except nats.js.errors.NotFoundError:
             intact = False
         if not intact:
             self._tail = None
+
+    def _measure(self, info: Any) -> None:
+        """How full the stream is, for the alert that comes before it refuses events."""
+        metrics.STREAM_BYTES.labels(self.stream).set(info.state.bytes)
+        metrics.STREAM_MAX_BYTES.labels(self.stream).set(info.config.max_bytes or -1)
 
     async def _recorded(self, conn: AsyncConnection) -> tuple[int, int] | None:
         relay = self.ledger.relay

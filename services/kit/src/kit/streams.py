@@ -12,7 +12,7 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
-from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import ConsumerConfig, DiscardPolicy, StorageType, StreamConfig
 
 from contracts.envelope import DEAD_LETTER_STREAM, STREAMS
 
@@ -42,8 +42,25 @@ def refusals_resolved(js: Any) -> Any:
     return js
 
 
-def stream_config(context: str, replicas: int = 1) -> StreamConfig:
-    """The context's stream: every subject of the context, kept for replay, duplicates dropped for two minutes."""
+GIB = 1 << 30
+STREAM_MAX_GIB = 2
+"""A context's stream may hold this much (the keeper's `--max-gib`). A runaway writer then fills its own stream, not
+the store every stream shares; a full stream refuses new events (discard new, never the history), which wait in the
+ledger — nothing is lost — while `ProfsetStreamNearlyFull` has already warned. JetStream reserves each limit in its
+store, so seven context streams at this and the dead letters must fit in it (20 GiB in deploy/nats and k8s/nats)."""
+MAX_EVENT_BYTES = 8 << 20
+"""One event's largest message: the servers' `max_payload` (deploy/nats), said on the stream too, so a server
+configured larger still holds the stream to it; a larger event is parked."""
+DEAD_LETTER_DAYS = 90
+"""How long a buried message stays to be looked at and replayed; an older one is still in its source stream and the
+ledger, where `profset rebuild` reaches it."""
+DEAD_LETTER_GIB = 1
+"""A storm of failures is bounded too; the oldest burials go first (each a copy of an event kept elsewhere)."""
+
+
+def stream_config(context: str, replicas: int = 1, max_gib: int = STREAM_MAX_GIB) -> StreamConfig:
+    """The context's stream: every subject of the context, kept for replay up to its size limit, duplicates dropped for
+    two minutes."""
     return StreamConfig(
         name=STREAMS[context],
         subjects=[f"{context}.>"],
@@ -51,12 +68,36 @@ def stream_config(context: str, replicas: int = 1) -> StreamConfig:
         duplicate_window=120.0,
         num_replicas=replicas,
         allow_direct=True,
+        max_bytes=max_gib * GIB,
+        max_msg_size=MAX_EVENT_BYTES,
+        discard=DiscardPolicy.NEW,
     )
 
 
 def dead_letter_config(replicas: int = 1) -> StreamConfig:
     """Where consumers bury what they gave up on: `deadletter.<service>.<consumer>`, nothing else."""
-    return StreamConfig(name=DEAD_LETTER_STREAM, subjects=["deadletter.>"], storage=StorageType.FILE, num_replicas=replicas)
+    return StreamConfig(
+        name=DEAD_LETTER_STREAM,
+        subjects=["deadletter.>"],
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=DEAD_LETTER_DAYS * 86400.0,
+        max_bytes=DEAD_LETTER_GIB * GIB,
+        discard=DiscardPolicy.OLD,
+    )
+
+
+LIMITS = ("max_bytes", "max_msg_size", "max_age", "discard")
+"""Set again by the keeper when they differ; replicas are not, as scaling a stream is the operator's own step."""
+
+
+def unlimited(found: StreamConfig, wanted: StreamConfig) -> str | None:
+    """Which of the stream's limits differ from the operator's (the keeper sets them again); None if none. Not a drift:
+    a service whose settings differ from the keeper's must not ask it to mend the stream over and over."""
+    for name in LIMITS:
+        if getattr(wanted, name) is not None and getattr(found, name) != getattr(wanted, name):
+            return f"{name} {getattr(found, name)!r} instead of {getattr(wanted, name)!r}"
+    return None
 
 
 def drift(found: StreamConfig, wanted: StreamConfig) -> str | None:
@@ -72,6 +113,11 @@ def drift(found: StreamConfig, wanted: StreamConfig) -> str | None:
 POISON_CODES = {10054}
 """JetStream refusals that are the message's own fault (10054: larger than the stream's maximum message size): the
 event is parked, however often it is tried, so publishing it again would only stall every event after it."""
+
+
+STORE_REFUSED = {10077}
+"""JetStream refusals of the store, not the message (10077: the stream is at its size limit, or the disk is full): the
+relay waits and tries again, as the event is fine."""
 
 
 def poison(failure: BaseException | None) -> str | None:
