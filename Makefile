@@ -63,8 +63,10 @@ asyncapi: install ## write asyncapi.json, the AsyncAPI 3 document of every event
 schemas: install ## rewrite the contract snapshots after an intended change
 	$(BIN)/python -m contracts.asyncapi --snapshots contracts/schemas
 
-lock: ## recompile requirements.lock from requirements.in
+lock: ## recompile the locks: everything (requirements.lock), the image's runtime at the same versions, its build backend
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile requirements-runtime.in --python-version 3.11 --generate-hashes -c requirements.lock -o requirements-runtime.lock
+	$(BIN)/uv pip compile requirements-build.in --python-version 3.11 --generate-hashes -o requirements-build.lock
 
 clean: stop
 	rm -rf $(VENV) .data

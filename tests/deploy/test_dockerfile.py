@@ -40,5 +40,6 @@ def test_the_final_stage_runs_as_a_numeric_non_root_user_from_the_venv_only() ->
 
 def test_the_build_context_leaves_out_local_state() -> None:
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert ignored[1] == "*" and "!requirements.lock" in ignored, "everything is left out unless named"
+    assert ignored[1] == "*" and "!requirements-runtime.lock" in ignored, "everything is left out unless named"
+    assert "!requirements.lock" not in ignored, "the development lock stays out of the image"
     assert not any(line.startswith("!") and (".venv" in line or ".data" in line or ".env" in line) for line in ignored)
