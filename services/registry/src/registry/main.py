@@ -22,7 +22,7 @@ from .projections import tree as tree_projection
 from .projections.people import PeopleProjection
 from .queries.org_facts import FactQueries
 from .queries.people import PeopleQueries
-from .queries.tree import Queries
+from .queries.tree import NameOrgs, Queries
 from .tables import READ_MODELS, ledger, metadata
 
 
@@ -54,6 +54,7 @@ def wire(rt: Runtime) -> Wiring:
     reads: VerbTable = {
         "get_org": (c.GetOrg, queries.get_org),
         "list_orgs": (c.ListOrgs, queries.list_orgs),
+        "name_orgs": (NameOrgs, queries.name_orgs),
         "list_children": (c.ListChildren, queries.list_children),
         "get_subtree": (c.GetSubtree, queries.get_subtree),
         "get_member": (p.GetMember, person_queries.get_member),

@@ -19,13 +19,13 @@ QUIET = 15.0  # seconds between keep-alive comments when nothing happens
 SETTLE = 0.2  # seconds to let a burst of events (one cascade, many orgs) arrive before re-reading
 
 
-def deliveries_html(ui: Ui, summary: dict[str, Any], names: dict[str, str]) -> str:
+def deliveries_html(ui: Ui, summary: dict[str, Any], names: dict[str, str], named: dict[str, str]) -> str:
     """The deliveries table as the page shows it."""
     context = base_context(ui.request, ui.gw, ui.who)
-    return TEMPLATES.get_template("_deliveries.html").render(**context, summary=summary, names=names)
+    return TEMPLATES.get_template("_deliveries.html").render(**context, summary=summary, names=names, named=named)
 
 
-async def deliveries_events(ui: Ui, material_id: str, names: dict[str, str]) -> AsyncIterator[str]:
+async def deliveries_events(ui: Ui, material_id: str, names: dict[str, str], named: dict[str, str]) -> AsyncIterator[str]:
     """`event: deliveries` with the table each time it changes; comments keep the connection open."""
     sub = await ui.gw.nc.subscribe("exchange.>")
     last = ""
@@ -34,7 +34,7 @@ async def deliveries_events(ui: Ui, material_id: str, names: dict[str, str]) -> 
         yield "retry: 2000\n\n"
         while time.monotonic() < ends:
             summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
-            html = deliveries_html(ui, summary, names)
+            html = deliveries_html(ui, summary, names, named)
             if html != last:
                 last = html
                 data = {"html": html, "reached": summary["orgs_reached"], "acknowledged": summary["orgs_acknowledged"]}

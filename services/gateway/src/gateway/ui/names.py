@@ -22,6 +22,16 @@ async def org_names(ui: Ui, wanted: Iterable[str] = (), parties: bool = True) ->
     return names
 
 
+async def names_only(ui: Ui, names: dict[str, str], wanted: Iterable[str]) -> dict[str, str]:
+    """Id → name, and nothing more, for the orgs `wanted` that `names` lacks: the senders and recipients of a material
+    the user may read, which may lie outside the user's subtree (names are no secret; what those orgs hold is)."""
+    missing = [i for i in dict.fromkeys(wanted) if i and i not in names][:500]
+    if not missing:
+        return {}
+    found, _ = await ui.maybe("registry", "name_orgs", {"org_ids": missing})
+    return dict(found or {})
+
+
 def children_of(orgs: list[dict[str, Any]], org_id: str) -> list[dict[str, Any]]:
     """The orgs directly under one org, by name."""
     return sorted((o for o in orgs if o["parent_id"] == org_id), key=lambda o: o["name"])

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.base import Payload
 from contracts.registry import GetOrg, GetSubtree, Level, ListChildren, ListOrgs
-from kit.access import permits, require
+from kit.access import RULES, Reach, permits, require
 from kit.clock import FAR_FUTURE, known_by
-from kit.errors import not_found
+from kit.errors import forbidden, not_found
 from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 
@@ -140,6 +142,26 @@ async def places_today(conn: AsyncConnection, today: date) -> dict[str, str | No
     return {r.org_id: r.parent_id for r in rows}
 
 
+async def names_today(conn: AsyncConnection, today: date) -> dict[str, str]:
+    """Every org ever registered with its name today: a dissolved org's last name, a not yet registered org's first."""
+    n, o = org_names.c, orgs.c
+    rows = await conn.execute(
+        select(n.org_id, n.name)
+        .join(orgs, o.org_id == n.org_id)
+        .where(n.effective_on <= func.greatest(o.registered_on, today))
+        .order_by(n.org_id, n.effective_on.desc(), n.position.desc())
+        .ext(distinct_on(n.org_id))
+    )
+    return {r.org_id: r.name for r in rows}
+
+
+class NameOrgs(Payload):
+    """The names of orgs, and nothing else about them: pages name the senders and recipients of a material they may
+    read even when those orgs lie outside the reader's subtree (an org's name is no secret, what it holds is)."""
+
+    org_ids: list[str] = Field(max_length=500, description="Opaque ids of the orgs to name")
+
+
 def _latest(table: Any, column: Any, day: date, known: datetime) -> Any:
     """Per org, the timeline's value on `day`: latest effective date first, then the later recorded."""
     return (
@@ -191,6 +213,14 @@ class Queries:
         tree, today = await self._tree(q.as_of, q.known_on, ctx)
         self._visible(tree, today, q.org_id, ctx)
         return [tree.view(o) for o in tree.subtree(q.org_id) if today.may(ctx, o)]
+
+    async def name_orgs(self, q: NameOrgs, ctx: Context) -> dict[str, str]:
+        """Id → today's name of each org asked about that was ever registered; only names, to anyone who reads orgs."""
+        if RULES["read_orgs"].get(ctx.actor.role, Reach.NONE) is Reach.NONE:
+            raise forbidden(f"a {ctx.actor.role} reads no orgs")
+        reading = await self.cache.reading()
+        names = await reading.get(("names", ctx.today), lambda conn: names_today(conn, ctx.today), WHOLE_TREE)
+        return {org_id: names[org_id] for org_id in dict.fromkeys(q.org_ids) if org_id in names}
 
     async def list_orgs(self, q: ListOrgs, ctx: Context) -> list[dict[str, Any]]:
         """Orgs in the caller's subtree as of a date, filtered, sorted by level and name."""

@@ -13,7 +13,7 @@ from contracts.exchange import Draft, Kind, Support, Topic
 from ...errors import ApiError
 from ..forms import flag, listed, parse
 from ..live import deliveries_events
-from ..names import children_of, org_names
+from ..names import children_of, names_only, org_names
 from ..page import PageRoute, Ui, UiDep
 from .boards import boards_of
 from .orgs import lineage
@@ -27,11 +27,12 @@ async def inbox(ui: UiDep, org_id: str) -> Response:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     rows = await ui.ask("exchange", "inbox", {"org_id": org_id})
     names = await org_names(ui, [r["from_org_id"] for r in rows])
+    named = await names_only(ui, names, [r["from_org_id"] for r in rows])  # senders of materials it received
     ids = [o["id"] for o in await lineage(ui, org)]
     may = {"may_ack": ui.can("acknowledge", org_id, ids), "may_release": ui.can("write_materials", org_id, ids)}
     boards = await boards_of(ui, org_id) if ui.can("report_facts", org_id, ids) else []  # P1 beside the week's materials
     done = str(ui.request.query_params.get("done") or "")
-    return ui.page("inbox.html", org=org, rows=rows, names=names, boards=boards, done=done, errors={}, **may)
+    return ui.page("inbox.html", org=org, rows=rows, names=names, named=named, boards=boards, done=done, errors={}, **may)
 
 
 @router.get("/orgs/{org_id}/materials")
@@ -74,10 +75,17 @@ async def draft(ui: UiDep, org_id: str) -> Response:
     return ui.page("compose.html", 422, org=org, values=values, errors=errors, **CHOICES)
 
 
+async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The orgs a readable material came from and went to: linked names within the subtree, names alone beyond it."""
+    wanted = [material["org_id"], *(r["recipient"] for r in summary["recipients"])]
+    names = await org_names(ui, wanted)
+    return names, await names_only(ui, names, wanted)
+
+
 async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
     summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
-    names = await org_names(ui, [material["org_id"], *(r["recipient"] for r in summary["recipients"])])
+    names, named = await _names(ui, material, summary)
     author, _ = await ui.maybe("registry", "get_org", {"org_id": material["org_id"]})
     ids = [o["id"] for o in await lineage(ui, author)] if author else [material["org_id"]]
     subtree, _ = await ui.maybe("registry", "get_subtree", {"org_id": material["org_id"]})
@@ -85,6 +93,7 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
         "material": material,
         "summary": summary,
         "names": names,
+        "named": named,
         "may_write": author is not None and ui.can("write_materials", material["org_id"], ids),
         "children": children_of(subtree or [], material["org_id"]),
         "errors": {},
@@ -101,9 +110,9 @@ async def material_events(ui: UiDep, material_id: str) -> Response:
     """The live deliveries table (text/event-stream); the browser never polls."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})  # readable, or refused now
     summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
-    names = await org_names(ui, [material["org_id"], *(r["recipient"] for r in summary["recipients"])])
+    names, named = await _names(ui, material, summary)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(deliveries_events(ui, material_id, names), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(deliveries_events(ui, material_id, names, named), media_type="text/event-stream", headers=headers)
 
 
 async def _act(ui: Ui, material_id: str, verb: str, payload: dict[str, Any]) -> Response:

@@ -1,0 +1,71 @@
+"""Issue 32: a material's senders and recipients are named, even beyond the reader's part of the union (names are no
+secret, what those orgs hold stays so); compliance over a subtree names the orgs breaching each rule and drills down."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from profset_testing import Stack
+from profset_testing.ui import Union, shot, sign_in
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+OUTSIDE = "организация вне вашей части профсоюза"
+
+
+async def test_the_orgs_a_material_came_from_and_went_to_are_named(stack: Stack, union: Union, site: str, browser: Any) -> None:
+    o = {k: v["id"] for k, v in union.orgs.items()}
+    cc = await stack.login("staff.cc", "long-enough-password")
+    news = {"org_id": o["cc"], "title": "Позиция ЦК", "body": "Текст", "kind": "news", "topics": [], "newsworthy": False}
+    down = (await stack.http.post("/api/v1/materials", json=news, headers=cc)).json()["id"]
+    assert (await stack.http.post(f"/api/v1/materials/{down}/cascade", json={}, headers=cc)).status_code == 202
+    t1 = await stack.login("staff.t1", "long-enough-password")
+    mine = {**news, "org_id": o["t1"], "title": "Отчёт Северо-Запада", "newsworthy": True}
+    up = (await stack.http.post("/api/v1/materials", json=mine, headers=t1)).json()["id"]
+    sent = await stack.http.post(f"/api/v1/materials/{up}/send-up", headers=t1)
+    assert sent.status_code == 202 and o["cc"] in sent.json()["recipients"], sent.text
+
+    page = await sign_in(browser, site, "staff.p1", **PHONE)
+    await page.goto(f"/ui/orgs/{o['p1']}/inbox")
+    row = page.get_by_role("row", name=re.compile("Позиция ЦК"))
+    await row.get_by_text("ЦК Судпроф").wait_for()
+    assert await row.get_by_role("link", name="ЦК Судпроф").count() == 0, "an org beyond the subtree is named, not opened"
+    assert OUTSIDE not in await page.locator("main").inner_text()
+    await shot(page, "inbox-sender-named-phone")
+    await page.goto(f"/ui/materials/{down}")
+    assert "ЦК Судпроф" in await page.locator("main p.muted").first.inner_text(), "the author is named"
+    deliveries = await page.locator("#deliveries").inner_text()
+    assert "ППО Невской верфи" in deliveries and OUTSIDE not in deliveries
+    assert "ППО Амурской верфи" not in deliveries, "deliveries elsewhere stay unseen"
+    await shot(page, "material-recipients-named-phone")
+
+    page = await sign_in(browser, site, "staff.t1", **PHONE)
+    await page.goto(f"/ui/materials/{up}")
+    await page.locator("#deliveries").get_by_text("ЦК Судпроф").wait_for()
+    assert OUTSIDE not in await page.locator("main").inner_text(), "even the org's own parent is named"
+    refused = await stack.http.get(f"/api/v1/orgs/{o['cc']}", headers=t1)
+    assert refused.status_code == 403, "the parent's record itself stays closed"
+
+
+async def test_compliance_over_a_subtree_names_the_breaching_orgs_and_opens_theirs(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    p1 = union.orgs["p1"]["id"]
+    h = await stack.login("staff.t1", "long-enough-password")
+    verdicts = (await stack.http.get(f"/api/v1/orgs/{p1}/compliance", headers=h)).json()
+    breached = [v["rule"] for v in verdicts if v["status"] == "breached"]
+    assert breached, verdicts
+    page = await sign_in(browser, site, "staff.t1", **PHONE)
+    await page.goto(f"/ui/orgs/{union.orgs['t1']['id']}/compliance")
+    row = page.locator(f"#summary-{breached[0]}")
+    link = row.get_by_role("link", name="ППО Невской верфи")
+    await link.wait_for()
+    assert await row.get_by_role("link", name="ППО Ладожского завода").count() in (0, 1)
+    assert await row.get_by_role("link", name="ППО Амурской верфи").count() == 0, "another territory's org is not counted"
+    await shot(page, "compliance-subtree-named-phone")
+    await link.click()
+    await page.wait_for_url(re.compile(rf"/ui/orgs/{p1}/compliance"))
+    await page.locator(f"#rule-{breached[0]} .status").get_by_text("нарушено").wait_for()
