@@ -71,6 +71,11 @@ READER_CONSUMERS = (READER_CONSUMER, *(f"reader-{n}" for n in range(1, 5)))
 never a service's consumer, and at most this many a stream (NATS has no per-user consumer limit; the names are one)."""
 
 
+GATEWAY_LIVE_CONSUMERS = ("gateway_live", *(f"gateway_live_{n}" for n in range(1, 8)))
+"""The push consumers of the EXCHANGE stream a gateway may keep, one per replica, delivered to its own inbox: the live
+pages' wake-up calls (services/gateway/src/gateway/ui/feed.py names the same). A consumer, never `exchange.>` itself."""
+
+
 def inbox(user: str) -> str:
     """The user's own inbox prefix, so nobody else can subscribe to the replies it is sent."""
     return f"_INBOX.{user}"
@@ -108,6 +113,9 @@ def service_permissions(service: str) -> dict[str, Any]:
     if talk.consumes:  # a projector buries what it gives up on in the dead-letter stream, under its own name
         publish += [f"deadletter.{service}.>", f"$JS.API.STREAM.INFO.{DEAD_LETTER_STREAM}", f"{REPAIR}.{DEAD_LETTER_STREAM}"]
     publish += [f"svc.{other}.*" for other in talk.asks]
+    if service == "gateway":
+        for consumer in GATEWAY_LIVE_CONSUMERS:
+            publish += _consuming(STREAMS["exchange"], consumer)
     subscribe = [f"{inbox(service)}.>"]
     if service in SERVICES:  # only in its queue group: a lone listener would get a copy of every request, tokens and all
         subscribe.append(f"svc.{service}.* {queue_group(service)}")

@@ -99,6 +99,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.info("created the admin account")
         app.state.gateway = gw
         yield
+        if gw.live is not None:
+            await gw.live.close()
         await nc.drain()
         await engine.dispose()
 

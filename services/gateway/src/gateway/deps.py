@@ -52,6 +52,9 @@ class Gateway:
     """Per user, the newest ledger positions their writes through this gateway reached: each later request
     waits for them, so a user reads their own writes (clients of several replicas send the header instead)."""
 
+    live: Any = None
+    """The exchange's events pushed to this gateway for the live pages (ui.feed.LiveFeed), made at the first."""
+
     ends: LedgerEnds = field(default_factory=LedgerEnds)
     """How far each context's ledger reaches, so that a header naming more is refused rather than waited for."""
 

@@ -101,18 +101,21 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
 
 
 @router.get("/materials/{material_id}")
-async def material_page(ui: UiDep, material_id: str) -> Response:
-    return ui.page("material.html", **await _material_context(ui, material_id))
+async def material_page(ui: UiDep, material_id: str, unread: bool = False) -> Response:
+    """A material with its deliveries, all or only those not read yet."""
+    return ui.page("material.html", **await _material_context(ui, material_id), unread=unread)
 
 
 @router.get("/materials/{material_id}/events")
-async def material_events(ui: UiDep, material_id: str) -> Response:
+async def material_events(ui: UiDep, material_id: str, unread: bool = False) -> Response:
     """The live deliveries table (text/event-stream); the browser never polls."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})  # readable, or refused now
     summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
     names, named = await _names(ui, material, summary)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(deliveries_events(ui, material_id, names, named), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        deliveries_events(ui, material_id, names, named, unread), media_type="text/event-stream", headers=headers
+    )
 
 
 async def _act(ui: Ui, material_id: str, verb: str, payload: dict[str, Any]) -> Response:
