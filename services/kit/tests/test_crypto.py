@@ -8,6 +8,7 @@ import pytest
 from kit_helpers import headcount
 
 from kit.crypto import KeyRing, generate_master_key, open_field
+from kit.projection import Inline
 from kit.store import Batch, EventStore, VersionConflict, insert_many, inserts
 from profset_testing.counting import LEDGER
 
@@ -131,17 +132,12 @@ async def test_a_read_model_that_took_a_made_key_on_a_failed_guess_reads_it_back
     ring = KeyRing(LEDGER, generate_master_key())
     given: list[bytes | None] = []
 
-    class ReadsUnlessMade:  # as the registry's people read model: pipelined while the keys were made here
-        writes_only = True
+    async def people(conn, recorded) -> None:  # type: ignore[no-untyped-def]
+        if any(r.stream_id == "person-p1" for r in recorded):
+            given.append((ring.take_made(["p1"]) or await ring.keys(conn, ["p1"])).get("p1"))
 
-        def reads_if(self, recorded) -> bool:  # type: ignore[no-untyped-def]
-            return not ring.made("p1")
-
-        async def __call__(self, conn, recorded) -> None:  # type: ignore[no-untyped-def]
-            if any(r.stream_id == "person-p1" for r in recorded):
-                given.append((ring.take_made(["p1"]) or await ring.keys(conn, ["p1"])).get("p1"))
-
-    store = EventStore(engine, LEDGER, "registry", inline=[ReadsUnlessMade()])
+    # as the registry's people read model: pipelined while the keys were made here
+    store = EventStore(engine, LEDGER, "registry", inline=[Inline(people, reads=lambda _: not ring.made("p1"))])
     await store.append("warm", [headcount("o", 1)], expected_version=0)
     await EventStore(engine, LEDGER, "registry").append("other", [headcount("o", 1)], expected_version=0)
     sealed, keep = ring.sealed_anew("p1", {"name": "Первый"})
@@ -158,17 +154,12 @@ async def test_a_read_model_that_took_a_made_key_in_a_failed_group_reads_it_back
     ring = KeyRing(LEDGER, generate_master_key())
     given: list[bytes | None] = []
 
-    class ReadsUnlessMade:  # as the registry's people read model: pipelined while the keys were made here
-        writes_only = True
+    async def people(conn, recorded) -> None:  # type: ignore[no-untyped-def]
+        if any(r.stream_id == "person-p1" for r in recorded):
+            given.append((ring.take_made(["p1"]) or await ring.keys(conn, ["p1"])).get("p1"))
 
-        def reads_if(self, recorded) -> bool:  # type: ignore[no-untyped-def]
-            return not ring.made("p1")
-
-        async def __call__(self, conn, recorded) -> None:  # type: ignore[no-untyped-def]
-            if any(r.stream_id == "person-p1" for r in recorded):
-                given.append((ring.take_made(["p1"]) or await ring.keys(conn, ["p1"])).get("p1"))
-
-    store = EventStore(engine, LEDGER, "registry", inline=[ReadsUnlessMade()])
+    # as the registry's people read model: pipelined while the keys were made here
+    store = EventStore(engine, LEDGER, "registry", inline=[Inline(people, reads=lambda _: not ring.made("p1"))])
     _, first = ring.sealed_anew("p0", {"name": "Нулевой"})
     await store.append_batch([Batch("person-p0", [headcount("o", 1)], 0)], also=first)
     sealed, keep = ring.sealed_anew("p1", {"name": "Первый"})

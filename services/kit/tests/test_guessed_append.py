@@ -14,8 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.db import driver, run_raw
-from kit.store import Batch, Committed, EventStore, Meta, Recorded, VersionConflict, writes_only, writes_only_unless
-from profset_testing.counting import LEDGER, count_inline, times_seen
+from kit.projection import Inline
+from kit.store import Batch, Committed, EventStore, Meta, Recorded, VersionConflict
+from kit.store.inserts import Rows
+from profset_testing.counting import LEDGER, count_inline, seen, times_seen
 
 
 def round_trips(store: EventStore) -> list[int]:
@@ -93,13 +95,12 @@ async def test_a_command_done_by_another_writer_answers_its_reply(store: EventSt
 async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(
     store: EventStore, engine: AsyncEngine, through: str
 ) -> None:
-    @writes_only
     async def refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         if any(r.event.ce_org_id == "b" for r in recorded):
             # the server refuses it, inside the pipeline; run_raw begins no SQLAlchemy transaction to roll back
             await (conn.execute(text("SELECT 1 / 0")) if through == "sqlalchemy" else run_raw(conn, "SELECT 1 / 0", ()))
 
-    store.inline.append(refuses_org_b)
+    store.inline.append(Inline(refuses_org_b, reads=False))
     await store.append("warm", [headcount("a", 1)], expected_version=0)
     results = await asyncio.gather(
         store.append("good", [headcount("a", 1)], expected_version=0, meta=Meta("good", "f")),
@@ -120,14 +121,13 @@ async def test_a_failing_read_model_in_a_pipelined_group_fails_only_its_append(
 async def test_a_read_model_failing_after_it_wrote_through_psycopg_leaves_none_of_its_rows(
     store: EventStore, engine: AsyncEngine
 ) -> None:
-    @writes_only
     async def writes_then_refuses_org_b(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         for r in recorded:  # straight on psycopg, as `insert_many` writes: SQLAlchemy sees no transaction begin
             await run_raw(conn, "INSERT INTO kit_test.seen VALUES (%s, %s, %s, 1)", (r.event_id, r.event.ce_org_id, r.position))
         if any(r.event.ce_org_id == "b" for r in recorded):
             raise RuntimeError("read model refused")
 
-    store.inline = [writes_then_refuses_org_b]
+    store.inline = [Inline(writes_then_refuses_org_b, reads=False)]
     await store.append("warm", [headcount("a", 1)], expected_version=0)
     results = await asyncio.gather(
         store.append("good", [headcount("a", 1)], expected_version=0),
@@ -145,13 +145,12 @@ async def test_a_connection_lost_before_its_group_committed_fails_it_and_writes_
 ) -> None:
     killed = []
 
-    @writes_only
     async def drops_the_connection_once(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         if not killed and any(r.stream_id == "lost" for r in recorded):
             killed.append(True)
             await conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
-    store.inline.append(drops_the_connection_once)
+    store.inline.append(Inline(drops_the_connection_once, reads=False))
     await store.append("warm", [headcount("a", 1)], expected_version=0)
     with pytest.raises(OperationalError):
         await store.append("lost", [headcount("a", 1)], expected_version=0, meta=Meta("lost", "f"))
@@ -200,12 +199,11 @@ async def test_a_connection_lost_after_its_group_committed_fails_it_and_its_repe
 async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(store: EventStore) -> None:
     counts: list[int] = []
 
-    @writes_only_unless(lambda recorded: any(r.event.ce_org_id == "reads" for r in recorded))
     async def reads_for_some(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         if any(r.event.ce_org_id == "reads" for r in recorded):
             counts.append(int((await conn.execute(text("SELECT count(*) FROM kit_test.seen"))).scalar_one()))
 
-    store.inline.append(reads_for_some)
+    store.inline.append(Inline(reads_for_some, reads=lambda rs: any(r.event.ce_org_id == "reads" for r in rs)))
     await store.append("s", [headcount("a", 1)], expected_version=0)
     trips = round_trips(store)
     await store.append("s", [headcount("a", 2)], expected_version=1)
@@ -215,9 +213,7 @@ async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(stor
 
 
 async def test_an_also_that_only_writes_goes_in_the_same_round_trip(store: EventStore, engine: AsyncEngine) -> None:
-    @writes_only
-    async def keeps_a_row(conn: AsyncConnection) -> None:
-        await run_raw(conn, "INSERT INTO kit_test.seen VALUES ('also', 'o', 0, 1)", ())
+    keeps_a_row = Rows(seen, [{"event_id": "also", "org_id": "o", "position": 0, "times": 1}])
 
     await store.append("s", [headcount("a", 1)], expected_version=0)
     trips = round_trips(store)

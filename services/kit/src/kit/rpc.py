@@ -22,7 +22,7 @@ from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHead
 from . import clock, logs, metrics
 from .catchup import LEDGER_END, CatchUp, LedgerEnd, PositionsWaiter, Waits
 from .errors import Refused, forbidden, invalid, unavailable
-from .store.eventstore import Committed, EventStore, Meta, fingerprint, retrying
+from .store import Committed, EventStore, Meta, fingerprint, retrying
 from .tokens import Actor, Role, Verifier
 
 log = logs.get("rpc")

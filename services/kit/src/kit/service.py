@@ -31,8 +31,7 @@ from .projector import Projector
 from .relay import Relay
 from .rpc import Dispatcher, RequestClient, Verb
 from .settings import ServiceSettings
-from .store.eventstore import EventStore, InlineProjection, truncating
-from .store.tables import Ledger
+from .store import EventStore, InlineProjection, Ledger, truncating
 from .tokens import Verifier, service_audience
 
 STREAM_DELIVERY = "$JS.ACK."

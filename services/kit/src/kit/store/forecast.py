@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .inline import InlineProjection, deferrable
+from ..projection import Inline, InlineProjection
+from .inserts import Rows
 from .plans import Checked, Pending, Plan, plan_group
 
 
@@ -51,7 +52,7 @@ class Forecast:
         if self._resting:
             self._resting -= 1
             return None
-        if self._position is None or any(p.also is not None and not getattr(p.also, "writes_only", False) for p in group):
+        if self._position is None or any(p.also is not None and not isinstance(p.also, Rows) for p in group):
             return None
         versions: dict[str, int] = {}
         for b in (b for p in group for b in p.batches):
@@ -64,7 +65,7 @@ class Forecast:
         plan = plan_group(group, Checked(frozenset(), versions, positions, max(now, self._at or now)), context)
         if not plan.everything or any(isinstance(o, Exception) for o in plan.outcomes):
             return None
-        if not all(deferrable(project, plan.everything) for project in inline):
+        if not all(isinstance(project, Inline) and project.pipelined(plan.everything) for project in inline):
             return None
         confirm = {s: v for s, v in versions.items() if v}
         params = {"n": n, "positions": positions, "streams": sorted(versions), "versions": json.dumps(confirm)}

@@ -64,6 +64,15 @@ class Sql:
         return params is not None and sql not in self._planned_each_time
 
 
+def check_params(group: Sequence[Any]) -> dict[str, Any]:
+    """The checks' parameters: the group's command ids and streams, and how many positions to draw."""
+    return {
+        "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
+        "streams": sorted({b.stream_id for p in group for b in p.batches}),
+        "n": sum(len(b.events) for p in group for b in p.batches),
+    }
+
+
 def insert_params(written: Sequence[tuple[Any, list[Recorded], dict[str, Any]]]) -> dict[str, str]:
     """The insert's parameters: the events, and the commands with their replies, as JSON arrays of rows."""
     commands = [
