@@ -32,10 +32,10 @@ from .connections import Statement, broken, connect, discard, roll_back, round_t
 from .forecast import Forecast
 from .inserts import Rows, insert_rows
 from .plans import Also, Checked, Pending, Plan, Repeated, plan_group
+from .reading import Streams
 from .rebuild import Reset, rebuild_inline
 from .records import Batch, Committed, Meta
 from .statements import check_params, insert_params
-from .streams import Streams
 from .tables import Ledger
 
 NO_META = Meta()  # frozen, so one serves every call that gives none

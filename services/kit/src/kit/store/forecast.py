@@ -1,7 +1,6 @@
 """The foreseen write, the event store's one shortcut: a group whose checks the writer can foresee goes out in one
-round trip instead of two. Measured for issue 29 in alternating runs, on and off: appends made one after another
-(`store.append`) +14 % to +19 % with it, every run but one faster; concurrent commands, whose appends share a group
-commit anyway, nothing measurable (BENCHMARKS.md).
+round trip instead of two. It pays for appends made one after another; concurrent ones share a group commit anyway
+(BENCHMARKS.md).
 
 The writer remembers what its own groups left: the last position drawn, the last time recorded and the versions of the
 streams it wrote. While nobody else appends to the schema, that is what the next group's checks would find, so the

@@ -90,7 +90,7 @@ class Streams:
 
     async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
-        it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
+        it rather than each decode a copy (a registry's tree, many times over, in memory at once). Each
         caller that joined folds the events after it on its own, so none misses what was written before it asked."""
         loading = self._loading.get(key)
         if loading is None:
