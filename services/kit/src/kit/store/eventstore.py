@@ -5,7 +5,7 @@ at a time, in one transaction on a connection it keeps while appends keep coming
    must know: which of its command ids were done, where its streams stand, a position for each of its events;
 2. decide, without IO (`plans`): a repeat or a stale version fails its own append; the others' events are stamped;
 3. write, in a second round trip: each append's `also`, the inline read models, the events with the replies, COMMIT;
-4. tell each caller, and the commit listeners (the relay), a run of commits together (`wake_window`).
+4. tell each caller, and the commit listeners (the relay), a run of commits together (`listeners`).
 
 The one shortcut: a group whose checks the writer can foresee skips the first round trip, guarded (`forecast`). A
 failed write is made again an append at a time, each in a savepoint, so only the failing append fails; a lost
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -31,6 +31,7 @@ from ..projection import Inline, InlineProjection
 from .connections import Statement, broken, connect, discard, roll_back, round_trip
 from .forecast import Forecast
 from .inserts import Rows, insert_rows
+from .listeners import CommitListeners
 from .plans import Also, Checked, Pending, Plan, Repeated, plan_group
 from .reading import Streams
 from .rebuild import Reset, rebuild_inline
@@ -60,16 +61,12 @@ class EventStore(Streams):
         self.context = context
         self.inline: list[InlineProjection] = list(inline)
         """The read models updated in each append's transaction, in order."""
-        self.on_commit: list[Callable[[], None]] = []
+        self.on_commit = CommitListeners(wake_window)
         self._queue: list[Pending] = []
         self._more = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._conn: AsyncConnection | None = None  # the writer's, kept while appends keep coming
         self._gather_for, self._last_group = gather, 0
-        # appends made one after another (a receipt per letter) wake the listeners once a window, not each on its own
-        (self._wake_least, self._wake_most), self._window = wake_window, wake_window[0]
-        self._woken_at = float("-inf")
-        self._wake_later: asyncio.TimerHandle | None = None
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._begin: list[Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
         self._forecast = Forecast(enabled=foresee)
@@ -144,27 +141,9 @@ class EventStore(Streams):
             return
         metrics.APPENDED.labels(self.context).inc(sum(len(o.positions) for o in outcomes if isinstance(o, Committed)))
         if any(isinstance(o, Committed) for o in outcomes):
-            self._committed()
+            self.on_commit.committed()
         for p, outcome in zip(group, outcomes, strict=True):
             p.tell(outcome)
-
-    def _committed(self) -> None:
-        """Tells the commit listeners of a commit: at once if the window since their last wake has passed (the next
-        window is the least again), else at its end, with every commit until then (the next one twice as long)."""
-        if self._wake_later is not None:
-            return  # a wake is on its way, and tells of this commit as well
-        loop = asyncio.get_running_loop()
-        wait = self._woken_at + self._window - loop.time()
-        self._window = self._wake_least if wait <= 0 else min(2 * self._window, self._wake_most)
-        if wait <= 0:
-            self._wake()
-        else:
-            self._wake_later = loop.call_later(wait, self._wake)
-
-    def _wake(self) -> None:
-        self._wake_later, self._woken_at = None, asyncio.get_running_loop().time()
-        for notify in self.on_commit:
-            notify()
 
     async def _write_group(self, group: list[Pending]) -> list[Committed | Exception]:
         """The group in one transaction on the writer's connection, foreseen or checked; the callers' outcomes."""
