@@ -15,12 +15,12 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
-def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
+def sqlalchemy_url(url: str) -> str:
     """`postgresql://u:p@/db?host=/run/pg` -> `postgresql+psycopg://u:p@/db?host=/run/pg`."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.split("+")[0] not in ("postgres", "postgresql"):
         raise ValueError("DATABASE_URL must be a postgresql:// URI")
-    return f"postgresql+{driver}://{rest}"
+    return f"postgresql+psycopg://{rest}"
 
 
 def make_engine(url: str, *, pool_size: int = 20, rested: float = 1.0) -> AsyncEngine:
