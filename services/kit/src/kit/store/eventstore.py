@@ -113,7 +113,8 @@ class EventStore(Streams):
                         break
                     continue
                 if self._gather_for and self._last_group > 1 and len(self._queue) < GROUP_LIMIT:
-                    # under load a group waits a moment for the appends other tasks are about to make; a lone one never
+                    # under load a group waits a moment for appends other tasks are about to make, to share its commit
+                    # with them; a lone append never waits
                     await asyncio.sleep(self._gather_for)
                 group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
                 group = [p for p in group if not p.done.done()]  # a caller cancelled before its turn writes nothing

@@ -71,11 +71,7 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         if any(isinstance(table.c[n].type, _ROW_BY_ROW) for n in names):
             await conn.execute(insert(table), some)
         else:
-            await _insert_json(conn, table, names, some)
-
-
-async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    await run_raw(conn, _statement(table, names), (to_json(rows),))
+            await run_raw(conn, _statement(table, names), (to_json(some),))
 
 
 _STATEMENTS: dict[tuple[Table, tuple[str, ...]], str] = {}
