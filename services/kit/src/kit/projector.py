@@ -44,7 +44,7 @@ class Projector:
         retry_base: float = 0.5,
         replicas: int = 1,
     ) -> None:
-        self.engine, self.ledger, self.service, self.nc, self.projection = engine, ledger, service, nc, projection
+        self.engine, self.ledger, self.service, self.nc = engine, ledger, service, nc
         self.js = nc.jetstream(timeout=10)
         self.consumer = f"{service}_{projection.name}"
         self.stream = STREAMS[projection.source]
@@ -57,6 +57,15 @@ class Projector:
             projection, self.backlog, service, nc, self.js, max_deliver=max_deliver, retry_base=retry_base, replicas=replicas
         )
         self._lock_key = lock_key("projector", str(ledger.metadata.schema), self.consumer)
+
+    @property
+    def projection(self) -> Projection:
+        """The projection fed; one set anew (a test's stand-in) is the one the next batch is applied to."""
+        return self.applier.projection
+
+    @projection.setter
+    def projection(self, projection: Projection) -> None:
+        self.applier.projection = projection
 
     async def run(self, stop: asyncio.Event) -> None:
         """Holds the consumer's lock (or waits for it) and applies events until `stop` is set."""
