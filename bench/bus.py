@@ -49,6 +49,20 @@ async def until(check: Any, timeout: float, interval: float = 0.05) -> float:
     raise TimeoutError(f"not done within {timeout}s")
 
 
+async def consumers_idle(nats_url: str) -> bool:
+    """Whether every JetStream consumer of every stream has taken and acknowledged all it is given."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for stream in await js.streams_info():
+            for consumer in await js.consumers_info(stream.config.name or ""):
+                if consumer.num_pending or consumer.num_ack_pending:
+                    return False
+        return True
+    finally:
+        await nc.close()
+
+
 async def raw_publish(nc: Any, count: int, size: int, window: int = 500) -> float:
     """Messages per second of nats-py publishing `count` messages of `size` bytes to JetStream, `window` in flight."""
     js = nc.jetstream()

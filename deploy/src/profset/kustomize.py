@@ -1,9 +1,11 @@
 """A renderer for the subset of Kustomize that `k8s/` uses, so CI can check the overlays without the binary.
 
-Supported, with kustomize's meaning: `resources` (files and folders with a kustomization), `namespace`,
-`images` (newName, newTag), `replicas`, and `patches` given by `path` (strategic merge: maps merge, lists
-of named items merge by name, other lists are replaced). Any other field is an error, so a manifest never
-relies on something this renderer would silently skip.
+Supported, with kustomize's meaning: `resources` (files and folders with a kustomization), `components`
+(folders whose kustomization is a `kind: Component`: its resources are added to what the resources gave, then its
+patches apply to all of it, before the including kustomization's own transformations), `namespace`, `images`
+(newName, newTag), `replicas`, and `patches` given by `path` (strategic merge: maps merge, a key set to null is
+removed, lists of named items merge by name, other lists are replaced). Any other field is an error, so a manifest
+never relies on something this renderer would silently skip.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 
 import yaml
 
-SUPPORTED = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
+SUPPORTED = {"apiVersion", "kind", "resources", "components", "namespace", "images", "replicas", "patches"}
+COMPONENT = "Component"
+"""The kind of a kustomization that may only be included as a component (apiVersion kustomize.config.k8s.io/v1alpha1)."""
 CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
@@ -32,6 +36,13 @@ class KustomizeError(Exception):
 
 def render(folder: Path) -> list[dict[str, Any]]:
     """The objects a `kustomize build folder` would print, in resource order."""
+    path, spec = _kustomization(folder)
+    if spec.get("kind") == COMPONENT:
+        raise KustomizeError(f"{path}: a Component is built only as a component of a kustomization")
+    return _build(folder, spec, path, [])
+
+
+def _kustomization(folder: Path) -> tuple[Path, dict[str, Any]]:
     path = folder / "kustomization.yaml"
     if not path.exists():
         raise KustomizeError(f"{folder} has no kustomization.yaml")
@@ -39,7 +50,16 @@ def render(folder: Path) -> list[dict[str, Any]]:
     unknown = set(spec) - SUPPORTED
     if unknown:
         raise KustomizeError(f"{path}: unsupported fields {sorted(unknown)}")
-    objects = _resources(folder, spec.get("resources", []), path)
+    return path, spec
+
+
+def _build(folder: Path, spec: dict[str, Any], path: Path, given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A kustomization's objects: `given` (what a component is applied to) and its resources, then its components,
+    then its own transformations."""
+    objects = given + _resources(folder, spec.get("resources", []), path)
+    _unique(objects, path)
+    for entry in spec.get("components", []):
+        objects = _component(folder / entry, objects, path)
     for patch in spec.get("patches", []):
         if set(patch) != {"path"}:
             raise KustomizeError(f"{path}: only patches with a path are supported")
@@ -57,12 +77,21 @@ def render(folder: Path) -> list[dict[str, Any]]:
     return objects
 
 
+def _component(folder: Path, objects: list[dict[str, Any]], including: Path) -> list[dict[str, Any]]:
+    if not folder.is_dir():
+        raise KustomizeError(f"{including}: component {folder} is missing")
+    path, spec = _kustomization(folder)
+    if spec.get("kind") != COMPONENT:
+        raise KustomizeError(f"{including}: {folder} is listed as a component but is not a kind: Component")
+    return _build(folder, spec, path, objects)
+
+
 def _resources(folder: Path, entries: list[str], path: Path) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     for entry in entries:
         target = folder / entry
         if target.is_dir():
-            objects += render(target)
+            objects += render(target)  # a Component here is an error, as in kustomize
         elif target.is_file():
             objects += [d for d in yaml.safe_load_all(target.read_text()) if d]
         else:
@@ -109,11 +138,15 @@ def _patch(objects: list[dict[str, Any]], patch: dict[str, Any], path: Path) -> 
 
 
 def merge(base: Any, patch: Any) -> Any:
-    """A strategic merge: maps merge key by key, lists of items with a `name` merge by name, the rest replace."""
+    """A strategic merge: maps merge key by key (a key set to null is removed), lists of items with a `name` merge by
+    name, the rest replace."""
     if isinstance(base, dict) and isinstance(patch, dict):
         out = copy.deepcopy(base)
         for key, value in patch.items():
-            out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+            if value is None:  # a strategic merge patch removes a key set to null
+                out.pop(key, None)
+            else:
+                out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     if isinstance(base, list) and isinstance(patch, list) and _named(base) and _named(patch):
         items = [copy.deepcopy(item) for item in base]

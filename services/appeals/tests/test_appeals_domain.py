@@ -9,6 +9,7 @@ from appeals.domain import appeal
 from appeals.domain.routing import addressee
 
 from contracts.appeals import AppealFiled, Outcome, ReceivedBy
+from contracts.officers import OfficerRole
 from kit.errors import RuleBroken
 
 FILED = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -67,3 +68,50 @@ def test_an_appeal_goes_to_the_members_org_or_one_above_it_and_nowhere_else() ->
     with pytest.raises(RuleBroken) as refused:
         addressee(lineage, "another-ppo")
     assert refused.value.as_error().details[0].field == "to_org_id"
+
+
+def test_staff_record_by_phone_unless_they_say_hotline_or_visit_and_never_claim_the_portal() -> None:
+    assert appeal.received(None, by_member=False) is ReceivedBy.PHONE
+    assert appeal.received(ReceivedBy.VISIT, by_member=False) is ReceivedBy.VISIT
+    assert appeal.received(ReceivedBy.HOTLINE, by_member=False) is ReceivedBy.HOTLINE
+    assert appeal.received(None, by_member=True) is ReceivedBy.PORTAL
+    with pytest.raises(RuleBroken) as refused:
+        appeal.received(ReceivedBy.PORTAL, by_member=False)
+    assert refused.value.as_error().details[0].field == "received_by" and refused.value.rule == "D2"
+
+
+def test_an_appeal_is_assigned_to_a_post_of_its_org_until_it_goes_up_a_level() -> None:
+    a = filed()
+    [given] = appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED)
+    assert (given.org_id, given.post) == ("ppo", OfficerRole.CHAIR)
+    a = appeal.evolve(a, given)
+    with pytest.raises(RuleBroken) as refused:
+        appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED)
+    assert refused.value.as_error().details[0].field == "post"
+    a = appeal.evolve(a, appeal.decide_assign(a, OfficerRole.INFO_WORKER, "staff", FILED)[0])
+    assert a.post is OfficerRole.INFO_WORKER
+    [up] = appeal.decide_escalate(a, "to", 72, FILED + timedelta(hours=73))
+    assert appeal.evolve(a, up).post is None, "the org above assigns its own post"
+
+
+def test_a_question_and_the_members_reply_are_no_answer_so_the_appeal_still_escalates() -> None:
+    a = filed()
+    [asked] = appeal.decide_ask(a, "pd1:q", "staff", FILED + timedelta(hours=1))
+    assert (asked.person_id, asked.org_id, asked.text) == ("p1", "ppo", "pd1:q")
+    a = appeal.evolve(a, asked)
+    [added] = appeal.decide_supplement(a, "pd1:r", FILED + timedelta(hours=2))
+    a = appeal.evolve(a, added)
+    assert (a.questions, a.replies, a.answered) == (1, 1, False)
+    assert appeal.decide_escalate(a, "to", 72, FILED + timedelta(hours=72)), "a question is not an answer"
+
+
+def test_a_closed_appeal_takes_no_assignment_question_or_reply() -> None:
+    a = appeal.evolve(filed(), appeal.decide_close(filed(), Outcome.RESOLVED, "staff", FILED)[0])
+    for decide in (
+        lambda: appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED),
+        lambda: appeal.decide_ask(a, "pd1:q", "staff", FILED),
+        lambda: appeal.decide_supplement(a, "pd1:r", FILED),
+    ):
+        with pytest.raises(RuleBroken, match="closed") as refused:
+            decide()
+        assert refused.value.as_error().details[0].field == "appeal_id"

@@ -7,9 +7,10 @@ from enum import StrEnum
 from pydantic import Field
 
 from ..base import Payload, Written
+from ..officers import OfficerRole
 from ..people import PERSON_ID
 from ..registry import ORG_ID
-from .events import ANSWER, APPEAL_ID, SITUATION_ID, TEXT, Outcome, ReceivedBy, Situation
+from .events import ANSWER, APPEAL_ID, POST, QUESTION, REPLY, SITUATION_ID, TEXT, Outcome, ReceivedBy, Situation
 
 
 class DefineSituation(Situation):
@@ -33,7 +34,11 @@ class Filing(Payload):
     to_org_id: str | None = Field(
         None, description="The member's org (default), or its territorial org or the CC above it", examples=[None]
     )
-    received_by: ReceivedBy = Field(ReceivedBy.PORTAL, description="How it came: staff record phone, hotline, visit")
+    received_by: ReceivedBy | None = Field(
+        None,
+        description="How it came (D2): staff record phone (default), hotline or visit; only the portal files `portal`",
+        examples=["phone"],
+    )
 
 
 class FileAppeal(Filing):
@@ -48,6 +53,42 @@ class Answer(Payload):
 
 class AnswerAppeal(Answer):
     """Answer an appeal the actor's org holds."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class Assignment(Payload):
+    """The post to answer it (the body of `POST /appeals/{id}/assignment`)."""
+
+    post: OfficerRole = POST
+
+
+class AssignAppeal(Assignment):
+    """Give an appeal the actor's org holds to one of its posts."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class Question(Payload):
+    """What the member is asked to add (the body of `POST /appeals/{id}/questions`)."""
+
+    text: Written = QUESTION
+
+
+class AskMember(Question):
+    """Ask the member for more on an appeal the actor's org holds (sealed with the member's key)."""
+
+    appeal_id: str = APPEAL_ID
+
+
+class Reply(Payload):
+    """What the member adds (the body of `POST /my/appeals/{id}/replies`)."""
+
+    text: Written = REPLY
+
+
+class SupplementAppeal(Reply):
+    """The member adds to their own appeal (the portal: the member is the token's person)."""
 
     appeal_id: str = APPEAL_ID
 
@@ -105,6 +146,9 @@ VERBS: dict[str, type[Payload]] = {
     "retire_situation": RetireSituation,
     "file_appeal": FileAppeal,
     "answer_appeal": AnswerAppeal,
+    "assign_appeal": AssignAppeal,
+    "ask_member": AskMember,
+    "supplement_appeal": SupplementAppeal,
     "close_appeal": CloseAppeal,
     "list_situations": ListSituations,
     "get_appeal": GetAppeal,

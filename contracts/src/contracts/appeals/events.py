@@ -1,6 +1,7 @@
 """The appeals service's public events: the catalogue of life situations the CC keeps, and members' appeals filed,
-answered, escalated up the chain when an answer is late, and closed (D1, D2, K7). An appeal's text and its answers
-are sealed with the member's own key, so erasing the member (PD1) erases them; counts and times remain."""
+assigned to a post, answered, asked for more and supplemented by the member, escalated up the chain when an answer is
+late, and closed (D1, D2, K7). An appeal's text, its answers, the questions to the member and the member's replies are
+sealed with the member's own key, so erasing the member (PD1) erases them; counts and times remain."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import Field, field_validator
 
 from ..base import Event, OneLine, Payload
 from ..exchange.events import Topic
+from ..officers import OfficerRole
 from ..people import PERSON_ID, SEALED
 
 APPEAL_ID = Field(description="Opaque id of the appeal", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a90"])
@@ -20,6 +22,13 @@ SITUATION_ID = Field(
 )
 TEXT = Field(min_length=1, max_length=10_000, description="What happened, in the member's words", examples=["Меня сокращают"])
 ANSWER = Field(min_length=1, max_length=10_000, description="The answer to the member", examples=["Сокращение возможно только"])
+QUESTION = Field(
+    min_length=1, max_length=10_000, description="What the union asks the member to add", examples=["Пришлите копию уведомления"]
+)
+REPLY = Field(
+    min_length=1, max_length=10_000, description="What the member adds, in their words", examples=["Уведомление прилагаю"]
+)
+POST = Field(description="A post of the org that holds the appeal (never a private person)", examples=["chair"])
 
 
 Step = Annotated[OneLine, Field(min_length=1, max_length=500)]
@@ -134,6 +143,7 @@ class AppealEscalated(Event, context="appeals", aggregate="appeal", name="escala
     """An appeal not answered in time went one level up the chain by itself."""
 
     appeal_id: str = APPEAL_ID
+    person_id: str | None = Field(None, description="The member whose appeal it is (so they can be told)")
     org_id: str = Field(description="The org that holds it now (the parent of the one that did not answer)")
     from_org_id: str = Field(description="The org that did not answer in time")
     escalated_at: datetime = Field(description="When")
@@ -144,7 +154,39 @@ class AppealClosed(Event, context="appeals", aggregate="appeal", name="closed", 
     """An appeal was closed with an outcome."""
 
     appeal_id: str = APPEAL_ID
+    person_id: str | None = Field(None, description="The member whose appeal it is (so they can be told)")
     org_id: str = Field(description="The org that held it")
     outcome: Outcome = Field(description="How it ended", examples=["resolved"])
     closed_by: str = Field(description="The user who closed it")
     closed_at: datetime = Field(description="When")
+
+
+class AppealAssigned(Event, context="appeals", aggregate="appeal", name="assigned", subject_field="appeal_id"):
+    """Staff of the org that holds the appeal gave it to one of its posts to answer (until it goes up a level)."""
+
+    appeal_id: str = APPEAL_ID
+    org_id: str = Field(description="The org that holds it, whose post it is")
+    post: OfficerRole = POST
+    assigned_by: str = Field(description="The user who assigned it", examples=["staff.spb"])
+    assigned_at: datetime = Field(description="When")
+
+
+class AppealQuestionAsked(Event, context="appeals", aggregate="appeal", name="question_asked", subject_field="appeal_id"):
+    """The org that holds the appeal asked the member for more (it is not an answer: K7 counts answers only)."""
+
+    appeal_id: str = APPEAL_ID
+    person_id: str = PERSON_ID
+    org_id: str = Field(description="The org that asked")
+    text: str | None = Field(description=f"The question. {SEALED}", examples=["pd1:q83vEjRWeJASNFZ4kBI0Vg=="])
+    asked_by: str = Field(description="The user who asked", examples=["staff.spb"])
+    asked_at: datetime = Field(description="When")
+
+
+class AppealSupplemented(Event, context="appeals", aggregate="appeal", name="supplemented", subject_field="appeal_id"):
+    """The member added to their appeal in the portal (a reply to a question, or more of what happened)."""
+
+    appeal_id: str = APPEAL_ID
+    person_id: str = PERSON_ID
+    org_id: str = Field(description="The org that holds it")
+    text: str | None = Field(description=f"What the member added. {SEALED}", examples=["pd1:q83vEjRWeJASNFZ4kBI0Vg=="])
+    supplemented_at: datetime = Field(description="When")

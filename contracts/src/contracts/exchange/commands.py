@@ -6,7 +6,7 @@ from pydantic import Field, StrictBool
 
 from ..base import OneLine, Payload
 from ..registry import ORG_ID
-from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind
+from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind, Topic
 
 
 class Draft(Content):
@@ -215,6 +215,19 @@ class ListMaterials(Payload):
     org_id: str = ORG_ID
 
 
+class ListMemberMaterials(Payload):
+    """The member portal: materials on some topics (X4) that reached the member's org, newest first (D1)."""
+
+    topics: list[Topic] = Field(max_length=8, description="Any of these topics (a life situation's)", examples=[["wages"]])
+    limit: int = Field(20, ge=1, le=100, description="At most this many, newest first")
+
+
+class GetMemberMaterial(Payload):
+    """The member portal: one material the member may read (delivered to or sent by their org, or published)."""
+
+    material_id: str = MATERIAL_ID
+
+
 class ListModerationQueue(Payload):
     """What waits for a decision on publication below an org (H2): materials waiting for approval before publication
     and materials published and waiting for review after it; a territorial org's primary orgs, the CC's whole union."""
@@ -264,5 +277,7 @@ VERBS: dict[str, type[Payload]] = {
     "list_parties": ListParties,
     "get_attachment": GetAttachment,
     "list_participation": ListParticipation,
+    "list_member_materials": ListMemberMaterials,
+    "get_member_material": GetMemberMaterial,
 }
 """What `svc.exchange.<verb>` accepts."""

@@ -1,12 +1,16 @@
-"""Commands: keep the catalogue, file an appeal (sealed with the member's key), answer it (sealed), close it."""
+"""Commands: keep the catalogue, file an appeal (sealed with the member's key), assign it to a post, answer it and ask
+the member for more (sealed), take the member's replies (sealed), close it."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.appeals import (
     AnswerAppeal,
     AppealFiled,
+    AskMember,
+    AssignAppeal,
     CloseAppeal,
     DefineSituation,
     FileAppeal,
@@ -15,7 +19,9 @@ from contracts.appeals import (
     Situation,
     SituationDefined,
     SituationRetired,
+    SupplementAppeal,
 )
+from contracts.base import Event
 from kit.crypto import KeyRing
 from kit.errors import RuleBroken, forbidden, not_found
 from kit.ids import new_id
@@ -25,6 +31,7 @@ from kit.tokens import Role
 
 from .common import CATALOGUE, appeal_stream, load, member_org_today, member_today, tree_today
 from .domain import appeal
+from .domain.appeal import Appeal
 from .domain.routing import addressee
 from .tables import people, situations
 
@@ -77,11 +84,13 @@ class AppealHandlers:
             if await member_today(conn, c.person_id, ctx.today) is None:
                 raise RuleBroken("D1", "appeals are members': this person is not a member of the union today", field="person_id")
             orgs = await tree_today(conn, ctx.today)
-            if ctx.actor.role is Role.MEMBER:  # a member files their own appeal, through the portal only
-                if c.person_id != ctx.actor.username or c.received_by is not ReceivedBy.PORTAL:
+            by_member = ctx.actor.role is Role.MEMBER
+            if by_member:  # a member files their own appeal, through the portal only
+                if c.person_id != ctx.actor.username or c.received_by not in (None, ReceivedBy.PORTAL):
                     raise forbidden("a member files their own appeals, through the portal")
             else:  # staff record an appeal for a member of their subtree (D2); a date never widens it (§5)
                 orgs.require(ctx.actor, "report_facts", member_org, field="person_id")
+            received_by = appeal.received(c.received_by, by_member)
             to_org = addressee(orgs.reach(member_org), c.to_org_id)
             sealed = await self.keyring.encrypt(conn, c.person_id, c.text)
         appeal_id = new_id()
@@ -92,31 +101,62 @@ class AppealHandlers:
             member_org_id=member_org,
             situation_id=c.situation_id,
             text=sealed,
-            received_by=c.received_by,
+            received_by=received_by,
             filed_at=ctx.now,
             due_at=appeal.due(ctx.now, row.answer_within_hours),
         )
         data = {"id": appeal_id, "org_id": to_org, "due_at": event.due_at.isoformat()}
         return await self.store.append(appeal_stream(appeal_id), [event], expected_version=0, meta=ctx.meta, data=data)
 
-    async def answer_appeal(self, c: AnswerAppeal, ctx: Context) -> Committed:
-        """Answers an appeal held by an org of the actor's subtree; the answer sealed with the member's key."""
-        found, version = await load(self.store, c.appeal_id)
+    async def _held(self, appeal_id: str, ctx: Context, seal: str | None = None) -> tuple[Appeal, int, str | None]:
+        """The appeal, its version and `seal` sealed with the member's key, for staff of the holding org's subtree today
+        with a staff role (§5); refused naming `appeal_id` once the member is erased (PD1)."""
+        found, version = await load(self.store, appeal_id)
         async with self.store.engine.begin() as conn:
             (await tree_today(conn, ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
-            try:
-                sealed = await self.keyring.encrypt(conn, found.person_id, c.text)
-            except ValueError:
-                raise RuleBroken("PD1", "the member's data was erased; no answer may be kept", field="appeal_id") from None
-        events = appeal.decide_answer(found, sealed, ctx.actor.username, ctx.now)
-        data = {"id": c.appeal_id}
-        return await self.store.append(appeal_stream(c.appeal_id), events, expected_version=version, meta=ctx.meta, data=data)
+            return found, version, await self._seal(conn, found, seal)
+
+    async def _seal(self, conn: AsyncConnection, found: Appeal, text: str | None) -> str | None:
+        if text is None:
+            return None
+        try:
+            return await self.keyring.encrypt(conn, found.person_id, text)
+        except ValueError:
+            raise RuleBroken("PD1", "the member's data was erased; nothing new may be kept", field="appeal_id") from None
+
+    async def _append(self, appeal_id: str, events: list[Event], version: int, ctx: Context, **data: str) -> Committed:
+        stream = appeal_stream(appeal_id)
+        return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data={"id": appeal_id, **data})
+
+    async def answer_appeal(self, c: AnswerAppeal, ctx: Context) -> Committed:
+        """Answers an appeal held by an org of the actor's subtree; the answer sealed with the member's key."""
+        found, version, sealed = await self._held(c.appeal_id, ctx, c.text)
+        return await self._append(c.appeal_id, appeal.decide_answer(found, sealed, ctx.actor.username, ctx.now), version, ctx)
+
+    async def assign_appeal(self, c: AssignAppeal, ctx: Context) -> Committed:
+        """Gives an appeal held by an org of the actor's subtree to one of that org's posts."""
+        found, version, _ = await self._held(c.appeal_id, ctx)
+        events = appeal.decide_assign(found, c.post, ctx.actor.username, ctx.now)
+        return await self._append(c.appeal_id, events, version, ctx, post=c.post.value)
+
+    async def ask_member(self, c: AskMember, ctx: Context) -> Committed:
+        """Asks the member for more on an appeal held by an org of the actor's subtree; the question sealed with their key."""
+        found, version, sealed = await self._held(c.appeal_id, ctx, c.text)
+        return await self._append(c.appeal_id, appeal.decide_ask(found, sealed, ctx.actor.username, ctx.now), version, ctx)
+
+    async def supplement_appeal(self, c: SupplementAppeal, ctx: Context) -> Committed:
+        """The signed-in member adds to their own appeal (sealed with their key); nobody else's is even said to exist."""
+        if ctx.actor.role is not Role.MEMBER:
+            raise forbidden("only the member adds to their appeal, through the portal")
+        found, version = await load(self.store, c.appeal_id)
+        if found.person_id != ctx.actor.username:
+            raise not_found("appeal", field="appeal_id")
+        async with self.store.engine.begin() as conn:
+            sealed = await self._seal(conn, found, c.text)
+        return await self._append(c.appeal_id, appeal.decide_supplement(found, sealed, ctx.now), version, ctx)
 
     async def close_appeal(self, c: CloseAppeal, ctx: Context) -> Committed:
         """Closes an appeal held by an org of the actor's subtree with an outcome."""
-        found, version = await load(self.store, c.appeal_id)
-        async with self.store.engine.connect() as conn:
-            (await tree_today(conn, ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
+        found, version, _ = await self._held(c.appeal_id, ctx)
         events = appeal.decide_close(found, c.outcome, ctx.actor.username, ctx.now)
-        data = {"id": c.appeal_id, "state": "closed"}
-        return await self.store.append(appeal_stream(c.appeal_id), events, expected_version=version, meta=ctx.meta, data=data)
+        return await self._append(c.appeal_id, events, version, ctx, state="closed")

@@ -30,6 +30,9 @@ def wire(rt: Runtime) -> Wiring:
         "retire_situation": (ap.RetireSituation, handlers.retire_situation),
         "file_appeal": (ap.FileAppeal, handlers.file_appeal),
         "answer_appeal": (ap.AnswerAppeal, handlers.answer_appeal),
+        "assign_appeal": (ap.AssignAppeal, handlers.assign_appeal),
+        "ask_member": (ap.AskMember, handlers.ask_member),
+        "supplement_appeal": (ap.SupplementAppeal, handlers.supplement_appeal),
         "close_appeal": (ap.CloseAppeal, handlers.close_appeal),
     }
     reads: VerbTable = {

@@ -61,6 +61,7 @@ appeals = Table(
     Column("first_answer_org_id", Text),
     Column("closed_at", DateTime(timezone=True)),
     Column("outcome", Text),
+    Column("post", Text, comment="The post of the holding org it is assigned to; null until assigned or once escalated"),
     Index("appeals_by_org", "org_id", "state"),
     Index("appeals_waiting", "due_at", postgresql_where="first_answer_at IS NULL AND state = 'open'"),
 )
@@ -86,6 +87,41 @@ escalations = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("appeal_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Ledger position"),
+    Column("org_id", Text, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("assigned_by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    comment="Which post of the holding org an appeal was given to, and when",
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("appeal_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Ledger position"),
+    Column("org_id", Text, nullable=False),
+    Column("text", Text, comment=SEALED),
+    Column("asked_by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    comment="What the union asked the member to add",
+)
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("appeal_id", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, comment="Ledger position"),
+    Column("org_id", Text, nullable=False),
+    Column("text", Text, comment=SEALED),
+    Column("at", DateTime(timezone=True), nullable=False),
+    comment="What the member added to their appeal in the portal",
+)
+
 parked = Table(
     "parked_escalations",
     metadata,
@@ -95,5 +131,5 @@ parked = Table(
     comment="Overdue appeals the escalator could not escalate; the others go on, and these are tried again once cleared",
 )
 
-READ_MODELS = (situations, appeals, answers, escalations)
+READ_MODELS = (situations, appeals, answers, escalations, assignments, questions, replies)
 """What the appeals service's own events build; a rebuild empties these and replays its ledger."""

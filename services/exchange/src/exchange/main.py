@@ -20,6 +20,7 @@ from .handlers.materials import MaterialHandlers
 from .projections import own, postings
 from .queries.control import ControlQueries
 from .queries.materials import MaterialQueries
+from .queries.members import MemberQueries
 from .queries.sheets import SheetQueries
 from .tables import READ_MODELS, TREE, ledger, metadata
 
@@ -36,7 +37,7 @@ def wire(rt: Runtime) -> Wiring:
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
     control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
     queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
-    sheets = SheetQueries(rt.store, rt.engine)
+    sheets, members = SheetQueries(rt.store, rt.engine), MemberQueries(rt.engine)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {
         "draft_material": (x.DraftMaterial, materials.draft_material),
@@ -65,6 +66,8 @@ def wire(rt: Runtime) -> Wiring:
         "list_parties": (x.ListParties, queries.list_parties),
         "get_attachment": (x.GetAttachment, queries.get_attachment),
         "list_participation": (x.ListParticipation, queries.list_participation),
+        "list_member_materials": (x.ListMemberMaterials, members.list_member_materials),
+        "get_member_material": (x.GetMemberMaterial, members.get_member_material),
     }
 
     async def deliver(stop: asyncio.Event) -> None:

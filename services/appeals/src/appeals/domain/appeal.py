@@ -1,5 +1,6 @@
-"""One member's appeal from filing to closure (D1): who holds it, when its first answer is due, and the one-level-up
-escalation of an appeal nobody answered in time. Pure: "now" and the tree come in as arguments."""
+"""One member's appeal from filing to closure (D1): who holds it and which of its posts answers it, when its first
+answer is due, questions to the member and their replies, and the one-level-up escalation of an appeal nobody answered
+in time. Pure: "now" and the tree come in as arguments."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from datetime import datetime, timedelta
 
 from contracts.appeals import (
     AppealAnswered,
+    AppealAssigned,
     AppealClosed,
     AppealEscalated,
     AppealFiled,
+    AppealQuestionAsked,
+    AppealSupplemented,
     Outcome,
+    ReceivedBy,
 )
 from contracts.base import Event
+from contracts.officers import OfficerRole
 from kit.errors import RuleBroken
 
 
@@ -34,6 +40,10 @@ class Appeal:
     due_at: datetime | None = None
     answered: bool = False
     escalations: int = 0
+    post: OfficerRole | None = None
+    """The post of the holding org it was given to; none until assigned, and none again once it goes up a level."""
+    questions: int = 0
+    replies: int = 0
 
 
 NOTHING = Appeal()
@@ -49,7 +59,13 @@ def evolve(appeal: Appeal, event: Event) -> Appeal:
         case AppealAnswered():
             return replace(appeal, state="answered" if appeal.state != "closed" else "closed", answered=True)
         case AppealEscalated() as e:
-            return replace(appeal, org_id=e.org_id, due_at=e.due_at, escalations=appeal.escalations + 1)
+            return replace(appeal, org_id=e.org_id, due_at=e.due_at, escalations=appeal.escalations + 1, post=None)
+        case AppealAssigned() as e:
+            return replace(appeal, post=e.post)
+        case AppealQuestionAsked():
+            return replace(appeal, questions=appeal.questions + 1)
+        case AppealSupplemented():
+            return replace(appeal, replies=appeal.replies + 1)
         case AppealClosed():
             return replace(appeal, state="closed")
     return appeal
@@ -60,10 +76,63 @@ def due(filed_at: datetime, answer_within_hours: int) -> datetime:
     return filed_at + timedelta(hours=answer_within_hours)
 
 
+STAFF_CHANNELS = (ReceivedBy.PHONE, ReceivedBy.HOTLINE, ReceivedBy.VISIT)
+"""How staff may say an appeal reached them (D2: the offline channels); `portal` is the member's own."""
+
+
+def received(received_by: ReceivedBy | None, by_member: bool) -> ReceivedBy:
+    """The channel an appeal came by: the portal for a member filing their own; for staff recording one (D2), phone
+    unless they say hotline or visit — staff never claim the portal, which only the member files through."""
+    if by_member:
+        return ReceivedBy.PORTAL
+    if received_by is None:
+        return ReceivedBy.PHONE
+    if received_by not in STAFF_CHANNELS:
+        raise RuleBroken(
+            "D2",
+            "staff record an appeal received by phone, hotline or visit; only the member files through the portal",
+            field="received_by",
+        )
+    return received_by
+
+
+def _open(appeal: Appeal, takes: str) -> None:
+    """A closed appeal takes nothing more (D1); the refusal names the appeal."""
+    if appeal.state == "closed":
+        raise RuleBroken("D1", f"the appeal is closed; it takes no more {takes}", field="appeal_id")
+
+
+def decide_assign(appeal: Appeal, post: OfficerRole, by: str, now: datetime) -> list[Event]:
+    """Gives the appeal to a post of the org that holds it; once to the same post, never once closed."""
+    _open(appeal, "assignments")
+    if appeal.post == post:
+        raise RuleBroken("D1", "the appeal is assigned to that post already", field="post")
+    return [AppealAssigned(appeal_id=appeal.appeal_id, org_id=appeal.org_id, post=post, assigned_by=by, assigned_at=now)]
+
+
+def decide_ask(appeal: Appeal, text: str | None, by: str, now: datetime) -> list[Event]:
+    """Asks the member for more; not an answer, so the due time and K7's clock run on."""
+    _open(appeal, "questions")
+    return [
+        AppealQuestionAsked(
+            appeal_id=appeal.appeal_id, person_id=appeal.person_id, org_id=appeal.org_id, text=text, asked_by=by, asked_at=now
+        )
+    ]
+
+
+def decide_supplement(appeal: Appeal, text: str | None, now: datetime) -> list[Event]:
+    """The member adds to their appeal (a reply to a question, or more of what happened) while it is not closed."""
+    _open(appeal, "replies")
+    return [
+        AppealSupplemented(
+            appeal_id=appeal.appeal_id, person_id=appeal.person_id, org_id=appeal.org_id, text=text, supplemented_at=now
+        )
+    ]
+
+
 def decide_answer(appeal: Appeal, text: str | None, by: str, now: datetime) -> list[Event]:
     """An answer, the first one counted for K7; a closed appeal takes none."""
-    if appeal.state == "closed":
-        raise RuleBroken("D1", "the appeal is closed; it takes no more answers", field="appeal_id")
+    _open(appeal, "answers")
     on_time = appeal.first_due_at is not None and now <= appeal.first_due_at
     return [
         AppealAnswered(
@@ -83,7 +152,16 @@ def decide_close(appeal: Appeal, outcome: Outcome, by: str, now: datetime) -> li
     """Closes an open or answered appeal once."""
     if appeal.state == "closed":
         raise RuleBroken("D1", "the appeal is closed already", field="appeal_id")
-    return [AppealClosed(appeal_id=appeal.appeal_id, org_id=appeal.org_id, outcome=outcome, closed_by=by, closed_at=now)]
+    return [
+        AppealClosed(
+            appeal_id=appeal.appeal_id,
+            person_id=appeal.person_id,
+            org_id=appeal.org_id,
+            outcome=outcome,
+            closed_by=by,
+            closed_at=now,
+        )
+    ]
 
 
 def overdue(appeal: Appeal, now: datetime) -> bool:
@@ -99,6 +177,7 @@ def decide_escalate(appeal: Appeal, parent_id: str | None, answer_within_hours: 
     return [
         AppealEscalated(
             appeal_id=appeal.appeal_id,
+            person_id=appeal.person_id,
             org_id=parent_id,
             from_org_id=appeal.org_id,
             escalated_at=now,

@@ -8,10 +8,20 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.appeals import AppealAnswered, AppealClosed, AppealEscalated, AppealFiled, SituationDefined, SituationRetired
+from contracts.appeals import (
+    AppealAnswered,
+    AppealAssigned,
+    AppealClosed,
+    AppealEscalated,
+    AppealFiled,
+    AppealQuestionAsked,
+    AppealSupplemented,
+    SituationDefined,
+    SituationRetired,
+)
 from kit.store import Recorded
 
-from ..tables import answers, appeals, escalations, situations
+from ..tables import answers, appeals, assignments, escalations, questions, replies, situations
 
 
 async def apply(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
@@ -60,7 +70,20 @@ async def _one(conn: AsyncConnection, r: Recorded) -> None:
         case AppealEscalated() as e:
             row = {"appeal_id": e.appeal_id, "position": r.position, "from_org_id": e.from_org_id, "to_org_id": e.org_id}
             await conn.execute(insert(escalations).values(**row, at=e.escalated_at).on_conflict_do_nothing())
-            await conn.execute(update(appeals).where(a.appeal_id == e.appeal_id).values(org_id=e.org_id, due_at=e.due_at))
+            moved = {"org_id": e.org_id, "due_at": e.due_at, "post": None}  # the new level assigns its own post
+            await conn.execute(update(appeals).where(a.appeal_id == e.appeal_id).values(moved))
+        case AppealAssigned() as e:
+            row = {"appeal_id": e.appeal_id, "position": r.position, "org_id": e.org_id, "post": e.post.value}
+            await conn.execute(
+                insert(assignments).values(**row, assigned_by=e.assigned_by, at=e.assigned_at).on_conflict_do_nothing()
+            )
+            await conn.execute(update(appeals).where(a.appeal_id == e.appeal_id).values(post=e.post.value))
+        case AppealQuestionAsked() as e:
+            row = {"appeal_id": e.appeal_id, "position": r.position, "org_id": e.org_id, "text": e.text}
+            await conn.execute(insert(questions).values(**row, asked_by=e.asked_by, at=e.asked_at).on_conflict_do_nothing())
+        case AppealSupplemented() as e:
+            row = {"appeal_id": e.appeal_id, "position": r.position, "org_id": e.org_id, "text": e.text}
+            await conn.execute(insert(replies).values(**row, at=e.supplemented_at).on_conflict_do_nothing())
         case AppealClosed() as e:
             closed = {"state": "closed", "closed_at": e.closed_at, "outcome": e.outcome.value}
             await conn.execute(update(appeals).where(a.appeal_id == e.appeal_id).values(closed))

@@ -14,7 +14,7 @@ from kit.projection import Delivered, Projection
 from mirrors.membership import MEMBERSHIP_EVENTS, apply_membership
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
-from ..tables import TREE, answers, appeals, member_orgs, people
+from ..tables import TREE, answers, appeals, member_orgs, people, questions, replies
 
 REGISTRY_EVENTS = (*TREE_EVENTS, *MEMBERSHIP_EVENTS, PersonRegistered, PersonErased)
 """What `RegistryMirror` takes."""
@@ -41,6 +41,7 @@ class RegistryMirror:
                 # the sealed copies go too: without the key they are noise, and nothing is kept that need not be
                 await conn.execute(update(appeals).where(appeals.c.person_id == e.person_id).values(text=None))
                 theirs = select(appeals.c.appeal_id).where(appeals.c.person_id == e.person_id)
-                await conn.execute(update(answers).where(answers.c.appeal_id.in_(theirs)).values(text=None))
+                for said in (answers, questions, replies):
+                    await conn.execute(update(said).where(said.c.appeal_id.in_(theirs)).values(text=None))
                 stmt = insert(people).values(person_id=e.person_id, org_id=e.org_id or "", erased_at=d.recorded_at)
                 await conn.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_={"erased_at": d.recorded_at}))

@@ -16,7 +16,7 @@ from mirrors import treemirror
 from mirrors.treemirror import Orgs
 
 from ..common import member_org_today, tree_today
-from ..tables import TREE, answers, appeals, escalations, situations
+from ..tables import TREE, answers, appeals, assignments, escalations, questions, replies, situations
 
 
 class AppealQueries:
@@ -67,10 +67,12 @@ class AppealQueries:
         def opened(token: str | None) -> str | None:
             return open_field(key, row.person_id, token) if readable and token else None
 
-        said = await conn.execute(select(answers).where(answers.c.appeal_id == row.appeal_id).order_by(answers.c.position))
-        went = await conn.execute(
-            select(escalations).where(escalations.c.appeal_id == row.appeal_id).order_by(escalations.c.position)
-        )
+        def thread(table: Any) -> Any:
+            return select(table).where(table.c.appeal_id == row.appeal_id).order_by(table.c.position)
+
+        said, went = await conn.execute(thread(answers)), await conn.execute(thread(escalations))
+        given, asked = await conn.execute(thread(assignments)), (await conn.execute(thread(questions))).all()
+        added = (await conn.execute(thread(replies))).all()
         found = _summary(row)
         found["text"] = opened(row.text)
         found["erased"] = readable and key is None
@@ -79,6 +81,16 @@ class AppealQueries:
             for a in said
         ]
         found["escalations"] = [{"from_org_id": e.from_org_id, "to_org_id": e.to_org_id, "at": e.at.isoformat()} for e in went]
+        found["assignments"] = [
+            {"org_id": g.org_id, "post": g.post, "assigned_by": g.assigned_by, "at": g.at.isoformat()} for g in given
+        ]
+        found["questions"] = [
+            {"org_id": q.org_id, "asked_by": q.asked_by, "at": q.at.isoformat(), "text": opened(q.text)} for q in asked
+        ]
+        found["replies"] = [{"org_id": r.org_id, "at": r.at.isoformat(), "text": opened(r.text)} for r in added]
+        # the member owes a reply while the last question came after their last reply, until the appeal is closed
+        last_asked, last_added = max((q.position for q in asked), default=0), max((r.position for r in added), default=0)
+        found["awaiting_reply"] = row.state != "closed" and last_asked > last_added
         return found
 
     async def list_my_appeals(self, q: ListMyAppeals, ctx: Context) -> list[dict[str, Any]]:
@@ -146,4 +158,5 @@ def _summary(r: Row[Any]) -> dict[str, Any]:
         "first_answer_at": r.first_answer_at.isoformat() if r.first_answer_at else None,
         "closed_at": r.closed_at.isoformat() if r.closed_at else None,
         "outcome": r.outcome,
+        "post": r.post,
     }

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from contracts.appeals import Answer, Closure, Filing, Situation, State
+from contracts.appeals import Answer, Assignment, Closure, Filing, Question, Situation, State
 
 from ..deps import CallerDep, GatewayDep, ask
 
@@ -31,7 +31,11 @@ async def retire_situation(gw: GatewayDep, who: CallerDep, situation_id: str, re
     return await ask(gw, who, "appeals", "retire_situation", payload, response=response, command=True)
 
 
-@router.post("/appeals", status_code=status.HTTP_201_CREATED, summary="Record a member's appeal (phone, hotline, visit: D2)")
+@router.post(
+    "/appeals",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a member's appeal received by phone (default), hotline or visit (D2); `portal` is the member's own",
+)
 async def file_appeal(gw: GatewayDep, who: CallerDep, body: Filing, response: Response) -> Any:
     data = await ask(gw, who, "appeals", "file_appeal", body, response=response, command=True)
     response.headers["Location"] = f"/api/v1/appeals/{data['id']}"
@@ -47,6 +51,18 @@ async def get_appeal(gw: GatewayDep, who: CallerDep, appeal_id: str) -> Any:
 async def answer_appeal(gw: GatewayDep, who: CallerDep, appeal_id: str, body: Answer, response: Response) -> Any:
     payload = {**body.model_dump(mode="json"), "appeal_id": appeal_id}
     return await ask(gw, who, "appeals", "answer_appeal", payload, response=response, command=True)
+
+
+@router.post("/appeals/{appeal_id}/assignment", summary="Give an appeal to a post of the org that holds it")
+async def assign_appeal(gw: GatewayDep, who: CallerDep, appeal_id: str, body: Assignment, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "appeal_id": appeal_id}
+    return await ask(gw, who, "appeals", "assign_appeal", payload, response=response, command=True)
+
+
+@router.post("/appeals/{appeal_id}/questions", status_code=status.HTTP_201_CREATED, summary="Ask the member for more")
+async def ask_member(gw: GatewayDep, who: CallerDep, appeal_id: str, body: Question, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "appeal_id": appeal_id}
+    return await ask(gw, who, "appeals", "ask_member", payload, response=response, command=True)
 
 
 @router.post("/appeals/{appeal_id}/closure", summary="Close an appeal with an outcome")

@@ -1,5 +1,6 @@
 """The member portal's API (`/api/v1/my/…`): sign-in by a one-time code mailed to the member's own usable address, and
-the member's own appeals. The services decide what a member may see (the token names the person); this only relays."""
+the member's own appeals and their replies to the union's questions. The services decide what a member may see (the
+token names the person); this only relays."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from contracts.appeals import Reply
 from contracts.appeals.events import SITUATION_ID, TEXT
 from contracts.envelope import ErrorCode
 from kit import clock, logs
@@ -128,3 +130,11 @@ async def file_my_appeal(gw: GatewayDep, who: CallerDep, body: MyFiling, respons
 @router.get("/appeals/{appeal_id}", summary="One of your appeals with its answers and escalations")
 async def my_appeal(gw: GatewayDep, who: CallerDep, appeal_id: str) -> Any:
     return await ask(gw, who, "appeals", "get_appeal", {"appeal_id": appeal_id})
+
+
+@router.post(
+    "/appeals/{appeal_id}/replies", status_code=status.HTTP_201_CREATED, summary="Add to your appeal (a reply to a question)"
+)
+async def reply_to_appeal(gw: GatewayDep, who: CallerDep, appeal_id: str, body: Reply, response: Response) -> Any:
+    payload = {**body.model_dump(mode="json"), "appeal_id": appeal_id}
+    return await ask(gw, who, "appeals", "supplement_appeal", payload, response=response, command=True)

@@ -8,13 +8,28 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from .routes import admin, audits, auth, contacts, exchange, kpi, moderation, orgs, password, plans, portal, sheets
+from .routes import (
+    admin,
+    appeals,
+    audits,
+    auth,
+    contacts,
+    exchange,
+    kpi,
+    moderation,
+    orgs,
+    password,
+    plans,
+    portal,
+    sheets,
+    situations,
+)
 
 
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, admin):
+    for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals, situations, admin):
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/
     app.include_router(auth.missing)  # last: any other /ui address is a page that says so

@@ -45,6 +45,15 @@ RULE_TEXT = {
     "code_expired": "The code has expired. Ask for a new one.",
     "code_void": "Too many wrong codes were tried. Ask for a new one.",
     "D1": "An appeal goes to your org or one above it.",
+    "access": "Your role does not allow this here.",
+    "exists": "Nothing like this was found: choose again.",
+    "PD1": "This member's personal data was erased: nothing new may be kept (PD1).",
+    # a rule whose meaning depends on the field it names (`field:rule`)
+    "appeal_id:D1": "This appeal is closed: it takes no more answers and cannot be closed again (D1).",
+    "person_id:D1": "This person is not a member of the union today (D1).",
+    "person_id:exists": "No such member in your part of the union.",
+    "situation_id:exists": "No such life situation in the catalogue.",
+    "appeal_id:exists": "No such appeal.",
 }
 FORBIDDEN = "Your role does not allow this here."
 GENERIC = "Refused (%(rule)s): %(message)s"
@@ -71,6 +80,8 @@ def messages(fmt: Formats, details: list[dict[str, Any]] | Error) -> dict[str, s
         rule = str(d.get("rule") or "")
         if rule == "forbidden":
             text = fmt.gettext(FORBIDDEN)
+        elif f"{key}:{rule}" in RULE_TEXT:
+            text = fmt.gettext(RULE_TEXT[f"{key}:{rule}"])
         elif rule in RULE_TEXT:
             text = fmt.gettext(RULE_TEXT[rule])
         else:

@@ -83,6 +83,15 @@ LABELS = {
     "minor": "minor",
     "major": "major",
     "critical": "critical",
+    # appeals (D1, D2)
+    "portal": "in the portal",
+    "phone": "by phone",
+    "visit": "in person",
+    "resolved": "resolved",
+    "partly_resolved": "partly resolved",
+    "not_resolved": "not resolved",
+    "explained": "explained",
+    "withdrawn": "withdrawn by the member",
 }
 
 INDICATORS = {

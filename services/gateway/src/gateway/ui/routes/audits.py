@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from contracts.audits import Closing, Completion, Finding, Remediation, Scheduling, Severity, Start
 from contracts.officers import OfficerRole
 
+from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 from .orgs import LIGHTS
@@ -25,7 +26,9 @@ async def compliance(ui: UiDep, org_id: str, as_of: date | None = None) -> Respo
     summary = None
     if org["level"] != "primary":
         summary, _ = await ui.maybe("audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of})
-    return ui.page("compliance.html", org=org, verdicts=verdicts, lights=LIGHTS, as_of=as_of, summary=summary)
+    speed = await feedback(ui, org, str((as_of or date.today()).year))
+    context = {"verdicts": verdicts, "lights": LIGHTS, "as_of": as_of, "summary": summary, "speed": speed}
+    return ui.page("compliance.html", org=org, **context)
 
 
 async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:

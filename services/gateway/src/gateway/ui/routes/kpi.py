@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ..charts import ranking_chart, series_chart
+from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, UiDep
 from ..words import INDICATORS, RATIOS
@@ -32,9 +33,10 @@ async def dashboard(ui: UiDep, org_id: str, period: str | None = None, indicator
     report, error = await ui.maybe("kpi", "get_kpi", {"org_id": org_id, "period": period})
     fmt = ui.fmt
     number = fmt.percent if indicator in RATIOS else fmt.number
-    ranking_svg = series_svg = None
+    ranking_svg = series_svg = speed = None
     level = BELOW.get(org["level"])
     if report is not None:
+        speed = await feedback(ui, org, period)
         start, end = quarters_to(today)
         series, _ = await ui.maybe("kpi", "get_series", {"org_id": org_id, "indicator": indicator, "start": start, "end": end})
         title = fmt.gettext("%(indicator)s over quarters", indicator=indicator)
@@ -55,4 +57,5 @@ async def dashboard(ui: UiDep, org_id: str, period: str | None = None, indicator
         error=error,
         series_svg=series_svg,
         ranking_svg=ranking_svg,
+        speed=speed,
     )

@@ -57,8 +57,11 @@ async def tree(ui: UiDep, q: str | None = None) -> Response:
     return ui.page("tree.html", found=None, q="", root=orgs[0] if orgs else None, children=nest(orgs))
 
 
+Section = Literal["inbox", "materials", "moderation", "audits", "kpi", "contacts", "appeals"]
+
+
 @router.get("/my/{section}")
-async def my_section(ui: UiDep, section: Literal["inbox", "materials", "moderation", "audits", "kpi", "contacts"]) -> Response:
+async def my_section(ui: UiDep, section: Section) -> Response:
     """A menu item: the section at the root of the user's part of the union (the CC for an admin)."""
     root = await tree_root(ui)
     return ui.back(f"/ui/orgs/{root}/{section}" if root else "/ui/tree")

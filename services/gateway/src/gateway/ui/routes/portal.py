@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.appeals import Reply
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
+from kit import clock
 from kit.ids import new_id
-from kit.tokens import Role
+from kit.tokens import Actor, Role
 
 from ...api.portal import MyFiling, send_code, sign_in_with_code
 from ...deps import Caller, Gateway, GatewayDep, ask
@@ -26,6 +28,8 @@ from ..session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
 router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
 COOKIE = "profset_member"
 LOGIN_COOKIE = "profset_member_login"  # a pre-session token: the sign-in forms must come from our own page
+ORG_TOKEN_TTL = 60
+"""Seconds a member's token naming their org lives: one page's reads of the materials that reached that org."""
 STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}
 CLAUSES = {  # RULES.md S1, as a member reads them
     1: "the union and the employer inform each other of decisions on social and labour matters",
@@ -166,7 +170,19 @@ async def new_appeal(request: Request, gw: GatewayDep) -> Response:
     if who is None:
         return RedirectResponse("/my/sign-in", status_code=303)
     situations, orgs = await _situations(gw, who), await _orgs(gw, who)
-    return page(request, gw, who, "portal_new.html", situations=situations, orgs=orgs, errors={}, values={}, key=new_id())
+    helps = await _helps(gw, who, orgs, situations)
+    context: dict[str, Any] = {"situations": situations, "orgs": orgs, "helps": helps, "errors": {}, "values": {}}
+    return page(request, gw, who, "portal_new.html", **context, key=new_id())
+
+
+async def _helps(gw: Gateway, who: Caller, orgs: list[dict[str, Any]], situations: list[dict[str, Any]]) -> dict[str, Any]:
+    """For each situation, the materials on its topics that reached the member's org (one read for them all)."""
+    topics = sorted({t for s in situations for t in s["topics"]})
+    found = await _materials(gw, who, orgs[0]["id"], topics, 100) if orgs else []
+    return {
+        s["id"]: [m for m in found or [] if set(m["topics"]) & set(s["topics"])][:5] if found is not None else None
+        for s in situations
+    }
 
 
 @router.post("/appeals")
@@ -191,8 +207,9 @@ async def file_appeal(request: Request, gw: GatewayDep) -> Response:
         else:
             return RedirectResponse(f"/my/appeals/{data['id']}", status_code=303)
     situations, orgs = await _situations(gw, who), await _orgs(gw, who)
-    return page(request, gw, who, "portal_new.html", 422, situations=situations, orgs=orgs, errors=errors, values=values,
-                key=form["_key"] or new_id())  # fmt: skip
+    helps = await _helps(gw, who, orgs, situations)
+    context: dict[str, Any] = {"situations": situations, "orgs": orgs, "helps": helps, "errors": errors, "values": values}
+    return page(request, gw, who, "portal_new.html", 422, **context, key=form["_key"] or new_id())
 
 
 @router.get("/appeals/{appeal_id}")
@@ -200,14 +217,77 @@ async def one_appeal(request: Request, gw: GatewayDep, appeal_id: str) -> Respon
     who = member_of(gw, request)
     if who is None:
         return RedirectResponse("/my/sign-in", status_code=303)
+    return await _appeal_page(request, gw, who, appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/replies")
+async def reply(request: Request, gw: GatewayDep, appeal_id: str) -> Response:
+    """The member adds to their appeal (what the union asked for); sealed with their key by appeals."""
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "").strip() or None for k in ("text", "_csrf", "_key")}
+    if not csrf_ok(gw, who.token, form["_csrf"]):
+        raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="the form is stale or came from another site; reload it"))
+    body, problems = parse(Reply, {"text": form["text"]})
+    errors = messages(_fmt(request), problems) if body is None else {}
+    if body is not None:
+        keyed = Caller(who.actor, who.token, form["_key"], {}, who.correlation_id)
+        try:
+            await ask(gw, keyed, "appeals", "supplement_appeal", {"text": body.text, "appeal_id": appeal_id}, command=True)
+        except ApiError as e:
+            errors = messages(_fmt(request), e.error)
+        else:
+            return RedirectResponse(f"/my/appeals/{appeal_id}", status_code=303)
+    return await _appeal_page(request, gw, who, appeal_id, 422, errors=errors, text=form["text"])
+
+
+async def _appeal_page(request: Request, gw: Gateway, who: Caller, appeal_id: str, status: int = 200, **form: Any) -> Response:
+    """One of the member's appeals: its steps, the union's materials and clauses, answers, questions and a reply form."""
     appeal = await ask(gw, who, "appeals", "get_appeal", {"appeal_id": appeal_id})
     situation = next((s for s in await _situations(gw, who) if s["id"] == appeal["situation_id"]), None)
     orgs = await _orgs(gw, who)
     names = {o["id"]: o["name"] or o["id"] for o in orgs}
     holder = names.get(appeal["org_id"], "")
     clauses = await _clauses(gw, who, orgs[0]["id"]) if orgs else None
+    topics = situation["topics"] if situation else []
+    materials = await _materials(gw, who, orgs[0]["id"], topics) if orgs else []
     context = {"appeal": appeal, "situation": situation, "names": names, "holder": holder, "clauses": clauses}
-    return page(request, gw, who, "portal_appeal.html", **context)
+    extra = {"materials": materials, "errors": form.get("errors") or {}, "reply": form.get("text") or "", "key": new_id()}
+    return page(request, gw, who, "portal_appeal.html", status, **context, **extra)
+
+
+def _as_member_of(gw: Gateway, who: Caller, org_id: str) -> Caller:
+    """The member for one page's reads, their token naming their org today as appeals told it (a member reaches no org
+    of §5: exchange reads by it only what was delivered to or sent by that org, or is published)."""
+    actor = Actor(who.actor.username, Role.MEMBER, org_id)
+    return Caller(actor, gw.signer.sign(actor, clock.now(), ORG_TOKEN_TTL), None, {}, who.correlation_id)
+
+
+async def _materials(gw: Gateway, who: Caller, org_id: str, topics: list[str], limit: int = 10) -> list[dict[str, Any]] | None:
+    """The union's materials on the topics (X4) that reached the member's org, newest first; None if not available."""
+    if not topics:
+        return []
+    payload = {"topics": topics, "limit": limit}
+    try:
+        return list(await ask(gw, _as_member_of(gw, who, org_id), "exchange", "list_member_materials", payload))
+    except ApiError:
+        return None
+
+
+@router.get("/materials/{material_id}")
+async def one_material(request: Request, gw: GatewayDep, material_id: str) -> Response:
+    """A material the member may read: delivered to or sent by their org, or published (exchange decides)."""
+    who = member_of(gw, request)
+    if who is None:
+        return RedirectResponse("/my/sign-in", status_code=303)
+    orgs = await _orgs(gw, who)
+    if not orgs:
+        raise ApiError(Error(code=ErrorCode.NOT_FOUND, message="material not found"))
+    reader = _as_member_of(gw, who, orgs[0]["id"])
+    material = await ask(gw, reader, "exchange", "get_member_material", {"material_id": material_id})
+    return page(request, gw, who, "portal_material.html", material=material)
 
 
 async def _clauses(gw: Gateway, who: Caller, org_id: str) -> list[str] | None:
