@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 PACKAGES := contracts services/kit contracts/mirrors services/registry services/contacts services/exchange services/notifications services/audits services/kpi services/appeals services/gateway deploy tests/support
 UV_VERSION := 0.13.9
 CHROMIUM := /usr/bin/chromium
+CADDY    := /usr/bin/caddy
 
 .PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean bench bench-quick
 
@@ -27,12 +28,16 @@ run-bg: install ## the same, in the background; returns once the gateway answers
 stop: ## stop a stack started by run or run-bg, servers included
 	@test -x $(BIN)/profset && $(BIN)/profset stack down || true
 
-test: install lint $(CHROMIUM) ## lint, type-check and run the whole suite against real servers
+test: install lint $(CHROMIUM) $(CADDY) ## lint, type-check and run the whole suite against real servers
 	$(BIN)/pytest
 
 $(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to do once it is there
 	@echo "installing Debian's chromium for the browser tests"
 	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
+$(CADDY): ## Debian's Caddy, the TLS proxy compose runs, for its test (tests/security/test_tls_proxy.py)
+	@echo "installing Debian's caddy for the TLS proxy test"
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq caddy
 
 unit: install ## the fast tests only (no servers)
 	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py

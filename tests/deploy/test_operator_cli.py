@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import nats
+import pytest
 
+from profset.bus import replicas_for
 from profset_testing import ADMIN_PASSWORD, Stack, eventually, stream_messages
 
 
@@ -46,13 +48,28 @@ async def test_republish_rebuilds_the_stream_from_a_position_and_the_relay_carri
     done = await asyncio.to_thread(profset, "republish", "registry", "--from", str(published[1]), env=env)
 
     assert done.returncode == 0, done.stderr
-    assert "republishing REGISTRY [" in done.stderr and "republished 2 events" in done.stdout
+    assert "republishing REGISTRY [" in done.stderr and "republished 2 events of registry to REGISTRY (R1)" in done.stdout
     assert await positions(stack.nats_url) == published[1:]
     reply = await stack.http.post("/api/v1/orgs", json={"name": "Новая", "level": "territorial", "parent_id": cc}, headers=h)
     assert reply.status_code == 201
     # the relay notices the new tail when idle, or once its publish is refused (nats-py leaves that one hanging)
     after = await eventually(lambda: _with_at_least(stack.nats_url, 3), timeout=60)
     assert after[:2] == published[1:] and after[2] > published[-1], "the relay went on after the republished tail"
+
+
+@pytest.mark.parametrize(
+    ("asked", "current", "setting", "replicas"),
+    [
+        (None, 3, "1", 3),  # a cluster's stream keeps its R3 whatever a pod's setting says
+        (None, None, "3", 3),  # a stream that is gone takes the deployment's setting
+        (None, None, None, 1),
+        (1, 3, "3", 1),  # the operator's word wins
+    ],
+)
+def test_a_republished_stream_keeps_its_replicas(
+    asked: int | None, current: int | None, setting: str | None, replicas: int
+) -> None:
+    assert replicas_for(asked, current, setting) == replicas
 
 
 async def _with_at_least(nats_url: str, count: int) -> list[int]:

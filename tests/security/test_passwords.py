@@ -4,15 +4,18 @@ at first sign-in, on the API and in the UI."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from sign_in_helpers import OWNER, api_sign_in, client, gateways, ui_sign_in
+import pytest
+from sign_in_helpers import OWNER, api_sign_in, client, gateways, serving, ui_sign_in
 
 from kit import clock
 from kit.tokens import Actor, Role, Signer
+from profset.seed import AdminMustChoose, seed_if_empty
 from profset_testing import ADMIN_PASSWORD, Keys
 
 NEW = "my-own-new-password"
@@ -90,6 +93,13 @@ async def test_the_bootstrap_password_must_be_changed_where_required(database_ur
     assert chosen.status_code == 303 and "profset_session" in chosen.headers["set-cookie"], "signed in with the new one"
     assert newcomer.status_code == 403, "a password an administrator chose is changed by its owner first"
     assert own.status_code == 200 and again.status_code == 200
+
+
+async def test_the_demo_seed_says_the_admin_must_choose_first(database_url: str, nats_server: Any, keys: Keys) -> None:
+    """compose's seed signs in as the bootstrap admin, which the gateway refuses there: a clear word, not a traceback."""
+    async with gateways(database_url, nats_server, keys, password_change_required=True) as (app,), serving(app) as url:
+        with pytest.raises(AdminMustChoose, match="PROFSET_ADMIN_PASSWORD"):
+            await asyncio.to_thread(seed_if_empty, url, ADMIN_PASSWORD)
 
 
 async def test_without_the_setting_the_bootstrap_password_signs_in(database_url: str, nats_server: Any, keys: Keys) -> None:

@@ -4,6 +4,7 @@ first; staff of another part of the union cannot open it; the CC's staff keep th
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -282,3 +283,43 @@ async def test_an_appeal_nobody_answered_in_time_is_with_the_parent_and_shows_wh
     await p1.goto(f"/ui/appeals/{appeal}")
     await p1.get_by_text("Территориальная организация займётся").wait_for()
     assert await p1.get_by_role("button", name="Отправить ответ").count() == 0
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+# what first sticks out past a phone's width, for the failure message
+WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 400
+  && e.parentElement.getBoundingClientRect().right <= 400).slice(0, 3)
+  .map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right))"""
+
+
+async def test_every_appeals_page_is_russian_fits_a_phone_and_has_its_english(
+    stack: Stack, union: Union, browser: Any, site: str
+) -> None:
+    h, o = union.admin, union.orgs
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, o["p1"]["id"], "Анна Иванова", "anna@mail.ru")
+    filing = {"person_id": anna, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "visit"}
+    appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
+    p1, t1 = o["p1"]["id"], o["t1"]["id"]
+    pages = {
+        "appeals": (f"/ui/orgs/{p1}/appeals", "Members' appeals"),
+        "appeals-overdue": (f"/ui/orgs/{t1}/appeals?state=overdue", "Members' appeals"),
+        "appeal": (f"/ui/appeals/{appeal}", "Answer the member"),
+        "appeal-record": (f"/ui/orgs/{t1}/appeals/new?q=Анна", "Record an appeal"),
+        "situations": ("/ui/situations", "Life situations"),
+        "kpi-k7": (f"/ui/orgs/{p1}/kpi", "Speed of feedback to members (K7)"),
+    }
+    for size, options in (("desktop", {}), ("phone", PHONE)):
+        staff = await sign_in(browser, site, "staff.t1", **options)
+        for name, (path, english) in pages.items():
+            answer = await staff.goto(path)
+            assert answer is not None and answer.status == 200, (path, answer and answer.status)
+            text = (await staff.locator("main").inner_text()).replace("K7", "")
+            assert not LATIN_WORD.findall(text), (path, LATIN_WORD.findall(text))
+            await shot(staff, f"appeals-{name}-{size}")
+            width = await staff.evaluate("document.documentElement.scrollWidth")
+            wide = await staff.evaluate(WIDEST)
+            assert width <= (options.get("viewport", {}).get("width") or 1280) + 10, (path, width, wide)
+            await staff.get_by_role("link", name="English").click()
+            await staff.get_by_text(english).first.wait_for()
+            await staff.get_by_role("link", name="Русский").click()

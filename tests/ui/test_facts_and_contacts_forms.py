@@ -90,6 +90,7 @@ async def test_staff_appoint_an_information_worker_and_relieve_them(stack: Stack
     assert [(o["full_name"], o["role"], o["released"]) for o in officers] == [("Соколов Пётр Ильич", "info_worker", True)]
 
     await page.get_by_role("button", name="Освободить от должности: Соколов Пётр Ильич").click()
+    await page.get_by_role("button", name="Да, освободить от должности").click()  # asked first (issue 32)
     await page.get_by_text("Соколов Пётр Ильич").wait_for(state="detached")
     [relieved] = (
         await stack.http.get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
 
 import nats
@@ -22,12 +23,26 @@ from sqlalchemy import func, select
 from contracts.envelope import STREAMS
 from kit.db import make_engine
 from kit.relay import headers_of, stream_config
+from kit.settings import nats_servers
 
 from .progress import OK, UNAVAILABLE, USAGE, Progress
 from .stack import operator_environment
 
 
-async def republish(service: str, start: int, end: int | None, replicas: int, chunk: int = 500) -> int:
+def replicas_for(asked: int | None, current: int | None, setting: str | None) -> int:
+    """The replicas a rebuilt stream gets: those asked for, else the stream's own (a cluster's R3 stays R3), else
+    STREAM_REPLICAS, else one."""
+    return asked or current or int(setting or 1)
+
+
+async def _current_replicas(js: nats.js.JetStreamContext, stream: str) -> int | None:
+    try:
+        return (await js.stream_info(stream)).config.num_replicas
+    except nats.js.errors.NotFoundError:
+        return None
+
+
+async def republish(service: str, start: int, end: int | None, asked: int | None, chunk: int = 500) -> int:
     """Deletes the context's stream, creates it again and publishes the ledger's range; an exit code."""
     from .rebuild import ledger_of
 
@@ -38,7 +53,7 @@ async def republish(service: str, start: int, end: int | None, replicas: int, ch
     ledger = ledger_of(service)
     events = ledger.events
     engine = make_engine(env["DATABASE_URL"])
-    nc = await nats.connect(env["NATS_URL"], name="profset-republish", max_reconnect_attempts=2)
+    nc = await nats.connect(nats_servers(env["NATS_URL"]), name="profset-republish", max_reconnect_attempts=2)
     js = nc.jetstream(timeout=10)
     try:
         wanted = events.c.position >= start
@@ -46,6 +61,7 @@ async def republish(service: str, start: int, end: int | None, replicas: int, ch
             wanted &= events.c.position <= end
         async with engine.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(events).where(wanted))).scalar_one()
+            replicas = replicas_for(asked, await _current_replicas(js, STREAMS[service]), os.environ.get("STREAM_REPLICAS"))
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(STREAMS[service])
             await js.add_stream(stream_config(service, replicas))
@@ -67,5 +83,5 @@ async def republish(service: str, start: int, end: int | None, replicas: int, ch
     finally:
         await nc.close()
         await engine.dispose()
-    print(f"republished {total} events of {service} to {STREAMS[service]}; the relay carries on after them")
+    print(f"republished {total} events of {service} to {STREAMS[service]} (R{replicas}); the relay carries on after them")
     return OK

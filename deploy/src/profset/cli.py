@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("service", choices=PUBLISHERS)
     again.add_argument("--from", dest="start", type=int, default=1, help="first ledger position (default: all)")
     again.add_argument("--to", dest="end", type=int, help="last ledger position (default: the newest; the relay goes on)")
-    again.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)")
+    again.add_argument("--replicas", type=int, help="stream replicas (default: the stream's own, else $STREAM_REPLICAS, else 1)")
     replay = sub.add_parser("replay", help="apply a service's dead-lettered and parked events again")
     replay.add_argument("service", choices=CONSUMERS)
     sub.add_parser("status", help="each ledger's newest position, what its relay published, each consumer's place")
@@ -78,6 +78,23 @@ def main(argv: list[str] | None = None) -> int:
     except (ConnectionError, OSError, TimeoutError) as e:
         print(f"a server did not answer: {e!r}", file=sys.stderr)
         return UNAVAILABLE
+
+
+def _seed(url: str) -> int:
+    """`profset seed`: the demo union, signed in as the bootstrap admin."""
+    from .seed import AdminMustChoose, seed_if_empty
+
+    password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
+    if not password:
+        print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
+        return USAGE
+    try:
+        seeded = seed_if_empty(url, password)
+    except AdminMustChoose as e:
+        print(e, file=sys.stderr)
+        return USAGE
+    print("seeded the demo union" if seeded else "the union holds orgs already; left alone")
+    return OK
 
 
 def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per command
@@ -142,14 +159,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
             print(f"wrote {path}")
         return OK
     if args.command == "seed":
-        from .seed import seed_if_empty
-
-        password = os.environ.get("PROFSET_ADMIN_PASSWORD", "")
-        if not password:
-            print("set PROFSET_ADMIN_PASSWORD", file=sys.stderr)
-            return USAGE
-        print("seeded the demo union" if seed_if_empty(args.url, password) else "the union holds orgs already; left alone")
-        return OK
+        return _seed(args.url)
     if args.command == "secrets":
         from .natsauth import fresh_environment
 

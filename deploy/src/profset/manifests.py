@@ -12,6 +12,7 @@ import yaml
 from .dbroles import password_setting, role_of
 from .natsauth import KEEPER, TALKS, authorization, env_name
 from .stack import MIGRATED
+from .stackkeys import SEALING
 
 PART_OF = {"app.kubernetes.io/part-of": "profset"}
 SECRET = "profset-secrets"  # noqa: S105 - the name of a Secret, not one
@@ -40,11 +41,19 @@ METRICS_PORT = {"gateway": 9100}
 """A service whose /metrics has a port of its own, off the public one (GATEWAY_METRICS_PORT)."""
 
 EXTRA_SECRETS = {
-    "registry": ("REGISTRY_MASTER_KEY",),  # only the services that seal personal data hold a master key, each its own
-    "contacts": ("CONTACTS_MASTER_KEY",),
+    # only the services that seal personal data hold a master key, each its own
+    **{service: (f"{service.upper()}_MASTER_KEY",) for service in SEALING},
     "gateway": ("GATEWAY_TOKEN_PRIVATE_KEY", "PROFSET_ADMIN_PASSWORD"),
-    "notifications": ("NOTIFICATIONS_SERVICE_PRIVATE_KEY", "NOTIFICATIONS_SMTP_PASSWORD"),
+    # the chat base URL carries the bot's token, so it is a secret; a mail server may want no login at all
+    "notifications": (
+        "NOTIFICATIONS_SERVICE_PRIVATE_KEY",
+        "NOTIFICATIONS_SMTP_USERNAME",
+        "NOTIFICATIONS_SMTP_PASSWORD",
+        "NOTIFICATIONS_CHAT_BASE_URL",
+    ),
 }
+OPTIONAL_SECRETS = frozenset({"NOTIFICATIONS_SMTP_USERNAME", "NOTIFICATIONS_SMTP_PASSWORD", "NOTIFICATIONS_CHAT_BASE_URL"})
+"""Settings a deployment may leave out: no login at the mail server, no chats."""
 
 
 def port_of(service: str) -> int:
@@ -88,9 +97,7 @@ def _env(service: str) -> list[dict[str, Any]]:
         *([{"name": f"{prefix}_METRICS_PORT", "value": str(METRICS_PORT[service])}] if service in METRICS_PORT else []),
         {"name": env_name(service), **_secret(SECRET, env_name(service))},
     ]
-    env += [
-        {"name": key, **_secret(SECRET, key, optional=key.endswith("SMTP_PASSWORD"))} for key in EXTRA_SECRETS.get(service, ())
-    ]
+    env += [{"name": key, **_secret(SECRET, key, optional=key in OPTIONAL_SECRETS)} for key in EXTRA_SECRETS.get(service, ())]
     return env
 
 

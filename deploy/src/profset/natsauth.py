@@ -212,6 +212,7 @@ def fresh_environment() -> dict[str, str]:
 
     from .dbroles import password_setting
     from .stack import MIGRATED
+    from .stackkeys import SEALING
 
     private, public = generate_keypair()
     own_private, own_public = generate_keypair()  # notifications' own identity: it never holds the gateway's key
@@ -221,8 +222,7 @@ def fresh_environment() -> dict[str, str]:
         "SERVICE_PUBLIC_KEYS": json.dumps({"notifications": own_public}),
         "NOTIFICATIONS_SERVICE_PRIVATE_KEY": own_private,
         # only the services that seal personal data hold a key-encryption key, each its own
-        "REGISTRY_MASTER_KEY": generate_master_key(),
-        "CONTACTS_MASTER_KEY": generate_master_key(),
+        **{f"{service.upper()}_MASTER_KEY": generate_master_key() for service in SEALING},
         "PROFSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),  # the owner's: migrations only, never a service
         # each service's own role (profset_<service>); URL-safe, as they are written into DATABASE_URL

@@ -130,10 +130,19 @@ USERS = [
 ]
 
 
+class AdminMustChoose(Exception):
+    """The gateway wants the admin to choose their own password before anyone signs in with the deployment's."""
+
+
 def seed_if_empty(url: str, admin_password: str) -> bool:
     """Seeds the demo union unless `PROFSET_DEMO=0` or the tree already has orgs; True if it seeded."""
     with httpx.Client(base_url=url, timeout=30) as http:
         token = http.post("/api/v1/auth/token", data={"username": "admin", "password": admin_password})
+        if token.status_code == 403 and "change_required" in token.text:
+            raise AdminMustChoose(
+                "the admin must choose their own password first (sign in at /ui/ and change it); "
+                "then run the seed again with PROFSET_ADMIN_PASSWORD set to the new one"
+            )
         token.raise_for_status()
         h = {"Authorization": f"Bearer {token.json()['access_token']}"}
         if os.environ.get("PROFSET_DEMO", "1") == "0" or _get(http, "/api/v1/orgs", h):

@@ -21,6 +21,7 @@ from nats.js.api import StreamConfig
 from contracts.base import INTERNAL
 from contracts.envelope import STREAMS
 from kit import logs
+from kit.settings import nats_servers
 from kit.streams import REPAIR, dead_letter_config, drift, stream_config
 
 from .natsauth import KEEPER, inbox, queue_group
@@ -86,7 +87,7 @@ async def run(nats_url: str, keep: bool, replicas: int = 1) -> dict[str, str]:
     """`profset streams`: ensures every stream; with `keep`, then answers repairs until cancelled."""
     # replies to its JetStream requests come to the keeper's own inbox, the only one its user may listen to
     nc = await nats.connect(
-        nats_url, name="profset-streamkeeper", inbox_prefix=inbox(KEEPER), max_reconnect_attempts=-1 if keep else 2
+        nats_servers(nats_url), name="profset-streamkeeper", inbox_prefix=inbox(KEEPER), max_reconnect_attempts=-1 if keep else 2
     )
     try:
         done = await ensure(nc, replicas)

@@ -15,6 +15,7 @@ from contracts.contacts import Audience, ChannelKind, ConsentMethod, ContactKind
 from kit.errors import Refused, RuleBroken
 
 D = date.fromisoformat
+TODAY = D("2026-12-07")
 
 
 @pytest.mark.parametrize(
@@ -60,15 +61,15 @@ def test_a_personal_address_is_usable_only_while_consent_stands() -> None:
     assert not mobile.usable
     mobile = reduce(contacts.evolve, contacts.decide_grant(mobile, D("2026-02-01"), ConsentMethod.ELECTRONIC, "staff"), mobile)
     assert mobile.usable
-    withdrawn = reduce(contacts.evolve, contacts.decide_withdraw(mobile, D("2026-03-01"), "staff"), mobile)
+    withdrawn = reduce(contacts.evolve, contacts.decide_withdraw(mobile, D("2026-03-01"), "staff", TODAY), mobile)
     assert not withdrawn.usable and withdrawn.withdrawn_on == D("2026-03-01")
     with pytest.raises(Refused, match="no consent"):
-        contacts.decide_withdraw(withdrawn, D("2026-03-02"), "staff")
+        contacts.decide_withdraw(withdrawn, D("2026-03-02"), "staff", TODAY)
 
 
 def test_a_withdrawn_address_is_erased_after_the_grace_period_and_never_before() -> None:
     mobile = recorded(ContactKind.MOBILE, consent=True)
-    withdrawn = reduce(contacts.evolve, contacts.decide_withdraw(mobile, D("2026-03-01"), "staff"), mobile)
+    withdrawn = reduce(contacts.evolve, contacts.decide_withdraw(mobile, D("2026-03-01"), "staff", TODAY), mobile)
     assert contacts.decide_erase_withdrawn(withdrawn, D("2026-03-30"), 30) == []
     [erased] = contacts.decide_erase_withdrawn(withdrawn, D("2026-03-31"), 30)
     assert erased.event_name == "erased" and "2026-03-01" in erased.reason  # type: ignore[attr-defined]
@@ -103,4 +104,35 @@ def test_resources_open_refresh_and_close_within_their_dates() -> None:
     with pytest.raises(RuleBroken, match="H1"):
         channels.decide_open(False, "x", "o1", ChannelKind.CHAT, "Чат", None, Audience.MEMBERS, D("2020-01-01"))
     with pytest.raises(Refused, match="at least one"):
-        channels.decide_stats(board, "2024", None, None, None)
+        channels.decide_stats(board, "2024", None, None, None, TODAY)
+
+
+def test_consent_dated_ahead_of_today_or_before_1900_is_refused_naming_the_field() -> None:
+    contacts.consent_given(TODAY, TODAY, "given_at")
+    for given, rule in (("2030-01-01", "not_after_today"), ("1899-12-31", "not_before_1900")):
+        with pytest.raises(Refused) as refused:
+            contacts.consent_given(D(given), TODAY, "consent.given_at")
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("consent.given_at", rule)
+
+
+def test_a_withdrawal_is_dated_between_the_consent_and_today() -> None:
+    mobile = recorded(ContactKind.MOBILE, consent=True)  # consent given on 2026-01-10
+    for at, rule in (("2099-01-01", "not_after_today"), ("2026-01-09", "after_consent"), ("1800-01-01", "after_consent")):
+        with pytest.raises(Refused) as refused:
+            contacts.decide_withdraw(mobile, D(at), "staff", TODAY)
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("at", rule), at
+    assert contacts.decide_withdraw(mobile, TODAY, "staff", TODAY), "withdrawn today counts"
+
+
+def test_audience_figures_are_reported_for_a_period_that_has_begun() -> None:
+    opened = channels.decide_open(True, "ch", "o1", ChannelKind.WEBSITE, "Сайт", None, Audience.PUBLIC, D("2020-01-01"))
+    site = reduce(channels.evolve, opened, channels.NONE)
+    assert channels.decide_stats(site, "2026-Q4", None, 100, None, TODAY), "the running quarter counts"
+    assert channels.decide_stats(site, "2026-12", None, 100, None, TODAY), "and the running month"
+    for period in ("2027", "2027-Q1", "2030-01"):
+        with pytest.raises(Refused) as refused:
+            channels.decide_stats(site, period, None, 100, None, TODAY)
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("period", "not_after_today"), period
+    with pytest.raises(Refused) as odd:
+        channels.decide_stats(site, "0001", None, 100, None, TODAY)
+    assert odd.value.details[0].field == "period", "a year outside the calendar is refused, not a failure"

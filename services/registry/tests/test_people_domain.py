@@ -20,6 +20,7 @@ from registry.domain.tree import decide_register, evolve
 
 D = date.fromisoformat
 SEALED = {"full_name": "pd1:sealed", "birth_date": None, "position": None}
+TODAY = D("2026-12-07")
 
 
 def apply(person: Person, events: list[Event]) -> Person:
@@ -78,7 +79,7 @@ def test_an_erased_record_is_closed_for_good() -> None:
 
 def test_posts_are_held_between_their_dates_and_relieved_once() -> None:
     post = Post("o1", "p1", None, OfficerRole.CHAIR, D("2015-01-01"), released=True)
-    person = apply(member(), people.decide_assign(union(), "x", member(), post, None, None))
+    person = apply(member(), people.decide_assign(union(), "x", member(), post, None, None, TODAY))
     assert person.posts["o1"].held_on(D("2015-01-01"))
     with pytest.raises(Refused, match="after"):
         people.decide_relieve(person, "o1", D("2015-01-01"), None)
@@ -97,10 +98,10 @@ def test_posts_are_held_between_their_dates_and_relieved_once() -> None:
 
 def test_a_new_officer_is_registered_as_a_person_in_the_same_decision() -> None:
     post = Post("o1", "cc", None, OfficerRole.INFO_WORKER, D("2015-01-01"), released=False)
-    events = people.decide_assign(union(), "new", NOBODY, post, SEALED, None)
+    events = people.decide_assign(union(), "new", NOBODY, post, SEALED, None, TODAY)
     assert [e.event_name for e in events] == ["registered", "assigned"]
     with pytest.raises(Refused):
-        people.decide_assign(union(), "new", NOBODY, post, None, None)
+        people.decide_assign(union(), "new", NOBODY, post, None, None, TODAY)
 
 
 def test_youth_councils_budgets_and_clauses() -> None:
@@ -122,3 +123,28 @@ def test_youth_councils_budgets_and_clauses() -> None:
     assert org_facts.decide_clauses(tree, "p1", [Clause(7), Clause(1)], D("2020-01-01"))[0].clauses == [1, 7]
     with pytest.raises(Refused, match="once"):
         org_facts.decide_clauses(tree, "p1", [Clause(1), Clause(1)], D("2020-01-01"))
+
+
+def test_an_appointment_ahead_of_today_before_1900_or_before_the_org_existed_is_refused_naming_the_field() -> None:
+    def assign(since: str) -> list[Event]:
+        post = Post("o1", "p1", None, OfficerRole.CHAIR, D(since), released=False)
+        return people.decide_assign(union(), "new", NOBODY, post, SEALED, None, TODAY)
+
+    assert [e.event_name for e in assign("2026-12-07")] == ["registered", "assigned"], "appointed today counts"
+    for since, rule in (("2099-01-01", "not_after_today"), ("2026-12-08", "not_after_today"), ("1899-12-31", "not_before_1900")):
+        with pytest.raises(Refused) as refused:
+            assign(since)
+        [detail] = refused.value.details
+        assert (detail.field, detail.rule) == ("since", rule), since
+    with pytest.raises(RuleBroken, match="H1") as before:
+        assign("1901-01-01")  # the primary org of the test union was registered later
+    assert before.value.details[0].field == "org_id"
+
+
+def test_a_birth_date_must_be_one_that_can_have_been() -> None:
+    people.check_birth_date(None, TODAY)
+    people.check_birth_date(D("1984-05-17"), TODAY)
+    for born, rule in (("2030-01-01", "not_after_today"), ("1850-01-01", "not_before_1900")):
+        with pytest.raises(Refused) as refused:
+            people.check_birth_date(D(born), TODAY)
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("birth_date", rule)

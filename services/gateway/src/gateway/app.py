@@ -66,7 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         nc = await nats.connect(
-            settings.nats_url,
+            settings.nats_servers,
             user=settings.nats_user,
             password=settings.nats_password,
             max_reconnect_attempts=-1,

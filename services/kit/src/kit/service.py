@@ -93,7 +93,7 @@ class Service:
         # replies come to an inbox of the service's own, which NATS permissions let no other user read
         self.inbox = f"_INBOX.{self.name}"
         self.broker = NatsBroker(
-            settings.nats_url,
+            settings.nats_servers,
             security=security,
             max_reconnect_attempts=-1,
             logger=None,
@@ -155,7 +155,7 @@ class Service:
         settings = self.settings
         engine = make_engine(settings.database_url)
         nc = await nats.connect(
-            settings.nats_url,
+            settings.nats_servers,
             user=settings.nats_user,
             password=settings.nats_password,
             max_reconnect_attempts=-1,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 SHARED = {
@@ -20,6 +21,14 @@ SHARED = {
     "stream_replicas",
 }
 """Keys a whole stack shares: `DATABASE_URL` serves every service unless `<NAME>_DATABASE_URL` overrides it."""
+
+
+def nats_servers(url: str) -> list[str]:
+    """A NATS_URL's seed servers: one URL or a comma-separated list (a cluster's; the client learns the rest from them)."""
+    servers = [part.strip() for part in url.split(",")]
+    if not all(re.fullmatch(r"(nats|tls|ws|wss)://[^\s;,]+", s) for s in servers):
+        raise ValueError(f"NATS_URL: each server is nats://host:port (tls://, ws://, wss://), comma-separated; got {url!r}")
+    return servers
 
 
 class _SharedEnv(EnvSettingsSource):
@@ -39,7 +48,9 @@ class ServiceSettings(BaseSettings):
     service: ClassVar[str] = "kit"
 
     database_url: str = Field("postgresql://postgres:@localhost/postgres", description="Any libpq URI")
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222", description="A NATS server, or a comma-separated list of a cluster's seed servers"
+    )
     nats_user: str | None = None
     nats_password: str | None = None
     http_host: str = "127.0.0.1"
@@ -85,6 +96,17 @@ class ServiceSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _SharedEnv(settings_cls), dotenv_settings, file_secret_settings
+
+    @field_validator("nats_url")
+    @classmethod
+    def _seed_servers(cls, value: str) -> str:
+        nats_servers(value)
+        return value
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """NATS_URL as nats-py takes it: the seed servers, in order."""
+        return nats_servers(self.nats_url)
 
     @property
     def tz(self) -> ZoneInfo:

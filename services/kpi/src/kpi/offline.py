@@ -42,7 +42,7 @@ async def rebuild(settings: KpiSettings) -> Rebuilt:
     done = Rebuilt()
     try:
         done.own_events = await EventStore(engine, ledger, "kpi", inline=[apply_own]).rebuild(truncating(READ_MODELS))
-        nc = await nats.connect(settings.nats_url, user=settings.nats_user, password=settings.nats_password)
+        nc = await nats.connect(settings.nats_servers, user=settings.nats_user, password=settings.nats_password)
         try:
             for source in LEARNT:
                 async with engine.connect() as conn:

@@ -22,6 +22,7 @@ from contracts.contacts import (
     Publication,
     SubscriptionReported,
 )
+from contracts.periods import Period
 from kit.errors import RuleBroken, invalid
 
 
@@ -97,10 +98,17 @@ def decide_refresh(resource: Resource, at: date) -> list[Event]:
 
 
 def decide_stats(
-    resource: Resource, period: str, subscribers: int | None, visits: int | None, engagement: int | None
+    resource: Resource, period: str, subscribers: int | None, visits: int | None, engagement: int | None, today: date
 ) -> list[Event]:
-    """K4: audience figures for a period, at least one of them."""
+    """K4: audience figures for a period that has begun (a figure is counted, not foreseen), at least one of them."""
     require_opened(resource)
+    try:
+        span = Period.of(period, months=True)
+    except ValueError as e:  # a year the calendar of periods does not hold
+        raise invalid("period", str(e), rule="period") from None
+    if span.first > today:
+        message = f"audience figures are reported once counted: {period} has not begun"
+        raise invalid("period", message, rule="not_after_today")
     if subscribers is None and visits is None and engagement is None:
         raise invalid("subscribers", "give at least one of subscribers, visits, engagement", rule="required")
     return [

@@ -59,10 +59,16 @@ def _live(contact: Contact) -> None:
         raise invalid("contact_id", f"merged into {contact.merged_into}", rule="merged")
 
 
+EARLIEST = date(1900, 1, 1)
+"""No consent or withdrawal dates from before this day: an earlier one is a typing slip."""
+
+
 def consent_given(given_at: date, today: date, field: str) -> None:
-    """Consent is recorded once given: never dated after today (PD1)."""
+    """Consent is recorded once given: never dated after today, nor before 1900 (PD1)."""
     if given_at > today:
         raise invalid(field, f"consent is recorded once given: {given_at.isoformat()} is after today", rule="not_after_today")
+    if given_at < EARLIEST:
+        raise invalid(field, f"consent cannot be dated before 1900: {given_at.isoformat()}", rule="not_before_1900")
 
 
 def decide_add(
@@ -103,11 +109,17 @@ def decide_grant(contact: Contact, given_at: date, method: ConsentMethod, by: st
     ]
 
 
-def decide_withdraw(contact: Contact, at: date, by: str) -> list[Event]:
-    """Records a withdrawal; from now on the address is not usable (T4)."""
+def decide_withdraw(contact: Contact, at: date, by: str, today: date) -> list[Event]:
+    """Records a withdrawal, told on a day that has come and not before the consent it ends; from now on the address is
+    not usable (T4)."""
     _live(contact)
     if contact.consent_since is None:
         raise invalid("contact_id", "there is no consent to withdraw", rule="consent")
+    if at > today:
+        raise invalid("at", f"a withdrawal is recorded once told: {at.isoformat()} is after today", rule="not_after_today")
+    if at < contact.consent_since:
+        message = f"consent was given on {contact.consent_since.isoformat()}: it cannot be withdrawn before"
+        raise invalid("at", message, rule="after_consent")
     return [
         ConsentWithdrawn(contact_id=contact.contact_id, person_id=contact.person_id, org_id=contact.org_id, at=at, recorded_by=by)
     ]

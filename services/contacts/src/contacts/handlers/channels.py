@@ -83,7 +83,7 @@ class ChannelHandlers:
     async def report_channel_stats(self, c: ReportChannelStats, ctx: Context) -> Committed:
         """Records a resource's audience figures for a period (K4)."""
         resource, _ = await self._resource(c.channel_id, ctx)
-        events = channels.decide_stats(resource, c.period, c.subscribers, c.visits, c.engagement)
+        events = channels.decide_stats(resource, c.period, c.subscribers, c.visits, c.engagement, ctx.today)
         data = {"id": c.channel_id, "period": c.period}
         return await self.store.append(channel_stream(c.channel_id), events, expected_version=None, meta=ctx.meta, data=data)
 

@@ -55,6 +55,9 @@ class ContactHandlers:
         """Records a person's address, normalised, sealed with its own key; says which ones it duplicates."""
         value = normalise(c.kind, c.value)
         contact_id = new_id()
+        consent = (c.consent.given_at, c.consent.method) if c.consent else None
+        if consent is not None:  # checked before anything is sealed or kept
+            contacts.consent_given(consent[0], ctx.today, "consent.given_at")
         async with self.store.engine.begin() as conn:
             person = (await conn.execute(select(people).where(people.c.person_id == c.person_id))).first()
             if person is None:
@@ -65,9 +68,6 @@ class ContactHandlers:
             sealed = (await self.keyring.seal_many(conn, {contact_id: {"value": value}}))[contact_id]["value"]
             duplicates = await self._duplicates(conn, tree, self.keyring.blind_value(value), ctx)
         assert sealed is not None
-        consent = (c.consent.given_at, c.consent.method) if c.consent else None
-        if consent is not None:
-            contacts.consent_given(consent[0], ctx.today, "consent.given_at")
         events = contacts.decide_add(contact_id, c.person_id, org_id, c.kind, sealed, consent, ctx.actor.username)
         data = {"id": contact_id, "person_id": c.person_id, "kind": c.kind.value, "duplicates": duplicates}
         return await self.store.append(contact_stream(contact_id), events, expected_version=0, meta=ctx.meta, data=data)
@@ -102,7 +102,7 @@ class ContactHandlers:
         """Records a withdrawal; the very next request for usable addresses leaves this one out."""
         at = c.at or ctx.today
         contact, version = await self._contact(c.contact_id, ctx)
-        events = contacts.decide_withdraw(contact, at, ctx.actor.username)
+        events = contacts.decide_withdraw(contact, at, ctx.actor.username, ctx.today)
         erase_on = at + timedelta(days=self.grace_days)
         data = {"id": c.contact_id, "withdrawn_on": at.isoformat(), "erased_by": erase_on.isoformat()}
         return await self.store.append(contact_stream(c.contact_id), events, expected_version=version, meta=ctx.meta, data=data)

@@ -13,9 +13,12 @@ from .routes import (
     appeals,
     audits,
     auth,
+    boards,
+    confirm,
     contacts,
     exchange,
     kpi,
+    members,
     moderation,
     orgs,
     password,
@@ -29,7 +32,9 @@ from .routes import (
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    for module in (auth, password, orgs, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals, situations, admin):
+    pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
+    pages += [situations, admin, confirm]
+    for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/
     app.include_router(auth.missing)  # last: any other /ui address is a page that says so

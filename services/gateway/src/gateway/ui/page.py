@@ -49,6 +49,7 @@ def base_context(request: Request, gw: Gateway, who: Caller | None) -> dict[str,
         "me": who.actor if who else None,
         "csrf": csrf_token(gw, who.token) if who else "",
         "key": new_id(),
+        "fresh_key": new_id,  # each form its own idempotency key
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 
@@ -65,7 +66,8 @@ def error_page(request: Request, error: Error) -> Response:
     who = session_caller(gw, request)
     if error.code is ErrorCode.UNAUTHENTICATED or (who is None and error.code is ErrorCode.FORBIDDEN):
         return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
-    return render(request, gw, who, "error.html", HTTP_STATUS[error.code], error=error)
+    reasons = dict.fromkeys(messages(Formats(pick(request.cookies.get(LANG_COOKIE))), error).values())
+    return render(request, gw, who, "error.html", HTTP_STATUS[error.code], error=error, reasons=list(reasons))
 
 
 class PageRoute(APIRoute):

@@ -64,6 +64,24 @@ class Person:
 
 
 NOBODY = Person()
+EARLIEST = date(1900, 1, 1)
+"""No fact about a living person or a post held dates from before this day: an earlier one is a typing slip."""
+
+
+def happened(day: date, today: date, field_name: str, what: str) -> None:
+    """A fact that is recorded once it happened: never after today, never before 1900."""
+    if day > today:
+        raise invalid(
+            field_name, f"{what} is recorded once it happened: {day.isoformat()} is after today", rule="not_after_today"
+        )
+    if day < EARLIEST:
+        raise invalid(field_name, f"{what} cannot be dated before 1900: {day.isoformat()}", rule="not_before_1900")
+
+
+def check_birth_date(birth_date: date | None, today: date) -> None:
+    """A birth date that can have been: not after today, not before 1900."""
+    if birth_date is not None:
+        happened(birth_date, today, "birth_date", "a birth date")
 
 
 def _primary(tree: Tree, org_id: str, day: date, field_name: str) -> None:
@@ -127,9 +145,17 @@ def decide_erase(person: Person, basis: str, requested_by: str, today: date) -> 
 
 
 def decide_assign(
-    tree: Tree, person_id: str, person: Person, post: Post, sealed: dict[str, str | None] | None, trained: OfficerTrained | None
+    tree: Tree,
+    person_id: str,
+    person: Person,
+    post: Post,
+    sealed: dict[str, str | None] | None,
+    trained: OfficerTrained | None,
+    today: date,
 ) -> list[Event]:
-    """Puts a person (a new one when `sealed` is given) in a post of an org or of its youth council."""
+    """Puts a person (a new one when `sealed` is given) in a post of an org or of its youth council, from a day that has
+    come (an appointment is recorded once made) on which the org existed."""
+    happened(post.since, today, "since", "an appointment")
     tree.existing(post.org_id, post.since, "org_id")
     events: list[Event] = []
     if sealed is not None:

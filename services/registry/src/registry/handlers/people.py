@@ -47,6 +47,7 @@ class PeopleHandlers:
     async def admit_member(self, c: AdmitMember, ctx: Context) -> Committed:
         """Admits a new member to a primary org from `since` (default today)."""
         day, person_id = c.since or ctx.today, new_id()
+        people.check_birth_date(c.birth_date, ctx.today)
         fields = {
             "full_name": c.full_name,
             "birth_date": c.birth_date.isoformat() if c.birth_date else None,
@@ -157,7 +158,7 @@ class PeopleHandlers:
         sealed, keep_key = None, None
         if c.full_name is not None:  # a new person (never with person_id)
             sealed, keep_key = self.keyring.sealed_anew(person_id, {"full_name": c.full_name, "position": c.position})
-        events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not)
+        events = people.decide_assign(t, person_id, person, post, sealed, trained_or_not, ctx.today)
         return await self._record(person_id, events, version, ctx, {"id": officer_id, "person_id": person_id}, keep_key)
 
     async def relieve_officer(self, c: RelieveOfficer, ctx: Context) -> Committed:

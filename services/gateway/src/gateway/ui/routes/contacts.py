@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.contacts import Consent, ConsentMethod, ContactKind, ContactPoint, Withdrawal
+from contracts.contacts import Consent, ConsentMethod, ContactKind, ContactPoint
 
 from ..page import PageRoute, Ui, UiDep
 from .orgs import lineage
@@ -51,11 +51,6 @@ async def _consent(ui: Ui, contact_id: str, verb: str, model: Any, values: dict[
 async def grant(ui: UiDep, contact_id: str) -> Response:
     values = {"given_at": ui.form.get("given_at") or None, "method": ui.form.get("method") or None}
     return await _consent(ui, contact_id, "grant_consent", Consent, values)
-
-
-@router.post("/contact-points/{contact_id}/consent-withdrawal")
-async def withdraw(ui: UiDep, contact_id: str) -> Response:
-    return await _consent(ui, contact_id, "withdraw_consent", Withdrawal, {"at": ui.form.get("at") or None})
 
 
 @router.post("/orgs/{org_id}/contact-points")

@@ -15,6 +15,7 @@ from ..forms import flag, listed, parse
 from ..live import deliveries_events
 from ..names import children_of, org_names
 from ..page import PageRoute, Ui, UiDep
+from .boards import boards_of
 from .orgs import lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -28,7 +29,9 @@ async def inbox(ui: UiDep, org_id: str) -> Response:
     names = await org_names(ui, [r["from_org_id"] for r in rows])
     ids = [o["id"] for o in await lineage(ui, org)]
     may = {"may_ack": ui.can("acknowledge", org_id, ids), "may_release": ui.can("write_materials", org_id, ids)}
-    return ui.page("inbox.html", org=org, rows=rows, names=names, **may)
+    boards = await boards_of(ui, org_id) if ui.can("report_facts", org_id, ids) else []  # P1 beside the week's materials
+    done = str(ui.request.query_params.get("done") or "")
+    return ui.page("inbox.html", org=org, rows=rows, names=names, boards=boards, done=done, errors={}, **may)
 
 
 @router.get("/orgs/{org_id}/materials")

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.officers import Appointment, OfficerRole, Relief
+from contracts.contacts import ChannelKind
+from contracts.officers import Appointment, OfficerRole
 from contracts.registry import Headcount, OrgChanges
 
 from ..forms import flag
@@ -105,6 +106,8 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "period": period,
         "parents": await _parents(ui, org, ids),
         "roles": list(OfficerRole),
+        "channel_kinds": list(ChannelKind),
+        "done": str(ui.request.query_params.get("done") or ""),
     }
 
 
@@ -150,14 +153,6 @@ async def appoint(ui: UiDep, org_id: str) -> Response:
     }
     errors = await ui.submit(Appointment, values, "registry", "assign_officer", {"org_id": org_id}, required=("full_name",))
     return await _after(ui, org_id, "of", errors)
-
-
-@router.post("/officers/{officer_id}/relief")
-async def relieve(ui: UiDep, officer_id: str) -> Response:
-    """An officer leaves the post from a date (today unless given)."""
-    values = {"until": ui.form.get("until") or None}
-    errors = await ui.submit(Relief, values, "registry", "relieve_officer", {"officer_id": officer_id})
-    return await _after(ui, str(ui.form.get("org_id") or ""), "of", errors)
 
 
 async def _after(ui: Ui, org_id: str, prefix: str, errors: dict[str, str]) -> Response:
