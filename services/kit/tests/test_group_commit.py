@@ -18,7 +18,7 @@ from profset_testing.counting import LEDGER, times_seen
 
 def commits_of(store: EventStore) -> list[int]:
     """Counts the store's commits: with no wake window, it tells its listeners once per committed group."""
-    store._wake_least = store._wake_most = 0.0
+    store.on_commit.least = store.on_commit.most = 0.0
     counted = [0]
     store.on_commit.append(lambda: counted.__setitem__(0, counted[0] + 1))
     return counted

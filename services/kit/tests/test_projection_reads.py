@@ -14,7 +14,6 @@ from contracts.contacts import ChannelClosed
 from contracts.registry import HeadcountReported, OrgRenamed
 from kit.projection import Inline, Projection
 from kit.store import Recorded
-from kit.store.inline import deferrable
 
 
 async def nothing(conn: Any, d: Any) -> None:
@@ -54,13 +53,6 @@ def test_one_that_reads_for_some_events_is_pipelined_for_batches_without_them() 
     assert not projection.pipelined(batch(HeadcountReported, OrgRenamed))
 
 
-def test_the_older_writes_only_spelling_means_the_same() -> None:
-    old = Projection("p", "registry", nothing, EVENTS, writes_only=(HeadcountReported,))
-    assert old == Projection("p", "registry", nothing, EVENTS, reads=(OrgRenamed,))
-    with pytest.raises(ValueError, match="both"):
-        Projection("p", "registry", nothing, EVENTS, writes_only=(HeadcountReported,), reads=False)
-
-
 def test_a_declaration_the_kit_cannot_honour_is_refused() -> None:
     with pytest.raises(ValueError, match="name the events"):
         Projection("p", "registry", nothing, reads=False)  # the whole context: no events to pipeline by name
@@ -79,7 +71,7 @@ def test_a_declaration_the_kit_cannot_honour_is_refused() -> None:
 )
 def test_an_inline_projection_tells_the_event_store_what_it_may_pipeline(reads: Any, deferred: list[bool]) -> None:
     project = Inline(nothing, reads=reads)
-    assert [deferrable(project, recorded(headcount("o", 1))), deferrable(project, recorded(renamed()))] == deferred
+    assert [project.pipelined(recorded(headcount("o", 1))), project.pipelined(recorded(renamed()))] == deferred
 
 
 async def test_an_inline_projection_is_applied_as_its_apply() -> None:

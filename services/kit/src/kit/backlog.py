@@ -27,7 +27,7 @@ class Backlog:
         self._checkpoint = select(c.position).where(*ours).with_for_update()
         on_ours = (p.consumer == c.consumer) & (p.source == c.source)
         joined = self.checkpoints.outerjoin(self.pending, on_ours)
-        # the two statements of every batch run straight on psycopg: SQLAlchemy's path cost more than the query
+        # the two statements of every batch run straight on psycopg: SQLAlchemy's path costs more than the query
         self._state = Compiled(
             select(c.position.label("checkpoint"), p.position, p.aggregate_id, p.status)
             .select_from(joined)

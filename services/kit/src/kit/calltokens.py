@@ -33,7 +33,7 @@ class CallTokens:
     def __call__(self, user_token: str, service: str) -> str:
         """A token for `service` naming the user of `user_token`; refuses (`unauthenticated`) a token not valid now."""
         now = self._now()
-        actor, expires = self._verifier.verify_until(user_token, now)  # every time: a user token expires on the dot
+        actor, expires, _ = self._verifier.verify_claims(user_token, now)  # every time: a user token expires on the dot
         found = self._minted.get((user_token, service))
         if found is not None and now.timestamp() < found[1]:
             return found[0]

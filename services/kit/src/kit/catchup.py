@@ -7,16 +7,19 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from contracts.base import Payload
 from contracts.envelope import ErrorCode, ErrorDetail
 
 from .errors import Refused, invalid, unavailable
-from .store.streams import Streams
+from .store.reading import Streams
 
-PositionsWaiter = Callable[[Mapping[str, int], float], Awaitable[bool]]
+if TYPE_CHECKING:
+    from .projector import Projector
 
 LEDGER_END = "ledger_end"
 """The verb every service answers with where its own ledger ends, so the gateway can refuse a position beyond it."""
@@ -84,10 +87,10 @@ class Waits:
 
 class CatchUp:
     """A service's side of read-your-writes: what a request is owed, refused at once beyond a ledger's end, and the
-    bounded wait for it, which the dispatcher runs off its request workers."""
+    bounded wait for its projectors to apply it, which the dispatcher runs off its request workers."""
 
-    def __init__(self, service: str, store: Streams, wait_for: PositionsWaiter, read_wait: float, waits: Waits) -> None:
-        self.service, self.store, self.wait_for, self.read_wait, self.waits = service, store, wait_for, read_wait, waits
+    def __init__(self, service: str, store: Streams, projectors: Sequence[Projector], read_wait: float, waits: Waits) -> None:
+        self.service, self.store, self.projectors, self.read_wait, self.waits = service, store, projectors, read_wait, waits
         self._end = 0
 
     async def owed(self, caller: str, raw: str | None) -> dict[str, int]:
@@ -117,6 +120,37 @@ class CatchUp:
         """Positions this service just committed: its ledger reaches at least that far."""
         if positions:
             self._end = max(self._end, positions[-1])
+
+    async def wait_for(self, wanted: Mapping[str, int], timeout: float) -> bool:
+        """Waits, bounded, until this service's read models have applied the given positions."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for context, position in wanted.items():
+            projectors = [p for p in self.projectors if p.projection.source == context]
+            if context == self.service or not projectors:
+                continue  # own read models are written with the append; unknown contexts are not ours to wait for
+            while not await self._applied(projectors, context, position):
+                if loop.time() > deadline:
+                    return False
+                await asyncio.sleep(0.05)
+        return True
+
+    async def _applied(self, projectors: Sequence[Projector], context: str, position: int) -> bool:
+        """Whether every consumer of a context has applied what it takes up to a position."""
+        checkpoints = self.store.ledger.checkpoints.c
+        names = [p.consumer for p in projectors]
+        query = select(checkpoints.consumer, checkpoints.position).where(
+            checkpoints.consumer.in_(names), checkpoints.source == context
+        )
+        async with self.store.engine.connect() as conn:
+            reached = {r.consumer: r.position for r in await conn.execute(query)}
+        for p in projectors:
+            if reached.get(p.consumer, -1) >= position:
+                continue
+            # a filtered consumer's checkpoint moves only with the events it takes; JetStream knows whether it waits
+            if not (p.projection.subjects and await p.caught_up(position)):
+                return False
+        return True
 
     async def ledger_end(self, _: LedgerEnd, __: object) -> dict[str, Any]:
         """The `ledger_end` verb: where this service's ledger ends."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,8 +24,6 @@ from .store.plans import Also
 from .store.tables import Ledger
 
 PREFIX = "pd1:"
-ERASED = None
-"""What a field decrypts to once its owner's key is destroyed."""
 
 
 def generate_master_key() -> str:
@@ -94,8 +92,7 @@ class KeyRing:
 
     def blind(self, text: str) -> list[str]:
         """Keyed digests of every word prefix (2+ letters), so names can be searched without keeping them."""
-        tokens = {w[:n] for w in re.findall(r"\w+", text.casefold().replace("ё", "е")) for n in range(2, len(w) + 1)}
-        return sorted(hmac.new(self._blind_key, t.encode(), hashlib.sha256).hexdigest()[:32] for t in tokens)
+        return sorted({self.blind_value(w[:n])[:32] for w in _words(text) for n in range(2, len(w) + 1)})
 
     def blind_value(self, text: str) -> str:
         """A keyed digest of a whole value, so equal values can be found without keeping them."""
@@ -103,22 +100,11 @@ class KeyRing:
 
     def blind_query(self, text: str) -> list[str]:
         """The digests a search must all match: one per word of the query, as typed."""
-        words = re.findall(r"\w+", text.casefold().replace("ё", "е"))
-        return sorted({hmac.new(self._blind_key, w.encode(), hashlib.sha256).hexdigest()[:32] for w in words if len(w) >= 2})
+        return sorted({self.blind_value(w)[:32] for w in _words(text) if len(w) >= 2})
 
     async def encrypt(self, conn: AsyncConnection, person_id: str, plaintext: str) -> str:
-        """Encrypts a field with the person's key, creating the key on first use."""
-        key = await self._key(conn, person_id, create=True)
-        if key is None:
-            raise ValueError("this person's data was erased; nothing new may be kept")
-        return seal(key, person_id, plaintext)
-
-    async def decrypt(self, conn: AsyncConnection, person_id: str, token: str | None) -> str | None:
-        """The plaintext, or None if the person was erased (or the field is empty)."""
-        if not token:
-            return None
-        keys = await self.keys(conn, [person_id])
-        return open_field(keys.get(person_id), person_id, token)
+        """Encrypts a field with the person's key, creating the key on first use; a `ValueError` once erased."""
+        return seal((await self._keys_for(conn, [person_id]))[person_id], person_id, plaintext)
 
     async def keys(self, conn: AsyncConnection, person_ids: Iterable[str]) -> dict[str, bytes]:
         """The live keys of several people at once; erased people are absent."""
@@ -133,24 +119,8 @@ class KeyRing:
         """Destroys the person's key for good (an erasure); later encrypts are refused."""
         self._made.pop(person_id, None)
         stmt = pg_insert(self.table).values(person_id=person_id, wrapped_key=None, destroyed_at=func.now())
-        await conn.execute(stmt.on_conflict_do_nothing())
-        await conn.execute(
-            update(self.table).where(self.table.c.person_id == person_id).values(wrapped_key=None, destroyed_at=func.now())
-        )
-
-    async def _key(self, conn: AsyncConnection, person_id: str, create: bool) -> bytes | None:
-        row = (
-            await conn.execute(
-                select(self.table.c.wrapped_key, self.table.c.destroyed_at).where(self.table.c.person_id == person_id)
-            )
-        ).first()
-        if row is not None:
-            return None if row.wrapped_key is None else self.unwrap(person_id, row.wrapped_key)
-        if not create:
-            return None
-        wrapped = self._wrap(person_id, AESGCM.generate_key(bit_length=256))
-        await conn.execute(pg_insert(self.table).values(person_id=person_id, wrapped_key=wrapped).on_conflict_do_nothing())
-        return await self._key(conn, person_id, create=False)
+        gone = {"wrapped_key": None, "destroyed_at": func.now()}
+        await conn.execute(stmt.on_conflict_do_update(index_elements=[self.table.c.person_id], set_=gone))
 
     def _wrap(self, person_id: str, key: bytes) -> bytes:
         nonce = os.urandom(12)
@@ -159,6 +129,10 @@ class KeyRing:
     def unwrap(self, person_id: str, wrapped: bytes) -> bytes:
         """The person's key from its wrapped form, as read from the key table by a query of the caller's own."""
         return self._master.decrypt(wrapped[:12], wrapped[12:], person_id.encode())
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold().replace("ё", "е"))
 
 
 def seal(key: bytes, person_id: str, plaintext: str) -> str:

@@ -15,12 +15,12 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
-def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
+def sqlalchemy_url(url: str) -> str:
     """`postgresql://u:p@/db?host=/run/pg` -> `postgresql+psycopg://u:p@/db?host=/run/pg`."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.split("+")[0] not in ("postgres", "postgresql"):
         raise ValueError("DATABASE_URL must be a postgresql:// URI")
-    return f"postgresql+{driver}://{rest}"
+    return f"postgresql+psycopg://{rest}"
 
 
 def make_engine(url: str, *, pool_size: int = 20, rested: float = 1.0) -> AsyncEngine:
@@ -51,7 +51,7 @@ def make_engine(url: str, *, pool_size: int = 20, rested: float = 1.0) -> AsyncE
 
 def any_of(name: str) -> Any:
     """`= ANY(:name)`, the values bound as one text array: a statement built once serves any number of ids, where
-    one built per call (`IN` with its values) cost more CPU to construct than to run."""
+    one built per call (`IN` with its values) costs more CPU to construct than to run."""
     return any_(bindparam(name, type_=ARRAY(Text)))
 
 
@@ -70,22 +70,17 @@ class Direct:
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows of one read; a pooled connection that died since its last use is replaced once, as a ping would."""
         async with self._slots:
-            return await self._fetch_retried(sql, params)
-
-    async def _fetch_retried(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        reused = bool(self._idle)
-        try:
-            return await self._fetch(sql, params)
-        except psycopg.OperationalError as e:
-            if not reused:
+            reused = bool(self._idle)
+            try:
+                try:
+                    return await self._fetch(sql, params)
+                except psycopg.OperationalError:
+                    if not reused:
+                        raise
+                    self.close()  # the server restarted: every idle connection is gone with it
+                return await self._fetch(sql, params)
+            except psycopg.Error as e:
                 raise wrapped(sql, params, e) from e
-            self.close()  # the server restarted: every idle connection is gone with it
-        except psycopg.Error as e:
-            raise wrapped(sql, params, e) from e
-        try:
-            return await self._fetch(sql, params)
-        except psycopg.Error as e:
-            raise wrapped(sql, params, e) from e
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         conn = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(self.url, autocommit=True)
@@ -122,7 +117,7 @@ async def driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
 
 class Compiled:
     """A Core statement compiled once to psycopg's SQL and run on the transaction's own psycopg connection: for a
-    statement run per event, SQLAlchemy's execution path cost more CPU than the statement itself."""
+    statement run per event, SQLAlchemy's execution path costs more CPU than the statement itself."""
 
     def __init__(self, statement: Any) -> None:
         self.sql = str(statement.compile(dialect=psycopg_dialect()))  # type: ignore[no-untyped-call]

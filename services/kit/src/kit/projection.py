@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -49,7 +49,9 @@ class Delivered:
 
 
 Apply = Callable[[AsyncConnection, Delivered], Awaitable[None]]
-ApplyOwn = Callable[[AsyncConnection, Sequence["Recorded"]], Awaitable[None]]
+InlineProjection = Callable[[AsyncConnection, Sequence["Recorded"]], Awaitable[None]]
+"""Updates read models in the append's transaction; it may be given the events of several appends at once (a group
+commit, a rebuild), in position order, and must not read the ledger, whose rows are written after it."""
 Reads = bool | Sequence[type[Event]]
 """What a projection's `apply` reads back from the database (a row, a result, even a row count): True, for any event
 (the default); False, for none; or the events that do. Statements that nobody reads go to the server in one pipeline,
@@ -64,39 +66,22 @@ def ledger_position(headers: dict[str, str]) -> int:
         return 0
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Projection:
     """A named read model fed from another context's stream."""
 
     name: str
     source: str
     apply: Apply
-    events: tuple[type[Event], ...]
+    events: Sequence[type[Event]] = ()
     """The events it takes, and JetStream delivers no others; empty means the whole context."""
-    reads: Reads
+    reads: Reads = field(default=True, kw_only=True)
 
-    def __init__(
-        self,
-        name: str,
-        source: str,
-        apply: Apply,
-        events: Sequence[type[Event]] = (),
-        writes_only: Sequence[type[Event]] = (),
-        *,
-        reads: Reads = True,
-    ) -> None:
-        # `writes_only` (the events that read nothing) is the older spelling, kept while projections move to `reads`
-        if writes_only:
-            if reads is not True:
-                raise ValueError(f"projection {name} declares both reads and writes_only")
-            reads = tuple(e for e in events if e not in writes_only)
-        for attr, value in (("name", name), ("source", source), ("apply", apply), ("events", tuple(events))):
-            object.__setattr__(self, attr, value)
-        object.__setattr__(self, "reads", reads if isinstance(reads, bool) else tuple(reads))
-        self._check()
-
-    def _check(self) -> None:
-        readers = () if isinstance(self.reads, bool) else self.reads
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "events", tuple(self.events))
+        readers = () if isinstance(self.reads, bool) else tuple(self.reads)
+        if not isinstance(self.reads, bool):
+            object.__setattr__(self, "reads", readers)
         strangers = [e.__name__ for e in (*self.events, *readers) if e.context != self.source]
         if strangers:
             raise ValueError(f"projection {self.name} takes events of another context than {self.source}: {strangers}")
@@ -126,25 +111,21 @@ class Projection:
 
 @dataclass(frozen=True)
 class Inline:
-    """A read model of the service's own events, updated in the append's transaction (`kit.store.inline`)."""
+    """A read model of the service's own events, updated in the append's transaction; a plain `InlineProjection`
+    is taken to read back for every event."""
 
-    apply: ApplyOwn
+    apply: InlineProjection
     reads: Reads | Callable[[Sequence[Recorded]], bool] = True
     """As a `Projection`'s, or a test of an append's events (when what it reads depends on more than their kinds)."""
 
     async def __call__(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         await self.apply(conn, recorded)
 
-    @property
-    def writes_only(self) -> bool:
-        """Whether the event store may pipeline its statements with the append's, unless `reads_if` says otherwise."""
-        return self.reads is not True
-
-    def reads_if(self, recorded: Sequence[Recorded]) -> bool:
-        """Whether its `apply` reads something back for these events: it then runs before the store's pipeline."""
+    def pipelined(self, recorded: Sequence[Recorded]) -> bool:
+        """Whether its `apply` reads nothing back for these events, so the event store may send its statements in
+        the append's pipeline."""
         if isinstance(self.reads, bool):
-            return self.reads
+            return not self.reads
         if isinstance(self.reads, Sequence):
-            kinds = tuple(self.reads)
-            return any(isinstance(r.event, kinds) for r in recorded)
-        return self.reads(recorded)
+            return not any(isinstance(r.event, tuple(self.reads)) for r in recorded)
+        return not self.reads(recorded)

@@ -80,8 +80,6 @@ class Projector:
                         continue
                     self.bound = True
                     await self._consume(conn, sub, stop)
-            except asyncio.CancelledError:
-                raise
             except Exception as e:
                 log.warning("projector interrupted", consumer=self.consumer, error=repr(e), exc_info=True)
                 self.bound = False

@@ -45,14 +45,8 @@ def headers_of(row: Any, context: str) -> dict[str, str]:
         Header.CONTENT_TYPE: "application/json",
         Header.MSG_ID: str(row.event_id),
     }
-    for name, value in (
-        (Header.ORG_ID, row.org_id),
-        (Header.CORRELATION_ID, row.correlation_id),
-        (Header.CAUSATION_ID, row.causation_id),
-    ):
-        if value:
-            headers[name] = value
-    return headers
+    optional = {Header.ORG_ID: row.org_id, Header.CORRELATION_ID: row.correlation_id, Header.CAUSATION_ID: row.causation_id}
+    return headers | {name: value for name, value in optional.items() if value}
 
 
 class StreamBehind(Exception):
@@ -135,8 +129,6 @@ class Relay:
                     self.active = True
                     log.info("relay active", stream=self.stream)
                     await self._publish_while_held(conn, stop)
-            except asyncio.CancelledError:
-                raise
             except Exception as e:  # noqa: BLE001 - a lost server is survived: reconnect, resync, carry on
                 log.warning("relay interrupted", error=repr(e))
                 self.active, self._tail = False, None

@@ -20,9 +20,9 @@ from contracts.base import Payload
 from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHeader, service_subject
 
 from . import clock, logs, metrics
-from .catchup import LEDGER_END, CatchUp, LedgerEnd, PositionsWaiter, Waits
+from .catchup import LEDGER_END, CatchUp, LedgerEnd
 from .errors import Refused, forbidden, invalid, unavailable
-from .store.eventstore import Committed, EventStore, Meta, fingerprint, retrying
+from .store import Committed, EventStore, Meta, fingerprint, retrying
 from .tokens import Actor, Role, Verifier
 
 log = logs.get("rpc")
@@ -84,18 +84,9 @@ class Dispatcher:
     """Answers the requests of one service."""
 
     def __init__(
-        self,
-        service: str,
-        verbs: Mapping[str, Verb],
-        store: EventStore,
-        verifier: Verifier,
-        tz: ZoneInfo,
-        wait_for: PositionsWaiter,
-        read_wait: float = 5.0,
-        waits: Waits | None = None,
+        self, service: str, verbs: Mapping[str, Verb], store: EventStore, verifier: Verifier, tz: ZoneInfo, catch_up: CatchUp
     ) -> None:
-        self.service, self.store, self.verifier, self.tz = service, store, verifier, tz
-        self.catch_up = CatchUp(service, store, wait_for, read_wait, waits or Waits())
+        self.service, self.store, self.verifier, self.tz, self.catch_up = service, store, verifier, tz, catch_up
         self.verbs = {**verbs, LEDGER_END: Verb(LedgerEnd, self.catch_up.ledger_end, command=False)}
 
     async def handle(self, subject: str, headers: Mapping[str, str], body: bytes, defer: Defer | None = None) -> bytes | None:

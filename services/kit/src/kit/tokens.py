@@ -114,12 +114,7 @@ class Verifier:
 
     def verify(self, token: str | None, now: datetime) -> Actor:
         """The actor a valid, unexpired token for this audience names; refuses anything else as `unauthenticated`."""
-        return self.verify_until(token, now)[0]
-
-    def verify_until(self, token: str | None, now: datetime) -> tuple[Actor, int]:
-        """As `verify`, with the time (epoch seconds) the token expires."""
-        actor, expires, _ = self.verify_claims(token, now)
-        return actor, expires
+        return self.verify_claims(token, now)[0]
 
     def verify_claims(self, token: str | None, now: datetime) -> tuple[Actor, int, int]:
         """As `verify`, with the times (epoch seconds) the token expires and was issued."""

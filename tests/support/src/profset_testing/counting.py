@@ -8,7 +8,8 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kit.store import Ledger, Recorded, writes_only
+from kit.projection import Inline
+from kit.store import Ledger, Recorded
 
 metadata = MetaData(schema="kit_test")
 LEDGER = Ledger(metadata)
@@ -29,11 +30,14 @@ async def count(conn: AsyncConnection, event_id: str, org_id: str, position: int
     await conn.execute(stmt.on_conflict_do_update(index_elements=[seen.c.event_id], set_={"times": seen.c.times + 1}))
 
 
-@writes_only  # so that the store's pipelined writes are the ones the tests exercise
-async def count_inline(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-    """Counts each recorded event, inline with its append."""
+async def _count_inline(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
     for r in recorded:
         await count(conn, r.event_id, r.event.ce_org_id or "", r.position)
+
+
+count_inline = Inline(_count_inline, reads=False)
+"""Counts each recorded event, inline with its append; it reads nothing back, so that the store's pipelined writes
+are the ones the tests exercise."""
 
 
 async def times_seen(engine: AsyncEngine) -> dict[str, int]:

@@ -1,10 +1,13 @@
 """The Postgres ledger of one service: events, command replies, snapshots, relay and projector state. Services
 import the store from here only; the modules behind it are the kit's to rearrange."""
 
-from .eventstore import EventStore, InlineProjection, retrying, truncating, writes_only, writes_only_unless
+from ..projection import InlineProjection
+from .eventstore import EventStore
 from .inserts import Inserts, insert_many
 from .plans import Also
+from .rebuild import truncating
 from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
+from .retries import retrying
 from .tables import Ledger, create_ledger, drop_ledger
 
 __all__ = [
@@ -25,6 +28,4 @@ __all__ = [
     "insert_many",
     "retrying",
     "truncating",
-    "writes_only",
-    "writes_only_unless",
 ]

@@ -5,19 +5,18 @@ at a time, in one transaction on a connection it keeps while appends keep coming
    must know: which of its command ids were done, where its streams stand, a position for each of its events;
 2. decide, without IO (`plans`): a repeat or a stale version fails its own append; the others' events are stamped;
 3. write, in a second round trip: each append's `also`, the inline read models, the events with the replies, COMMIT;
-4. tell each caller, and the commit listeners (the relay): at once after a quiet spell, else once for every group
-   committed within a window that widens while commits keep coming (`wake_window`).
+4. tell each caller, and the commit listeners (the relay), a run of commits together (`listeners`).
 
-One shortcut: a group whose checks the writer can foresee goes out in one round trip, guarded (`forecast`). Should a
-write fail, the group is written again one append at a time, each in a savepoint, so that only the failing append
-fails; a lost connection fails its group. Reading streams is `Streams`; the values are in `records`."""
+A failed write is made again an append at a time, each in a savepoint, so only the failing append fails; a lost
+connection fails its group, and a repeat of a command tells whether it landed. Reading streams is `Streams`; the
+values are in `records`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,22 +27,19 @@ from contracts.base import Event
 from .. import metrics
 from ..errors import conflict
 from ..locks import lock_key, pause
-from .connections import Statement, broken, connect, discard, roll_back, round_trip
-from .forecast import Forecast, Foreseen
-from .inline import InlineProjection, deferrable, writes_only, writes_only_unless
-from .inserts import write_all
+from ..projection import Inline, InlineProjection
+from .connections import Statement, connect, discard, roll_back, round_trip
+from .inserts import Rows, insert_rows
+from .listeners import CommitListeners
 from .plans import Also, Checked, Pending, Plan, Repeated, plan_group
-from .rebuild import Reset, rebuild_inline, truncating
-from .records import Batch, Committed, Fold, Meta, Recorded, VersionConflict, fingerprint
-from .retries import retrying
-from .statements import insert_params
-from .streams import Streams
+from .reading import Streams
+from .rebuild import Reset, rebuild_inline
+from .records import Batch, Committed, Meta
+from .statements import check_params, insert_params
 from .tables import Ledger
 
-NO_META = Meta()
-"""An append's metadata when the caller gives none (frozen, so one serves every call)."""
-__all__ = ["Batch", "Committed", "EventStore", "Fold", "InlineProjection", "Meta", "Recorded", "VersionConflict"]
-__all__ += ["fingerprint", "retrying", "truncating", "writes_only", "writes_only_unless"]
+NO_META = Meta()  # frozen, so one serves every call that gives none
+GROUP_LIMIT, LINGER = 64, 1.0  # appends a group holds at most; seconds the writer outlives an empty queue
 
 
 class EventStore(Streams):
@@ -56,35 +52,22 @@ class EventStore(Streams):
         ledger: Ledger,
         context: str,
         inline: Sequence[InlineProjection] = (),
-        cache_size: int = 1024,
-        group_limit: int = 64,
-        linger: float = 1.0,
         gather: float = 0.0,
-        foresee: bool = True,
         wake_window: tuple[float, float] = (0.02, 0.2),
     ) -> None:
-        super().__init__(engine, ledger, cache_size)
+        super().__init__(engine, ledger)
         self.context = context
         self.inline: list[InlineProjection] = list(inline)
         """The read models updated in each append's transaction, in order."""
-        self.on_commit: list[Callable[[], None]] = []
+        self.on_commit = CommitListeners(wake_window)
         self._queue: list[Pending] = []
         self._more = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._conn: AsyncConnection | None = None  # the writer's, kept while appends keep coming
-        self._group_limit, self._linger, self._gather_for = group_limit, linger, gather
-        self._last_group = 0
-        # the commit listeners (the relay) are told of commits that follow a wake within a window, together at its end,
-        # the window widening from the shortest to the longest of `wake_window` while commits keep coming: appends made
-        # one after another (a receipt per letter) are published in batches, not each on its own
-        (self._wake_least, self._wake_most), self._window = wake_window, wake_window[0]
-        self._woken_at = float("-inf")
-        self._wake_later: asyncio.TimerHandle | None = None
-        # one lock key per schema: appends of a service are serialised, so commit order is position order
+        self._gather_for, self._last_group = gather, 0
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._begin: list[Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
-        self._forecast = Forecast(enabled=foresee)
-        self._round_trip = functools.partial(round_trip, prepared=self._sql.prepared)  # prepared as `Sql` says
+        self._round_trip = functools.partial(round_trip, prepared=self._sql.prepared)
 
     async def append(
         self, stream_id: str, events: Sequence[Event], *, expected_version: int | None, meta: Meta = NO_META, data: Any = None
@@ -122,15 +105,15 @@ class EventStore(Streams):
             while True:
                 if not self._queue:
                     self._more.clear()
-                    if not await pause(self._more, self._linger) and not self._queue:
+                    if not await pause(self._more, LINGER) and not self._queue:
                         self._writer = None  # no await from the check to here: the next append starts a new writer
                         break
                     continue
-                if self._gather_for and self._last_group > 1 and len(self._queue) < self._group_limit:
-                    # under load (the last group had company) a group waits a moment for the appends other tasks are
-                    # about to make, to share its commit, lock and statements among more; a lone append never waits
+                if self._gather_for and self._last_group > 1 and len(self._queue) < GROUP_LIMIT:
+                    # under load a group waits a moment for appends other tasks are about to make, to share its commit
+                    # with them; a lone append never waits
                     await asyncio.sleep(self._gather_for)
-                group, self._queue = self._queue[: self._group_limit], self._queue[self._group_limit :]
+                group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
                 group = [p for p in group if not p.done.done()]  # a caller cancelled before its turn writes nothing
                 self._last_group = len(group)
                 if group:
@@ -146,8 +129,7 @@ class EventStore(Streams):
         try:
             outcomes = await self._write_group(group)
         except BaseException as e:
-            # the group's transaction failed as a whole (a lone append failed, the server went away), and none of it
-            # stands, unless the connection was lost with the COMMIT on its way: a repeat of a command tells which
+            # none of it stands, unless the connection was lost with the COMMIT on its way: a repeat tells which
             for p in group:
                 p.tell(e)
             lost = not isinstance(e, Exception) or isinstance(e, OperationalError | InterfaceError)
@@ -157,66 +139,17 @@ class EventStore(Streams):
             return
         metrics.APPENDED.labels(self.context).inc(sum(len(o.positions) for o in outcomes if isinstance(o, Committed)))
         if any(isinstance(o, Committed) for o in outcomes):
-            self._committed()
+            self.on_commit.committed()
         for p, outcome in zip(group, outcomes, strict=True):
             p.tell(outcome)
 
-    def _committed(self) -> None:
-        """Tells the commit listeners of a commit: at once if the window since their last wake has passed (and the
-        next window is the shortest again), else at its end, together with every commit until then (and the next
-        window is twice as long). A lone append is published at once, a run of them in batches."""
-        if self._wake_later is not None:
-            return  # a wake is on its way, and tells of this commit as well
-        loop = asyncio.get_running_loop()
-        wait = self._woken_at + self._window - loop.time()
-        if wait <= 0:
-            self._window = self._wake_least
-            self._wake()
-        else:
-            self._window = min(2 * self._window, self._wake_most)
-            self._wake_later = loop.call_later(wait, self._wake)
-
-    def _wake(self) -> None:
-        self._wake_later, self._woken_at = None, asyncio.get_running_loop().time()
-        for notify in self.on_commit:
-            notify()
-
     async def _write_group(self, group: list[Pending]) -> list[Committed | Exception]:
-        """The group in one transaction on the writer's connection, foreseen or checked; the callers' outcomes."""
+        """The group in one transaction on the writer's connection: checked, decided, written; the callers' outcomes."""
         if self._conn is None:
             self._conn = await connect(self.engine)
         conn = self._conn
-        foreseen = self._forecast.foresee(group, self.inline, self.context)
-        if foreseen is not None and await self._wrote_foreseen(conn, foreseen):
-            outcomes = foreseen.plan.outcomes
-        else:
-            outcomes = await self._check_and_write(conn, group, missed=foreseen)
-        await conn.commit()  # SQLAlchemy's bookkeeping only: the server committed at the end of the last pipeline
-        return outcomes
-
-    async def _wrote_foreseen(self, conn: AsyncConnection, foreseen: Foreseen) -> bool:
-        """Whether a foreseen group was written, in one round trip with the guard first. If not, it missed (the
-        forecast no longer held, a command id was used before) or an append failed: rolled back, the checks tell which."""
-        try:
-            guard = (self._sql.guard, foreseen.guard)
-            await self._write(conn, foreseen.plan, then="COMMIT", first=[*self._begin, guard])
-        except Exception:
-            self._forecast.forget()
-            if await broken(conn):
-                raise  # the group fails with its connection: whether its COMMIT landed, a repeat of its commands tells
-            await roll_back(conn)
-            return False
-        self._forecast.wrote(foreseen.plan)
-        return True
-
-    async def _check_and_write(
-        self, conn: AsyncConnection, group: list[Pending], missed: Foreseen | None
-    ) -> list[Committed | Exception]:
-        """The group checked in one round trip, decided, and written with its COMMIT in a second; should the write
-        fail, written again one append at a time."""
-        checked = await self._check(conn, group, first=self._begin)
-        self._forecast.checked(checked, missed)
-        plan = plan_group(group, checked, self.context)
+        # under the lock nobody else claims a command id or moves a stream until the group commits
+        plan = plan_group(group, await self._check(conn, group, first=self._begin), self.context)
         try:
             await self._write(conn, plan, then="COMMIT")
         except (OperationalError, InterfaceError):
@@ -225,60 +158,52 @@ class EventStore(Streams):
             if len(group) == 1:
                 raise
             await roll_back(conn)
-            return await self._one_by_one(conn, group)
-        self._forecast.wrote(plan)
-        return plan.outcomes
+            outcomes = await self._one_by_one(conn, group)
+        else:
+            outcomes = plan.outcomes
+        await conn.commit()  # SQLAlchemy's bookkeeping only: the server committed at the end of the pipeline
+        return outcomes
 
     async def _check(self, conn: AsyncConnection, group: Sequence[Pending], *, first: Sequence[Statement]) -> Checked:
         """Which command ids were done, where the streams stand and positions for every event, in one round trip
-        with what must come `first` (BEGIN and the append lock, or a savepoint). Under the lock nobody else claims
-        a command id or moves a stream until the group commits, and positions drawn under it ascend in commit order."""
-        params = {
-            "cids": sorted({p.meta.command_id for p in group if p.meta.command_id is not None}),
-            "streams": sorted({b.stream_id for p in group for b in p.batches}),
-            "n": sum(len(b.events) for p in group for b in p.batches),
-        }
-        done, versions, positions, at = await self._round_trip(conn, [*first, (self._sql.check, params)])
+        with what must come `first` (BEGIN and the append lock, or a savepoint)."""
+        done, versions, positions, at = await self._round_trip(conn, [*first, (self._sql.check, check_params(group))])
         return Checked(frozenset(done), versions, sorted(positions or ()), at)
 
-    async def _write(self, conn: AsyncConnection, plan: Plan, *, then: str, first: Sequence[Statement] = ()) -> None:
-        """Runs each append's `also`, updates the read models in one pass, then writes the events and replies and ends
-        with `then`. What only writes goes in one pipeline with the events; what reads runs before, in order: the
-        `also`s first, so that a read model may read what they wrote (a new person's key). No read model reads the
-        ledger, so the events may follow them inside the transaction. The statements `first` open the last pipeline."""
-        everything = plan.everything
-        piped = [project for project in self.inline if deferrable(project, everything)]
-        readers = [project for project in self.inline if project not in piped]
+    async def _write(self, conn: AsyncConnection, plan: Plan, *, then: str) -> None:
+        """Runs the `also`s and the read models, then writes the events and replies and ends with `then`. What only
+        writes goes in one pipeline with the events; what reads runs before, the `also`s first, so a read model may
+        read what they wrote (a new person's key). No read model reads the ledger."""
+        piped = [p for p in self.inline if isinstance(p, Inline) and p.pipelined(plan.everything)]
+        readers = [p for p in self.inline if p not in piped]
         alsos = [p.also for p, _, _ in plan.written if p.also is not None]
-        writes = [also for also in alsos if getattr(also, "writes_only", False)]
+        rows = [also for also in alsos if isinstance(also, Rows)]
         for also in alsos:
-            if also not in writes:
+            if not isinstance(also, Rows):
                 await also(conn)
-        if writes and readers:
-            await self._round_trip(conn, [], sending=lambda: write_all(writes, conn))
-            writes = []
+        if rows and readers:
+            await self._round_trip(conn, [], sending=lambda: insert_rows(conn, rows))
+            rows = []
         for project in readers:
-            await project(conn, everything)
+            await project(conn, plan.everything)
 
         async def sending() -> None:
-            await write_all(writes, conn)
+            await insert_rows(conn, rows)
             for project in piped:
-                await project(conn, everything)
+                await project(conn, plan.everything)
 
         def tail() -> list[Statement]:  # the events' rows, dumped while the statements before them are on their way
             return [(self._sql.insert, insert_params(plan.written)), then] if plan.written else [then]
 
-        await self._round_trip(conn, tail, sending=sending, first=first)
+        await self._round_trip(conn, tail, sending=sending)
 
     async def _one_by_one(self, conn: AsyncConnection, group: list[Pending]) -> list[Committed | Exception]:
         """The group again, each append in a savepoint, so that a failure undoes only its own writes; then COMMIT."""
-        self._forecast.forget()  # each savepoint's checks draw positions of their own
         await self._round_trip(conn, self._begin)
         outcomes: list[Committed | Exception] = []
         for p in group:
             try:
-                checked = await self._check(conn, [p], first=["SAVEPOINT append"])
-                plan = plan_group([p], checked, self.context)
+                plan = plan_group([p], await self._check(conn, [p], first=["SAVEPOINT append"]), self.context)
                 await self._write(conn, plan, then="RELEASE SAVEPOINT append")
                 outcomes += plan.outcomes
             except (OperationalError, InterfaceError):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum as PyEnum
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Table, insert
@@ -41,24 +41,20 @@ class Inserts:
 @dataclass(eq=False)
 class Rows:
     """An append's `also` that only inserts rows (a new person's key, say): the event store writes a whole group's
-    in one statement per table rather than one an append."""
+    in one statement per table, in the append's pipeline."""
 
     table: Table
     rows: Sequence[dict[str, Any]]
-    writes_only: ClassVar[bool] = True
 
     async def __call__(self, conn: AsyncConnection) -> None:
         await insert_many(conn, self.table, list(self.rows))
 
 
-async def write_all(writes: Sequence[Callable[[AsyncConnection], Awaitable[None]]], conn: AsyncConnection) -> None:
-    """Runs a group's `also`s that only write; those that insert rows (`Rows`) go last, in one statement per table."""
+async def insert_rows(conn: AsyncConnection, alsos: Sequence[Rows]) -> None:
+    """Inserts the rows of a group's `Rows`, one statement per table."""
     rows: dict[Table, list[dict[str, Any]]] = {}
-    for write in writes:
-        if isinstance(write, Rows):
-            rows.setdefault(write.table, []).extend(write.rows)
-        else:
-            await write(conn)
+    for also in alsos:
+        rows.setdefault(also.table, []).extend(also.rows)
     for table, some in rows.items():
         await insert_many(conn, table, some)
 
@@ -75,11 +71,7 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         if any(isinstance(table.c[n].type, _ROW_BY_ROW) for n in names):
             await conn.execute(insert(table), some)
         else:
-            await _insert_json(conn, table, names, some)
-
-
-async def _insert_json(conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    await run_raw(conn, _statement(table, names), (to_json(rows),))
+            await run_raw(conn, _statement(table, names), (to_json(some),))
 
 
 _STATEMENTS: dict[tuple[Table, tuple[str, ...]], str] = {}

@@ -17,8 +17,8 @@ from .. import ids
 from .records import Batch, Committed, Meta, Recorded, VersionConflict
 
 Also = Callable[[AsyncConnection], Awaitable[None]]
-"""Something more to write in an append's transaction (a new person's key, say); one marked `writes_only` goes out
-in a pipeline with the group's others."""
+"""Something more to write in an append's transaction (a new person's key, say); rows that need only inserting
+(`inserts.Rows`) go out in the pipeline with the group's events."""
 
 
 class Repeated(Exception):
@@ -80,7 +80,7 @@ def plan_group(group: Sequence[Pending], checked: Checked, context: str) -> Plan
             continue
         if p.meta.command_id is not None:
             done.add(p.meta.command_id)
-        recorded = stamp(p.batches, versions, slots, checked.at, p.meta)
+        recorded = _stamp(p.batches, versions, slots, checked.at, p.meta)
         versions.update((r.stream_id, r.version) for r in recorded)
         positions = tuple(r.position for r in recorded)
         reply = Reply(ok=True, data=p.data, positions={context: positions[-1]} if positions else {})
@@ -103,7 +103,7 @@ def _refusal(p: Pending, done: set[str], versions: Mapping[str, int]) -> Excepti
     return None
 
 
-def stamp(
+def _stamp(
     batches: Sequence[Batch], versions: Mapping[str, int], slots: Iterator[int], at: datetime, meta: Meta
 ) -> list[Recorded]:
     """The events with their positions and stream versions, in order, on streams standing at `versions`."""

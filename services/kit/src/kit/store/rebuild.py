@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.base import decode_event
 
-from .inline import InlineProjection
+from ..projection import InlineProjection
 from .records import Recorded
 
 Reset = Callable[[AsyncConnection], Awaitable[None]]

@@ -22,6 +22,8 @@ from .tables import Ledger
 
 S = TypeVar("S")
 T = TypeVar("T")
+CACHE_SIZE = 1024
+"""States of cached folds kept, the least recently loaded let go first."""
 REPLIES = "replies"
 """The `Rounds` key of the stored-reply lookups (the others are a stream and a fold)."""
 
@@ -57,12 +59,11 @@ class Rounds:
 class Streams:
     """The reading side of one schema's event store; states of cached folds are kept, a bounded number."""
 
-    def __init__(self, engine: AsyncEngine, ledger: Ledger, cache_size: int = 1024) -> None:
+    def __init__(self, engine: AsyncEngine, ledger: Ledger) -> None:
         self.engine, self.ledger = engine, ledger
         self.direct = Direct(engine)
         self._sql = Sql(str(ledger.metadata.schema))
         self._cache: OrderedDict[tuple[str, int], tuple[Any, int]] = OrderedDict()
-        self._cache_size = cache_size
         self._snapshotted: dict[str, int] = {}
         self._loading: dict[tuple[str, int], asyncio.Future[tuple[Any, int]]] = {}
         self._rounds = Rounds()
@@ -90,7 +91,7 @@ class Streams:
 
     async def _cold(self, key: tuple[str, int], stream_id: str, fold: Fold[S]) -> tuple[S, int]:
         """A cached stream's state as it stood when the first of concurrent cold loads asked: the others wait for
-        it rather than each decode a copy (sixty-four copies of a whole tree were a registry's peak memory). Each
+        it rather than each decode a copy (a registry's tree, many times over, in memory at once). Each
         caller that joined folds the events after it on its own, so none misses what was written before it asked."""
         loading = self._loading.get(key)
         if loading is None:
@@ -171,5 +172,5 @@ class Streams:
     def _remember(self, key: tuple[str, int], state: Any, version: int) -> None:
         self._cache[key] = (state, version)
         self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
+        while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
