@@ -29,7 +29,13 @@ SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Cluster"): "cnpg-cluster.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor.json",
     ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"): "podmonitor.json",
+    ("postgresql.cnpg.io/v1", "Pooler"): "cnpg-pooler.json",
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"): "cnpg-scheduledbackup.json",
+    ("barmancloud.cnpg.io/v1", "ObjectStore"): "barmancloud-objectstore.json",
+    ("external-secrets.io/v1", "ExternalSecret"): "externalsecret.json",
 }
+"""Each custom resource's strict schema, made from its operator's published CRD by k8s/schemas/crd_to_schema.py."""
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
 
 
