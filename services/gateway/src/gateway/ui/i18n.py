@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import re
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +19,10 @@ LANGS = ("ru", "en")
 DEFAULT = "ru"
 LOCALES = Path(__file__).parent / "locale"
 UNION_ZONE = ZoneInfo("Europe/Moscow")
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+QUARTER = re.compile(r"(?<![\w-])(\d{4})-Q([1-4])(?![\w-])")
+# a figure standing alone: not part of a date (08.03.2026, 2026-03-08), an id or a word; a decimal point, or 5+ digits
+FIGURE = re.compile(r"(?<![\w.,-])(\d+\.\d+|\d{5,})(?![\w-]|[.,]\d)")
 
 
 @functools.cache
@@ -75,6 +80,29 @@ class Formats:
             return numbers.format_decimal(Decimal(str(value)), format=f"#,##0.{'#' * digits}", locale=self.lang)
         except (InvalidOperation, ValueError):  # None, an empty cell, a missing figure
             return "—"
+
+    def period(self, value: str | None) -> str:
+        """A period as a reader says it: `2026-Q4` is «IV кв. 2026» (Q4 2026), a year stays itself."""
+        if not value:
+            return "—"
+        return QUARTER.sub(self._quarter, value)
+
+    def _quarter(self, m: re.Match[str]) -> str:
+        return f"{ROMAN[m[2]]} кв. {m[1]}" if self.lang == "ru" else f"Q{m[2]} {m[1]}"
+
+    def prose(self, text: str | None) -> str:
+        """A service's sentence with its figures and periods written for this reader: «170000.00 из 3300000.00 =
+        5.15 %» reads «170 000,00 из 3 300 000,00 = 5,15 %», «2026-Q4» reads «IV кв. 2026» (the services write
+        figures plainly, the same in every language)."""
+        if not text:
+            return ""
+        return FIGURE.sub(self._figure, self.period(text))
+
+    def _figure(self, m: re.Match[str]) -> str:
+        raw = m[0]
+        digits = len(raw.split(".")[1]) if "." in raw else 0
+        shown = numbers.format_decimal(Decimal(raw), format="#,##0." + "0" * digits if digits else "#,##0", locale=self.lang)
+        return shown
 
     def percent(self, value: float | Decimal | str | None) -> str:
         """A fraction (0.05) as a percentage (5 %), cut to a tenth of a percent: 0.04996 shows 4,9 %, never 5 % (RULES.md)."""
