@@ -1,9 +1,12 @@
-"""Every object of each overlay validates offline and strictly; the base carries probes, resources and the
-restricted security profile; custom resources and the NATS values keep to their operators' documented fields; each
-service logs in to PostgreSQL as its own managed role, and the stream keeper runs as a NATS user of its own."""
+"""Every object of each overlay, with and without each optional component, validates offline and strictly; the base
+carries probes, resources and the restricted security profile, and needs no Prometheus operator; custom resources and
+the NATS values keep to their operators' published fields; each service logs in to PostgreSQL as its own managed role
+(through the pooler in prod), its replicas spread over nodes and zones; prod archives WAL and backs up daily through
+the Barman Cloud plugin; the stream keeper runs as a NATS user of its own."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -37,6 +40,7 @@ SCHEMAS = {
 }
 """Each custom resource's strict schema, made from its operator's published CRD by k8s/schemas/crd_to_schema.py."""
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
+COMPONENTS = ["components/monitoring", "components/ingress", "components/gateway-hpa"]
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -64,6 +68,34 @@ def test_every_object_validates_strictly(overlay: str) -> None:
     assert {name: p for name, p in found.items() if p} == {}
 
 
+def variant(overlay: str, components: list[str], folder: Path) -> Path:
+    """A kustomization like `overlay` (absolute paths) with exactly `components`, written in `folder`."""
+    spec = yaml.safe_load((K8S / overlay / "kustomization.yaml").read_text())
+    if overlay == "base":
+        spec = {"namespace": "profset", "resources": [str(K8S / "base")]}
+    else:
+        spec["resources"] = [str((K8S / overlay / r).resolve()) for r in spec.get("resources", [])]
+        spec["patches"] = [{"path": str(K8S / overlay / p["path"])} for p in spec.get("patches", [])]
+    spec["components"] = [str(K8S / c) for c in components]
+    if "components/gateway-hpa" in components:  # the autoscaler's count, not the overlay's
+        spec["replicas"] = [r for r in spec.get("replicas", []) if r["name"] != "gateway"]
+    (folder / "kustomization.yaml").write_text(yaml.safe_dump(spec))
+    return folder
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("components", [[], *([c] for c in COMPONENTS), COMPONENTS], ids=lambda c: "+".join(c) or "none")
+def test_every_overlay_validates_with_and_without_the_components(overlay: str, components: list[str], tmp_path: Path) -> None:
+    objects = render(variant(overlay, components, tmp_path))
+    found = {f"{o['kind']}/{o['metadata']['name']}": problems(o) for o in objects}
+    assert {name: p for name, p in found.items() if p} == {}
+    kinds = {o["kind"] for o in objects}
+    assert ("ServiceMonitor" in kinds) == ("components/monitoring" in components)
+    assert ("Ingress" in kinds) == ("components/ingress" in components)
+    assert ("HorizontalPodAutoscaler" in kinds) == ("components/gateway-hpa" in components)
+    assert all(o["metadata"].get("namespace") == "profset" for o in objects if o["kind"] != "Namespace")
+
+
 def test_the_checks_can_fail() -> None:
     deployment = next(o for o in render(K8S / "base") if o["kind"] == "Deployment")
     deployment["spec"]["template"]["spec"]["containers"][0]["livenessprobe"] = {}
@@ -71,6 +103,20 @@ def test_the_checks_can_fail() -> None:
     cluster["spec"]["storage"]["sizee"] = "1Gi"
     unknown = {"apiVersion": "example.org/v1", "kind": "Thing", "metadata": {"name": "x"}}
     assert problems(deployment) and problems(cluster) and problems(unknown)
+    prod = {(o["kind"], o["metadata"]["name"]): o for o in render(K8S / "overlays/prod")}
+    store = copy.deepcopy(prod[("ObjectStore", "profset-backups")])
+    store["spec"]["configuration"]["s3Credentials"]["accessKeyID"] = store["spec"]["configuration"]["s3Credentials"].pop(
+        "accessKeyId"
+    )
+    backup = copy.deepcopy(prod[("ScheduledBackup", "profset-pg-daily")])
+    backup["spec"]["method"] = "barmanCloud"
+    pooler = copy.deepcopy(prod[("Pooler", "profset-pg-pooler-rw")])
+    pooler["spec"]["pgbouncer"]["poolMode"] = "sessions"
+    secret = copy.deepcopy(prod[("ExternalSecret", "profset-secrets")])
+    secret["spec"]["secretStoreRef"]["kind"] = "ClusterStore"
+    plugged = copy.deepcopy(prod[("Cluster", "profset-pg")])
+    plugged["spec"]["plugins"][0]["isWalArchiver"] = True
+    assert all(problems(o) for o in (store, backup, pooler, secret, plugged))
 
 
 def pods(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -105,8 +151,11 @@ def test_every_service_has_its_objects_and_the_network_is_denied_by_default() ->
     objects = render(K8S / "base")
     have = {(o["kind"], o["metadata"]["name"]) for o in objects}
     for service in TALKS:
-        for kind in ("Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor"):
+        for kind in ("Deployment", "Service", "PodDisruptionBudget"):
             assert (kind, service) in have, (kind, service)
+    assert [o for o in objects if o["apiVersion"].startswith("monitoring.coreos.com/")] == [], "the base needs no Prometheus"
+    cluster = next(o for o in objects if o["kind"] == "Cluster")
+    assert "enablePodMonitor" not in cluster["spec"].get("monitoring", {}), "deprecated; the component has a PodMonitor"
     assert {name for kind, name in have if kind == "Deployment"} == {*TALKS, KEEPER}
     deny = next(o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "default-deny")
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -119,7 +168,11 @@ def test_prod_runs_replicated_streams_and_postgres() -> None:
     config = next(o for o in objects if o["kind"] == "ConfigMap")
     cluster = next(o for o in objects if o["kind"] == "Cluster")
     assert config["data"]["STREAM_REPLICAS"] == "3" and cluster["spec"]["instances"] == 3
-    replicas = {o["metadata"]["name"]: o["spec"]["replicas"] for o in objects if o["kind"] == "Deployment"}
+    scaled = {o["spec"]["scaleTargetRef"]["name"]: o["spec"] for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
+    assert set(scaled) == {"gateway"} and scaled["gateway"]["minReplicas"] >= 3
+    deployments = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "Deployment"}
+    assert "replicas" not in deployments["gateway"], "kubectl apply would reset the autoscaler's count"
+    replicas = {name: spec.get("replicas") or scaled[name]["minReplicas"] for name, spec in deployments.items()}
     assert replicas.pop(KEEPER) == 1 and all(n >= 2 for n in replicas.values()), replicas
     keeper = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == KEEPER)
     container = keeper["spec"]["template"]["spec"]["containers"][0]
@@ -152,7 +205,8 @@ def test_each_service_logs_in_as_its_own_role_from_its_own_secret_only(overlay: 
         env = pod["containers"][0]["env"]
         names = [e["name"] for e in env]
         url = next(e["value"] for e in env if e["name"] == "DATABASE_URL")
-        assert url == f"postgresql://{role_of(service)}:$({password_setting(service)})@profset-pg-rw:5432/profset"
+        host = manifests.POOLER if overlay == "overlays/prod" else "profset-pg-rw"  # prod goes through PgBouncer
+        assert url == f"postgresql://{role_of(service)}:$({password_setting(service)})@{host}:5432/profset"
         assert names.index(password_setting(service)) < names.index("DATABASE_URL"), "defined before it is used"
         role = roles[role_of(service)]
         assert role["login"] is True and role.get("ensure", "present") == "present" and not role.get("superuser")
@@ -259,3 +313,46 @@ def test_alerts_and_the_dashboard_use_metrics_the_kit_exports() -> None:
         "ProfsetRelayLag",
         "ProfsetErrorRate",
     }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_spreads_over_nodes_and_zones_and_rolls_out_without_a_surge(overlay: str) -> None:
+    for o in render(K8S / overlay):
+        if o["kind"] != "Deployment" or o["metadata"]["name"] not in TALKS:
+            continue
+        name, pod = o["metadata"]["name"], o["spec"]["template"]["spec"]
+        own = {"matchLabels": {"app.kubernetes.io/name": name}}
+        assert own["matchLabels"].items() <= o["spec"]["template"]["metadata"]["labels"].items(), name
+        spread = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
+        assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}, name
+        for constraint in spread.values():
+            assert constraint["whenUnsatisfiable"] == "ScheduleAnyway" and constraint["maxSkew"] == 1, name
+            assert constraint["labelSelector"] == own, name
+        anti = pod["affinity"]["podAntiAffinity"]
+        assert "requiredDuringSchedulingIgnoredDuringExecution" not in anti, "a small cluster must still schedule"
+        [term] = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+        assert term["podAffinityTerm"] == {"labelSelector": own, "topologyKey": "kubernetes.io/hostname"}, name
+        assert o["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 0, name
+
+
+def test_prod_archives_wal_and_backs_up_daily_through_the_barman_cloud_plugin() -> None:
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in render(K8S / "overlays/prod")}
+    cluster = objects[("Cluster", manifests.CLUSTER)]["spec"]
+    [plugin] = cluster["plugins"]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io" and plugin["isWALArchiver"] is True
+    store = objects[("ObjectStore", plugin["parameters"]["barmanObjectName"])]["spec"]
+    assert "backup" not in cluster, "the in-tree barmanObjectStore is deprecated: the plugin archives"
+    assert not store["configuration"].get("serverName"), "the plugin's docs: serverName stays empty in the ObjectStore"
+    assert store["configuration"]["destinationPath"].startswith("s3://") and store["retentionPolicy"]
+    credentials = store["configuration"]["s3Credentials"]
+    secret = {ref["name"] for ref in credentials.values()}
+    assert len(secret) == 1, "both keys from one Secret"
+    [backup] = [o["spec"] for o in objects.values() if o["kind"] == "ScheduledBackup"]
+    assert backup["cluster"]["name"] == manifests.CLUSTER and backup["method"] == "plugin"
+    assert backup["pluginConfiguration"]["name"] == plugin["name"]
+    seconds, minute, hour, day, month, weekday = backup["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*") and all(f.isdigit() for f in (seconds, minute, hour)), "daily"
+    external = {o["spec"]["target"]["name"]: o["spec"] for o in objects.values() if o["kind"] == "ExternalSecret"}
+    assert set(external) >= {manifests.SECRET, *secret}
+    assert {spec["secretStoreRef"]["kind"] for spec in external.values()} == {"ClusterSecretStore"}
+    assert ("ObjectStore", "profset-backups") not in {(o["kind"], o["metadata"]["name"]) for o in render(K8S / "base")}

@@ -70,3 +70,17 @@ def test_a_component_that_declares_what_is_there_already_is_an_error(tmp_path: P
 
 def test_null_removes_a_key_and_nothing_else() -> None:
     assert merge({"a": 1, "b": {"c": 2, "d": 3}}, {"a": None, "b": {"c": None}, "e": None}) == {"b": {"d": 3}}
+
+
+def test_images_leave_a_container_without_an_image_alone(tmp_path: Path) -> None:
+    pooler = {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Pooler",
+        "metadata": {"name": "pool"},
+        "spec": {"template": {"spec": {"containers": [{"name": "pgbouncer", "resources": {}}]}}},
+    }
+    write(tmp_path, "objects.yaml", DEPLOYMENT, pooler)
+    write(tmp_path, "kustomization.yaml", {"resources": ["objects.yaml"], "images": [{"name": "profset", "newTag": "2"}]})
+    web, pool = render(tmp_path)
+    assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "profset:2"
+    assert pool["spec"]["template"]["spec"]["containers"] == [{"name": "pgbouncer", "resources": {}}]

@@ -169,6 +169,8 @@ def _retag(objects: list[dict[str, Any]], image: dict[str, Any], path: Path) -> 
         raise KustomizeError(f"{path}: images support name, newName and newTag only")
     for obj in objects:
         for container in _containers(obj):
+            if "image" not in container:  # e.g. a Pooler's template that only sets a container's resources
+                continue
             name, tag = _split(container["image"])
             if name == image["name"]:
                 new_tag = image.get("newTag", tag)

@@ -1,9 +1,11 @@
 """The per-service Kubernetes objects of `k8s/base/services/`, the PostgreSQL cluster with a role per service, the stream
-keeper and the NATS users of the Helm values, from one table, so a new service is one line in `natsauth.TALKS` and
-`profset manifests` (CI checks they match)."""
+keeper, the NATS users of the Helm values, the monitoring component's objects (`k8s/components/monitoring`) and the prod
+overlay's pooled database URLs, from one table, so a new service is one line in `natsauth.TALKS` and `profset manifests`
+(CI checks they match)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,13 @@ SECRET = "profset-secrets"  # noqa: S105 - the name of a Secret, not one
 """The one Secret, with the keys of `.env` (`profset secrets` prints them)."""
 CLUSTER = "profset-pg"
 """The CloudNativePG cluster; `profset-pg-rw` is its primary's Service."""
+POOLER = f"{CLUSTER}-pooler-rw"
+"""The prod overlay's PgBouncer Pooler (type rw, session mode) and its Service, in front of `profset-pg-rw`."""
+MAX_CONNECTIONS = 400
+"""PostgreSQL's max_connections in the base: every service's worst case (one replica each) plus the migrations Job and
+one operator's command; tests/deploy/test_k8s_budget.py works it out for every overlay."""
+HOSTNAME = "kubernetes.io/hostname"
+ZONE = "topology.kubernetes.io/zone"
 DATABASE = "profset"
 DATABASE_SECRET = "profset-pg-app"  # noqa: S105 - the name of a Secret, not one
 """The application Secret CloudNativePG makes for the owner `profset`: only the migrations Job reads its `uri`."""
@@ -30,9 +39,10 @@ def role_secret(service: str) -> str:
     return f"{CLUSTER}-{service}"
 
 
-def database_url(service: str) -> str:
-    """A service's DATABASE_URL: its own role, the password expanded from its own role's Secret (URL-safe)."""
-    return f"postgresql://{role_of(service)}:$({password_setting(service)})@{CLUSTER}-rw:5432/{DATABASE}"
+def database_url(service: str, host: str = f"{CLUSTER}-rw") -> str:
+    """A service's DATABASE_URL: its own role, the password expanded from its own role's Secret (URL-safe), to the
+    primary's Service (or the pooler's)."""
+    return f"postgresql://{role_of(service)}:$({password_setting(service)})@{host}:5432/{DATABASE}"
 
 
 HTTP_PORT = {"gateway": 8000}
@@ -143,8 +153,39 @@ def _deployment(name: str, container: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def spread(name: str) -> dict[str, Any]:
+    """A Deployment's pod fields that keep its replicas apart: spread evenly over nodes and zones where it can be
+    (ScheduleAnyway: a full zone or a single-node cluster still schedules), and preferably never two on one node."""
+    selector = {"matchLabels": {"app.kubernetes.io/name": name}}
+    return {
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": selector,
+                "matchLabelKeys": ["pod-template-hash"],  # the revision's own pods: a rollout spreads the new ones too
+            }
+            for key in (HOSTNAME, ZONE)
+        ],
+        "affinity": {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 100, "podAffinityTerm": {"labelSelector": selector, "topologyKey": HOSTNAME}}
+                ]
+            }
+        },
+    }
+
+
+ROLLOUT = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+"""A service is replaced a pod at a time with no extra pod: a surge pod would open its connections on top of the
+budget of PostgreSQL's (and the pooler's) connections (test_k8s_budget.py counts a surge where one is allowed)."""
+
+
 def deployment(service: str) -> dict[str, Any]:
-    """One service's Deployment: probes, resources, the restricted security context, a writable /tmp only."""
+    """One service's Deployment: probes, resources, the restricted security context, a writable /tmp only, replicas
+    spread over nodes and zones, rolled out without a surge."""
     probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
     container = {
         "name": service,
@@ -158,11 +199,14 @@ def deployment(service: str) -> dict[str, Any]:
         "readinessProbe": {**probe, "httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
     }
-    return _deployment(service, container)
+    made = _deployment(service, container)
+    made["spec"]["strategy"] = ROLLOUT
+    made["spec"]["template"]["spec"] |= spread(service)
+    return made
 
 
 def objects(service: str) -> list[dict[str, Any]]:
-    """Deployment, Service, PodDisruptionBudget and ServiceMonitor of one service."""
+    """Deployment, Service and PodDisruptionBudget of one service (its ServiceMonitor is the monitoring component's)."""
     selector = {"app.kubernetes.io/name": service}
     return [
         deployment(service),
@@ -178,15 +222,51 @@ def objects(service: str) -> list[dict[str, Any]]:
             "metadata": {"name": service, "labels": _labels(service)},
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector}},
         },
-        {
-            "apiVersion": "monitoring.coreos.com/v1",
-            "kind": "ServiceMonitor",
-            "metadata": {"name": service, "labels": _labels(service)},
-            "spec": {
-                "selector": {"matchLabels": selector},
-                "endpoints": [{"port": _metrics_port_name(service), "path": "/metrics", "interval": "30s"}],
-            },
+    ]
+
+
+def service_monitor(service: str) -> dict[str, Any]:
+    """The Prometheus operator's scrape of one service's /metrics."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": service, "labels": _labels(service)},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": service}},
+            "endpoints": [{"port": _metrics_port_name(service), "path": "/metrics", "interval": "30s"}],
         },
+    }
+
+
+def dashboard(root: Path) -> dict[str, Any]:
+    """`deploy/monitoring/grafana-dashboard.json` as a ConfigMap that Grafana's sidecar loads (label grafana_dashboard)."""
+    text = json.dumps(json.loads((root / "deploy/monitoring/grafana-dashboard.json").read_text()), indent=1) + "\n"
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "profset-grafana-dashboard", "labels": {**PART_OF, "grafana_dashboard": "1"}},
+        "data": {"profset.json": text},
+    }
+
+
+def pooled_urls() -> list[dict[str, Any]]:
+    """The prod overlay's patches: each service reaches PostgreSQL through the pooler (the migrations Job does not)."""
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": service, "namespace": "profset"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": service, "env": [{"name": "DATABASE_URL", "value": database_url(service, POOLER)}]}
+                        ]
+                    }
+                }
+            },
+        }
+        for service in TALKS
     ]
 
 
@@ -260,10 +340,9 @@ def cluster(services: tuple[str, ...]) -> dict[str, Any]:
             "primaryUpdateStrategy": "unsupervised",
             "bootstrap": {"initdb": {"database": DATABASE, "owner": "profset"}},
             "managed": {"roles": [managed_role(service) for service in services]},
-            "postgresql": {"parameters": {"max_connections": "300", "shared_buffers": "256MB"}},
+            "postgresql": {"parameters": {"max_connections": str(MAX_CONNECTIONS), "shared_buffers": "256MB"}},
             "storage": {"size": "10Gi"},
             "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
-            "monitoring": {"enablePodMonitor": True},
         },
     }
 
@@ -323,7 +402,19 @@ def files(root: Path) -> dict[str, str]:
         [keeper()], "The stream keeper: makes and mends the bus's streams, as its own NATS user."
     )
     found["k8s/nats/values-auth.yaml"] = dump([nats_values()], "NATS users and permissions for the nats Helm chart 1.x.")
-    found["k8s/base/alerts.yaml"] = dump([alert_rules(root)], "Alert rules: deploy/monitoring/alerts.yaml as a PrometheusRule.")
+    monitoring = "k8s/components/monitoring"
+    found[f"{monitoring}/alerts.yaml"] = dump(
+        [alert_rules(root)], "Alert rules: deploy/monitoring/alerts.yaml as a PrometheusRule."
+    )
+    found[f"{monitoring}/servicemonitors.yaml"] = dump(
+        [service_monitor(service) for service in TALKS], "Prometheus scrapes every service's /metrics."
+    )
+    found[f"{monitoring}/dashboard.yaml"] = dump(
+        [dashboard(root)], "The Grafana dashboard (deploy/monitoring/grafana-dashboard.json) for Grafana's sidecar."
+    )
+    found["k8s/overlays/prod/pooled-database-urls.yaml"] = dump(
+        pooled_urls(), f"Every service's DATABASE_URL through the pooler {POOLER} (pooler.yaml), its own role still."
+    )
     found["deploy/nats/auth.conf"] = "# Generated by `profset manifests` from natsauth.TALKS.\n" + _auth_conf()
     return found
 
