@@ -47,6 +47,8 @@ async def test_an_auditor_plans_runs_and_completes_an_audit_with_a_finding_and_a
     await page.get_by_text("Составить график проверок ППО").wait_for()
 
     await page.get_by_role("button", name="Завершить проверку").click()
+    await page.get_by_role("heading", name="Что изменится").wait_for()  # completing asks first
+    await page.get_by_role("button", name="Да, завершить проверку").click()
     await page.get_by_text("завершена").first.wait_for()
     assert "оценка" in await page.locator("main").inner_text()
     await shot(page, "audit")

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from gateway.ui.i18n import Formats
 from profset_testing import Stack, eventually
 from profset_testing.ui import Union, shot, sign_in
 
@@ -115,7 +116,7 @@ async def test_a_primary_org_adopts_its_quarterly_plan_and_reports_on_it(
     quarter = await form.get_by_label("Квартал").input_value()
     await form.get_by_label("Что запланировано, по пункту в строке").fill("Обновлять стенд еженедельно\n\nВыпустить листовку")
     await form.get_by_role("button", name="Принять").click()
-    plan = page.locator("section", has=page.get_by_role("heading", name=quarter))
+    plan = page.locator("section", has=page.get_by_role("heading", name=Formats("ru").period(quarter)))  # «IV кв. 2026»
     await plan.get_by_text("Выпустить листовку").wait_for()
     await plan.get_by_label("Как выполнен план").fill("Стенд обновлялся, листовка вышла.")
     await plan.get_by_role("button", name="Отчитаться").click()

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from contracts.audits import Closing, Completion, Finding, Remediation, Scheduling, Severity, Start
+from contracts.audits import Closing, Finding, Remediation, Scheduling, Severity, Start
 from contracts.officers import OfficerRole
 
 from ..feedback import feedback
@@ -94,12 +94,6 @@ async def _step(ui: Ui, audit_id: str, verb: str, model: Any, values: dict[str, 
 @router.post("/audits/{audit_id}/start")
 async def start(ui: UiDep, audit_id: str) -> Response:
     return await _step(ui, audit_id, "start_audit", Start, {}, {"audit_id": audit_id})
-
-
-@router.post("/audits/{audit_id}/completion")
-async def complete(ui: UiDep, audit_id: str) -> Response:
-    values = {"score": ui.form.get("score") or None}
-    return await _step(ui, audit_id, "complete_audit", Completion, values, {"audit_id": audit_id})
 
 
 @router.post("/audits/{audit_id}/remediation/{item_id}/closure")

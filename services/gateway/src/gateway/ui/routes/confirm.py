@@ -1,6 +1,7 @@
-"""Changes that take something away ask first, saying what will change: releasing an officer from a post (H3, M2) and
-recording that an owner withdrew consent to a personal address (T4, PD1). The question is a page of its own, so it
-works without scripts; a refusal comes back to it, beside the date."""
+"""Changes that take something away ask first, saying what will change: releasing an officer from a post (H3, M2),
+recording that an owner withdrew consent to a personal address (T4, PD1), completing an audit (C1, T1) and erasing a
+person (PD1); replacing a quarter's plan asks from the plans page (routes/plans.py). The question is a page of its own,
+so it works without scripts; a refusal comes back to it, beside its field."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from contracts.audits import Completion
 from contracts.contacts import Withdrawal
 from contracts.envelope import Error, ErrorCode
 from contracts.officers import Relief
+from contracts.people import ErasureRequest
 
 from ...errors import ApiError
+from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -68,3 +72,46 @@ async def withdraw(ui: UiDep, contact_id: str) -> Response:
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}/contacts")
     return ui.page("confirm.html", 422, **await _withdrawal(ui, contact_id, org_id, errors))
+
+
+async def _completion(ui: Ui, audit_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    audit = await ui.ask("audits", "get_audit", {"audit_id": audit_id})
+    names = await org_names(ui, [audit["org_id"]], parties=False)
+    score = str(ui.form.get("score") or ui.request.query_params.get("score") or "").strip()
+    return {"kind": "completion", "audit": audit, "names": names, "score": score, "errors": errors or {}}
+
+
+@router.get("/audits/{audit_id}/completion")
+async def ask_completion(ui: UiDep, audit_id: str) -> Response:
+    return ui.page("confirm.html", **await _completion(ui, audit_id))
+
+
+@router.post("/audits/{audit_id}/completion")
+async def complete(ui: UiDep, audit_id: str) -> Response:
+    """Completes an audit under way with the score given (or computed), once the user has confirmed it."""
+    values = {"score": str(ui.form.get("score") or "").strip() or None}
+    errors = await ui.submit(Completion, values, "audits", "complete_audit", {"audit_id": audit_id})
+    if not errors:
+        return ui.back(f"/ui/audits/{audit_id}")
+    return ui.page("confirm.html", 422, **await _completion(ui, audit_id, errors))
+
+
+async def _erasure(ui: Ui, person_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    member = await ui.ask("registry", "get_member", {"person_id": person_id})
+    basis = str(ui.form.get("basis") or "")
+    return {"kind": "erasure", "member": member, "basis": basis, "errors": errors or {}}
+
+
+@router.get("/members/{person_id}/erasure")
+async def ask_erasure(ui: UiDep, person_id: str) -> Response:
+    return ui.page("confirm.html", **await _erasure(ui, person_id))
+
+
+@router.post("/members/{person_id}/erasure")
+async def erase(ui: UiDep, person_id: str) -> Response:
+    """Erases a person's personal data on the basis given (PD1), once the user has confirmed it."""
+    values = {"basis": str(ui.form.get("basis") or "").strip() or None}
+    errors = await ui.submit(ErasureRequest, values, "registry", "erase_person", {"person_id": person_id})
+    if not errors:
+        return ui.back(f"/ui/members/{person_id}?done=erased")
+    return ui.page("confirm.html", 422, **await _erasure(ui, person_id, errors))

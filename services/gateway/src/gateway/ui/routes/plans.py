@@ -40,8 +40,22 @@ async def adopt(ui: UiDep, org_id: str) -> Response:
     """Adopts the plan of a quarter: one planned item a line."""
     quarter = str(ui.form.get("quarter") or "")
     items = [line.strip() for line in str(ui.form.get("items") or "").splitlines() if line.strip()]
+    adopted = await _adopted(ui, org_id, quarter)
+    if adopted is not None and ui.form.get("confirmed") != "yes" and items:  # a replacement: ask first
+        org = await ui.ask("registry", "get_org", {"org_id": org_id})
+        return ui.page("confirm.html", kind="replan", org=org, plan=adopted, quarter=quarter, items=items, errors={})
     errors = await ui.submit(PlanBody, {"items": items}, "audits", "submit_plan", {"org_id": org_id, "quarter": quarter})
+    if errors and adopted is not None and ui.form.get("confirmed") == "yes":
+        org = await ui.ask("registry", "get_org", {"org_id": org_id})
+        shown = {"kind": "replan", "org": org, "plan": adopted, "quarter": quarter, "items": items, "errors": errors}
+        return ui.page("confirm.html", 422, **shown)
     return await _after(ui, org_id, "plan", errors)
+
+
+async def _adopted(ui: Ui, org_id: str, quarter: str) -> dict[str, Any] | None:
+    """The plan already adopted for the quarter, which a new one would replace."""
+    plans, _ = await ui.maybe("audits", "list_plans", {"org_id": org_id})
+    return next((p for p in plans or [] if p.get("quarter") == quarter), None)
 
 
 @router.post("/orgs/{org_id}/plans/{quarter}/report")
