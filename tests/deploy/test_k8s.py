@@ -356,3 +356,20 @@ def test_prod_archives_wal_and_backs_up_daily_through_the_barman_cloud_plugin() 
     assert set(external) >= {manifests.SECRET, *secret}
     assert {spec["secretStoreRef"]["kind"] for spec in external.values()} == {"ClusterSecretStore"}
     assert ("ObjectStore", "profset-backups") not in {(o["kind"], o["metadata"]["name"]) for o in render(K8S / "base")}
+
+
+def test_the_recovery_component_makes_the_cluster_from_the_backups_and_archives_apart(tmp_path: Path) -> None:
+    objects = render(variant("overlays/prod", [*COMPONENTS, "components/recovery"], tmp_path))
+    found = {f"{o['kind']}/{o['metadata']['name']}": problems(o) for o in objects}
+    assert {name: p for name, p in found.items() if p} == {}
+    stores = {o["metadata"]["name"] for o in objects if o["kind"] == "ObjectStore"}
+    cluster = next(o for o in objects if o["kind"] == "Cluster")["spec"]
+    assert set(cluster["bootstrap"]) == {"recovery"}, "no initdb beside it"
+    recovery = cluster["bootstrap"]["recovery"]
+    assert (recovery["database"], recovery["owner"]) == (manifests.DATABASE, "profset")
+    source = next(c for c in cluster["externalClusters"] if c["name"] == recovery["source"])["plugin"]
+    [archive] = cluster["plugins"]
+    assert source["name"] == archive["name"] == "barman-cloud.cloudnative-pg.io" and archive["isWALArchiver"] is True
+    assert source["parameters"]["barmanObjectName"] in stores and archive["parameters"]["barmanObjectName"] in stores
+    assert source["parameters"]["serverName"] == manifests.CLUSTER, "the archive the prod cluster wrote"
+    assert archive["parameters"]["serverName"] != source["parameters"]["serverName"], "never into the archive read from"
