@@ -40,7 +40,7 @@ async def test_a_primary_org_sends_up_and_the_cc_cascades_with_live_deliveries(
     await page.wait_for_url(re.compile(r"/ui/materials/[^/]+$"))
     deliveries = page.locator("#deliveries")
     await deliveries.get_by_text("вверх, заслуживает внимания (X2)").wait_for()
-    assert "Дошло до 1 из 1 организаций" in await deliveries.inner_text()
+    assert "Дошло до 1 из 1 организации" in await deliveries.inner_text()
     await shot(page, "material-sent-up")
 
     cc = await sign_in(browser, site, "staff.cc")

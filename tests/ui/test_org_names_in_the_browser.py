@@ -69,3 +69,22 @@ async def test_compliance_over_a_subtree_names_the_breaching_orgs_and_opens_thei
     await link.click()
     await page.wait_for_url(re.compile(rf"/ui/orgs/{p1}/compliance"))
     await page.locator(f"#rule-{breached[0]} .status").get_by_text("нарушено").wait_for()
+
+
+async def test_a_members_history_names_the_org_they_came_from_beyond_the_subtree(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    o = {k: v["id"] for k, v in union.orgs.items()}
+    body = {"full_name": "Орлов Пётр Ильич", "since": "2010-01-01"}
+    person = (await stack.http.post(f"/api/v1/orgs/{o['p3']}/members", json=body, headers=union.admin)).json()["id"]
+    moved = await stack.http.post(
+        f"/api/v1/members/{person}/transfer", json={"org_id": o["p1"], "effective_on": "2020-01-01"}, headers=union.admin
+    )
+    assert moved.status_code in (200, 202), moved.text
+    page = await sign_in(browser, site, "staff.t1", **PHONE)
+    await page.goto(f"/ui/members/{person}")
+    history = page.get_by_role("region", name="История членства")
+    await history.get_by_text("ППО Амурской верфи").wait_for()
+    assert OUTSIDE not in await page.locator("main").inner_text()
+    h = await stack.login("staff.t1", "long-enough-password")
+    assert (await stack.http.get(f"/api/v1/orgs/{o['p3']}", headers=h)).status_code == 403

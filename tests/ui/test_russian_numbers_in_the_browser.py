@@ -35,6 +35,29 @@ def test_figures_and_periods_in_a_services_sentence(lang: str, written: str, rea
     assert _plain(Formats(lang).prose(written)) == read
 
 
+@pytest.mark.parametrize(
+    ("n", "said"),
+    [
+        (1, "Дошло до 1 из 1 организации"),
+        (3, "Дошло до 1 из 3 организаций"),
+        (21, "Дошло до 1 из 21 организации"),
+        (11, "Дошло до 1 из 11 организаций"),
+        (1000, "Дошло до 1 из 1 000 организаций"),
+    ],
+)
+def test_the_deliveries_count_agrees_with_its_number(n: int, said: str) -> None:
+    words = Formats("ru").ngettext("Reached %(reached)s of %(num)s org", "Reached %(reached)s of %(num)s orgs", n, reached="1")
+    assert _plain(words) == said
+
+
+def test_the_kpi_chart_names_its_quarters_in_words() -> None:
+    from gateway.ui.charts import series_chart
+
+    points = [{"period": "2026-Q3", "value": 1, "target": 2}, {"period": "2026-Q4", "value": 2, "target": 2}]
+    svg = _plain(str(series_chart(points, "K1", Formats("ru").number, period=Formats("ru").period)))
+    assert ">III кв. 2026<" in svg and ">IV кв. 2026<" in svg and "-Q" not in svg
+
+
 async def test_compliance_plans_and_kpi_read_in_russian_formats(stack: Stack, union: Union, site: str, browser: Any) -> None:
     o = {k: v["id"] for k, v in union.orgs.items()}
     h = await stack.login("staff.t1", PASSWORD)

@@ -17,7 +17,14 @@ def _num(v: object) -> float | None:
         return None
 
 
-def series_chart(points: Sequence[dict[str, object]], title: str, fmt: Number, width: int = 640, height: int = 240) -> Markup:
+def series_chart(
+    points: Sequence[dict[str, object]],
+    title: str,
+    fmt: Number,
+    width: int = 640,
+    height: int = 240,
+    period: Callable[[str], str] = str,
+) -> Markup:
     """A line of values over periods with the targets dashed; gaps where a period has no value."""
     left, right, top, bottom = 56, 36, 20, 34
     values = [_num(p.get("rollup", p.get("value"))) for p in points]
@@ -44,7 +51,7 @@ def series_chart(points: Sequence[dict[str, object]], title: str, fmt: Number, w
         if runs:
             parts.append(f'<polyline class="{css}" data-series="{name}" points="{" ".join(runs)}"/>')
     for i, (p, v) in enumerate(zip(points, values, strict=True)):
-        parts.append(f'<text x="{x(i)}" y="{height - 12}" text-anchor="middle">{escape(str(p.get("period", "")))}</text>')
+        parts.append(f'<text x="{x(i)}" y="{height - 12}" text-anchor="middle">{escape(period(str(p.get("period", ""))))}</text>')
         if v is not None:
             parts.append(f'<circle class="point" cx="{x(i)}" cy="{y(v)}" r="3.5"><title>{escape(fmt(v))}</title></circle>')
     parts.append("</svg>")

@@ -40,7 +40,7 @@ async def dashboard(ui: UiDep, org_id: str, period: str | None = None, indicator
         start, end = quarters_to(today)
         series, _ = await ui.maybe("kpi", "get_series", {"org_id": org_id, "indicator": indicator, "start": start, "end": end})
         title = fmt.gettext("%(indicator)s over quarters", indicator=indicator)
-        series_svg = series_chart(series or [], title, number) if series else None
+        series_svg = series_chart(series or [], title, number, period=fmt.period) if series else None
         if level:
             query = {"period": period, "indicator": indicator, "level": level, "org_id": org_id}
             ranked, _ = await ui.maybe("kpi", "list_ranking", query)

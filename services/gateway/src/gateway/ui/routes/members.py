@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from contracts.people import Admission, Leaving, Transfer
 
-from ..names import org_names
+from ..names import names_only, org_names
 from ..page import PageRoute, Ui, UiDep
 from .orgs import lineage, org_context
 
@@ -54,9 +54,11 @@ async def _record(ui: Ui, person_id: str, errors: dict[str, str] | None = None) 
     wanted = [member.get("org_id") or "", *(h["org_id"] for h in member.get("history", []) if h.get("org_id"))]
     home, _ = await ui.maybe("registry", "get_org", {"org_id": member["org_id"]}) if member.get("org_id") else (None, None)
     ids = [o["id"] for o in await lineage(ui, home)] if home else []
+    names = await org_names(ui, wanted, parties=False)
     return {
         "member": member,
-        "names": await org_names(ui, wanted, parties=False),
+        "names": names,
+        "named": await names_only(ui, names, wanted),  # the orgs of a readable record's history, beyond the subtree too
         "destinations": sorted((o for o in primaries or [] if o["id"] != member.get("org_id")), key=lambda o: o["name"]),
         "may_change": bool(ids) and ui.can("report_facts", ids[0], ids),
         "done": str(ui.request.query_params.get("done") or ""),
