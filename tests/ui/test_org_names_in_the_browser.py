@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from kit.rpc import RequestClient
+from kit.tokens import Role
 from profset_testing import Stack
 from profset_testing.ui import Union, shot, sign_in
 
@@ -88,3 +90,19 @@ async def test_a_members_history_names_the_org_they_came_from_beyond_the_subtree
     assert OUTSIDE not in await page.locator("main").inner_text()
     h = await stack.login("staff.t1", "long-enough-password")
     assert (await stack.http.get(f"/api/v1/orgs/{o['p3']}", headers=h)).status_code == 403
+
+
+async def test_the_registry_names_orgs_and_tells_nothing_else(stack: Stack, union: Union, nc: Any) -> None:
+    o = {k: v["id"] for k, v in union.orgs.items()}
+
+    async def ask(role: Role, org_id: str | None, ids: list[str]) -> Any:
+        token = stack.keys.token(role=role, org_id=org_id, username="someone", service="registry")
+        return await RequestClient(nc).request("registry", "name_orgs", {"org_ids": ids}, token=token)
+
+    named = await ask(Role.VIEWER, o["p1"], [o["cc"], o["p3"], "no-such-org", o["cc"]])
+    assert named.ok, named.error
+    assert named.data == {o["cc"]: "ЦК Судпроф", o["p3"]: "ППО Амурской верфи"}, "names only, of orgs that exist"
+    refused = await ask(Role.MEMBER, None, [o["cc"]])
+    assert not refused.ok and refused.error is not None and refused.error.code == "forbidden", "a member reads no orgs"
+    too_many = await ask(Role.STAFF, o["p1"], [o["cc"]] * 501)
+    assert not too_many.ok and too_many.error is not None and too_many.error.details[0].field == "org_ids"
