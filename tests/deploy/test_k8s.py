@@ -373,3 +373,23 @@ def test_the_recovery_component_makes_the_cluster_from_the_backups_and_archives_
     assert source["parameters"]["barmanObjectName"] in stores and archive["parameters"]["barmanObjectName"] in stores
     assert source["parameters"]["serverName"] == manifests.CLUSTER, "the archive the prod cluster wrote"
     assert archive["parameters"]["serverName"] != source["parameters"]["serverName"], "never into the archive read from"
+
+
+def test_prods_external_secrets_make_the_secrets_the_pods_and_the_cluster_read() -> None:
+    objects = render(K8S / "overlays/prod")
+    external = {o["spec"]["target"]["name"]: o["spec"] for o in objects if o["kind"] == "ExternalSecret"}
+    assert {s["spec"]["secretStoreRef"]["kind"] for s in (o for o in objects if o["kind"] == "ExternalSecret")} == {
+        "ClusterSecretStore"
+    }
+    read = {name for _, pod in pods(objects) for name, _ in secret_refs(pod)} - {manifests.DATABASE_SECRET}
+    assert read <= set(external), "every Secret a pod reads but the operator's own app Secret"
+    roles = next(o for o in objects if o["kind"] == "Cluster")["spec"]["managed"]["roles"]
+    for role in roles:
+        spec = external[role["passwordSecret"]["name"]]
+        template = spec["target"]["template"]
+        service = role["name"].removeprefix("profset_")
+        assert template["type"] == "kubernetes.io/basic-auth" and template["metadata"]["labels"]["cnpg.io/reload"] == "true"
+        assert template["data"] == {"username": role["name"], "password": "{{ .password }}"}
+        assert spec["data"] == [
+            {"secretKey": "password", "remoteRef": {"key": "profset/prod", "property": password_setting(service)}}
+        ]

@@ -319,6 +319,38 @@ def role_secrets(environment: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+SECRET_STORE = {"kind": "ClusterSecretStore", "name": "profset-vault"}
+"""The prod overlay's example store (External Secrets Operator); its key `profset/prod` holds every key of `.env`."""
+
+
+def role_external_secrets() -> list[dict[str, Any]]:
+    """The prod overlay's example: each service's role Secret (as `role_secrets` makes it) from the secret manager's
+    `<SERVICE>_DB_PASSWORD`, instead of `profset db-secrets`."""
+    return [
+        {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": {"name": role_secret(s), "labels": PART_OF},
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": SECRET_STORE,
+                "target": {
+                    "name": role_secret(s),
+                    "creationPolicy": "Owner",
+                    "deletionPolicy": "Retain",
+                    "template": {
+                        "type": "kubernetes.io/basic-auth",
+                        "metadata": {"labels": {**PART_OF, "cnpg.io/reload": "true"}},
+                        "data": {"username": role_of(s), "password": "{{ .password }}"},
+                    },
+                },
+                "data": [{"secretKey": "password", "remoteRef": {"key": "profset/prod", "property": password_setting(s)}}],
+            },
+        }
+        for s in MIGRATED
+    ]
+
+
 def role_secrets_yaml(env_file: str) -> str:
     """`profset db-secrets`: the role Secrets from the text of a `.env` (`KEY=value` lines, as `profset secrets` writes
     them), as YAML for `kubectl apply`; KeyError names the passwords it lacks."""
@@ -411,6 +443,10 @@ def files(root: Path) -> dict[str, str]:
     )
     found[f"{monitoring}/dashboard.yaml"] = dump(
         [dashboard(root)], "The Grafana dashboard (deploy/monitoring/grafana-dashboard.json) for Grafana's sidecar."
+    )
+    found["k8s/overlays/prod/externalsecret-roles.yaml"] = dump(
+        role_external_secrets(),
+        "An example: each service's database role Secret from the secret manager (externalsecret.yaml's store).",
     )
     found["k8s/overlays/prod/pooled-database-urls.yaml"] = dump(
         pooled_urls(), f"Every service's DATABASE_URL through the pooler {POOLER} (pooler.yaml), its own role still."
