@@ -72,6 +72,24 @@ async def test_compliance_over_a_subtree_names_the_breaching_orgs_and_opens_thei
     await page.wait_for_url(re.compile(rf"/ui/orgs/{p1}/compliance"))
     await page.locator(f"#rule-{breached[0]} .status").get_by_text("нарушено").wait_for()
 
+    t1 = union.orgs["t1"]["id"]
+    summary = (await stack.http.get(f"/api/v1/orgs/{t1}/compliance/summary", headers=h)).json()
+    rule, status, count = next(
+        (r, st, c[st]) for r, c in summary["rules"].items() for st in ("met", "not_applicable", "unknown") if c.get(st)
+    )
+    await page.goto(f"/ui/orgs/{t1}/compliance")
+    await page.locator(f"#summary-{rule} a[href*='/{rule}/{status}']").click()  # the count of orgs with that verdict
+    await page.wait_for_url(re.compile(rf"/ui/orgs/{t1}/compliance/{rule}/{status}"))
+    named = await page.locator("#behind > li > a").all_inner_texts()
+    assert len(named) == count, (named, rule, status, count)
+    by_name = {o["name"]: o["id"] for o in union.orgs.values()}
+    for name in named:
+        verdicts = (await stack.http.get(f"/api/v1/orgs/{by_name[name]}/compliance", headers=h)).json()
+        assert next(v["status"] for v in verdicts if v["rule"] == rule) == status, (name, rule)
+    await shot(page, "compliance-drill-down-phone")
+    wrong = await page.goto(f"/ui/orgs/{t1}/compliance/{rule}/excellent")
+    assert wrong is not None and wrong.status == 422, "an unknown status is refused as such, never a 500"
+
 
 async def test_a_members_history_names_the_org_they_came_from_beyond_the_subtree(
     stack: Stack, union: Union, site: str, browser: Any

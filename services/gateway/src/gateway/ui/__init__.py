@@ -16,6 +16,7 @@ from .routes import (
     boards,
     confirm,
     contacts,
+    drill,
     exchange,
     kpi,
     members,
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
     pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
-    pages += [situations, admin, confirm]
+    pages += [situations, admin, confirm, drill]
     for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/
