@@ -4,6 +4,7 @@ is set far beyond the test's waits, so only a real push passes. The «не пр�
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 
 from gateway.ui import feed, live
 from profset.natsauth import GATEWAY_LIVE_CONSUMERS, service_permissions
-from profset_testing import Stack
+from profset.servers import NatsServer
+from profset_testing import Stack, connect_as
 from profset_testing.ui import PASSWORD, Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -24,6 +26,33 @@ def test_the_gateway_may_keep_its_live_consumers_and_may_not_tap_the_exchange() 
     allowed = service_permissions("gateway")
     assert "exchange.>" not in allowed["subscribe"]["allow"]
     assert "$JS.API.CONSUMER.CREATE.EXCHANGE.gateway_live" in allowed["publish"]["allow"]
+
+
+async def test_two_gateways_each_keep_a_consumer_of_their_own_and_wake_only_that_materials_pages(
+    nats_server: NatsServer, nc: Any
+) -> None:
+    errors: list[str] = []
+    first, second = [await connect_as(nats_server, "gateway", errors) for _ in range(2)]
+    feeds = [feed.LiveFeed(first), feed.LiveFeed(second)]
+    try:
+        async with feeds[0].listen("m1") as a, feeds[1].listen("m1") as b, feeds[0].listen("m2") as other:
+            assert {f.name for f in feeds} == set(feed.NAMES[:2]), "one consumer per gateway, each its own name"
+            await nc.jetstream().publish("exchange.delivery.delivered", b"{}", headers={"ce-subject": "m1:org"})
+            await asyncio.wait_for(asyncio.gather(a.wait(), b.wait()), timeout=1)
+            assert not other.is_set(), "another material's page stays asleep"
+    finally:
+        for f in feeds:
+            await f.close()
+        await first.close()
+        await second.close()
+    assert errors == [], errors
+    names = [c.name async for c in _consumers(nc)]
+    assert not any(n.startswith("gateway_live") for n in names), "a closed gateway leaves its name free"
+
+
+async def _consumers(nc: Any) -> Any:
+    for info in await nc.jetstream().consumers_info("EXCHANGE"):
+        yield info
 
 
 async def _within(box: Any, text: str, since: float) -> float:

@@ -37,6 +37,7 @@ class LiveFeed:
         self.nc = nc
         self.listeners: dict[str, set[asyncio.Event]] = {}
         self.name: str | None = None
+        self.inbox = ""
         self.sub: Any = None
         self.watch: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
@@ -90,7 +91,7 @@ class LiveFeed:
             except BaseException:
                 await self._drop()
                 raise
-            self.name = name
+            self.name, self.inbox = name, inbox
             log.info("live updates on", consumer=name)
             return
         raise nats.errors.Error("every live consumer name is taken")
@@ -106,8 +107,10 @@ class LiveFeed:
             await asyncio.sleep(CHECK)
             try:
                 if self.name is not None:
-                    await self.nc.jetstream(timeout=5).consumer_info(STREAM, self.name)
-                    continue
+                    info = await self.nc.jetstream(timeout=5).consumer_info(STREAM, self.name)
+                    if info.config.deliver_subject == self.inbox:
+                        continue
+                    log.warning("live consumer taken by another replica; taking another name", consumer=self.name)
             except nats.js.errors.NotFoundError:
                 log.warning("live consumer gone; making it again", consumer=self.name)
             except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
