@@ -39,7 +39,7 @@ def test_an_overlay_patches_retags_scales_and_namespaces_its_base(tmp_path: Path
 
     container = web["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "reg.example:5000/profset:2"
-    assert container["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "named items merge by name"
+    assert container["env"] == [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}], "named items merge by name"
     assert web["spec"]["replicas"] == 3 and web["metadata"]["namespace"] == "ns"
     assert "namespace" not in namespace["metadata"], "a Namespace is cluster-scoped"
 
@@ -54,7 +54,7 @@ def test_an_overlay_patches_retags_scales_and_namespaces_its_base(tmp_path: Path
         ({"resources": ["web.yaml"], "patches": [{"patch": "x"}]}, "only patches with a path"),
     ],
 )
-def test_what_the_subset_does_not_cover_is_an_error(tmp_path: Path, kustomization: dict, message: str) -> None:
+def test_what_the_subset_does_not_cover_is_an_error(tmp_path: Path, kustomization: dict[str, object], message: str) -> None:
     write(tmp_path, "web.yaml", DEPLOYMENT)
     write(tmp_path, "kustomization.yaml", kustomization)
     with pytest.raises(KustomizeError, match=message):
@@ -74,3 +74,18 @@ def test_lists_without_names_are_replaced_not_merged() -> None:
         "command": ["c"],
         "x": {"y": 1, "z": 2},
     }
+
+
+def test_named_items_merge_in_kustomizes_order_the_patchs_first() -> None:
+    """As `kubectl kustomize` (kustomize v5.5.0) renders it: a patch's named items come first, in the patch's order,
+    each merged with the base's item of its name, then the base's others in their order. A patch that changes an
+    env variable referring to an earlier one, `$(PASSWORD)`, must therefore repeat that one before it."""
+    base = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}, {"name": "C", "value": "3"}]
+    assert merge(base, [{"name": "C", "value": "9"}, {"name": "D", "value": "4"}]) == [
+        {"name": "C", "value": "9"},
+        {"name": "D", "value": "4"},
+        {"name": "A", "value": "1"},
+        {"name": "B", "value": "2"},
+    ]
+    containers = [{"name": "web", "image": "x"}, {"name": "side", "image": "y"}]
+    assert merge(containers, [{"name": "side", "env": []}]) == [{"name": "side", "image": "y", "env": []}, containers[0]]

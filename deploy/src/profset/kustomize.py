@@ -149,14 +149,13 @@ def merge(base: Any, patch: Any) -> Any:
                 out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     if isinstance(base, list) and isinstance(patch, list) and _named(base) and _named(patch):
-        items = [copy.deepcopy(item) for item in base]
-        index = {item["name"]: i for i, item in enumerate(items)}
-        for item in patch:
-            if item["name"] in index:
-                items[index[item["name"]]] = merge(items[index[item["name"]]], item)
-            else:
-                items.append(copy.deepcopy(item))
-        return items
+        # kustomize's order (kubectl kustomize, kustomize v5.5): the patch's items first, in its order (each merged
+        # with the base's of its name), then the base's other items; so a patched env variable moves before the
+        # ones it may have followed, which matters to `$(VAR)` references
+        by_name = {item["name"]: item for item in base}
+        patched = [merge(by_name[item["name"]], item) if item["name"] in by_name else copy.deepcopy(item) for item in patch]
+        named = {item["name"] for item in patch}
+        return patched + [copy.deepcopy(item) for item in base if item["name"] not in named]
     return copy.deepcopy(patch)
 
 

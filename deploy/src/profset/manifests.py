@@ -250,7 +250,9 @@ def dashboard(root: Path) -> dict[str, Any]:
 
 
 def pooled_urls() -> list[dict[str, Any]]:
-    """The prod overlay's patches: each service reaches PostgreSQL through the pooler (the migrations Job does not)."""
+    """The prod overlay's patches: each service reaches PostgreSQL through the pooler (the migrations Job does not).
+    The password comes first again: kustomize puts a patch's list items before the others, and Kubernetes expands
+    `$(…)` only from variables defined earlier in the list."""
     return [
         {
             "apiVersion": "apps/v1",
@@ -260,7 +262,13 @@ def pooled_urls() -> list[dict[str, Any]]:
                 "template": {
                     "spec": {
                         "containers": [
-                            {"name": service, "env": [{"name": "DATABASE_URL", "value": database_url(service, POOLER)}]}
+                            {
+                                "name": service,
+                                "env": [
+                                    {"name": password_setting(service), **_secret(role_secret(service), "password")},
+                                    {"name": "DATABASE_URL", "value": database_url(service, POOLER)},
+                                ],
+                            }
                         ]
                     }
                 }
