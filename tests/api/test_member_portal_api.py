@@ -236,3 +236,48 @@ async def test_a_member_token_reaches_no_staff_read(stack: Stack, smtp: Any) -> 
         if reply.status_code < 400 and not empty:
             reached.append((filled, reply.status_code, reply.text[:120]))
     assert reached == [], reached
+
+
+async def test_only_a_member_of_today_gets_a_session_and_an_orgs_material(stack: Stack, smtp: Any) -> None:
+    """The portal is for members (from the attack): one who left and an officer who never was a member get no code and
+    no session, and a session made before leaving, or before an erasure, reaches no org's agreement or lineage."""
+    h, o = await chain(stack)
+    p1 = o["p1"]["id"]
+    assert (await stack.http.put(f"/api/v1/orgs/{p1}/agreement-clauses", json={"clauses": [3]}, headers=h)).status_code == 200
+    leaver = await member_with_mail(stack, h, p1, "Ушедшая Ирина", "irina@mail.ru")
+    erased = await member_with_mail(stack, h, p1, "Стёртый Олег", "oleg@mail.ru")
+    chair, hc = await person(stack, h, p1, "Председатель Пётр", role="chair")
+    consent = {"given_at": "2026-01-01", "method": "written"}
+    officer = {"kind": "personal_email", "value": "petr@mail.ru", "consent": consent}
+    assert (await stack.http.post(f"/api/v1/people/{chair}/contact-points", json=officer, headers=hc)).status_code == 201
+    held, held_erased = await sign_in(stack, smtp, leaver, "irina@mail.ru"), await sign_in(stack, smtp, erased, "oleg@mail.ru")
+    assert (await stack.http.get(f"/api/v1/orgs/{p1}/agreement-clauses", headers=held)).status_code == 200
+    before = len(codes_to(smtp, "irina@mail.ru"))
+    assert (await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": leaver})).status_code == 202
+    unused = await next_code(smtp, "irina@mail.ru", before)  # a code mailed while still a member
+
+    left = await stack.http.post(f"/api/v1/members/{leaver}/leaving", json={"reason": "уволилась"}, headers=h)
+    assert left.status_code in (200, 201), left.text
+    wiped = await stack.http.post(f"/api/v1/members/{erased}/erasure", json={"basis": "заявление"}, headers=h)
+    assert wiped.status_code == 202, wiped.text
+    await eventually(lambda: _no_orgs(stack, held), timeout=20)
+    await eventually(lambda: _no_orgs(stack, held_erased), timeout=20)
+    orgs = (await stack.http.get("/api/v1/my/orgs", headers=held)).json()
+    orgs_erased = (await stack.http.get("/api/v1/my/orgs", headers=held_erased)).json()
+    clauses = await stack.http.get(f"/api/v1/orgs/{p1}/agreement-clauses", headers=held)
+    late = await stack.http.post("/api/v1/my/sign-in", json={"member_number": leaver, "code": unused})
+    for number in (leaver, chair):
+        assert (await stack.http.post("/api/v1/my/sign-in/code", json={"member_number": number})).status_code == 202
+    # a member's code after them, so the letters before it had their chance to arrive
+    await sign_in(stack, smtp, await member_with_mail(stack, h, p1, "Новая Нина", "nina@mail.ru"), "nina@mail.ru")
+
+    assert orgs == [] and orgs_erased == [], "a former member's old session names no org, nor an erased one's"
+    assert clauses.status_code == 403, "nor reads the agreement of the org they left"
+    assert late.status_code == 403 and fields(late) == {"member_number"}, late.text
+    assert len(codes_to(smtp, "irina@mail.ru")) == before + 1, "no code is mailed to one who left"
+    assert codes_to(smtp, "petr@mail.ru") == [], "nor to an officer who never was a member"
+
+
+async def _no_orgs(stack: Stack, headers: dict[str, str]) -> bool:
+    """Whether the member's lineage is empty by now."""
+    return (await stack.http.get("/api/v1/my/orgs", headers=headers)).json() == []

@@ -45,6 +45,13 @@ async def member_today(conn: AsyncConnection, person_id: str, today: date) -> st
     return membership.member_today([membership.Membership(s.effective_on, s.position, s.org_id) for s in steps], today)
 
 
+async def portal_org_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:
+    """The org a member reaches the union through in the portal: theirs today; None for anyone who is not a member
+    today (left, never one — an officer only —, or erased), who has no org to read as a member."""
+    erased = (await conn.execute(select(people.c.erased_at).where(people.c.person_id == person_id))).scalar()
+    return None if erased is not None else await member_today(conn, person_id, today)
+
+
 async def member_org_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:
     """The person's org today: their membership's, else (never a member) the org that recorded them; None if unknown."""
     return (await membership.orgs_today(conn, member_orgs, [person_id], today, people)).get(person_id)

@@ -15,7 +15,7 @@ from kit.tokens import Role
 from mirrors import treemirror
 from mirrors.treemirror import Orgs
 
-from ..common import member_org_today, tree_today
+from ..common import member_org_today, portal_org_today, tree_today
 from ..tables import TREE, answers, appeals, assignments, escalations, questions, replies, situations
 
 
@@ -102,10 +102,11 @@ class AppealQueries:
             return [_summary(r) | {"overdue": _overdue(r, ctx)} for r in await conn.execute(stmt)]
 
     async def list_my_orgs(self, _q: ListMyOrgs, ctx: Context) -> list[dict[str, Any]]:
-        """The member's org today and every org above it up to the CC, with names: where an appeal may go (D1)."""
+        """The member's org today and every org above it up to the CC, with names: where an appeal may go (D1); none for a
+        person who is not a member today, so the portal gives them no org's material or agreement."""
         person_id = _member(ctx)
         async with self.engine.connect() as conn:
-            org = await member_org_today(conn, person_id, ctx.today)
+            org = await portal_org_today(conn, person_id, ctx.today)
             lineage = (await tree_today(conn, ctx.today)).reach(org) if org else []
             named = await treemirror.names(conn, TREE, lineage)
         return [{"id": o, "name": named.get(o), "rank": i} for i, o in enumerate(lineage)]

@@ -62,13 +62,23 @@ def member_caller(gw: Gateway, person_id: str, ttl: int) -> Caller:
     return Caller(Actor(person_id, Role.MEMBER, None), token, None, {}, new_id())
 
 
+async def member_today(gw: Gateway, member_number: str) -> bool:
+    """Whether the number is a member of the union today, as appeals (which follows the registry) tells it: the portal
+    is for members; one who left, an officer who never was a member, or an erased person gets no session."""
+    orgs = await ask(gw, member_caller(gw, member_number.strip(), SENDING_TTL), "appeals", "list_my_orgs", {})
+    return bool(orgs)
+
+
 async def send_code(gw: Gateway, member_number: str, host: str | None) -> None:
     """Issues a code and has notifications mail it to the member's own usable address; says nothing of whether the
-    number is known or has an address (only a refusal to count, or a service down, comes back)."""
+    number is known, is a member today or has an address (only a refusal to count, or a service down, comes back)."""
     try:
         code = await gw.codes.issue(member_number, host)
     except Refused as e:
         raise ApiError.refused(e) from None
+    if not await member_today(gw, member_number):
+        log.info("a sign-in code was not sent", code="not_a_member_today")
+        return
     payload = {"code": code, "valid_minutes": gw.codes.policy.valid_minutes}
     try:
         await ask(gw, member_caller(gw, member_number.strip(), SENDING_TTL), "notifications", "send_sign_in_code", payload)
@@ -93,6 +103,8 @@ async def sign_in_with_code(gw: Gateway, member_number: str, code: str, host: st
             await gw.accounts.throttle.failed(counted, host)
         raise ApiError.refused(e) from None
     await gw.accounts.throttle.succeeded(counted)
+    if not await member_today(gw, member_number):  # left since the code was sent
+        raise ApiError.of(ErrorCode.FORBIDDEN, "not a member of the union today", field="member_number", rule="member")
     ttl = gw.settings.token_ttl_seconds
     return member_caller(gw, member_number.strip(), ttl).token, ttl
 

@@ -38,6 +38,13 @@ async def homes_today(conn: AsyncConnection, person_ids: Collection[str], today:
     }
 
 
+async def member_of_today(conn: AsyncConnection, person_id: str, today: date) -> str | None:
+    """The org the person is a member of today; None if they are not (left, admitted from a later day, never one)."""
+    changes = [Change(r.effective_on, r.org_id, r.position) for r in await conn.execute(_TIMELINES, {"ids": [person_id]})]
+    current = sorted((c for c in changes if c.effective_on <= today), key=lambda c: (c.effective_on, c.seq))
+    return current[-1].value if current else None
+
+
 async def readable_people(conn: AsyncConnection, tree: Tree, person_ids: Collection[str], ctx: Context) -> set[str]:
     """Of these people, those whose personal data the actor may read: their org today is in the actor's subtree today."""
     homes = await homes_today(conn, person_ids, ctx.today)

@@ -18,7 +18,7 @@ from kit.tokens import Role
 
 from ..handlers.tree import TREE, TREE_FOLD, reach_today
 from ..tables import agreement_clauses, budgets, headcounts, youth_councils
-from .homes import homes_today
+from .homes import member_of_today
 
 
 class FactQueries:
@@ -33,10 +33,11 @@ class FactQueries:
         require(ctx.actor, "read_orgs", reach_today(t, org_id, ctx.today))
 
     async def _members_own(self, org_id: str, ctx: Context) -> None:
-        """403 unless the org is the one the member belongs to today (the portal shows a member their agreement)."""
+        """403 unless the member is a member of that org today (the portal shows a member their agreement); one who left,
+        or an officer who never was a member, reads none."""
         async with self.store.engine.connect() as conn:
-            home = (await homes_today(conn, [ctx.actor.username], ctx.today)).get(ctx.actor.username)
-        if home != org_id:
+            home = await member_of_today(conn, ctx.actor.username, ctx.today)
+        if home is None or home != org_id:
             raise forbidden("a member reads the agreement of their own org only")
 
     async def _rows(self, stmt: Any) -> list[dict[str, Any]]:
