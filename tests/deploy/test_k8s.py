@@ -40,7 +40,7 @@ SCHEMAS = {
 }
 """Each custom resource's strict schema, made from its operator's published CRD by k8s/schemas/crd_to_schema.py."""
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
-COMPONENTS = ["components/monitoring", "components/ingress", "components/gateway-hpa"]
+COMPONENTS = ["components/backup", "components/monitoring", "components/ingress", "components/gateway-hpa"]
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -93,6 +93,9 @@ def test_every_overlay_validates_with_and_without_the_components(overlay: str, c
     assert ("ServiceMonitor" in kinds) == ("components/monitoring" in components)
     assert ("Ingress" in kinds) == ("components/ingress" in components)
     assert ("HorizontalPodAutoscaler" in kinds) == ("components/gateway-hpa" in components)
+    assert ({"ObjectStore", "ScheduledBackup"} <= kinds) == ("components/backup" in components)
+    cluster = next(o for o in objects if o["kind"] == "Cluster")
+    assert ("plugins" in cluster["spec"]) == ("components/backup" in components)
     assert all(o["metadata"].get("namespace") == "profset" for o in objects if o["kind"] != "Namespace")
 
 

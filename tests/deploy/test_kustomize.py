@@ -89,3 +89,15 @@ def test_named_items_merge_in_kustomizes_order_the_patchs_first() -> None:
     ]
     containers = [{"name": "web", "image": "x"}, {"name": "side", "image": "y"}]
     assert merge(containers, [{"name": "side", "env": []}]) == [{"name": "side", "image": "y", "env": []}, containers[0]]
+
+
+def test_a_custom_resources_lists_are_replaced_as_kustomize_knows_no_merge_key_for_them(tmp_path: Path) -> None:
+    plugin = {"name": "barman-cloud.cloudnative-pg.io", "parameters": {"barmanObjectName": "a", "serverName": "r1"}}
+    cluster = {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "pg"}}
+    write(tmp_path, "objects.yaml", cluster | {"spec": {"plugins": [plugin], "postgresql": {"parameters": {"a": "1"}}}})
+    replacing = {"plugins": [{"name": plugin["name"], "isWALArchiver": True}], "postgresql": {"parameters": {"b": "2"}}}
+    write(tmp_path, "patch.yaml", cluster | {"spec": replacing})
+    write(tmp_path, "kustomization.yaml", {"resources": ["objects.yaml"], "patches": [{"path": "patch.yaml"}]})
+    [patched] = render(tmp_path)
+    assert patched["spec"]["plugins"] == [{"name": plugin["name"], "isWALArchiver": True}], "replaced, not merged"
+    assert patched["spec"]["postgresql"]["parameters"] == {"a": "1", "b": "2"}, "maps still merge"

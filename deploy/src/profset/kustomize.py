@@ -4,7 +4,8 @@ Supported, with kustomize's meaning: `resources` (files and folders with a kusto
 (folders whose kustomization is a `kind: Component`: its resources are added to what the resources gave, then its
 patches apply to all of it, before the including kustomization's own transformations), `namespace`, `images`
 (newName, newTag), `replicas`, and `patches` given by `path` (strategic merge: maps merge, a key set to null is
-removed, lists of named items merge by name, other lists are replaced). Any other field is an error, so a manifest
+removed, a built-in kind's lists of named items merge by name, the patch's items first as kustomize orders them;
+other lists, and every list of a custom resource, are replaced). Any other field is an error, so a manifest
 never relies on something this renderer would silently skip.
 """
 
@@ -132,28 +133,36 @@ def _patch(objects: list[dict[str, Any]], patch: dict[str, Any], path: Path) -> 
     ]
     if len(matches) != 1:
         raise KustomizeError(f"{path}: the patch of {kind}/{name} matches {len(matches)} objects")
-    merged = merge(matches[0], patch)
+    merged = merge(matches[0], patch, by_name=built_in(group))
     matches[0].clear()
     matches[0].update(merged)
 
 
-def merge(base: Any, patch: Any) -> Any:
+def built_in(group: str) -> bool:
+    """Whether an API group is Kubernetes' own (core, apps, batch, networking.k8s.io, …), whose schema kustomize knows."""
+    return "." not in group or group.endswith(".k8s.io")
+
+
+def merge(base: Any, patch: Any, by_name: bool = True) -> Any:
     """A strategic merge: maps merge key by key (a key set to null is removed), lists of items with a `name` merge by
-    name, the rest replace."""
+    name (`by_name`: a built-in kind's; kustomize knows no merge keys of a custom resource and replaces its lists, as
+    `kubectl kustomize` does with a Cluster's `plugins`), the rest replace."""
     if isinstance(base, dict) and isinstance(patch, dict):
         out = copy.deepcopy(base)
         for key, value in patch.items():
             if value is None:  # a strategic merge patch removes a key set to null
                 out.pop(key, None)
             else:
-                out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+                out[key] = merge(base[key], value, by_name) if key in base else copy.deepcopy(value)
         return out
-    if isinstance(base, list) and isinstance(patch, list) and _named(base) and _named(patch):
+    if by_name and isinstance(base, list) and isinstance(patch, list) and _named(base) and _named(patch):
         # kustomize's order (kubectl kustomize, kustomize v5.5): the patch's items first, in its order (each merged
         # with the base's of its name), then the base's other items; so a patched env variable moves before the
         # ones it may have followed, which matters to `$(VAR)` references
-        by_name = {item["name"]: item for item in base}
-        patched = [merge(by_name[item["name"]], item) if item["name"] in by_name else copy.deepcopy(item) for item in patch]
+        named_in_base = {item["name"]: item for item in base}
+        patched = [
+            merge(named_in_base[item["name"]], item) if item["name"] in named_in_base else copy.deepcopy(item) for item in patch
+        ]
         named = {item["name"] for item in patch}
         return patched + [copy.deepcopy(item) for item in base if item["name"] not in named]
     return copy.deepcopy(patch)
