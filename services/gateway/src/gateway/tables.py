@@ -25,7 +25,7 @@ users = Table(
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
-    Column("kind", Text, nullable=False),  # `user` or `address`
+    Column("kind", Text, nullable=False),  # `user`, or `address` / `member_address` (each door counts an address apart)
     Column("key", Text, nullable=False),
     Column("failures", Integer, nullable=False),
     Column("last_at", DateTime(timezone=True), nullable=False),

@@ -35,9 +35,9 @@ class SignInThrottle:
         self.engine, self.policy = engine, policy
         self._counted = 0
 
-    async def check(self, username: str, host: str | None) -> None:
+    async def check(self, username: str, host: str | None, door: str = "staff") -> None:
         """Raises Throttled if this sign-in must wait before its password is checked."""
-        keys = _keys(username, host)
+        keys = _keys(username, host, door)
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(t).where(tuple_(t.c.kind, t.c.key).in_(list(keys.values()))))
             found = {(r.kind, r.key): Failures(r.failures, r.last_at, r.held_until) for r in rows}
@@ -46,10 +46,10 @@ class SignInThrottle:
         if wait > 0:
             raise Throttled(wait)
 
-    async def failed(self, username: str, host: str | None) -> None:
+    async def failed(self, username: str, host: str | None, door: str = "staff") -> None:
         """Counts a wrong password against both the username and the address, atomically across replicas."""
         now = clock.now()
-        keys = sorted(_keys(username, host).values())  # one order, so two replicas never deadlock
+        keys = sorted(_keys(username, host, door).values())  # one order, so two replicas never deadlock
         async with self.engine.begin() as conn:
             seed = [{"kind": k, "key": v, "failures": 0, "last_at": now} for k, v in keys]
             await conn.execute(pg_insert(t).values(seed).on_conflict_do_nothing())
@@ -75,5 +75,8 @@ def _forgotten(now: datetime, policy: Policy) -> tuple[ColumnElement[bool], ...]
     return t.c.last_at < horizon, or_(t.c.held_until.is_(None), t.c.held_until < now)
 
 
-def _keys(username: str, host: str | None) -> dict[str, tuple[str, str]]:
-    return {"user": ("user", user_key(username)), "address": ("address", address_key(host))}
+def _keys(username: str, host: str | None, door: str) -> dict[str, tuple[str, str]]:
+    """The rows a sign-in counts against. An address counts apart at each door, so wrong member codes from a shared
+    address never hold back the staff's sign-in there (nor wrong passwords a member's)."""
+    address = "address" if door == "staff" else f"{door}_address"
+    return {"user": ("user", user_key(username)), "address": (address, address_key(host))}

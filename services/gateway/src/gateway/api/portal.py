@@ -92,7 +92,7 @@ async def sign_in_with_code(gw: Gateway, member_number: str, code: str, host: st
     """The member's token for a right code (used up by it); wrong guesses count against the address as wrong passwords."""
     counted = f"member:{gw.codes.member_key(member_number)[:40]}"
     try:
-        await gw.accounts.throttle.check(counted, host)
+        await gw.accounts.throttle.check(counted, host, door="member")
         await gw.codes.redeem(member_number, code)
     except Throttled as e:  # the staff sign-in's throttle, but the field a member fills in is the code
         message = "too many wrong codes; try again later"
@@ -100,7 +100,7 @@ async def sign_in_with_code(gw: Gateway, member_number: str, code: str, host: st
         raise ApiError(wait.error, e.retry_after) from None
     except Refused as e:
         if any(d.rule == "code_wrong" for d in e.details):
-            await gw.accounts.throttle.failed(counted, host)
+            await gw.accounts.throttle.failed(counted, host, door="member")
         raise ApiError.refused(e) from None
     await gw.accounts.throttle.succeeded(counted)
     if not await member_today(gw, member_number):  # left since the code was sent
