@@ -76,6 +76,13 @@ async def test_a_member_signs_in_by_code_files_an_appeal_and_sees_the_steps(
     await other.get_by_label("Код из письма").fill(code)
     await other.get_by_role("button", name="Вход").click()
     await other.get_by_text("Этот код уже использован. Запросите новый.").wait_for()
+    # a form from another site is refused in the portal itself (from the attack: it went to the staff's sign-in)
+    forged = {"situation_id": "wage_arrears", "text": "с чужого сайта", "_csrf": "forged"}
+    refused = await page.request.post("/my/appeals", form=forged, max_redirects=0)
+    assert refused.status == 403 and "The form is out of date or came from another site" in await refused.text()
+    assert "Sign out" in await refused.text(), "the member's own portal page, signed in"
+    stranger = await other.request.post("/my/appeals", form=forged, max_redirects=0)
+    assert stranger.status == 303 and stranger.headers["location"] == "/my/sign-in"
     # and the member's cookie opens no staff page
     await page.goto("/ui/tree")
     assert "/ui/login" in page.url

@@ -24,7 +24,7 @@ from ..deps import Caller, Gateway, ask, get_gateway
 from ..errors import ApiError
 from .forms import messages, parse
 from .i18n import Formats, pick
-from .session import LANG_COOKIE, csrf_ok, csrf_token, live_caller, session_caller
+from .session import LANG_COOKIE, MEMBER_COOKIE, csrf_ok, csrf_token, live_caller, session_caller
 from .words import INDICATORS, RATIOS, label
 
 log = logs.get("gateway")
@@ -61,13 +61,21 @@ def render(request: Request, gw: Gateway, who: Caller | None, template: str, sta
 
 
 def error_page(request: Request, error: Error) -> Response:
-    """A refusal as a page: sign-in for 401, a calm explanation for 403/404/422/503; never a 500."""
+    """A refusal as a page: sign-in for 401, a calm explanation for 403/404/422/503; never a 500. The member portal's
+    refusals stay in the portal: its own sign-in, its own page."""
     gw = get_gateway(request)
-    who = session_caller(gw, request)
+    portal = request.url.path == "/my" or request.url.path.startswith("/my/")
+    who = session_caller(gw, request, cookie=MEMBER_COOKIE) if portal else session_caller(gw, request)
     if error.code is ErrorCode.UNAUTHENTICATED or (who is None and error.code is ErrorCode.FORBIDDEN):
-        return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
-    reasons = dict.fromkeys(messages(Formats(pick(request.cookies.get(LANG_COOKIE))), error).values())
-    return render(request, gw, who, "error.html", HTTP_STATUS[error.code], error=error, reasons=list(reasons))
+        return RedirectResponse("/my/sign-in" if portal else f"/ui/login?next={quote(request.url.path)}", status_code=303)
+    reasons = list(dict.fromkeys(messages(Formats(pick(request.cookies.get(LANG_COOKIE))), error).values()))
+    if portal and who is not None:
+        member = {"member": True, "member_csrf": csrf_token(gw, who.token)}
+        html = TEMPLATES.get_template("portal_error.html").render(
+            **base_context(request, gw, None), **member, error=error, reasons=reasons
+        )
+        return HTMLResponse(html, status_code=HTTP_STATUS[error.code], headers={"Cache-Control": "no-store"})
+    return render(request, gw, who, "error.html", HTTP_STATUS[error.code], error=error, reasons=reasons)
 
 
 class PageRoute(APIRoute):

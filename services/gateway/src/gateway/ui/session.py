@@ -15,6 +15,7 @@ from kit.tokens import Actor
 from ..deps import Caller, Gateway
 
 COOKIE = "profset_session"  # the API's `caller` reads the same cookie
+MEMBER_COOKIE = "profset_member"  # the member portal's session, apart from the staff's
 LANG_COOKIE = "profset_lang"
 
 

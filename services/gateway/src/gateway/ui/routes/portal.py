@@ -23,10 +23,10 @@ from ...errors import ApiError
 from ..forms import messages, parse
 from ..i18n import Formats, pick
 from ..page import TEMPLATES, PageRoute, base_context
-from ..session import LANG_COOKIE, csrf_ok, csrf_token, session_caller
+from ..session import LANG_COOKIE, MEMBER_COOKIE, csrf_ok, csrf_token, session_caller
 
 router = APIRouter(prefix="/my", route_class=PageRoute, include_in_schema=False)
-COOKIE = "profset_member"
+COOKIE = MEMBER_COOKIE
 LOGIN_COOKIE = "profset_member_login"  # a pre-session token: the sign-in forms must come from our own page
 ORG_TOKEN_TTL = 60
 """Seconds a member's token naming their org lives: one page's reads of the materials that reached that org."""
