@@ -82,8 +82,10 @@ async def test_staff_assign_and_ask_the_member_replies_and_only_those_who_may_re
     appeal = filed.json()["id"]
     staff_path, my_path = f"/api/v1/appeals/{appeal}", f"/api/v1/my/appeals/{appeal}"
 
-    # assignment: to a post of the holding org, by its staff only
-    given = await stack.http.post(f"{staff_path}/assignment", json={"post": "chair"}, headers=at_p1)
+    # assignment: to a post of the holding org somebody holds, by its staff only
+    _, chair_known = await person(stack, h, o["p1"]["id"], "Председатель ППО", role="chair")
+    mirrored = {"Profset-Min-Positions": chair_known["Profset-Min-Positions"]}
+    given = await stack.http.post(f"{staff_path}/assignment", json={"post": "chair"}, headers=at_p1 | mirrored)
     assert given.status_code == 200 and given.json() == {"id": appeal, "post": "chair"}, given.text
     again = await stack.http.post(f"{staff_path}/assignment", json={"post": "chair"}, headers=at_p1)
     assert refusal(again) == (422, "post", "D1"), again.text

@@ -8,11 +8,13 @@ import pytest
 from appeals.domain import appeal
 from appeals.domain.routing import addressee
 
-from contracts.appeals import AppealFiled, Outcome, ReceivedBy
+from contracts.appeals import AppealFiled, EscalationReason, Outcome, ReceivedBy
 from contracts.officers import OfficerRole
 from kit.errors import RuleBroken
 
 FILED = datetime(2026, 3, 2, 9, tzinfo=UTC)
+HELD = frozenset({"chair", "info_worker"})
+"""The posts of the holding org with a holder today."""
 
 
 def filed(hours: int = 72) -> appeal.Appeal:
@@ -82,13 +84,13 @@ def test_staff_record_by_phone_unless_they_say_hotline_or_visit_and_never_claim_
 
 def test_an_appeal_is_assigned_to_a_post_of_its_org_until_it_goes_up_a_level() -> None:
     a = filed()
-    [given] = appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED)
+    [given] = appeal.decide_assign(a, OfficerRole.CHAIR, HELD, "staff", FILED)
     assert (given.org_id, given.post) == ("ppo", OfficerRole.CHAIR)
     a = appeal.evolve(a, given)
     with pytest.raises(RuleBroken) as refused:
-        appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED)
+        appeal.decide_assign(a, OfficerRole.CHAIR, HELD, "staff", FILED)
     assert refused.value.as_error().details[0].field == "post"
-    a = appeal.evolve(a, appeal.decide_assign(a, OfficerRole.INFO_WORKER, "staff", FILED)[0])
+    a = appeal.evolve(a, appeal.decide_assign(a, OfficerRole.INFO_WORKER, HELD, "staff", FILED)[0])
     assert a.post is OfficerRole.INFO_WORKER
     [up] = appeal.decide_escalate(a, "to", 72, FILED + timedelta(hours=73))
     assert appeal.evolve(a, up).post is None, "the org above assigns its own post"
@@ -108,10 +110,34 @@ def test_a_question_and_the_members_reply_are_no_answer_so_the_appeal_still_esca
 def test_a_closed_appeal_takes_no_assignment_question_or_reply() -> None:
     a = appeal.evolve(filed(), appeal.decide_close(filed(), Outcome.RESOLVED, "staff", FILED)[0])
     for decide in (
-        lambda: appeal.decide_assign(a, OfficerRole.CHAIR, "staff", FILED),
+        lambda: appeal.decide_assign(a, OfficerRole.CHAIR, HELD, "staff", FILED),
         lambda: appeal.decide_ask(a, "pd1:q", "staff", FILED),
         lambda: appeal.decide_supplement(a, "pd1:r", FILED),
     ):
         with pytest.raises(RuleBroken, match="closed") as refused:
             decide()
         assert refused.value.as_error().details[0].field == "appeal_id"
+
+
+def test_an_appeal_is_never_assigned_to_a_post_nobody_holds_in_its_org() -> None:
+    with pytest.raises(RuleBroken) as refused:
+        appeal.decide_assign(filed(), OfficerRole.CHAIR, {"info_worker"}, "staff", FILED)
+    detail = refused.value.as_error().details[0]
+    assert (detail.field, detail.rule) == ("post", "post_vacant")
+
+
+def test_an_appeal_of_a_dissolved_org_goes_at_once_to_the_nearest_org_above_that_exists() -> None:
+    a = filed()
+    soon = FILED + timedelta(hours=1)
+    assert appeal.decide_rehouse(a, ["ppo", "to", "cc"], {"ppo", "to", "cc"}, 72, soon) == [], "its org exists"
+    [up] = appeal.decide_rehouse(a, ["ppo", "to", "cc"], {"cc"}, 72, soon)
+    assert (up.org_id, up.from_org_id, up.reason) == ("cc", "ppo", EscalationReason.ORG_DISSOLVED)
+    assert up.due_at == soon + timedelta(hours=72), "a new due time at the level that takes it"
+    moved = appeal.evolve(a, up)
+    assert appeal.decide_rehouse(moved, ["cc"], {"cc"}, 72, soon) == [], "a repeat decides nothing"
+    answered = appeal.evolve(a, appeal.decide_answer(a, "pd1:y", "staff", soon)[0])
+    assert appeal.decide_rehouse(answered, ["ppo", "to"], {"to"}, 72, soon), "answered but not closed: it still moves"
+    closed = appeal.evolve(a, appeal.decide_close(a, Outcome.RESOLVED, "staff", soon)[0])
+    assert appeal.decide_rehouse(closed, ["ppo", "to"], {"to"}, 72, soon) == [], "a closed appeal stays where it ended"
+    with pytest.raises(RuleBroken, match="no org above"):
+        appeal.decide_rehouse(a, ["ppo", "to"], set(), 72, soon)

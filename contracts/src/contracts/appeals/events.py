@@ -52,6 +52,15 @@ class ReceivedBy(StrEnum):
     VISIT = "visit"
 
 
+class EscalationReason(StrEnum):
+    """Why an appeal went up a level by itself."""
+
+    LATE = "late"
+    """Nobody answered it by its due time."""
+    ORG_DISSOLVED = "org_dissolved"
+    """The org that held it was dissolved; the nearest org above it that exists takes it."""
+
+
 class Outcome(StrEnum):
     """How an appeal ended."""
 
@@ -140,14 +149,17 @@ class AppealAnswered(Event, context="appeals", aggregate="appeal", name="answere
 
 
 class AppealEscalated(Event, context="appeals", aggregate="appeal", name="escalated", subject_field="appeal_id"):
-    """An appeal not answered in time went one level up the chain by itself."""
+    """An appeal went up by itself: a level up when not answered in time, or to the nearest existing org over a dissolved one."""
 
     appeal_id: str = APPEAL_ID
     person_id: str | None = Field(None, description="The member whose appeal it is (so they can be told)")
     org_id: str = Field(description="The org that holds it now (the parent of the one that did not answer)")
-    from_org_id: str = Field(description="The org that did not answer in time")
+    from_org_id: str = Field(description="The org that did not answer in time, or was dissolved")
     escalated_at: datetime = Field(description="When")
     due_at: datetime = Field(description="When the first answer is now due at the new level")
+    reason: EscalationReason = Field(
+        EscalationReason.LATE, description="Why it went up: late (no answer in time) or org_dissolved", examples=["late"]
+    )
 
 
 class AppealClosed(Event, context="appeals", aggregate="appeal", name="closed", subject_field="appeal_id"):

@@ -1,5 +1,6 @@
-"""The escalator: on each tick of the kit's clock, every appeal nobody answered by its due time goes one level up
-(D1), as an event on the appeal's own stream. Deciding on the appeal's stream, with its version, makes it idempotent:
+"""The escalator: on each tick of the kit's clock, every appeal not closed whose holding org was dissolved goes at once
+to the nearest org above it that exists today, and every appeal nobody answered by its due time goes one level up (D1),
+each as an event on the appeal's own stream. Deciding on the appeal's stream, with its version, makes it idempotent:
 a tick after a crash, a second instance or a repeat finds the appeal escalated already (a new due time) and decides
 nothing. An appeal that cannot be escalated is parked with the reason, and the others go on. The clock is a
 parameter, so tests choose the instant."""
@@ -10,13 +11,15 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit import clock, logs
 from kit.locks import pause
 from kit.store import EventStore, Meta, VersionConflict
+from mirrors.treemirror import Orgs
 
 from .common import appeal_stream, load, tree_today
 from .config import AppealsSettings
@@ -33,38 +36,62 @@ class Escalator:
         self.store, self.settings = store, settings
 
     async def tick(self, now: datetime) -> int:
-        """Escalates every appeal overdue at `now` (up to the tick's share); returns how many went up."""
-        a = appeals.c
+        """Moves every appeal held by an org dissolved by today, then escalates every appeal overdue at `now` (each up
+        to the tick's share); returns how many went up."""
         today = now.astimezone(self.settings.tz).date()
         async with self.store.engine.connect() as conn:
-            waiting = (
-                select(a.appeal_id, situations.c.answer_within_hours)
-                .join(situations, situations.c.situation_id == a.situation_id)
-                .where(a.state == "open", a.first_answer_at.is_(None), a.due_at <= now)
-                .where(a.appeal_id.not_in(select(parked.c.appeal_id)))
-                .order_by(a.due_at, a.appeal_id)
-                .limit(self.settings.escalations_per_tick)
-            )
-            due = [(r.appeal_id, r.answer_within_hours) for r in await conn.execute(waiting)]
-            places = (await tree_today(conn, today)).places if due else {}
+            orgs = await tree_today(conn, today)
+            orphaned = await self._held_by_dissolved(conn, orgs)
+            due = await self._overdue(conn, now)
         went = 0
-        for appeal_id, hours in due:
+        for appeal_id, hours in [*orphaned, *[d for d in due if d not in orphaned]]:
             try:
-                went += await self._escalate(appeal_id, places, hours, now)
+                went += await self._escalate(appeal_id, orgs, hours, now)
             except (OperationalError, InterfaceError):
                 raise
             except Exception as e:  # noqa: BLE001 - one appeal that cannot go up must not hold the others
                 await self._park(appeal_id, e, now)
         return went
 
-    async def _escalate(self, appeal_id: str, places: dict[str, str | None], hours: int, now: datetime) -> int:
+    def _waiting(self) -> Select[tuple[str, int]]:
+        a = appeals.c
+        return (
+            select(a.appeal_id, situations.c.answer_within_hours)
+            .join(situations, situations.c.situation_id == a.situation_id)
+            .where(a.appeal_id.not_in(select(parked.c.appeal_id)))
+            .limit(self.settings.escalations_per_tick)
+        )
+
+    async def _held_by_dissolved(self, conn: AsyncConnection, orgs: Orgs) -> list[tuple[str, int]]:
+        """The appeals not closed whose holding org does not exist today (dissolved): they go up at once, late or not."""
+        a = appeals.c
+        holders = await conn.execute(select(a.org_id).where(a.state != "closed").distinct())
+        gone = [r.org_id for r in holders if not orgs.exists(r.org_id)]
+        if not gone:
+            return []
+        stmt = self._waiting().where(a.state != "closed", a.org_id.in_(gone)).order_by(a.filed_at, a.appeal_id)
+        return [(r.appeal_id, r.answer_within_hours) for r in await conn.execute(stmt)]
+
+    async def _overdue(self, conn: AsyncConnection, now: datetime) -> list[tuple[str, int]]:
+        """The appeals nobody answered by their due time, oldest due first."""
+        a = appeals.c
+        stmt = (
+            self._waiting().where(a.state == "open", a.first_answer_at.is_(None), a.due_at <= now).order_by(a.due_at, a.appeal_id)
+        )
+        return [(r.appeal_id, r.answer_within_hours) for r in await conn.execute(stmt)]
+
+    async def _escalate(self, appeal_id: str, orgs: Orgs, hours: int, now: datetime) -> int:
         found, version = await load(self.store, appeal_id)
-        if found.org_id not in places:
+        if found.org_id not in orgs.places:
             raise LookupError("the org holding the appeal is not in today's tree")
-        events = appeal.decide_escalate(found, places[found.org_id], hours, now)
+        dissolved = not orgs.exists(found.org_id)
+        if dissolved:  # the nearest org above it that exists today takes it
+            events = appeal.decide_rehouse(found, orgs.reach(found.org_id), orgs.parents, hours, now)
+        else:
+            events = appeal.decide_escalate(found, orgs.parents[found.org_id], hours, now)
         if not events:
             return 0
-        # one command per (appeal, level): a repeat after a crash answers the first append's reply
+        # one command per (appeal, level), whatever the reason: a repeat after a crash answers the first append's reply
         meta = Meta(command_id=f"escalate:{appeal_id}:{found.escalations}", actor="appeals")
         try:
             done = await self.store.append(appeal_stream(appeal_id), events, expected_version=version, meta=meta)
@@ -72,7 +99,7 @@ class Escalator:
             return 0  # another instance, or an answer, came first: the next tick decides on what it left
         if done.repeated:
             return 0  # escalated already by another escalator, or by this one before a restart
-        log.info("appeal escalated", appeal_id=appeal_id, level=found.escalations + 1)
+        log.info("appeal escalated", appeal_id=appeal_id, level=found.escalations + 1, dissolved=dissolved)
         return 1
 
     async def _park(self, appeal_id: str, error: Exception, now: datetime) -> None:

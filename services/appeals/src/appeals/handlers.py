@@ -3,7 +3,10 @@ the member for more (sealed), take the member's replies (sealed), close it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.appeals import (
@@ -22,6 +25,7 @@ from contracts.appeals import (
     SupplementAppeal,
 )
 from contracts.base import Event
+from kit import clock
 from kit.crypto import KeyRing
 from kit.errors import RuleBroken, forbidden, not_found
 from kit.ids import new_id
@@ -33,14 +37,17 @@ from .common import CATALOGUE, appeal_stream, load, member_org_today, member_tod
 from .domain import appeal
 from .domain.appeal import Appeal
 from .domain.routing import addressee
-from .tables import people, situations
+from .tables import people, posts, situations
 
 
 class AppealHandlers:
-    """The appeals service's commands."""
+    """The appeals service's commands. A command on an appeal takes its time from `now` after the appeal is loaded, in
+    each run of the retried handler, so no event is earlier than the state it was decided on: an answer that lost the
+    race to a closure is decided again on the closed appeal and refused, and a closure decided after an answer is
+    timed after it."""
 
-    def __init__(self, store: EventStore, keyring: KeyRing) -> None:
-        self.store, self.keyring = store, keyring
+    def __init__(self, store: EventStore, keyring: KeyRing, now: Callable[[], datetime] = clock.now) -> None:
+        self.store, self.keyring, self.now = store, keyring, now
 
     async def _keeps_catalogue(self, ctx: Context) -> None:
         """The CC keeps the catalogue: an admin, or staff of the CC itself."""
@@ -91,7 +98,8 @@ class AppealHandlers:
             else:  # staff record an appeal for a member of their subtree (D2); a date never widens it (§5)
                 orgs.require(ctx.actor, "report_facts", member_org, field="person_id")
             received_by = appeal.received(c.received_by, by_member)
-            to_org = addressee(orgs.reach(member_org), c.to_org_id)
+            # the member's org and those above it that exist today: a dissolved org takes no new appeal
+            to_org = addressee([o for o in orgs.reach(member_org) if orgs.exists(o)], c.to_org_id)
             sealed = await self.keyring.encrypt(conn, c.person_id, c.text)
         appeal_id = new_id()
         event = AppealFiled(
@@ -131,18 +139,22 @@ class AppealHandlers:
     async def answer_appeal(self, c: AnswerAppeal, ctx: Context) -> Committed:
         """Answers an appeal held by an org of the actor's subtree; the answer sealed with the member's key."""
         found, version, sealed = await self._held(c.appeal_id, ctx, c.text)
-        return await self._append(c.appeal_id, appeal.decide_answer(found, sealed, ctx.actor.username, ctx.now), version, ctx)
+        events = appeal.decide_answer(found, sealed, ctx.actor.username, self.now())
+        return await self._append(c.appeal_id, events, version, ctx)
 
     async def assign_appeal(self, c: AssignAppeal, ctx: Context) -> Committed:
-        """Gives an appeal held by an org of the actor's subtree to one of that org's posts."""
+        """Gives an appeal held by an org of the actor's subtree to one of that org's posts that somebody holds today."""
         found, version, _ = await self._held(c.appeal_id, ctx)
-        events = appeal.decide_assign(found, c.post, ctx.actor.username, ctx.now)
+        async with self.store.engine.connect() as conn:
+            held = await posts_held(conn, found.org_id, ctx.today)
+        events = appeal.decide_assign(found, c.post, held, ctx.actor.username, self.now())
         return await self._append(c.appeal_id, events, version, ctx, post=c.post.value)
 
     async def ask_member(self, c: AskMember, ctx: Context) -> Committed:
         """Asks the member for more on an appeal held by an org of the actor's subtree; the question sealed with their key."""
         found, version, sealed = await self._held(c.appeal_id, ctx, c.text)
-        return await self._append(c.appeal_id, appeal.decide_ask(found, sealed, ctx.actor.username, ctx.now), version, ctx)
+        events = appeal.decide_ask(found, sealed, ctx.actor.username, self.now())
+        return await self._append(c.appeal_id, events, version, ctx)
 
     async def supplement_appeal(self, c: SupplementAppeal, ctx: Context) -> Committed:
         """The signed-in member adds to their own appeal (sealed with their key); nobody else's is even said to exist."""
@@ -153,10 +165,17 @@ class AppealHandlers:
             raise not_found("appeal", field="appeal_id")
         async with self.store.engine.begin() as conn:
             sealed = await self._seal(conn, found, c.text)
-        return await self._append(c.appeal_id, appeal.decide_supplement(found, sealed, ctx.now), version, ctx)
+        return await self._append(c.appeal_id, appeal.decide_supplement(found, sealed, self.now()), version, ctx)
 
     async def close_appeal(self, c: CloseAppeal, ctx: Context) -> Committed:
         """Closes an appeal held by an org of the actor's subtree with an outcome."""
         found, version, _ = await self._held(c.appeal_id, ctx)
-        events = appeal.decide_close(found, c.outcome, ctx.actor.username, ctx.now)
+        events = appeal.decide_close(found, c.outcome, ctx.actor.username, self.now())
         return await self._append(c.appeal_id, events, version, ctx, state="closed")
+
+
+async def posts_held(conn: AsyncConnection, org_id: str, day: date) -> set[str]:
+    """The posts of the org somebody holds on the day (assigned from it or before, not relieved by it)."""
+    p = posts.c
+    held = [p.org_id == org_id, p.person_id.is_not(None), p.since <= day, or_(p.until.is_(None), p.until > day)]
+    return {r.role for r in await conn.execute(select(p.role).where(*held).distinct())}

@@ -1,10 +1,11 @@
-"""The appeals schema: its ledger, its own read models, and its copy of the registry's tree and memberships."""
+"""The appeals schema: its ledger, its own read models, and its copy of the registry's tree, memberships and posts."""
 
 from __future__ import annotations
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text
 
 from kit.store import Ledger
+from mirrors.factmirror import post_table
 from mirrors.membership import membership_table
 from mirrors.treemirror import tree_tables
 
@@ -24,6 +25,9 @@ people = Table(
 )
 
 member_orgs = membership_table(metadata)
+
+posts = post_table(metadata)
+"""Who holds which post of an org from when to when: an appeal is given only to a post somebody holds."""
 
 # --- its own read models (inline) ----------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """One member's appeal from filing to closure (D1): who holds it and which of its posts answers it, when its first
 answer is due, questions to the member and their replies, and the one-level-up escalation of an appeal nobody answered
-in time. Pure: "now" and the tree come in as arguments."""
+in time or whose org was dissolved. Pure: "now" and the tree come in as arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from contracts.appeals import (
     AppealFiled,
     AppealQuestionAsked,
     AppealSupplemented,
+    EscalationReason,
     Outcome,
     ReceivedBy,
 )
@@ -102,11 +104,14 @@ def _open(appeal: Appeal, takes: str) -> None:
         raise RuleBroken("D1", f"the appeal is closed; it takes no more {takes}", field="appeal_id")
 
 
-def decide_assign(appeal: Appeal, post: OfficerRole, by: str, now: datetime) -> list[Event]:
-    """Gives the appeal to a post of the org that holds it; once to the same post, never once closed."""
+def decide_assign(appeal: Appeal, post: OfficerRole, held: Container[str], by: str, now: datetime) -> list[Event]:
+    """Gives the appeal to a post of the org that holds it; once to the same post, never once closed, and only to a
+    post somebody holds there today (`held`: the posts of the holding org with a holder today), so somebody is told."""
     _open(appeal, "assignments")
     if appeal.post == post:
         raise RuleBroken("D1", "the appeal is assigned to that post already", field="post")
+    if post.value not in held:
+        raise RuleBroken("post_vacant", "nobody holds that post in the org that holds the appeal today", field="post")
     return [AppealAssigned(appeal_id=appeal.appeal_id, org_id=appeal.org_id, post=post, assigned_by=by, assigned_at=now)]
 
 
@@ -182,5 +187,30 @@ def decide_escalate(appeal: Appeal, parent_id: str | None, answer_within_hours: 
             from_org_id=appeal.org_id,
             escalated_at=now,
             due_at=due(now, answer_within_hours),
+        )
+    ]
+
+
+def decide_rehouse(
+    appeal: Appeal, lineage: Sequence[str], existing: Container[str], answer_within_hours: int, now: datetime
+) -> list[Event]:
+    """D1 ("from any level"): an appeal not closed whose holding org no longer exists goes at once to the nearest org
+    above it that exists, with a new due time there, whether or not it was late or answered. `lineage` is the holding
+    org and the orgs above it (a dissolved org's as it last stood), `existing` the orgs that exist today. Nothing when
+    the holding org exists (moved already: a repeat) or the appeal is closed; refused when no org above it exists."""
+    if appeal.state == "closed" or appeal.org_id in existing or lineage[:1] != [appeal.org_id]:
+        return []
+    above = next((o for o in lineage[1:] if o in existing), None)
+    if above is None:
+        raise RuleBroken("D1", "no org above the dissolved one exists to take the appeal", field="org_id")
+    return [
+        AppealEscalated(
+            appeal_id=appeal.appeal_id,
+            person_id=appeal.person_id,
+            org_id=above,
+            from_org_id=appeal.org_id,
+            escalated_at=now,
+            due_at=due(now, answer_within_hours),
+            reason=EscalationReason.ORG_DISSOLVED,
         )
     ]

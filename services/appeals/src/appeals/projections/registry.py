@@ -1,6 +1,7 @@
 """The appeals service's copy of the registry: the org tree, people and their membership timeline (which decides a
-member's org today, DESIGN.md §5), and erasure, which destroys the member's key so their appeals' texts and answers
-can no longer be read (PD1); the appeals themselves, their times and counts, remain."""
+member's org today, DESIGN.md §5), who holds which post of an org (an appeal is given only to a post somebody holds),
+and erasure, which destroys the member's key so their appeals' texts and answers can no longer be read (PD1); the
+appeals themselves, their times and counts, remain."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.people import PersonErased, PersonRegistered
 from kit.crypto import KeyRing
 from kit.projection import Delivered, Projection
+from mirrors.factmirror import POST_EVENTS, apply_posts
 from mirrors.membership import MEMBERSHIP_EVENTS, apply_membership
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
-from ..tables import TREE, answers, appeals, member_orgs, people, questions, replies
+from ..tables import TREE, answers, appeals, member_orgs, people, posts, questions, replies
 
-REGISTRY_EVENTS = (*TREE_EVENTS, *MEMBERSHIP_EVENTS, PersonRegistered, PersonErased)
+REGISTRY_EVENTS = (*TREE_EVENTS, *MEMBERSHIP_EVENTS, *POST_EVENTS, PersonRegistered, PersonErased)
 """What `RegistryMirror` takes."""
 
 
@@ -31,7 +33,7 @@ class RegistryMirror:
         return Projection("registry", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
-        if await apply_tree(conn, TREE, d) or await apply_membership(conn, member_orgs, d):
+        if await apply_tree(conn, TREE, d) or await apply_membership(conn, member_orgs, d) or await apply_posts(conn, posts, d):
             return
         match d.event:
             case PersonRegistered() as e:
