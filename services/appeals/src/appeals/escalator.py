@@ -17,7 +17,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit import clock, logs
-from kit.locks import pause
 from kit.store import EventStore, Meta, VersionConflict
 from mirrors.treemirror import Orgs
 
@@ -28,12 +27,23 @@ from .tables import appeals, parked, situations
 
 log = logs.get("escalator")
 
+LOOK_AGAIN_AFTER = (1.0, 5.0)
+"""Seconds after an org's dissolution reaches the mirror that the escalator looks, out of turn: once the mirror's
+transaction has committed, and again should that commit have taken longer (the regular tick catches any later one)."""
+
 
 class Escalator:
     """Escalates overdue appeals."""
 
     def __init__(self, store: EventStore, settings: AppealsSettings) -> None:
         self.store, self.settings = store, settings
+        self._asked = asyncio.Event()
+
+    def look_soon(self) -> None:
+        """Asks for a look out of turn (an org was dissolved: its appeals go up at once, not at the next tick)."""
+        loop = asyncio.get_running_loop()
+        for delay in LOOK_AGAIN_AFTER:
+            loop.call_later(delay, self._asked.set)
 
     async def tick(self, now: datetime) -> int:
         """Moves every appeal held by an org dissolved by today, then escalates every appeal overdue at `now` (each up
@@ -109,11 +119,22 @@ class Escalator:
             await conn.execute(insert(parked).values(row).on_conflict_do_nothing())
 
     async def run(self, stop: asyncio.Event, now: Callable[[], datetime] = clock.now) -> None:
-        """Escalates on every tick until stopped."""
+        """Escalates on every tick, and whenever asked to look out of turn, until stopped."""
         while not stop.is_set():
+            self._asked.clear()
             try:
                 if went := await self.tick(now()):
                     log.info("appeals escalated", count=went)
             except Exception:
                 log.exception("escalating failed; it runs again later")
-            await pause(stop, self.settings.escalate_every_seconds)
+            await _until(stop, self._asked, self.settings.escalate_every_seconds)
+
+
+async def _until(stop: asyncio.Event, asked: asyncio.Event, seconds: float) -> None:
+    """Waits `seconds`, or less if stopped or asked to look."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(asked.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()

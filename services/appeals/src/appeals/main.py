@@ -49,7 +49,7 @@ def wire(rt: Runtime) -> Wiring:
     return Wiring(
         verbs=verbs(commands, reads),
         inline=[own.apply],
-        projections=[RegistryMirror(rt.keyring).projection()],
+        projections=[RegistryMirror(rt.keyring, escalator.look_soon).projection()],
         read_models=READ_MODELS,
         tasks=[escalate],
     )

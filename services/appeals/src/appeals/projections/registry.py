@@ -5,11 +5,14 @@ appeals themselves, their times and counts, remain."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.people import PersonErased, PersonRegistered
+from contracts.registry import OrgDissolved
 from kit.crypto import KeyRing
 from kit.projection import Delivered, Projection
 from mirrors.factmirror import POST_EVENTS, apply_posts
@@ -23,16 +26,19 @@ REGISTRY_EVENTS = (*TREE_EVENTS, *MEMBERSHIP_EVENTS, *POST_EVENTS, PersonRegiste
 
 
 class RegistryMirror:
-    """Applies the registry's events the appeals service needs; every write is idempotent."""
+    """Applies the registry's events the appeals service needs; every write is idempotent. `dissolved` is called when
+    an org's dissolution arrives, so that its appeals go up at once (the escalator's `look_soon`)."""
 
-    def __init__(self, keyring: KeyRing) -> None:
-        self.keyring = keyring
+    def __init__(self, keyring: KeyRing, dissolved: Callable[[], None] = lambda: None) -> None:
+        self.keyring, self.dissolved = keyring, dissolved
 
     def projection(self) -> Projection:
         """The mirror's consumer."""
         return Projection("registry", "registry", self.apply, REGISTRY_EVENTS, reads=(PersonErased,))
 
     async def apply(self, conn: AsyncConnection, d: Delivered) -> None:
+        if isinstance(d.event, OrgDissolved):
+            self.dissolved()
         if await apply_tree(conn, TREE, d) or await apply_membership(conn, member_orgs, d) or await apply_posts(conn, posts, d):
             return
         match d.event:
