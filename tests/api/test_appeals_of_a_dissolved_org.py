@@ -151,3 +151,41 @@ async def test_the_appeals_of_a_dissolved_org_go_up_by_themselves_without_waitin
         return bool((await get(stack, h, f"/api/v1/appeals/{appeal}"))["org_id"] == t1)
 
     await eventually(moved, timeout=15)
+
+
+async def test_an_escalation_is_never_timed_before_what_it_was_decided_on(stack: Stack, smtp: Any) -> None:
+    """A tick that began before the member's reply was appended still times the move after it (issue 30, from the
+    attack: each event's time no earlier than the state it was decided on)."""
+    h, o = await chain(stack)
+    p3 = o["p3"]["id"]
+    assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
+    anna = await member_with_mail(stack, h, p3, "Анна Иванова", "anna@mail.ru")
+    ha = await sign_in(stack, smtp, anna, "anna@mail.ru")
+    filed = await stack.http.post("/api/v1/my/appeals", json={"situation_id": "wage_arrears", "text": "Долг"}, headers=ha)
+    appeal = filed.json()["id"]
+    service = stack.services["appeals"]
+    today = clock.today(service.settings.tz).isoformat()
+    gone = await stack.http.post(
+        f"/api/v1/orgs/{p3}/dissolution", json={"effective_on": today, "reason": "ликвидация"}, headers=h
+    )
+    assert gone.status_code == 202, gone.text
+
+    async def dissolved() -> bool:
+        async with service.runtime.engine.connect() as conn:
+            o_ = TREE.orgs.c
+            return (await conn.execute(select(o_.dissolved_on).where(o_.org_id == p3))).scalar() is not None
+
+    await eventually(dissolved, timeout=20)
+    began = clock.now()
+    added = await stack.http.post(f"/api/v1/my/appeals/{appeal}/replies", json={"text": "Три месяца"}, headers=ha)
+    assert added.status_code == 201, added.text
+    await Escalator(service.runtime.store, service.settings).tick(began)
+
+    async def up() -> bool:
+        return any(isinstance(r.event, AppealEscalated) for r in await service.runtime.store.read_stream(f"appeal-{appeal}"))
+
+    await eventually(up, timeout=20)
+    stamps = ("filed_at", "supplemented_at", "escalated_at")
+    events = [r.event for r in await service.runtime.store.read_stream(f"appeal-{appeal}")]
+    times = [getattr(e, f) for e in events for f in stamps if hasattr(e, f)]
+    assert times == sorted(times), [type(e).__name__ for e in events]

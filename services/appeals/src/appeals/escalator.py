@@ -33,10 +33,11 @@ transaction has committed, and again should that commit have taken longer (the r
 
 
 class Escalator:
-    """Escalates overdue appeals."""
+    """Escalates overdue appeals and moves those of dissolved orgs. `wall` is the clock read after each appeal is
+    loaded, so that no escalation is timed before the appeal it was decided on."""
 
-    def __init__(self, store: EventStore, settings: AppealsSettings) -> None:
-        self.store, self.settings = store, settings
+    def __init__(self, store: EventStore, settings: AppealsSettings, wall: Callable[[], datetime] = clock.now) -> None:
+        self.store, self.settings, self.wall = store, settings, wall
         self._asked = asyncio.Event()
 
     def look_soon(self) -> None:
@@ -92,6 +93,8 @@ class Escalator:
 
     async def _escalate(self, appeal_id: str, orgs: Orgs, hours: int, now: datetime) -> int:
         found, version = await load(self.store, appeal_id)
+        # decided and timed no earlier than the appeal as loaded: the tick's instant may predate a reply appended since
+        now = max(now, self.wall())
         if found.org_id not in orgs.places:
             raise LookupError("the org holding the appeal is not in today's tree")
         dissolved = not orgs.exists(found.org_id)
