@@ -13,7 +13,7 @@ from nats.js.api import ConsumerConfig
 from kit.streams import REPAIR
 from profset.natsauth import KEEPER, READER, TALKS, keeper_permissions, service_permissions
 from profset.servers import NatsServer
-from profset_testing import connect_as, eventually, stream_messages
+from profset_testing import asked_until_answered, connect_as, eventually, stream_messages
 
 
 async def _violations(errors: list[str], kind: str, count: int) -> None:
@@ -23,19 +23,6 @@ async def _violations(errors: list[str], kind: str, count: int) -> None:
         return len([e for e in errors if f"permissions violation for {kind}" in e.lower()]) >= count
 
     await eventually(seen, timeout=5)
-
-
-async def _asked_until_answered(nc: Any, subject: str) -> Any:
-    """A request asked again while the server says nobody listens yet, as the services ask the keeper (seen once in CI
-    under a load average of 8: "no responders" right after the keeper's subscription was flushed)."""
-
-    async def answered() -> Any:
-        try:
-            return await nc.request(subject, b"", timeout=10)
-        except nats.errors.NoRespondersError as e:
-            raise AssertionError("no responders") from e
-
-    return await eventually(answered, timeout=10, interval=0.2)
 
 
 async def _registry_stream(nc: Any) -> Any:
@@ -197,7 +184,7 @@ async def test_the_keeper_answers_repairs_and_can_neither_publish_on_svc_nor_mak
     try:
         await nc.jetstream().delete_stream("REGISTRY")
         async with keeping(keeper):
-            reply = await _asked_until_answered(registry, f"{REPAIR}.REGISTRY")
+            reply = await asked_until_answered(registry, f"{REPAIR}.REGISTRY")
         assert reply.data == b"ok" and (await nc.jetstream().stream_info("REGISTRY")).config.subjects == ["registry.>"]
         assert errors == []
         with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):

@@ -3,17 +3,14 @@ through the API's door and the UI's."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 
-from profset.servers import free_port
-from profset_testing import ADMIN_PASSWORD, Keys, eventually, service_settings
+from profset_testing import ADMIN_PASSWORD, Keys, service_settings
 
 GUESSER, OWNER = "203.0.113.7", "198.51.100.20"
 
@@ -31,20 +28,6 @@ async def gateways(database_url: str, nats: Any, keys: Keys, n: int = 1, **setti
         for app in apps:
             await running.enter_async_context(app.router.lifespan_context(app))
         yield apps
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """A started gateway served over real HTTP on a free port of this host, in this loop; its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started))
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def client(app: Any, address: str) -> httpx.AsyncClient:

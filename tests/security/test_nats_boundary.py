@@ -14,7 +14,7 @@ from nats.js.api import ConsumerConfig
 from kit.streams import REPAIR
 from profset.natsauth import READER, READER_CONSUMERS
 from profset.servers import NatsServer
-from profset_testing import connect_as, eventually, stream_keeper
+from profset_testing import asked_until_answered, connect_as, eventually, stream_keeper
 
 MIRROR = "contacts_registry-mirror"
 """The consumer through which contacts applies the registry's erasures and transfers."""
@@ -136,7 +136,7 @@ async def test_a_service_asks_the_operators_keeper_for_its_own_stream_only(nats_
     contacts = await connect_as(nats_server, "contacts", errors)
     try:
         async with stream_keeper(nats_server):
-            reply = await contacts.request(f"{REPAIR}.CONTACTS", b'{"subjects": ["svc.>"]}', timeout=5)
+            reply = await asked_until_answered(contacts, f"{REPAIR}.CONTACTS", b'{"subjects": ["svc.>"]}')
             await _unanswered(contacts, f"{REPAIR}.REGISTRY", {})
             await _refused(errors, "publish", f"{REPAIR}.REGISTRY")
     finally:

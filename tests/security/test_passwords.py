@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sign_in_helpers import OWNER, api_sign_in, client, gateways, serving, ui_sign_in
+from sign_in_helpers import OWNER, api_sign_in, client, gateways, ui_sign_in
 
 from kit import clock
 from kit.tokens import Actor, Role, Signer
 from profset.seed import AdminMustChoose, seed_if_empty
-from profset_testing import ADMIN_PASSWORD, Keys
+from profset_testing import ADMIN_PASSWORD, Keys, serving
 
 NEW = "my-own-new-password"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sign_in_helpers import gateways, serving
+from sign_in_helpers import gateways
 
 from profset.servers import free_port
-from profset_testing import ADMIN_PASSWORD, Keys, eventually
+from profset_testing import ADMIN_PASSWORD, Keys, eventually, serving
 
 CADDYFILE = Path(__file__).resolve().parents[2] / "deploy/caddy/Caddyfile"
 CADDY = "/usr/bin/caddy"  # Debian's package, installed by `make test` as Chromium is

@@ -10,6 +10,7 @@ from .budgets import BUDGET_SECONDS, pytest_runtest_logreport, pytest_terminal_s
 from .keys import Keys, keys
 from .servers import (
     ChatApi,
+    asked_until_answered,
     chat,
     connect_as,
     database_url,
@@ -32,6 +33,7 @@ __all__ = [
     "Keys",
     "RoundRobin",
     "Stack",
+    "asked_until_answered",
     "chat",
     "connect_as",
     "database_url",

@@ -18,6 +18,8 @@ import pytest
 from profset.natsauth import generate_passwords
 from profset.servers import NatsServer, PostgresServer
 
+from .waiting import eventually
+
 TEMPLATE = "profset_template"
 _counter = itertools.count()
 
@@ -106,6 +108,20 @@ async def stream_keeper(nats_server: NatsServer) -> AsyncIterator[None]:
             yield
     finally:
         await nc.close()
+
+
+async def asked_until_answered(nc: Any, subject: str, payload: bytes = b"") -> Any:
+    """A request asked again while the server says nobody listens yet, as the services ask the keeper (seen in CI: "no
+    responders" right after the keeper's subscription was flushed)."""
+    import nats.errors
+
+    async def answered() -> Any:
+        try:
+            return await nc.request(subject, payload, timeout=10)
+        except nats.errors.NoRespondersError as e:
+            raise AssertionError("no responders") from e
+
+    return await eventually(answered, timeout=10, interval=0.2)
 
 
 async def connect_as(server: NatsServer, user: str, errors: list[str]) -> Any:
