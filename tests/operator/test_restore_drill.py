@@ -84,8 +84,8 @@ async def test_the_restore_drill_brings_back_the_backup_and_the_later_erasure(
         assert erased.status_code == 202, erased.text
 
     await asyncio.to_thread(pg, "pg_restore", database_url, "--clean", "--if-exists", "--no-owner", str(dump))
-    for service in PUBLISHERS:
-        await asyncio.to_thread(operator, keys, database_url, nats_server.url, "republish", service)
+    # each stream its own `profset republish`, side by side, as an operator's loop over them could be
+    await asyncio.gather(*(asyncio.to_thread(operator, keys, database_url, nats_server.url, "republish", s) for s in PUBLISHERS))
     await asyncio.to_thread(operator, keys, database_url, nats_server.url, "erase", boris, "--basis", "заявление №7")
 
     async with start_stack(database_url, nats_server, keys, smtp, chat) as stack:
