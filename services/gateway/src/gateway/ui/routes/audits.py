@@ -1,7 +1,10 @@
-"""Compliance as traffic lights with each rule's detail; audits, their plan and remediation."""
+"""Compliance as traffic lights with each rule's detail; audits, their plan and remediation. Every role reads the
+audits of its subtree's orgs; auditors act on them, and the staff of an audited org close the items to put right
+assigned to its posts (DESIGN.md §5)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -14,9 +17,11 @@ from contracts.officers import OfficerRole
 from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
-from .orgs import LIGHTS
+from .orgs import LIGHTS, lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
+BACK = re.compile(r"[\w-]{1,100}")
+CLOSED_ALREADY = "This item is no longer open: it was closed already (C1)."
 
 
 @router.get("/orgs/{org_id}/compliance")
@@ -33,8 +38,24 @@ async def compliance(ui: UiDep, org_id: str, as_of: date | None = None) -> Respo
     return ui.page("compliance.html", org=org, **context)
 
 
+async def _may(ui: Ui, org_id: str) -> tuple[bool, bool]:
+    """Whether the user audits for the org (auditors, admins) and closes items of the orgs of its subtree (also staff)."""
+    org, _ = await ui.maybe("registry", "get_org", {"org_id": org_id})
+    ids = [o["id"] for o in await lineage(ui, org)] if org else [org_id]
+    audits = ui.can("audit", org_id, ids)
+    return audits, audits or ui.can("report_facts", org_id, ids)
+
+
+def item_errors(ui: Ui, item_id: str, errors: dict[str, str]) -> dict[str, str]:
+    """A refused closing's messages, by the item's own fields; rule C1 on the item means it was closed already."""
+    if "item_id" in errors:
+        errors = {**errors, "item_id": ui.fmt.gettext(CLOSED_ALREADY)}
+    return {f"rm-{item_id}-{k}": v for k, v in errors.items()}
+
+
 async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
+    may_audit, may_close = await _may(ui, org_id)
     plan, plan_error = await ui.maybe("audits", "get_audit_plan", {"org_id": org_id})
     audits, _ = await ui.maybe("audits", "list_audits", {"org_id": org_id})
     items, _ = await ui.maybe("audits", "list_remediation", {"org_id": org_id})
@@ -48,6 +69,9 @@ async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "items": items or [],
         "children": children or [],
         "names": await org_names(ui, wanted),
+        "may_audit": may_audit,
+        "may_close": may_close,
+        "done": str(ui.request.query_params.get("done") or ""),
         "errors": {},
     }
 
@@ -75,7 +99,10 @@ async def _audit_context(ui: Ui, audit_id: str) -> dict[str, Any]:
     audit = await ui.ask("audits", "get_audit", {"audit_id": audit_id})
     names = await org_names(ui, [audit["org_id"], audit["by_org_id"]])
     choices = {"severities": list(Severity), "posts": list(OfficerRole)}
-    return {"audit": audit, "names": names, "lights": LIGHTS, "errors": {}, **choices}
+    may_audit, _ = await _may(ui, audit["by_org_id"])
+    _, may_close = await _may(ui, audit["org_id"])
+    may = {"may_audit": may_audit, "may_close": may_audit or may_close}
+    return {"audit": audit, "names": names, "lights": LIGHTS, "errors": {}, **choices, **may}
 
 
 @router.get("/audits/{audit_id}")
@@ -98,8 +125,18 @@ async def start(ui: UiDep, audit_id: str) -> Response:
 
 @router.post("/audits/{audit_id}/remediation/{item_id}/closure")
 async def close_item(ui: UiDep, audit_id: str, item_id: str) -> Response:
-    values = {"note": ui.form.get("note") or None}
-    return await _step(ui, audit_id, "close_remediation", Closing, values, {"audit_id": audit_id, "item_id": item_id})
+    """Closes an item put right, from the audit's page or from the audits page of an org (`back`) above the item;
+    a refusal is shown beside that item."""
+    values = {"note": str(ui.form.get("note") or "").strip() or None}
+    back = str(ui.form.get("back") or "")
+    back = back if BACK.fullmatch(back) else ""  # an org's id, never another address
+    errors = await ui.submit(Closing, values, "audits", "close_remediation", {"audit_id": audit_id, "item_id": item_id})
+    if not errors:
+        return ui.back(f"/ui/orgs/{back}/audits?done=closed#remediation-h" if back else f"/ui/audits/{audit_id}")
+    shown = item_errors(ui, item_id, errors)
+    if back:
+        return ui.page("audits.html", 422, **{**await _audits_context(ui, back), "errors": shown})
+    return ui.page("audit.html", 422, **{**await _audit_context(ui, audit_id), "errors": shown})
 
 
 @router.post("/audits/{audit_id}/findings")
