@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .budgets import BUDGET_SECONDS, pytest_runtest_logreport, pytest_terminal_summary
 from .keys import Keys, keys
+from .pgpair import pg_pair as pg_pair  # the failover tests' primary and standby (tests/cluster)
 from .servers import (
     ChatApi,
     asked_until_answered,
