@@ -25,6 +25,7 @@ from .routes import (
     password,
     plans,
     portal,
+    resources,
     sheets,
     situations,
 )
@@ -34,7 +35,7 @@ def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
     pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
-    pages += [situations, admin, confirm, drill]
+    pages += [situations, admin, confirm, drill, resources]
     for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/

@@ -1,0 +1,103 @@
+"""An org's information resources on a page of their own: each one's refreshes (P1), audience figures (K4), the access
+it gives the parent or the CC (P10, T7) and its closing; opening one stays on the org page (routes/boards.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from contracts.base import Payload
+from contracts.contacts import ELECTRONIC, Access, AccessRevocation, Closure, Stats, Update
+
+from ..names import names_only, org_names
+from ..page import PageRoute, Ui, UiDep
+from .orgs import lineage
+
+router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
+FIGURES = ("subscribers", "visits", "engagement")
+
+
+async def _grantees(ui: Ui, org: dict[str, Any]) -> list[str]:
+    """Whom the org may open a channel to: its parent (P10, T7) and the CC when the user can see it."""
+    central, _ = await ui.maybe("registry", "list_orgs", {"level": "central", "limit": 1})
+    found = [org.get("parent_id"), *(o["id"] for o in central or [])]
+    return [o for o in dict.fromkeys(found) if o and o != org["id"]]
+
+
+async def _context(ui: Ui, org_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    org = await ui.ask("registry", "get_org", {"org_id": org_id})
+    ids = [o["id"] for o in await lineage(ui, org)]
+    channels = await ui.ask("contacts", "list_channels", {"org_id": org_id})
+    grants, _ = await ui.maybe("contacts", "list_org_access", {"org_id": org_id})
+    grantees = await _grantees(ui, org)
+    wanted = [*grantees, *(g["to_org_id"] for g in grants or []), *(g["org_id"] for g in grants or [])]
+    names = await org_names(ui, wanted, parties=False)
+    names |= await names_only(ui, names, wanted)
+    return {
+        "org": org,
+        "channels": channels,
+        "grants": [g for g in grants or [] if g["org_id"] == org_id],
+        "held": [g for g in grants or [] if g["to_org_id"] == org_id],
+        "grantees": grantees,
+        "names": names,
+        "electronic": {k.value for k in ELECTRONIC},
+        "may_report": ui.can("report_facts", org_id, ids),
+        "done": str(ui.request.query_params.get("done") or ""),
+        "errors": errors or {},
+    }
+
+
+@router.get("/orgs/{org_id}/resources")
+async def resources(ui: UiDep, org_id: str) -> Response:
+    return ui.page("resources.html", **await _context(ui, org_id))
+
+
+async def _record(ui: Ui, channel_id: str, prefix: str, model: type[Payload], verb: str, values: dict[str, Any]) -> Response:
+    """A resource's command from its form; back to the resources page, or the page again with the refusal beside it."""
+    org_id = str(ui.form.get("org_id") or "")
+    errors = await ui.submit(model, values, "contacts", verb, {"channel_id": channel_id})
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}/resources?done={prefix}#ch-{channel_id}")
+    shown = {f"{prefix}-{channel_id}-{k}": v for k, v in errors.items()}
+    return ui.page("resources.html", 422, **await _context(ui, org_id, shown))
+
+
+def _day(ui: Ui, name: str) -> Any:
+    return ui.form.get(name) or None
+
+
+@router.post("/channels/{channel_id}/updates")
+async def refresh(ui: UiDep, channel_id: str) -> Response:
+    """The resource was refreshed today or on the day given (P1 for a notice board)."""
+    return await _record(ui, channel_id, "up", Update, "refresh_channel", {"at": _day(ui, "at")})
+
+
+@router.post("/channels/{channel_id}/stats")
+async def report_stats(ui: UiDep, channel_id: str) -> Response:
+    """Audience figures for a period that has begun (K4)."""
+    values = {"period": str(ui.form.get("period") or "").strip() or None}
+    values |= {k: str(ui.form.get(k) or "").replace(" ", "").replace("\u00a0", "") or None for k in FIGURES}
+    return await _record(ui, channel_id, "st", Stats, "report_channel_stats", values)
+
+
+@router.post("/channels/{channel_id}/access")
+async def grant_access(ui: UiDep, channel_id: str) -> Response:
+    """The parent (P10, T7) or the CC may follow the channel from a day on."""
+    values = {"to_org_id": ui.form.get("to_org_id") or None, "since": _day(ui, "since")}
+    return await _record(ui, channel_id, "ac", Access, "grant_channel_access", values)
+
+
+@router.post("/channels/{channel_id}/access-revocation")
+async def revoke_access(ui: UiDep, channel_id: str) -> Response:
+    """An org's access to the channel ends from a day on."""
+    values = {"to_org_id": ui.form.get("to_org_id") or None, "effective_on": _day(ui, "effective_on")}
+    return await _record(ui, channel_id, "rv", AccessRevocation, "revoke_channel_access", values)
+
+
+@router.post("/channels/{channel_id}/closure")
+async def close(ui: UiDep, channel_id: str) -> Response:
+    """The resource no longer runs from a day on (its history stays)."""
+    values = {"effective_on": _day(ui, "effective_on"), "reason": str(ui.form.get("reason") or "").strip() or None}
+    return await _record(ui, channel_id, "cl", Closure, "close_channel", values)
