@@ -1,15 +1,18 @@
-"""Materials: the composer, an org's inbox and materials, a material with send-up / cascade, live deliveries."""
+"""Materials: the composer and a draft's editing with its attachments, an org's inbox and materials, a material with
+send-up / cascade / publication, live deliveries."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
 from contracts.envelope import Error, ErrorCode
-from contracts.exchange import Draft, Kind, Support, Topic
+from contracts.exchange import Content, Draft, Kind, Support, Topic
 
+from ...api.exchange import UPLOAD_LIMIT, disposition
 from ...errors import ApiError
 from ..forms import flag, listed, parse
 from ..live import deliveries_events
@@ -20,6 +23,9 @@ from .orgs import lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 CHOICES: dict[str, Any] = {"kinds": list(Kind), "topics": list(Topic), "supports": list(Support)}
+SUBMITTED = frozenset({"pending", "approved", "under_review", "confirmed"})
+"""Moderation states after which a material is no longer a draft (exchange's domain says the same)."""
+NOT_A_DRAFT = "Only a draft can be changed: this material was sent or submitted for publication."
 
 
 @router.get("/orgs/{org_id}/inbox")
@@ -51,11 +57,9 @@ async def composer(ui: UiDep, org_id: str) -> Response:
     return ui.page("compose.html", org=org, values={"kind": "news", "topics": []}, errors={}, **CHOICES)
 
 
-@router.post("/orgs/{org_id}/materials/new")
-async def draft(ui: UiDep, org_id: str) -> Response:
-    f = ui.form
-    values: dict[str, Any] = {
-        "org_id": org_id,
+def content(f: dict[str, Any]) -> dict[str, Any]:
+    """A material's title, text, kind, topics and flags as the composer's form has them."""
+    return {
         "title": str(f.get("title") or "").strip() or None,
         "body": str(f.get("body") or "").strip() or None,
         "kind": f.get("kind") or None,
@@ -65,6 +69,11 @@ async def draft(ui: UiDep, org_id: str) -> Response:
         "for_publication": flag(f, "for_publication"),
         "campaign": flag(f, "campaign"),
     }
+
+
+@router.post("/orgs/{org_id}/materials/new")
+async def draft(ui: UiDep, org_id: str) -> Response:
+    values: dict[str, Any] = {"org_id": org_id, **content(ui.form)}
     body, problems = parse(Draft, values)
     errors = ui.errors(problems) if problems else {}
     if body is not None:
@@ -73,6 +82,66 @@ async def draft(ui: UiDep, org_id: str) -> Response:
             return ui.back(f"/ui/materials/{made['id']}")
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     return ui.page("compose.html", 422, org=org, values=values, errors=errors, **CHOICES)
+
+
+def draft_errors(ui: Ui, errors: dict[str, str]) -> dict[str, str]:
+    """A refusal's messages; `material_id` refused means the material is no longer a draft."""
+    return {**errors, "material_id": ui.fmt.gettext(NOT_A_DRAFT)} if "material_id" in errors else errors
+
+
+@router.get("/materials/{material_id}/edit")
+async def editor(ui: UiDep, material_id: str) -> Response:
+    """The composer, filled with the draft as it stands."""
+    material = await ui.ask("exchange", "get_material", {"material_id": material_id})
+    org = await ui.ask("registry", "get_org", {"org_id": material["org_id"]})
+    return ui.page("compose.html", org=org, material=material, values=material, errors={}, **CHOICES)
+
+
+@router.post("/materials/{material_id}/edit")
+async def edit(ui: UiDep, material_id: str) -> Response:
+    """Replaces the draft's content with the form's (exchange refuses once it was sent or submitted)."""
+    values = content(ui.form)
+    body, problems = parse(Content, values)
+    errors = ui.errors(problems) if problems else {}
+    if body is not None:
+        done, errors = await ui.attempt("exchange", "edit_material", {**body.model_dump(mode="json"), "material_id": material_id})
+        if done is not None:
+            return ui.back(f"/ui/materials/{material_id}?done=edited")
+    material = await ui.ask("exchange", "get_material", {"material_id": material_id})
+    org = await ui.ask("registry", "get_org", {"org_id": material["org_id"]})
+    context = {"org": org, "material": material, "values": values, "errors": draft_errors(ui, errors)}
+    return ui.page("compose.html", 422, **context, **CHOICES)
+
+
+@router.post("/materials/{material_id}/attachments")
+async def attach(ui: UiDep, material_id: str) -> Response:
+    """A file attached to the draft, as the API attaches it (the same size limit, the same exchange verb)."""
+    upload = ui.form.get("file")
+    data = await upload.read(UPLOAD_LIMIT + 1) if isinstance(upload, UploadFile) else b""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors = ui.errors([{"field": "file", "rule": "missing"}])
+    elif len(data) > UPLOAD_LIMIT:
+        errors = ui.errors([{"field": "file", "rule": "size"}])
+    else:
+        payload = {
+            "material_id": material_id,
+            "filename": upload.filename,
+            "content_type": upload.content_type or "application/octet-stream",
+            "data_base64": base64.b64encode(data).decode(),
+        }
+        _, errors = await ui.attempt("exchange", "add_attachment", payload)
+        if not errors:
+            return ui.back(f"/ui/materials/{material_id}?done=attached#attachments-h")
+    shown = {f"at-{k}": v for k, v in draft_errors(ui, errors).items()}
+    return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": shown})
+
+
+@router.get("/materials/{material_id}/attachments/{attachment_id}")
+async def attachment(ui: UiDep, material_id: str, attachment_id: str) -> Response:
+    """An attachment's file, for those who may read the material."""
+    found = await ui.ask("exchange", "get_attachment", {"material_id": material_id, "attachment_id": attachment_id})
+    headers = {"Content-Disposition": disposition(found["filename"]), "Cache-Control": "no-store"}
+    return Response(base64.b64decode(found["data_base64"]), media_type=found["content_type"], headers=headers)
 
 
 async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -96,6 +165,8 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
         "named": named,
         "may_write": author is not None and ui.can("write_materials", material["org_id"], ids),
         "children": children_of(subtree or [], material["org_id"]),
+        "editable": material["status"] == "draft" and material["moderation"] not in SUBMITTED,
+        "done": str(ui.request.query_params.get("done") or ""),
         "errors": {},
     }
 

@@ -1,0 +1,88 @@
+"""Issue 32, H2: staff edit a draft on a phone, attach a file to it and send it for publication; a page opened before
+it was submitted can no longer change it, and says so in plain Russian; the API agrees at each step."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from profset_testing import Stack
+from profset_testing.ui import Union, shot, sign_in
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+LEAFLET = "Собрание 12 марта в 17:00, актовый зал.\n".encode()
+
+
+async def _material(stack: Stack, union: Union, material_id: str) -> Any:
+    reply = await stack.http.get(f"/api/v1/materials/{material_id}", headers=union.admin)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+async def test_staff_edit_a_draft_attach_a_file_and_send_it_for_publication(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    p1 = union.orgs["p1"]["id"]
+    draft = {"org_id": p1, "title": "Черновик", "body": "Текст будет позже", "kind": "announcement"}
+    made = await stack.http.post("/api/v1/materials", json=draft, headers=union.admin)
+    assert made.status_code == 201, made.text
+    material = made.json()["id"]
+
+    page = await sign_in(browser, site, "staff.p1", **PHONE)
+    await page.goto(f"/ui/materials/{material}")
+    await page.get_by_role("link", name="Изменить черновик").click()
+    form = page.get_by_role("form", name="Изменить черновик")
+    await form.get_by_label("Заголовок").fill("")
+    await form.get_by_role("button", name="Сохранить изменения").click()
+    await form.get_by_text("Заполните это поле.").wait_for()
+    assert await form.get_by_label("Заголовок").get_attribute("aria-invalid") == "true", "the refusal names the field"
+    await form.get_by_label("Заголовок").fill("Общее собрание 12 марта")
+    await form.get_by_label("Текст").fill("Собрание пройдёт в актовом зале.")
+    await form.get_by_label("Для наших публичных ресурсов").check()
+    await form.get_by_role("button", name="Сохранить изменения").click()
+    await page.get_by_text("Черновик сохранён.").wait_for()
+    kept = await _material(stack, union, material)
+    assert (kept["title"], kept["body"], kept["for_publication"]) == (
+        "Общее собрание 12 марта",
+        "Собрание пройдёт в актовом зале.",
+        True,
+    )
+
+    attach = page.get_by_role("form", name="Приложить файл")
+    await attach.get_by_role("button", name="Приложить").click()
+    await page.get_by_role("form", name="Приложить файл").get_by_text("Заполните это поле.").wait_for()
+    await attach.get_by_label("Файл (до 5 МБ)").set_input_files(
+        files=[{"name": "листовка.txt", "mimeType": "text/plain", "buffer": LEAFLET}]
+    )
+    await attach.get_by_role("button", name="Приложить").click()
+    await page.get_by_text("Файл приложен.").wait_for()
+    link = page.get_by_role("list", name="Приложенные файлы").get_by_role("link", name="листовка.txt")
+    fetched = await page.request.get(str(await link.get_attribute("href")))
+    assert fetched.ok and await fetched.body() == LEAFLET, "the file comes back as it was attached"
+    files = (await _material(stack, union, material))["attachments"]
+    assert [(f["filename"], f["size"]) for f in files] == [("листовка.txt", len(LEAFLET))], files
+    await shot(page, "draft-attached-phone")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 400, "the material page fits a phone"
+
+    before = await page.context.new_page()  # the editor, opened before the draft is submitted
+    await before.goto(f"/ui/materials/{material}/edit")
+    await page.get_by_role("button", name="Запросить согласование публикации").click()
+    await page.wait_for_url(f"**/ui/materials/{material}")
+    assert (await _material(stack, union, material))["moderation"] != "none", "the parent now controls it (H2)"
+    assert await page.get_by_role("link", name="Изменить черновик").count() == 0, "no longer a draft to edit"
+    assert await page.get_by_role("form", name="Приложить файл").count() == 0
+
+    stale = before.get_by_role("form", name="Изменить черновик")
+    await stale.get_by_label("Текст").fill("Другой текст")
+    await stale.get_by_role("button", name="Сохранить изменения").click()
+    error = stale.locator(".error")
+    await error.get_by_text("Менять можно только черновик").wait_for()
+    assert not LATIN_WORD.findall(await error.inner_text()), await error.inner_text()
+    assert (await _material(stack, union, material))["body"] == "Собрание пройдёт в актовом зале."
+    await shot(before, "draft-refused-phone")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await shot(page, "draft-submitted-desktop")
