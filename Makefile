@@ -29,7 +29,7 @@ stop: ## stop a stack started by run or run-bg, servers included
 	@test -x $(BIN)/profset && $(BIN)/profset stack down || true
 
 test: install lint $(CHROMIUM) $(CADDY) ## lint, type-check and run the whole suite against real servers
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile  # two workers, a file each: every test starts its own servers on free ports
 
 $(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to do once it is there
 	@echo "installing Debian's chromium for the browser tests"
