@@ -10,7 +10,7 @@ from fastapi import APIRouter, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
 from contracts.envelope import Error, ErrorCode
-from contracts.exchange import Content, Draft, Kind, Support, Topic
+from contracts.exchange import Content, Draft, Kind, Participation, Support, Topic
 
 from ...api.exchange import UPLOAD_LIMIT, disposition
 from ...errors import ApiError
@@ -151,6 +151,17 @@ async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> t
     return names, await names_only(ui, names, wanted)
 
 
+async def _campaign(ui: Ui, material: dict[str, Any], summary: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A campaign's participation (K8) and the orgs the user may report it for: the author and the orgs it reached
+    that lie in the user's subtree (the orgs `names` holds), for those who report facts (§5)."""
+    if not material["campaign"]:
+        return {"participation": None, "reporters": []}
+    taking_part, _ = await ui.maybe("exchange", "list_participation", {"material_id": material["id"]})
+    reached = [material["org_id"], *(r["recipient"] for r in summary["recipients"] if r.get("recipient_kind") != "party")]
+    reports = ui.who.actor.role in ("admin", "staff")
+    return {"participation": taking_part, "reporters": [o for o in dict.fromkeys(reached) if reports and o in names]}
+
+
 async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
     summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
@@ -159,6 +170,7 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
     ids = [o["id"] for o in await lineage(ui, author)] if author else [material["org_id"]]
     subtree, _ = await ui.maybe("registry", "get_subtree", {"org_id": material["org_id"]})
     return {
+        **await _campaign(ui, material, summary, names),
         "material": material,
         "summary": summary,
         "names": names,
@@ -211,6 +223,22 @@ async def cascade(ui: UiDep, material_id: str) -> Response:
 @router.post("/materials/{material_id}/publication")
 async def request_publication(ui: UiDep, material_id: str) -> Response:
     return await _act(ui, material_id, "request_publication", {})
+
+
+@router.post("/materials/{material_id}/participation")
+async def report_participation(ui: UiDep, material_id: str) -> Response:
+    """K8: how many took part in a campaign at one org, on site and online; a later report restates it."""
+    values = {k: str(ui.form.get(k) or "").strip() or None for k in ("org_id", "on_site", "online")}
+    body, problems = parse(Participation, {k: v for k, v in values.items() if v is not None})
+    errors = ui.errors(problems) if problems else {}
+    if body is not None:
+        _, errors = await ui.attempt(
+            "exchange", "report_participation", {**body.model_dump(mode="json"), "material_id": material_id}
+        )
+        if not errors:
+            return ui.back(f"/ui/materials/{material_id}?done=participation#participation-h")
+    shown = {f"pt-{k}": v for k, v in errors.items()}
+    return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": shown})
 
 
 @router.post("/materials/{material_id}/acknowledge")
