@@ -1,15 +1,17 @@
-"""Issue 32, X: a territorial org's staff set its targets for a period on a phone, close the period after a page that
-says what closing freezes, and are refused in plain Russian where the API refuses; the API agrees at each step."""
+"""Issue 32, X, K5, K7: a territorial org's staff set its targets for a period on a phone, close the period after a
+page that says what closing freezes, report a media mention and how fast it answered members, and are refused in plain
+Russian where the API refuses; the API agrees at each step."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from profset_testing import Stack
+from profset_testing import Stack, eventually
 from profset_testing.ui import Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -76,8 +78,50 @@ async def test_staff_set_targets_close_a_period_and_are_refused_in_russian(
     await shot(page, "kpi-close-refused-phone")
     assert (await _api(stack, union, f"/api/v1/orgs/{t1}/kpi/{this}"))["closed_on"] is None
 
+    await _k5_and_k7(stack, union, page, t1, this)
+
     viewer = await sign_in(browser, site, "viewer.t2")  # §5: a viewer reads the KPI and sets nothing
     await viewer.goto(f"/ui/orgs/{t2}/kpi?period={last}")
     await viewer.get_by_role("heading", name="Показатели эффективности").wait_for()
     assert await viewer.get_by_role("button", name="Сохранить цели").count() == 0
     assert await viewer.get_by_role("button", name=f"Закрыть {last}").count() == 0
+
+
+async def _k5_and_k7(stack: Stack, union: Union, page: Any, t1: str, this: str) -> None:
+    """K5: a publication recorded once it appeared; K7: the answering times of a period that exists."""
+    await page.goto(f"/ui/orgs/{t1}/kpi?period={this}")
+    await page.get_by_text("Сообщить о публикации", exact=True).first.click()
+    mention = page.get_by_role("form", name="Сообщить о публикации")
+    await mention.get_by_label("Дата публикации").fill((date.today() + timedelta(days=1)).isoformat())
+    await mention.get_by_label("Газета, канал или сайт").fill("Балтийский курьер")
+    await mention.get_by_role("button", name="Сообщить о публикации").click()
+    await mention.get_by_text("Этот день ещё не наступил").wait_for()
+    assert await mention.get_by_label("Дата публикации").get_attribute("aria-invalid") == "true"
+    await mention.get_by_label("Дата публикации").fill(date.today().isoformat())
+    await mention.get_by_label("Газета, канал или сайт").fill("Балтийский курьер")
+    await mention.get_by_label("Как отзывается о профсоюзе").select_option(label="положительно")
+    await mention.get_by_label("Цитирует руководителя профсоюза").check()
+    await mention.get_by_role("button", name="Сообщить о публикации").click()
+    await page.get_by_text("Публикация записана (K5).").wait_for()
+    await page.get_by_role("list", name="Упоминания в СМИ").get_by_text("Балтийский курьер").wait_for()
+    found = await _api(stack, union, f"/api/v1/orgs/{t1}/media-mentions?period={this}")
+    assert [(m["outlet"], m["tone"], m["cites_leader"]) for m in found] == [("Балтийский курьер", "positive", True)], found
+
+    times = page.get_by_role("form", name="Сообщить сроки ответов")
+    await times.get_by_label("Период").fill(f"{this}-13")
+    await times.get_by_label("Отвечено вопросов").fill("30")
+    await times.get_by_label("Среднее время ответа, часов").fill("18,5")
+    await times.get_by_role("button", name="Сообщить сроки").click()
+    await times.get_by_text("Такого периода нет: укажите год, квартал или месяц.").wait_for()
+    await times.get_by_label("Период").fill(this)
+    await times.get_by_label("Отвечено вопросов").fill("30")
+    await times.get_by_label("Среднее время ответа, часов").fill("18,5")
+    await times.get_by_role("button", name="Сообщить сроки").click()
+    await page.get_by_text("Сроки ответов записаны (K7).").wait_for()
+
+    async def reported() -> bool:  # kpi reads the report from its own projection, a moment later
+        k7 = (await _api(stack, union, f"/api/v1/orgs/{t1}/kpi/{this}"))["indicators"]["K7"]["components"]
+        return k7["average_hours"] is not None and Decimal(k7["average_hours"]) == Decimal("18.5")
+
+    assert await eventually(reported)
+    await shot(page, "kpi-k5-k7-phone")

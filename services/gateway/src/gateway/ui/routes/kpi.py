@@ -1,5 +1,6 @@
 """The KPI dashboard: K1–K9 against their targets with roll-ups, a ranking of the orgs below, a time series; setting
-an org's targets for a period and closing a period (X), which asks first, saying what closing freezes."""
+an org's targets for a period and closing a period (X), which asks first, saying what closing freezes; and the inputs
+only people know: media mentions (K5) and how fast the org answered members (K7)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from contracts.envelope import Error, ErrorCode
-from contracts.kpi import INDEX_TARGETS, SHARE_TARGETS, TARGET_KEYS, Targets
+from contracts.kpi import INDEX_TARGETS, SHARE_TARGETS, TARGET_KEYS, FeedbackTimes, MediaMention, Medium, Targets, Tone
 
 from ...errors import ApiError
 from ..charts import ranking_chart, series_chart
 from ..feedback import feedback
-from ..forms import parse
+from ..forms import RULE_TEXT, flag, parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 from ..words import INDICATORS, RATIOS
@@ -33,6 +34,9 @@ FIELD = {key: key.replace(".", "_") for key in TARGET_KEYS}
 SHARE = "Write a percentage from 0 to 100, e.g. 5 or 2,5."
 INDEX = "Write a number from 0 to 100."
 COUNT = "Write a whole number, 0 or more."
+MEDIUM_WORDS = {"print": "print", "electronic": "electronic media", "internet": "the internet"}
+TONE_WORDS = {"positive": "positive", "neutral": "neutral", "negative": "negative"}
+"""Source words of K5's media and tones (the catalogue translates them)."""
 FROZEN = "This period is closed: its figures and targets are frozen (X)."
 RUNNING = "The period has not ended yet: it can be closed from the day after its last day (X)."
 CLOSED_ALREADY = "This period is already closed."
@@ -124,7 +128,15 @@ async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[s
                 title = fmt.gettext("Ranking by %(indicator)s", indicator=indicator)
                 ranking_svg = ranking_chart(ranked, names, title, number)
     targets, _ = await ui.maybe("kpi", "get_targets", {"org_id": org_id, "period": period})
+    mentions, _ = await ui.maybe("kpi", "list_media_mentions", {"org_id": org_id, "period": period})
+    ids = [o["id"] for o in await lineage(ui, org)]
     return {
+        "mentions": mentions,
+        "may_report": ui.can("report_facts", org_id, ids),
+        "media": list(Medium),
+        "tones": list(Tone),
+        "MEDIUM_WORDS": MEDIUM_WORDS,
+        "TONE_WORDS": TONE_WORDS,
         "org": org,
         "period": period,
         "indicator": indicator,
@@ -186,3 +198,39 @@ async def close_period(ui: UiDep, org_id: str, period: str) -> Response:
     except ApiError as e:
         errors = refusal(ui, e.error, RUNNING)
     return ui.page("kpi_close.html", 422, **await _closing(ui, org_id, period, errors))
+
+
+async def _reported(ui: Ui, org_id: str, period: str, prefix: str, errors: dict[str, str]) -> Response:
+    """Back to the KPI page with the report's notice, or the page again with the refusal beside the form's fields."""
+    period = period if PERIOD.match(period) else str(date.today().year)
+    if not errors:
+        return ui.back(f"/ui/orgs/{org_id}/kpi?period={period}&done={prefix}#{prefix}-h")
+    context = await _dashboard(ui, org_id, period, "K6")
+    return ui.page("kpi.html", 422, **{**context, "errors": {f"{prefix}-{k}": v for k, v in errors.items()}})
+
+
+@router.post("/orgs/{org_id}/media-mentions")
+async def report_mention(ui: UiDep, org_id: str) -> Response:
+    """K5: a publication about the org, or quoting its leaders, on the day it appeared."""
+    f = ui.form
+    values = {k: str(f.get(k) or "").strip() or None for k in ("on", "outlet", "medium", "tone", "title", "url")}
+    values["cites_leader"] = flag(f, "cites_leader")
+    errors = await ui.submit(MediaMention, values, "kpi", "report_media_mention", {"org_id": org_id})
+    return await _reported(ui, org_id, str(f.get("period") or ""), "mm", errors)
+
+
+@router.post("/orgs/{org_id}/feedback-times")
+async def report_times(ui: UiDep, org_id: str) -> Response:
+    """K7: how many questions the org answered in a period and how many hours an answer took on average."""
+    f = ui.form
+    answered = typed(str(f.get("answered") or ""), ui.fmt.lang) or None
+    hours = typed(str(f.get("average_hours") or ""), ui.fmt.lang) or None
+    reported = str(f.get("reported") or "").strip()
+    if not reported:
+        errors = ui.errors([{"field": "reported", "rule": "missing"}])
+    else:
+        values = {"answered": answered, "average_hours": hours}
+        errors = await ui.submit(FeedbackTimes, values, "kpi", "report_feedback_times", {"org_id": org_id, "period": reported})
+        if "period" in errors:  # the period typed, refused by its pattern: say what a period is
+            errors["period"] = ui.fmt.gettext(RULE_TEXT["period"])
+    return await _reported(ui, org_id, str(f.get("period") or ""), "ft", errors)
