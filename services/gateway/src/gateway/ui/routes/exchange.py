@@ -10,7 +10,7 @@ from fastapi import APIRouter, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
 from contracts.envelope import Error, ErrorCode
-from contracts.exchange import Content, Draft, Kind, Participation, Support, Topic
+from contracts.exchange import Content, Draft, Kind, Participation, Party, PartyKind, Reception, Support, Topic
 
 from ...api.exchange import UPLOAD_LIMIT, disposition
 from ...errors import ApiError
@@ -25,6 +25,14 @@ router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 CHOICES: dict[str, Any] = {"kinds": list(Kind), "topics": list(Topic), "supports": list(Support)}
 SUBMITTED = frozenset({"pending", "approved", "under_review", "confirmed"})
 """Moderation states after which a material is no longer a draft (exchange's domain says the same)."""
+PARTY_WORDS = {
+    "fnpr": "FNPR (the federation)",
+    "solidarnost": "the Solidarnost newspaper",
+    "media": "media",
+    "territorial_association": "territorial association of unions",
+    "union_staff": "union staff",
+}
+"""Source words of the kinds of outside parties (the catalogue translates them)."""
 NOT_A_DRAFT = "Only a draft can be changed: this material was sent or submitted for publication."
 
 
@@ -259,3 +267,61 @@ async def _from_inbox(ui: Ui, material_id: str, verb: str) -> Response:
     if errors:
         return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
     return ui.back(f"/ui/orgs/{org_id}/inbox")
+
+
+async def _parties(ui: Ui, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The register of outside parties, and the orgs the user writes for that may take part in it: territorial orgs
+    (an association serves one) and those above the primary orgs (they receive parties' materials, X1)."""
+    parties = await ui.ask("exchange", "list_parties", {})
+    orgs, _ = await ui.maybe("registry", "list_orgs", {"limit": 500})
+    writes = ui.who.actor.role in ("admin", "staff")
+    receivers = [o for o in orgs or [] if writes and o["level"] != "primary"]
+    names = {o["id"]: o["name"] for o in orgs or []} | await names_only(ui, {}, [p["org_id"] for p in parties if p["org_id"]])
+    return {
+        "parties": parties,
+        "receivers": receivers,
+        "territorial": [o for o in receivers if o["level"] == "territorial"],
+        "names": names,
+        "party_kinds": list(PartyKind),
+        "PARTY_WORDS": PARTY_WORDS,
+        "done": str(ui.request.query_params.get("done") or ""),
+        "values": values or {"kind": "news", "topics": []},
+        "errors": errors or {},
+        **CHOICES,
+    }
+
+
+@router.get("/parties")
+async def parties(ui: UiDep) -> Response:
+    return ui.page("parties.html", **await _parties(ui))
+
+
+@router.post("/parties")
+async def register_party(ui: UiDep) -> Response:
+    """An outside party in the register: FNPR, Solidarnost, the media, a territorial association, union staff."""
+    f = ui.form
+    values = {k: str(f.get(k) or "").strip() or None for k in ("kind", "name", "email", "org_id")}
+    body, problems = parse(Party, values)
+    errors = ui.errors(problems) if problems else {}
+    if body is not None:
+        _, errors = await ui.attempt("exchange", "register_party", body.model_dump(mode="json", exclude_none=True))
+        if not errors:
+            return ui.back("/ui/parties?done=registered")
+    return ui.page("parties.html", 422, **await _parties(ui, {f"pa-{k}": v for k, v in errors.items()}))
+
+
+@router.post("/parties/received-materials")
+async def receive(ui: UiDep) -> Response:
+    """X1: a material that came from an outside party, recorded at the CC or a territorial org and passed on at once."""
+    org_id = str(ui.form.get("org_id") or "")
+    values: dict[str, Any] = {**content(ui.form), "party_id": ui.form.get("party_id") or None}
+    body, problems = parse(Reception, values)
+    errors = ui.errors(problems) if problems else {}
+    if not org_id:
+        errors = {**errors, "org_id": ui.errors([{"field": "org_id", "rule": "missing"}])["org_id"]}
+    elif body is not None:
+        made, errors = await ui.attempt("exchange", "receive_material", {**body.model_dump(mode="json"), "org_id": org_id})
+        if made:
+            return ui.back(f"/ui/materials/{made['id']}")
+    shown = {f"rc-{k}": v for k, v in errors.items()}
+    return ui.page("parties.html", 422, **await _parties(ui, shown, values))
