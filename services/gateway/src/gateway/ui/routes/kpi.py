@@ -19,6 +19,7 @@ from ...errors import ApiError
 from ..charts import ranking_chart, series_chart
 from ..feedback import feedback
 from ..forms import RULE_TEXT, flag, parse
+from ..i18n import Formats
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
 from ..words import INDICATORS, RATIOS
@@ -81,14 +82,13 @@ def read_targets(form: dict[str, Any], lang: str) -> tuple[dict[str, Decimal], l
     return targets, wrong
 
 
-def shown_targets(ui: Ui, targets: dict[str, Any]) -> dict[str, str]:
-    """The targets set, by form field, as the reader types them (shares in per cent)."""
-    fmt = ui.fmt
+def shown_targets(fmt: Formats, targets: dict[str, Any]) -> dict[str, str]:
+    """The targets set, by form field, as the reader types them (shares in per cent, no group separators)."""
     shown = {}
     for key, value in targets.items():
         if key in FIELD and value is not None:
             number = Decimal(str(value)) * (100 if key in SHARE_TARGETS else 1)
-            shown[FIELD[key]] = fmt.number(number.normalize(), 6).replace("\u00a0", "")
+            shown[FIELD[key]] = re.sub(r"[\s\u00a0\u202f]", "", fmt.number(number.normalize(), 6))
     return shown
 
 
@@ -148,7 +148,7 @@ async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[s
         "may_set": await _may_set(ui, org),
         "target_keys": [(key, FIELD[key], hint(key)) for key in TARGET_KEYS],
         "parts": PARTS,
-        "values": shown_targets(ui, (targets or {}).get("targets", {})),
+        "values": shown_targets(ui.fmt, (targets or {}).get("targets", {})),
         "done": str(ui.request.query_params.get("done") or ""),
         "errors": {},
     }
