@@ -67,7 +67,7 @@ async def test_staff_see_their_orgs_audits_and_close_the_items_of_its_posts(
 
     stale = before.get_by_role("form", name=f"Закрыть пункт: {board}")
     await stale.get_by_role("button", name="Закрыть: устранено").click()
-    error = stale.locator(".error")
+    error = before.get_by_role("list", name="Недостатки к устранению").locator("li", has_text=board).locator(".error")
     await error.get_by_text("уже закрыт").wait_for()
     assert not LATIN_WORD.findall((await error.inner_text()).replace("(C1)", "")), await error.inner_text()
     await shot(before, "own-audits-refused-phone")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import UploadFile
 
 from contracts.envelope import Error, ErrorCode
 from contracts.exchange import Content, Draft, Kind, Participation, Party, PartyKind, Reception, Support, Topic
