@@ -102,10 +102,6 @@ def refusal(ui: Ui, error: Error, rule_x: str) -> dict[str, str]:
     return found
 
 
-async def _may_set(ui: Ui, org: dict[str, Any]) -> bool:
-    return ui.can("set_targets", org["id"], [o["id"] for o in await lineage(ui, org)])
-
-
 async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[str, Any]:
     today = date.today()
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
@@ -127,16 +123,7 @@ async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[s
                 names = await org_names(ui)
                 title = fmt.gettext("Ranking by %(indicator)s", indicator=indicator)
                 ranking_svg = ranking_chart(ranked, names, title, number)
-    targets, _ = await ui.maybe("kpi", "get_targets", {"org_id": org_id, "period": period})
-    mentions, _ = await ui.maybe("kpi", "list_media_mentions", {"org_id": org_id, "period": period})
-    ids = [o["id"] for o in await lineage(ui, org)]
     return {
-        "mentions": mentions,
-        "may_report": ui.can("report_facts", org_id, ids),
-        "media": list(Medium),
-        "tones": list(Tone),
-        "MEDIUM_WORDS": MEDIUM_WORDS,
-        "TONE_WORDS": TONE_WORDS,
         "org": org,
         "period": period,
         "indicator": indicator,
@@ -145,12 +132,28 @@ async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[s
         "series_svg": series_svg,
         "ranking_svg": ranking_svg,
         "speed": speed,
-        "may_set": await _may_set(ui, org),
+        "done": str(ui.request.query_params.get("done") or ""),
+        "errors": {},
+        **await _inputs(ui, org, period),
+    }
+
+
+async def _inputs(ui: Ui, org: dict[str, Any], period: str) -> dict[str, Any]:
+    """What people set and report for the period: its targets (X) and media mentions (K5), and who may change them."""
+    targets, _ = await ui.maybe("kpi", "get_targets", {"org_id": org["id"], "period": period})
+    mentions, _ = await ui.maybe("kpi", "list_media_mentions", {"org_id": org["id"], "period": period})
+    ids = [o["id"] for o in await lineage(ui, org)]
+    return {
+        "may_set": ui.can("set_targets", org["id"], ids),
+        "may_report": ui.can("report_facts", org["id"], ids),
         "target_keys": [(key, FIELD[key], hint(key)) for key in TARGET_KEYS],
         "parts": PARTS,
         "values": shown_targets(ui.fmt, (targets or {}).get("targets", {})),
-        "done": str(ui.request.query_params.get("done") or ""),
-        "errors": {},
+        "mentions": mentions,
+        "media": list(Medium),
+        "tones": list(Tone),
+        "MEDIUM_WORDS": MEDIUM_WORDS,
+        "TONE_WORDS": TONE_WORDS,
     }
 
 
