@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from .budgets import BUDGET_SECONDS, pytest_runtest_logreport, pytest_terminal_summary
 from .keys import Keys, keys
+from .natscluster import cluster_nc as cluster_nc  # the three-node NATS and its operator client (tests/cluster)
+from .natscluster import nats_cluster as nats_cluster
 from .pgpair import pg_pair as pg_pair  # the failover tests' primary and standby (tests/cluster)
 from .servers import (
     ChatApi,

@@ -100,11 +100,12 @@ async def stream_keeper(nats_server: NatsServer) -> AsyncIterator[None]:
     """The operator's stream keeper for the block, as the local stack runs it: answers a service whose stream is gone."""
     import nats
 
+    from kit.settings import nats_servers
     from profset.streamkeeper import keeping
 
-    nc = await nats.connect(nats_server.url, name="profset-streamkeeper")
+    nc = await nats.connect(nats_servers(nats_server.url), name="profset-streamkeeper")
     try:
-        async with keeping(nc):
+        async with keeping(nc, getattr(nats_server, "replicas", 1)):  # a cluster's (profset.natscluster) are R3
             yield
     finally:
         await nc.close()
