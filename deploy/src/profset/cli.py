@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .natsauth import TALKS
 from .progress import OK, UNAVAILABLE, USAGE
@@ -70,9 +71,29 @@ def parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase", help="erase a person's personal data (PD1), recording the basis")
     erase.add_argument("person_id")
     erase.add_argument("--basis", required=True, help="on what basis, for the record")
+    _integrator_parser(sub)
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI 3 document")
     asyncapi.add_argument("out", nargs="?", default="asyncapi.json")
     return top
+
+
+def _integrator_parser(sub: Any) -> None:
+    """`profset integrator`: an outside team's own read-only NATS user (integrators.py)."""
+    actions = sub.add_parser("integrator", help="an outside team's own read-only NATS credentials")
+    action = actions.add_subparsers(dest="action", required=True)
+    add = action.add_parser("add", help="give a team credentials of its own; the password is shown once")
+    add.add_argument("name", help="lowercase letters, digits and hyphens: its user, inbox and consumer names")
+    add.add_argument("--streams", required=True, help="the public streams it reads, e.g. REGISTRY,EXCHANGE")
+    add.add_argument("--k8s-secret", action="store_true", help="print the credentials as a Kubernetes Secret")
+    revoke = action.add_parser("revoke", help="take a team's credentials away")
+    revoke.add_argument("name")
+    listed = action.add_parser("list", help="every team and the streams it reads")
+    rewrite = action.add_parser("write", help="write the auth file and Helm values again from the list (after an upgrade)")
+    for each in (add, revoke, listed, rewrite):
+        each.add_argument("--registry", type=Path, help="the list (default: $PROFSET_INTEGRATORS, else the local stack's)")
+    for each in (add, revoke, rewrite):
+        each.add_argument("--nats-conf", type=Path, help="docker-compose: write the whole NATS auth file here (NATS_AUTH_CONF)")
+        each.add_argument("--helm-values", type=Path, help="Kubernetes: write the NATS chart's users values here")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +194,10 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per comm
         return OK
     if args.command == "db-secrets":
         return _db_secrets(args.env_file)
+    if args.command == "integrator":
+        from .integrators import command
+
+        return command(args)
     if args.command == "erase":
         from .operator import erase_person
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +66,26 @@ PUBLIC_STREAMS = tuple(STREAMS[c] for c in STREAMS if c not in INTERNAL)
 READER_CONSUMER = "reader"
 """The durable consumer per public stream that outside subscribers keep."""
 
-READER_CONSUMERS = (READER_CONSUMER, *(f"reader-{n}" for n in range(1, 5)))
+
+def own_consumers(user: str) -> tuple[str, ...]:
+    """The consumer names an outside user may create and use on a stream it reads: `<user>`, `<user>-1` … `<user>-4`.
+    Permissions match whole subject tokens (`reader-*` is no wildcard), so the names are listed."""
+    return (user, *(f"{user}-{n}" for n in range(1, 5)))
+
+
+READER_CONSUMERS = own_consumers(READER_CONSUMER)
 """Every consumer name the reader may create and use on a public stream, durable or ephemeral: its own names only, so
 never a service's consumer, and at most this many a stream (NATS has no per-user consumer limit; the names are one)."""
+
+
+@dataclass(frozen=True)
+class Integrator:
+    """An outside team's own read-only user (`profset integrator add`): the public streams it reads, and its password's
+    bcrypt hash, which is all the server's configuration holds of it (so that configuration may sit in a ConfigMap)."""
+
+    name: str
+    streams: tuple[str, ...]
+    password_hash: str
 
 
 GATEWAY_LIVE_CONSUMERS = ("gateway_live", *(f"gateway_live_{n}" for n in range(1, 8)))
@@ -130,14 +147,25 @@ def queue_group(service: str) -> str:
 
 def reader_permissions() -> dict[str, Any]:
     """Read-only access to the public streams through consumers of its own names (`READER_CONSUMERS`), nothing published."""
-    publish = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
-    for stream in PUBLIC_STREAMS:
+    return _reading(READER, PUBLIC_STREAMS, ("$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"))
+
+
+def integrator_permissions(integrator: Integrator) -> dict[str, Any]:
+    """An integrator's: the reader's, on its own streams only, through consumers of its own names, to its own inbox; it
+    may find a stream by subject (NAMES) but not list the others' configurations."""
+    return _reading(integrator.name, integrator.streams, ("$JS.API.STREAM.NAMES",))
+
+
+def _reading(user: str, streams: tuple[str, ...], lookups: tuple[str, ...]) -> dict[str, Any]:
+    """Read, fetch and acknowledge the streams through the user's own consumers (`own_consumers`); publish nothing."""
+    publish = ["$JS.API.INFO", *lookups]
+    for stream in streams:
         publish += [f"$JS.API.STREAM.INFO.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
-        for consumer in READER_CONSUMERS:
+        for consumer in own_consumers(user):
             publish += _consuming(stream, consumer)
     # flow control and heartbeats of its push consumers are answered on their reply subjects
-    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(READER)}.>"]}, "allow_responses": True}
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(user)}.>"]}, "allow_responses": True}
 
 
 def keeper_permissions() -> dict[str, Any]:
@@ -178,8 +206,9 @@ def env_name(user: str) -> str:
     return f"{user.upper()}_NATS_PASSWORD"
 
 
-def authorization(passwords: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The server's `authorization` block; without passwords, each is read from `$<USER>_NATS_PASSWORD` at start."""
+def authorization(passwords: Mapping[str, str] | None = None, integrators: Sequence[Integrator] = ()) -> dict[str, Any]:
+    """The server's `authorization` block; without passwords, each is read from `$<USER>_NATS_PASSWORD` at start. The
+    integrators' follow with their hashes, written in the file itself: a reload (SIGHUP) takes them, never new variables."""
     entries = []
     for user in users():
         password = passwords[user] if passwords is not None else f"${env_name(user)}"
@@ -188,6 +217,8 @@ def authorization(passwords: Mapping[str, str] | None = None) -> dict[str, Any]:
         if allowed is not None:
             entry["permissions"] = allowed
         entries.append(entry)
+    for team in integrators:
+        entries.append({"user": team.name, "password": team.password_hash, "permissions": integrator_permissions(team)})
     return {"users": entries}
 
 

