@@ -164,9 +164,15 @@ async def test_a_revoked_team_is_let_in_no_more_after_the_reload(nats_server: Na
     nats_server.integrators = tuple(load(listed).values())
     nats_server.reload()
     assert await _let_in(nats_server, "acme", password) and not await _let_in(nats_server, "acme", "wrong")
+    following = await _connect(nats_server, "acme", password, [])
 
     revoke(listed, "acme")
     nats_server.integrators = tuple(load(listed).values())
     nats_server.reload()
 
     assert not await _let_in(nats_server, "acme", password)
+
+    async def cut_off() -> bool:
+        return following.is_closed
+
+    assert await eventually(cut_off), "the reload closes the connection it already had"

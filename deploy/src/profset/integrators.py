@@ -154,7 +154,7 @@ def secret_manifest(team: Integrator, password: str) -> str:
         "type": "Opaque",
         "stringData": credentials(team, password),
     }
-    return yaml.safe_dump(secret, sort_keys=False)
+    return str(yaml.safe_dump(secret, sort_keys=False))
 
 
 def nats_conf(teams: Iterable[Integrator]) -> str:
