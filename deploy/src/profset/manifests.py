@@ -196,6 +196,8 @@ def deployment(service: str) -> dict[str, Any]:
         "env": _env(service),
         "startupProbe": {**probe, "failureThreshold": 30, "periodSeconds": 2},
         "livenessProbe": probe,
+        # Ready when it can serve requests, a standby replica too (its relay and projectors wait for its twin's locks):
+        # a rollout or a drain never waits for a lock, and /healthz says which replica leads what
         "readinessProbe": {**probe, "httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
     }

@@ -82,6 +82,7 @@ def wire(rt: Runtime) -> Wiring:
         ],
         read_models=READ_MODELS,
         tasks=[deliver],
+        roles={"cascades": lambda: runner.leading},
     )
 
 

@@ -21,3 +21,8 @@ PROJECTION_POSITION = Gauge("profset_projection_position", "Source position last
 DEAD_LETTERED = Counter("profset_dead_lettered_total", "Messages given up on", ["service", "consumer"])
 PARKED = Gauge("profset_parked_events", "Events parked behind a failing one", ["service", "consumer"])
 READ_CACHE = Counter("profset_read_cache_total", "Answers asked of a read cache, by hit or miss", ["cache", "outcome"])
+ROLE_LEADING = Gauge(
+    "profset_role_leading",
+    "1 while this replica holds a single-active role's lock (the relay, a consumer's projector, a worker), else 0",
+    ["service", "role"],
+)

@@ -49,7 +49,10 @@ class Projector:
         self.consumer = f"{service}_{projection.name}"
         self.stream = STREAMS[projection.source]
         self.max_deliver, self.batch = max_deliver, batch
+        self.leading = False
+        """Whether this replica holds the consumer's lock (leads), as /healthz and `profset_role_leading` report it."""
         self.bound = False
+        """Whether it leads and has bound its pull subscription."""
         self._idle_seq = 0
         """The stream sequence an idle pass last accounted for."""
         self.backlog = Backlog(ledger, self.consumer, projection.source)
@@ -75,14 +78,17 @@ class Projector:
                     if conn is None:
                         await pause(stop, 2.0)
                         continue
-                    sub = await self._subscribe(conn, stop)
-                    if sub is None:
-                        continue
-                    self.bound = True
-                    await self._consume(conn, sub, stop)
+                    self.leading = True
+                    try:
+                        sub = await self._subscribe(conn, stop)
+                        if sub is None:
+                            continue
+                        self.bound = True
+                        await self._consume(conn, sub, stop)
+                    finally:
+                        self.leading = self.bound = False  # before the lock goes: never two replicas leading at once
             except Exception as e:
                 log.warning("projector interrupted", consumer=self.consumer, error=repr(e), exc_info=True)
-                self.bound = False
                 await pause(stop, 1.0)
 
     async def _subscribe(self, conn: AsyncConnection, stop: asyncio.Event) -> Any:

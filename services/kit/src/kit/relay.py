@@ -91,6 +91,7 @@ class Relay:
         self.batch, self.idle_check, self.replicas = batch, idle_check, replicas
         self.wake = asyncio.Event()
         self.active = False
+        """Whether this replica holds the relay's lock (leads), as /healthz and `profset_role_leading` report it."""
         self._tail: tuple[int, int] | None = None  # (ledger position, stream sequence) the stream ends at
         self.parked = Backlog(ledger, "relay", context)
         """Events the stream refused for what they are, each with its reason (`pending`, consumer `relay`)."""
@@ -128,10 +129,13 @@ class Relay:
                         continue
                     self.active = True
                     log.info("relay active", stream=self.stream)
-                    await self._publish_while_held(conn, stop)
+                    try:
+                        await self._publish_while_held(conn, stop)
+                    finally:
+                        self.active = False  # before the lock goes: two replicas never both say they lead
             except Exception as e:  # noqa: BLE001 - a lost server is survived: reconnect, resync, carry on
                 log.warning("relay interrupted", error=repr(e))
-                self.active, self._tail = False, None
+                self._tail = None
                 await pause(stop, 1.0)
 
     async def _publish_while_held(self, conn: AsyncConnection, stop: asyncio.Event) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class Wiring:
     """The tables the inline projections build, emptied by a rebuild."""
     tasks: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
     """Background jobs (e.g. a periodic sweep), each running until the event is set."""
+    roles: Mapping[str, Callable[[], bool]] = field(default_factory=dict)
+    """The single-active jobs among `tasks`, by role, each with whether this replica leads it now (holds its lock)."""
 
 
 Wire = Callable[[Runtime], Wiring]
@@ -107,6 +110,7 @@ class Service:
         self.relay: Relay | None = None
         self.projectors: list[Projector] = []
         self.read_models: list[Table] = []
+        self.workers: Mapping[str, Callable[[], bool]] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -169,6 +173,7 @@ class Service:
         wiring = self.wire(runtime)
         store.inline = list(wiring.inline)
         self.read_models = list(wiring.read_models)
+        self.workers = wiring.roles
         self.runtime = runtime
         self.projectors = [
             Projector(
@@ -207,6 +212,8 @@ class Service:
                 Waits(settings.read_waits_per_caller, settings.read_waits_at_once, settings.read_waits_queued_per_caller),
             ),
         )
+        for role in self.roles():
+            metrics.ROLE_LEADING.labels(self.name, role).set_function(functools.partial(self._leads, role))
         log.info(
             "service started", service=self.name, verbs=sorted(wiring.verbs), projections=[p.consumer for p in self.projectors]
         )
@@ -244,7 +251,9 @@ class Service:
         return await self.dispatcher.catch_up.wait_for(wanted, timeout)
 
     async def readiness(self) -> dict[str, Any]:
-        """What /readyz checks: NATS, Postgres, the relay and every consumer bound."""
+        """What /readyz checks: this replica can serve requests (NATS, Postgres, the request broker). Which replica
+        leads the relay, a projector or a worker is not asked: a standby serves requests as well as its twin, and one
+        never Ready would stall a rolling update and a node's drain on the PodDisruptionBudget."""
         checks: dict[str, Any] = {"nats": False, "postgres": False, "broker": await self.broker.ping(1.0)}
         if self.runtime is not None:
             checks["nats"] = self.runtime.nc.is_connected
@@ -254,17 +263,30 @@ class Service:
                 checks["postgres"] = True
             except Exception:  # noqa: BLE001 - any failure means not ready
                 checks["postgres"] = False
-        checks["consumers"] = {p.consumer: p.bound for p in self.projectors}
-        checks["relay"] = None if self.relay is None else ("active" if self.relay.active else "standby")
-        checks["ready"] = bool(checks["nats"] and checks["postgres"] and checks["broker"] and all(checks["consumers"].values()))
+        checks["ready"] = bool(checks["nats"] and checks["postgres"] and checks["broker"] and self.dispatcher is not None)
         return checks
+
+    def roles(self) -> dict[str, bool]:
+        """Each single-active role of the service (its relay, each consumer's projector, each such worker) and whether
+        this replica leads it now."""
+        roles: dict[str, bool] = {} if self.relay is None else {"relay": self.relay.active}
+        roles |= {p.consumer: p.leading for p in self.projectors}
+        return roles | {role: leads() for role, leads in self.workers.items()}
+
+    def _leads(self, role: str) -> float:
+        """The role gauge's reading at a scrape: 1 if this replica leads the role."""
+        return float(self.roles().get(role, False))
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz answers: alive, and which roles this replica leads or stands by for."""
+        return {"status": "ok", "roles": {role: "leading" if leads else "standby" for role, leads in self.roles().items()}}
 
     def asgi(self) -> AsgiFastStream:
         """The ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
 
         @get(include_in_schema=False)
         async def healthz(_scope: Any) -> AsgiResponse:
-            return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+            return AsgiResponse(json.dumps(self.health()).encode(), 200, headers={"content-type": "application/json"})
 
         @get(include_in_schema=False)
         async def readyz(_scope: Any) -> AsgiResponse:
@@ -277,7 +299,9 @@ class Service:
             self.broker,
             asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app())],
             on_startup=[self.start],
-            on_shutdown=[self.stop],
+            # after the broker: it takes no more requests and answers those it has before the relay, projectors and
+            # connections stop (as `running` does), so a rolling update's stop loses no request already taken
+            after_shutdown=[self.stop],
         )
 
     def serve(self) -> None:

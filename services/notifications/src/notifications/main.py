@@ -54,6 +54,7 @@ def wire(rt: Runtime) -> Wiring:
             Projection("appeals", "appeals", AppealsSource(channels_in_use, settings.tz).apply, APPEALS_EVENTS),
         ],
         tasks=[send, remind],
+        roles={"sender": lambda: sender.leading},
     )
 
 

@@ -56,11 +56,14 @@ class Sender:
         self._next_at = 0.0  # monotonic time the rate lets the next letter go
         self._signed: tuple[str, float] | None = None  # a token for contacts and when it was signed (monotonic)
         self.fence: Fence | None = None  # the single-active lock, checked before each letter goes
+        self.leading = False
+        """Whether this replica holds the senders' lock, as /healthz reports it."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
 
         async def send(fence: Fence) -> None:
+            self.leading = True
             try:
                 while not stop.is_set():
                     await fence.check()
@@ -68,6 +71,7 @@ class Sender:
                         await self.mailer.close()  # nothing due: no connection kept open while resting
                         await pause(stop, 0.5)
             finally:
+                self.leading = False
                 await self.mailer.close()
 
         await run_singly(self.store.engine, SENDERS, stop, send, "sender")

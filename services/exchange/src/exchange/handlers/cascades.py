@@ -40,16 +40,22 @@ class CascadeRunner:
         """Runs that could not be processed, each with its reason; an operator deletes the row to have it tried again."""
         self.wake = asyncio.Event()
         self.store.on_commit.append(self.wake.set)
+        self.leading = False
+        """Whether this replica holds the runners' lock, as /healthz reports it."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, drains pending runs, waits for more."""
 
         async def deliver(fence: Fence) -> None:
-            while not stop.is_set():
-                await fence.check()
-                await self.drain(fence)
-                self.wake.clear()
-                await pause(self.wake, 1.0)
+            self.leading = True
+            try:
+                while not stop.is_set():
+                    await fence.check()
+                    await self.drain(fence)
+                    self.wake.clear()
+                    await pause(self.wake, 1.0)
+            finally:
+                self.leading = False
 
         await run_singly(self.store.engine, lock_key("cascades", "exchange"), stop, deliver, "cascades")
 
