@@ -216,7 +216,7 @@ async def _reported(ui: Ui, org_id: str, period: str, prefix: str, errors: dict[
 async def report_mention(ui: UiDep, org_id: str) -> Response:
     """K5: a publication about the org, or quoting its leaders, on the day it appeared."""
     f = ui.form
-    values = {k: str(f.get(k) or "").strip() or None for k in ("on", "outlet", "medium", "tone", "title", "url")}
+    values: dict[str, Any] = {k: str(f.get(k) or "").strip() or None for k in ("on", "outlet", "medium", "tone", "title", "url")}
     values["cites_leader"] = flag(f, "cites_leader")
     errors = await ui.submit(MediaMention, values, "kpi", "report_media_mention", {"org_id": org_id})
     return await _reported(ui, org_id, str(f.get("period") or ""), "mm", errors)
