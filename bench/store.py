@@ -27,18 +27,18 @@ def _reports(org_id: str, n: int = EVENTS_PER_AGGREGATE) -> list[HeadcountReport
     return [HeadcountReported(org_id=org_id, members=100 + k, as_of=date(2020, 1, 1) + timedelta(days=k)) for k in range(n)]
 
 
-def _store(url: str, master_key: str) -> EventStore:
+def _store(url: str, master_key: str, foresee: bool = True) -> EventStore:
     # as in production: the registry's ledger, its advisory-lock ordering and every inline read model
     inline = inline_projections(KeyRing(ledger, master_key))
-    return EventStore(make_engine(url), ledger, "registry", inline=inline)
+    return EventStore(make_engine(url), ledger, "registry", inline=inline, foresee=foresee)
 
 
 class Ours:
     """Our store as in production, appending and reading 10-event aggregates one after another, each append a
     command; the time each part took is summed over the rounds."""
 
-    def __init__(self, url: str, master_key: str) -> None:
-        self.store = _store(url, master_key)
+    def __init__(self, url: str, master_key: str, foresee: bool = True) -> None:
+        self.store = _store(url, master_key, foresee)
         self.streams: list[str] = []
         self.appending = self.reading = 0.0
 

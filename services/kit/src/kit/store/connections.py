@@ -1,5 +1,5 @@
-"""The writer's connections: in autocommit, given up after a failed group, and their round trips: statements sent
-in one pipeline."""
+"""The writer's connections: in autocommit, checked for loss, given up after a failed group, and their round trips:
+statements sent in one pipeline."""
 
 from __future__ import annotations
 
@@ -23,10 +23,12 @@ async def round_trip(
     statements: Sequence[Statement] | Callable[[], Sequence[Statement]],
     prepared: Callable[[str, Any], bool],
     sending: Sending = None,
+    first: Sequence[Statement] = (),
 ) -> Any:
-    """Whatever `sending` sends, then the statements (each prepared if `prepared` says so), in one pipeline on the
-    transaction's psycopg connection: one round trip. Statements given as a function are built only then, once the
-    others are on their way, so that the server works through those meanwhile. The last statement's first row."""
+    """The statements `first`, whatever `sending` sends, then the statements (each prepared if `prepared` says so), in
+    one pipeline on the transaction's psycopg connection: one round trip. Statements given as a function are built
+    only then, once the others are on their way, so that the server works through those meanwhile. The last
+    statement's first row."""
     raw = await driver(conn)
     cur, sql = raw.cursor(), ""  # one cursor for every statement: it keeps the last one's result
 
@@ -38,12 +40,22 @@ async def round_trip(
 
     try:
         async with raw.pipeline():
+            await execute(first)
             if sending is not None:
                 await sending()
             await execute(statements() if callable(statements) else statements)
         return await cur.fetchone() if cur.description else None
     except psycopg.Error as e:
         raise wrapped(sql, (), e) from e
+
+
+async def broken(conn: AsyncConnection) -> bool:
+    """Whether the connection to the server is lost."""
+    try:
+        raw = (await conn.get_raw_connection()).driver_connection
+    except Exception:  # noqa: BLE001 - SQLAlchemy already let it go
+        return True
+    return raw is None or bool(raw.broken or raw.closed)
 
 
 async def connect(engine: AsyncEngine) -> AsyncConnection:

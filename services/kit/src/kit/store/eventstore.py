@@ -7,9 +7,9 @@ at a time, in one transaction on a connection it keeps while appends keep coming
 3. write, in a second round trip: each append's `also`, the inline read models, the events with the replies, COMMIT;
 4. tell each caller, and the commit listeners (the relay), a run of commits together (`listeners`).
 
-A failed write is made again an append at a time, each in a savepoint, so only the failing append fails; a lost
-connection fails its group, and a repeat of a command tells whether it landed. Reading streams is `Streams`; the
-values are in `records`."""
+The one shortcut: a group whose checks the writer can foresee skips the first round trip, guarded (`forecast`). A
+failed write is made again an append at a time, each in a savepoint, so only the failing append fails; a lost
+connection fails its group. Reading streams is `Streams`; the values are in `records`."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from .. import metrics
 from ..errors import conflict
 from ..locks import lock_key, pause
 from ..projection import Inline, InlineProjection
-from .connections import Statement, connect, discard, roll_back, round_trip
+from .connections import Statement, broken, connect, discard, roll_back, round_trip
+from .forecast import Forecast
 from .inserts import Rows, insert_rows
 from .listeners import CommitListeners
 from .plans import Also, Checked, Pending, Plan, Repeated, plan_group
@@ -53,6 +54,7 @@ class EventStore(Streams):
         context: str,
         inline: Sequence[InlineProjection] = (),
         gather: float = 0.0,
+        foresee: bool = True,
         wake_window: tuple[float, float] = (0.02, 0.2),
     ) -> None:
         super().__init__(engine, ledger)
@@ -67,6 +69,7 @@ class EventStore(Streams):
         self._gather_for, self._last_group = gather, 0
         self._lock_key = lock_key("append", str(ledger.metadata.schema))
         self._begin: list[Statement] = ["BEGIN", (self._sql.lock, (self._lock_key,))]
+        self._forecast = Forecast(enabled=foresee)
         self._round_trip = functools.partial(round_trip, prepared=self._sql.prepared)
 
     async def append(
@@ -144,12 +147,28 @@ class EventStore(Streams):
             p.tell(outcome)
 
     async def _write_group(self, group: list[Pending]) -> list[Committed | Exception]:
-        """The group in one transaction on the writer's connection: checked, decided, written; the callers' outcomes."""
+        """The group in one transaction on the writer's connection, foreseen or checked; the callers' outcomes."""
         if self._conn is None:
             self._conn = await connect(self.engine)
         conn = self._conn
+        foreseen = self._forecast.foresee(group, self.inline, self.context)
+        if foreseen is not None:
+            try:
+                await self._write(conn, foreseen.plan, then="COMMIT", first=[*self._begin, (self._sql.guard, foreseen.guard)])
+            except Exception:
+                # the forecast no longer held, a command id was used before, or an append failed: the checks tell which
+                self._forecast.forget()
+                if await broken(conn):
+                    raise  # the group fails with its connection: whether its COMMIT landed, a repeat of its commands tells
+                await roll_back(conn)
+            else:
+                self._forecast.wrote(foreseen.plan)
+                await conn.commit()  # SQLAlchemy's bookkeeping only: the server committed at the end of the pipeline
+                return foreseen.plan.outcomes
         # under the lock nobody else claims a command id or moves a stream until the group commits
-        plan = plan_group(group, await self._check(conn, group, first=self._begin), self.context)
+        checked = await self._check(conn, group, first=self._begin)
+        self._forecast.checked(checked, missed=foreseen)
+        plan = plan_group(group, checked, self.context)
         try:
             await self._write(conn, plan, then="COMMIT")
         except (OperationalError, InterfaceError):
@@ -160,8 +179,9 @@ class EventStore(Streams):
             await roll_back(conn)
             outcomes = await self._one_by_one(conn, group)
         else:
+            self._forecast.wrote(plan)
             outcomes = plan.outcomes
-        await conn.commit()  # SQLAlchemy's bookkeeping only: the server committed at the end of the pipeline
+        await conn.commit()
         return outcomes
 
     async def _check(self, conn: AsyncConnection, group: Sequence[Pending], *, first: Sequence[Statement]) -> Checked:
@@ -170,10 +190,10 @@ class EventStore(Streams):
         done, versions, positions, at = await self._round_trip(conn, [*first, (self._sql.check, check_params(group))])
         return Checked(frozenset(done), versions, sorted(positions or ()), at)
 
-    async def _write(self, conn: AsyncConnection, plan: Plan, *, then: str) -> None:
+    async def _write(self, conn: AsyncConnection, plan: Plan, *, then: str, first: Sequence[Statement] = ()) -> None:
         """Runs the `also`s and the read models, then writes the events and replies and ends with `then`. What only
-        writes goes in one pipeline with the events; what reads runs before, the `also`s first, so a read model may
-        read what they wrote (a new person's key). No read model reads the ledger."""
+        writes goes in one pipeline with the events, after the statements `first`; what reads runs before, the `also`s
+        first, so a read model may read what they wrote (a new person's key). No read model reads the ledger."""
         piped = [p for p in self.inline if isinstance(p, Inline) and p.pipelined(plan.everything)]
         readers = [p for p in self.inline if p not in piped]
         alsos = [p.also for p, _, _ in plan.written if p.also is not None]
@@ -195,10 +215,11 @@ class EventStore(Streams):
         def tail() -> list[Statement]:  # the events' rows, dumped while the statements before them are on their way
             return [(self._sql.insert, insert_params(plan.written)), then] if plan.written else [then]
 
-        await self._round_trip(conn, tail, sending=sending)
+        await self._round_trip(conn, tail, sending=sending, first=first)
 
     async def _one_by_one(self, conn: AsyncConnection, group: list[Pending]) -> list[Committed | Exception]:
         """The group again, each append in a savepoint, so that a failure undoes only its own writes; then COMMIT."""
+        self._forecast.forget()  # each savepoint's checks draw positions of their own
         await self._round_trip(conn, self._begin)
         outcomes: list[Committed | Exception] = []
         for p in group:

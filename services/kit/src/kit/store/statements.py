@@ -42,17 +42,26 @@ class Sql:
             f"FROM unnest(%(streams)s::text[]) w) m WHERE v IS NOT NULL)"
         )
         drawn = f"SELECT nextval('{schema}.events_position_seq') AS p FROM generate_series(1, %(n)s::int)"
+        # never before the last event's time, which may be a foreseeing writer's clock (forecast.py)
+        last_at = f"(SELECT recorded_at FROM {s}.events ORDER BY position DESC LIMIT 1)"
         self.check = (
             f"SELECT (SELECT coalesce(array_agg(command_id), '{{}}') FROM {s}.commands "
             f"WHERE command_id = ANY(%(cids)s::text[])), {versions}, (SELECT array_agg(p) FROM ({drawn}) d), "
-            "clock_timestamp()"
+            f"greatest(clock_timestamp(), {last_at})"
         )
+        # the foreseen write's guard (forecast.py): 1 / 0 unless the streams stand at the versions foreseen and the next
+        # positions are the ones foreseen; the division depends on rows, so the server cannot fold it away unrun
+        self.guard = (
+            f"SELECT 1 / coalesce({versions} = %(versions)s::jsonb AND "
+            f"(SELECT coalesce(array_agg(p ORDER BY p), '{{}}') FROM ({drawn}) d) = %(positions)s::bigint[], false)::int"
+        )
+        # planned for their streams each time: a plan kept from when the ledger was small scans every event, and
+        # nothing makes the server plan a kept statement again until it next analyses the table
+        self._planned_each_time = {self.check, self.guard}
 
     def prepared(self, sql: str, params: object) -> bool:
-        """Whether a statement is prepared once and its plan kept: those with parameters, but for the checks, planned
-        for their streams each time, as a plan kept from when the ledger was small scans every event, and nothing
-        makes the server plan a kept statement again until it next analyses the table."""
-        return params is not None and sql != self.check
+        """Whether a statement is prepared once and its plan kept (those with parameters, but for the checks and the guard)."""
+        return params is not None and sql not in self._planned_each_time
 
 
 def check_params(group: Sequence[Any]) -> dict[str, Any]:

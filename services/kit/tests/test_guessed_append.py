@@ -1,5 +1,6 @@
-"""An append's two round trips (the checks, then the write with its read models and COMMIT), and what stands when
-another writer appends in between, a read model fails or the connection is lost."""
+"""Appends in one round trip: the writer foresees what the checks will find, and the server refuses any foresight
+that no longer holds (another writer appended), so every guarantee stands whichever way the group was written; and in
+two when it does not."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Sequence
 
 import pytest
 from kit_helpers import headcount
-from psycopg import pq
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -17,7 +17,7 @@ from kit.db import driver, run_raw
 from kit.projection import Inline
 from kit.store import Batch, Committed, EventStore, Meta, Recorded, VersionConflict
 from kit.store.inserts import Rows
-from profset_testing.counting import LEDGER, seen, times_seen
+from profset_testing.counting import LEDGER, count_inline, seen, times_seen
 
 
 def round_trips(store: EventStore) -> list[int]:
@@ -33,15 +33,24 @@ def round_trips(store: EventStore) -> list[int]:
     return counted
 
 
-async def test_an_append_takes_two_round_trips(store: EventStore, engine: AsyncEngine) -> None:
+async def test_an_append_after_the_first_takes_one_round_trip(store: EventStore) -> None:
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
+    second = await store.append("s", [headcount("a", 2)], expected_version=1, meta=Meta("c", "f"))
+    third = await store.append("s", [headcount("a", 3)], expected_version=None)
+    assert trips[0] == 2, "one pipeline per append"
+    assert (second.version, third.version) == (2, 3) and third.positions[0] == second.positions[-1] + 1
+    assert await store.stored_reply("c") == ("f", second.reply)
+    assert [r.version for r in await store.read_stream("s")] == [1, 2, 3]
+
+
+async def test_without_foresight_an_append_takes_two_round_trips(engine: AsyncEngine) -> None:
+    store = EventStore(engine, LEDGER, "registry", inline=[count_inline], foresee=False)
     await store.append("s", [headcount("a", 1)], expected_version=0)
     trips = round_trips(store)
     second = await store.append("s", [headcount("a", 2)], expected_version=1, meta=Meta("c", "f"))
     assert trips[0] == 2 and second.version == 2, "the checks, then the write with its read model and COMMIT"
-    third = await store.append("s", [headcount("a", 3)], expected_version=None)
-    assert third.version == 3 and third.positions[0] == second.positions[-1] + 1
-    assert await store.stored_reply("c") == ("f", second.reply) and len(await times_seen(engine)) == 3
-    assert [r.version for r in await store.read_stream("s")] == [1, 2, 3]
+    assert await store.stored_reply("c") == ("f", second.reply) and len(await times_seen(engine)) == 2
 
 
 async def test_another_writer_between_two_appends_is_noticed(store: EventStore, engine: AsyncEngine) -> None:
@@ -76,6 +85,7 @@ async def test_a_command_done_by_another_writer_answers_its_reply(store: EventSt
     await store.append("s", [headcount("a", 1)], expected_version=0)
     first = await other.append("t", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     await other.append("u", [headcount("a", 1)], expected_version=0)
+    store._forecast._position = first.positions[-1] + 1  # as if nobody else had appended: the insert must refuse it
     again = await store.append("v", [headcount("a", 1)], expected_version=0, meta=Meta("once", "f"))
     assert again.repeated and again.reply == first.reply
     assert await store.read_stream("v") == []
@@ -169,9 +179,9 @@ async def test_a_connection_lost_after_its_group_committed_fails_it_and_its_repe
 ) -> None:
     raw, lost = store._round_trip, []
 
-    async def losing_the_answer(conn, statements, sending=None):  # type: ignore[no-untyped-def]
-        row = await raw(conn, statements, sending=sending)
-        if not lost and callable(statements) and statements()[-1] == "COMMIT":  # the write, sent and committed
+    async def losing_the_answer(conn, statements, sending=None, first=()):  # type: ignore[no-untyped-def]
+        row = await raw(conn, statements, sending=sending, first=first)
+        if not lost and any(isinstance(s, tuple) and s[0] == store._sql.guard for s in first):
             lost.append(True)
             await (await conn.get_raw_connection()).driver_connection.close()  # the answer never comes
             raise OperationalError("COMMIT", {}, Exception("the server closed the connection"))
@@ -188,19 +198,18 @@ async def test_a_connection_lost_after_its_group_committed_fails_it_and_its_repe
 
 async def test_a_read_model_that_reads_for_some_events_is_given_its_answers(store: EventStore) -> None:
     counts: list[int] = []
-    piped: list[bool] = []
 
     async def reads_for_some(conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
-        piped.append((await driver(conn)).pgconn.pipeline_status != pq.PipelineStatus.OFF)
         if any(r.event.ce_org_id == "reads" for r in recorded):
             counts.append(int((await conn.execute(text("SELECT count(*) FROM kit_test.seen"))).scalar_one()))
 
     store.inline.append(Inline(reads_for_some, reads=lambda rs: any(r.event.ce_org_id == "reads" for r in rs)))
     await store.append("s", [headcount("a", 1)], expected_version=0)
+    trips = round_trips(store)
     await store.append("s", [headcount("a", 2)], expected_version=1)
-    assert piped == [True, True], "pipelined with the events while it only writes"
+    assert trips[0] == 1, "pipelined while it only writes"
     await store.append("s", [headcount("reads", 3)], expected_version=2)
-    assert counts == [2] and piped[-1] is False, "run on its own, before the events, when it reads"
+    assert counts == [2] and trips[0] == 3, "run on its own, before the events, when it reads"
 
 
 async def test_an_also_that_only_writes_goes_in_the_same_round_trip(store: EventStore, engine: AsyncEngine) -> None:
@@ -209,7 +218,7 @@ async def test_an_also_that_only_writes_goes_in_the_same_round_trip(store: Event
     await store.append("s", [headcount("a", 1)], expected_version=0)
     trips = round_trips(store)
     appended = await store.append_batch([Batch("s", [headcount("a", 2)], 1)], also=keeps_a_row)
-    assert trips[0] == 2 and appended.version == 2, "the checks, then the row with the events and COMMIT"
+    assert trips[0] == 1 and appended.version == 2
     assert (await times_seen(engine))["also"] == 1
     with pytest.raises(VersionConflict):  # nothing of an append that fails stays, its `also` included
         await store.append_batch([Batch("s", [headcount("a", 3)], 1)], also=keeps_a_row)
@@ -221,10 +230,10 @@ async def test_a_batch_of_no_events_holds_an_append_to_the_version_of_a_stream_i
 ) -> None:
     await store.append("tree", [headcount("a", 1)], expected_version=0)
     trips = round_trips(store)
-    held = await store.append_batch([Batch("tree", [], 1), Batch("p1", [headcount("a", 1)], 0)])
-    assert held.version == 1 and trips[0] == 2, "the checks found the tree where it was decided on"
+    guarded = await store.append_batch([Batch("tree", [], 1), Batch("p1", [headcount("a", 1)], 0)])
+    assert guarded.version == 1 and trips[0] == 1, "foreseen: confirmed by the guard in the one round trip"
     await EventStore(engine, LEDGER, "registry").append("tree", [headcount("a", 2)], expected_version=1)
-    with pytest.raises(VersionConflict):  # another writer moved it: the checks refuse
+    with pytest.raises(VersionConflict):  # another writer moved it: the guard refuses, and so do the checks
         await store.append_batch([Batch("tree", [], 1), Batch("p2", [headcount("a", 1)], 0)])
     together = await asyncio.gather(
         store.append("tree", [headcount("a", 3)], expected_version=2),
