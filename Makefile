@@ -7,6 +7,7 @@ PACKAGES := contracts services/kit contracts/mirrors services/registry services/
 UV_VERSION := 0.13.9
 CHROMIUM := /usr/bin/chromium
 CADDY    := /usr/bin/caddy
+NPM      := /usr/bin/npm
 
 .PHONY: install run run-bg stop test unit lint format asyncapi schemas lock clean bench bench-quick
 
@@ -28,7 +29,7 @@ run-bg: install ## the same, in the background; returns once the gateway answers
 stop: ## stop a stack started by run or run-bg, servers included
 	@test -x $(BIN)/profset && $(BIN)/profset stack down || true
 
-test: install lint $(CHROMIUM) $(CADDY) ## lint, type-check and run the whole suite against real servers
+test: install lint $(CHROMIUM) $(CADDY) $(NPM) ## lint, type-check and run the whole suite against real servers
 	$(BIN)/pytest -n 2 --dist loadfile  # two workers, a file each: every test starts its own servers on free ports
 
 $(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to do once it is there
@@ -38,6 +39,10 @@ $(CHROMIUM): ## Debian's Chromium for the browser tests (tests/ui); nothing to d
 $(CADDY): ## Debian's Caddy, the TLS proxy compose runs, for its test (tests/security/test_tls_proxy.py)
 	@echo "installing Debian's caddy for the TLS proxy test"
 	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq caddy
+
+$(NPM): ## Debian's Node.js and npm, for the documented JavaScript consumer's test (tests/deploy/test_integrations.py)
+	@echo "installing Debian's nodejs and npm for the JavaScript consumer test"
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm
 
 unit: install ## the fast tests only (no servers)
 	$(BIN)/pytest contracts/tests services/registry/tests/test_tree_domain.py services/registry/tests/test_people_domain.py services/contacts/tests/test_contacts_domain.py services/exchange/tests/test_routing.py services/kpi/tests/test_kpi_domain.py services/kit/tests/test_access_and_tokens.py
