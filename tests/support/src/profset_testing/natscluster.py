@@ -8,10 +8,10 @@ import asyncio
 import itertools
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -22,6 +22,8 @@ from profset.natscluster import NatsCluster
 
 from .faults import Burst
 from .waiting import eventually
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -63,10 +65,26 @@ async def _streams_made(nc: Any, replicas: int) -> bool:
     from profset.streamkeeper import ensure
 
     try:
+        await nc.jetstream(timeout=1).account_info()  # asked briefly first: the keeper's own asks wait 10 s each
         await ensure(nc, replicas)
     except nats.errors.Error as e:  # "JetStream system temporarily unavailable", a timeout: no meta leader yet
         raise AssertionError(f"JetStream not ready: {e!r}") from e
     return True
+
+
+async def through_elections(read: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
+    """A read of the bus asked again while the cluster answers "JetStream system temporarily unavailable" (a node
+    just back, its leaders being elected); any other failure is the read's own and is raised at once."""
+    import nats.errors
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await read()
+        except nats.errors.Error:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 @dataclass
