@@ -53,6 +53,7 @@ async def test_staff_set_targets_close_a_period_and_are_refused_in_russian(
     await page.set_viewport_size({"width": 1280, "height": 800})
     await shot(page, "kpi-targets-desktop")
     await page.set_viewport_size({"width": 390, "height": 844})
+    await _russian_then_english(page, last)
 
     await page.get_by_role("button", name=f"Закрыть {last}").click()
     await page.get_by_role("heading", name="Что изменится").wait_for()  # closing asks first, saying what it freezes
@@ -125,3 +126,15 @@ async def _k5_and_k7(stack: Stack, union: Union, page: Any, t1: str, this: str) 
 
     assert await eventually(reported)
     await shot(page, "kpi-k5-k7-phone")
+
+
+async def _russian_then_english(page: Any, period: str) -> None:
+    """The Russian page has no English words (rule ids aside); the English page has its English texts."""
+    rule_ids_and_quarters = r"\b[A-Z]\d(\.\w+)?\b|\([A-Z]\d?\)|\b[IVX]+ кв\."
+    text = re.sub(rule_ids_and_quarters, "", await page.locator("main").inner_text())
+    assert not LATIN_WORD.findall(text), LATIN_WORD.findall(text)
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name=f"Targets for {period}").wait_for()
+    await page.get_by_role("button", name="Save the targets").wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    await page.get_by_role("heading", name=f"Цели на {period}").wait_for()
