@@ -51,6 +51,13 @@ async def test_cc_staff_register_a_party_and_record_its_material(stack: Stack, u
     assert (kept["org_id"], kept["received_from"]) == (cc, party["id"])
     await page.goto("/ui/parties")
     await shot(page, "parties-phone")
+    text = re.sub(r"\S+@\S+|\(X\d(–X\d)?\)", "", await page.locator("main").inner_text())
+    assert not re.findall(r"[A-Za-z]{3,}", text), re.findall(r"[A-Za-z]{3,}", text)
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name="Outside parties").wait_for()
+    await page.get_by_text("FNPR (the federation)").first.wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    await page.get_by_role("heading", name="Внешние участники").wait_for()
     assert await page.evaluate("document.documentElement.scrollWidth") <= 400, "the parties page fits a phone"
     await page.set_viewport_size({"width": 1280, "height": 800})
     await shot(page, "parties-desktop")

@@ -93,6 +93,13 @@ async def test_staff_keep_resources_figures_refreshes_and_access(stack: Stack, u
     assert grants[0]["until"] is not None and not grants[0]["in_force"], grants
     assert await page.evaluate("document.documentElement.scrollWidth") <= 400, "the resources page fits a phone"
     await shot(page, "resources-phone")
+    text = re.sub(r"https?://\S+|\([A-Z]\d+(, [A-Z]\d+)*\)|\b[IVX]+ кв\.", "", await page.locator("main").inner_text())
+    assert not LATIN_WORD.findall(text), LATIN_WORD.findall(text)
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name="Information resources").wait_for()
+    await page.get_by_text("Report audience figures (K4)").first.wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    await page.get_by_role("heading", name="Информационные ресурсы").wait_for()
     await page.set_viewport_size({"width": 1280, "height": 800})
     await shot(page, "resources-desktop")
 
