@@ -18,7 +18,7 @@ from contracts.kpi import INDEX_TARGETS, SHARE_TARGETS, TARGET_KEYS, FeedbackTim
 from ...errors import ApiError
 from ..charts import ranking_chart, series_chart
 from ..feedback import feedback
-from ..forms import RULE_TEXT, flag, parse
+from ..forms import flag, parse
 from ..i18n import Formats
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
@@ -234,6 +234,4 @@ async def report_times(ui: UiDep, org_id: str) -> Response:
     else:
         values = {"answered": answered, "average_hours": hours}
         errors = await ui.submit(FeedbackTimes, values, "kpi", "report_feedback_times", {"org_id": org_id, "period": reported})
-        if "period" in errors:  # the period typed, refused by its pattern: say what a period is
-            errors["period"] = ui.fmt.gettext(RULE_TEXT["period"])
     return await _reported(ui, org_id, str(f.get("period") or ""), "ft", errors)
