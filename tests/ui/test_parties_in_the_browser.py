@@ -26,6 +26,12 @@ async def test_cc_staff_register_a_party_and_record_its_material(stack: Stack, u
     await add.get_by_role("button", name="Внести в реестр").click()
     await add.get_by_text("Заполните это поле.").wait_for()
     assert await add.get_by_label("Название").get_attribute("aria-invalid") == "true", "the refusal names the field"
+    await add.get_by_label("Вид").select_option(label="территориальное объединение профсоюзов")
+    await add.get_by_label("Название").fill("Союз профсоюзов края")
+    await add.get_by_label("Электронная почта для материалов").fill("union@kraj.ru")
+    await add.get_by_role("button", name="Внести в реестр").click()  # an association without the org it serves
+    await add.get_by_text("Территориальное объединение действует при территориальной организации").wait_for()
+    assert await add.get_by_label("Территориальная организация").get_attribute("aria-invalid") == "true"
     await add.get_by_label("Вид").select_option(label="ФНПР (федерация)")
     await add.get_by_label("Название").fill("ФНПР")
     await add.get_by_label("Электронная почта для материалов").fill("info@fnpr.ru")

@@ -34,6 +34,7 @@ PARTY_WORDS = {
     "union_staff": "union staff",
 }
 """Source words of the kinds of outside parties (the catalogue translates them)."""
+SERVES = "A territorial association serves a territorial org: choose it (X2)."
 NOT_A_DRAFT = "Only a draft can be changed: this material was sent or submitted for publication."
 
 
@@ -308,6 +309,8 @@ async def register_party(ui: UiDep) -> Response:
         _, errors = await ui.attempt("exchange", "register_party", body.model_dump(mode="json", exclude_none=True))
         if not errors:
             return ui.back("/ui/parties?done=registered")
+        if "org_id" in errors and body.kind is PartyKind.TERRITORIAL_ASSOCIATION:  # X2 here: the org it serves is missing
+            errors["org_id"] = ui.fmt.gettext(SERVES)
     return ui.page("parties.html", 422, **await _parties(ui, {f"pa-{k}": v for k, v in errors.items()}))
 
 
