@@ -35,6 +35,8 @@ class Header:
     ORG_ID = "ce-orgid"
     CORRELATION_ID = "ce-correlationid"
     CAUSATION_ID = "ce-causationid"
+    TRACEPARENT = "ce-traceparent"
+    """The CloudEvents distributed-tracing extension: the W3C traceparent of the span that published the event."""
     CONTENT_TYPE = "content-type"
     MSG_ID = "Nats-Msg-Id"
 
@@ -46,6 +48,8 @@ class RequestHeader:
     COMMAND_ID = "ps-command-id"
     CORRELATION_ID = "ps-correlation-id"
     MIN_POSITIONS = "ps-min-positions"
+    TRACEPARENT = "traceparent"
+    """The W3C traceparent of the caller's span."""
 
 
 def service_subject(service: str, verb: str) -> str:

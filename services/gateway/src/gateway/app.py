@@ -44,6 +44,7 @@ from .headers import SecurityHeaders
 from .membercodes import MemberCodes
 from .tables import ledger
 from .throttle import SignInThrottle
+from .traces import Traced
 
 log = logs.get("gateway")
 
@@ -110,6 +111,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, upload_limit=exchange.UPLOAD_LIMIT)
     app.add_middleware(CookieWritesNeedCsrf)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Traced)  # added last, so outermost: the span covers the others too
     app.include_router(auth.router)
     app.include_router(passwords.router)
     app.include_router(orgs.router)

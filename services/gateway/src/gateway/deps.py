@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.base import Payload
 from contracts.envelope import ErrorCode, ErrorDetail, Reply
-from kit import clock
+from kit import clock, tracing
 from kit.errors import Refused
 from kit.ids import new_id
 from kit.rpc import RequestClient
@@ -171,7 +171,8 @@ async def ask_reply(
         payload,
         token=who.token,
         command_id=who.command_id() if command else None,
-        correlation_id=who.correlation_id,
+        # in a trace, its trace id: the relay rebuilds each event's traceparent from the correlation id it keeps
+        correlation_id=tracing.correlation_id() or who.correlation_id,
         min_positions=gw.owed(who, min_positions),
     )
     if reply.ok and reply.positions:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import Header
 
-from . import logs, metrics
+from . import logs, metrics, tracing
 from .backlog import Backlog
 from .db import driver
 from .projection import Delivered, Projection, ledger_position
@@ -123,7 +123,8 @@ class Applier:
             await self._apply_alone(conn, msg, headers, position, aggregate, p)
         else:
             try:
-                await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, msg.data))
+                with self._span(headers):
+                    await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, msg.data))
             except Exception as e:  # the batch is rolled back and applied again message by message
                 raise _BatchFailed(repr(e)[:500]) from e
             p.outcome.ack(msg, "applied")
@@ -147,15 +148,26 @@ class Applier:
         (p.outcome.dead.append((msg, error)) if dead else p.outcome.naks.append(msg))
 
     async def _try_apply(self, conn: AsyncConnection, headers: dict[str, str], body: bytes, counts: Counter[str]) -> str | None:
-        try:
-            async with conn.begin_nested():
-                await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, body))
-        except Exception as e:  # noqa: BLE001 - the message is at fault, or the read model: retried, then dead-lettered
-            counts["failed"] += 1
-            log.warning("event failed to apply", consumer=self.consumer, position=headers.get(Header.SEQUENCE), error=repr(e))
-            return repr(e)[:2000]
+        with self._span(headers):
+            try:
+                async with conn.begin_nested():
+                    await self.projection.apply(conn, Delivered.parse(self.projection.source, headers, body))
+            except Exception as e:  # noqa: BLE001 - the message is at fault, or the read model: retried, then dead-lettered
+                counts["failed"] += 1
+                log.warning("event failed to apply", consumer=self.consumer, position=headers.get(Header.SEQUENCE), error=repr(e))
+                return repr(e)[:2000]
         counts["applied"] += 1
         return None
+
+    def _span(self, headers: dict[str, str]) -> contextlib.AbstractContextManager[tracing.Span]:
+        """The span of one event's apply, under the relay's publish span its `ce-traceparent` names."""
+        return tracing.span(
+            f"apply {self.consumer}",
+            tracing.SpanKind.CONSUMER,
+            headers.get(Header.TRACEPARENT),
+            ce_type=headers.get(Header.TYPE, ""),
+            ce_sequence=headers.get(Header.SEQUENCE, ""),
+        )
 
     async def _unpark(self, conn: AsyncConnection, aggregate: str, counts: Counter[str]) -> bool:
         """Applies, in order, what was parked behind a message that has now gone through; False if one failed."""

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import STREAMS, Header
 
-from . import logs, metrics
+from . import logs, metrics, tracing
 from .backlog import Backlog
 from .db import Compiled, run_raw
 from .locks import holding, lock_key, pause
@@ -45,7 +45,12 @@ def headers_of(row: Any, context: str) -> dict[str, str]:
         Header.CONTENT_TYPE: "application/json",
         Header.MSG_ID: str(row.event_id),
     }
-    optional = {Header.ORG_ID: row.org_id, Header.CORRELATION_ID: row.correlation_id, Header.CAUSATION_ID: row.causation_id}
+    optional = {
+        Header.ORG_ID: row.org_id,
+        Header.CORRELATION_ID: row.correlation_id,
+        Header.CAUSATION_ID: row.causation_id,
+        Header.TRACEPARENT: tracing.of_row(row.correlation_id, str(row.event_id)),
+    }
     return headers | {name: value for name, value in optional.items() if value}
 
 
@@ -196,7 +201,7 @@ class Relay:
         refused: BaseException | None = None  # refused by the client before it was sent (too large to send at all)
         try:
             for i, row in enumerate(rows):
-                headers = headers_of(row, self.context)
+                headers = self._traced(headers_of(row, self.context), row.subject)
                 headers["Nats-Expected-Last-Sequence"] = str(seq + i)
                 try:
                     futures.append(await self.js.publish_async(row.subject, row.body.encode(), headers=headers))
@@ -226,6 +231,17 @@ class Relay:
             return done + 1
         _raise_for(failure)
         return done
+
+    def _traced(self, headers: dict[str, str], subject: str) -> dict[str, str]:
+        """The headers with the relay's own publish span as the event's traceparent, when spans are recorded: a
+        consumer's spans then hang under it (the span covers the hand-over to the client, not the server's ack)."""
+        parent = headers.get(Header.TRACEPARENT)
+        if parent is None or not tracing.recording():
+            return headers
+        with tracing.span(f"publish {subject}", tracing.SpanKind.PRODUCER, parent, stream=self.stream) as published:
+            headers[Header.TRACEPARENT] = tracing.current() or parent
+            published.set_attribute("ce_sequence", headers[Header.SEQUENCE])
+        return headers
 
     async def _park(self, conn: AsyncConnection, row: Any, reason: str) -> None:
         """Keeps an event the stream will never take, with its reason, and moves on past it (a gap, as a rollback

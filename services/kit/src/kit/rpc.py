@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from contracts.base import Payload
 from contracts.envelope import Error, ErrorCode, ErrorDetail, Reply, RequestHeader, service_subject
 
-from . import clock, logs, metrics
+from . import clock, logs, metrics, tracing
 from .catchup import LEDGER_END, CatchUp, LedgerEnd
 from .errors import Refused, forbidden, invalid, unavailable
 from .store import Committed, EventStore, Meta, fingerprint, retrying
@@ -94,21 +94,27 @@ class Dispatcher:
         to `defer`, if given, and None returned: the wait then holds none of the service's request workers."""
         verb_name = subject.rsplit(".", 1)[-1]
         started = time.perf_counter()
+        # the caller's trace goes on here; the span ends with the reply, which may be made in another task
+        span = tracing.start(subject, tracing.SpanKind.SERVER, headers.get(RequestHeader.TRACEPARENT), verb=verb_name)
         try:
-            admitted = await self._admit(verb_name, headers, body)
+            with tracing.entered(span, end=False):
+                admitted = await self._admit(verb_name, headers, body)
         except Exception as e:  # noqa: BLE001 - every failure is answered, as `_failed` sorts it
-            return self._answered(verb_name, started, *self._failed(verb_name, e))
+            with tracing.entered(span, end=True):
+                return self._answered(verb_name, started, *self._failed(verb_name, e))
         if admitted.owed and defer is not None:
-            defer(self._finish(verb_name, started, admitted))
+            defer(self._finish(verb_name, started, admitted, span))
             return None
-        return await self._finish(verb_name, started, admitted)
+        return await self._finish(verb_name, started, admitted, span)
 
-    async def _finish(self, verb_name: str, started: float, admitted: Admitted) -> bytes:
-        try:
-            reply, outcome = await self._run(admitted), "ok"
-        except Exception as e:  # noqa: BLE001 - as in `handle`
-            reply, outcome = self._failed(verb_name, e)
-        return self._answered(verb_name, started, reply, outcome)
+    async def _finish(self, verb_name: str, started: float, admitted: Admitted, span: tracing.Span) -> bytes:
+        with tracing.entered(span, end=True):
+            try:
+                reply, outcome = await self._run(admitted), "ok"
+            except Exception as e:  # noqa: BLE001 - as in `handle`
+                reply, outcome = self._failed(verb_name, e)
+            span.set_attribute("outcome", outcome)
+            return self._answered(verb_name, started, reply, outcome)
 
     def _failed(self, verb_name: str, e: Exception) -> tuple[dict[str, Any], str]:
         if isinstance(e, Refused):
@@ -143,7 +149,8 @@ class Dispatcher:
         meta = Meta(
             command_id=command_id,
             fingerprint=fingerprint(self.service, verb_name, actor.username, body.decode(errors="replace")),
-            correlation_id=headers.get(RequestHeader.CORRELATION_ID),
+            # a traced request's events carry its trace id, from which the relay rebuilds their traceparent
+            correlation_id=headers.get(RequestHeader.CORRELATION_ID) or tracing.correlation_id(),
             causation_id=command_id,
             actor=actor.username,
         )
@@ -233,6 +240,13 @@ class RequestClient:
         if min_positions:
             headers[RequestHeader.MIN_POSITIONS] = json.dumps(dict(min_positions))
         subject = service_subject(service, verb)
+        with tracing.span(f"request {subject}", tracing.SpanKind.CLIENT):
+            if (traceparent := tracing.current()) is not None:
+                headers[RequestHeader.TRACEPARENT] = traceparent
+            return await self._send(service, subject, body, headers)
+
+    async def _send(self, service: str, subject: str, body: str, headers: dict[str, str]) -> Reply:
+        """Sends a request, again while nobody is subscribed to its subject yet."""
         for pause in NO_RESPONDERS_PAUSES:
             try:
                 msg = await self.nc.request(subject, body.encode(), timeout=self.timeout, headers=headers)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
-from kit import clock, logs
+from kit import clock, logs, tracing
 from kit.locks import Fence, lock_key, pause, run_singly
 from kit.rpc import RequestClient
 from kit.store import EventStore
@@ -58,9 +58,12 @@ class Sender:
         self.fence: Fence | None = None  # the single-active lock, checked before each letter goes
         self.leading = False
         """Whether this replica holds the senders' lock, as /healthz reports it."""
+        self.stopping = asyncio.Event()  # set when the service stops: the round ends after the letter going
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
+
+        self.stopping = stop
 
         async def send(fence: Fence) -> None:
             self.leading = True
@@ -97,6 +100,8 @@ class Sender:
                 for row in due:
                     if row.notification_id in handled:
                         continue
+                    if self.stopping.is_set():  # a graceful stop: no letter is cut between its sending and its receipt
+                        break
                     digest = row.recipient_id in digests and not row.subject
                     same = [r for r in due if r.recipient_id == row.recipient_id and r.channel == row.channel]
                     group = same if digest else [row]
@@ -225,12 +230,13 @@ class Sender:
             return
         subject, text = words
         try:
-            if row.channel == "chat":
-                await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
-            elif row.channel == "email":
-                await self.mailer.send_about(self._letter(row, address, words), then=following.letter if following else None)
-            else:
-                raise ValueError(f"unknown channel {row.channel!r}")
+            with tracing.span(f"send {row.channel}", tracing.SpanKind.CLIENT, notification_id=row.notification_id):
+                if row.channel == "chat":
+                    await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
+                elif row.channel == "email":
+                    await self.mailer.send_about(self._letter(row, address, words), then=following.letter if following else None)
+                else:
+                    raise ValueError(f"unknown channel {row.channel!r}")
         except mail.Refusal as e:
             await record(self.store, [failed(row, e.reason, e.permanent, e.failure, e.code)])
             return

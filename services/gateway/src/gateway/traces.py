@@ -1,0 +1,42 @@
+"""A span per HTTP request, the root of the trace its commands and their events follow (kit.tracing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit import tracing
+
+from .bodylimit import App, Message, Receive, Scope, Send
+
+
+class Traced:
+    """ASGI middleware: each HTTP request runs in a server span, under the client's `traceparent` if it sent one."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope.get("path", "")
+        parent = _header(scope, b"traceparent")
+        with tracing.span(f"{method} {path}", tracing.SpanKind.SERVER, parent, **{"http.request.method": method}) as span:
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    span.set_attribute("http.response.status_code", message["status"])
+                await send(message)
+
+            await self.app(scope, receive, sending)
+            route: Any = scope.get("route")
+            if route is not None and hasattr(route, "path"):  # named by its template, not by the ids in its path
+                span.update_name(f"{method} {route.path}")
+                span.set_attribute("http.route", route.path)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
