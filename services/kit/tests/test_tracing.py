@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -133,3 +136,28 @@ def test_log_lines_carry_the_trace_id_structlogs_and_the_standard_librarys(spans
     assert trace_id is not None and line["trace_id"] == trace_id
     assert rendered["trace_id"] == trace_id
     assert (rendered["event"], rendered["logger"], rendered["level"]) == ("started here", "uvicorn.error", "warning")
+
+
+CONFIGURED = """
+import sys
+from opentelemetry import trace
+from kit import tracing
+tracing.configure("exchange")
+tracing.configure("kpi")
+provider = trace.get_tracer_provider()
+name = getattr(provider, "resource", None) and provider.resource.attributes["service.name"]
+print(tracing.recording(), "opentelemetry.sdk" in sys.modules, name)
+"""
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [(None, "False False None"), ("", "False False None"), ("http://127.0.0.1:9", "True True exchange")],
+)
+def test_spans_are_exported_only_when_an_otlp_endpoint_is_set(endpoint: str | None, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    if endpoint is not None:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+    # a process of its own: the SDK's provider is set once per process, as a service's is
+    ran = subprocess.run([sys.executable, "-c", CONFIGURED], env=env, capture_output=True, text=True, check=True, timeout=60)
+    assert ran.stdout.strip() == expected, "off, the SDK is not even imported; on, the first service named names it"

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from kit import logs
+from kit import logs, tracing
 from kit.calltokens import CallTokens
 from kit.db import make_engine
 from kit.rpc import RequestClient
@@ -62,6 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway, built lazily: connections are made when it starts, not at import."""
     settings = settings or GatewaySettings()
     logs.configure(settings.log_format, settings.log_level)
+    tracing.configure("gateway")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

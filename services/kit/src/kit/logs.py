@@ -49,12 +49,11 @@ def stdlib_formatter(fmt: str) -> logging.Formatter:
 
 
 def configure(fmt: str = "console", level: str = "INFO") -> None:
-    """Sets up structlog, the standard library's root logger and tracing (kit.tracing); later calls change nothing."""
+    """Sets up structlog and the standard library's root logger; later calls change nothing."""
     global _configured
     if _configured:
         return
     _configured = True
-    tracing.configure()  # the process's observability is set up in one place, before its first line is logged
     structlog.configure(
         processors=[*SHARED, structlog.processors.format_exc_info, _renderer(fmt)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -87,6 +87,7 @@ class Dispatcher:
         self, service: str, verbs: Mapping[str, Verb], store: EventStore, verifier: Verifier, tz: ZoneInfo, catch_up: CatchUp
     ) -> None:
         self.service, self.store, self.verifier, self.tz, self.catch_up = service, store, verifier, tz, catch_up
+        tracing.configure(service)  # once per process: the service that answers requests names its spans
         self.verbs = {**verbs, LEDGER_END: Verb(LedgerEnd, self.catch_up.ledger_end, command=False)}
 
     async def handle(self, subject: str, headers: Mapping[str, str], body: bytes, defer: Defer | None = None) -> bytes | None:

@@ -28,8 +28,9 @@ _configured = False
 __all__ = ["Span", "SpanKind", "configure", "install"]
 
 
-def configure() -> None:
-    """Sets up the SDK and its OTLP/HTTP exporter if OTEL_EXPORTER_OTLP_ENDPOINT is set; later calls change nothing."""
+def configure(service: str) -> None:
+    """Sets up the SDK and its OTLP/HTTP exporter if OTEL_EXPORTER_OTLP_ENDPOINT is set, the spans of `service` (unless
+    OTEL_SERVICE_NAME names another); later calls change nothing."""
     global _configured
     if _configured:
         return
@@ -43,7 +44,8 @@ def configure() -> None:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     # the endpoint, headers, service name and sampler are the SDK's own OTEL_* variables
-    provider = TracerProvider(resource=Resource.create({"service.namespace": "profset"}))
+    named = {"service.namespace": "profset", "service.name": os.environ.get("OTEL_SERVICE_NAME") or service}
+    provider = TracerProvider(resource=Resource.create(named))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     install(provider)
