@@ -161,3 +161,18 @@ def test_spans_are_exported_only_when_an_otlp_endpoint_is_set(endpoint: str | No
     # a process of its own: the SDK's provider is set once per process, as a service's is
     ran = subprocess.run([sys.executable, "-c", CONFIGURED], env=env, capture_output=True, text=True, check=True, timeout=60)
     assert ran.stdout.strip() == expected, "off, the SDK is not even imported; on, the first service named names it"
+
+
+UVICORN = """
+import logging, uvicorn
+from kit import logs
+logs.configure("json", "INFO")
+uvicorn.Config(lambda *a: None, log_level="warning", log_config=None)  # as the gateway and every service give it
+logging.getLogger("uvicorn.error").warning("Started server process")
+"""
+
+
+def test_uvicorns_lines_are_json_as_ours_are() -> None:
+    ran = subprocess.run([sys.executable, "-c", UVICORN], capture_output=True, text=True, check=True, timeout=60)
+    [line] = [json.loads(line) for line in ran.stderr.splitlines()]
+    assert (line["event"], line["logger"], line["level"]) == ("Started server process", "uvicorn.error", "warning")

@@ -33,6 +33,7 @@ def public_config(app: Any, settings: GatewaySettings) -> uvicorn.Config:
         host=settings.http_host,
         port=settings.port,
         log_level="warning",
+        log_config=None,  # uvicorn's lines go to the root logger, rendered as ours (kit.logs): JSON in production
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=5,  # open live pages (server-sent events) must not hold a stop for minutes

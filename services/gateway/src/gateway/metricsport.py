@@ -46,4 +46,5 @@ class MetricsServer(uvicorn.Server):
 def metrics_server(settings: GatewaySettings) -> MetricsServer:
     """The /metrics server on the settings' host and metrics port."""
     app, host, port = metrics_app(), settings.http_host, settings.metrics_port
-    return MetricsServer(uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning"))
+    # log_config None: uvicorn's lines go to the root logger, rendered as ours (kit.logs)
+    return MetricsServer(uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning", log_config=None))
