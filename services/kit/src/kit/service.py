@@ -35,6 +35,8 @@ from .settings import ServiceSettings
 from .store import EventStore, InlineProjection, Ledger, truncating
 from .tokens import Verifier, service_audience
 
+HAND_OVER_SECONDS = 10.0
+"""How long a graceful stop waits for the requests it received to be answered (within Kubernetes' 30 s grace)."""
 STREAM_DELIVERY = "$JS.ACK."
 """The reply subject of a message JetStream delivers from a stream: never a client's request."""
 
@@ -113,12 +115,13 @@ class Service:
         self.workers: Mapping[str, Callable[[], bool]] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._jobs: list[asyncio.Task[None]] = []
 
         self._waiting: set[asyncio.Task[None]] = set()
 
         # a core NATS request has nothing to acknowledge: MANUAL leaves FastStream's acknowledging middleware out;
         # the reply is sent here, not by FastStream, so that a request waiting for min_positions can be answered later
-        @self.broker.subscriber(
+        self.requests = self.broker.subscriber(
             f"svc.{self.name}.*",
             queue=self.name,
             max_workers=settings.request_workers,
@@ -126,6 +129,8 @@ class Service:
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,
         )
+
+        @self.requests
         async def on_request(msg: NatsMessage) -> None:
             if (msg.raw_message.reply or "").startswith(STREAM_DELIVERY):
                 # a push consumer someone pointed at this subject: nobody asked, so nothing is worked out or answered
@@ -193,7 +198,7 @@ class Service:
             store.on_commit.append(self.relay.notify)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
-        self._tasks += [asyncio.create_task(task(self._stop)) for task in wiring.tasks]
+        self._jobs = [asyncio.create_task(task(self._stop)) for task in wiring.tasks]
         self.dispatcher = Dispatcher(
             self.name,
             wiring.verbs,
@@ -224,9 +229,13 @@ class Service:
         return await self.runtime.store.rebuild(truncating(self.read_models))
 
     async def stop(self) -> None:
-        """Stops the relay and projectors and closes connections."""
+        """Stops the relay, projectors and background jobs and closes connections. The jobs are told first and given a
+        moment to finish what they do: a letter cancelled between the mail server's acceptance and its receipt would go
+        again from the replica that takes over (a relay or projector cancelled midway repeats nothing)."""
         self._stop.set()
-        stopping = [*self._tasks, *self._waiting]  # requests still waiting for min_positions go unanswered
+        if self._jobs:
+            await asyncio.wait(self._jobs, timeout=HAND_OVER_SECONDS)
+        stopping = [*self._tasks, *self._jobs, *self._waiting]  # requests still waiting for min_positions go unanswered
         for task in stopping:
             task.cancel()
         await asyncio.gather(*stopping, return_exceptions=True)
@@ -242,8 +251,32 @@ class Service:
         try:
             yield self
         finally:
+            await self.hand_over()
             await self.broker.stop()
             await self.stop()
+
+    async def hand_over(self) -> None:
+        """The first step of a graceful stop: takes no more requests (NATS hands them to the other replicas of the
+        queue group) and works out, within a bound, those received, which the broker's own stop would drop unanswered
+        if not yet begun (it stops consuming before it unsubscribes), and those waiting for min_positions."""
+        subscription = self.requests.subscription
+        if subscription is None:
+            return
+        self.requests.subscription = None  # the broker's stop would unsubscribe it again, which a drained one refuses
+        with contextlib.suppress(nats.errors.Error):
+            await subscription.drain()  # type: ignore[no-untyped-call]  # nats-py leaves it unannotated
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._answered(), HAND_OVER_SECONDS)
+
+    async def _answered(self) -> None:
+        """Returns once the request workers (FastStream's semaphore over its in-memory queue) and the requests waiting
+        for min_positions are all done, seen so twice in a row: a message just taken from the queue starts a moment
+        later."""
+        workers, idle = self.requests, 0
+        while idle < 2:
+            await asyncio.sleep(0.01)
+            queued = workers.receive_stream.statistics().current_buffer_used
+            idle = 0 if queued or workers.limiter.value < workers.max_workers or self._waiting else idle + 1
 
     async def wait_for(self, wanted: Mapping[str, int], timeout: float) -> bool:
         """Waits, bounded, until this service's read models have applied the given positions."""
@@ -299,8 +332,9 @@ class Service:
             self.broker,
             asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app())],
             on_startup=[self.start],
-            # after the broker: it takes no more requests and answers those it has before the relay, projectors and
-            # connections stop (as `running` does), so a rolling update's stop loses no request already taken
+            # as `running` does: no more requests and those received answered, then the broker, then the relay,
+            # projectors and connections, so a rolling update's stop loses no request
+            on_shutdown=[self.hand_over],
             after_shutdown=[self.stop],
         )
 

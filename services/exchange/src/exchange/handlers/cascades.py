@@ -57,7 +57,12 @@ class CascadeRunner:
             finally:
                 self.leading = False
 
-        await run_singly(self.store.engine, lock_key("cascades", "exchange"), stop, deliver, "cascades")
+        stopped = asyncio.ensure_future(stop.wait())
+        stopped.add_done_callback(lambda _: self.wake.set())  # a graceful stop does not wait out an idle second
+        try:
+            await run_singly(self.store.engine, lock_key("cascades", "exchange"), stop, deliver, "cascades")
+        finally:
+            stopped.cancel()
 
     async def drain(self, fence: Fence | None = None) -> int:
         """Delivers every pending run that is not parked; returns how many deliveries it made."""
