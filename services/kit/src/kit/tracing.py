@@ -14,13 +14,14 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, SpanKind, TraceFlags
 
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 _NO_OP = trace.NoOpTracer()
 _tracer: trace.Tracer = _NO_OP
 _configured = False
@@ -75,11 +76,15 @@ def span(name: str, kind: SpanKind = SpanKind.INTERNAL, parent: str | None = Non
 
 def start(name: str, kind: SpanKind = SpanKind.INTERNAL, parent: str | None = None, **attributes: str | int) -> Span:
     """A span started but not made current, for work that goes on in another task; `entered` makes it current."""
+    if parent is None and _tracer is _NO_OP:
+        return trace.INVALID_SPAN
     return _tracer.start_span(name, context=context_of(parent) if parent else None, kind=kind, attributes=attributes)
 
 
 def entered(started: Span, *, end: bool) -> AbstractContextManager[Span]:
     """Makes a started span current for a block, ending it after if `end`; an exception is recorded on it."""
+    if started is trace.INVALID_SPAN:  # no trace at all: nothing to make current
+        return nullcontext(started)
     return trace.use_span(started, end_on_exit=end, record_exception=True, set_status_on_exception=True)
 
 
@@ -126,10 +131,10 @@ def correlation_id() -> str | None:
 def of_row(correlation_id: str | None, event_id: str) -> str | None:
     """The traceparent an event's ledger row implies: its correlation id as the trace id (when it is one, a UUID or
     32 hex digits), and a span id derived from the event id; None for a row no trace reached."""
-    try:
-        trace_id = uuid.UUID(correlation_id).int if correlation_id else 0
-    except ValueError:  # a client's own X-Request-Id, or an import's label: no trace to rebuild
+    digits = correlation_id.replace("-", "").lower() if correlation_id else ""
+    if _HEX32.fullmatch(digits) is None:  # a client's own X-Request-Id, or an import's label: no trace to rebuild
         return None
+    trace_id = int(digits, 16)
     if trace_id == 0:
         return None
     span_id = int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest()) or 1
