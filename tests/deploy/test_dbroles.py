@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from profset.dbroles import MissingRoles, grant_roles, password_setting, passwords_from, role_of
+from profset.dbroles import MissingRoles, as_role, grant_roles, password_setting, passwords_from, role_of
 from profset.servers import PostgresServer
 from profset.stack import MIGRATED
 
@@ -118,6 +118,13 @@ def test_passwords_are_read_from_each_services_own_setting() -> None:
     environ = {"REGISTRY_DB_PASSWORD": "r", "CONTACTS_DB_PASSWORD": "", "POSTGRES_PASSWORD": "owner"}
     assert passwords_from(environ, ("registry", "contacts", "kpi")) == {"registry": "r"}
     assert {password_setting(s) for s in MIGRATED} == {f"{s.upper()}_DB_PASSWORD" for s in MIGRATED}
+
+
+def test_a_service_logs_in_as_its_role_to_every_server_a_multi_host_uri_names() -> None:
+    pair = "postgresql://postgres@/profset?host=/pg/a,/pg/b&port=5432,5433&target_session_attrs=read-write"
+    assert as_role(pair, "registry") == pair.replace("postgres@", "profset_registry@")
+    listed = "postgresql://owner:secret@pg-1:5432,pg-2:5432/profset?target_session_attrs=read-write"
+    assert as_role(listed, "kpi") == "postgresql://profset_kpi@pg-1:5432,pg-2:5432/profset?target_session_attrs=read-write"
 
 
 def test_profset_migrate_makes_or_only_grants_every_services_role(tmp_path: Path) -> None:

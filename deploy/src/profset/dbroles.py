@@ -36,7 +36,8 @@ def passwords_from(environ: Mapping[str, str], services: tuple[str, ...]) -> dic
 
 
 def as_role(database_url: str, service: str) -> str:
-    """The same libpq URI, logging in as the service's role (no password: the local server trusts its socket)."""
+    """The same libpq URI (naming one server or several), logging in as the service's role (no password: the local
+    server trusts its socket)."""
     parts = urlsplit(database_url)
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{role_of(service)}@{host}"))

@@ -6,13 +6,18 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import logs
+from .db import driver, hung_up
 
 log = logs.get("locks")
+ACTIVE = pq.TransactionStatus.ACTIVE
 
 
 def lock_key(*parts: str) -> int:
@@ -30,14 +35,24 @@ async def try_lock(conn: AsyncConnection, key: int) -> bool:
 @contextlib.asynccontextmanager
 async def holding(engine: AsyncEngine, key: int) -> AsyncIterator[AsyncConnection | None]:
     """A connection holding a session-level lock, or None if another session holds it. The lock is let go on leaving:
-    a pooled connection that kept it would hold it for good, and every later try, on another connection, would fail."""
+    a pooled connection that kept it would hold it for good, and every later try, on another connection, would fail.
+
+    Should the lock's session end while the holder does not use it (a failover, a terminated backend), the holder is
+    interrupted and `LostLock` raised from the block: a holder waiting on something else (a projector between fetches)
+    would otherwise carry on as if it led, while another process may hold the lock on the new primary."""
     async with engine.connect() as conn:
         if not await try_lock(conn, key):
             yield None
             return
+        watch = _Watch(await driver(conn))
         try:
             yield conn
+        except asyncio.CancelledError:
+            if not watch.fired or watch.task.uncancel() > 0:  # a cancel of the holder's own is passed on
+                raise
+            raise LostLock("the lock's session ended") from None
         finally:
+            watch.stop()
             try:
                 await conn.rollback()  # a failed transaction would refuse the unlock
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
@@ -45,6 +60,42 @@ async def holding(engine: AsyncEngine, key: int) -> AsyncIterator[AsyncConnectio
             except Exception:  # noqa: BLE001 - closing the session lets the lock go as well
                 with contextlib.suppress(Exception):
                     await conn.invalidate()
+
+
+WATCH_EVERY = 0.5
+"""Seconds between two looks at a held lock's connection: how long a holder may go on after its session ended."""
+
+
+class _Watch:
+    """Interrupts the holder's task once the lock's session has ended, which it sees without a round trip (`hung_up`)
+    whenever the holder is not using the connection: a failure while it is, the holder sees itself."""
+
+    def __init__(self, raw: psycopg.AsyncConnection[Any]) -> None:
+        self.raw, self.fired = raw, False
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self._looking = asyncio.get_running_loop().create_task(self._look())
+
+    async def _look(self) -> None:
+        while not self._ended():
+            await asyncio.sleep(WATCH_EVERY)
+        log.warning("a held lock's session ended; its holder is stopped")
+        self.fired = True
+        self.task.cancel()
+
+    def _ended(self) -> bool:
+        try:
+            pg = self.raw.pgconn
+            # in use (a statement under way, a pipeline's results waiting to be read): readable, and alive
+            if self.raw.lock.locked() or pg.pipeline_status != pq.PipelineStatus.OFF or pg.transaction_status == ACTIVE:
+                return False
+        except psycopg.Error:
+            return True
+        return hung_up(self.raw)
+
+    def stop(self) -> None:
+        self._looking.cancel()
 
 
 async def pause(event: asyncio.Event, seconds: float) -> bool:
