@@ -15,6 +15,7 @@ BUDGET_SECONDS = {
     "tests/ui": 600,
     "tests/stack": 240,
     "tests/rules": 360,
+    "tests/cluster": 300,
 }
 """What each costly suite may take on CI's 2 cores, summed over `make test`'s two workers (each test runs slower
 beside the other worker); the whole run must stay within 30 minutes of wall time."""
