@@ -14,13 +14,15 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 
 from profset_testing import ADMIN_PASSWORD, Stack, eventually
-from profset_testing.api import get, post
+from profset_testing.api import admit, get, post
 from profset_testing.portal import member_with_mail, next_code
 from profset_testing.ui import PASSWORD, Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 SIZES = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 LANGS = ("ru", "en")
+MANY = 51
+"""Ивановы admitted beside Анна Иванова: more than one page of found members."""
 GRAVE = {"serious", "critical"}
 OPTIONS = {"resultTypes": ["violations"], "preload": False, "performanceTimer": False}
 """axe's own options: violations only, no fetching of style sheets again (only css-orientation-lock reads them)."""
@@ -59,6 +61,7 @@ async def _ids(stack: Stack, union: Union) -> dict[str, str]:
     audit = (await post(stack, auditor, f"/api/v1/orgs/{t1}/audits", {"planned_on": date.today().isoformat()}))["id"]
     assert (await stack.http.post(f"/api/v1/audits/{audit}/start", json={}, headers=auditor)).status_code in (200, 202)
     submission = (await post(stack, h, f"/api/v1/orgs/{p1}/contact-base/submissions", {}))["id"]
+    await _many_members(stack, h, p1)
     return {
         "member": member,
         "officer": officer["id"],
@@ -68,6 +71,38 @@ async def _ids(stack: Stack, union: Union) -> dict[str, str]:
         "audit": audit,
         "submission": submission,
     }
+
+
+async def _many_members(stack: Stack, h: dict[str, str], org_id: str) -> None:
+    """More Ивановы than one page of found members holds (PAGE of routes/members.py is 50)."""
+    gate = asyncio.Semaphore(4)
+
+    async def one(n: int) -> None:
+        async with gate:
+            await admit(stack, h, org_id, full_name=f"Иванова Мария {n:02d}", since="2015-01-01")
+
+    await asyncio.gather(*(one(n) for n in range(1, MANY + 1)))
+
+
+async def _pages_through_members(browser: Any, site: str, stack: Stack, h: dict[str, str]) -> None:
+    """Staff follow "next page" until there is none and meet every member the API finds, once, in its order."""
+    page = await sign_in(browser, site, "staff.t1")
+    await page.goto("/ui/members?q=Иванова")
+    seen: list[str] = []
+    while True:
+        links = page.get_by_role("list", name="Найденные члены профсоюза").get_by_role("link")
+        seen += [str(await a.get_attribute("href")).rsplit("/", 1)[1] for a in await links.all()]
+        following = page.get_by_role("navigation", name="Страницы найденных членов профсоюза").get_by_role(
+            "link", name="Следующая страница"
+        )
+        if not await following.count():
+            break
+        await following.click()
+        await page.wait_for_url(f"**at={len(seen) + 1}")
+    await page.get_by_text(f"Найденные члены профсоюза: 51–{len(seen)}").wait_for()
+    assert [m["id"] for m in await get(stack, h, "/api/v1/members", q="Иванова")] == seen
+    assert len(seen) == MANY + 1, "the many Ивановы and Анна Иванова, each once"
+    await page.context.close()
 
 
 async def _known(stack: Stack, h: dict[str, str], person_id: str) -> bool:
@@ -86,7 +121,7 @@ def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str]) -> dict[str,
         "tree": "/ui/tree",
         "org-cc": f"/ui/orgs/{cc}",
         "org-p1": f"/ui/orgs/{p1}",
-        "members": "/ui/members?q=Анна",
+        "members": "/ui/members?q=Иванова",
         "member": f"/ui/members/{ids['member']}",
         "inbox": f"/ui/orgs/{p1}/inbox",
         "materials": f"/ui/orgs/{cc}/materials",
@@ -219,4 +254,5 @@ async def test_every_page_passes_axe_in_both_languages_on_a_desk_and_on_a_phone(
             else [_staff(browser, site, role, pages, LANGS)]
         )
     found = [line for lines in await asyncio.gather(*(one(w) for w in walks)) for line in lines]
+    await _pages_through_members(browser, site, stack, union.admin)
     assert not found, f"{len(found)} serious or critical violations:\n" + "\n".join(found)

@@ -15,21 +15,25 @@ from ..page import PageRoute, Ui, UiDep
 from .orgs import lineage, org_context
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
-FOUND_AT_MOST = 50
+PAGE = 50  # members a page shows; the next page starts after the last one shown (the API's cursor)
 
 
 @router.get("/members")
-async def find(ui: UiDep, q: str | None = None) -> Response:
-    """Members whose name starts with the words typed, in the user's subtree today (§5)."""
+async def find(ui: UiDep, q: str | None = None, cursor: str | None = None, at: int = 1) -> Response:
+    """Members whose name starts with the words typed, in the user's subtree today (§5), a page at a time."""
     typed = (q or "").strip()[:200]
     found: list[dict[str, Any]] | None = None
     errors: dict[str, str] = {}
     if len(typed) == 1:
         errors = ui.errors([{"field": "q", "rule": "string_too_short"}])
     elif typed:
-        found = await ui.ask("registry", "list_members", {"q": typed, "subtree": True, "limit": FOUND_AT_MOST})
+        query = {"q": typed, "subtree": True, "limit": PAGE + 1, **({"cursor": cursor} if cursor else {})}
+        found = await ui.ask("registry", "list_members", query)  # one more than a page: is there a next one?
+    more = found is not None and len(found) > PAGE
+    found = found[:PAGE] if found is not None else None
     names = await org_names(ui, [m["org_id"] for m in found or [] if m.get("org_id")], parties=False)
-    return ui.page("members.html", q=typed, found=found, names=names, errors=errors, limit=FOUND_AT_MOST)
+    shown = {"q": typed, "found": found, "names": names, "errors": errors, "more": more, "at": max(at, 1) if cursor else 1}
+    return ui.page("members.html", **shown)
 
 
 @router.post("/orgs/{org_id}/members")
