@@ -82,3 +82,19 @@ async def test_a_cascade_is_one_trace_from_the_request_to_another_services_proje
             await conn.execute(text("SELECT DISTINCT correlation_id FROM exchange.events WHERE type LIKE '%cascaded%'"))
         ).all()
     assert str(uuid.UUID(int=trace_id)) in {row[0] for row in kept}, "the ledger keeps the trace id as correlation id"
+
+    # a client in a trace of its own: the gateway carries it on, and the event written keeps its trace id
+    client = tracing.traceparent(uuid.uuid4().int, 0x00F067AA0BA902B7)
+    sent = await stack.http.post(
+        "/api/v1/materials", json={**NEWS, "org_id": o["cc"]["id"]}, headers={**h, "traceparent": client}
+    )
+    assert sent.status_code == 201, sent.text
+    theirs = tracing.parse(client)
+    assert theirs is not None
+    drafted = {s.name: s for s in _in_trace(spans, theirs.trace_id)}
+    assert drafted["POST /api/v1/materials"].parent.span_id == theirs.span_id  # type: ignore[union-attr]
+    assert "svc.exchange.draft_material" in drafted
+    async with exchange.engine.connect() as conn:
+        drafts = text("SELECT correlation_id FROM exchange.events WHERE type LIKE '%drafted%' AND stream_id LIKE :material")
+        kept = (await conn.execute(drafts, {"material": f"%{sent.json()['id']}%"})).all()
+    assert [row[0] for row in kept] == [str(uuid.UUID(int=theirs.trace_id))]
