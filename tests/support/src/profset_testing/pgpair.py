@@ -1,14 +1,12 @@
 """The failover tests' PostgreSQL: a primary and its synchronous standby (`profset.pgpair`), every schema migrated and
-every service's role granted through the pair's multi-host URI; a command burst that notes when each answer came, and
-the counts that say whether a failover lost or doubled anything across the services."""
+every service's role granted through the pair's multi-host URI, and the counts that say whether a failover lost or
+doubled anything across the services."""
 
 from __future__ import annotations
 
 import importlib
-import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from contracts.envelope import STREAMS
 from kit.db import make_engine
 from profset.pgpair import PostgresPair
 
-from .faults import Burst
 from .traces import stream_messages
 
 
@@ -34,22 +31,6 @@ def pg_pair(tmp_path: Path) -> Iterator[PostgresPair]:
     migrate_all(pair.url, roles=True)
     yield pair
     pair.stop()
-
-
-@dataclass
-class TimedBurst(Burst):
-    """A `Burst` that also notes when each answer came (monotonic seconds) and what it was."""
-
-    answered: list[tuple[float, int]] = field(default_factory=list)
-
-    async def send(self, i: int) -> int:
-        status = await super().send(i)
-        self.answered.append((time.monotonic(), status))
-        return status
-
-    def refused_after(self, moment: float) -> int:
-        """How many commands answered anything but ok after `moment`."""
-        return sum(1 for at, status in self.answered if at > moment and status != 201)
 
 
 SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi", "appeals")
