@@ -32,8 +32,8 @@ async def find(ui: UiDep, q: str | None = None, cursor: str | None = None, at: i
     more = found is not None and len(found) > PAGE
     found = found[:PAGE] if found is not None else None
     names = await org_names(ui, [m["org_id"] for m in found or [] if m.get("org_id")], parties=False)
-    shown = {"q": typed, "found": found, "names": names, "errors": errors, "more": more, "at": max(at, 1) if cursor else 1}
-    return ui.page("members.html", **shown)
+    first = max(at, 1) if cursor else 1  # the place of the page's first member, for its heading only
+    return ui.page("members.html", q=typed, found=found, names=names, errors=errors, more=more, at=first)
 
 
 @router.post("/orgs/{org_id}/members")
