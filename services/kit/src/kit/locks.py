@@ -44,15 +44,17 @@ async def holding(engine: AsyncEngine, key: int) -> AsyncIterator[AsyncConnectio
         if not await try_lock(conn, key):
             yield None
             return
-        watch = _Watch(await driver(conn))
+        watch: _Watch | None = None
         try:
+            watch = _Watch(await driver(conn))
             yield conn
         except asyncio.CancelledError:
-            if not watch.fired or watch.task.uncancel() > 0:  # a cancel of the holder's own is passed on
+            if watch is None or not watch.fired or watch.task.uncancel() > 0:  # a cancel of the holder's own goes on
                 raise
             raise LostLock("the lock's session ended") from None
         finally:
-            watch.stop()
+            if watch is not None:
+                watch.stop()
             try:
                 await conn.rollback()  # a failed transaction would refuse the unlock
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
