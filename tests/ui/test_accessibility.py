@@ -26,6 +26,8 @@ MANY = 51
 GRAVE = {"serious", "critical"}
 OPTIONS = {"resultTypes": ["violations"], "preload": False, "performanceTimer": False}
 """axe's own options: violations only, no fetching of style sheets again (only css-orientation-lock reads them)."""
+REFUSED = {"error": 404, "refused": 403}
+"""The pages meant to be refusals, and their status; every other page answers 200."""
 KNOWN: set[tuple[str, str]] = set()
 """(page, rule) pairs of pages another helper is editing, to be removed once they are fixed."""
 ARREARS = {
@@ -38,7 +40,7 @@ ARREARS = {
 
 
 async def _ids(stack: Stack, union: Union) -> dict[str, str]:
-    """The things the pages are about: a member, an officer and their contact point, a material, an appeal, an audit."""
+    """What the pages are about: members, an officer and their contact point, materials, an appeal, an audit and more."""
     h, o = union.admin, union.orgs
     p1, t1 = o["p1"]["id"], o["t1"]["id"]
     assert (await stack.http.put("/api/v1/life-situations/wage_arrears", json=ARREARS, headers=h)).status_code == 200
@@ -61,6 +63,7 @@ async def _ids(stack: Stack, union: Union) -> dict[str, str]:
     audit = (await post(stack, auditor, f"/api/v1/orgs/{t1}/audits", {"planned_on": date.today().isoformat()}))["id"]
     assert (await stack.http.post(f"/api/v1/audits/{audit}/start", json={}, headers=auditor)).status_code in (200, 202)
     submission = (await post(stack, h, f"/api/v1/orgs/{p1}/contact-base/submissions", {}))["id"]
+    draft = (await post(stack, h, "/api/v1/materials", {**news, "org_id": p1, "title": "Собрание", "topics": ["wages"]}))["id"]
     await _many_members(stack, h, p1)
     return {
         "member": member,
@@ -70,6 +73,7 @@ async def _ids(stack: Stack, union: Union) -> dict[str, str]:
         "appeal": appeal,
         "audit": audit,
         "submission": submission,
+        "draft": draft,
     }
 
 
@@ -127,6 +131,7 @@ def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str]) -> dict[str,
         "materials": f"/ui/orgs/{cc}/materials",
         "compose": f"/ui/orgs/{cc}/materials/new",
         "material": f"/ui/materials/{ids['material']}",
+        "draft-edit": f"/ui/materials/{ids['draft']}/edit",
         "print": f"/ui/materials/{ids['material']}/print?org_id={p1}",
         "moderation": f"/ui/orgs/{t1}/moderation",
         "contacts": f"/ui/orgs/{p1}/contacts",
@@ -166,8 +171,10 @@ def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str]) -> dict[str,
 
 async def _check(page: Any, role: str, name: str, path: str, size: str, lang: str) -> list[str]:
     """The serious and critical violations of one page at one size in one language, and sideways scrolling on a phone."""
-    await page.goto(path)
+    answer = await page.goto(path)
     found = []
+    if answer is None or answer.status != REFUSED.get(name, 200):
+        found.append(f"{role} {name} ({lang}, {size}): {path} answered {answer and answer.status}, not the page meant")
     results = await page.evaluate(f"axe.run(document, {json.dumps(OPTIONS)})")
     for v in results["violations"]:
         if v["impact"] in GRAVE and (name, v["id"]) not in KNOWN:
