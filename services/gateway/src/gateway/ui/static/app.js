@@ -39,9 +39,9 @@
     root.querySelectorAll(".scroll").forEach(function (box) {
       if (box.scrollWidth > box.clientWidth) {
         box.tabIndex = 0;
-        box.setAttribute("role", "region");
+        box.setAttribute("role", "group");  // not a region: a landmark named like its section would be a second one
         box.setAttribute("aria-label", heading(box));
-      } else if (box.getAttribute("role") === "region") {
+      } else if (box.getAttribute("role") === "group") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
