@@ -213,6 +213,8 @@ class Client:
     reads: int = 0
     attempts: int = 0
     refused: Counter[int] = field(default_factory=Counter)
+    why: Counter[str] = field(default_factory=Counter)
+    """The refusals' messages (what the gateway says went wrong), by how often."""
     """Status -> attempts refused so (0: no answer at all)."""
     failed: list[str] = field(default_factory=list)
     longest: float = 0.0
@@ -242,6 +244,7 @@ class Client:
                     return reply
                 assert reply.status_code in (503, 504), f"{what}: {reply.status_code} {reply.text}"
                 self.refused[reply.status_code] += 1
+                self.why[reply.json().get("error", {}).get("message", reply.text)[:80]] += 1
             await asyncio.sleep(0.2)
         self.failed.append(what)
         return None
@@ -336,6 +339,7 @@ async def test_a_rolling_update_under_load_fails_no_request_doubles_nothing_and_
         reads=client.reads,
         attempts=client.attempts,
         refused_then_retried=dict(client.refused),
+        refused_why=dict(client.why),
         failed_beyond_retries=len(client.failed),
         longest_request_seconds=round(client.longest, 2),
         **figures,

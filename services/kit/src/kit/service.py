@@ -258,7 +258,8 @@ class Service:
     async def hand_over(self) -> None:
         """The first step of a graceful stop: takes no more requests (NATS hands them to the other replicas of the
         queue group) and works out, within a bound, those received, which the broker's own stop would drop unanswered
-        if not yet begun (it stops consuming before it unsubscribes), and those waiting for min_positions."""
+        if not yet begun (it stops consuming before it unsubscribes). Requests waiting for min_positions are not waited
+        for: they may wait out their whole bound, and go unanswered as before (the client asks again)."""
         subscription = self.requests.subscription
         if subscription is None:
             return
@@ -269,14 +270,13 @@ class Service:
             await asyncio.wait_for(self._answered(), HAND_OVER_SECONDS)
 
     async def _answered(self) -> None:
-        """Returns once the request workers (FastStream's semaphore over its in-memory queue) and the requests waiting
-        for min_positions are all done, seen so twice in a row: a message just taken from the queue starts a moment
-        later."""
+        """Returns once the request workers (FastStream's semaphore over its in-memory queue) are all idle, seen so twice
+        in a row: a message just taken from the queue starts a moment later."""
         workers, idle = self.requests, 0
         while idle < 2:
             await asyncio.sleep(0.01)
             queued = workers.receive_stream.statistics().current_buffer_used
-            idle = 0 if queued or workers.limiter.value < workers.max_workers or self._waiting else idle + 1
+            idle = 0 if queued or workers.limiter.value < workers.max_workers else idle + 1
 
     async def wait_for(self, wanted: Mapping[str, int], timeout: float) -> bool:
         """Waits, bounded, until this service's read models have applied the given positions."""
