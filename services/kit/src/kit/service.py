@@ -341,4 +341,12 @@ class Service:
     def serve(self) -> None:
         """Runs the service under uvicorn until it is told to stop."""
         logs.configure(self.settings.log_format, self.settings.log_level)
-        uvicorn.run(self.asgi(), host=self.settings.http_host, port=self.settings.http_port, log_level="warning", lifespan="on")
+        # log_config None: uvicorn's lines go to the root logger, rendered as ours (kit.logs), JSON in production
+        uvicorn.run(
+            self.asgi(),
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_level="warning",
+            log_config=None,
+            lifespan="on",
+        )
