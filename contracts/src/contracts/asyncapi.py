@@ -28,6 +28,11 @@ CE_HEADERS: dict[str, Any] = {
         Header.CORRELATION_ID: {"type": "string"},
         Header.CAUSATION_ID: {"type": "string"},
         Header.MSG_ID: {"type": "string"},
+        Header.TRACEPARENT: {
+            "type": "string",
+            "description": "W3C trace context (CloudEvents distributed-tracing extension): the trace of the command that "
+            "recorded the event",
+        },
     },
 }
 
@@ -38,6 +43,7 @@ REQUEST_HEADERS: dict[str, Any] = {
         RequestHeader.COMMAND_ID: {"type": "string", "description": "Idempotency key of a command"},
         RequestHeader.CORRELATION_ID: {"type": "string"},
         RequestHeader.MIN_POSITIONS: {"type": "string", "description": 'JSON, e.g. {"registry": 812}'},
+        RequestHeader.TRACEPARENT: {"type": "string", "description": "W3C trace context of the caller's span"},
     },
 }
 
