@@ -5,6 +5,7 @@ nodes of three are gone at once, so JetStream has no quorum."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import time
 from collections import Counter
@@ -34,6 +35,10 @@ from profset_testing.natscluster import (
 )
 
 COMMANDS = 300
+LEADERLESS_BOUND = 3.0
+"""Seconds the registry's stream may have no leader before commands are refused, in the quorum test."""
+REFUSED = 20
+"""Commands sent once writes are refused."""
 PRIMARIES = 200
 TERRITORIALS = 5
 
@@ -158,12 +163,16 @@ async def test_the_exchange_streams_leader_killed_mid_cascade_reaches_every_org_
     assert twice == 0
 
 
-async def test_a_second_node_lost_mid_burst_leaves_commands_in_the_ledger_published_once_both_return(
+async def test_a_second_node_lost_mid_burst_refuses_writes_past_an_election_and_loses_nothing_when_both_return(
     database_url: str, nats_cluster: Any, keys: Keys, cluster_nc: Any
 ) -> None:
     js, briefly = cluster_nc.jetstream(timeout=5), cluster_nc.jetstream(timeout=1)
     engine = await counting_schema(database_url)
-    async with mini_stack(database_url, nats_cluster, keys) as mini, running(counter_of("registry", engine, cluster_nc)):
+    quick = {"refuse_writes_leaderless_seconds": LEADERLESS_BOUND}  # the default 20 s is only waited out longer
+    async with (
+        mini_stack(database_url, nats_cluster, keys, quick) as mini,
+        running(counter_of("registry", engine, cluster_nc)),
+    ):
         burst = TimedBurst(mini, await primary_org(mini))
         first = await nats_cluster.leader(js, "REGISTRY")
         assert first is not None, "REGISTRY has a leader before the kill"
@@ -182,15 +191,21 @@ async def test_a_second_node_lost_mid_burst_leaves_commands_in_the_ledger_publis
         without_quorum = burst.ok_between(fault["at"], time.monotonic())
         answers = Counter(burst.answers.values())  # before the commands not answered ok are sent again
         in_the_ledger = await in_ledger(database_url, burst.command_ids())
-        published_meanwhile = await published_up_to(database_url) - fault["published"]
         await eventually(lambda: _connected(nats_cluster, survivor, {"registry", "gateway"}), timeout=30)
+        sent = COMMANDS // 2
+        refusing = await _writes_refused(mini, burst.org)
+        refused_after = time.monotonic() - fault["at"]
+        probes = await asyncio.gather(*(burst.send(i) for i in range(sent, sent + REFUSED)))
+        sent += REFUSED
+        written_refused = await in_ledger(database_url, _command_ids(burst, range(sent - REFUSED, sent)))
+        published_meanwhile = await published_up_to(database_url) - fault["published"]
         quorum_still_lost = await jetstream_unavailable(briefly, "REGISTRY")
         returned = time.monotonic()
         for node in (first, second):
             await asyncio.to_thread(nats_cluster.start, node)
         await leader_elected(nats_cluster, js, "REGISTRY")
         quorum_back = time.monotonic() - returned
-        figures = await through_elections(lambda: recovered(burst, COMMANDS // 2, database_url, cluster_nc))
+        figures = await through_elections(lambda: recovered(burst, sent, database_url, cluster_nc))
         published_after = time.monotonic() - returned
         everything = await ledger_ids(database_url)
         await eventually(lambda: _applied_all(engine, everything), timeout=60)
@@ -204,6 +219,8 @@ async def test_a_second_node_lost_mid_burst_leaves_commands_in_the_ledger_publis
         commands=COMMANDS // 2,
         answered_ok_without_quorum=without_quorum,
         refused_503=answers[503],
+        refused_past_the_bound=probes.count(503),
+        writes_refused_after_s=round(refused_after, 2),
         unanswered=answers[0],
         longest_gap_between_answers_s=round(burst.longest_gap(), 2),
         published_without_quorum=published_meanwhile,
@@ -213,14 +230,35 @@ async def test_a_second_node_lost_mid_burst_leaves_commands_in_the_ledger_publis
         applied_twice=twice,
         **figures,
     )
-    # the command path is core NATS and PostgreSQL only: with no JetStream quorum commands are still answered and
-    # kept in the ledger, and the relay publishes them once the nodes return
+    # the command path is core NATS and PostgreSQL only: for as long as an election takes commands are still answered
+    # and kept in the ledger; past that bound they are refused (503) and nothing of them is written; once the nodes
+    # return the relay publishes what was kept, and the refused commands, sent again, are answered ok once each
     assert quorum_still_lost, "JetStream had no quorum while the commands were sent"
-    assert without_quorum > 0, "commands are answered without a quorum"
+    assert without_quorum > 0, "commands are answered while the stream could still be electing"
     assert in_the_ledger == {"lost_from_ledger": 0, "duplicated_in_ledger": 0}, in_the_ledger
+    assert refusing, "past the bound, a command is refused naming the lost quorum"
+    assert probes == [503] * REFUSED, probes
+    assert written_refused == {"lost_from_ledger": REFUSED, "duplicated_in_ledger": 0}, "a refused command wrote nothing"
     assert published_meanwhile == 0, "nothing reached the stream without a quorum"
-    assert figures["commands_ok"] == COMMANDS // 2 and clean(figures), figures
+    assert figures["commands_ok"] == sent and clean(figures), figures
     assert twice == 0 and len(times) == figures["events_checked"]
+
+
+async def _writes_refused(mini: Any, org: str) -> bool:
+    """Waits until a command is refused 503 for the lost quorum (the bus watch looks every second); true then."""
+    body = {"members": 1, "as_of": "1999-01-01"}
+
+    async def refused() -> bool:
+        reply = await mini.http.post(f"/api/v1/orgs/{org}/headcount", json=body, headers=mini.headers)
+        assert reply.status_code == 503 and "quorum" in reply.text, reply.text
+        return True
+
+    return bool(await eventually(refused, timeout=30, interval=0.5))
+
+
+def _command_ids(burst: TimedBurst, indices: range) -> set[str]:
+    """The ledger's command ids the burst's commands of these indices would have, answered or not."""
+    return {hashlib.sha256(f"admin\x1f{burst.key(i)}".encode()).hexdigest() for i in indices}
 
 
 async def _connected(cluster: Any, node: int, names: set[str]) -> bool:

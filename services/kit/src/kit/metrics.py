@@ -21,6 +21,11 @@ PROJECTION_POSITION = Gauge("profset_projection_position", "Source position last
 DEAD_LETTERED = Counter("profset_dead_lettered_total", "Messages given up on", ["service", "consumer"])
 PARKED = Gauge("profset_parked_events", "Events parked behind a failing one", ["service", "consumer"])
 READ_CACHE = Counter("profset_read_cache_total", "Answers asked of a read cache, by hit or miss", ["cache", "outcome"])
+BUS_LEADERLESS = Gauge(
+    "profset_stream_leaderless_seconds",
+    "How long the service's own stream has had no leader (0 while it has one); commands are refused past a bound",
+    ["service"],
+)
 ROLE_LEADING = Gauge(
     "profset_role_leading",
     "1 while this replica holds a single-active role's lock (the relay, a consumer's projector, a worker), else 0",

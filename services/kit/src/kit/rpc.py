@@ -84,9 +84,17 @@ class Dispatcher:
     """Answers the requests of one service."""
 
     def __init__(
-        self, service: str, verbs: Mapping[str, Verb], store: EventStore, verifier: Verifier, tz: ZoneInfo, catch_up: CatchUp
+        self,
+        service: str,
+        verbs: Mapping[str, Verb],
+        store: EventStore,
+        verifier: Verifier,
+        tz: ZoneInfo,
+        catch_up: CatchUp,
+        writes_refused: Callable[[], Refused | None] = lambda: None,
     ) -> None:
         self.service, self.store, self.verifier, self.tz, self.catch_up = service, store, verifier, tz, catch_up
+        self.writes_refused = writes_refused  # why commands are refused now, if they are (kit.buswatch)
         tracing.configure(service)  # once per process: the service that answers requests names its spans
         self.verbs = {**verbs, LEDGER_END: Verb(LedgerEnd, self.catch_up.ledger_end, command=False)}
 
@@ -146,6 +154,8 @@ class Dispatcher:
         if actor.role is Role.SERVICE and actor.username not in verb.services:
             raise forbidden(f"the {actor.username} service is not given {self.service}'s {verb_name}")
         payload = _parse(verb.payload, body)
+        if verb.command and (refusal := self.writes_refused()) is not None:
+            raise refusal
         command_id = headers.get(RequestHeader.COMMAND_ID) if verb.command else None
         meta = Meta(
             command_id=command_id,

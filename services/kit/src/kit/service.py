@@ -24,6 +24,7 @@ from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import logs, metrics
+from .buswatch import BusWatch
 from .catchup import CatchUp, Waits
 from .crypto import KeyRing
 from .db import make_engine
@@ -110,6 +111,7 @@ class Service:
         self.runtime: Runtime | None = None
         self.dispatcher: Dispatcher | None = None
         self.relay: Relay | None = None
+        self.bus: BusWatch | None = None
         self.projectors: list[Projector] = []
         self.read_models: list[Table] = []
         self.workers: Mapping[str, Callable[[], bool]] = {}
@@ -197,6 +199,9 @@ class Service:
             self.relay = Relay(engine, self.ledger, self.name, nc, batch=settings.relay_batch, replicas=settings.stream_replicas)
             store.on_commit.append(self.relay.notify)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+            refuse_after = settings.refuse_writes_leaderless_seconds
+            self.bus = BusWatch(self.name, nc.jetstream(timeout=1.0), self.relay.stream, refuse_after)
+            self._tasks.append(asyncio.create_task(self.bus.run(self._stop)))
         self._tasks += [asyncio.create_task(p.run(self._stop)) for p in self.projectors]
         self._jobs = [asyncio.create_task(task(self._stop)) for task in wiring.tasks]
         self.dispatcher = Dispatcher(
@@ -216,6 +221,7 @@ class Service:
                 settings.read_wait_seconds,
                 Waits(settings.read_waits_per_caller, settings.read_waits_at_once, settings.read_waits_queued_per_caller),
             ),
+            self.bus.refusal if self.bus is not None else lambda: None,
         )
         for role in self.roles():
             metrics.ROLE_LEADING.labels(self.name, role).set_function(functools.partial(self._leads, role))

@@ -19,6 +19,7 @@ SHARED = {
     "log_format",
     "log_level",
     "stream_replicas",
+    "refuse_writes_leaderless_seconds",
 }
 """Keys a whole stack shares: `DATABASE_URL` serves every service unless `<NAME>_DATABASE_URL` overrides it."""
 
@@ -76,6 +77,12 @@ class ServiceSettings(BaseSettings):
     projector_batch: int = Field(200, ge=1)
     max_deliver: int = Field(5, ge=1, description="Attempts before a message is dead-lettered")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the stream the relay creates (3 on a NATS cluster)")
+    refuse_writes_leaderless_seconds: float = Field(
+        20.0,
+        ge=0,
+        description="How long the service's stream may have no leader (no JetStream quorum) before commands are refused "
+        "with 503; longer than an election takes; 0 never refuses",
+    )
     read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_positions")
     read_waits_per_caller: int = Field(4, ge=1, description="Requests of one caller looking for min_positions at once")
     read_waits_queued_per_caller: int = Field(

@@ -10,7 +10,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,7 +49,9 @@ class Mini:
 
 
 @contextlib.asynccontextmanager
-async def mini_stack(database_url: str, nats: Any, keys: Keys) -> AsyncIterator[Mini]:
+async def mini_stack(
+    database_url: str, nats: Any, keys: Keys, registry_settings: Mapping[str, Any] | None = None
+) -> AsyncIterator[Mini]:
     """Registry and gateway against the given servers (enough for a command burst through HTTP)."""
     from gateway.app import create_app
     from gateway.config import GatewaySettings
@@ -57,7 +59,8 @@ async def mini_stack(database_url: str, nats: Any, keys: Keys) -> AsyncIterator[
     from registry.main import create_service
 
     shared = service_settings(database_url, nats.url, keys)
-    registry = create_service(RegistrySettings(**shared | nats.login("registry") | keys.sealing("registry")))
+    own = nats.login("registry") | keys.sealing("registry") | dict(registry_settings or {})
+    registry = create_service(RegistrySettings(**shared | own))
     gateway = GatewaySettings(
         **shared | nats.login("gateway"), token_private_key=keys.private, admin_password=ADMIN_PASSWORD, request_timeout=3
     )
