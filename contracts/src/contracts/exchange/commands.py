@@ -46,6 +46,13 @@ class AddAttachment(Payload):
     data_base64: str = Field(description="The file, base64")
 
 
+class RemoveAttachment(Payload):
+    """Take a file off a draft: only the author org's staff, only while it is a draft; its bytes go with it."""
+
+    material_id: str = MATERIAL_ID
+    attachment_id: str = Field(description="Opaque id of the file")
+
+
 class Sender(Payload):
     """Who sends a material up (the body of `POST /materials/{id}/send-up`)."""
 
@@ -257,6 +264,7 @@ VERBS: dict[str, type[Payload]] = {
     "edit_material": EditMaterial,
     "receive_material": ReceiveMaterial,
     "add_attachment": AddAttachment,
+    "remove_attachment": RemoveAttachment,
     "send_up": SendUp,
     "cascade": CascadeMaterial,
     "release_cascade": ReleaseCascade,

@@ -114,6 +114,16 @@ class AttachmentAdded(Event, context="exchange", aggregate="material", name="att
     sha256: str = Field(description="Digest of the bytes")
 
 
+class AttachmentRemoved(Event, context="exchange", aggregate="material", name="attachment_removed", subject_field="material_id"):
+    """A file was taken off a draft; its stored bytes were deleted with it."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = ORG_ID
+    attachment_id: str = Field(description="Opaque id of the file")
+    filename: str = Field(max_length=255, description="Its name, as it was attached", examples=["листовка.pdf"])
+    by: str = Field(description="The user who removed it")
+
+
 class MaterialSentUp(Event, context="exchange", aggregate="material", name="sent_up", subject_field="material_id"):
     """An org sent a material up the chain; recipients computed from the tree on `on` (X2, X3)."""
 

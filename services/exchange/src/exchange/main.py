@@ -44,6 +44,7 @@ def wire(rt: Runtime) -> Wiring:
         "edit_material": (x.EditMaterial, materials.edit_material),
         "receive_material": (x.ReceiveMaterial, materials.receive_material),
         "add_attachment": (x.AddAttachment, materials.add_attachment),
+        "remove_attachment": (x.RemoveAttachment, materials.remove_attachment),
         "send_up": (x.SendUp, materials.send_up),
         "cascade": (x.CascadeMaterial, materials.cascade),
         "release_cascade": (x.ReleaseCascade, materials.release_cascade),

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 
 from contracts.base import Event
 from contracts.exchange import (
+    AttachmentAdded,
+    AttachmentRemoved,
     CascadeReleased,
     Content,
     MaterialApproved,
@@ -36,6 +38,8 @@ class Material:
     moderation: str = "none"
     cascades: frozenset[str] = frozenset()
     released: frozenset[tuple[str, str]] = frozenset()
+    attachments: tuple[tuple[str, str], ...] = ()
+    """The files attached and not removed: (id, name), in the order attached."""
 
 
 NOTHING = Material()
@@ -51,12 +55,26 @@ SUBMITTED = frozenset({"pending", "approved", "under_review", "confirmed"})
 """Waiting for a decision or published: no longer a draft, and not to be submitted again."""
 
 
-def decide_edit(m: Material, content: Content) -> list[Event]:
+def check_draft(m: Material) -> None:
     """A draft may change until it is sent or submitted for publication (rejected or taken down, it is a draft again)."""
     exists(m)
     if m.sent or m.moderation in SUBMITTED:
         raise invalid("material_id", "only a draft can be edited; this one was sent or submitted", rule="draft")
+
+
+def decide_edit(m: Material, content: Content) -> list[Event]:
+    """Replaces a draft's content."""
+    check_draft(m)
     return [MaterialEdited(material_id=m.material_id, org_id=m.org_id, content=content)]
+
+
+def decide_remove_attachment(m: Material, attachment_id: str, by: str) -> list[Event]:
+    """Takes a file off a draft, as attaching puts one on: only while it is a draft, and only a file it carries."""
+    check_draft(m)
+    filename = dict(m.attachments).get(attachment_id)
+    if filename is None:
+        raise invalid("attachment_id", "the material carries no such file (it may have been removed already)", rule="exists")
+    return [AttachmentRemoved(material_id=m.material_id, org_id=m.org_id, attachment_id=attachment_id, filename=filename, by=by)]
 
 
 def decide_publication(m: Material, moderator: str | None, pre_moderates: bool) -> list[Event]:
@@ -127,6 +145,11 @@ def check_campaign(m: Material) -> None:
         raise RuleBroken("K8", "participation is reported for campaign materials only", field="material_id")
 
 
+def _files(files: tuple[tuple[str, str], ...], event: AttachmentAdded | AttachmentRemoved) -> tuple[tuple[str, str], ...]:
+    kept = tuple(f for f in files if f[0] != event.attachment_id)
+    return (*kept, (event.attachment_id, event.filename)) if isinstance(event, AttachmentAdded) else kept
+
+
 def evolve(m: Material, event: Event) -> Material:
     """The material after one more of its events."""
     match event:
@@ -135,6 +158,8 @@ def evolve(m: Material, event: Event) -> Material:
         case MaterialEdited():
             again = m.moderation in ("rejected", "taken_down")
             return replace(m, content=event.content, moderation="none" if again else m.moderation)
+        case AttachmentAdded() | AttachmentRemoved():
+            return replace(m, attachments=_files(m.attachments, event))
         case MaterialSentUp():
             return replace(m, sent=True)
         case MaterialCascaded():

@@ -1,4 +1,5 @@
-"""Commands about materials: draft, edit, receive, attach, send up, cascade, release (publication: `control`)."""
+"""Commands about materials: draft, edit, receive, attach and remove files, send up, cascade, release (publication:
+`control`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import base64
 import binascii
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +25,7 @@ from contracts.exchange import (
     MaterialSentUp,
     ReceiveMaterial,
     ReleaseCascade,
+    RemoveAttachment,
     Route,
     SendUp,
 )
@@ -95,7 +97,7 @@ class MaterialHandlers:
         attachment_id, digest = new_id(), hashlib.sha256(data).hexdigest()
         m, version = await load(self.store, c.material_id)
         await self._allowed(m.org_id, ctx)
-        material.decide_edit(m, material.exists(m))  # attachments, like edits, only while a draft
+        material.check_draft(m)  # attachments, like edits, only while a draft
         event = AttachmentAdded(
             material_id=c.material_id,
             org_id=m.org_id,
@@ -116,6 +118,23 @@ class MaterialHandlers:
         reply = {"id": attachment_id, "size": len(data), "sha256": digest}
         batch = [Batch(material_stream(c.material_id), [event], expected_version=version)]
         return await self.store.append_batch(batch, meta=ctx.meta, data=reply, also=store_bytes)
+
+    async def remove_attachment(self, c: RemoveAttachment, ctx: Context) -> Committed:
+        """Takes a file off a draft: the event and the deletion of its bytes in one transaction."""
+        m, version = await load(self.store, c.material_id)
+        await self._allowed(m.org_id, ctx)
+        events = material.decide_remove_attachment(m, c.attachment_id, ctx.actor.username)
+
+        async def drop_bytes(conn: AsyncConnection) -> None:
+            await conn.execute(
+                delete(attachments).where(
+                    attachments.c.attachment_id == c.attachment_id, attachments.c.material_id == c.material_id
+                )
+            )
+
+        reply = {"id": c.attachment_id, "material_id": c.material_id}
+        batch = [Batch(material_stream(c.material_id), events, expected_version=version)]
+        return await self.store.append_batch(batch, meta=ctx.meta, data=reply, also=drop_bytes)
 
     async def send_up(self, c: SendUp, ctx: Context) -> Committed:
         """X2, X3: routes a material up from its author, or from an org it reached (forwarding)."""

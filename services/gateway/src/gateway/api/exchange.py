@@ -79,6 +79,14 @@ async def get_attachment(gw: GatewayDep, who: CallerDep, material_id: str, attac
     return Response(base64.b64decode(found["data_base64"]), media_type=found["content_type"], headers=headers)
 
 
+@router.delete(
+    "/materials/{material_id}/attachments/{attachment_id}", summary="Remove a file from a draft (the author org's staff)"
+)
+async def remove_attachment(gw: GatewayDep, who: CallerDep, material_id: str, attachment_id: str, response: Response) -> Any:
+    payload = {"material_id": material_id, "attachment_id": attachment_id}
+    return await ask(gw, who, "exchange", "remove_attachment", payload, response=response, command=True)
+
+
 @router.post(
     "/orgs/{org_id}/received-materials",
     status_code=status.HTTP_201_CREATED,

@@ -136,6 +136,7 @@ FIELDS = {
     "members": "members",
     "title": "title",
     "body": "text",
+    "attachment_id": "file",
 }
 """Source texts (English) of the fields a refusal may name; the catalogues translate them."""
 

@@ -36,6 +36,7 @@ PARTY_WORDS = {
 """Source words of the kinds of outside parties (the catalogue translates them)."""
 SERVES = "A territorial association serves a territorial org: choose it (X2)."
 NOT_A_DRAFT = "Only a draft can be changed: this material was sent or submitted for publication."
+REMOVED_ALREADY = "The material no longer carries this file: it was removed already."
 
 
 @router.get("/orgs/{org_id}/inbox")
@@ -104,7 +105,8 @@ async def editor(ui: UiDep, material_id: str) -> Response:
     """The composer, filled with the draft as it stands."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
     org = await ui.ask("registry", "get_org", {"org_id": material["org_id"]})
-    return ui.page("compose.html", org=org, material=material, values=material, errors={}, **CHOICES)
+    done = str(ui.request.query_params.get("done") or "")
+    return ui.page("compose.html", org=org, material=material, values=material, errors={}, done=done, **CHOICES)
 
 
 @router.post("/materials/{material_id}/edit")
@@ -152,6 +154,40 @@ async def attachment(ui: UiDep, material_id: str, attachment_id: str) -> Respons
     found = await ui.ask("exchange", "get_attachment", {"material_id": material_id, "attachment_id": attachment_id})
     headers = {"Content-Disposition": disposition(found["filename"]), "Cache-Control": "no-store"}
     return Response(base64.b64decode(found["data_base64"]), media_type=found["content_type"], headers=headers)
+
+
+async def _removal(ui: Ui, material_id: str, attachment_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the question before removing a file shows: the draft, the file, and where to go back to."""
+    material = await ui.ask("exchange", "get_material", {"material_id": material_id})
+    found = next((a for a in material["attachments"] if a["id"] == attachment_id), None)
+    if found is None and errors is None:  # asked about a file the draft does not carry: the page says it was not found
+        raise ApiError(Error(code=ErrorCode.NOT_FOUND, message="no such file attached to this material"))
+    back = "edit" if ui.request.query_params.get("from") == "edit" or ui.form.get("from") == "edit" else ""
+    attachment = found or {"id": attachment_id, "filename": "—", "size": 0}
+    return {"kind": "attachment", "material": material, "attachment": attachment, "back": back, "errors": errors or {}}
+
+
+@router.get("/materials/{material_id}/attachments/{attachment_id}/removal")
+async def ask_removal(ui: UiDep, material_id: str, attachment_id: str) -> Response:
+    """Removing a file asks first, saying what will change."""
+    return ui.page("confirm.html", **await _removal(ui, material_id, attachment_id))
+
+
+@router.post("/materials/{material_id}/attachments/{attachment_id}/removal")
+async def remove_attachment(ui: UiDep, material_id: str, attachment_id: str) -> Response:
+    """Takes the file off the draft once the user has confirmed it (exchange refuses once it is no longer a draft)."""
+    payload = {"material_id": material_id, "attachment_id": attachment_id}
+    _, errors = await ui.attempt("exchange", "remove_attachment", payload)
+    if not errors:
+        edit = ui.form.get("from") == "edit"
+        return ui.back(
+            f"/ui/materials/{material_id}/edit?done=removed"
+            if edit
+            else f"/ui/materials/{material_id}?done=removed#attachments-h"
+        )
+    if "attachment_id" in errors:
+        errors = {**errors, "attachment_id": ui.fmt.gettext(REMOVED_ALREADY)}
+    return ui.page("confirm.html", 422, **await _removal(ui, material_id, attachment_id, draft_errors(ui, errors)))
 
 
 async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
