@@ -23,11 +23,11 @@ from kit.store import EventStore
 from profset.kustomize import render
 from profset.pgpair import PostgresPair
 from profset_testing import ChatApi, Keys, Stack, eventually, running, start_stack, stream_messages
-from profset_testing.api import NEWS, chain, person, post
+from profset_testing.api import NEWS, chain_with_addressees, post
 from profset_testing.counting import LEDGER
 from profset_testing.faults import Mini, counting_schema, record, recovered
 from profset_testing.natscluster import TimedBurst
-from profset_testing.pgpair import count, published_once, settled
+from profset_testing.settling import DELIVERIES_TWICE, SENT, count, published_once, settled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,9 +37,7 @@ MATERIALS = 6
 REFUSED_BEFORE_PROMOTION = 5
 """Commands that meet the dead primary before the standby is promoted, as an operator's probes would notice it."""
 
-DELIVERIES_TWICE = "SELECT count(*) FROM (SELECT 1 FROM exchange.deliveries GROUP BY material_id, org_id HAVING count(*) > 1) t"
 ON_STREAMS = ("lost_from_stream", "duplicated_on_stream", "strangers_on_stream")
-LETTERS_SENT = "SELECT count(*) FROM notifications.outbox WHERE status = 'sent' AND channel = 'email'"
 
 
 async def test_a_primary_killed_mid_burst_fails_over_to_its_standby_and_nothing_is_lost_or_doubled(
@@ -47,7 +45,7 @@ async def test_a_primary_killed_mid_burst_fails_over_to_its_standby_and_nothing_
 ) -> None:
     url = pg_pair.url
     async with start_stack(url, nats_server, keys, smtp, chat) as stack:
-        h, orgs = await _union_with_addressees(stack)
+        h, orgs = await chain_with_addressees(stack)
         await eventually(lambda: settled(url), timeout=60, interval=0.3)
         before = len(smtp.letters)
         first = await _cascaded(stack, h, orgs["cc"]["id"], "До отказа")
@@ -84,7 +82,7 @@ async def test_a_primary_killed_mid_burst_fails_over_to_its_standby_and_nothing_
         streams = await published_once(url, nc)
         deliveries = {m: await _deliveries(url, m) for m in drafts}
         letters = [str(m["Message-ID"]) for m in smtp.letters]
-        sent = await count(url, LETTERS_SENT)
+        sent = await count(url, SENT)
         doubled_deliveries = await count(url, DELIVERIES_TWICE)
 
     record(
@@ -108,18 +106,6 @@ async def test_a_primary_killed_mid_burst_fails_over_to_its_standby_and_nothing_
     assert deliveries == dict.fromkeys(drafts, reached) and doubled_deliveries == 0, "each cascade reaches each org once"
     assert len(set(letters)) == before + letters_each * (1 + MATERIALS) == sent, "every letter of every cascade went"
     assert len(letters) - len(set(letters)) <= 1, "at most the letter in flight at the kill again, with its Message-ID"
-
-
-async def _union_with_addressees(stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
-    """The chain of orgs, a chair of P1 with a work address and an activist of P3 with a consented personal one."""
-    h, orgs = await chain(stack)
-    chair, hc = await person(stack, h, orgs["p1"]["id"], "Председатель", role="chair")
-    activist, ha = await person(stack, h, orgs["p3"]["id"], "Активист", role="info_activist")
-    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "chair@verf.ru"})
-    consent = {"given_at": "2026-01-01", "method": "written"}
-    point = {"kind": "personal_email", "value": "act@mail.ru", "consent": consent}
-    await post(stack, ha, f"/api/v1/people/{activist}/contact-points", point)
-    return h, orgs
 
 
 async def _drafted(stack: Stack, h: dict[str, str], org: str, title: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,19 +18,26 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
-from contracts.envelope import STREAMS
 from kit.db import make_engine
 from kit.service import Service
 from profset.dbroles import as_role
-from profset_testing import ADMIN_PASSWORD, ChatApi, Keys, Stack, eventually, stream_messages
-from profset_testing.api import NEWS, chain, person, post
+from profset_testing import ADMIN_PASSWORD, ChatApi, Keys, Stack, eventually
+from profset_testing.api import NEWS, chain_with_addressees
 from profset_testing.faults import audit, clean, record
 from profset_testing.servers import stream_keeper
+from profset_testing.settling import (
+    DELIVERIES_TWICE,
+    SENT,
+    SERVICES,
+    count,
+    each_event_published_once,
+    ledger_of,
+    settled,
+)
 from profset_testing.stack import _services, service_settings
 
-SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi", "appeals")
 ATTEMPTS = 40
 """How often a client sends one request before it gives up (it waits a fifth of a second between)."""
 CLIENTS = 2
@@ -296,7 +302,7 @@ async def test_a_rolling_update_under_load_fails_no_request_doubles_nothing_and_
     async with two_of_each(database_url, nats_server, keys, smtp, chat) as cluster:
         http = _client(cluster)
         stack = Stack(http, keys, {p.kind: p.runs for p in cluster.services()}, nats_server.url, database_url)
-        h, orgs = await _officers_with_addresses(stack)
+        h, orgs = await chain_with_addressees(stack)
         leaders = Leaders(cluster)
         first = await eventually(lambda: _every_role_led(leaders), timeout=60)
         generation = list(cluster.pods)  # kept, so no new pod is given an old one's id
@@ -313,7 +319,7 @@ async def test_a_rolling_update_under_load_fails_no_request_doubles_nothing_and_
         last = await eventually(lambda: _every_role_led(leaders), timeout=60)
         stop.set()
         await watching
-        await eventually(lambda: _settled(database_url), timeout=90, interval=0.5)
+        await eventually(lambda: settled(database_url), timeout=90, interval=0.5)
         await http.aclose()
 
     assert client.failed == [], "every request answered within its retries"
@@ -325,11 +331,11 @@ async def test_a_rolling_update_under_load_fails_no_request_doubles_nothing_and_
     for kind, context in (("admit", "registry"), ("material", "exchange"), ("cascade", "exchange")):
         per_command = await _events_per_command(database_url, context, ids[kind])
         assert ids[kind] and all(per_command[c] == EVENTS[kind] for c in ids[kind]), (kind, per_command)
-    published = await eventually(lambda: _published_once(database_url, nc), timeout=60)
+    published = await eventually(lambda: each_event_published_once(database_url, nc), timeout=60)
     letters = [m["Message-ID"] for m in smtp.letters]
     assert letters and len(letters) == len(set(letters)), "each letter once"
-    assert await _count(database_url, SENT) == len(letters), "as many letters as the outbox says went out"
-    assert await _count(database_url, DELIVERIES_TWICE) == 0, "each cascade reaches each org once"
+    assert await count(database_url, SENT) == len(letters), "as many letters as the outbox says went out"
+    assert await count(database_url, DELIVERIES_TWICE) == 0, "each cascade reaches each org once"
     record(
         "rolling_update",
         replicas=2,
@@ -347,7 +353,7 @@ async def test_a_rolling_update_under_load_fails_no_request_doubles_nothing_and_
         duplicated_on_streams=0,
         letters=len(letters),
         letters_sent_twice=0,
-        deliveries=await _count(database_url, "SELECT count(*) FROM exchange.deliveries"),
+        deliveries=await count(database_url, "SELECT count(*) FROM exchange.deliveries"),
         deliveries_twice=0,
         roles=len(last),
         handovers=sum(leaders.handovers.values()),
@@ -361,42 +367,9 @@ def _client(cluster: Cluster) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=cluster.balancer, base_url="http://gateway.test", timeout=30)
 
 
-async def _officers_with_addresses(stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
-    """The chain of orgs, a chair of P1 and an info activist of P3 with addresses: a cascade mails them."""
-    h, orgs = await chain(stack)
-    chair, hc = await person(stack, h, orgs["p1"]["id"], "Председатель", role="chair")
-    activist, ha = await person(stack, h, orgs["p3"]["id"], "Активист", role="info_activist")
-    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "chair@verf.ru"})
-    consent = {"given_at": "2026-01-01", "method": "written"}
-    point = {"kind": "personal_email", "value": "act@mail.ru", "consent": consent}
-    await post(stack, ha, f"/api/v1/people/{activist}/contact-points", point)
-    return h, orgs
-
-
 def _command_id(key: str) -> str:
     """The ledger's command id of the admin's Idempotency-Key (the gateway scopes a key to its user)."""
     return hashlib.sha256(f"admin\x1f{key}".encode()).hexdigest()
-
-
-def _ledger(name: str) -> Any:
-    return importlib.import_module(f"{name}.tables").ledger
-
-
-async def _settled(database_url: str) -> bool:
-    """Every consumer has applied its whole source, every cascade run is finished and no letter is waiting."""
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            for name in SERVICES:
-                checkpoints = _ledger(name).checkpoints.c
-                for source, position in (await conn.execute(select(checkpoints.source, checkpoints.position))).all():
-                    head = await conn.scalar(select(func.max(_ledger(source).events.c.position)))
-                    assert position >= (head or 0), f"{name} behind on {source}: {position} < {head}"
-            assert await conn.scalar(text(RUNNING)) == 0, "cascades still running"
-            assert await conn.scalar(text(WAITING)) == 0, "letters still waiting"
-    finally:
-        await engine.dispose()
-    return True
 
 
 async def _audited(database_url: str, nc: Any, command_ids: set[str]) -> dict[str, int]:
@@ -408,45 +381,11 @@ async def _audited(database_url: str, nc: Any, command_ids: set[str]) -> dict[st
 
 async def _events_per_command(database_url: str, context: str, command_ids: set[str]) -> Counter[str]:
     """command id -> events of the context's ledger it appended."""
-    events = _ledger(context).events
+    events = ledger_of(context).events
     engine = make_engine(database_url)
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(select(events.c.command_id).where(events.c.command_id.in_(command_ids)))
             return Counter(r.command_id for r in rows)
-    finally:
-        await engine.dispose()
-
-
-async def _published_once(database_url: str, nc: Any) -> dict[str, int]:
-    """Each service's stream holds each event of its ledger exactly once; events per stream."""
-    engine = make_engine(database_url)
-    found = {}
-    try:
-        async with engine.connect() as conn:
-            for name in SERVICES:
-                in_ledger = {str(r[0]) for r in await conn.execute(select(_ledger(name).events.c.event_id))}
-                on_stream = Counter(h["ce-id"] for h, _ in await stream_messages(nc.jetstream(), STREAMS[name]))
-                assert set(on_stream) == in_ledger, f"{name}: the stream differs from the ledger"
-                assert max(on_stream.values(), default=1) == 1, f"{name}: an event published twice"
-                found[name] = len(in_ledger)
-    finally:
-        await engine.dispose()
-    return found
-
-
-RUNNING = "SELECT count(*) FROM exchange.cascade_runs WHERE finished_at IS NULL"
-WAITING = "SELECT count(*) FROM notifications.outbox WHERE status = 'pending'"
-SENT = "SELECT count(*) FROM notifications.outbox WHERE status = 'sent' AND channel = 'email'"
-DELIVERIES_TWICE = (
-    "SELECT count(*) FROM (SELECT material_id, org_id FROM exchange.deliveries GROUP BY 1, 2 HAVING count(*) > 1) twice"
-)
-
-
-async def _count(database_url: str, query: str) -> int:
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return int((await conn.execute(text(query))).scalar_one())
     finally:
         await engine.dispose()

@@ -3,19 +3,17 @@ read models equal to what single instances build by replaying the same history f
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Table, delete, select, text
+from sqlalchemy import Table, delete, text
 
-from contracts.envelope import STREAMS
 from kit.db import make_engine
-from profset_testing import ChatApi, Keys, Stack, eventually, start_stack, stream_messages
-from profset_testing.api import NEWS, admit, chain, get, person, post
+from profset_testing import ChatApi, Keys, Stack, eventually, start_stack
+from profset_testing.api import NEWS, admit, chain_with_addressees, get, post
 from profset_testing.faults import record
+from profset_testing.settling import DELIVERIES_TWICE, SENT, SERVICES, count, each_event_published_once, ledger_of, settled
 
-SERVICES = ("registry", "contacts", "exchange", "notifications", "audits", "kpi", "appeals")
 WORK_QUEUES = {
     "exchange.cascade_runs": "the cascade runner's queue: when a run finished is the runner's, not history's",
     "notifications.outbox": "the sender's queue and its record of what went out: forgetting it would send again",
@@ -32,12 +30,12 @@ async def test_two_instances_of_everything_publish_send_and_project_once(
         await _union_at_work(stack)
         # NATS picks one member of a queue group at random: with about 30 requests, each registry answered some
         assert handled["registry"] and handled["registry'"], handled
-        await eventually(lambda: _settled(stack), timeout=60, interval=0.5)
+        await eventually(lambda: settled(stack.database_url), timeout=60, interval=0.5)
         doubled = await read_models(database_url)
         letters = [m["Message-ID"] for m in smtp.letters]
-        sent = await _count(database_url, "SELECT count(*) FROM notifications.outbox WHERE status = 'sent' AND channel = 'email'")
-        assert await _count(database_url, DELIVERIES_TWICE) == 0, "each cascade reaches each org once"
-        published = await _published_once(database_url, nc)
+        sent = await count(database_url, SENT)
+        assert await count(database_url, DELIVERIES_TWICE) == 0, "each cascade reaches each org once"
+        published = await each_event_published_once(database_url, nc)
     assert letters and len(letters) == len(set(letters)), "each letter once"
     assert sent == len(letters), "as many letters as the outbox says went out"
 
@@ -63,13 +61,7 @@ async def test_two_instances_of_everything_publish_send_and_project_once(
 
 async def _union_at_work(stack: Stack) -> None:
     """A day's work across every service: orgs, members, officers with addresses, headcounts, materials up and down."""
-    h, o = await chain(stack)
-    chair, hc = await person(stack, h, o["p1"]["id"], "Председатель", role="chair")
-    activist, ha = await person(stack, h, o["p3"]["id"], "Активист", role="info_activist")
-    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "chair@verf.ru"})
-    consent = {"given_at": "2026-01-01", "method": "written"}
-    point = {"kind": "personal_email", "value": "act@mail.ru", "consent": consent}
-    await post(stack, ha, f"/api/v1/people/{activist}/contact-points", point)
+    h, o = await chain_with_addressees(stack)
     for i in range(12):
         await admit(stack, h, o["p1" if i % 2 else "p4"]["id"], full_name=f"Член {i}", since="2015-01-01")
     for org in ("p1", "p3", "p4"):
@@ -80,40 +72,6 @@ async def _union_at_work(stack: Stack) -> None:
     up = (await post(stack, h, "/api/v1/materials", {**NEWS, "org_id": o["p1"]["id"], "newsworthy": True}))["id"]
     await post(stack, h, f"/api/v1/materials/{up}/send-up", {}, 202)
     await get(stack, h, f"/api/v1/orgs/{o['cc']['id']}/compliance")
-
-
-async def _settled(stack: Stack) -> bool:
-    """Every consumer has applied its whole source stream and no letter is waiting."""
-    engine = make_engine(stack.database_url)
-    try:
-        async with engine.connect() as conn:
-            for name in SERVICES:
-                ledger = _ledger(name)
-                for source, position in (
-                    await conn.execute(select(ledger.checkpoints.c.source, ledger.checkpoints.c.position))
-                ).all():
-                    head = (await conn.execute(select(text("max(position)")).select_from(_ledger(source).events))).scalar()
-                    assert position >= (head or 0), f"{name} behind on {source}: {position} < {head}"
-            waiting = (await conn.execute(text("SELECT count(*) FROM notifications.outbox WHERE status = 'pending'"))).scalar()
-            assert waiting == 0, f"{waiting} letters still pending"
-    finally:
-        await engine.dispose()
-    return True
-
-
-async def _published_once(database_url: str, nc: Any) -> dict[str, int]:
-    """Each service's stream holds each event of its ledger exactly once; events per stream."""
-    engine = make_engine(database_url)
-    found = {}
-    async with engine.connect() as conn:
-        for name in SERVICES:
-            in_ledger = {str(r[0]) for r in await conn.execute(select(_ledger(name).events.c.event_id))}
-            on_stream = Counter(h["ce-id"] for h, _ in await stream_messages(nc.jetstream(), STREAMS[name]))
-            assert set(on_stream) == in_ledger, f"{name}: the stream differs from the ledger"
-            assert max(on_stream.values(), default=1) == 1, f"{name}: an event published twice"
-            found[name] = len(in_ledger)
-    await engine.dispose()
-    return found
 
 
 def _count_requests(instances: list[Any]) -> Counter[str]:
@@ -132,26 +90,9 @@ def _count_requests(instances: list[Any]) -> Counter[str]:
     return handled
 
 
-DELIVERIES_TWICE = (
-    "SELECT count(*) FROM (SELECT material_id, org_id FROM exchange.deliveries GROUP BY 1, 2 HAVING count(*) > 1) twice"
-)
-
-
-async def _count(database_url: str, query: str) -> int:
-    engine = make_engine(database_url)
-    async with engine.connect() as conn:
-        found = int((await conn.execute(text(query))).scalar_one())
-    await engine.dispose()
-    return found
-
-
-def _ledger(name: str) -> Any:
-    return importlib.import_module(f"{name}.tables").ledger
-
-
 def _read_model_tables(name: str) -> list[Table]:
     """The service's tables that are not its ledger: everything a replay builds again."""
-    ledger = _ledger(name)
+    ledger = ledger_of(name)
     kept = {t for t in vars(ledger).values() if isinstance(t, Table)}
     return [t for t in ledger.metadata.sorted_tables if t not in kept and f"{t.schema}.{t.name}" not in WORK_QUEUES]
 
@@ -176,7 +117,7 @@ async def reset_read_models(database_url: str) -> None:
         for name in SERVICES:
             for table in _read_model_tables(name):
                 await conn.execute(delete(table))
-            ledger = _ledger(name)
+            ledger = ledger_of(name)
             await conn.execute(delete(ledger.checkpoints))
             await conn.execute(delete(ledger.pending))
     await engine.dispose()

@@ -87,3 +87,16 @@ async def chain(stack: Stack) -> tuple[dict[str, str], dict[str, dict[str, Any]]
         )
         orgs[kind] = party
     return h, orgs
+
+
+async def chain_with_addressees(stack: Stack) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The chain, with a chair of P1 at a work address and an activist of P3 at a consented personal one: a cascade
+    mails them."""
+    h, orgs = await chain(stack)
+    chair, hc = await person(stack, h, orgs["p1"]["id"], "Председатель", role="chair")
+    activist, ha = await person(stack, h, orgs["p3"]["id"], "Активист", role="info_activist")
+    await post(stack, hc, f"/api/v1/people/{chair}/contact-points", {"kind": "work_email", "value": "chair@verf.ru"})
+    consent = {"given_at": "2026-01-01", "method": "written"}
+    point = {"kind": "personal_email", "value": "act@mail.ru", "consent": consent}
+    await post(stack, ha, f"/api/v1/people/{activist}/contact-points", point)
+    return h, orgs
