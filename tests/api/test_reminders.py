@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from notifications.domain.reminders import quarter_of
 from notifications.reminders import Planner
 from notifications.sender import Sender
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from kit import clock
 from kit.rpc import RequestClient
-from profset_testing import ChatApi, Stack, eventually
+from profset_testing import ADMIN_PASSWORD, ChatApi, Stack, eventually
 from profset_testing.api import NEWS, chain, person, post
 
 
@@ -32,7 +33,7 @@ async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_e
     board = await post(
         stack, h, f"/api/v1/orgs/{o['p1']['id']}/channels", {"kind": "notice_board", "name": "Стенд", "since": opened.isoformat()}
     )
-    await post(stack, h, f"/api/v1/channels/{board['id']}/updates", {"at": refreshed.isoformat()})
+    await _refreshed_on(stack, board["id"], refreshed)
 
     await post(stack, h, f"/api/v1/orgs/{o['p1']['id']}/contact-base/submissions", {})  # so P10 is not due meanwhile
     await plan_quarters(stack, h, o["p1"]["id"], today, refreshed + timedelta(days=20))  # and P8 neither
@@ -50,7 +51,7 @@ async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_e
     assert await planner.plan(noon(refreshed + timedelta(days=9))) == 0, "the same deadline is reminded once"
     await eventually(lambda: _subject_seen(smtp, "обновите стенд"), timeout=20)
     await eventually(lambda: _chat_seen(chat, "@chair_verf"), timeout=20)
-    await post(stack, h, f"/api/v1/channels/{board['id']}/updates", {"at": (refreshed + timedelta(days=10)).isoformat()})
+    await _refreshed_on(stack, board["id"], refreshed + timedelta(days=10))
     await eventually(lambda: _board_refreshed(planner, board["id"], refreshed + timedelta(days=10)), timeout=20)
     assert await planner.plan(noon(refreshed + timedelta(days=17))) == 0
     assert await planner.plan(noon(refreshed + timedelta(days=18))) == 2, "a new refresh, a new deadline"
@@ -63,6 +64,18 @@ async def test_a_stale_notice_board_and_a_waiting_moderation_are_reminded_once_e
     await eventually(lambda: _outbox_has(planner, "reminder:H2:", plan_at=now + timedelta(days=4)), timeout=20)
     assert await planner.plan(now + timedelta(days=5)) == 0, "the moderator is reminded once"
     await eventually(lambda: _subject_seen(smtp, "ждёт модерации"), timeout=20)
+
+
+async def _refreshed_on(stack: Stack, board_id: str, day: date) -> None:
+    """Records the board's refresh on `day`, a day ahead of the live clock's, as the admin on that day: the services'
+    clock (`kit.clock`) is moved there for the request, as a refresh is recorded only of a day come."""
+    real = clock.now
+    by = timedelta(days=(day - real().date()).days)
+    with pytest.MonkeyPatch.context() as moved:
+        moved.setattr(clock, "now", lambda: real() + by)
+        moved.setattr(clock, "today", lambda tz: (real() + by).astimezone(tz).date())
+        h = await stack.login("admin", ADMIN_PASSWORD)
+        await post(stack, h, f"/api/v1/channels/{board_id}/updates", {"at": day.isoformat()})
 
 
 async def plan_quarters(stack: Stack, h: dict[str, str], org_id: str, first: date, last: date) -> None:

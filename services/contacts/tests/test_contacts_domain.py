@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import reduce
 
 import pytest
@@ -96,11 +96,15 @@ def test_resources_open_refresh_and_close_within_their_dates() -> None:
     )
     board = reduce(channels.evolve, events, channels.NONE)
     with pytest.raises(Refused):
-        channels.decide_refresh(board, D("2019-12-31"))
+        channels.decide_refresh(board, D("2019-12-31"), TODAY)
+    with pytest.raises(Refused, match="after today") as ahead:
+        channels.decide_refresh(board, TODAY + timedelta(days=1), TODAY)
+    assert (ahead.value.details[0].field, ahead.value.details[0].rule) == ("at", "not_after_today")
+    assert channels.decide_refresh(board, TODAY, TODAY), "today is a day come"
     board = reduce(channels.evolve, channels.decide_close(board, D("2025-01-01"), None), board)
     assert board.runs_on(D("2024-12-31")) and not board.runs_on(D("2025-01-01"))
     with pytest.raises(Refused, match="not running"):
-        channels.decide_refresh(board, D("2025-01-02"))
+        channels.decide_refresh(board, D("2025-01-02"), TODAY)
     with pytest.raises(RuleBroken, match="H1"):
         channels.decide_open(False, "x", "o1", ChannelKind.CHAT, "Чат", None, Audience.MEMBERS, D("2020-01-01"))
     with pytest.raises(Refused, match="at least one"):

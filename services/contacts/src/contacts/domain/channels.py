@@ -89,9 +89,11 @@ def decide_close(resource: Resource, effective_on: date, reason: str | None) -> 
     return [ChannelClosed(channel_id=resource.channel_id, org_id=resource.org_id, effective_on=effective_on, reason=reason)]
 
 
-def decide_refresh(resource: Resource, at: date) -> list[Event]:
-    """P1: a refresh on a day the resource runs."""
+def decide_refresh(resource: Resource, at: date, today: date) -> list[Event]:
+    """P1: a refresh on a day the resource runs, once that day has come (a refresh is recorded, not planned)."""
     require_opened(resource)
+    if at > today:
+        raise invalid("at", f"a refresh is recorded once made: {at.isoformat()} is after today", rule="not_after_today")
     if not resource.runs_on(at):
         raise invalid("at", "the resource was not running that day", rule="runs")
     return [ChannelRefreshed(channel_id=resource.channel_id, org_id=resource.org_id, at=at)]

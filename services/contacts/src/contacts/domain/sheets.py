@@ -75,7 +75,7 @@ def decide_posting(board: Resource, day: date, material_id: str, today: date) ->
     """P1: the board refreshed on `day` with the material's sheet, and the posting itself; of a day come, never ahead."""
     if day > today:
         raise invalid("at", f"a sheet is posted on a day come: {day.isoformat()} is after today", rule="not_after_today")
-    refreshed = [e.model_copy(update={"material_id": material_id}) for e in decide_refresh(board, day)]
+    refreshed = [e.model_copy(update={"material_id": material_id}) for e in decide_refresh(board, day, today)]
     return [*refreshed, SheetPosted(channel_id=board.channel_id, org_id=board.org_id, at=day, material_id=material_id)]
 
 

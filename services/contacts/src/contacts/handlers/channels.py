@@ -76,7 +76,7 @@ class ChannelHandlers:
         """Records that a resource was refreshed on `at` (default today), e.g. a notice board (P1)."""
         resource, _ = await self._resource(c.channel_id, ctx)
         at = c.at or ctx.today
-        events = channels.decide_refresh(resource, at)
+        events = channels.decide_refresh(resource, at, ctx.today)
         data = {"id": c.channel_id, "at": at.isoformat()}
         return await self.store.append(channel_stream(c.channel_id), events, expected_version=None, meta=ctx.meta, data=data)
 
