@@ -1,10 +1,12 @@
-"""Advisory locks that make one relay, one projector per consumer and one migrator active at a time."""
+"""Advisory locks that make one relay, one projector per consumer and one migrator active at a time, and the turns
+that make the writers of a hot stream decide one at a time across processes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -146,3 +148,107 @@ async def run_singly(
         except Exception:
             log.exception("a singly run job failed; it starts again", job=name)
             await pause(stop, 1.0)
+
+
+TURN_WAIT = 10.0
+"""Seconds a taker waits for a turn another process holds before it gives up (`OperationalError`: unavailable), as a
+request is answered in about as long: a holder that hangs stops its turn's writers, never for good."""
+HAND_ON = 16
+"""Takers of one process a held turn passes to in a row, while they wait, before it is let go for other processes."""
+
+
+class _Turn:
+    """One process's side of a turn: its takers queue on `lock`, and the connection whose transaction holds the turn
+    is handed from one to the next while some wait, which saves each the round trips of taking and letting it go."""
+
+    def __init__(self) -> None:
+        self.lock, self.waiting, self.run = asyncio.Lock(), 0, 0
+        self.conn: AsyncConnection | None = None
+        self.owed: list[asyncio.Future[Any]] = []
+
+
+class Held:
+    """A turn as its holder sees it."""
+
+    def __init__(self, local: _Turn, handed: bool) -> None:
+        self._local, self.handed = local, handed
+        """Whether a holder of this process handed the turn on: nothing outside this process wrote since it was taken."""
+
+    def owes(self, write: asyncio.Future[Any]) -> None:
+        """A write of this holder's still under way, which the holders after it may build on: the turn is not let go to
+        other processes until it has ended, so that what they read is what this process wrote."""
+        self._local.owed = [w for w in self._local.owed if not w.done()] + [write]
+
+
+_turns: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, int], _Turn] = weakref.WeakValueDictionary()
+"""Per event loop and key, this process's side of a turn; one nobody holds or waits for goes away."""
+
+
+def _local_turn(key: int) -> _Turn:
+    place = (asyncio.get_running_loop(), key)
+    local = _turns.get(place)
+    if local is None:
+        local = _turns[place] = _Turn()
+    return local
+
+
+@contextlib.asynccontextmanager
+async def turn(engine: AsyncEngine, *names: str) -> AsyncIterator[Held]:
+    """Runs the block while no other holder of the named turn, in this process or any other on the same database, runs
+    its own: for a read -> decide -> write that should not lose a race to another (a hot stream's writers), where
+    optimistic retries would mostly redo work that loses again.
+
+    The turn is a transaction-level advisory lock: it ends with its transaction, or with its session should the process
+    die, so nothing is left held in a pooled connection. This process's takers queue on a lock of their own first, so one
+    connection at most waits for the others' turns, and the held transaction is handed on to the next taker of this
+    process while one waits (`HAND_ON` in a row at most, then the other processes' turn). A holder may leave with a
+    write under way that it `owes`: the turn is let go once those have ended. The turn spares races, it does not replace
+    the append's version check: should its session end unseen, writers race again, and that check decides."""
+    key = lock_key("turn", *names)
+    local = _local_turn(key)
+    local.waiting += 1
+    try:
+        await local.lock.acquire()
+    except BaseException:
+        local.waiting -= 1
+        if not local.waiting and not local.lock.locked():  # the last waiter left: nobody is to be handed the turn
+            await asyncio.shield(_let_go(local))
+        raise
+    local.waiting -= 1
+    try:
+        handed = local.conn is not None
+        if not handed:
+            local.conn, local.run = await _take_turn(engine, key), 0
+        local.run += 1
+        yield Held(local, handed)
+    finally:
+        try:
+            if not local.waiting or local.run >= HAND_ON or (local.conn is not None and local.conn.closed):
+                await asyncio.shield(_let_go(local))  # a holder cancelled on its way out still lets the turn go
+        finally:
+            local.lock.release()
+
+
+async def _let_go(local: _Turn) -> None:
+    """Ends the transaction that holds the turn, if one does, once the writes owed have ended, and so lets it go."""
+    owed, local.owed = local.owed, []
+    await asyncio.gather(*owed, return_exceptions=True)  # their outcomes are their callers'
+    conn, local.conn = local.conn, None
+    if conn is not None:
+        with contextlib.suppress(Exception):  # a broken session has let the lock go with it
+            await conn.rollback()
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+
+async def _take_turn(engine: AsyncEngine, key: int) -> AsyncConnection:
+    """A connection whose open transaction holds the turn, waiting at most `TURN_WAIT` for it."""
+    conn = await engine.connect()
+    try:
+        wait = f"{int(TURN_WAIT * 1000)}ms"
+        await conn.execute(text("SELECT set_config('lock_timeout', :w, true), pg_advisory_xact_lock(:k)"), {"w": wait, "k": key})
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await conn.close()
+        raise
+    return conn

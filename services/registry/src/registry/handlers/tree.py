@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 
 from contracts.registry import ChangeOrg, DissolveOrg, RegisterOrg, ReportHeadcount
@@ -14,11 +15,18 @@ from kit.store import Batch, Committed, EventStore, Fold, VersionConflict
 
 from ..domain import headcount, reach, tree
 from ..domain.tree import Tree
+from .desk import Desk, writing
 
 TREE = "union-tree"
 """Every change to the tree's shape goes to this one stream, so H1 is checked against one consistent tree."""
 
 TREE_FOLD = Fold(tree.EMPTY, tree.evolve, tree.encode, tree.decode, snapshot_every=500, cached=True)
+
+
+def tree_turn(store: EventStore) -> AbstractAsyncContextManager[Desk[Tree]]:
+    """The tree in its writers' turn, across every replica: a command that changes the tree loads, decides and appends
+    in it, so it never loses a race, and is never answered 409 for one however many write at once (issue 35, `desk`)."""
+    return writing(store, TREE, TREE_FOLD)
 
 
 def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> list[str]:
@@ -32,16 +40,17 @@ def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> lis
 async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Awaitable[Committed]]) -> Committed:
     """Runs `attempt` on the tree as last loaded, without reading it (a read a command), its append guarded by the
     tree's version: `attempt` appends the `Batch` of no events it is given. If the tree moved since, here or in
-    another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh; a race
-    lost on that one too is the dispatcher's to decide again (`kit.store.retries`)."""
+    another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh, in the
+    tree's turn: the tree cannot move under it then, so the second attempt never loses a race."""
     kept = store.kept(TREE, TREE_FOLD)
     if kept is not None:
         try:
             return await attempt(kept[0], Batch(TREE, [], expected_version=kept[1]))
         except (VersionConflict, Refused):
             pass
-    t, version = await store.load(TREE, TREE_FOLD)
-    return await attempt(t, Batch(TREE, [], expected_version=version))
+    async with tree_turn(store) as desk:
+        t, version = await desk.load()
+        return await attempt(t, Batch(TREE, [], expected_version=version))
 
 
 class Handlers:
@@ -53,48 +62,54 @@ class Handlers:
     async def register_org(self, c: RegisterOrg, ctx: Context) -> Committed:
         """Registers an org under a parent (H1), from `registered_on` (default today)."""
         org_id, day = new_id(), c.registered_on or ctx.today
-        t, version = await self.store.load(TREE, TREE_FOLD)
-        if c.parent_id is not None and t.get(c.parent_id) is None:
-            raise not_found("parent org", field="parent_id")
-        above = reach_today(t, c.parent_id, ctx.today, "parent_id") if c.parent_id else []
-        require(ctx.actor, "shape_tree", [org_id, *above])
-        events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
-        data = {
-            "id": org_id,
-            "name": c.name,
-            "level": c.level.value,
-            "parent_id": c.parent_id,
-            "registered_on": day.isoformat(),
-        }
-        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+        async with tree_turn(self.store) as desk:
+            t, version = await desk.load()
+            if c.parent_id is not None and t.get(c.parent_id) is None:
+                raise not_found("parent org", field="parent_id")
+            above = reach_today(t, c.parent_id, ctx.today, "parent_id") if c.parent_id else []
+            require(ctx.actor, "shape_tree", [org_id, *above])
+            events = tree.decide_register(t, org_id, c.name, c.level, c.parent_id, day)
+            data = {
+                "id": org_id,
+                "name": c.name,
+                "level": c.level.value,
+                "parent_id": c.parent_id,
+                "registered_on": day.isoformat(),
+            }
+            appended = desk.append(events, expected_version=version, meta=ctx.meta, data=data)
+        return await appended
 
     async def change_org(self, c: ChangeOrg, ctx: Context) -> Committed:
         """Renames and/or moves an org from `effective_on` (default today); both or neither are recorded."""
         if c.name is None and c.parent_id is None:
             raise invalid("name", "give a new name or a new parent_id", rule="required")
         day = c.effective_on or ctx.today
-        t, version = await self.store.load(TREE, TREE_FOLD)
-        events = []
-        if c.name is not None:
-            require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
-            events += tree.decide_rename(t, c.org_id, c.name, day)
-        if c.parent_id is not None:
-            # both the org and its new parent must be inside the actor's subtree today
-            require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
-            if t.get(c.parent_id) is None:
-                raise not_found("parent org", field="parent_id")
-            require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
-            events += tree.decide_move(t, c.org_id, c.parent_id, day)
-        data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
-        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+        async with tree_turn(self.store) as desk:
+            t, version = await desk.load()
+            events = []
+            if c.name is not None:
+                require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
+                events += tree.decide_rename(t, c.org_id, c.name, day)
+            if c.parent_id is not None:
+                # both the org and its new parent must be inside the actor's subtree today
+                require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
+                if t.get(c.parent_id) is None:
+                    raise not_found("parent org", field="parent_id")
+                require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
+                events += tree.decide_move(t, c.org_id, c.parent_id, day)
+            data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
+            appended = desk.append(events, expected_version=version, meta=ctx.meta, data=data)
+        return await appended
 
     async def dissolve_org(self, c: DissolveOrg, ctx: Context) -> Committed:
         """Dissolves an org with nothing under it, from `effective_on`."""
-        t, version = await self.store.load(TREE, TREE_FOLD)
-        require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
-        events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
-        data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
-        return await self.store.append(TREE, events, expected_version=version, meta=ctx.meta, data=data)
+        async with tree_turn(self.store) as desk:
+            t, version = await desk.load()
+            require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
+            events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
+            data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
+            appended = desk.append(events, expected_version=version, meta=ctx.meta, data=data)
+        return await appended
 
     async def report_headcount(self, c: ReportHeadcount, ctx: Context) -> Committed:
         """Records a primary org's membership as of a date (default today)."""
