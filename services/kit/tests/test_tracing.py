@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from kit import logs, tracing
 from kit.ids import new_id
 from kit.relay import headers_of
+from profset_testing.spans import recorded_spans
 
 PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -28,12 +27,8 @@ PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     """Spans recorded into memory for the test, and none after it."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    yield exporter
-    tracing.install(None)
+    with recorded_spans() as exporter:
+        yield exporter
 
 
 def test_a_traceparent_is_built_and_parsed_back() -> None:

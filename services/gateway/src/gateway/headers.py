@@ -1,4 +1,5 @@
-"""The security headers every answer carries, added as plain ASGI (an `@app.middleware` costs each request a task)."""
+"""The security headers every answer carries, added as plain ASGI (an `@app.middleware` costs each request a task),
+and a request's header as plain ASGI middleware reads it."""
 
 from __future__ import annotations
 
@@ -44,3 +45,11 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+def request_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request's header (`name` in lower case, as ASGI gives names); None if it was not sent."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None

@@ -7,6 +7,7 @@ from typing import Any
 from kit import tracing
 
 from .bodylimit import App, Message, Receive, Scope, Send
+from .headers import request_header
 
 
 class Traced:
@@ -20,7 +21,7 @@ class Traced:
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope.get("path", "")
-        parent = _header(scope, b"traceparent")
+        parent = request_header(scope, b"traceparent")
         with tracing.span(f"{method} {path}", tracing.SpanKind.SERVER, parent, **{"http.request.method": method}) as span:
 
             async def sending(message: Message) -> None:
@@ -33,10 +34,3 @@ class Traced:
             if route is not None and hasattr(route, "path"):  # named by its template, not by the ids in its path
                 span.update_name(f"{method} {route.path}")
                 span.set_attribute("http.route", route.path)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None

@@ -230,7 +230,8 @@ class Sender:
             return
         subject, text = words
         try:
-            with tracing.span(f"send {row.channel}", tracing.SpanKind.CLIENT, notification_id=row.notification_id):
+            parent = row.traceparent  # the span that planned it: the letter goes on the trace of the event it is about
+            with tracing.span(f"send {row.channel}", tracing.SpanKind.CLIENT, parent, notification_id=row.notification_id):
                 if row.channel == "chat":
                     await chat.send(self.settings.chat_base_url, address, f"{subject}\n\n{text}")
                 elif row.channel == "email":

@@ -117,6 +117,7 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    Column("traceparent", Text, comment="The W3C traceparent of the event that planned it, its send's parent; NULL when none"),
     Index("outbox_due", "status", "next_attempt_at"),
     Index("outbox_by_org", "org_id", "created_at"),
 )

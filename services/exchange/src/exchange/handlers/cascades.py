@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.exchange import DeliveryDelivered, Route
+from contracts.exchange import CascadeReleased, DeliveryDelivered, MaterialCascaded, Route
 from kit import clock, logs
 from kit.backlog import Backlog
 from kit.locks import Fence, LostLock, lock_key, pause, run_singly
@@ -23,7 +24,7 @@ from kit.store import Batch, EventStore, Meta, VersionConflict
 
 from ..domain import routing
 from ..tables import cascade_runs, deliveries, ledger
-from .common import delivery_id, holders, orgs_on, routing_tree
+from .common import delivery_id, holders, material_stream, orgs_on, routing_tree
 
 log = logs.get("cascades")
 
@@ -99,10 +100,13 @@ class CascadeRunner:
         async with self.store.engine.connect() as conn:
             orgs = await orgs_on(conn, r.on)
             holding = await holders(conn)
+            correlation_id = await _correlation(conn, r)
         tree = routing_tree(orgs)
         sender = r.from_org_id
         targets = routing.cascade_targets(tree, sender, r.to) if r.to else tree.below(sender)
         now, waiting = routing.deliver_now(tree, sender, targets, holding)
+        # the deliveries go on the trace of the request that started the run (kit.tracing: correlation id = trace id)
+        meta = Meta(actor="exchange", correlation_id=correlation_id, causation_id=r.cascade_id)
         made, done = 0, None
         while True:
             if done is None:  # read once a run, and again only after another runner delivered some of its orgs
@@ -133,7 +137,7 @@ class CascadeRunner:
             if fence is not None:  # a runner that lost its lock stops here, before it delivers again
                 await fence.check()
             try:
-                await self.store.append_batch(batches, meta=Meta(actor="exchange", causation_id=r.cascade_id))
+                await self.store.append_batch(batches, meta=meta)
                 made += len(chunk)
                 done.update(chunk)
             except VersionConflict:
@@ -151,3 +155,22 @@ class CascadeRunner:
         async with self.store.engine.connect() as conn:
             found = await conn.execute(select(deliveries.c.org_id).where(deliveries.c.material_id == material_id))
             return {row.org_id for row in found}
+
+
+async def _correlation(conn: AsyncConnection, r: Any) -> str | None:
+    """The correlation id of the event that started a run: its cascade's MaterialCascaded, or for a release run
+    (`<cascade id>@<org>`) that org's CascadeReleased, the request the org made to release it."""
+    e = ledger.events.c
+    started = MaterialCascaded if r.run_id == r.cascade_id else CascadeReleased
+    found = (
+        select(e.correlation_id)
+        .where(
+            e.stream_id == material_stream(r.material_id),
+            e.subject == started.nats_subject(),
+            e.data["cascade_id"].astext == r.cascade_id,
+            e.data["org_id"].astext == r.from_org_id,
+        )
+        .order_by(e.position)
+        .limit(1)
+    )
+    return (await conn.execute(found)).scalar()

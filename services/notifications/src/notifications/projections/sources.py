@@ -31,6 +31,7 @@ from contracts.exchange import (
     PublicationTakenDown,
 )
 from contracts.officers import OfficerAssigned
+from kit import tracing
 from kit.projection import Delivered
 from mirrors.factmirror import POST_EVENTS, apply_posts
 from mirrors.treemirror import TREE_EVENTS, apply_tree
@@ -209,6 +210,9 @@ async def plan(
 ) -> int:
     """Outbox rows for (recipient, kind, channel); one per trigger, recipient and channel, ever. A person who
     chose a daily digest gets theirs at the digest hour."""
+    # the span planning them is the apply of the event they come from: each send goes on in that event's trace
+    # (a reminder, planned by the clock, is in none)
+    traceparent = tracing.current()
     chosen = await conn.execute(
         select(preferences).where(preferences.c.person_id.in_([r for r, kind, _ in recipients if kind == "person"]))
     )
@@ -227,6 +231,7 @@ async def plan(
             "status": "pending",
             "next_attempt_at": next_digest(at, digest[recipient], tz) if recipient in digest else send_from or at,
             "created_at": at,
+            "traceparent": traceparent,
         }
         for recipient, kind, channel in recipients
     ]
