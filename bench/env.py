@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,220 @@ def union_files(folder: Path, sizes: Sizes) -> None:
         [f"m{i}", f"p{i % p}", f"Член Профсоюза №{i}", "1980-01-01", "слесарь", "2010-01-01"] for i in range(sizes.members)
     ]
     _write(folder, "members", ["ref", "org_ref", "full_name", "birth_date", "position", "since"], members)
+
+
+# Russian names as they are written in a membership book: surname, given name, patronymic, each agreeing in gender
+SURNAMES = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+    "Сергеев",
+    "Кузьмин",
+    "Фролов",
+    "Александров",
+    "Дмитриев",
+    "Королёв",
+    "Гусев",
+    "Киселёв",
+    "Ильин",
+    "Максимов",
+    "Поляков",
+    "Сорокин",
+    "Виноградов",
+    "Ковалёв",
+    "Белов",
+    "Медведев",
+    "Антонов",
+    "Тарасов",
+    "Жуков",
+    "Баранов",
+    "Филиппов",
+    "Комаров",
+]
+MALE = [
+    "Александр",
+    "Алексей",
+    "Андрей",
+    "Антон",
+    "Артём",
+    "Борис",
+    "Вадим",
+    "Виктор",
+    "Владимир",
+    "Дмитрий",
+    "Евгений",
+    "Иван",
+    "Игорь",
+    "Кирилл",
+    "Максим",
+    "Михаил",
+    "Николай",
+    "Олег",
+    "Павел",
+    "Пётр",
+    "Роман",
+    "Сергей",
+    "Юрий",
+]
+FEMALE = [
+    "Анна",
+    "Валентина",
+    "Галина",
+    "Дарья",
+    "Екатерина",
+    "Елена",
+    "Ирина",
+    "Людмила",
+    "Марина",
+    "Мария",
+    "Наталья",
+    "Нина",
+    "Ольга",
+    "Светлана",
+    "Татьяна",
+    "Юлия",
+]
+FATHERS = {  # a father's name and the stem of his children's patronymic (-ович/-овна, -евич/-евна, -ьич/-ична)
+    "Александр": "Александров",
+    "Алексей": "Алексеев",
+    "Андрей": "Андреев",
+    "Борис": "Борисов",
+    "Василий": "Васильев",
+    "Виктор": "Викторов",
+    "Владимир": "Владимиров",
+    "Геннадий": "Геннадьев",
+    "Дмитрий": "Дмитриев",
+    "Иван": "Иванов",
+    "Михаил": "Михайлов",
+    "Николай": "Николаев",
+    "Пётр": "Петров",
+    "Сергей": "Сергеев",
+    "Юрий": "Юрьев",
+}
+POSITIONS = (
+    "слесарь-ремонтник",
+    "токарь",
+    "электромонтёр",
+    "инженер",
+    "мастер участка",
+    "оператор линии",
+    "водитель",
+    "бухгалтер",
+    "учитель",
+    "медицинская сестра",
+    "врач",
+    "лаборант",
+    "кладовщик",
+    "экономист",
+    "сварщик",
+    "машинист",
+)
+TOWNS = [
+    "Москва",
+    "Тверь",
+    "Тула",
+    "Казань",
+    "Самара",
+    "Пермь",
+    "Омск",
+    "Томск",
+    "Курск",
+    "Орёл",
+    "Киров",
+    "Вологда",
+    "Ярославль",
+    "Иваново",
+    "Липецк",
+    "Саратов",
+]
+EPOCH = date(1990, 1, 1)
+
+
+def _patronymic(father: str, female: bool) -> str:
+    return FATHERS[father] + ("на" if female else "ич")
+
+
+def russian_name(rnd: random.Random) -> str:
+    """A full name: surname, given name and patronymic of one gender."""
+    female = rnd.random() < 0.5
+    surname = rnd.choice(SURNAMES)
+    if female:
+        surname = surname[:-1] + "ая" if surname.endswith("ий") else surname + "а"
+    given = rnd.choice(FEMALE if female else MALE)
+    return f"{surname} {given} {_patronymic(rnd.choice(tuple(FATHERS)), female)}"
+
+
+def _day(rnd: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rnd.randrange(max((last - first).days, 0) + 1))
+
+
+def big_union_files(folder: Path, orgs: int, members: int, seed: int = 35, headcounts: bool = True) -> dict[str, int]:
+    """A union of `orgs` orgs (a CC, one territorial org per ~1,000, the rest primary) and `members` members with
+    Russian names and realistic dates (born 1958–2006, admitted after 18 and after the org's registration), written
+    row by row so that a million members never sit in memory; the rows written per file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rnd = random.Random(seed)  # noqa: S311 - made-up people, the same each run
+    territorial = max(1, orgs // 1000)
+    primary = max(1, orgs - 1 - territorial)
+    last = date(2026, 6, 30)
+    registered: list[date] = []
+    with (folder / "orgs.csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["ref", "name", "level", "parent_ref", "registered_on"])
+        out.writerow(["cc", "Центральный комитет профсоюза", "central", "", EPOCH.isoformat()])
+        for i in range(territorial):
+            out.writerow([f"t{i}", f"Территориальная организация №{i + 1}", "territorial", "cc", "1990-06-01"])
+        for i in range(primary):
+            day = _day(rnd, date(1991, 1, 1), date(2022, 12, 31))
+            registered.append(day)
+            name = f"ППО {rnd.choice(('завода', 'школы', 'больницы', 'депо', 'комбината'))} №{i + 1} ({rnd.choice(TOWNS)})"
+            out.writerow([f"p{i}", name, "primary", f"t{i % territorial}", day.isoformat()])
+    if headcounts:
+        with (folder / "headcounts.csv").open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["org_ref", "members", "as_of"])
+            out.writerows([f"p{i}", 20 + rnd.randrange(2000), "2025-01-01"] for i in range(primary))
+    with (folder / "members.csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["ref", "org_ref", "full_name", "birth_date", "position", "since"])
+        for i in range(members):
+            org = rnd.randrange(primary)
+            born = _day(rnd, date(1958, 1, 1), date(2006, 12, 31))
+            adult = born.replace(year=born.year + 18, day=min(born.day, 28))
+            since = _day(rnd, max(adult, registered[org]), last)
+            dated = rnd.random() < 0.9  # some books have no birth date
+            position = rnd.choice(POSITIONS) if rnd.random() < 0.8 else ""
+            out.writerow([f"m{i}", f"p{org}", russian_name(rnd), born.isoformat() if dated else "", position, since.isoformat()])
+    return {"orgs": 1 + territorial + primary, "headcounts": primary if headcounts else 0, "members": members}
 
 
 def import_union(folder: Path, database_url: str, keys: dict[str, str]) -> None:

@@ -26,11 +26,14 @@ def _registry_settings() -> RegistrySettings:
 
 def import_union(folder: Path) -> int:
     """`profset import FOLDER`: the registry's files, then the contacts' (which learn the registry's people
-    first); 0 when imported (or nothing new), 1 when any row is refused."""
+    first); 0 when imported (or nothing new), 1 when any row is refused. Killed at any point, it is run again:
+    what was committed is skipped, the rest written."""
     from contacts.config import ContactsSettings
     from contacts.importer import run as import_contacts
 
     from registry.importer.run import run as import_registry
+
+    from .progress import Bars
 
     if not folder.is_dir():
         print(f"{folder} is not a folder", file=sys.stderr)
@@ -40,11 +43,15 @@ def import_union(folder: Path) -> int:
         print("set CONTACTS_MASTER_KEY too: contacts seals the addresses with a key of its own", file=sys.stderr)
         return 2
     contacts = ContactsSettings(database_url=settings.database_url, master_key=master)
+    bars = Bars()  # rows done of each kind, their rate and the time left, on stderr
     for name, step in (
-        ("registry", partial(import_registry, folder, settings)),
-        ("contacts", partial(import_contacts, folder, contacts)),
+        ("registry", partial(import_registry, folder, settings, bars)),
+        ("contacts", partial(import_contacts, folder, contacts, bars)),
     ):
-        outcome = asyncio.run(step())
+        try:
+            outcome = asyncio.run(step())
+        finally:
+            bars.close()
         if outcome.problems:
             for problem in outcome.problems[:200]:
                 print(problem, file=sys.stderr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field
 from sqlalchemy import func, select, text
@@ -42,6 +42,12 @@ REF = Field(min_length=1, max_length=100)
 CHUNK = 1000
 
 
+class Shows(Protocol):
+    """Where the import reports its progress (a bar on the operator's terminal)."""
+
+    def show(self, kind: str, done: int, total: int) -> None: ...
+
+
 class ChannelRow(Row):
     ref: str = REF
     org_ref: str = REF
@@ -60,7 +66,7 @@ class ContactRow(Row):
     consent_method: ConsentMethod | None = None
 
 
-async def run(folder: Path, settings: ContactsSettings, progress: Progress | None = None, wait: float = 120) -> Outcome:
+async def run(folder: Path, settings: ContactsSettings, progress: Shows | None = None, wait: float = 120) -> Outcome:
     """Imports `channels.csv` and `contact_points.csv` from `folder`; writes nothing unless every row passes."""
     problems: list[Problem] = []
     rows = {
@@ -176,7 +182,7 @@ async def _plan(
 
 
 async def _write(
-    store: EventStore, keyring: KeyRing, planned: dict[str, list[tuple[str, Line, dict[str, Any]]]], progress: Progress
+    store: EventStore, keyring: KeyRing, planned: dict[str, list[tuple[str, Line, dict[str, Any]]]], progress: Shows
 ) -> dict[str, int]:
     meta = Meta(correlation_id=new_id(), actor="import")
     written = {}

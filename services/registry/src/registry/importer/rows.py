@@ -10,11 +10,13 @@ members.csv     ref, org_ref, full_name, birth_date, position, since
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from contracts.base import OneLine
 from contracts.officers import OfficerRole
@@ -80,4 +82,41 @@ def read(folder: Path, kind: str, problems: list[Problem]) -> list[Line]:
     return read_rows(folder / f"{kind}.csv", FILES[kind], problems)
 
 
-__all__ = ["Line", "Problem", "read"]
+def chunks(folder: Path, kind: str, problems: list[Problem], size: int, seen: set[int] | None = None) -> Iterator[list[Line]]:
+    """The rows of `<kind>.csv` that parse, `size` at a time, so a million members never sit in memory at once; the
+    others become problems. With `seen`, a `ref` met before is a problem of its later row: `seen` keeps 8-byte
+    digests of the refs, not the refs, so it stays small (a collision would only report a false duplicate)."""
+    path = folder / f"{kind}.csv"
+    if not path.exists():
+        return
+    model, chunk = FILES[kind], []
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        _ = reader.fieldnames  # reads the header, so the first record starts on the next line
+        start = reader.line_num + 1
+        for raw in reader:
+            line, start = start, reader.line_num + 1
+            if None in raw:
+                problems.append(Problem(path.name, line, "row", "more cells than the header names"))
+                continue
+            try:
+                row = model.model_validate({k.strip(): v for k, v in raw.items() if v not in ("", None)})
+            except ValidationError as e:
+                problems += [Problem(path.name, line, ".".join(map(str, err["loc"])) or "row", err["msg"]) for err in e.errors()]
+                continue
+            if seen is not None:
+                ref: str = row.ref  # type: ignore[attr-defined]  # every kind has a key (a headcount's is made)
+                key = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest())
+                if key in seen:
+                    problems.append(Problem(path.name, line, "ref", f"{ref!r} appears twice in the file"))
+                    continue
+                seen.add(key)
+            chunk.append(Line(line, row))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+__all__ = ["Line", "Problem", "chunks", "read"]

@@ -1,12 +1,16 @@
-"""Writes a checked import plan in chunks: each chunk's events, read models and import keys in one
-transaction, so an interrupted import resumes where it stopped and a re-run of the same files adds nothing."""
+"""Writes a checked import plan in chunks: each chunk's events, read models, people's keys and import keys in one
+transaction, so an import killed at any point resumes where it stopped and a re-run of the same files adds nothing.
+
+The files are read again a chunk at a time (the plan kept only the orgs), and a chunk's rows are looked up among
+the imported ones just before it is written: a row an interrupted run committed is skipped, not doubled. A few
+chunks are in flight at once, so the next one is made while the server writes the last."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.base import Event
@@ -14,55 +18,116 @@ from contracts.officers import OfficerAssigned, OfficerRelieved, OfficerTrained
 from contracts.people import MemberAdmitted, PersonRegistered
 from contracts.registry import HeadcountReported, OrgRegistered
 from kit.crypto import KeyRing
-from kit.csvimport import Line, Progress
+from kit.csvimport import Line
 from kit.ids import new_id
-from kit.store import Batch, EventStore, Meta
+from kit.store import Batch, EventStore, Meta, insert_many
 
 from ..handlers.people import person_stream
 from ..handlers.tree import TREE
 from ..tables import import_refs
-from .plan import Plan
-from .rows import digest
+from .plan import PEOPLE, Plan, known_refs
+from .rows import Problem, chunks, digest
 
-CHUNK = {"orgs": 500, "headcounts": 2000, "officers": 500, "members": 1000}
-Planned = tuple[Line, dict[str, str]]
+CHUNK = {"orgs": 1000, "headcounts": 2000, "officers": 1000, "members": 1000}
+IN_FLIGHT = 3
+"""Chunks appended at once: the event store commits what is queued together, and the next chunk is made meanwhile."""
 
 
-async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Progress) -> dict[str, int]:
-    """Appends every planned row; returns how many of each kind were written."""
+class Shows(Protocol):
+    """Where the import reports its progress (a bar on the operator's terminal)."""
+
+    def show(self, kind: str, done: int, total: int) -> None: ...
+
+
+async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Shows) -> dict[str, int]:
+    """Appends every new row of the plan; returns how many of each kind were written."""
     meta = Meta(correlation_id=new_id(), actor="import")
-    version = plan.tree_version
-    written = dict.fromkeys(plan.rows, 0)
-    for kind, rows in plan.rows.items():
-        for start in range(0, len(rows), CHUNK[kind]):
-            chunk = rows[start : start + CHUNK[kind]]
-            if kind == "orgs":
-                events = [_registered(line, ids) for line, ids in chunk]
-                batches = [Batch(TREE, events, expected_version=version)]
-                version += len(events)
-            elif kind == "headcounts":
-                batches = [Batch(f"headcount-{ids['org_id']}", [_reported(line, ids)]) for line, ids in chunk]
-            else:
-                batches = await _people(kind, chunk, store, keyring)
-            refs = [
-                {"kind": kind, "ref": line.row.ref, "id": _id(kind, ids), "digest": digest(kind, line.row)} for line, ids in chunk
-            ]
-            await store.append_batch(batches, meta=meta, also=_remember(refs))
-            written[kind] += len(chunk)
-            progress.show(kind, written[kind], len(rows))
+    written = dict.fromkeys(plan.new, 0)
+    flying: list[asyncio.Task[None]] = []
+
+    async def send(kind: str, batches: list[Batch], refs: list[dict[str, Any]], also: list[tuple[Any, list[Any]]]) -> None:
+        await store.append_batch(batches, meta=meta, also=_inserting([*also, (import_refs, refs)]))
+        written[kind] += len(refs)
+        progress.show(kind, written[kind], plan.new[kind])
+
+    async def launch(kind: str, batches: list[Batch], refs: list[dict[str, Any]], also: list[tuple[Any, list[Any]]]) -> None:
+        flying.append(asyncio.ensure_future(send(kind, batches, refs, also)))
+        if len(flying) >= IN_FLIGHT:
+            await flying.pop(0)
+
+    try:
+        version = plan.tree_version
+        orgs = plan.rows["orgs"]
+        for start in range(0, len(orgs), CHUNK["orgs"]):
+            chunk = orgs[start : start + CHUNK["orgs"]]
+            events = [_registered(line, ids) for line, ids in chunk]
+            refs = [_ref("orgs", line, ids["org_id"]) for line, ids in chunk]
+            await launch("orgs", [Batch(TREE, events, expected_version=version)], refs, [])
+            version += len(events)
+        for kind in PEOPLE:
+            ignored: list[Problem] = []  # the plan found them all, and found none
+            async with store.engine.connect() as conn:
+                for lines in chunks(plan.folder, kind, ignored, CHUNK[kind]):
+                    known = await known_refs(conn, kind, [line.row.ref for line in lines])
+                    await conn.rollback()  # no transaction left open between chunks
+                    new = [line for line in lines if line.row.ref not in known]
+                    if new:
+                        await launch(kind, *_chunk(plan, kind, new, keyring))
+        while flying:
+            await flying.pop(0)
+    finally:
+        for task in flying:
+            task.cancel()
     return written
 
 
-def _remember(refs: list[dict[str, str]]) -> Any:
+def _chunk(plan: Plan, kind: str, lines: list[Line], keyring: KeyRing) -> tuple[list[Batch], list[dict[str, Any]], list[Any]]:
+    """A chunk's streams, its import keys and the people's new keys, for one append."""
+    batches, refs, keys = [], [], []
+    for line in lines:
+        r = line.row
+        org = plan.resolve(r.org_ref)
+        assert org is not None, "the plan resolved every org"
+        if kind == "headcounts":
+            event = HeadcountReported(org_id=org, members=r.members, as_of=r.as_of)
+            batches.append(Batch(f"headcount-{org}", [event]))
+            refs.append(_ref(kind, line, org))
+            continue
+        pid = new_id()
+        fields = {
+            "full_name": r.full_name,
+            "birth_date": getattr(r, "birth_date", None) and r.birth_date.isoformat(),
+            "position": getattr(r, "position", None),
+        }
+        # the key is written in the append's own transaction: a kill leaves no key of a person never recorded
+        sealed, keep = keyring.sealed_anew(pid, fields)
+        keys += cast(Any, keep).rows  # `Rows` of the key table: written here with the chunk's other rows
+        events: list[Event] = [PersonRegistered(person_id=pid, org_id=org, **sealed)]
+        if kind == "members":
+            events.append(MemberAdmitted(person_id=pid, org_id=org, since=r.since))
+            refs.append(_ref(kind, line, pid))
+        else:
+            officer = new_id()
+            events += _post(r, officer, pid, org)
+            refs.append(_ref(kind, line, officer))
+        batches.append(Batch(person_stream(pid), events, expected_version=0))
+    return batches, refs, [(keyring.table, keys)] if keys else []
+
+
+def _inserting(tables: Sequence[tuple[Any, list[dict[str, Any]]]]) -> Any:
+    """An append's `also`: plain inserts, so a key imported twice at once (two imports of the same files running
+    together) fails the second append whole rather than doubling the row."""
+
     async def insert(conn: AsyncConnection) -> None:
-        await conn.execute(pg_insert(import_refs).on_conflict_do_nothing(), refs)
+        for table, rows in tables:
+            if rows:
+                await insert_many(conn, table, rows)
 
     return insert
 
 
-def _id(kind: str, ids: dict[str, str]) -> str:
-    key = {"orgs": "org_id", "headcounts": "org_id", "officers": "officer_id"}.get(kind, "person_id")
-    return ids[key]
+def _ref(kind: str, line: Line, id_: str) -> dict[str, Any]:
+    return {"kind": kind, "ref": line.row.ref, "id": id_, "digest": digest(kind, line.row)}
 
 
 def _registered(line: Line, ids: dict[str, str]) -> Event:
@@ -72,36 +137,7 @@ def _registered(line: Line, ids: dict[str, str]) -> Event:
     )
 
 
-def _reported(line: Line, ids: dict[str, str]) -> Event:
-    return HeadcountReported(org_id=ids["org_id"], members=line.row.members, as_of=line.row.as_of)
-
-
-async def _people(kind: str, chunk: Sequence[tuple[Line, dict[str, str]]], store: EventStore, keyring: KeyRing) -> list[Batch]:
-    """One new person per row, sealed with their own key, and the post or membership the row records."""
-    fields = {
-        ids["person_id"]: {
-            "full_name": line.row.full_name,
-            "birth_date": getattr(line.row, "birth_date", None) and line.row.birth_date.isoformat(),
-            "position": getattr(line.row, "position", None),
-        }
-        for line, ids in chunk
-    }
-    async with store.engine.begin() as conn:
-        sealed = await keyring.seal_many(conn, fields)
-    batches = []
-    for line, ids in chunk:
-        r, pid, org = line.row, ids["person_id"], ids["org_id"]
-        events: list[Event] = [PersonRegistered(person_id=pid, org_id=org, **sealed[pid])]
-        if kind == "members":
-            events.append(MemberAdmitted(person_id=pid, org_id=org, since=r.since))
-        else:
-            events += _post(r, ids)
-        batches.append(Batch(person_stream(pid), events, expected_version=0))
-    return batches
-
-
-def _post(r: Any, ids: dict[str, str]) -> list[Event]:
-    oid, pid, org = ids["officer_id"], ids["person_id"], ids["org_id"]
+def _post(r: Any, oid: str, pid: str, org: str) -> list[Event]:
     events: list[Event] = [
         OfficerAssigned(officer_id=oid, person_id=pid, org_id=org, role=r.role, since=r.since, released=r.released)
     ]

@@ -1,0 +1,118 @@
+"""`profset import` killed with SIGKILL mid-way and run again: every org and member is there exactly once, in the
+ledger and in the read models, and the gateway serves the union."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from contracts.people import MemberAdmitted, PersonRegistered
+from contracts.registry import OrgRegistered
+from kit.db import make_engine
+from profset_testing import ADMIN_PASSWORD, Stack
+from profset_testing.csv_files import union_files
+
+TERRITORIAL, PRIMARY, MEMBERS = 3, 296, 3000
+ORGS, OFFICERS = 1 + TERRITORIAL + PRIMARY, 2 * PRIMARY  # two officers in each primary org
+ROWS = ORGS + PRIMARY + OFFICERS + MEMBERS  # and a headcount each
+
+
+def importing(stack: Stack, folder: Path) -> subprocess.Popen[bytes]:
+    """`profset import` as the operator runs it: a process of its own, which a SIGKILL stops wherever it is."""
+    env = os.environ | {"DATABASE_URL": stack.database_url, **stack.keys.master_environment()}
+    return subprocess.Popen(
+        [sys.executable, "-m", "profset", "import", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+async def counts(database_url: str, sql: str) -> dict[str, int]:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return {str(k): int(v) for k, v in await conn.execute(text(sql))}
+    finally:
+        await engine.dispose()
+
+
+async def imported(database_url: str) -> dict[str, int]:
+    """Rows committed so far, by kind."""
+    return await counts(database_url, "SELECT kind, count(*) FROM registry.import_refs GROUP BY kind")
+
+
+async def kill_when(stack: Stack, folder: Path, ready: Any) -> dict[str, int]:
+    """Starts an import and kills it with SIGKILL once `ready(rows by kind)`; the rows there when it was killed."""
+    child = importing(stack, folder)
+    try:
+        while child.poll() is None:
+            now = await imported(stack.database_url)
+            if ready(now):
+                child.send_signal(signal.SIGKILL)
+                child.wait()
+                return now
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the import ended ({child.returncode}) before it could be killed mid-way")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+async def test_an_import_killed_twice_mid_way_ends_with_every_org_and_member_once(stack: Stack, tmp_path: Path) -> None:
+    union_files(tmp_path, territorial=TERRITORIAL, primary=PRIMARY, members=MEMBERS)
+
+    first = await kill_when(stack, tmp_path, lambda n: sum(n.values()) > 0)
+    assert 0 < sum(first.values()) < ROWS, first
+    second = await kill_when(stack, tmp_path, lambda n: n.get("members", 0) > 0)
+    assert 0 < second["members"] < MEMBERS, f"killed with some members written, not all: {second}"
+
+    done = importing(stack, tmp_path)
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err.decode()
+    report = out.decode()
+    left = MEMBERS - (await imported(stack.database_url))["members"]  # nothing, if the third run wrote the rest
+    assert left == 0
+    assert f"members        imported {MEMBERS - second['members']}, already there {second['members']}" in report, report
+
+    assert await imported(stack.database_url) == {
+        "orgs": ORGS,
+        "headcounts": PRIMARY,
+        "officers": OFFICERS,
+        "members": MEMBERS,
+    }
+    events = await counts(stack.database_url, "SELECT type, count(*) FROM registry.events GROUP BY type")
+    assert events[OrgRegistered.ce_type()] == ORGS
+    assert events[PersonRegistered.ce_type()] == MEMBERS + OFFICERS
+    assert events[MemberAdmitted.ce_type()] == MEMBERS
+    models = await counts(
+        stack.database_url,
+        "SELECT 'orgs', count(*) FROM registry.orgs UNION ALL SELECT 'people', count(*) FROM registry.people "
+        "UNION ALL SELECT 'memberships', count(*) FROM registry.memberships "
+        "UNION ALL SELECT 'officers', count(*) FROM registry.officers "
+        "UNION ALL SELECT 'keys', count(*) FROM registry.person_keys "
+        "UNION ALL SELECT 'member streams', count(DISTINCT stream_id) FROM registry.events WHERE stream_id LIKE 'person-%'",
+    )
+    people = MEMBERS + OFFICERS
+    assert models == {
+        "orgs": ORGS,
+        "people": people,
+        "memberships": MEMBERS,
+        "officers": OFFICERS,
+        "keys": people,  # no key of a person a killed run never recorded
+        "member streams": people,
+    }
+
+    h = await stack.login("admin", ADMIN_PASSWORD)
+    orgs = (await stack.http.get("/api/v1/orgs", params={"limit": 5000}, headers=h)).json()
+    assert len(orgs) == ORGS
+    cc = next(o for o in orgs if o["level"] == "central")
+    assert cc["member_records"] == MEMBERS and cc["primary_orgs"] == PRIMARY
+    found = (await stack.http.get("/api/v1/members", params={"q": "попов олег", "limit": 10000}, headers=h)).json()
+    popovs = [i for i in range(MEMBERS) if i % 80 == 28]  # the 29th name of the files' cycle of 80
+    assert len(found) == len(popovs) and all(m["full_name"].startswith("Попов Олег") for m in found)
