@@ -180,12 +180,13 @@ class Held:
         self._local.owed = [w for w in self._local.owed if not w.done()] + [write]
 
 
-_turns: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, int], _Turn] = weakref.WeakValueDictionary()
-"""Per event loop and key, this process's side of a turn; one nobody holds or waits for goes away."""
+_turns: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, AsyncEngine, int], _Turn] = weakref.WeakValueDictionary()
+"""Per event loop, engine and key, this process's side of a turn (two services in one process, as in a test, take turns
+as two processes do); one nobody holds or waits for goes away."""
 
 
-def _local_turn(key: int) -> _Turn:
-    place = (asyncio.get_running_loop(), key)
+def _local_turn(engine: AsyncEngine, key: int) -> _Turn:
+    place = (asyncio.get_running_loop(), engine, key)
     local = _turns.get(place)
     if local is None:
         local = _turns[place] = _Turn()
@@ -205,7 +206,7 @@ async def turn(engine: AsyncEngine, *names: str) -> AsyncIterator[Held]:
     write under way that it `owes`: the turn is let go once those have ended. The turn spares races, it does not replace
     the append's version check: should its session end unseen, writers race again, and that check decides."""
     key = lock_key("turn", *names)
-    local = _local_turn(key)
+    local = _local_turn(engine, key)
     local.waiting += 1
     try:
         await local.lock.acquire()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any, Generic, TypeVar
 
 from contracts.base import Event
@@ -60,15 +60,21 @@ class Desk(Generic[S]):
         """Queues the events at the version loaded, and counts on them for the next writer; their commit is awaited
         outside the turn, which is let go to other replicas only once it has ended."""
         assert self.loaded is not None and self.loaded[1] == expected_version, "appended at the version loaded"
-        written = asyncio.ensure_future(
-            self.store.append(self.stream_id, events, expected_version=expected_version, meta=meta, data=data)
-        )
-        self.held.owes(written)
         state = self.loaded[0]
         for event in events:
             state = self.fold.evolve(state, event)
+        write = self.store.append(self.stream_id, events, expected_version=expected_version, meta=meta, data=data)
+        written = self.confirm(write)
         self.ahead.state = (state, expected_version + len(events))
         written.add_done_callback(self.ahead.settled)
+        return written
+
+    def confirm(self, write: Coroutine[Any, Any, Committed]) -> asyncio.Future[Committed]:
+        """Queues a write decided on the state loaded that adds no event to the stream (it may confirm its version, as
+        a `Batch` of none), to be awaited outside the turn. It starts before the next writer of the turn does (tasks
+        start in the order they are made), so its append is queued before that writer's."""
+        written = asyncio.ensure_future(write)
+        self.held.owes(written)
         return written
 
 

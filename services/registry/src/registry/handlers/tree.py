@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from datetime import date
+from typing import Any
 
 from contracts.registry import ChangeOrg, DissolveOrg, RegisterOrg, ReportHeadcount
 from kit.access import require
@@ -37,7 +38,7 @@ def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> lis
     return reach.reach(t, org_id, today)
 
 
-async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Awaitable[Committed]]) -> Committed:
+async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Coroutine[Any, Any, Committed]]) -> Committed:
     """Runs `attempt` on the tree as last loaded, without reading it (a read a command), its append guarded by the
     tree's version: `attempt` appends the `Batch` of no events it is given. If the tree moved since, here or in
     another replica, or the kept tree refused (an org registered since), it runs again on the tree read afresh, in the
@@ -50,7 +51,8 @@ async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], A
             pass
     async with tree_turn(store) as desk:
         t, version = await desk.load()
-        return await attempt(t, Batch(TREE, [], expected_version=version))
+        confirmed = desk.confirm(attempt(t, Batch(TREE, [], expected_version=version)))
+    return await confirmed
 
 
 class Handlers:
