@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import logs
@@ -216,15 +217,19 @@ async def turn(engine: AsyncEngine, *names: str) -> AsyncIterator[Held]:
             await asyncio.shield(_let_go(local))
         raise
     local.waiting -= 1
+    lost = False
     try:
         handed = local.conn is not None
         if not handed:
             local.conn, local.run = await _take_turn(engine, key), 0
         local.run += 1
         yield Held(local, handed)
+    except (DBAPIError, psycopg.Error):
+        lost = True  # the server may have ended the turn's session too (a restart, a failover): the next takes it anew
+        raise
     finally:
         try:
-            if not local.waiting or local.run >= HAND_ON or (local.conn is not None and local.conn.closed):
+            if lost or not local.waiting or local.run >= HAND_ON:
                 await asyncio.shield(_let_go(local))  # a holder cancelled on its way out still lets the turn go
         finally:
             local.lock.release()
