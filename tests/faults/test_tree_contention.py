@@ -101,6 +101,7 @@ class Clients:
     headers: dict[str, str]
     sent: dict[str, str] = field(default_factory=dict)
     answers: dict[str, int] = field(default_factory=dict)
+    orgs: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
     async def send(self, kind: str, key: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +120,7 @@ class Clients:
             org = await self.send("register", f"reg-{i}-{r}", "POST", "/api/v1/orgs", body)
             if not org:
                 continue
+            self.orgs.append(org["id"])
             path = f"/api/v1/orgs/{org['id']}"
             await self.send("rename", f"ren-{i}-{r}", "PATCH", path, {"name": f"ППО {i}-{r} (новое имя)"})
             if r % 2 == 0:
@@ -156,12 +158,14 @@ async def test_two_registries_under_many_clients_answer_no_spurious_conflict(
         took = time.perf_counter() - began
         north_children = await http.get(f"/api/v1/orgs/{north['id']}/children", headers=clients.headers)
         south_children = await http.get(f"/api/v1/orgs/{south['id']}/children", headers=clients.headers)
+        stale = await _leaving_on_a_stale_version(http, clients.headers, clients.orgs[0])
 
     statuses = Counter(clients.answers.values())
     assert set(statuses) <= {200, 201}, (statuses, clients.refusals[:5])
     commands = CLIENTS * ROUNDS * 3 + CLIENTS * ((ROUNDS + 1) // 2)
     assert len(clients.answers) == commands + 3
 
+    assert stale == 409, "a stale If-Match is still answered 409: the one conflict a client asks for"
     per_command, versions = await _ledger(database_url)
     expected = {_command_id(key): EVENTS[kind] for key, kind in clients.sent.items()}
     assert {c: per_command[c] for c in expected} == expected, "each command answered ok is in the ledger, once"
@@ -180,6 +184,16 @@ async def test_two_registries_under_many_clients_answer_no_spurious_conflict(
         commands_per_second=round(commands / took, 1),
         tree_events_per_second=round((len(versions) - 3) / took, 1),
     )
+
+
+async def _leaving_on_a_stale_version(http: httpx.AsyncClient, h: dict[str, str], org: str) -> int:
+    """The status of a leaving sent with the If-Match of the member's record one version back."""
+    admitted = await http.post(f"/api/v1/orgs/{org}/members", json={"full_name": "Член с ETag"}, headers=h)
+    assert admitted.status_code == 201, admitted.text
+    person = admitted.json()["id"]
+    etag = (await http.get(f"/api/v1/members/{person}", headers=h)).headers["ETag"]
+    stale = {"If-Match": f'"{int(etag.strip(chr(34))) - 1}"'}
+    return (await http.post(f"/api/v1/members/{person}/leaving", json={"reason": "переезд"}, headers=h | stale)).status_code
 
 
 _ON = {"registered_on": "1990-01-01"}
