@@ -37,7 +37,7 @@ def import_rows(folder: Path, database_url: str) -> tuple[float, float, str]:
     }
     started = time.perf_counter()
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "profset", "import", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "profset", "import", str(folder)], env=env, stdout=subprocess.PIPE
     )
     assert child.stdout is not None
     out = child.stdout.read().decode()

@@ -13,11 +13,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import Field
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.base import OneLine
@@ -27,7 +26,7 @@ from kit.csvimport import Line, Outcome, Problem, Progress, Row, read_rows
 from kit.db import make_engine
 from kit.errors import Refused
 from kit.ids import new_id
-from kit.store import Batch, EventStore, Meta
+from kit.store import Batch, EventStore, Meta, insert_many
 
 from .config import ContactsSettings
 from .domain import channels, contacts
@@ -120,15 +119,42 @@ async def _caught_up(store: EventStore, wait: float) -> bool:
 
 
 async def _refs(conn: AsyncConnection) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {"orgs": {}, "members": {}, "officers": {}, "channels": {}, "contact_points": {}}
-    if (await conn.execute(text("SELECT to_regclass('registry.import_refs')"))).scalar() is not None:
-        for kind, ref, id_ in await conn.execute(
-            text("SELECT kind, ref, id FROM registry.import_refs WHERE kind <> 'headcounts'")
-        ):
-            found[kind][ref] = id_
-    for row in await conn.execute(select(import_refs)):
-        found[row.kind][row.ref] = row.id
+    """The orgs of the registry's imports and the channels of ours: as many as the union has orgs, so kept whole."""
+    found: dict[str, dict[str, str]] = {"orgs": {}, "channels": {}}
+    if await _registry_imported(conn):
+        for ref, id_ in await conn.execute(text("SELECT ref, id FROM registry.import_refs WHERE kind = 'orgs'")):
+            found["orgs"][ref] = id_
+    for row in await conn.execute(select(import_refs).where(import_refs.c.kind == "channels")):
+        found["channels"][row.ref] = row.id
     return found
+
+
+async def _registry_imported(conn: AsyncConnection) -> bool:
+    return (await conn.execute(text("SELECT to_regclass('registry.import_refs')"))).scalar() is not None
+
+
+async def _people_of(conn: AsyncConnection, lines: list[Line], keys: list[str]) -> tuple[dict[str, Any], set[str]]:
+    """The people a chunk of contact points names, by `person_ref` (a member's or an officer's key of a registry
+    import, or an id), and which of its keys an earlier import brought in: looked up a chunk at a time, so a million
+    members' keys never sit in memory."""
+    refs = sorted({line.row.person_ref for line in lines})
+    ids = {ref: ref for ref in refs}
+    if await _registry_imported(conn):
+        found = await conn.execute(
+            text("SELECT kind, ref, id FROM registry.import_refs WHERE kind IN ('members', 'officers') AND ref = ANY(:refs)"),
+            {"refs": refs},
+        )
+        imported = {(kind, ref): id_ for kind, ref, id_ in found}
+        officers = [id_ for (kind, _), id_ in imported.items() if kind == "officers"]
+        held = dict(
+            (await conn.execute(select(posts.c.officer_id, posts.c.person_id).where(posts.c.officer_id.in_(officers)))).all()
+        )
+        for ref in refs:
+            ids[ref] = imported.get(("members", ref)) or held.get(imported.get(("officers", ref), "")) or ref
+    known = {p.person_id: p for p in await conn.execute(select(people).where(people.c.person_id.in_(set(ids.values()))))}
+    c = import_refs.c
+    done = {r.ref for r in await conn.execute(select(c.ref).where(c.kind == "contact_points", c.ref.in_(keys)))}
+    return {ref: known.get(person_id) for ref, person_id in ids.items()}, done
 
 
 async def _plan(
@@ -151,23 +177,38 @@ async def _plan(
             problems.append(Problem("channels.csv", line.line, "org_ref", e.message))
             continue
         planned["channels"].append((r.ref, line, {"id": new_id(), "org_id": org_id}))
-    officers = {o.officer_id: o.person_id for o in await conn.execute(select(posts.c.officer_id, posts.c.person_id))}
-    known = {p.person_id: p for p in await conn.execute(select(people))}
     seen: set[str] = set()
-    for line in rows["contact_points"]:
+    for start in range(0, len(rows["contact_points"]), CHUNK):
+        await _plan_contacts(conn, rows["contact_points"][start : start + CHUNK], seen, planned, skipped, problems)
+    return planned, skipped
+
+
+async def _plan_contacts(
+    conn: AsyncConnection,
+    lines: list[Line],
+    seen: set[str],
+    planned: dict[str, list[tuple[str, Line, dict[str, Any]]]],
+    skipped: dict[str, int],
+    problems: list[Problem],
+) -> None:
+    """Checks a chunk of contact points against the people they name."""
+    values: list[tuple[Line, str, str]] = []
+    for line in lines:
         r = line.row
         try:
             value = normalise(r.kind, r.value)
         except Refused as e:
             problems.append(Problem("contact_points.csv", line.line, "value", e.message))
             continue
-        key = f"{r.person_ref}|{r.kind.value}|{value}"
-        if key in refs["contact_points"] or key in seen:
+        values.append((line, value, f"{r.person_ref}|{r.kind.value}|{value}"))
+    persons, done = await _people_of(conn, [line for line, _, _ in values], [key for _, _, key in values])
+    for line, value, key in values:
+        r = line.row
+        if key in done or key in seen:
             skipped["contact_points"] += 1
             continue
         seen.add(key)
-        person_id = refs["members"].get(r.person_ref) or officers.get(refs["officers"].get(r.person_ref, "")) or r.person_ref
-        person = known.get(person_id)
+        person = persons.get(r.person_ref)
         if person is None or person.erased_at is not None:
             problems.append(Problem("contact_points.csv", line.line, "person_ref", f"no person {r.person_ref!r} (or erased)"))
         elif (r.consent_given_at is None) != (r.consent_method is None):
@@ -176,9 +217,8 @@ async def _plan(
             )
         else:
             planned["contact_points"].append(
-                (key, line, {"id": new_id(), "person_id": person_id, "org_id": person.org_id, "value": value})
+                (key, line, {"id": new_id(), "person_id": person.person_id, "org_id": person.org_id, "value": value})
             )
-    return planned, skipped
 
 
 async def _write(
@@ -189,11 +229,16 @@ async def _write(
     for kind, items in planned.items():
         for start in range(0, len(items), CHUNK):
             chunk = items[start : start + CHUNK]
-            batches = await (_contact_batches(store, keyring, chunk) if kind == "contact_points" else _channel_batches(chunk))
+            batches, keys = _contact_batches(keyring, chunk) if kind == "contact_points" else (_channel_batches(chunk), [])
             refs = [{"kind": kind, "ref": ref, "id": ids["id"]} for ref, _, ids in chunk]
 
-            async def remember(conn: AsyncConnection, refs: list[dict[str, str]] = refs) -> None:
-                await conn.execute(pg_insert(import_refs).on_conflict_do_nothing(), refs)
+            # the sealing keys and the import keys in the events' own transaction: a kill leaves neither a key of a
+            # contact point never recorded nor a recorded one without its key; a plain insert of the import keys
+            # fails a chunk that an import running at the same time wrote first, rather than doubling it
+            async def remember(conn: AsyncConnection, refs: list[dict[str, str]] = refs, keys: list[Any] = keys) -> None:
+                if keys:
+                    await insert_many(conn, keyring.table, keys)
+                await insert_many(conn, import_refs, refs)
 
             await store.append_batch(batches, meta=meta, also=remember)
             progress.show(kind, start + len(chunk), len(items))
@@ -201,7 +246,7 @@ async def _write(
     return written
 
 
-async def _channel_batches(chunk: list[tuple[str, Line, dict[str, Any]]]) -> list[Batch]:
+def _channel_batches(chunk: list[tuple[str, Line, dict[str, Any]]]) -> list[Batch]:
     batches = []
     for _, line, ids in chunk:
         r = line.row
@@ -210,15 +255,16 @@ async def _channel_batches(chunk: list[tuple[str, Line, dict[str, Any]]]) -> lis
     return batches
 
 
-async def _contact_batches(store: EventStore, keyring: KeyRing, chunk: list[tuple[str, Line, dict[str, Any]]]) -> list[Batch]:
-    async with store.engine.begin() as conn:
-        sealed = await keyring.seal_many(conn, {ids["id"]: {"value": ids["value"]} for _, _, ids in chunk})
-    batches = []
+def _contact_batches(keyring: KeyRing, chunk: list[tuple[str, Line, dict[str, Any]]]) -> tuple[list[Batch], list[Any]]:
+    """Each contact point sealed with a key made now, and the keys' rows for the append's transaction."""
+    batches, keys = [], []
     for _, line, ids in chunk:
         r = line.row
         consent = (r.consent_given_at, r.consent_method) if r.consent_given_at else None
-        value = sealed[ids["id"]]["value"]
+        sealed, keep = keyring.sealed_anew(ids["id"], {"value": ids["value"]})
+        keys += cast(Any, keep).rows  # `Rows` of the key table
+        value = sealed["value"]
         assert value is not None
         events = contacts.decide_add(ids["id"], ids["person_id"], ids["org_id"], r.kind, value, consent, "import")
         batches.append(Batch(contact_stream(ids["id"]), events, expected_version=0))
-    return batches
+    return batches, keys
