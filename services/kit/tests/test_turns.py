@@ -13,16 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kit.db import make_engine
 from kit.locks import lock_key, turn
 from kit.store import EventStore, Fold
+from profset_testing import eventually
 from profset_testing.counting import LEDGER
 
 TOTAL = Fold(0, lambda total, e: total + e.members)  # type: ignore[attr-defined]
 WRITERS = 24
+ADVISORY = "SELECT pid, granted FROM pg_locks WHERE locktype = 'advisory' AND database = "
+ADVISORY += "(SELECT oid FROM pg_database WHERE datname = current_database())"
+"""The advisory locks of the test's database, held or waited for."""
 
 
 def _waiting_for_advisory_locks(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()
-        return int(row[0]) if row else 0
+        return sum(1 for _, granted in conn.execute(ADVISORY).fetchall() if not granted)
 
 
 async def test_a_turn_another_process_holds_is_waited_for(engine: AsyncEngine, database_url: str) -> None:
@@ -35,8 +38,7 @@ async def test_a_turn_another_process_holds_is_waited_for(engine: AsyncEngine, d
     with psycopg.connect(database_url) as other:  # another process's turn, in its open transaction
         other.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("turn", "kit_test", "held-elsewhere"),))
         taking = asyncio.create_task(taker())
-        while not await asyncio.to_thread(_waiting_for_advisory_locks, database_url):
-            await asyncio.sleep(0.05)
+        await eventually(lambda: asyncio.to_thread(_waiting_for_advisory_locks, database_url), timeout=30)
         assert not entered.is_set(), "the taker waits while another process holds the turn"
         other.rollback()
     await taking
@@ -98,3 +100,38 @@ async def test_a_turn_is_handed_on_within_a_process_and_let_go_only_once_its_owe
     async with turn(engine, "kit_test", "owed") as held:
         handed.append(held.handed)
     assert handed == [False, True, False], "taken, handed on to a taker waiting in the process, then taken anew"
+
+
+async def test_a_turn_whose_holder_is_gone_is_taken_by_the_next(engine: AsyncEngine, database_url: str) -> None:
+    stuck = asyncio.Event()
+
+    async def holder_that_hangs() -> None:
+        async with turn(engine, "kit_test", "gone"):
+            await stuck.wait()  # a process frozen in its turn, until the server ends its session
+
+    hanging = asyncio.create_task(holder_that_hangs())
+
+    def holders() -> list[int]:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            return [int(pid) for pid, granted in conn.execute(ADVISORY).fetchall() if granted]
+
+    pids = await eventually(lambda: asyncio.to_thread(holders), timeout=30)
+    other = make_engine(database_url)  # another process, whose writers wait for the turn
+    taking = asyncio.create_task(_enter(other, "kit_test", "gone"))
+    await eventually(lambda: asyncio.to_thread(_waiting_for_advisory_locks, database_url), timeout=30)
+    await asyncio.to_thread(_terminate, database_url, pids)
+    await taking  # taken once the server ended the holder's session, long before the taker's wait gives up
+    stuck.set()
+    await hanging  # the holder lets go of a turn it no longer has without a fuss
+    await other.dispose()
+
+
+async def _enter(engine: AsyncEngine, *names: str) -> None:
+    async with turn(engine, *names):
+        pass
+
+
+def _terminate(url: str, pids: list[int]) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
