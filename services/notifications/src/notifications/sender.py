@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from contracts.notifications import NotificationSent
 from kit import clock, logs, tracing
 from kit.locks import Fence, lock_key, pause, run_singly
 from kit.rpc import RequestClient
@@ -59,6 +60,7 @@ class Sender:
         self.leading = False
         """Whether this replica holds the senders' lock, as /healthz reports it."""
         self.stopping = asyncio.Event()  # set when the service stops: the round ends after the letter going
+        self._owed: list[NotificationSent] = []  # receipts of letters the server took, not yet in the ledger
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until stopped: takes the lock, sends rounds, rests when nothing is due."""
@@ -84,6 +86,7 @@ class Sender:
         flight (`inflight`) from before it goes until its receipt is recorded, and the `fence` is checked in the round
         trip that takes that hold; an item that can't be handled is parked with its reason, and the next goes."""
         self.fence = fence
+        await self._pay_owed()  # before anything is read as due: a letter whose receipt is owed has gone
         due, digests = await self._due()
         if not due:
             return 0
@@ -213,7 +216,7 @@ class Sender:
         except Unavailable as e:
             await record(self.store, [failed(r, str(e), False, "contacts_unavailable") for r in rows])
             return set(ids)
-        await record(self.store, [sent(r, mid) for r in rows])
+        await self._receipted([sent(r, mid) for r in rows])
         return set(ids)
 
     async def attempt(self, row: Any, address: Address, words: tuple[str, str], following: Following | None = None) -> None:
@@ -242,11 +245,24 @@ class Sender:
             await record(self.store, [failed(row, e.reason, e.permanent, e.failure, e.code)])
             return
         if following is None:
-            await record(self.store, [sent(row)])
+            await self._receipted([sent(row)])
             return
-        recorded, _ = await asyncio.gather(record(self.store, [sent(row)]), following.take(), return_exceptions=True)
+        recorded, _ = await asyncio.gather(self._receipted([sent(row)]), following.take(), return_exceptions=True)
         if isinstance(recorded, BaseException):
             raise recorded
+
+    async def _receipted(self, receipts: list[NotificationSent]) -> None:
+        """Records receipts of letters the server took. Until recorded they are owed, and the next round records them
+        first if this one is cut off (its database failing over, its lock lost, its task cancelled), so the letters are
+        not read as due and sent again by this replica."""
+        self._owed.extend(receipts)
+        await self._pay_owed()
+
+    async def _pay_owed(self) -> None:
+        owed = list(self._owed)
+        if owed:
+            await record(self.store, owed)
+            del self._owed[: len(owed)]
 
     async def _words(self, rows: Sequence[Any]) -> dict[str, tuple[str, str]]:
         """Each notification's subject and text: a reminder's own, or those made from its material (one query)."""
