@@ -1,0 +1,55 @@
+"""Long lists a page at a time, as the members' search pages: 50 a page, the next page starting after the last row
+shown (its id is the cursor in the address), so a page never grows with the list. The services answer these lists
+whole, ordered by a date that many rows may share (one cascade's deliveries, audits planned for one day); the page
+settles ties by the rows' ids before it cuts, so that a page starts where the one before it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list: its rows, the place of its first row (1-based), the list's length, the next page's cursor."""
+
+    rows: list[Any]
+    at: int
+    total: int
+    next: str | None
+
+    @property
+    def more(self) -> bool:
+        """Whether a next page follows."""
+        return self.next is not None
+
+    @property
+    def last(self) -> int:
+        """The place of the page's last row."""
+        return self.at + len(self.rows) - 1
+
+
+def paged(
+    rows: Sequence[Any], cursor: str | None, key: str = "id", by: str | None = None, newest_first: bool = False, size: int = PAGE
+) -> Paged:
+    """The page after the row whose `key` is `cursor` (the first page without one, or when that row is gone); `by`:
+    the field the list is ordered by (newest first or oldest first), its ties settled by `key`."""
+    if by is not None:
+        rows = sorted(rows, key=lambda r: str(r.get(key)))
+        rows = sorted(rows, key=lambda r: str(r.get(by) or ""), reverse=newest_first)  # stable: ties keep their order
+    start = 0
+    if cursor:
+        start = next((i + 1 for i, r in enumerate(rows) if str(r.get(key)) == cursor), 0)
+    shown = list(rows[start : start + size])
+    more = start + size < len(rows)
+    return Paged(shown, start + 1, len(rows), str(shown[-1].get(key)) if more and shown else None)
+
+
+def address(path: str, **params: Any) -> str:
+    """A page's address with its query (empty values left out)."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
+    return f"{path}?{query}" if query else path
