@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ARRAY, Text, any_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,7 +60,13 @@ class Plan:
         return self.orgs.get(ref) or (ref if self.tree.get(ref) is not None else None)
 
 
-async def plan(folder: Path, store: EventStore) -> Plan:
+class Shows(Protocol):
+    """Where the import reports its progress (a bar on the operator's terminal)."""
+
+    def show(self, kind: str, done: int, total: int) -> None: ...
+
+
+async def plan(folder: Path, store: EventStore, progress: Shows | None = None) -> Plan:
     """Reads and checks every file; the plan's `problems` list everything wrong, all at once."""
     problems: list[Problem] = []
     org_lines = read(folder, "orgs", problems)
@@ -74,9 +80,22 @@ async def plan(folder: Path, store: EventStore) -> Plan:
         _plan_orgs(result, org_lines, known)
         for kind in PEOPLE:
             seen: set[int] = set()
+            total = _lines(folder / f"{kind}.csv")
             for chunk in chunks(folder, kind, problems, CHUNK, seen):
                 _plan_chunk(result, kind, chunk, await known_refs(conn, kind, [line.row.ref for line in chunk]))
+                # the check's bar shows only while there is more to check: a file of one chunk draws none, and the
+                # writing's bar, or the report of the problems, follows the last
+                if progress is not None and total > CHUNK and (done := chunk[-1].line - 1) < total:
+                    progress.show(f"checking {kind}", done, total)
     return result
+
+
+def _lines(path: Path) -> int:
+    """The file's rows, counted by its line breaks (a quoted cell may hold more: a bar's total, not a count)."""
+    if not path.exists():
+        return 0
+    with path.open("rb") as f:
+        return max(0, sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1)
 
 
 def _check(problems: list[Problem], kind: str, line: Line, decide: Callable[[], Any]) -> Any:

@@ -14,8 +14,8 @@ from kit.store import EventStore
 from ..config import RegistrySettings
 from ..main import inline_projections
 from ..tables import ledger
-from .plan import plan
-from .write import CHUNK, IN_FLIGHT, Shows, write
+from .plan import Shows, plan
+from .write import CHUNK, IN_FLIGHT, write
 
 
 @contextlib.asynccontextmanager
@@ -35,7 +35,7 @@ async def opened(settings: RegistrySettings) -> AsyncIterator[tuple[EventStore, 
 async def run(folder: Path, settings: RegistrySettings, progress: Shows | None = None) -> Outcome:
     """Imports the CSV files in `folder`; writes nothing unless every row passes."""
     async with opened(settings) as (store, keyring):
-        planned = await plan(folder, store)
+        planned = await plan(folder, store, progress)
         if planned.problems:
             return Outcome(problems=sorted(planned.problems, key=lambda p: (p.file, p.line)))
         written = await write(planned, store, keyring, progress or Progress())

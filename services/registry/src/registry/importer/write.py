@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,18 +25,12 @@ from kit.store import Batch, EventStore, Meta, insert_many
 from ..handlers.people import person_stream
 from ..handlers.tree import TREE
 from ..tables import import_refs
-from .plan import PEOPLE, Plan, known_refs
+from .plan import PEOPLE, Plan, Shows, known_refs
 from .rows import Problem, chunks, digest
 
 CHUNK = {"orgs": 1000, "headcounts": 2000, "officers": 1000, "members": 1000}
 IN_FLIGHT = 3
 """Chunks appended at once: the event store commits what is queued together, and the next chunk is made meanwhile."""
-
-
-class Shows(Protocol):
-    """Where the import reports its progress (a bar on the operator's terminal)."""
-
-    def show(self, kind: str, done: int, total: int) -> None: ...
 
 
 async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Shows) -> dict[str, int]:
