@@ -18,15 +18,17 @@ QUIET = 15.0  # seconds between keep-alive comments (and re-reads, should a push
 SETTLE = 0.2  # seconds to let a burst of events (one cascade, many orgs) arrive before re-reading
 
 
-def deliveries_html(ui: Ui, summary: dict[str, Any], names: dict[str, str], named: dict[str, str], unread: bool) -> str:
-    """The deliveries table as the page shows it (all, or only those not read)."""
+def deliveries_html(
+    ui: Ui, summary: dict[str, Any], names: dict[str, str], named: dict[str, str], unread: bool, cursor: str | None = None
+) -> str:
+    """The deliveries table as the page shows it (all, or only those not read; the page of them after `cursor`)."""
     context = base_context(ui.request, ui.gw, ui.who)
-    shown = {"summary": summary, "names": names, "named": named, "unread": unread}
+    shown = {"summary": summary, "names": names, "named": named, "unread": unread, "cursor": cursor}
     return TEMPLATES.get_template("_deliveries.html").render(**context, **shown)
 
 
 async def deliveries_events(
-    ui: Ui, material_id: str, names: dict[str, str], named: dict[str, str], unread: bool = False
+    ui: Ui, material_id: str, names: dict[str, str], named: dict[str, str], unread: bool = False, cursor: str | None = None
 ) -> AsyncIterator[str]:
     """`event: deliveries` with the table each time it changes; comments keep the connection open."""
     if ui.gw.live is None:
@@ -37,7 +39,7 @@ async def deliveries_events(
         yield "retry: 2000\n\n"
         while time.monotonic() < ends:
             summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
-            html = deliveries_html(ui, summary, names, named, unread)
+            html = deliveries_html(ui, summary, names, named, unread, cursor)
             if html != last:
                 last = html
                 data = {"html": html, "reached": summary["orgs_reached"], "acknowledged": summary["orgs_acknowledged"]}

@@ -24,6 +24,7 @@ from ..deps import Caller, Gateway, ask, get_gateway
 from ..errors import ApiError
 from .forms import messages, parse
 from .i18n import Formats, pick
+from .paging import address, paged
 from .session import LANG_COOKIE, MEMBER_COOKIE, csrf_ok, csrf_token, live_caller, session_caller
 from .words import INDICATORS, RATIOS, label
 
@@ -31,7 +32,7 @@ log = logs.get("gateway")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]), enable_async=False
 )
-TEMPLATES.globals.update(quote=quote, label=label, INDICATORS=INDICATORS, RATIOS=RATIOS)
+TEMPLATES.globals.update(quote=quote, label=label, paged=paged, paging_address=address, INDICATORS=INDICATORS, RATIOS=RATIOS)
 
 
 class LoginNeeded(Exception):

@@ -17,6 +17,7 @@ from kit import clock
 from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
+from ..paging import paged
 from .orgs import lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -57,14 +58,18 @@ async def situations(ui: Ui) -> dict[str, dict[str, Any]]:
 
 
 @router.get("/orgs/{org_id}/appeals")
-async def appeals_of(ui: UiDep, org_id: str, state: str = "open") -> Response:
+async def appeals_of(ui: UiDep, org_id: str, state: str = "open", cursor: str | None = None) -> Response:
+    """The appeals the org holds in one state, newest first, a page at a time."""
     chosen = State(state) if state in SHOWN else State.OPEN
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    rows = await ui.ask("appeals", "list_appeals", {"org_id": org_id, "state": chosen.value, "limit": 500})
+    rows = await ui.ask("appeals", "list_appeals", {"org_id": org_id, "state": chosen.value, "limit": 1000})
+    page = paged(rows, cursor, by="filed_at", newest_first=True)
+    rows = page.rows
     ids = [o["id"] for o in await lineage(ui, org)]
     context = {
         "org": org,
         "rows": rows,
+        "page": page,
         "state": chosen.value,
         "shown": SHOWN,
         "states": STATES,

@@ -17,6 +17,7 @@ from contracts.officers import OfficerRole
 from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
+from ..paging import paged
 from .orgs import LIGHTS, lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
@@ -57,16 +58,22 @@ async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     may_audit, may_close = await _may(ui, org_id)
     plan, plan_error = await ui.maybe("audits", "get_audit_plan", {"org_id": org_id})
-    audits, _ = await ui.maybe("audits", "list_audits", {"org_id": org_id})
-    items, _ = await ui.maybe("audits", "list_remediation", {"org_id": org_id})
+    listed, _ = await ui.maybe("audits", "list_audits", {"org_id": org_id})
+    open_items, _ = await ui.maybe("audits", "list_remediation", {"org_id": org_id})
     children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
-    wanted = [a["org_id"] for a in audits or []] + [i["org_id"] for i in items or []]
+    query = ui.request.query_params  # each list its own page: `cursor` the audits', `items` the items to put right's
+    audits = paged(listed or [], query.get("cursor"), by="planned_on", newest_first=True)
+    items = paged(open_items or [], query.get("items"), by="due_on")
+    overdue = [o["org_id"] for o in (plan or {}).get("overdue", [])]
+    wanted = [a["org_id"] for a in audits.rows] + [i["org_id"] for i in items.rows] + overdue
     return {
         "org": org,
         "plan": plan,
         "refused": plan_error is not None,
-        "audits": audits or [],
-        "items": items or [],
+        "audits": audits.rows,
+        "items": items.rows,
+        "audits_page": audits,
+        "items_page": items,
         "children": children or [],
         "names": await org_names(ui, wanted),
         "may_audit": may_audit,

@@ -19,6 +19,7 @@ from ..forms import flag, listed, parse
 from ..live import deliveries_events
 from ..names import children_of, names_only, org_names
 from ..page import PageRoute, Ui, UiDep
+from ..paging import paged
 from .boards import boards_of
 from .orgs import lineage
 
@@ -40,24 +41,28 @@ REMOVED_ALREADY = "The material no longer carries this file: it was removed alre
 
 
 @router.get("/orgs/{org_id}/inbox")
-async def inbox(ui: UiDep, org_id: str) -> Response:
+async def inbox(ui: UiDep, org_id: str, cursor: str | None = None) -> Response:
+    """What reached the org, newest first, a page at a time."""
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    rows = await ui.ask("exchange", "inbox", {"org_id": org_id})
+    page = paged(await ui.ask("exchange", "inbox", {"org_id": org_id}), cursor, "material_id", "delivered_at", True)
+    rows = page.rows
     names = await org_names(ui, [r["from_org_id"] for r in rows])
     named = await names_only(ui, names, [r["from_org_id"] for r in rows])  # senders of materials it received
     ids = [o["id"] for o in await lineage(ui, org)]
     may = {"may_ack": ui.can("acknowledge", org_id, ids), "may_release": ui.can("write_materials", org_id, ids)}
     boards = await boards_of(ui, org_id) if ui.can("report_facts", org_id, ids) else []  # P1 beside the week's materials
     done = str(ui.request.query_params.get("done") or "")
-    return ui.page("inbox.html", org=org, rows=rows, names=names, named=named, boards=boards, done=done, errors={}, **may)
+    context = {"org": org, "rows": rows, "page": page, "names": names, "named": named, "boards": boards, "done": done}
+    return ui.page("inbox.html", **context, errors={}, **may)
 
 
 @router.get("/orgs/{org_id}/materials")
-async def materials(ui: UiDep, org_id: str) -> Response:
+async def materials(ui: UiDep, org_id: str, cursor: str | None = None) -> Response:
+    """What the org wrote, newest first, a page at a time."""
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    rows = await ui.ask("exchange", "list_materials", {"org_id": org_id})
+    page = paged(await ui.ask("exchange", "list_materials", {"org_id": org_id}), cursor, by="drafted_at", newest_first=True)
     ids = [o["id"] for o in await lineage(ui, org)]
-    return ui.page("materials.html", org=org, rows=rows, may_write=ui.can("write_materials", org_id, ids))
+    return ui.page("materials.html", org=org, page=page, may_write=ui.can("write_materials", org_id, ids))
 
 
 @router.get("/orgs/{org_id}/materials/new")
@@ -230,20 +235,20 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
 
 
 @router.get("/materials/{material_id}")
-async def material_page(ui: UiDep, material_id: str, unread: bool = False) -> Response:
-    """A material with its deliveries, all or only those not read yet."""
-    return ui.page("material.html", **await _material_context(ui, material_id), unread=unread)
+async def material_page(ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None) -> Response:
+    """A material with its deliveries, all or only those not read yet, a page of them at a time."""
+    return ui.page("material.html", **await _material_context(ui, material_id), unread=unread, cursor=cursor)
 
 
 @router.get("/materials/{material_id}/events")
-async def material_events(ui: UiDep, material_id: str, unread: bool = False) -> Response:
+async def material_events(ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None) -> Response:
     """The live deliveries table (text/event-stream); the browser never polls."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})  # readable, or refused now
     summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
     names, named = await _names(ui, material, summary)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
-        deliveries_events(ui, material_id, names, named, unread), media_type="text/event-stream", headers=headers
+        deliveries_events(ui, material_id, names, named, unread, cursor), media_type="text/event-stream", headers=headers
     )
 
 
