@@ -16,8 +16,12 @@ from sqlalchemy import text
 from contracts.people import MemberAdmitted, PersonRegistered
 from contracts.registry import OrgRegistered
 from kit.db import make_engine
+from kit.store import EventStore
 from profset_testing import ADMIN_PASSWORD, Stack
 from profset_testing.csv_files import union_files
+from registry.domain import tree
+from registry.handlers.tree import TREE
+from registry.tables import ledger
 
 TERRITORIAL, PRIMARY, MEMBERS = 3, 296, 3000
 ORGS, OFFICERS = 1 + TERRITORIAL + PRIMARY, 2 * PRIMARY  # two officers in each primary org
@@ -46,16 +50,41 @@ async def imported(database_url: str) -> dict[str, int]:
     return await counts(database_url, "SELECT kind, count(*) FROM registry.import_refs GROUP BY kind")
 
 
+async def tree_snapshot(database_url: str) -> tuple[int, Any]:
+    """The tree stream's snapshot: its version and state."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(text("SELECT version, state FROM registry.snapshots WHERE stream_id = :s"), {"s": TREE})
+            version, state = found.one()
+            return int(version), state
+    finally:
+        await engine.dispose()
+
+
+async def tree_folded(database_url: str) -> Any:
+    """The tree folded from every event of its stream, as encoded in a snapshot."""
+    engine = make_engine(database_url)
+    try:
+        t = tree.EMPTY
+        for r in await EventStore(engine, ledger, "registry").read_stream(TREE):
+            t = tree.evolve(t, r.event)
+        return tree.encode(t)
+    finally:
+        await engine.dispose()
+
+
 async def kill_when(stack: Stack, folder: Path, ready: Any) -> dict[str, int]:
-    """Starts an import and kills it with SIGKILL once `ready(rows by kind)`; the rows there when it was killed."""
+    """Starts an import and kills it with SIGKILL once `ready(rows by kind)`; the rows the killed run left (a commit
+    on its way when the signal landed stands)."""
     child = importing(stack, folder)
     try:
         while child.poll() is None:
-            now = await imported(stack.database_url)
-            if ready(now):
+            if ready(await imported(stack.database_url)):
                 child.send_signal(signal.SIGKILL)
                 child.wait()
-                return now
+                await asyncio.sleep(0.5)  # the server ends the dead client's transaction: committed or rolled back
+                return await imported(stack.database_url)
             await asyncio.sleep(0.02)
         raise AssertionError(f"the import ended ({child.returncode}) before it could be killed mid-way")
     finally:
@@ -107,6 +136,8 @@ async def test_an_import_killed_twice_mid_way_ends_with_every_org_and_member_onc
         "keys": people,  # no key of a person a killed run never recorded
         "member streams": people,
     }
+
+    assert await tree_snapshot(stack.database_url) == (ORGS, await tree_folded(stack.database_url)), "the import's snapshot"
 
     h = await stack.login("admin", ADMIN_PASSWORD)
     orgs = (await stack.http.get("/api/v1/orgs", params={"limit": 5000}, headers=h)).json()

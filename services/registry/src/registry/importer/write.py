@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, cast
 
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.base import Event
@@ -22,13 +24,16 @@ from kit.csvimport import Line
 from kit.ids import new_id
 from kit.store import Batch, EventStore, Meta, insert_many
 
+from ..domain import tree
 from ..handlers.people import person_stream
 from ..handlers.tree import TREE
 from ..tables import import_refs
 from .plan import PEOPLE, Plan, Shows, known_refs
 from .rows import Problem, chunks, digest
 
-CHUNK = {"orgs": 1000, "headcounts": 2000, "officers": 1000, "members": 1000}
+CHUNK = {"orgs": 1000, "headcounts": 2000, "officers": 500, "members": 500}
+"""Rows per transaction: a person is some 25 rows (events, keys, read models, the search index), so 500 people
+make a transaction of some 12,000 rows, and a kill loses at most the few chunks in flight."""
 IN_FLIGHT = 3
 """Chunks appended at once: the event store commits what is queued together, and the next chunk is made meanwhile."""
 
@@ -58,6 +63,10 @@ async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Shows
             refs = [_ref("orgs", line, ids["org_id"]) for line, ids in chunk]
             await launch("orgs", [Batch(TREE, events, expected_version=version)], refs, [])
             version += len(events)
+        if orgs:
+            while flying:  # committed before a snapshot claims them
+                await flying.pop(0)
+            await _keep_tree(store, plan, version)
         for kind in PEOPLE:
             ignored: list[Problem] = []  # the plan found them all, and found none
             async with store.engine.connect() as conn:
@@ -73,6 +82,22 @@ async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Shows
         for task in flying:
             task.cancel()
     return written
+
+
+async def _keep_tree(store: EventStore, plan: Plan, version: int) -> None:
+    """Saves the tree the plan grew as the tree stream's snapshot: folding a hundred thousand org events anew (the
+    service's first command, a re-run's check) copies every org per event, minutes at that size."""
+    if plan.tree.seq != version:
+        return  # not the state after exactly these events: the service folds it itself
+    snapshots = store.ledger.snapshots
+    stmt = pg_insert(snapshots).values(stream_id=TREE, version=version, state=tree.encode(plan.tree))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[snapshots.c.stream_id],
+        set_={"version": stmt.excluded.version, "state": stmt.excluded.state, "taken_at": func.now()},
+        where=snapshots.c.version < stmt.excluded.version,
+    )
+    async with store.engine.begin() as conn:
+        await conn.execute(stmt)
 
 
 def _chunk(plan: Plan, kind: str, lines: list[Line], keyring: KeyRing) -> tuple[list[Batch], list[dict[str, Any]], list[Any]]:
