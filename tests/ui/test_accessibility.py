@@ -15,7 +15,7 @@ from axe_playwright_python.async_playwright import Axe
 
 from profset_testing import ADMIN_PASSWORD, Stack, eventually
 from profset_testing.api import admit, get, post
-from profset_testing.portal import member_with_mail, next_code
+from profset_testing.portal import ARREARS, member_with_mail, next_code
 from profset_testing.ui import PASSWORD, Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,6 @@ REFUSED = {"error": 404, "refused": 403}
 """The pages meant to be refusals, and their status; every other page answers 200."""
 KNOWN: set[tuple[str, str]] = set()
 """(page, rule) pairs of pages another helper is editing, to be removed once they are fixed."""
-ARREARS = {
-    "title": "Задержка заработной платы",
-    "topics": ["wages"],
-    "steps": ["Запишите, за какие месяцы долг"],
-    "level": "primary",
-    "answer_within_hours": 24,
-}
 
 
 async def _ids(stack: Stack, union: Union) -> dict[str, str]:

@@ -13,17 +13,10 @@ from appeals.escalator import Escalator
 from kit import clock
 from profset_testing import Stack
 from profset_testing.api import get, post
-from profset_testing.portal import member_with_mail, next_code
+from profset_testing.portal import ARREARS, member_with_mail, next_code
 from profset_testing.ui import Union, shot, sign_in
 from profset_testing.waiting import eventually
 
-ARREARS = {
-    "title": "Задержка заработной платы",
-    "topics": ["wages"],
-    "steps": ["Запишите, за какие месяцы долг"],
-    "level": "primary",
-    "answer_within_hours": 24,
-}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 

@@ -13,17 +13,11 @@ import pytest
 
 from profset_testing import Stack, eventually
 from profset_testing.api import person
+from profset_testing.portal import ARREARS
 from profset_testing.ui import Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 MANY = 51
-ARREARS = {
-    "title": "Задержка заработной платы",
-    "topics": ["wages"],
-    "steps": ["Запишите, за какие месяцы долг"],
-    "level": "primary",
-    "answer_within_hours": 24,
-}
 
 
 async def _each(calls: list[Callable[[], Awaitable[Any]]], at_once: int = 8) -> list[Any]:

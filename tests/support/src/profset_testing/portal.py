@@ -10,6 +10,14 @@ from .stack import Stack
 from .waiting import eventually
 
 CONSENT = {"given_at": "2026-01-01", "method": "written"}
+ARREARS = {
+    "title": "Задержка заработной платы",
+    "topics": ["wages"],
+    "steps": ["Запишите, за какие месяцы долг"],
+    "level": "primary",
+    "answer_within_hours": 24,
+}
+"""A life situation a member may appeal about: wages held back."""
 
 
 async def member_with_mail(stack: Stack, h: dict[str, str], org_id: str, name: str, address: str) -> str:
