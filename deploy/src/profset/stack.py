@@ -18,6 +18,7 @@ from .integrators import load as load_integrators
 from .natsauth import TALKS, generate_passwords
 from .servers import NatsServer, PostgresServer, free_port
 from .stackkeys import SEALING, own_environment, secrets, shared_environment
+from .supervisor import Supervisor
 
 SERVICES = tuple(name for name in TALKS if name != "gateway")
 """Services with a schema, a ledger and a process of their own, in start order (natsauth.TALKS)."""
@@ -80,6 +81,7 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     mail: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    supervisor: Supervisor = field(default_factory=Supervisor)
 
     @property
     def url(self) -> str:
@@ -94,10 +96,14 @@ class Stack:
             self.nats = NatsServer(self.folder / "nats", port=port, passwords=nats_passwords(self.folder), integrators=teams)
             self.nats.start()
             self.nats_url = self.nats.url  # the operator's; each service is given its own user below
+            nats = self.nats  # restarted on the same port and store: clients reconnect, streams are on disk
+            self.supervisor.watch("nats", nats.start, lambda: _exit_of(nats.process), nats.data_dir / "nats.log")
         self.database_url = os.environ.get("DATABASE_URL", "")
         if not self.database_url:
-            self.postgres = PostgresServer(self.folder / "pg")
-            self.database_url = self.postgres.start()
+            pg = self.postgres = PostgresServer(self.folder / "pg")
+            self.database_url = pg.start()
+            # a killed postmaster leaves its data consistent: a start replays the WAL, services' pools reconnect
+            self.supervisor.watch("postgres", pg.start, lambda: None if pg.running() else "stopped", pg.data_dir / "log")
 
     def start_stream_keeper(self) -> None:
         """The operator's streams: made before any service binds to them, and kept by a process of the operator's (a
@@ -106,10 +112,7 @@ class Stack:
         env = {**os.environ, "NATS_URL": self.nats_url}
         command = [sys.executable, "-m", "profset", "streams"]
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
-        with open(self.folder / "logs" / "streamkeeper.log", "ab") as log:
-            self.processes["streamkeeper"] = subprocess.Popen(
-                [*command, "--keep"], env=env, stdout=log, stderr=log, start_new_session=True
-            )
+        self.spawn("streamkeeper", [*command, "--keep"], env)
 
     def start_mail_sink(self) -> None:
         """Unless NOTIFICATIONS_SMTP_HOST names a mail server, letters go to a local one that keeps them in `mail/`."""
@@ -117,13 +120,8 @@ class Stack:
             return
         port = free_port()
         (self.folder / "logs").mkdir(exist_ok=True)
-        with open(self.folder / "logs" / "mailsink.log", "ab") as log:
-            self.processes["mailsink"] = subprocess.Popen(
-                [sys.executable, "-m", "profset.mailsink", "--port", str(port), "--folder", str(self.folder / "mail")],
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
+        command = [sys.executable, "-m", "profset.mailsink", "--port", str(port), "--folder", str(self.folder / "mail")]
+        self.spawn("mailsink", command, dict(os.environ))
         self.mail = {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(port)}
 
     def environment(self, keys: dict[str, str]) -> dict[str, str]:
@@ -153,11 +151,19 @@ class Stack:
                 child_env["NATS_URL"] = login["nats_url"]
                 child_env[f"{name.upper()}_NATS_USER"] = login["nats_user"]
                 child_env[f"{name.upper()}_NATS_PASSWORD"] = login["nats_password"]
-            with open(logs / f"{name}.log", "ab") as log:
+            self.spawn(name, [sys.executable, "-m", name], child_env)
+
+    def spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        """Starts a process logging to `logs/<name>.log`, which the supervisor restarts, the same way, if it exits."""
+        log_path = self.folder / "logs" / f"{name}.log"
+
+        def start() -> None:
+            with open(log_path, "ab") as log:
                 # a session of their own: Ctrl-C reaches the stack, which stops them in order
-                self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", name], env=child_env, stdout=log, stderr=log, start_new_session=True
-                )
+                self.processes[name] = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
+
+        start()
+        self.supervisor.watch(name, start, lambda: _exit_of(self.processes[name]), log_path)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Blocks until every service answers /readyz."""
@@ -176,11 +182,8 @@ class Stack:
             time.sleep(0.2)
 
     def check_alive(self) -> None:
-        """Raises if a service process has exited."""
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                tail = (self.folder / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+        """Restarts what exited (supervisor); raises `CrashLoop` if a process keeps exiting right after it starts."""
+        self.supervisor.tick()
 
     def stop(self) -> None:
         """Stops the services, then the servers this stack started."""
@@ -295,6 +298,13 @@ def down() -> int:
         os.kill(int(nats_pid.read_text()), signal.SIGTERM)
     print("Stopped.")
     return 0
+
+
+def _exit_of(process: subprocess.Popen[bytes] | None) -> str | None:
+    """Why a process is not running, or None while it runs."""
+    if process is None or process.poll() is None:
+        return None
+    return f"exited with {process.returncode}"
 
 
 def _alive(pid: int) -> bool:

@@ -39,7 +39,7 @@ from .bodylimit import BodyLimit
 from .config import GatewaySettings
 from .cookiewrites import CookieWritesNeedCsrf
 from .deps import Gateway
-from .errors import install
+from .errors import LastResort, install
 from .headers import SecurityHeaders
 from .membercodes import MemberCodes
 from .tables import ledger
@@ -56,6 +56,13 @@ address (429 with `Retry-After`); `POST /api/v1/auth/password` changes your own 
 `Idempotency-Key` header. Errors are `{"error": {"code", "message", "details": [{"field", "rule", "message"}]}}`.
 A write answers a `Profset-Positions` header; send it back as `Profset-Min-Positions` to read your own writes.
 """
+
+
+class GatewayApp(FastAPI):
+    """FastAPI with a last resort outside its error middleware, so no request is ever answered a plain-text 500."""
+
+    def build_middleware_stack(self) -> Any:
+        return LastResort(super().build_middleware_stack())
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -106,7 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await nc.drain()
         await engine.dispose()
 
-    app = FastAPI(title="Profset", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = GatewayApp(title="Profset", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
 
     install(app)
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, upload_limit=exchange.UPLOAD_LIMIT)

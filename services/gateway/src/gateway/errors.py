@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
 
+import nats.errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode, ErrorDetail
 from kit import logs
 from kit.errors import Refused
+from kit.ids import new_id
+
+if TYPE_CHECKING:  # bodylimit answers its refusals with `response`: imported for the types only
+    from .bodylimit import App, Message, Receive, Scope, Send
 
 log = logs.get("gateway")
 
@@ -85,5 +93,52 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, e: Exception) -> JSONResponse:
-        log.exception("request failed", error=repr(e))
-        return response(Error(code=ErrorCode.UNAVAILABLE, message="the gateway failed to answer; it has been logged"))
+        return response(failed(e))
+
+
+DEPENDENCY_FAILURES = (OSError, TimeoutError, nats.errors.Error, OperationalError, InterfaceError, DBAPIError)
+"""What a server the gateway needs (NATS, PostgreSQL) raises while it is down, restarting or cut off."""
+
+
+def failed(e: BaseException) -> Error:
+    """An exception no handler answered, as `unavailable` (DESIGN.md §1: a failure answers 503, never 500); a bug is
+    logged with a reference the answer names, so an operator can find it."""
+    if isinstance(e, DEPENDENCY_FAILURES):
+        log.warning("dependency unavailable", error=type(e).__name__)
+        return Error(code=ErrorCode.UNAVAILABLE, message="a server the gateway needs is not answering; retry")
+    if isinstance(e, asyncio.CancelledError):  # the gateway is stopping (a deploy, a restart) with the request in flight
+        log.warning("request cut off by a stop")
+        return Error(code=ErrorCode.UNAVAILABLE, message="the gateway is restarting; retry")
+    reference = new_id()
+    log.error("request failed", reference=reference, exc_info=e)
+    return Error(code=ErrorCode.UNAVAILABLE, message=f"the gateway failed to answer; it has been logged as {reference}")
+
+
+class LastResort:
+    """ASGI wrapper around the whole app, outside Starlette's own error middleware: whatever still escapes (a request
+    cancelled when the gateway stops, a handler that failed) gets the JSON 503 rather than uvicorn's plain-text 500."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except BaseException as e:
+            if not started and isinstance(e, Exception | asyncio.CancelledError):
+                error = failed(e)
+                body = json.dumps({"error": error.model_dump(mode="json", exclude_none=True)}).encode()
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": HTTP_STATUS[error.code], "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+            raise

@@ -265,6 +265,9 @@ class RequestClient:
             except nats.errors.NoRespondersError:
                 # nobody got it (a service starting, or restarting in a rollout): safe to send again, even a command
                 await asyncio.sleep(pause)
-            except (TimeoutError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
+            except (TimeoutError, nats.errors.Error, OSError) as e:
+                # a timeout, or the connection closed, draining, reconnecting or its buffer full: the request may have
+                # reached the service, so it is not sent again; the caller retries with the same command id
+                log.warning("request unanswered", subject=subject, error=type(e).__name__)
                 break
         return Reply(ok=False, error=unavailable(f"the {service} service did not answer; retry").as_error())
