@@ -12,7 +12,7 @@ from contracts.people import PersonErased
 from contracts.registry import Level, OrgDissolved, OrgMoved, OrgRegistered
 from registry.domain import people
 from registry.domain.people import NOBODY, Person
-from registry.domain.reach import home_today, reach
+from registry.domain.reach import home_today, parents_over, reach
 from registry.domain.tree import EMPTY, Change, Tree, evolve
 
 D = date.fromisoformat
@@ -121,3 +121,24 @@ def test_an_erasure_names_the_org_of_today_not_a_future_transfers_destination() 
     person = reduce(people.evolve, people.decide_transfer(t, person, "moved", D("2027-01-15")), person)
     [erased] = people.decide_erase(person, "заявление", "staff", TODAY)
     assert isinstance(erased, PersonErased) and erased.org_id == "stays"
+
+
+@pytest.mark.parametrize(
+    ("org_id", "start", "end", "expected", "why"),
+    [
+        ("moved", "2010-01-01", "2020-01-01", ["t1"], "a move back to 2010 rewrites t1's past until the recorded move"),
+        ("moved", "2010-01-01", None, ["t1", "t2"], "a dissolution from 2010 ends it under both"),
+        ("moved", "2021-01-01", None, ["t2"], "from a day after the move: today's parent only"),
+        ("moves_later", "2026-01-01", None, ["t1", "t2"], "a future move's parent counts too"),
+        ("back_and_forth", "2021-06-01", None, ["t1", "t2"], "each parent once, earliest first"),
+        ("backfilled", "2022-06-01", "2023-01-01", ["t1"], "the end is not covered"),
+        ("dissolved", "2023-06-01", None, ["t2"], "no parent once dissolved"),
+        ("founded_later", "2026-01-01", None, ["t2"], "no parent before registration"),
+        ("cc", "2000-01-01", None, [], "the root sits under nothing"),
+    ],
+)
+def test_the_parents_over_a_span_are_the_orgs_whose_past_a_change_of_place_rewrites(
+    org_id: str, start: str, end: str | None, expected: list[str], why: str
+) -> None:
+    org = union().orgs[org_id]
+    assert parents_over(org, D(start), D(end) if end else None) == expected, why

@@ -38,6 +38,19 @@ def reach(tree: Tree, org_id: str, today: date) -> list[str]:
     return chain(org_id, parent_of)
 
 
+def parents_over(org: Org, start: date, end: date | None) -> list[str]:
+    """Every org the org sat directly under on some day of [start, end) while it existed, earliest first: the orgs
+    whose past a change of its place over those days rewrites (their children and sums then). Their own ancestors
+    change only through them (a territorial org sits under the CC alone, H1), so holding them is enough."""
+    later = sorted(c.effective_on for c in org.parents if c.effective_on > start and (end is None or c.effective_on < end))
+    found: list[str] = []
+    for day in (start, *later):
+        parent = org.parent_on(day) if org.exists_on(day) else None
+        if parent is not None and parent not in found:
+            found.append(parent)
+    return found
+
+
 def reach_by_places(places: Mapping[str, str | None], org_id: str) -> list[str]:
     """The org and its ancestors from a map of every org's parent today (a read model's answer)."""
     return chain(org_id, places.get)

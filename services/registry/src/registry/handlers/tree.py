@@ -7,8 +7,9 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
 
+from contracts.envelope import ErrorCode, ErrorDetail
 from contracts.registry import ChangeOrg, DissolveOrg, RegisterOrg, ReportHeadcount
-from kit.access import require
+from kit.access import permits, require
 from kit.errors import Refused, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
@@ -36,6 +37,20 @@ def reach_today(t: Tree, org_id: str, today: date, field: str = "org_id") -> lis
     if t.get(org_id) is None:
         raise not_found("org", field=field)
     return reach.reach(t, org_id, today)
+
+
+def require_past_held(ctx: Context, t: Tree, org_id: str, parents: list[str], day: date, change: str) -> None:
+    """A change of an org's place dated `day` rewrites the past of every org it sat under over the days it covers
+    (their children, sums, compliance and KPI then): the actor must hold each of them today (§5: today's tree), as
+    holding the org itself today gives no say over another org's history."""
+    for parent in parents:
+        if not permits(ctx.actor, "report_facts", reach.reach(t, parent, ctx.today)):
+            message = (
+                f"{change} from {day.isoformat()} would rewrite the history of org {parent}, which org {org_id} sat under "
+                "then; only a user who holds that org today may do it"
+            )
+            detail = ErrorDetail(field="effective_on", rule="history_held_today", message=message)
+            raise Refused(ErrorCode.FORBIDDEN, message, [detail])
 
 
 async def on_the_kept_tree(store: EventStore, attempt: Callable[[Tree, Batch], Coroutine[Any, Any, Committed]]) -> Committed:
@@ -90,6 +105,7 @@ class Handlers:
             t, version = await desk.load()
             events = []
             if c.name is not None:
+                # a name's history is the org's own: no other org's children, sums or verdicts change with it
                 require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
                 events += tree.decide_rename(t, c.org_id, c.name, day)
             if c.parent_id is not None:
@@ -98,6 +114,9 @@ class Handlers:
                 if t.get(c.parent_id) is None:
                     raise not_found("parent org", field="parent_id")
                 require(ctx.actor, "report_facts", reach_today(t, c.parent_id, ctx.today, "parent_id"))
+                org = t.orgs[c.org_id]
+                left = [p for p in reach.parents_over(org, day, org.parent_until(day)) if p != c.parent_id]
+                require_past_held(ctx, t, c.org_id, left, day, "a move")
                 events += tree.decide_move(t, c.org_id, c.parent_id, day)
             data = {"id": c.org_id, "effective_on": day.isoformat(), "changed": len(events)}
             appended = desk.append(events, expected_version=version, meta=ctx.meta, data=data)
@@ -117,6 +136,9 @@ class Handlers:
         """Records a primary org's membership as of a date (default today)."""
         day = c.as_of or ctx.today
         t, _ = await self.store.load(TREE, TREE_FOLD)
+        # a past headcount is the org's own fact, kept by whoever holds the org today, history included (§5), as its
+        # budgets and officers are; a former parent's sums follow it as they follow any correction, whereas a move
+        # rewrites which orgs the former parent had, so a move asks for the former parent too
         require(ctx.actor, "report_facts", reach_today(t, c.org_id, ctx.today))
         events = headcount.decide_report(t, c.org_id, c.members, day)
         data = {"org_id": c.org_id, "members": c.members, "as_of": day.isoformat()}
