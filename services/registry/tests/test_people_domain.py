@@ -94,6 +94,14 @@ def test_posts_are_held_between_their_dates_and_relieved_once() -> None:
     with pytest.raises(Refused, match="after today"):
         people.decide_train(person, ahead, D("2026-06-15"))
     assert people.decide_train(person, ahead, D("2026-06-16")) == [ahead], "a course completed today counts"
+    for on, ok in (("1800-05-01", False), ("1899-12-31", False), ("1900-01-01", True)):
+        dated = training.model_copy(update={"officer_id": "o1", "on": D(on)})
+        if ok:
+            assert people.decide_train(person, dated, TODAY) == [dated]
+            continue
+        with pytest.raises(Refused) as refused:
+            people.decide_train(person, dated, TODAY)
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("on", "not_before_1900"), on
 
 
 def test_a_new_officer_is_registered_as_a_person_in_the_same_decision() -> None:
@@ -148,3 +156,14 @@ def test_a_birth_date_must_be_one_that_can_have_been() -> None:
         with pytest.raises(Refused) as refused:
             people.check_birth_date(D(born), TODAY)
         assert (refused.value.details[0].field, refused.value.details[0].rule) == ("birth_date", rule)
+
+
+def test_a_member_is_admitted_once_born_and_not_before_1900() -> None:
+    people.check_admission(None, D("1950-01-01"))
+    people.check_admission(D("1980-01-01"), D("1980-01-01"))
+    people.check_admission(D("1980-01-01"), D("2030-01-01"))  # a future admission may be recorded ahead
+    cases = (("2020-01-01", "2010-01-01", "not_before_birth"), (None, "1899-12-31", "not_before_1900"))
+    for born, since, rule in cases:
+        with pytest.raises(Refused) as refused:
+            people.check_admission(D(born) if born else None, D(since))
+        assert (refused.value.details[0].field, refused.value.details[0].rule) == ("since", rule), since

@@ -84,6 +84,16 @@ def check_birth_date(birth_date: date | None, today: date) -> None:
         happened(birth_date, today, "birth_date", "a birth date")
 
 
+def check_admission(birth_date: date | None, since: date) -> None:
+    """A person is admitted once born: `since` never before the birth date, nor before 1900 (a future admission may be
+    recorded ahead, DESIGN.md §3)."""
+    if since < EARLIEST:
+        raise invalid("since", f"an admission cannot be dated before 1900: {since.isoformat()}", rule="not_before_1900")
+    if birth_date is not None and since < birth_date:
+        message = f"a member is admitted after they were born: {since.isoformat()} is before the birth date"
+        raise invalid("since", message, rule="not_before_birth")
+
+
 def _primary(tree: Tree, org_id: str, day: date, field_name: str) -> None:
     """D3: personal membership records are kept by primary orgs."""
     org = tree.existing(org_id, day, field_name)
@@ -187,11 +197,13 @@ def decide_relieve(person: Person, officer_id: str, until: date, reason: str | N
 
 
 def decide_train(person: Person, training: OfficerTrained, today: date) -> list[Event]:
-    """Records a course an officer completed (P9): once completed, so never dated after today."""
+    """Records a course an officer completed (P9): once completed, so never dated after today, nor before 1900."""
     if training.on > today:
         raise invalid(
             "on", f"a course is recorded once completed: {training.on.isoformat()} is after today", rule="not_after_today"
         )
+    if training.on < EARLIEST:
+        raise invalid("on", f"a course cannot be dated before 1900: {training.on.isoformat()}", rule="not_before_1900")
     _post(person, training.officer_id)
     return [training]
 

@@ -48,6 +48,7 @@ class PeopleHandlers:
         """Admits a new member to a primary org from `since` (default today)."""
         day, person_id = c.since or ctx.today, new_id()
         people.check_birth_date(c.birth_date, ctx.today)
+        people.check_admission(c.birth_date, day)
         fields = {
             "full_name": c.full_name,
             "birth_date": c.birth_date.isoformat() if c.birth_date else None,
