@@ -53,7 +53,9 @@ class KpiHandlers:
         book, version = await self.store.load(stream, BOOK)
         report = await self._report(tree, c.org_id, period)
         events = periodbook.decide_close(book, c.org_id, period, ctx.today, report["indicators"])
-        data = {**report, "closed_on": ctx.today.isoformat()}
+        # the reply is the closed period's answer: its members frozen with its indicators
+        frozen = periodbook.members_shown(report["indicators"], report["members"])
+        data = {**report, **frozen, "closed_on": ctx.today.isoformat()}
         return await self.store.append(stream, events, expected_version=version, meta=ctx.meta, data=data)
 
     async def _report(self, tree: Orgs, org_id: str, period: Period) -> dict[str, Any]:

@@ -138,6 +138,19 @@ def _differs_legacy(indicator: str, frozen: Mapping[str, Any], current: Mapping[
     return False
 
 
+def members_shown(frozen: Mapping[str, Any] | None, live: int | None) -> dict[str, Any]:
+    """An answer's members: an open period's are live; a closed one's as they stood at its closing (frozen with K6,
+    which counts them), with the live count beside them as a restatement if it differs, so the answer is frozen as a
+    whole. A period closed before they were kept shows the live count and says so (`members_live`)."""
+    if frozen is None:
+        return {"members": live, "members_live": True, "members_restatement": None}
+    components = (frozen.get("K6") or {}).get("components") or {}
+    if "members" not in components:
+        return {"members": live, "members_live": True, "members_restatement": None}
+    then = components["members"]
+    return {"members": then, "members_live": False, "members_restatement": None if live == then else live}
+
+
 def figures_of(lines: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The lines in indicator order."""
     return {k: dict(lines[k]) for k in INDICATORS if k in lines}

@@ -46,15 +46,15 @@ class Computed:
         current = self.lines(org_id)
         closed = self.closed.get(org_id)
         indicators: dict[str, Any] = current
-        if closed is not None:
-            frozen = closed["figures"]
+        frozen = None if closed is None else closed["figures"]
+        if frozen is not None:
             indicators = {k: periodbook.with_restatement(k, frozen.get(k, {}), current[k]) for k in INDICATORS}
         return {
             "org_id": org_id,
             "period": self.period.name,
             "from": self.period.first.isoformat(),
             "to": self.period.last.isoformat(),
-            "members": self.members.get(org_id),
+            **periodbook.members_shown(frozen, self.members.get(org_id)),
             "closed_on": None if closed is None else closed["closed_on"].isoformat(),
             "indicators": periodbook.figures_of(indicators),
         }
