@@ -140,12 +140,16 @@ def decide_remediation(
 
 
 def decide_close(audit: Audit, item_id: str, closed_on: date, note: str | None, today: date) -> list[Event]:
-    """Closes an open remediation item, not after today."""
+    """Closes an open remediation item, not after today and not before its audit began (no item is made before)."""
     _happened(closed_on, today, "closed_on")
     if item_id in audit.closed_items:
         raise RuleBroken("C1", "the item is already closed", field="item_id")
     if item_id not in audit.open_items:
         raise RuleBroken("C1", "no such remediation item in this audit", field="item_id")
+    # the item's own recording day is not the bound: an audit recorded late may have items put right before that
+    if audit.started_on is not None and closed_on < audit.started_on:
+        message = f"an item is closed once its audit began ({audit.started_on.isoformat()}): {closed_on.isoformat()} is before"
+        raise RuleBroken("C1", message, field="closed_on")
     return [RemediationClosed(audit_id=audit.audit_id, item_id=item_id, org_id=audit.org_id, closed_on=closed_on, note=note)]
 
 
