@@ -11,6 +11,7 @@ from contracts.contacts import Access, AccessRevocation, Channel, Closure, Meeti
 
 from ..deps import CallerDep, GatewayDep, ask
 from .orgs import AsOf, KnownOn
+from .sheets import had, not_before
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 Year = Annotated[int | None, Query(ge=1800, le=2199, description="Calendar year (default: this year)")]
@@ -89,6 +90,8 @@ async def list_org_access(gw: GatewayDep, who: CallerDep, org_id: str, as_of: As
 
 @router.post("/orgs/{org_id}/print-runs", status_code=status.HTTP_201_CREATED, summary="Record a print run (P2)")
 async def record_print_run(gw: GatewayDep, who: CallerDep, org_id: str, body: PrintRun, response: Response) -> Any:
+    if body.material_id is not None:  # printed from a material: one the org had, and not before it had it (P2)
+        not_before(await had(gw, who, body.material_id, org_id), body.on, "on", "P2")
     payload = {**body.model_dump(mode="json", exclude_none=True), "org_id": org_id}
     return await ask(gw, who, "contacts", "record_print_run", payload, response=response, command=True)
 

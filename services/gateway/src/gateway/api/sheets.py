@@ -69,6 +69,36 @@ async def readable(gw: Gateway, who: Caller, material_id: str, org_id: str) -> d
     return found
 
 
+NOT_HAD = "the org never had this material: it was neither written in nor sent to that org's part of the union"
+
+
+async def had(gw: Gateway, who: Caller, material_id: str, org_id: str) -> dict[str, Any]:
+    """The exchange's answer for the org's sheet; 422 naming `material_id` when the org never had the material (or
+    there is none, or the caller may read it nowhere): one answer for each, so that it tells no other subtree's drafts.
+    A refusal about the org itself, or the moderator's (H2), stays as it is."""
+    try:
+        return await readable(gw, who, material_id, org_id)
+    except ApiError as e:
+        if not await _about_the_material(gw, who, e, material_id):
+            raise
+    raise ApiError.of(ErrorCode.INVALID, NOT_HAD, "material_id", "had_material")
+
+
+async def _about_the_material(gw: Gateway, who: Caller, e: ApiError, material_id: str) -> bool:
+    fields = {d.field for d in e.error.details}
+    if e.error.code is ErrorCode.NOT_FOUND:
+        return "material_id" in fields
+    if e.error.code is not ErrorCode.FORBIDDEN:
+        return False
+    if "org_id" in fields:  # the material is readable, but neither the org's own nor delivered into its subtree
+        return True
+    try:  # the caller may not read the material at all, or may not act at the org: only the first is the material's
+        await ask(gw, who, "exchange", "get_material", {"material_id": material_id})
+    except ApiError:
+        return True
+    return False
+
+
 def not_before(found: dict[str, Any], day: date | None, field: str, rule: str) -> None:
     """A posting or print run is of a day the org had the material (the exchange's `received_on`), never before."""
     since = date.fromisoformat(found["received_on"])
