@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 CONTEXTS = ("registry", "contacts", "exchange", "audits", "kpi", "notifications", "appeals", "gateway")
@@ -109,6 +109,9 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+"""An id the services chose (kit.ids: a UUID in lower case), as a page's cursor names the last row of the page before."""
+
 FIRST_DAY, LAST_DAY = date(1800, 1, 1), date(2199, 12, 31)
 """The dates a command or a query may name: wide enough for any union's history and plans, far from the calendar's end."""
 
@@ -148,6 +151,38 @@ def _written(value: str, info: ValidationInfo) -> str:
 
 Written = Annotated[str, AfterValidator(_written)]
 """Free text a person wrote (an appeal, an answer): any number of lines, but something visible in them."""
+
+
+LINE_BREAKS = frozenset("\n\r\t")
+"""What a text of several lines may hold of the control characters: its line breaks and tabs, nothing else."""
+
+
+def _lines(value: str, info: ValidationInfo) -> str:
+    """Refuses a control, separator or direction character (a tab and a line break are fine) in a text of lines."""
+    if isinstance(info.context, dict) and info.context.get("recorded"):
+        return value
+    if any((unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in LINE_BREAKS) or ch in INVISIBLE for ch in value):
+        raise PydanticCustomError("lines", "lines of text: no control or direction character but line breaks and tabs")
+    return value
+
+
+Lines = Annotated[str, AfterValidator(_lines)]
+"""A note or a summary for the record: any number of lines, but no direction override or invisible mark that could make
+it read other than it is (as OneLine, line breaks and tabs aside)."""
+
+
+def _not_a_bool(value: Any) -> Any:
+    """Refuses true and false, which a lax integer takes as 1 and 0 (`"members": true` was a headcount of one)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "a whole number, not true or false")
+    return value
+
+
+NOT_A_BOOL = BeforeValidator(_not_a_bool)
+Count = Annotated[int, NOT_A_BOOL]
+"""How many of something: a whole number, never a boolean. A number written as text still passes (a form sends
+text), unlike StrictInt. An optional count puts its bounds before the check, `Annotated[int, Field(ge=0), NOT_A_BOOL]
+| None`, so that its schema still shows them as minimum and maximum."""
 
 
 def upcaster(base_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Event, OneLine, Payload
+from .base import Count, Event, OneLine, Payload
 from .registry import ORG_ID, Level
 
 PERIOD = Field(pattern=r"^\d{4}(-Q[1-4])?$", description="A calendar year or a quarter", examples=["2026-Q3"])
@@ -167,7 +167,7 @@ class ReportMediaMention(MediaMention):
 class FeedbackTimes(Payload):
     """Response times for a period (the body of `PUT /orgs/{id}/feedback-times/{period}`)."""
 
-    answered: int = Field(ge=0, le=10_000_000, description="Questions answered in the period")
+    answered: Count = Field(ge=0, le=10_000_000, description="Questions answered in the period")
     average_hours: Decimal = Field(ge=0, le=100_000, max_digits=9, decimal_places=2, description="Average hours to answer")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
-from .base import Event, OneLine, Payload
+from .base import NOT_A_BOOL, Event, OneLine, Payload
 from .people import PERSON_ID, POSITION
 from .registry import NAME, ORG_ID, AsOf
 
@@ -122,7 +123,7 @@ class Training(Payload):
     course: OneLine = Field(min_length=1, max_length=300, description="The course")
     provider: OneLine | None = Field(None, max_length=300, description="Who taught it")
     on: date = Field(description="Date it was completed")
-    hours: int | None = Field(None, ge=1, le=2000, description="Academic hours")
+    hours: Annotated[int, Field(ge=1, le=2000), NOT_A_BOOL] | None = Field(None, description="Academic hours")
 
 
 class RecordTraining(Training):

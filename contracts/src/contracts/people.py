@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import Field
 
-from .base import Event, OneLine, Payload
+from .base import ID_PATTERN, Event, OneLine, Payload
 from .registry import ORG_ID, AsOf
 
 PERSON_ID = Field(description="Opaque id of the person", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a20"])
@@ -136,7 +136,7 @@ class RecordLeaving(Leaving):
 class ErasureRequest(Payload):
     """The legal basis of an erasure (the body of `POST /members/{id}/erasure`)."""
 
-    basis: str = Field(min_length=1, max_length=500, description="On what basis the data is erased (PD1)")
+    basis: OneLine = Field(min_length=1, max_length=500, description="On what basis the data is erased (PD1)")
 
 
 class ErasePerson(ErasureRequest):
@@ -158,7 +158,7 @@ class ListMembers(AsOf):
     subtree: bool = Field(False, description="Also the members of every org under it")
     q: str | None = Field(None, min_length=2, max_length=200, description="Words the name starts with, e.g. `иван петр`")
     limit: int = Field(500, ge=1, le=10000, description="Page size")
-    cursor: str | None = Field(None, description="Person id after which the page starts")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Person id after which the page starts")
 
 
 VERBS: dict[str, type[Payload]] = {

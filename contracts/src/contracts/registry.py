@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .base import Event, OneLine, Payload
+from .base import ID_PATTERN, Count, Event, OneLine, Payload
 
 ORG_ID = Field(description="Opaque id of the org", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a10"])
 NAME = Field(min_length=1, max_length=300, description="The org's name", examples=["ППО АО «Адмиралтейские верфи»"])
@@ -109,7 +109,7 @@ class DissolveOrg(Dissolution):
 class Headcount(Payload):
     """A primary org's reported membership (the body of `POST /orgs/{id}/headcount`)."""
 
-    members: int = Field(ge=0, le=10_000_000, description="Members on the date", examples=[553])
+    members: Count = Field(ge=0, le=10_000_000, description="Members on the date", examples=[553])
     as_of: date | None = Field(None, description="Defaults to today in the union's time zone")
 
 
@@ -143,7 +143,7 @@ class ListOrgs(AsOf):
     q: str | None = Field(None, max_length=200, description="Case-insensitive part of the name")
     released_officials: bool | None = Field(None, description="Only orgs with (true) or without (false) released officials (T1)")
     limit: int = Field(1000, ge=1, le=10000, description="Page size")
-    cursor: str | None = Field(None, description="Org id after which the page starts")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Org id after which the page starts")
 
 
 class ListChildren(AsOf):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
-from ..base import OneLine, Payload
+from ..base import NOT_A_BOOL, Lines, OneLine, Payload
 from ..officers import OfficerRole
 from ..registry import ORG_ID, Level
 from .events import AUDIT_ID, NOTE, RULE, Severity
@@ -15,6 +16,8 @@ from .events import AUDIT_ID, NOTE, RULE, Severity
 PERIOD = Field(pattern=r"^(19|20|21)\d\d(-Q[1-4])?$", description="A year or a quarter", examples=["2026"])
 # a command or query names a calendar year (1900-2199); events keep the looser pattern they were stored under
 QUARTER = Field(pattern=r"^(19|20|21)\d\d-Q[1-4]$", description="A calendar quarter", examples=["2026-Q3"])
+PlanItem = Annotated[OneLine, Field(min_length=1, max_length=500, examples=["Обновить стенд к 1 Мая"])]
+"""One thing a plan lists: a line of readable length (a single item of 100,000 characters was taken)."""
 
 
 class OnDate(Payload):
@@ -70,7 +73,7 @@ class Finding(Payload):
 
     rule: str = RULE
     severity: Severity = Field(description="How much it weighs")
-    note: str = NOTE
+    note: Lines = NOTE
 
 
 class RecordFinding(Finding):
@@ -83,7 +86,9 @@ class Completion(Payload):
     """How the audit ends (the body of `POST /audits/{id}/completion`)."""
 
     completed_on: date | None = Field(None, description="Defaults to today")
-    score: int | None = Field(None, ge=0, le=100, description="0–100; default: the checklist's share met, less weighted findings")
+    score: Annotated[int, Field(ge=0, le=100), NOT_A_BOOL] | None = Field(
+        None, description="0–100; default: the checklist's share met, less weighted findings"
+    )
 
 
 class CompleteAudit(Completion):
@@ -95,7 +100,7 @@ class CompleteAudit(Completion):
 class Remediation(Payload):
     """A remediation item (the body of `POST /audits/{id}/remediation`)."""
 
-    action: str = NOTE
+    action: OneLine = NOTE
     owner_role: OfficerRole = Field(description="The post responsible")
     due_on: date = Field(description="Deadline")
     finding_id: str | None = Field(None, description="The finding it answers")
@@ -149,7 +154,7 @@ class ListRemediation(OnDate):
 class PlanBody(Payload):
     """A quarter's plan (the body of `PUT /orgs/{id}/plans/{quarter}`)."""
 
-    items: list[str] = Field(min_length=1, max_length=200, description="What is planned")
+    items: list[PlanItem] = Field(min_length=1, max_length=200, description="What is planned, an item a line")
     submitted_on: date | None = Field(None, description="Defaults to today")
 
 
@@ -163,7 +168,7 @@ class SubmitPlan(PlanBody):
 class PlanReport(Payload):
     """A report on a quarter's plan (the body of `POST /orgs/{id}/plans/{quarter}/report`)."""
 
-    summary: str = NOTE
+    summary: Lines = NOTE
     reported_on: date | None = Field(None, description="Defaults to today")
 
 

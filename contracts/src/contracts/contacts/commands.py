@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt
 
-from ..base import OneLine, Payload
+from ..base import NOT_A_BOOL, Count, OneLine, Payload
 from ..people import PERSON_ID
 from ..registry import NAME, ORG_ID, AsOf
 from .events import (
@@ -156,9 +157,15 @@ class Stats(Payload):
     """Audience figures for a period (the body of `POST /channels/{id}/stats`)."""
 
     period: str = PERIOD
-    subscribers: int | None = Field(None, ge=0, le=100_000_000, description="Subscribers at the period's end")
-    visits: int | None = Field(None, ge=0, le=10_000_000_000, description="Visits or views in the period")
-    engagement: int | None = Field(None, ge=0, le=10_000_000_000, description="Reactions, comments, shares")
+    subscribers: Annotated[int, Field(ge=0, le=100_000_000), NOT_A_BOOL] | None = Field(
+        None, description="Subscribers at the period's end"
+    )
+    visits: Annotated[int, Field(ge=0, le=10_000_000_000), NOT_A_BOOL] | None = Field(
+        None, description="Visits or views in the period"
+    )
+    engagement: Annotated[int, Field(ge=0, le=10_000_000_000), NOT_A_BOOL] | None = Field(
+        None, description="Reactions, comments, shares"
+    )
 
 
 class ReportChannelStats(Stats):
@@ -210,7 +217,7 @@ class Subscription(Payload):
     """A year's subscription (the body of `POST /orgs/{id}/subscriptions`)."""
 
     publication: Publication = Field(description="The edition", examples=["solidarnost"])
-    copies: int = Field(ge=1, le=1_000_000, description="Copies", examples=[6])
+    copies: Count = Field(ge=1, le=1_000_000, description="Copies", examples=[6])
     year: int = Field(ge=1900, le=2200, description="Calendar year", examples=[2026])
     format: Format = Field(Format.PRINT, description="Print or electronic")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool
 
-from ..base import OneLine, Payload
+from ..base import Count, OneLine, Payload
 from ..registry import ORG_ID
 from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind, Topic
 
@@ -178,8 +178,8 @@ class Participation(Payload):
     """Participants of a campaign at one org (the body of `POST /materials/{id}/participation`)."""
 
     org_id: str = ORG_ID
-    on_site: int = Field(0, ge=0, le=10_000_000, description="Participants on site")
-    online: int = Field(0, ge=0, le=10_000_000, description="Participants online")
+    on_site: Count = Field(0, ge=0, le=10_000_000, description="Participants on site")
+    online: Count = Field(0, ge=0, le=10_000_000, description="Participants online")
 
 
 class ReportParticipation(Participation):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from contracts.people import Admission, ErasureRequest, Leaving, Outsider, Transfer
 
 from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
-from .orgs import AsOf, KnownOn
+from .orgs import AsOf, Cursor, KnownOn
+from .preconditions import ExpectedVersion
 
 router = APIRouter(prefix="/api/v1", tags=["members"])
 
 Search = Annotated[str | None, Query(min_length=2, max_length=200, description="Words the name starts with")]
 Limit = Annotated[int, Query(ge=1, le=10000)]
-IfMatch = Annotated[str | None, Header(description="The record's version (its ETag); refused with 409 if it moved on")]
 
 
 @router.post("/orgs/{org_id}/members", status_code=status.HTTP_201_CREATED, summary="Admit a member to a primary org (D3)")
@@ -45,7 +45,7 @@ async def list_org_members(
     subtree: bool = False,
     q: Search = None,
     limit: Limit = 500,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Any:
     query = {"org_id": org_id, "as_of": as_of, "known_on": known_on, "subtree": subtree, "q": q, "limit": limit, "cursor": cursor}
     rows = await ask(gw, who, "registry", "list_members", {k: v for k, v in query.items() if v is not None})
@@ -61,7 +61,7 @@ async def search_members(
     q: Search = None,
     as_of: AsOf = None,
     limit: Limit = 500,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Any:
     query = {"q": q, "as_of": as_of, "subtree": True, "limit": limit, "cursor": cursor}
     rows = await ask(gw, who, "registry", "list_members", {k: v for k, v in query.items() if v is not None})
@@ -88,25 +88,25 @@ async def _then_record(
     return record
 
 
-def _with_version(body: Transfer | Leaving, person_id: str, if_match: str | None) -> dict[str, Any]:
+def _with_version(body: Transfer | Leaving, person_id: str, version: int | None) -> dict[str, Any]:
     payload = {**body.model_dump(mode="json", exclude_none=True), "person_id": person_id}
-    if if_match and if_match.strip('"').isdigit():
-        payload["expected_version"] = int(if_match.strip('"'))
+    if version is not None:
+        payload["expected_version"] = version
     return payload
 
 
 @router.post("/members/{person_id}/transfer", summary="Transfer a member to another primary org from a date")
 async def transfer_member(
-    gw: GatewayDep, who: CallerDep, person_id: str, body: Transfer, response: Response, if_match: IfMatch = None
+    gw: GatewayDep, who: CallerDep, person_id: str, body: Transfer, response: Response, version: ExpectedVersion
 ) -> Any:
-    return await _then_record(gw, who, "transfer_member", _with_version(body, person_id, if_match), "effective_on", response)
+    return await _then_record(gw, who, "transfer_member", _with_version(body, person_id, version), "effective_on", response)
 
 
 @router.post("/members/{person_id}/leaving", summary="Record that a member left, from a date")
 async def record_leaving(
-    gw: GatewayDep, who: CallerDep, person_id: str, body: Leaving, response: Response, if_match: IfMatch = None
+    gw: GatewayDep, who: CallerDep, person_id: str, body: Leaving, response: Response, version: ExpectedVersion
 ) -> Any:
-    return await _then_record(gw, who, "record_leaving", _with_version(body, person_id, if_match), "effective_on", response)
+    return await _then_record(gw, who, "record_leaving", _with_version(body, person_id, version), "effective_on", response)
 
 
 @router.post("/members/{person_id}/erasure", status_code=status.HTTP_202_ACCEPTED, summary="Erase a person's data (PD1)")

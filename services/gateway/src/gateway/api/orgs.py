@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from contracts.base import ID_PATTERN
 from contracts.registry import Dissolution, Headcount, Level, OrgChanges, OrgView, RegisterOrg
 
 from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
@@ -15,6 +16,10 @@ router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
 AsOf = Annotated[date | None, Query(description="Valid date asked about (default: today)")]
 KnownOn = Annotated[date | None, Query(description="Only what was recorded by the end of this day")]
+Cursor = Annotated[
+    str | None,
+    Query(pattern=ID_PATTERN, description="The id of the last row of the page before, as its `Link: rel=next` gives it"),
+]
 
 
 @router.get("", response_model=list[OrgView], summary="Orgs in the caller's subtree, filtered")
@@ -29,7 +34,7 @@ async def list_orgs(
     q: Annotated[str | None, Query(max_length=200)] = None,
     released_officials: Annotated[bool | None, Query(description="Only orgs with (or without) released officials, T1")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Any:
     query = {
         "as_of": as_of,
