@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from contracts.envelope import Error, ErrorCode, ErrorDetail
 
+from .asgi import App, Message, Receive, Scope, Send
 from .errors import response
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MULTIPART_SLACK = 64 * 1024
 """Room for a multipart upload's boundaries and headers over the file's own limit (the route checks the file)."""

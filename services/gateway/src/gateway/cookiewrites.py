@@ -10,7 +10,7 @@ from starlette.requests import cookie_parser
 
 from contracts.envelope import Error, ErrorCode, ErrorDetail
 
-from .bodylimit import App, Receive, Scope, Send
+from .asgi import App, Receive, Scope, Send
 from .deps import Gateway
 from .errors import response
 from .ui.session import COOKIE, csrf_ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nats.errors
 from fastapi import FastAPI, Request
@@ -18,8 +18,7 @@ from kit import logs
 from kit.errors import Refused
 from kit.ids import new_id
 
-if TYPE_CHECKING:  # bodylimit answers its refusals with `response`: imported for the types only
-    from .bodylimit import App, Message, Receive, Scope, Send
+from .asgi import HttpMiddleware, Message, Receive, Scope, Send
 
 log = logs.get("gateway")
 
@@ -114,17 +113,11 @@ def failed(e: BaseException) -> Error:
     return Error(code=ErrorCode.UNAVAILABLE, message=f"the gateway failed to answer; it has been logged as {reference}")
 
 
-class LastResort:
+class LastResort(HttpMiddleware):
     """ASGI wrapper around the whole app, outside Starlette's own error middleware: whatever still escapes (a request
     cancelled when the gateway stops, a handler that failed) gets the JSON 503 rather than uvicorn's plain-text 500."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def sending(message: Message) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 
-from .bodylimit import App, Message, Receive, Scope, Send
+from .asgi import HttpMiddleware, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -23,16 +23,10 @@ UI_POLICY = (
 Not on /docs, whose Swagger page loads its scripts from a CDN and runs one inline."""
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware: adds SECURITY_HEADERS (and UI_POLICY under /ui) to a response that has not set them."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = dict(SECURITY_HEADERS)
         if str(scope.get("path", "")).startswith("/ui"):
             wanted["Content-Security-Policy"] = UI_POLICY

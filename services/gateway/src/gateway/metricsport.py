@@ -10,7 +10,7 @@ import uvicorn
 from prometheus_client import make_asgi_app
 from starlette.responses import PlainTextResponse
 
-from .bodylimit import App, Receive, Scope, Send
+from .asgi import App, Receive, Scope, Send
 from .config import GatewaySettings
 
 

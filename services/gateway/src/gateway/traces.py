@@ -6,20 +6,14 @@ from typing import Any
 
 from kit import tracing
 
-from .bodylimit import App, Message, Receive, Scope, Send
+from .asgi import HttpMiddleware, Message, Receive, Scope, Send
 from .headers import request_header
 
 
-class Traced:
+class Traced(HttpMiddleware):
     """ASGI middleware: each HTTP request runs in a server span, under the client's `traceparent` if it sent one."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope.get("path", "")
         parent = request_header(scope, b"traceparent")
         with tracing.span(f"{method} {path}", tracing.SpanKind.SERVER, parent, **{"http.request.method": method}) as span:
