@@ -73,7 +73,7 @@ def cells(w: dict[str, str], n: int, side: str) -> list[tuple[str, str, str, str
         # a move needs the org and its new parent inside the subtree today: neither side's staff may take it across
         ("—", new, "PATCH", f"/api/v1/orgs/{p}", {"parent_id": a, "effective_on": LONG_AGO}),
         # last: dissolving an org with nothing under it (its own org, so the others' cells stay as they were)
-        ("shape the tree", new, "POST", f"/api/v1/orgs/{q}/dissolution", {"effective_on": PAST, "reason": "слияние"}),
+        ("shape the tree", new, "POST", f"/api/v1/orgs/{q}/dissolution", {"effective_on": TRANSFERRED_ON, "reason": "слияние"}),
     ]
 
 

@@ -72,3 +72,13 @@ async def test_a_backdated_rename_and_headcount_stay_with_the_holder_of_the_org_
     assert (await call(stack, w["h"], "GET", f"/api/v1/orgs/{m1}?as_of={PAST}"))["name"] == "ППО новая"
     await call(stack, north, "POST", f"/api/v1/orgs/{m1}/headcount", {"members": 150, "as_of": PAST})
     assert await members_of(stack, w, "spb", PAST) == 350, "the org's own records, history included, are its holder's"
+
+
+async def test_a_backdated_dissolution_needs_every_former_parent_it_rewrites_held_today(stack: Stack) -> None:
+    w = await world(stack)
+    m1, ended = w["m1"], {"effective_on": PAST, "reason": "слияние"}
+    refused = await call(stack, w["north_staff"], "POST", f"/api/v1/orgs/{m1}/dissolution", ended, status=403)
+    assert [(d["field"], d["rule"]) for d in refused["error"]["details"]] == [("effective_on", "history_held_today")]
+    assert (await call(stack, w["h"], "GET", f"/api/v1/orgs/{w['spb']}?as_of={PAST}"))["primary_orgs"] == 2
+    await call(stack, w["north_staff"], "POST", f"/api/v1/orgs/{m1}/dissolution", {**ended, "effective_on": "2025-06-01"})
+    assert (await call(stack, w["h"], "GET", f"/api/v1/orgs/{w['spb']}?as_of={PAST}"))["primary_orgs"] == 2

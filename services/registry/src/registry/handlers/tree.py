@@ -127,6 +127,9 @@ class Handlers:
         async with tree_turn(self.store) as desk:
             t, version = await desk.load()
             require(ctx.actor, "shape_tree", reach_today(t, c.org_id, ctx.today))
+            if (org := t.orgs.get(c.org_id)) is not None:  # a past dissolution takes the org out of each parent's since
+                parents = reach.parents_over(org, c.effective_on, None)
+                require_past_held(ctx, t, c.org_id, parents, c.effective_on, "a dissolution")
             events = tree.decide_dissolve(t, c.org_id, c.effective_on, c.reason)
             data = {"id": c.org_id, "effective_on": c.effective_on.isoformat()}
             appended = desk.append(events, expected_version=version, meta=ctx.meta, data=data)
