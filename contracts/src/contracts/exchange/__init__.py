@@ -33,6 +33,8 @@ from .commands import (
     RegisterParty,
     Release,
     ReleaseCascade,
+    Reminder,
+    RemindUnread,
     RemoveAttachment,
     ReportParticipation,
     RequestPublication,
@@ -71,6 +73,7 @@ from .events import (
     Route,
     Support,
     Topic,
+    UnreadReminded,
 )
 
 __all__ = [
@@ -130,6 +133,8 @@ __all__ = [
     "RegisterParty",
     "Release",
     "ReleaseCascade",
+    "RemindUnread",
+    "Reminder",
     "RemoveAttachment",
     "ReportParticipation",
     "RequestPublication",
@@ -141,4 +146,5 @@ __all__ = [
     "TakeDownPublication",
     "Takedown",
     "Topic",
+    "UnreadReminded",
 ]

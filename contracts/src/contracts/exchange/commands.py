@@ -83,6 +83,18 @@ class CascadeMaterial(Cascade):
     material_id: str = MATERIAL_ID
 
 
+class Reminder(Payload):
+    """Who reminds (the body of `POST /materials/{id}/reminders`)."""
+
+    org_id: str | None = Field(None, description="The org that sent it: the author by default, or a recipient that passed it on")
+
+
+class RemindUnread(Reminder):
+    """Remind the orgs that have not acknowledged a material the org sent them; once a day per material and sender."""
+
+    material_id: str = MATERIAL_ID
+
+
 class Release(Payload):
     """Which holding org releases a cascade (the body of `POST /materials/{id}/release`)."""
 
@@ -268,6 +280,7 @@ VERBS: dict[str, type[Payload]] = {
     "send_up": SendUp,
     "cascade": CascadeMaterial,
     "release_cascade": ReleaseCascade,
+    "remind_unread": RemindUnread,
     "request_publication": RequestPublication,
     "moderate": Moderate,
     "confirm_publication": ConfirmPublication,

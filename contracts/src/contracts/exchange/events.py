@@ -240,6 +240,15 @@ class DeliveryAcknowledged(Event, context="exchange", aggregate="delivery", name
     by: str = Field(description="The user who acknowledged it")
 
 
+class UnreadReminded(Event, context="exchange", aggregate="material", name="unread_reminded", subject_field="material_id"):
+    """An org that sent a material reminded the orgs that had not acknowledged it yet; once a day at most."""
+
+    material_id: str = MATERIAL_ID
+    org_id: str = Field(description="The org that sent it and reminds")
+    org_ids: list[str] = Field(min_length=1, description="The orgs reminded: its recipients that had not read it")
+    reminded_on: date = Field(description="The day of the reminder (the union's day)")
+
+
 class PolicySet(Event, context="exchange", aggregate="policy", name="set"):
     """An org's forwarding and moderation policy."""
 

@@ -17,6 +17,7 @@ from .handlers.cascades import CascadeRunner
 from .handlers.control import ControlHandlers
 from .handlers.deliveries import DeliveryHandlers
 from .handlers.materials import MaterialHandlers
+from .handlers.reminders import ReminderHandlers
 from .projections import own, postings
 from .queries.control import ControlQueries
 from .queries.materials import MaterialQueries
@@ -48,6 +49,7 @@ def wire(rt: Runtime) -> Wiring:
         "send_up": (x.SendUp, materials.send_up),
         "cascade": (x.CascadeMaterial, materials.cascade),
         "release_cascade": (x.ReleaseCascade, materials.release_cascade),
+        "remind_unread": (x.RemindUnread, ReminderHandlers(rt.store).remind_unread),
         "request_publication": (x.RequestPublication, control.request_publication),
         "moderate": (x.Moderate, control.moderate),
         "confirm_publication": (x.ConfirmPublication, control.confirm_publication),

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from datetime import date
 
 from contracts.base import Event
 from contracts.exchange import (
@@ -23,6 +25,7 @@ from contracts.exchange import (
     PublicationConfirmed,
     PublicationRequested,
     PublicationTakenDown,
+    UnreadReminded,
 )
 from kit.errors import RuleBroken, invalid
 
@@ -40,6 +43,8 @@ class Material:
     released: frozenset[tuple[str, str]] = frozenset()
     attachments: tuple[tuple[str, str], ...] = ()
     """The files attached and not removed: (id, name), in the order attached."""
+    reminded: frozenset[tuple[str, date]] = frozenset()
+    """(sending org, day) of each reminder to the orgs that had not read it."""
 
 
 NOTHING = Material()
@@ -140,6 +145,21 @@ def decide_release(m: Material, cascade_id: str, holder: str) -> list[Event]:
     return [CascadeReleased(material_id=m.material_id, org_id=holder, cascade_id=cascade_id)]
 
 
+def decide_remind_unread(m: Material, sender: str, unread: Collection[str], today: date) -> list[Event]:
+    """Reminds the orgs a sender's deliveries reached that have not acknowledged them: only a material that was sent,
+    only while some have not read it, and once a day per material and sender (a double click reminds no one twice)."""
+    exists(m)
+    if not m.sent:
+        raise invalid("material_id", "the material was not sent to anyone yet: there is no one to remind", rule="not_sent")
+    if (sender, today) in m.reminded:
+        raise invalid(
+            "material_id", f"the orgs that have not read it were reminded already on {today.isoformat()}", rule="once_a_day"
+        )
+    if not unread:
+        raise invalid("material_id", "every org this sender's deliveries reached has read it", rule="all_read")
+    return [UnreadReminded(material_id=m.material_id, org_id=sender, org_ids=sorted(set(unread)), reminded_on=today)]
+
+
 def check_campaign(m: Material) -> None:
     if not exists(m).campaign:
         raise RuleBroken("K8", "participation is reported for campaign materials only", field="material_id")
@@ -148,6 +168,17 @@ def check_campaign(m: Material) -> None:
 def _files(files: tuple[tuple[str, str], ...], event: AttachmentAdded | AttachmentRemoved) -> tuple[tuple[str, str], ...]:
     kept = tuple(f for f in files if f[0] != event.attachment_id)
     return (*kept, (event.attachment_id, event.filename)) if isinstance(event, AttachmentAdded) else kept
+
+
+MODERATED: dict[type[Event], str] = {
+    PublicationRequested: "pending",
+    MaterialApproved: "approved",
+    MaterialRejected: "rejected",
+    MaterialPublished: "under_review",
+    PublicationConfirmed: "confirmed",
+    PublicationTakenDown: "taken_down",
+}
+"""The moderation state each control event leaves a material in (H2)."""
 
 
 def evolve(m: Material, event: Event) -> Material:
@@ -164,18 +195,9 @@ def evolve(m: Material, event: Event) -> Material:
             return replace(m, sent=True)
         case MaterialCascaded():
             return replace(m, sent=True, cascades=m.cascades | {event.cascade_id})
+        case UnreadReminded():
+            return replace(m, reminded=m.reminded | {(event.org_id, event.reminded_on)})
         case CascadeReleased():
             return replace(m, released=m.released | {(event.cascade_id, event.org_id)})
-        case PublicationRequested():
-            return replace(m, moderation="pending")
-        case MaterialApproved():
-            return replace(m, moderation="approved")
-        case MaterialRejected():
-            return replace(m, moderation="rejected")
-        case MaterialPublished():
-            return replace(m, moderation="under_review")
-        case PublicationConfirmed():
-            return replace(m, moderation="confirmed")
-        case PublicationTakenDown():
-            return replace(m, moderation="taken_down")
-    return m
+    moderation = MODERATED.get(type(event))
+    return m if moderation is None else replace(m, moderation=moderation)

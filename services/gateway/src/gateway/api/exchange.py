@@ -20,6 +20,7 @@ from contracts.exchange import (
     Policy,
     Reception,
     Release,
+    Reminder,
     Sender,
     Takedown,
 )
@@ -117,6 +118,18 @@ async def cascade(gw: GatewayDep, who: CallerDep, material_id: str, response: Re
 async def release(gw: GatewayDep, who: CallerDep, material_id: str, body: Release, response: Response) -> Any:
     payload = {**body.model_dump(mode="json"), "material_id": material_id}
     return await ask(gw, who, "exchange", "release_cascade", payload, response=response, command=True)
+
+
+@router.post(
+    "/materials/{material_id}/reminders",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Remind the orgs that have not read a material the org sent them (once a day); `reminded`: how many",
+)
+async def remind_unread(
+    gw: GatewayDep, who: CallerDep, material_id: str, response: Response, body: Reminder | None = None
+) -> Any:
+    payload = {**(body.model_dump(mode="json", exclude_none=True) if body else {}), "material_id": material_id}
+    return await ask(gw, who, "exchange", "remind_unread", payload, response=response, command=True)
 
 
 @router.post(

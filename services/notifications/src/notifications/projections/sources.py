@@ -29,6 +29,7 @@ from contracts.exchange import (
     PublicationConfirmed,
     PublicationRequested,
     PublicationTakenDown,
+    UnreadReminded,
 )
 from contracts.officers import OfficerAssigned
 from kit import tracing
@@ -37,6 +38,7 @@ from mirrors.factmirror import POST_EVENTS, apply_posts
 from mirrors.treemirror import TREE_EVENTS, apply_tree
 
 from ..domain.plan import next_digest, notification_id, post_holders
+from ..domain.text import one_line
 from ..tables import (
     TREE,
     acknowledgements,
@@ -136,6 +138,7 @@ EXCHANGE_EVENTS = (
     PublicationTakenDown,
     DeliveryAcknowledged,
     DeliveryDelivered,
+    UnreadReminded,
 )
 """What `ExchangeSource` takes."""
 
@@ -174,6 +177,8 @@ class ExchangeSource:
                     )
                     await conn.execute(delivered.on_conflict_do_nothing())
                 await self._plan(conn, e, d)
+            case UnreadReminded() as e:
+                await self._remind(conn, e, d)
 
     async def _plan(self, conn: AsyncConnection, e: DeliveryDelivered, d: Delivered) -> None:
         trigger = f"delivery:{e.delivery_id}"
@@ -183,6 +188,30 @@ class ExchangeSource:
         people = await holders(conn, e.org_id, d.recorded_at, self.tz, delivered=True)
         rows = [(p, "person", channel) for p in people for channel in self.channels]
         await plan(conn, trigger, rows, e.org_id, d.recorded_at, self.tz, material_id=e.material_id)
+
+    async def _remind(self, conn: AsyncConnection, e: UnreadReminded, d: Delivered) -> None:
+        """One letter a reminded org's post holders, as its delivery's letter goes: the trigger names the material, the org
+        and the day, so a redelivered event plans nothing twice."""
+        found = (await conn.execute(select(materials.c.title).where(materials.c.material_id == e.material_id))).first()
+        title = one_line(found.title) if found else "материал"
+        subject = f"Напоминание: «{title}»"
+        for org_id in e.org_ids:
+            delivered = (
+                await conn.execute(
+                    select(acknowledgements.c.delivered_at).where(
+                        acknowledgements.c.material_id == e.material_id, acknowledgements.c.org_id == org_id
+                    )
+                )
+            ).scalar()
+            when = f" {delivered.astimezone(self.tz):%d.%m.%Y}" if delivered else ""
+            text = (
+                f"Материал «{title}» поступил в вашу организацию{when} и ещё не отмечен как прочитанный. "
+                "Отправитель просит ознакомиться с ним и подтвердить прочтение."
+            )
+            people = await holders(conn, org_id, d.recorded_at, self.tz)
+            rows = [(p, "person", channel) for p in people for channel in self.channels]
+            trigger = f"unread:{e.material_id}:{org_id}:{e.reminded_on.isoformat()}"
+            await plan(conn, trigger, rows, org_id, d.recorded_at, self.tz, material_id=e.material_id, subject=subject, text=text)
 
 
 async def holders(conn: AsyncConnection, org_id: str, at: datetime, tz: ZoneInfo, *, delivered: bool = False) -> list[str]:
