@@ -235,9 +235,13 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
 
 
 @router.get("/materials/{material_id}")
-async def material_page(ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None) -> Response:
+async def material_page(
+    ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None, reminded: int = 0
+) -> Response:
     """A material with its deliveries, all or only those not read yet, a page of them at a time."""
-    return ui.page("material.html", **await _material_context(ui, material_id), unread=unread, cursor=cursor)
+    context = await _material_context(ui, material_id)
+    waiting = len(unread_orgs(context["summary"]))
+    return ui.page("material.html", **context, unread=unread, cursor=cursor, waiting=waiting, reminded=reminded)
 
 
 @router.get("/materials/{material_id}/events")
@@ -269,6 +273,37 @@ async def send_up(ui: UiDep, material_id: str) -> Response:
 async def cascade(ui: UiDep, material_id: str) -> Response:
     chosen = listed(ui.form, "to")
     return await _act(ui, material_id, "cascade", {"to": chosen} if chosen else {})
+
+
+def unread_orgs(summary: dict[str, Any]) -> list[str]:
+    """The orgs shown as not having read it yet (outside parties never acknowledge; forwarded copies are not ours)."""
+    return [
+        r["recipient"]
+        for r in summary["recipients"]
+        if r.get("recipient_kind") == "org" and not r["acknowledged_at"] and r.get("route") != "forward"
+    ]
+
+
+async def _reminder(ui: Ui, material_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the question before a reminder shows: the material and how many orgs have not read it."""
+    material = await ui.ask("exchange", "get_material", {"material_id": material_id})
+    summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
+    return {"kind": "reminder", "material": material, "unread": len(unread_orgs(summary)), "errors": errors or {}}
+
+
+@router.get("/materials/{material_id}/reminder")
+async def ask_reminder(ui: UiDep, material_id: str) -> Response:
+    """A reminder to the orgs that have not read it asks first, saying how many will hear."""
+    return ui.page("confirm.html", **await _reminder(ui, material_id))
+
+
+@router.post("/materials/{material_id}/reminder")
+async def remind_unread(ui: UiDep, material_id: str) -> Response:
+    """Reminds them once confirmed (exchange refuses a second reminder the same day, or when all have read it)."""
+    done, errors = await ui.attempt("exchange", "remind_unread", {"material_id": material_id})
+    if not errors:
+        return ui.back(f"/ui/materials/{material_id}?done=reminded&reminded={int(done['reminded'])}#deliveries-h")
+    return ui.page("confirm.html", 422, **await _reminder(ui, material_id, errors))
 
 
 @router.post("/materials/{material_id}/publication")
