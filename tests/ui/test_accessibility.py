@@ -116,6 +116,7 @@ def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str]) -> dict[str,
     year = str(date.today().year)
     admin = {
         "tree": "/ui/tree",
+        "tree-opened": f"/ui/tree?open={t1}",
         "org-cc": f"/ui/orgs/{cc}",
         "org-p1": f"/ui/orgs/{p1}",
         "members": "/ui/members?q=Иванова",

@@ -99,7 +99,7 @@ async def test_every_page_answers_an_admin_without_an_error(stack: Stack, union:
     await page.get_by_label("Новая вышестоящая организация").select_option(o["t2"]["id"])
     await page.get_by_role("button", name="Перевести").click()
     await page.get_by_role("navigation", name="Место в структуре").get_by_text(o["t2"]["name"]).wait_for()
-    await page.goto("/ui/tree")
+    await page.goto(f"/ui/tree?open={o['t2']['id']}")
     # the last list item holding T2's link is T2's own (its parent's item holds it too)
     t2 = page.locator("li", has=page.get_by_role("link", name=o["t2"]["name"], exact=True)).last
     assert o["p2"]["name"] in (await t2.text_content() or ""), "the moved org sits under its new parent in the tree"

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from contracts.contacts import ChannelKind
+from contracts.envelope import Error, ErrorCode
 from contracts.officers import Appointment, OfficerRole
 from contracts.registry import Headcount, OrgChanges
 
+from ...errors import ApiError
 from ..forms import flag
 from ..page import PageRoute, Ui, UiDep
+from ..paging import PAGE, Paged, paged
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 LIGHTS = {"met": "green", "breached": "red", "unknown": "amber", "not_applicable": "grey"}
@@ -38,24 +43,127 @@ async def tree_root(ui: Ui) -> str | None:
     return central[0]["id"] if central else None
 
 
-def nest(orgs: list[dict[str, Any]]) -> dict[str | None, list[dict[str, Any]]]:
-    """Children by parent id, names in order, for the expandable tree."""
-    by_parent: dict[str | None, list[dict[str, Any]]] = {}
-    for org in orgs:
-        by_parent.setdefault(org["parent_id"], []).append(org)
-    for rows in by_parent.values():
-        rows.sort(key=lambda o: o["name"])
-    return by_parent
+OPEN_AT_MOST = 20
+"""How many orgs one address of the tree may open (each costs a few registry calls)."""
+
+
+@dataclass(frozen=True)
+class TreeState:
+    """What the tree's address says: the orgs opened, and for a level paged past its first page the cursor."""
+
+    opened: tuple[str, ...]
+    after: dict[str, str]
+
+    @classmethod
+    def read(cls, query: Any) -> TreeState:
+        opened = tuple(dict.fromkeys(i for i in query.getlist("open") if i))[:OPEN_AT_MOST]
+        after = {k.removeprefix("after-"): v for k, v in query.items() if k.startswith("after-") and v}
+        return cls(opened, after)
+
+    def url(self, opened: list[str], after: dict[str, str]) -> str:
+        """The tree's address for a state (levels on their first page carry no cursor)."""
+        params = [("open", i) for i in dict.fromkeys(opened)] + [(f"after-{k}", v) for k, v in after.items() if v]
+        return f"/ui/tree?{urlencode(params)}" if params else "/ui/tree"
+
+
+@dataclass
+class Node:
+    """An org in the tree; an opened one with the page of its children shown."""
+
+    org: dict[str, Any]
+    path: list[str]
+    """The ids from the tree's root down to this org."""
+    page: Paged | None = None
+    children: list[Node] = field(default_factory=list)
+    toggle: str = ""
+    """Where its control leads: opening it, or closing it when open."""
+    pages: str = ""
+    """Its children's pages' address, without the cursor of its own level."""
+
+    @property
+    def opens(self) -> bool:
+        """Whether it has orgs under it to open (the registry counts an org's children)."""
+        return bool(self.org.get("children"))
+
+
+async def opened_paths(ui: Ui, root_id: str, opened: tuple[str, ...]) -> dict[str, list[str]]:
+    """Each opened org's path from the tree's root down to it; an org outside the user's subtree is refused (§5)."""
+    paths = {}
+    for org_id in opened:
+        org = await ui.ask("registry", "get_org", {"org_id": org_id})  # 403 outside the subtree, 404 if none
+        ids = [o["id"] for o in reversed(await lineage(ui, org))]
+        if root_id not in ids:
+            raise ApiError(Error(code=ErrorCode.FORBIDDEN, message="the org is outside your part of the union"))
+        paths[org_id] = ids[ids.index(root_id) :]
+    return paths
+
+
+async def grow(ui: Ui, state: TreeState, root: dict[str, Any], paths: dict[str, list[str]]) -> Node:
+    """The tree from its root down the opened paths, one registry call per open org, each level a page of 50.
+    `list_children` answers a level whole: the gateway cuts it into pages (ui/paging.py)."""
+    expanded = {i for path in paths.values() for i in path} | {root["id"]}
+    after = {k: v for k, v in state.after.items() if k in expanded}  # the levels' cursors, as each level is cut
+
+    def below(org_id: str) -> set[str]:
+        """The opened orgs under it and the orgs on their paths."""
+        return {i for path in paths.values() if org_id in path[:-1] for i in path[path.index(org_id) + 1 :]}
+
+    def opening(node: Node) -> str:
+        kept = [o for o in paths if o not in node.path]  # the orgs above it open with it
+        return state.url([*kept, node.org["id"]], after)
+
+    def closing(node: Node) -> str:
+        """Closing it closes what is open under it and keeps its parent open, on the page it stands on."""
+        org_id, gone = node.org["id"], below(node.org["id"]) | {node.org["id"]}
+        kept = [o for o, path in paths.items() if org_id not in path]
+        parent = node.path[-2]
+        if parent != root["id"] and not any(parent in paths[o] for o in kept):
+            kept.append(parent)
+        return state.url(kept, {k: v for k, v in after.items() if k not in gone})
+
+    def paging(node: Node) -> str:
+        """Another page of its children closes the orgs opened under it and keeps it open."""
+        org_id, gone = node.org["id"], below(node.org["id"])
+        kept = [o for o in paths if o not in gone]
+        if org_id != root["id"] and not any(org_id in paths[o] for o in kept):
+            kept.append(org_id)
+        return state.url(kept, {k: v for k, v in after.items() if k not in gone and k != org_id})
+
+    async def visit(org: dict[str, Any], path: list[str]) -> Node:
+        node = Node(org, path)
+        if org["id"] not in expanded:
+            node.toggle = opening(node)
+            return node
+        rows = await ui.ask("registry", "list_children", {"org_id": org["id"]})
+        cursor = after.get(org["id"])
+        on_path = {p[len(path)] for p in paths.values() if len(p) > len(path) and p[len(path) - 1] == org["id"]}
+        if cursor is None and on_path:  # the page that holds the opened org
+            at = next((i for i, r in enumerate(rows) if r["id"] in on_path), 0) // PAGE * PAGE
+            cursor = rows[at - 1]["id"] if at else None
+        node.page = paged(rows, cursor)
+        after[org["id"]] = str(rows[node.page.at - 2]["id"]) if node.page.at > 1 else ""
+        node.children = [await visit(child, [*path, child["id"]]) for child in node.page.rows]
+        node.toggle = closing(node) if len(path) > 1 else ""
+        node.pages = paging(node)
+        return node
+
+    return await visit(root, [root["id"]])
 
 
 @router.get("/tree")
 async def tree(ui: UiDep, q: str | None = None) -> Response:
-    root_id = await tree_root(ui)
+    """The user's part of the union a level at a time: the root and its children; `open` (repeatable) opens an org
+    down the path to it, `after-<org id>` pages a level."""
     if q and q.strip():
         found = await ui.ask("registry", "list_orgs", {"q": q.strip()[:200], "limit": 200})
-        return ui.page("tree.html", found=found, q=q, root=None, children={})
-    orgs = await ui.ask("registry", "get_subtree", {"org_id": root_id}) if root_id else []
-    return ui.page("tree.html", found=None, q="", root=orgs[0] if orgs else None, children=nest(orgs))
+        return ui.page("tree.html", found=found, q=q, root=None)
+    root_id = await tree_root(ui)
+    if root_id is None:
+        return ui.page("tree.html", found=None, q="", root=None)
+    state = TreeState.read(ui.request.query_params)
+    paths = await opened_paths(ui, root_id, state.opened)
+    root = await ui.ask("registry", "get_org", {"org_id": root_id})
+    return ui.page("tree.html", found=None, q="", root=await grow(ui, state, root, paths))
 
 
 Section = Literal["inbox", "materials", "moderation", "audits", "kpi", "contacts", "appeals"]
