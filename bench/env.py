@@ -37,10 +37,12 @@ class Sizes:
     gateway_seconds: float
     gateway_rate: float
     sheets: int = 100  # notice-board sheets rendered per paper size (no servers)
+    import_orgs: int = 10_000  # `profset import` beside a raw COPY (issue 35; 100,000 / 1,000,000: bench.importing)
+    import_members: int = 100_000
 
 
 FULL = Sizes(80, 5000, 100_000, 4, 5_000, 64, 2000, 1_000_000, 30.0, 200.0, 300)
-QUICK = Sizes(10, 100, 500, 2, 300, 32, 100, 100_000, 5.0, 200.0, 30)
+QUICK = Sizes(10, 100, 500, 2, 300, 32, 100, 100_000, 5.0, 200.0, 30, import_orgs=300, import_members=3_000)
 
 
 def database(server_url: str, name: str, roles: bool = False) -> str:
