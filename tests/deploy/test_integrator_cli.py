@@ -1,6 +1,7 @@
 """`profset integrator add|list|revoke` end to end: the list, docker-compose's auth file and the Helm values it writes
-are taken by a real nats-server, a running local stack's server lets a team in at once and shuts it out on revoke, and
-wrong arguments are refused naming the field."""
+are taken by a real nats-server, a running local stack's server lets a team in at once and shuts it out on revoke, revoke
+deletes the team's consumers (and finds what is left when run again), and wrong arguments are refused naming the
+field."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import nats
 import nats.errors
 import pytest
 import yaml
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from profset import manifests
 from profset.cli import main
 from profset.natsauth import env_name, render, users
-from profset.servers import NatsServer
+from profset.servers import NatsServer, free_port
 from profset.stack import nats_passwords
+from profset_testing import make_streams
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = str(Path(sys.executable).parent / "nats-server")
@@ -42,6 +46,7 @@ def profset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     """`profset integrator …` as the command line runs it, here, with the local stack's data folder in tmp_path."""
     monkeypatch.setenv("PROFSET_DATA", str(tmp_path))
     monkeypatch.delenv("PROFSET_INTEGRATORS", raising=False)
+    monkeypatch.delenv("NATS_URL", raising=False)  # the operator's server, where a test gives one
 
     def run(*args: str) -> Ran:
         try:
@@ -123,7 +128,8 @@ def test_add_list_and_revoke_keep_the_list_and_write_files_the_server_and_the_ch
 
     gone = profset("revoke", "acme", *outputs)
 
-    assert gone.returncode == 0, gone.stderr
+    assert gone.returncode == 2, "no operator's NATS to delete its consumers on: the command says what is left to do"
+    assert "set NATS_URL (the operator's) and run `profset integrator revoke acme` again" in gone.stderr
     assert profset("list", "--registry", str(listed)).stdout == "beta\tKPI\n"
     assert '"acme"' not in compose.read_text() and '"beta"' in compose.read_text()
     assert accepted(tmp_path / "compose" / "nats.conf").returncode == 0
@@ -162,20 +168,81 @@ async def _let_in(server: NatsServer, password: str) -> bool:
     return True
 
 
-async def test_beside_a_running_local_stack_a_team_is_let_in_at_once_and_shut_out_on_revoke(
-    profset: Callable[..., Ran], tmp_path: Path
+def _push(name: str, deliver: str) -> ConsumerConfig:
+    return ConsumerConfig(name=name, durable_name=name, deliver_subject=deliver, ack_policy=AckPolicy.EXPLICIT)
+
+
+async def _consumers(js: Any, stream: str) -> set[str]:
+    return {c.name for c in await js.consumers_info(stream)}
+
+
+async def test_beside_a_running_local_stack_a_team_is_let_in_at_once_and_shut_out_on_revoke_its_consumers_deleted(
+    profset: Callable[..., Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = NatsServer(tmp_path / "nats", passwords=nats_passwords(tmp_path))  # as `profset stack up` starts it
     server.start()
+    make_streams(server)
+    monkeypatch.setenv("NATS_URL", server.url)  # the operator's, as the other operator commands take it
+    operator = await nats.connect(server.url)
+    js = operator.jetstream()
     try:
-        done = await asyncio.to_thread(in_a_process, "add", "acme", "--streams", "REGISTRY", data=tmp_path)
+        done = await asyncio.to_thread(in_a_process, "add", "acme", "--streams", "REGISTRY,EXCHANGE", data=tmp_path)
         assert done.returncode == 0 and "the local stack's nats-server reloaded its users" in done.stderr, done.stderr
         password = given(done.stdout)["NATS_PASSWORD"]
+        other = await asyncio.to_thread(in_a_process, "add", "beta", "--streams", "REGISTRY", data=tmp_path)
         assert await _let_in(server, password), "let in once the command returns: it waits for the reload"
+        team = await nats.connect(server.address, user="acme", password=password, inbox_prefix="_INBOX.acme")
+        beta = await nats.connect(
+            server.address, user="beta", password=given(other.stdout)["NATS_PASSWORD"], inbox_prefix="_INBOX.beta"
+        )
+        try:  # as the tester left them: a durable, and push consumers aimed at a service, an inbox and an event
+            theirs = team.jetstream(timeout=5)
+            await theirs.pull_subscribe("registry.>", durable="acme", stream="REGISTRY")
+            await theirs.add_consumer("REGISTRY", _push("acme-2", "svc.registry.get_org"))
+            await theirs.add_consumer("REGISTRY", _push("acme-3", "_INBOX.gateway.x"))
+            await theirs.add_consumer("EXCHANGE", _push("acme-4", "registry.org.registered"))
+            await beta.jetstream(timeout=5).pull_subscribe("registry.>", durable="beta", stream="REGISTRY")
+        finally:
+            await team.close()
+            await beta.close()
+        await js.add_consumer("REGISTRY", ConsumerConfig(name="kpi_registry", durable_name="kpi_registry"))
 
-        gone = profset("revoke", "acme")
+        gone = await asyncio.to_thread(in_a_process, "revoke", "acme", data=tmp_path)
 
         assert gone.returncode == 0, gone.stderr
+        assert gone.stdout.splitlines() == [
+            "deleted consumer REGISTRY/acme",
+            "deleted consumer REGISTRY/acme-2",
+            "deleted consumer REGISTRY/acme-3",
+            "deleted consumer EXCHANGE/acme-4",
+        ]
         assert not await _let_in(server, password)
+        assert await _consumers(js, "REGISTRY") == {"beta", "kpi_registry"}, "nobody else's"
+        assert await _consumers(js, "EXCHANGE") == set()
+
+        again = await asyncio.to_thread(in_a_process, "revoke", "acme", data=tmp_path)
+        assert (again.returncode, again.stdout) == (1, ""), again
+        assert "is not an integrator of" in again.stderr and "has no consumers left" in again.stderr
+        # one it made before the server let it in no more (compose and Kubernetes reload after the command)
+        await js.add_consumer("KPI", _push("acme-1", "svc.registry.get_org"))
+        late = await asyncio.to_thread(in_a_process, "revoke", "acme", data=tmp_path)
+        assert (late.returncode, late.stdout) == (0, "deleted consumer KPI/acme-1\n"), late
+        assert await _consumers(js, "KPI") == set()
+        assert profset("revoke", "reader").returncode == 1, "never the reader's consumers"
+        assert await _consumers(js, "REGISTRY") == {"beta", "kpi_registry"}
     finally:
+        await operator.close()
         server.stop()
+
+
+async def test_revoke_says_so_when_the_operators_nats_does_not_answer(
+    profset: Callable[..., Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "integrators.json"
+    assert profset("add", "acme", "--streams", "REGISTRY", "--registry", str(listed)).returncode == 0
+    monkeypatch.setenv("NATS_URL", f"nats://127.0.0.1:{free_port()}")
+
+    gone = await asyncio.to_thread(profset, "revoke", "acme", "--registry", str(listed))
+
+    assert gone.returncode == 3 and "acme's consumers are still there, NATS did not answer" in gone.stderr, gone
+    assert profset("list", "--registry", str(listed)).stdout == "", "off the list all the same"

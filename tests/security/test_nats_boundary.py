@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from typing import Any
 
 import nats
 import nats.errors
+import nats.js.errors
 import pytest
 from nats.js.api import ConsumerConfig
 
@@ -151,8 +153,10 @@ async def test_a_service_asks_the_operators_keeper_for_its_own_stream_only(nats_
 async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_answered(
     stack: Any, nats_server: NatsServer, nc: Any
 ) -> None:
-    """The reader may give a consumer of its own a deliver subject, and NATS can't see inside the create request: the
-    independent attack pointed one at `svc.registry.*`. The registry must take those deliveries for what they are."""
+    """A push consumer's deliver subject is inside the create request, which NATS permissions can't see: the independent
+    attack pointed one of the reader's at `svc.registry.*`. The operator's keeper now deletes an outside user's such
+    consumer (tests/security/test_integrator_feeds.py), but not before its first deliveries, and not the operator's own
+    or one a service's stolen credentials make of its projection: the registry must take those for what they are."""
     from nats.js.api import AckPolicy
     from prometheus_client import REGISTRY as METRICS
 
@@ -167,8 +171,8 @@ async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_
     def dropped() -> float:
         return METRICS.get_sample_value("profset_not_requests_total", {"service": "registry"}) or 0.0
 
-    before, name = dropped(), READER_CONSUMERS[-1]
-    reader = await connect_as(nats_server, READER, [])
+    before, name = dropped(), "tap_injected"  # no outside user's name, so the keeper leaves it to be seen at work
+    js = nc.jetstream()  # the operator makes it, and looks on
     try:
         pushed = ConsumerConfig(
             name=name,
@@ -178,8 +182,7 @@ async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=60,
         )
-        await reader.jetstream(timeout=5).add_consumer("REGISTRY", pushed)
-        js = nc.jetstream()  # the operator looks on
+        await js.add_consumer("REGISTRY", pushed)
         # JetStream sees interest in a deliver subject only from a subscription to it by name, which the service's
         # wildcard one is not: a bystander in the queue group gives it that, and the deliveries are shared out
         bystander: list[Any] = []
@@ -193,7 +196,8 @@ async def test_a_stream_pushed_onto_a_request_subject_is_neither_worked_out_nor_
         await eventually(all_dropped, timeout=10)
         info = await js.consumer_info("REGISTRY", name)
     finally:
-        await reader.close()
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await js.delete_consumer("REGISTRY", name)
     assert info.ack_floor.consumer_seq == 0, "nothing answered (an answer to a stream delivery acknowledges it)"
 
 

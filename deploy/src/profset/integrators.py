@@ -7,11 +7,15 @@ shown once, to be handed over. From that file come the local stack's users (its 
 complete auth file for docker-compose (`--nats-conf`, mounted as `NATS_AUTH_CONF`) and the Helm values with every user
 (`--helm-values`, in place of k8s/nats/values-auth.yaml). nats-server takes a new or revoked user on a reload (SIGHUP),
 which is why the configuration holds hashes and no `$VARIABLE`: a reload never rereads its environment.
+
+Revoking a team also deletes its consumers from every public stream, as the operator (`NATS_URL`, else the local
+stack's): a consumer outlives its user, and a push consumer goes on delivering with nobody's credentials.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -132,6 +136,67 @@ def revoke(path: Path, name: str) -> Integrator:
     return gone
 
 
+async def delete_consumers(nats_url: str, name: str) -> list[str]:
+    """Deletes every consumer of the team's names (`own_consumers`) on every public stream, as the operator: also on a
+    stream it no longer reads, so a second run finds what the first could not; `STREAM/consumer` of each deleted."""
+    import nats
+    import nats.js.errors
+
+    from kit.settings import nats_servers
+
+    nc = await nats.connect(nats_servers(nats_url), name="profset-integrator", connect_timeout=5, allow_reconnect=False)
+    try:
+        js, deleted = nc.jetstream(timeout=10), list[str]()
+        for stream in PUBLIC_STREAMS:
+            for consumer in own_consumers(name):
+                try:
+                    await js.delete_consumer(stream, consumer)
+                except nats.js.errors.NotFoundError:  # no such consumer, or no such stream
+                    continue
+                deleted.append(f"{stream}/{consumer}")
+        return deleted
+    finally:
+        await nc.close()
+
+
+def _operator_nats_url() -> str:
+    """The operator's NATS URL: `NATS_URL`, else the running local stack's."""
+    from .stack import operator_environment
+
+    return operator_environment().get("NATS_URL", "")
+
+
+def clear(name: str, on_list: bool, path: Path) -> int:
+    """Deletes a revoked team's consumers and says which; an exit code (safe to run again: it finds what is left)."""
+    import nats.errors
+
+    not_ours = f"name: {name!r} is not an integrator of {path}"
+    url = _operator_nats_url()
+    if not url:
+        if not on_list:
+            print(not_ours, file=sys.stderr)
+            return REFUSED
+        print(
+            f"{name}'s consumers were not looked for: set NATS_URL (the operator's) and run `profset integrator revoke "
+            f"{name}` again to delete them",
+            file=sys.stderr,
+        )
+        return USAGE
+    try:
+        deleted = asyncio.run(delete_consumers(url, name))
+    except (nats.errors.Error, OSError, TimeoutError) as e:
+        print(f"{name}'s consumers are still there, NATS did not answer: {e!r}; run this again", file=sys.stderr)
+        return UNAVAILABLE
+    for consumer in deleted:
+        print(f"deleted consumer {consumer}")
+    if not on_list and not deleted:
+        print(f"{not_ours}, and has no consumers left", file=sys.stderr)
+        return REFUSED
+    if not deleted:
+        print(f"{name} had no consumers", file=sys.stderr)
+    return OK
+
+
 def credentials(team: Integrator, password: str) -> dict[str, str]:
     """What the team is given: its user, password, inbox prefix, streams and the consumer names it may use."""
     return {
@@ -170,7 +235,11 @@ def helm_values(teams: Iterable[Integrator]) -> dict[str, Any]:
 
     values = nats_values()
     users_list = values["config"]["merge"]["authorization"]["users"]
-    for team in authorization(integrators=tuple(teams))["users"][len(users_list) :]:  # theirs follow the system's
+    every = authorization(integrators=tuple(teams))["users"]
+    for system, now in zip(users_list, every, strict=False):  # the keeper's name the teams' consumers it polices
+        if "permissions" in now:
+            system["permissions"] = now["permissions"]
+    for team in every[len(users_list) :]:  # theirs follow the system's
         # the chart writes what is inside << … >> as it is: here a quoted string, the hash, never a variable
         users_list.append(team | {"password": f"<< {json.dumps(team['password'])} >>"})
     return values
@@ -220,10 +289,31 @@ def command(args: argparse.Namespace) -> int:
             print(secret_manifest(team, password) if args.k8s_secret else "\n".join(f"{k}={v}" for k, v in shown.items()))
             print(f"added {team.name} to {path}; hand these over now: the password is kept nowhere", file=sys.stderr)
         elif args.action == "revoke":
-            print(f"revoked {revoke(path, args.name).name} in {path}", file=sys.stderr)
+            return _revoke(path, args)
     except Refused as e:
         print(e, file=sys.stderr)
         return e.code
+    return _written(path, args)
+
+
+def _revoke(path: Path, args: argparse.Namespace) -> int:
+    """`profset integrator revoke`: off the list, the files and the local server, then its consumers off every stream. A
+    team no longer on the list (revoked before, its consumers left behind) only has its consumers looked for."""
+    if args.name not in load(path):
+        try:
+            valid_name(args.name)  # never the reader's or a service's consumers
+        except Refused:
+            print(f"name: {args.name!r} is not an integrator of {path}", file=sys.stderr)
+            return REFUSED
+        return clear(args.name, False, path)
+    print(f"revoked {revoke(path, args.name).name} in {path}", file=sys.stderr)
+    written = _written(path, args)  # the server lets it in no more first, so it can't make them again (local stack)
+    cleared = clear(args.name, True, path)
+    return written if written != OK else cleared
+
+
+def _written(path: Path, args: argparse.Namespace) -> int:
+    """Lists the teams, or writes the files asked for and reloads the local stack's server; an exit code."""
     teams = load(path)
     if args.action == "list":
         for team in teams.values():

@@ -146,19 +146,22 @@ def queue_group(service: str) -> str:
 
 
 def reader_permissions() -> dict[str, Any]:
-    """Read-only access to the public streams through consumers of its own names (`READER_CONSUMERS`), nothing published."""
-    return _reading(READER, PUBLIC_STREAMS, ("$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"))
+    """Read-only access to the public streams through consumers of its own names (`READER_CONSUMERS`), nothing published.
+    The shared reader keeps the account's figures (`$JS.API.INFO`): nats.js asks for them by default and its users are
+    not ours to change; teams of their own are told to switch that off (docs/integrations.md)."""
+    return _reading(READER, PUBLIC_STREAMS, ("$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"))
 
 
 def integrator_permissions(integrator: Integrator) -> dict[str, Any]:
     """An integrator's: the reader's, on its own streams only, through consumers of its own names, to its own inbox; it
-    may find a stream by subject (NAMES) but not list the others' configurations."""
+    may find a stream by subject (NAMES) but not list the others' configurations, nor read the account's figures
+    (`$JS.API.INFO`: every stream's and consumer's count and the storage used), which no consumer path needs."""
     return _reading(integrator.name, integrator.streams, ("$JS.API.STREAM.NAMES",))
 
 
 def _reading(user: str, streams: tuple[str, ...], lookups: tuple[str, ...]) -> dict[str, Any]:
     """Read, fetch and acknowledge the streams through the user's own consumers (`own_consumers`); publish nothing."""
-    publish = ["$JS.API.INFO", *lookups]
+    publish = [*lookups]
     for stream in streams:
         publish += [f"$JS.API.STREAM.INFO.{stream}"]
         publish += [f"$JS.API.STREAM.MSG.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}.>"]
@@ -168,15 +171,36 @@ def _reading(user: str, streams: tuple[str, ...], lookups: tuple[str, ...]) -> d
     return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox(user)}.>"]}, "allow_responses": True}
 
 
-def keeper_permissions() -> dict[str, Any]:
+API_AUDIT = "$JS.EVENT.ADVISORY.API"
+"""Where the server tells of every JetStream API request answered, with its subject: a consumer made or changed too."""
+
+
+def policed_consumers(integrators: Sequence[Integrator] = ()) -> dict[str, tuple[str, ...]]:
+    """Per public stream, the consumers the keeper deletes when they push anywhere but their owner's inbox: the reader's,
+    each team's on its streams and the gateway's live ones (a consumer's deliver subject is in the create request's
+    body, which permissions can't see)."""
+    found = {stream: [*READER_CONSUMERS] for stream in PUBLIC_STREAMS}
+    found[STREAMS["exchange"]] += GATEWAY_LIVE_CONSUMERS
+    for team in integrators:
+        for stream in team.streams:
+            found[stream] += own_consumers(team.name)
+    return {stream: tuple(names) for stream, names in found.items()}
+
+
+def keeper_permissions(integrators: Sequence[Integrator] = ()) -> dict[str, Any]:
     """The stream keeper's: look up, make and put back the operator's streams (those alone, by name) and answer the
-    services' repair requests in its queue group; it publishes no event and no request, and reads no stream."""
+    services' repair requests in its queue group; and, told of each consumer made (the API's audit), list the public
+    streams' consumers and delete those of `policed_consumers` that push elsewhere. It publishes no event and no
+    request, and reads no stream through a consumer."""
     publish = [
         f"$JS.API.STREAM.{verb}.{stream}"
         for stream in (*PUBLIC_STREAMS, DEAD_LETTER_STREAM)
         for verb in ("INFO", "CREATE", "UPDATE")
     ]
-    subscribe = [f"{inbox(KEEPER)}.>", f"{REPAIR}.* {queue_group(KEEPER)}"]
+    for stream, consumers in policed_consumers(integrators).items():
+        publish.append(f"$JS.API.CONSUMER.LIST.{stream}")
+        publish += [f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}" for consumer in consumers]
+    subscribe = [f"{inbox(KEEPER)}.>", f"{REPAIR}.* {queue_group(KEEPER)}", API_AUDIT]
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}, "allow_responses": True}
 
 
@@ -213,7 +237,8 @@ def authorization(passwords: Mapping[str, str] | None = None, integrators: Seque
     for user in users():
         password = passwords[user] if passwords is not None else f"${env_name(user)}"
         entry: dict[str, Any] = {"user": user, "password": password}
-        allowed = permissions(user)
+        # the keeper polices the teams' consumers too, so its permissions name them
+        allowed = keeper_permissions(integrators) if user == KEEPER else permissions(user)
         if allowed is not None:
             entry["permissions"] = allowed
         entries.append(entry)
