@@ -146,11 +146,17 @@ async def test_the_table_names_exactly_the_consumers_each_service_wires(monkeypa
 
 
 def test_the_keeper_may_touch_exactly_the_operators_streams_and_publishes_nothing_else() -> None:
+    from profset.natsauth import policed_consumers
     from profset.streamkeeper import wanted
 
     allowed = keeper_permissions()["publish"]["allow"]
-    assert set(allowed) == {f"$JS.API.STREAM.{verb}.{name}" for name in wanted() for verb in ("INFO", "CREATE", "UPDATE")}
-    assert keeper_permissions()["subscribe"]["allow"] == ["_INBOX.streamkeeper.>", f"{REPAIR}.* streamkeeper"]
+    streams = {f"$JS.API.STREAM.{verb}.{name}" for name in wanted() for verb in ("INFO", "CREATE", "UPDATE")}
+    # and, to delete an outsider's push consumer aimed at another's subjects, the listing and deleting of exactly those
+    policing = {f"$JS.API.CONSUMER.LIST.{stream}" for stream in policed_consumers()}
+    policing |= {f"$JS.API.CONSUMER.DELETE.{stream}.{name}" for stream, names in policed_consumers().items() for name in names}
+    assert set(allowed) == streams | policing
+    subscribe = keeper_permissions()["subscribe"]["allow"]
+    assert set(subscribe) == {"_INBOX.streamkeeper.>", f"{REPAIR}.* streamkeeper", "$JS.EVENT.ADVISORY.API"}
 
 
 async def test_the_keeper_makes_and_puts_back_the_streams_as_its_own_user(nats_server: NatsServer, nc: Any) -> None:
