@@ -43,10 +43,14 @@ class BusWatch:
     async def look(self) -> None:
         """One look: a stream that answers, or says it is missing (the relay makes it again), has a leader."""
         try:
-            await self.js.stream_info(self.stream)
+            info = await self.js.stream_info(self.stream)
+            # a replica without a leader may still answer, from what it last knew: a leader named is what counts
+            led = info.cluster is None or bool(info.cluster.leader)
         except nats.js.errors.NotFoundError:
-            pass
+            led = True
         except (TimeoutError, nats.errors.Error):  # no leader answers: an election, or no quorum
+            led = False
+        if not led:
             if self.leaderless_since is None:
                 self.leaderless_since = time.monotonic()
                 log.warning("stream has no leader", stream=self.stream)

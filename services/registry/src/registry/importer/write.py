@@ -63,7 +63,7 @@ async def write(plan: Plan, store: EventStore, keyring: KeyRing, progress: Shows
             refs = [_ref("orgs", line, ids["org_id"]) for line, ids in chunk]
             await launch("orgs", [Batch(TREE, events, expected_version=version)], refs, [])
             version += len(events)
-        if orgs:
+        if version:  # a re-run after a kill among the orgs saves the snapshot the killed run could not
             while flying:  # committed before a snapshot claims them
                 await flying.pop(0)
             await _keep_tree(store, plan, version)
