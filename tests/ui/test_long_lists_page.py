@@ -94,15 +94,22 @@ async def _appeals(stack: Stack, h: dict[str, str], p1: str) -> None:
     await _each([lambda: _send(stack, known, "POST", "/api/v1/appeals", filing) for _ in range(MANY)])
 
 
-async def _two_pages(page: Any, url: str, pages: str, rows: Callable[[], Any], last: str | None = None) -> None:
-    """The list at `url`: 50 on the first page, the 51st on the next, and back to the first."""
+async def _two_pages(
+    page: Any, url: str, pages: str, rows: Callable[[], Any], last: str | None = None, live: str | None = None
+) -> None:
+    """The list at `url`: 50 on the first page, the 51st on the next, and back to the first. A `live` box (a selector)
+    is first given its live connection's first update, which replaces the box (its pager too) once it connects."""
     await page.goto(url)
     nav = page.get_by_role("navigation", name=pages)
     await nav.get_by_text("1–50 из 51").wait_for()
+    if live is not None:
+        await page.locator(f"{live}[data-updates]").wait_for(state="attached")
     assert await rows().count() == 50, url
     assert await nav.get_by_role("link", name="Первая страница").count() == 0
     await nav.get_by_role("link", name="Следующая страница").click()
     await nav.get_by_text("51–51 из 51").wait_for()
+    if live is not None:
+        await page.locator(f"{live}[data-updates]").wait_for(state="attached")
     assert await rows().count() == 1, url
     if last is not None:
         assert last in await rows().first.inner_text(), "the next page goes on after the last one shown"
@@ -127,7 +134,9 @@ async def test_long_lists_come_fifty_a_page(stack: Stack, union: Union, site: st
     await _two_pages(
         page, f"/ui/orgs/{p1}/materials", "Страницы материалов", lambda: materials.get_by_role("listitem"), "Материал 01"
     )
-    await _two_pages(page, f"/ui/materials/{material}", "Страницы доставки", lambda: page.locator("#deliveries tbody tr"))
+    await _two_pages(
+        page, f"/ui/materials/{material}", "Страницы доставки", lambda: page.locator("#deliveries tbody tr"), live="#deliveries"
+    )
     await _two_pages(page, f"/ui/orgs/{t2}/audits", "Страницы проверок", lambda: page.locator("table tbody tr"))
     items = page.get_by_role("list", name="Недостатки к устранению")
     await _two_pages(page, f"/ui/orgs/{t2}/audits", "Страницы недостатков к устранению", lambda: items.locator(":scope > li"))
