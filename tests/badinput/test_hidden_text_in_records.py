@@ -61,7 +61,7 @@ async def test_hidden_text_in_an_audit_a_plan_or_an_erasure_is_refused_at_the_do
     audit = (await post(stack, h, f"/api/v1/orgs/{org}/audits", {"planned_on": "2026-01-10"}))["id"]
     await post(stack, h, f"/api/v1/audits/{audit}/start", {}, 200)
     person = await admit(stack, h, org, full_name="Кузнецова Мария", since="2010-01-01")
-    quarter = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
+    quarter = f"{stack.today().year}-Q{(stack.today().month - 1) // 3 + 1}"
     assert (await stack.http.put(f"/api/v1/orgs/{org}/plans/{quarter}", json={"items": ["Стенд"]}, headers=h)).status_code == 200
     doors: list[tuple[str, str, dict[str, Any], str, str]] = [
         ("POST", f"/api/v1/audits/{audit}/remediation", {"owner_role": "chair", "due_on": "2099-01-01"}, "action", "one_line"),

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from kit import clock
 from profset_testing import Stack
 from profset_testing.api import get, person, post, register, union
 
 
 def today(stack: Stack) -> date:
     """The union's day, not UTC's."""
-    return clock.today(stack.services["contacts"].settings.tz)
+    return stack.today()
 
 
 async def refusal(stack: Stack, h: dict[str, str], path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ read or erase it; duplicate lookups never show people outside the caller's subtr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from worlds import two_subtrees, user
@@ -77,7 +77,7 @@ async def test_an_address_follows_its_owner_to_the_org_of_their_membership_today
     # future: transferred to pb from a day ahead; until then pa's
     future = await _member(stack, h, o["pa"], "Петрова Будущая")
     future_mobile = await _address(stack, h, future, "mobile", "8 912 000-00-02")
-    await _transfer(stack, h, future, o["pb"], (date.today() + timedelta(days=40)).isoformat())
+    await _transfer(stack, h, future, o["pb"], (stack.today() + timedelta(days=40)).isoformat())
     # back-filled: to pb from 2024, then an older transfer to pa2 (2022) recorded after it; today pb's
     backfilled = await _member(stack, h, o["pa"], "Петрова Задним Числом")
     await _transfer(stack, h, backfilled, o["pb"], "2024-01-01")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable
-from datetime import date
 from typing import Any
 
 import pytest
@@ -53,7 +52,7 @@ async def _ids(stack: Stack, union: Union) -> dict[str, str]:
     filing = {"person_id": member, "situation_id": "wage_arrears", "text": "Зарплату задерживают", "received_by": "phone"}
     appeal = (await post(stack, h, "/api/v1/appeals", filing))["id"]
     auditor = await stack.login("auditor.cc", PASSWORD)
-    audit = (await post(stack, auditor, f"/api/v1/orgs/{t1}/audits", {"planned_on": date.today().isoformat()}))["id"]
+    audit = (await post(stack, auditor, f"/api/v1/orgs/{t1}/audits", {"planned_on": stack.today().isoformat()}))["id"]
     assert (await stack.http.post(f"/api/v1/audits/{audit}/start", json={}, headers=auditor)).status_code in (200, 202)
     submission = (await post(stack, h, f"/api/v1/orgs/{p1}/contact-base/submissions", {}))["id"]
     draft = (await post(stack, h, "/api/v1/materials", {**news, "org_id": p1, "title": "Собрание", "topics": ["wages"]}))["id"]
@@ -110,10 +109,9 @@ async def _arrived(stack: Stack, h: dict[str, str], org_id: str, material: str) 
     return any(r["material_id"] == material for r in await get(stack, h, f"/api/v1/orgs/{org_id}/inbox"))
 
 
-def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str]) -> dict[str, dict[str, str]]:
+def _staff_pages(o: dict[str, dict[str, Any]], ids: dict[str, str], year: str) -> dict[str, dict[str, str]]:
     """Each role's pages, by name; every GET page of the staff UI is somewhere here."""
     cc, t1, p1 = o["cc"]["id"], o["t1"]["id"], o["p1"]["id"]
-    year = str(date.today().year)
     admin = {
         "tree": "/ui/tree",
         "tree-opened": f"/ui/tree?open={t1}",
@@ -247,7 +245,7 @@ async def test_every_page_passes_axe_in_both_languages_on_a_desk_and_on_a_phone(
             return await walk
 
     walks = [_anonymous(browser, site), _member(browser, site, smtp, ids)]
-    for role, pages in _staff_pages(union.orgs, ids).items():
+    for role, pages in _staff_pages(union.orgs, ids, str(stack.today().year)).items():
         # the admin's many pages split by language, so that no one context walks most of the pages alone
         walks += (
             [_staff(browser, site, role, pages, (lang,)) for lang in LANGS]

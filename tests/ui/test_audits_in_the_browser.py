@@ -27,7 +27,7 @@ async def test_an_auditor_plans_runs_and_completes_an_audit_with_a_finding_and_a
     await page.get_by_text("Заполните это поле.").wait_for()
 
     await page.get_by_label("Какую организацию проверить").select_option(t1["id"])
-    await page.get_by_label("Плановая дата").fill(date.today().isoformat())
+    await page.get_by_label("Плановая дата").fill(stack.today().isoformat())
     await page.get_by_role("button", name="Запланировать").click()
     await page.get_by_role("link", name=t1["name"]).first.click()
     await page.wait_for_url(re.compile(r"/ui/audits/[^/]+$"))
@@ -42,7 +42,7 @@ async def test_an_auditor_plans_runs_and_completes_an_audit_with_a_finding_and_a
 
     await page.get_by_label("Что сделать").fill("Составить график проверок ППО")
     await page.get_by_label("Ответственная должность").select_option("chair")
-    await page.get_by_label("Срок").fill(date(date.today().year + 1, 3, 1).isoformat())
+    await page.get_by_label("Срок").fill(date(stack.today().year + 1, 3, 1).isoformat())
     await page.get_by_role("button", name="Поручить").click()
     await page.get_by_text("Составить график проверок ППО").wait_for()
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.browser
 
 async def _audit(stack: Stack, union: Union, org: str, by: str, action: str) -> str:
     """An audit of the org under way with one item to put right, owned by the org's information worker."""
-    h, today = union.admin, date.today().isoformat()
-    due = date(date.today().year + 1, 3, 1).isoformat()
+    h, today = union.admin, stack.today().isoformat()
+    due = date(stack.today().year + 1, 3, 1).isoformat()
     made = await stack.http.post(f"/api/v1/orgs/{org}/audits", json={"planned_on": today, "by_org_id": by}, headers=h)
     assert made.status_code == 201, made.text
     audit = str(made.json()["id"])

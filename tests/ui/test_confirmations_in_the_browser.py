@@ -3,7 +3,6 @@ will change; cancelling changes nothing, a bad answer comes back beside its fiel
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -57,7 +56,7 @@ async def test_completing_an_audit_asks_first_and_a_bad_score_comes_back_beside_
     stack: Stack, union: Union, site: str, browser: Any
 ) -> None:
     h = await stack.login("auditor.cc", PASSWORD)
-    body = {"planned_on": date.today().isoformat()}
+    body = {"planned_on": stack.today().isoformat()}
     made = await stack.http.post(f"/api/v1/orgs/{union.orgs['t1']['id']}/audits", json=body, headers=h)
     assert made.status_code == 201, made.text
     audit = made.json()["id"]

@@ -4,7 +4,7 @@ CSV table the API exports; a copy dated ahead is refused in plain Russian; the p
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,7 +41,7 @@ async def test_staff_submit_the_contact_base_and_export_it_as_csv(stack: Stack, 
     await page.goto(f"/ui/orgs/{p1}")
     await page.get_by_role("link", name="Контактная база для вышестоящей").click()
     form = page.get_by_role("form", name="Передать контактную базу")
-    await form.get_by_label("По состоянию на (пусто — сегодня)").fill((date.today() + timedelta(days=1)).isoformat())
+    await form.get_by_label("По состоянию на (пусто — сегодня)").fill((stack.today() + timedelta(days=1)).isoformat())
     await form.get_by_role("button", name="Передать вышестоящей").click()
     error = form.locator(".error")
     await error.get_by_text("Контактная база копируется такой, какая она есть").wait_for()

@@ -5,7 +5,7 @@ Russian where the API refuses; the API agrees at each step."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,7 @@ async def test_staff_set_targets_close_a_period_and_are_refused_in_russian(
     stack: Stack, union: Union, site: str, browser: Any
 ) -> None:
     t1, t2 = union.orgs["t1"]["id"], union.orgs["t2"]["id"]
-    last, this = str(date.today().year - 1), str(date.today().year)
+    last, this = str(stack.today().year - 1), str(stack.today().year)
     page = await sign_in(browser, site, "staff.t1", **PHONE)
     await page.goto(f"/ui/orgs/{t1}/kpi?period={last}")
     form = page.get_by_role("form", name=f"Цели на {last}")
@@ -93,12 +93,12 @@ async def _k5_and_k7(stack: Stack, union: Union, page: Any, t1: str, this: str) 
     await page.goto(f"/ui/orgs/{t1}/kpi?period={this}")
     await page.get_by_text("Сообщить о публикации", exact=True).first.click()
     mention = page.get_by_role("form", name="Сообщить о публикации")
-    await mention.get_by_label("Дата публикации").fill((date.today() + timedelta(days=1)).isoformat())
+    await mention.get_by_label("Дата публикации").fill((stack.today() + timedelta(days=1)).isoformat())
     await mention.get_by_label("Газета, канал или сайт").fill("Балтийский курьер")
     await mention.get_by_role("button", name="Сообщить о публикации").click()
     await mention.get_by_text("Этот день ещё не наступил").wait_for()
     assert await mention.get_by_label("Дата публикации").get_attribute("aria-invalid") == "true"
-    await mention.get_by_label("Дата публикации").fill(date.today().isoformat())
+    await mention.get_by_label("Дата публикации").fill(stack.today().isoformat())
     await mention.get_by_label("Газета, канал или сайт").fill("Балтийский курьер")
     await mention.get_by_label("Как отзывается о профсоюзе").select_option(label="положительно")
     await mention.get_by_label("Цитирует руководителя профсоюза").check()

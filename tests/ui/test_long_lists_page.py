@@ -72,7 +72,7 @@ async def _cascaded_to_all(stack: Stack, h: dict[str, str], t2: str) -> str:
 
 async def _audits(stack: Stack, h: dict[str, str], t2: str, orgs: list[str]) -> None:
     """An audit of each of T2's 51 primary orgs, the first under way with 51 items to put right."""
-    today, due = date.today().isoformat(), date(date.today().year + 1, 3, 1).isoformat()
+    today, due = stack.today().isoformat(), date(stack.today().year + 1, 3, 1).isoformat()
 
     def plan(org: str) -> Callable[[], Awaitable[Any]]:
         return lambda: _send(stack, h, "POST", f"/api/v1/orgs/{org}/audits", {"planned_on": today, "by_org_id": t2})

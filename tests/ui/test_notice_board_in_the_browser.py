@@ -3,7 +3,7 @@ org page and from the inbox; the org's P1 verdict for the day is then met, as th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,7 +32,7 @@ async def test_staff_refresh_the_notice_board_in_one_click_and_p1_is_met(
     form = page.get_by_role("form", name="Завести информационный ресурс")
     await form.get_by_label("Вид").select_option(label="профсоюзный стенд")
     await form.get_by_label("Название ресурса").fill("Стенд у проходной")
-    await form.get_by_label("С даты").fill((date.today() - timedelta(days=30)).isoformat())  # a month without a refresh
+    await form.get_by_label("С даты").fill((stack.today() - timedelta(days=30)).isoformat())  # a month without a refresh
     await form.get_by_role("button", name="Завести ресурс").click()
     resources = page.locator("section", has=page.get_by_role("heading", name="Информационные ресурсы"))
     await resources.get_by_text("Стенд у проходной — профсоюзный стенд").wait_for()

@@ -26,7 +26,7 @@ async def _post(stack: Stack, union: Union, path: str, body: dict[str, Any]) -> 
 
 async def _audit_with_items(stack: Stack, union: Union, org: str, by: str, actions: list[tuple[str, str]]) -> str:
     """An audit of the org under way, with items to put right, each owned by a post; answers the audit's id."""
-    today, due = date.today().isoformat(), date(date.today().year + 1, 3, 1).isoformat()
+    today, due = stack.today().isoformat(), date(stack.today().year + 1, 3, 1).isoformat()
     audit = await _post(stack, union, f"/api/v1/orgs/{org}/audits", {"planned_on": today, "by_org_id": by})
     await _post(stack, union, f"/api/v1/audits/{audit['id']}/start", {})
     for action, post in actions:

@@ -5,7 +5,6 @@ agrees at each step."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -39,7 +38,7 @@ async def _russian(form: Any, text: str) -> None:
 
 async def test_staff_keep_resources_figures_refreshes_and_access(stack: Stack, union: Union, site: str, browser: Any) -> None:
     t1, cc = union.orgs["t1"]["id"], union.orgs["cc"]["id"]
-    year = date.today().year
+    year = stack.today().year
     chat = await _open(stack, union, t1, {"kind": "chat", "name": "Чат активистов", "since": f"{year - 1}-01-01"})
     await _open(
         stack, union, t1, {"kind": "website", "name": "Сайт теркома", "url": "https://example.org", "since": "2024-01-01"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -56,7 +55,7 @@ async def test_compliance_shows_traffic_lights_with_the_rules_detail_and_kpi_dra
         body = {"full_name": name, "role": "info_worker", "since": "2020-01-10"}
         reply = await stack.http.post(f"/api/v1/orgs/{o[org]['id']}/officers", json=body, headers=union.admin)
         assert reply.status_code == 201, reply.text
-    year = str(date.today().year)
+    year = str(stack.today().year)
     targets = await stack.http.put(f"/api/v1/orgs/{o['cc']['id']}/targets/{year}", json={"K1": 3}, headers=union.admin)
     assert targets.status_code == 200, targets.text
 

@@ -6,11 +6,13 @@ import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from kit import clock
 from profset.dbroles import as_role
 from profset.servers import NatsServer
 from profset.stack import SERVICES
@@ -40,6 +42,10 @@ class Stack:
         reply = await self.http.post("/api/v1/auth/token", data={"username": username, "password": password})
         assert reply.status_code == 200, reply.text
         return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+    def today(self) -> date:
+        """The union's day, which the services judge "future" by: late in a UTC evening it is already tomorrow."""
+        return clock.today(self.services["registry"].settings.tz)
 
 
 def service_settings(database_url: str, nats_url: str, keys: Keys) -> dict[str, Any]:

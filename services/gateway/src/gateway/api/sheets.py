@@ -21,7 +21,7 @@ from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask
 from ..errors import ApiError
 from ..sheets import Link, Paper, Sheet
 from ..sheets.printer import printer
-from ..ui.i18n import UNION_ZONE, Formats
+from ..ui.i18n import Formats
 from ..ui.words import label
 
 router = APIRouter(prefix="/api/v1", tags=["print"])
@@ -129,7 +129,7 @@ async def print_sheet(gw: Gateway, who: Caller, material_id: str, org_id: str, p
         if isinstance(answer, BaseException):
             raise answer
     assert isinstance(found, dict)
-    sheet = sheet_of(found, channel if isinstance(channel, dict) else None, clock.today(UNION_ZONE))
+    sheet = sheet_of(found, channel if isinstance(channel, dict) else None, clock.today(gw.settings.tz))
     pdf = await printer(gw.settings.sheets_at_once, gw.settings.sheets_queued).render(sheet, paper)
     closed = isinstance(channel, dict) and channel.get("chosen_closed")
     return Printed(pdf, sheet.title, CLOSED_HINT if closed else None if sheet.link else NO_LINK_HINT)

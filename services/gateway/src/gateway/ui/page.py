@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from contracts.base import Payload
 from contracts.envelope import HTTP_STATUS, Error, ErrorCode
-from kit import logs
+from kit import clock, logs
 from kit.access import permits
 from kit.ids import new_id
 
@@ -121,6 +122,11 @@ class Ui:
             return await self.ask(service, verb, payload), None
         except ApiError as e:
             return None, e.error
+
+    @property
+    def today(self) -> date:
+        """The union's day (its time zone's), which the services judge "future" and "this year" by."""
+        return clock.today(self.gw.settings.tz)
 
     @property
     def fmt(self) -> Formats:

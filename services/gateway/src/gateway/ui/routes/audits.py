@@ -34,7 +34,7 @@ async def compliance(ui: UiDep, org_id: str, as_of: date | None = None) -> Respo
         summary, _ = await ui.maybe("audits", "summarise_compliance", {"org_id": org_id, "as_of": as_of})
     breaching = [o for counts in (summary or {}).get("rules", {}).values() for o in counts.get("breaching", [])]
     names = await org_names(ui, breaching, parties=False) if breaching else {}
-    speed = await feedback(ui, org, str((as_of or date.today()).year))
+    speed = await feedback(ui, org, str((as_of or ui.today).year))
     context = {"verdicts": verdicts, "lights": LIGHTS, "as_of": as_of, "summary": summary, "speed": speed, "names": names}
     return ui.page("compliance.html", org=org, **context)
 

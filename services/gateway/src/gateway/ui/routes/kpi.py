@@ -103,7 +103,7 @@ def refusal(ui: Ui, error: Error, rule_x: str) -> dict[str, str]:
 
 
 async def _dashboard(ui: Ui, org_id: str, period: str, indicator: str) -> dict[str, Any]:
-    today = date.today()
+    today = ui.today
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     report, error = await ui.maybe("kpi", "get_kpi", {"org_id": org_id, "period": period})
     fmt = ui.fmt
@@ -159,7 +159,7 @@ async def _inputs(ui: Ui, org: dict[str, Any], period: str) -> dict[str, Any]:
 
 @router.get("/orgs/{org_id}/kpi")
 async def dashboard(ui: UiDep, org_id: str, period: str | None = None, indicator: str = "K6") -> Response:
-    period = period if period and PERIOD.match(period) else str(date.today().year)
+    period = period if period and PERIOD.match(period) else str(ui.today.year)
     indicator = indicator if indicator in INDICATORS else "K6"
     return ui.page("kpi.html", **await _dashboard(ui, org_id, period, indicator))
 
@@ -176,7 +176,7 @@ async def set_targets(ui: UiDep, org_id: str, period: str) -> Response:
             return ui.back(f"/ui/orgs/{org_id}/kpi?period={period}&done=targets#targets")
         except ApiError as e:
             errors = refusal(ui, e.error, FROZEN)
-    context = await _dashboard(ui, org_id, period if PERIOD.match(period) else str(date.today().year), "K6")
+    context = await _dashboard(ui, org_id, period if PERIOD.match(period) else str(ui.today.year), "K6")
     typed_in = {FIELD[k]: str(ui.form.get(FIELD[k]) or "") for k in TARGET_KEYS}
     return ui.page("kpi.html", 422, **{**context, "values": typed_in, "errors": errors})
 
@@ -205,7 +205,7 @@ async def close_period(ui: UiDep, org_id: str, period: str) -> Response:
 
 async def _reported(ui: Ui, org_id: str, period: str, prefix: str, errors: dict[str, str]) -> Response:
     """Back to the KPI page with the report's notice, or the page again with the refusal beside the form's fields."""
-    period = period if PERIOD.match(period) else str(date.today().year)
+    period = period if PERIOD.match(period) else str(ui.today.year)
     if not errors:
         return ui.back(f"/ui/orgs/{org_id}/kpi?period={period}&done={prefix}#{prefix}-h")
     context = await _dashboard(ui, org_id, period, "K6")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -191,7 +190,7 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
     channels, channels_error = await ui.maybe("contacts", "list_channels", {"org_id": org_id})
     sheet_link, _ = await ui.maybe("contacts", "get_sheet_channel", {"org_id": org_id})
     compliance, compliance_error = await ui.maybe("audits", "get_compliance", {"org_id": org_id})
-    period = str(date.today().year)
+    period = str(ui.today.year)
     kpi, kpi_error = await ui.maybe("kpi", "get_kpi", {"org_id": org_id, "period": period})
     members = None
     if ui.can("read_personal_data", org_id, ids) and org["level"] == "primary":

@@ -27,7 +27,7 @@ async def _context(ui: Ui, org_id: str) -> dict[str, Any]:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     plans = await ui.ask("audits", "list_plans", {"org_id": org_id})
     may = ui.can("report_facts", org_id, [o["id"] for o in await lineage(ui, org)])
-    return {"org": org, "plans": plans, "may_plan": may, "quarters": quarters_open(date.today()), "errors": {}}
+    return {"org": org, "plans": plans, "may_plan": may, "quarters": quarters_open(ui.today), "errors": {}}
 
 
 @router.get("/orgs/{org_id}/plans")
