@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from gateway.ui.paging import paged
+from gateway.ui.paging import PAGE, paged, served
 
 
 def _rows(n: int) -> list[dict[str, str]]:
@@ -36,3 +36,12 @@ def test_a_cursor_whose_row_is_gone_starts_from_the_first_page() -> None:
     page = paged(_rows(60), "gone")
     assert (page.at, len(page.rows), page.more, page.last) == (1, 50, True, 50)
     assert paged([], None).rows == [] and not paged([], None).more
+
+
+def test_a_services_page_says_more_only_when_it_was_given_the_extra_row() -> None:
+    rows = [{"id": f"r{i}"} for i in range(PAGE + 1)]
+    full = served(rows, "51")
+    assert (full.at, full.last, full.more, full.next, full.total) == (51, 50 + PAGE, True, f"r{PAGE - 1}", None)
+    exact = served(rows[:PAGE], None)
+    assert (exact.at, exact.more, exact.next) == (1, False, None)
+    assert served([], "x").rows == [] and served([], "0").at == 1

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Header, Request, Response
 from nats.aio.client import Client
@@ -183,7 +184,10 @@ async def ask_reply(
     return reply
 
 
-def link_next(response: Response, path: str, rows: list[dict[str, Any]], limit: int) -> None:
-    """A `Link: rel="next"` header when a page came back full (lists are never wrapped, DESIGN.md §7)."""
-    if len(rows) == limit:
-        response.headers["Link"] = f'<{path}?limit={limit}&cursor={rows[-1]["id"]}>; rel="next"'
+def link_next(response: Response, path: str, rows: list[dict[str, Any]], limit: int, key: str = "id", **query: Any) -> None:
+    """A `Link: rel="next"` header when a page came back full (lists are never wrapped, DESIGN.md §7); `key`: the
+    field naming a row, `query`: the list's other parameters, kept in the next page's address."""
+    if rows and len(rows) == limit:
+        kept = {k: "true" if v is True else v for k, v in query.items() if v not in (None, False)}
+        kept |= {"limit": limit, "cursor": rows[-1][key]}
+        response.headers["Link"] = f'<{path}?{urlencode(kept)}>; rel="next"'

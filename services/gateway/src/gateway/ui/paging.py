@@ -1,7 +1,10 @@
 """Long lists a page at a time, as the members' search pages: 50 a page, the next page starting after the last row
-shown (its id is the cursor in the address), so a page never grows with the list. The services answer these lists
-whole, ordered by a date that many rows may share (one cascade's deliveries, audits planned for one day); the page
-settles ties by the rows' ids before it cuts, so that a page starts where the one before it ended."""
+shown (its id is the cursor in the address), so a page never grows with the list.
+
+A service that pages its list itself (`limit`, `cursor`) is asked for one row more than a page (`served`): the extra
+row says a next page follows, and the place of the page's first row travels in the address (`<param>_at`), as a
+cursor can't say it. A list a service answers whole is cut here (`paged`), its ties on the order's date settled by
+the rows' ids, so that a page starts where the one before it ended."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ class Paged:
 
     rows: list[Any]
     at: int
-    total: int
+    total: int | None
+    """The list's length, when the whole list was read (a service's page doesn't say it)."""
     next: str | None
 
     @property
@@ -47,6 +51,15 @@ def paged(
     shown = list(rows[start : start + size])
     more = start + size < len(rows)
     return Paged(shown, start + 1, len(rows), str(shown[-1].get(key)) if more and shown else None)
+
+
+def served(rows: Sequence[Any], at: int | str | None, key: str = "id", size: int = PAGE) -> Paged:
+    """A page from a service asked for `size + 1` rows after the cursor; `at`: the place of its first row, from the
+    address (1 when missing or not a number)."""
+    place = int(at) if isinstance(at, int) or (isinstance(at, str) and at.isdigit() and int(at) > 0) else 1
+    shown = list(rows[:size])
+    more = len(rows) > size and bool(shown)
+    return Paged(shown, place, None, str(shown[-1].get(key)) if more else None)
 
 
 def address(path: str, **params: Any) -> str:
