@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -12,7 +13,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class HttpMiddleware:
+class HttpMiddleware(abc.ABC):
     """An ASGI middleware that acts on HTTP requests (`http`) and passes the lifespan and the rest on untouched."""
 
     def __init__(self, app: App) -> None:
@@ -24,6 +25,6 @@ class HttpMiddleware:
             return
         await self.http(scope, receive, send)
 
+    @abc.abstractmethod
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handles one HTTP request."""
-        raise NotImplementedError

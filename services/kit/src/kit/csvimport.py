@@ -57,15 +57,9 @@ def read_rows(path: Path, model: type[Row], problems: list[Problem]) -> list[Lin
     if not path.exists():
         return []
     parsed, seen = [], set[str]()
-    for line, raw in _records(path):
-        if None in raw:
-            problems.append(Problem(path.name, line, "row", "more cells than the header names"))
-            continue
-        try:
-            row = model.model_validate({k.strip(): v for k, v in raw.items() if v not in ("", None)})
-        except ValidationError as e:
-            for err in e.errors():
-                problems.append(Problem(path.name, line, ".".join(map(str, err["loc"])) or "row", err["msg"]))
+    for line, raw in records(path):
+        row = parse(path.name, line, raw, model, problems)
+        if row is None:
             continue
         key = getattr(row, "ref", None)
         if key is not None and key in seen:
@@ -77,7 +71,19 @@ def read_rows(path: Path, model: type[Row], problems: list[Problem]) -> list[Lin
     return parsed
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def parse(file: str, line: int, raw: dict[str | None, Any], model: type[Row], problems: list[Problem]) -> Row | None:
+    """One record as its row (empty cells are absent values), or None with its problems added."""
+    if None in raw:
+        problems.append(Problem(file, line, "row", "more cells than the header names"))
+        return None
+    try:
+        return model.model_validate({str(k).strip(): v for k, v in raw.items() if v not in ("", None)})
+    except ValidationError as e:
+        problems += [Problem(file, line, ".".join(map(str, err["loc"])) or "row", err["msg"]) for err in e.errors()]
+        return None
+
+
+def records(path: Path) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Each record with the line it starts on (a quoted cell may hold line breaks: the record ends lines later)."""
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)

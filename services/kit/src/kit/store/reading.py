@@ -117,7 +117,7 @@ class Streams:
             # claimed before the write, so concurrent loads do not each encode and save the same state
             before, self._snapshotted[stream_id] = self._snapshotted.get(stream_id, 0), version
             try:
-                await self._save_snapshot(stream_id, version, fold.encode(state))
+                await self.save_snapshot(stream_id, version, fold.encode(state))
             except BaseException:
                 self._snapshotted[stream_id] = before
                 raise
@@ -158,7 +158,8 @@ class Streams:
         rows = await self.direct.fetch(self._sql.snapshot, (stream_id,))
         return None if not rows else (fold.decode(rows[0][0]), rows[0][1])
 
-    async def _save_snapshot(self, stream_id: str, version: int, state: Any) -> None:
+    async def save_snapshot(self, stream_id: str, version: int, state: Any) -> None:
+        """Keeps a stream's encoded state at a version as its snapshot, unless a later one is kept already."""
         snapshots = self.ledger.snapshots
         stmt = pg_insert(snapshots).values(stream_id=stream_id, version=version, state=state)
         stmt = stmt.on_conflict_do_update(

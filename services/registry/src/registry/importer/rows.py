@@ -10,18 +10,17 @@ members.csv     ref, org_ref, full_name, birth_date, position, since
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from contracts.base import OneLine
 from contracts.officers import OfficerRole
 from contracts.registry import Level
-from kit.csvimport import Line, Problem, Row, read_rows
+from kit.csvimport import Line, Problem, Row, parse, read_rows, records
 
 REF = Field(min_length=1, max_length=100, description="The row's key in the source system; a re-run skips known keys")
 
@@ -90,31 +89,21 @@ def chunks(folder: Path, kind: str, problems: list[Problem], size: int, seen: se
     if not path.exists():
         return
     model, chunk = FILES[kind], []
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        _ = reader.fieldnames  # reads the header, so the first record starts on the next line
-        start = reader.line_num + 1
-        for raw in reader:
-            line, start = start, reader.line_num + 1
-            if None in raw:
-                problems.append(Problem(path.name, line, "row", "more cells than the header names"))
+    for line, raw in records(path):
+        row = parse(path.name, line, raw, model, problems)
+        if row is None:
+            continue
+        if seen is not None:
+            ref: str = row.ref  # type: ignore[attr-defined]  # every kind has a key (a headcount's is made)
+            key = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest())
+            if key in seen:
+                problems.append(Problem(path.name, line, "ref", f"{ref!r} appears twice in the file"))
                 continue
-            try:
-                row = model.model_validate({k.strip(): v for k, v in raw.items() if v not in ("", None)})
-            except ValidationError as e:
-                problems += [Problem(path.name, line, ".".join(map(str, err["loc"])) or "row", err["msg"]) for err in e.errors()]
-                continue
-            if seen is not None:
-                ref: str = row.ref  # type: ignore[attr-defined]  # every kind has a key (a headcount's is made)
-                key = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest())
-                if key in seen:
-                    problems.append(Problem(path.name, line, "ref", f"{ref!r} appears twice in the file"))
-                    continue
-                seen.add(key)
-            chunk.append(Line(line, row))
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
+            seen.add(key)
+        chunk.append(Line(line, row))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 

@@ -11,8 +11,6 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.base import Event
@@ -89,15 +87,7 @@ async def _keep_tree(store: EventStore, plan: Plan, version: int) -> None:
     service's first command, a re-run's check) copies every org per event, minutes at that size."""
     if plan.tree.seq != version:
         return  # not the state after exactly these events: the service folds it itself
-    snapshots = store.ledger.snapshots
-    stmt = pg_insert(snapshots).values(stream_id=TREE, version=version, state=tree.encode(plan.tree))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[snapshots.c.stream_id],
-        set_={"version": stmt.excluded.version, "state": stmt.excluded.state, "taken_at": func.now()},
-        where=snapshots.c.version < stmt.excluded.version,
-    )
-    async with store.engine.begin() as conn:
-        await conn.execute(stmt)
+    await store.save_snapshot(TREE, version, tree.encode(plan.tree))
 
 
 def _chunk(plan: Plan, kind: str, lines: list[Line], keyring: KeyRing) -> tuple[list[Batch], list[dict[str, Any]], list[Any]]:
