@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from profset_testing import Stack
-from profset_testing.ui import Union, shot, sign_in
+from profset_testing.ui import PASSWORD, Union, shot, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -109,3 +109,29 @@ async def test_staff_keep_resources_figures_refreshes_and_access(stack: Stack, u
     await page.get_by_text("Ресурс закрыт.").wait_for()
     assert await page.get_by_role("heading", name="Сайт теркома").count() == 0
     assert "Сайт теркома" not in await _channels(stack, union, t1), "a closed resource no longer runs"
+
+
+async def test_primary_staff_open_their_chat_to_the_cc_they_cannot_read(
+    stack: Stack, union: Union, site: str, browser: Any
+) -> None:
+    p1, t1, cc = union.orgs["p1"]["id"], union.orgs["t1"]["id"], union.orgs["cc"]["id"]
+    chat = await _open(stack, union, p1, {"kind": "chat", "name": "Чат цеха", "since": "2024-01-01"})
+    staff, outsider = await stack.login("staff.p1", PASSWORD), await stack.login("viewer.t2", PASSWORD)
+    assert await _grantees(stack, staff, p1) == (200, [t1, cc])
+    assert (await _grantees(stack, outsider, p1))[0] in (403, 404), "another subtree's viewer learns nothing of P1"
+    page = await sign_in(browser, site, "staff.p1")
+    await page.goto(f"/ui/orgs/{p1}/resources")
+    await page.locator(f"#ch-{chat}").get_by_text("Открыть доступ (P10, T7)").click()
+    access = page.get_by_role("form", name="Доступ к ресурсу «Чат цеха» для другой организации")
+    choices = await access.get_by_label("Какой организации").locator("option").all_inner_texts()
+    assert choices == ["Северо-Западная организация", "ЦК Судпроф"], choices  # the parent (P10) and the CC (T7), by name
+    await access.get_by_label("Какой организации").select_option(label="ЦК Судпроф")
+    await access.get_by_role("button", name="Открыть доступ").click()
+    await page.get_by_text("Доступ предоставлен.").wait_for()
+    grants = (await stack.http.get(f"/api/v1/channels/{chat}/access", headers=union.admin)).json()
+    assert [(g["to_org_id"], g["in_force"]) for g in grants] == [(cc, True)], grants
+
+
+async def _grantees(stack: Stack, h: dict[str, str], org: str) -> tuple[int, Any]:
+    reply = await stack.http.get(f"/api/v1/orgs/{org}/channel-grantees", headers=h)
+    return reply.status_code, reply.json()

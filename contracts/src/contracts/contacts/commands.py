@@ -358,6 +358,12 @@ class ListOrgAccess(AsOf):
     org_id: str = ORG_ID
 
 
+class ListGrantees(Payload):
+    """Whom an org may give access to its electronic channels today: its parent (P10) and the CC (T7), by id."""
+
+    org_id: str = ORG_ID
+
+
 VERBS: dict[str, type[Payload]] = {
     "add_contact_point": AddContactPoint,
     "grant_consent": GrantConsent,
@@ -391,5 +397,6 @@ VERBS: dict[str, type[Payload]] = {
     "revoke_channel_access": RevokeChannelAccess,
     "list_channel_access": ListChannelAccess,
     "list_org_access": ListOrgAccess,
+    "list_grantees": ListGrantees,
 }
 """What `svc.contacts.<verb>` accepts."""

@@ -65,6 +65,7 @@ def wire(rt: Runtime) -> Wiring:
         "get_reach": (c.GetReach, about_resources.get_reach),
         "list_channel_access": (c.ListChannelAccess, about_access.list_channel_access),
         "list_org_access": (c.ListOrgAccess, about_access.list_org_access),
+        "list_grantees": (c.ListGrantees, about_access.list_grantees),
         "list_print_runs": (c.ListPrintRuns, about_done.list_print_runs),
         "list_meetings": (c.ListMeetings, about_done.list_meetings),
         "get_sheet_channel": (c.GetSheetChannel, sheets.get_sheet_channel),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.contacts import ListChannelAccess, ListOrgAccess
+from contracts.contacts import ListChannelAccess, ListGrantees, ListOrgAccess
 from kit.access import require
 from kit.clock import known_by
 from kit.errors import not_found
@@ -46,6 +46,16 @@ class AccessQueries:
             a = channel_access.c
             rows = await _grants(conn, or_(a.org_id == q.org_id, a.to_org_id == q.org_id), day, known, then)
         return [r for r in rows if then.may(ctx.actor, "read_orgs", r["org_id"])]
+
+    async def list_grantees(self, q: ListGrantees, ctx: Context) -> list[str]:
+        """The ids of the orgs the org may open its channels to today, as `grant_channel_access` checks them: a primary
+        org's staff can't read the CC, yet must be able to name it (ids and names of orgs are not secret)."""
+        async with self.engine.connect() as conn:
+            today = await orgs_on(conn, ctx.today, ctx.today)
+        today.require(ctx.actor, "read_orgs", q.org_id)
+        lineage = today.reach(q.org_id)
+        found = [lineage[1] if len(lineage) > 1 else None, today.central()]
+        return [o for o in dict.fromkeys(found) if o and o != q.org_id]
 
 
 async def _grants(

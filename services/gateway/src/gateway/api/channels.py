@@ -88,6 +88,11 @@ async def list_org_access(gw: GatewayDep, who: CallerDep, org_id: str, as_of: As
     return await ask(gw, who, "contacts", "list_org_access", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
 
 
+@router.get("/orgs/{org_id}/channel-grantees", summary="Whom an org may give access to its channels: parent (P10), CC (T7)")
+async def list_grantees(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
+    return await ask(gw, who, "contacts", "list_grantees", {"org_id": org_id})
+
+
 @router.post("/orgs/{org_id}/print-runs", status_code=status.HTTP_201_CREATED, summary="Record a print run (P2)")
 async def record_print_run(gw: GatewayDep, who: CallerDep, org_id: str, body: PrintRun, response: Response) -> Any:
     if body.material_id is not None:  # printed from a material: one the org had, and not before it had it (P2)

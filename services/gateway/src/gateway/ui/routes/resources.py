@@ -26,10 +26,9 @@ FIGURES = ("subscribers", "visits", "engagement")
 
 
 async def _grantees(ui: Ui, org: dict[str, Any]) -> list[str]:
-    """Whom the org may open a channel to: its parent (P10, T7) and the CC when the user can see it."""
-    central, _ = await ui.maybe("registry", "list_orgs", {"level": "central", "limit": 1})
-    found = [org.get("parent_id"), *(o["id"] for o in central or [])]
-    return [o for o in dict.fromkeys(found) if o and o != org["id"]]
+    """Whom the org may open a channel to: its parent (P10) and the CC (T7), even when the user can't read them."""
+    found, _ = await ui.maybe("contacts", "list_grantees", {"org_id": org["id"]})
+    return list(found or [])
 
 
 async def _context(ui: Ui, org_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
