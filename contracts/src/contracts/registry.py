@@ -147,9 +147,11 @@ class ListOrgs(AsOf):
 
 
 class ListChildren(AsOf):
-    """The orgs directly under an org on `as_of`."""
+    """The orgs directly under an org on `as_of`, by name."""
 
     org_id: str = ORG_ID
+    limit: int = Field(1000, ge=1, le=10000, description="Page size")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Org id after which the page starts")
 
 
 class GetSubtree(AsOf):

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ..base import Payload, Written
+from ..base import ID_PATTERN, Payload, Written
 from ..officers import OfficerRole
 from ..people import PERSON_ID
 from ..registry import ORG_ID
@@ -128,7 +128,8 @@ class ListAppeals(Payload):
 
     org_id: str = ORG_ID
     state: State = Field(State.OPEN, description="open (not closed), overdue (not answered by its due time) or all")
-    limit: int = Field(200, ge=1, le=1000, description="At most this many, newest first")
+    limit: int = Field(200, ge=1, le=1000, description="Page size: at most this many, newest first")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Appeal id after which the page starts")
 
 
 class ListMyAppeals(Payload):

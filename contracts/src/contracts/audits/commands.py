@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..base import NOT_A_BOOL, Lines, OneLine, Payload
+from ..base import ID_PATTERN, NOT_A_BOOL, Lines, OneLine, Payload
 from ..officers import OfficerRole
 from ..registry import ORG_ID, Level
 from .events import AUDIT_ID, NOTE, RULE, Severity
@@ -136,6 +136,8 @@ class ListAudits(OnDate):
     """Audits of the org's subtree (as auditor or audited), newest first."""
 
     year: int | None = Field(None, ge=1900, le=2200, description="Only those planned or done in this year")
+    limit: int = Field(1000, ge=1, le=10000, description="Page size")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Audit id after which the page starts")
 
 
 class GetAuditPlan(OnDate):
@@ -149,6 +151,8 @@ class ListRemediation(OnDate):
     """Remediation items of the subtree; `overdue` keeps those past their deadline on `as_of`."""
 
     overdue: bool = Field(False, description="Only open items past their deadline")
+    limit: int = Field(1000, ge=1, le=10000, description="Page size")
+    cursor: str | None = Field(None, pattern=ID_PATTERN, description="Item id after which the page starts")
 
 
 class PlanBody(Payload):

@@ -67,6 +67,7 @@ appeals = Table(
     Column("outcome", Text),
     Column("post", Text, comment="The post of the holding org it is assigned to; null until assigned or once escalated"),
     Index("appeals_by_org", "org_id", "state"),
+    Index("appeals_newest_by_org", "org_id", "filed_at", "appeal_id"),  # an org's list a page at a time (issue 32)
     Index("appeals_waiting", "due_at", postgresql_where="first_answer_at IS NULL AND state = 'open'"),
 )
 

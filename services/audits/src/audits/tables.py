@@ -159,6 +159,7 @@ audits = Table(
     recorded(what="When the audit was scheduled"),
     recorded("started_recorded_at", "When its start was recorded"),
     recorded("completed_recorded_at", "When its completion was recorded"),
+    Index("audits_by_plan", "planned_on", "audit_id"),  # the list's pages: newest plan first, ties by id (issue 32)
     comment="One row per audit (each step comes once), each step with its recording time in the audits ledger",
 )
 
@@ -202,6 +203,7 @@ remediation = Table(
     Column("note", Text),
     recorded(what="When it was assigned"),
     recorded("closed_recorded_at", "When its closing was recorded"),
+    Index("remediation_by_due", "due_on", "item_id"),  # the list's pages: by deadline, ties by id (issue 32)
     comment="One row per remediation item (closed once), each step with its recording time",
 )
 

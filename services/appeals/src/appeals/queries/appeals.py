@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Text, any_, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.appeals import GetAppeal, ListAppeals, ListMyAppeals, ListMyOrgs, ListSituations, State
 from kit.crypto import KeyRing, open_field
-from kit.errors import forbidden, not_found
+from kit.errors import forbidden, invalid, not_found
 from kit.rpc import Context
 from kit.tokens import Role
 from mirrors import treemirror
@@ -112,20 +113,28 @@ class AppealQueries:
         return [{"id": o, "name": named.get(o), "rank": i} for i, o in enumerate(lineage)]
 
     async def list_appeals(self, q: ListAppeals, ctx: Context) -> list[dict[str, Any]]:
-        """`open`/`all`: the appeals the org holds now; `overdue`: those unanswered past due anywhere in its subtree today
-        (the CC's: every overdue appeal of the union). No texts: open one to read it."""
+        """A page of `open`/`all`: the appeals the org holds now; `overdue`: those unanswered past due anywhere in its
+        subtree today (the CC's: every overdue appeal of the union). Newest first, ties by id. No texts: open one to
+        read it."""
         a = appeals.c
         async with self.engine.connect() as conn:
             orgs = await tree_today(conn, ctx.today)
             orgs.require(ctx.actor, "read_orgs", q.org_id)
-            stmt = select(appeals).order_by(a.filed_at.desc(), a.appeal_id).limit(q.limit)
+            held = a.org_id == q.org_id
             if q.state is State.OVERDUE:
-                held = _subtree(orgs, q.org_id)
-                stmt = stmt.where(a.org_id.in_(held), a.state == "open", a.first_answer_at.is_(None), a.due_at <= ctx.now)
+                held = a.org_id == any_(literal(_subtree(orgs, q.org_id), ARRAY(Text)))
+            stmt = select(appeals).where(held).order_by(a.filed_at.desc(), a.appeal_id.desc()).limit(q.limit)
+            if q.cursor is not None:
+                # the cursor's appeal is looked for among those the org holds, whatever its state: one answered or
+                # closed since the page before was read still marks where the next page starts
+                after = (await conn.execute(select(a.filed_at, a.appeal_id).where(held, a.appeal_id == q.cursor))).first()
+                if after is None:
+                    raise invalid("cursor", "the cursor is not an appeal of this list: start from the first page", "in_list")
+                stmt = stmt.where(tuple_(a.filed_at, a.appeal_id) < tuple_(*after))
+            if q.state is State.OVERDUE:
+                stmt = stmt.where(a.state == "open", a.first_answer_at.is_(None), a.due_at <= ctx.now)
             elif q.state is State.OPEN:
-                stmt = stmt.where(a.org_id == q.org_id, a.state != "closed")
-            else:
-                stmt = stmt.where(a.org_id == q.org_id)
+                stmt = stmt.where(a.state != "closed")
             return [_summary(r) | {"overdue": _overdue(r, ctx)} for r in await conn.execute(stmt)]
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, bindparam, extract, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Date, Text, and_, any_, bindparam, extract, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.audits import GetAudit, GetAuditPlan, ListAudits, ListRemediation
+from kit.access import RULES, Reach
 from kit.db import any_of
-from kit.errors import forbidden, not_found
+from kit.errors import forbidden, invalid, not_found
 from kit.rpc import Context
-from mirrors.treemirror import orgs_on
+from mirrors.treemirror import Orgs, orgs_on
 
 from ..domain.verdicts import YEAR_DAYS
 from ..tables import TREE, audits, findings, posts, released, remediation
@@ -93,16 +95,19 @@ class AuditQueries:
             }
 
     async def list_audits(self, q: ListAudits, ctx: Context) -> list[dict[str, Any]]:
-        """Audits in which an org of the subtree audits or is audited, newest plan first."""
+        """A page of the audits in which an org of the subtree audits or is audited, newest plan first (ties: by id)."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
             tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
-            subtree = tree.within(ctx.actor, READ, tree.subtree(q.org_id))
             a = audits.c
-            query = select(audits).where(or_(a.org_id.in_(subtree), a.by_org_id.in_(subtree))).order_by(a.planned_on.desc())
+            listed = _audits_of(tree.within(ctx.actor, READ, tree.subtree(q.org_id)), _readable(tree, ctx))
+            query = select(audits).where(listed).order_by(a.planned_on.desc(), a.audit_id.desc()).limit(q.limit)
+            if q.cursor is not None:
+                after = await _cursor_row(conn, select(a.planned_on, a.audit_id).where(listed, a.audit_id == q.cursor))
+                query = query.where(tuple_(a.planned_on, a.audit_id) < tuple_(*after))
             if q.year is not None:
                 query = query.where(extract("year", func.coalesce(a.completed_on, a.planned_on)) == q.year)
-            return [_audit(r) for r in await conn.execute(query) if tree.may(ctx.actor, READ, r.org_id)]
+            return [_audit(r) for r in await conn.execute(query)]
 
     async def get_audit_plan(self, q: GetAuditPlan, ctx: Context) -> dict[str, Any]:
         """The org's audits planned for the year, the orgs it checks (the CC: every structural org; others: their
@@ -146,13 +151,46 @@ class AuditQueries:
         }
 
     async def list_remediation(self, q: ListRemediation, ctx: Context) -> list[dict[str, Any]]:
-        """Remediation items of the subtree's orgs; `overdue`: open ones past their deadline on `as_of`."""
+        """A page of the remediation items of the subtree's orgs, by deadline (ties: by id); `overdue`: open ones past
+        their deadline on `as_of`."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
             tree = await tree_for(conn, ctx.actor, q.org_id, day, ctx.today, READ)
             r = remediation.c
-            subtree = tree.within(ctx.actor, READ, tree.subtree(q.org_id))
-            query = select(remediation).where(r.org_id.in_(subtree)).order_by(r.due_on)
+            listed = r.org_id == _any(tree.within(ctx.actor, READ, tree.subtree(q.org_id)))
+            query = select(remediation).where(listed).order_by(r.due_on, r.item_id).limit(q.limit)
+            if q.cursor is not None:
+                after = await _cursor_row(conn, select(r.due_on, r.item_id).where(listed, r.item_id == q.cursor))
+                query = query.where(tuple_(r.due_on, r.item_id) > tuple_(*after))
             if q.overdue:
                 query = query.where(r.closed_on.is_(None), r.due_on < day)
             return [_item(i, day) for i in await conn.execute(query)]
+
+
+def _readable(tree: Orgs, ctx: Context) -> list[str] | None:
+    """The orgs whose audits the actor may read on today's tree; None when that is every org (DESIGN.md §5)."""
+    if RULES[READ].get(ctx.actor.role, Reach.NONE) is Reach.ALL:
+        return None
+    return tree.within(ctx.actor, READ, tree.places)
+
+
+def _audits_of(subtree: list[str], readable: list[str] | None) -> Any:
+    """Audits in which an org of the subtree audits or is audited, of an org the actor may read today: an audit goes
+    with the audited org, so one that has left the actor's part of the union is no longer theirs to see."""
+    a = audits.c
+    among = or_(a.org_id == _any(subtree), a.by_org_id == _any(subtree))
+    return among if readable is None else and_(among, a.org_id == _any(readable))
+
+
+def _any(ids: list[str]) -> Any:
+    """`= ANY(...)` of the ids bound as one text array: a subtree of 100,000 orgs is one parameter, not 100,000."""
+    return any_(literal(ids, ARRAY(Text)))
+
+
+async def _cursor_row(conn: AsyncConnection, query: Any) -> tuple[Any, ...]:
+    """The sort key of the row a page starts after, found in the same list; a cursor that is none of its rows is
+    refused naming `cursor` (another org's list, or no row at all)."""
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise invalid("cursor", "the cursor is not a row of this list: start again from the first page", "in_list")
+    return tuple(row)

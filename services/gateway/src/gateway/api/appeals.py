@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from contracts.appeals import Answer, Assignment, Closure, Filing, Question, Situation, State
 
-from ..deps import CallerDep, GatewayDep, ask
+from ..deps import CallerDep, GatewayDep, ask, link_next
+from .orgs import Cursor
 
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
 
@@ -76,7 +77,12 @@ async def list_appeals(
     gw: GatewayDep,
     who: CallerDep,
     org_id: str,
+    response: Response,
     state: Annotated[State, Query(description="open, overdue or all")] = State.OPEN,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 200,
+    cursor: Cursor = None,
 ) -> Any:
-    return await ask(gw, who, "appeals", "list_appeals", {"org_id": org_id, "state": state.value, "limit": limit})
+    payload = {"org_id": org_id, "state": state.value, "limit": limit, "cursor": cursor}
+    rows = await ask(gw, who, "appeals", "list_appeals", payload)
+    link_next(response, f"/api/v1/orgs/{org_id}/appeals", rows, limit, state=state.value)
+    return rows

@@ -22,8 +22,8 @@ from contracts.audits import (
 )
 from contracts.registry import Level
 
-from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply
-from .orgs import AsOf, KnownOn
+from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply, link_next
+from .orgs import AsOf, Cursor, KnownOn, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["audits"])
 
@@ -63,9 +63,21 @@ async def schedule_audit(gw: GatewayDep, who: CallerDep, org_id: str, body: Sche
     return await _audit_after(gw, who, "schedule_audit", payload, response)
 
 
-@router.get("/orgs/{org_id}/audits", summary="Audits in which an org of the subtree audits or is audited")
-async def list_audits(gw: GatewayDep, who: CallerDep, org_id: str, year: Year = None, as_of: AsOf = None) -> Any:
-    return await ask(gw, who, "audits", "list_audits", {"org_id": org_id, "year": year, "as_of": as_of})
+@router.get("/orgs/{org_id}/audits", summary="Audits in which an org of the subtree audits or is audited, newest first")
+async def list_audits(
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    response: Response,
+    year: Year = None,
+    as_of: AsOf = None,
+    limit: Limit = 1000,
+    cursor: Cursor = None,
+) -> Any:
+    query: dict[str, Any] = {"year": year, "as_of": as_of}
+    rows = await ask(gw, who, "audits", "list_audits", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
+    link_next(response, f"/api/v1/orgs/{org_id}/audits", rows, limit, **query)
+    return rows
 
 
 @router.get("/orgs/{org_id}/audit-plan", summary="The org's yearly audit plan and its children overdue for an audit")
@@ -109,9 +121,21 @@ async def close_remediation(
     return await _audit_after(gw, who, "close_remediation", payload, response)
 
 
-@router.get("/orgs/{org_id}/remediation", summary="Remediation items of the subtree; `overdue=true`: past deadline")
-async def list_remediation(gw: GatewayDep, who: CallerDep, org_id: str, overdue: bool = False, as_of: AsOf = None) -> Any:
-    return await ask(gw, who, "audits", "list_remediation", {"org_id": org_id, "overdue": overdue, "as_of": as_of})
+@router.get("/orgs/{org_id}/remediation", summary="Remediation items of the subtree by deadline; `overdue=true`: past it")
+async def list_remediation(
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    response: Response,
+    overdue: bool = False,
+    as_of: AsOf = None,
+    limit: Limit = 1000,
+    cursor: Cursor = None,
+) -> Any:
+    query: dict[str, Any] = {"overdue": overdue, "as_of": as_of}
+    rows = await ask(gw, who, "audits", "list_remediation", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
+    link_next(response, f"/api/v1/orgs/{org_id}/remediation", rows, limit, **query)
+    return rows
 
 
 @router.put("/orgs/{org_id}/plans/{quarter}", summary="Adopt the org's information-work plan for a quarter (P8)")

@@ -20,6 +20,7 @@ Cursor = Annotated[
     str | None,
     Query(pattern=ID_PATTERN, description="The id of the last row of the page before, as its `Link: rel=next` gives it"),
 ]
+Limit = Annotated[int, Query(ge=1, le=10000, description="Page size")]
 
 
 @router.get("", response_model=list[OrgView], summary="Orgs in the caller's subtree, filtered")
@@ -72,9 +73,21 @@ async def get_org(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = Non
     return await ask(gw, who, "registry", "get_org", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
 
 
-@router.get("/{org_id}/children", response_model=list[OrgView], summary="The orgs directly under an org")
-async def list_children(gw: GatewayDep, who: CallerDep, org_id: str, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
-    return await ask(gw, who, "registry", "list_children", {"org_id": org_id, "as_of": as_of, "known_on": known_on})
+@router.get("/{org_id}/children", response_model=list[OrgView], summary="The orgs directly under an org, by name")
+async def list_children(
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    response: Response,
+    as_of: AsOf = None,
+    known_on: KnownOn = None,
+    limit: Limit = 1000,
+    cursor: Cursor = None,
+) -> Any:
+    query: dict[str, Any] = {"as_of": as_of, "known_on": known_on}
+    rows = await ask(gw, who, "registry", "list_children", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
+    link_next(response, f"/api/v1/orgs/{org_id}/children", rows, limit, **query)
+    return rows
 
 
 @router.get("/{org_id}/subtree", response_model=list[OrgView], summary="An org and every org under it, parents first")
