@@ -29,6 +29,7 @@ from nats.js.api import StreamConfig
 from contracts.base import INTERNAL
 from contracts.envelope import STREAMS
 from kit import logs
+from kit.locks import pause
 from kit.settings import nats_servers
 from kit.streams import REPAIR, STREAM_MAX_GIB, dead_letter_config, drift, stream_config, unlimited
 
@@ -144,8 +145,7 @@ async def _sweeping(js: Any, every: float, stop: asyncio.Event) -> None:
             if stop.is_set():
                 return
             await _police_quietly(js, stream)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+        await pause(stop, every)
 
 
 @contextlib.asynccontextmanager
