@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool
 
-from ..base import Count, OneLine, Payload
+from ..base import ID_PATTERN, Count, OneLine, Payload
 from ..registry import ORG_ID
 from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind, Topic
+
+PAGE_SIZE = 500
+"""A list's page when the caller names none: today's callers get a whole list of a usual size."""
+MAX_PAGE = 1000
 
 
 class Draft(Content):
@@ -216,9 +220,17 @@ class GetSheet(Payload):
 
 
 class ListDeliveries(Payload):
-    """A material's deliveries, one row per recipient, and how far it got (X6)."""
+    """A material's deliveries, one row per recipient, and how far it got (X6): the figures over every recipient the
+    caller may see, the recipients a page at a time, in the order they were reached."""
 
     material_id: str = MATERIAL_ID
+    unread: bool = Field(False, description="Only the recipient orgs that have not acknowledged it")
+    limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE, description="Page size")
+    cursor: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        description="Recipient id (`recipient`) of the last row of the page before, after which the page starts",
+    )
 
 
 class Inbox(Payload):
@@ -226,12 +238,20 @@ class Inbox(Payload):
 
     org_id: str = ORG_ID
     overdue: bool = Field(False, description="Only deliveries not acknowledged within the allowed days")
+    limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE, description="Page size")
+    cursor: str | None = Field(
+        None, pattern=ID_PATTERN, description="Material id of the last row of the page before, after which the page starts"
+    )
 
 
 class ListMaterials(Payload):
     """Materials authored by an org, newest first."""
 
     org_id: str = ORG_ID
+    limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE, description="Page size")
+    cursor: str | None = Field(
+        None, pattern=ID_PATTERN, description="Material id of the last row of the page before, after which the page starts"
+    )
 
 
 class ListMemberMaterials(Payload):

@@ -18,7 +18,7 @@ materials = Table(
     "materials",
     metadata,
     Column("material_id", Text, primary_key=True),
-    Column("org_id", Text, nullable=False, index=True),
+    Column("org_id", Text, nullable=False),
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("kind", Text, nullable=False),
@@ -33,6 +33,7 @@ materials = Table(
     Column("moderator_id", Text),
     Column("drafted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("materials_by_org", "org_id", "drafted_at", "material_id"),  # an org's materials a page at a time, newest first
 )
 
 decisions = Table(
@@ -62,8 +63,9 @@ deliveries = Table(
     Column("delivered_at", DateTime(timezone=True), nullable=False),
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("acknowledged_by", Text),
-    Index("deliveries_by_material", "material_id"),
-    Index("deliveries_by_org", "org_id", "delivered_at"),
+    # a page of a material's recipients or of an org's inbox starts after the row (date, id) of the page before
+    Index("deliveries_by_material", "material_id", "delivered_at", "org_id"),
+    Index("deliveries_by_org", "org_id", "delivered_at", "material_id"),
 )
 
 cascade_runs = Table(

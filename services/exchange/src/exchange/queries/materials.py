@@ -28,7 +28,7 @@ from kit.tokens import Role
 from ..domain import control
 from ..handlers.common import load, may_read, orgs_on
 from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties, postings
-from . import progress
+from . import pages, progress
 
 
 class MaterialQueries:
@@ -81,24 +81,23 @@ class MaterialQueries:
         }
 
     async def list_materials(self, q: ListMaterials, ctx: Context) -> list[dict[str, Any]]:
-        """Materials an org authored, newest first."""
+        """Materials an org authored, newest first, a page after the material `cursor`."""
+        m = materials.c
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
-            rows = await conn.execute(
-                select(materials).where(materials.c.org_id == q.org_id).order_by(materials.c.drafted_at.desc())
-            )
+            stmt = select(materials).where(m.org_id == q.org_id)
+            if q.cursor is not None:
+                found = select(m.drafted_at, m.material_id).where(m.org_id == q.org_id, m.material_id == q.cursor)
+                at = await pages.place(conn, found, "this org's materials")
+                stmt = stmt.where(pages.after(m.drafted_at, m.material_id, at, newest_first=True))
+            rows = await conn.execute(pages.ordered(stmt, m.drafted_at, m.material_id, True, q.limit))
             return [material_row(r) for r in rows]
 
     async def list_deliveries(self, q: ListDeliveries, ctx: Context) -> dict[str, Any]:
-        """One row per recipient the caller may see (`progress.visible`), with delivered and acknowledged times, and how
-        far the material got among them (X6)."""
+        """A page of the recipients the caller may see (`progress.mine`), with delivered and acknowledged times, and how
+        far the material got among all of them (X6)."""
         m, _ = await self._readable(q.material_id, ctx)
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(deliveries).where(deliveries.c.material_id == q.material_id).order_by(deliveries.c.delivered_at)
-                )
-            ).all()
             runs = (
                 await conn.execute(
                     select(cascade_runs).where(
@@ -108,12 +107,15 @@ class MaterialQueries:
             ).all()
             sent = (await conn.execute(select(materials.c.sent_at).where(materials.c.material_id == q.material_id))).scalar()
             orgs = await orgs_on(conn, ctx.today)
-            shown = progress.visible(orgs, ctx.actor, rows)
+            seen = progress.mine(orgs, ctx.actor)
+            rows = await progress.recipients(conn, q, seen)
+            counted = await progress.figures(conn, q.material_id, seen)
             expected = await progress.expected(conn, ctx.actor, orgs, runs)
-        return progress.summary(m.material_id, shown, expected, sent)
+        return progress.summary(m.material_id, rows, counted, expected, sent)
 
     async def inbox(self, q: Inbox, ctx: Context) -> list[dict[str, Any]]:
-        """What reached an org, newest first; `overdue`: not acknowledged within the allowed days."""
+        """What reached an org, newest first, a page after the material `cursor`; `overdue`: not acknowledged within the
+        allowed days."""
         async with self.engine.connect() as conn:
             (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
             d, release = deliveries.c, cascade_runs.alias("release")
@@ -139,11 +141,14 @@ class MaterialQueries:
                 # a held cascade, once released, runs on as `<cascade>@<the holding org>`
                 .outerjoin(release, release.c.run_id == func.concat(d.cascade_id, "@", d.org_id))
                 .where(d.org_id == q.org_id)
-                .order_by(d.delivered_at.desc())
             )
+            if q.cursor is not None:  # looked up in the whole inbox: a row read since still marks the place
+                found = select(d.delivered_at, d.material_id).where(d.org_id == q.org_id, d.material_id == q.cursor)
+                at = await pages.place(conn, found, "this org's inbox")
+                stmt = stmt.where(pages.after(d.delivered_at, d.material_id, at, newest_first=True))
             if q.overdue:
                 stmt = stmt.where(d.acknowledged_at.is_(None), d.delivered_at < ctx.now - self.within)
-            rows = await conn.execute(stmt)
+            rows = await conn.execute(pages.ordered(stmt, d.delivered_at, d.material_id, True, q.limit))
             return [
                 {
                     "material_id": r.material_id,

@@ -8,14 +8,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ARRAY, ColumnElement, Text, and_, any_, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.exchange import ListDeliveries, Route
 from kit.access import permits
 from kit.tokens import Actor
 from mirrors.treemirror import Orgs
 
 from ..domain.routing import Tree, chosen_subtrees
 from ..handlers.common import orgs_on, routing_tree
+from ..tables import deliveries
+from . import pages
 
 
 def sees_all(actor: Actor) -> bool:
@@ -23,11 +28,16 @@ def sees_all(actor: Actor) -> bool:
     return permits(actor, "read_material", [])
 
 
-def visible(orgs: Orgs, actor: Actor, rows: Sequence[Any]) -> list[Any]:
-    """The deliveries the actor may see: sent from an org of their subtree, or to one."""
+def mine(orgs: Orgs, actor: Actor) -> ColumnElement[bool]:
+    """The deliveries the actor may see, as SQL: sent from an org of their subtree, or to one (an outside party's
+    deliveries only by the first)."""
     if sees_all(actor):
-        return list(rows)
-    return [r for r in rows if _sent_by_own(orgs, actor, r) or (r.recipient_kind == "org" and _own(orgs, actor, r.org_id))]
+        return true()
+    own = literal(
+        orgs.within(actor, "read_material", orgs.places), ARRAY(Text)
+    )  # every org whose today's place §5 lets them read
+    d = deliveries.c
+    return or_(d.from_org_id == any_(own), and_(d.recipient_kind == "org", d.org_id == any_(own)))
 
 
 def _own(orgs: Orgs, actor: Actor, org_id: str) -> bool:
@@ -63,20 +73,51 @@ async def expected(conn: AsyncConnection, actor: Actor, orgs: Orgs, runs: Sequen
     return count
 
 
-def summary(material_id: str, rows: Sequence[Any], expected_by_runs: int, sent: Any) -> dict[str, Any]:
-    """The deliveries shown and the progress figures computed from them alone."""
-    orgs = [r for r in rows if r.recipient_kind == "org"]
-    expected_orgs = max(len(orgs), expected_by_runs + sum(1 for r in orgs if r.cascade_id is None))
-    last = max((r.delivered_at for r in orgs), default=None)
+async def figures(conn: AsyncConnection, material_id: str, seen: ColumnElement[bool]) -> Any:
+    """How far the material got among every delivery the actor sees, counted in SQL (a page shows only some)."""
+    d = deliveries.c
+    org = d.recipient_kind == "org"
+    unread = and_(org, d.acknowledged_at.is_(None))
+    stmt = select(
+        func.count().label("recipients"),
+        func.count().filter(org).label("reached"),
+        func.count().filter(and_(org, d.acknowledged_at.is_not(None))).label("acknowledged"),
+        func.count().filter(and_(org, d.cascade_id.is_(None))).label("direct"),
+        func.count().filter(and_(unread, d.route != Route.FORWARD.value)).label("to_remind"),
+        func.max(d.delivered_at).filter(org).label("last"),
+        func.array_agg(aggregate_order_by(d.org_id, d.org_id)).filter(unread).label("unread"),
+    ).where(d.material_id == material_id, seen)
+    return (await conn.execute(stmt)).one()
+
+
+async def recipients(conn: AsyncConnection, q: ListDeliveries, seen: ColumnElement[bool]) -> list[Any]:
+    """One page of the deliveries the actor sees, in the order they were reached; `unread`: the orgs yet to read it."""
+    d = deliveries.c
+    stmt = select(deliveries).where(d.material_id == q.material_id, seen)
+    if q.cursor is not None:
+        found = select(d.delivered_at, d.org_id).where(d.material_id == q.material_id, d.org_id == q.cursor, seen)
+        at = await pages.place(conn, found, "this material's deliveries you may see")
+        stmt = stmt.where(pages.after(d.delivered_at, d.org_id, at, newest_first=False))
+    if q.unread:
+        stmt = stmt.where(d.recipient_kind == "org", d.acknowledged_at.is_(None))
+    return list((await conn.execute(pages.ordered(stmt, d.delivered_at, d.org_id, False, q.limit))).all())
+
+
+def summary(material_id: str, rows: Sequence[Any], counted: Any, expected_by_runs: int, sent: Any) -> dict[str, Any]:
+    """A page of the deliveries shown, and the progress figures over all of them (`counted`: `figures`)."""
+    expected_orgs = max(counted.reached, expected_by_runs + counted.direct)
+    last = counted.last
     return {
         "material_id": material_id,
         "recipients": [_delivery(r) for r in rows],
+        "recipients_total": counted.recipients,
         "orgs_expected": expected_orgs,
-        "orgs_reached": len(orgs),
-        "orgs_acknowledged": sum(1 for r in orgs if r.acknowledged_at),
-        "share_reached": None if not expected_orgs else len(orgs) / expected_orgs,
+        "orgs_reached": counted.reached,
+        "orgs_acknowledged": counted.acknowledged,
+        "orgs_to_remind": counted.to_remind,
+        "share_reached": None if not expected_orgs else counted.reached / expected_orgs,
         "seconds_to_last": None if last is None or sent is None else (last - sent).total_seconds(),
-        "not_acknowledged": sorted(r.org_id for r in orgs if r.acknowledged_at is None),
+        "not_acknowledged": sorted(counted.unread or []),
     }
 
 

@@ -6,7 +6,7 @@ import base64
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from contracts.envelope import ErrorCode
 from contracts.exchange import (
@@ -24,12 +24,15 @@ from contracts.exchange import (
     Sender,
     Takedown,
 )
+from contracts.exchange.commands import MAX_PAGE, PAGE_SIZE
 from contracts.notifications import Preference
 
-from ..deps import CallerDep, GatewayDep, ask
+from ..deps import CallerDep, GatewayDep, ask, link_next
 from ..errors import ApiError
+from .orgs import Cursor
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
 UPLOAD_LIMIT = 6_000_000  # base64 makes it 8,000,000: it must fit a NATS message (max_payload 8 MiB) with the JSON around it
 
 
@@ -173,25 +176,56 @@ async def acknowledge(gw: GatewayDep, who: CallerDep, material_id: str, body: Ac
     return await ask(gw, who, "exchange", "acknowledge", payload, response=response, command=True)
 
 
-@router.get("/materials/{material_id}/deliveries", summary="One row per recipient: delivered and acknowledged")
-async def list_deliveries(gw: GatewayDep, who: CallerDep, material_id: str) -> Any:
-    return (await ask(gw, who, "exchange", "list_deliveries", {"material_id": material_id}))["recipients"]
+@router.get("/materials/{material_id}/deliveries", summary="One row per recipient: delivered and acknowledged, a page at a time")
+async def list_deliveries(
+    gw: GatewayDep,
+    who: CallerDep,
+    material_id: str,
+    response: Response,
+    unread: Annotated[bool, Query(description="Only the recipient orgs that have not acknowledged it")] = False,
+    limit: Limit = PAGE_SIZE,
+    cursor: Cursor = None,
+) -> Any:
+    query = {"material_id": material_id, "unread": unread, "limit": limit, "cursor": cursor}
+    rows = (await ask(gw, who, "exchange", "list_deliveries", _given(query)))["recipients"]
+    link_next(response, f"/api/v1/materials/{material_id}/deliveries", rows, limit, key="recipient", unread=unread)
+    return rows
 
 
 @router.get("/materials/{material_id}/progress", summary="How far a material got: reached, acknowledged, time to the last (X6)")
 async def progress(gw: GatewayDep, who: CallerDep, material_id: str) -> Any:
-    summary = await ask(gw, who, "exchange", "list_deliveries", {"material_id": material_id})
+    summary = await ask(gw, who, "exchange", "list_deliveries", {"material_id": material_id, "limit": 1})  # figures only
     return {k: v for k, v in summary.items() if k != "recipients"}
 
 
-@router.get("/orgs/{org_id}/inbox", summary="What reached an org, newest first")
-async def inbox(gw: GatewayDep, who: CallerDep, org_id: str, overdue: bool = False) -> Any:
-    return await ask(gw, who, "exchange", "inbox", {"org_id": org_id, "overdue": overdue})
+@router.get("/orgs/{org_id}/inbox", summary="What reached an org, newest first, a page at a time")
+async def inbox(
+    gw: GatewayDep,
+    who: CallerDep,
+    org_id: str,
+    response: Response,
+    overdue: bool = False,
+    limit: Limit = PAGE_SIZE,
+    cursor: Cursor = None,
+) -> Any:
+    query = {"org_id": org_id, "overdue": overdue, "limit": limit, "cursor": cursor}
+    rows = await ask(gw, who, "exchange", "inbox", _given(query))
+    link_next(response, f"/api/v1/orgs/{org_id}/inbox", rows, limit, key="material_id", overdue=overdue)
+    return rows
 
 
-@router.get("/orgs/{org_id}/materials", summary="Materials an org wrote, newest first")
-async def list_materials(gw: GatewayDep, who: CallerDep, org_id: str) -> Any:
-    return await ask(gw, who, "exchange", "list_materials", {"org_id": org_id})
+@router.get("/orgs/{org_id}/materials", summary="Materials an org wrote, newest first, a page at a time")
+async def list_materials(
+    gw: GatewayDep, who: CallerDep, org_id: str, response: Response, limit: Limit = PAGE_SIZE, cursor: Cursor = None
+) -> Any:
+    rows = await ask(gw, who, "exchange", "list_materials", _given({"org_id": org_id, "limit": limit, "cursor": cursor}))
+    link_next(response, f"/api/v1/orgs/{org_id}/materials", rows, limit)
+    return rows
+
+
+def _given(query: dict[str, Any]) -> dict[str, Any]:
+    """The query's parameters the caller gave (a missing cursor is left out)."""
+    return {k: v for k, v in query.items() if v is not None}
 
 
 @router.put("/orgs/{org_id}/exchange-policy", summary="Hold cascades for review; moderate children's publications (H2)")
