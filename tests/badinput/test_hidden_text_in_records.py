@@ -2,7 +2,8 @@
 action, a finding's note, a plan's items, a plan report's summary and the erasure's basis (the legal record of an
 erasure, which a reversed run of text could make read other than it is) are refused with 422 naming the field — rule
 `one_line` for a line, `lines` for a text that may keep its line breaks. A plan item has a length a line can have.
-An item to put right is never closed before its audit began (F10)."""
+The same holds for the reasons of leaving, relief, disbanding and closing a channel, and for appeals' texts. An item to
+put right is never closed before its audit began (F10)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from contracts.appeals import Answer
 from contracts.audits import Finding, PlanBody, PlanReport, Remediation
-from contracts.people import ErasureRequest
+from contracts.contacts import Closure
+from contracts.officers import Disbanding, Relief
+from contracts.people import ErasureRequest, Leaving
 from profset_testing import Stack
 from profset_testing.api import admit, post, union
 
@@ -24,6 +28,13 @@ AUDIT_TEXTS = [
     (PlanReport, {}, "summary", "lines"),
     (ErasureRequest, {}, "basis", "one_line"),
 ]
+REASONS = [  # a reason for the record, and what a member or an org's staff write to each other
+    (Leaving, {}, "reason", "lines"),
+    (Relief, {}, "reason", "lines"),
+    (Disbanding, {"effective_on": "2026-06-01"}, "reason", "lines"),
+    (Closure, {}, "reason", "lines"),
+    (Answer, {}, "text", "lines"),
+]
 
 
 def fields_refused(reply: Any) -> list[tuple[str, str]]:
@@ -33,7 +44,7 @@ def fields_refused(reply: Any) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("text", HIDDEN)
 def test_the_contracts_refuse_a_hidden_character_naming_the_field_and_the_rule(text: str) -> None:
-    for model, rest, field, rule in AUDIT_TEXTS:
+    for model, rest, field, rule in AUDIT_TEXTS + REASONS:
         with pytest.raises(ValidationError) as refused:
             model.model_validate({**rest, field: f"Текст {text} конец"})
         assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [((field,), rule)], model
@@ -49,6 +60,7 @@ def test_a_note_or_summary_keeps_its_lines_and_a_plan_item_is_a_line_of_readable
     for breaking in ("\u2028", "\x85", "\x0b"):
         with pytest.raises(ValidationError):
             PlanReport(summary=f"a{breaking}b")
+    assert Leaving(reason=text).reason == text and Answer(text=text).text == text
     assert PlanBody(items=["п" * 500]).items == ["п" * 500]
     with pytest.raises(ValidationError) as refused:
         PlanBody(items=["п" * 100_000])
@@ -68,6 +80,7 @@ async def test_hidden_text_in_an_audit_a_plan_or_an_erasure_is_refused_at_the_do
         ("POST", f"/api/v1/audits/{audit}/findings", {"rule": "P1", "severity": "minor"}, "note", "lines"),
         ("POST", f"/api/v1/orgs/{org}/plans/{quarter}/report", {}, "summary", "lines"),
         ("POST", f"/api/v1/members/{person}/erasure", {}, "basis", "one_line"),
+        ("POST", f"/api/v1/members/{person}/leaving", {}, "reason", "lines"),
     ]
     for text in HIDDEN[:2]:
         for method, path, body, field, rule in doors:
@@ -78,7 +91,7 @@ async def test_hidden_text_in_an_audit_a_plan_or_an_erasure_is_refused_at_the_do
     huge = await stack.http.put(f"/api/v1/orgs/{org}/plans/{quarter}", json={"items": ["п" * 100_000]}, headers=h)
     assert [f for f, _ in fields_refused(huge)] == ["items.0"]
     record = (await stack.http.get(f"/api/v1/members/{person}", headers=h)).json()
-    assert record["erased"] is False and record["full_name"] == "Кузнецова Мария"
+    assert record["erased"] is False and record["full_name"] == "Кузнецова Мария" and record["org_id"] == org
     shown = (await stack.http.get(f"/api/v1/audits/{audit}", headers=h)).json()
     assert (shown["findings"], shown["remediation"]) == ([], []), "nothing half-written"
     kept = await post(stack, h, f"/api/v1/audits/{audit}/findings", {"rule": "P1", "severity": "minor", "note": "Стенд\nпуст"})

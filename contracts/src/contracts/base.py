@@ -149,10 +149,6 @@ def _written(value: str, info: ValidationInfo) -> str:
     return value
 
 
-Written = Annotated[str, AfterValidator(_written)]
-"""Free text a person wrote (an appeal, an answer): any number of lines, but something visible in them."""
-
-
 LINE_BREAKS = frozenset("\n\r\t")
 """What a text of several lines may hold of the control characters: its line breaks and tabs, nothing else."""
 
@@ -169,6 +165,10 @@ def _lines(value: str, info: ValidationInfo) -> str:
 Lines = Annotated[str, AfterValidator(_lines)]
 """A note or a summary for the record: any number of lines, but no direction override or invisible mark that could make
 it read other than it is (as OneLine, line breaks and tabs aside)."""
+
+Written = Annotated[str, AfterValidator(_lines), AfterValidator(_written)]
+"""Free text a person wrote (an appeal, an answer): any number of lines, with something visible in them and nothing
+hidden (as Lines)."""
 
 
 def _not_a_bool(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import NOT_A_BOOL, Event, OneLine, Payload
+from .base import NOT_A_BOOL, Event, Lines, OneLine, Payload
 from .people import PERSON_ID, POSITION
 from .registry import NAME, ORG_ID, AsOf
 
@@ -48,7 +48,7 @@ class OfficerRelieved(Event, context="registry", aggregate="officer", name="reli
     person_id: str = PERSON_ID
     org_id: str = ORG_ID
     until: date = Field(description="First day no longer in the post", examples=["2025-12-31"])
-    reason: str | None = Field(None, max_length=500, description="Why, for the record")
+    reason: Lines | None = Field(None, max_length=500, description="Why, for the record")
 
 
 class OfficerTrained(Event, context="registry", aggregate="officer", name="trained", subject_field="officer_id"):
@@ -79,7 +79,7 @@ class YouthCouncilDisbanded(Event, context="registry", aggregate="youth_council"
     council_id: str = Field(description="Opaque id of the youth council")
     org_id: str = ORG_ID
     effective_on: date = Field(description="First day it no longer exists")
-    reason: str = Field(min_length=1, max_length=500, description="Why")
+    reason: Lines = Field(min_length=1, max_length=500, description="Why")
 
 
 # --- commands and queries -----------------------------------------------------------------------
@@ -108,7 +108,7 @@ class Relief(Payload):
     """When an officer leaves the post (the body of `POST /officers/{id}/relief`)."""
 
     until: date | None = Field(None, description="First day no longer in the post; defaults to today")
-    reason: str | None = Field(None, max_length=500, description="Why")
+    reason: Lines | None = Field(None, max_length=500, description="Why")
 
 
 class RelieveOfficer(Relief):
@@ -161,7 +161,7 @@ class Disbanding(Payload):
     """When and why a youth council ends."""
 
     effective_on: date = Field(description="First day it no longer exists")
-    reason: str = Field(min_length=1, max_length=500, description="Why")
+    reason: Lines = Field(min_length=1, max_length=500, description="Why")
 
 
 class DisbandYouthCouncil(Disbanding):

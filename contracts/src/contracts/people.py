@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import Field
 
-from .base import ID_PATTERN, Event, OneLine, Payload
+from .base import ID_PATTERN, Event, Lines, OneLine, Payload
 from .registry import ORG_ID, AsOf
 
 PERSON_ID = Field(description="Opaque id of the person", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a20"])
@@ -57,7 +57,7 @@ class MemberLeft(Event, context="registry", aggregate="member", name="left", sub
     person_id: str = PERSON_ID
     org_id: str = Field(description="The org the member belonged to")
     effective_on: date = Field(description="First day the person is no longer a member", examples=["2025-06-30"])
-    reason: str = Field(min_length=1, max_length=500, description="Why, for the record", examples=["retired"])
+    reason: Lines = Field(min_length=1, max_length=500, description="Why, for the record", examples=["retired"])
 
 
 class PersonErased(Event, context="registry", aggregate="person", name="erased", subject_field="person_id"):
@@ -123,7 +123,7 @@ class Leaving(Payload):
     """When and why a member leaves (the body of `POST /members/{id}/leaving`)."""
 
     effective_on: date | None = Field(None, description="First day no longer a member; defaults to today")
-    reason: str = Field(min_length=1, max_length=500, description="Why", examples=["retired"])
+    reason: Lines = Field(min_length=1, max_length=500, description="Why", examples=["retired"])
     expected_version: int | None = Field(None, ge=0, description="Refuse with `conflict` unless the record is at this version")
 
 

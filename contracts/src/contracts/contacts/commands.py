@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt
 
-from ..base import NOT_A_BOOL, Count, OneLine, Payload
+from ..base import NOT_A_BOOL, Count, Lines, OneLine, Payload
 from ..people import PERSON_ID
 from ..registry import NAME, ORG_ID, AsOf
 from .events import (
@@ -132,7 +132,7 @@ class Closure(Payload):
     """When a resource closes (the body of `POST /channels/{id}/closure`)."""
 
     effective_on: date | None = Field(None, description="First day it no longer runs; defaults to today")
-    reason: str | None = Field(None, max_length=500, description="Why")
+    reason: Lines | None = Field(None, max_length=500, description="Why")
 
 
 class CloseChannel(Closure):
