@@ -1,6 +1,7 @@
 """Issue 32: a material's deliveries page follows its deliveries and acknowledgements within a second, pushed to the
 gateway by its own consumer of the EXCHANGE stream (the gateway may not listen to `exchange.>`): the fallback re-read
-is set far beyond the test's waits, so only a real push passes. The «не прочитали» filter shows the orgs yet to read."""
+is set far beyond the test's waits, so only a real push passes. The «не прочитали» filter shows the orgs yet to read.
+Connecting pushes nothing while nothing changed: the box is replaced only by a change."""
 
 from __future__ import annotations
 
@@ -76,8 +77,10 @@ async def test_deliveries_and_acknowledgements_are_pushed_within_a_second(
     await page.goto(f"/ui/materials/{material}")
     box = page.locator("#deliveries")
     await box.get_by_text("Пока никуда не доставлено.").wait_for()
-    await page.wait_for_timeout(500)  # the event stream is open
+    await page.locator("#deliveries[data-connected]").wait_for(state="attached")  # the event stream is open
     assert any(kind.startswith("text/event-stream") for kind in streams), streams
+    await page.wait_for_timeout(500)
+    assert await box.get_attribute("data-updates") is None, "connecting replaced the box though nothing changed"
 
     started = time.monotonic()
     sent = await stack.http.post(f"/api/v1/materials/{material}/cascade", json={}, headers=cc)
@@ -85,6 +88,7 @@ async def test_deliveries_and_acknowledgements_are_pushed_within_a_second(
     answered = time.monotonic()
     took = await _within(box, "Дошло до 5 из 5 организаций", answered)
     assert took < PUSHED_WITHIN, f"deliveries shown {took:.2f} s after the cascade's answer ({answered - started:.2f} s)"
+    assert await box.get_attribute("data-updates") is not None
     await box.locator("#show-unread", has_text="Не прочитали (5)").wait_for()
 
     p1 = await stack.login("staff.p1", PASSWORD)
@@ -100,7 +104,7 @@ async def test_deliveries_and_acknowledgements_are_pushed_within_a_second(
     rows = page.locator("#deliveries tbody tr")
     assert await rows.count() == 4
     assert "ППО Невской верфи" not in await page.locator("#deliveries tbody").inner_text(), "the org that read it is not listed"
-    await page.wait_for_timeout(500)
+    await page.locator("#deliveries[data-connected]").wait_for(state="attached")  # the filtered page's stream is open
     p3 = await stack.login("viewer.t2", PASSWORD)  # a viewer may not acknowledge; the admin may, for any org
     assert (
         await stack.http.post(f"/api/v1/materials/{material}/acknowledge", json={"org_id": o["p3"]}, headers=p3)

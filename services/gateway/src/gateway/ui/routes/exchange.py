@@ -12,14 +12,16 @@ from starlette.datastructures import UploadFile
 
 from contracts.envelope import Error, ErrorCode
 from contracts.exchange import Content, Draft, Kind, Participation, Party, PartyKind, Reception, Support, Topic
+from contracts.exchange.commands import MAX_PAGE
 
 from ...api.exchange import UPLOAD_LIMIT, disposition
 from ...errors import ApiError
 from ..forms import flag, listed, parse
-from ..live import deliveries_events
+from ..live import Shown, after_cursor, deliveries_events, deliveries_html, deliveries_page, fingerprint
 from ..names import children_of, names_only, org_names
 from ..page import PageRoute, Ui, UiDep
-from ..paging import paged
+from ..paging import PAGE, served
+from ..paging import address as paging_address
 from .boards import boards_of
 from .orgs import lineage
 
@@ -41,10 +43,11 @@ REMOVED_ALREADY = "The material no longer carries this file: it was removed alre
 
 
 @router.get("/orgs/{org_id}/inbox")
-async def inbox(ui: UiDep, org_id: str, cursor: str | None = None) -> Response:
-    """What reached the org, newest first, a page at a time."""
+async def inbox(ui: UiDep, org_id: str, cursor: str | None = None, cursor_at: str | None = None) -> Response:
+    """What reached the org, newest first, a page at a time (the exchange pages it)."""
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    page = paged(await ui.ask("exchange", "inbox", {"org_id": org_id}), cursor, "material_id", "delivered_at", True)
+    rows, went_on = await after_cursor(ui, "exchange", "inbox", {"org_id": org_id, "limit": PAGE + 1}, cursor)
+    page = served(rows, cursor_at if went_on else None, "material_id")
     rows = page.rows
     names = await org_names(ui, [r["from_org_id"] for r in rows])
     named = await names_only(ui, names, [r["from_org_id"] for r in rows])  # senders of materials it received
@@ -57,10 +60,11 @@ async def inbox(ui: UiDep, org_id: str, cursor: str | None = None) -> Response:
 
 
 @router.get("/orgs/{org_id}/materials")
-async def materials(ui: UiDep, org_id: str, cursor: str | None = None) -> Response:
-    """What the org wrote, newest first, a page at a time."""
+async def materials(ui: UiDep, org_id: str, cursor: str | None = None, cursor_at: str | None = None) -> Response:
+    """What the org wrote, newest first, a page at a time (the exchange pages it)."""
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    page = paged(await ui.ask("exchange", "list_materials", {"org_id": org_id}), cursor, by="drafted_at", newest_first=True)
+    rows, went_on = await after_cursor(ui, "exchange", "list_materials", {"org_id": org_id, "limit": PAGE + 1}, cursor)
+    page = served(rows, cursor_at if went_on else None)
     ids = [o["id"] for o in await lineage(ui, org)]
     return ui.page("materials.html", org=org, page=page, may_write=ui.can("write_materials", org_id, ids))
 
@@ -196,34 +200,41 @@ async def remove_attachment(ui: UiDep, material_id: str, attachment_id: str) -> 
 
 
 async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """The orgs a readable material came from and went to: linked names within the subtree, names alone beyond it."""
+    """The orgs a readable material came from and went to (the page of them shown): linked names within the subtree,
+    names alone beyond it."""
     wanted = [material["org_id"], *(r["recipient"] for r in summary["recipients"])]
     names = await org_names(ui, wanted)
     return names, await names_only(ui, names, wanted)
 
 
-async def _campaign(ui: Ui, material: dict[str, Any], summary: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+async def _campaign(ui: Ui, material: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """A campaign's participation (K8) and the orgs the user may report it for: the author and the orgs it reached
     that lie in the user's subtree (the orgs `names` holds), for those who report facts (§5)."""
     if not material["campaign"]:
         return {"participation": None, "reporters": []}
     taking_part, _ = await ui.maybe("exchange", "list_participation", {"material_id": material["id"]})
-    reached = [material["org_id"], *(r["recipient"] for r in summary["recipients"] if r.get("recipient_kind") != "party")]
+    everyone = await ui.ask("exchange", "list_deliveries", {"material_id": material["id"], "limit": MAX_PAGE})  # a choice
+    reached = [material["org_id"], *(r["recipient"] for r in everyone["recipients"] if r.get("recipient_kind") != "party")]
     reports = ui.who.actor.role in ("admin", "staff")
     return {"participation": taking_part, "reporters": [o for o in dict.fromkeys(reached) if reports and o in names]}
 
 
-async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
+async def _material_context(ui: Ui, material_id: str, shown: Shown | None = None) -> dict[str, Any]:
+    """The material's page: the material, what the user may do with it, and the page of its deliveries `shown`."""
+    shown = shown or Shown()
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
-    summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
+    summary, page = await deliveries_page(ui, material_id, shown)
     names, named = await _names(ui, material, summary)
+    box = deliveries_html(ui, summary, page, names, named, shown)
     author, _ = await ui.maybe("registry", "get_org", {"org_id": material["org_id"]})
     ids = [o["id"] for o in await lineage(ui, author)] if author else [material["org_id"]]
     subtree, _ = await ui.maybe("registry", "get_subtree", {"org_id": material["org_id"]})
     return {
-        **await _campaign(ui, material, summary, names),
+        **await _campaign(ui, material, names),
         "material": material,
         "summary": summary,
+        "deliveries_box": box,
+        "events": paging_address(f"/ui/materials/{material_id}/events", **shown.query(), shown=fingerprint(box)),
         "names": names,
         "named": named,
         "may_write": author is not None and ui.can("write_materials", material["org_id"], ids),
@@ -236,24 +247,37 @@ async def _material_context(ui: Ui, material_id: str) -> dict[str, Any]:
 
 @router.get("/materials/{material_id}")
 async def material_page(
-    ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None, reminded: int = 0
+    ui: UiDep,
+    material_id: str,
+    unread: bool = False,
+    cursor: str | None = None,
+    cursor_at: str | None = None,
+    reminded: int = 0,
 ) -> Response:
     """A material with its deliveries, all or only those not read yet, a page of them at a time."""
-    context = await _material_context(ui, material_id)
-    waiting = len(unread_orgs(context["summary"]))
-    return ui.page("material.html", **context, unread=unread, cursor=cursor, waiting=waiting, reminded=reminded)
+    context = await _material_context(ui, material_id, Shown(unread, cursor, cursor_at))
+    waiting = context["summary"]["orgs_to_remind"]
+    return ui.page("material.html", **context, unread=unread, waiting=waiting, reminded=reminded)
 
 
 @router.get("/materials/{material_id}/events")
-async def material_events(ui: UiDep, material_id: str, unread: bool = False, cursor: str | None = None) -> Response:
-    """The live deliveries table (text/event-stream); the browser never polls."""
+async def material_events(
+    ui: UiDep,
+    material_id: str,
+    unread: bool = False,
+    cursor: str | None = None,
+    cursor_at: str | None = None,
+    shown: str = "",
+) -> Response:
+    """The live deliveries table (text/event-stream) of the page the user is on; the browser never polls. `shown`: the
+    fingerprint of the table the page shows, which the stream replaces only once it changed."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})  # readable, or refused now
-    summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
+    page = Shown(unread, cursor, cursor_at)
+    summary, _ = await deliveries_page(ui, material_id, page)
     names, named = await _names(ui, material, summary)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(
-        deliveries_events(ui, material_id, names, named, unread, cursor), media_type="text/event-stream", headers=headers
-    )
+    events = deliveries_events(ui, material_id, names, named, page, shown)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 async def _act(ui: Ui, material_id: str, verb: str, payload: dict[str, Any]) -> Response:
@@ -275,20 +299,12 @@ async def cascade(ui: UiDep, material_id: str) -> Response:
     return await _act(ui, material_id, "cascade", {"to": chosen} if chosen else {})
 
 
-def unread_orgs(summary: dict[str, Any]) -> list[str]:
-    """The orgs shown as not having read it yet (outside parties never acknowledge; forwarded copies are not ours)."""
-    return [
-        r["recipient"]
-        for r in summary["recipients"]
-        if r.get("recipient_kind") == "org" and not r["acknowledged_at"] and r.get("route") != "forward"
-    ]
-
-
 async def _reminder(ui: Ui, material_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    """What the question before a reminder shows: the material and how many orgs have not read it."""
+    """What the question before a reminder shows: the material and how many orgs have not read it (outside parties
+    never acknowledge; forwarded copies are not ours: the exchange counts them, `orgs_to_remind`)."""
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
-    summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id})
-    return {"kind": "reminder", "material": material, "unread": len(unread_orgs(summary)), "errors": errors or {}}
+    summary = await ui.ask("exchange", "list_deliveries", {"material_id": material_id, "limit": 1})  # the figures
+    return {"kind": "reminder", "material": material, "unread": summary["orgs_to_remind"], "errors": errors or {}}
 
 
 @router.get("/materials/{material_id}/reminder")

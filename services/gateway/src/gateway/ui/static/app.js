@@ -16,6 +16,8 @@
   function live(box) {
     var source = new EventSource(box.dataset.events);
     var announce = announcer(box);
+    // the connection is up: it replaces the box only when the deliveries shown have changed since the page was made
+    source.addEventListener("open", function () { box.dataset.connected = "1"; });
     source.addEventListener("deliveries", function (e) {
       var data = JSON.parse(e.data);
       box.innerHTML = data.html;
