@@ -153,8 +153,12 @@ async def test_long_lists_come_fifty_a_page(stack: Stack, union: Union, site: st
     recipients = page.locator("#deliveries tbody tr")
     await _two_pages(page, f"/ui/materials/{material}", "Страницы доставки", lambda: recipients, live="#deliveries", served=True)
     await page.locator("#show-all", has_text="Все (51)").wait_for()  # its filter says how many in all
-    await _two_pages(page, f"/ui/orgs/{t2}/audits", "Страницы проверок", lambda: page.locator("table tbody tr"))
+    audits = page.locator("table tbody tr")
+    await _two_pages(page, f"/ui/orgs/{t2}/audits", "Страницы проверок", lambda: audits, served=True)
     items = page.get_by_role("list", name="Недостатки к устранению")
-    await _two_pages(page, f"/ui/orgs/{t2}/audits", "Страницы недостатков к устранению", lambda: items.locator(":scope > li"))
-    await _two_pages(page, f"/ui/orgs/{p1}/appeals", "Страницы обращений", lambda: page.locator("ul.appeals > li"))
+    await _two_pages(
+        page, f"/ui/orgs/{t2}/audits", "Страницы недостатков к устранению", lambda: items.locator(":scope > li"), served=True
+    )
+    appeals = page.locator("ul.appeals > li")
+    await _two_pages(page, f"/ui/orgs/{p1}/appeals", "Страницы обращений", lambda: appeals, served=True)
     await shot(page, "appeals-first-page")

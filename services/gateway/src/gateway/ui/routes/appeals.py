@@ -11,14 +11,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from contracts.appeals import Answer, Assignment, Closure, Filing, Outcome, Question, State
+from contracts.envelope import Error, ErrorCode
 from contracts.officers import OfficerRole
 from kit import clock
 
+from ...errors import ApiError
 from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
-from ..paging import paged
-from .orgs import lineage
+from .orgs import lineage, one_page
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}
@@ -58,12 +59,16 @@ async def situations(ui: Ui) -> dict[str, dict[str, Any]]:
 
 
 @router.get("/orgs/{org_id}/appeals")
-async def appeals_of(ui: UiDep, org_id: str, state: str = "open", cursor: str | None = None) -> Response:
-    """The appeals the org holds in one state, newest first, a page at a time."""
+async def appeals_of(
+    ui: UiDep, org_id: str, state: str = "open", cursor: str | None = None, cursor_at: str | None = None
+) -> Response:
+    """The appeals the org holds in one state, newest first, a page at a time (the appeals service pages them)."""
     chosen = State(state) if state in SHOWN else State.OPEN
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
-    rows = await ui.ask("appeals", "list_appeals", {"org_id": org_id, "state": chosen.value, "limit": 1000})
-    page = paged(rows, cursor, by="filed_at", newest_first=True)
+    listed = await one_page(ui, "appeals", "list_appeals", {"org_id": org_id, "state": chosen.value}, cursor, cursor_at)
+    if listed.page is None:
+        raise ApiError(listed.error or Error(code=ErrorCode.UNAVAILABLE, message="the appeals service answered no page"))
+    page = listed.page
     rows = page.rows
     ids = [o["id"] for o in await lineage(ui, org)]
     context = {

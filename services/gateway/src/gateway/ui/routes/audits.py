@@ -17,8 +17,8 @@ from contracts.officers import OfficerRole
 from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
-from ..paging import paged
-from .orgs import LIGHTS, lineage
+from ..paging import served
+from .orgs import LIGHTS, lineage, one_page
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 BACK = re.compile(r"[\w-]{1,100}")
@@ -58,12 +58,11 @@ async def _audits_context(ui: Ui, org_id: str) -> dict[str, Any]:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     may_audit, may_close = await _may(ui, org_id)
     plan, plan_error = await ui.maybe("audits", "get_audit_plan", {"org_id": org_id})
-    listed, _ = await ui.maybe("audits", "list_audits", {"org_id": org_id})
-    open_items, _ = await ui.maybe("audits", "list_remediation", {"org_id": org_id})
-    children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
     query = ui.request.query_params  # each list its own page: `cursor` the audits', `items` the items to put right's
-    audits = paged(listed or [], query.get("cursor"), by="planned_on", newest_first=True)
-    items = paged(open_items or [], query.get("items"), by="due_on")
+    listed = await one_page(ui, "audits", "list_audits", {"org_id": org_id}, query.get("cursor"), query.get("cursor_at"))
+    put_right = await one_page(ui, "audits", "list_remediation", {"org_id": org_id}, query.get("items"), query.get("items_at"))
+    children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
+    audits, items = listed.page or served([], None), put_right.page or served([], None)
     overdue = [o["org_id"] for o in (plan or {}).get("overdue", [])]
     wanted = [a["org_id"] for a in audits.rows] + [i["org_id"] for i in items.rows] + overdue
     return {

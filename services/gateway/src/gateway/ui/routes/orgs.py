@@ -17,7 +17,7 @@ from contracts.registry import Headcount, OrgChanges
 from ...errors import ApiError
 from ..forms import flag
 from ..page import PageRoute, Ui, UiDep
-from ..paging import PAGE, Paged, paged
+from ..paging import PAGE, Paged, served
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 LIGHTS = {"met": "green", "breached": "red", "unknown": "amber", "not_applicable": "grey"}
@@ -48,21 +48,26 @@ OPEN_AT_MOST = 20
 
 @dataclass(frozen=True)
 class TreeState:
-    """What the tree's address says: the orgs opened, and for a level paged past its first page the cursor."""
+    """What the tree's address says: the orgs opened, and for a level paged past its first page the cursor and the
+    place of the page's first org (`after-<id>_at`: the registry's page can't say it)."""
 
     opened: tuple[str, ...]
     after: dict[str, str]
+    at: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, query: Any) -> TreeState:
         opened = tuple(dict.fromkeys(i for i in query.getlist("open") if i))[:OPEN_AT_MOST]
-        after = {k.removeprefix("after-"): v for k, v in query.items() if k.startswith("after-") and v}
-        return cls(opened, after)
+        levels = {k.removeprefix("after-"): v for k, v in query.items() if k.startswith("after-") and v}
+        after = {k: v for k, v in levels.items() if not k.endswith("_at")}
+        return cls(opened, after, {k: levels[f"{k}_at"] for k in after if f"{k}_at" in levels})
 
     def url(self, opened: list[str], after: dict[str, str]) -> str:
         """The tree's address for a state (levels on their first page carry no cursor)."""
-        params = [("open", i) for i in dict.fromkeys(opened)] + [(f"after-{k}", v) for k, v in after.items() if v]
-        return f"/ui/tree?{urlencode(params)}" if params else "/ui/tree"
+        params = [("open", i) for i in dict.fromkeys(opened)]
+        for k, v in after.items():
+            params += [(f"after-{k}", v), (f"after-{k}_at", self.at.get(k, ""))] if v else []
+        return f"/ui/tree?{urlencode([(k, v) for k, v in params if v])}" if params else "/ui/tree"
 
 
 @dataclass
@@ -98,8 +103,8 @@ async def opened_paths(ui: Ui, root_id: str, opened: tuple[str, ...]) -> dict[st
 
 
 async def grow(ui: Ui, state: TreeState, root: dict[str, Any], paths: dict[str, list[str]]) -> Node:
-    """The tree from its root down the opened paths, one registry call per open org, each level a page of 50.
-    `list_children` answers a level whole: the gateway cuts it into pages (ui/paging.py)."""
+    """The tree from its root down the opened paths, one registry call per open org, each level a page of 50 that
+    `list_children` answers (ui/paging.py); only a level whose page must hold an opened org is read whole, to find it."""
     expanded = {i for path in paths.values() for i in path} | {root["id"]}
     after = {k: v for k, v in state.after.items() if k in expanded}  # the levels' cursors, as each level is cut
 
@@ -133,20 +138,56 @@ async def grow(ui: Ui, state: TreeState, root: dict[str, Any], paths: dict[str, 
         if org["id"] not in expanded:
             node.toggle = opening(node)
             return node
-        rows = await ui.ask("registry", "list_children", {"org_id": org["id"]})
-        cursor = after.get(org["id"])
         on_path = {p[len(path)] for p in paths.values() if len(p) > len(path) and p[len(path) - 1] == org["id"]}
-        if cursor is None and on_path:  # the page that holds the opened org
-            at = next((i for i, r in enumerate(rows) if r["id"] in on_path), 0) // PAGE * PAGE
-            cursor = rows[at - 1]["id"] if at else None
-        node.page = paged(rows, cursor)
-        after[org["id"]] = str(rows[node.page.at - 2]["id"]) if node.page.at > 1 else ""
+        if after.get(org["id"]) is None and on_path:
+            node.page, after[org["id"]] = await holding(ui, org["id"], on_path)
+        else:
+            node.page, after[org["id"]] = await children_page(ui, org["id"], after.get(org["id"]), state.at.get(org["id"]))
+        state.at[org["id"]] = str(node.page.at)
         node.children = [await visit(child, [*path, child["id"]]) for child in node.page.rows]
         node.toggle = closing(node) if len(path) > 1 else ""
         node.pages = paging(node)
         return node
 
     return await visit(root, [root["id"]])
+
+
+WHOLE_LEVEL = 10000
+"""The most orgs of a level read to find the page that holds an opened org (the registry's largest page)."""
+
+
+@dataclass(frozen=True)
+class Served:
+    """A page a service answered (None when it refused: `error`), and the cursor it was read after (None: the first)."""
+
+    page: Paged | None
+    error: Error | None
+    cursor: str | None
+
+
+async def one_page(ui: Ui, service: str, verb: str, payload: dict[str, Any], cursor: str | None, at: str | None) -> Served:
+    """A page of a list its service pages (`PAGE + 1` rows after the address's cursor); a cursor it refuses (a row
+    that has left the list since, or no id at all) starts the list again from its first page."""
+    rows, error = await ui.maybe(service, verb, {**payload, "limit": PAGE + 1, "cursor": cursor or None})
+    if error is not None and cursor and any(d.field == "cursor" for d in error.details):
+        return await one_page(ui, service, verb, payload, None, None)
+    return Served(None if rows is None else served(rows, at if cursor else None), error, cursor or None)
+
+
+async def children_page(ui: Ui, org_id: str, cursor: str | None, at: str | None) -> tuple[Paged, str]:
+    """The page of the org's children after the cursor, and the cursor it was read after ("" on the first page)."""
+    answer = await one_page(ui, "registry", "list_children", {"org_id": org_id}, cursor, at)
+    if answer.page is None:
+        raise ApiError(answer.error or Error(code=ErrorCode.UNAVAILABLE, message="the registry answered no page"))
+    return answer.page, answer.cursor or ""
+
+
+async def holding(ui: Ui, org_id: str, on_path: set[str]) -> tuple[Paged, str]:
+    """The page of the org's children that holds an opened org, and the cursor before it: only a whole level tells
+    where an org stands in it."""
+    rows = await ui.ask("registry", "list_children", {"org_id": org_id, "limit": WHOLE_LEVEL})
+    at = next((i for i, r in enumerate(rows) if r["id"] in on_path), 0) // PAGE * PAGE
+    return served(rows[at : at + PAGE + 1], at + 1), str(rows[at - 1]["id"]) if at else ""
 
 
 @router.get("/tree")
