@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -45,7 +46,11 @@ async def test_a_primary_org_sends_up_and_the_cc_cascades_with_live_deliveries(
 
     cc = await sign_in(browser, site, "staff.cc")
     events: list[str] = []
-    cc.on("response", lambda r: events.append(r.headers.get("content-type", "")) if r.url.endswith("/events") else None)
+    # the live box's address names the page it shows (`?shown=` its table's fingerprint)
+    cc.on(
+        "response",
+        lambda r: events.append(r.headers.get("content-type", "")) if urlsplit(r.url).path.endswith("/events") else None,
+    )
     polled: list[str] = []
     cc.on("request", lambda r: polled.append(r.url) if r.resource_type in ("xhr", "fetch") else None)
     await compose(cc, "Позиция ЦК по индексации")
