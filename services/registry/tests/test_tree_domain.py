@@ -15,6 +15,7 @@ from registry.domain.tree import (
     decide_rename,
     decode,
     encode,
+    evolve_all,
 )
 
 
@@ -136,3 +137,17 @@ def test_only_a_primary_org_reports_a_headcount() -> None:
 def test_a_snapshot_restores_the_same_tree() -> None:
     t = apply(union(), decide_move(union(), "p1", "t2", D("2010-01-01")))
     assert decode(encode(t)) == t
+
+
+def test_folding_events_at_once_is_folding_them_one_by_one_and_leaves_the_tree_before_alone() -> None:
+    before = union()
+    events = [
+        *decide_register(before, "p2", "ППО завода", Level.PRIMARY, "t2", D("1996-01-01")),
+        *decide_rename(before, "p1", "ППО верфи им. Петра", D("2001-01-01")),
+        *decide_move(before, "p1", "t2", D("2010-01-01")),
+    ]
+    moved = apply(before, events)
+    events += decide_dissolve(moved, "t1", D("2020-01-01"), "merged into a neighbour")  # nothing sits under it now
+    at_once = evolve_all(before, events)
+    assert at_once == apply(before, events) and at_once.seq == before.seq + len(events)
+    assert before == union() and "p2" not in before.orgs, "the tree before is not changed"

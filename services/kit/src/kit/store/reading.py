@@ -111,8 +111,9 @@ class Streams:
 
     async def _fold_on(self, stream_id: str, fold: Fold[S], state: S, version: int) -> tuple[S, int]:
         """The state after the events that follow `version`, snapshotted when enough have passed since the last."""
-        for row_version, type_, data in await self.direct.fetch(self._sql.fold, (stream_id, version)):
-            state, version = fold.evolve(state, decode_event(type_, data)), row_version
+        rows = await self.direct.fetch(self._sql.fold, (stream_id, version))
+        if rows:
+            state, version = fold.after(state, [decode_event(type_, data) for _, type_, data in rows]), rows[-1][0]
         if fold.encode is not None and version - self._snapshotted.get(stream_id, 0) >= fold.snapshot_every:
             # claimed before the write, so concurrent loads do not each encode and save the same state
             before, self._snapshotted[stream_id] = self._snapshotted.get(stream_id, 0), version

@@ -9,6 +9,7 @@ so the level rule alone already rules out cycles; the cycle check below says so 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -187,27 +188,38 @@ def _sits_under_from(org: Org, parent_id: str, day: date) -> bool:
 
 def evolve(tree: Tree, event: Event) -> Tree:
     """The tree after one more of its events."""
-    seq = tree.seq + 1
-    match event:
-        case OrgRegistered():
-            org = Org(
-                org_id=event.org_id,
-                level=event.level,
-                registered_on=event.registered_on,
-                names=(Change(event.registered_on, event.name, seq),),
-                parents=(Change(event.registered_on, event.parent_id, seq),),
-            )
-        case OrgRenamed():
-            old = tree.orgs[event.org_id]
-            org = replace(old, names=(*old.names, Change(event.effective_on, event.name, seq)))
-        case OrgMoved():
-            old = tree.orgs[event.org_id]
-            org = replace(old, parents=(*old.parents, Change(event.effective_on, event.parent_id, seq)))
-        case OrgDissolved():
-            org = replace(tree.orgs[event.org_id], dissolved_on=event.effective_on)
-        case _:
-            return replace(tree, seq=seq)
-    return Tree(orgs={**tree.orgs, org.org_id: org}, seq=seq)
+    return evolve_all(tree, (event,))
+
+
+def evolve_all(tree: Tree, events: Iterable[Event]) -> Tree:
+    """The tree after its next events: the map of orgs is copied once for them all, not once per event (folding a
+    hundred thousand orgs' events one copy each is quadratic)."""
+    orgs = dict(tree.orgs)
+    return Tree(orgs, grow(orgs, tree.seq, events))
+
+
+def grow(orgs: dict[str, Org], seq: int, events: Iterable[Event]) -> int:
+    """Applies the events to a map of orgs the caller owns, in place; the tree's `seq` after them."""
+    for event in events:
+        seq += 1
+        match event:
+            case OrgRegistered():
+                orgs[event.org_id] = Org(
+                    org_id=event.org_id,
+                    level=event.level,
+                    registered_on=event.registered_on,
+                    names=(Change(event.registered_on, event.name, seq),),
+                    parents=(Change(event.registered_on, event.parent_id, seq),),
+                )
+            case OrgRenamed():
+                old = orgs[event.org_id]
+                orgs[event.org_id] = replace(old, names=(*old.names, Change(event.effective_on, event.name, seq)))
+            case OrgMoved():
+                old = orgs[event.org_id]
+                orgs[event.org_id] = replace(old, parents=(*old.parents, Change(event.effective_on, event.parent_id, seq)))
+            case OrgDissolved():
+                orgs[event.org_id] = replace(orgs[event.org_id], dissolved_on=event.effective_on)
+    return seq
 
 
 # --- snapshots ----------------------------------------------------------------------------------

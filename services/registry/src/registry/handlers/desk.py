@@ -60,9 +60,7 @@ class Desk(Generic[S]):
         """Queues the events at the version loaded, and counts on them for the next writer; their commit is awaited
         outside the turn, which is let go to other replicas only once it has ended."""
         assert self.loaded is not None and self.loaded[1] == expected_version, "appended at the version loaded"
-        state = self.loaded[0]
-        for event in events:
-            state = self.fold.evolve(state, event)
+        state = self.fold.after(self.loaded[0], events)
         write = self.store.append(self.stream_id, events, expected_version=expected_version, meta=meta, data=data)
         written = self.confirm(write)
         self.ahead.state = (state, expected_version + len(events))

@@ -22,7 +22,7 @@ from .desk import Desk, writing
 TREE = "union-tree"
 """Every change to the tree's shape goes to this one stream, so H1 is checked against one consistent tree."""
 
-TREE_FOLD = Fold(tree.EMPTY, tree.evolve, tree.encode, tree.decode, snapshot_every=500, cached=True)
+TREE_FOLD = Fold(tree.EMPTY, tree.evolve, tree.encode, tree.decode, snapshot_every=500, cached=True, evolve_all=tree.evolve_all)
 
 
 def tree_turn(store: EventStore) -> AbstractAsyncContextManager[Desk[Tree]]:

@@ -71,8 +71,7 @@ async def plan(folder: Path, store: EventStore, progress: Shows | None = None) -
     problems: list[Problem] = []
     org_lines = read(folder, "orgs", problems)
     t, version = await store.load(TREE, TREE_FOLD)
-    # the planner's own copy of the tree, grown in place: `tree.evolve` copies every org per event, which is
-    # quadratic over a hundred thousand orgs
+    # the planner's own copy of the tree, grown in place (`tree.grow`) as each row is checked against it
     result = Plan(Tree(dict(t.orgs), t.seq), version, folder, problems=problems)
     async with store.engine.connect() as conn:
         known = await known_refs(conn, "orgs")
@@ -124,10 +123,7 @@ def _plan_orgs(result: Plan, lines: list[Line], known: dict[str, tuple[str, str 
         org_id = new_id()
         decide = partial(tree.decide_register, result.tree, org_id, r.name, r.level, parent, r.registered_on)
         if events := _check(result.problems, "orgs", line, decide):
-            for e in events:
-                grown = tree.evolve(Tree({}, result.tree.seq), e)
-                result.tree.orgs.update(grown.orgs)
-                result.tree = Tree(result.tree.orgs, grown.seq)
+            result.tree = Tree(result.tree.orgs, tree.grow(result.tree.orgs, result.tree.seq, events))
             result.orgs[r.ref] = org_id
             result.rows["orgs"].append((line, {"org_id": org_id, "parent_id": parent or ""}))
             result.new["orgs"] += 1
