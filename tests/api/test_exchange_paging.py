@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
+from gateway.api import exchange as exchange_api
 from profset_testing import Stack, eventually
 from profset_testing.api import NEWS, chain, get, post, register
 
@@ -78,7 +81,9 @@ async def test_an_inbox_and_an_orgs_materials_come_page_by_page(stack: Stack) ->
     assert overdue.status_code == 200 and overdue.json() == [] and "Link" not in overdue.headers, "none overdue yet"
 
 
-async def test_a_materials_recipients_come_page_by_page_and_its_figures_count_them_all(stack: Stack) -> None:
+async def test_a_materials_recipients_come_page_by_page_and_its_figures_count_them_all(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     h, o = await chain(stack)
     t1, t2, p4 = o["t1"]["id"], o["t2"]["id"], o["p4"]["id"]
     more = [
@@ -109,6 +114,9 @@ async def test_a_materials_recipients_come_page_by_page_and_its_figures_count_th
     assert (progress["orgs_expected"], progress["orgs_reached"], progress["orgs_acknowledged"]) == (17, 17, 3)
     assert progress["recipients_total"] == 17 and progress["share_reached"] == 1.0
     assert sorted(progress["not_acknowledged"]) == sorted(r["recipient"] for r in everyone if r["recipient"] not in read)
+    monkeypatch.setattr(exchange_api, "MAX_PAGE", 4)  # the orgs yet to read it, gathered over several pages
+    assert await get(stack, h, f"/api/v1/materials/{material}/progress") == progress
+    monkeypatch.undo()
 
     unread = await _pages(stack, h, path, 5, unread="true")
     assert [len(p) for p in unread] == [5, 5, 4], "the next page's address keeps the filter"

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Text, and_, any_, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.exchange import ListDeliveries, Route
@@ -85,7 +84,6 @@ async def figures(conn: AsyncConnection, material_id: str, seen: ColumnElement[b
         func.count().filter(and_(org, d.cascade_id.is_(None))).label("direct"),
         func.count().filter(and_(unread, d.route != Route.FORWARD.value)).label("to_remind"),
         func.max(d.delivered_at).filter(org).label("last"),
-        func.array_agg(aggregate_order_by(d.org_id, d.org_id)).filter(unread).label("unread"),
     ).where(d.material_id == material_id, seen)
     return (await conn.execute(stmt)).one()
 
@@ -117,7 +115,6 @@ def summary(material_id: str, rows: Sequence[Any], counted: Any, expected_by_run
         "orgs_to_remind": counted.to_remind,
         "share_reached": None if not expected_orgs else counted.reached / expected_orgs,
         "seconds_to_last": None if last is None or sent is None else (last - sent).total_seconds(),
-        "not_acknowledged": sorted(counted.unread or []),
     }
 
 

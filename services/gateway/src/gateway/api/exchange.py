@@ -194,8 +194,15 @@ async def list_deliveries(
 
 @router.get("/materials/{material_id}/progress", summary="How far a material got: reached, acknowledged, time to the last (X6)")
 async def progress(gw: GatewayDep, who: CallerDep, material_id: str) -> Any:
-    summary = await ask(gw, who, "exchange", "list_deliveries", {"material_id": material_id, "limit": 1})  # figures only
-    return {k: v for k, v in summary.items() if k != "recipients"}
+    """The exchange's figures, and the orgs yet to read it: its pages of them (`unread`), which a figure never lists."""
+    query: dict[str, Any] = {"material_id": material_id, "unread": True, "limit": MAX_PAGE}
+    summary = await ask(gw, who, "exchange", "list_deliveries", query)
+    unread = page = summary["recipients"]
+    while len(page) == MAX_PAGE:
+        page = (await ask(gw, who, "exchange", "list_deliveries", {**query, "cursor": page[-1]["recipient"]}))["recipients"]
+        unread = unread + page
+    figures = {k: v for k, v in summary.items() if k != "recipients"}
+    return {**figures, "not_acknowledged": sorted(r["recipient"] for r in unread)}
 
 
 @router.get("/orgs/{org_id}/inbox", summary="What reached an org, newest first, a page at a time")
