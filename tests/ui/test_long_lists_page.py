@@ -148,6 +148,9 @@ async def test_long_lists_come_fifty_a_page(stack: Stack, union: Union, site: st
     inbox = page.locator("table tbody tr")
     await _two_pages(page, f"/ui/orgs/{t1}/inbox", "Страницы входящих", lambda: inbox, "Материал 01", served=True)
     await shot(page, "inbox-first-page")
+    await page.goto(f"/ui/orgs/{t1}/inbox?cursor=mistyped&cursor_at=51")  # a cursor the exchange finds in no row
+    await page.get_by_role("navigation", name="Страницы входящих").get_by_text("1–50", exact=True).wait_for()
+    assert await inbox.count() == 50, "a cursor that names no row starts the list again"
     written = page.get_by_role("list", name="Материалы организации").get_by_role("listitem")
     await _two_pages(page, f"/ui/orgs/{p1}/materials", "Страницы материалов", lambda: written, "Материал 01", served=True)
     recipients = page.locator("#deliveries tbody tr")
