@@ -32,9 +32,8 @@ def mine(orgs: Orgs, actor: Actor) -> ColumnElement[bool]:
     deliveries only by the first)."""
     if sees_all(actor):
         return true()
-    own = literal(
-        orgs.within(actor, "read_material", orgs.places), ARRAY(Text)
-    )  # every org whose today's place §5 lets them read
+    # every org whose place today §5 lets them read: the same test `Orgs.may` makes of one org, made of all of them
+    own = literal(orgs.within(actor, "read_material", orgs.places), ARRAY(Text))
     d = deliveries.c
     return or_(d.from_org_id == any_(own), and_(d.recipient_kind == "org", d.org_id == any_(own)))
 
