@@ -106,3 +106,8 @@ async def test_a_level_of_51_orgs_comes_in_pages_of_50(stack: Stack, union: Unio
     await pages.get_by_role("link", name="Первая страница").click()
     await page.wait_for_url(lambda url: url.endswith("/ui/tree"))
     assert await level.count() == 50
+
+    for stale in (under["id"], "garbage"):  # a cursor that is no org of the level (one under another): the first page
+        answer = await page.goto(f"/ui/tree?after-{cc}={stale}&after-{cc}_at=51")
+        assert answer is not None and answer.status == 200, stale
+        assert await level.count() == 50 and await pages.get_by_text("1–50", exact=True).count() == 1, stale
