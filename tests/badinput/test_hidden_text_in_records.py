@@ -2,7 +2,8 @@
 action, a finding's note, a plan's items, a plan report's summary and the erasure's basis (the legal record of an
 erasure, which a reversed run of text could make read other than it is) are refused with 422 naming the field — rule
 `one_line` for a line, `lines` for a text that may keep its line breaks. A plan item has a length a line can have.
-The same holds for the reasons of leaving, relief, disbanding and closing a channel, and for appeals' texts. An item to
+The same holds for the reasons of leaving, relief, disbanding, dissolving an org, closing a channel, rejecting or
+taking down a publication, for a closed item's note, a review's decision and appeals' texts. An item to
 put right is never closed before its audit began (F10)."""
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.appeals import Answer
-from contracts.audits import Finding, PlanBody, PlanReport, Remediation
+from contracts.audits import Closing, Finding, PlanBody, PlanReport, Remediation, Review
 from contracts.contacts import Closure
+from contracts.exchange import Decision, Takedown
 from contracts.officers import Disbanding, Relief
 from contracts.people import ErasureRequest, Leaving
+from contracts.registry import Dissolution
 from profset_testing import Stack
 from profset_testing.api import admit, post, union
 
@@ -33,6 +36,11 @@ REASONS = [  # a reason for the record, and what a member or an org's staff writ
     (Relief, {}, "reason", "lines"),
     (Disbanding, {"effective_on": "2026-06-01"}, "reason", "lines"),
     (Closure, {}, "reason", "lines"),
+    (Dissolution, {"effective_on": "2026-06-01"}, "reason", "lines"),
+    (Closing, {}, "note", "lines"),
+    (Review, {"body": "Президиум ЦК"}, "decision", "lines"),
+    (Decision, {"approve": False}, "reason", "lines"),
+    (Takedown, {}, "reason", "lines"),
     (Answer, {}, "text", "lines"),
 ]
 

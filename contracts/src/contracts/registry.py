@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .base import ID_PATTERN, Count, Event, OneLine, Payload
+from .base import ID_PATTERN, Count, Event, Lines, OneLine, Payload
 
 ORG_ID = Field(description="Opaque id of the org", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a10"])
 NAME = Field(min_length=1, max_length=300, description="The org's name", examples=["ППО АО «Адмиралтейские верфи»"])
@@ -56,7 +56,7 @@ class OrgDissolved(Event, context="registry", aggregate="org", name="dissolved")
 
     org_id: str = ORG_ID
     effective_on: date = Field(description="First day the org no longer exists", examples=["2025-12-31"])
-    reason: str = Field(min_length=1, max_length=1000, description="Why", examples=["merged into a neighbour"])
+    reason: Lines = Field(min_length=1, max_length=1000, description="Why", examples=["merged into a neighbour"])
 
 
 class HeadcountReported(Event, context="registry", aggregate="org", name="headcount_reported"):
@@ -97,7 +97,7 @@ class Dissolution(Payload):
     """When and why an org ends (the body of `POST /orgs/{id}/dissolution`)."""
 
     effective_on: date = Field(description="First day the org no longer exists")
-    reason: str = Field(min_length=1, max_length=1000, description="Why, for the record")
+    reason: Lines = Field(min_length=1, max_length=1000, description="Why, for the record")
 
 
 class DissolveOrg(Dissolution):

@@ -116,7 +116,7 @@ class Closing(Payload):
     """How an item was put right (the body of `POST /audits/{id}/remediation/{item}/closure`)."""
 
     closed_on: date | None = Field(None, description="Defaults to today")
-    note: str | None = Field(None, max_length=2000, description="How")
+    note: Lines | None = Field(None, max_length=2000, description="How")
 
 
 class CloseRemediation(Closing):
@@ -221,7 +221,7 @@ class Review(Payload):
 
     body: OneLine = Field(min_length=1, max_length=300, description="The elected body", examples=["Президиум ЦК"])
     on: date | None = Field(None, description="The day of the review; defaults to today")
-    decision: str | None = Field(None, max_length=2000, description="What it decided (a reference or summary)")
+    decision: Lines | None = Field(None, max_length=2000, description="What it decided (a reference or summary)")
 
 
 class RecordReview(Review):

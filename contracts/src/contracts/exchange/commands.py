@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool
 
-from ..base import ID_PATTERN, Count, OneLine, Payload
+from ..base import ID_PATTERN, Count, Lines, OneLine, Payload
 from ..registry import ORG_ID
 from .events import MATERIAL_ID, PARTY_ID, Content, PartyKind, Topic
 
@@ -121,7 +121,7 @@ class Decision(Payload):
     """A moderation decision (the body of `POST /materials/{id}/moderation`)."""
 
     approve: bool = Field(description="Approve (true) or reject (false)")
-    reason: str | None = Field(None, max_length=2000, description="Required when rejecting")
+    reason: Lines | None = Field(None, max_length=2000, description="Required when rejecting")
 
 
 class Moderate(Decision):
@@ -139,7 +139,7 @@ class ConfirmPublication(Payload):
 class Takedown(Payload):
     """Why a published material is taken down (the body of `POST /materials/{id}/takedown`)."""
 
-    reason: str = Field(max_length=2000, description="Why it is taken down (required)")
+    reason: Lines = Field(max_length=2000, description="Why it is taken down (required)")
 
 
 class TakeDownPublication(Takedown):
