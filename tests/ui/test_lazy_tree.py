@@ -111,3 +111,10 @@ async def test_a_level_of_51_orgs_comes_in_pages_of_50(stack: Stack, union: Unio
         answer = await page.goto(f"/ui/tree?after-{cc}={stale}&after-{cc}_at=51")
         assert answer is not None and answer.status == 200, stale
         assert await level.count() == 50 and await pages.get_by_text("1–50", exact=True).count() == 1, stale
+
+    await page.goto(f"/ui/orgs/{cc}")  # the org page names the first 50 and leads to the rest in the tree
+    children = page.locator("section[aria-labelledby='children-h'] li")
+    assert await children.count() == 50 and last["name"] not in await children.all_inner_texts()
+    await page.get_by_role("link", name="Все организации под ней — в дереве").click()
+    await page.wait_for_url(lambda url: f"/ui/tree?open={cc}" in url)
+    assert await level.count() == 50

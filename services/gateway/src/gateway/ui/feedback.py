@@ -33,8 +33,8 @@ async def feedback(ui: Ui, org: dict[str, Any], period: str) -> dict[str, Any] |
     mine = speed_of(report)
     if mine is None:
         return None
-    children, _ = await ui.maybe("registry", "list_children", {"org_id": org["id"]})
-    shown = sorted(children or [], key=lambda o: o["name"])[:SHOWN_CHILDREN]
+    children, _ = await ui.maybe("registry", "list_children", {"org_id": org["id"], "limit": SHOWN_CHILDREN})
+    shown = children or []  # the registry's first page is by name
     answers = await asyncio.gather(*(ui.maybe("kpi", "get_kpi", {"org_id": c["id"], "period": period}) for c in shown))
     below = [{"org": c, "speed": speed_of(r)} for c, (r, _) in zip(shown, answers, strict=True)]
     return {"period": period, **mine, "below": [b for b in below if b["speed"] is not None]}

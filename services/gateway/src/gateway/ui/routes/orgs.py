@@ -226,7 +226,7 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
     org = await ui.ask("registry", "get_org", {"org_id": org_id})
     chain = await lineage(ui, org)
     ids = [o["id"] for o in chain]
-    children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id})
+    children, _ = await ui.maybe("registry", "list_children", {"org_id": org_id, "limit": PAGE + 1})
     officers, _ = await ui.maybe("registry", "list_officers", {"org_id": org_id})
     channels, channels_error = await ui.maybe("contacts", "list_channels", {"org_id": org_id})
     sheet_link, _ = await ui.maybe("contacts", "get_sheet_channel", {"org_id": org_id})
@@ -240,7 +240,8 @@ async def org_context(ui: Ui, org_id: str) -> dict[str, Any]:
         "org": org,
         "chain": list(reversed(chain)),
         "ids": ids,
-        "children": children or [],
+        "children": (children or [])[:PAGE],
+        "more_children": len(children or []) > PAGE,  # the rest in the tree, a page at a time
         "officers": [o for o in officers or [] if o.get("in_post", True)],
         "members": members,
         "channels": channels,
