@@ -68,3 +68,31 @@ async def test_a_cursor_that_is_no_id_is_refused_naming_it(stack: Stack) -> None
     after = first.headers["Link"].split("cursor=")[1].split(">")[0]
     second = await get(stack, h, "/api/v1/orgs", limit=1, cursor=after)
     assert [o["id"] for o in second] != [o["id"] for o in first.json()], "a real cursor pages on"
+
+
+async def test_the_next_page_of_a_filtered_list_keeps_its_filter(stack: Stack) -> None:
+    h, _, _, p = await union(stack)
+    for name in ("Кузнецова Мария", "Кузьмин Олег", "Кузьмина Анна", "Петров Иван", "Сидоров Пётр"):
+        await admit(stack, h, p["id"], full_name=name, since="2010-01-01")
+    for path in ("/api/v1/members", f"/api/v1/orgs/{p['id']}/members"):
+        seen, address = [], f"{path}?q=куз&limit=1"
+        while address:
+            answer = await stack.http.get(address, headers=h)
+            assert answer.status_code == 200, answer.text
+            seen += [m["full_name"] for m in answer.json()]
+            link = answer.headers.get("Link")
+            address = link[1 : link.index(">")] if link else ""
+            assert not link or "q=" in link, link
+        assert sorted(seen) == ["Кузнецова Мария", "Кузьмин Олег", "Кузьмина Анна"], (path, seen)
+    levels = [o["level"] for o in await _all(stack, h, "/api/v1/orgs?level=primary&limit=1")]
+    assert levels and set(levels) == {"primary"}
+
+
+async def _all(stack: Stack, h: dict[str, str], address: str) -> list[Any]:
+    rows: list[Any] = []
+    while address:
+        answer = await stack.http.get(address, headers=h)
+        rows += answer.json()
+        link = answer.headers.get("Link")
+        address = link[1 : link.index(">")] if link else ""
+    return rows

@@ -184,6 +184,24 @@ async def ask_reply(
     return reply
 
 
+async def ask_page(
+    gw: Gateway,
+    who: Caller,
+    response: Response,
+    path: str,
+    verb: tuple[str, str],
+    query: dict[str, Any],
+    key: str = "id",
+    **scope: Any,
+) -> list[dict[str, Any]]:
+    """One page of a list its service pages: asked with the list's parameters (`query`, `limit` and `cursor` among them)
+    and the path's (`scope`); the next page's address, with the same parameters, goes in `Link`."""
+    given = {k: v for k, v in query.items() if v is not None}
+    rows: list[dict[str, Any]] = await ask(gw, who, *verb, {**scope, **given})
+    link_next(response, path, rows, given["limit"], key, **{k: v for k, v in given.items() if k not in ("limit", "cursor")})
+    return rows
+
+
 def link_next(response: Response, path: str, rows: list[dict[str, Any]], limit: int, key: str = "id", **query: Any) -> None:
     """A `Link: rel="next"` header when a page came back full (lists are never wrapped, DESIGN.md §7); `key`: the
     field naming a row, `query`: the list's other parameters, kept in the next page's address."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from contracts.appeals import Answer, Assignment, Closure, Filing, Question, Situation, State
 
-from ..deps import CallerDep, GatewayDep, ask, link_next
+from ..deps import CallerDep, GatewayDep, ask, ask_page
 from .orgs import Cursor
 
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
@@ -82,7 +82,5 @@ async def list_appeals(
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 200,
     cursor: Cursor = None,
 ) -> Any:
-    payload = {"org_id": org_id, "state": state.value, "limit": limit, "cursor": cursor}
-    rows = await ask(gw, who, "appeals", "list_appeals", payload)
-    link_next(response, f"/api/v1/orgs/{org_id}/appeals", rows, limit, state=state.value)
-    return rows
+    query = {"state": state.value, "limit": limit, "cursor": cursor}
+    return await ask_page(gw, who, response, f"/api/v1/orgs/{org_id}/appeals", ("appeals", "list_appeals"), query, org_id=org_id)

@@ -22,7 +22,7 @@ from contracts.audits import (
 )
 from contracts.registry import Level
 
-from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_reply, link_next
+from ..deps import Caller, CallerDep, Gateway, GatewayDep, ask, ask_page, ask_reply
 from .orgs import AsOf, Cursor, KnownOn, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["audits"])
@@ -74,10 +74,8 @@ async def list_audits(
     limit: Limit = 1000,
     cursor: Cursor = None,
 ) -> Any:
-    query: dict[str, Any] = {"year": year, "as_of": as_of}
-    rows = await ask(gw, who, "audits", "list_audits", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
-    link_next(response, f"/api/v1/orgs/{org_id}/audits", rows, limit, **query)
-    return rows
+    query = {"year": year, "as_of": as_of, "limit": limit, "cursor": cursor}
+    return await ask_page(gw, who, response, f"/api/v1/orgs/{org_id}/audits", ("audits", "list_audits"), query, org_id=org_id)
 
 
 @router.get("/orgs/{org_id}/audit-plan", summary="The org's yearly audit plan and its children overdue for an audit")
@@ -132,10 +130,9 @@ async def list_remediation(
     limit: Limit = 1000,
     cursor: Cursor = None,
 ) -> Any:
-    query: dict[str, Any] = {"overdue": overdue, "as_of": as_of}
-    rows = await ask(gw, who, "audits", "list_remediation", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
-    link_next(response, f"/api/v1/orgs/{org_id}/remediation", rows, limit, **query)
-    return rows
+    query = {"overdue": overdue, "as_of": as_of, "limit": limit, "cursor": cursor}
+    path = f"/api/v1/orgs/{org_id}/remediation"
+    return await ask_page(gw, who, response, path, ("audits", "list_remediation"), query, org_id=org_id)
 
 
 @router.put("/orgs/{org_id}/plans/{quarter}", summary="Adopt the org's information-work plan for a quarter (P8)")

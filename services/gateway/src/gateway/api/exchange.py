@@ -27,7 +27,7 @@ from contracts.exchange import (
 from contracts.exchange.commands import MAX_PAGE, PAGE_SIZE
 from contracts.notifications import Preference
 
-from ..deps import CallerDep, GatewayDep, ask, link_next
+from ..deps import CallerDep, GatewayDep, ask, ask_page, link_next
 from ..errors import ApiError
 from .orgs import Cursor
 
@@ -215,19 +215,18 @@ async def inbox(
     limit: Limit = PAGE_SIZE,
     cursor: Cursor = None,
 ) -> Any:
-    query = {"org_id": org_id, "overdue": overdue, "limit": limit, "cursor": cursor}
-    rows = await ask(gw, who, "exchange", "inbox", _given(query))
-    link_next(response, f"/api/v1/orgs/{org_id}/inbox", rows, limit, key="material_id", overdue=overdue)
-    return rows
+    query = {"overdue": overdue, "limit": limit, "cursor": cursor}
+    path = f"/api/v1/orgs/{org_id}/inbox"
+    return await ask_page(gw, who, response, path, ("exchange", "inbox"), query, key="material_id", org_id=org_id)
 
 
 @router.get("/orgs/{org_id}/materials", summary="Materials an org wrote, newest first, a page at a time")
 async def list_materials(
     gw: GatewayDep, who: CallerDep, org_id: str, response: Response, limit: Limit = PAGE_SIZE, cursor: Cursor = None
 ) -> Any:
-    rows = await ask(gw, who, "exchange", "list_materials", _given({"org_id": org_id, "limit": limit, "cursor": cursor}))
-    link_next(response, f"/api/v1/orgs/{org_id}/materials", rows, limit)
-    return rows
+    query = {"limit": limit, "cursor": cursor}
+    path = f"/api/v1/orgs/{org_id}/materials"
+    return await ask_page(gw, who, response, path, ("exchange", "list_materials"), query, org_id=org_id)
 
 
 def _given(query: dict[str, Any]) -> dict[str, Any]:

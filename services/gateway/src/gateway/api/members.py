@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from contracts.people import Admission, ErasureRequest, Leaving, Outsider, Transfer
 
-from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
+from ..deps import CallerDep, GatewayDep, ask, ask_page, ask_reply
 from .orgs import AsOf, Cursor, KnownOn
 from .preconditions import ExpectedVersion
 
@@ -47,10 +47,8 @@ async def list_org_members(
     limit: Limit = 500,
     cursor: Cursor = None,
 ) -> Any:
-    query = {"org_id": org_id, "as_of": as_of, "known_on": known_on, "subtree": subtree, "q": q, "limit": limit, "cursor": cursor}
-    rows = await ask(gw, who, "registry", "list_members", {k: v for k, v in query.items() if v is not None})
-    link_next(response, f"/api/v1/orgs/{org_id}/members", rows, limit)
-    return rows
+    query = {"as_of": as_of, "known_on": known_on, "subtree": subtree, "q": q, "limit": limit, "cursor": cursor}
+    return await ask_page(gw, who, response, f"/api/v1/orgs/{org_id}/members", ("registry", "list_members"), query, org_id=org_id)
 
 
 @router.get("/members", summary="Search members by name within the caller's subtree")
@@ -63,10 +61,8 @@ async def search_members(
     limit: Limit = 500,
     cursor: Cursor = None,
 ) -> Any:
-    query = {"q": q, "as_of": as_of, "subtree": True, "limit": limit, "cursor": cursor}
-    rows = await ask(gw, who, "registry", "list_members", {k: v for k, v in query.items() if v is not None})
-    link_next(response, "/api/v1/members", rows, limit)
-    return rows
+    query = {"q": q, "as_of": as_of, "limit": limit, "cursor": cursor}
+    return await ask_page(gw, who, response, "/api/v1/members", ("registry", "list_members"), query, subtree=True)
 
 
 @router.get("/members/{person_id}", summary="A member's record as of a date")

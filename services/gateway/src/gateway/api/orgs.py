@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from contracts.base import ID_PATTERN
 from contracts.registry import Dissolution, Headcount, Level, OrgChanges, OrgView, RegisterOrg
 
-from ..deps import CallerDep, GatewayDep, ask, ask_reply, link_next
+from ..deps import CallerDep, GatewayDep, ask, ask_page, ask_reply
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
@@ -47,9 +47,7 @@ async def list_orgs(
         "limit": limit,
         "cursor": cursor,
     }
-    rows = await ask(gw, who, "registry", "list_orgs", {k: v for k, v in query.items() if v is not None})
-    link_next(response, "/api/v1/orgs", rows, limit)
-    return rows
+    return await ask_page(gw, who, response, "/api/v1/orgs", ("registry", "list_orgs"), query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrgView, summary="Register an org (H1)")
@@ -84,10 +82,10 @@ async def list_children(
     limit: Limit = 1000,
     cursor: Cursor = None,
 ) -> Any:
-    query: dict[str, Any] = {"as_of": as_of, "known_on": known_on}
-    rows = await ask(gw, who, "registry", "list_children", {"org_id": org_id, **query, "limit": limit, "cursor": cursor})
-    link_next(response, f"/api/v1/orgs/{org_id}/children", rows, limit, **query)
-    return rows
+    query = {"as_of": as_of, "known_on": known_on, "limit": limit, "cursor": cursor}
+    return await ask_page(
+        gw, who, response, f"/api/v1/orgs/{org_id}/children", ("registry", "list_children"), query, org_id=org_id
+    )
 
 
 @router.get("/{org_id}/subtree", response_model=list[OrgView], summary="An org and every org under it, parents first")
