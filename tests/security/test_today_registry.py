@@ -188,3 +188,16 @@ async def test_a_transfer_or_a_move_dated_in_the_future_changes_nothing_until_th
     assert (await ok(stack, a, "GET", f"/api/v1/orgs/{later['id']}?as_of={after}"))["parent_id"] == w["a"]
     assert await status(stack, b, "GET", f"/api/v1/orgs/{later['id']}?as_of={after}") in (403, 404)
     assert await status(stack, a, "POST", f"/api/v1/members/{f}/erasure", {"basis": "заявление"}) == 202
+
+
+async def test_a_past_day_never_tells_a_figure_of_an_org_that_has_left_the_subtree(stack: Stack) -> None:
+    w = await world(stack)
+    a, h = w["a_staff"], w["h"]
+    await ok(stack, h, "POST", f"/api/v1/orgs/{w['pa']}/headcount", {"members": 30, "as_of": BEFORE_MOVE})
+    mine = await ok(stack, a, "GET", f"/api/v1/orgs/{w['a']}?as_of={BEFORE_MOVE}")
+    listed = await ok(stack, a, "GET", f"/api/v1/orgs/{w['a']}/children?as_of={BEFORE_MOVE}")
+    assert (mine["members"], mine["children"], mine["primary_orgs"]) == (30, len(listed), 1), "P's 120 are not A's to see"
+    whole = await ok(stack, h, "GET", f"/api/v1/orgs/{w['a']}?as_of={BEFORE_MOVE}")
+    assert (whole["members"], whole["children"], whole["primary_orgs"]) == (150, 2, 2), "the admin sees the day's facts"
+    counted = await ok(stack, a, "GET", f"/api/v1/orgs?as_of={BEFORE_MOVE}&level=territorial")
+    assert [o["members"] for o in counted if o["id"] == w["a"]] == [30], "the same in the list"

@@ -38,6 +38,10 @@ class Placed:
     registered_on: date
 
 
+Seen = Callable[[str], bool] | None
+"""Whether an org counts in the figures of the orgs above it; None: every org does."""
+
+
 @dataclass
 class TreeOn:
     """The whole tree on one day, as known by one recording instant."""
@@ -66,24 +70,28 @@ class TreeOn:
             queue.extend(self.children.get(current, []))
         return order
 
-    def members(self, org_id: str) -> tuple[int | None, int, int]:
+    def members(self, org_id: str, seen: Seen = None) -> tuple[int | None, int, int]:
         """(members, primary orgs reporting, primary orgs): a sum over the primary orgs under it that day."""
-        primaries = self.primaries(org_id)
+        primaries = self.primaries(org_id, seen)
         figures = [self.reported[o][0] for o in primaries if o in self.reported]
         return (sum(figures) if figures else None), len(figures), len(primaries)
 
-    def primaries(self, org_id: str) -> list[str]:
-        return [o for o in self.subtree(org_id) if self.orgs[o].level == Level.PRIMARY.value]
+    def primaries(self, org_id: str, seen: Seen = None) -> list[str]:
+        """The primary orgs under (or being) the org that day, those `seen` only when told."""
+        under = [o for o in self.subtree(org_id) if self.orgs[o].level == Level.PRIMARY.value]
+        return under if seen is None else [o for o in under if seen(o)]
 
-    def member_records(self, org_id: str) -> int | None:
+    def member_records(self, org_id: str, seen: Seen = None) -> int | None:
         """Personal membership records held that day by the primary orgs under (or being) the org; None if none."""
-        held = [self.records[o] for o in self.primaries(org_id) if o in self.records]
+        held = [self.records[o] for o in self.primaries(org_id, seen) if o in self.records]
         return sum(held) if held else None
 
-    def view(self, org_id: str) -> dict[str, Any]:
-        """An org as the API shows it."""
+    def view(self, org_id: str, seen: Seen = None) -> dict[str, Any]:
+        """An org as the API shows it; its sums and counts over the orgs under it the caller may read today (`seen`,
+        None: all), so that a past or future day never tells a figure of an org outside the caller's subtree."""
         org = self.orgs[org_id]
-        members, reporting, primaries = self.members(org_id)
+        members, reporting, primaries = self.members(org_id, seen)
+        children = self.children.get(org_id, [])
         shown: dict[str, Any] = {
             "id": org.org_id,
             "name": org.name,
@@ -92,8 +100,8 @@ class TreeOn:
             "registered_on": org.registered_on.isoformat(),
             "as_of": self.day.isoformat(),
             "members": members,
-            "children": len(self.children.get(org_id, [])),
-            "member_records": self.member_records(org_id),
+            "children": len(children if seen is None else [c for c in children if seen(c)]),
+            "member_records": self.member_records(org_id, seen),
             "released_officials": self.released.get(org_id, 0),
         }
         if org.level == Level.PRIMARY.value:
@@ -200,7 +208,7 @@ class Queries:
         """One org as of a date."""
         tree, today = await self._tree(q.as_of, q.known_on, ctx)
         self._visible(tree, today, q.org_id, ctx)
-        return tree.view(q.org_id)
+        return tree.view(q.org_id, _seen(today, ctx))
 
     async def list_children(self, q: ListChildren, ctx: Context) -> list[dict[str, Any]]:
         """A page of the orgs directly under an org as of a date, by name (ties by id). The tree is read whole into the
@@ -214,13 +222,15 @@ class Queries:
             if q.cursor not in children:  # another org's child, or no org at all
                 raise invalid("cursor", "the cursor is not an org of this list: start from the first page", "in_list")
             start = children.index(q.cursor) + 1
-        return [tree.view(c) for c in children[start : start + q.limit]]
+        seen = _seen(today, ctx)
+        return [tree.view(c, seen) for c in children[start : start + q.limit]]
 
     async def get_subtree(self, q: GetSubtree, ctx: Context) -> list[dict[str, Any]]:
         """An org and everything under it as of a date, parents first."""
         tree, today = await self._tree(q.as_of, q.known_on, ctx)
         self._visible(tree, today, q.org_id, ctx)
-        return [tree.view(o) for o in tree.subtree(q.org_id) if today.may(ctx, o)]
+        seen = _seen(today, ctx)
+        return [tree.view(o, seen) for o in tree.subtree(q.org_id) if today.may(ctx, o)]
 
     async def name_orgs(self, q: NameOrgs, ctx: Context) -> dict[str, str]:
         """Id → today's name of each org asked about that was ever registered; only names, to anyone who reads orgs."""
@@ -246,7 +256,8 @@ class Queries:
         chosen.sort(key=lambda o: (LEVEL_ORDER[tree.orgs[o].level], tree.orgs[o].name.casefold(), o))
         if q.cursor is not None and q.cursor in chosen:
             chosen = chosen[chosen.index(q.cursor) + 1 :]
-        return [tree.view(o) for o in chosen[: q.limit]]
+        seen = _seen(today, ctx)
+        return [tree.view(o, seen) for o in chosen[: q.limit]]
 
 
 @dataclass(frozen=True)
@@ -264,6 +275,14 @@ class Today:
     def may(self, ctx: Context, org_id: str) -> bool:
         """Whether the actor may read the org, on today's tree."""
         return permits(ctx.actor, "read_orgs", self.reach(org_id))
+
+
+def _seen(today: Today, ctx: Context) -> Seen:
+    """Which orgs the actor's figures may count: None (all under an org it may read) for whoever reads the whole union
+    or on today's tree, where an org's subtree is in the actor's reach whole; else those it may read today."""
+    if ctx.actor.role.value in ("admin", "service") or today.of_the_tree:
+        return None
+    return lambda org_id: today.may(ctx, org_id)
 
 
 def _in_reach(tree: TreeOn, today: Today, ctx: Context) -> list[str]:
