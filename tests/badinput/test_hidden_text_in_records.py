@@ -17,14 +17,25 @@ from pydantic import ValidationError
 from contracts.appeals import Answer
 from contracts.audits import Closing, Finding, PlanBody, PlanReport, Remediation, Review
 from contracts.contacts import Closure
-from contracts.exchange import Decision, Takedown
+from contracts.exchange import Decision, Draft, Takedown
 from contracts.officers import Disbanding, Relief
 from contracts.people import ErasureRequest, Leaving
 from contracts.registry import Dissolution
 from profset_testing import Stack
 from profset_testing.api import admit, post, union
 
-HIDDEN = ["Приказ \u202efdp.exe", "изоляция\u2067", "метка\u200b", "\ufeffначало", "ESC\x1b[31m"]
+HIDDEN = [
+    "Приказ \u202efdp.exe",
+    "изоляция\u2067",
+    "метка\u200b",
+    "\ufeffначало",
+    "ESC\x1b[31m",
+    "слово\u2060соединитель",  # the word joiner, invisible operators, annotations, fillers, noncharacters
+    "a\u2062b",
+    "\ufff9сноска\ufffb",
+    "пусто\u3164",
+    "не\uffffсимвол",
+]
 AUDIT_TEXTS = [
     (Remediation, {"owner_role": "chair", "due_on": "2026-06-01"}, "action", "one_line"),
     (Finding, {"rule": "P1", "severity": "minor"}, "note", "lines"),
@@ -41,6 +52,7 @@ REASONS = [  # a reason for the record, and what a member or an org's staff writ
     (Review, {"body": "Президиум ЦК"}, "decision", "lines"),
     (Decision, {"approve": False}, "reason", "lines"),
     (Takedown, {}, "reason", "lines"),
+    (Draft, {"org_id": "00000000-0000-4000-8000-000000000000", "title": "Т", "kind": "news"}, "body", "lines"),
     (Answer, {}, "text", "lines"),
 ]
 
@@ -69,6 +81,8 @@ def test_a_note_or_summary_keeps_its_lines_and_a_plan_item_is_a_line_of_readable
         with pytest.raises(ValidationError):
             PlanReport(summary=f"a{breaking}b")
     assert Leaving(reason=text).reason == text and Answer(text=text).text == text
+    shown = "пере\u00adнос, ZWNJ \u200c, семья \U0001f468\u200d\U0001f469\u200d\U0001f467"  # typography and emoji stay
+    assert Answer(text=shown).text == shown and Leaving(reason=shown).reason == shown
     assert PlanBody(items=["п" * 500]).items == ["п" * 500]
     with pytest.raises(ValidationError) as refused:
         PlanBody(items=["п" * 100_000])

@@ -123,6 +123,22 @@ INVISIBLE = frozenset(
 the byte-order mark and the tag characters: invisible, they can make a title read other than it is (a reversed file name
 in a subject line) or carry text nobody sees. The soft hyphen stays: typography uses it."""
 
+SHOWN_FORMAT = frozenset("\u00ad\u200c\u200d")
+"""The format characters a text may hold: the soft hyphen (typography) and the zero-width (non-)joiner (scripts, emoji)."""
+
+FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+"""Letters that print as nothing (Hangul fillers, the blank braille cell): a name made of them looks empty or spaced."""
+
+
+def hidden(ch: str) -> bool:
+    """Whether a character is one no reader sees: INVISIBLE, any other format character but SHOWN_FORMAT (word joiner,
+    invisible operators, interlinear annotation …), a filler, or a noncharacter."""
+    code = ord(ch)
+    if ch in INVISIBLE or ch in FILLERS or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        return True
+    return unicodedata.category(ch) == "Cf" and ch not in SHOWN_FORMAT
+
+
 RECORDED = {"recorded": True}
 """Validation context of a stored event: history is read as it was written, whatever rules came after."""
 
@@ -131,7 +147,7 @@ def _one_line(value: str, info: ValidationInfo) -> str:
     """Refuses a line break or other control character in a title or a name (a mail header is made of it)."""
     if isinstance(info.context, dict) and info.context.get("recorded"):
         return value
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in INVISIBLE for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or hidden(ch) for ch in value):
         raise PydanticCustomError("one_line", "one line of text: no line break, tab, control or direction character")
     return value
 
@@ -144,7 +160,7 @@ def _written(value: str, info: ValidationInfo) -> str:
     """Refuses a text with nothing to read in it: only spaces, line breaks or invisible characters."""
     if isinstance(info.context, dict) and info.context.get("recorded"):
         return value
-    if all(ch.isspace() or ch in INVISIBLE or unicodedata.category(ch) == "Cf" for ch in value):
+    if all(ch.isspace() or hidden(ch) or unicodedata.category(ch) == "Cf" for ch in value):
         raise PydanticCustomError("written", "a text with something to read: not only spaces or invisible characters")
     return value
 
@@ -157,7 +173,7 @@ def _lines(value: str, info: ValidationInfo) -> str:
     """Refuses a control, separator or direction character (a tab and a line break are fine) in a text of lines."""
     if isinstance(info.context, dict) and info.context.get("recorded"):
         return value
-    if any((unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in LINE_BREAKS) or ch in INVISIBLE for ch in value):
+    if any((unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in LINE_BREAKS) or hidden(ch) for ch in value):
         raise PydanticCustomError("lines", "lines of text: no control or direction character but line breaks and tabs")
     return value
 

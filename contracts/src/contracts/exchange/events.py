@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ..base import Event, OneLine, Payload
+from ..base import Event, OneLine, Payload, Written
 from ..registry import ORG_ID
 
 MATERIAL_ID = Field(description="Opaque id of the material", examples=["0190f3a2-7c1e-7b2a-9d41-3f0c2b5e8a60"])
@@ -73,7 +73,7 @@ class Content(Payload):
     """What a material says and how it is flagged."""
 
     title: OneLine = TITLE
-    body: str = BODY
+    body: Written = BODY
     kind: Kind = Field(description="What it is", examples=["news"])
     topics: list[Topic] = Field(default_factory=list, max_length=8, description="What it is about", examples=[["wages"]])
     newsworthy: bool = Field(False, description="Deserves public attention (X2)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from contracts.base import INVISIBLE
+from contracts.base import hidden
 
 SUBJECT_LIMIT = 200
 """Characters of a subject kept; a longer one is cut with an ellipsis (a title may hold 300, a reminder more)."""
@@ -17,7 +17,7 @@ _UNSAFE = {"Cc", "Cs", "Co", "Cn"}  # controls, lone surrogates, private-use and
 def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
     """Text fit for a header: every control, line break, direction mark or odd code point a blank, runs of blanks one,
     at most `limit` (a title recorded before the door refused them may hold any)."""
-    blanked = "".join(" " if unicodedata.category(ch) in _UNSAFE | _BREAKS or ch in INVISIBLE else ch for ch in text)
+    blanked = "".join(" " if unicodedata.category(ch) in _UNSAFE | _BREAKS or hidden(ch) else ch for ch in text)
     # "=?utf-8?q?=0A...?=" would be decoded by the header folder into a line break of its own (a header injection
     # through Python's email), so no encoded word is left whole
     flat = " ".join(blanked.split()).replace("=?", "= ?")
