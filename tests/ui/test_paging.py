@@ -45,3 +45,4 @@ def test_a_services_page_says_more_only_when_it_was_given_the_extra_row() -> Non
     exact = served(rows[:PAGE], None)
     assert (exact.at, exact.more, exact.next) == (1, False, None)
     assert served([], "x").rows == [] and served([], "0").at == 1
+    assert served(rows, "9" * 23).at == 1 and served(rows, "-5").at == 1, "a typed place beyond any list starts again"

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 PAGE = 50
+LAST_PLACE = 100_000_000
+"""A place in a list no address may name beyond (an address is typed by hand as well as followed)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ def paged(
 
 def served(rows: Sequence[Any], at: int | str | None, key: str = "id", size: int = PAGE) -> Paged:
     """A page from a service asked for `size + 1` rows after the cursor; `at`: the place of its first row, from the
-    address (1 when missing or not a number)."""
-    place = int(at) if isinstance(at, int) or (isinstance(at, str) and at.isdigit() and int(at) > 0) else 1
+    address (1 when missing, not a number or past any list's length)."""
+    place = int(at) if isinstance(at, int) or (isinstance(at, str) and at.isdigit() and len(at) <= 9) else 1
+    place = place if 0 < place <= LAST_PLACE else 1
     shown = list(rows[:size])
     more = len(rows) > size and bool(shown)
     return Paged(shown, place, None, str(shown[-1].get(key)) if more else None)
