@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from profset_testing import Stack
+from profset_testing import Stack, eventually
 from profset_testing.api import admin, register
 
 BEFORE_MOVE, MOVED_ON, TRANSFERRED_ON, LATER = "2020-06-01", "2022-01-01", "2023-01-01", "2024-06-01"
@@ -47,6 +47,10 @@ async def world(stack: Stack) -> dict[str, Any]:
         await ok(stack, h, "POST", "/api/v1/users", user)
         w[side + "_staff"] = await stack.login(f"staff_{side}", "a-long-password")
     return w
+
+
+async def _equal(value: Any, expected: Any) -> bool:
+    return await value == expected
 
 
 async def ok(stack: Stack, headers: dict[str, str], method: str, path: str, body: Any = None) -> Any:
@@ -201,3 +205,9 @@ async def test_a_past_day_never_tells_a_figure_of_an_org_that_has_left_the_subtr
     assert (whole["members"], whole["children"], whole["primary_orgs"]) == (150, 2, 2), "the admin sees the day's facts"
     counted = await ok(stack, a, "GET", f"/api/v1/orgs?as_of={BEFORE_MOVE}&level=territorial")
     assert [o["members"] for o in counted if o["id"] == w["a"]] == [30], "the same in the list"
+
+    async def kpi_members(who: dict[str, str]) -> Any:
+        return (await ok(stack, who, "GET", f"/api/v1/orgs/{w['a']}/kpi/2020"))["members"]
+
+    assert await eventually(lambda: _equal(kpi_members(h), 150)), "the kpi's projection has the headcounts"
+    assert await kpi_members(a) == 30, "nor does a past period's KPI tell P's members to A"

@@ -49,9 +49,9 @@ from ..tables import (
 from .reach import addresses_by_org
 
 
-async def load_scope(conn: AsyncConnection, tree: Orgs, root: str) -> Scope:
-    """The facts of the root's subtree as the tree stood on its day."""
-    org_ids, known = tree.subtree(root), tree.known_by or FAR_FUTURE
+async def load_scope(conn: AsyncConnection, tree: Orgs, root: str, unseen: frozenset[str] = frozenset()) -> Scope:
+    """The facts of the root's subtree as the tree stood on its day, less the `unseen` orgs."""
+    org_ids, known = [o for o in tree.subtree(root) if o not in unseen], tree.known_by or FAR_FUTURE
     rows = {t.name: await _rows(conn, t, org_ids, known) for t in _TABLES}
     by_org: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, found in rows.items():

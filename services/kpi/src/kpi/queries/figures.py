@@ -77,9 +77,9 @@ _TARGETS = _of_period(targets).order_by(targets.c.org_id, targets.c.position.des
 _CLOSED = _of_period(closed_periods)
 
 
-async def compute(conn: AsyncConnection, tree: Orgs, root: str, period: Period) -> Computed:
-    """Every org's own figures in the root's subtree for the period."""
-    scope = await load_scope(conn, tree, root)
+async def compute(conn: AsyncConnection, tree: Orgs, root: str, period: Period, unseen: frozenset[str] = frozenset()) -> Computed:
+    """Every org's own figures in the root's subtree for the period, the `unseen` orgs left out of it."""
+    scope = await load_scope(conn, tree, root, unseen)
     own, members = own_figures(scope, period)
     of = {"ids": list(scope.facts), "period": period.name, "known": tree.known_by or FAR_FUTURE}
     set_rows, closed_rows = await conn.execute(_TARGETS, of), await conn.execute(_CLOSED, of)

@@ -15,7 +15,8 @@ from kit.clock import FAR_FUTURE
 from kit.errors import not_found
 from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
-from mirrors.treemirror import known_by_end_of
+from kit.tokens import Role
+from mirrors.treemirror import Orgs, known_by_end_of
 
 from ..domain.periods import parse_period, series
 from ..domain.shown import read_exact
@@ -37,10 +38,12 @@ class KpiQueries:
         tree = await reading.get(kept, lambda conn: tree_for(conn, period, ctx.today, known), WHOLE_TREE)
         tree.require(ctx.actor, "read_orgs", q.org_id)
 
-        async def report(conn: AsyncConnection) -> dict[str, Any]:
-            return (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+        unseen = _unseen(tree, ctx, q.org_id)
 
-        return await reading.get(("kpi", q.org_id, period.name, q.known_on), report)
+        async def report(conn: AsyncConnection) -> dict[str, Any]:
+            return (await compute(conn, tree, q.org_id, period, unseen)).report(q.org_id)
+
+        return await reading.get(("kpi", q.org_id, period.name, q.known_on, unseen), report)
 
     async def get_targets(self, q: GetTargets, ctx: Context) -> dict[str, Any]:
         """The targets set for the org's period (the latest setting recorded by `known_on`)."""
@@ -63,7 +66,7 @@ class KpiQueries:
             if root is None:
                 raise not_found(f"org on {period.last.isoformat()}", field="org_id")
             tree.require(ctx.actor, "read_orgs", root)
-            computed = await compute(conn, tree, root, period)
+            computed = await compute(conn, tree, root, period, _unseen(tree, ctx, root))
         rows = []
         # the root's subtree that period, less the orgs that have left the actor's since
         for org_id in tree.within(ctx.actor, "read_orgs", computed.scope.under(root)):
@@ -86,7 +89,7 @@ class KpiQueries:
                 if not tree.exists(q.org_id):
                     found.append({"period": period.name, "value": None, "target": None, "met": None, "rollup": None})
                     continue
-                report = (await compute(conn, tree, q.org_id, period)).report(q.org_id)
+                report = (await compute(conn, tree, q.org_id, period, _unseen(tree, ctx, q.org_id))).report(q.org_id)
                 line = report["indicators"][q.indicator]
                 found.append({"period": period.name, "closed_on": report["closed_on"], **line})
         return found
@@ -103,6 +106,18 @@ class KpiQueries:
                 .order_by(m.on, m.mention_id)
             )
             return [{**r._asdict(), "id": r.mention_id, "on": r.on.isoformat()} for r in rows]
+
+
+def _unseen(tree: Orgs, ctx: Context, root: str) -> frozenset[str]:
+    """The orgs under the root in the period's tree that the actor may not read today: they count in no figure it is
+    shown, so a past or future period never tells a figure of an org outside its subtree (DESIGN.md §5). On today's
+    tree a readable root's subtree is readable whole. A closed period's frozen figures stay as closed."""
+    if ctx.actor.role in (Role.ADMIN, Role.SERVICE) or (tree.day == ctx.today and tree.known_by is None):
+        return frozenset()
+    central = tree.central()
+    if central is not None and tree.may(ctx.actor, "read_orgs", central):
+        return frozenset()  # the CC's staff read the whole union
+    return frozenset(o for o in tree.subtree(root) if not tree.may(ctx.actor, "read_orgs", o))
 
 
 def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
