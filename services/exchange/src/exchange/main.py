@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import exchange as x
 from kit.projection import Delivered, Projection
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 from mirrors.treemirror import TREE_EVENTS, apply_tree
@@ -37,7 +38,7 @@ def wire(rt: Runtime) -> Wiring:
     assert isinstance(settings, ExchangeSettings)
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
     control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
-    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days)
+    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days, ReadCache(rt.engine, rt.ledger, "exchange"))
     sheets, members = SheetQueries(rt.store, rt.engine), MemberQueries(rt.engine)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {

@@ -21,9 +21,11 @@ from contracts.exchange import (
 )
 from kit.access import permits
 from kit.errors import forbidden, not_found
+from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 from kit.store import EventStore
 from kit.tokens import Role
+from mirrors.treemirror import Orgs
 
 from ..domain import control
 from ..handlers.common import load, may_read, orgs_on
@@ -34,13 +36,19 @@ from . import pages, progress
 class MaterialQueries:
     """The exchange's query verbs."""
 
-    def __init__(self, store: EventStore, engine: AsyncEngine, acknowledge_within_days: int) -> None:
+    def __init__(self, store: EventStore, engine: AsyncEngine, acknowledge_within_days: int, cache: ReadCache) -> None:
         self.store, self.engine, self.within = store, engine, timedelta(days=acknowledge_within_days)
+        self.cache = cache
+
+    async def _today(self, ctx: Context) -> Orgs:
+        """Today's tree, kept while the read models stand still: read whole, it costs most of a request in a union of a
+        hundred thousand orgs (every inbox, material and deliveries page asks for it)."""
+        return await self.cache.get(("orgs", ctx.today), lambda conn: orgs_on(conn, ctx.today), WHOLE_TREE)
 
     async def _readable(self, material_id: str, ctx: Context) -> Any:
         m, version = await load(self.store, material_id)
         async with self.engine.connect() as conn:
-            await may_read(conn, ctx.actor, m, await orgs_on(conn, ctx.today))
+            await may_read(conn, ctx.actor, m, await self._today(ctx))
         return m, version
 
     async def get_material(self, q: GetMaterial, ctx: Context) -> dict[str, Any]:
@@ -84,7 +92,7 @@ class MaterialQueries:
         """Materials an org authored, newest first, a page after the material `cursor`."""
         m = materials.c
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
+            (await self._today(ctx)).require(ctx.actor, "read_material", q.org_id)
             stmt = select(materials).where(m.org_id == q.org_id)
             if q.cursor is not None:
                 found = select(m.drafted_at, m.material_id).where(m.org_id == q.org_id, m.material_id == q.cursor)
@@ -106,7 +114,7 @@ class MaterialQueries:
                 )
             ).all()
             sent = (await conn.execute(select(materials.c.sent_at).where(materials.c.material_id == q.material_id))).scalar()
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self._today(ctx)
             seen = progress.mine(orgs, ctx.actor)
             rows = await progress.recipients(conn, q, seen)
             counted = await progress.figures(conn, q.material_id, seen)
@@ -117,7 +125,7 @@ class MaterialQueries:
         """What reached an org, newest first, a page after the material `cursor`; `overdue`: not acknowledged within the
         allowed days."""
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "read_material", q.org_id)
+            (await self._today(ctx)).require(ctx.actor, "read_material", q.org_id)
             d, release = deliveries.c, cascade_runs.alias("release")
             posted = (
                 select(func.max(postings.c.posted_on))
@@ -171,7 +179,7 @@ class MaterialQueries:
             raise forbidden("the register of outside parties is for the union's staff")
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(parties).order_by(parties.c.kind, parties.c.name))).all()
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self._today(ctx)
         cc = orgs.central()
 
         def sender(r: Any) -> str | None:
@@ -214,7 +222,7 @@ class MaterialQueries:
                     select(participation).where(participation.c.material_id == q.material_id).order_by(participation.c.org_id)
                 )
             ).all()
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self._today(ctx)
         shown = [r for r in rows if orgs.may(ctx.actor, "read_orgs", r.org_id)]
         if rows and not shown:
             raise forbidden("no org of your part of the union reported on this campaign")
