@@ -29,6 +29,7 @@ from sqlalchemy.pool import QueuePool
 
 from kit.db import Direct, make_engine
 from kit.readcache import ReadCache
+from kit.store.reading import Streams
 from profset import manifests
 from profset.kustomize import render
 from profset.natsauth import TALKS
@@ -47,17 +48,10 @@ def sqlalchemy_connections() -> int:
     return pool.size() + pool._max_overflow  # the overflow make_engine set: no public reader
 
 
-def uses_read_cache(service: str) -> bool:
-    return "ReadCache(" in (ROOT / "services" / service / "src" / service / "main.py").read_text()
-
-
 def per_process(service: str) -> int:
-    """The most connections one process of `service` opens."""
-    engine = make_engine("postgresql://budget@nowhere.invalid/profset")
+    """The most connections one process of `service` opens (a `ReadCache` reads through its store's `Direct`)."""
     store_reads = inspect.signature(Direct).parameters["size"].default  # the event store's Direct(engine)
-    ledger = cast(Any, SimpleNamespace(metadata=SimpleNamespace(schema=service)))
-    cache_reads = ReadCache(engine, ledger, service).direct.size if uses_read_cache(service) else 0
-    return int(sqlalchemy_connections() + store_reads + cache_reads)
+    return int(sqlalchemy_connections() + store_reads)
 
 
 RESERVED = 2 * (sqlalchemy_connections() + inspect.signature(Direct).parameters["size"].default)
@@ -140,10 +134,11 @@ def test_every_overlay_keeps_within_its_connection_budget(overlay: str) -> None:
 
 def test_the_budget_counts_what_the_code_opens() -> None:
     assert sqlalchemy_connections() == 30, "make_engine's default pool: 20 and an overflow of 10"
-    caching = {s for s in TALKS if uses_read_cache(s)}
-    assert caching and caching < set(TALKS)
+    ledger = cast(Any, SimpleNamespace(metadata=SimpleNamespace(schema="kpi")))
+    store = Streams(make_engine("postgresql://budget@nowhere.invalid/profset"), ledger)
+    assert ReadCache(store, "kpi").direct is store.direct, "a read cache opens no connection of its own"
     for service in TALKS:
-        assert per_process(service) == 30 + 8 + (4 if service in caching else 0), service
+        assert per_process(service) == 30 + 8, service
 
 
 def test_prod_goes_through_the_pooler_and_the_base_to_the_primary() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from kit.backlog import Backlog
 from kit.readcache import ReadCache
 from kit.store import EventStore
+from kit.store.reading import Streams
 from profset_testing.counting import LEDGER
 
 
@@ -27,7 +28,7 @@ class Counting:
 
 
 async def test_an_answer_is_kept_until_the_ledger_moves(engine: AsyncEngine, store: EventStore) -> None:
-    cache, compute = ReadCache(engine, LEDGER, "test"), Counting()
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test"), Counting()
     assert [await cache.get("q", compute) for _ in range(3)] == [1, 1, 1]
     await store.append("s", [headcount("a", 1)], expected_version=0)
     assert await cache.get("q", compute) == 2
@@ -35,7 +36,7 @@ async def test_an_answer_is_kept_until_the_ledger_moves(engine: AsyncEngine, sto
 
 
 async def test_a_projector_batch_or_a_retried_event_changes_the_state(engine: AsyncEngine) -> None:
-    cache, compute, backlog = ReadCache(engine, LEDGER, "test"), Counting(), Backlog(LEDGER, "c", "registry")
+    cache, compute, backlog = ReadCache(Streams(engine, LEDGER), "test"), Counting(), Backlog(LEDGER, "c", "registry")
     assert await cache.get("q", compute) == 1
     async with engine.begin() as conn:
         await backlog.advance(conn, 5)
@@ -52,13 +53,13 @@ async def test_a_projector_batch_or_a_retried_event_changes_the_state(engine: As
 
 
 async def test_concurrent_askers_share_one_computation(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(engine, LEDGER, "test"), Counting(pause=0.2)
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test"), Counting(pause=0.2)
     answers = await asyncio.gather(*(cache.get("q", compute) for _ in range(5)))
     assert answers == [1] * 5 and compute.runs == 1
 
 
 async def test_a_failed_computation_is_not_kept_and_its_waiters_compute_for_themselves(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(engine, LEDGER, "test"), Counting()
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test"), Counting()
 
     async def failing(_conn: AsyncConnection) -> int:
         await asyncio.sleep(0.2)
@@ -74,7 +75,7 @@ async def test_a_failed_computation_is_not_kept_and_its_waiters_compute_for_them
 
 
 async def test_the_cache_keeps_at_most_its_size(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(engine, LEDGER, "test", size=2), Counting()
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test", size=2), Counting()
     for question in ("a", "b", "c"):
         await cache.get(question, compute)
     assert await cache.get("b", compute) == 2  # kept
@@ -82,7 +83,7 @@ async def test_the_cache_keeps_at_most_its_size(engine: AsyncEngine) -> None:
 
 
 async def test_a_heavy_answer_lets_lighter_ones_go(engine: AsyncEngine) -> None:
-    cache, compute = ReadCache(engine, LEDGER, "test", size=4), Counting()
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test", size=4), Counting()
     for question in ("a", "b", "c"):
         await cache.get(question, compute)
     assert await cache.get("tree", compute, weight=3) == 4

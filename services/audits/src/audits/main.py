@@ -26,7 +26,7 @@ def wire(rt: Runtime) -> Wiring:
     audit, plan, review = AuditHandlers(rt.store), PlanHandlers(rt.store), ReviewHandlers(rt.store, rt.engine)
     desk = DeskReviewHandlers(rt.store, rt.engine)
     compliance, audits, plans, contests = (
-        ComplianceQueries(ReadCache(rt.engine, rt.ledger, "audits")),
+        ComplianceQueries(ReadCache(rt.store, "audits")),
         AuditQueries(rt.engine),
         PlanQueries(rt.engine),
         ContestQueries(rt.engine),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from contracts import contacts as c
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
 
@@ -20,6 +21,7 @@ from .queries.access import AccessQueries
 from .queries.channels import ChannelQueries
 from .queries.contacts import ContactQueries
 from .queries.duties import DutyQueries
+from .queries.mirror import Trees
 from .tables import READ_MODELS, ledger, metadata
 
 
@@ -31,8 +33,12 @@ def wire(rt: Runtime) -> Wiring:
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
     resources, done, sheets = ChannelHandlers(rt.store), DutyHandlers(rt.store), SheetHandlers(rt.store)
-    about_people, about_resources = ContactQueries(rt.engine, rt.keyring, rt.store.direct), ChannelQueries(rt.engine)
-    about_access, about_done = AccessQueries(rt.engine), DutyQueries(rt.engine)
+    trees = Trees(ReadCache(rt.store, "contacts"))
+    about_people, about_resources = (
+        ContactQueries(rt.engine, rt.keyring, rt.store.direct, trees),
+        ChannelQueries(rt.engine, trees),
+    )
+    about_access, about_done = AccessQueries(rt.engine, trees), DutyQueries(rt.engine, trees)
     commands: VerbTable = {
         "add_contact_point": (c.AddContactPoint, people.add_contact_point),
         "grant_consent": (c.GrantConsent, people.grant_consent),

@@ -38,7 +38,7 @@ def wire(rt: Runtime) -> Wiring:
     assert isinstance(settings, ExchangeSettings)
     materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
     control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
-    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days, ReadCache(rt.engine, rt.ledger, "exchange"))
+    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days, ReadCache(rt.store, "exchange"))
     sheets, members = SheetQueries(rt.store, rt.engine), MemberQueries(rt.engine)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {

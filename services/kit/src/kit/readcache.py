@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import metrics
-from .db import Direct
-from .store.tables import Ledger
+from .store.reading import Streams
 
 T = TypeVar("T")
 Compute = Callable[[AsyncConnection], Awaitable[T]]
@@ -39,11 +38,12 @@ class ReadCache:
     """A bounded map from a question to its answer at one state of the read models; concurrent askers of the
     same question share one computation."""
 
-    def __init__(self, engine: AsyncEngine, ledger: Ledger, name: str, size: int = 2048) -> None:
-        self.engine, self.name, self.size = engine, name, size
-        # the state is read on every request: one prepared statement on an autocommit connection, no checkout
-        self.direct = Direct(engine, size=4)
-        self._sql = _STATE.format(s=f'"{ledger.metadata.schema}"')
+    def __init__(self, store: Streams, name: str, size: int = 2048) -> None:
+        self.engine, self.name, self.size = store.engine, name, size
+        # the state is read on every request: one prepared statement on the store's autocommit connections, which
+        # are its short reads' already, so the cache opens no connection of its own (the Kubernetes budget counts them)
+        self.direct = store.direct
+        self._sql = _STATE.format(s=f'"{store.ledger.metadata.schema}"')
         self._answers: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
         self._weight = 0
         self._running: dict[tuple[Hashable, Hashable], asyncio.Future[Any]] = {}

@@ -19,7 +19,7 @@ from .tables import READ_MODELS, ledger, metadata
 
 def wire(rt: Runtime) -> Wiring:
     """The kpi service's verbs, own read models and consumers of the registry, contacts, exchange and appeals."""
-    handlers, queries = KpiHandlers(rt.store), KpiQueries(rt.engine, ReadCache(rt.engine, rt.ledger, "kpi"))
+    handlers, queries = KpiHandlers(rt.store), KpiQueries(rt.engine, ReadCache(rt.store, "kpi"))
     commands: VerbTable = {
         "set_targets": (k.SetTargets, handlers.set_targets),
         "close_period": (k.ClosePeriod, handlers.close_period),

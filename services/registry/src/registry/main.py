@@ -30,7 +30,7 @@ def wire(rt: Runtime) -> Wiring:
     """The registry's verbs and inline read models."""
     if rt.keyring is None:
         raise RuntimeError("the registry keeps personal data: set REGISTRY_MASTER_KEY")
-    tree, queries = Handlers(rt.store), Queries(ReadCache(rt.engine, rt.ledger, "registry"))
+    tree, queries = Handlers(rt.store), Queries(ReadCache(rt.store, "registry"))
     persons, person_queries = PeopleHandlers(rt.store, rt.keyring), PeopleQueries(rt.store, rt.keyring)
     facts, fact_queries = FactHandlers(rt.store), FactQueries(rt.store)
     commands: VerbTable = {

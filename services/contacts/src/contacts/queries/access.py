@@ -15,14 +15,14 @@ from kit.errors import not_found
 from kit.rpc import Context
 
 from ..tables import channel_access, channels
-from .mirror import Orgs, orgs_on
+from .mirror import Orgs, Trees
 
 
 class AccessQueries:
     """The query verbs about channel access; whoever may read the channel's org today may read its grants (§5)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+        self.engine, self.trees = engine, trees
 
     async def list_channel_access(self, q: ListChannelAccess, ctx: Context) -> list[dict[str, Any]]:
         """Every grant of the channel known by `known_on`, oldest first."""
@@ -31,8 +31,8 @@ class AccessQueries:
             owner = (await conn.execute(select(channels.c.org_id).where(channels.c.channel_id == q.channel_id))).scalar()
             if owner is None:
                 raise not_found("information resource", field="channel_id")
-            require(ctx.actor, "read_orgs", (await orgs_on(conn, ctx.today, ctx.today)).reach(owner))
-            then = await orgs_on(conn, day, ctx.today)
+            require(ctx.actor, "read_orgs", (await self.trees.on(ctx.today, ctx.today)).reach(owner))
+            then = await self.trees.on(day, ctx.today)
             return await _grants(conn, channel_access.c.channel_id == q.channel_id, day, known, then)
 
     async def list_org_access(self, q: ListOrgAccess, ctx: Context) -> list[dict[str, Any]]:
@@ -41,7 +41,7 @@ class AccessQueries:
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
             # the org as it was on the day (404 before it existed or after it was dissolved), reached on today's tree
-            then = await orgs_on(conn, day, ctx.today)
+            then = await self.trees.on(day, ctx.today)
             then.require(ctx.actor, "read_orgs", q.org_id)
             a = channel_access.c
             rows = await _grants(conn, or_(a.org_id == q.org_id, a.to_org_id == q.org_id), day, known, then)
@@ -50,8 +50,7 @@ class AccessQueries:
     async def list_grantees(self, q: ListGrantees, ctx: Context) -> list[str]:
         """The ids of the orgs the org may open its channels to today, as `grant_channel_access` checks them: a primary
         org's staff can't read the CC, yet must be able to name it (ids and names of orgs are not secret)."""
-        async with self.engine.connect() as conn:
-            today = await orgs_on(conn, ctx.today, ctx.today)
+        today = await self.trees.on(ctx.today, ctx.today)
         today.require(ctx.actor, "read_orgs", q.org_id)
         lineage = today.reach(q.org_id)
         found = [lineage[1] if len(lineage) > 1 else None, today.central()]

@@ -14,7 +14,7 @@ from kit.clock import FAR_FUTURE, known_by
 from kit.rpc import Context
 
 from ..tables import channel_stats, channels, contact_points, headcounts, member_orgs, orgs, refreshes, submissions, subscriptions
-from .mirror import orgs_on
+from .mirror import Trees
 
 WEEK = timedelta(days=7)
 """P1, "once a week": the last refresh is at most 7 days before the date asked about."""
@@ -23,14 +23,14 @@ WEEK = timedelta(days=7)
 class ChannelQueries:
     """The query verbs about resources, subscriptions and reach."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+        self.engine, self.trees = engine, trees
 
     async def list_channels(self, q: ListChannels, ctx: Context) -> list[dict[str, Any]]:
         """The org's resources running on `as_of`, each with its last refresh and latest figures by then."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, day, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await self.trees.on(day, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             ch = channels.c
             closed = (ch.closed_on <= day) & (ch.closed_recorded_at < known)
             rows = (
@@ -65,7 +65,7 @@ class ChannelQueries:
         electronic copies of one edition add up, P11), with each edition's total."""
         day, known = q.as_of or ctx.today, known_by(q.known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await self.trees.on(ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             s = subscriptions.c
             rows = await conn.execute(
                 select(subscriptions)
@@ -93,7 +93,7 @@ class ChannelQueries:
         A territorial org's and the CC's members are the sum over the primary orgs under them that day."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, day, ctx.today)
+            tree = await self.trees.on(day, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
             # the subtree of that day, less the orgs that have since left the caller's (§5: the subtree is today's)
             under = [o for o in tree.subtree(q.org_id) if tree.may(ctx.actor, "read_orgs", o)]

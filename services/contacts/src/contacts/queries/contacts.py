@@ -29,7 +29,7 @@ from kit.tokens import Role
 
 from ..tables import contact_points, ledger, posts, submission_entries, submissions
 from .membership import org_today_of, orgs_today
-from .mirror import Orgs, orgs_on
+from .mirror import Orgs, Trees
 
 # the addresses usable now (live, with a live key, and consented to if personal: T4) of some people, in one
 # prepared statement on an autocommit connection, as senders ask for every few letters they send; the parameters are
@@ -54,9 +54,9 @@ def usable(row: Any) -> bool:
 class ContactQueries:
     """The query verbs about contact points and bases."""
 
-    def __init__(self, engine: AsyncEngine, keyring: KeyRing, direct: Direct) -> None:
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing, direct: Direct, trees: Trees) -> None:
         # `direct`: the event store's autocommit connections, for the one read a sender makes per letter
-        self.engine, self.keyring, self.direct = engine, keyring, direct
+        self.engine, self.keyring, self.direct, self.trees = engine, keyring, direct, trees
 
     async def _values(self, conn: AsyncConnection, rows: Iterable[Any], shown: bool) -> dict[str, str | None]:
         """Plaintext of the usable ones among `rows`, when the caller may see personal data at all."""
@@ -74,7 +74,7 @@ class ContactQueries:
     async def list_contact_points(self, q: ListContactPoints, ctx: Context) -> list[dict[str, Any]]:
         """A person's contact points with their consent state; values of usable ones."""
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, ctx.today, ctx.today)
+            tree = await self.trees.on(ctx.today, ctx.today)
             require(ctx.actor, "read_personal_data", tree.reach(await org_today_of(conn, q.person_id, ctx.today)))
             rows = (
                 await conn.execute(
@@ -106,7 +106,7 @@ class ContactQueries:
     async def find_duplicates(self, q: FindDuplicates, ctx: Context) -> list[dict[str, Any]]:
         """Groups of live contact points holding the same normalised address, among people of the org's subtree today."""
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, ctx.today, ctx.today)
+            tree = await self.trees.on(ctx.today, ctx.today)
             tree.require(ctx.actor, "read_personal_data", q.org_id)
             cp = contact_points.c
             live = (cp.merged_into.is_(None), cp.erased_at.is_(None))
@@ -128,7 +128,7 @@ class ContactQueries:
         only to those who may see them where the owner belongs today (§5)."""
         day = q.as_of or ctx.today
         async with self.engine.connect() as conn:
-            tree = await orgs_on(conn, day, ctx.today)
+            tree = await self.trees.on(day, ctx.today)
             tree.require(ctx.actor, "read_orgs", q.org_id)
             holders = select(posts.c.person_id).where(
                 posts.c.org_id == q.org_id, posts.c.since <= day, (posts.c.until.is_(None)) | (posts.c.until > day)
@@ -151,7 +151,7 @@ class ContactQueries:
     async def list_submissions(self, q: ListSubmissions, ctx: Context) -> list[dict[str, Any]]:
         """An org's submissions, newest first."""
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await self.trees.on(ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             s = submissions.c
             count = select(func.count()).where(submission_entries.c.submission_id == s.submission_id).scalar_subquery()
             rows = await conn.execute(
@@ -165,7 +165,7 @@ class ContactQueries:
             head = (await conn.execute(select(submissions).where(submissions.c.submission_id == q.submission_id))).first()
             if head is None:
                 raise not_found("submission", field="submission_id")
-            tree = await orgs_on(conn, ctx.today, ctx.today)
+            tree = await self.trees.on(ctx.today, ctx.today)
             chain = tree.reach(head.org_id) or [head.org_id, *([head.parent_id] if head.parent_id else [])]
             if not permits(ctx.actor, "read_orgs", chain):
                 raise forbidden("this contact base is for the org and the orgs above it")

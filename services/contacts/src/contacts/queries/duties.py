@@ -13,14 +13,14 @@ from kit.clock import known_by
 from kit.rpc import Context
 
 from ..tables import meetings, print_runs
-from .mirror import orgs_on
+from .mirror import Trees
 
 
 class DutyQueries:
     """The query verbs about print runs and meetings; whoever may read the org today may read them (§5)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+        self.engine, self.trees = engine, trees
 
     async def list_print_runs(self, q: ListPrintRuns, ctx: Context) -> list[dict[str, Any]]:
         """The org's print runs dated in the year (default this year), newest first."""
@@ -57,7 +57,7 @@ class DutyQueries:
     async def _year(self, table: Table, org_id: str, year: int, known_on: date | None, ctx: Context) -> list[Any]:
         known = known_by(known_on, ctx.tz)
         async with self.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", org_id)
+            (await self.trees.on(ctx.today, ctx.today)).require(ctx.actor, "read_orgs", org_id)
             t = table.c
             in_year = (t.org_id == org_id, t.on >= date(year, 1, 1), t.on <= date(year, 12, 31), t.recorded_at < known)
             return list(await conn.execute(select(table).where(*in_year).order_by(t.on.desc(), t.recorded_at.desc())))
