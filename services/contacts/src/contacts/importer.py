@@ -34,7 +34,7 @@ from .domain.addresses import normalise
 from .handlers.channels import channel_stream
 from .handlers.contacts import contact_stream
 from .projections.own import OwnProjection
-from .queries.mirror import orgs_on
+from .queries.mirror import Orgs, orgs_on
 from .tables import import_refs, ledger, people, posts
 
 REF = Field(min_length=1, max_length=100)
@@ -163,16 +163,17 @@ async def _plan(
     refs = await _refs(conn)
     planned: dict[str, list[tuple[str, Line, dict[str, Any]]]] = {"channels": [], "contact_points": []}
     skipped = {"channels": 0, "contact_points": 0}
+    trees: dict[date, Orgs] = {}  # each read is the whole mirror, which stands still while the import plans
     for line in rows["channels"]:
         r = line.row
         if r.ref in refs["channels"]:
             skipped["channels"] += 1
             continue
         org_id = refs["orgs"].get(r.org_ref, r.org_ref)
+        if r.since not in trees:
+            trees[r.since] = await orgs_on(conn, r.since, r.since)
         try:
-            channels.decide_open(
-                (await orgs_on(conn, r.since, r.since)).exists(org_id), "-", org_id, r.kind, r.name, r.url, r.audience, r.since
-            )
+            channels.decide_open(trees[r.since].exists(org_id), "-", org_id, r.kind, r.name, r.url, r.audience, r.since)
         except Refused as e:
             problems.append(Problem("channels.csv", line.line, "org_ref", e.message))
             continue
