@@ -15,7 +15,7 @@ def asked(service: str, outcome: str) -> float:
     return metrics.READ_CACHE.labels(service, outcome)._value.get()
 
 
-@pytest.mark.parametrize(("service", "path"), [("exchange", "inbox"), ("contacts", "channels")])
+@pytest.mark.parametrize(("service", "path"), [("exchange-tree", "inbox"), ("contacts-tree", "channels")])
 async def test_todays_tree_is_kept_between_queries_and_a_move_reaches_access(stack: Stack, service: str, path: str) -> None:
     h, cc, t, p = await union(stack)
     other = await register(stack, h, name="Дальневосточная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")

@@ -9,6 +9,7 @@ from kit_helpers import headcount
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.backlog import Backlog
+from kit.projection import Projection
 from kit.readcache import ReadCache
 from kit.store import EventStore
 from kit.store.reading import Streams
@@ -50,6 +51,28 @@ async def test_a_projector_batch_or_a_retried_event_changes_the_state(engine: As
     async with engine.begin() as conn:  # an operator's replay applies it and forgets it, moving no checkpoint
         await backlog.forget(conn, 3)
     assert await cache.get("q", compute) == 5
+
+
+async def test_an_answer_written_by_one_consumer_is_kept_while_only_others_move(engine: AsyncEngine, store: EventStore) -> None:
+    projection = Projection("mirror", "registry", lambda conn, d: None)
+    cache, compute = ReadCache(Streams(engine, LEDGER), "test", written_by=projection), Counting()
+    mirror = Backlog(LEDGER, projection.consumer(str(LEDGER.metadata.schema)), "registry")
+    other = Backlog(LEDGER, "other", "registry")
+    assert await cache.get("q", compute) == 1
+    await store.append("s", [headcount("a", 1)], expected_version=0)
+    async with engine.begin() as conn:
+        await other.advance(conn, 5)
+        await other.keep(conn, 3, "agg", "failing", 1, "boom", {}, b"")
+    assert await cache.get("q", compute) == 1, "the service's own appends and another consumer leave it kept"
+    async with engine.begin() as conn:
+        await mirror.advance(conn, 5)
+    assert await cache.get("q", compute) == 2
+    async with engine.begin() as conn:
+        await mirror.keep(conn, 4, "agg", "failing", 1, "boom", {}, b"")
+    assert await cache.get("q", compute) == 3
+    async with engine.begin() as conn:
+        await mirror.forget(conn, 4)
+    assert await cache.get("q", compute) == 4
 
 
 async def test_concurrent_askers_share_one_computation(engine: AsyncEngine) -> None:

@@ -19,6 +19,7 @@ from kit.access import permits, require
 from kit.clock import end_of_day
 from kit.errors import not_found
 from kit.projection import Delivered
+from kit.readcache import WHOLE_TREE, ReadCache
 from kit.tokens import Actor
 
 from .tree import Walks, lineage
@@ -166,6 +167,24 @@ async def orgs_on(conn: AsyncConnection, tables: TreeTables, day: date, today: d
     as_today = day == today and known_by is None and not await _beyond(conn, tables, today)
     places = parents if as_today else await places_on(conn, tables, today)
     return Orgs(day, parents, levels, registered, places, known_by)
+
+
+class KeptTrees:
+    """The trees of the queries and the access checks, kept while the mirror stands still (a `ReadCache` written by
+    the mirror's consumer): each tree reads the whole mirror, most of a request's time in a union of a hundred
+    thousand orgs. A projection reads its own afresh, inside the transaction that may have just changed the mirror."""
+
+    def __init__(self, cache: ReadCache, tables: TreeTables) -> None:
+        self.cache, self.tables = cache, tables
+
+    async def on(self, day: date, today: date) -> Orgs:
+        """The tree on `day`, with every org's place `today`, as `orgs_on` reads it; the same object to every asker
+        until the mirror moves, so nobody may change it."""
+        return await self.cache.get(("orgs", day, today), lambda conn: orgs_on(conn, self.tables, day, today), WHOLE_TREE)
+
+    async def today(self, today: date) -> Orgs:
+        """Today's tree: the one access is decided on (DESIGN.md §5)."""
+        return await self.on(today, today)
 
 
 def known_by_end_of(known_on: date | None, tz: ZoneInfo) -> datetime | None:

@@ -21,8 +21,8 @@ from .queries.access import AccessQueries
 from .queries.channels import ChannelQueries
 from .queries.contacts import ContactQueries
 from .queries.duties import DutyQueries
-from .queries.mirror import Trees
-from .tables import READ_MODELS, ledger, metadata
+from .queries.mirror import KeptTrees
+from .tables import READ_MODELS, TREE, ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
@@ -33,7 +33,8 @@ def wire(rt: Runtime) -> Wiring:
     assert isinstance(settings, ContactsSettings)
     people = ContactHandlers(rt.store, rt.keyring, settings.erase_withdrawn_after_days)
     resources, done, sheets = ChannelHandlers(rt.store), DutyHandlers(rt.store), SheetHandlers(rt.store)
-    trees = Trees(ReadCache(rt.store, "contacts"))
+    mirror = RegistryMirror(rt.keyring).projection()
+    trees = KeptTrees(ReadCache(rt.store, "contacts-tree", written_by=mirror), TREE)
     about_people, about_resources = (
         ContactQueries(rt.engine, rt.keyring, rt.store.direct, trees),
         ChannelQueries(rt.engine, trees),
@@ -84,7 +85,7 @@ def wire(rt: Runtime) -> Wiring:
         # notifications asks, on its own account, where to send; nothing else
         verbs=verbs(commands, reads, services={"usable_addresses": {"notifications"}, "usable_addresses_of": {"notifications"}}),
         inline=[OwnProjection(rt.keyring).apply],
-        projections=[RegistryMirror(rt.keyring).projection()],
+        projections=[mirror],
         read_models=READ_MODELS,
         tasks=[sweep],
     )

@@ -11,7 +11,7 @@ from kit.projection import Delivered, Projection
 from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
-from mirrors.treemirror import TREE_EVENTS, apply_tree
+from mirrors.treemirror import TREE_EVENTS, KeptTrees, apply_tree
 
 from .config import ExchangeSettings
 from .handlers.cascades import CascadeRunner
@@ -36,10 +36,12 @@ def wire(rt: Runtime) -> Wiring:
     """The exchange's verbs, read models, tree consumer and cascade runner."""
     settings = rt.settings
     assert isinstance(settings, ExchangeSettings)
-    materials, deliveries = MaterialHandlers(rt.store, settings), DeliveryHandlers(rt.store)
-    control, queue = ControlHandlers(rt.store), ControlQueries(rt.engine)
-    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days, ReadCache(rt.store, "exchange"))
-    sheets, members = SheetQueries(rt.store, rt.engine), MemberQueries(rt.engine)
+    tree = Projection("tree", "registry", mirror, TREE_EVENTS)
+    trees = KeptTrees(ReadCache(rt.store, "exchange-tree", written_by=tree), TREE)
+    materials, deliveries = MaterialHandlers(rt.store, settings, trees), DeliveryHandlers(rt.store, trees)
+    control, queue = ControlHandlers(rt.store, trees), ControlQueries(rt.engine, trees)
+    queries = MaterialQueries(rt.store, rt.engine, settings.acknowledge_within_days, trees)
+    sheets, members = SheetQueries(rt.store, rt.engine, trees), MemberQueries(rt.engine)
     runner = CascadeRunner(rt.store, settings.cascade_chunk)
     commands: VerbTable = {
         "draft_material": (x.DraftMaterial, materials.draft_material),
@@ -50,7 +52,7 @@ def wire(rt: Runtime) -> Wiring:
         "send_up": (x.SendUp, materials.send_up),
         "cascade": (x.CascadeMaterial, materials.cascade),
         "release_cascade": (x.ReleaseCascade, materials.release_cascade),
-        "remind_unread": (x.RemindUnread, ReminderHandlers(rt.store).remind_unread),
+        "remind_unread": (x.RemindUnread, ReminderHandlers(rt.store, trees).remind_unread),
         "request_publication": (x.RequestPublication, control.request_publication),
         "moderate": (x.Moderate, control.moderate),
         "confirm_publication": (x.ConfirmPublication, control.confirm_publication),
@@ -81,7 +83,7 @@ def wire(rt: Runtime) -> Wiring:
         verbs=verbs(commands, reads),
         inline=[own.apply],
         projections=[
-            Projection("tree", "registry", mirror, TREE_EVENTS),
+            tree,
             Projection("postings", "contacts", postings.apply, postings.EVENTS, reads=False),
         ],
         read_models=READ_MODELS,

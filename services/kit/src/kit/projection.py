@@ -88,6 +88,10 @@ class Projection:
         if self.reads is not True and not self.events:  # the kit pipelines only events it can name
             raise ValueError(f"projection {self.name} reads nothing for some events: name the events it takes")
 
+    def consumer(self, service: str) -> str:
+        """Its durable consumer's name in `service`, which also names its checkpoint and backlog rows."""
+        return f"{service}_{self.name}"
+
     @property
     def subjects(self) -> list[str]:
         """The consumer's filter subjects; empty for the whole context."""

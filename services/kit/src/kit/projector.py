@@ -46,7 +46,7 @@ class Projector:
     ) -> None:
         self.engine, self.ledger, self.service, self.nc = engine, ledger, service, nc
         self.js = nc.jetstream(timeout=10)
-        self.consumer = f"{service}_{projection.name}"
+        self.consumer = projection.consumer(service)
         self.stream = STREAMS[projection.source]
         self.max_deliver, self.batch = max_deliver, batch
         self.leading = False

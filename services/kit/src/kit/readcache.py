@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import metrics
+from .projection import Projection
 from .store.reading import Streams
 
 T = TypeVar("T")
@@ -33,24 +34,35 @@ _STATE = """SELECT (SELECT coalesce(max(position), 0) FROM {s}.events),
      FROM {s}.checkpoints),
   (SELECT count(*) FROM {s}.pending), (SELECT coalesce(sum(position), 0) FROM {s}.pending)"""
 
+_WRITTEN_BY = """SELECT
+  (SELECT coalesce(string_agg(concat_ws(':', source, position, updated_at), ',' ORDER BY source), '')
+     FROM {s}.checkpoints WHERE consumer = %s),
+  (SELECT count(*) FROM {s}.pending WHERE consumer = %s),
+  (SELECT coalesce(sum(position), 0) FROM {s}.pending WHERE consumer = %s)"""
+"""The state of read models that one consumer alone writes: its checkpoint rows and its backlog."""
+
 
 class ReadCache:
     """A bounded map from a question to its answer at one state of the read models; concurrent askers of the
     same question share one computation."""
 
-    def __init__(self, store: Streams, name: str, size: int = 2048) -> None:
+    def __init__(self, store: Streams, name: str, size: int = 2048, written_by: Projection | None = None) -> None:
+        """`written_by`: the one projection whose batches alone change what the answers read (a mirror of another
+        context's facts), so that the service's own appends and its other consumers leave the answers kept."""
         self.engine, self.name, self.size = store.engine, name, size
         # the state is read on every request: one prepared statement on the store's autocommit connections, which
         # are its short reads' already, so the cache opens no connection of its own (the Kubernetes budget counts them)
         self.direct = store.direct
-        self._sql = _STATE.format(s=f'"{store.ledger.metadata.schema}"')
+        schema = f'"{store.ledger.metadata.schema}"'
+        self._sql = (_STATE if written_by is None else _WRITTEN_BY).format(s=schema)
+        self._params = () if written_by is None else (written_by.consumer(str(store.ledger.metadata.schema)),) * 3
         self._answers: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
         self._weight = 0
         self._running: dict[tuple[Hashable, Hashable], asyncio.Future[Any]] = {}
 
     async def reading(self) -> Reading:
         """The read models' present state, for the questions of one request (one round trip)."""
-        return Reading(self, tuple((await self.direct.fetch(self._sql, ()))[0]))
+        return Reading(self, tuple((await self.direct.fetch(self._sql, self._params))[0]))
 
     async def get(self, question: Hashable, compute: Compute[T], weight: int = 1) -> T:
         """The answer to one question at the present state."""

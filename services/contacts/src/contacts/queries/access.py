@@ -15,13 +15,13 @@ from kit.errors import not_found
 from kit.rpc import Context
 
 from ..tables import channel_access, channels
-from .mirror import Orgs, Trees
+from .mirror import KeptTrees, Orgs
 
 
 class AccessQueries:
     """The query verbs about channel access; whoever may read the channel's org today may read its grants (§5)."""
 
-    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+    def __init__(self, engine: AsyncEngine, trees: KeptTrees) -> None:
         self.engine, self.trees = engine, trees
 
     async def list_channel_access(self, q: ListChannelAccess, ctx: Context) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from kit.clock import FAR_FUTURE, known_by
 from kit.rpc import Context
 
 from ..tables import channel_stats, channels, contact_points, headcounts, member_orgs, orgs, refreshes, submissions, subscriptions
-from .mirror import Trees
+from .mirror import KeptTrees
 
 WEEK = timedelta(days=7)
 """P1, "once a week": the last refresh is at most 7 days before the date asked about."""
@@ -23,7 +23,7 @@ WEEK = timedelta(days=7)
 class ChannelQueries:
     """The query verbs about resources, subscriptions and reach."""
 
-    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+    def __init__(self, engine: AsyncEngine, trees: KeptTrees) -> None:
         self.engine, self.trees = engine, trees
 
     async def list_channels(self, q: ListChannels, ctx: Context) -> list[dict[str, Any]]:

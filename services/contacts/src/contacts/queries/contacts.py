@@ -29,7 +29,7 @@ from kit.tokens import Role
 
 from ..tables import contact_points, ledger, posts, submission_entries, submissions
 from .membership import org_today_of, orgs_today
-from .mirror import Orgs, Trees
+from .mirror import KeptTrees, Orgs
 
 # the addresses usable now (live, with a live key, and consented to if personal: T4) of some people, in one
 # prepared statement on an autocommit connection, as senders ask for every few letters they send; the parameters are
@@ -54,7 +54,7 @@ def usable(row: Any) -> bool:
 class ContactQueries:
     """The query verbs about contact points and bases."""
 
-    def __init__(self, engine: AsyncEngine, keyring: KeyRing, direct: Direct, trees: Trees) -> None:
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing, direct: Direct, trees: KeptTrees) -> None:
         # `direct`: the event store's autocommit connections, for the one read a sender makes per letter
         self.engine, self.keyring, self.direct, self.trees = engine, keyring, direct, trees
 

@@ -13,13 +13,13 @@ from kit.clock import known_by
 from kit.rpc import Context
 
 from ..tables import meetings, print_runs
-from .mirror import Trees
+from .mirror import KeptTrees
 
 
 class DutyQueries:
     """The query verbs about print runs and meetings; whoever may read the org today may read them (§5)."""
 
-    def __init__(self, engine: AsyncEngine, trees: Trees) -> None:
+    def __init__(self, engine: AsyncEngine, trees: KeptTrees) -> None:
         self.engine, self.trees = engine, trees
 
     async def list_print_runs(self, q: ListPrintRuns, ctx: Context) -> list[dict[str, Any]]:

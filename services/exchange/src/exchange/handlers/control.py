@@ -13,12 +13,12 @@ from contracts.exchange import ConfirmPublication, Moderate, PolicySet, RequestP
 from kit.access import require
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore
-from mirrors.treemirror import Orgs
+from mirrors.treemirror import KeptTrees, Orgs
 
 from ..domain import control, material
 from ..domain.material import Material
 from ..tables import materials
-from .common import load, material_stream, moderates, orgs_on
+from .common import load, material_stream, moderates
 
 Decide = Callable[[Material, str], list[Event]]
 """A decision on a loaded material, recorded for the deciding org."""
@@ -27,14 +27,14 @@ Decide = Callable[[Material, str], list[Event]]
 class ControlHandlers:
     """H2's commands: publication requests, decisions before and after publication, the moderation policy."""
 
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, trees: KeptTrees) -> None:
+        self.store, self.trees = store, trees
 
     async def request_publication(self, c: RequestPublication, ctx: Context) -> Committed:
         """H2: puts a material on the org's public resources under the parent's control, before or after publication."""
         m, version = await load(self.store, c.material_id)
         async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             orgs.require(ctx.actor, "write_materials", m.org_id)
             moderator = control.moderator_of(orgs.reach(m.org_id))
             pre = await moderates(conn, moderator)
@@ -69,8 +69,7 @@ class ControlHandlers:
 
     async def _decide(self, material_id: str, ctx: Context, decide: Decide, reply: dict[str, object]) -> Committed:
         m, version = await load(self.store, material_id)
-        async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+        orgs = await self.trees.today(ctx.today)
         lineage = orgs.reach(m.org_id)
         require(ctx.actor, "moderate", lineage)
         moderator = control.deciding_org(ctx.actor.org_id, lineage)
@@ -83,7 +82,7 @@ class ControlHandlers:
         """An org's forwarding (hold for review) and moderation (H2) policy; turning pre-moderation off moves what waits
         for the org's approval to review after publication, in the same transaction."""
         async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             orgs.require(ctx.actor, "report_facts", c.org_id)
             waiting = [] if c.moderates_publications else await _pending_below(conn, orgs, c.org_id)
         event = PolicySet(org_id=c.org_id, hold_for_review=c.hold_for_review, moderates_publications=c.moderates_publications)

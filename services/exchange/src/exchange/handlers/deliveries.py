@@ -16,23 +16,24 @@ from kit.errors import RuleBroken, invalid, not_found
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Committed, EventStore
+from mirrors.treemirror import KeptTrees
 
 from ..domain import material
 from ..tables import deliveries
-from .common import delivery_id, load, orgs_on, recipients
+from .common import delivery_id, load, recipients
 
 
 class DeliveryHandlers:
     """Commands about deliveries, outside parties and campaign participation."""
 
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, trees: KeptTrees) -> None:
+        self.store, self.trees = store, trees
 
     async def acknowledge(self, c: AcknowledgeDelivery, ctx: Context) -> Committed:
         """The recipient org has read the material (once)."""
         key = delivery_id(c.material_id, c.org_id)
         async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "acknowledge", c.org_id)
+            (await self.trees.today(ctx.today)).require(ctx.actor, "acknowledge", c.org_id)
             row = (await conn.execute(select(deliveries.c.acknowledged_at).where(deliveries.c.delivery_id == key))).first()
         if row is None:
             raise not_found("delivery of this material to this org", field="org_id")
@@ -44,8 +45,7 @@ class DeliveryHandlers:
 
     async def register_party(self, c: RegisterParty, ctx: Context) -> Committed:
         """Adds an outside party; a territorial association belongs to its territorial org, others to the CC."""
-        async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+        orgs = await self.trees.today(ctx.today)
         if c.kind.value == "territorial_association":
             if c.org_id is None or orgs.levels.get(c.org_id) != "territorial":
                 raise RuleBroken("X2", "a territorial association serves a territorial org: give its org_id", field="org_id")
@@ -65,7 +65,7 @@ class DeliveryHandlers:
         m, _ = await load(self.store, c.material_id)
         material.check_campaign(m)
         async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "report_facts", c.org_id)
+            (await self.trees.today(ctx.today)).require(ctx.actor, "report_facts", c.org_id)
             reached = c.org_id == m.org_id or c.org_id in await recipients(conn, m.material_id)
         if not reached:
             raise invalid("org_id", "the campaign did not reach this org", rule="K8")

@@ -33,23 +33,23 @@ from kit.errors import RuleBroken, invalid, not_found, too_large
 from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Batch, Committed, EventStore
+from mirrors.treemirror import KeptTrees
 
 from ..config import ExchangeSettings
 from ..domain import material, routing
 from ..domain.routing import Parties
 from ..tables import attachments, deliveries, parties
-from .common import delivery_id, load, material_stream, orgs_on, recipients, routing_tree
+from .common import delivery_id, load, material_stream, recipients, routing_tree
 
 
 class MaterialHandlers:
     """Commands about materials and their routing."""
 
-    def __init__(self, store: EventStore, settings: ExchangeSettings) -> None:
-        self.store, self.settings = store, settings
+    def __init__(self, store: EventStore, settings: ExchangeSettings, trees: KeptTrees) -> None:
+        self.store, self.settings, self.trees = store, settings, trees
 
     async def _allowed(self, org_id: str, ctx: Context, action: str = "write_materials") -> None:
-        async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, action, org_id)
+        (await self.trees.today(ctx.today)).require(ctx.actor, action, org_id)
 
     async def draft_material(self, c: DraftMaterial, ctx: Context) -> Committed:
         """Drafts a material of an org."""
@@ -74,7 +74,7 @@ class MaterialHandlers:
         async with self.store.engine.connect() as conn:
             if (await conn.execute(select(parties.c.party_id).where(parties.c.party_id == c.party_id))).first() is None:
                 raise not_found("outside party", field="party_id")
-            level = (await orgs_on(conn, ctx.today)).levels.get(c.org_id)
+            level = (await self.trees.today(ctx.today)).levels.get(c.org_id)
         if level == "primary":
             raise RuleBroken("X1", "the CC and territorial orgs receive materials from outside parties", field="org_id")
         material_id, cascade_id = new_id(), new_id()
@@ -142,7 +142,7 @@ class MaterialHandlers:
         content = material.exists(m)
         sender = c.org_id or m.org_id
         async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             orgs.require(ctx.actor, "write_materials", sender)
             if sender != m.org_id and sender not in await recipients(conn, m.material_id):
                 raise invalid("org_id", "an org forwards only materials that reached it", rule="forward")
@@ -192,7 +192,7 @@ class MaterialHandlers:
         material.exists(m)
         sender = c.org_id or m.org_id
         async with self.store.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             orgs.require(ctx.actor, "write_materials", sender)
             delivered = await recipients(conn, m.material_id)
             if sender != m.org_id and sender not in delivered:

@@ -8,17 +8,18 @@ from contracts.exchange import RemindUnread
 from kit.errors import invalid
 from kit.rpc import Context
 from kit.store import Committed, EventStore
+from mirrors.treemirror import KeptTrees
 
 from ..domain import material
 from ..tables import deliveries
-from .common import load, material_stream, orgs_on, recipients
+from .common import load, material_stream, recipients
 
 
 class ReminderHandlers:
     """The reminder to the orgs a sender's deliveries reached that have not acknowledged them."""
 
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, trees: KeptTrees) -> None:
+        self.store, self.trees = store, trees
 
     async def remind_unread(self, c: RemindUnread, ctx: Context) -> Committed:
         """Whoever may cascade for the sending org (§5) reminds its unread recipients; notifications writes to them."""
@@ -26,7 +27,7 @@ class ReminderHandlers:
         material.exists(m)
         sender = c.org_id or m.org_id
         async with self.store.engine.connect() as conn:
-            (await orgs_on(conn, ctx.today)).require(ctx.actor, "write_materials", sender)
+            (await self.trees.today(ctx.today)).require(ctx.actor, "write_materials", sender)
             if sender != m.org_id and sender not in await recipients(conn, m.material_id):
                 raise invalid("org_id", "an org reminds only of materials that reached it and it passed on", rule="forward")
             d = deliveries.c

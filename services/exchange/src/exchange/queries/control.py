@@ -11,9 +11,9 @@ from contracts.exchange import ListModerationQueue
 from kit.access import require
 from kit.errors import not_found
 from kit.rpc import Context
+from mirrors.treemirror import KeptTrees
 
 from ..domain import control
-from ..handlers.common import orgs_on
 from ..tables import decisions, materials
 from .materials import material_row
 
@@ -21,8 +21,8 @@ from .materials import material_row
 class ControlQueries:
     """The exchange's H2 query verbs."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, trees: KeptTrees) -> None:
+        self.engine, self.trees = engine, trees
 
     async def list_moderation_queue(self, q: ListModerationQueue, ctx: Context) -> list[dict[str, Any]]:
         """Materials of the orgs below `org_id` today that wait for approval (`before_publication`) or were published and
@@ -42,7 +42,7 @@ class ControlQueries:
             .order_by(since.c.waiting_since, materials.c.material_id)
         )
         async with self.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             if not orgs.exists(q.org_id):
                 raise not_found(f"org on {ctx.today.isoformat()}", field="org_id")
             require(ctx.actor, "moderate", [control.BELOW, *orgs.reach(q.org_id)])

@@ -21,14 +21,13 @@ from contracts.exchange import (
 )
 from kit.access import permits
 from kit.errors import forbidden, not_found
-from kit.readcache import WHOLE_TREE, ReadCache
 from kit.rpc import Context
 from kit.store import EventStore
 from kit.tokens import Role
-from mirrors.treemirror import Orgs
+from mirrors.treemirror import KeptTrees, Orgs
 
 from ..domain import control
-from ..handlers.common import load, may_read, orgs_on
+from ..handlers.common import load, may_read
 from ..tables import attachments, cascade_runs, decisions, deliveries, materials, participation, parties, postings
 from . import pages, progress
 
@@ -36,14 +35,12 @@ from . import pages, progress
 class MaterialQueries:
     """The exchange's query verbs."""
 
-    def __init__(self, store: EventStore, engine: AsyncEngine, acknowledge_within_days: int, cache: ReadCache) -> None:
+    def __init__(self, store: EventStore, engine: AsyncEngine, acknowledge_within_days: int, trees: KeptTrees) -> None:
         self.store, self.engine, self.within = store, engine, timedelta(days=acknowledge_within_days)
-        self.cache = cache
+        self.trees = trees
 
     async def _today(self, ctx: Context) -> Orgs:
-        """Today's tree, kept while the read models stand still: read whole, it costs most of a request in a union of a
-        hundred thousand orgs (every inbox, material and deliveries page asks for it)."""
-        return await self.cache.get(("orgs", ctx.today), lambda conn: orgs_on(conn, ctx.today), WHOLE_TREE)
+        return await self.trees.today(ctx.today)
 
     async def _readable(self, material_id: str, ctx: Context) -> Any:
         m, version = await load(self.store, material_id)
@@ -118,7 +115,7 @@ class MaterialQueries:
             seen = progress.mine(orgs, ctx.actor)
             rows = await progress.recipients(conn, q, seen)
             counted = await progress.figures(conn, q.material_id, seen)
-            expected = await progress.expected(conn, ctx.actor, orgs, runs)
+            expected = await progress.expected(self.trees, ctx.actor, orgs, runs)
         return progress.summary(m.material_id, rows, counted, expected, sent)
 
     async def inbox(self, q: Inbox, ctx: Context) -> list[dict[str, Any]]:

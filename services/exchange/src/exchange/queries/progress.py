@@ -5,7 +5,6 @@ of a cascade sent from elsewhere, only the share meant for their subtree."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Text, and_, any_, func, literal, or_, select, true
@@ -14,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.exchange import ListDeliveries, Route
 from kit.access import permits
 from kit.tokens import Actor
-from mirrors.treemirror import Orgs
+from mirrors.treemirror import KeptTrees, Orgs
 
 from ..domain.routing import Tree, chosen_subtrees
-from ..handlers.common import orgs_on, routing_tree
+from ..handlers.common import routing_tree
 from ..tables import deliveries
 from . import pages
 
@@ -53,20 +52,17 @@ def meant_for(tree: Tree, sender: str, to: Sequence[str] | None) -> list[str]:
     return chosen_subtrees(tree, to)
 
 
-async def expected(conn: AsyncConnection, actor: Actor, orgs: Orgs, runs: Sequence[Any]) -> int:
+async def expected(trees: KeptTrees, actor: Actor, orgs: Orgs, runs: Sequence[Any]) -> int:
     """How many orgs the cascades were for: all of those sent from the actor's subtree (`orgs`: today's tree), and of
     the others the share meant for it."""
     if sees_all(actor):
         return sum(r.targets or 0 for r in runs)
-    trees: dict[date, Orgs] = {}
     count = 0
     for r in runs:
         if _sent_by_own(orgs, actor, r):
             count += r.targets or 0
             continue
-        if r.on not in trees:
-            trees[r.on] = await orgs_on(conn, r.on, orgs.day)
-        tree = trees[r.on]
+        tree = await trees.on(r.on, orgs.day)
         count += len(tree.within(actor, "read_material", meant_for(routing_tree(tree), r.from_org_id, r.to)))
     return count
 

@@ -13,9 +13,9 @@ from contracts.exchange import GetSheet
 from kit.errors import Refused, not_found
 from kit.rpc import Context
 from kit.store import EventStore
-from mirrors.treemirror import names
+from mirrors.treemirror import KeptTrees, names
 
-from ..handlers.common import load, may_read, orgs_on
+from ..handlers.common import load, may_read
 from ..tables import TREE, deliveries, materials
 from .materials import material_row
 
@@ -46,8 +46,8 @@ def _not_the_orgs() -> Refused:
 class SheetQueries:
     """The query verb of printed sheets."""
 
-    def __init__(self, store: EventStore, engine: AsyncEngine) -> None:
-        self.store, self.engine = store, engine
+    def __init__(self, store: EventStore, engine: AsyncEngine, trees: KeptTrees) -> None:
+        self.store, self.engine, self.trees = store, engine, trees
 
     async def get_sheet(self, q: GetSheet, ctx: Context) -> dict[str, Any]:
         """The material, the org's name and the name of the org it came from to that org (its author, for its own), and
@@ -56,7 +56,7 @@ class SheetQueries:
         delivered to an org in it, on today's tree; a publication not approved by its moderator is refused (H2)."""
         m, _ = await load(self.store, q.material_id)
         async with self.engine.connect() as conn:
-            orgs = await orgs_on(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             await may_read(conn, ctx.actor, m, orgs)
             orgs.require(ctx.actor, "read_material", q.org_id)
             d = deliveries.c
