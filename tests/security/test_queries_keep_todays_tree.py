@@ -1,6 +1,6 @@
-"""The exchange and contacts keep today's tree between queries while their read models stand still (a hundred
-thousand orgs read whole cost most of a request), and a move reaches access at once: the old parent's staff lose the
-moved org's inbox and resources, the new parent's gain them (DESIGN.md §5)."""
+"""The exchange, contacts, appeals and notifications keep today's tree between queries while their mirror of it stands
+still (a hundred thousand orgs read whole cost most of a request), and a move reaches access at once: the old
+parent's staff lose the moved org's lists, the new parent's gain them (DESIGN.md §5)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ def asked(service: str, outcome: str) -> float:
     return metrics.READ_CACHE.labels(service, outcome)._value.get()
 
 
-@pytest.mark.parametrize(("service", "path"), [("exchange-tree", "inbox"), ("contacts-tree", "channels")])
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [
+        ("exchange-tree", "inbox"),
+        ("contacts-tree", "channels"),
+        ("appeals-tree", "appeals"),
+        ("notifications-tree", "notifications"),
+    ],
+)
 async def test_todays_tree_is_kept_between_queries_and_a_move_reaches_access(stack: Stack, service: str, path: str) -> None:
     h, cc, t, p = await union(stack)
     other = await register(stack, h, name="Дальневосточная", level="territorial", parent_id=cc["id"], registered_on="1991-01-01")

@@ -32,8 +32,9 @@ from kit.ids import new_id
 from kit.rpc import Context
 from kit.store import Committed, EventStore
 from kit.tokens import Role
+from mirrors.treemirror import KeptTrees
 
-from .common import CATALOGUE, appeal_stream, load, member_org_today, member_today, tree_today
+from .common import CATALOGUE, appeal_stream, load, member_org_today, member_today
 from .domain import appeal
 from .domain.appeal import Appeal
 from .domain.routing import addressee
@@ -46,13 +47,12 @@ class AppealHandlers:
     race to a closure is decided again on the closed appeal and refused, and a closure decided after an answer is
     timed after it."""
 
-    def __init__(self, store: EventStore, keyring: KeyRing, now: Callable[[], datetime] = clock.now) -> None:
-        self.store, self.keyring, self.now = store, keyring, now
+    def __init__(self, store: EventStore, keyring: KeyRing, trees: KeptTrees, now: Callable[[], datetime] = clock.now) -> None:
+        self.store, self.keyring, self.trees, self.now = store, keyring, trees, now
 
     async def _keeps_catalogue(self, ctx: Context) -> None:
         """The CC keeps the catalogue: an admin, or staff of the CC itself."""
-        async with self.store.engine.connect() as conn:
-            orgs = await tree_today(conn, ctx.today)
+        orgs = await self.trees.today(ctx.today)
         central = orgs.central()
         if central is None or (ctx.actor.org_id != central and ctx.actor.role is not Role.ADMIN):
             raise forbidden("only the CC keeps the catalogue of life situations")
@@ -90,7 +90,7 @@ class AppealHandlers:
                 raise RuleBroken("PD1", "this person's data was erased; nothing new may be kept", field="person_id")
             if await member_today(conn, c.person_id, ctx.today) is None:
                 raise RuleBroken("D1", "appeals are members': this person is not a member of the union today", field="person_id")
-            orgs = await tree_today(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             by_member = ctx.actor.role is Role.MEMBER
             if by_member:  # a member files their own appeal, through the portal only
                 if c.person_id != ctx.actor.username or c.received_by not in (None, ReceivedBy.PORTAL):
@@ -121,7 +121,7 @@ class AppealHandlers:
         with a staff role (§5); refused naming `appeal_id` once the member is erased (PD1)."""
         found, version = await load(self.store, appeal_id)
         async with self.store.engine.begin() as conn:
-            (await tree_today(conn, ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
+            (await self.trees.today(ctx.today)).require(ctx.actor, "report_facts", found.org_id, field="appeal_id")
             return found, version, await self._seal(conn, found, seal)
 
     async def _seal(self, conn: AsyncConnection, found: Appeal, text: str | None) -> str | None:

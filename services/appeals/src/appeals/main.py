@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from contracts import appeals as ap
+from kit.readcache import ReadCache
 from kit.rpc import VerbTable, verbs
 from kit.service import Runtime, Service, Wiring
+from mirrors.treemirror import KeptTrees
 
 from .config import AppealsSettings
 from .escalator import Escalator
@@ -14,7 +16,7 @@ from .handlers import AppealHandlers
 from .projections import own
 from .projections.registry import RegistryMirror
 from .queries.appeals import AppealQueries
-from .tables import READ_MODELS, ledger, metadata
+from .tables import READ_MODELS, TREE, ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
@@ -23,8 +25,10 @@ def wire(rt: Runtime) -> Wiring:
         raise RuntimeError("appeals keeps personal data: set APPEALS_MASTER_KEY")
     settings = rt.settings
     assert isinstance(settings, AppealsSettings)
-    handlers, queries = AppealHandlers(rt.store, rt.keyring), AppealQueries(rt.engine, rt.keyring)
     escalator = Escalator(rt.store, settings)
+    mirror = RegistryMirror(rt.keyring, escalator.look_soon).projection()
+    trees = KeptTrees(ReadCache(rt.store, "appeals-tree", written_by=mirror), TREE)
+    handlers, queries = AppealHandlers(rt.store, rt.keyring, trees), AppealQueries(rt.engine, rt.keyring, trees)
     commands: VerbTable = {
         "define_situation": (ap.DefineSituation, handlers.define_situation),
         "retire_situation": (ap.RetireSituation, handlers.retire_situation),
@@ -49,7 +53,7 @@ def wire(rt: Runtime) -> Wiring:
     return Wiring(
         verbs=verbs(commands, reads),
         inline=[own.apply],
-        projections=[RegistryMirror(rt.keyring, escalator.look_soon).projection()],
+        projections=[mirror],
         read_models=READ_MODELS,
         tasks=[escalate],
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from kit.imports import hiding
 
 from .domain.text import readable
 from .mail import Refusal
+
+if TYPE_CHECKING:
+    import httpx
 
 LIMIT = 4096
 """Characters a Bot API message may hold; a longer text is cut rather than refused."""
@@ -16,6 +19,11 @@ LIMIT = 4096
 async def send(base_url: str, chat_id: str, text: str) -> None:
     """Posts one message; raises `Refusal` (HTTP 4xx but 429 is permanent, the rest temporary). Whatever the text or
     the server's answer, nothing else is raised."""
+    # httpx is loaded at the first chat message, not at start (a service with no chat API configured never sends one),
+    # and without rich, which it imports for its command-line client only: about 8 MB resident together
+    with hiding("rich"):
+        import httpx
+
     body = readable(text)
     body = body if len(body) <= LIMIT else body[: LIMIT - 1] + "…"
     try:

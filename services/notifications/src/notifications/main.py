@@ -6,8 +6,10 @@ import asyncio
 
 from contracts.notifications import ListNotifications, SendSignInCode, SetPreference
 from kit.projection import Inline, Projection
+from kit.readcache import ReadCache
 from kit.rpc import Verb
 from kit.service import Runtime, Service, Wiring
+from mirrors.treemirror import KeptTrees
 
 from .config import NotificationsSettings
 from .preferences import Preferences
@@ -18,7 +20,7 @@ from .queries import Queries
 from .reminders import Planner
 from .sender import Sender
 from .signin import SignInCodes
-from .tables import ledger, metadata
+from .tables import TREE, ledger, metadata
 
 
 def wire(rt: Runtime) -> Wiring:
@@ -28,6 +30,10 @@ def wire(rt: Runtime) -> Wiring:
     sender = Sender(rt.store, settings, rt.requests)
     channels_in_use = ("email", "chat") if settings.chat_base_url else ("email",)
     planner = Planner(rt.engine, settings, channels_in_use)
+    registry = Projection(
+        "registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply, sources.REGISTRY_EVENTS
+    )
+    trees = KeptTrees(ReadCache(rt.store, "notifications-tree", written_by=registry), TREE)
 
     async def send(stop: asyncio.Event) -> None:
         await sender.run(stop)
@@ -37,15 +43,13 @@ def wire(rt: Runtime) -> Wiring:
 
     return Wiring(
         verbs={
-            "list_notifications": Verb(ListNotifications, Queries(rt.engine).list_notifications, command=False),
-            "set_preference": Verb(SetPreference, Preferences(rt.store).set_preference, command=True),
+            "list_notifications": Verb(ListNotifications, Queries(rt.engine, trees).list_notifications, command=False),
+            "set_preference": Verb(SetPreference, Preferences(rt.store, trees).set_preference, command=True),
             "send_sign_in_code": Verb(SendSignInCode, SignInCodes(settings, rt.requests).send_sign_in_code, command=False),
         },
         inline=[Inline(Receipts(settings.retry_base_seconds, settings.max_attempts).apply, reads=False)],
         projections=[
-            Projection(
-                "registry", "registry", sources.RegistrySource(channels_in_use, settings.tz).apply, sources.REGISTRY_EVENTS
-            ),
+            registry,
             Projection(
                 "exchange", "exchange", sources.ExchangeSource(channels_in_use, settings.tz).apply, sources.EXCHANGE_EVENTS
             ),

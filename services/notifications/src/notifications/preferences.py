@@ -8,16 +8,16 @@ from contracts.notifications import PreferenceSet, SetPreference
 from kit.errors import forbidden, not_found
 from kit.rpc import Context
 from kit.store import Committed, EventStore
-from mirrors import treemirror
+from mirrors.treemirror import KeptTrees
 
-from .tables import TREE, posts
+from .tables import posts
 
 
 class Preferences:
     """Sets preferences of the people notifications reaches: the post holders."""
 
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, trees: KeptTrees) -> None:
+        self.store, self.trees = store, trees
 
     async def set_preference(self, c: SetPreference, ctx: Context) -> Committed:
         """Instant or a daily digest; staff of an org where the person holds a post may set it."""
@@ -30,7 +30,7 @@ class Preferences:
                 )
             )
             orgs = [r.org_id for r in held]
-            tree = await treemirror.orgs_on(conn, TREE, ctx.today, ctx.today)
+            tree = await self.trees.today(ctx.today)
         if not orgs:
             raise not_found("post holder (only officers are notified)", field="person_id")
         if not tree.within(ctx.actor, "report_facts", orgs):

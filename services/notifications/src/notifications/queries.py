@@ -9,21 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.notifications import ListNotifications
 from kit.rpc import Context
-from mirrors import treemirror
+from mirrors.treemirror import KeptTrees
 
-from .tables import TREE, outbox
+from .tables import outbox
 
 
 class Queries:
     """The query verbs."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, trees: KeptTrees) -> None:
+        self.engine, self.trees = engine, trees
 
     async def list_notifications(self, q: ListNotifications, ctx: Context) -> list[dict[str, Any]]:
         """What was (or is to be) sent about an org, newest first; no addresses (they are never kept here)."""
         async with self.engine.connect() as conn:
-            (await treemirror.orgs_on(conn, TREE, ctx.today, ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
+            (await self.trees.today(ctx.today)).require(ctx.actor, "read_orgs", q.org_id)
             o = outbox.c
             rows = await conn.execute(select(outbox).where(o.org_id == q.org_id).order_by(o.created_at.desc()).limit(q.limit))
             return [

@@ -14,17 +14,17 @@ from kit.errors import forbidden, invalid, not_found
 from kit.rpc import Context
 from kit.tokens import Role
 from mirrors import treemirror
-from mirrors.treemirror import Orgs
+from mirrors.treemirror import KeptTrees, Orgs
 
-from ..common import member_org_today, portal_org_today, tree_today
+from ..common import member_org_today, portal_org_today
 from ..tables import TREE, answers, appeals, assignments, escalations, questions, replies, situations
 
 
 class AppealQueries:
     """Reads of the appeals service."""
 
-    def __init__(self, engine: AsyncEngine, keyring: KeyRing) -> None:
-        self.engine, self.keyring = engine, keyring
+    def __init__(self, engine: AsyncEngine, keyring: KeyRing, trees: KeptTrees) -> None:
+        self.engine, self.keyring, self.trees = engine, keyring, trees
 
     async def list_situations(self, _q: ListSituations, _ctx: Context) -> list[dict[str, Any]]:
         """The catalogue in force, in title order."""
@@ -53,7 +53,7 @@ class AppealQueries:
                 if row.person_id != ctx.actor.username:
                     raise not_found("appeal", field="appeal_id")  # another's appeal is not even said to exist
                 return await self._appeal(conn, row, True)
-            orgs = await tree_today(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             member_org = await member_org_today(conn, row.person_id, ctx.today) or row.member_org_id
             where = [o for o in (row.org_id, member_org) if orgs.exists(o) or o in orgs.places]
             if not any(orgs.may(ctx.actor, "read_orgs", o) for o in where):
@@ -108,7 +108,7 @@ class AppealQueries:
         person_id = _member(ctx)
         async with self.engine.connect() as conn:
             org = await portal_org_today(conn, person_id, ctx.today)
-            lineage = (await tree_today(conn, ctx.today)).reach(org) if org else []
+            lineage = (await self.trees.today(ctx.today)).reach(org) if org else []
             named = await treemirror.names(conn, TREE, lineage)
         return [{"id": o, "name": named.get(o), "rank": i} for i, o in enumerate(lineage)]
 
@@ -118,7 +118,7 @@ class AppealQueries:
         read it."""
         a = appeals.c
         async with self.engine.connect() as conn:
-            orgs = await tree_today(conn, ctx.today)
+            orgs = await self.trees.today(ctx.today)
             orgs.require(ctx.actor, "read_orgs", q.org_id)
             held = a.org_id == q.org_id
             if q.state is State.OVERDUE:
