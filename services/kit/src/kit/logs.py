@@ -10,18 +10,12 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from . import tracing
+from .imports import hiding
 
 # structlog loads rich (for its pretty tracebacks) whenever it is installed, about 5 MB resident in every service, though
-# no renderer here uses it: `format_exc_info` turns an exception into text before the renderer sees it. rich is hidden
-# only while structlog loads, so a later `import rich` (a test tool's) still finds it.
-_HIDE_RICH = "rich" not in sys.modules
-if _HIDE_RICH:
-    sys.modules["rich"] = None  # type: ignore[assignment]
-try:
+# no renderer here uses it: `format_exc_info` turns an exception into text before the renderer sees it
+with hiding("rich"):
     import structlog
-finally:
-    if _HIDE_RICH:
-        del sys.modules["rich"]
 
 _configured = False
 
