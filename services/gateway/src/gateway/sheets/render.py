@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-import segno
-import typst
 from babel.dates import format_date
 
 from .typography import clean, inline, paragraphs, shorten
@@ -134,11 +132,16 @@ def _string(text: str) -> str:
 def qr_svg(url: str) -> str:
     """The URL as a QR code in SVG, black on white, medium error correction (a worn sheet still reads); kept per URL,
     as making one costs about a third of a sheet."""
+    import segno  # here, not at the top: a gateway that prints no sheet never loads it
+
     return str(segno.make(url, error="m", micro=False).svg_inline(border=2, dark="#000", light="#fff"))
 
 
 def render(sheet: Sheet, paper: Paper = "a4") -> bytes:
     """The sheet as PDF bytes on A4 or A3; long titles and bodies flow onto further pages."""
+    # here, not at the top: Typst's compiler is about 7 MB resident, which a gateway that prints no sheet never needs
+    import typst
+
     inputs = {"qr": qr_svg(sheet.link.url)} if sheet.link else {}
     pdf = typst.compile(source(sheet, paper).encode(), ignore_system_fonts=True, sys_inputs=inputs)
     assert isinstance(pdf, bytes)
