@@ -58,25 +58,34 @@ class KpiQueries:
         return {"org_id": q.org_id, "period": q.period, "targets": {k: float(v) for k, v in set_.items()}}
 
     async def list_ranking(self, q: ListRanking, ctx: Context) -> list[dict[str, Any]]:
-        """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first."""
-        period = parse_period(q.period)
-        async with self.engine.connect() as conn:
-            tree = await tree_for(conn, period, ctx.today, known_by_end_of(q.known_on, ctx.tz))
-            root = q.org_id or ctx.actor.org_id or tree.central()
-            if root is None:
-                raise not_found(f"org on {period.last.isoformat()}", field="org_id")
-            tree.require(ctx.actor, "read_orgs", root)
-            computed = await compute(conn, tree, root, period, _unseen(tree, ctx, root))
-        rows = []
-        # the root's subtree that period, less the orgs that have left the actor's since
-        for org_id in tree.within(ctx.actor, "read_orgs", computed.scope.under(root)):
-            if computed.scope.facts[org_id].level != q.level.value:
-                continue
-            line = computed.report(org_id)["indicators"][q.indicator]
-            # a period closed before exact figures were kept has no rollup_exact
-            row = {"org_id": org_id, "value": line["rollup"], "value_exact": line.get("rollup_exact"), "own": line["value"]}
-            rows.append({**row, "met": line["met"]})
-        return _ranked(rows)
+        """A level's orgs under a root ranked by the indicator's roll-up (frozen for closed periods), best first; kept
+        while the read models stand still, as a ranking computes the root's whole subtree."""
+        period, known = parse_period(q.period), known_by_end_of(q.known_on, ctx.tz)
+        reading = await self.cache.reading()
+        kept = ("tree", period.last, ctx.today, q.known_on)
+        tree = await reading.get(kept, lambda conn: tree_for(conn, period, ctx.today, known), WHOLE_TREE)
+        root = q.org_id or ctx.actor.org_id or tree.central()
+        if root is None:
+            raise not_found(f"org on {period.last.isoformat()}", field="org_id")
+        tree.require(ctx.actor, "read_orgs", root)
+        unseen = _unseen(tree, ctx, root)
+
+        async def ranking(conn: AsyncConnection) -> list[dict[str, Any]]:
+            computed = await compute(conn, tree, root, period, unseen)
+            rows = []
+            # the root's subtree that period, less the orgs that have left the actor's since
+            for org_id in tree.within(ctx.actor, "read_orgs", computed.scope.under(root)):
+                if computed.scope.facts[org_id].level != q.level.value:
+                    continue
+                line = computed.report(org_id)["indicators"][q.indicator]
+                # a period closed before exact figures were kept has no rollup_exact
+                row = {"org_id": org_id, "value": line["rollup"], "value_exact": line.get("rollup_exact"), "own": line["value"]}
+                rows.append({**row, "met": line["met"]})
+            return _ranked(rows)
+
+        # who asks is part of the question: `within` reads the actor's place today, as `unseen` does
+        asked = ("ranking", root, period.name, q.known_on, q.level.value, q.indicator, ctx.actor.role, ctx.actor.org_id)
+        return await reading.get((*asked, unseen), ranking, WHOLE_TREE)
 
     async def get_series(self, q: GetSeries, ctx: Context) -> list[dict[str, Any]]:
         """One indicator of the org over consecutive periods, each as the kpi query answers it."""
