@@ -8,6 +8,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -15,7 +17,7 @@ import uvloop
 
 from . import appeals, bus, importing, reads, sheets, store, tree
 from .cpu import meter, per_unit
-from .env import FULL, QUICK, Sizes, World, database, import_union, start, union_files
+from .env import CURVE, FULL, QUICK, Sizes, World, database, import_union, start, union_files
 from .report import Figure, Target, machine, write_markdown
 
 TARGETS = [
@@ -41,11 +43,11 @@ TARGETS = [
 ]
 
 
-def emit(found: list[Figure], into: list[Figure]) -> None:
-    """Prints each figure as it is measured, so a long run shows progress."""
-    for f in found:
-        print(f.line(), flush=True)
-    into.extend(found)
+def emit(found: list[Figure], into: list[Figure], size: str = "") -> None:
+    """Prints each figure as it is measured (tagged with the union it was measured on), so a long run shows progress."""
+    for tagged in (replace(f, size=size) for f in found):
+        print(tagged.line(), flush=True)
+        into.append(tagged)
 
 
 async def caught_up(db: str, nats_url: str, orgs: int) -> bool:
@@ -70,11 +72,12 @@ def _server_pids(world: World) -> dict[str, int]:
     return {name: pid for name, pid in found.items() if pid is not None}
 
 
-def run(sizes: Sizes, folder: Path) -> list[Figure]:
-    """Every scenario in order, on one set of servers; services are stopped however it ends."""
+def run(once: Sizes, unions: Sequence[Sizes], folder: Path) -> list[Figure]:
+    """The scenarios that do not depend on the union once, then the union's on each size, each on servers of its own
+    (so every size's baselines are measured beside it); services and servers are stopped however it ends."""
     figures: list[Figure] = []
-    emit(sheets.bench(sizes.sheets), figures)  # the renderer alone, before the servers take the cores
-    world: World = start(folder)
+    emit(sheets.bench(once.sheets), figures)  # the renderer alone, before the servers take the cores
+    world: World = start(folder / "once")
     master = world.keys["REGISTRY_MASTER_KEY"]  # the store bench writes the registry's ledger
     try:
         store_db = database(world.server_url, "bench_store")
@@ -82,44 +85,58 @@ def run(sizes: Sizes, folder: Path) -> list[Figure]:
             conn.execute("CREATE DATABASE bench_peer")
         peer_db = store_db.replace("/bench_store?", "/bench_peer?")
         # on uvloop, as a service's appends run (uvicorn picks it); the rebuild runs as `profset rebuild` does
-        emit(uvloop.run(store.event_store(store_db, peer_db, master, sizes.store_aggregates)), figures)
-        asyncio.run(store.fill(store_db, master, sizes.rebuild_events))
+        emit(uvloop.run(store.event_store(store_db, peer_db, master, once.store_aggregates)), figures)
+        asyncio.run(store.fill(store_db, master, once.rebuild_events))
         emit(asyncio.run(store.rebuild(store_db, master)), figures)
         tree_db = database(world.server_url, "bench_tree")  # two registry replicas writing the one tree (issue 35)
-        emit(tree.contention(tree_db, master, commands=min(600, sizes.commands)), figures)
-        emit(importing.bench(sizes.import_orgs, sizes.import_members, folder / "import", world.server_url), figures)
-
-        # the services run first: the contacts import waits until contacts has learnt the registry's people
-        world.start_services({"NOTIFICATIONS_RATE_PER_SECOND": "100000", "NOTIFICATIONS_REMIND_EVERY_SECONDS": "86400"})
-        began = time.perf_counter()
-        union_files(folder / "union", sizes)
-        import_union(folder / "union", world.database_url, world.keys)
-        print(f"# union imported in {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
-        orgs = 1 + sizes.territorial + sizes.primary
-        token, db, nats_url = world.token("registry"), world.database_url, world.stack.nats_url
-        settled = lambda: caught_up(db, nats_url, orgs)  # noqa: E731
-        asyncio.run(bus.until(settled, 900, 0.5))
-        cpu = meter(world.pids(), _server_pids(world))
-        emit(asyncio.run(bus.commands(nats_url, db, token, sizes.commands, sizes.clients, settled, cpu)), figures)
-        before = cpu()
-        found, material = asyncio.run(bus.cascade(nats_url, db, world.token("exchange")))
-        emit(found, figures)
-        cascaded = cpu()
-        port, letters = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"]), sizes.primary * sizes.recipients
-        emit(asyncio.run(bus.mail_fanout(db, material, letters, port)), figures)
-        emit(per_unit("cascade.cpu", before, cascaded, orgs - 1, "delivery"), figures)
-        emit(per_unit("mail.cpu", cascaded, cpu(), letters, "letter"), figures)
-        emit(asyncio.run(appeals.first_notification(nats_url, db, world.token("appeals"))), figures)  # issue 30, K7
-        password = world.stack.environment(world.keys)["PROFSET_ADMIN_PASSWORD"]
-        asyncio.run(bus.until(lambda: reads.settled(db), 600, 0.5))  # reads are measured on a settled stack
-        before = cpu()
-        emit(asyncio.run(reads.gateway(world.stack.url, db, password, sizes.gateway_seconds, sizes.gateway_rate)), figures)
-        views = 2 * round(sizes.gateway_seconds * sizes.gateway_rate)  # from cold, then kept
-        emit(per_unit("gateway.cpu", before, cpu(), views, "view"), figures)
-        emit(reads.memory(world.pids(), sizes.members + sizes.commands, orgs), figures)
+        emit(tree.contention(tree_db, master, commands=min(600, once.commands)), figures)
+        emit(importing.bench(once.import_orgs, once.import_members, folder / "import", world.server_url), figures)
     finally:
         world.stack.stop()
+    for sizes in unions:
+        world = start(folder / f"union-{sizes.orgs}")
+        try:
+            union(world, sizes, folder / f"union-{sizes.orgs}" / "csv", figures)
+        finally:
+            world.stack.stop()
     return figures
+
+
+def union(world: World, sizes: Sizes, folder: Path, into: list[Figure]) -> None:
+    """The scenarios of a running union of `sizes`: commands, a cascade to every org and its letters, an appeal's first
+    letter, the gateway's reads and the services' memory; their figures tagged with the union's size."""
+
+    def out(found: list[Figure]) -> None:
+        emit(found, into, sizes.label)
+
+    # the services run first: the contacts import waits until contacts has learnt the registry's people
+    world.start_services({"NOTIFICATIONS_RATE_PER_SECOND": "100000", "NOTIFICATIONS_REMIND_EVERY_SECONDS": "86400"})
+    began = time.perf_counter()
+    union_files(folder, sizes)
+    import_union(folder, world.database_url, world.keys)
+    print(f"# {sizes.label}: union imported in {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
+    token, db, nats_url = world.token("registry"), world.database_url, world.stack.nats_url
+    settled = lambda: caught_up(db, nats_url, sizes.orgs)  # noqa: E731
+    asyncio.run(bus.until(settled, 3600, 0.5))
+    print(f"# {sizes.label}: services caught up {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
+    cpu = meter(world.pids(), _server_pids(world))
+    out(asyncio.run(bus.commands(nats_url, db, token, sizes.commands, sizes.clients, settled, cpu)))
+    before = cpu()
+    found, material, cascaded_at = asyncio.run(bus.cascade(nats_url, db, world.token("exchange")))
+    out(found)
+    cascaded = cpu()
+    port, letters = int(world.stack.mail["NOTIFICATIONS_SMTP_PORT"]), sizes.primary * sizes.recipients
+    out(asyncio.run(bus.mail_fanout(db, material, letters, port, cascaded_at)))
+    out(per_unit("cascade.cpu", before, cascaded, sizes.orgs - 1, "delivery"))
+    out(per_unit("mail.cpu", cascaded, cpu(), letters, "letter"))
+    out(asyncio.run(appeals.first_notification(nats_url, db, world.token("appeals"))))  # issue 30, K7
+    password = world.stack.environment(world.keys)["PROFSET_ADMIN_PASSWORD"]
+    asyncio.run(bus.until(lambda: reads.settled(db), 1800, 0.5))  # reads are measured on a settled stack
+    before = cpu()
+    out(asyncio.run(reads.gateway(world.stack.url, db, password, sizes.gateway_seconds, sizes.gateway_rate)))
+    views = 2 * round(sizes.gateway_seconds * sizes.gateway_rate)  # from cold, then kept
+    out(per_unit("gateway.cpu", before, cpu(), views, "view"))
+    out(reads.memory(world.pids(), sizes.members + sizes.commands, sizes.orgs))
 
 
 def main(argv: list[str]) -> int:
@@ -127,16 +144,18 @@ def main(argv: list[str]) -> int:
     # a SIGTERM unwinds like Ctrl-C, so the servers and services this run started are stopped
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     mode = "quick" if "--quick" in argv else "full"
-    sizes = QUICK if mode == "quick" else FULL
+    once, unions = (QUICK, (QUICK,)) if mode == "quick" else (FULL, CURVE)
     folder = Path(tempfile.mkdtemp(prefix="profset-bench-"))
     before, started = machine(), time.perf_counter()
     try:
-        figures = run(sizes, folder)
+        figures = run(once, unions, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     after = machine()
     notes = [
-        f"The whole run took {time.perf_counter() - started:.0f} s at {mode} sizes: {sizes}.",
+        f"The whole run took {time.perf_counter() - started:.0f} s at {mode} sizes: once {once}; the unions "
+        + "; ".join(f"{u.label}: {u}" for u in unions)
+        + ".",
         "Every service runs as its own process, as `make run` starts them; the bench's clients are a further process "
         "on the same two cores, so client and servers compete for CPU.",
         "The mail sender's rate limit (NOTIFICATIONS_RATE_PER_SECOND, 20/s by default) was raised to 100,000/s so "

@@ -29,17 +29,22 @@ async def settled(db: str) -> bool:
 
 
 async def gateway(base: str, db: str, password: str, seconds: float, rate: float) -> list[Figure]:
-    """An org page, a compliance view and a KPI view, requested at `rate` per second for `seconds`: first from
-    cold, then the same again with the views kept."""
+    """An org page, a compliance view, a KPI view, a level of the lazy tree and a KPI ranking, requested at `rate` per
+    second for `seconds`: first from cold, then the same again with the views kept."""
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         login = await http.post("/api/v1/auth/token", data={"username": "admin", "password": password})
         assert login.status_code == 200, login.text
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         getter = Getter(base, headers)
         orgs = await column(db, "SELECT org_id FROM registry.orgs WHERE level = 'primary' ORDER BY org_id LIMIT 300")
+        above = await column(db, "SELECT org_id FROM registry.orgs WHERE level <> 'primary' ORDER BY org_id LIMIT 100")
         year = time.gmtime().tm_year
         paths = [p for o in orgs for p in (f"/api/v1/orgs/{o}", f"/api/v1/orgs/{o}/compliance", f"/api/v1/orgs/{o}/kpi/{year}")]
-        for warm in paths[-3:]:
+        # the lazy tree's next level under the CC or a territorial org, and the territorial orgs' KPI ranking
+        ranking = f"/api/v1/kpi/rankings?period={year}&indicator=K1&level=territorial"
+        lazy = [p for o in above for p in (f"/api/v1/orgs/{o}/children?limit=50", ranking)]
+        paths = [p for pair in zip(paths, lazy * (len(paths) // len(lazy) + 1), strict=False) for p in pair]
+        for warm in paths[-6:]:
             # each service answers once before the clock starts (pools, prepared statements); every other view
             # is computed when first asked during the run
             assert (await getter.get(warm))[0] == 200, warm

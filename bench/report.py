@@ -19,6 +19,8 @@ class Figure:
     unit: str
     baseline: str | None = None
     baseline_value: float | None = None
+    size: str = ""
+    """The union it was measured on (`Sizes.label`); empty for a figure that does not depend on it."""
 
     @property
     def ratio(self) -> float | None:
@@ -253,6 +255,35 @@ CHANGES = [
 ]
 
 
+def _curve(figures: list[Figure], sizes: list[str]) -> list[str]:
+    """How each figure measured on every union grows from the smallest to the largest: a view's or a command's cost
+    that grows with the union is a defect, a rate that falls is one too."""
+    if len(sizes) < 2:
+        return []
+    at = {(f.name, f.size): f for f in figures if f.size}
+    names = [n for n in dict.fromkeys(f.name for f in figures if f.size) if all((n, s) in at for s in sizes)]
+    grew = _orgs(sizes[-1]) / _orgs(sizes[0])
+    out = [
+        "",
+        "## How the figures grow with the union",
+        "",
+        f"Each figure on each union, and the largest's value over the smallest's (the union grew {grew:,.0f}×). A cost "
+        "per unit of work (a command, a delivery, a letter, a view) should stay flat; a rate should not fall.",
+        "",
+        f"| figure | unit | {' | '.join(sizes)} | largest ÷ smallest |",
+        "|---|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    for n in names:
+        values = [at[(n, s)].value for s in sizes]
+        growth = values[-1] / values[0] if values[0] else None
+        out.append(f"| {n} | {at[(n, sizes[0])].unit} | {' | '.join(_fmt(v) for v in values)} | {_fmt(growth)} |")
+    return out
+
+
+def _orgs(size: str) -> int:
+    return int(size.split(maxsplit=1)[0].replace(",", ""))
+
+
 def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:,.3f}".rstrip("0").rstrip(".")
 
@@ -266,8 +297,9 @@ def write_markdown(
     after: dict[str, Any],
     notes: list[str],
 ) -> None:
-    """BENCHMARKS.md: the figures, the machine, how to rerun, which targets are met."""
-    by_name = {f.name: f for f in figures}
+    """BENCHMARKS.md: the figures, the machine, how to rerun, which targets are met, and how each figure grows with
+    the union."""
+    sizes = list(dict.fromkeys(f.size for f in figures if f.size)) or [""]
     out = [
         "# Benchmarks",
         "",
@@ -290,17 +322,20 @@ def write_markdown(
         "",
         "## Figures",
         "",
-        "| figure | value | unit | baseline | baseline value | ratio |",
-        "|---|---:|---|---|---:|---:|",
+        "| figure | union | value | unit | baseline | baseline value | ratio |",
+        "|---|---|---:|---|---|---:|---:|",
     ]
     out += [
-        f"| {f.name} | {_fmt(f.value)} | {f.unit} | {f.baseline or '–'} | {_fmt(f.baseline_value)} | {_fmt(f.ratio)} |"
+        f"| {f.name} | {f.size or '–'} | {_fmt(f.value)} | {f.unit} | {f.baseline or '–'} | {_fmt(f.baseline_value)} | "
+        f"{_fmt(f.ratio)} |"
         for f in figures
     ]
-    out += ["", "## Targets", "", "| target | met |", "|---|---|"]
+    out += ["", "## Targets", "", f"| target | {' | '.join(s or 'met' for s in sizes)} |", "|---|" + "---|" * len(sizes)]
+    on = [{f.name: f for f in figures if f.size in ("", size)} for size in sizes]
     for t in targets:
-        met = t.met(by_name)
-        out.append(f"| {t.text} | {'not measured' if met is None else 'yes' if met else 'no'} |")
+        met = [t.met(by_name) for by_name in on]
+        out.append(f"| {t.text} | " + " | ".join("not measured" if m is None else "yes" if m else "no" for m in met) + " |")
+    out += _curve(figures, sizes)
     if notes:
         out += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     out += ["", "## What profiling (py-spy) changed", "", *[f"- {c}" for c in CHANGES]]
