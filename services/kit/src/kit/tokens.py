@@ -12,7 +12,6 @@ from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from contracts.envelope import ErrorCode
 
@@ -62,6 +61,9 @@ def _unb64(text: str) -> bytes:
 
 def generate_keypair() -> tuple[str, str]:
     """A new (private, public) key pair, each base64 of the raw 32 bytes."""
+    # here, not at the top: only the operator makes keys, and a service that verifies tokens never loads it (1 MB)
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
