@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -192,12 +193,14 @@ async def ask_page(
     verb: tuple[str, str],
     query: dict[str, Any],
     key: str = "id",
+    rows_of: Callable[[Any], list[dict[str, Any]]] = lambda answer: answer,
     **scope: Any,
 ) -> list[dict[str, Any]]:
     """One page of a list its service pages: asked with the list's parameters (`query`, `limit` and `cursor` among them)
-    and the path's (`scope`); the next page's address, with the same parameters, goes in `Link`."""
+    and the path's (`scope`); the next page's address, with the same parameters, goes in `Link`; `rows_of`: where the
+    page's rows are in the answer."""
     given = {k: v for k, v in query.items() if v is not None}
-    rows: list[dict[str, Any]] = await ask(gw, who, *verb, {**scope, **given})
+    rows = rows_of(await ask(gw, who, *verb, {**scope, **given}))
     link_next(response, path, rows, given["limit"], key, **{k: v for k, v in given.items() if k not in ("limit", "cursor")})
     return rows
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from .routes import (
     admin,
     appeals,
+    attachments,
     audits,
     auth,
     boards,
@@ -34,8 +35,8 @@ from .routes import (
 def install(app: FastAPI) -> None:
     """Adds the UI's pages under /ui, its static files, and `/` leading to it."""
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
-    pages = [auth, password, orgs, boards, members, exchange, sheets, moderation, audits, plans, kpi, contacts, appeals]
-    pages += [situations, admin, confirm, drill, resources]
+    pages = [auth, password, orgs, boards, members, exchange, attachments, sheets, moderation, audits, plans, kpi]
+    pages += [contacts, appeals, situations, admin, confirm, drill, resources]
     for module in pages:
         app.include_router(module.router)
     app.include_router(portal.router)  # the member portal, /my/

@@ -12,11 +12,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ApiError
 from .feed import LiveFeed
 from .names import names_only
 from .page import TEMPLATES, Ui, base_context
-from .paging import PAGE, Paged, served
+from .paging import PAGE, Paged, after_cursor, served
 
 LIFETIME = 15 * 60  # seconds; the browser's EventSource reconnects by itself after that
 QUIET = 15.0  # seconds between keep-alive comments (and re-reads, should a push have been missed) when nothing happens
@@ -34,18 +33,6 @@ class Shown:
     def query(self) -> dict[str, Any]:
         """The address's parameters that name this page (for its live connection)."""
         return {"unread": 1 if self.unread else None, "cursor": self.cursor, "cursor_at": self.at if self.cursor else None}
-
-
-async def after_cursor(ui: Ui, service: str, verb: str, payload: dict[str, Any], cursor: str | None) -> tuple[Any, bool]:
-    """A service's page after the address's cursor, or its first page when the service finds no such row in the list
-    (gone, or mistyped in the address): the answer, and whether it went on from the cursor."""
-    if cursor:
-        try:
-            return await ui.ask(service, verb, {**payload, "cursor": cursor}), True
-        except ApiError as e:
-            if not any(d.field == "cursor" for d in e.error.details):
-                raise
-    return await ui.ask(service, verb, payload), False
 
 
 async def deliveries_page(ui: Ui, material_id: str, shown: Shown) -> tuple[dict[str, Any], Paged]:

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from contracts.envelope import Error
+
+from ..errors import ApiError
+
+if TYPE_CHECKING:
+    from .page import Ui  # the page imports this module
 
 PAGE = 50
 LAST_PLACE = 100_000_000
@@ -63,6 +70,37 @@ def served(rows: Sequence[Any], at: int | str | None, key: str = "id", size: int
     shown = list(rows[:size])
     more = len(rows) > size and bool(shown)
     return Paged(shown, place, None, str(shown[-1].get(key)) if more else None)
+
+
+async def after_cursor(ui: Ui, service: str, verb: str, payload: dict[str, Any], cursor: str | None) -> tuple[Any, bool]:
+    """A service's answer after the address's cursor, or from the list's start when the service finds no such row in
+    it (gone since, or mistyped in the address): the answer, and whether it went on from the cursor."""
+    if cursor:
+        try:
+            return await ui.ask(service, verb, {**payload, "cursor": cursor}), True
+        except ApiError as e:
+            if not any(d.field == "cursor" for d in e.error.details):
+                raise
+    return await ui.ask(service, verb, payload), False
+
+
+@dataclass(frozen=True)
+class Served:
+    """A page a service answered (None when it refused: `error`), and the cursor it was read after (None: the first)."""
+
+    page: Paged | None
+    error: Error | None
+    cursor: str | None
+
+
+async def one_page(ui: Ui, service: str, verb: str, payload: dict[str, Any], cursor: str | None, at: str | None) -> Served:
+    """A page of a list its service pages (`PAGE + 1` rows after the address's cursor), for a part of a page that may
+    be refused on its own."""
+    try:
+        rows, went_on = await after_cursor(ui, service, verb, {**payload, "limit": PAGE + 1}, cursor)
+    except ApiError as e:
+        return Served(None, e.error, cursor or None)
+    return Served(served(rows, at if went_on else None), None, cursor if went_on else None)
 
 
 def address(path: str, **params: Any) -> str:

@@ -19,7 +19,8 @@ from ...errors import ApiError
 from ..forms import parse
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
-from .orgs import lineage, one_page
+from ..paging import one_page
+from .orgs import lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 STATES = {"open": "waiting for an answer", "answered": "answered", "closed": "closed"}

@@ -17,8 +17,8 @@ from contracts.officers import OfficerRole
 from ..feedback import feedback
 from ..names import org_names
 from ..page import PageRoute, Ui, UiDep
-from ..paging import served
-from .orgs import LIGHTS, lineage, one_page
+from ..paging import one_page, served
+from .orgs import LIGHTS, lineage
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 BACK = re.compile(r"[\w-]{1,100}")

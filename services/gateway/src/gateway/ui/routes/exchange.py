@@ -3,24 +3,21 @@ send-up / cascade / publication, live deliveries."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
-from starlette.datastructures import UploadFile
 
 from contracts.envelope import Error, ErrorCode
 from contracts.exchange import Content, Draft, Kind, Participation, Party, PartyKind, Reception, Support, Topic
 from contracts.exchange.commands import MAX_PAGE
 
-from ...api.exchange import UPLOAD_LIMIT, disposition
 from ...errors import ApiError
 from ..forms import flag, listed, parse
-from ..live import Shown, after_cursor, deliveries_events, deliveries_html, deliveries_page, fingerprint
+from ..live import Shown, deliveries_events, deliveries_html, deliveries_page, fingerprint
 from ..names import children_of, names_only, org_names
 from ..page import PageRoute, Ui, UiDep
-from ..paging import PAGE, served
+from ..paging import PAGE, after_cursor, served
 from ..paging import address as paging_address
 from .boards import boards_of
 from .orgs import lineage
@@ -39,7 +36,6 @@ PARTY_WORDS = {
 """Source words of the kinds of outside parties (the catalogue translates them)."""
 SERVES = "A territorial association serves a territorial org: choose it (X2)."
 NOT_A_DRAFT = "Only a draft can be changed: this material was sent or submitted for publication."
-REMOVED_ALREADY = "The material no longer carries this file: it was removed already."
 
 
 @router.get("/orgs/{org_id}/inbox")
@@ -134,71 +130,6 @@ async def edit(ui: UiDep, material_id: str) -> Response:
     return ui.page("compose.html", 422, **context, **CHOICES)
 
 
-@router.post("/materials/{material_id}/attachments")
-async def attach(ui: UiDep, material_id: str) -> Response:
-    """A file attached to the draft, as the API attaches it (the same size limit, the same exchange verb)."""
-    upload = ui.form.get("file")
-    data = await upload.read(UPLOAD_LIMIT + 1) if isinstance(upload, UploadFile) else b""
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors = ui.errors([{"field": "file", "rule": "missing"}])
-    elif len(data) > UPLOAD_LIMIT:
-        errors = ui.errors([{"field": "file", "rule": "size"}])
-    else:
-        payload = {
-            "material_id": material_id,
-            "filename": upload.filename,
-            "content_type": upload.content_type or "application/octet-stream",
-            "data_base64": base64.b64encode(data).decode(),
-        }
-        _, errors = await ui.attempt("exchange", "add_attachment", payload)
-        if not errors:
-            return ui.back(f"/ui/materials/{material_id}?done=attached#attachments-h")
-    shown = {f"at-{k}": v for k, v in draft_errors(ui, errors).items()}
-    return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": shown})
-
-
-@router.get("/materials/{material_id}/attachments/{attachment_id}")
-async def attachment(ui: UiDep, material_id: str, attachment_id: str) -> Response:
-    """An attachment's file, for those who may read the material."""
-    found = await ui.ask("exchange", "get_attachment", {"material_id": material_id, "attachment_id": attachment_id})
-    headers = {"Content-Disposition": disposition(found["filename"]), "Cache-Control": "no-store"}
-    return Response(base64.b64decode(found["data_base64"]), media_type=found["content_type"], headers=headers)
-
-
-async def _removal(ui: Ui, material_id: str, attachment_id: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    """What the question before removing a file shows: the draft, the file, and where to go back to."""
-    material = await ui.ask("exchange", "get_material", {"material_id": material_id})
-    found = next((a for a in material["attachments"] if a["id"] == attachment_id), None)
-    if found is None and errors is None:  # asked about a file the draft does not carry: the page says it was not found
-        raise ApiError(Error(code=ErrorCode.NOT_FOUND, message="no such file attached to this material"))
-    back = "edit" if ui.request.query_params.get("from") == "edit" or ui.form.get("from") == "edit" else ""
-    attachment = found or {"id": attachment_id, "filename": "—", "size": 0}
-    return {"kind": "attachment", "material": material, "attachment": attachment, "back": back, "errors": errors or {}}
-
-
-@router.get("/materials/{material_id}/attachments/{attachment_id}/removal")
-async def ask_removal(ui: UiDep, material_id: str, attachment_id: str) -> Response:
-    """Removing a file asks first, saying what will change."""
-    return ui.page("confirm.html", **await _removal(ui, material_id, attachment_id))
-
-
-@router.post("/materials/{material_id}/attachments/{attachment_id}/removal")
-async def remove_attachment(ui: UiDep, material_id: str, attachment_id: str) -> Response:
-    """Takes the file off the draft once the user has confirmed it (exchange refuses once it is no longer a draft)."""
-    payload = {"material_id": material_id, "attachment_id": attachment_id}
-    _, errors = await ui.attempt("exchange", "remove_attachment", payload)
-    if not errors:
-        edit = ui.form.get("from") == "edit"
-        return ui.back(
-            f"/ui/materials/{material_id}/edit?done=removed"
-            if edit
-            else f"/ui/materials/{material_id}?done=removed#attachments-h"
-        )
-    if "attachment_id" in errors:
-        errors = {**errors, "attachment_id": ui.fmt.gettext(REMOVED_ALREADY)}
-    return ui.page("confirm.html", 422, **await _removal(ui, material_id, attachment_id, draft_errors(ui, errors)))
-
-
 async def _names(ui: Ui, material: dict[str, Any], summary: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     """The orgs a readable material came from and went to (the page of them shown): linked names within the subtree,
     names alone beyond it."""
@@ -219,7 +150,7 @@ async def _campaign(ui: Ui, material: dict[str, Any], names: dict[str, str]) -> 
     return {"participation": taking_part, "reporters": [o for o in dict.fromkeys(reached) if reports and o in names]}
 
 
-async def _material_context(ui: Ui, material_id: str, shown: Shown | None = None) -> dict[str, Any]:
+async def material_context(ui: Ui, material_id: str, shown: Shown | None = None) -> dict[str, Any]:
     """The material's page: the material, what the user may do with it, and the page of its deliveries `shown`."""
     shown = shown or Shown()
     material = await ui.ask("exchange", "get_material", {"material_id": material_id})
@@ -255,7 +186,7 @@ async def material_page(
     reminded: int = 0,
 ) -> Response:
     """A material with its deliveries, all or only those not read yet, a page of them at a time."""
-    context = await _material_context(ui, material_id, Shown(unread, cursor, cursor_at))
+    context = await material_context(ui, material_id, Shown(unread, cursor, cursor_at))
     waiting = context["summary"]["orgs_to_remind"]
     return ui.page("material.html", **context, unread=unread, waiting=waiting, reminded=reminded)
 
@@ -285,7 +216,7 @@ async def _act(ui: Ui, material_id: str, verb: str, payload: dict[str, Any]) -> 
     _, errors = await ui.attempt("exchange", verb, {**payload, "material_id": material_id})
     if not errors:
         return ui.back(f"/ui/materials/{material_id}")
-    return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
+    return ui.page("material.html", 422, **{**await material_context(ui, material_id), "errors": errors})
 
 
 @router.post("/materials/{material_id}/send-up")
@@ -340,7 +271,7 @@ async def report_participation(ui: UiDep, material_id: str) -> Response:
         if not errors:
             return ui.back(f"/ui/materials/{material_id}?done=participation#participation-h")
     shown = {f"pt-{k}": v for k, v in errors.items()}
-    return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": shown})
+    return ui.page("material.html", 422, **{**await material_context(ui, material_id), "errors": shown})
 
 
 @router.post("/materials/{material_id}/acknowledge")
@@ -359,7 +290,7 @@ async def _from_inbox(ui: Ui, material_id: str, verb: str) -> Response:
     org_id = str(ui.form.get("org_id") or "")
     _, errors = await ui.attempt("exchange", verb, {"material_id": material_id, "org_id": org_id})
     if errors:
-        return ui.page("material.html", 422, **{**await _material_context(ui, material_id), "errors": errors})
+        return ui.page("material.html", 422, **{**await material_context(ui, material_id), "errors": errors})
     return ui.back(f"/ui/orgs/{org_id}/inbox")
 
 

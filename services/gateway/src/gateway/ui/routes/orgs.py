@@ -17,7 +17,7 @@ from contracts.registry import Headcount, OrgChanges
 from ...errors import ApiError
 from ..forms import flag
 from ..page import PageRoute, Ui, UiDep
-from ..paging import PAGE, Paged, served
+from ..paging import PAGE, Paged, one_page, served
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 LIGHTS = {"met": "green", "breached": "red", "unknown": "amber", "not_applicable": "grey"}
@@ -154,24 +154,6 @@ async def grow(ui: Ui, state: TreeState, root: dict[str, Any], paths: dict[str, 
 
 WHOLE_LEVEL = 10000
 """The most orgs of a level read to find the page that holds an opened org (the registry's largest page)."""
-
-
-@dataclass(frozen=True)
-class Served:
-    """A page a service answered (None when it refused: `error`), and the cursor it was read after (None: the first)."""
-
-    page: Paged | None
-    error: Error | None
-    cursor: str | None
-
-
-async def one_page(ui: Ui, service: str, verb: str, payload: dict[str, Any], cursor: str | None, at: str | None) -> Served:
-    """A page of a list its service pages (`PAGE + 1` rows after the address's cursor); a cursor it refuses (a row
-    that has left the list since, or no id at all) starts the list again from its first page."""
-    rows, error = await ui.maybe(service, verb, {**payload, "limit": PAGE + 1, "cursor": cursor or None})
-    if error is not None and cursor and any(d.field == "cursor" for d in error.details):
-        return await one_page(ui, service, verb, payload, None, None)
-    return Served(None if rows is None else served(rows, at if cursor else None), error, cursor or None)
 
 
 async def children_page(ui: Ui, org_id: str, cursor: str | None, at: str | None) -> tuple[Paged, str]:
