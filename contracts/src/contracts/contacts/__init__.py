@@ -3,10 +3,17 @@ PD1), the orgs' information resources (P1, P3–P5, K4) and the access they give
 (P11), print runs (P2), information meetings (P7) and contact-base submissions (P10, T7). Contact values travel
 sealed, each with its own key, so one address can be erased alone."""
 
-from .commands import (
-    VERBS,
+from .access import (
     Access,
     AccessRevocation,
+    GrantChannelAccess,
+    ListChannelAccess,
+    ListGrantees,
+    ListOrgAccess,
+    RevokeChannelAccess,
+)
+from .commands import (
+    VERBS,
     AddContactPoint,
     Channel,
     ChooseSheetChannel,
@@ -20,14 +27,10 @@ from .commands import (
     GetReach,
     GetSheetChannel,
     GetSubmission,
-    GrantChannelAccess,
     GrantConsent,
-    ListChannelAccess,
     ListChannels,
     ListContactPoints,
-    ListGrantees,
     ListMeetings,
-    ListOrgAccess,
     ListPrintRuns,
     ListSubmissions,
     ListSubscriptions,
@@ -43,7 +46,6 @@ from .commands import (
     RefreshChannel,
     ReportChannelStats,
     ReportSubscription,
-    RevokeChannelAccess,
     SheetChannel,
     Stats,
     Submission,
