@@ -3,20 +3,12 @@ contact point is there exactly once, in the contacts ledger and its read models,
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import text
 
 from contracts.contacts import ChannelOpened, ConsentGranted, ContactAdded
-from kit.db import make_engine
 from profset_testing import ADMIN_PASSWORD, Stack
 from profset_testing.csv_files import union_files, write
+from profset_testing.importing import counts, imported, importing, kill_when
 
 TERRITORIAL, PRIMARY, MEMBERS = 2, 100, 2000
 CHANNELS = 1 + TERRITORIAL + 2 * PRIMARY  # a notice board in every org, and a chat in each primary org
@@ -43,57 +35,15 @@ def contacts_files(folder: Path) -> None:
     write(folder, "contact_points", ["person_ref", "kind", "value", "consent_given_at", "consent_method"], points)
 
 
-def importing(stack: Stack, folder: Path) -> subprocess.Popen[bytes]:
-    """`profset import` as the operator runs it: a process of its own, which a SIGKILL stops wherever it is."""
-    env = os.environ | {"DATABASE_URL": stack.database_url, **stack.keys.master_environment()}
-    return subprocess.Popen(
-        [sys.executable, "-m", "profset", "import", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-
-
-async def counts(database_url: str, sql: str) -> dict[str, int]:
-    """A query's (name, count) rows as a dict."""
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return {str(k): int(v) for k, v in await conn.execute(text(sql))}
-    finally:
-        await engine.dispose()
-
-
-async def contacts_imported(database_url: str) -> dict[str, int]:
-    """Contacts rows committed so far, by kind."""
-    return await counts(database_url, "SELECT kind, count(*) FROM contacts.import_refs GROUP BY kind")
-
-
-async def kill_when(stack: Stack, folder: Path, ready: Any) -> dict[str, int]:
-    """Starts an import and kills it with SIGKILL once `ready(contacts rows by kind)`; the rows the killed run left
-    (a commit on its way when the signal landed stands)."""
-    child = importing(stack, folder)
-    try:
-        while child.poll() is None:
-            if ready(await contacts_imported(stack.database_url)):
-                child.send_signal(signal.SIGKILL)
-                child.wait()
-                await asyncio.sleep(0.5)  # the server ends the dead client's transaction: committed or rolled back
-                return await contacts_imported(stack.database_url)
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"the import ended ({child.returncode}) before it could be killed mid-way")
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-
-
 async def test_an_import_killed_twice_while_writing_contacts_ends_with_every_channel_and_contact_point_once(
     stack: Stack, tmp_path: Path
 ) -> None:
     union_files(tmp_path, territorial=TERRITORIAL, primary=PRIMARY, members=MEMBERS)
     contacts_files(tmp_path)
 
-    first = await kill_when(stack, tmp_path, lambda n: n.get("contact_points", 0) > 0)
+    first = await kill_when(stack, tmp_path, "contacts", lambda n: n.get("contact_points", 0) > 0)
     assert 0 < first["contact_points"] < POINTS, f"killed with some contact points written, not all: {first}"
-    second = await kill_when(stack, tmp_path, lambda n: n.get("contact_points", 0) > first["contact_points"])
+    second = await kill_when(stack, tmp_path, "contacts", lambda n: n.get("contact_points", 0) > first["contact_points"])
     assert first["contact_points"] < second["contact_points"] < POINTS, f"killed mid-way again: {first} {second}"
 
     done = importing(stack, tmp_path)
@@ -104,7 +54,7 @@ async def test_an_import_killed_twice_while_writing_contacts_ends_with_every_cha
     written, before = POINTS - second["contact_points"], second["contact_points"] + DUPLICATES
     assert f"contact_points imported {written}, already there {before}" in report, report
 
-    assert await contacts_imported(stack.database_url) == {"channels": CHANNELS, "contact_points": POINTS}
+    assert await imported(stack.database_url, "contacts") == {"channels": CHANNELS, "contact_points": POINTS}
     events = await counts(stack.database_url, "SELECT type, count(*) FROM contacts.events GROUP BY type")
     assert events == {ChannelOpened.ce_type(): CHANNELS, ContactAdded.ce_type(): POINTS, ConsentGranted.ce_type(): CONSENTS}
     models = await counts(

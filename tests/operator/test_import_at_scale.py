@@ -3,11 +3,6 @@ ledger and in the read models, and the gateway serves the union."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +14,7 @@ from kit.db import make_engine
 from kit.store import EventStore
 from profset_testing import ADMIN_PASSWORD, Stack
 from profset_testing.csv_files import union_files
+from profset_testing.importing import counts, imported, importing, kill_when
 from registry.domain import tree
 from registry.handlers.tree import TREE
 from registry.tables import ledger
@@ -26,28 +22,6 @@ from registry.tables import ledger
 TERRITORIAL, PRIMARY, MEMBERS = 3, 296, 3000
 ORGS, OFFICERS = 1 + TERRITORIAL + PRIMARY, 2 * PRIMARY  # two officers in each primary org
 ROWS = ORGS + PRIMARY + OFFICERS + MEMBERS  # and a headcount each
-
-
-def importing(stack: Stack, folder: Path) -> subprocess.Popen[bytes]:
-    """`profset import` as the operator runs it: a process of its own, which a SIGKILL stops wherever it is."""
-    env = os.environ | {"DATABASE_URL": stack.database_url, **stack.keys.master_environment()}
-    return subprocess.Popen(
-        [sys.executable, "-m", "profset", "import", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-
-
-async def counts(database_url: str, sql: str) -> dict[str, int]:
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return {str(k): int(v) for k, v in await conn.execute(text(sql))}
-    finally:
-        await engine.dispose()
-
-
-async def imported(database_url: str) -> dict[str, int]:
-    """Rows committed so far, by kind."""
-    return await counts(database_url, "SELECT kind, count(*) FROM registry.import_refs GROUP BY kind")
 
 
 async def tree_snapshot(database_url: str) -> tuple[int, Any]:
@@ -74,42 +48,23 @@ async def tree_folded(database_url: str) -> Any:
         await engine.dispose()
 
 
-async def kill_when(stack: Stack, folder: Path, ready: Any) -> dict[str, int]:
-    """Starts an import and kills it with SIGKILL once `ready(rows by kind)`; the rows the killed run left (a commit
-    on its way when the signal landed stands)."""
-    child = importing(stack, folder)
-    try:
-        while child.poll() is None:
-            if ready(await imported(stack.database_url)):
-                child.send_signal(signal.SIGKILL)
-                child.wait()
-                await asyncio.sleep(0.5)  # the server ends the dead client's transaction: committed or rolled back
-                return await imported(stack.database_url)
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"the import ended ({child.returncode}) before it could be killed mid-way")
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-
-
 async def test_an_import_killed_twice_mid_way_ends_with_every_org_and_member_once(stack: Stack, tmp_path: Path) -> None:
     union_files(tmp_path, territorial=TERRITORIAL, primary=PRIMARY, members=MEMBERS)
 
-    first = await kill_when(stack, tmp_path, lambda n: sum(n.values()) > 0)
+    first = await kill_when(stack, tmp_path, "registry", lambda n: sum(n.values()) > 0)
     assert 0 < sum(first.values()) < ROWS, first
-    second = await kill_when(stack, tmp_path, lambda n: n.get("members", 0) > 0)
+    second = await kill_when(stack, tmp_path, "registry", lambda n: n.get("members", 0) > 0)
     assert 0 < second["members"] < MEMBERS, f"killed with some members written, not all: {second}"
 
     done = importing(stack, tmp_path)
     out, err = done.communicate(timeout=600)
     assert done.returncode == 0, err.decode()
     report = out.decode()
-    left = MEMBERS - (await imported(stack.database_url))["members"]  # nothing, if the third run wrote the rest
+    left = MEMBERS - (await imported(stack.database_url, "registry"))["members"]  # nothing, if the third run wrote the rest
     assert left == 0
     assert f"members        imported {MEMBERS - second['members']}, already there {second['members']}" in report, report
 
-    assert await imported(stack.database_url) == {
+    assert await imported(stack.database_url, "registry") == {
         "orgs": ORGS,
         "headcounts": PRIMARY,
         "officers": OFFICERS,
