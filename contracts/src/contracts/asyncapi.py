@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .base import EVENTS, INTERNAL
+from .base import INTERNAL, all_events
 from .envelope import STREAMS, Header, Reply, RequestHeader
 from .services import SERVICES
 
@@ -64,7 +64,7 @@ def document() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for ce_type, cls in sorted(EVENTS.items()):
+    for ce_type, cls in sorted(all_events().items()):
         if cls.context in INTERNAL:
             continue
         key = ce_type.replace(".", "_")
@@ -120,7 +120,7 @@ def document() -> dict[str, Any]:
 
 def snapshots() -> dict[str, dict[str, Any]]:
     """The JSON schema of every contract, by file name, for the snapshot test."""
-    models: dict[str, type[BaseModel]] = {t: c for t, c in EVENTS.items()}
+    models: dict[str, type[BaseModel]] = {t: c for t, c in all_events().items()}
     for service, verbs in SERVICES.items():
         models.update({f"svc.{service}.{verb}": p for verb, p in verbs.items()})
     return {f"{name}.json": model.model_json_schema() for name, model in sorted(models.items())}

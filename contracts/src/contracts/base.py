@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -15,7 +16,13 @@ INTERNAL = ("gateway",)
 """Contexts whose events stay in their own ledger and are never published."""
 
 EVENTS: dict[str, type[Event]] = {}
-"""Every public event class by its CloudEvents type (`union.<context>.<aggregate>.<event>.v<N>`)."""
+"""Every public event class by its CloudEvents type (`union.<context>.<aggregate>.<event>.v<N>`), of the modules
+loaded so far (`all_events()` loads the rest)."""
+CONTRACT_MODULES = (
+    "registry", "people", "officers", "org_facts", "contacts", "exchange", "audits", "kpi", "notifications",
+    "appeals", "gateway", "periods",
+)  # fmt: skip
+"""The contexts' modules of `contracts`, each loaded when a process first imports it."""
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
@@ -241,5 +248,14 @@ def latest_version(base_type: str) -> int:
             _LATEST[cls.base_type()] = max(cls.version, _LATEST.get(cls.base_type(), 0))
         _LATEST_OF[0] = len(EVENTS)
     if base_type not in _LATEST:
+        if len(all_events()) != _LATEST_OF[0]:  # its module was not loaded yet: ask again with every module loaded
+            return latest_version(base_type)
         raise KeyError(f"unknown event type {base_type}")
     return _LATEST[base_type]
+
+
+def all_events() -> dict[str, type[Event]]:
+    """Every event class, loading the contexts' modules this process has not imported yet."""
+    for name in CONTRACT_MODULES:
+        importlib.import_module(f"contracts.{name}")
+    return EVENTS
