@@ -14,8 +14,11 @@ NPM      := /usr/bin/npm
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	@# bytecode made once: a process that may not write it (PYTHONDONTWRITEBYTECODE) compiles every module it imports
+	@# at each start otherwise, which doubles a service's start and leaves it ~4 MB larger
+	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the locked dependencies and our packages
