@@ -3,6 +3,7 @@ reported by the month, a month (`2026-07`). Shared vocabulary of the services th
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,12 +59,7 @@ class Period:
 
     def weeks(self) -> list[date]:
         """The Mondays of the calendar weeks (Monday–Sunday) that overlap the period."""
-        monday = week_of(self.first)
-        found = []
-        while monday <= self.last:
-            found.append(monday)
-            monday += timedelta(days=7)
-        return found
+        return list(_mondays(self.first, self.last))
 
     def next(self) -> Period:
         """The period of the same kind that follows."""
@@ -85,3 +81,13 @@ def _month_end(year: int, month: int) -> date:
 
 def _name(day: date, quarter: bool) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if quarter else str(day.year)
+
+
+@functools.cache
+def _mondays(first: date, last: date) -> tuple[date, ...]:
+    """Kept per period: a union's K3 asks it of every org."""
+    monday, found = week_of(first), []
+    while monday <= last:
+        found.append(monday)
+        monday += timedelta(days=7)
+    return tuple(found)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 
-from mirrors.tree import subtree
+from mirrors.tree import Walks
 
 from .facts import Addresses, OrgFacts
 from .feedback import AppealTimes
@@ -19,15 +19,16 @@ from .shown import Exact
 
 
 @dataclass(frozen=True)
-class Scope:
-    """The orgs of a subtree on one day: their facts and their parents that day."""
+class Scope(Walks):
+    """The orgs of a subtree on one day: their facts and their parents that day (its children index built once: every
+    org's figures walk the subtree under it)."""
 
     facts: Mapping[str, OrgFacts]
     parents: Mapping[str, str | None]
 
     def under(self, org_id: str) -> list[str]:
         """The org and every org below it, parents before children."""
-        return [o for o in subtree(self.parents, org_id) if o in self.facts]
+        return [o for o in self.subtree(org_id) if o in self.facts]
 
     def members(self, org_id: str, day: date) -> int | None:
         """A primary org's reported headcount; a territorial org's and the CC's: the sum over the primary orgs
