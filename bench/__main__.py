@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -72,9 +73,10 @@ def _server_pids(world: World) -> dict[str, int]:
     return {name: pid for name, pid in found.items() if pid is not None}
 
 
-def run(once: Sizes, unions: Sequence[Sizes], folder: Path) -> list[Figure]:
+def run(once: Sizes, unions: Sequence[Sizes], folder: Path, failed: list[str]) -> list[Figure]:
     """The scenarios that do not depend on the union once, then the union's on each size, each on servers of its own
-    (so every size's baselines are measured beside it); services and servers are stopped however it ends."""
+    (so every size's baselines are measured beside it); services and servers are stopped however it ends, and a
+    union's failure (or a stop) is told in `failed` with the figures measured until then kept."""
     figures: list[Figure] = []
     emit(sheets.bench(once.sheets), figures)  # the renderer alone, before the servers take the cores
     world: World = start(folder / "once")
@@ -97,6 +99,11 @@ def run(once: Sizes, unions: Sequence[Sizes], folder: Path) -> list[Figure]:
         world = start(folder / f"union-{sizes.orgs}")
         try:
             union(world, sizes, folder / f"union-{sizes.orgs}" / "csv", figures)
+        except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 -- the other unions' figures are kept and told
+            traceback.print_exc()
+            failed.append(f"The {sizes.label} union stopped before its last scenario: {type(e).__name__} {e}".strip())
+            if isinstance(e, KeyboardInterrupt):
+                break
         finally:
             world.stack.stop()
     return figures
@@ -147,12 +154,14 @@ def main(argv: list[str]) -> int:
     once, unions = (QUICK, (QUICK,)) if mode == "quick" else (FULL, CURVE)
     folder = Path(tempfile.mkdtemp(prefix="profset-bench-"))
     before, started = machine(), time.perf_counter()
+    failed: list[str] = []
     try:
-        figures = run(once, unions, folder)
+        figures = run(once, unions, folder, failed)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     after = machine()
     notes = [
+        *failed,
         f"The whole run took {time.perf_counter() - started:.0f} s at {mode} sizes: once {once}; the unions "
         + "; ".join(f"{u.label}: {u}" for u in unions)
         + ".",
