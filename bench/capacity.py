@@ -33,10 +33,12 @@ class Federation:
 
 
 def figures(markdown: str) -> dict[str, float]:
-    """The value column of BENCHMARKS.md's figures table, by figure name; and `cascade.deliveries`, read from the
-    cascade's unit ("s for 5080 deliveries")."""
+    """The value column of BENCHMARKS.md's figures table, by figure name, of the largest union measured (its rows come
+    last); and `cascade.deliveries`, read from the cascade's unit ("s for 5080 deliveries")."""
     found = {}
-    for name, value, unit in re.findall(r"^\| ([a-z_.0-9]+) \| ([0-9,.]+) \| ([^|]*) \|", markdown, re.M):
+    # | name | union ("1,000 orgs" or "–"; tables before the curve have no such column) | value | unit |
+    row = r"^\| ([a-z_.0-9]+) \|(?: (?:[0-9,]+ orgs|–) \|)? ([0-9,.]+) \| ([^|]*) \|"
+    for name, value, unit in re.findall(row, markdown, re.M):
         found[name] = float(value.replace(",", ""))
         if name == "cascade.seconds" and (n := re.search(r"for (\d+) deliveries", unit)):
             found["cascade.deliveries"] = float(n.group(1))
