@@ -29,10 +29,9 @@ def delivery_id(material_id: str, recipient: str) -> str:
     return f"{material_id}:{recipient}"
 
 
-async def orgs_on(conn: AsyncConnection, day: date, today: date | None = None) -> Orgs:
-    """The tree on `day`, access decided on `today`'s (DESIGN.md §5); routing alone, which checks no access, may
-    leave `today` out: `day` stands for it then."""
-    return await treemirror.orgs_on(conn, TREE, day, day if today is None else today)
+async def orgs_on(conn: AsyncConnection, day: date) -> Orgs:
+    """The tree on `day`, for routing alone, which checks no access (access reads today's tree: `KeptTrees`)."""
+    return await treemirror.orgs_on(conn, TREE, day, day)
 
 
 def routing_tree(orgs: Orgs) -> Tree:
